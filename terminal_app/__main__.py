@@ -1,0 +1,69 @@
+"""Command line: ``terminal-app`` (GUI), ``terminal-app sim``, ``terminal-app bench …``, ``--smoke-test``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from terminal_app import __version__
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="terminal-app", description="Bitget Terminal")
+    p.add_argument("--version", action="version", version=f"terminal-app {__version__}")
+    p.add_argument("--profile", default=None, help="profile to open (default: Demo)")
+    p.add_argument("--smoke-test", action="store_true",
+                   help="run the full GUI offscreen against the demo exchange, place and cancel an order, exit")
+    sub = p.add_subparsers(dest="command")
+
+    sim = sub.add_parser("sim", help="run the Bitget-compatible exchange simulator standalone")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--state", default=None, help="SQLite file for accounts (default: in memory)")
+    sim.add_argument("--fast", action="store_true", help="benchmark rates: push book updates as fast as possible")
+
+    bench = sub.add_parser("bench", help="benchmarks (each prints one JSON line)")
+    bsub = bench.add_subparsers(dest="bench", required=True)
+    book = bsub.add_parser("book", help="order-book stream apply + checksum rate")
+    book.add_argument("--url", default=None, help="WebSocket URL (default: a local stream server)")
+    book.add_argument("--symbol", default="BTCUSDT")
+    book.add_argument("--inst-type", default="SPOT")
+    book.add_argument("--count", type=int, default=200_000)
+    book.add_argument("--final-out", default=None)
+    order = bsub.add_parser("order", help="sequential signed order placement rate")
+    order.add_argument("--url", default=None, help="REST base URL (default: a local simulator)")
+    order.add_argument("--count", type=int, default=2000)
+    order.add_argument("--api-key", default=None)
+    order.add_argument("--secret", default=None)
+    order.add_argument("--passphrase", default=None)
+    order.add_argument("--transport", choices=["auto", "httpx", "aiohttp"], default="auto")
+    order.add_argument("--compare", action="store_true", help="measure every transport in this run")
+    gui = bsub.add_parser("gui", help="GUI event-loop lag under market-data load")
+    gui.add_argument("--symbols", type=int, default=10)
+    gui.add_argument("--seconds", type=float, default=30.0)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    if args.command == "sim":
+        from terminal_app.sim.cli import run_standalone
+
+        return run_standalone(args)
+    if args.command == "bench":
+        if args.bench == "book":
+            from terminal_app.bench.book import main as bench_main
+        elif args.bench == "order":
+            from terminal_app.bench.order import main as bench_main
+        else:
+            from terminal_app.bench.gui import main as bench_main
+        return bench_main(args)
+    from terminal_app.app import run_app
+
+    return run_app(profile=args.profile, smoke_test=args.smoke_test)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

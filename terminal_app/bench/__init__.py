@@ -1,0 +1,1 @@
+"""Benchmarks: ``terminal-app bench NAME …``; each prints one JSON line."""

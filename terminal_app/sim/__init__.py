@@ -1,0 +1,1 @@
+"""Embedded Bitget-compatible exchange: REST + WebSocket on loopback, matching engine, synthetic market."""
