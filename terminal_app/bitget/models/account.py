@@ -1,0 +1,421 @@
+"""Accounts and positions: spot assets, futures accounts, positions, and the futures account-setting answers.
+
+REST parsers take the unwrapped ``data``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from terminal_app.bitget.models.fields import Fields, inner_list, norm_margin_mode, parse_list
+from terminal_app.bitget.symbols import InstType, SymbolRef
+
+
+def _coin(f: Fields, key: str | tuple[str, ...]) -> str:
+    return f.text(key).strip().upper()
+
+
+@dataclass(frozen=True, slots=True)
+class SpotAsset:
+    """One coin of the spot account. ``frozen`` is held by open orders; ``locked`` by other features (earn…)."""
+
+    coin: str
+    available: Decimal
+    frozen: Decimal
+    locked: Decimal
+    u_time: int | None
+    limit_available: Decimal | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.available + self.frozen + self.locked
+
+
+@dataclass(frozen=True, slots=True)
+class FuturesAccount:
+    """A futures account per margin coin (``accounts``/``account`` REST, ``account`` channel).
+
+    The single-account answer also carries the symbol's margin mode, leverages and position mode; the WebSocket
+    push lacks the crossed/isolated maxima and says ``frozen`` and ``equity`` where REST says ``locked`` and
+    ``accountEquity``.
+    """
+
+    margin_coin: str
+    available: Decimal
+    locked: Decimal
+    equity: Decimal
+    usdt_equity: Decimal
+    unrealized_pl: Decimal | None
+    crossed_max_available: Decimal | None
+    isolated_max_available: Decimal | None
+    max_transfer_out: Decimal | None = None
+    max_open_pos_available: Decimal | None = None
+    btc_equity: Decimal | None = None
+    crossed_risk_rate: Decimal | None = None
+    margin_mode: str | None = None
+    crossed_leverage: Decimal | None = None
+    isolated_long_leverage: Decimal | None = None
+    isolated_short_leverage: Decimal | None = None
+    pos_mode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FuturesEquity:
+    """The futures ``equity`` channel: account-wide equity across margin coins."""
+
+    usdt_equity: Decimal
+    btc_equity: Decimal | None
+    unrealized_pl: Decimal | None
+    union_total_margin: Decimal | None = None
+    union_available: Decimal | None = None
+    union_mm: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """An open futures position side. ``hold_side`` is ``long``/``short`` (the net direction in one-way mode).
+
+    ``locked`` is what closing orders hold (REST ``locked``, WebSocket ``frozen``); ``mark_price`` is absent from
+    the WebSocket push; ``margin_ratio`` is REST ``marginRatio`` / WebSocket ``marginRate``; ``fees`` is
+    ``totalFee``. ``u_time`` falls back to ``c_time`` where Bitget sends only ``cTime``.
+    """
+
+    inst_type: InstType
+    symbol: str
+    margin_coin: str
+    hold_side: str
+    pos_mode: str
+    margin_mode: str
+    total: Decimal
+    available: Decimal
+    locked: Decimal
+    leverage: Decimal
+    open_price_avg: Decimal
+    mark_price: Decimal | None
+    liquidation_price: Decimal | None
+    unrealized_pl: Decimal
+    achieved_profits: Decimal
+    margin_size: Decimal
+    margin_ratio: Decimal | None
+    break_even_price: Decimal | None
+    fees: Decimal
+    c_time: int
+    u_time: int
+    pos_id: str | None = None
+    keep_margin_rate: Decimal | None = None
+    unrealized_plr: Decimal | None = None
+    deducted_fee: Decimal | None = None
+    open_delegate_size: Decimal | None = None
+    auto_margin: str | None = None
+
+    @property
+    def ref(self) -> SymbolRef:
+        return SymbolRef(self.symbol, self.inst_type)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedPosition:
+    """A closed position (REST ``history-position``, WebSocket ``positions-history``). ``pnl`` is gross of fees."""
+
+    inst_type: InstType
+    symbol: str
+    margin_coin: str
+    hold_side: str
+    margin_mode: str | None
+    open_price_avg: Decimal
+    close_price_avg: Decimal
+    open_size: Decimal
+    close_size: Decimal
+    pnl: Decimal
+    open_fee: Decimal
+    close_fee: Decimal
+    c_time: int
+    u_time: int
+    net_profit: Decimal | None = None
+    total_funding: Decimal | None = None
+    pos_mode: str | None = None
+    pos_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeverageResult:
+    """``set-leverage``: the symbol's leverages after the change (cross leverage only on some answers)."""
+
+    symbol: str
+    margin_coin: str
+    long_leverage: Decimal
+    short_leverage: Decimal
+    cross_margin_leverage: Decimal | None
+    margin_mode: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MarginModeResult:
+    symbol: str
+    margin_coin: str
+    long_leverage: Decimal | None
+    short_leverage: Decimal | None
+    margin_mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class PositionModeResult:
+    """``set-position-mode``: ``one_way_mode`` or ``hedge_mode`` (applies to the whole product type)."""
+
+    pos_mode: str
+
+    @property
+    def hedged(self) -> bool:
+        return self.pos_mode == "hedge_mode"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    """``GET /api/v2/spot/account/info``: what the account doctor needs (permissions, IP binding)."""
+
+    user_id: str
+    authorities: tuple[str, ...]
+    ips: str
+    trader_type: str | None
+    regis_time: int | None
+
+    @property
+    def can_trade(self) -> bool:
+        return any(a.endswith("trade") for a in self.authorities)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountBalance:
+    """``GET /api/v2/account/all-account-balance``: the USDT value of one account type (spot, futures, …)."""
+
+    account_type: str
+    usdt_balance: Decimal
+
+
+# --- spot ----------------------------------------------------------------------------------------------------------
+
+
+def spot_asset_from(entry: Any) -> SpotAsset:
+    f = Fields(entry, "SpotAsset")
+    return SpotAsset(
+        coin=_coin(f, "coin"),
+        available=f.dec("available"),
+        frozen=f.dec("frozen", "0"),
+        locked=f.dec("locked", "0"),
+        u_time=f.opt_ms("uTime"),
+        limit_available=f.opt_dec("limitAvailable"),
+    )
+
+
+def parse_spot_assets(data: Any) -> list[SpotAsset]:
+    """``GET /api/v2/spot/account/assets``."""
+    return parse_list(data, "SpotAsset", spot_asset_from)
+
+
+def parse_account_info(data: Any) -> AccountInfo:
+    """``GET /api/v2/spot/account/info``."""
+    f = Fields(data, "AccountInfo")
+    return AccountInfo(
+        user_id=f.text("userId"),
+        authorities=tuple(str(a).lower() for a in f.seq("authorities")),
+        ips=f.text("ips", ""),
+        trader_type=f.opt_word("traderType"),
+        regis_time=f.opt_ms("regisTime"),
+    )
+
+
+def _account_balance(entry: Any) -> AccountBalance:
+    f = Fields(entry, "AccountBalance")
+    return AccountBalance(account_type=f.word("accountType"), usdt_balance=f.dec("usdtBalance"))
+
+
+def parse_account_balances(data: Any) -> list[AccountBalance]:
+    """``GET /api/v2/account/all-account-balance``."""
+    return parse_list(data, "AccountBalance", _account_balance)
+
+
+# --- futures -------------------------------------------------------------------------------------------------------
+
+
+def futures_account_from(entry: Any) -> FuturesAccount:
+    """One futures account object from REST ``accounts``/``account`` or the ``account`` channel."""
+    f = Fields(entry, "FuturesAccount")
+    return FuturesAccount(
+        margin_coin=_coin(f, "marginCoin"),
+        available=f.dec("available"),
+        locked=f.dec(("locked", "frozen"), "0"),
+        equity=f.dec(("accountEquity", "equity")),
+        usdt_equity=f.dec("usdtEquity"),
+        unrealized_pl=f.opt_dec(("unrealizedPL", "unrealizedPl")),
+        crossed_max_available=f.opt_dec("crossedMaxAvailable"),
+        isolated_max_available=f.opt_dec("isolatedMaxAvailable"),
+        max_transfer_out=f.opt_dec("maxTransferOut"),
+        max_open_pos_available=f.opt_dec("maxOpenPosAvailable"),
+        btc_equity=f.opt_dec("btcEquity"),
+        crossed_risk_rate=f.opt_dec("crossedRiskRate"),
+        margin_mode=norm_margin_mode(f.opt_word("marginMode")),
+        crossed_leverage=f.opt_dec("crossedMarginLeverage"),
+        isolated_long_leverage=f.opt_dec("isolatedLongLever"),
+        isolated_short_leverage=f.opt_dec("isolatedShortLever"),
+        pos_mode=f.opt_word("posMode"),
+    )
+
+
+def parse_futures_accounts(data: Any) -> list[FuturesAccount]:
+    """``GET /api/v2/mix/account/accounts``."""
+    return parse_list(data, "FuturesAccount", futures_account_from)
+
+
+def parse_futures_account(data: Any) -> FuturesAccount:
+    """``GET /api/v2/mix/account/account`` (one margin coin, with the symbol's leverage settings)."""
+    return futures_account_from(data)
+
+
+def futures_equity_from(entry: Any) -> FuturesEquity:
+    f = Fields(entry, "FuturesEquity")
+    return FuturesEquity(
+        usdt_equity=f.dec("usdtEquity"),
+        btc_equity=f.opt_dec("btcEquity"),
+        unrealized_pl=f.opt_dec("unrealizedPL"),
+        union_total_margin=f.opt_dec("unionTotalMargin"),
+        union_available=f.opt_dec("unionAvailable"),
+        union_mm=f.opt_dec("unionMm"),
+    )
+
+
+def position_from(entry: Any, inst_type: InstType) -> Position:
+    """One position from REST ``all-position``/``single-position`` or the ``positions`` channel."""
+    f = Fields(entry, "Position")
+    c_time = f.ms("cTime")
+    liquidation = f.opt_dec("liquidationPrice")
+    return Position(
+        inst_type=inst_type,
+        symbol=f.symbol(("symbol", "instId")),
+        margin_coin=_coin(f, "marginCoin"),
+        hold_side=f.word("holdSide"),
+        pos_mode=f.word("posMode"),
+        margin_mode=norm_margin_mode(f.word("marginMode")) or "",
+        total=f.dec("total"),
+        available=f.dec("available"),
+        locked=f.dec(("locked", "frozen"), "0"),
+        leverage=f.dec("leverage"),
+        open_price_avg=f.dec("openPriceAvg"),
+        mark_price=f.opt_dec("markPrice"),
+        # Bitget reports 0 (or "") when a position cannot be liquidated (fully collateralised).
+        liquidation_price=liquidation if liquidation else None,
+        unrealized_pl=f.dec("unrealizedPL"),
+        achieved_profits=f.dec("achievedProfits", "0"),
+        margin_size=f.dec("marginSize"),
+        margin_ratio=f.opt_dec(("marginRatio", "marginRate")),
+        break_even_price=f.opt_dec("breakEvenPrice"),
+        fees=f.dec("totalFee", "0"),
+        c_time=c_time,
+        u_time=f.opt_ms("uTime") or c_time,
+        pos_id=f.opt_text("posId"),
+        keep_margin_rate=f.opt_dec("keepMarginRate"),
+        unrealized_plr=f.opt_dec("unrealizedPLR"),
+        deducted_fee=f.opt_dec("deductedFee"),
+        open_delegate_size=f.opt_dec("openDelegateSize"),
+        auto_margin=f.opt_word("autoMargin"),
+    )
+
+
+def parse_positions(data: Any, inst_type: InstType = InstType.USDT_FUTURES) -> list[Position]:
+    """``GET /api/v2/mix/position/all-position`` and ``single-position`` (both answer a list)."""
+    return parse_list(data, "Position", lambda e: position_from(e, inst_type))
+
+
+def closed_position_from(entry: Any, inst_type: InstType) -> ClosedPosition:
+    """REST ``history-position`` (``openAvgPrice``, ``ctime``) or the ``positions-history`` channel
+    (``openPriceAvg``, ``cTime``)."""
+    f = Fields(entry, "ClosedPosition")
+    c_time = f.ms(("cTime", "ctime"))
+    return ClosedPosition(
+        inst_type=inst_type,
+        symbol=f.symbol(("symbol", "instId")),
+        margin_coin=_coin(f, "marginCoin"),
+        hold_side=f.word("holdSide"),
+        margin_mode=norm_margin_mode(f.opt_word("marginMode")),
+        open_price_avg=f.dec(("openAvgPrice", "openPriceAvg")),
+        close_price_avg=f.dec(("closeAvgPrice", "closePriceAvg")),
+        open_size=f.dec(("openTotalPos", "openSize")),
+        close_size=f.dec(("closeTotalPos", "closeSize")),
+        pnl=f.dec(("pnl", "achievedProfits")),
+        open_fee=f.dec("openFee", "0"),
+        close_fee=f.dec("closeFee", "0"),
+        c_time=c_time,
+        u_time=f.opt_ms(("uTime", "utime")) or c_time,
+        net_profit=f.opt_dec("netProfit"),
+        total_funding=f.opt_dec("totalFunding"),
+        pos_mode=f.opt_word("posMode"),
+        pos_id=f.opt_text("posId"),
+    )
+
+
+def parse_closed_positions(data: Any, inst_type: InstType = InstType.USDT_FUTURES) -> list[ClosedPosition]:
+    """``GET /api/v2/mix/position/history-position``: ``{"list": [...], "endId"}``."""
+    return [closed_position_from(e, inst_type) for e in inner_list(data, "list", "ClosedPosition")]
+
+
+# --- futures settings ----------------------------------------------------------------------------------------------
+
+
+def parse_leverage_result(data: Any) -> LeverageResult:
+    """``POST /api/v2/mix/account/set-leverage``."""
+    f = Fields(data, "LeverageResult")
+    return LeverageResult(
+        symbol=f.symbol("symbol"),
+        margin_coin=_coin(f, "marginCoin"),
+        long_leverage=f.dec("longLeverage"),
+        short_leverage=f.dec("shortLeverage"),
+        cross_margin_leverage=f.opt_dec("crossMarginLeverage"),
+        margin_mode=norm_margin_mode(f.opt_word("marginMode")),
+    )
+
+
+def parse_margin_mode_result(data: Any) -> MarginModeResult:
+    """``POST /api/v2/mix/account/set-margin-mode``."""
+    f = Fields(data, "MarginModeResult")
+    return MarginModeResult(
+        symbol=f.symbol("symbol"),
+        margin_coin=_coin(f, "marginCoin"),
+        long_leverage=f.opt_dec("longLeverage"),
+        short_leverage=f.opt_dec("shortLeverage"),
+        margin_mode=norm_margin_mode(f.word("marginMode")) or "",
+    )
+
+
+def parse_position_mode_result(data: Any) -> PositionModeResult:
+    """``POST /api/v2/mix/account/set-position-mode``."""
+    return PositionModeResult(pos_mode=Fields(data, "PositionModeResult").word("posMode"))
+
+
+__all__ = [
+    "AccountBalance",
+    "AccountInfo",
+    "ClosedPosition",
+    "FuturesAccount",
+    "FuturesEquity",
+    "LeverageResult",
+    "MarginModeResult",
+    "Position",
+    "PositionModeResult",
+    "SpotAsset",
+    "closed_position_from",
+    "futures_account_from",
+    "futures_equity_from",
+    "parse_account_balances",
+    "parse_account_info",
+    "parse_closed_positions",
+    "parse_futures_account",
+    "parse_futures_accounts",
+    "parse_leverage_result",
+    "parse_margin_mode_result",
+    "parse_position_mode_result",
+    "parse_positions",
+    "parse_spot_assets",
+    "position_from",
+    "spot_asset_from",
+]
