@@ -174,7 +174,7 @@ class Fields:
     """One wire object being parsed as ``kind``; every accessor names the field and ``kind`` on failure.
 
     ``f.dec("price")`` requires the key; ``f.dec("price", "0")`` accepts its absence; keys may be alternatives
-    (``f.dec(("accBaseVolume", "baseVolume"))``): the first present, non-null one is used.
+    (``f.dec(("accBaseVolume", "baseVolume"))``): the first non-empty one is used, else an empty one.
     """
 
     __slots__ = ("data", "kind")
@@ -185,10 +185,15 @@ class Fields:
 
     def _raw(self, key: str | tuple[str, ...], required: bool) -> tuple[str, Any]:
         keys = (key,) if isinstance(key, str) else key
+        empty: str | None = None
         for k in keys:
             value = self.data.get(k, _MISSING)
-            if value is not _MISSING and value is not None:
+            if value == "":
+                empty = empty or k  # an empty alternative yields to a later non-empty one
+            elif value is not _MISSING and value is not None:
                 return k, value
+        if empty is not None:
+            return empty, ""
         if required:
             names = " or ".join(repr(k) for k in keys)
             present = [k for k in keys if k in self.data]
