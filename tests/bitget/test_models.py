@@ -216,6 +216,9 @@ def test_malformed_envelope_is_a_protocol_error(payload: Any) -> None:
     (lambda: m.parse_ws_push({"arg": {"instType": "SPOT", "channel": "ticker"}}), "WebSocket push", "'data'"),
     (lambda: m.parse_ws_push(ws_push("account-crossed", [{}])), "WebSocket push", "'account-crossed'"),
     (lambda: m.parse_ws_push(ws_push("ticker", [], inst_type="sp")), "WebSocket arg", "'sp'"),
+    (lambda: m.parse_push_arg({"instType": ["SPOT"], "channel": "books"}), "WebSocket arg", "instType"),
+    (lambda: m.parse_ws_books({"arg": {"instType": "SPOT", "channel": "books"}, "data": {"asks": []}}), "Depth",
+     "list"),
     (lambda: m.parse_ws_orders(ws_push("orders", [{"orderId": "1"}], inst_type="")), "Order", "'instType'"),
 ])
 def test_malformed_input_raises_protocol_error_naming_field_and_type(call: Any, kind: str, field: str) -> None:

@@ -263,17 +263,26 @@ def _levels(value: Any, side: str, kind: str) -> tuple[Level, ...]:
         fail(kind, f"field {side!r} has a malformed level ({exc})")
 
 
+def _opt_int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise BadValue(f"not an integer: {value!r}")
+    return int(value)
+
+
 def depth_from(entry: Any, *, action: str | None = None, symbol: str | None = None,
                inst_type: InstType | None = None) -> Depth:
     """One book object (REST ``orderbook``/``merge-depth`` data or one element of a WebSocket ``books*`` push)."""
     kind = "Depth"
-    body = as_mapping(entry, kind)
+    body = entry if type(entry) is dict else as_mapping(entry, kind)
     raw_checksum = body.get("checksum")
     raw_seq = body.get("seq")
+    raw_ts = body.get("ts")
     try:
-        ts = int_ms(body.get("ts"))
-        checksum = None if raw_checksum in (None, "") else int(raw_checksum)
-        seq = None if raw_seq in (None, "") else int(raw_seq)
+        ts = int(raw_ts) if type(raw_ts) is str and raw_ts.isdigit() else int_ms(raw_ts)
+        checksum = raw_checksum if type(raw_checksum) is int else _opt_int(raw_checksum)
+        seq = raw_seq if type(raw_seq) is int else _opt_int(raw_seq)
     except (BadValue, ValueError, TypeError) as exc:
         fail(kind, f"malformed ts/checksum/seq ({exc})")
     return Depth(

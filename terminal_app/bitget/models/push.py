@@ -93,7 +93,29 @@ def is_event(msg: Any) -> bool:
     return isinstance(msg, Mapping) and "event" in msg
 
 
+# Streams repeat the same few args on every message; building PushArg once per distinct arg keeps books fast.
+_ARG_CACHE: dict[tuple[Any, ...], PushArg] = {}
+_ARG_CACHE_LIMIT = 4096
+
+
 def parse_push_arg(arg: Any) -> PushArg:
+    if type(arg) is dict:
+        key = (arg.get("instType"), arg.get("channel"), arg.get("instId"), arg.get("coin"))
+        try:
+            cached = _ARG_CACHE.get(key)
+        except TypeError:  # an unhashable value: let the slow path report it
+            cached = None
+        if cached is not None:
+            return cached
+    result = _build_push_arg(arg)
+    if type(arg) is dict:
+        if len(_ARG_CACHE) >= _ARG_CACHE_LIMIT:
+            _ARG_CACHE.clear()
+        _ARG_CACHE[key] = result
+    return result
+
+
+def _build_push_arg(arg: Any) -> PushArg:
     if not isinstance(arg, Mapping):
         fail("WebSocket arg", f"expected an object, got {type(arg).__name__}")
     raw_type = arg.get("instType")
@@ -203,8 +225,13 @@ def _algo(entry: Any, arg: PushArg, action: str | None) -> AlgoOrder:
 
 
 def _items(msg: Any, kind: str, item: ItemParser) -> list[Any]:
-    arg, action, _ts, data = _parts(msg, kind)
-    return [item(entry, arg, action) for entry in data]
+    if type(msg) is not dict or type(msg.get("data")) is not list:
+        _parts(msg, kind)  # reports what is wrong
+    arg = parse_push_arg(msg.get("arg"))
+    action = msg.get("action")
+    if type(action) is not str:
+        action = None
+    return [item(entry, arg, action) for entry in msg["data"]]
 
 
 def parse_ws_ticker(msg: Any) -> list[Ticker]:
