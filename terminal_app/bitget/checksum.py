@@ -26,16 +26,11 @@ def signed_crc32(data: bytes) -> int:
 
 def checksum_text(bids: Sequence[Level], asks: Sequence[Level], depth: int = CHECKSUM_DEPTH) -> str:
     """The ``:``-joined string the checksum is computed over; ``bids`` best first (descending), ``asks`` ascending."""
-    parts: list[str] = []
-    n_bids = min(len(bids), depth)
-    n_asks = min(len(asks), depth)
-    for rank in range(max(n_bids, n_asks)):
-        if rank < n_bids:
-            parts.append(bids[rank][0])
-            parts.append(bids[rank][1])
-        if rank < n_asks:
-            parts.append(asks[rank][0])
-            parts.append(asks[rank][1])
+    top_bids = [level[0] + ":" + level[1] for level in bids[:depth]]
+    top_asks = [level[0] + ":" + level[1] for level in asks[:depth]]
+    parts = [piece for pair in zip(top_bids, top_asks, strict=False) for piece in pair]
+    common = len(parts) // 2
+    parts += top_bids[common:] or top_asks[common:]
     return ":".join(parts)
 
 

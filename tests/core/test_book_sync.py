@@ -1,0 +1,56 @@
+"""BookSync: pushes into the book, one resubscribe per stale period, recovery on the next snapshot."""
+
+from __future__ import annotations
+
+from terminal_app.bitget.checksum import book_checksum
+from terminal_app.core.book_sync import BookSync
+from terminal_app.core.orderbook import OrderBook
+
+ARG = {"instType": "SPOT", "channel": "books", "instId": "BTCUSDT"}
+
+
+def push(action: str, bids: list[list[str]], asks: list[list[str]], checksum: int | None = None) -> dict:
+    item: dict = {"bids": bids, "asks": asks, "ts": "1"}
+    if checksum is not None:
+        item["checksum"] = checksum
+    return {"action": action, "arg": ARG, "data": [item], "ts": 1}
+
+
+def test_mismatch_requests_one_resubscribe_and_snapshot_recovers() -> None:
+    calls: list[str] = []
+    sync = BookSync(OrderBook("BTCUSDT"), lambda: calls.append("resub"))
+    sync(push("snapshot", [["10", "1"]], [["11", "1"]]))
+    sync(push("update", [["10", "2"]], [], book_checksum([["10", "2"]], [["11", "1"]])))
+    assert calls == []
+    sync(push("update", [["10", "3"]], [], 12345))
+    assert sync.book.stale
+    sync(push("update", [["10", "4"]], [], 999))  # still stale: no second request
+    assert calls == ["resub"]
+    sync(push("snapshot", [["10", "7"]], [["11", "1"]]))
+    assert not sync.book.stale
+    assert sync.book.bids() == [("10", "7")]
+    sync(push("update", [], [["11", "2"]], 1))
+    assert calls == ["resub", "resub"]
+    assert sync.resyncs == 2
+
+
+def test_malformed_push_is_treated_like_a_mismatch() -> None:
+    calls: list[int] = []
+    sync = BookSync(OrderBook(), lambda: calls.append(1))
+    sync(push("snapshot", [["10", "1"]], [["11", "1"]]))
+    sync({"action": "update", "arg": ARG, "data": [{"bids": [["10"]], "asks": []}]})
+    assert sync.book.stale
+    assert "malformed" in (sync.book.stale_reason or "")
+    assert calls == [1]
+
+
+def test_connection_lost_marks_stale_without_requesting() -> None:
+    calls: list[int] = []
+    sync = BookSync(OrderBook(), lambda: calls.append(1))
+    sync(push("snapshot", [["10", "1"]], [["11", "1"]]))
+    sync.connection_lost()
+    assert sync.book.stale
+    sync(push("update", [["10", "2"]], [], 5))
+    assert calls == []  # the streamer resubscribes by itself after a reconnect
+    sync(push("snapshot", [["10", "1"]], [["11", "1"]]))
+    assert not sync.book.stale
