@@ -5,7 +5,7 @@ REST parsers take the unwrapped ``data`` (see :func:`terminal_app.bitget.models.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -176,10 +176,10 @@ def parse_server_time(data: Any) -> ServerTime:
     return ServerTime(server_time=Fields(data, "ServerTime").ms("serverTime"))
 
 
-def _market(kind: str, build: Any, entry: Any) -> MarketInfo:
+def _market(kind: str, build: Callable[[dict[str, Any]], MarketInfo], entry: Any) -> MarketInfo:
     as_mapping(entry, kind)
     try:
-        market: MarketInfo = build(entry)
+        market = build(entry)
     except KeyError as exc:
         fail(kind, f"field {exc.args[0]!r} is missing")
     except (ValueError, ArithmeticError, TypeError) as exc:
