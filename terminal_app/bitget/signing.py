@@ -11,6 +11,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -35,6 +36,8 @@ class Credentials:
 def _param_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Decimal):  # str() would give "1E-7"; Bitget wants plain notation
+        return format(value, "f")
     return str(value)
 
 

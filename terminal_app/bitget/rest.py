@@ -1,0 +1,152 @@
+"""The Bitget V2 (classic account) REST client: typed async endpoint methods over :class:`BitgetHttp`.
+
+The terminal depends on the small :class:`ExchangeRest` protocol, not on this class, so a V3 (UTA) client can sit
+beside it; :meth:`BitgetRestClient.probe_account_mode` tells which one an account needs.
+
+Conventions (details in :mod:`terminal_app.bitget.rest_core`): one market = a :class:`SymbolRef`; "every symbol of a
+product type or one symbol" = ``InstType | SymbolRef``; amounts are ``Decimal``/``int``/Bitget strings; orders always
+carry a clientOid and are never placed twice.
+
+    async with BitgetRestClient(BitgetHttp(url, creds)) as client:
+        await client.connect()                       # clock sync + periodic re-sync
+        ack = await client.spot_place_order(SymbolRef("BTCUSDT", InstType.SPOT), "buy", "limit",
+                                            Decimal("0.001"), price=Decimal("60000"))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, runtime_checkable
+
+from terminal_app.bitget.errors import (
+    AuthError,
+    BitgetError,
+    ExchangeError,
+    PermissionDenied,
+    ProtocolError,
+    TransportError,
+)
+from terminal_app.bitget.http import BitgetHttp
+from terminal_app.bitget.models import (
+    FuturesAccount,
+    Order,
+    OrderAck,
+    Position,
+    ServerTime,
+    SpotAsset,
+    parse_server_time,
+)
+from terminal_app.bitget.rest_core import V2, new_client_oid
+from terminal_app.bitget.rest_mix import MixRestMixin
+from terminal_app.bitget.rest_spot import SpotOrderRequest, SpotRestMixin
+from terminal_app.bitget.symbols import InstType, SymbolRef
+
+__all__ = [
+    "V2",
+    "AccountMode",
+    "BitgetRestClient",
+    "ExchangeRest",
+    "SpotOrderRequest",
+    "new_client_oid",
+]
+
+PROBE_SYMBOL = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+_POS_MODE_WORDS = {"one_way_mode": "one-way", "hedge_mode": "hedge"}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountMode:
+    """What kind of account the key belongs to.
+
+    ``uta``: a Unified Trading Account (V3 API); the V2 client cannot trade it. ``position_mode``: the futures
+    ``posMode`` (``one_way_mode``/``hedge_mode``) or ``None`` when it could not be read. ``detail``: one sentence
+    for the user.
+    """
+
+    uta: bool
+    position_mode: str | None
+    detail: str
+
+    @property
+    def supported(self) -> bool:
+        return not self.uta
+
+
+@runtime_checkable
+class ExchangeRest(Protocol):
+    """The REST surface the terminal's services use; a V3 client implements the same."""
+
+    async def connect(self) -> None: ...
+    async def aclose(self) -> None: ...
+    async def server_time(self) -> ServerTime: ...
+    async def probe_account_mode(self, ref: SymbolRef = PROBE_SYMBOL, margin_coin: str = "USDT") -> AccountMode: ...
+    async def spot_assets(self, coin: str | None = None, *, asset_type: str | None = None) -> list[SpotAsset]: ...
+    async def spot_unfilled_orders(self, ref: SymbolRef | None = None) -> list[Order]: ...
+    async def spot_cancel_order(self, ref: SymbolRef, *, order_id: str | None = None,
+                                client_oid: str | None = None) -> OrderAck: ...
+    async def mix_accounts(self, product_type: InstType = InstType.USDT_FUTURES) -> list[FuturesAccount]: ...
+    async def mix_all_positions(self, product_type: InstType = InstType.USDT_FUTURES) -> list[Position]: ...
+    async def mix_orders_pending(self, target: InstType | SymbolRef = InstType.USDT_FUTURES) -> list[Order]: ...
+    async def mix_cancel_order(self, ref: SymbolRef, *, order_id: str | None = None,
+                               client_oid: str | None = None) -> OrderAck: ...
+
+
+class BitgetRestClient(SpotRestMixin, MixRestMixin):
+    """Typed V2 endpoints over one :class:`BitgetHttp` (which it owns and closes).
+
+    ``lookup_delay_s``: how long to wait after an ambiguous order failure before looking the order up by
+    clientOid, so an order that did reach the matching engine is visible to the lookup.
+    """
+
+    def __init__(self, http: BitgetHttp, *, lookup_delay_s: float = 0.3) -> None:
+        self.http = http
+        self.lookup_delay_s = lookup_delay_s
+
+    async def __aenter__(self) -> BitgetRestClient:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def connect(self) -> None:
+        """Sync the clock with the exchange and keep it synced (every 5 minutes)."""
+        await self.http.connect()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def server_time(self) -> ServerTime:
+        return parse_server_time(await self.http.get(V2.TIME))
+
+    async def probe_account_mode(self, ref: SymbolRef = PROBE_SYMBOL, margin_coin: str = "USDT") -> AccountMode:
+        """UTA or classic, and the futures position mode of ``ref``'s product type.
+
+        UTA: ``GET /api/v3/account/settings`` answers ``00000``; a classic account gets an error code or a 404.
+        The position mode comes from ``GET /api/v2/mix/account/account`` (``posMode``). Transport failures and a
+        rejected key propagate: they say nothing about the account.
+        """
+        try:
+            await self.http.get(V2.V3_ACCOUNT_SETTINGS, signed=True)
+            uta = True
+        except TransportError:
+            raise
+        except (ExchangeError, ProtocolError):
+            uta = False
+        if uta:
+            return AccountMode(True, None, "This is a Unified Trading Account (UTA). The terminal speaks Bitget's "
+                                           "classic V2 API; UTA accounts are not supported yet.")
+        try:
+            position_mode = (await self.mix_account(ref, margin_coin)).pos_mode
+        except PermissionDenied as exc:
+            return AccountMode(False, None, f"Classic account. The futures position mode could not be read: "
+                                            f"{exc.user_message}")
+        except AuthError:
+            raise
+        except BitgetError as exc:
+            return AccountMode(False, None, f"Classic account. The futures position mode could not be read: "
+                                            f"{exc.user_message}")
+        word = _POS_MODE_WORDS.get(position_mode or "", position_mode or "unknown")
+        return AccountMode(False, position_mode,
+                           f"Classic account; {ref.product_type} positions are in {word} mode.")

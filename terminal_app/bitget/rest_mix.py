@@ -1,0 +1,360 @@
+"""Futures ("mix") endpoints of the V2 REST client. Paths and params: bitget-v2.md §5.
+
+Every call carries the ``productType`` of its :class:`SymbolRef` / :class:`InstType` (``USDT-FUTURES`` …, or the
+``S…`` demo-coin types), and parses answers with that product type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from terminal_app.bitget.errors import ProtocolError
+from terminal_app.bitget.models import (
+    BatchResult,
+    Candle,
+    CloseResult,
+    Depth,
+    Fill,
+    FundingRate,
+    FuturesAccount,
+    LeverageResult,
+    MarginModeResult,
+    OpenInterest,
+    Order,
+    OrderAck,
+    PlanOrderAck,
+    Position,
+    PositionModeResult,
+    Ticker,
+    parse_batch_result,
+    parse_candles,
+    parse_close_result,
+    parse_contracts,
+    parse_funding_rates,
+    parse_futures_account,
+    parse_futures_accounts,
+    parse_futures_fills,
+    parse_futures_order,
+    parse_futures_orders,
+    parse_futures_tickers,
+    parse_leverage_result,
+    parse_margin_mode_result,
+    parse_open_interest,
+    parse_order_ack,
+    parse_orderbook,
+    parse_plan_order_ack,
+    parse_pos_tpsl_acks,
+    parse_position_mode_result,
+    parse_positions,
+)
+from terminal_app.bitget.rest_core import (
+    V2,
+    RestCore,
+    checked_client_oid,
+    compact,
+    futures_ref,
+    num,
+    opt_num,
+    product_params,
+    product_type_of,
+)
+from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
+
+Amount = Decimal | int | str
+
+
+def _futures_type(product_type: InstType) -> str:
+    if not product_type.is_futures:
+        raise ValueError(f"{product_type} is not a futures product type")
+    return product_type.value
+
+
+def _yes_no(flag: bool | None) -> str | None:
+    return None if flag is None else ("YES" if flag else "NO")
+
+
+class MixRestMixin(RestCore):
+    """Futures endpoint methods; see :mod:`terminal_app.bitget.rest_core` for the symbol convention."""
+
+    # --- market data (public) --------------------------------------------------------------------------------
+
+    async def mix_contracts(self, target: InstType | SymbolRef = InstType.USDT_FUTURES) -> list[MarketInfo]:
+        data = await self.http.get(V2.MIX_CONTRACTS, product_params(target))
+        return parse_contracts(data, product_type_of(target))
+
+    async def mix_ticker(self, ref: SymbolRef) -> Ticker:
+        futures_ref(ref)
+        data = await self.http.get(V2.MIX_TICKER, {"symbol": ref.symbol, "productType": ref.product_type})
+        tickers = parse_futures_tickers(data, ref.inst_type)
+        if not tickers:
+            raise ProtocolError(f"Bitget returned no ticker for {ref.symbol}.")
+        return tickers[0]
+
+    async def mix_tickers(self, product_type: InstType = InstType.USDT_FUTURES) -> list[Ticker]:
+        data = await self.http.get(V2.MIX_TICKERS, {"productType": _futures_type(product_type)})
+        return parse_futures_tickers(data, product_type)
+
+    async def mix_merge_depth(self, ref: SymbolRef, *, precision: str | None = None,
+                              limit: str | int | None = None) -> Depth:
+        futures_ref(ref)
+        params = compact(symbol=ref.symbol, productType=ref.product_type, precision=precision, limit=limit)
+        return parse_orderbook(await self.http.get(V2.MIX_MERGE_DEPTH, params))
+
+    async def mix_candles(self, ref: SymbolRef, granularity: str, *, start_time: int | None = None,
+                          end_time: int | None = None, kline_type: str | None = None,
+                          limit: int | None = None) -> list[Candle]:
+        """``granularity`` in Bitget's futures spelling: ``1m 3m 5m 15m 30m 1H 4H 6H 12H 1D 1W 1M …``;
+        ``kline_type`` ``MARKET``/``MARK``/``INDEX``."""
+        futures_ref(ref)
+        params = compact(symbol=ref.symbol, productType=ref.product_type, granularity=granularity,
+                         startTime=start_time, endTime=end_time, kLineType=kline_type, limit=limit)
+        return parse_candles(await self.http.get(V2.MIX_CANDLES, params))
+
+    async def mix_history_candles(self, ref: SymbolRef, granularity: str, *, start_time: int | None = None,
+                                  end_time: int | None = None, limit: int | None = None) -> list[Candle]:
+        futures_ref(ref)
+        params = compact(symbol=ref.symbol, productType=ref.product_type, granularity=granularity,
+                         startTime=start_time, endTime=end_time, limit=limit)
+        return parse_candles(await self.http.get(V2.MIX_HISTORY_CANDLES, params))
+
+    async def mix_funding_rate(self, ref: SymbolRef) -> FundingRate:
+        futures_ref(ref)
+        data = await self.http.get(V2.MIX_FUNDING_RATE, {"symbol": ref.symbol, "productType": ref.product_type})
+        rates = parse_funding_rates(data)
+        if not rates:
+            raise ProtocolError(f"Bitget returned no funding rate for {ref.symbol}.")
+        return rates[0]
+
+    async def mix_open_interest(self, ref: SymbolRef) -> OpenInterest:
+        futures_ref(ref)
+        data = await self.http.get(V2.MIX_OPEN_INTEREST, {"symbol": ref.symbol, "productType": ref.product_type})
+        entries = parse_open_interest(data)
+        if not entries:
+            raise ProtocolError(f"Bitget returned no open interest for {ref.symbol}.")
+        return entries[0]
+
+    # --- account ---------------------------------------------------------------------------------------------
+
+    async def mix_accounts(self, product_type: InstType = InstType.USDT_FUTURES) -> list[FuturesAccount]:
+        data = await self.http.get(V2.MIX_ACCOUNTS, {"productType": _futures_type(product_type)}, signed=True)
+        return parse_futures_accounts(data)
+
+    async def mix_account(self, ref: SymbolRef, margin_coin: str) -> FuturesAccount:
+        """One margin account with the symbol's leverage, margin mode and the product type's ``posMode``."""
+        futures_ref(ref)
+        params = {"symbol": ref.symbol, "productType": ref.product_type, "marginCoin": margin_coin}
+        return parse_futures_account(await self.http.get(V2.MIX_ACCOUNT, params, signed=True))
+
+    async def mix_set_leverage(self, ref: SymbolRef, margin_coin: str, leverage: Amount, *,
+                               hold_side: str | None = None) -> LeverageResult:
+        """``hold_side`` ``long``/``short`` only for isolated margin in hedge mode."""
+        futures_ref(ref)
+        body = compact(symbol=ref.symbol, productType=ref.product_type, marginCoin=margin_coin,
+                       leverage=num(leverage), holdSide=hold_side)
+        return parse_leverage_result(await self.http.post(V2.MIX_SET_LEVERAGE, body))
+
+    async def mix_set_margin_mode(self, ref: SymbolRef, margin_coin: str, margin_mode: str) -> MarginModeResult:
+        """``margin_mode`` ``isolated``/``crossed`` (Bitget refuses while positions or orders are open)."""
+        futures_ref(ref)
+        body = {"symbol": ref.symbol, "productType": ref.product_type, "marginCoin": margin_coin,
+                "marginMode": margin_mode}
+        return parse_margin_mode_result(await self.http.post(V2.MIX_SET_MARGIN_MODE, body))
+
+    async def mix_set_position_mode(self, product_type: InstType, pos_mode: str) -> PositionModeResult:
+        """``pos_mode`` ``one_way_mode``/``hedge_mode``, for the whole product type."""
+        body = {"productType": _futures_type(product_type), "posMode": pos_mode}
+        return parse_position_mode_result(await self.http.post(V2.MIX_SET_POSITION_MODE, body))
+
+    # --- trading ---------------------------------------------------------------------------------------------
+
+    async def mix_place_order(
+        self,
+        ref: SymbolRef,
+        side: str,
+        order_type: str,
+        size: Amount,
+        *,
+        margin_coin: str,
+        margin_mode: str,
+        price: Amount | None = None,
+        trade_side: str | None = None,
+        force: str = "gtc",
+        client_oid: str | None = None,
+        reduce_only: bool | None = None,
+        preset_take_profit: Amount | None = None,
+        preset_stop_loss: Amount | None = None,
+        stp_mode: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> OrderAck:
+        """Place one futures order; never duplicated (looked up via ``mix/order/detail`` by clientOid).
+
+        Hedge mode: ``side`` names the position (``buy`` = long) and ``trade_side`` is ``open``/``close``.
+        One-way mode: leave ``trade_side`` out and use ``reduce_only``.
+        """
+        futures_ref(ref)
+        body = compact(
+            symbol=ref.symbol,
+            productType=ref.product_type,
+            marginMode=margin_mode,
+            marginCoin=margin_coin,
+            size=num(size),
+            price=opt_num(price),
+            side=side,
+            tradeSide=trade_side,
+            orderType=order_type,
+            force=force,
+            clientOid=checked_client_oid(client_oid),
+            reduceOnly=_yes_no(reduce_only),
+            presetStopSurplusPrice=opt_num(preset_take_profit),
+            presetStopLossPrice=opt_num(preset_stop_loss),
+            stpMode=stp_mode,
+        )
+        if extra:
+            body.update(extra)
+        oid = body["clientOid"]
+        return await self._place_safely(V2.MIX_PLACE_ORDER, body, lambda: self.mix_order_detail(ref, client_oid=oid))
+
+    async def mix_cancel_order(self, ref: SymbolRef, *, order_id: str | None = None, client_oid: str | None = None,
+                               margin_coin: str | None = None) -> OrderAck:
+        """Cancel by id or clientOid; re-sent after an ambiguous failure only if the order is still open."""
+        if not order_id and not client_oid:
+            raise ValueError("give order_id or client_oid")
+        futures_ref(ref)
+        body = compact(symbol=ref.symbol, productType=ref.product_type, marginCoin=margin_coin, orderId=order_id,
+                       clientOid=client_oid)
+        return await self._cancel_safely(
+            V2.MIX_CANCEL_ORDER, body, lambda: self.mix_order_detail(ref, order_id=order_id, client_oid=client_oid)
+        )
+
+    async def mix_cancel_all_orders(self, target: InstType | SymbolRef, *,
+                                    margin_coin: str | None = None) -> BatchResult:
+        body = compact(**product_params(target), marginCoin=margin_coin)
+        return parse_batch_result(await self.http.post(V2.MIX_CANCEL_ALL_ORDERS, body))
+
+    async def mix_modify_order(self, ref: SymbolRef, *, order_id: str | None = None, client_oid: str | None = None,
+                               new_client_oid: str | None = None, new_size: Amount | None = None,
+                               new_price: Amount | None = None, new_preset_take_profit: Amount | None = None,
+                               new_preset_stop_loss: Amount | None = None,
+                               margin_coin: str | None = None) -> OrderAck:
+        """Amend price/size/TP/SL (Bitget cancels and re-creates it under ``new_client_oid``); never re-sent."""
+        if not order_id and not client_oid:
+            raise ValueError("give order_id or client_oid")
+        futures_ref(ref)
+        body = compact(symbol=ref.symbol, productType=ref.product_type, marginCoin=margin_coin, orderId=order_id,
+                       clientOid=client_oid, newClientOid=checked_client_oid(new_client_oid),
+                       newSize=opt_num(new_size), newPrice=opt_num(new_price),
+                       newPresetStopSurplusPrice=opt_num(new_preset_take_profit),
+                       newPresetStopLossPrice=opt_num(new_preset_stop_loss))
+        return parse_order_ack(await self.http.post(V2.MIX_MODIFY_ORDER, body))
+
+    async def mix_close_positions(self, target: InstType | SymbolRef, *,
+                                  hold_side: str | None = None) -> CloseResult:
+        """Flash-close at market; ``hold_side`` ``long``/``short`` picks one side in hedge mode. Never re-sent."""
+        body = compact(**product_params(target), holdSide=hold_side)
+        return parse_close_result(await self.http.post(V2.MIX_CLOSE_POSITIONS, body))
+
+    async def mix_place_tpsl_order(
+        self,
+        ref: SymbolRef,
+        margin_coin: str,
+        plan_type: str,
+        trigger_price: Amount,
+        hold_side: str,
+        *,
+        trigger_type: str = "mark_price",
+        execute_price: Amount | None = None,
+        size: Amount | None = None,
+        range_rate: Amount | None = None,
+        client_oid: str | None = None,
+    ) -> PlanOrderAck:
+        """A TP/SL trigger order (``plan_type`` ``profit_plan/loss_plan/moving_plan/pos_profit/pos_loss``).
+        ``hold_side`` is ``long``/``short`` in hedge mode, ``buy``/``sell`` in one-way mode."""
+        futures_ref(ref)
+        body = compact(marginCoin=margin_coin, productType=ref.product_type, symbol=ref.symbol, planType=plan_type,
+                       triggerPrice=num(trigger_price), triggerType=trigger_type,
+                       executePrice=opt_num(execute_price), holdSide=hold_side, size=opt_num(size),
+                       rangeRate=opt_num(range_rate), clientOid=checked_client_oid(client_oid))
+        return parse_plan_order_ack(await self.http.post(V2.MIX_PLACE_TPSL_ORDER, body))
+
+    async def mix_place_pos_tpsl(
+        self,
+        ref: SymbolRef,
+        margin_coin: str,
+        hold_side: str,
+        *,
+        take_profit_trigger: Amount | None = None,
+        take_profit_trigger_type: str | None = None,
+        take_profit_execute: Amount | None = None,
+        stop_loss_trigger: Amount | None = None,
+        stop_loss_trigger_type: str | None = None,
+        stop_loss_execute: Amount | None = None,
+    ) -> list[PlanOrderAck]:
+        """Set the whole position's take-profit and/or stop-loss."""
+        futures_ref(ref)
+        if take_profit_trigger is None and stop_loss_trigger is None:
+            raise ValueError("give a take-profit or a stop-loss trigger price")
+        body = compact(
+            marginCoin=margin_coin,
+            productType=ref.product_type,
+            symbol=ref.symbol,
+            holdSide=hold_side,
+            stopSurplusTriggerPrice=opt_num(take_profit_trigger),
+            stopSurplusTriggerType=take_profit_trigger_type
+            or ("mark_price" if take_profit_trigger is not None else None),
+            stopSurplusExecutePrice=opt_num(take_profit_execute),
+            stopLossTriggerPrice=opt_num(stop_loss_trigger),
+            stopLossTriggerType=stop_loss_trigger_type or ("mark_price" if stop_loss_trigger is not None else None),
+            stopLossExecutePrice=opt_num(stop_loss_execute),
+        )
+        return parse_pos_tpsl_acks(await self.http.post(V2.MIX_PLACE_POS_TPSL, body))
+
+    # --- orders, fills, positions ----------------------------------------------------------------------------
+
+    async def mix_order_detail(self, ref: SymbolRef, *, order_id: str | None = None,
+                               client_oid: str | None = None) -> Order:
+        """One order by id or clientOid; ``OrderNotFound`` if Bitget does not know it."""
+        if not order_id and not client_oid:
+            raise ValueError("give order_id or client_oid")
+        futures_ref(ref)
+        params = compact(symbol=ref.symbol, productType=ref.product_type, orderId=order_id, clientOid=client_oid)
+        return parse_futures_order(await self.http.get(V2.MIX_ORDER_DETAIL, params, signed=True), ref.inst_type)
+
+    async def mix_orders_pending(self, target: InstType | SymbolRef = InstType.USDT_FUTURES, *,
+                                 order_id: str | None = None, client_oid: str | None = None,
+                                 status: str | None = None, id_less_than: str | None = None,
+                                 start_time: int | None = None, end_time: int | None = None,
+                                 limit: int | None = None) -> list[Order]:
+        params = compact(**product_params(target), orderId=order_id, clientOid=client_oid, status=status,
+                         idLessThan=id_less_than, startTime=start_time, endTime=end_time, limit=limit)
+        data = await self.http.get(V2.MIX_ORDERS_PENDING, params, signed=True)
+        return parse_futures_orders(data, product_type_of(target))
+
+    async def mix_orders_history(self, target: InstType | SymbolRef = InstType.USDT_FUTURES, *,
+                                 order_id: str | None = None, client_oid: str | None = None,
+                                 id_less_than: str | None = None, start_time: int | None = None,
+                                 end_time: int | None = None, limit: int | None = None) -> list[Order]:
+        params = compact(**product_params(target), orderId=order_id, clientOid=client_oid, idLessThan=id_less_than,
+                         startTime=start_time, endTime=end_time, limit=limit)
+        data = await self.http.get(V2.MIX_ORDERS_HISTORY, params, signed=True)
+        return parse_futures_orders(data, product_type_of(target))
+
+    async def mix_fills(self, target: InstType | SymbolRef = InstType.USDT_FUTURES, *, order_id: str | None = None,
+                        id_less_than: str | None = None, start_time: int | None = None, end_time: int | None = None,
+                        limit: int | None = None) -> list[Fill]:
+        params = compact(**product_params(target), orderId=order_id, idLessThan=id_less_than,
+                         startTime=start_time, endTime=end_time, limit=limit)
+        data = await self.http.get(V2.MIX_FILLS, params, signed=True)
+        return parse_futures_fills(data, product_type_of(target))
+
+    async def mix_all_positions(self, product_type: InstType = InstType.USDT_FUTURES, *,
+                                margin_coin: str | None = None) -> list[Position]:
+        params = compact(productType=_futures_type(product_type), marginCoin=margin_coin)
+        return parse_positions(await self.http.get(V2.MIX_ALL_POSITION, params, signed=True), product_type)
+
+    async def mix_single_position(self, ref: SymbolRef, margin_coin: str) -> list[Position]:
+        """The symbol's positions (two in hedge mode: long and short)."""
+        futures_ref(ref)
+        params = {"symbol": ref.symbol, "productType": ref.product_type, "marginCoin": margin_coin}
+        return parse_positions(await self.http.get(V2.MIX_SINGLE_POSITION, params, signed=True), ref.inst_type)
