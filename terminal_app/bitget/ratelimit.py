@@ -86,6 +86,7 @@ ENDPOINT_RATES: dict[str, float] = {
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
 STRIKE_MEMORY_S = 60.0
+_DUE_S = 1e-6
 
 
 class TokenBucket:
@@ -109,10 +110,10 @@ class TokenBucket:
     def reserve(self, now: float) -> float:
         tat = self._tat
         start = tat - self.tolerance
-        if start < now:
-            start = now
         if start < self._blocked_until:
             start = self._blocked_until
+        if start - now < _DUE_S:  # float noise of the tat arithmetic must not cost a loop iteration
+            start = now
         self._tat = (tat if tat > start else start) + self.interval
         return start - now
 
