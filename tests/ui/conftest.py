@@ -1,0 +1,135 @@
+"""Qt fixtures for UI tests: coroutines on a qasync loop, an awaitable signal wait, app dirs and a main window.
+
+Two ways to run a coroutine on the Qt event loop (environment.md, "How pytest-qt and qasync work together"):
+
+* ``@pytest.mark.asyncio async def test_x(qtbot, wait_signal)``: the hook below makes pytest-asyncio build the test's
+  loop as a ``qasync.QEventLoop`` on the one QApplication, so ``asyncio.get_running_loop()`` *is* Qt's loop;
+* a plain test taking ``qloop`` and calling ``qloop.run_until_complete(scenario())``.
+
+Inside a coroutine never use ``qtbot.waitSignal``/``waitUntil``/``wait``: they spin a nested Qt loop that deadlocks
+qasync (environment.md pitfall 3). Await ``wait_signal(signal, timeout)`` instead; it only awaits a future.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import qasync
+from PySide6.QtCore import SignalInstance
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from terminal_app.config.paths import AppPaths
+from terminal_app.config.settings import Settings
+from terminal_app.core.health import ProfileKind
+from terminal_app.ui import qt_workarounds
+from terminal_app.ui.main_window import DockSpec, MainWindow
+
+# Before any test emits a signal: PySide6 6.12's emit() leaks a reference to True (see qt_workarounds).
+qt_workarounds.install()
+
+WaitSignal = Callable[..., Awaitable[tuple[Any, ...]]]
+
+
+def _qasync_loop() -> asyncio.AbstractEventLoop:
+    app = QApplication.instance() or QApplication([])
+    return qasync.QEventLoop(app)
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Callable[[], Any]]:
+    # A conftest hook: pytest-asyncio asks it per item, so only tests under tests/ui run on qasync.
+    return {"qasync": _qasync_loop}
+
+
+async def wait_signal_async(signal: SignalInstance, timeout: float = 5.0) -> tuple[Any, ...]:  # noqa: ASYNC109
+    """The arguments of the next emission of ``signal``; TimeoutError after ``timeout`` seconds.
+
+    Connect-then-await: emissions that happen before this call are not seen, so start waiting before acting,
+    e.g. ``waiter = asyncio.ensure_future(wait_signal(sig)); act(); await waiter``.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[tuple[Any, ...]] = loop.create_future()
+
+    def slot(*args: Any) -> None:
+        if not future.done():
+            future.set_result(args)
+
+    signal.connect(slot)
+    try:
+        return await asyncio.wait_for(future, timeout)
+    finally:
+        signal.disconnect(slot)
+
+
+@pytest.fixture
+def wait_signal() -> WaitSignal:
+    return wait_signal_async
+
+
+@pytest.fixture
+def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
+    """A qasync loop on pytest-qt's QApplication, for sync tests that ``run_until_complete`` a scenario."""
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        # Left-over tasks would hang the close (environment.md pitfall 5): cancel them and let them finish.
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def app_paths(tmp_path: Path) -> AppPaths:
+    return AppPaths.under(tmp_path / "home").ensure()
+
+
+@pytest.fixture
+def settings(app_paths: AppPaths) -> Settings:
+    return Settings.load(app_paths.settings_file)
+
+
+MakeWindow = Callable[..., MainWindow]
+
+
+@pytest.fixture
+def make_window(qtbot: QtBot, settings: Settings, app_paths: AppPaths) -> MakeWindow:
+    """Build a MainWindow over the test's settings and dirs: ``make_window(docks, profile=…, kind=…, show=True)``."""
+
+    def make(
+        docks: tuple[DockSpec, ...] = (),
+        *,
+        profile: str = "Demo",
+        kind: ProfileKind = ProfileKind.DEMO,
+        show: bool = False,
+        settings_: Settings | None = None,
+    ) -> MainWindow:
+        window = MainWindow(settings_ or settings, app_paths, docks, profile=profile, kind=kind)
+        qtbot.addWidget(window)
+        if show:
+            show_active(qtbot, window)
+        return window
+
+    return make
+
+
+def show_active(qtbot: QtBot, window: QWidget) -> None:
+    """Show ``window`` and make it the active window: window-wide shortcuts only fire in the active window."""
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+
+
+@pytest.fixture
+def activate(qtbot: QtBot) -> Callable[[QWidget], None]:
+    return lambda window: show_active(qtbot, window)
