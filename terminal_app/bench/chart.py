@@ -1,0 +1,130 @@
+"""Chart benchmark: a million candles loaded and panned/zoomed offscreen.
+
+Load = ``ChartWidget.set_history`` on rows shaped as the REST client's wire rows (ts int, prices and volume as
+strings) plus the first full render. A frame = one view-range change plus a synchronous render of the whole chart
+widget into a QImage. Targets (issue 4): load < 1 s, every pan/zoom frame < 16 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+LOAD_TARGET_MS = 1000.0
+FRAME_TARGET_MS = 16.0
+
+
+Row = tuple[int, str, str, str, str, str]
+
+
+def synthetic_rows(n: int, seed: int = 7, start_ms: int = 1_500_000_000_000) -> list[Row]:
+    """A seeded random walk of 1-minute candles, prices and volumes as Bitget sends them (decimal strings)."""
+    rng = np.random.default_rng(seed)
+    close = 30_000.0 + np.cumsum(rng.normal(0.0, 4.0, n))
+    open_ = np.concatenate(([close[0]], close[:-1]))
+    wick = np.abs(rng.normal(0.0, 3.0, (2, n)))
+    high = np.maximum(open_, close) + wick[0]
+    low = np.minimum(open_, close) - wick[1]
+    volume = rng.gamma(2.0, 5.0, n)
+    ts = start_ms + 60_000 * np.arange(n, dtype=np.int64)
+    cols = [[f"{v:.1f}" for v in a.tolist()] for a in (open_, high, low, close)]
+    vols = [f"{v:.4f}" for v in volume.tolist()]
+    return list(zip(ts.tolist(), *cols, vols, strict=True))
+
+
+def _stats(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {"p50": round(statistics.median(ordered), 2), "p99": round(p99, 2), "max": round(ordered[-1], 2)}
+
+
+def chart_bench(n: int = 1_000_000, *, frames: int = 30, width: int = 1280, height: int = 720, seed: int = 7
+                ) -> dict[str, Any]:
+    """Build ``n`` synthetic candles, time load + first render, then ``frames`` pan and ``frames`` zoom frames."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6 import QtGui, QtWidgets
+
+    from terminal_app.ui.chart import ChartWidget
+    from terminal_app.ui.chart.none_guard import pin_none
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    pin_none()
+    rows = synthetic_rows(n, seed)
+    chart = ChartWidget()
+    chart.resize(width, height)
+    chart.show()
+    app.processEvents()
+    image = QtGui.QImage(chart.size(), QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+
+    def render() -> None:
+        image.fill(0)
+        chart.render(image)
+
+    t0 = time.perf_counter()
+    chart.set_history(rows)
+    t1 = time.perf_counter()
+    render()
+    t2 = time.perf_counter()
+    del rows
+
+    def timed(step: Callable[[], None]) -> float:
+        start = time.perf_counter()
+        step()
+        render()
+        return (time.perf_counter() - start) * 1000
+
+    # Pans: from the live edge into history a third of a screen per frame, each frame showing bars never drawn
+    # before (worst case for the caches), at a zoom where full candles are drawn.
+    chart.reset_view()
+    render()
+    pan_ms = [timed(lambda: chart.pan(-1 / 3)) for _ in range(frames)]
+    # Zooms: from 150 bars out to the whole million, crossing every level of detail on the way.
+    chart.reset_view()
+    render()
+    step = (n * 1.25 / 150) ** (1 / frames)
+    zoom_ms = [timed(lambda: chart.zoom(step)) for _ in range(frames)]
+    mode_at_end = chart.candles.stats.mode
+    level_at_end = chart.candles.stats.level
+
+    chart.close()
+    chart.deleteLater()
+    app.processEvents()
+    pan, zoom = _stats(pan_ms), _stats(zoom_ms)
+    frame_max = max(pan["max"], zoom["max"])
+    load_ms = (t2 - t0) * 1000
+    return {
+        "bench": "chart",
+        "candles": n,
+        "size": f"{width}x{height}",
+        "load_ms": round(load_ms, 1),
+        "set_history_ms": round((t1 - t0) * 1000, 1),
+        "first_render_ms": round((t2 - t1) * 1000, 1),
+        "pan_frames": frames,
+        "pan_p50_ms": pan["p50"],
+        "pan_p99_ms": pan["p99"],
+        "pan_max_ms": pan["max"],
+        "zoom_frames": frames,
+        "zoom_p50_ms": zoom["p50"],
+        "zoom_p99_ms": zoom["p99"],
+        "zoom_max_ms": zoom["max"],
+        "zoomed_out_mode": f"{mode_at_end} level {level_at_end}",
+        "load_ok": load_ms < LOAD_TARGET_MS,
+        "frames_ok": frame_max < FRAME_TARGET_MS,
+    }
+
+
+def main(args: argparse.Namespace | None = None) -> int:
+    n = getattr(args, "candles", None) or 1_000_000
+    print(json.dumps(chart_bench(n)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
