@@ -259,7 +259,7 @@ async def test_connect_failure_is_not_ambiguous() -> None:
     def refused(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused")
 
-    http, _server, _ = make_http(refused, get_attempts=1)
+    http, _, _ = make_http(refused, get_attempts=1)
     with pytest.raises(TransportError) as info:
         await http.post("/api/v2/spot/trade/place-order", {"symbol": "BTCUSDT"})
     assert not info.value.ambiguous
@@ -283,7 +283,7 @@ async def test_429_backs_off_then_succeeds() -> None:
 
 @pytest.mark.asyncio
 async def test_429_on_post_raises_after_penalising_the_bucket() -> None:
-    http, server, _sleeps = make_http(lambda r: httpx.Response(429, headers={"Retry-After": "1.5"}, text=""))
+    http, server, _ = make_http(lambda r: httpx.Response(429, headers={"Retry-After": "1.5"}, text=""))
     with pytest.raises(RateLimited) as info:
         await http.post("/api/v2/spot/trade/place-order", {"symbol": "BTCUSDT"})
     assert info.value.retry_after == 1.5
