@@ -13,6 +13,7 @@ qasync (environment.md pitfall 3). Await ``wait_signal(signal, timeout)`` instea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,9 @@ async def wait_signal_async(signal: SignalInstance, timeout: float = 5.0) -> tup
     try:
         return await asyncio.wait_for(future, timeout)
     finally:
-        signal.disconnect(slot)
+        # A source deleted meanwhile (a toast that closed itself) took the connection with it.
+        with contextlib.suppress(RuntimeError):
+            signal.disconnect(slot)
 
 
 @pytest.fixture

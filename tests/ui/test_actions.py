@@ -1,0 +1,282 @@
+"""QActions from the ACTIONS table: dispatch, the text-field and hotkeys-off gates, contexts, rebinding, menus."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from terminal_app.config.actions import ACTIONS, Context, default_bindings
+from terminal_app.config.settings import HOTKEYS_ENABLED, KEY_BINDINGS, Settings
+from terminal_app.ui.actions import ActionRegistry, text_input_has_focus
+from terminal_app.ui.main_window import CENTRAL, DockSpec, MainWindow
+
+CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+
+
+class Panel(QWidget):
+    """A panel with a text field and a button, like an order ticket."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.edit = QLineEdit(self)
+        self.button = QPushButton("ok", self)
+        self.button.move(0, 40)
+        self.button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
+def panel_spec(panel_id: str = "ticket", **kw: Any) -> DockSpec:
+    kw.setdefault("area", Qt.DockWidgetArea.LeftDockWidgetArea)
+    return DockSpec(panel_id, panel_id.title(), factory=Panel, **kw)
+
+
+def counter() -> tuple[list[Any], Callable[..., None]]:
+    calls: list[Any] = []
+    return calls, lambda *args: calls.append(args)
+
+
+def test_one_action_per_spec_with_qt_spelling_of_the_keys(make_window: Callable[..., MainWindow]) -> None:
+    w = make_window()
+    for spec in ACTIONS:
+        qa = w.registry.qaction(spec.id)
+        assert qa.text() == spec.label
+        assert qa.isCheckable() == spec.checkable
+        portable = [s.toString(QKeySequence.SequenceFormat.PortableText) for s in qa.shortcuts()]
+        assert portable == list(default_bindings()[spec.id]), spec.id  # Qt agrees with normalize_sequence
+        window_wide = spec.context.window_wide
+        expected = Qt.ShortcutContext.WindowShortcut if window_wide else Qt.ShortcutContext.WidgetWithChildrenShortcut
+        assert qa.shortcutContext() == expected
+
+
+def test_actions_without_a_handler_are_disabled(make_window: Callable[..., MainWindow]) -> None:
+    w = make_window()
+    assert not w.registry.qaction("order.buy").isEnabled()
+    assert w.registry.qaction("layout.save").isEnabled()  # the window handles it
+    calls, handler = counter()
+    w.registry.on("order.buy", handler)
+    assert w.registry.qaction("order.buy").isEnabled()
+    w.registry.trigger("order.buy")
+    assert calls == [()]
+    w.registry.off("order.buy")
+    assert not w.registry.qaction("order.buy").isEnabled()
+    with pytest.raises(KeyError):
+        w.registry.on("order.nope", handler)
+
+
+def test_menus_and_toolbar_come_from_the_table(make_window: Callable[..., MainWindow]) -> None:
+    w = make_window()
+    tops = [a.text() for a in w.menu_bar.actions()]
+    assert tops == ["File", "View", "Trade", "Chart", "Help"]
+    trade = w.registry.menu("Trade")
+    assert w.registry.qaction("order.buy") in trade.actions()
+    sizes = w.registry.menu("Trade/Size preset")
+    assert [a.text() for a in sizes.actions()] == ["Size 10 %", "Size 25 %", "Size 50 %", "Size 75 %", "Size 100 %"]
+    toolbar_ids = [a.objectName() for a in w.toolbar.actions() if not a.isSeparator()]
+    assert toolbar_ids == ["action_" + s.id.replace(".", "_") for s in ACTIONS if s.toolbar]
+    buy_button = w.toolbar.widgetForAction(w.registry.qaction("order.buy"))
+    assert buy_button.objectName() == "action_order_buy"
+
+
+def _hotkeys(w: MainWindow, on: bool) -> None:
+    w.registry.set_hotkeys_enabled(on)
+
+
+def test_trading_keys_fire_when_on_and_not_typing(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
+    w = make_window((panel_spec(),), show=True)
+    calls, handler = counter()
+    w.registry.on("order.buy", handler)
+    _hotkeys(w, True)
+    panel = w.panel("ticket")
+    assert isinstance(panel, Panel)
+    panel.button.setFocus()
+    qtbot.waitUntil(panel.button.hasFocus)
+    QTest.keyClick(panel.button, Qt.Key.Key_B, CTRL_ALT)
+    assert calls == [()]
+
+
+def test_trading_keys_are_inert_while_typing(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
+    w = make_window((panel_spec(),), show=True)
+    buys, buy = counter()
+    saves, save = counter()
+    w.registry.on("order.buy", buy)
+    w.registry.on("layout.save", save)
+    _hotkeys(w, True)
+    panel = w.panel("ticket")
+    assert isinstance(panel, Panel)
+    panel.edit.setFocus()
+    qtbot.waitUntil(panel.edit.hasFocus)
+    assert text_input_has_focus()
+    assert not w.registry.trading_keys_live()
+    QTest.keyClick(panel.edit, Qt.Key.Key_B, CTRL_ALT)
+    assert buys == []
+    QTest.keyClick(panel.edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert saves == [()]  # non-trading keys still work from a text field
+    panel.button.setFocus()
+    qtbot.waitUntil(panel.button.hasFocus)
+    QTest.keyClick(panel.button, Qt.Key.Key_B, CTRL_ALT)
+    assert buys == [()]
+
+
+def test_a_trading_key_typed_in_a_field_reaches_the_field(
+    qtbot: QtBot, settings: Settings, make_window: Callable[..., MainWindow]
+) -> None:
+    settings.set(KEY_BINDINGS, {"order.sell": ("S",)})  # a bare letter, the worst case for a text field
+    w = make_window((panel_spec(),), show=True)
+    sells, sell = counter()
+    w.registry.on("order.sell", sell)
+    _hotkeys(w, True)
+    panel = w.panel("ticket")
+    assert isinstance(panel, Panel)
+    panel.edit.setFocus()
+    qtbot.waitUntil(panel.edit.hasFocus)
+    QTest.keyClicks(panel.edit, "ss")
+    assert panel.edit.text() == "ss"
+    assert sells == []
+    panel.button.setFocus()
+    qtbot.waitUntil(panel.button.hasFocus)
+    QTest.keyClick(panel.button, Qt.Key.Key_S)
+    assert sells == [()]
+
+
+def test_hotkeys_off_silences_keys_but_not_menus(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
+    w = make_window((panel_spec(),), show=True)
+    calls, handler = counter()
+    w.registry.on("order.cancel_all_symbol", handler)
+    _hotkeys(w, False)
+    panel = w.panel("ticket")
+    assert isinstance(panel, Panel)
+    panel.button.setFocus()
+    qtbot.waitUntil(panel.button.hasFocus)
+    QTest.keyClick(panel.button, Qt.Key.Key_X, CTRL_ALT)
+    QTest.keyClick(panel.button, Qt.Key.Key_F12)
+    assert calls == []
+    w.registry.qaction("order.cancel_all_symbol").trigger()  # a menu or toolbar click
+    assert calls == [()]
+
+
+def test_hotkeys_switch_is_stored_and_shown(qtbot: QtBot, settings: Settings,
+                                            make_window: Callable[..., MainWindow]) -> None:
+    w = make_window(show=True)
+    indicator = w.hotkeys_indicator
+    assert not w.registry.hotkeys_enabled
+    assert indicator.text() == "HOTKEYS OFF"
+    assert indicator.property("on") == "false"
+    with qtbot.waitSignal(w.registry.hotkeys_changed) as blocker:
+        qtbot.mouseClick(indicator, Qt.MouseButton.LeftButton)
+    assert blocker.args == [True]
+    assert indicator.text() == "HOTKEYS ON"
+    assert indicator.property("on") == "true"
+    assert settings.get(HOTKEYS_ENABLED) is True
+    assert w.registry.qaction("hotkeys.toggle").isChecked()
+    w.registry.qaction("hotkeys.toggle").trigger()  # the menu item flips it back
+    assert not w.registry.hotkeys_enabled
+    assert indicator.text() == "HOTKEYS OFF"
+    assert Settings.load(settings.path).get(HOTKEYS_ENABLED) is False  # saved at once  # type: ignore[arg-type]
+
+
+def test_context_keys_work_only_inside_their_panel(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
+    w = make_window((panel_spec("chart", area=CENTRAL, contexts=(Context.CHART,)), panel_spec("ticket")), show=True)
+    calls, handler = counter()
+    w.registry.on("chart.interval.5m", handler)
+    chart = w.panel("chart")
+    ticket = w.panel("ticket")
+    assert isinstance(chart, Panel)
+    assert isinstance(ticket, Panel)
+    ticket.button.setFocus()
+    qtbot.waitUntil(ticket.button.hasFocus)
+    QTest.keyClick(ticket.button, Qt.Key.Key_2)
+    assert calls == []
+    chart.button.setFocus()
+    qtbot.waitUntil(chart.button.hasFocus)
+    QTest.keyClick(chart.button, Qt.Key.Key_2)
+    assert calls == [()]
+    with pytest.raises(ValueError, match="already live"):
+        w.registry.bind_context(Context.GLOBAL, chart)
+
+
+def test_checkable_handlers_get_the_state(make_window: Callable[..., MainWindow]) -> None:
+    w = make_window()
+    calls, handler = counter()
+    w.registry.on("view.colorblind", handler)
+    w.registry.trigger("view.colorblind")
+    w.registry.trigger("view.colorblind")
+    assert calls == [(True,), (False,)]
+
+
+@pytest.mark.asyncio
+async def test_coroutine_handlers_run_on_the_qt_loop(make_window: Callable[..., MainWindow]) -> None:
+    w = make_window()
+    done = asyncio.Event()
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def place() -> None:
+        await asyncio.sleep(0)
+        loops.append(asyncio.get_running_loop())
+        done.set()
+
+    w.registry.on("order.buy", place)
+    w.registry.trigger("order.buy")
+    await asyncio.wait_for(done.wait(), 2)
+    assert loops == [asyncio.get_running_loop()]
+    assert type(loops[0]).__module__.startswith("qasync")
+
+
+@pytest.mark.asyncio
+async def test_a_failing_coroutine_handler_reaches_the_excepthook(
+    qtbot: QtBot, make_window: Callable[..., MainWindow]
+) -> None:
+    w = make_window()
+
+    async def boom() -> None:
+        raise RuntimeError("rejected")
+
+    w.registry.on("order.sell", boom)
+    with qtbot.capture_exceptions() as exceptions:
+        w.registry.trigger("order.sell")
+        for _ in range(20):
+            await asyncio.sleep(0)
+    assert [str(e[1]) for e in exceptions] == ["rejected"]
+
+
+def test_rebinding_refuses_clashes_and_persists(
+    qtbot: QtBot, settings: Settings, make_window: Callable[..., MainWindow]
+) -> None:
+    w = make_window((panel_spec(),), show=True)
+    reg: ActionRegistry = w.registry
+    clashes = reg.rebind("order.buy", ["Ctrl+S"])
+    assert [(c.first, c.second) for c in clashes] == [("layout.save", "order.buy")]
+    assert reg.keys_for("order.buy") == ("Ctrl+Alt+B",)
+    with qtbot.waitSignal(reg.bindings_changed):
+        assert reg.rebind("order.buy", ["ctrl+shift+b"]) == []
+    assert reg.keys_for("order.buy") == ("Ctrl+Shift+B",)
+    assert settings.get(KEY_BINDINGS) == {"order.buy": ("Ctrl+Shift+B",)}
+    calls, handler = counter()
+    reg.on("order.buy", handler)
+    reg.set_hotkeys_enabled(True)
+    panel = w.panel("ticket")
+    assert isinstance(panel, Panel)
+    panel.button.setFocus()
+    qtbot.waitUntil(panel.button.hasFocus)
+    QTest.keyClick(panel.button, Qt.Key.Key_B, CTRL_ALT)
+    assert calls == []  # the old key is free now
+    QTest.keyClick(panel.button, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert calls == [()]
+    reg.rebind("order.buy", ["Ctrl+Alt+B"])
+    assert settings.get(KEY_BINDINGS) == {}  # back to the default: no override kept
+
+
+def test_conflicting_user_keys_are_resolved_at_start(settings: Settings,
+                                                     make_window: Callable[..., MainWindow]) -> None:
+    settings.set(KEY_BINDINGS, {"order.sell": ("Ctrl+Alt+B",)})
+    w = make_window()
+    assert w.registry.keys_for("order.sell") == ("Ctrl+Alt+B",)
+    assert w.registry.keys_for("order.buy") == ()
+    assert w.registry.qaction("order.buy").shortcuts() == []
+    assert any("Buy (ticket)" in p for p in w.registry.problems)
