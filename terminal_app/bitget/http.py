@@ -144,8 +144,8 @@ class BitgetHttp:
         self._transport = transport if isinstance(transport, httpx.AsyncBaseTransport) else make_transport(transport)
         # The profile's AsyncClient owns the connection pool (and serves any ad-hoc httpx call), but requests are
         # built here and handed straight to its transport: AsyncClient.build_request/send merge defaults, parse a
-        # relative URL, run auth/redirect/cookie/hook machinery the Bitget API never uses, and measured as 60 % of
-        # the client's CPU per order (about 100 µs of 165 µs; cProfile of bench order).
+        # relative URL and run auth/redirect/cookie/hook machinery the Bitget API never uses: with a no-op transport
+        # that was about 60 of the 100 µs of CPU per order (cProfile); the direct path costs about 40 µs.
         self.client = build_client(self.base_url, transport=self._transport, timeout=timeout)
         self._base_headers = [("Accept", "application/json"), ("Content-Type", "application/json"),
                               ("locale", locale), ("User-Agent", USER_AGENT)]
