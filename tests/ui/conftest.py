@@ -27,11 +27,12 @@ from pytestqt.qtbot import QtBot
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.settings import Settings
 from terminal_app.core.health import ProfileKind
-from terminal_app.ui import qt_workarounds
+from terminal_app.ui.chart.none_guard import pin_none
 from terminal_app.ui.main_window import DockSpec, MainWindow
 
-# Before any test emits a signal: PySide6 6.12's emit() leaks a reference to True (see qt_workarounds).
-qt_workarounds.install()
+# PySide6 6.12 on Python 3.11 drops a reference to None on every void call and to True on every emit(); unpinned,
+# a long enough GUI test session aborts with "none_dealloc"/"bool_dealloc" (see ui/chart/none_guard.py).
+pin_none()
 
 WaitSignal = Callable[..., Awaitable[tuple[Any, ...]]]
 
