@@ -72,20 +72,22 @@ class _Side:
                         del top[rank]
                         if len(keys) >= _DEPTH:
                             top.append(levels[keys[_DEPTH - 1]])
-            elif key in levels:
-                piece = levels[key] = price + ":" + size
-                if len(keys) <= _DEPTH or key <= keys[_DEPTH - 1]:
+                continue
+            piece = price + ":" + size
+            rank = bisect_left(keys, key)
+            if key in levels:
+                levels[key] = piece
+                if rank < _DEPTH:
                     touched = True
-                    top[bisect_left(keys, key)] = piece
+                    top[rank] = piece
             else:
-                piece = levels[key] = price + ":" + size
-                rank = bisect_left(keys, key)
+                levels[key] = piece
                 keys.insert(rank, key)
                 if rank < _DEPTH:
                     touched = True
                     top.insert(rank, piece)
                     if len(top) > _DEPTH:
-                        top.pop()
+                        del top[_DEPTH]
         return touched
 
     def raw(self, n: int | None) -> list[RawLevel]:
@@ -116,14 +118,15 @@ class OrderBook:
 
     ``stale`` is set when an update's checksum (or sequence) does not match; the book then ignores updates until
     the next snapshot, and its owner resubscribes the channel (see ``core.book_sync``).
-    ``version`` increases on every applied change so a UI timer can repaint only when something moved.
+    ``version`` increases on every applied change so a UI timer can repaint only when something moved;
+    ``updates`` counts the updates applied and verified since the book was created.
     """
 
     def __init__(self, symbol: str = "") -> None:
         self.symbol = symbol
         self._bids = _Side(-1.0)
         self._asks = _Side(1.0)
-        self._inter: list[str] = []
+        self._inter: list[str] = [""] * (2 * _DEPTH)
         self._crc: int | None = None  # unsigned CRC of the current top, None when it must be recomputed
         self.has_snapshot = False
         self.stale = False
@@ -163,9 +166,8 @@ class OrderBook:
             self.sequence_errors += 1
             self.mark_stale(f"sequence gap: expected pseq {self.seq}, got {pseq}")
             return False
-        changed_bid = self._bids.apply(bids)
-        changed_ask = self._asks.apply(asks)
-        self.updates += 1
+        changed_bid = self._bids.apply(bids) if bids else False
+        changed_ask = self._asks.apply(asks) if asks else False
         self.version += 1
         if seq is not None:
             self.seq = seq
@@ -173,14 +175,14 @@ class OrderBook:
             self.ts = ts
         if changed_bid or changed_ask:
             self._crc = None
-        if checksum is None:
-            return True
-        if self._crc is None:
-            self._crc = self._compute_crc()
-        if self._crc != (checksum & 0xFFFFFFFF):
-            self.checksum_errors += 1
-            self.mark_stale(f"checksum mismatch: expected {checksum}, computed {self.checksum()}")
-            return False
+        if checksum is not None:
+            if self._crc is None:
+                self._crc = self._compute_crc()
+            if self._crc != (checksum & 0xFFFFFFFF):
+                self.checksum_errors += 1
+                self.mark_stale(f"checksum mismatch: expected {checksum}, computed {self.checksum()}")
+                return False
+        self.updates += 1
         return True
 
     def apply_push(self, action: str, item: Mapping[str, Any]) -> bool:
@@ -204,8 +206,6 @@ class OrderBook:
         asks = self._asks.top
         if len(bids) == _DEPTH and len(asks) == _DEPTH:
             inter = self._inter
-            if len(inter) != 2 * _DEPTH:
-                inter = self._inter = [""] * (2 * _DEPTH)
             inter[0::2] = bids
             inter[1::2] = asks
         else:

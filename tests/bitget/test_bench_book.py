@@ -1,0 +1,106 @@
+"""``terminal-app bench book`` end to end: real streamer, real sockets, the benchmark stream server in a subprocess."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+import orjson
+import pytest
+
+from terminal_app.__main__ import main as cli_main
+from terminal_app.bench import book as bench_book
+from terminal_app.bench.stream_server import DEFAULT_LEVELS, DEFAULT_SEED, BookFeed, BookStreamServer
+from terminal_app.bitget.checksum import book_checksum
+
+COUNT = 3000
+
+
+def expected_final_book(count: int) -> dict[str, list[list[str]]]:
+    feed = BookFeed(DEFAULT_SEED, levels=DEFAULT_LEVELS)
+    for _ in range(count):
+        feed.next_update()
+    return feed.final_book()
+
+
+def test_bench_book_cli_with_its_own_server(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "final.json"
+    assert cli_main(["bench", "book", "--count", str(COUNT), "--final-out", str(out)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    result = orjson.loads(lines[0])
+    assert result["applied"] == COUNT
+    assert result["checksum_errors"] == 0
+    assert result["msgs_per_s"] > 0
+    final = orjson.loads(out.read_bytes())
+    assert final == expected_final_book(COUNT)
+    assert result["best_bid"] == final["bids"][0][0]
+    assert result["best_ask"] == final["asks"][0][0]
+    assert len(final["bids"]) > 100
+    assert len(final["asks"]) > 100
+
+
+def test_bench_book_against_a_given_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    server_args = argparse.Namespace(count=COUNT, symbol="BTCUSDT", inst_type="SPOT")
+    process, ready = bench_book._start_server(server_args)
+    try:
+        out = tmp_path / "final.json"
+        args = argparse.Namespace(url=ready["url"], symbol="BTCUSDT", inst_type="SPOT", count=COUNT,
+                                  final_out=str(out))
+        assert bench_book.main(args) == 0
+    finally:
+        bench_book._stop_server(process)
+    result = orjson.loads(capsys.readouterr().out)
+    assert result["applied"] == COUNT
+    final = orjson.loads(out.read_bytes())
+    assert book_checksum(final["bids"], final["asks"]) == ready["final_checksum"]
+
+
+def test_bench_recovers_from_a_corrupted_checksum() -> None:
+    server_args = argparse.Namespace(count=COUNT, symbol="BTCUSDT", inst_type="SPOT", corrupt_at=700)
+    process, ready = bench_book._start_server(server_args)
+    try:
+        result, book = asyncio.run(bench_book.run_bench(ready["url"], "BTCUSDT", "SPOT", COUNT, last_seq=COUNT))
+    finally:
+        bench_book._stop_server(process)
+    assert result["checksum_errors"] == 1
+    assert result["resyncs"] == 1
+    assert not book.stale
+    assert book.seq == COUNT
+    assert result["applied"] < COUNT  # updates that arrived while stale were skipped, the snapshot covered them
+    assert {"bids": [list(x) for x in book.bids()], "asks": [list(x) for x in book.asks()]} == \
+        expected_final_book(COUNT)
+
+
+def test_server_snapshot_at_a_position_matches_the_feed() -> None:
+    server = BookStreamServer(50, corrupt_at=None)
+    feed = BookFeed(DEFAULT_SEED, levels=DEFAULT_LEVELS)
+    for _ in range(30):
+        feed.next_update()
+    snapshot = orjson.loads(server.snapshot_at(30))
+    assert snapshot["action"] == "snapshot"
+    item = snapshot["data"][0]
+    assert {"bids": item["bids"], "asks": item["asks"]} == feed.final_book()
+    assert item["seq"] == 30
+    assert item["checksum"] == feed.checksum()
+    again = orjson.loads(server.snapshot_at(10))  # earlier position: rebuilt from the start
+    assert again["data"][0]["seq"] == 10
+
+
+def test_feed_updates_are_small_uncrossed_and_near_the_top() -> None:
+    feed = BookFeed(3, levels=200)
+    near_top = 0
+    changes = 0
+    for _ in range(2000):
+        item = feed.next_update()["data"][0]
+        rows = item["bids"] + item["asks"]
+        assert 1 <= len(rows) <= 6
+        changes += len(rows)
+        book = feed.final_book()
+        assert float(book["bids"][0][0]) < float(book["asks"][0][0])
+        top = {p for p, _ in book["bids"][:25]} | {p for p, _ in book["asks"][:25]}
+        near_top += sum(1 for p, s in rows if p in top or float(s) == 0)
+    assert near_top / changes > 0.6
+    depth = feed.final_book()
+    assert 100 < len(depth["bids"]) < 400
