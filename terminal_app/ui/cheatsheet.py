@@ -41,7 +41,7 @@ class CheatSheetDialog(QDialog):
         self.tree.setAlternatingRowColors(True)
         self.tree.setWordWrap(True)
         layout.addWidget(self.tree)
-        self.resize(820, 620)
+        self.resize(1000, 660)
         registry.bindings_changed.connect(self._populate)
         registry.hotkeys_changed.connect(self._show_note)
         self._populate()

@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         self._specs: dict[str, DockSpec] = {}
         self._docks: dict[str, QDockWidget] = {}
         self._central: CentralPanel | None = None
+        self._layout_restored = False
         self._cheatsheet: CheatSheetDialog | None = None
         self.profile_name = profile
         self.profile_kind = kind
@@ -224,7 +225,9 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self._specs[spec.id] = spec
         self._docks[spec.id] = dock
-        self._place_default(spec, dock)
+        # A panel added after the saved layout was applied takes its saved place, if the layout knows it.
+        if not (self._layout_restored and self.restoreDockWidget(dock)):
+            self._place_default(spec, dock)
         for context in spec.contexts:
             self.registry.bind_context(context, dock)
         self.registry.watch(dock)
@@ -232,8 +235,6 @@ class MainWindow(QMainWindow):
         toggle.setObjectName(f"panel_{spec.id}")
         self.panels_menu.addAction(toggle)
         dock.visibilityChanged.connect(self._on_dock_visibility)
-        # A panel added after the layout was restored takes its saved place, if the layout knows it.
-        self.restoreDockWidget(dock)
         self._update_empty_state()
         return widget
 

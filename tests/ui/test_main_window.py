@@ -216,3 +216,14 @@ def test_typing_a_letter_asks_for_the_symbol_switcher(qtbot: QtBot, make_window:
     with qtbot.waitSignal(w.symbol_typed) as blocker:
         QTest.keyClick(w, Qt.Key.Key_E)
     assert blocker.args == ["e"]
+
+
+def test_a_panel_added_later_takes_its_saved_place(app_paths: AppPaths, settings: Settings,
+                                                   make_window: Callable[..., MainWindow]) -> None:
+    w = make_window(DOCKS, show=True)
+    w.addDockWidget(L, w.dock("ladder"))
+    w.save_layout()
+    late = make_window(DOCKS[:2], show=True, settings_=Settings.load(app_paths.settings_file))
+    late.add_dock(DOCKS[2])  # e.g. a panel whose service connected after the window was built
+    assert late.dockWidgetArea(late.dock("ladder")) == L
+    assert late.dock("ladder").isVisible()
