@@ -354,9 +354,11 @@ class WsConnection:
             while not self._ops:
                 self._ops_ready.clear()
                 await self._ops_ready.wait()
+            # The hourly subscribe budget can mean a long wait: not under the lock, so pings keep flowing.
+            await self._pacer.wait(subscribe=True)
             async with self._send_lock:
-                # wait for the slot first so that ops queued meanwhile join this batch
-                await self._pacer.wait(subscribe=True)
+                # wait for the message slot before taking the batch, so that ops queued meanwhile join it
+                await self._pacer.wait()
                 if not self._ops:
                     continue
                 op = self._ops[0][0]

@@ -519,6 +519,17 @@ async def test_pacing_keeps_client_messages_within_the_window(server: FakeBitget
 
 
 @pytest.mark.asyncio
+async def test_hourly_subscribe_budget_holds_subscribes_but_not_pings(server: FakeBitget) -> None:
+    cfg = config(server.url, max_subscribes_per_hour=1, ping_interval_s=0.05, pong_timeout_s=0.04)
+    async with BitgetStreamer(cfg, clock=FixedClock()) as streamer:
+        await streamer.subscribe(ticker("BTCUSDT"), lambda m: None)
+        await streamer.subscribe(ticker("ETHUSDT"), lambda m: None, wait=False)
+        await server.wait_for(lambda: server.pings() >= 3)
+        assert server.ops("subscribe") == [ticker("BTCUSDT")]
+        assert streamer.stats().reconnects == 0
+
+
+@pytest.mark.asyncio
 async def test_channels_spread_over_connections(server: FakeBitget) -> None:
     async with BitgetStreamer(config(server.url, channels_per_connection=3), clock=FixedClock()) as streamer:
         for i in range(7):
