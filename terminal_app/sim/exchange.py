@@ -17,6 +17,7 @@ changed in that step (size 0 = level removed), so a server may forward it as a `
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,11 +25,39 @@ from pathlib import Path
 
 from terminal_app.bitget.clock import system_ms
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.futures import FuturesAccount, PlanOrder, Position, SymbolSettings
-from terminal_app.sim.history import Candle, Granularity
-from terminal_app.sim.markets import SimMarket
-from terminal_app.sim.matching import Fill, Order, OrderStatus, Trade
+from terminal_app.sim.book import Entry
+from terminal_app.sim.futures import (
+    FuturesAccount,
+    FuturesUser,
+    PlanOrder,
+    Position,
+    SettingsState,
+    SymbolSettings,
+    plan_from_record,
+    plan_record,
+    position_from_record,
+    position_record,
+)
+from terminal_app.sim.history import Candle, Granularity, window_stats
+from terminal_app.sim.markets import COINS, MARKETS, SimMarket, all_markets, find_market
+from terminal_app.sim.matching import (
+    ZERO,
+    Engine,
+    Fill,
+    MarketState,
+    Order,
+    OrderState,
+    OrderStatus,
+    Trade,
+    fill_from_record,
+    fill_record,
+    order_from_record,
+    order_record,
+    reject,
+)
+from terminal_app.sim.price import DAY_MS, HOUR_MS, MINUTE_MS
 from terminal_app.sim.spot_accounts import Balance
+from terminal_app.store.sim_state import SimStateStore, UserRecord
 
 __all__ = [
     "AccountEvent",
@@ -196,158 +225,469 @@ class Exchange:
 
     def __init__(self, seed: int = 1, clock: Callable[[], int] = system_ms, state_path: str | Path | None = None,
                  *, fast: bool = False, step_ms: int | None = None) -> None:
-        raise NotImplementedError
+        self.seed = seed
+        self.fast = fast
+        self.step_ms = step_ms or (5 if fast else 100)
+        self._clock = clock
+        self._engine = Engine(seed, step_ms=self.step_ms, churn=8 if fast else 2)
+        self._listeners: list[Listener] = []
+        self._store = SimStateStore(state_path) if state_path is not None else None
+        self._created: dict[str, int] = {}
+        self._stats_cache: dict[SymbolRef, tuple[int, tuple[int, int, int, int, int, int]]] = {}
+        self._last_bbo: dict[SymbolRef, tuple[int | None, int | None]] = {}
+        t0 = clock() // self.step_ms * self.step_ms
+        self._engine.now = t0
+        if self._store is not None:
+            _load_state(self._engine, self._store, self._created)
+        self._engine.start(t0)
+        self._t = t0
+        self._next_account_push = t0 + _ACCOUNT_PUSH_MS
+        self._engine.outbox.clear()
+        self._engine.spot.drain_touched()
+        self._engine.touched_futures.clear()
 
     # ---- time and lifecycle ----------------------------------------------------------------------------------
 
     def now_ms(self) -> int:
         """The time the market has been advanced to."""
-        raise NotImplementedError
+        return self._t
 
     def advance(self, now_ms: int | None = None) -> None:
         """Run the market up to ``now_ms`` (default ``clock()``) in fixed steps; gaps over a minute are skipped."""
-        raise NotImplementedError
+        now = self._clock() if now_ms is None else now_ms
+        step = self.step_ms
+        if now - self._t > _MAX_CATCHUP_MS:
+            self._t = (now - _MAX_CATCHUP_MS) // step * step
+        engine = self._engine
+        while self._t + step <= now:
+            self._t += step
+            engine.step(self._t)
+            self._after_step()
+        self._dispatch()
+        self._save()
 
     def flush(self) -> None:
         """Write pending state to SQLite (also done after every call that changed something)."""
-        raise NotImplementedError
+        self._save()
 
     def close(self) -> None:
-        raise NotImplementedError
+        self._save()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     def add_listener(self, listener: Listener) -> None:
-        raise NotImplementedError
+        self._listeners.append(listener)
+        self._engine.emitting = True
 
     def remove_listener(self, listener: Listener) -> None:
-        raise NotImplementedError
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+        self._engine.emitting = bool(self._listeners)
+
+    # ---- stepping and events ---------------------------------------------------------------------------------
+
+    def _after_step(self) -> None:
+        engine = self._engine
+        listening = bool(self._listeners)
+        for ms in engine.markets.values():
+            bids = ms.book.bids.take_changes()
+            asks = ms.book.asks.take_changes()
+            n = len(bids) + len(asks)
+            if n:
+                engine.counters["book_changes"] += n
+                if listening:
+                    tick, lot = ms.market.tick, ms.market.lot
+                    self._emit(BookChanged(ms.ref, tuple((p * tick, q * lot) for p, q in sorted(bids, reverse=True)),
+                                           tuple((p * tick, q * lot) for p, q in sorted(asks)), self._t))
+            if not listening:
+                continue
+            bbo = (ms.book.bids.best(), ms.book.asks.best())
+            if ms.traded:
+                self._emit(CandleTick(ms.ref, ms.history.minute_candle(self._t // MINUTE_MS)))
+            if ms.traded or bbo != self._last_bbo.get(ms.ref):
+                self._last_bbo[ms.ref] = bbo
+                self._emit(TickerChanged(ms.ref, self.ticker(ms.ref)))
+        if self._t >= self._next_account_push:
+            # unrealised PnL moves with the mark: refresh holders' positions and accounts once a second
+            self._next_account_push = self._t + _ACCOUNT_PUSH_MS
+            for users in engine.pos_users.values():
+                engine.touched_futures |= users
+        self._dispatch()
+
+    def _emit(self, event: Event) -> None:
+        for listener in self._listeners:
+            listener(event)
+
+    def _dispatch(self) -> None:
+        """Turn the engine's notifications and touched accounts into events (or just drop them)."""
+        engine = self._engine
+        outbox = engine.outbox
+        touched_spot = engine.spot.drain_touched()
+        touched_futures = engine.touched_futures
+        engine.touched_futures = set()
+        if not self._listeners:
+            outbox.clear()
+            return
+        engine.outbox = []
+        for item in outbox:
+            kind = item[0]
+            if kind == "trade":
+                trade: Trade = item[2]
+                self._emit(TradeEvent(item[1], trade.trade_id, trade.price, trade.size, trade.side, trade.ts))
+            elif kind == "order":
+                self._emit(OrderEvent(item[1], item[2], item[3]))
+            elif kind == "fill":
+                self._emit(FillEvent(item[1], item[2]))
+            elif kind == "plan":
+                self._emit(PlanOrderEvent(item[1], item[2]))
+        for uid in sorted(touched_spot):
+            if engine.spot.has(uid):
+                self._emit(AccountEvent(uid, InstType.SPOT, tuple(engine.spot.balances(uid, touched_spot[uid]))))
+        for uid in sorted(touched_futures):
+            if uid in engine.fut.users:
+                self._emit(AccountEvent(uid, InstType.USDT_FUTURES, futures=engine.account_view(uid)))
+                self._emit(PositionEvent(uid, tuple(engine.positions_view(uid))))
+
+    def _save(self) -> None:
+        engine = self._engine
+        if self._store is None:
+            engine.dirty_users.clear()
+            engine.dirty_orders.clear()
+            engine.dirty_plans.clear()
+            engine.new_fills.clear()
+            return
+        if engine.dirty_users or engine.dirty_orders or engine.dirty_plans or engine.new_fills:
+            _save_state(engine, self._store, self._created)
+
+    def _sync(self) -> Engine:
+        """Bring the market to the clock before a request, as the real exchange is always current."""
+        self.advance()
+        return self._engine
+
+    def _done(self) -> None:
+        self._dispatch()
+        self._save()
 
     # ---- markets and market data -----------------------------------------------------------------------------
 
     def markets(self, inst_type: InstType | None = None) -> list[SimMarket]:
-        raise NotImplementedError
+        return all_markets(inst_type)
 
     def market(self, ref: SymbolRef) -> SimMarket:
         """Raises 40034 for an unknown symbol."""
-        raise NotImplementedError
+        return find_market(ref.symbol, ref.inst_type)
 
     def coins(self) -> list[str]:
-        raise NotImplementedError
+        return list(COINS)
+
+    def _state(self, ref: SymbolRef) -> MarketState:
+        return self._engine.markets[self.market(ref).ref]
 
     def depth(self, ref: SymbolRef, limit: int = 150) -> Depth:
-        raise NotImplementedError
+        ms = self._state(ref)
+        tick, lot = ms.market.tick, ms.market.lot
+        return Depth(tuple((p * tick, q * lot) for p, q in ms.book.bids.top(limit)),
+                     tuple((p * tick, q * lot) for p, q in ms.book.asks.top(limit)), self._t)
+
+    def _window(self, ms: MarketState) -> tuple[int, int, int, int, int, int]:
+        """24 h stats: the full minutes are cached per minute, the forming minute is added on top."""
+        minute = self._t // MINUTE_MS * MINUTE_MS
+        cached = self._stats_cache.get(ms.ref)
+        if cached is None or cached[0] != minute:
+            cached = (minute, window_stats(ms.history, minute - DAY_MS + MINUTE_MS, minute))
+            self._stats_cache[ms.ref] = cached
+        o, h, low, _, v, q = cached[1]
+        cur = ms.history.live.get(minute // MINUTE_MS)
+        if cur is not None:
+            h, low, v, q = max(h, cur[1]), min(low, cur[2]), v + cur[4], q + cur[5]
+        return o, h, low, 0, v, q
 
     def ticker(self, ref: SymbolRef) -> Ticker:
-        raise NotImplementedError
+        ms = self._state(ref)
+        m = ms.market
+        tick, lot = m.tick, m.lot
+        last_ticks = ms.last_ticks if ms.last_ticks is not None else int(ms.fair_ticks + 0.5)
+        last = last_ticks * tick
+        bb, ba = ms.book.bids.best(), ms.book.asks.best()
+        o, h, low, _, v, q = self._window(ms)
+        h, low = max(h, last_ticks), min(low, last_ticks)
+        day_open = ms.history.minute_candle(self._t // DAY_MS * DAY_MS // MINUTE_MS).open
+        open_24h = o * tick
+        extra: dict[str, object] = {}
+        if m.is_futures:
+            fund = self.funding(ref)
+            extra = {"mark_price": ms.mark, "index_price": ms.index, "funding_rate": fund.rate,
+                     "next_funding_time": fund.next_time, "holding_amount": self.open_interest(ref)}
+        return Ticker(
+            ref=m.ref, last=last, bid=(bb or 0) * tick, ask=(ba or 0) * tick,
+            bid_size=ms.book.bids.total_at(bb) * lot if bb else ZERO,
+            ask_size=ms.book.asks.total_at(ba) * lot if ba else ZERO,
+            open_24h=open_24h, high_24h=h * tick, low_24h=low * tick, base_volume=v * lot,
+            quote_volume=Decimal(q).scaleb(-4), open_utc=day_open,
+            change_24h=_ratio(last, open_24h), change_utc=_ratio(last, day_open), ts=self._t,
+            **extra)  # type: ignore[arg-type]
 
     def tickers(self, inst_type: InstType) -> list[Ticker]:
-        raise NotImplementedError
+        return [self.ticker(m.ref) for m in all_markets(inst_type)]
 
     def recent_trades(self, ref: SymbolRef, limit: int = 100) -> list[Trade]:
         """Newest first."""
-        raise NotImplementedError
+        trades = self._state(ref).trades
+        return list(trades)[:limit]
 
     def candles(self, ref: SymbolRef, granularity: Granularity, *, start_ms: int | None = None,
                 end_ms: int | None = None, limit: int = 100, offset_ms: int = 0, kind: str = "market") -> list[Candle]:
-        """Candles oldest first, at most ``limit``, the newest ones in [start_ms, end_ms] (end defaults to now).
+        """Candles oldest first, at most ``limit``, the newest ones whose open time is in [start_ms, end_ms] (end
+        defaults to now).
 
         History before the live market is deterministic; minutes with live trades are built from those trades;
         coarser candles aggregate the 1-minute ones. ``offset_ms`` shifts the candle boundaries (e.g. +8 h for
         Bitget's UTC+8 daily candles: a 1D candle then opens at 16:00 UTC). ``kind``: "market", "mark" or "index"
         (futures; mark and index follow the fair price without the trades' bid/ask bounce).
         """
-        raise NotImplementedError
+        ms = self._state(ref)
+        history = {"market": ms.history, "mark": ms.mark_history, "index": ms.index_history}.get(kind)
+        if history is None:
+            raise reject("40017", "Parameter kLineType error")
+        return history.candles(granularity, self._t, start_ms=start_ms, end_ms=end_ms, limit=limit,
+                               offset_ms=offset_ms)
 
     def mark_price(self, ref: SymbolRef) -> Decimal:
-        raise NotImplementedError
+        ms = self._state(ref)
+        if ms.market.is_futures:
+            return ms.mark
+        return (ms.last_ticks if ms.last_ticks is not None else int(ms.fair_ticks + 0.5)) * ms.market.tick
 
     def index_price(self, ref: SymbolRef) -> Decimal:
-        raise NotImplementedError
+        ms = self._state(ref)
+        if ms.market.is_futures:
+            return ms.index
+        return self.mark_price(ref)
 
     def funding(self, ref: SymbolRef) -> FundingInfo:
-        raise NotImplementedError
+        self.market(ref)
+        interval = 8 * HOUR_MS
+        return FundingInfo(rate=_FUNDING_RATE, interval_hours=8, next_time=(self._t // interval + 1) * interval,
+                           min_rate=Decimal("-0.003"), max_rate=Decimal("0.003"))
 
     def open_interest(self, ref: SymbolRef) -> Decimal:
-        raise NotImplementedError
+        ms = self._state(ref)
+        m = ms.market
+        engine = self._engine
+        users = sum((p.lots for u in engine.fut.users.values() for (sym, side), p in u.positions.items()
+                     if sym == m.symbol and side == "long"), 0)
+        synthetic = int(m.params.trades_per_s * 86_400 * m.params.trade_lots * 0.4)
+        return (synthetic + users) * m.lot
 
     # ---- users -----------------------------------------------------------------------------------------------
 
     def ensure_user(self, uid: str) -> None:
         """Create a funded demo user (10,000 USDT + 0.1 BTC + 1 ETH spot, 10,000 USDT futures) if unknown."""
-        raise NotImplementedError
+        if not self._engine.spot.has(uid):
+            self._engine.ensure_user(uid)
+            self._created[uid] = self._t
+            self._done()
+
+    def _user(self, uid: str) -> Engine:
+        engine = self._sync()
+        if not engine.spot.has(uid):
+            engine.ensure_user(uid)
+            self._created[uid] = self._t
+        return engine
 
     def reset_user(self, uid: str) -> None:
         """"Reset demo account": cancel everything, drop positions and history, fund again."""
-        raise NotImplementedError
+        engine = self._sync()
+        engine.remove_user(uid)
+        self._created.pop(uid, None)
+        if self._store is not None:
+            self._store.delete_user(uid)
+            engine.dirty_orders = {k: v for k, v in engine.dirty_orders.items() if v.uid != uid}
+            engine.dirty_plans = {k: v for k, v in engine.dirty_plans.items() if v.uid != uid}
+            engine.new_fills = [f for f in engine.new_fills if f.uid != uid]
+        engine.ensure_user(uid)
+        self._created[uid] = self._t
+        self._done()
 
     def users(self) -> list[str]:
-        raise NotImplementedError
+        return sorted(self._engine.spot.accounts)
 
     # ---- spot ------------------------------------------------------------------------------------------------
 
     def spot_balances(self, uid: str) -> list[Balance]:
-        raise NotImplementedError
+        engine = self._user(uid)
+        self._done()
+        return engine.spot.balances(uid)
 
     def place_spot_order(self, uid: str, symbol: str, side: str, order_type: str, size: DecimalLike,
                          price: DecimalLike | None = None, force: str = "gtc",
                          client_oid: str | None = None) -> Order:
         """Market buys are sized in quote. Codes: 40034, 40017, 41103, 40808, 45110, 45111, 43012, 43111, 43118."""
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            market = find_market(symbol, InstType.SPOT)
+            return engine.place_spot(uid, market, side, order_type, size, price, force, client_oid).snapshot()
+        finally:
+            self._done()
+
+    def _open_order(self, uid: str, inst_type: InstType, symbol: str | None, order_id: str | None,
+                    client_oid: str | None) -> OrderState:
+        code = "43001" if inst_type is InstType.SPOT else "40768"
+        if not order_id and not client_oid:
+            raise reject("40019", "Parameter orderId or clientOid cannot be empty")
+        st = self._engine.find_order(uid, order_id, client_oid)
+        if (st is None or not st.status.is_open or st.market.ref.inst_type is not inst_type
+                or (symbol and st.market.symbol != symbol.upper())):
+            raise reject(code, "The order does not exist")
+        return st
 
     def cancel_spot_order(self, uid: str, symbol: str, order_id: str | None = None,
                           client_oid: str | None = None) -> Order:
         """43001 when the order is not open."""
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            find_market(symbol, InstType.SPOT)
+            st = self._open_order(uid, InstType.SPOT, symbol, order_id, client_oid)
+            engine.cancel(st)
+            return st.snapshot()
+        finally:
+            self._done()
 
     def cancel_spot_symbol(self, uid: str, symbol: str) -> list[Order]:
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            market = find_market(symbol, InstType.SPOT)
+            out = []
+            for st in sorted(engine.open_by_user.get(uid, {}).values(), key=lambda s: s.seq):
+                if st.market is market:
+                    engine.cancel(st)
+                    out.append(st.snapshot())
+            return out
+        finally:
+            self._done()
 
     def replace_spot_order(self, uid: str, symbol: str, price: DecimalLike, size: DecimalLike,
                            order_id: str | None = None, client_oid: str | None = None,
                            new_client_oid: str | None = None) -> Order:
         """Cancel-replace: cancels the open order and places a limit order with the same side and force."""
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            market = find_market(symbol, InstType.SPOT)
+            st = self._open_order(uid, InstType.SPOT, symbol, order_id, client_oid)
+            if new_client_oid and (uid, new_client_oid) in engine.client_ids:
+                raise reject("43118", "clientOrderId duplicate")
+            engine.cancel(st)
+            return engine.place_spot(uid, market, st.side, "limit", size, price, st.force, new_client_oid).snapshot()
+        finally:
+            self._done()
 
     # ---- orders common to spot and futures -------------------------------------------------------------------
 
     def get_order(self, uid: str, inst_type: InstType, order_id: str | None = None,
                   client_oid: str | None = None) -> Order:
-        raise NotImplementedError
+        engine = self._user(uid)
+        self._done()
+        st = engine.find_order(uid, order_id, client_oid)
+        if st is None or st.market.ref.inst_type is not inst_type:
+            raise reject("43001" if inst_type is InstType.SPOT else "40768", "The order does not exist")
+        return st.snapshot()
 
     def open_orders(self, uid: str, inst_type: InstType, symbol: str | None = None) -> list[Order]:
         """Newest first."""
-        raise NotImplementedError
+        engine = self._user(uid)
+        self._done()
+        sym = symbol.upper() if symbol else None
+        return [st.snapshot() for st in sorted(engine.open_by_user.get(uid, {}).values(), key=lambda s: -s.seq)
+                if st.market.ref.inst_type is inst_type and (sym is None or st.market.symbol == sym)]
 
     def order_history(self, uid: str, inst_type: InstType, symbol: str | None = None, *,
                       start_ms: int | None = None, end_ms: int | None = None, id_less_than: str | None = None,
                       limit: int = 100) -> list[Order]:
         """Finished orders (filled or cancelled), newest first."""
-        raise NotImplementedError
+        engine = self._user(uid)
+        self._done()
+        sym = symbol.upper() if symbol else None
+        below = int(id_less_than) if id_less_than else None
+        out: list[Order] = []
+        for st in sorted(engine.done.get(uid, ()), key=lambda s: -int(s.order_id)):
+            if st.market.ref.inst_type is not inst_type or (sym and st.market.symbol != sym):
+                continue
+            if (start_ms is not None and st.c_time < start_ms) or (end_ms is not None and st.c_time > end_ms):
+                continue
+            if below is not None and int(st.order_id) >= below:
+                continue
+            out.append(st.snapshot())
+            if len(out) >= limit:
+                break
+        return out
 
     def fills(self, uid: str, inst_type: InstType, symbol: str | None = None, *, order_id: str | None = None,
               start_ms: int | None = None, end_ms: int | None = None, id_less_than: str | None = None,
               limit: int = 100) -> list[Fill]:
         """Newest first."""
-        raise NotImplementedError
+        engine = self._user(uid)
+        self._done()
+        sym = symbol.upper() if symbol else None
+        below = int(id_less_than) if id_less_than else None
+        out: list[Fill] = []
+        for fill in reversed(engine.user_fills.get(uid, ())):
+            if fill.ref.inst_type is not inst_type or (sym and fill.ref.symbol != sym):
+                continue
+            if order_id and fill.order_id != order_id:
+                continue
+            if (start_ms is not None and fill.ts < start_ms) or (end_ms is not None and fill.ts > end_ms):
+                continue
+            if below is not None and int(fill.trade_id) >= below:
+                continue
+            out.append(fill)
+            if len(out) >= limit:
+                break
+        return out
 
     # ---- futures (USDT-M) ------------------------------------------------------------------------------------
 
     def futures_account(self, uid: str) -> FuturesAccount:
-        raise NotImplementedError
+        engine = self._user(uid)
+        self._done()
+        return engine.account_view(uid)
 
     def symbol_settings(self, uid: str, symbol: str) -> SymbolSettings:
-        raise NotImplementedError
+        engine = self._user(uid)
+        self._done()
+        return engine.settings_view(uid, find_market(symbol, InstType.USDT_FUTURES).symbol)
 
     def set_leverage(self, uid: str, symbol: str, leverage: int, hold_side: str | None = None) -> SymbolSettings:
         """``hold_side`` (long/short) only for isolated margin in hedge mode; otherwise both sides change."""
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            market = find_market(symbol, InstType.USDT_FUTURES)
+            try:
+                lev = int(str(leverage))
+            except ValueError:
+                raise reject("40017", "Parameter leverage error") from None
+            engine.set_leverage(uid, market, lev, hold_side)
+            return engine.settings_view(uid, market.symbol)
+        finally:
+            self._done()
 
     def set_margin_mode(self, uid: str, symbol: str, margin_mode: str) -> SymbolSettings:
         """45117 with an open position or order on the symbol."""
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            market = find_market(symbol, InstType.USDT_FUTURES)
+            engine.set_margin_mode(uid, market, margin_mode)
+            return engine.settings_view(uid, market.symbol)
+        finally:
+            self._done()
 
     def set_position_mode(self, uid: str, pos_mode: str) -> str:
         """45117 with any open position or order."""
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            return engine.set_position_mode(uid, pos_mode)
+        finally:
+            self._done()
 
     def place_futures_order(self, uid: str, symbol: str, side: str, order_type: str, size: DecimalLike,
                             price: DecimalLike | None = None, force: str = "gtc", client_oid: str | None = None,
@@ -357,56 +697,260 @@ class Exchange:
         """Bitget semantics: hedge mode needs ``trade_side`` (open/close; ``side`` names the position: buy=long),
         one-way mode refuses it (40774); ``reduce_only`` is one-way only. Codes: 40774, 40762, 22002, 40757, plus
         the spot ones."""
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            market = find_market(symbol, InstType.USDT_FUTURES)
+            return engine.place_futures(uid, market, side, order_type, size, price, force, client_oid, margin_mode,
+                                        trade_side, reduce_only, preset_tp, preset_sl).snapshot()
+        finally:
+            self._done()
 
     def cancel_futures_order(self, uid: str, symbol: str, order_id: str | None = None,
                              client_oid: str | None = None) -> Order:
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            find_market(symbol, InstType.USDT_FUTURES)
+            st = self._open_order(uid, InstType.USDT_FUTURES, symbol, order_id, client_oid)
+            engine.cancel(st)
+            return st.snapshot()
+        finally:
+            self._done()
 
     def cancel_all_futures(self, uid: str, symbol: str | None = None) -> list[Order]:
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            sym = find_market(symbol, InstType.USDT_FUTURES).symbol if symbol else None
+            out = []
+            for st in sorted(engine.open_by_user.get(uid, {}).values(), key=lambda s: s.seq):
+                if st.market.is_futures and (sym is None or st.market.symbol == sym):
+                    engine.cancel(st)
+                    out.append(st.snapshot())
+            return out
+        finally:
+            self._done()
 
     def modify_futures_order(self, uid: str, symbol: str, order_id: str | None = None,
                              client_oid: str | None = None, new_client_oid: str | None = None,
                              new_size: DecimalLike | None = None, new_price: DecimalLike | None = None,
                              new_preset_tp: DecimalLike | None = None,
                              new_preset_sl: DecimalLike | None = None) -> Order:
-        """New price/size re-queues the order (it keeps its id unless ``new_client_oid`` is given: Bitget keeps the
-        orderId and sets the new clientOid)."""
-        raise NotImplementedError
+        """New price/size re-queues the order (it keeps its orderId; ``new_client_oid`` replaces the clientOid)."""
+        engine = self._user(uid)
+        try:
+            find_market(symbol, InstType.USDT_FUTURES)
+            st = self._open_order(uid, InstType.USDT_FUTURES, symbol, order_id, client_oid)
+            return engine.modify_futures(st, new_client_oid, new_size, new_price, new_preset_tp,
+                                         new_preset_sl).snapshot()
+        finally:
+            self._done()
 
     def close_positions(self, uid: str, symbol: str | None = None, hold_side: str | None = None) -> list[Order]:
         """Flash close at market: every position (or one symbol, or one side)."""
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            sym = find_market(symbol, InstType.USDT_FUTURES).symbol if symbol else None
+            side = (hold_side or "").lower() or None
+            user = engine.fut.users[uid]
+            targets = [p for (s, hs), p in sorted(user.positions.items())
+                       if p.lots and (sym is None or s == sym) and (side is None or hs == side)]
+            if not targets:
+                raise reject("22002", "No position to close")
+            out = []
+            for pos in targets:
+                for st in engine._close_orders(uid, pos):
+                    engine.finish(st, OrderStatus.CANCELLED, "close_positions")
+                if pos.lots:
+                    out.append(engine.close_market(uid, pos.symbol, pos.hold_side, pos.lots,
+                                                   "close_positions").snapshot())
+            return out
+        finally:
+            self._done()
 
     def positions(self, uid: str, symbol: str | None = None) -> list[Position]:
-        raise NotImplementedError
+        engine = self._user(uid)
+        self._done()
+        sym = find_market(symbol, InstType.USDT_FUTURES).symbol if symbol else None
+        return engine.positions_view(uid, sym)
 
     def place_tpsl_order(self, uid: str, symbol: str, plan_type: str, trigger_price: DecimalLike,
                          hold_side: str, size: DecimalLike | None = None, trigger_type: str = "mark_price",
                          execute_price: DecimalLike | None = None, client_oid: str | None = None) -> PlanOrder:
         """plan_type profit_plan/loss_plan (sized) or pos_profit/pos_loss (whole position, replaces the previous
         one). ``hold_side`` long/short (one-way accounts may also say buy=long, sell=short). 40917 when the
-        trigger is on the wrong side of the mark; 22002 without a position."""
-        raise NotImplementedError
+        trigger is on the wrong side of the mark; 22002 without a position. Executes at market."""
+        engine = self._user(uid)
+        try:
+            market = find_market(symbol, InstType.USDT_FUTURES)
+            plan = engine.place_tpsl(uid, market, plan_type, trigger_price, hold_side, size, trigger_type,
+                                     execute_price, client_oid)
+            return engine.plan_view(plan)
+        finally:
+            self._done()
 
     def place_pos_tpsl(self, uid: str, symbol: str, hold_side: str, take_profit: DecimalLike | None = None,
                        stop_loss: DecimalLike | None = None) -> list[PlanOrder]:
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            market = find_market(symbol, InstType.USDT_FUTURES)
+            out = []
+            for plan_type, trigger in (("pos_profit", take_profit), ("pos_loss", stop_loss)):
+                if trigger not in (None, ""):
+                    plan = engine.place_tpsl(uid, market, plan_type, trigger, hold_side, None, "mark_price", None,
+                                             None)
+                    out.append(engine.plan_view(plan))
+            if not out:
+                raise reject("40019", "Parameter stopSurplusTriggerPrice or stopLossTriggerPrice cannot be empty")
+            return out
+        finally:
+            self._done()
 
     def cancel_plan_order(self, uid: str, symbol: str, order_id: str | None = None,
                           client_oid: str | None = None) -> PlanOrder:
-        raise NotImplementedError
+        engine = self._user(uid)
+        try:
+            find_market(symbol, InstType.USDT_FUTURES)
+            pid = order_id or engine.plan_client_ids.get((uid, client_oid or ""))
+            plan = engine.plans.get(pid or "")
+            if plan is None or plan.uid != uid or plan.status != "live" or plan.symbol != symbol.upper():
+                raise reject("40768", "The order does not exist")
+            engine.cancel_plan(plan)
+            return engine.plan_view(plan)
+        finally:
+            self._done()
 
     def plan_orders(self, uid: str, symbol: str | None = None, *, pending: bool = True) -> list[PlanOrder]:
-        raise NotImplementedError
+        """Newest first; ``pending`` False lists the finished ones."""
+        engine = self._user(uid)
+        self._done()
+        sym = symbol.upper() if symbol else None
+        return [engine.plan_view(p) for p in sorted(engine.plans.values(), key=lambda p: -int(p.order_id))
+                if p.uid == uid and (sym is None or p.symbol == sym) and (p.status == "live") == pending]
 
     # ---- test hooks ------------------------------------------------------------------------------------------
 
     def shock(self, underlying: str, factor: DecimalLike) -> None:
-        """Multiply the fair price of one underlying (e.g. "BTC") by ``factor`` from now on (tests, demos)."""
-        raise NotImplementedError
+        """Multiply the fair price of one underlying (e.g. "BTC") by ``factor`` from the next step on (tests,
+        demos). Candles of minutes with trades follow; mark/index candles and history keep the plain path."""
+        engine = self._sync()
+        key = underlying.upper()
+        engine.shocks[key] = engine.shocks.get(key, 1.0) * float(Decimal(str(factor)))
 
     def stats(self) -> dict[str, int]:
         """Counters: steps, book_changes (levels), trades, user_fills."""
-        raise NotImplementedError
+        return dict(self._engine.counters)
+
+    def audit(self) -> dict[str, Decimal]:
+        """Money created or destroyed per ledger (spot coins, "futures:USDT"): all zero unless there is a bug."""
+        out = dict(self._engine.spot.imbalance())
+        out["futures:USDT"] = self._engine.fut.imbalance()
+        return out
+
+
+_MAX_CATCHUP_MS = 60_000
+_ACCOUNT_PUSH_MS = 1_000
+_FUNDING_RATE = Decimal("0.0001")
+
+
+def _ratio(last: Decimal, base: Decimal) -> Decimal:
+    if not base:
+        return ZERO
+    return ((last - base) / base).quantize(Decimal("0.00001"))
+
+
+# ---- persistence glue: engine state <-> store records ----------------------------------------------------------
+
+
+def _save_state(engine: Engine, store: SimStateStore, created: dict[str, int]) -> None:
+    users: list[UserRecord] = []
+    for uid in sorted(engine.dirty_users):
+        if not engine.spot.has(uid):
+            continue
+        fu = engine.fut.users[uid]
+        users.append(UserRecord(
+            uid=uid, created_ms=created.get(uid, engine.now),
+            spot={coin: (str(a), str(f)) for coin, (a, f) in engine.spot.accounts[uid].items()},
+            futures_cash=str(fu.cash), futures_frozen=str(fu.frozen), pos_mode=fu.pos_mode, futures_u_time=fu.u_time,
+            settings={sym: (s.margin_mode, s.cross_leverage, s.long_leverage, s.short_leverage)
+                      for sym, s in fu.settings.items()},
+            positions=[position_record(p) for p in fu.positions.values() if p.lots]))
+    live_users = engine.spot.accounts
+    store.save(users=users,
+               orders=[order_record(st) for st in engine.dirty_orders.values() if st.uid in live_users],
+               fills=[fill_record(f) for f in engine.new_fills if f.uid in live_users],
+               plans=[plan_record(p) for p in engine.dirty_plans.values() if p.uid in live_users],
+               kv=_ledger_kv(engine))
+    engine.dirty_users.clear()
+    engine.dirty_orders.clear()
+    engine.dirty_plans.clear()
+    engine.new_fills.clear()
+
+
+def _ledger_kv(engine: Engine) -> dict[str, str]:
+    kv = {"order_seq": str(engine.order_seq), "trade_seq": str(engine.trade_seq), "entry_seq": str(engine.entry_seq),
+          "futures.house": str(engine.fut.house), "futures.fees": str(engine.fut.fees),
+          "futures.minted": str(engine.fut.minted)}
+    for name, book in (("house", engine.spot.house), ("fees", engine.spot.fees), ("minted", engine.spot.minted)):
+        for coin, amount in book.items():
+            kv[f"spot.{name}.{coin}"] = str(amount)
+    return kv
+
+
+def _load_state(engine: Engine, store: SimStateStore, created: dict[str, int]) -> None:
+    kv = store.load_kv()
+    engine.order_seq = int(kv.get("order_seq", "0"))
+    engine.trade_seq = int(kv.get("trade_seq", "0"))
+    engine.entry_seq = int(kv.get("entry_seq", "0"))
+    engine.fut.house = Decimal(kv.get("futures.house", "0"))
+    engine.fut.fees = Decimal(kv.get("futures.fees", "0"))
+    engine.fut.minted = Decimal(kv.get("futures.minted", "0"))
+    for key, value in kv.items():
+        if key.startswith("spot."):
+            _, name, coin = key.split(".", 2)
+            getattr(engine.spot, name)[coin] = Decimal(value)
+    cap = engine.history_cap
+    for rec in store.load_users():
+        uid = rec.uid
+        created[uid] = rec.created_ms
+        engine.spot.restore(uid, {coin: (Decimal(a), Decimal(f)) for coin, (a, f) in rec.spot.items()})
+        fu = FuturesUser(uid, Decimal(rec.futures_cash), Decimal(rec.futures_frozen), rec.pos_mode,
+                         u_time=rec.futures_u_time)
+        for sym, (mode, cross, long, short) in rec.settings.items():
+            fu.settings[sym] = SettingsState(mode, cross, long, short)
+        for d in rec.positions:
+            pos = position_from_record(d)
+            fu.positions[(pos.symbol, pos.hold_side)] = pos
+            engine.pos_users.setdefault(pos.symbol, set()).add(uid)
+        engine.fut.users[uid] = fu
+        engine.open_by_user.setdefault(uid, {})
+        engine.done.setdefault(uid, deque(maxlen=cap))
+        engine.user_fills.setdefault(uid, deque(maxlen=cap))
+    open_states: list[OrderState] = []
+    for d in store.load_orders(history_per_user=cap):
+        if d["uid"] not in engine.spot.accounts:
+            continue
+        st = order_from_record(d, MARKETS[SymbolRef(d["symbol"], InstType(d["inst_type"]))])
+        engine.client_ids[(st.uid, st.client_oid)] = st.order_id
+        if st.status.is_open:
+            open_states.append(st)
+        else:
+            engine.done[st.uid].append(st)
+            engine.done_by_id[st.order_id] = st
+    for st in sorted(open_states, key=lambda s: s.seq):
+        engine.orders[st.order_id] = st
+        engine.open_by_user[st.uid][st.order_id] = st
+        if st.order_type == "limit" and st.remaining_lots > 0:
+            st.entry = Entry(st.seq, st.price_ticks or 0, st.remaining_lots, st)
+            engine.markets[st.market.ref].book.side(st.is_buy).add(st.entry)
+    for d in store.load_fills(per_user=cap):
+        if d["uid"] in engine.user_fills:
+            engine.user_fills[d["uid"]].append(fill_from_record(d))
+    for d in store.load_plans():
+        if d["uid"] not in engine.spot.accounts:
+            continue
+        plan = plan_from_record(d)
+        engine.plans[plan.order_id] = plan
+        engine.plan_client_ids[(plan.uid, plan.client_oid)] = plan.order_id
+        if plan.status == "live":
+            engine.live_plans.setdefault(plan.symbol, {})[plan.order_id] = plan
+        if plan.linked_order_id:
+            engine.linked_plans.setdefault(plan.linked_order_id, []).append(plan.order_id)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from terminal_app.bitget.symbols import SymbolRef
 
@@ -94,3 +95,191 @@ class PlanOrder:
     linked_order_id: str           # the order whose preset TP/SL created it, else ""
     c_time: int
     u_time: int
+
+
+# ---- mutable state ------------------------------------------------------------------------------------------
+#
+# Money model (USDT-M, linear contracts). Per user:
+#   cash     wallet money not frozen and not isolated margin (crossed positions' margin stays in cash, earmarked)
+#   frozen   margin held by open orders that would open or grow a position
+#   isolated margin moved into each isolated position
+# Position cost = sum of price * size of the fills that opened it (average entry = cost / size).
+# Unrealised PnL: long = mark * size - cost, short = cost - mark * size.
+# Realised PnL and liquidation surpluses/deficits move between the user and the house (the counterparty of all
+# synthetic flow and the insurance fund); fees go to the fee pot. Hence users + house + fees == minted.
+#
+# Liquidation (maintenance margin = mark * size * keep_margin_rate):
+#   isolated: when margin + unrealised <= maintenance; the position and its margin go to the house.
+#     Price: long (cost - margin) / (size * (1 - kmr)), short (cost + margin) / (size * (1 + kmr)).
+#   crossed: when cash + frozen + Σ crossed unrealised <= Σ crossed maintenance; orders are cancelled, crossed
+#     positions are closed at the mark and what is left of the cash goes to the house (a deficit is covered by it).
+#     Price of one position with the others held at the current mark: long (cost - E) / (size * (1 - kmr)),
+#     short (cost + E) / (size * (1 + kmr)), E = cash + frozen + Σ others (unrealised - maintenance).
+
+
+@dataclass(slots=True)
+class SettingsState:
+    margin_mode: str = CROSSED
+    cross_leverage: int = 20
+    long_leverage: int = 20
+    short_leverage: int = 20
+
+    def leverage(self, hold_side: str, margin_mode: str | None = None) -> int:
+        if (margin_mode or self.margin_mode) == CROSSED:
+            return self.cross_leverage
+        return self.long_leverage if hold_side == "long" else self.short_leverage
+
+
+@dataclass(slots=True)
+class PositionState:
+    uid: str
+    symbol: str
+    hold_side: str
+    margin_mode: str
+    leverage: int
+    pos_id: str
+    lots: int = 0
+    cost: Decimal = ZERO
+    margin: Decimal = ZERO             # isolated only
+    achieved: Decimal = ZERO
+    total_fee: Decimal = ZERO
+    locked_lots: int = 0               # held by pending close / reduce-only orders
+    c_time: int = 0
+    u_time: int = 0
+
+
+@dataclass(slots=True)
+class PlanState:
+    order_id: str
+    client_oid: str
+    uid: str
+    symbol: str
+    plan_type: str
+    trigger_price: Decimal
+    trigger_type: str
+    execute_price: Decimal | None
+    hold_side: str
+    lots: int | None
+    status: str
+    pos_mode: str
+    c_time: int
+    u_time: int
+    executed_order_id: str = ""
+    linked_order_id: str = ""
+
+    @property
+    def is_profit(self) -> bool:
+        return self.plan_type in ("profit_plan", "pos_profit")
+
+    def triggered_by(self, mark: Decimal) -> bool:
+        up = self.is_profit == (self.hold_side == "long")
+        return mark >= self.trigger_price if up else mark <= self.trigger_price
+
+
+@dataclass(slots=True)
+class FuturesUser:
+    uid: str
+    cash: Decimal = ZERO
+    frozen: Decimal = ZERO
+    pos_mode: str = ONE_WAY
+    settings: dict[str, SettingsState] = field(default_factory=dict)
+    positions: dict[tuple[str, str], PositionState] = field(default_factory=dict)
+    u_time: int = 0
+
+    def setting(self, symbol: str) -> SettingsState:
+        s = self.settings.get(symbol)
+        if s is None:
+            s = self.settings[symbol] = SettingsState()
+        return s
+
+
+class FuturesLedger:
+    """All USDT-M money: users, the house and the fee pot (see the money model above)."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, FuturesUser] = {}
+        self.house = ZERO
+        self.fees = ZERO
+        self.minted = ZERO
+
+    def open_account(self, uid: str, amount: Decimal) -> FuturesUser:
+        user = FuturesUser(uid, cash=amount)
+        self.users[uid] = user
+        self.minted += amount
+        return user
+
+    def close_account(self, uid: str) -> None:
+        user = self.users.pop(uid, None)
+        if user is not None:
+            self.minted -= user.cash + user.frozen + sum((p.margin for p in user.positions.values()), ZERO)
+
+    def imbalance(self) -> Decimal:
+        held = sum((u.cash + u.frozen + sum((p.margin for p in u.positions.values()), ZERO)
+                    for u in self.users.values()), ZERO)
+        return held + self.house + self.fees - self.minted
+
+
+def qty(pos: PositionState, lot: Decimal) -> Decimal:
+    return pos.lots * lot
+
+
+def unrealized(pos: PositionState, mark: Decimal, lot: Decimal) -> Decimal:
+    value = mark * pos.lots * lot
+    return value - pos.cost if pos.hold_side == "long" else pos.cost - value
+
+
+def initial_margin(pos: PositionState) -> Decimal:
+    """Isolated: the margin it holds; crossed: cost / leverage."""
+    return pos.margin if pos.margin_mode == ISOLATED else pos.cost / pos.leverage
+
+
+def maintenance(pos: PositionState, mark: Decimal, lot: Decimal, kmr: Decimal) -> Decimal:
+    return mark * pos.lots * lot * kmr
+
+
+def liquidation_price(pos: PositionState, lot: Decimal, kmr: Decimal, cross_buffer: Decimal) -> Decimal:
+    """See the money model; ``cross_buffer`` is E for crossed positions (ignored for isolated). Never negative."""
+    size = pos.lots * lot
+    if size == 0:
+        return ZERO
+    backing = pos.margin if pos.margin_mode == ISOLATED else cross_buffer
+    if pos.hold_side == "long":
+        price = (pos.cost - backing) / (size * (1 - kmr))
+    else:
+        price = (pos.cost + backing) / (size * (1 + kmr))
+    return max(price, ZERO)
+
+
+# ---- persistence records (plain dicts of strings and ints) -----------------------------------------------------
+
+_POSITION_DECIMALS = ("cost", "margin", "achieved", "total_fee")
+_PLAN_DECIMALS = ("trigger_price",)
+
+
+def position_record(pos: PositionState) -> dict[str, Any]:
+    d = {f: getattr(pos, f) for f in PositionState.__dataclass_fields__}
+    for f in _POSITION_DECIMALS:
+        d[f] = str(d[f])
+    return d
+
+
+def position_from_record(d: dict[str, Any]) -> PositionState:
+    values = dict(d)
+    for f in _POSITION_DECIMALS:
+        values[f] = Decimal(values[f])
+    return PositionState(**values)
+
+
+def plan_record(plan: PlanState) -> dict[str, Any]:
+    d = {f: getattr(plan, f) for f in PlanState.__dataclass_fields__}
+    d["trigger_price"] = str(plan.trigger_price)
+    d["execute_price"] = None if plan.execute_price is None else str(plan.execute_price)
+    return d
+
+
+def plan_from_record(d: dict[str, Any]) -> PlanState:
+    values = dict(d)
+    values["trigger_price"] = Decimal(values["trigger_price"])
+    if values.get("execute_price") is not None:
+        values["execute_price"] = Decimal(values["execute_price"])
+    return PlanState(**values)
