@@ -20,6 +20,7 @@ import random
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from time import monotonic
 from typing import Any, Protocol
 
 import orjson
@@ -269,7 +270,7 @@ class WsConnection:
     def stats(self) -> ConnectionStats:
         last_ms: int | None = None
         if self.messages:
-            ago_s = asyncio.get_running_loop().time() - self._last_rx
+            ago_s = monotonic() - self._last_rx
             last_ms = self._clock.now_ms() - int(ago_s * 1000)
         return ConnectionStats(self.name, self.private, self.state, self.reconnects, self.messages, self.malformed,
                                self.handler_errors, last_ms, self.ping_rtt_ms, len(self._subs), self.resubscribes,
@@ -332,7 +333,7 @@ class WsConnection:
     def _new_pacer(self) -> MessagePacer:
         c = self._config
         return MessagePacer(max_msgs=c.max_msgs_per_window, window_s=c.msg_window_s,
-                            max_subscribes=c.max_subscribes_per_hour, clock=_monotonic)
+                            max_subscribes=c.max_subscribes_per_hour, clock=monotonic)
 
     def _queue(self, op: str, key: ChannelKey, arg: dict[str, Any]) -> None:
         self._ops.append((op, key, arg))
@@ -377,10 +378,9 @@ class WsConnection:
 
     async def _ping_loop(self, ws: ClientConnection) -> None:
         c = self._config
-        loop = asyncio.get_running_loop()
         await asyncio.sleep(c.ping_interval_s)
         while True:
-            sent = loop.time()
+            sent = monotonic()
             self._ping_sent_at = sent
             await self._paced_send(ws, "ping")
             await asyncio.sleep(c.pong_timeout_s)
@@ -389,20 +389,19 @@ class WsConnection:
                 log.warning("%s: %s; dropping the connection", self.name, self._dead_reason)
                 ws.transport.abort()
                 return
-            await asyncio.sleep(max(0.0, c.ping_interval_s - (loop.time() - sent)))
+            await asyncio.sleep(max(0.0, c.ping_interval_s - (monotonic() - sent)))
 
     # ----- incoming ---------------------------------------------------------------------------------------------------
 
     async def _read_loop(self, ws: ClientConnection) -> str:
         """Receive until the socket closes; returns why it closed."""
-        loop = asyncio.get_running_loop()
         handlers = self._handlers
         loads = orjson.loads
         recv = ws.recv
         try:
             while True:
                 raw = await recv(decode=False)
-                self._last_rx = loop.time()
+                self._last_rx = monotonic()
                 self.messages += 1
                 if raw == b"pong":
                     self.ping_rtt_ms = (self._last_rx - self._ping_sent_at) * 1000.0
@@ -511,7 +510,6 @@ class WsConnection:
         raise TransportError(f"no login answer within {self._config.login_timeout_s:g} s")
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         c = self._config
         while not self._closing:
             self._set_state(ConnectionState.CONNECTING)
@@ -522,7 +520,7 @@ class WsConnection:
                 async with connect(self.url, ping_interval=None, ping_timeout=None, compression=None,
                                    open_timeout=c.open_timeout_s, close_timeout=c.close_timeout_s,
                                    max_queue=c.max_queue, max_size=c.max_frame_bytes) as ws:
-                    up_since = loop.time()
+                    up_since = monotonic()
                     reason = await self._session(ws)
             except _PermanentFailure as failure:
                 self._failure = failure.error
@@ -546,7 +544,7 @@ class WsConnection:
             if self._closing:
                 break
             self._set_state(ConnectionState.DISCONNECTED, reason, error)
-            if up_since is not None and loop.time() - up_since >= c.stable_after_s:
+            if up_since is not None and monotonic() - up_since >= c.stable_after_s:
                 self.attempt = 0
             self.attempt += 1
             self.reconnects += 1
@@ -563,7 +561,7 @@ class WsConnection:
         self._sent.clear()
         self._ops.clear()
         self._dead_reason = None
-        self._last_rx = asyncio.get_running_loop().time()
+        self._last_rx = monotonic()
         self._set_state(ConnectionState.CONNECTED)
         reader = asyncio.create_task(self._read_loop(ws), name=f"bitget-ws-{self.name}-read")
         helpers: list[asyncio.Task[None]] = []
@@ -589,6 +587,3 @@ class WsConnection:
                 with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, ProtocolError, OSError):
                     await task
 
-
-def _monotonic() -> float:
-    return asyncio.get_running_loop().time()

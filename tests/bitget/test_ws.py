@@ -63,6 +63,7 @@ class FakeBitget:
         self.received: list[tuple[int, float, str]] = []  # (connection number, loop time, text)
         self.connections: list[ServerConnection] = []
         self.answer_pings = True
+        self.login_ack = '{"event":"login","code":"0","msg":""}'
         self.after_subscribe: Callable[[ServerConnection, dict[str, Any]], Any] | None = None
         self._changed = asyncio.Condition()
         self._server: Server | None = None
@@ -129,7 +130,7 @@ class FakeBitget:
                                                                               login["timestamp"])
                     if ok:
                         logged_in = True
-                        await ws.send('{"event":"login","code":"0","msg":""}')
+                        await ws.send(self.login_ack)
                     else:
                         await ws.send('{"event":"error","code":30015,"msg":"Invalid sign"}')
                     continue
@@ -310,8 +311,10 @@ async def test_error_event_raises_typed_error_and_is_surfaced(server: FakeBitget
         await streamer.subscribe(ticker("BTCUSDT"), lambda m: None)
 
 
+@pytest.mark.parametrize("ack", ['{"event":"login","code":"0","msg":""}', '{"event":"login","code":0}'])
 @pytest.mark.asyncio
-async def test_login_then_private_subscribes(server: FakeBitget) -> None:
+async def test_login_then_private_subscribes(server: FakeBitget, ack: str) -> None:
+    server.login_ack = ack  # both shapes appear in Bitget's docs and SDK fixtures
     async with BitgetStreamer(config(server.url), credentials=CREDS, clock=FixedClock()) as streamer:
         events = Recorder(streamer)
         await streamer.subscribe(ACCOUNT, lambda m: None)
