@@ -221,15 +221,17 @@ class Exchange:
     ``clock`` returns the exchange time in ms. ``state_path`` (SQLite) keeps users, balances, positions, open orders
     and order/fill history across restarts; None keeps everything in memory. ``fast`` makes the market step every
     5 ms with many more book changes per step (benchmarks). ``step_ms`` overrides the market step (default 100 ms).
+    ``quiet`` removes the market makers and the synthetic trades (prices, marks and candle history still move):
+    the books then hold user orders only, for tests that need exact matching.
     """
 
     def __init__(self, seed: int = 1, clock: Callable[[], int] = system_ms, state_path: str | Path | None = None,
-                 *, fast: bool = False, step_ms: int | None = None) -> None:
+                 *, fast: bool = False, step_ms: int | None = None, quiet: bool = False) -> None:
         self.seed = seed
         self.fast = fast
         self.step_ms = step_ms or (5 if fast else 100)
         self._clock = clock
-        self._engine = Engine(seed, step_ms=self.step_ms, churn=8 if fast else 2)
+        self._engine = Engine(seed, step_ms=self.step_ms, churn=8 if fast else 2, quiet=quiet)
         self._listeners: list[Listener] = []
         self._store = SimStateStore(state_path) if state_path is not None else None
         self._created: dict[str, int] = {}

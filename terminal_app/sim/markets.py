@@ -131,7 +131,7 @@ _MARKETS: tuple[SimMarket, ...] = (
           MarketParams(0.70, 2, 10, 0.40, 400, 2_000, 120, 3.0)),
     _spot("SOLUSDT", "SOL", 3, 3, "0", "180",
           MarketParams(0.85, 3, 10, 0.40, 300, 40_000, 2_500, 2.0)),
-    _spot("XRPUSDT", "XRP", 4, 2, "0", "2.3",
+    _spot("XRPUSDT", "XRP", 4, 2, "1", "2.3",
           MarketParams(0.90, 1, 10, 0.45, 300, 300_000, 20_000, 2.0)),
     _spot("BGBUSDT", "BGB", 4, 2, "0", "5.2",
           MarketParams(0.70, 2, 10, 0.45, 250, 60_000, 4_000, 1.0)),

@@ -345,10 +345,11 @@ class Engine:
     """Markets, books, users, orders and money. Mutations append notifications to ``outbox`` (when ``emitting``)
     and mark what must be persisted; the facade (sim/exchange.py) turns both into events and SQLite writes."""
 
-    def __init__(self, seed: int, *, step_ms: int, churn: int) -> None:
+    def __init__(self, seed: int, *, step_ms: int, churn: int, quiet: bool = False) -> None:
         self.seed = seed
         self.step_ms = step_ms
         self.churn = churn
+        self.quiet = quiet            # no makers, no synthetic trades: books hold user orders only
         self.now = 0
         self.paths: dict[str, UnderlyingPath] = {}
         self.markets: dict[SymbolRef, MarketState] = {}
@@ -474,10 +475,11 @@ class Engine:
     def _quote(self, ms: MarketState, t: int) -> None:
         fair = self.fair_ticks(ms, t)
         ms.fair_ticks = fair
-        best_bid, best_ask = ms.ladder.targets(fair)
-        ms.ladder.cancel_outside(ms.book, best_bid, best_ask)
-        self._sweep_crossed_users(ms, best_bid, best_ask)
-        ms.ladder.refresh(ms.book, best_bid, best_ask, ms.rng, self.churn)
+        if not self.quiet:
+            best_bid, best_ask = ms.ladder.targets(fair)
+            ms.ladder.cancel_outside(ms.book, best_bid, best_ask)
+            self._sweep_crossed_users(ms, best_bid, best_ask)
+            ms.ladder.refresh(ms.book, best_bid, best_ask, ms.rng, self.churn)
         if ms.market.is_futures:
             ms.mark = ms.price(int(fair + 0.5))
             ms.index = ms.price(int(fair / ms.factor + 0.5))
@@ -490,6 +492,8 @@ class Engine:
         for ms in self.markets.values():
             ms.traded = False
             self._quote(ms, t)
+            if self.quiet:
+                continue
             p = ms.market.params
             n = _poisson(ms.rng, p.trades_per_s * step_s)
             for _ in range(n):
