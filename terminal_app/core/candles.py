@@ -454,9 +454,11 @@ def _sorted_unique(ts: IntArray, values: FloatArray) -> tuple[IntArray, FloatArr
 
 
 # --- indicators -------------------------------------------------------------------------------------------------
-# Rolling sums are taken per block around a local centre, so cumulative sums stay small and the variance does not
-# lose its digits to cancellation (prices ~1e4 with variances ~1e0 would otherwise keep few significant digits).
+# Means come from cumulative sums taken per block around a local centre, so the sums stay small. Variances are taken
+# two-pass over the windows themselves: E[x²] - E[x]² from sums loses most digits when moves are small against the
+# price (a 30,000 price with 1e-4 variance), and Bollinger periods are short, so O(n * period) is cheap.
 _ROLL_BLOCK = 8192
+_VAR_CHUNK_ELEMENTS = 1 << 16  # window elements per chunk: the deviations' temporary stays in cache
 
 
 def _rolling(x: FloatArray, period: int, want_var: bool) -> tuple[FloatArray, FloatArray | None]:
@@ -467,15 +469,17 @@ def _rolling(x: FloatArray, period: int, want_var: bool) -> tuple[FloatArray, Fl
     var = np.full(m, np.nan) if want_var else None
     for s in range(period - 1, m, _ROLL_BLOCK):
         e = min(m, s + _ROLL_BLOCK)
-        seg = x[s - period + 1 : e]
         centre = x[s]
-        y = seg - centre
-        cs = np.concatenate(([0.0], np.cumsum(y)))
-        mu = (cs[period:] - cs[:-period]) / period
-        mean[s:e] = centre + mu
-        if var is not None:
-            cs2 = np.concatenate(([0.0], np.cumsum(y * y)))
-            var[s:e] = np.maximum((cs2[period:] - cs2[:-period]) / period - mu * mu, 0.0)
+        cs = np.concatenate(([0.0], np.cumsum(x[s - period + 1 : e] - centre)))
+        mean[s:e] = centre + (cs[period:] - cs[:-period]) / period
+    if var is not None and m >= period:
+        windows = np.lib.stride_tricks.sliding_window_view(x, period)
+        means = mean[period - 1 :]
+        out = var[period - 1 :]
+        rows = max(1, _VAR_CHUNK_ELEMENTS // period)
+        for s in range(0, len(windows), rows):
+            dev = windows[s : s + rows] - means[s : s + rows, None]
+            out[s : s + rows] = np.einsum("ij,ij->i", dev, dev) / period
     return mean, var
 
 
@@ -562,6 +566,19 @@ class IndicatorSpec:
             return (ema(close, self.period),)
         bands = bollinger(close, self.period, self.k)
         return (bands.middle, bands.upper, bands.lower)
+
+    def update_head(self, close: FloatArray, previous: tuple[FloatArray, ...], added: int) -> tuple[FloatArray, ...]:
+        """Values for ``close`` after ``added`` older bars were put in front of the bars ``previous`` was computed on.
+
+        Moving windows only change where they reach the new bars; an EMA depends on its seed, so it is recomputed.
+        """
+        if self.kind == "ema" or any(len(p) + added != len(close) for p in previous):
+            return self.compute(close)
+        head = min(len(close), added + self.period - 1)
+        fresh = self.compute(close[:head])
+        return tuple(
+            np.concatenate([f, p[head - added :]]) for f, p in zip(fresh, previous, strict=True)
+        )
 
     def update_tail(self, close: FloatArray, previous: tuple[FloatArray, ...], start: int) -> tuple[FloatArray, ...]:
         """Values for ``close`` when only ``close[start:]`` changed since ``previous`` was computed.

@@ -91,7 +91,9 @@ class LodPyramid:
         self.rebuilds += 1
         self._stores = []
         first_id, data = series.origin, _series_data(series)
-        while data.shape[1] > 1:
+        for _ in range(_max_depth(len(series))):
+            if data.shape[1] <= 1:
+                break
             first_id, data = _halve(first_id, data)
             self._stores.append(_Store(first_id, data))
 
@@ -105,7 +107,7 @@ class LodPyramid:
             self.rebuild(series)
             return
         k = 0
-        while src.shape[1] > 1:
+        while src.shape[1] > 1 and k < _max_depth(len(series)):
             k += 1
             if k > len(self._stores):
                 first_id, data = _halve(src_first, src)
@@ -163,6 +165,12 @@ class LodPyramid:
             return None
         top = self._stores[-1].view() if self._stores else _series_data(series)
         return float(top[2].min()), float(top[1].max()), float(top[4].max())
+
+
+def _max_depth(n: int) -> int:
+    # Buckets of 2**depth >= n slots: deeper levels would never be drawn. (Buckets either side of slot 0 never merge,
+    # so with prepended history the top level keeps two buckets; counting levels, not buckets, ends the loop.)
+    return max(0, (n - 1).bit_length())
 
 
 def _series_data(series: CandleSeries) -> FloatArray:

@@ -298,10 +298,7 @@ class ChartWidget(QtWidgets.QWidget):
             self.pyramid.update_from(self.series, change.first_changed)
         self.candles.data_changed(change)
         self.volume.data_changed(change)
-        if change.reset or change.prepended or change.first_changed is None:
-            self._recompute_overlays(0)
-        else:
-            self._recompute_overlays(change.first_changed - self.series.origin)
+        self._recompute_overlays(change)
         self._refresh_readout()
         self._fit_y()
 
@@ -315,7 +312,7 @@ class ChartWidget(QtWidgets.QWidget):
     def _on_overlay_toggled(self, name: str, on: bool) -> None:
         lines = self.overlay_lines[name]
         if on:
-            self._compute_overlay(name, 0)
+            self._compute_overlay(name, None)
         else:
             self._indicator_values.pop(name, None)
             for line in lines:
@@ -324,19 +321,27 @@ class ChartWidget(QtWidgets.QWidget):
             line.setVisible(on)
         self._fit_y()
 
-    def _recompute_overlays(self, start: int) -> None:
+    def _recompute_overlays(self, change: SeriesChange) -> None:
         for name, *_ in OVERLAYS:
             if self.overlay_enabled(name):
-                self._compute_overlay(name, start)
+                self._compute_overlay(name, change)
 
-    def _compute_overlay(self, name: str, start: int) -> None:
+    def _compute_overlay(self, name: str, change: SeriesChange | None) -> None:
+        """Full computation for a new overlay or new history; otherwise only the ends that moved."""
         spec = next(s for n, _t, s, _c in OVERLAYS if n == name)
         close = self.series.close
-        previous = self._indicator_values.get(name)
-        if previous is None or start <= 0:
-            values, start = spec.compute(close), 0
+        values = self._indicator_values.get(name)
+        start = 0
+        if values is None or change is None or change.reset:
+            values = spec.compute(close)
         else:
-            values = spec.update_tail(close, previous, start)
+            if change.prepended:
+                values = spec.update_head(close, values, change.prepended)
+            if change.first_changed is not None:
+                start = change.first_changed - self.series.origin
+                values = spec.update_tail(close, values, start)
+            if change.prepended:
+                start = 0  # the line's cached min/max must be taken again
         self._indicator_values[name] = values
         for line, arr in zip(self.overlay_lines[name], values, strict=True):
             line.set_values(arr, start)
