@@ -169,7 +169,6 @@ class MakerLadder:
         self.level_lots = max(1, level_lots)
         self.salt = salt & _MASK64
         self.quotes: dict[bool, dict[int, Entry]] = {True: {}, False: {}}
-        self.prices: dict[bool, SortedList] = {True: SortedList(), False: SortedList()}
         self.next_key = -1            # maker entries count down; user entries use the engine's positive keys
 
     def targets(self, fair_ticks: float) -> tuple[int, int]:
@@ -188,8 +187,10 @@ class MakerLadder:
     def cancel_outside(self, book: Book, best_bid: int, best_ask: int) -> None:
         """Pull bids above ``best_bid`` and asks below ``best_ask`` (before the top moves there)."""
         for is_bid in (True, False):
-            prices = self.prices[is_bid]
-            doomed = list(prices.irange(minimum=best_bid + 1) if is_bid else prices.irange(maximum=best_ask - 1))
+            prices = book.side(is_bid).prices
+            quotes = self.quotes[is_bid]
+            outside = prices.irange(minimum=best_bid + 1) if is_bid else prices.irange(maximum=best_ask - 1)
+            doomed = [p for p in outside if p in quotes]
             for p in doomed:
                 self._pull(book, is_bid, p)
 
@@ -198,18 +199,19 @@ class MakerLadder:
             self._refresh_side(book, is_bid, top, rng)
         for _ in range(churn):
             is_bid = rng.random() < 0.5
-            prices = self.prices[is_bid]
+            prices = book.side(is_bid).prices
             if not prices:
                 continue
             n = len(prices)
             i = int(n * rng.random() ** 2)
             p = prices[n - 1 - i] if is_bid else prices[i]
-            self._place(book, is_bid, p, self._sample(rng, i))
+            if p in self.quotes[is_bid]:
+                self._place(book, is_bid, p, self._sample(rng, i))
 
     def _refresh_side(self, book: Book, is_bid: bool, top: int, rng: Random) -> None:
         step = -1 if is_bid else 1
         quotes = self.quotes[is_bid]
-        prices = self.prices[is_bid]
+        prices = book.side(is_bid).prices
         low_water = self.level_lots // 4
         for i in range(self.dense):
             p = top + step * i
@@ -219,32 +221,39 @@ class MakerLadder:
             if entry is None or entry.lots < low_water:
                 self._place(book, is_bid, p, self._sample(rng, i))
         inner = top + step * self.dense
-        # the quoted ladder beyond the dense zone, nearest first
-        beyond = list(prices.irange(maximum=inner, reverse=True) if is_bid else prices.irange(minimum=inner))
+        # the nearest quote beyond the dense zone: the walk below bridges the gap down to it
         max_walk = int(4 * self.levels * 65536 / max(1, self.threshold))
-        if beyond and abs(inner - beyond[0]) > max_walk:
-            for p in beyond:
+        stop = None
+        for p in prices.irange(maximum=inner, reverse=True) if is_bid else prices.irange(minimum=inner):
+            if p in quotes:
+                stop = p
+                break
+        if stop is not None and abs(inner - stop) > max_walk:
+            for p in [p for p in quotes if (p <= inner if is_bid else p >= inner)]:
                 self._pull(book, is_bid, p)
-            beyond = []
-        stop = beyond[0] if beyond else None
+            stop = None
         p = inner
         walked = 0
         while p > 0 and walked <= max_walk:
             if stop is not None and p == stop:
                 break
-            if stop is None and len(prices) >= self.levels:
+            if stop is None and len(quotes) >= self.levels:
                 break
             if p not in quotes and self._present(p):
                 self._place(book, is_bid, p, self._sample(rng, walked + self.dense))
             p += step
             walked += 1
         # keep the ladder at ``levels``: trim the deep end or extend it
-        while len(prices) > self.levels:
-            self._pull(book, is_bid, prices[0] if is_bid else prices[-1])
-        if len(prices) < self.levels and prices:
-            p = (prices[0] if is_bid else prices[-1]) + step
+        if len(quotes) > self.levels:
+            for p in prices if is_bid else reversed(prices):
+                if len(quotes) <= self.levels:
+                    break
+                if p in quotes:
+                    self._pull(book, is_bid, p)
+        if len(quotes) < self.levels and quotes:
+            p = (min(quotes) if is_bid else max(quotes)) + step
             walked = 0
-            while p > 0 and len(prices) < self.levels and walked <= max_walk:
+            while p > 0 and len(quotes) < self.levels and walked <= max_walk:
                 if self._present(p):
                     self._place(book, is_bid, p, self._sample(rng, self.levels))
                 p += step
@@ -256,14 +265,10 @@ class MakerLadder:
         self.next_key -= 1
         book.side(is_bid).add(entry)
         self.quotes[is_bid][price] = entry
-        self.prices[is_bid].add(price)
 
     def _pull(self, book: Book, is_bid: bool, price: int) -> None:
         entry = self.quotes[is_bid].pop(price, None)
-        if entry is None:
-            return
-        self.prices[is_bid].remove(price)
-        if entry.lots > 0:
+        if entry is not None and entry.lots > 0:
             book.side(is_bid).remove(entry)
 
     def forget_consumed(self, is_bid: bool, price: int) -> None:
@@ -271,4 +276,3 @@ class MakerLadder:
         entry = self.quotes[is_bid].get(price)
         if entry is not None and entry.lots == 0:
             del self.quotes[is_bid][price]
-            self.prices[is_bid].remove(price)

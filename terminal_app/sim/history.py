@@ -171,7 +171,7 @@ class MarketHistory:
         row = self.live.get(minute)
         if row is None:
             day, idx = divmod(minute * MINUTE_MS, DAY_MS)
-            r = self._day_minutes(day)
+            r = self._path_minutes(day)
             i = idx // MINUTE_MS
             row = [int(r.o[i]), int(r.h[i]), int(r.low[i]), int(r.c[i]), int(r.v[i]), int(r.q[i])]
         return self._candle(minute * MINUTE_MS, *row)
