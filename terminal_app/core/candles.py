@@ -595,7 +595,25 @@ class IndicatorSpec:
             tails = tuple(t[start - lo :] for t in IndicatorSpec(self.kind, self.period, self.k).compute(close[lo:]))
         out: list[FloatArray] = []
         for prev, tail in zip(previous, tails, strict=True):
-            arr = prev if len(prev) == m else np.concatenate([prev[:start], np.empty(m - start)])
+            arr = _resized(prev, m, start)
             arr[start:] = tail
             out.append(arr)
         return tuple(out)
+
+
+def _resized(prev: FloatArray, m: int, keep: int) -> FloatArray:
+    """``prev`` as an array of length ``m`` with ``prev[:keep]`` kept; grows into spare room left by an earlier call,
+    so appending one bar a minute to a million-bar overlay does not copy it every time."""
+    if len(prev) == m:
+        return prev
+    base = prev.base
+    if (
+        isinstance(base, np.ndarray)
+        and base.ndim == 1
+        and len(base) >= m
+        and base.__array_interface__["data"][0] == prev.__array_interface__["data"][0]
+    ):
+        return base[:m]
+    buffer = np.empty(m + max(64, m // 8))
+    buffer[:keep] = prev[:keep]
+    return buffer[:m]

@@ -338,3 +338,15 @@ def test_update_head_equals_full_recompute(prices: np.ndarray, spec: IndicatorSp
     updated = spec.update_head(prices[:3000], previous, added)
     for got, want in zip(updated, spec.compute(prices[:3000]), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-10, equal_nan=True)
+
+
+def test_update_tail_grows_in_place_across_appends(prices: np.ndarray) -> None:
+    spec = IndicatorSpec("bollinger", 20, 2.0)
+    values = spec.compute(prices[:1000])
+    buffers = set()
+    for m in range(1001, 1100):
+        values = spec.update_tail(prices[:m], values, m - 1)
+        buffers.add(values[0].__array_interface__["data"][0])
+    assert len(buffers) == 1  # one buffer with room for the appended bars, not a copy per bar
+    for got, want in zip(values, spec.compute(prices[:1099]), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, equal_nan=True)

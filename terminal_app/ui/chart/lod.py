@@ -60,8 +60,10 @@ class _Store:
 
     def __init__(self, first_id: int, data: FloatArray) -> None:
         self.first_id = first_id
-        self.data = data
         self.count = data.shape[1]
+        # Room for live bars from the start: growing a million-bar level on the first new bar stalled a frame.
+        self.data = np.empty((5, self.count + self.count // 16 + 16), np.float64)
+        self.data[:, : self.count] = data
 
     def write(self, at: int, block: FloatArray) -> None:
         end = at + block.shape[1]
