@@ -59,13 +59,14 @@ def chart_bench(n: int = 1_000_000, *, frames: int = 30, width: int = 1280, heig
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6 import QtGui, QtWidgets
 
+    from terminal_app.core.candles import Interval
     from terminal_app.ui.chart import ChartWidget
     from terminal_app.ui.chart.none_guard import pin_none
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     pin_none()
     rows = synthetic_rows(n, seed)
-    chart = ChartWidget()
+    chart = ChartWidget(interval=Interval.M1)
     chart.resize(width, height)
     chart.show()
     app.processEvents()
