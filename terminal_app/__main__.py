@@ -40,6 +40,9 @@ def _build_parser() -> argparse.ArgumentParser:
     order.add_argument("--passphrase", default=None)
     order.add_argument("--transport", choices=["auto", "httpx", "aiohttp"], default="auto")
     order.add_argument("--compare", action="store_true", help="measure every transport in this run")
+    chart = bsub.add_parser("chart", help="chart load and pan/zoom frame times with N candles (offscreen)")
+    chart.add_argument("--candles", type=int, default=1_000_000)
+    chart.add_argument("--frames", type=int, default=30)
     gui = bsub.add_parser("gui", help="GUI event-loop lag under market-data load")
     gui.add_argument("--symbols", type=int, default=10)
     gui.add_argument("--seconds", type=float, default=30.0)
@@ -57,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from terminal_app.bench.book import main as bench_main
         elif args.bench == "order":
             from terminal_app.bench.order import main as bench_main
+        elif args.bench == "chart":
+            from terminal_app.bench.chart import main as bench_main
         else:
             from terminal_app.bench.gui import main as bench_main
         return bench_main(args)
