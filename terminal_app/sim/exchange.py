@@ -289,19 +289,22 @@ class Exchange:
 
     # ---- stepping and events ---------------------------------------------------------------------------------
 
+    def _book_changes(self, ms: MarketState) -> None:
+        bids = ms.book.bids.take_changes()
+        asks = ms.book.asks.take_changes()
+        n = len(bids) + len(asks)
+        if n:
+            self._engine.counters["book_changes"] += n
+            if self._listeners:
+                tick, lot = ms.market.tick, ms.market.lot
+                self._emit(BookChanged(ms.ref, tuple((p * tick, q * lot) for p, q in sorted(bids, reverse=True)),
+                                       tuple((p * tick, q * lot) for p, q in sorted(asks)), self._t))
+
     def _after_step(self) -> None:
         engine = self._engine
         listening = bool(self._listeners)
         for ms in engine.markets.values():
-            bids = ms.book.bids.take_changes()
-            asks = ms.book.asks.take_changes()
-            n = len(bids) + len(asks)
-            if n:
-                engine.counters["book_changes"] += n
-                if listening:
-                    tick, lot = ms.market.tick, ms.market.lot
-                    self._emit(BookChanged(ms.ref, tuple((p * tick, q * lot) for p, q in sorted(bids, reverse=True)),
-                                           tuple((p * tick, q * lot) for p, q in sorted(asks)), self._t))
+            self._book_changes(ms)
             if not listening:
                 continue
             bbo = (ms.book.bids.best(), ms.book.asks.best())
@@ -368,6 +371,10 @@ class Exchange:
         return self._engine
 
     def _done(self) -> None:
+        """After a request: the book levels it changed, its order/fill/account events, then SQLite."""
+        for ms in self._engine.markets.values():
+            if ms.book.bids.changed or ms.book.asks.changed:
+                self._book_changes(ms)
         self._dispatch()
         self._save()
 

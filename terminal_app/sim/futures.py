@@ -9,6 +9,7 @@ from typing import Any
 from terminal_app.bitget.symbols import SymbolRef
 
 ZERO = Decimal(0)
+MONEY_STEP = Decimal("1e-12")
 ONE_WAY = "one_way_mode"
 HEDGE = "hedge_mode"
 CROSSED = "crossed"
@@ -219,6 +220,12 @@ class FuturesLedger:
         return held + self.house + self.fees - self.minted
 
 
+def money(value: Decimal) -> Decimal:
+    """A quotient used as money, cut to 12 decimals: with a bounded number of digits every later sum is exact, so
+    the ledgers balance to the last digit (28-digit quotients would be rounded when added)."""
+    return value.quantize(MONEY_STEP)
+
+
 def qty(pos: PositionState, lot: Decimal) -> Decimal:
     return pos.lots * lot
 
@@ -230,7 +237,7 @@ def unrealized(pos: PositionState, mark: Decimal, lot: Decimal) -> Decimal:
 
 def initial_margin(pos: PositionState) -> Decimal:
     """Isolated: the margin it holds; crossed: cost / leverage."""
-    return pos.margin if pos.margin_mode == ISOLATED else pos.cost / pos.leverage
+    return pos.margin if pos.margin_mode == ISOLATED else money(pos.cost / pos.leverage)
 
 
 def maintenance(pos: PositionState, mark: Decimal, lot: Decimal, kmr: Decimal) -> Decimal:

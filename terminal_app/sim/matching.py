@@ -32,6 +32,7 @@ from terminal_app.sim.futures import (
     initial_margin,
     liquidation_price,
     maintenance,
+    money,
     unrealized,
 )
 from terminal_app.sim.history import MarketHistory
@@ -899,7 +900,7 @@ class Engine:
             if est_value / leverage + fee_est > self.max_available(user):
                 raise reject("40762", "The order amount exceeds the balance")
             if order_type == "limit":
-                per_lot = ref_price * info.lot_size / leverage
+                per_lot = money(ref_price * info.lot_size / leverage)
                 frozen = per_lot * est_open
         tp = self._preset(preset_tp, info.tick_size)
         sl = self._preset(preset_sl, info.tick_size)
@@ -1011,8 +1012,8 @@ class Engine:
         if k == pos.lots:
             cost_part, margin_part = pos.cost, pos.margin
         else:
-            cost_part = pos.cost * k / pos.lots
-            margin_part = pos.margin * k / pos.lots
+            cost_part = money(pos.cost * k / pos.lots)
+            margin_part = money(pos.margin * k / pos.lots)
         value = price * k * lot
         pnl = value - cost_part if pos.hold_side == "long" else cost_part - value
         pos.cost -= cost_part
@@ -1042,7 +1043,7 @@ class Engine:
             user.frozen -= release
             user.cash += release
         if pos.margin_mode == ISOLATED:
-            margin = value / pos.leverage
+            margin = money(value / pos.leverage)
             user.cash -= margin
             pos.margin += margin
         pos.cost += value
@@ -1347,7 +1348,7 @@ class Engine:
         # margin the change would need (isolated: moved now; crossed: earmarked)
         extra = ZERO
         for pos in affected:
-            extra += pos.cost / leverage - initial_margin(pos)
+            extra += money(pos.cost / leverage) - initial_margin(pos)
         if extra > 0 and extra > self.max_available(user):
             raise reject("40762", "The order amount exceeds the balance")
         if s.margin_mode == CROSSED:
@@ -1359,7 +1360,7 @@ class Engine:
                 s.short_leverage = leverage
         for pos in affected:
             if pos.margin_mode == ISOLATED:
-                new_margin = pos.cost / leverage
+                new_margin = money(pos.cost / leverage)
                 user.cash -= new_margin - pos.margin
                 pos.margin = new_margin
             pos.leverage = leverage
@@ -1434,7 +1435,7 @@ class Engine:
                     raise reject("40757", "Not enough position is available.")
                 new_frozen = per_lot = ZERO
             else:
-                per_lot = price * info.lot_size / st.leverage
+                per_lot = money(price * info.lot_size / st.leverage)
                 est_open = remaining
                 if st.pos_mode == ONE_WAY:
                     opp = user.positions.get((market.symbol, "short" if st.is_buy else "long"))
