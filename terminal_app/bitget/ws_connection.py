@@ -27,14 +27,7 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
-from terminal_app.bitget.errors import (
-    AuthError,
-    BitgetError,
-    ExchangeError,
-    ProtocolError,
-    TransportError,
-    error_for_code,
-)
+from terminal_app.bitget.errors import AuthError, BitgetError, ExchangeError, TransportError, error_for_code
 from terminal_app.bitget.signing import Credentials, ws_login_message
 from terminal_app.bitget.ws_pacing import MSG_WINDOW_S, MessagePacer
 
@@ -114,12 +107,21 @@ class ChannelEvent:
 StreamEvent = ConnectionEvent | ChannelEvent
 
 
+LIVE_PUBLIC_URL = "wss://ws.bitget.com/v2/ws/public"
+LIVE_PRIVATE_URL = "wss://ws.bitget.com/v2/ws/private"
+DEMO_PUBLIC_URL = "wss://wspap.bitget.com/v2/ws/public"  # Bitget demo keys (paptrading) use these hosts
+DEMO_PRIVATE_URL = "wss://wspap.bitget.com/v2/ws/private"
+
+
 @dataclass(frozen=True, slots=True)
 class StreamerConfig:
-    """Tunables of the streamer; the defaults follow Bitget's documented limits (bitget-v2.md §4)."""
+    """Tunables of the streamer; the defaults follow Bitget's documented limits (bitget-v2.md §4).
 
-    public_url: str = "wss://ws.bitget.com/v2/ws/public"
-    private_url: str = "wss://ws.bitget.com/v2/ws/private"
+    The simulator serves ``ws://127.0.0.1:PORT/v2/ws/public`` and ``…/private``: pass those as the URLs.
+    """
+
+    public_url: str = LIVE_PUBLIC_URL
+    private_url: str = LIVE_PRIVATE_URL
     ping_interval_s: float = 20.0  # Bitget asks for a ping at least every 30 s
     pong_timeout_s: float = 8.0  # no message at all within this after a ping: the socket is dead
     max_msgs_per_window: int = 10
@@ -137,6 +139,13 @@ class StreamerConfig:
     close_timeout_s: float = 2.0
     max_queue: int = 16  # frames buffered before TCP back-pressure (websockets' high-water mark)
     max_frame_bytes: int = 8 * 1024 * 1024
+
+    @classmethod
+    def bitget(cls, *, demo: bool = False) -> StreamerConfig:
+        """Bitget's own hosts: live, or the demo-trading (``wspap``) ones."""
+        if demo:
+            return cls(public_url=DEMO_PUBLIC_URL, private_url=DEMO_PRIVATE_URL)
+        return cls()
 
 
 @dataclass(slots=True)
@@ -574,6 +583,16 @@ class WsConnection:
                 self._queue("subscribe", key, arg)
             helpers.append(asyncio.create_task(self._write_loop(ws), name=f"bitget-ws-{self.name}-write"))
             helpers.append(asyncio.create_task(self._ping_loop(ws), name=f"bitget-ws-{self.name}-ping"))
+            done, _ = await asyncio.wait({reader, *helpers}, return_when=asyncio.FIRST_COMPLETED)
+            if reader not in done:
+                # a helper ended while the socket was up: the ping loop after aborting a dead socket, or a bug;
+                # either way this socket is finished and the reconnect starts from a clean state
+                for task in done:
+                    failure = task.exception()
+                    if failure is not None and not isinstance(failure, ConnectionClosed):
+                        log.error("%s: %s failed", self.name, task.get_name(), exc_info=failure)
+                        self._dead_reason = f"internal error in {task.get_name()}: {failure!r}"
+                        ws.transport.abort()
             reason = await reader
             for op, key in list(self._waiters):
                 if op == "unsubscribe":
@@ -584,6 +603,6 @@ class WsConnection:
             for task in [*helpers, reader]:
                 task.cancel()
             for task in [*helpers, reader]:
-                with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, ProtocolError, OSError):
+                with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
                     await task
 

@@ -296,6 +296,33 @@ async def test_push_order_is_preserved(server: FakeBitget) -> None:
 
 
 @pytest.mark.asyncio
+async def test_malformed_frames_and_failing_handlers_do_not_break_the_stream(server: FakeBitget) -> None:
+    seen: list[int] = []
+    third = asyncio.Event()
+
+    def flaky(msg: dict[str, Any]) -> None:
+        seen.append(msg["data"][0]["n"])
+        if len(seen) == 3:
+            third.set()
+        if msg["data"][0]["n"] == 1:
+            raise RuntimeError("handler bug")
+
+    async with BitgetStreamer(config(server.url), clock=FixedClock()) as streamer:
+        await streamer.subscribe(ticker(), flaky)
+        await server.push(ticker(), [{"n": 1}])
+        await server.connections[0].send("{not json")
+        await server.connections[0].send('{"action":"snapshot","data":[]}')  # no arg
+        await server.push(ticker(), [{"n": 2}])
+        await server.push(ticker(), [{"n": 3}])
+        await asyncio.wait_for(third.wait(), 5)
+        stats = streamer.connection_stats()[0]
+        assert seen == [1, 2, 3]
+        assert stats.malformed == 2
+        assert stats.handler_errors == 1
+        assert stats.reconnects == 0
+
+
+@pytest.mark.asyncio
 async def test_error_event_raises_typed_error_and_is_surfaced(server: FakeBitget) -> None:
     async with BitgetStreamer(config(server.url), clock=FixedClock()) as streamer:
         events = Recorder(streamer)
