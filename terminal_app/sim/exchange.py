@@ -231,7 +231,7 @@ class Exchange:
         self.fast = fast
         self.step_ms = step_ms or (5 if fast else 100)
         self._clock = clock
-        self._engine = Engine(seed, step_ms=self.step_ms, churn=8 if fast else 2, quiet=quiet)
+        self._engine = Engine(seed, step_ms=self.step_ms, churn=12 if fast else 2, quiet=quiet)
         self._listeners: list[Listener] = []
         self._store = SimStateStore(state_path) if state_path is not None else None
         self._created: dict[str, int] = {}

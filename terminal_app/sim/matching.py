@@ -645,7 +645,11 @@ class Engine:
         self.open_by_user.get(st.uid, {}).pop(st.order_id, None)
         done = self.done.setdefault(st.uid, deque(maxlen=self.history_cap))
         if len(done) == done.maxlen:
-            self.done_by_id.pop(done[0].order_id, None)
+            # the oldest finished order leaves memory (it stays in SQLite), with its clientOid
+            old = done[0]
+            self.done_by_id.pop(old.order_id, None)
+            if self.client_ids.get((old.uid, old.client_oid)) == old.order_id:
+                del self.client_ids[(old.uid, old.client_oid)]
         done.append(st)
         self.done_by_id[st.order_id] = st
         self.dirty_users.add(st.uid)
@@ -890,7 +894,7 @@ class Engine:
             if user.pos_mode == ONE_WAY:
                 opp = user.positions.get((symbol, "short" if is_buy else "long"))
                 if opp is not None:
-                    est_open = max(0, lots - (opp.lots - opp.locked_lots))
+                    est_open = max(0, lots - opp.lots)
             if order_type == "market":
                 got, cost_ticks = sweep_cost(ms.book.side(not is_buy), est_open)
                 est_value = (cost_ticks + (est_open - got) * ref_ticks) * info.tick_size * info.lot_size
@@ -973,7 +977,8 @@ class Engine:
         elif st.pos_mode == ONE_WAY:
             close_side = "short" if st.is_buy else "long"
             opp = user.positions.get((symbol, close_side))
-            close_lots = min(lots, opp.lots - opp.locked_lots) if opp is not None else 0
+            # one-way: an opposite order always reduces first, so long and short never coexist
+            close_lots = min(lots, opp.lots) if opp is not None else 0
         open_lots = lots - close_lots
         profit = ZERO
         fee_pos: PositionState | None = None
@@ -984,6 +989,13 @@ class Engine:
             fee_pos = pos
             if pos.lots == 0:
                 closed = pos
+            elif pos.locked_lots > pos.lots:
+                # reduce-only orders now exceed the position: Bitget cancels them oldest first
+                for other in self._close_orders(st.uid, pos):
+                    if pos.locked_lots <= pos.lots:
+                        break
+                    if other is not st:
+                        self.finish(other, OrderStatus.CANCELLED, "reduce_only")
         open_side = ""
         if open_lots:
             open_side = st.hold_side if st.pos_mode == HEDGE else ("long" if st.is_buy else "short")
@@ -1440,7 +1452,7 @@ class Engine:
                 if st.pos_mode == ONE_WAY:
                     opp = user.positions.get((market.symbol, "short" if st.is_buy else "long"))
                     if opp is not None:
-                        est_open = max(0, remaining - (opp.lots - opp.locked_lots))
+                        est_open = max(0, remaining - opp.lots)
                 new_frozen = per_lot * est_open
                 fee_est = price * remaining * info.lot_size * info.taker_fee
                 if new_frozen + fee_est > self.max_available(user) + st.frozen:

@@ -148,6 +148,22 @@ def test_one_way_flip_reduce_only_and_codes(ex: Exchange) -> None:
     assert mismatch.value.code == "40774"
 
 
+def test_one_way_plain_order_reduces_first_and_trims_reduce_only_orders(ex: Exchange) -> None:
+    p = ex.mark_price(BTC)
+    open_long(ex, "0.02", p)
+    first = ex.place_futures_order("u", "BTCUSDT", "sell", "limit", "0.01", p + 100, reduce_only=True)
+    second = ex.place_futures_order("u", "BTCUSDT", "sell", "limit", "0.01", p + 200, reduce_only=True)
+    ex.place_futures_order("mm", "BTCUSDT", "buy", "limit", "0.005", p)
+    ex.place_futures_order("u", "BTCUSDT", "sell", "market", "0.005")      # not reduce-only, still reduces
+    pos = only_position(ex, "u")
+    assert pos.hold_side == "long"
+    assert pos.total == D("0.015")
+    # 0.02 held by reduce-only orders no longer fits in 0.015: the oldest goes
+    assert ex.get_order("u", FUT, first.order_id).cancel_reason == "reduce_only"
+    assert ex.get_order("u", FUT, second.order_id).status is OrderStatus.LIVE
+    assert pos.locked == D("0.01")
+
+
 def test_hedge_mode_long_and_short_together(ex: Exchange) -> None:
     p = ex.mark_price(BTC)
     assert ex.set_position_mode("u", "hedge_mode") == "hedge_mode"

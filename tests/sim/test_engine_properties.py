@@ -119,6 +119,9 @@ def check_invariants(ex: Exchange) -> None:
         assert balances["USDT"].frozen >= buys
         if not any(o.side == "buy" for o in open_spot):
             assert balances["USDT"].frozen == 0
+        positions = ex.positions(uid)
+        assert len(positions) <= 1                               # one-way: never long and short at once
+        assert all(0 <= p.locked <= p.total for p in positions)
         acct = ex.futures_account(uid)
         assert acct.locked >= 0
         if not ex.open_orders(uid, InstType.USDT_FUTURES):
