@@ -1,0 +1,191 @@
+"""The trading panels: watchlist, order-book ladder, trade tape, order ticket, orders, positions, balances, log.
+
+Each module exposes ``create_<dock>(services, parent) -> QWidget``; :func:`trading_dock_specs` declares them all for
+``MainWindow`` (id, title, default area). A panel talks only to the services (services-contract.md): it calls their
+methods and listens to their signals, so the same widget runs over the real services and over test fakes with the
+same signals and methods. The Protocols below list exactly what the panels use.
+
+Panels that must talk to each other without a service in between (a ladder click sets the ticket's price) go
+through :func:`links_for`, one :class:`DockLinks` per services set.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
+from PySide6.QtWidgets import QWidget
+
+from terminal_app.bitget.models import FuturesAccount, Position, SpotAsset
+from terminal_app.bitget.symbols import MarketInfo, SymbolRef
+from terminal_app.config.actions import Context
+from terminal_app.config.settings import Settings
+from terminal_app.core.orderbook import OrderBook
+
+
+class MarketDataApi(Protocol):
+    markets_loaded: SignalInstance  # (dict[str, MarketInfo])
+    active_changed: SignalInstance  # (SymbolRef)
+    ticker_changed: SignalInstance  # (Ticker)
+    book_changed: SignalInstance  # (SymbolRef)
+    trades_added: SignalInstance  # (SymbolRef, list[PublicTrade])
+
+    def set_active(self, ref: SymbolRef) -> None: ...
+    def set_watchlist(self, refs: list[SymbolRef]) -> None: ...
+    def market(self, ref: SymbolRef) -> MarketInfo | None: ...
+    def book(self, ref: SymbolRef) -> OrderBook | None: ...
+    def last_price(self, ref: SymbolRef) -> Decimal | None: ...
+
+
+class TradingApi(Protocol):
+    orders_changed: SignalInstance  # ()
+    order_updated: SignalInstance  # (OrderView)
+    history_changed: SignalInstance  # ()
+    fill_received: SignalInstance  # (Fill)
+    order_rejected: SignalInstance  # (OrderView, str)
+
+    def place(self, ticket: Any) -> str: ...
+    def cancel(self, view_or_client_oid: Any) -> None: ...
+    def cancel_all(self, ref: SymbolRef) -> None: ...
+    def modify(self, client_oid: str, new_price: Decimal | None, new_size: Decimal | None) -> None: ...
+    def close_position(self, position: Position, price: Decimal | None) -> None: ...
+    def flash_close_all(self) -> None: ...
+    def open_orders(self, ref: SymbolRef | None = None) -> list[Any]: ...
+
+
+class AccountApi(Protocol):
+    balances_changed: SignalInstance  # ()
+    positions_changed: SignalInstance  # ()
+    futures_account_changed: SignalInstance  # ()
+    leverage_changed: SignalInstance  # (SymbolRef, int)
+    error: SignalInstance  # (str)
+
+    def spot_assets(self) -> list[SpotAsset]: ...
+    def futures_account(self) -> FuturesAccount | None: ...
+    def positions(self) -> list[Position]: ...
+    def position_mode(self) -> str | None: ...
+    def set_leverage(self, ref: SymbolRef, leverage: int) -> None: ...
+    def set_margin_mode(self, ref: SymbolRef, mode: str) -> None: ...
+    def available(self, ref: SymbolRef, side: str) -> Decimal: ...
+
+
+class ConnectionApi(Protocol):
+    health_changed: SignalInstance  # (HealthSnapshot)
+    state_changed: SignalInstance  # (str)
+    log_event: SignalInstance  # (str level, str text)
+    reconciled: SignalInstance  # ()
+
+
+class DockServices(Protocol):
+    """What every ``create_<dock>`` receives: the four services of one profile."""
+
+    market_data: Any  # MarketDataApi; Any so concrete QObject services and test fakes both fit
+    trading: Any  # TradingApi
+    account: Any  # AccountApi
+    connection: Any  # ConnectionApi
+
+
+# --- reading state the contract exposes only through signals --------------------------------------------------------
+
+def active_ref(services: DockServices) -> SymbolRef | None:
+    """The active symbol now, for a panel created after ``active_changed`` was emitted."""
+    md = services.market_data
+    for name in ("active", "active_ref"):
+        value = getattr(md, name, None)
+        value = value() if callable(value) else value
+        if isinstance(value, SymbolRef):
+            return value
+    return None
+
+
+def known_markets(services: DockServices) -> Mapping[str, MarketInfo]:
+    """Markets loaded so far (keyed by ``SymbolRef.key``), for a panel created after ``markets_loaded``."""
+    md = services.market_data
+    value = getattr(md, "markets", None)
+    value = value() if callable(value) else value
+    if isinstance(value, Mapping):
+        return value
+    session = getattr(services.connection, "session", None)
+    markets = getattr(session, "markets", None)
+    return markets if isinstance(markets, Mapping) else {}
+
+
+# --- links between panels --------------------------------------------------------------------------------------------
+
+class DockLinks(QObject):
+    """Signals between panels of one services set.
+
+    Signals:
+        price_picked(Decimal): a price was clicked (ladder, tape, position) and should go into the ticket.
+        size_picked(Decimal): a size was clicked (ladder size column) and should go into the ticket.
+    """
+
+    price_picked = Signal(object)
+    size_picked = Signal(object)
+
+
+_LINKS: weakref.WeakKeyDictionary[Any, DockLinks] = weakref.WeakKeyDictionary()
+
+
+def links_for(services: DockServices) -> DockLinks:
+    """The one :class:`DockLinks` of this services set (kept as long as its market-data service lives)."""
+    anchor = services.market_data
+    links = _LINKS.get(anchor)
+    if links is None:
+        links = DockLinks()
+        _LINKS[anchor] = links
+    return links
+
+
+# --- declarations for MainWindow -------------------------------------------------------------------------------------
+
+Factory = Callable[..., QWidget]
+
+
+def _factories() -> dict[str, Factory]:
+    # Imported here: each dock module imports this package for the Protocols.
+    from terminal_app.ui.docks.balances import create_balances
+    from terminal_app.ui.docks.ladder import create_ladder
+    from terminal_app.ui.docks.log import create_log
+    from terminal_app.ui.docks.orders import create_orders
+    from terminal_app.ui.docks.positions import create_positions
+    from terminal_app.ui.docks.tape import create_tape
+    from terminal_app.ui.docks.ticket import create_ticket
+    from terminal_app.ui.docks.watchlist import create_watchlist
+
+    return {
+        "watchlist": create_watchlist, "ladder": create_ladder, "tape": create_tape, "ticket": create_ticket,
+        "orders": create_orders, "positions": create_positions, "balances": create_balances, "log": create_log,
+    }
+
+
+# id, title, area, tab_with, preferred size, ACTIONS contexts live inside the panel
+_LAYOUT: Sequence[tuple[str, str, Qt.DockWidgetArea, str | None, int | None, tuple[Context, ...]]] = (
+    ("watchlist", "Watchlist", Qt.DockWidgetArea.LeftDockWidgetArea, None, 300, ()),
+    ("ladder", "Order book", Qt.DockWidgetArea.RightDockWidgetArea, None, 300, (Context.BOOK,)),
+    ("tape", "Trades", Qt.DockWidgetArea.RightDockWidgetArea, None, 300, ()),
+    ("ticket", "Order entry", Qt.DockWidgetArea.LeftDockWidgetArea, None, 300, (Context.TICKET,)),
+    ("orders", "Orders", Qt.DockWidgetArea.BottomDockWidgetArea, None, 240, ()),
+    ("positions", "Positions", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, ()),
+    ("balances", "Balances", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, ()),
+    ("log", "Log", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, ()),
+)
+
+
+def trading_dock_specs(services: DockServices, settings: Settings | None = None) -> tuple[Any, ...]:
+    """``DockSpec``s for every trading panel, ready for ``MainWindow(…, docks=…)`` or ``add_dock``."""
+    from terminal_app.ui.main_window import DockSpec
+
+    factories = _factories()
+    specs = []
+    for dock_id, title, area, tab_with, size, contexts in _LAYOUT:
+        make = factories[dock_id]
+
+        def factory(make: Factory = make) -> QWidget:
+            return make(services, None, settings=settings)
+
+        specs.append(DockSpec(dock_id, title, area, factory, contexts=contexts, tab_with=tab_with, size=size))
+    return tuple(specs)
