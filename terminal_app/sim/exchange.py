@@ -11,8 +11,16 @@ Errors: every rejection raises the typed error of ``terminal_app.bitget.errors``
 msg)``; ``err.code`` and ``err.exchange_msg`` are what Bitget would answer.
 
 Events: listeners (sync callables) receive frozen event objects (see ``Event``); they run inside the engine's call and
-must be quick (queue, don't render). ``BookChanged`` is emitted once per market per market step with every level that
-changed in that step (size 0 = level removed), so a server may forward it as a ``books`` update or accumulate it.
+must be quick (queue, don't render). ``BookChanged`` is emitted once per market per market step, and after a request
+that changed a book, with every level that changed since the previous one (size 0 = level removed): a server may
+forward each as a ``books`` update or accumulate them and push on its own cadence. ``TickerChanged`` follows every step
+that moved the top of book or traded; ``CandleTick`` (the forming 1-minute candle) every step with trades; accounts
+and positions of holders are refreshed once a simulated second (the mark moves their PnL).
+
+Numbers: prices carry the market's decimals and sizes its lot's; money amounts are exact Decimals (quotients cut to
+12 decimals), so render them with ``format(x, "f")`` (a zero may be ``0E-12``).
+
+Threading: not thread-safe; call everything from one thread (the server's loop).
 """
 
 from __future__ import annotations

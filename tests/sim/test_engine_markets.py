@@ -1,0 +1,59 @@
+"""The market catalogue: Bitget-shaped symbol/contract rows (same keys and value types as the samples) that parse back
+into the MarketInfo the engine uses, with realistic parameters."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from terminal_app.bitget.errors import ExchangeError
+from terminal_app.bitget.symbols import InstType, MarketInfo
+from terminal_app.sim.markets import COINS, MARKETS, all_markets, contracts_raw, find_market, spot_symbols_raw
+
+
+def _shape(row: dict[str, object]) -> dict[str, str]:
+    return {k: type(v).__name__ for k, v in row.items()}
+
+
+def test_spot_rows_look_like_bitget(samples: Path) -> None:
+    sample = json.loads((samples / "rest" / "GET_api_v2_spot_public_symbols.json").read_text())["data"][0]
+    rows = spot_symbols_raw()
+    assert [r["symbol"] for r in rows] == ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BGBUSDT"]
+    for row in rows:
+        assert _shape(row) == _shape(sample)
+        assert MarketInfo.from_spot(row) == find_market(row["symbol"], InstType.SPOT).info
+
+
+def test_contract_rows_look_like_bitget(samples: Path) -> None:
+    sample = json.loads((samples / "rest" / "GET_api_v2_mix_market_contracts.json").read_text())["data"][0]
+    rows = contracts_raw()
+    assert [r["symbol"] for r in rows] == ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
+    for row in rows:
+        assert _shape(row) == _shape(sample)
+        assert MarketInfo.from_contract(row, InstType.USDT_FUTURES) == find_market(row["symbol"],
+                                                                                   InstType.USDT_FUTURES).info
+    assert contracts_raw(InstType.COIN_FUTURES) == []
+
+
+def test_parameters_are_the_realistic_ones() -> None:
+    btc = find_market("btcusdt", InstType.SPOT).info
+    assert (btc.tick_size, btc.lot_size, btc.min_notional) == (D("0.01"), D("0.000001"), D("1"))
+    perp = find_market("BTCUSDT", InstType.USDT_FUTURES)
+    info = perp.info
+    assert (info.tick_size, info.lot_size, info.min_size) == (D("0.1"), D("0.0001"), D("0.0001"))
+    assert (info.maker_fee, info.taker_fee, info.max_leverage) == (D("0.0002"), D("0.0006"), 125)
+    assert perp.keep_margin_rate < D(1) / info.max_leverage
+    starts = {m.ref.key: m.start_price for m in all_markets()}
+    assert starts["BTCUSDT:SPOT"] == D("97000")
+    assert starts["ETHUSDT:USDT-FUTURES"] == D("3400")
+    assert len(MARKETS) == 8
+    assert COINS == ("USDT", "BGB", "BTC", "ETH", "SOL", "XRP")
+
+
+def test_unknown_symbol_is_bitgets_40034() -> None:
+    with pytest.raises(ExchangeError) as err:
+        find_market("BTCUSD", InstType.USDT_FUTURES)
+    assert err.value.code == "40034"
