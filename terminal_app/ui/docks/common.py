@@ -15,8 +15,12 @@ from terminal_app.ui.theme import ThemeColors, current_colors
 ROW_HEIGHT = 22
 
 
-def make_table(model: StreamingTableModel, parent: QWidget | None = None, *, stretch: int | None = None) -> QTableView:
-    """A compact, row-selecting, read-only view over one of H7's streaming models."""
+def make_table(model: StreamingTableModel, parent: QWidget | None = None, *, stretch: int | None = None,
+               widths: dict[str, int] | None = None) -> QTableView:
+    """A compact, row-selecting, read-only view over one of H7's streaming models.
+
+    ``stretch`` is the column that takes the spare width (else the last one); ``widths`` sets columns by header.
+    """
     view = QTableView(parent)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -38,6 +42,8 @@ def make_table(model: StreamingTableModel, parent: QWidget | None = None, *, str
     for col, spec in enumerate(model.columns):
         if spec.numeric:
             header.resizeSection(col, 90)
+    for name, width in (widths or {}).items():
+        header.resizeSection(model.column_of(name), width)
     return view
 
 
