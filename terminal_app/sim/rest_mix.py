@@ -1,0 +1,429 @@
+"""Futures ("mix") REST endpoints of the simulator (bitget-v2.md §5). Only USDT-FUTURES has markets here; other
+valid product types answer empty lists (their symbols do not exist: 40034)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from terminal_app.bitget.errors import ExchangeError
+from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.sim import render
+from terminal_app.sim.exchange import Order
+from terminal_app.sim.markets import contracts_raw, find_market
+from terminal_app.sim.rest_routes import Call, Route, merge_depth, reject
+
+USDT = InstType.USDT_FUTURES
+_SIDES = ("buy", "sell")
+_TYPES = ("limit", "market")
+_FORCES = ("gtc", "post_only", "fok", "ioc")
+_KLINE_KINDS = {"MARKET": "market", "MARK": "mark", "INDEX": "index"}
+
+
+def _served(call: Call) -> bool:
+    """Whether the product type has markets in the simulator (only USDT-FUTURES)."""
+    return call.product_type() is USDT
+
+
+def _symbol(call: Call) -> str:
+    return find_market(call.futures_ref().symbol, call.product_type()).symbol
+
+
+def _btc_price(call: Call) -> Decimal:
+    return call.ex.mark_price(SymbolRef("BTCUSDT", USDT))
+
+
+def _margin_coin(call: Call) -> None:
+    coin = call.req("marginCoin")
+    if coin.upper() != "USDT":
+        raise reject("40017", "Parameter marginCoin error")
+
+
+def _listing(rows: list[Any], key: str, id_of: Callable[[Any], str]) -> dict[str, Any]:
+    """Bitget's paged shape: ``{key: [...] | null, "endId": <id of the last row> | null}``."""
+    return {key: rows or None, "endId": id_of(rows[-1]) if rows else None}
+
+
+# ---- market data ---------------------------------------------------------------------------------------------
+
+
+def contracts(call: Call) -> Any:
+    inst_type = call.product_type()
+    symbol = call.opt("symbol")
+    if symbol:
+        find_market(symbol, inst_type)
+    return [row for row in contracts_raw(inst_type) if symbol is None or row["symbol"] == symbol.upper()]
+
+
+def ticker(call: Call) -> Any:
+    return [render.mix_ticker(call.ex.ticker(call.ex.market(call.futures_ref()).ref))]
+
+
+def tickers(call: Call) -> Any:
+    inst_type = call.product_type()
+    return [render.mix_ticker(t) for t in call.ex.tickers(inst_type)] if inst_type is USDT else []
+
+
+def mix_merge_depth(call: Call) -> Any:
+    return merge_depth(call, call.futures_ref())
+
+
+def _candles(call: Call, maximum: int) -> Any:
+    ref = call.futures_ref()
+    gran, offset = call.granularity(render.FUTURES_GRANULARITIES)
+    kind = _KLINE_KINDS.get((call.opt("kLineType") or "MARKET").upper())
+    if kind is None:
+        raise reject("40017", "Parameter kLineType error")
+    rows = call.ex.candles(ref, gran, start_ms=call.integer("startTime"), end_ms=call.integer("endTime"),
+                           limit=call.limit(100, maximum), offset_ms=offset, kind=kind)
+    return [render.candle_row(c, spot=False) for c in rows]
+
+
+def candles(call: Call) -> Any:
+    return _candles(call, 1000)
+
+
+def history_candles(call: Call) -> Any:
+    return _candles(call, 200)
+
+
+def market_fills(call: Call) -> Any:
+    ref = call.futures_ref()
+    symbol = call.ex.market(ref).symbol
+    return [render.public_trade(symbol, t) for t in call.ex.recent_trades(ref, call.limit(100, 100))]
+
+
+def current_fund_rate(call: Call) -> Any:
+    inst_type = call.product_type()
+    symbol = call.opt("symbol")
+    if symbol:
+        ref = call.ex.market(SymbolRef(symbol.upper(), inst_type)).ref
+        return [render.funding_rate(ref.symbol, call.ex.funding(ref))]
+    return [render.funding_rate(m.symbol, call.ex.funding(m.ref)) for m in call.ex.markets(inst_type)]
+
+
+def open_interest(call: Call) -> Any:
+    ref = call.ex.market(call.futures_ref()).ref
+    return {"openInterestList": [{"symbol": ref.symbol, "size": render.num(call.ex.open_interest(ref))}],
+            "ts": str(call.ex.now_ms())}
+
+
+def symbol_price(call: Call) -> Any:
+    ref = call.ex.market(call.futures_ref()).ref
+    t = call.ex.ticker(ref)
+    return [{"symbol": ref.symbol, "price": render.num(t.last), "indexPrice": render.num(t.index_price),
+             "markPrice": render.num(t.mark_price), "ts": str(t.ts)}]
+
+
+# ---- account ---------------------------------------------------------------------------------------------------
+
+
+def accounts(call: Call) -> Any:
+    if not _served(call):
+        return []
+    return [render.mix_account(call.ex.futures_account(call.uid), _btc_price(call))]
+
+
+def account(call: Call) -> Any:
+    symbol = _symbol(call)
+    _margin_coin(call)
+    acc = call.ex.futures_account(call.uid)
+    return render.mix_account_single(acc, call.ex.symbol_settings(call.uid, symbol), _btc_price(call))
+
+
+def set_leverage(call: Call) -> Any:
+    symbol = _symbol(call)
+    _margin_coin(call)
+    leverage = call.integer("leverage", lo=1)
+    if leverage is None:
+        raise reject("40019", "Parameter leverage cannot be empty")
+    hold_side = call.word("holdSide", ("long", "short"))
+    return render.leverage_result(call.ex.set_leverage(call.uid, symbol, leverage, hold_side))
+
+
+def set_margin_mode(call: Call) -> Any:
+    symbol = _symbol(call)
+    _margin_coin(call)
+    return render.margin_mode_result(call.ex.set_margin_mode(call.uid, symbol, call.req("marginMode")))
+
+
+def set_position_mode(call: Call) -> Any:
+    if not _served(call):
+        raise reject("40017", "Parameter productType error")
+    return {"posMode": call.ex.set_position_mode(call.uid, call.req("posMode"))}
+
+
+# ---- trading -----------------------------------------------------------------------------------------------------
+
+
+def _yes(value: str | None) -> bool:
+    return (value or "").upper() in ("YES", "TRUE")
+
+
+def _place(call: Call, params: dict[str, Any], symbol: str, margin_mode: str | None) -> Order:
+    sub = Call(call.ex, params, call.key, call.now_ms)
+    side = sub.word("side", _SIDES)
+    order_type = sub.word("orderType", _TYPES)
+    if side is None:
+        raise reject("40019", "Parameter side cannot be empty")
+    if order_type is None:
+        raise reject("40019", "Parameter orderType cannot be empty")
+    mode = sub.opt("marginMode") or margin_mode
+    if mode is None:
+        raise reject("40019", "Parameter marginMode cannot be empty")
+    price = sub.opt("price") if order_type == "limit" else None
+    return call.ex.place_futures_order(
+        call.uid, symbol, side, order_type, sub.req("size"), price, sub.word("force", _FORCES, "gtc") or "gtc",
+        sub.opt("clientOid"), mode, sub.opt("tradeSide"), _yes(sub.opt("reduceOnly")),
+        sub.opt("presetStopSurplusPrice"), sub.opt("presetStopLossPrice"))
+
+
+def place_order(call: Call) -> Any:
+    symbol = _symbol(call)
+    _margin_coin(call)
+    order = _place(call, dict(call.params), symbol, None)
+    return {"clientOid": order.client_oid, "orderId": order.order_id}
+
+
+def _failure(entry: Any, exc: ExchangeError) -> dict[str, Any]:
+    get = entry.get if isinstance(entry, dict) else (lambda _k: None)
+    return {"orderId": get("orderId") or "", "clientOid": get("clientOid") or "",
+            "errorMsg": exc.exchange_msg or str(exc), "errorCode": exc.code}
+
+
+def _list_param(call: Call, name: str, maximum: int) -> list[Any]:
+    items = call.params.get(name)
+    if not isinstance(items, list) or not items:
+        raise reject("40019", f"Parameter {name} cannot be empty")
+    if len(items) > maximum:
+        raise reject("40017", f"Parameter {name} exceeds {maximum} entries")
+    return items
+
+
+def batch_place_order(call: Call) -> Any:
+    symbol = _symbol(call)
+    _margin_coin(call)
+    mode = call.opt("marginMode")
+    success, failure = [], []
+    for entry in _list_param(call, "orderList", 50):
+        try:
+            if not isinstance(entry, dict):
+                raise reject("40017", "Parameter orderList error")
+            order = _place(call, entry, symbol, mode)
+            success.append(render.ack(order.order_id, order.client_oid))
+        except ExchangeError as exc:
+            failure.append(_failure(entry, exc))
+    return {"successList": success, "failureList": failure}
+
+
+def cancel_order(call: Call) -> Any:
+    symbol = _symbol(call)
+    order = call.ex.cancel_futures_order(call.uid, symbol, call.opt("orderId"), call.opt("clientOid"))
+    return render.ack(order.order_id, order.client_oid)
+
+
+def batch_cancel_orders(call: Call) -> Any:
+    symbol = _symbol(call)
+    success, failure = [], []
+    for entry in _list_param(call, "orderIdList", 50):
+        try:
+            if not isinstance(entry, dict):
+                raise reject("40017", "Parameter orderIdList error")
+            order = call.ex.cancel_futures_order(call.uid, symbol, entry.get("orderId") or None,
+                                                 entry.get("clientOid") or None)
+            success.append(render.ack(order.order_id, order.client_oid))
+        except ExchangeError as exc:
+            failure.append(_failure(entry, exc))
+    return {"successList": success, "failureList": failure}
+
+
+def cancel_all_orders(call: Call) -> Any:
+    if not _served(call):
+        return {"successList": [], "failureList": []}
+    symbol = call.opt("symbol")
+    coin = call.opt("marginCoin")
+    if coin and coin.upper() != "USDT":
+        return {"successList": [], "failureList": []}
+    cancelled = call.ex.cancel_all_futures(call.uid, symbol)
+    return {"successList": [render.ack(o.order_id, o.client_oid) for o in cancelled], "failureList": []}
+
+
+def modify_order(call: Call) -> Any:
+    symbol = _symbol(call)
+    new_client_oid = call.req("newClientOid")
+    order = call.ex.modify_futures_order(call.uid, symbol, call.opt("orderId"), call.opt("clientOid"),
+                                         new_client_oid, call.opt("newSize"), call.opt("newPrice"),
+                                         call.opt("newPresetStopSurplusPrice"), call.opt("newPresetStopLossPrice"))
+    return render.ack(order.order_id, order.client_oid)
+
+
+def close_positions(call: Call) -> Any:
+    if not _served(call):
+        return {"successList": [], "failureList": []}
+    symbol = call.opt("symbol")
+    hold_side = call.word("holdSide", ("long", "short"))
+    orders = call.ex.close_positions(call.uid, symbol, hold_side)
+    return {"successList": [render.ack(o.order_id, o.client_oid) for o in orders], "failureList": []}
+
+
+_PLAN_TYPES = ("profit_plan", "loss_plan", "moving_plan", "pos_profit", "pos_loss")
+_TRIGGER_TYPES = ("fill_price", "mark_price")
+
+
+def place_tpsl_order(call: Call) -> Any:
+    symbol = _symbol(call)
+    _margin_coin(call)
+    plan_type = call.word("planType", _PLAN_TYPES)
+    if plan_type is None:
+        raise reject("40019", "Parameter planType cannot be empty")
+    if plan_type == "moving_plan":
+        raise reject("40017", "Parameter planType error: moving_plan is not supported by the simulator")
+    plan = call.ex.place_tpsl_order(call.uid, symbol, plan_type, call.req("triggerPrice"), call.req("holdSide"),
+                                    call.opt("size"), call.word("triggerType", _TRIGGER_TYPES, "mark_price")
+                                    or "mark_price", call.opt("executePrice"), call.opt("clientOid"))
+    return render.ack(plan.order_id, plan.client_oid)
+
+
+def place_pos_tpsl(call: Call) -> Any:
+    symbol = _symbol(call)
+    _margin_coin(call)
+    plans = call.ex.place_pos_tpsl(call.uid, symbol, call.req("holdSide"), call.opt("stopSurplusTriggerPrice"),
+                                   call.opt("stopLossTriggerPrice"))
+    return [{"orderId": p.order_id,
+             "stopSurplusClientOid": p.client_oid if p.plan_type == "pos_profit" else "",
+             "stopLossClientOid": p.client_oid if p.plan_type == "pos_loss" else ""} for p in plans]
+
+
+def orders_plan_pending(call: Call) -> Any:
+    plan_type = call.word("planType", ("normal_plan", "track_plan", "profit_loss"))
+    if plan_type is None:
+        raise reject("40019", "Parameter planType cannot be empty")
+    if not _served(call) or plan_type != "profit_loss":
+        return _listing([], "entrustedList", lambda p: "")
+    plans = call.ex.plan_orders(call.uid, call.opt("symbol"))
+    order_id = call.opt("orderId")
+    rows = [render.plan_pending(p) for p in plans if not order_id or p.order_id == order_id]
+    return _listing(rows[:call.limit(100, 100)], "entrustedList", lambda r: r["orderId"])
+
+
+def cancel_plan_order(call: Call) -> Any:
+    symbol = _symbol(call)
+    entries = call.params.get("orderIdList")
+    if not isinstance(entries, list) or not entries:
+        entries = [{"orderId": call.opt("orderId"), "clientOid": call.opt("clientOid")}]
+    success, failure = [], []
+    for entry in entries:
+        try:
+            if not isinstance(entry, dict):
+                raise reject("40017", "Parameter orderIdList error")
+            plan = call.ex.cancel_plan_order(call.uid, symbol, entry.get("orderId") or None,
+                                             entry.get("clientOid") or None)
+            success.append(render.ack(plan.order_id, plan.client_oid))
+        except ExchangeError as exc:
+            failure.append(_failure(entry, exc))
+    return {"successList": success, "failureList": failure}
+
+
+# ---- orders, fills, positions ------------------------------------------------------------------------------------
+
+
+def detail(call: Call) -> Any:
+    _symbol(call)
+    order_id, client_oid = call.opt("orderId"), call.opt("clientOid")
+    if not order_id and not client_oid:
+        raise reject("40019", "Parameter orderId or clientOid cannot be empty")
+    try:
+        order = call.ex.get_order(call.uid, USDT, order_id, client_oid)
+    except ExchangeError as exc:
+        if exc.code == "40768":
+            raise reject("40109", "The data of the order cannot be found, please confirm the order number") from None
+        raise
+    return render.mix_order(order, detail=True)
+
+
+def _order_filter(call: Call, orders: list[Order]) -> list[Order]:
+    order_id, client_oid = call.opt("orderId"), call.opt("clientOid")
+    status = call.word("status", ("live", "partially_filled"))
+    start, end, below = call.integer("startTime"), call.integer("endTime"), call.opt("idLessThan")
+    out = []
+    for o in orders:
+        if ((order_id and o.order_id != order_id) or (client_oid and o.client_oid != client_oid)
+                or (status and o.status.value != status) or (start is not None and o.c_time < start)
+                or (end is not None and o.c_time > end) or (below and int(o.order_id) >= int(below))):
+            continue
+        out.append(o)
+    return out
+
+
+def orders_pending(call: Call) -> Any:
+    if not _served(call):
+        return _listing([], "entrustedList", lambda r: "")
+    orders = _order_filter(call, call.ex.open_orders(call.uid, USDT, call.opt("symbol")))
+    rows = [render.mix_order(o) for o in orders[:call.limit(100, 100)]]
+    return _listing(rows, "entrustedList", lambda r: r["orderId"])
+
+
+def orders_history(call: Call) -> Any:
+    if not _served(call):
+        return _listing([], "entrustedList", lambda r: "")
+    orders = _order_filter(call, call.ex.order_history(call.uid, USDT, call.opt("symbol"), limit=1000))
+    rows = [render.mix_order(o) for o in orders[:call.limit(100, 100)]]
+    return _listing(rows, "entrustedList", lambda r: r["orderId"])
+
+
+def fills(call: Call) -> Any:
+    if not _served(call):
+        return _listing([], "fillList", lambda r: "")
+    rows = call.ex.fills(call.uid, USDT, call.opt("symbol"), order_id=call.opt("orderId"),
+                         start_ms=call.integer("startTime"), end_ms=call.integer("endTime"),
+                         id_less_than=call.opt("idLessThan"), limit=call.limit(100, 100))
+    return _listing([render.mix_fill(f) for f in rows], "fillList", lambda r: r["tradeId"])
+
+
+def all_position(call: Call) -> Any:
+    if not _served(call):
+        return []
+    return [render.position(p) for p in call.ex.positions(call.uid)]
+
+
+def single_position(call: Call) -> Any:
+    symbol = _symbol(call)
+    _margin_coin(call)
+    return [render.position(p) for p in call.ex.positions(call.uid, symbol)]
+
+
+MIX_ROUTES: tuple[Route, ...] = (
+    Route("GET", "/api/v2/mix/market/contracts", contracts),
+    Route("GET", "/api/v2/mix/market/ticker", ticker),
+    Route("GET", "/api/v2/mix/market/tickers", tickers),
+    Route("GET", "/api/v2/mix/market/merge-depth", mix_merge_depth),
+    Route("GET", "/api/v2/mix/market/candles", candles),
+    Route("GET", "/api/v2/mix/market/history-candles", history_candles),
+    Route("GET", "/api/v2/mix/market/fills", market_fills),
+    Route("GET", "/api/v2/mix/market/current-fund-rate", current_fund_rate),
+    Route("GET", "/api/v2/mix/market/open-interest", open_interest),
+    Route("GET", "/api/v2/mix/market/symbol-price", symbol_price),
+    Route("GET", "/api/v2/mix/account/accounts", accounts, private=True),
+    Route("GET", "/api/v2/mix/account/account", account, private=True),
+    Route("POST", "/api/v2/mix/account/set-leverage", set_leverage, private=True, trade=True),
+    Route("POST", "/api/v2/mix/account/set-margin-mode", set_margin_mode, private=True, trade=True),
+    Route("POST", "/api/v2/mix/account/set-position-mode", set_position_mode, private=True, trade=True),
+    Route("POST", "/api/v2/mix/order/place-order", place_order, private=True, trade=True),
+    Route("POST", "/api/v2/mix/order/batch-place-order", batch_place_order, private=True, trade=True),
+    Route("POST", "/api/v2/mix/order/cancel-order", cancel_order, private=True, trade=True),
+    Route("POST", "/api/v2/mix/order/batch-cancel-orders", batch_cancel_orders, private=True, trade=True),
+    Route("POST", "/api/v2/mix/order/cancel-all-orders", cancel_all_orders, private=True, trade=True),
+    Route("POST", "/api/v2/mix/order/modify-order", modify_order, private=True, trade=True),
+    Route("POST", "/api/v2/mix/order/close-positions", close_positions, private=True, trade=True),
+    Route("POST", "/api/v2/mix/order/place-tpsl-order", place_tpsl_order, private=True, trade=True),
+    Route("POST", "/api/v2/mix/order/place-pos-tpsl", place_pos_tpsl, private=True, trade=True),
+    Route("POST", "/api/v2/mix/order/cancel-plan-order", cancel_plan_order, private=True, trade=True),
+    Route("GET", "/api/v2/mix/order/detail", detail, private=True),
+    Route("GET", "/api/v2/mix/order/orders-pending", orders_pending, private=True),
+    Route("GET", "/api/v2/mix/order/orders-history", orders_history, private=True),
+    Route("GET", "/api/v2/mix/order/fills", fills, private=True),
+    Route("GET", "/api/v2/mix/order/orders-plan-pending", orders_plan_pending, private=True),
+    Route("GET", "/api/v2/mix/position/all-position", all_position, private=True),
+    Route("GET", "/api/v2/mix/position/single-position", single_position, private=True),
+)

@@ -1,0 +1,247 @@
+"""Spot REST endpoints of the simulator (bitget-v2.md §5): public market data, trading, orders, fills, assets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from terminal_app.bitget.errors import ExchangeError
+from terminal_app.bitget.symbols import InstType
+from terminal_app.sim import render
+from terminal_app.sim.markets import find_market, spot_symbols_raw
+from terminal_app.sim.rest_routes import Call, Route, merge_depth, reject
+
+SPOT = InstType.SPOT
+_SIDES = ("buy", "sell")
+_TYPES = ("limit", "market")
+_FORCES = ("gtc", "post_only", "fok", "ioc")
+
+
+# ---- public ------------------------------------------------------------------------------------------------------
+
+
+def symbols(call: Call) -> Any:
+    symbol = call.opt("symbol")
+    if symbol:
+        find_market(symbol, SPOT)
+    return [row for row in spot_symbols_raw() if symbol is None or row["symbol"] == symbol.upper()]
+
+
+def coins(call: Call) -> Any:
+    return render.coins(call.opt("coin"))
+
+
+def tickers(call: Call) -> Any:
+    symbol = call.opt("symbol")
+    if symbol:
+        return [render.spot_ticker(call.ex.ticker(find_market(symbol, SPOT).ref))]
+    return [render.spot_ticker(t) for t in call.ex.tickers(SPOT)]
+
+
+def orderbook(call: Call) -> Any:
+    ref = call.spot_ref()
+    call.word("type", ("step0", "step1", "step2", "step3", "step4", "step5"))
+    depth = call.ex.depth(ref, call.limit(150, 200))
+    return {"asks": render.levels(depth.asks), "bids": render.levels(depth.bids), "ts": str(depth.ts)}
+
+
+def spot_merge_depth(call: Call) -> Any:
+    return merge_depth(call, call.spot_ref())
+
+
+def candles(call: Call) -> Any:
+    ref = call.spot_ref()
+    gran, offset = call.granularity(render.SPOT_GRANULARITIES)
+    rows = call.ex.candles(ref, gran, start_ms=call.integer("startTime"), end_ms=call.integer("endTime"),
+                           limit=call.limit(100, 1000), offset_ms=offset)
+    return [render.candle_row(c, spot=True) for c in rows]
+
+
+def history_candles(call: Call) -> Any:
+    ref = call.spot_ref()
+    gran, offset = call.granularity(render.SPOT_GRANULARITIES)
+    end = call.integer("endTime")
+    if end is None:
+        raise reject("40019", "Parameter endTime cannot be empty")
+    rows = call.ex.candles(ref, gran, end_ms=end, limit=call.limit(100, 200), offset_ms=offset)
+    return [render.candle_row(c, spot=True) for c in rows]
+
+
+def market_fills(call: Call) -> Any:
+    ref = call.spot_ref()
+    symbol = call.ex.market(ref).symbol
+    return [render.public_trade(symbol, t) for t in call.ex.recent_trades(ref, call.limit(100, 500))]
+
+
+# ---- trading -----------------------------------------------------------------------------------------------------
+
+
+def _place(call: Call, params: dict[str, Any], symbol: str) -> Any:
+    sub = Call(call.ex, params, call.key, call.now_ms)
+    order_type = sub.word("orderType", _TYPES)
+    side = sub.word("side", _SIDES)
+    if order_type is None:
+        raise reject("40019", "Parameter orderType cannot be empty")
+    if side is None:
+        raise reject("40019", "Parameter side cannot be empty")
+    force = sub.word("force", _FORCES, "gtc") or "gtc"
+    price = sub.opt("price")
+    if order_type == "limit" and price is None:
+        raise reject("40019", "Parameter price cannot be empty")
+    order = call.ex.place_spot_order(call.uid, symbol, side, order_type, sub.req("size"),
+                                     price if order_type == "limit" else None, force, sub.opt("clientOid"))
+    return render.ack(order.order_id, order.client_oid)
+
+
+def place_order(call: Call) -> Any:
+    return _place(call, dict(call.params), call.req("symbol"))
+
+
+def _failure(entry: Any, exc: ExchangeError) -> dict[str, Any]:
+    oid = entry.get("clientOid") if isinstance(entry, dict) else None
+    order_id = entry.get("orderId") if isinstance(entry, dict) else None
+    return {"orderId": order_id or "", "clientOid": oid or "", "errorMsg": exc.exchange_msg or str(exc),
+            "errorCode": exc.code}
+
+
+def _order_list(call: Call, name: str, maximum: int) -> list[Any]:
+    items = call.params.get(name)
+    if not isinstance(items, list) or not items:
+        raise reject("40019", f"Parameter {name} cannot be empty")
+    if len(items) > maximum:
+        raise reject("40017", f"Parameter {name} exceeds {maximum} entries")
+    return items
+
+
+def batch_orders(call: Call) -> Any:
+    outer = call.opt("symbol")
+    mode = call.word("batchMode", ("single", "multiple"), "single")
+    success, failure = [], []
+    for entry in _order_list(call, "orderList", 50):
+        try:
+            if not isinstance(entry, dict):
+                raise reject("40017", "Parameter orderList error")
+            symbol = (entry.get("symbol") if mode == "multiple" else None) or outer or entry.get("symbol")
+            if not symbol:
+                raise reject("40019", "Parameter symbol cannot be empty")
+            success.append(_place(call, entry, str(symbol)))
+        except ExchangeError as exc:
+            failure.append(_failure(entry, exc))
+    return {"successList": success, "failureList": failure}
+
+
+def cancel_order(call: Call) -> Any:
+    order = call.ex.cancel_spot_order(call.uid, call.req("symbol"), call.opt("orderId"), call.opt("clientOid"))
+    return render.ack(order.order_id, order.client_oid)
+
+
+def batch_cancel_order(call: Call) -> Any:
+    outer = call.opt("symbol")
+    success, failure = [], []
+    for entry in _order_list(call, "orderList", 50):
+        try:
+            if not isinstance(entry, dict):
+                raise reject("40017", "Parameter orderList error")
+            symbol = entry.get("symbol") or outer
+            if not symbol:
+                raise reject("40019", "Parameter symbol cannot be empty")
+            order = call.ex.cancel_spot_order(call.uid, str(symbol), entry.get("orderId") or None,
+                                              entry.get("clientOid") or None)
+            success.append(render.ack(order.order_id, order.client_oid))
+        except ExchangeError as exc:
+            failure.append(_failure(entry, exc))
+    return {"successList": success, "failureList": failure}
+
+
+def cancel_symbol_order(call: Call) -> Any:
+    symbol = call.req("symbol")
+    call.ex.cancel_spot_symbol(call.uid, symbol)
+    return {"symbol": find_market(symbol, SPOT).symbol}
+
+
+def cancel_replace_order(call: Call) -> Any:
+    order = call.ex.replace_spot_order(call.uid, call.req("symbol"), call.req("price"), call.req("size"),
+                                       call.opt("orderId"), call.opt("clientOid"), call.opt("newClientOid"))
+    return {"orderId": order.order_id, "clientOid": order.client_oid, "success": "success", "msg": None}
+
+
+# ---- orders, fills, assets ---------------------------------------------------------------------------------------
+
+
+def order_info(call: Call) -> Any:
+    order_id, client_oid = call.opt("orderId"), call.opt("clientOid")
+    if not order_id and not client_oid:
+        raise reject("40019", "Parameter orderId or clientOid cannot be empty")
+    try:
+        order = call.ex.get_order(call.uid, SPOT, order_id, client_oid)
+    except ExchangeError as exc:
+        if exc.code == "43001":
+            return []                # Bitget answers an unknown order with an empty list
+        raise
+    return [render.spot_order(order, call.uid)]
+
+
+def _window(call: Call) -> tuple[int | None, int | None, str | None]:
+    return call.integer("startTime"), call.integer("endTime"), call.opt("idLessThan")
+
+
+def unfilled_orders(call: Call) -> Any:
+    start, end, below = _window(call)
+    order_id = call.opt("orderId")
+    out = []
+    for o in call.ex.open_orders(call.uid, SPOT, call.opt("symbol")):
+        if ((order_id and o.order_id != order_id) or (start is not None and o.c_time < start)
+                or (end is not None and o.c_time > end) or (below and int(o.order_id) >= int(below))):
+            continue
+        out.append(render.spot_order(o, call.uid))
+    return out[:call.limit(100, 100)]
+
+
+def history_orders(call: Call) -> Any:
+    start, end, below = _window(call)
+    order_id = call.opt("orderId")
+    orders = call.ex.order_history(call.uid, SPOT, call.opt("symbol"), start_ms=start, end_ms=end,
+                                   id_less_than=below, limit=call.limit(100, 100))
+    return [render.spot_order(o, call.uid) for o in orders if not order_id or o.order_id == order_id]
+
+
+def fills(call: Call) -> Any:
+    start, end, below = _window(call)
+    rows = call.ex.fills(call.uid, SPOT, call.opt("symbol"), order_id=call.opt("orderId"), start_ms=start,
+                         end_ms=end, id_less_than=below, limit=call.limit(100, 100))
+    return [render.spot_fill(f, call.uid) for f in rows]
+
+
+def assets(call: Call) -> Any:
+    coin = call.opt("coin")
+    asset_type = call.word("assetType", ("hold_only", "all"), "hold_only")
+    out = []
+    for b in call.ex.spot_balances(call.uid):
+        if coin and b.coin != coin.upper():
+            continue
+        if not coin and asset_type == "hold_only" and not b.available and not b.frozen:
+            continue
+        out.append(render.spot_asset(b))
+    return out
+
+
+SPOT_ROUTES: tuple[Route, ...] = (
+    Route("GET", "/api/v2/spot/public/symbols", symbols),
+    Route("GET", "/api/v2/spot/public/coins", coins),
+    Route("GET", "/api/v2/spot/market/tickers", tickers),
+    Route("GET", "/api/v2/spot/market/orderbook", orderbook),
+    Route("GET", "/api/v2/spot/market/merge-depth", spot_merge_depth),
+    Route("GET", "/api/v2/spot/market/candles", candles),
+    Route("GET", "/api/v2/spot/market/history-candles", history_candles),
+    Route("GET", "/api/v2/spot/market/fills", market_fills),
+    Route("POST", "/api/v2/spot/trade/place-order", place_order, private=True, trade=True),
+    Route("POST", "/api/v2/spot/trade/batch-orders", batch_orders, private=True, trade=True),
+    Route("POST", "/api/v2/spot/trade/cancel-order", cancel_order, private=True, trade=True),
+    Route("POST", "/api/v2/spot/trade/batch-cancel-order", batch_cancel_order, private=True, trade=True),
+    Route("POST", "/api/v2/spot/trade/cancel-symbol-order", cancel_symbol_order, private=True, trade=True),
+    Route("POST", "/api/v2/spot/trade/cancel-replace-order", cancel_replace_order, private=True, trade=True),
+    Route("GET", "/api/v2/spot/trade/orderInfo", order_info, private=True),
+    Route("GET", "/api/v2/spot/trade/unfilled-orders", unfilled_orders, private=True),
+    Route("GET", "/api/v2/spot/trade/history-orders", history_orders, private=True),
+    Route("GET", "/api/v2/spot/trade/fills", fills, private=True),
+    Route("GET", "/api/v2/spot/account/assets", assets, private=True),
+)

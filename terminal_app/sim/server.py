@@ -1,0 +1,251 @@
+"""The simulator's server: one aiohttp app on one port serving Bitget's V2 REST API and the WebSockets
+``/v2/ws/public`` and ``/v2/ws/private`` (bitget-v2.md), around the engine facade ``sim.exchange.Exchange``.
+
+A REST request goes: fault injection (delay / fail) → route lookup (404 with Bitget's body if unknown) → signature
+check for private routes (``sim.auth``) → trade permission (40014) → per-endpoint rate limit (HTTP 429) → handler
+(``sim.rest_spot`` / ``sim.rest_mix`` / ``sim.rest_routes``) → Bitget's envelope. Business errors are HTTP 400 with
+``{"code", "msg", "requestTime", "data": null}``.
+
+The market only moves in ``Exchange.advance``; a timer task calls it every ``tick_ms`` and then lets the WebSocket hub
+push what changed. Everything runs on the one event loop that runs the server, so the engine needs no locks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from terminal_app.bitget.clock import system_ms
+from terminal_app.bitget.errors import ExchangeError
+from terminal_app.sim.auth import DEMO_CREDENTIALS, DEMO_UID, TRADE, Authenticator, KeyStore, require
+from terminal_app.sim.exchange import Exchange
+from terminal_app.sim.faults import FaultInjector, RestFault
+from terminal_app.sim.ratelimits import RateLimiter
+from terminal_app.sim.rest_mix import MIX_ROUTES
+from terminal_app.sim.rest_routes import COMMON_ROUTES, Call, Route
+from terminal_app.sim.rest_spot import SPOT_ROUTES
+from terminal_app.sim.ws_server import PRIVATE_PATH, PUBLIC_PATH, WsConfig, WsHub
+
+log = logging.getLogger("terminal_app.sim.server")
+
+ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES)
+
+
+@dataclass(slots=True)
+class SimConfig:
+    """``fast``: the engine steps every 5 ms, every step's book change is pushed at once, and REST rate limits are
+    off (benchmarks). ``quiet``: no market makers nor synthetic trades (exact matching tests)."""
+
+    seed: int = 1
+    state_path: str | Path | None = None
+    fast: bool = False
+    host: str = "127.0.0.1"
+    port: int = 0
+    rate_limits: bool | None = None          # None: on, except in fast mode
+    rate_limit_scale: float = 1.0
+    require_paptrading: bool = False
+    tick_ms: float | None = None             # None: 25 ms, 5 ms in fast mode
+    quiet: bool = False
+    ws: WsConfig = field(default_factory=WsConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class SimInfo:
+    rest: str
+    ws_public: str
+    ws_private: str
+    api_key: str
+    secret: str
+    passphrase: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    def json_line(self) -> str:
+        return json.dumps(self.as_dict())
+
+
+def _envelope(code: str, msg: str, now: int, data: Any) -> bytes:
+    return orjson.dumps({"code": code, "msg": msg, "requestTime": now, "data": data})
+
+
+class SimServer:
+    """The simulated Bitget. ``await start()`` binds and returns the URLs and demo credentials; ``await stop()``."""
+
+    def __init__(self, config: SimConfig | None = None, *, clock_ms: Callable[[], int] = system_ms,
+                 exchange: Exchange | None = None) -> None:
+        cfg = config or SimConfig()
+        self.config = cfg
+        cfg.ws.fast = cfg.fast
+        self._clock = clock_ms
+        self.faults = FaultInjector()
+        self.keys = KeyStore()
+        self.exchange = exchange or Exchange(cfg.seed, clock=clock_ms, state_path=cfg.state_path, fast=cfg.fast,
+                                             quiet=cfg.quiet)
+        self.auth = Authenticator(self.keys, self.now_ms, require_paptrading=cfg.require_paptrading)
+        limits_on = (not cfg.fast) if cfg.rate_limits is None else cfg.rate_limits
+        self.limiter = RateLimiter(scale=cfg.rate_limit_scale, enabled=limits_on)
+        self.hub = WsHub(self.exchange, self.auth, self.faults, self.now_ms, cfg.ws)
+        self.routes: dict[tuple[str, str], Route] = {(r.method, r.path): r for r in ALL_ROUTES}
+        self.tick_s = (cfg.tick_ms if cfg.tick_ms is not None else (5.0 if cfg.fast else 25.0)) / 1000.0
+        self.requests = 0
+        self._runner: web.AppRunner | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._hanging: set[asyncio.Task[Any]] = set()
+        self.info: SimInfo | None = None
+
+    def now_ms(self) -> int:
+        """The exchange clock: the machine's, shifted by the clock fault."""
+        return self._clock() + self.faults.clock_offset_ms
+
+    # ---- lifecycle ---------------------------------------------------------------------------------------------
+
+    def build_app(self) -> web.Application:
+        app = web.Application(client_max_size=1 << 20)
+        app.router.add_get(PUBLIC_PATH, self.hub.handle)
+        app.router.add_get(PRIVATE_PATH, self.hub.handle)
+        app.router.add_route("*", "/{tail:.*}", self._handle_rest)
+        return app
+
+    async def start(self) -> SimInfo:
+        cfg = self.config
+        self._stopping = asyncio.Event()
+        runner = web.AppRunner(self.build_app(), access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, cfg.host, cfg.port)
+        await site.start()
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
+        self.faults.attach(self.hub, asyncio.get_running_loop())
+        self._ticker = asyncio.create_task(self._tick(), name="sim-tick")
+        shown = host if ":" not in host else f"[{host}]"
+        c = DEMO_CREDENTIALS
+        self.info = SimInfo(f"http://{shown}:{port}", f"ws://{shown}:{port}{PUBLIC_PATH}",
+                            f"ws://{shown}:{port}{PRIVATE_PATH}", c.api_key, c.secret, c.passphrase)
+        log.info("simulator listening on %s", self.info.rest)
+        return self.info
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        await self.hub.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        for task in list(self._hanging):
+            task.cancel()
+        self.exchange.close()
+
+    async def _tick(self) -> None:
+        ex, hub = self.exchange, self.hub
+        loop = asyncio.get_running_loop()
+        next_idle_check = loop.time() + 1.0
+        while True:
+            try:
+                ex.advance()
+                hub.flush()
+                if loop.time() >= next_idle_check:
+                    next_idle_check = loop.time() + 1.0
+                    hub.idle_check()
+            except Exception:
+                log.exception("simulator tick failed")
+            await asyncio.sleep(self.tick_s)
+
+    def reset_user(self, uid: str = DEMO_UID) -> None:
+        """"Reset demo account": cancel everything, drop positions and history, fund again."""
+        self.exchange.reset_user(uid)
+
+    # ---- REST ----------------------------------------------------------------------------------------------------
+
+    def _answer(self, status: int, code: str, msg: str, data: Any = None) -> web.Response:
+        return web.Response(status=status, body=_envelope(code, msg, self.now_ms(), data),
+                            content_type="application/json")
+
+    def _failure(self, fault: RestFault) -> web.Response:
+        if fault.code is not None:
+            return self._answer(fault.status, fault.code, fault.msg or "fault injected")
+        return web.Response(status=fault.status, text=fault.msg or "Service Temporarily Unavailable")
+
+    async def _handle_rest(self, request: web.Request) -> web.StreamResponse:
+        self.requests += 1
+        path = request.path
+        faults = self.faults.take_rest(path)
+        fail_after: RestFault | None = None
+        timeout: RestFault | None = None
+        for fault in faults:
+            if fault.kind == "delay":
+                await asyncio.sleep(fault.delay_s)
+        for fault in faults:
+            if fault.kind == "fail":
+                if not fault.executed:
+                    return self._failure(fault)
+                fail_after = fault
+            elif fault.kind == "timeout":
+                timeout = fault
+        response = await self._execute(request, path)
+        if timeout is not None:
+            return await self._never_answer(request, timeout)
+        if fail_after is not None:
+            return self._failure(fail_after)
+        return response
+
+    async def _execute(self, request: web.Request, path: str) -> web.Response:
+        route = self.routes.get((request.method, path))
+        if route is None:
+            return self._answer(404, "40404", "Request URL NOT FOUND")
+        body = await request.text() if request.method == "POST" else ""
+        if body:
+            try:
+                params = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                return self._answer(400, "40017", "Parameter verification failed: the body is not JSON")
+            if not isinstance(params, dict):
+                return self._answer(400, "40017", "Parameter verification failed: the body is not a JSON object")
+        else:
+            params = dict(request.query)
+        try:
+            key = None
+            if route.private:
+                key = self.auth.check_rest(request.method, path, request.rel_url.raw_query_string, request.headers,
+                                           body, request.query)
+                if route.trade:
+                    require(key, TRADE)
+            caller = key.uid if key is not None else (request.remote or "?")
+            if not self.limiter.allow(path, caller, private=route.private):
+                return self._answer(429, "429", "Too Many Requests")
+            data = route.handler(Call(self.exchange, params, key, self.now_ms()))
+        except ExchangeError as exc:
+            return self._answer(400, exc.code, exc.exchange_msg or exc.user_message)
+        return self._answer(200, "00000", "success", data)
+
+    async def _never_answer(self, request: web.Request, fault: RestFault) -> web.StreamResponse:
+        """The request was executed; the client never gets the answer."""
+        transport = request.transport
+        if not fault.close:
+            task = asyncio.current_task()
+            if task is not None:
+                self._hanging.add(task)
+            try:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), fault.hang_s)
+            finally:
+                if task is not None:
+                    self._hanging.discard(task)
+        if transport is not None:
+            transport.abort()
+        # aiohttp drops a response for a connection that is already gone
+        return web.Response(status=504)
