@@ -1,0 +1,263 @@
+"""Positions panel: futures positions with size, entry, mark, liquidation, unrealized PnL and ROE, margin; close the
+selected one at market or with a limit (price prompt), or flash-close every position after a confirmation.
+
+Closing goes through ``TradingService.close_position`` / ``flash_close_all``; the panel never builds close orders
+itself, so hedge/one-way details stay in one place. Double-clicking a position puts its mark price and size in the
+ticket (traders.md §3.18).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from terminal_app.bitget.models import Position, Ticker
+from terminal_app.bitget.symbols import MarketInfo
+from terminal_app.config.settings import Settings
+from terminal_app.core.validation import on_step
+from terminal_app.ui.docks import DockServices, links_for
+from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
+from terminal_app.ui.format import MarketPlaces, fmt_fixed
+from terminal_app.ui.models.table import Column, StreamingTableModel, fixed, percent, signed, text
+from terminal_app.ui.theme import current_colors
+
+
+def position_key(p: Position) -> str:
+    return f"{p.ref.key}:{p.hold_side}"
+
+
+def roe(p: Position) -> Decimal | None:
+    """Return on margin as a ratio: unrealized PnL ÷ margin (Bitget's ``unrealizedPLR`` when the margin is unknown)."""
+    if p.margin_size > 0:
+        return p.unrealized_pl / p.margin_size
+    return p.unrealized_plr
+
+
+def _sign(p: Position) -> int:
+    return 1 if p.hold_side == "long" else -1
+
+
+class ClosePriceDialog(QDialog):
+    """Asks for the limit price of a close; refuses prices off the market's tick."""
+
+    def __init__(self, position: Position, market: MarketInfo | None, default: Decimal | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ClosePriceDialog")
+        self.position = position
+        self.market = market
+        self.setWindowTitle(f"Close {position.hold_side} {position.ref.display} with a limit")
+        self.price = DecimalEdit("limit price", self)
+        self.price.set_value(default)
+        self.error = message_label(self)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.accepted.connect(self._try_accept)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(f"Close {fmt_fixed(position.total, market.size_places if market else 4)} at", self.price)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def problem(self) -> str | None:
+        price = self.price.value()
+        if price is None or price <= 0:
+            return "Enter a price greater than 0."
+        if self.market is not None and not on_step(price, self.market.tick_size):
+            return f"The price must be a multiple of the tick size {self.market.tick_size.normalize():f}."
+        return None
+
+    def _try_accept(self) -> None:
+        problem = self.problem()
+        if problem:
+            show_message(self.error, problem, current_colors().alert)
+            return
+        self.accept()
+
+
+class PositionsPanel(QWidget):
+    """The positions panel."""
+
+    def __init__(self, services: DockServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PositionsPanel")
+        self.account = services.account
+        self.trading = services.trading
+        self.md = services.market_data
+        self.links = links_for(services)
+        self.places = MarketPlaces(self.md.market)
+        self._marks: dict[str, Decimal] = {}
+        self.dialog: ClosePriceDialog | None = None
+        self.confirm_box: QMessageBox | None = None
+
+        self.model: StreamingTableModel[Position] = StreamingTableModel(self._columns(), key=position_key)
+        self.view = make_table(self.model, self, widths={"Symbol": 110, "Side": 56, "Lev.": 50, "Mode": 70})
+        self.view.setObjectName("PositionsView")
+        self.view.doubleClicked.connect(self._on_double_click)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.close_market_button = QPushButton("Close at market", self)
+        self.close_market_button.clicked.connect(self.close_selected_market)
+        self.close_limit_button = QPushButton("Close with limit…", self)
+        self.close_limit_button.clicked.connect(lambda: self.close_selected_limit())
+        self.flash_button = QPushButton("Flash close all", self)
+        self.flash_button.setObjectName("FlashCloseAllButton")
+        self.flash_button.setToolTip("Close every position at market (asks first)")
+        self.flash_button.clicked.connect(lambda: self.flash_close_all())
+        self.summary = QLabel(self)
+        self.message = message_label(self)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 4, 4, 0)
+        bar.addWidget(self.summary, 1)
+        for button in (self.close_market_button, self.close_limit_button, self.flash_button):
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.view, 1)
+
+        self.account.positions_changed.connect(self.refresh)
+        self.md.ticker_changed.connect(self._on_ticker)
+        self.refresh()
+
+    def _columns(self) -> list[Column[Position]]:
+        places = self.places
+
+        def price(p: Position) -> int:
+            return places.price(p.ref)
+
+        def size(p: Position) -> int:
+            return places.size(p.ref)
+
+        def quote(p: Position) -> int:
+            return places.quote(p.ref)
+
+        return [
+            Column("Symbol", lambda p: p.ref.display, text()),
+            Column("Side", lambda p: p.hold_side.capitalize(), text(), direction=_sign),
+            Column("Size", lambda p: p.total, fixed(size), numeric=True, direction=_sign),
+            Column("Entry", lambda p: p.open_price_avg, fixed(price), numeric=True),
+            Column("Mark", self.mark_of, fixed(price), numeric=True),
+            Column("Liq.", lambda p: p.liquidation_price if p.liquidation_price and p.liquidation_price > 0 else None,
+                   fixed(price), numeric=True),
+            Column("uPnL", lambda p: p.unrealized_pl, signed(quote), numeric=True, direction=lambda p: p.unrealized_pl),
+            Column("ROE", roe, percent(2), numeric=True, direction=lambda p: p.unrealized_pl),
+            Column("Margin", lambda p: p.margin_size, fixed(quote), numeric=True),
+            Column("Lev.", lambda p: f"{p.leverage.normalize():f}x", text(), numeric=True),
+            Column("Mode", lambda p: p.margin_mode, text()),
+        ]
+
+    # --- public API ---------------------------------------------------------------------------------------------
+
+    def mark_of(self, p: Position) -> Decimal | None:
+        """The position's mark price; the positions push omits it, so the ticker's mark (or last) stands in."""
+        return p.mark_price if p.mark_price is not None else self._marks.get(p.ref.key)
+
+    def refresh(self) -> None:
+        positions = [p for p in self.account.positions() if p.total != 0]
+        keep = {position_key(p) for p in positions}
+        for old in self.model.rows():
+            if position_key(old) not in keep:
+                self.model.remove(position_key(old))
+        self.model.upsert_many(positions)
+        self.model.flush()
+        total = sum((p.unrealized_pl for p in positions), Decimal(0))
+        self.summary.setText(f"{len(positions)} open · uPnL {fmt_fixed(total, 2)}" if positions else "No positions")
+        self._update_buttons()
+
+    def selected(self) -> Position | None:
+        index = self.view.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def select(self, position: Position) -> None:
+        row = self.model.row_of(position_key(position))
+        if row is not None:
+            self.view.setCurrentIndex(self.model.index(row, 0))
+
+    def close_selected_market(self) -> None:
+        p = self.selected()
+        if p is not None:
+            self.trading.close_position(p, None)
+
+    def close_selected_limit(self, price: Decimal | None = None) -> ClosePriceDialog | None:
+        """With a price, close at once with that limit; without, open the price prompt (and return it)."""
+        p = self.selected()
+        if p is None:
+            return None
+        if price is not None:
+            self.trading.close_position(p, price)
+            return None
+        dialog = ClosePriceDialog(p, self.places.market(p.ref), self.mark_of(p), self)
+        dialog.accepted.connect(lambda: self.trading.close_position(dialog.position, dialog.price.value()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def flash_close_all(self, confirmed: bool = False) -> QMessageBox | None:
+        """Close every position at market; asks first unless ``confirmed`` (returns the open question)."""
+        if confirmed:
+            self.trading.flash_close_all()
+            return None
+        n = self.model.rowCount()
+        box = QMessageBox(QMessageBox.Icon.Warning, "Flash close all",
+                          f"Close all {n} position{'s' if n != 1 else ''} at market now?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.accepted.connect(self.trading.flash_close_all)
+        box.finished.connect(box.deleteLater)
+        self.confirm_box = box
+        box.open()
+        return box
+
+    # --- reactions ----------------------------------------------------------------------------------------------
+
+    def _on_ticker(self, ticker: Ticker) -> None:
+        if not ticker.inst_type.is_futures:
+            return
+        mark = ticker.mark_price if ticker.mark_price is not None else ticker.last
+        key = ticker.ref.key
+        if self._marks.get(key) == mark:
+            return
+        self._marks[key] = mark
+        for p in self.model.rows():
+            if p.ref.key == key and p.mark_price is None:
+                self.model.upsert(p)  # same row, new mark: repaint it
+
+    def _on_double_click(self, index: QModelIndex | QPersistentModelIndex) -> None:
+        if not index.isValid():
+            return
+        p = self.model.row_at(index.row())
+        mark = self.mark_of(p)
+        if mark is not None:
+            self.links.price_picked.emit(mark)
+        self.links.size_picked.emit(p.total)
+
+    def _update_buttons(self) -> None:
+        has = self.selected() is not None
+        self.close_market_button.setEnabled(has)
+        self.close_limit_button.setEnabled(has)
+        self.flash_button.setEnabled(self.model.rowCount() > 0)
+        self.view.setToolTip("" if self.model.rowCount() else "No open positions")
+
+
+def create_positions(services: DockServices, parent: QWidget | None = None, *,
+                     settings: Settings | None = None) -> PositionsPanel:
+    return PositionsPanel(services, parent)
+
