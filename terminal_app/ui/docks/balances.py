@@ -1,0 +1,158 @@
+"""Balances panel: spot assets (available / frozen / locked) and the USDT-M futures account (equity, available,
+order margin, position margin, unrealized PnL), refreshed whenever the account service says they changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from terminal_app.bitget.models import FuturesAccount, SpotAsset
+from terminal_app.bitget.symbols import MarketInfo
+from terminal_app.config.settings import Settings
+from terminal_app.ui.docks import DockServices, known_markets
+from terminal_app.ui.docks.common import make_table
+from terminal_app.ui.format import STABLE_COINS, coin_places, fmt_fixed
+from terminal_app.ui.models.table import Column, StreamingTableModel, fixed, signed, text
+
+
+@dataclass(frozen=True, slots=True)
+class FuturesRow:
+    """The futures account with the margin its positions hold (the account push does not carry it)."""
+
+    account: FuturesAccount
+    position_margin: Decimal
+    unrealized: Decimal
+
+    @property
+    def coin(self) -> str:
+        return self.account.margin_coin
+
+
+class BalancesPanel(QWidget):
+    """The balances panel."""
+
+    def __init__(self, services: DockServices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("BalancesPanel")
+        self.services = services
+        self.account = services.account
+        self._coin_places: dict[str, int] = {}
+
+        self.spot_model: StreamingTableModel[SpotAsset] = StreamingTableModel(self._spot_columns(),
+                                                                              key=lambda a: a.coin)
+        self.futures_model: StreamingTableModel[FuturesRow] = StreamingTableModel(self._futures_columns(),
+                                                                                  key=lambda r: r.coin)
+        self.hide_zero = QCheckBox("Hide zero balances", self)
+        self.hide_zero.setChecked(True)
+        self.hide_zero.toggled.connect(self.refresh_spot)
+        self.total = QLabel(self)
+        self.spot_view = make_table(self.spot_model, self, stretch=0, widths={"Total": 110})
+        self.spot_view.setObjectName("SpotBalancesView")
+        self.futures_view = make_table(self.futures_model, self, stretch=0,
+                                       widths={"Equity": 110, "Order margin": 110, "Position margin": 120})
+        self.futures_view.setObjectName("FuturesAccountView")
+        self.futures_view.setMaximumHeight(3 * self.futures_view.verticalHeader().defaultSectionSize() + 8)
+
+        spot_bar = QHBoxLayout()
+        spot_bar.setContentsMargins(4, 4, 4, 0)
+        spot_bar.addWidget(QLabel("<b>Spot</b>", self))
+        spot_bar.addWidget(self.total, 1)
+        spot_bar.addWidget(self.hide_zero)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(spot_bar)
+        layout.addWidget(self.spot_view, 1)
+        futures_title = QLabel("<b>USDT-M futures</b>", self)
+        futures_title.setContentsMargins(4, 4, 4, 0)
+        layout.addWidget(futures_title)
+        layout.addWidget(self.futures_view)
+
+        self.account.balances_changed.connect(self.refresh_spot)
+        self.account.futures_account_changed.connect(self.refresh_futures)
+        self.account.positions_changed.connect(self.refresh_futures)
+        services.market_data.markets_loaded.connect(self._learn_coin_places)
+        self._learn_coin_places()
+        self.refresh_spot()
+        self.refresh_futures()
+
+    # --- columns --------------------------------------------------------------------------------------------------
+
+    def places(self, coin: str) -> int:
+        return self._coin_places.get(coin, coin_places(coin))
+
+    def _spot_columns(self) -> list[Column[SpotAsset]]:
+        def p(a: SpotAsset) -> int:
+            return self.places(a.coin)
+
+        return [
+            Column("Coin", lambda a: a.coin, text()),
+            Column("Available", lambda a: a.available, fixed(p), numeric=True),
+            Column("Frozen", lambda a: a.frozen, fixed(p), numeric=True, tooltip=lambda a: "Held by open orders"),
+            Column("Locked", lambda a: a.locked, fixed(p), numeric=True),
+            Column("Total", lambda a: a.available + a.frozen + a.locked, fixed(p), numeric=True),
+        ]
+
+    def _futures_columns(self) -> list[Column[FuturesRow]]:
+        def p(r: FuturesRow) -> int:
+            return self.places(r.coin)
+
+        return [
+            Column("Coin", lambda r: r.coin, text()),
+            Column("Equity", lambda r: r.account.equity, fixed(p), numeric=True),
+            Column("Available", lambda r: r.account.available, fixed(p), numeric=True),
+            Column("Order margin", lambda r: r.account.locked, fixed(p), numeric=True,
+                   tooltip=lambda r: "Held by open orders"),
+            Column("Position margin", lambda r: r.position_margin, fixed(p), numeric=True),
+            Column("uPnL", lambda r: r.unrealized, signed(p), numeric=True, direction=lambda r: r.unrealized),
+        ]
+
+    # --- refresh --------------------------------------------------------------------------------------------------
+
+    def refresh_spot(self) -> None:
+        assets = self.account.spot_assets()
+        if self.hide_zero.isChecked():
+            assets = [a for a in assets if a.available + a.frozen + a.locked != 0]
+        keep = {a.coin for a in assets}
+        for old in self.spot_model.rows():
+            if old.coin not in keep:
+                self.spot_model.remove(old.coin)
+        self.spot_model.upsert_many(sorted(assets, key=lambda a: (a.coin not in STABLE_COINS, a.coin)))
+        self.spot_model.flush()
+        stable = sum((a.available + a.frozen + a.locked for a in assets if a.coin in STABLE_COINS), Decimal(0))
+        self.total.setText(f"  stable coins {fmt_fixed(stable, 2)}" if assets else "  no spot balance")
+
+    def refresh_futures(self) -> None:
+        account = self.account.futures_account()
+        if account is None:
+            self.futures_model.clear()
+            return
+        positions = [p for p in self.account.positions() if p.margin_coin == account.margin_coin]
+        margin = sum((p.margin_size for p in positions), Decimal(0))
+        unrealized = account.unrealized_pl if account.unrealized_pl is not None else \
+            sum((p.unrealized_pl for p in positions), Decimal(0))
+        row = FuturesRow(account, margin, unrealized)
+        for old in self.futures_model.rows():
+            if old.coin != row.coin:
+                self.futures_model.remove(old.coin)
+        self.futures_model.upsert(row)
+        self.futures_model.flush()
+
+    def _learn_coin_places(self, markets: Mapping[str, MarketInfo] | None = None) -> None:
+        """Base coins show their markets' size decimals (BTC 6, DOGE 0…); stable coins keep the money rule."""
+        for info in (markets if markets is not None else known_markets(self.services)).values():
+            if info.ref.is_futures or info.base_coin in STABLE_COINS:
+                continue
+            self._coin_places[info.base_coin] = max(self._coin_places.get(info.base_coin, 0), info.size_places)
+        for model in (self.spot_model, self.futures_model):
+            if model.rowCount():
+                model.dataChanged.emit(model.index(0, 0), model.index(model.rowCount() - 1, model.columnCount() - 1))
+
+
+def create_balances(services: DockServices, parent: QWidget | None = None, *,
+                    settings: Settings | None = None) -> BalancesPanel:
+    return BalancesPanel(services, parent)
