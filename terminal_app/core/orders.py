@@ -1,0 +1,301 @@
+"""Orders as the terminal sees them: the ticket a trader fills in, the view of one order, and the bookkeeping that
+merges every source of order news into one consistent view.
+
+An order placed from the terminal is known before the exchange knows it: :meth:`OrderTracker.add_pending` shows it
+as ``pending`` the moment it is sent. News then arrives from three places in any order: the REST reply to the
+placement, the private ``orders`` channel, and REST reads after a reconnect (:meth:`OrderTracker.reconcile`). The
+tracker applies each piece only if it moves the order forward (``pending`` → ``live`` → ``partially_filled`` →
+``filled``/``cancelled``/``rejected``; the filled size never shrinks), so a late REST reply cannot undo what the stream
+already said. A rejection the terminal decided itself (the exchange could not be asked) is the one final state that
+later exchange news may overturn.
+
+Pure: no Qt, no I/O; times are milliseconds passed in by the caller.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from terminal_app.bitget.models import Order
+from terminal_app.bitget.symbols import InstType, SymbolRef
+
+PENDING = "pending"
+LIVE = "live"
+PARTIALLY_FILLED = "partially_filled"
+FILLED = "filled"
+CANCELLED = "cancelled"
+REJECTED = "rejected"
+
+OPEN_STATUSES = frozenset({PENDING, LIVE, PARTIALLY_FILLED})
+FINAL_STATUSES = frozenset({FILLED, CANCELLED, REJECTED})
+_RANK = {PENDING: 0, LIVE: 1, PARTIALLY_FILLED: 2, FILLED: 3, CANCELLED: 3, REJECTED: 3}
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTicket:
+    """What the trader asked for, before it is sent (services-contract.md).
+
+    ``size`` is in the base coin unless ``size_in_quote`` (then in the quote coin; a spot market buy is always sent
+    that way, as Bitget wants). ``trade_side`` ``open``/``close`` is for hedge-mode futures, ``reduce_only`` for
+    one-way futures. ``margin_mode`` ``crossed``/``isolated`` (None: the symbol's current mode). ``tp``/``sl`` are
+    preset take-profit / stop-loss trigger prices.
+    """
+
+    ref: SymbolRef
+    side: str
+    order_type: str = "limit"
+    force: str = "gtc"
+    size: Decimal = _ZERO
+    price: Decimal | None = None
+    size_in_quote: bool = False
+    reduce_only: bool = False
+    trade_side: str | None = None
+    margin_mode: str | None = None
+    tp: Decimal | None = None
+    sl: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """One order as the panels show it.
+
+    ``status`` is one of ``pending``, ``live``, ``partially_filled``, ``filled``, ``cancelled``, ``rejected``;
+    ``reason`` says why an order was rejected or cancelled (with Bitget's ``code`` when the exchange gave one).
+    ``price`` is None for a market order; ``size`` is in the quote coin when ``size_in_quote``.
+    """
+
+    client_oid: str
+    order_id: str | None
+    ref: SymbolRef
+    side: str
+    type: str
+    force: str
+    price: Decimal | None
+    size: Decimal
+    filled: Decimal = _ZERO
+    avg_price: Decimal | None = None
+    status: str = PENDING
+    reason: str = ""
+    c_time: int = 0
+    u_time: int = 0
+    code: str = ""
+    size_in_quote: bool = False
+    trade_side: str | None = None
+    reduce_only: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(_ZERO, self.size - self.filled)
+
+
+def view_key(client_oid: str | None, order_id: str) -> str:
+    """The tracker's key: the clientOid, or the order id for orders that carry none (placed elsewhere)."""
+    return client_oid or f"id:{order_id}"
+
+
+def view_from_order(order: Order) -> OrderView:
+    return OrderView(
+        client_oid=view_key(order.client_oid, order.order_id),
+        order_id=order.order_id,
+        ref=order.ref,
+        side=order.side,
+        type=order.order_type,
+        force=order.force or "gtc",
+        price=order.price,
+        size=order.size,
+        filled=order.filled_size,
+        avg_price=order.avg_price or None,
+        status=order.status if order.status in _RANK else LIVE,
+        c_time=order.c_time,
+        u_time=order.u_time,
+        trade_side=order.trade_side,
+        reduce_only=bool(order.reduce_only),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """What one piece of news did: the view after it, and whether the set of open orders changed."""
+
+    view: OrderView
+    open_set_changed: bool
+    became_final: bool
+
+
+class OrderTracker:
+    """Every order this session knows, keyed by clientOid; see the module docstring for the merge rules."""
+
+    def __init__(self, history_limit: int = 500) -> None:
+        self._views: dict[str, OrderView] = {}
+        self._by_order_id: dict[str, str] = {}
+        self._local_reject: set[str] = set()
+        self._history: OrderedDict[str, OrderView] = OrderedDict()
+        self._history_limit = history_limit
+
+    # --- queries ---------------------------------------------------------------------------------------------
+
+    def get(self, client_oid: str) -> OrderView | None:
+        return self._views.get(client_oid)
+
+    def by_order_id(self, order_id: str) -> OrderView | None:
+        key = self._by_order_id.get(order_id)
+        return None if key is None else self._views.get(key)
+
+    def open_orders(self, ref: SymbolRef | None = None) -> list[OrderView]:
+        """Open orders (pending included), oldest first; only ``ref``'s when given."""
+        views = [v for v in self._views.values() if v.is_open and (ref is None or v.ref == ref)]
+        return sorted(views, key=lambda v: (v.c_time, v.client_oid))
+
+    def history(self) -> list[OrderView]:
+        """Finished orders, newest first (at most ``history_limit``)."""
+        return list(reversed(self._history.values()))
+
+    # --- news --------------------------------------------------------------------------------------------------
+
+    def add_pending(self, ticket: OrderTicket, client_oid: str, now_ms: int) -> OrderView:
+        view = OrderView(
+            client_oid=client_oid,
+            order_id=None,
+            ref=ticket.ref,
+            side=ticket.side,
+            type=ticket.order_type,
+            force=ticket.force if ticket.order_type == "limit" else "gtc",
+            price=ticket.price if ticket.order_type == "limit" else None,
+            size=ticket.size,
+            c_time=now_ms,
+            u_time=now_ms,
+            size_in_quote=ticket.size_in_quote,
+            trade_side=ticket.trade_side,
+            reduce_only=ticket.reduce_only,
+        )
+        self._views[client_oid] = view
+        return view
+
+    def acknowledge(self, client_oid: str, order_id: str | None, now_ms: int) -> Update | None:
+        """The REST reply to a placement: the exchange accepted the order (``order_id`` may be None, see OrderAck)."""
+        view = self._views.get(client_oid)
+        if view is None:
+            return None
+        if order_id:
+            self._by_order_id[order_id] = client_oid
+        if view.status == PENDING:
+            return self._store(view, replace(view, order_id=order_id or view.order_id, status=LIVE, u_time=now_ms))
+        if view.order_id is None and order_id:
+            return self._store(view, replace(view, order_id=order_id))
+        return None
+
+    def reject(self, client_oid: str, message: str, code: str = "", *, definitive: bool = True,
+               now_ms: int = 0) -> Update | None:
+        """The placement failed. ``definitive=False`` when the terminal could not learn the outcome (the exchange
+        may still report the order later, which then wins)."""
+        view = self._views.get(client_oid)
+        if view is None or (view.status in FINAL_STATUSES and client_oid not in self._local_reject):
+            return None
+        if view.status != PENDING:
+            return None  # the stream already reported the order: the exchange has it
+        if definitive:
+            self._local_reject.discard(client_oid)
+        else:
+            self._local_reject.add(client_oid)
+        return self._store(view, replace(view, status=REJECTED, reason=message, code=code, u_time=now_ms))
+
+    def apply(self, order: Order) -> Update | None:
+        """An order as the exchange reports it (stream or REST); None when it tells nothing new."""
+        key = None
+        if order.client_oid and order.client_oid in self._views:
+            key = order.client_oid
+        elif order.order_id in self._by_order_id:
+            key = self._by_order_id[order.order_id]
+        if key is None:
+            incoming = view_from_order(order)
+            self._by_order_id[order.order_id] = incoming.client_oid
+            return self._store(None, incoming)
+        self._by_order_id[order.order_id] = key
+        view = self._views[key]
+        status = order.status if order.status in _RANK else view.status
+        overturn = key in self._local_reject
+        if view.status in FINAL_STATUSES and not overturn:
+            return None
+        if _RANK[status] < _RANK[view.status] and not overturn:
+            status = view.status
+        filled = max(view.filled, order.filled_size)
+        new = replace(
+            view,
+            order_id=order.order_id,
+            status=status,
+            filled=filled,
+            avg_price=order.avg_price or view.avg_price,
+            price=view.price if order.price is None else order.price,
+            u_time=max(view.u_time, order.u_time),
+            reason="" if overturn else view.reason,
+            code="" if overturn else view.code,
+        )
+        self._local_reject.discard(key)
+        if new == view:
+            return None
+        return self._store(view, new)
+
+    def cancel_missing(self, client_oid: str, reason: str, now_ms: int) -> Update | None:
+        """An order the exchange no longer lists and cannot find: it is gone (cancelled)."""
+        view = self._views.get(client_oid)
+        if view is None or not view.is_open:
+            return None
+        return self._store(view, replace(view, status=CANCELLED, reason=reason, u_time=now_ms))
+
+    def reconcile(self, open_orders: Iterable[Order],
+                  scope: Iterable[InstType]) -> tuple[list[Update], list[OrderView]]:
+        """Bring the book in line with a REST list of open orders for the product types in ``scope``.
+
+        Returns the updates applied and the orders that were open here but are missing from the list: they were
+        filled or cancelled while the stream was down, and the caller looks each one up (then :meth:`apply`, or
+        :meth:`cancel_missing` when the exchange cannot find it). Pending orders that have no order id yet are
+        still being placed and are left alone.
+        """
+        kinds = set(scope)
+        updates: list[Update] = []
+        listed: set[str] = set()
+        for order in open_orders:
+            update = self.apply(order)
+            if update is not None:
+                updates.append(update)
+            key = self._by_order_id.get(order.order_id)
+            if key is not None:
+                listed.add(key)
+        missing = [
+            v for v in self._views.values()
+            if v.is_open and v.ref.inst_type in kinds and v.client_oid not in listed
+            and not (v.status == PENDING and v.order_id is None)
+        ]
+        return updates, missing
+
+    # --- internals ---------------------------------------------------------------------------------------------
+
+    def _store(self, old: OrderView | None, new: OrderView) -> Update:
+        key = new.client_oid
+        self._views[key] = new
+        was_open = old is not None and old.is_open
+        final = new.status in FINAL_STATUSES
+        if final:
+            self._history[key] = new
+            self._history.move_to_end(key)
+            while len(self._history) > self._history_limit:
+                gone, _ = self._history.popitem(last=False)
+                if gone not in self._local_reject and not self._views[gone].is_open:
+                    self._forget(gone)
+        elif key in self._history:
+            del self._history[key]  # overturned: the order is open after all
+        return Update(new, open_set_changed=was_open != new.is_open,
+                      became_final=final and (old is None or old.status != new.status))
+
+    def _forget(self, key: str) -> None:
+        view = self._views.pop(key, None)
+        if view is not None and view.order_id is not None and self._by_order_id.get(view.order_id) == key:
+            del self._by_order_id[view.order_id]

@@ -1,0 +1,201 @@
+"""The pending-order bookkeeping: REST replies, stream pushes and reconciliation merged in any order."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from terminal_app.bitget.models import Order
+from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.orders import (
+    CANCELLED,
+    FILLED,
+    LIVE,
+    PARTIALLY_FILLED,
+    PENDING,
+    REJECTED,
+    OrderTicket,
+    OrderTracker,
+    view_from_order,
+)
+
+D = Decimal
+BTC = SymbolRef("BTCUSDT", InstType.SPOT)
+PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+
+
+def ticket(ref: SymbolRef = BTC, **kw: object) -> OrderTicket:
+    base = OrderTicket(ref, "buy", "limit", "gtc", D("0.01"), D("60000"))
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def order(oid: str | None, order_id: str = "1", status: str = LIVE, filled: str = "0", ref: SymbolRef = BTC,
+          u_time: int = 2, price: str | None = "60000") -> Order:
+    return Order(inst_type=ref.inst_type, symbol=ref.symbol, order_id=order_id, client_oid=oid, side="buy",
+                 order_type="limit", force="gtc", price=None if price is None else D(price), size=D("0.01"),
+                 filled_size=D(filled), avg_price=None, quote_volume=None, status=status, fee=D(0), c_time=1,
+                 u_time=u_time)
+
+
+def test_a_placed_order_is_pending_at_once_and_open() -> None:
+    t = OrderTracker()
+    view = t.add_pending(ticket(), "c1", 100)
+    assert (view.status, view.order_id, view.price, view.size, view.c_time) == (PENDING, None, D("60000"),
+                                                                                D("0.01"), 100)
+    assert t.open_orders() == [view]
+    assert t.open_orders(PERP) == []
+
+
+def test_a_market_ticket_shows_no_price() -> None:
+    t = OrderTracker()
+    view = t.add_pending(ticket(order_type="market", price=D("1"), size=D("50"), size_in_quote=True), "c1", 1)
+    assert view.price is None
+    assert view.type == "market"
+    assert view.size_in_quote
+
+
+def test_rest_reply_makes_it_live_with_its_order_id() -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(), "c1", 1)
+    update = t.acknowledge("c1", "555", 2)
+    assert update is not None
+    assert update.view.status == LIVE
+    assert update.view.order_id == "555"
+    assert not update.open_set_changed
+    assert t.by_order_id("555") == update.view
+
+
+def test_stream_first_then_late_rest_reply_does_not_move_it_back() -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(), "c1", 1)
+    t.apply(order("c1", "555", PARTIALLY_FILLED, "0.004"))
+    assert t.acknowledge("c1", "555", 3) is None
+    view = t.get("c1")
+    assert view is not None
+    assert view.status == PARTIALLY_FILLED
+    assert view.filled == D("0.004")
+
+
+def test_status_and_filled_size_never_go_backwards() -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(), "c1", 1)
+    t.apply(order("c1", "555", PARTIALLY_FILLED, "0.006"))
+    assert t.apply(order("c1", "555", LIVE, "0.002")) is None
+    view = t.get("c1")
+    assert view is not None
+    assert (view.status, view.filled) == (PARTIALLY_FILLED, D("0.006"))
+
+
+def test_fill_makes_it_final_and_moves_it_to_history() -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(), "c1", 1)
+    t.acknowledge("c1", "555", 2)
+    update = t.apply(order("c1", "555", FILLED, "0.01"))
+    assert update is not None
+    assert update.became_final
+    assert update.open_set_changed
+    assert t.open_orders() == []
+    assert [v.status for v in t.history()] == [FILLED]
+    assert t.apply(order("c1", "555", CANCELLED, "0.01")) is None  # first final state wins
+
+
+def test_exchange_rejection_is_final() -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(), "c1", 1)
+    update = t.reject("c1", "[45110] below the minimum", "45110", now_ms=5)
+    assert update is not None
+    assert update.view.status == REJECTED
+    assert update.view.code == "45110"
+    assert update.became_final
+    assert update.open_set_changed
+    assert t.apply(order("c1", "555", LIVE)) is None
+
+
+def test_undecided_rejection_is_overturned_by_the_exchange() -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(), "c1", 1)
+    t.reject("c1", "could not be confirmed", definitive=False)
+    update = t.apply(order("c1", "555", LIVE))
+    assert update is not None
+    assert update.view.status == LIVE
+    assert update.view.reason == ""
+    assert update.open_set_changed
+    assert t.history() == []
+
+
+def test_rejection_after_the_stream_saw_the_order_is_ignored() -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(), "c1", 1)
+    t.apply(order("c1", "555", LIVE))
+    assert t.reject("c1", "timeout", definitive=False) is None
+    view = t.get("c1")
+    assert view is not None
+    assert view.status == LIVE
+
+
+def test_orders_placed_elsewhere_are_tracked_by_order_id() -> None:
+    t = OrderTracker()
+    update = t.apply(order(None, "777"))
+    assert update is not None
+    assert update.view.client_oid == "id:777"
+    assert update.open_set_changed
+    assert t.apply(order(None, "777", FILLED, "0.01")) is not None
+    assert t.open_orders() == []
+
+
+def test_reconcile_lists_orders_gone_while_disconnected() -> None:
+    t = OrderTracker()
+    for oid, oid_ex in (("a", "1"), ("b", "2"), ("c", "3")):
+        t.add_pending(ticket(), oid, 1)
+        t.acknowledge(oid, oid_ex, 2)
+    t.add_pending(ticket(PERP), "f", 1)
+    t.acknowledge("f", "9", 2)
+    t.add_pending(ticket(), "in-flight", 3)  # no reply yet: still being placed
+    updates, missing = t.reconcile([order("a", "1", PARTIALLY_FILLED, "0.001"), order(None, "4")], [InstType.SPOT])
+    assert sorted(u.view.client_oid for u in updates) == ["a", "id:4"]
+    assert sorted(v.client_oid for v in missing) == ["b", "c"]  # the futures order is out of scope
+    assert t.cancel_missing("b", "not found on the exchange", 9) is not None
+    assert t.apply(order("c", "3", FILLED, "0.01")) is not None
+    assert sorted(v.client_oid for v in t.open_orders()) == ["a", "f", "id:4", "in-flight"]
+
+
+def test_history_is_bounded_and_newest_first() -> None:
+    t = OrderTracker(history_limit=3)
+    for i in range(5):
+        t.add_pending(ticket(), f"c{i}", i)
+        t.reject(f"c{i}", "no")
+    assert [v.client_oid for v in t.history()] == ["c4", "c3", "c2"]
+    assert t.get("c0") is None
+
+
+def test_view_from_an_exchange_market_order() -> None:
+    view = view_from_order(order("x", "5", FILLED, "0.01", price=None))
+    assert view.price is None
+    assert view.status == FILLED
+    assert view.client_oid == "x"
+
+
+_EVENTS = st.lists(st.tuples(st.sampled_from([LIVE, PARTIALLY_FILLED, FILLED, CANCELLED, "ack"]),
+                             st.integers(0, 10)), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_EVENTS)
+def test_any_order_of_news_never_regresses(events: list[tuple[str, int]]) -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(), "c1", 0)
+    rank = {PENDING: 0, LIVE: 1, PARTIALLY_FILLED: 2, FILLED: 3, CANCELLED: 3}
+    seen_rank, seen_filled = 0, D(0)
+    for kind, n in events:
+        if kind == "ack":
+            t.acknowledge("c1", "9", 1)
+        else:
+            t.apply(order("c1", "9", kind, str(D(n) / 1000)))
+        view = t.get("c1")
+        assert view is not None
+        assert rank[view.status] >= seen_rank
+        assert view.filled >= seen_filled
+        seen_rank, seen_filled = rank[view.status], view.filled
