@@ -1,0 +1,746 @@
+"""Order ticket: builds an ``OrderTicket`` from the form, checks it live with ``core.validation`` and sends it with
+``TradingService.place``.
+
+Spot: buy/sell, limit/market, GTC/post-only/IOC/FOK, size in the base or the quote coin, 25/50/75/100 % of what is
+available (the quote coin for buys, the base coin for sells). A spot market buy is always sent in the quote coin, as
+Bitget requires; the unit switches by itself. Futures: leverage and margin mode are set on the exchange as soon as
+they are changed (``AccountService``); in hedge mode the ticket opens or closes long/short (Bitget's ``side`` is then
+the position's direction: close long = buy + close), in one-way mode it has reduce-only. TP/SL prices attach to orders
+that open a position. The submit button is disabled with the reason whenever the ticket is invalid, so nothing
+invalid is sent. Quote-sized limit (and futures) orders are converted to a base size, rounded down to the lot.
+
+Keyboard actions and the smoke test drive it through :meth:`set_price`, :meth:`set_size`, :meth:`set_side`,
+:meth:`submit`, :meth:`apply_size_preset`, :meth:`toggle_post_only` and :meth:`toggle_reduce_only`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from terminal_app.bitget.models import Position, Ticker
+from terminal_app.bitget.symbols import MarketInfo, SymbolRef
+from terminal_app.config.settings import (
+    CONFIRM_MARKET_NOTIONAL,
+    FAT_FINGER_PCT,
+    LEVERAGE_CAP,
+    MAX_ORDER_NOTIONAL,
+    Settings,
+)
+from terminal_app.core.orders import OrderTicket
+from terminal_app.core.validation import (
+    Issue,
+    RiskLimits,
+    preset_size,
+    round_quote,
+    round_to_lot,
+    round_to_tick,
+    validate_ticket,
+)
+from terminal_app.ui.docks import DockServices, active_ref, links_for
+from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, message_label, show_message
+from terminal_app.ui.format import fmt_fixed
+from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
+
+PRESETS = (25, 50, 75, 100)
+FORCES = (("gtc", "GTC"), ("post_only", "Post-only"), ("ioc", "IOC"), ("fok", "FOK"))
+HEDGE = "hedge_mode"
+_SIDE_WORDS = {"buy": "buy", "long": "buy", "b": "buy", "sell": "sell", "short": "sell", "s": "sell"}
+
+
+def _side(side: str) -> str:
+    try:
+        return _SIDE_WORDS[side.strip().lower()]
+    except KeyError:
+        raise ValueError(f"side must be buy or sell, not {side!r}") from None
+
+
+class TicketPanel(QWidget):
+    """The order-entry panel.
+
+    Signals:
+        submitted(str): an order was sent; its client order id.
+        validity_changed(bool): the ticket turned valid (True) or invalid for the current side.
+    """
+
+    submitted = Signal(str)
+    validity_changed = Signal(bool)
+
+    def __init__(self, services: DockServices, parent: QWidget | None = None, *,
+                 settings: Settings | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TicketPanel")
+        self.md = services.market_data
+        self.trading = services.trading
+        self.account = services.account
+        self.settings = settings
+        self.links = links_for(services)
+        self.ref: SymbolRef | None = None
+        self.market: MarketInfo | None = None
+        self.side = "buy"
+        self.leverage: int | None = None
+        self.issues: list[Issue] = []
+        self.confirm_box: QMessageBox | None = None
+        self._last: dict[str, Decimal] = {}
+        self._valid: bool | None = None
+        self._loading = False
+        self._own_oids: set[str] = set()
+
+        # Edits revalidate on the next event-loop turn: one check per burst of keystrokes and signals.
+        self._revalidate_timer = QTimer(self)
+        self._revalidate_timer.setObjectName("ticket-revalidate")
+        self._revalidate_timer.setSingleShot(True)
+        self._revalidate_timer.setInterval(0)
+        self._revalidate_timer.timeout.connect(self.revalidate)
+        self._build()
+        self.theme = ThemeWatcher(self, self._apply_theme)
+
+        self.md.active_changed.connect(self.set_symbol)
+        self.md.ticker_changed.connect(self._on_ticker)
+        self.md.markets_loaded.connect(lambda _m: self.set_symbol(self.ref) if self.ref is not None else None)
+        self.account.balances_changed.connect(self._schedule)
+        self.account.futures_account_changed.connect(self._on_account_changed)
+        self.account.positions_changed.connect(self._on_account_changed)
+        self.account.leverage_changed.connect(self._on_leverage_changed)
+        self.trading.order_rejected.connect(self._on_rejected)
+        self.links.price_picked.connect(self.set_price)
+        self.links.size_picked.connect(self.set_size)
+        ref = active_ref(services)
+        if ref is not None:
+            self.set_symbol(ref)
+        else:
+            self.revalidate()
+
+    # --- layout -----------------------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.title = QLabel("—", self)
+        self.title.setObjectName("TicketSymbol")
+        self.last_label = QLabel(self)
+        self.last_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        self.buy_button = QPushButton("Buy", self)
+        self.buy_button.setObjectName("TicketBuy")
+        self.sell_button = QPushButton("Sell", self)
+        self.sell_button.setObjectName("TicketSell")
+        self.side_group = QButtonGroup(self)
+        for button, side in ((self.buy_button, "buy"), (self.sell_button, "sell")):
+            button.setCheckable(True)
+            button.clicked.connect(lambda _c=False, s=side: self.set_side(s))
+            self.side_group.addButton(button)
+        self.buy_button.setChecked(True)
+
+        self.limit_button = QPushButton("Limit", self)
+        self.market_button = QPushButton("Market", self)
+        self.type_group = QButtonGroup(self)
+        for button, kind in ((self.limit_button, "limit"), (self.market_button, "market")):
+            button.setObjectName(f"Ticket{kind.capitalize()}")
+            button.setCheckable(True)
+            button.clicked.connect(lambda _c=False, k=kind: self.set_order_type(k))
+            self.type_group.addButton(button)
+        self.limit_button.setChecked(True)
+
+        self.margin_mode = QComboBox(self)
+        self.margin_mode.setObjectName("TicketMarginMode")
+        self.margin_mode.addItem("Cross", "crossed")
+        self.margin_mode.addItem("Isolated", "isolated")
+        self.margin_mode.activated.connect(self._on_margin_mode_chosen)
+        self.leverage_box = QSpinBox(self)
+        self.leverage_box.setObjectName("TicketLeverage")
+        self.leverage_box.setSuffix("x")
+        self.leverage_box.setRange(1, 125)
+        self.leverage_box.setKeyboardTracking(False)  # set on the exchange once, not per keystroke
+        self.leverage_box.valueChanged.connect(self._on_leverage_chosen)
+        self.open_button = QPushButton("Open", self)
+        self.close_button = QPushButton("Close", self)
+        self.action_group = QButtonGroup(self)
+        for button, action in ((self.open_button, "open"), (self.close_button, "close")):
+            button.setObjectName(f"Ticket{action.capitalize()}")
+            button.setCheckable(True)
+            button.clicked.connect(lambda _c=False: self._changed())
+            self.action_group.addButton(button)
+        self.open_button.setChecked(True)
+        self.reduce_only = QCheckBox("Reduce-only", self)
+        self.reduce_only.setObjectName("TicketReduceOnly")
+        self.reduce_only.toggled.connect(lambda _c: self._changed())
+
+        self.price = DecimalEdit("price", self)
+        self.price.setObjectName("TicketPrice")
+        self.price.textChanged.connect(lambda _t: self._changed())
+        self.last_button = QPushButton("Last", self)
+        self.last_button.setToolTip("Use the last traded price")
+        self.last_button.clicked.connect(self._use_last)
+        self.size = DecimalEdit("size", self)
+        self.size.setObjectName("TicketSize")
+        self.size.textChanged.connect(lambda _t: self._changed())
+        self.unit = QComboBox(self)
+        self.unit.setObjectName("TicketUnit")
+        self.unit.addItem("BASE", "base")
+        self.unit.addItem("QUOTE", "quote")
+        self.unit.activated.connect(lambda _i: self._changed())
+        self.preset_buttons: list[QPushButton] = []
+        for pct in PRESETS:
+            button = QPushButton(f"{pct} %", self)
+            button.setObjectName(f"TicketPreset{pct}")
+            button.clicked.connect(lambda _c=False, p=pct: self.apply_size_preset(p))
+            self.preset_buttons.append(button)
+        self.force = QComboBox(self)
+        self.force.setObjectName("TicketForce")
+        for value, label in FORCES:
+            self.force.addItem(label, value)
+        self.force.activated.connect(lambda _i: self._changed())
+        self.tpsl = QCheckBox("TP/SL", self)
+        self.tpsl.setObjectName("TicketTpSl")
+        self.tpsl.toggled.connect(self._on_tpsl_toggled)
+        self.tp = DecimalEdit("take profit", self)
+        self.tp.setObjectName("TicketTp")
+        self.tp.textChanged.connect(lambda _t: self._changed())
+        self.sl = DecimalEdit("stop loss", self)
+        self.sl.setObjectName("TicketSl")
+        self.sl.textChanged.connect(lambda _t: self._changed())
+        self.info = QLabel(self)
+        self.info.setObjectName("TicketInfo")
+        self.info.setWordWrap(True)
+        self.reason = message_label(self)
+        self.reason.setObjectName("TicketReason")
+        self.submit_button = QPushButton("Buy", self)
+        self.submit_button.setObjectName("TicketSubmit")
+        self.submit_button.setMinimumHeight(32)
+        self.submit_button.clicked.connect(lambda: self.submit(self.side))
+        self.status = message_label(self)
+        self.status.setObjectName("TicketStatus")
+
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(4)
+        row = 0
+        grid.addWidget(self.buy_button, row, 0, 1, 2)
+        grid.addWidget(self.sell_button, row, 2, 1, 2)
+        row += 1
+        grid.addWidget(self.limit_button, row, 0, 1, 2)
+        grid.addWidget(self.market_button, row, 2, 1, 2)
+        row += 1
+        self.futures_row = row
+        self.margin_label = QLabel("Margin", self)
+        grid.addWidget(self.margin_label, row, 0)
+        grid.addWidget(self.margin_mode, row, 1)
+        self.leverage_label = QLabel("Leverage", self)
+        grid.addWidget(self.leverage_label, row, 2)
+        grid.addWidget(self.leverage_box, row, 3)
+        row += 1
+        grid.addWidget(self.open_button, row, 0, 1, 2)
+        grid.addWidget(self.close_button, row, 2, 1, 2)
+        row += 1
+        grid.addWidget(self.reduce_only, row, 0, 1, 4)
+        row += 1
+        self.price_label = QLabel("Price", self)
+        grid.addWidget(self.price_label, row, 0)
+        grid.addWidget(self.price, row, 1, 1, 2)
+        grid.addWidget(self.last_button, row, 3)
+        row += 1
+        grid.addWidget(QLabel("Size", self), row, 0)
+        grid.addWidget(self.size, row, 1, 1, 2)
+        grid.addWidget(self.unit, row, 3)
+        row += 1
+        presets = QHBoxLayout()
+        presets.setSpacing(4)
+        for button in self.preset_buttons:
+            presets.addWidget(button)
+        grid.addLayout(presets, row, 0, 1, 4)
+        row += 1
+        self.force_label = QLabel("Time in force", self)
+        grid.addWidget(self.force_label, row, 0, 1, 2)
+        grid.addWidget(self.force, row, 2, 1, 2)
+        row += 1
+        grid.addWidget(self.tpsl, row, 0, 1, 4)
+        row += 1
+        self.tp_label = QLabel("TP", self)
+        self.sl_label = QLabel("SL", self)
+        self.tp_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.sl_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(self.tp_label, row, 0)
+        grid.addWidget(self.tp, row, 1)
+        grid.addWidget(self.sl_label, row, 2)
+        grid.addWidget(self.sl, row, 3)
+        for col in range(4):
+            grid.setColumnStretch(col, 1)
+
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.last_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        layout.addLayout(head)
+        layout.addLayout(grid)
+        layout.addWidget(self.info)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.submit_button)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        self._on_tpsl_toggled(False)
+
+    # --- public API ---------------------------------------------------------------------------------------------
+
+    def set_symbol(self, ref: SymbolRef) -> None:
+        changed = ref != self.ref
+        self.ref = ref
+        self.market = self.md.market(ref)
+        self.title.setText(ref.display)
+        self._loading = True
+        try:
+            market = self.market
+            if market is not None:
+                self.unit.setItemText(0, market.base_coin)
+                self.unit.setItemText(1, market.quote_coin)
+                self.leverage_box.blockSignals(True)
+                self.leverage_box.setRange(market.min_leverage, max(market.max_leverage, market.min_leverage))
+                self.leverage_box.blockSignals(False)
+            if changed:
+                last = self._last_price()
+                self.price.set_value(round_to_tick(last, market) if last is not None and market is not None else None)
+                self.size.clear()
+                self.tp.clear()
+                self.sl.clear()
+                self.status.hide()
+            self._sync_account_state()
+        finally:
+            self._loading = False
+        self._update_controls()
+        self.revalidate()
+
+    def set_price(self, price: Decimal) -> None:
+        """Put ``price`` in the ticket (a limit order; a market ticket switches to limit)."""
+        if not self.limit_button.isChecked():
+            self.set_order_type("limit")
+        self.price.set_value(price)
+        self.revalidate()
+
+    def set_size(self, size: Decimal) -> None:
+        """Put ``size`` in the size field, in the unit the field shows."""
+        self.size.set_value(size)
+        self.revalidate()
+
+    def set_side(self, side: str) -> None:
+        """"buy"/"sell" ("long"/"short" too): which side the presets, checks and the submit button are for."""
+        self.side = _side(side)
+        (self.buy_button if self.side == "buy" else self.sell_button).setChecked(True)
+        self._update_controls()
+        self.revalidate()
+
+    def set_order_type(self, order_type: str) -> None:
+        if order_type not in ("limit", "market"):
+            raise ValueError(f"order type must be limit or market, not {order_type!r}")
+        (self.limit_button if order_type == "limit" else self.market_button).setChecked(True)
+        self._update_controls()
+        self.revalidate()
+
+    def set_force(self, force: str) -> None:
+        index = self.force.findData(force)
+        if index < 0:
+            raise ValueError(f"unknown time in force {force!r}")
+        self.force.setCurrentIndex(index)
+        self.revalidate()
+
+    def set_trade_side(self, trade_side: str) -> None:
+        """Hedge mode: "open" or "close" the position on the current side."""
+        (self.open_button if trade_side == "open" else self.close_button).setChecked(True)
+        self._update_controls()
+        self.revalidate()
+
+    def set_tpsl(self, tp: Decimal | None, sl: Decimal | None) -> None:
+        self.tpsl.setChecked(tp is not None or sl is not None)
+        self.tp.set_value(tp)
+        self.sl.set_value(sl)
+        self.revalidate()
+
+    def set_size_unit(self, unit: str) -> None:
+        """"base" or "quote"."""
+        self.unit.setCurrentIndex(self.unit.findData(unit))
+        self._update_controls()
+        self.revalidate()
+
+    def toggle_post_only(self) -> None:
+        self.set_force("gtc" if self.force_value() == "post_only" else "post_only")
+        if self.force_value() == "post_only" and self.order_type() == "market":
+            self.set_order_type("limit")
+
+    def toggle_reduce_only(self) -> None:
+        if not self._one_way_futures():
+            self._status("Reduce-only applies to futures in one-way mode.", current_colors().warn)
+            return
+        self.reduce_only.setChecked(not self.reduce_only.isChecked())
+        self.revalidate()
+
+    def apply_size_preset(self, pct: int) -> Decimal | None:
+        """Size = ``pct`` % of what is available for the current side (of the position, for a closing order)."""
+        if self.ref is None or self.market is None:
+            return None
+        closing = self._closing()
+        if closing:
+            position = self._position_to_close()
+            if position is None:
+                self._status("There is no position to close on this side.", current_colors().warn)
+                return None
+            size = round_to_lot(position.available * Decimal(pct) / 100, self.market)
+            self.set_size_unit("base")
+        else:
+            available = self.account.available(self.ref, self.side)
+            price = self.price.value() if self.order_type() == "limit" else self._last_price()
+            size = preset_size(self.market, available, pct, side=self.side, price=price, in_quote=self._in_quote(),
+                               leverage=self.leverage if self.ref.is_futures else None)
+            if size is None:
+                self._status("Enter a price first: the size is worked out from it.", current_colors().warn)
+                return None
+        self.size.set_value(size)
+        self.revalidate()
+        return size
+
+    def submit(self, side: str | None = None, *, confirmed: bool = False) -> str | None:
+        """Send the ticket on ``side``; the client order id, or None with the reason shown (invalid, or waiting for
+        the confirmation a large market order needs)."""
+        if side is not None:
+            self.set_side(side)
+        self.revalidate()
+        ticket = self.ticket()
+        if ticket is None or self.issues:
+            reason = str(self.issues[0]) if self.issues else "Choose a symbol first."
+            self._status(reason, current_colors().alert)
+            return None
+        threshold = self.settings.get(CONFIRM_MARKET_NOTIONAL) if self.settings is not None else None
+        value = self._notional(ticket)
+        if (not confirmed and ticket.order_type == "market" and threshold is not None and threshold > 0
+                and value is not None and value > threshold):
+            self._ask_confirmation(ticket, value)
+            return None
+        oid = self.trading.place(ticket)
+        self._own_oids.add(oid)
+        self._status(f"Sent {self._describe(ticket)}", current_colors().muted)
+        self.submitted.emit(oid)
+        return oid
+
+    def ticket(self, side: str | None = None) -> OrderTicket | None:
+        """The order the form describes now, for ``side`` (default: the current side); None without a market."""
+        if self.ref is None or self.market is None:
+            return None
+        market = self.market
+        side = _side(side) if side is not None else self.side
+        order_type = self.order_type()
+        is_limit = order_type == "limit"
+        price = self.price.value() if is_limit else None
+        amount = self.size.value() or Decimal(0)
+        spot_market_buy = not self.ref.is_futures and not is_limit and side == "buy"
+        size, in_quote = amount, False
+        if spot_market_buy:
+            in_quote = True
+            if not self._in_quote() and amount > 0:  # unit is forced to quote; convert a base amount anyway
+                last = self._last_price()
+                size = round_quote(amount * last, market) if last is not None else Decimal(0)
+        elif self._in_quote() and amount > 0:
+            reference = price if is_limit else self._last_price()
+            size = round_to_lot(amount / reference, market) if reference else Decimal(0)
+        futures = self.ref.is_futures
+        hedge = futures and self._hedge()
+        tp = self.tp.value() if self.tpsl.isChecked() else None
+        sl = self.sl.value() if self.tpsl.isChecked() else None
+        return OrderTicket(
+            ref=self.ref, side=side, order_type=order_type,
+            force=self.force_value() if is_limit else "gtc",
+            size=size, price=price, size_in_quote=in_quote,
+            reduce_only=futures and not hedge and self.reduce_only.isChecked(),
+            trade_side=("close" if self.close_button.isChecked() else "open") if hedge else None,
+            margin_mode=self.margin_mode.currentData() if futures else None,
+            tp=tp, sl=sl,
+        )
+
+    def order_type(self) -> str:
+        return "limit" if self.limit_button.isChecked() else "market"
+
+    def force_value(self) -> str:
+        return str(self.force.currentData())
+
+    def revalidate(self) -> list[Issue]:
+        """Check the ticket now; updates the reason line and the submit button."""
+        self._revalidate_timer.stop()
+        ticket = self.ticket()
+        if ticket is None or self.market is None:
+            self.issues = [Issue("market", "Waiting for the symbol's market rules…")] if self.ref else \
+                [Issue("market", "Choose a symbol in the watchlist.")]
+        else:
+            closing = ticket.reduce_only or ticket.trade_side == "close"
+            self.issues = self._form_issues(ticket) + validate_ticket(
+                ticket, self.market, last_price=self._last_price(),
+                available=None if closing or self.ref is None else self.account.available(self.ref, ticket.side),
+                leverage=self.leverage if ticket.ref.is_futures else None, limits=self._limits())
+        valid = not self.issues
+        self.submit_button.setEnabled(valid)
+        self.submit_button.setToolTip("" if valid else str(self.issues[0]))
+        show_message(self.reason, "" if valid else str(self.issues[0]), current_colors().alert)
+        self._update_info(ticket)
+        if valid != self._valid:
+            self._valid = valid
+            self.validity_changed.emit(valid)
+        return self.issues
+
+    # --- helpers --------------------------------------------------------------------------------------------------
+
+    def _form_issues(self, ticket: OrderTicket) -> list[Issue]:
+        """Problems of the form itself, which the ticket alone cannot show (a conversion that had no price)."""
+        amount = self.size.value()
+        if amount and amount > 0 and ticket.size == 0:
+            return [Issue("size", "The size cannot be converted without a price yet.")]
+        if self.tpsl.isChecked() and ticket.tp is None and ticket.sl is None:
+            return [Issue("tp", "Enter a take-profit or a stop-loss price, or switch TP/SL off.")]
+        return []
+
+    def _limits(self) -> RiskLimits:
+        if self.settings is None:
+            return RiskLimits()
+        max_notional = self.settings.get(MAX_ORDER_NOTIONAL)
+        return RiskLimits(fat_finger_pct=self.settings.get(FAT_FINGER_PCT),
+                          max_notional=max_notional if max_notional > 0 else None,
+                          leverage_cap=self.settings.get(LEVERAGE_CAP))
+
+    def _last_price(self) -> Decimal | None:
+        if self.ref is None:
+            return None
+        last = self.md.last_price(self.ref)
+        return last if last is not None else self._last.get(self.ref.key)
+
+    def _in_quote(self) -> bool:
+        return self.unit.currentData() == "quote"
+
+    def _hedge(self) -> bool:
+        return self.account.position_mode() == HEDGE
+
+    def _one_way_futures(self) -> bool:
+        return self.ref is not None and self.ref.is_futures and not self._hedge()
+
+    def _closing(self) -> bool:
+        if self.ref is None or not self.ref.is_futures:
+            return False
+        return self.close_button.isChecked() if self._hedge() else self.reduce_only.isChecked()
+
+    def _position_to_close(self) -> Position | None:
+        if self.ref is None:
+            return None
+        hedge = self._hedge()
+        for p in self.account.positions():
+            if p.ref != self.ref or p.total == 0:
+                continue
+            if hedge:
+                # hedge: Bitget's side names the position, so "close long" is side buy
+                if (p.hold_side == "long") == (self.side == "buy"):
+                    return p
+            elif (p.hold_side == "long") != (self.side == "buy"):
+                return p  # one-way: reduce a long by selling, a short by buying
+        return None
+
+    def _notional(self, ticket: OrderTicket) -> Decimal | None:
+        if ticket.size_in_quote:
+            return ticket.size
+        price = ticket.price if ticket.order_type == "limit" else self._last_price()
+        return ticket.size * price if price is not None else None
+
+    def _describe(self, ticket: OrderTicket) -> str:
+        places = self.market.price_places if self.market is not None else 2
+        unit = f" {self.market.quote_coin}" if ticket.size_in_quote and self.market is not None else ""
+        at = f" @ {fmt_fixed(ticket.price, places)}" if ticket.price is not None else " at market"
+        action = self._action_word(ticket.side)
+        return f"{action} {ticket.size.normalize():f}{unit} {ticket.ref.display}{at}"
+
+    def _action_word(self, side: str) -> str:
+        if self.ref is not None and self.ref.is_futures:
+            direction = "long" if side == "buy" else "short"
+            if self._hedge():
+                return f"{'Close' if self.close_button.isChecked() else 'Open'} {direction}"
+            word = "Buy / Long" if side == "buy" else "Sell / Short"
+            return f"{word} (reduce-only)" if self.reduce_only.isChecked() else word
+        return "Buy" if side == "buy" else "Sell"
+
+    def _ask_confirmation(self, ticket: OrderTicket, value: Decimal) -> None:
+        quote = self.market.quote_coin if self.market is not None else ""
+        box = QMessageBox(QMessageBox.Icon.Question, "Confirm market order",
+                          f"{self._describe(ticket)} is worth about {fmt_fixed(value, 2)} {quote}. Send it?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        side = ticket.side
+        box.accepted.connect(lambda: self.submit(side, confirmed=True))
+        box.finished.connect(box.deleteLater)
+        self.confirm_box = box
+        self._status("Confirm the market order…", current_colors().warn)
+        box.open()
+
+    def _status(self, text: str, colour: str) -> None:
+        show_message(self.status, text, colour)
+
+    def _changed(self) -> None:
+        if not self._loading:
+            self._update_controls()
+            self._schedule()
+
+    def _schedule(self) -> None:
+        self._revalidate_timer.start()
+
+    def _sync_account_state(self) -> None:
+        """Leverage and margin mode as the exchange has them for the symbol."""
+        if self.ref is None or not self.ref.is_futures:
+            return
+        account = self.account.futures_account()
+        positions = [p for p in self.account.positions() if p.ref == self.ref]
+        mode = (positions[0].margin_mode if positions else None) or (account.margin_mode if account else None)
+        if mode in ("crossed", "isolated"):
+            self.margin_mode.setCurrentIndex(self.margin_mode.findData(mode))
+        leverage: Decimal | None = positions[0].leverage if positions else None
+        if leverage is None and account is not None:
+            leverage = account.crossed_leverage if self.margin_mode.currentData() == "crossed" else \
+                account.isolated_long_leverage
+        if leverage is not None:
+            self._show_leverage(int(leverage))
+
+    def _show_leverage(self, leverage: int) -> None:
+        self.leverage = leverage
+        self.leverage_box.blockSignals(True)
+        self.leverage_box.setValue(leverage)
+        self.leverage_box.blockSignals(False)
+
+    def _update_controls(self) -> None:
+        futures = self.ref is not None and self.ref.is_futures
+        hedge = futures and self._hedge()
+        is_limit = self.order_type() == "limit"
+        for w in (self.margin_label, self.margin_mode, self.leverage_label, self.leverage_box):
+            w.setVisible(futures)
+        self.open_button.setVisible(hedge)
+        self.close_button.setVisible(hedge)
+        self.reduce_only.setVisible(futures and not hedge)
+        for w in (self.price_label, self.price, self.last_button, self.force_label, self.force):
+            w.setEnabled(is_limit)
+        spot_market = not futures and not is_limit
+        if spot_market:  # Bitget: market buys are sized in the quote coin, market sells in the base coin
+            self.unit.setCurrentIndex(self.unit.findData("quote" if self.side == "buy" else "base"))
+        self.unit.setEnabled(not spot_market)
+        self.tpsl.setEnabled(not self._closing())
+        if futures:
+            long = self.side == "buy"
+            self.buy_button.setText("Long" if hedge else "Buy / Long")
+            self.sell_button.setText("Short" if hedge else "Sell / Short")
+            self.submit_button.setText(self._action_word("buy" if long else "sell"))
+        else:
+            base = self.market.base_coin if self.market is not None else ""
+            self.buy_button.setText("Buy")
+            self.sell_button.setText("Sell")
+            self.submit_button.setText(f"{'Buy' if self.side == 'buy' else 'Sell'} {base}".strip())
+        set_style_property(self.submit_button, "side", self.side)
+
+    def _update_info(self, ticket: OrderTicket | None) -> None:
+        if ticket is None or self.ref is None or self.market is None:
+            self.info.setText("")
+            return
+        market = self.market
+        parts = []
+        value = self._notional(ticket)
+        if value is not None and value > 0:
+            parts.append(f"Value ≈ {fmt_fixed(value, 2)} {market.quote_coin}")
+            if ticket.ref.is_futures and self.leverage:
+                parts.append(f"margin ≈ {fmt_fixed(value / self.leverage, 2)}")
+        if self._closing():
+            position = self._position_to_close()
+            parts.append(f"Position {fmt_fixed(position.available, market.size_places)} {market.base_coin}"
+                         if position is not None else "No position on this side")
+        else:
+            available = self.account.available(self.ref, self.side)
+            coin = market.base_coin if not self.ref.is_futures and self.side == "sell" else market.quote_coin
+            places = market.size_places if coin == market.base_coin else 2
+            parts.append(f"Available {fmt_fixed(available, places)} {coin}")
+        self.info.setText(" · ".join(parts))
+
+    def _use_last(self) -> None:
+        last = self._last_price()
+        if last is not None and self.market is not None:
+            self.set_price(round_to_tick(last, self.market))
+
+    # --- reactions ----------------------------------------------------------------------------------------------
+
+    def _on_ticker(self, ticker: Ticker) -> None:
+        if self.ref is None or ticker.ref != self.ref:
+            return
+        self._last[ticker.ref.key] = ticker.last
+        places = self.market.price_places if self.market is not None else 2
+        self.last_label.setText(f"Last {fmt_fixed(ticker.last, places)}")
+        if self.price.value() is None and not self.price.hasFocus() and self.market is not None:
+            self.price.set_value(round_to_tick(ticker.last, self.market))  # a first price to start from
+        self._schedule()
+
+    def _on_account_changed(self) -> None:
+        self._sync_account_state()
+        self._update_controls()
+        self._schedule()
+
+    def _on_leverage_changed(self, ref: SymbolRef, leverage: int) -> None:
+        if ref == self.ref:
+            self._show_leverage(int(leverage))
+            self._schedule()
+
+    def _on_leverage_chosen(self, leverage: int) -> None:
+        if self.ref is None or not self.ref.is_futures:
+            return
+        cap = self.settings.get(LEVERAGE_CAP) if self.settings is not None else None
+        if cap is not None and leverage > cap:
+            self._status(f"Leverage {leverage}x is above your limit of {cap}x (Settings, risk); not set.",
+                         current_colors().alert)
+            if self.leverage is not None:
+                self._show_leverage(self.leverage)
+            return
+        self.leverage = leverage
+        self.account.set_leverage(self.ref, leverage)
+        self._status(f"Setting leverage {leverage}x on {self.ref.display}…", current_colors().muted)
+        self._schedule()
+
+    def _on_margin_mode_chosen(self, _index: int) -> None:
+        if self.ref is not None and self.ref.is_futures:
+            self.account.set_margin_mode(self.ref, str(self.margin_mode.currentData()))
+            self._schedule()
+
+    def _on_tpsl_toggled(self, on: bool) -> None:
+        for w in (self.tp_label, self.tp, self.sl_label, self.sl):
+            w.setVisible(on)
+        self._changed()
+
+    def _on_rejected(self, view: Any, message: str) -> None:
+        if view.client_oid in self._own_oids:
+            self._status(f"Rejected: {message}", current_colors().alert)
+
+    def _apply_theme(self, c: ThemeColors) -> None:
+        self.setStyleSheet(
+            f"QPushButton#TicketBuy:checked {{ background: {c.up}; color: {c.bg}; font-weight: bold; }}"
+            f"QPushButton#TicketSell:checked {{ background: {c.down}; color: {c.bg}; font-weight: bold; }}"
+            f"QPushButton#TicketLimit:checked, QPushButton#TicketMarket:checked, QPushButton#TicketOpen:checked,"
+            f" QPushButton#TicketClose:checked {{ background: {c.selection}; border: 1px solid {c.accent}; }}"
+            f"QPushButton#TicketSubmit {{ font-weight: bold; font-size: 11pt; border-radius: 3px; color: {c.bg}; }}"
+            f"QPushButton#TicketSubmit[side=\"buy\"] {{ background: {c.up}; }}"
+            f"QPushButton#TicketSubmit[side=\"sell\"] {{ background: {c.down}; }}"
+            f"QPushButton#TicketSubmit:disabled {{ background: {c.raised}; color: {c.muted}; }}"
+            f"QLabel#TicketSymbol {{ font-weight: bold; font-size: 11pt; }}"
+            f"QLabel#TicketInfo {{ color: {c.muted}; }}"
+        )
+
+
+def create_ticket(services: DockServices, parent: QWidget | None = None, *,
+                  settings: Settings | None = None) -> TicketPanel:
+    return TicketPanel(services, parent, settings=settings)
