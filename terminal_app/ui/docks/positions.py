@@ -28,7 +28,7 @@ from terminal_app.bitget.symbols import MarketInfo
 from terminal_app.config.settings import Settings
 from terminal_app.core.validation import on_step
 from terminal_app.ui.docks import DockServices, links_for
-from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
+from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message
 from terminal_app.ui.format import MarketPlaces, fmt_fixed
 from terminal_app.ui.models.table import Column, StreamingTableModel, fixed, percent, signed, text
 from terminal_app.ui.theme import current_colors
@@ -132,6 +132,8 @@ class PositionsPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.view, 1)
 
+        self.theme = ThemeWatcher(self, lambda c: self.flash_button.setStyleSheet(
+            f"QPushButton {{ color: {c.alert}; font-weight: bold; }} QPushButton:disabled {{ color: {c.muted}; }}"))
         self.account.positions_changed.connect(self.refresh)
         self.md.ticker_changed.connect(self._on_ticker)
         self.refresh()
