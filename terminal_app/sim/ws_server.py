@@ -97,8 +97,8 @@ def _error(code: int, msg: str, arg: Any = None) -> bytes:
 class Conn:
     """One client connection: its subscriptions, login and outgoing queue."""
 
-    __slots__ = ("closed", "id", "key", "last_ping", "out", "private", "received", "request", "stalled", "subs",
-                 "wake", "writer", "ws")
+    __slots__ = ("close_after", "closed", "id", "key", "last_ping", "out", "private", "received", "request",
+                 "stalled", "subs", "wake", "writer", "ws")
 
     def __init__(self, conn_id: int, ws: web.WebSocketResponse, request: web.Request, private: bool) -> None:
         self.id = conn_id
@@ -111,12 +111,13 @@ class Conn:
         self.wake = asyncio.Event()
         self.stalled = False
         self.closed = False
+        self.close_after: tuple[int, bytes] | None = None     # close once the queued frames are out
         self.last_ping = time.monotonic()
         self.received: deque[float] = deque()
         self.writer: asyncio.Task[None] | None = None
 
     def send(self, frame: bytes) -> bool:
-        if self.closed or self.stalled:
+        if self.closed or self.stalled or self.close_after is not None:
             return False
         self.out.append(frame)
         self.wake.set()
@@ -218,12 +219,14 @@ class WsHub:
         conn.writer = asyncio.create_task(self._write(conn), name=f"sim-ws-writer-{conn.id}")
         try:
             async for msg in ws:
+                if conn.closed:
+                    break
+                if conn.close_after is not None:
+                    continue                 # being closed: the rest of what the client sends is ignored
                 if msg.type is WSMsgType.TEXT:
                     self._on_text(conn, msg.data)
                 elif msg.type is WSMsgType.BINARY:
                     self._on_text(conn, msg.data.decode("utf-8", "replace"))
-                if conn.closed:
-                    break
         finally:
             await self._forget(conn)
         return ws
@@ -244,6 +247,10 @@ class WsHub:
                     break
                 while out:
                     await send(out.popleft(), text)
+                if conn.close_after is not None:
+                    code, reason = conn.close_after
+                    await ws.close(code=code, message=reason)
+                    break
         except (ConnectionError, RuntimeError):
             pass                     # the peer went away; the reader side cleans up
 
@@ -274,14 +281,15 @@ class WsHub:
         """Close connections that sent no ``ping`` for ``idle_timeout_s``."""
         limit = time.monotonic() - self.config.idle_timeout_s
         for conn in list(self.conns.values()):
-            if conn.last_ping < limit and not conn.closed:
+            if conn.last_ping < limit and not conn.closed and conn.close_after is None:
                 log.info("ws %d: no ping for %.0f s; closing", conn.id, self.config.idle_timeout_s)
                 self._close(conn, 1000, b"idle")
 
     def _close(self, conn: Conn, code: int, reason: bytes) -> None:
-        conn.closed = True
-        conn.wake.set()
-        asyncio.get_running_loop().create_task(conn.ws.close(code=code, message=reason))
+        """Close after what is queued (e.g. the 30006 error event) has been sent."""
+        if conn.close_after is None:
+            conn.close_after = (code, reason)
+            conn.wake.set()
 
     # ---- faults (WsControl) ----------------------------------------------------------------------------------
 
