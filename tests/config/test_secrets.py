@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Iterator
 from typing import Any
 
 import keyring
@@ -160,7 +159,8 @@ def test_unusable_keyrings_are_reported_plainly(backend: KeyringBackend, problem
     store = CredentialStore(backend)
     status = store.status()
     assert not status.available
-    assert status.problem is not None and status.problem.problem is problem
+    assert status.problem is not None
+    assert status.problem.problem is problem
     with pytest.raises(SecretsUnavailable) as saving:
         store.save("Live", KEY)
     assert saving.value.problem is problem
@@ -268,7 +268,8 @@ async def test_async_variants_run_off_the_loop(store: CredentialStore) -> None:
 # --- the real Secret Service (gnome-keyring on a private D-Bus session; packaging/setup.sh test provides one) -----
 
 
-def _secret_service() -> Any:
+@pytest.fixture
+def secret_service() -> Any:
     if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         pytest.skip("no D-Bus session: run under `packaging/setup.sh test` (dbus-run-session + unlocked "
                     "gnome-keyring) to test the real Secret Service")
@@ -283,11 +284,6 @@ def _secret_service() -> Any:
     if not status.available:
         pytest.skip(f"the Secret Service is not usable here (locked or no collection): {status.message}")
     return backend
-
-
-@pytest.fixture
-def secret_service() -> Iterator[Any]:
-    yield _secret_service()
 
 
 @pytest.mark.slow
