@@ -1,0 +1,524 @@
+"""The command palette's grammar (Ctrl+K): typed orders and commands → typed commands with a preview.
+
+Grammar (words are case-insensitive; ``N`` is a number such as ``0.1``, ``65000`` or ``65k``)::
+
+    b|buy|s|sell  SIZE  [SYMBOL]  (@ N | m|mkt|market)  [tp N] [sl N] [post|ioc|fok|gtc] [ro|reduce] [open|close]
+        SIZE:  N (base coin) · Nu (quote coin, e.g. 100u) · N% (of the available balance, e.g. 25%)
+        the parts after SIZE may come in any order; "limit" may be written before "@ N"
+    cancel [last]                     cancel the last order placed
+    cancel all [SYMBOL | account]     cancel every order of the symbol (default: the active one) or of the account
+    flat [SYMBOL | account]           close the position of the symbol (default: the active one) or every position
+    lev N[x] [SYMBOL]                 set the leverage
+    iv INTERVAL                       chart interval: 1m 5m 15m 30m 1H 4H 1D 1W
+    sym SYMBOL                        switch symbol: BTCUSDT, ETHUSDT_UMCBL, BTCUSDT:USDT-FUTURES, BTCUSDT.P …
+
+A command without a symbol acts on the active one (``ref is None``). Every command has a ``preview``: a canonical
+text that reads as a sentence fragment and parses back to the same command (``parse(c.preview) == c``), plus
+:meth:`describe` for a longer sentence. Bad input raises :class:`PaletteError` saying where (character offsets) and
+what was expected. Pure: market rules (tick, lot, minimums) are checked later by :mod:`~terminal_app.core.validation`
+and the user's limits by :mod:`~terminal_app.core.risk`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from terminal_app.bitget.errors import BitgetError
+from terminal_app.bitget.symbols import InstType, SymbolRef, parse_symbol
+from terminal_app.core.candles import Interval
+
+MAX_LEVERAGE = 125
+
+
+class PaletteError(ValueError):
+    """Input the palette cannot understand. ``start``/``end`` are character offsets into the typed text (for
+    underlining); ``expected`` lists what would have fitted there."""
+
+    def __init__(self, message: str, start: int, end: int, expected: tuple[str, ...] = ()) -> None:
+        self.message = message
+        self.start = start
+        self.end = max(end, start)
+        self.expected = expected
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.message} (at character {self.start + 1})"
+
+
+class SizeUnit(StrEnum):
+    BASE = "base"  # in the base coin (contracts' base coin for futures)
+    QUOTE = "quote"  # in the quote coin: "100u"
+    PERCENT = "percent"  # of the available balance: "25%"
+
+
+class Scope(StrEnum):
+    LAST = "last"  # the last order placed
+    SYMBOL = "symbol"  # one symbol (the active one when ref is None)
+    ACCOUNT = "account"  # every symbol of the active account
+
+
+def _num(d: Decimal) -> str:
+    return f"{d.normalize():f}"
+
+
+def _sym(ref: SymbolRef) -> str:
+    return ref.key
+
+
+def _sym_name(ref: SymbolRef | None) -> str:
+    return ref.display if ref is not None else "the active symbol"
+
+
+_FORCE_WORDS = {"post_only": "post-only", "ioc": "ioc", "fok": "fok"}
+_FORCE_TEXT = {"post_only": "post-only", "ioc": "immediate-or-cancel", "fok": "fill-or-kill"}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCommand:
+    """An order typed in the palette. ``price`` ``None`` = market. ``force`` is the ticket's time in force."""
+
+    side: str
+    size: Decimal
+    unit: SizeUnit = SizeUnit.BASE
+    price: Decimal | None = None
+    ref: SymbolRef | None = None
+    tp: Decimal | None = None
+    sl: Decimal | None = None
+    force: str = "gtc"
+    reduce_only: bool = False
+    trade_side: str | None = None
+
+    is_trading = True
+
+    @property
+    def order_type(self) -> str:
+        return "market" if self.price is None else "limit"
+
+    @property
+    def size_text(self) -> str:
+        suffix = {SizeUnit.BASE: "", SizeUnit.QUOTE: "u", SizeUnit.PERCENT: "%"}[self.unit]
+        return _num(self.size) + suffix
+
+    @property
+    def preview(self) -> str:
+        parts = [self.side, self.size_text]
+        if self.ref is not None:
+            parts.append(_sym(self.ref))
+        parts += ["market"] if self.price is None else ["@", _num(self.price)]
+        if self.tp is not None:
+            parts += ["tp", _num(self.tp)]
+        if self.sl is not None:
+            parts += ["sl", _num(self.sl)]
+        if self.force != "gtc":
+            parts.append(_FORCE_WORDS[self.force])
+        if self.reduce_only:
+            parts.append("reduce-only")
+        if self.trade_side is not None:
+            parts.append(self.trade_side)
+        return " ".join(parts)
+
+    def describe(self, base_coin: str = "", quote_coin: str = "") -> str:
+        """A sentence for the preview line, e.g. "Limit buy 0.1 BTC of BTCUSDT at 65000, take profit 66000"."""
+        if self.unit is SizeUnit.QUOTE:
+            amount = f"{_num(self.size)} {quote_coin or 'in the quote coin'}"
+        elif self.unit is SizeUnit.PERCENT:
+            amount = f"{_num(self.size)} % of the available balance"
+        else:
+            amount = f"{_num(self.size)} {base_coin}".rstrip()
+        kind = "Market" if self.price is None else "Limit"
+        text = f"{kind} {self.side} {amount} of {_sym_name(self.ref)}"
+        if self.price is not None:
+            text += f" at {_num(self.price)}"
+        extras = []
+        if self.tp is not None:
+            extras.append(f"take profit {_num(self.tp)}")
+        if self.sl is not None:
+            extras.append(f"stop loss {_num(self.sl)}")
+        if self.force != "gtc":
+            extras.append(_FORCE_TEXT[self.force])
+        if self.reduce_only:
+            extras.append("reduce-only")
+        if self.trade_side is not None:
+            extras.append(f"{self.trade_side}s a hedge-mode position")
+        return text + (", " + ", ".join(extras) if extras else "") + "."
+
+
+@dataclass(frozen=True, slots=True)
+class CancelCommand:
+    scope: Scope = Scope.LAST
+    ref: SymbolRef | None = None
+
+    is_trading = True
+
+    @property
+    def preview(self) -> str:
+        if self.scope is Scope.LAST:
+            return "cancel last"
+        if self.scope is Scope.ACCOUNT:
+            return "cancel all account"
+        return "cancel all" if self.ref is None else f"cancel all {_sym(self.ref)}"
+
+    def describe(self) -> str:
+        if self.scope is Scope.LAST:
+            return "Cancel the last order placed."
+        if self.scope is Scope.ACCOUNT:
+            return "Cancel every open order of this account, on every symbol."
+        return f"Cancel every open order on {_sym_name(self.ref)}."
+
+
+@dataclass(frozen=True, slots=True)
+class FlattenCommand:
+    scope: Scope = Scope.SYMBOL
+    ref: SymbolRef | None = None
+
+    is_trading = True
+
+    @property
+    def preview(self) -> str:
+        if self.scope is Scope.ACCOUNT:
+            return "flat account"
+        return "flat" if self.ref is None else f"flat {_sym(self.ref)}"
+
+    def describe(self) -> str:
+        if self.scope is Scope.ACCOUNT:
+            return "Close every position of this account at market."
+        return f"Close the position on {_sym_name(self.ref)} at market."
+
+
+@dataclass(frozen=True, slots=True)
+class LeverageCommand:
+    leverage: int
+    ref: SymbolRef | None = None
+
+    is_trading = True
+
+    @property
+    def preview(self) -> str:
+        return f"lev {self.leverage}" + ("" if self.ref is None else f" {_sym(self.ref)}")
+
+    def describe(self) -> str:
+        return f"Set the leverage of {_sym_name(self.ref)} to {self.leverage}x."
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalCommand:
+    interval: Interval
+
+    is_trading = False
+
+    @property
+    def preview(self) -> str:
+        return f"iv {self.interval.value}"
+
+    def describe(self) -> str:
+        return f"Show {self.interval.value} candles."
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolCommand:
+    ref: SymbolRef
+
+    is_trading = False
+
+    @property
+    def preview(self) -> str:
+        return f"sym {_sym(self.ref)}"
+
+    def describe(self) -> str:
+        return f"Switch to {self.ref.display} ({self.ref.product_type})."
+
+
+Command = OrderCommand | CancelCommand | FlattenCommand | LeverageCommand | IntervalCommand | SymbolCommand
+
+EXAMPLES: tuple[tuple[str, str], ...] = (
+    ("b 0.1 @ 65000 tp 66000 sl 64000", "limit buy 0.1 with take profit and stop loss"),
+    ("s 0.5 m", "market sell 0.5"),
+    ("b 100u m", "market buy for 100 of the quote coin"),
+    ("b 25% @ 64000 post", "post-only limit buy with a quarter of the available balance"),
+    ("buy 0.1 BTCUSDT @ 65000 post", "limit buy on another symbol"),
+    ("s 0.2 m ro", "reduce-only market sell"),
+    ("cancel", "cancel the last order"),
+    ("cancel all", "cancel every order on this symbol"),
+    ("cancel all account", "cancel every order of the account"),
+    ("flat", "close this symbol's position"),
+    ("flat account", "close every position"),
+    ("lev 10", "set leverage to 10x"),
+    ("iv 15m", "15-minute candles"),
+    ("sym ETHUSDT_UMCBL", "switch to the ETHUSDT perpetual"),
+)
+
+
+# --- lexing --------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+    @property
+    def word(self) -> str:
+        return self.text.lower()
+
+
+def _lex(text: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    for m in re.finditer(r"\S+", text):
+        raw, start = m.group(), m.start()
+        if raw.startswith("@") and len(raw) > 1:  # "@65000" is "@ 65000"
+            toks += [_Tok("@", start), _Tok(raw[1:], start + 1)]
+        else:
+            toks.append(_Tok(raw, start))
+    return toks
+
+
+_NUMBER = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)(k?)$", re.IGNORECASE)
+_SIZE = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)(k?)(u|%)?$", re.IGNORECASE)
+_MAX_DIGITS = 30
+
+
+def _decimal(digits: str, k: str, tok: _Tok, what: str) -> Decimal:
+    if len(digits) > _MAX_DIGITS:
+        raise PaletteError(f"The {what} {tok.text!r} has too many digits.", tok.start, tok.end)
+    try:
+        value = Decimal(digits)
+    except InvalidOperation:  # the regex admits only digits and one dot; kept for safety
+        raise PaletteError(f"{tok.text!r} is not a number.", tok.start, tok.end) from None
+    if k:
+        value *= 1000
+    if value <= 0:
+        raise PaletteError(f"The {what} must be greater than 0.", tok.start, tok.end)
+    return value
+
+
+def _number_error(tok: _Tok, what: str) -> PaletteError:
+    hint = " (use a dot for decimals and no thousands separators)" if "," in tok.text else ""
+    return PaletteError(f"Expected the {what} as a number, got {tok.text!r}{hint}.", tok.start, tok.end,
+                        ("number",))
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = _lex(text)
+        self.i = 0
+
+    def peek(self) -> _Tok | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def next(self, expected: str, options: tuple[str, ...] = ()) -> _Tok:
+        tok = self.peek()
+        if tok is None:
+            at = len(self.text)
+            raise PaletteError(f"Expected {expected} here.", at, at, options or (expected,))
+        self.i += 1
+        return tok
+
+    def number(self, what: str) -> Decimal:
+        tok = self.next(f"the {what}", ("number",))
+        m = _NUMBER.match(tok.text)
+        if m is None:
+            raise _number_error(tok, what)
+        return _decimal(m.group(1), m.group(2), tok, what)
+
+    def done(self) -> bool:
+        return self.i >= len(self.toks)
+
+    def rest_must_be_empty(self) -> None:
+        tok = self.peek()
+        if tok is not None:
+            raise PaletteError(f"Unexpected {tok.text!r}: the command is complete before it.", tok.start,
+                               self.toks[-1].end)
+
+
+def _symbol(tok: _Tok, default_inst: InstType) -> SymbolRef:
+    try:
+        return parse_symbol(tok.text, default_inst)
+    except BitgetError:
+        raise PaletteError(f"{tok.text!r} is not a symbol (e.g. BTCUSDT, ETHUSDT_UMCBL, BTCUSDT:USDT-FUTURES).",
+                           tok.start, tok.end, ("symbol",)) from None
+
+
+# --- parsing -------------------------------------------------------------------------------------------------------
+
+_BUY = {"b", "buy"}
+_SELL = {"s", "sell"}
+_MARKET = {"m", "mkt", "market"}
+_FORCES = {"post": "post_only", "po": "post_only", "post-only": "post_only", "ioc": "ioc", "fok": "fok",
+           "gtc": "gtc"}
+_REDUCE = {"ro", "reduce", "reduce-only"}
+_VERBS = ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym")
+
+
+def parse(text: str, *, default_inst: InstType = InstType.SPOT) -> Command:
+    """Parse one palette line. ``default_inst`` is the product type a bare symbol (``BTCUSDT``) means — the
+    active symbol's, so that on a futures chart ``sym ETHUSDT`` stays on futures."""
+    r = _Reader(text)
+    verb_tok = r.next("a command", _VERBS)
+    verb = verb_tok.word
+    if verb in _BUY or verb in _SELL:
+        return _order(r, "buy" if verb in _BUY else "sell", default_inst)
+    if verb == "cancel":
+        return _cancel(r, default_inst)
+    if verb in ("flat", "flatten"):
+        return _flatten(r, default_inst)
+    if verb in ("lev", "leverage"):
+        return _leverage(r, default_inst)
+    if verb in ("iv", "interval"):
+        return _interval(r)
+    if verb in ("sym", "symbol"):
+        tok = r.next("a symbol", ("symbol",))
+        ref = _symbol(tok, default_inst)
+        r.rest_must_be_empty()
+        return SymbolCommand(ref)
+    raise PaletteError(f"Unknown command {verb_tok.text!r}.", verb_tok.start, verb_tok.end, _VERBS)
+
+
+def _order(r: _Reader, side: str, default_inst: InstType) -> OrderCommand:
+    size_tok = r.next("the size (e.g. 0.1, 100u or 25%)", ("size",))
+    m = _SIZE.match(size_tok.text)
+    if m is None:
+        raise _number_error(size_tok, "size (e.g. 0.1, 100u or 25%)")
+    size = _decimal(m.group(1), m.group(2), size_tok, "size")
+    unit = {"u": SizeUnit.QUOTE, "%": SizeUnit.PERCENT}.get((m.group(3) or "").lower(), SizeUnit.BASE)
+    if unit is SizeUnit.PERCENT and size > 100:
+        raise PaletteError("A size in % must be at most 100.", size_tok.start, size_tok.end)
+
+    seen: dict[str, _Tok] = {}
+    price: Decimal | None = None
+    market = False
+    limit_tok: _Tok | None = None
+    ref: SymbolRef | None = None
+    tp: Decimal | None = None
+    sl: Decimal | None = None
+    force = "gtc"
+    reduce_only = False
+    trade_side: str | None = None
+
+    def once(key: str, tok: _Tok, what: str) -> None:
+        if key in seen:
+            raise PaletteError(f"The {what} is given twice.", tok.start, tok.end)
+        seen[key] = tok
+
+    while not r.done():
+        tok = r.next("more")
+        word = tok.word
+        if word == "@":
+            once("price", tok, "price")
+            price = r.number("price")
+        elif word in _MARKET:
+            once("price", tok, "price")
+            market = True
+        elif word in ("limit", "l"):
+            once("limit", tok, "word 'limit'")
+            limit_tok = tok
+        elif word == "tp":
+            once("tp", tok, "take-profit")
+            tp = r.number("take-profit price")
+        elif word == "sl":
+            once("sl", tok, "stop-loss")
+            sl = r.number("stop-loss price")
+        elif word in _FORCES:
+            once("force", tok, "time in force (post/ioc/fok/gtc)")
+            force = _FORCES[word]
+        elif word in _REDUCE:
+            once("reduce", tok, "reduce-only flag")
+            reduce_only = True
+        elif word in ("open", "close"):
+            once("trade_side", tok, "open/close")
+            trade_side = word
+        elif _NUMBER.match(tok.text):
+            raise PaletteError(f"A number {tok.text!r} needs a word before it: '@' for the price, 'tp' or 'sl'.",
+                               tok.start, tok.end, ("@", "tp", "sl"))
+        elif _SIZE.match(tok.text):
+            raise PaletteError(f"The size is given twice ({size_tok.text!r} and {tok.text!r}).", tok.start, tok.end)
+        else:
+            once("symbol", tok, "symbol")
+            ref = _symbol(tok, default_inst)
+
+    end = len(r.text)
+    if price is None and not market:
+        raise PaletteError("Expected a price ('@ 65000') or 'm' for a market order.", end, end, ("@", "m"))
+    if market and limit_tok is not None:
+        raise PaletteError("A market order has no limit price; drop 'limit' or give '@ price'.", limit_tok.start,
+                           limit_tok.end)
+    if market and force != "gtc":
+        tok = seen["force"]
+        raise PaletteError("post-only, IOC and FOK apply to limit orders; give a price with '@'.", tok.start, tok.end)
+    if reduce_only and trade_side is not None:
+        tok = seen["reduce"]
+        raise PaletteError("Use either reduce-only (one-way mode) or open/close (hedge mode), not both.", tok.start,
+                           tok.end)
+    return OrderCommand(side, size, unit, price, ref, tp, sl, force, reduce_only, trade_side)
+
+
+def _scope_target(r: _Reader, default_inst: InstType) -> tuple[Scope, SymbolRef | None]:
+    tok = r.peek()
+    if tok is None:
+        return Scope.SYMBOL, None
+    r.next("a symbol or 'account'")
+    if tok.word == "account":
+        r.rest_must_be_empty()
+        return Scope.ACCOUNT, None
+    ref = _symbol(tok, default_inst)
+    r.rest_must_be_empty()
+    return Scope.SYMBOL, ref
+
+
+def _cancel(r: _Reader, default_inst: InstType) -> CancelCommand:
+    tok = r.peek()
+    if tok is None:
+        return CancelCommand(Scope.LAST)
+    r.next("'last' or 'all'")
+    if tok.word == "last":
+        r.rest_must_be_empty()
+        return CancelCommand(Scope.LAST)
+    if tok.word != "all":
+        raise PaletteError(f"After 'cancel' expected 'last' or 'all', got {tok.text!r}.", tok.start, tok.end,
+                           ("last", "all"))
+    scope, ref = _scope_target(r, default_inst)
+    return CancelCommand(scope, ref)
+
+
+def _flatten(r: _Reader, default_inst: InstType) -> FlattenCommand:
+    tok = r.peek()
+    if tok is not None and tok.word == "all":
+        # "all" is ambiguous here (all of this symbol, or all positions?); flattening must never guess.
+        raise PaletteError("Say 'flat' for the active symbol's position or 'flat account' for every position.",
+                           tok.start, tok.end, ("account", "symbol"))
+    scope, ref = _scope_target(r, default_inst)
+    return FlattenCommand(scope, ref)
+
+
+def _leverage(r: _Reader, default_inst: InstType) -> LeverageCommand:
+    tok = r.next("the leverage (e.g. 10)", ("number",))
+    m = re.fullmatch(r"(\d{1,3})x?", tok.text, re.IGNORECASE)
+    if m is None:
+        raise PaletteError(f"Expected the leverage as a whole number such as 10, got {tok.text!r}.", tok.start,
+                           tok.end, ("number",))
+    leverage = int(m.group(1))
+    if not 1 <= leverage <= MAX_LEVERAGE:
+        raise PaletteError(f"Leverage must be between 1 and {MAX_LEVERAGE}.", tok.start, tok.end)
+    ref = None
+    if not r.done():
+        ref = _symbol(r.next("a symbol"), default_inst)
+        r.rest_must_be_empty()
+    return LeverageCommand(leverage, ref)
+
+
+def _interval(r: _Reader) -> IntervalCommand:
+    choices = tuple(i.value for i in Interval)
+    tok = r.next("an interval", choices)
+    try:
+        interval = Interval.parse(tok.text)
+    except ValueError:
+        raise PaletteError(f"Unknown interval {tok.text!r}; use one of {', '.join(choices)}.", tok.start, tok.end,
+                           choices) from None
+    r.rest_must_be_empty()
+    return IntervalCommand(interval)
