@@ -28,7 +28,6 @@ from terminal_app.ui.format import fmt_fixed, fmt_percent
 from terminal_app.ui.theme import ThemeColors, current_colors, number_font
 
 AGGREGATIONS = (1, 10, 100)
-_BOOK_SCAN_FACTOR = 4  # levels read per visible row on the first try; grows ×4 while buckets are missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,26 +69,31 @@ def _bucket(price: Decimal, step: Decimal, up: bool) -> Decimal:
     return units * step
 
 
-def _side_rows(book_side: Any, step: Decimal, tick: Decimal, n_rows: int, asks: bool, own: dict[Decimal, Decimal],
-               depth: int) -> tuple[LadderRow, ...]:
-    """Buckets for one side: asks round up and bids round down, so a bucket never crosses the spread."""
+def _side_rows(levels: Sequence[tuple[str, str]], step: Decimal, aggregate: bool, n_rows: int, asks: bool,
+               own: dict[Decimal, Decimal]) -> tuple[LadderRow, ...]:
+    """Buckets for one side, best first: asks round up and bids round down, so a bucket never crosses the spread.
+
+    Levels are sorted, so a level joins the current bucket while its price stays within the bucket's bound; that
+    test compares floats, which order distinct Bitget price strings exactly (as the order book itself relies on).
+    Decimals are made for each size and once per bucket, never per comparison.
+    """
     buckets: dict[Decimal, Decimal] = {}
-    aggregate = step != tick
-    want = n_rows * _BOOK_SCAN_FACTOR
-    while True:
-        levels = book_side(want)
-        buckets.clear()
-        complete = False
+    if not aggregate:
+        for price_s, size_s in levels[:n_rows]:
+            buckets[Decimal(price_s)] = Decimal(size_s)
+    else:
+        bound = 0.0
+        key: Decimal | None = None
         for price_s, size_s in levels:
-            price = Decimal(price_s)
-            key = _bucket(price, step, asks) if aggregate else price
-            if key not in buckets and len(buckets) == n_rows:
-                complete = True
-                break
-            buckets[key] = buckets.get(key, Decimal(0)) + Decimal(size_s)
-        if complete or len(levels) < want or want >= depth:
-            break
-        want *= _BOOK_SCAN_FACTOR
+            price_f = float(price_s)
+            if key is None or (price_f > bound if asks else price_f < bound):
+                if len(buckets) == n_rows:
+                    break
+                key = _bucket(Decimal(price_s), step, asks)
+                bound = float(key)
+                buckets[key] = Decimal(size_s)
+            else:
+                buckets[key] += Decimal(size_s)
     for price in own:
         buckets.setdefault(price, Decimal(0))
     ordered = sorted(buckets, reverse=not asks)[:n_rows]
@@ -124,9 +128,10 @@ def build_ladder(book: OrderBook | None, tick: Decimal, aggregation: int, n_rows
         target = own_asks if is_ask else own_bids
         key = _bucket(order.price, step, is_ask)
         target[key] = target.get(key, Decimal(0)) + order.size
-    n_bids, n_asks = book.depth()
-    asks = _side_rows(book.asks, step, tick, n_rows, True, own_asks, n_asks)
-    bids = _side_rows(book.bids, step, tick, n_rows, False, own_bids, n_bids)
+    # n buckets of k ticks hold at most n·k levels: one read is always enough, and never more than the rows need.
+    want = n_rows * aggregation + 1
+    asks = _side_rows(book.asks(want), step, aggregation > 1, n_rows, True, own_asks)
+    bids = _side_rows(book.bids(want), step, aggregation > 1, n_rows, False, own_bids)
     spread = best_ask - best_bid if best_bid is not None and best_ask is not None else None
     return Ladder(asks, bids, spread, mid, best_bid, best_ask)
 
