@@ -63,6 +63,12 @@ HEDGE = "hedge_mode"
 _SIDE_WORDS = {"buy": "buy", "long": "buy", "b": "buy", "sell": "sell", "short": "sell", "s": "sell"}
 
 
+def _call(obj: Any, name: str, *args: Any) -> Any:
+    """``obj.name(*args)`` when the service offers that reading (beyond the contract), else None."""
+    method = getattr(obj, name, None)
+    return method(*args) if callable(method) else None
+
+
 def _side(side: str) -> str:
     try:
         return _SIDE_WORDS[side.strip().lower()]
@@ -117,6 +123,10 @@ class TicketPanel(QWidget):
         self.account.futures_account_changed.connect(self._on_account_changed)
         self.account.positions_changed.connect(self._on_account_changed)
         self.account.leverage_changed.connect(self._on_leverage_changed)
+        for name in ("margin_mode_changed", "position_mode_changed"):  # offered by the real service, not required
+            signal = getattr(self.account, name, None)
+            if signal is not None:
+                signal.connect(lambda *_a: self._on_account_changed())
         self.trading.order_rejected.connect(self._on_rejected)
         self.links.price_picked.connect(self.set_price)
         self.links.size_picked.connect(self.set_size)
@@ -599,15 +609,19 @@ class TicketPanel(QWidget):
         self._revalidate_timer.start()
 
     def _sync_account_state(self) -> None:
-        """Leverage and margin mode as the exchange has them for the symbol."""
+        """Leverage and margin mode as the exchange has them for the symbol: the account service's per-symbol
+        reading where it offers one, else the symbol's position, else the futures account's settings."""
         if self.ref is None or not self.ref.is_futures:
             return
         account = self.account.futures_account()
         positions = [p for p in self.account.positions() if p.ref == self.ref]
-        mode = (positions[0].margin_mode if positions else None) or (account.margin_mode if account else None)
+        mode = _call(self.account, "margin_mode", self.ref) or (positions[0].margin_mode if positions else None) \
+            or (account.margin_mode if account else None)
         if mode in ("crossed", "isolated"):
             self.margin_mode.setCurrentIndex(self.margin_mode.findData(mode))
-        leverage: Decimal | None = positions[0].leverage if positions else None
+        leverage = _call(self.account, "leverage", self.ref)
+        if leverage is None and positions:
+            leverage = positions[0].leverage
         if leverage is None and account is not None:
             leverage = account.crossed_leverage if self.margin_mode.currentData() == "crossed" else \
                 account.isolated_long_leverage
