@@ -638,6 +638,11 @@ class WsHub:
         self.sent += n
 
     def _flush_books(self, feed: Feed) -> None:
+        if not feed.subs.get("books"):     # only books1/5/15 readers: they are rendered from the mirror
+            feed.pending_bids.clear()
+            feed.pending_asks.clear()
+            feed.seq += 1
+            return
         bids = sorted(feed.pending_bids.items(), reverse=True)
         asks = sorted(feed.pending_asks.items())
         feed.pending_bids.clear()
