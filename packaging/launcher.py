@@ -18,14 +18,15 @@ _HEADLESS = {"sim", "bench", "--version", "-h", "--help"}
 def _run() -> int:
     # Windows/macOS start multiprocessing children through this executable; they must not start the GUI.
     multiprocessing.freeze_support()
-    from terminal_app import frozen
-
-    frozen.install_crash_report()
     argv = sys.argv[1:]
     if len(argv) >= 2 and argv[0] == "-m":
+        # Before anything of the project is imported, so the module runs as __main__ without a second copy.
         sys.argv = [argv[1], *argv[2:]]
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
         return 0
+    from terminal_app import frozen
+
+    frozen.install_crash_report()
     if not _HEADLESS.intersection(argv):
         frozen.ensure_gui_can_start()
         frozen.report_keyring_problem()

@@ -378,3 +378,50 @@ def install_crash_report() -> None:
         previous(kind, value, tb)
 
     sys.excepthook = hook
+
+
+# --- diagnostics ----------------------------------------------------------------------------------------------------
+
+
+def report() -> dict[str, object]:
+    """What this installation resolves at run time: resources, user folders, Qt plugins, keyring backend.
+
+    ``terminal-app -m terminal_app.frozen`` (bundle) and ``python -m terminal_app.frozen`` (source) print it as JSON;
+    for the same user and environment both must name the same folders and the same keyring backend.
+    """
+    from terminal_app import __version__
+    from terminal_app.config.paths import AppPaths
+
+    paths = AppPaths.default()
+    try:
+        from terminal_app.config.secrets import CredentialStore
+
+        status = CredentialStore().status()
+        keyring_status: dict[str, object] = {"available": status.available, "backend": status.backend}
+    except Exception as exc:  # a diagnostic reports failures instead of raising them
+        keyring_status = {"available": False, "backend": "", "error": f"{type(exc).__name__}: {exc}"}
+    try:
+        plugin_dirs = [str(p) for p in qt_plugin_dirs(os.environ)]
+        gui = gui_problem()
+    except Exception as exc:
+        plugin_dirs, gui = [], f"{type(exc).__name__}: {exc}"
+    return {
+        "version": __version__,
+        "frozen": is_frozen(),
+        "styles": sorted(p.name for p in resource_path("styles").glob("*.qss")),
+        "icons": [p.name for p in app_icon_files()],
+        "config_dir": str(paths.config_dir),
+        "data_dir": str(paths.data_dir),
+        "cache_dir": str(paths.cache_dir),
+        "log_dir": str(paths.log_dir),
+        "qt_platform_dirs": plugin_dirs,
+        "gui_problem": gui,
+        "keyring_problem": keyring_problem(),
+        "keyring": keyring_status,
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(report(), indent=2))
