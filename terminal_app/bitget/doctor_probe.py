@@ -1,0 +1,206 @@
+"""The account doctor's fact-finding: a few harmless calls against any Bitget-compatible REST API.
+
+:func:`gather_facts` measures the clock offset, tries a read-only call, asks whether the account is classic or UTA
+and which futures position mode it is in, and probes the trade permission of spot and futures, then returns
+:class:`DoctorFacts`. ``terminal_app.core.doctor`` turns those into plain-language findings.
+
+The trade-permission probe never creates anything: it cancels an order under a fresh random clientOid that cannot
+exist. Bitget checks the key's permission first, so ``40014`` means "no trade permission" and "order not found"
+means the key may trade. Failures are recorded as facts, never raised (except cancellation): the doctor reports,
+it does not crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, replace
+from typing import Any
+
+from terminal_app.bitget.errors import (
+    AuthError,
+    BitgetError,
+    EnvironmentMismatch,
+    OrderNotFound,
+    PermissionDenied,
+    TimestampError,
+    TransportError,
+)
+from terminal_app.bitget.rest import BitgetRestClient
+from terminal_app.bitget.symbols import InstType, SymbolRef
+
+log = logging.getLogger("terminal_app.bitget.doctor")
+
+SPOT_PROBE = SymbolRef("BTCUSDT", InstType.SPOT)
+FUTURES_PROBE = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+IP_NOT_ALLOWED = "40018"
+UTA_ON_CLASSIC_API = "40085"  # "You are in Unified Account mode, and the Classic Account API is not supported"
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeError:
+    """One call that failed: which step, Bitget's code (empty for transport failures) and the plain message."""
+
+    step: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorFacts:
+    """What the doctor found out. ``None`` means "could not tell".
+
+    ``profile_kind`` is the profile kind's value (``demo``, ``bitget-demo``, ``live``); ``paptrading`` whether the
+    client sends the demo-trading header. ``clock_offset_ms`` is exchange time minus this computer's time.
+    """
+
+    profile_kind: str
+    paptrading: bool = False
+    rest_url: str = ""
+    reachable: bool = True
+    clock_offset_ms: int | None = None
+    rest_rtt_ms: float | None = None
+    key_present: bool = True
+    key_accepted: bool | None = None
+    can_read: bool | None = None
+    can_trade_spot: bool | None = None
+    can_trade_futures: bool | None = None
+    uta: bool | None = None
+    position_mode: str | None = None
+    environment_mismatch: bool = False
+    ip_not_allowed: bool = False
+    timestamp_rejected: bool = False
+    errors: tuple[ProbeError, ...] = ()
+
+    def error_codes(self) -> set[str]:
+        return {e.code for e in self.errors if e.code}
+
+
+def probe_client_oid() -> str:
+    """A clientOid no real order has: the terminal's own orders start with ``bt``."""
+    return "doctor" + secrets.token_hex(12)
+
+
+class _Facts:
+    """Mutable collector; frozen into :class:`DoctorFacts` at the end."""
+
+    def __init__(self, facts: DoctorFacts) -> None:
+        self.facts = facts
+        self.errors: list[ProbeError] = []
+
+    def set(self, **changes: Any) -> None:
+        self.facts = replace(self.facts, **changes)
+
+    def failed(self, step: str, exc: BitgetError) -> None:
+        self.errors.append(ProbeError(step, exc.code, exc.user_message))
+        log.info("doctor: %s failed: %s", step, exc)
+        if isinstance(exc, EnvironmentMismatch):
+            self.set(environment_mismatch=True)
+        elif isinstance(exc, TimestampError):
+            self.set(timestamp_rejected=True)
+        elif exc.code == IP_NOT_ALLOWED:
+            self.set(ip_not_allowed=True)
+        elif exc.code == UTA_ON_CLASSIC_API:
+            self.set(uta=True, key_accepted=True)
+
+    def done(self) -> DoctorFacts:
+        return replace(self.facts, errors=tuple(self.errors))
+
+
+def _stops_everything(exc: BitgetError) -> bool:
+    """After these, every further signed call fails the same way; asking more only adds noise."""
+    if isinstance(exc, TransportError | EnvironmentMismatch | TimestampError):
+        return True
+    return isinstance(exc, AuthError) and not isinstance(exc, PermissionDenied)
+
+
+async def gather_facts(
+    rest: BitgetRestClient,
+    profile_kind: str,
+    *,
+    spot_probe: SymbolRef = SPOT_PROBE,
+    futures_probe: SymbolRef = FUTURES_PROBE,
+) -> DoctorFacts:
+    """Run the doctor's probes through ``rest`` (its key, host and ``paptrading`` setting) and report the facts."""
+    http = rest.http
+    c = _Facts(DoctorFacts(profile_kind=str(profile_kind), paptrading=http.paptrading, rest_url=http.base_url,
+                           key_present=http.credentials is not None))
+
+    try:
+        offset = await http.sync_time()
+        c.set(clock_offset_ms=offset, rest_rtt_ms=http.clock.last_rtt_ms)
+    except TransportError as exc:
+        c.failed("server time", exc)
+        c.set(reachable=False)
+        return c.done()
+    except BitgetError as exc:
+        c.failed("server time", exc)
+
+    if http.credentials is None:
+        return c.done()
+
+    if not await _probe_read(rest, c):
+        return c.done()
+
+    if c.facts.uta is None:
+        try:
+            mode = await rest.probe_account_mode(futures_probe)
+            c.set(uta=mode.uta, position_mode=mode.position_mode)
+        except BitgetError as exc:
+            c.failed("account mode", exc)
+            if _stops_everything(exc):
+                return c.done()
+
+    oid = probe_client_oid()
+    for step, attr, call in (
+        ("spot trade permission", "can_trade_spot", lambda: rest.spot_cancel_order(spot_probe, client_oid=oid)),
+        ("futures trade permission", "can_trade_futures",
+         lambda: rest.mix_cancel_order(futures_probe, client_oid=oid)),
+    ):
+        allowed: bool | None = True  # a cancel that succeeded (impossible with a fresh id) proves it just the same
+        try:
+            await call()
+        except OrderNotFound:
+            pass
+        except PermissionDenied as exc:
+            c.errors.append(ProbeError(step, exc.code, exc.user_message))
+            allowed = False
+        except BitgetError as exc:
+            c.failed(step, exc)
+            allowed = None
+            if _stops_everything(exc):
+                c.set(**{attr: allowed})
+                return c.done()
+        c.set(**{attr: allowed})
+    return c.done()
+
+
+async def _probe_read(rest: BitgetRestClient, c: _Facts) -> bool:
+    """A read-only call (spot assets, else futures accounts); False when further probing is pointless."""
+    denied = False
+    for step, call in (("read spot assets", rest.spot_assets), ("read futures accounts", rest.mix_accounts)):
+        try:
+            await call()
+        except PermissionDenied as exc:
+            c.errors.append(ProbeError(step, exc.code, exc.user_message))
+            denied = True
+            continue
+        except AuthError as exc:
+            c.failed(step, exc)
+            if exc.code != IP_NOT_ALLOWED:
+                c.set(key_accepted=False)
+            return False
+        except BitgetError as exc:
+            c.failed(step, exc)
+            if exc.code == UTA_ON_CLASSIC_API:
+                return True  # the key works; the account is of the other kind
+            if _stops_everything(exc):
+                if isinstance(exc, TransportError):
+                    c.set(reachable=False)
+                return False
+            continue
+        c.set(key_accepted=True, can_read=True)
+        return True
+    if denied:
+        c.set(key_accepted=True, can_read=False)
+    return True
