@@ -159,8 +159,8 @@ class Profile:
         return any(u is not None for u in (self.rest_url, self.ws_public_url, self.ws_private_url))
 
     def endpoints(self, simulator: Endpoints | None = None) -> Endpoints:
-        """Where to connect. A Demo profile needs ``simulator`` (the embedded exchange's URLs, known once it runs)
-        unless it overrides all three URLs."""
+        """Where to connect. A Demo profile needs ``simulator`` (the embedded exchange's URLs and whether it wants
+        ``paptrading: 1``, known once it runs) unless it overrides all three URLs."""
         if self.kind is ProfileKind.DEMO:
             base = simulator
         elif self.kind is ProfileKind.BITGET_DEMO:
@@ -175,7 +175,8 @@ class Profile:
             self.rest_url or base.rest_url,
             self.ws_public_url or base.ws_public_url,
             self.ws_private_url or base.ws_private_url,
-            paptrading=self.kind is ProfileKind.BITGET_DEMO,
+            # Bitget demo always sends the header, Live never; the embedded simulator says what it wants.
+            paptrading=base.paptrading,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ skew, no connection. The probes never place an order."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,12 @@ import pytest
 from terminal_app.bitget.clock import ServerClock
 from terminal_app.bitget.doctor_probe import DoctorFacts, gather_facts, probe_client_oid
 from terminal_app.bitget.http import BitgetHttp
+from terminal_app.bitget.models import Order
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import Credentials
-from terminal_app.core.doctor import Severity, blocks_trading, diagnose
+from terminal_app.core.doctor import Finding, Severity, blocks_trading, diagnose
+from terminal_app.sim.runner import SimulatorRunner
+from terminal_app.sim.server import SimConfig
 
 CREDS = Credentials("bg_doctor_key", "doctor-secret", "doctor-pass")
 LOCAL_MS = 1_700_000_000_000
@@ -111,6 +115,10 @@ async def run(fake: FakeBitget, kind: str = "live", *, paptrading: bool = False,
                       rate_limits=False, clock=ServerClock(lambda: LOCAL_MS), sleep=_noop_sleep)
     async with BitgetRestClient(http, lookup_delay_s=0) as rest:
         return await gather_facts(rest, kind)
+
+
+def by_key(findings: list[Finding]) -> dict[str, Finding]:
+    return {f.key: f for f in findings}
 
 
 def never_placed_anything(fake: FakeBitget) -> None:
@@ -266,3 +274,88 @@ def test_probe_client_oids_are_fresh_and_fit_bitget() -> None:
     ids = {probe_client_oid() for _ in range(100)}
     assert len(ids) == 100
     assert all(len(i) <= 40 and i.startswith("doctor") for i in ids)
+
+
+# --- against the real simulator over loopback ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[SimulatorRunner]:
+    runner = SimulatorRunner(config=SimConfig(seed=3, quiet=True, require_paptrading=True))
+    runner.start()
+    try:
+        yield runner
+    finally:
+        runner.stop()
+
+
+async def run_sim(sim: SimulatorRunner, creds: Credentials, kind: str = "demo", *,
+                  paptrading: bool = False) -> tuple[DoctorFacts, list[Order]]:
+    assert sim.info is not None
+    http = BitgetHttp(sim.info.rest, creds, paptrading=paptrading, rate_limits=False)
+    async with BitgetRestClient(http, lookup_delay_s=0) as rest:
+        facts = await gather_facts(rest, kind)
+        left = [] if facts.environment_mismatch or facts.uta else (
+            await rest.spot_unfilled_orders() + await rest.mix_orders_pending())
+    return facts, left
+
+
+def key_of(sim: SimulatorRunner, **kw: Any) -> Credentials:
+    key = sim.add_key(**kw)
+    return Credentials(key.api_key, key.secret, key.passphrase)
+
+
+@pytest.mark.asyncio
+async def test_simulator_trading_key_is_healthy(simulator: SimulatorRunner) -> None:
+    facts, left = await run_sim(simulator, key_of(simulator), "live")
+    assert facts.key_accepted
+    assert facts.can_read
+    assert facts.uta is False
+    assert facts.position_mode in ("one_way_mode", "hedge_mode")
+    assert facts.can_trade_spot
+    assert facts.can_trade_futures
+    assert abs(facts.clock_offset_ms or 0) < 1000
+    assert left == []  # the probes created nothing
+    assert not blocks_trading(diagnose(facts))
+
+
+@pytest.mark.asyncio
+async def test_simulator_read_only_key(simulator: SimulatorRunner) -> None:
+    facts, left = await run_sim(simulator, key_of(simulator, permissions={"read"}), "live")
+    assert facts.can_read
+    assert facts.can_trade_spot is False
+    assert facts.can_trade_futures is False
+    assert left == []
+    assert by_key(diagnose(facts))["permissions"].title == "Read-only key: watching only"
+
+
+@pytest.mark.asyncio
+async def test_simulator_demo_key_needs_the_demo_profile(simulator: SimulatorRunner) -> None:
+    demo_key = key_of(simulator, demo=True)
+    facts, _ = await run_sim(simulator, demo_key, "live")
+    assert facts.environment_mismatch
+    facts, left = await run_sim(simulator, demo_key, "bitget-demo", paptrading=True)
+    assert not facts.environment_mismatch
+    assert facts.can_trade_futures
+    assert left == []
+
+
+@pytest.mark.asyncio
+async def test_simulator_uta_account(simulator: SimulatorRunner) -> None:
+    facts, _ = await run_sim(simulator, key_of(simulator, uta=True), "live")
+    assert facts.uta
+    assert by_key(diagnose(facts))["account_type"].severity is Severity.ERROR
+
+
+@pytest.mark.asyncio
+async def test_simulator_clock_skew(simulator: SimulatorRunner) -> None:
+    key = key_of(simulator)
+    simulator.faults.shift_clock(45)
+    try:
+        facts, _ = await run_sim(simulator, key, "live")
+    finally:
+        simulator.faults.shift_clock(0)
+    assert facts.clock_offset_ms is not None
+    assert abs(facts.clock_offset_ms - 45_000) < 1000
+    assert facts.key_accepted  # signed with the exchange's clock, so the skew does not break the key
+    assert by_key(diagnose(facts))["clock"].title == "This computer's clock is far off"

@@ -58,6 +58,8 @@ def test_endpoints_of_each_kind() -> None:
     assert paper == Endpoints("https://api.bitget.com", "wss://wspap.bitget.com/v2/ws/public",
                               "wss://wspap.bitget.com/v2/ws/private", paptrading=True)
     assert Profile("Demo", ProfileKind.DEMO).endpoints(SIM) == SIM
+    strict_sim = dataclasses.replace(SIM, paptrading=True)
+    assert Profile("Demo", ProfileKind.DEMO).endpoints(strict_sim) == strict_sim
     with pytest.raises(ProfileError, match="not running"):
         Profile("Demo", ProfileKind.DEMO).endpoints()
 
