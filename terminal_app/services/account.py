@@ -1,0 +1,278 @@
+"""The account service: spot balances, the USDT-M futures account and positions, and the futures settings of a
+symbol (leverage, margin mode, position mode), read from REST at start and after a reconnect, live from the private
+``account`` (spot and futures) and ``positions`` channels in between. Leverage and margin mode are set on the
+exchange; the service reports the exchange's answer, never an assumed value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import fields, replace
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from terminal_app.bitget.errors import BitgetError
+from terminal_app.bitget.models import (
+    FuturesAccount,
+    Position,
+    SpotAsset,
+    parse_ws_futures_account,
+    parse_ws_positions,
+    parse_ws_spot_account,
+)
+from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.services.connection import ConnectionService
+from terminal_app.services.tasks import TaskSet
+
+log = logging.getLogger("terminal_app.services.account")
+
+FUTURES = InstType.USDT_FUTURES
+MARGIN_COIN = "USDT"
+HEDGE = "hedge_mode"
+ONE_WAY = "one_way_mode"
+_ZERO = Decimal(0)
+
+
+def merge_account(old: FuturesAccount | None, new: FuturesAccount) -> FuturesAccount:
+    """A ``account`` push lacks fields REST has (the crossed/isolated maxima, leverage settings): keep those."""
+    if old is None:
+        return new
+    changes = {f.name: getattr(new, f.name) for f in fields(new) if getattr(new, f.name) is not None}
+    return replace(old, **changes)
+
+
+class AccountService(QObject):
+    """Balances, positions and futures settings of the session's account (services-contract.md).
+
+    Signals:
+        balances_changed(): spot assets changed; read :meth:`spot_assets`.
+        positions_changed(): the open positions changed; read :meth:`positions`.
+        futures_account_changed(): the USDT-M account changed; read :meth:`futures_account`.
+        leverage_changed(SymbolRef, int): the exchange reports this leverage for the symbol.
+        margin_mode_changed(SymbolRef, str): the exchange reports this margin mode (``crossed``/``isolated``).
+        position_mode_changed(str): ``one_way_mode`` or ``hedge_mode`` for USDT-M futures.
+        error(str): a request failed (Bitget's code and the plain-language reason).
+    """
+
+    balances_changed = Signal()
+    positions_changed = Signal()
+    futures_account_changed = Signal()
+    leverage_changed = Signal(object, int)
+    margin_mode_changed = Signal(object, str)
+    position_mode_changed = Signal(str)
+    error = Signal(str)
+
+    def __init__(self, connection: ConnectionService, market_data: Any | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._connection = connection
+        self._session = connection.session
+        self._tasks = TaskSet("account", on_error=self._fail)
+        self._assets: dict[str, SpotAsset] = {}
+        self._futures: FuturesAccount | None = None
+        self._positions: list[Position] = []
+        self._position_mode: str | None = None
+        self._leverage: dict[str, int] = {}
+        self._margin_mode: dict[str, str] = {}
+        self._market_data = market_data
+        self.loaded = asyncio.Event()
+        if market_data is not None:
+            market_data.active_changed.connect(self._on_active_changed)
+
+    # --- reads ------------------------------------------------------------------------------------------------
+
+    def spot_assets(self) -> list[SpotAsset]:
+        return sorted(self._assets.values(), key=lambda a: a.coin)
+
+    def asset(self, coin: str) -> SpotAsset | None:
+        return self._assets.get(coin.upper())
+
+    def futures_account(self) -> FuturesAccount | None:
+        return self._futures
+
+    def positions(self) -> list[Position]:
+        return list(self._positions)
+
+    def position(self, ref: SymbolRef, hold_side: str | None = None) -> Position | None:
+        for p in self._positions:
+            if p.ref == ref and (hold_side is None or p.hold_side == hold_side):
+                return p
+        return None
+
+    def position_mode(self) -> str | None:
+        return self._position_mode
+
+    def leverage(self, ref: SymbolRef) -> int | None:
+        return self._leverage.get(ref.key)
+
+    def margin_mode(self, ref: SymbolRef) -> str | None:
+        return self._margin_mode.get(ref.key)
+
+    def available(self, ref: SymbolRef, side: str) -> Decimal:
+        """What a ticket's % buttons size against: spot buys spend the quote coin, sells the base coin; futures use
+        the USDT-M account's available margin."""
+        if ref.is_futures:
+            account = self._futures
+            return account.available if account is not None else _ZERO
+        market = self._session.market(ref)
+        if market is None:
+            return _ZERO
+        asset = self._assets.get(market.quote_coin if side == "buy" else market.base_coin)
+        return asset.available if asset is not None else _ZERO
+
+    # --- lifecycle --------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Subscribe the private channels, then read everything from REST (in that order, so no change falls
+        between the two); register for reconciliation."""
+        if not self._session.can_trade:
+            self.loaded.set()
+            return
+        mode = self._session.account_mode
+        if mode is not None and mode.position_mode:
+            self._position_mode = mode.position_mode
+        ws = self._session.ws
+        subs = (
+            ({"instType": "SPOT", "channel": "account", "coin": "default"}, self._on_spot_account),
+            ({"instType": FUTURES.value, "channel": "account", "coin": "default"}, self._on_futures_account),
+            ({"instType": FUTURES.value, "channel": "positions", "instId": "default"}, self._on_positions),
+        )
+        results = await asyncio.gather(*(ws.subscribe(arg, handler) for arg, handler in subs), return_exceptions=True)
+        for (arg, _), result in zip(subs, results, strict=True):
+            if isinstance(result, BitgetError):
+                self._connection.log("warning", f"Private channel {arg['instType']}/{arg['channel']}: {result}")
+        await self.reload()
+        self._connection.add_reconciler(self.reload)
+        self.loaded.set()
+        active = getattr(self._market_data, "active", None)
+        if isinstance(active, SymbolRef):
+            self._on_active_changed(active)
+
+    async def reload(self) -> None:
+        """Read balances, the futures account and positions from REST."""
+        rest = self._session.rest
+        assets, accounts, positions = await asyncio.gather(
+            rest.spot_assets(), rest.mix_accounts(FUTURES), rest.mix_all_positions(FUTURES))
+        self._assets = {a.coin: a for a in assets}
+        account = next((a for a in accounts if a.margin_coin == MARGIN_COIN), None)
+        self._futures = merge_account(self._futures, account) if account is not None else None
+        self._set_positions(positions, keep_marks=False)
+        self.balances_changed.emit()
+        self.futures_account_changed.emit()
+
+    async def close(self) -> None:
+        await self._tasks.close()
+
+    # --- settings on the exchange -----------------------------------------------------------------------------
+
+    def set_leverage(self, ref: SymbolRef, leverage: int) -> None:
+        self._tasks.spawn(self._set_leverage(ref, leverage), f"leverage {ref.key}")
+
+    def set_margin_mode(self, ref: SymbolRef, mode: str) -> None:
+        self._tasks.spawn(self._set_margin_mode(ref, mode), f"margin mode {ref.key}")
+
+    def set_position_mode(self, mode: str) -> None:
+        """``one_way_mode`` or ``hedge_mode`` for every USDT-M symbol (Bitget refuses while positions are open)."""
+        self._tasks.spawn(self._set_position_mode(mode), "position mode")
+
+    def refresh_symbol(self, ref: SymbolRef) -> None:
+        """Re-read the symbol's leverage and margin mode from the exchange."""
+        if ref.is_futures and self._session.can_trade:
+            self._tasks.spawn(self._load_symbol(ref), f"settings {ref.key}")
+
+    async def _set_leverage(self, ref: SymbolRef, leverage: int) -> None:
+        try:
+            result = await self._session.rest.mix_set_leverage(ref, MARGIN_COIN, int(leverage))
+        except BitgetError as exc:
+            self._fail(f"Leverage of {ref.display} not changed: {exc}")
+            return
+        mode = result.margin_mode or self._margin_mode.get(ref.key)
+        value = result.cross_margin_leverage if mode == "crossed" and result.cross_margin_leverage else \
+            result.long_leverage
+        self._leverage[ref.key] = int(value)
+        self._connection.log("info", f"Leverage of {ref.display} set to {int(value)}x on the exchange.")
+        self.leverage_changed.emit(ref, int(value))
+
+    async def _set_margin_mode(self, ref: SymbolRef, mode: str) -> None:
+        try:
+            result = await self._session.rest.mix_set_margin_mode(ref, MARGIN_COIN, mode)
+        except BitgetError as exc:
+            self._fail(f"Margin mode of {ref.display} not changed: {exc}")
+            return
+        self._margin_mode[ref.key] = result.margin_mode
+        self._connection.log("info", f"Margin mode of {ref.display} set to {result.margin_mode} on the exchange.")
+        self.margin_mode_changed.emit(ref, result.margin_mode)
+
+    async def _set_position_mode(self, mode: str) -> None:
+        try:
+            result = await self._session.rest.mix_set_position_mode(FUTURES, mode)
+        except BitgetError as exc:
+            self._fail(f"Position mode not changed: {exc}")
+            return
+        self._position_mode = result.pos_mode
+        self.position_mode_changed.emit(result.pos_mode)
+
+    async def _load_symbol(self, ref: SymbolRef) -> None:
+        try:
+            account = await self._session.rest.mix_account(ref, MARGIN_COIN)
+        except BitgetError as exc:
+            self._connection.log("warning", f"Futures settings of {ref.display} could not be read: {exc}")
+            return
+        mode = account.margin_mode or "crossed"
+        lever = account.crossed_leverage if mode == "crossed" else account.isolated_long_leverage
+        self._margin_mode[ref.key] = mode
+        self.margin_mode_changed.emit(ref, mode)
+        if lever is not None:
+            self._leverage[ref.key] = int(lever)
+            self.leverage_changed.emit(ref, int(lever))
+        if account.pos_mode and account.pos_mode != self._position_mode:
+            self._position_mode = account.pos_mode
+            self.position_mode_changed.emit(account.pos_mode)
+
+    def _on_active_changed(self, ref: SymbolRef) -> None:
+        if self.loaded.is_set():
+            self.refresh_symbol(ref)
+
+    def _fail(self, text: str) -> None:
+        self._connection.log("error", text)
+        self.error.emit(text)
+
+    # --- private channels -------------------------------------------------------------------------------------
+
+    def _on_spot_account(self, msg: dict[str, Any]) -> None:
+        for asset in parse_ws_spot_account(msg):
+            self._assets[asset.coin] = asset
+        self.balances_changed.emit()
+
+    def _on_futures_account(self, msg: dict[str, Any]) -> None:
+        changed = False
+        for account in parse_ws_futures_account(msg):
+            if account.margin_coin == MARGIN_COIN:
+                self._futures = merge_account(self._futures, account)
+                changed = True
+        if changed:
+            self.futures_account_changed.emit()
+
+    def _on_positions(self, msg: dict[str, Any]) -> None:
+        # Each push is the full list of open positions.
+        self._set_positions(parse_ws_positions(msg), keep_marks=True)
+
+    def _set_positions(self, positions: list[Position], *, keep_marks: bool) -> None:
+        old = {(p.symbol, p.hold_side): p for p in self._positions}
+        fresh: list[Position] = []
+        for p in positions:
+            if p.total <= 0:
+                continue
+            before = old.get((p.symbol, p.hold_side))
+            if keep_marks and p.mark_price is None and before is not None:
+                p = replace(p, mark_price=before.mark_price)  # the push carries no mark price
+            fresh.append(p)
+            if p.pos_mode and p.pos_mode != self._position_mode:
+                self._position_mode = p.pos_mode
+                self.position_mode_changed.emit(p.pos_mode)
+        fresh.sort(key=lambda p: (p.symbol, p.hold_side))
+        self._positions = fresh
+        self.positions_changed.emit()

@@ -1,0 +1,485 @@
+"""Market data: WebSocket subscriptions for the active symbol and the watchlist, core state, coalesced signals, and
+the chart's candle history from REST.
+
+What is subscribed: ``books``, ``trade``, ``ticker`` and ``candle<interval>`` of the active symbol, ``ticker`` of every
+watchlist symbol; whatever is no longer needed is unsubscribed. A push only updates state (the order book applies
+the update and checks its CRC32, a ticker replaces the last one, trades are queued) and marks it dirty; a timer
+(30 Hz by default) then emits one signal per dirty item, so a burst of messages costs one repaint. Tickers are
+further limited to ``ticker_hz`` per symbol.
+
+Candle history: when the active symbol or the interval changes, the most recent page (``candles``, up to 1000 rows)
+is read and emitted as ``candles_history`` at once, so the chart shows something quickly, then older pages
+(``history-candles``, 200 rows each) follow as ``candles_older``, ``history_pages`` pages in all; ``candles_loading``
+announces the page count, ``candles_page(n)`` reports progress and ``candles_page(total)`` always comes last. Live
+rows from the candle channel are held back until the first page is out, then emitted as ``candle_live``.
+Granularity spellings differ: spot REST says ``1min``/``1h``/``1day``, futures REST ``1m``/``1H``/``1D``; the channel is
+``candle1m``/``candle1H``/``candle1D`` for both (``core.candles.Interval`` knows all three).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from decimal import Decimal
+from time import monotonic
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from terminal_app.bitget.errors import BitgetError
+from terminal_app.bitget.models import Candle, PublicTrade, Ticker, parse_ws_candles, parse_ws_ticker, parse_ws_trades
+from terminal_app.bitget.symbols import MarketInfo, SymbolRef
+from terminal_app.bitget.ws import ChannelKey, ConnectionEvent, ConnectionState, StreamEvent, arg_key
+from terminal_app.core.book_sync import BookSync
+from terminal_app.core.candles import Interval
+from terminal_app.core.orderbook import OrderBook
+from terminal_app.services.connection import ConnectionService
+from terminal_app.services.tasks import TaskSet
+
+log = logging.getLogger("terminal_app.services.market_data")
+
+Arg = dict[str, str]
+Handler = Callable[[dict[str, Any]], None]
+
+RECENT_LIMIT = 1000  # Bitget's maximum for /market/candles
+PAGE_LIMIT = 200  # and for /market/history-candles
+TRADE_IDS_KEPT = 2000  # to drop the trades a resubscription's snapshot repeats
+LIVE_ROWS_KEPT = 300
+
+
+def _arg(ref: SymbolRef, channel: str) -> Arg:
+    return {"instType": ref.product_type, "channel": channel, "instId": ref.symbol}
+
+
+class _Trades:
+    """Per-symbol trade queue between pushes and the next flush, with the ids already seen."""
+
+    __slots__ = ("ids", "order", "pending")
+
+    def __init__(self) -> None:
+        self.pending: list[PublicTrade] = []
+        self.ids: set[str] = set()
+        self.order: deque[str] = deque()
+
+    def add(self, trades: list[PublicTrade]) -> None:
+        for trade in trades:
+            if trade.trade_id in self.ids:
+                continue
+            self.ids.add(trade.trade_id)
+            self.order.append(trade.trade_id)
+            if len(self.order) > TRADE_IDS_KEPT:
+                self.ids.discard(self.order.popleft())
+            self.pending.append(trade)
+
+
+class MarketDataService(QObject):
+    """Subscriptions → core state → coalesced signals (services-contract.md).
+
+    Signals:
+        markets_loaded(dict[str, MarketInfo]): every market, by ``SymbolRef.key`` (at :meth:`start`).
+        active_changed(SymbolRef): the active symbol changed; its (empty) book exists already.
+        interval_changed(str): the chart interval changed (label such as ``"1H"``).
+        ticker_changed(Ticker): at most ``ticker_hz`` per symbol.
+        book_changed(SymbolRef): the active book changed (at most once per flush); read it with :meth:`book`.
+        trades_added(SymbolRef, list[PublicTrade]): new public trades since the last flush, oldest first.
+        candles_loading(int total_pages), candles_page(int loaded): history progress; ``loaded == total`` last.
+        candles_history(SymbolRef, str interval, list[Candle]): the newest page, ascending; replaces the chart.
+        candles_older(SymbolRef, str interval, list[Candle]): an older page, ascending; goes before what is shown.
+        candle_live(SymbolRef, str interval, Candle): a row of the candle channel (the forming bar or a new one).
+    """
+
+    markets_loaded = Signal(object)
+    active_changed = Signal(object)
+    interval_changed = Signal(str)
+    ticker_changed = Signal(object)
+    book_changed = Signal(object)
+    trades_added = Signal(object, object)
+    candles_loading = Signal(int)
+    candles_page = Signal(int)
+    candles_history = Signal(object, str, object)
+    candles_older = Signal(object, str, object)
+    candle_live = Signal(object, str, object)
+
+    def __init__(self, connection: ConnectionService, *, interval: Interval | str = Interval.M15,
+                 flush_hz: float = 30.0, ticker_hz: float = 10.0, history_pages: int = 5,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._connection = connection
+        self._session = connection.session
+        self._tasks = TaskSet("market-data", on_error=lambda text: connection.log("error", text))
+        self._interval = Interval.parse(interval) if isinstance(interval, str) else interval
+        self._ticker_gap_s = 1.0 / ticker_hz
+        self.history_pages = max(1, history_pages)
+        self._active: SymbolRef | None = None
+        self._watchlist: list[SymbolRef] = []
+        self._subscribed: dict[ChannelKey, Arg] = {}
+        self._books: dict[str, OrderBook] = {}
+        self._syncs: dict[str, BookSync] = {}
+        self._book_seen: dict[str, tuple[int, int]] = {}
+        self._dirty_books: set[str] = set()
+        self._tickers: dict[str, Ticker] = {}
+        self._dirty_tickers: set[str] = set()
+        self._ticker_sent: dict[str, float] = {}
+        self._last_trade: dict[str, Decimal] = {}
+        self._trades: dict[str, _Trades] = {}
+        self._live: dict[int, Candle] = {}
+        self._history_gen = 0
+        self._history_ready = False
+        self._history_last_ts: int | None = None
+        self._oldest_ts: int | None = None
+        self._older_loading = False
+        self._unknown_reported: set[str] = set()
+        self._unlisten: Callable[[], object] | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(1, round(1000 / flush_hz)))
+        self._timer.timeout.connect(self.flush)
+        self.flushes = 0
+
+    # --- state ------------------------------------------------------------------------------------------------
+
+    @property
+    def active(self) -> SymbolRef | None:
+        return self._active
+
+    @property
+    def interval(self) -> Interval:
+        return self._interval
+
+    @property
+    def watchlist(self) -> list[SymbolRef]:
+        return list(self._watchlist)
+
+    def markets(self) -> dict[str, MarketInfo]:
+        return dict(self._session.markets)
+
+    def market(self, ref: SymbolRef) -> MarketInfo | None:
+        return self._session.markets.get(ref.key)
+
+    def book(self, ref: SymbolRef) -> OrderBook | None:
+        """The live book of the active symbol (None for any other symbol)."""
+        return self._books.get(ref.key)
+
+    def ticker(self, ref: SymbolRef) -> Ticker | None:
+        return self._tickers.get(ref.key)
+
+    def last_price(self, ref: SymbolRef) -> Decimal | None:
+        ticker = self._tickers.get(ref.key)
+        if ticker is not None:
+            return ticker.last
+        return self._last_trade.get(ref.key)
+
+    def subscribed(self) -> list[ChannelKey]:
+        return list(self._subscribed)
+
+    # --- lifecycle --------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Announce the markets and start the flush timer (the session must be open)."""
+        if self._unlisten is None:
+            self._unlisten = self._session.ws.add_listener(self._on_stream_event)
+        self.markets_loaded.emit(self.markets())
+        self._timer.start()
+
+    async def close(self) -> None:
+        self._timer.stop()
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        await self._tasks.close()
+
+    # --- commands ---------------------------------------------------------------------------------------------
+
+    def set_active(self, ref: SymbolRef) -> None:
+        """Make ``ref`` the symbol of the chart, ladder, tape and ticket; returns at once."""
+        if ref == self._active:
+            return
+        old = self._active
+        self._active = ref
+        if old is not None:
+            self._books.pop(old.key, None)
+            self._syncs.pop(old.key, None)
+            self._dirty_books.discard(old.key)
+            self._trades.pop(old.key, None)
+        self._books[ref.key] = OrderBook(ref.symbol)
+        self._book_seen[ref.key] = (0, 0)
+        self._sync_subscriptions()
+        self.active_changed.emit(ref)
+        self._reload_history()
+
+    def set_watchlist(self, refs: list[SymbolRef]) -> None:
+        refs = list(dict.fromkeys(refs))
+        if refs == self._watchlist:
+            return
+        self._watchlist = refs
+        self._sync_subscriptions()
+
+    def set_interval(self, interval: Interval | str) -> None:
+        iv = Interval.parse(interval) if isinstance(interval, str) else interval
+        if iv == self._interval:
+            return
+        self._interval = iv
+        self._sync_subscriptions()
+        self.interval_changed.emit(iv.value)
+        self._reload_history()
+
+    def load_older(self, before_ts: int | None = None) -> None:
+        """Fetch one more page before ``before_ts`` (default: the oldest bar sent) and emit ``candles_older``."""
+        ref = self._active
+        end = before_ts if before_ts is not None else self._oldest_ts
+        if ref is None or end is None or self._older_loading or not self._history_ready:
+            return
+        self._older_loading = True
+        self._tasks.spawn(self._load_older(ref, self._interval, end, self._history_gen), "older-candles")
+
+    # --- subscriptions ----------------------------------------------------------------------------------------
+
+    def _known(self, ref: SymbolRef) -> bool:
+        if not self._session.markets or ref.key in self._session.markets:
+            return True
+        if ref.key not in self._unknown_reported:
+            self._unknown_reported.add(ref.key)
+            self._connection.log("warning", f"{ref.display} ({ref.product_type}) is not listed on this exchange.")
+        return False
+
+    def _desired(self) -> dict[ChannelKey, tuple[Arg, Callable[[], Handler]]]:
+        """Every channel that should be subscribed now, with a factory for its handler (called only for a new
+        subscription: a kept channel keeps the handler, and the book, it has)."""
+        wanted: dict[ChannelKey, tuple[Arg, Callable[[], Handler]]] = {}
+
+        def add(arg: Arg, factory: Callable[[], Handler]) -> None:
+            wanted[arg_key(arg)] = (arg, factory)
+
+        active = self._active
+        for ref in [*self._watchlist, *([active] if active else [])]:
+            if self._known(ref):
+                add(_arg(ref, "ticker"), lambda ref=ref: self._ticker_handler(ref))
+        if active is not None and self._known(active):
+            books = _arg(active, "books")
+            interval = self._interval
+            add(books, lambda: self._books_handler(active, books))
+            add(_arg(active, "trade"), lambda: self._trade_handler(active))
+            add(_arg(active, interval.ws_channel), lambda: self._candle_handler(active, interval))
+        return wanted
+
+    def _sync_subscriptions(self) -> None:
+        wanted = self._desired()
+        streamer = self._session.ws
+        for key in [k for k in self._subscribed if k not in wanted]:
+            arg = self._subscribed.pop(key)
+            self._tasks.spawn(streamer.unsubscribe(arg, wait=False), f"unsubscribe {'/'.join(key)}")
+        for key, (arg, factory) in wanted.items():
+            if key not in self._subscribed:
+                self._subscribed[key] = arg
+                self._tasks.spawn(self._subscribe(arg, factory()), f"subscribe {'/'.join(key)}")
+
+    async def _subscribe(self, arg: Arg, handler: Handler) -> None:
+        try:
+            await self._session.ws.subscribe(arg, handler)
+        except BitgetError as exc:
+            key = arg_key(arg)
+            if self._subscribed.get(key) is arg:
+                del self._subscribed[key]
+            self._connection.log("warning", f"Could not subscribe {'/'.join(key)}: {exc}")
+
+    # --- handlers (receive path: keep them short) -------------------------------------------------------------
+
+    def _ticker_handler(self, ref: SymbolRef) -> Handler:
+        key = ref.key
+        record = self._connection.record_push
+
+        def on_ticker(msg: dict[str, Any]) -> None:
+            tickers = parse_ws_ticker(msg)
+            if tickers:
+                self._tickers[key] = tickers[-1]
+                self._dirty_tickers.add(key)
+            record(msg.get("ts"))
+
+        return on_ticker
+
+    def _books_handler(self, ref: SymbolRef, arg: Arg) -> Handler:
+        key = ref.key
+        book = self._books[key]
+        streamer = self._session.ws
+        sync = BookSync(book, lambda: streamer.resubscribe(arg))
+        self._syncs[key] = sync
+        dirty = self._dirty_books
+        record = self._connection.record_push
+
+        def on_books(msg: dict[str, Any]) -> None:
+            if self._books.get(key) is not book:
+                return  # a push queued before the symbol changed
+            sync(msg)
+            dirty.add(key)
+            record(msg.get("ts"))
+
+        return on_books
+
+    def _trade_handler(self, ref: SymbolRef) -> Handler:
+        key = ref.key
+        record = self._connection.record_push
+
+        def on_trades(msg: dict[str, Any]) -> None:
+            trades = parse_ws_trades(msg)  # newest first, as Bitget sends them
+            if not trades:
+                return
+            trades.sort(key=lambda t: (t.ts, t.trade_id))
+            queue = self._trades.get(key)
+            if queue is None:
+                queue = self._trades[key] = _Trades()
+            queue.add(trades)
+            self._last_trade[key] = trades[-1].price
+            record(msg.get("ts"))
+
+        return on_trades
+
+    def _candle_handler(self, ref: SymbolRef, interval: Interval) -> Handler:
+        live = self._live
+
+        def on_candles(msg: dict[str, Any]) -> None:
+            if ref != self._active or interval != self._interval:
+                return
+            for candle in parse_ws_candles(msg):
+                live[candle.ts] = candle
+            if len(live) > LIVE_ROWS_KEPT:
+                for ts in sorted(live)[: len(live) - LIVE_ROWS_KEPT]:
+                    del live[ts]
+
+        return on_candles
+
+    def _on_stream_event(self, event: StreamEvent) -> None:
+        if (isinstance(event, ConnectionEvent) and event.state is ConnectionState.DISCONNECTED
+                and event.connection.startswith("public")):
+            # The book is out of date until the snapshot the streamer's resubscription brings.
+            for key, sync in self._syncs.items():
+                sync.connection_lost()
+                self._dirty_books.add(key)
+
+    # --- coalescing -------------------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Emit one signal per dirty item (the timer calls this; tests may call it directly)."""
+        self.flushes += 1
+        if self._dirty_books:
+            dirty = list(self._dirty_books)
+            self._dirty_books.clear()  # in place: the books handlers hold this set
+            active = self._active
+            for key in dirty:
+                book = self._books.get(key)
+                if book is None or active is None or active.key != key:
+                    continue
+                self._note_checksum(key, book)
+                self.book_changed.emit(active)
+        if self._dirty_tickers:
+            now = monotonic()
+            sent = self._ticker_sent
+            later: set[str] = set()
+            for key in self._dirty_tickers:
+                if now - sent.get(key, 0.0) < self._ticker_gap_s:
+                    later.add(key)
+                    continue
+                sent[key] = now
+                self.ticker_changed.emit(self._tickers[key])
+            self._dirty_tickers = later
+        for key, queue in self._trades.items():
+            if queue.pending:
+                batch, queue.pending = queue.pending, []
+                active = self._active
+                if active is not None and active.key == key:
+                    self.trades_added.emit(active, batch)
+        if self._live and self._history_ready and self._active is not None:
+            rows = sorted(self._live.values(), key=lambda c: c.ts)
+            self._live.clear()
+            floor = self._history_last_ts
+            iv = self._interval.value
+            for row in rows:
+                if floor is None or row.ts >= floor:
+                    self.candle_live.emit(self._active, iv, row)
+
+    def _note_checksum(self, key: str, book: OrderBook) -> None:
+        updates, errors = self._book_seen.get(key, (0, 0))
+        if book.checksum_errors > errors:
+            self._connection.record_checksum(False)
+            self._connection.log("warning", f"Order book checksum mismatch on {book.symbol} ({book.stale_reason}); "
+                                            "resubscribing for a fresh snapshot.")
+        elif book.updates > updates:
+            self._connection.record_checksum(True)
+        self._book_seen[key] = (book.updates, book.checksum_errors)
+
+    # --- candle history ---------------------------------------------------------------------------------------
+
+    def _reload_history(self) -> None:
+        self._history_gen += 1
+        self._history_ready = False
+        self._history_last_ts = None
+        self._oldest_ts = None
+        self._older_loading = False
+        self._live.clear()
+        ref = self._active
+        if ref is None or not self._known(ref):
+            return
+        self._tasks.spawn(self._load_history(ref, self._interval, self._history_gen), "candle-history")
+
+    async def _fetch(self, ref: SymbolRef, interval: Interval, end_ts: int | None) -> list[Candle]:
+        rest = self._session.rest
+        if end_ts is None:
+            if ref.is_futures:
+                rows = await rest.mix_candles(ref, interval.futures_granularity, limit=RECENT_LIMIT)
+            else:
+                rows = await rest.spot_candles(ref, interval.spot_granularity, limit=RECENT_LIMIT)
+        elif ref.is_futures:  # endTime is inclusive: ask for the bars strictly before the oldest one held
+            rows = await rest.mix_history_candles(ref, interval.futures_granularity, end_time=end_ts - 1,
+                                                  limit=PAGE_LIMIT)
+        else:
+            rows = await rest.spot_history_candles(ref, interval.spot_granularity, end_ts - 1, limit=PAGE_LIMIT)
+        rows.sort(key=lambda c: c.ts)
+        if end_ts is not None:
+            rows = [c for c in rows if c.ts < end_ts]
+        return rows
+
+    async def _load_history(self, ref: SymbolRef, interval: Interval, gen: int) -> None:
+        total = self.history_pages
+        iv = interval.value
+        self.candles_loading.emit(total)
+        loaded = 0
+        try:
+            rows = await self._fetch(ref, interval, None)
+            if gen != self._history_gen:
+                return
+            self._history_last_ts = rows[-1].ts if rows else None
+            self._oldest_ts = rows[0].ts if rows else None
+            self.candles_history.emit(ref, iv, rows)
+            self._history_ready = True
+            loaded = 1
+            self.candles_page.emit(loaded)
+            while loaded < total and self._oldest_ts is not None:
+                older = await self._fetch(ref, interval, self._oldest_ts)
+                if gen != self._history_gen:
+                    return
+                if not older:
+                    break
+                self._oldest_ts = older[0].ts
+                self.candles_older.emit(ref, iv, older)
+                loaded += 1
+                self.candles_page.emit(loaded)
+        except BitgetError as exc:
+            if gen == self._history_gen:
+                self._connection.log("warning", f"Candle history for {ref.display} {iv} could not be loaded: {exc}")
+                self._history_ready = True
+        if gen == self._history_gen and loaded < total:
+            self.candles_page.emit(total)
+
+    async def _load_older(self, ref: SymbolRef, interval: Interval, end_ts: int, gen: int) -> None:
+        try:
+            older = await self._fetch(ref, interval, end_ts)
+        except BitgetError as exc:
+            self._connection.log("warning", f"Older candles for {ref.display} could not be loaded: {exc}")
+            older = []
+        finally:
+            if gen == self._history_gen:
+                self._older_loading = False
+        if gen != self._history_gen or not older:
+            return
+        if self._oldest_ts is None or older[0].ts < self._oldest_ts:
+            self._oldest_ts = older[0].ts
+        self.candles_older.emit(ref, interval.value, older)

@@ -1,0 +1,59 @@
+"""The four services of one profile, built and started in the right order and closed in the reverse one.
+
+:class:`Services` is the container the trading panels receive (``ui.docks.DockServices``: ``market_data``,
+``trading``, ``account``, ``connection``). Start order: the session opens (clock, markets, account probe), market data
+starts (markets announced, flush timer), then the account and trading services subscribe their private channels and
+read their state from REST, side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+from terminal_app.core.candles import Interval
+from terminal_app.services.account import AccountService
+from terminal_app.services.connection import ConnectionService
+from terminal_app.services.market_data import MarketDataService
+from terminal_app.services.session import Session
+from terminal_app.services.trading import TradingService
+
+
+@dataclass(slots=True)
+class Services:
+    connection: ConnectionService
+    market_data: MarketDataService
+    trading: TradingService
+    account: AccountService
+
+    @property
+    def session(self) -> Session:
+        return self.connection.session
+
+    @classmethod
+    async def open(cls, session: Session, *, interval: Interval | str = Interval.M15, flush_hz: float = 30.0,
+                   history_pages: int = 5, health_interval_ms: int = 1000, rest_probe_s: float = 5.0) -> Services:
+        """Open ``session`` and start every service on it. On failure everything opened so far is closed again
+        (the session too) and the error propagates."""
+        connection = ConnectionService(session, health_interval_ms=health_interval_ms, rest_probe_s=rest_probe_s)
+        market_data = MarketDataService(connection, interval=interval, flush_hz=flush_hz,
+                                        history_pages=history_pages)
+        account = AccountService(connection, market_data)
+        trading = TradingService(connection, market_data, account)
+        services = cls(connection, market_data, trading, account)
+        try:
+            await connection.open()
+            market_data.start()
+            await asyncio.gather(account.start(), trading.start())
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await services.close()
+            raise
+        return services
+
+    async def close(self) -> None:
+        """Stop every task, close the streamer and the HTTP client (safe to call twice)."""
+        for service in (self.trading, self.account, self.market_data):
+            await service.close()
+        await self.connection.close()

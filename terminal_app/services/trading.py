@@ -1,0 +1,392 @@
+"""The trading service: place, cancel, modify and close, with every order visible from the moment it is sent.
+
+``place(ticket)`` gives the order a clientOid, shows it as *pending* at once (``order_updated`` + ``orders_changed``)
+and sends it in a task. The REST reply or the private ``orders`` channel, whichever comes first, makes it *live*
+(``core.orders.OrderTracker`` merges the two so neither can undo the other). A refusal becomes ``order_rejected``
+with Bitget's code and the plain-language reason. The REST client never sends an order twice: after an ambiguous
+failure it looks the order up by clientOid first, and an order whose fate stays unknown is shown as rejected until
+the exchange says otherwise. Own trades come from the ``fill`` channel (``fill_received``).
+
+After the private stream reconnects, :meth:`reconcile` re-reads the open orders from REST, looks up every order
+that disappeared meanwhile (filled or cancelled while the stream was down) and the recent fills.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from terminal_app.bitget.errors import BitgetError, InvalidOrder, OrderNotFound, TransportError
+from terminal_app.bitget.models import Fill, Order, OrderAck, Position, parse_ws_fills, parse_ws_orders
+from terminal_app.bitget.rest_core import new_client_oid
+from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
+from terminal_app.core.orders import PENDING, OrderTicket, OrderTracker, OrderView, Update
+from terminal_app.core.validation import round_quote, round_to_lot
+from terminal_app.services.account import HEDGE, MARGIN_COIN, AccountService
+from terminal_app.services.connection import ConnectionService
+from terminal_app.services.market_data import MarketDataService
+from terminal_app.services.tasks import TaskSet
+
+log = logging.getLogger("terminal_app.services.trading")
+
+SPOT = InstType.SPOT
+FUTURES = InstType.USDT_FUTURES
+FILLS_KEPT = 500
+RECENT_ROWS = 50  # history orders and fills read at start and after a reconnect, per product type
+
+
+class TradingService(QObject):
+    """Orders of the session's account (services-contract.md).
+
+    Signals:
+        orders_changed(): the set of open orders changed; read :meth:`open_orders`.
+        order_updated(OrderView): one order's view changed (pending, live, filled, …).
+        history_changed(): finished orders or fills were added in bulk; read :meth:`order_history`, :meth:`fills`.
+        fill_received(Fill): one own trade.
+        order_rejected(OrderView, str): the order was refused; the text has Bitget's code and the reason.
+    """
+
+    orders_changed = Signal()
+    order_updated = Signal(object)
+    history_changed = Signal()
+    fill_received = Signal(object)
+    order_rejected = Signal(object, str)
+
+    def __init__(self, connection: ConnectionService, market_data: MarketDataService, account: AccountService,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._connection = connection
+        self._session = connection.session
+        self._md = market_data
+        self._account = account
+        self._tracker = OrderTracker()
+        self._fills: OrderedDict[str, Fill] = OrderedDict()
+        self._tasks = TaskSet("trading", on_error=lambda text: connection.log("error", text))
+        self.loaded = asyncio.Event()
+
+    # --- reads ------------------------------------------------------------------------------------------------
+
+    def open_orders(self, ref: SymbolRef | None = None) -> list[OrderView]:
+        return self._tracker.open_orders(ref)
+
+    def order(self, client_oid: str) -> OrderView | None:
+        return self._tracker.get(client_oid)
+
+    def order_history(self) -> list[OrderView]:
+        """Finished orders (filled, cancelled, rejected), newest first."""
+        return self._tracker.history()
+
+    def fills(self) -> list[Fill]:
+        """Own trades, newest first."""
+        return sorted(self._fills.values(), key=lambda f: (f.ts, f.trade_id), reverse=True)
+
+    # --- lifecycle --------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Subscribe ``orders`` and ``fill`` (spot and USDT-M), then read open orders, recent history and fills
+        from REST; register for reconciliation."""
+        if not self._session.can_trade:
+            self.loaded.set()
+            return
+        ws = self._session.ws
+        subs = [({"instType": kind.value, "channel": channel, "instId": "default"}, handler)
+                for kind in (SPOT, FUTURES)
+                for channel, handler in (("orders", self._on_orders), ("fill", self._on_fills))]
+        results = await asyncio.gather(*(ws.subscribe(arg, handler) for arg, handler in subs), return_exceptions=True)
+        for (arg, _), result in zip(subs, results, strict=True):
+            if isinstance(result, BitgetError):
+                self._connection.log("warning", f"Private channel {arg['instType']}/{arg['channel']}: {result}")
+        await asyncio.gather(self._read_history(), self.reconcile(announce_fills=False))
+        self._connection.add_reconciler(self.reconcile)
+        self.loaded.set()
+
+    async def close(self) -> None:
+        await self._tasks.close()
+
+    # --- commands ---------------------------------------------------------------------------------------------
+
+    def place(self, ticket: OrderTicket) -> str:
+        """Send ``ticket``; returns its clientOid at once (the order is already listed as pending)."""
+        oid = new_client_oid()
+        problem = None
+        try:
+            ticket = self._wire_ticket(ticket)
+        except InvalidOrder as exc:
+            problem = exc
+        view = self._tracker.add_pending(ticket, oid, self._now())
+        self.order_updated.emit(view)
+        self.orders_changed.emit()
+        if problem is None and not self._session.can_trade:
+            problem = InvalidOrder(self._session.problem or "This profile has no API key: trading is off.")
+        if problem is not None:
+            self._rejected(oid, problem)
+        else:
+            self._tasks.spawn(self._send(ticket, oid), f"place {oid}")
+        return oid
+
+    def cancel(self, view_or_client_oid: OrderView | str) -> None:
+        oid = view_or_client_oid if isinstance(view_or_client_oid, str) else view_or_client_oid.client_oid
+        view = self._tracker.get(oid)
+        if view is None or not view.is_open:
+            self._connection.log("warning", f"Order {oid} is not open; nothing to cancel.")
+            return
+        self._tasks.spawn(self._cancel(view), f"cancel {oid}")
+
+    def cancel_all(self, ref: SymbolRef | None) -> None:
+        """Cancel every open order of ``ref`` (None: of every symbol with open orders)."""
+        refs = [ref] if ref is not None else sorted({v.ref for v in self._tracker.open_orders()})
+        for target in refs:
+            self._tasks.spawn(self._cancel_all(target), f"cancel all {target.key}")
+
+    def modify(self, client_oid: str, new_price: Decimal | None, new_size: Decimal | None) -> str | None:
+        """Change an open limit order's price and/or size. Bitget does it as a replacement (futures
+        ``modify-order``, spot ``cancel-replace-order``); the replacement is listed as pending at once and its
+        clientOid returned."""
+        view = self._tracker.get(client_oid)
+        if view is None or not view.is_open or view.type != "limit":
+            self._connection.log("warning", f"Order {client_oid} cannot be modified (not an open limit order).")
+            return None
+        price = new_price if new_price is not None else view.price
+        size = new_size if new_size is not None else view.size
+        if price is None or (price == view.price and size == view.size):
+            return None
+        new_oid = new_client_oid()
+        ticket = OrderTicket(view.ref, view.side, "limit", view.force, size, price, reduce_only=view.reduce_only,
+                             trade_side=view.trade_side)
+        pending = self._tracker.add_pending(ticket, new_oid, self._now())
+        self.order_updated.emit(pending)
+        self.orders_changed.emit()
+        self._tasks.spawn(self._modify(view, new_oid, price, size), f"modify {client_oid}")
+        return new_oid
+
+    def close_position(self, position: Position, price: Decimal | None = None) -> str:
+        """Close a whole position side: at market (``price`` None) or with a limit order at ``price``."""
+        hedge = position.pos_mode == HEDGE
+        if hedge:  # hedge mode names the position's side and says "close"
+            side, trade_side, reduce_only = ("buy" if position.hold_side == "long" else "sell"), "close", False
+        else:
+            side, trade_side, reduce_only = ("sell" if position.hold_side == "long" else "buy"), None, True
+        size = position.available if position.available > 0 else position.total
+        ticket = OrderTicket(position.ref, side, "market" if price is None else "limit", "gtc", size, price,
+                             reduce_only=reduce_only, trade_side=trade_side, margin_mode=position.margin_mode or None)
+        return self.place(ticket)
+
+    def flash_close_all(self) -> None:
+        """Close every USDT-M position at market (Bitget's ``close-positions``)."""
+        self._tasks.spawn(self._flash_close(), "flash close")
+
+    # --- sending ----------------------------------------------------------------------------------------------
+
+    def _now(self) -> int:
+        return self._session.clock.now_ms()
+
+    def _market(self, ref: SymbolRef) -> MarketInfo:
+        market = self._session.market(ref)
+        if market is None:
+            raise InvalidOrder(f"{ref.display} is not a market of this exchange.")
+        return market
+
+    def _reference_price(self, ticket: OrderTicket) -> Decimal:
+        price = ticket.price if ticket.order_type == "limit" else None
+        if price is None:
+            ticker = self._md.ticker(ticket.ref)
+            if ticker is not None:
+                price = ticker.ask if ticket.side == "buy" else ticker.bid
+            price = price or self._md.last_price(ticket.ref)
+        if not price:
+            raise InvalidOrder(f"No price for {ticket.ref.display} yet to convert the size; try again in a moment.")
+        return price
+
+    def _wire_ticket(self, ticket: OrderTicket) -> OrderTicket:
+        """The ticket with its size in the unit Bitget wants: the quote coin for a spot market buy, the base coin
+        for everything else."""
+        if ticket.size <= 0:
+            raise InvalidOrder("Enter a size greater than 0.")
+        if ticket.order_type == "limit" and (ticket.price is None or ticket.price <= 0):
+            raise InvalidOrder("A limit order needs a price greater than 0.")
+        market = self._market(ticket.ref)
+        quote_wanted = ticket.ref.inst_type is SPOT and ticket.order_type == "market" and ticket.side == "buy"
+        if quote_wanted and not ticket.size_in_quote:
+            size = round_quote(ticket.size * self._reference_price(ticket), market)
+            return replace(ticket, size=size, size_in_quote=True)
+        if not quote_wanted and ticket.size_in_quote:
+            size = round_to_lot(ticket.size / self._reference_price(ticket), market)
+            if size <= 0:
+                raise InvalidOrder("The amount buys less than one lot of this market.")
+            return replace(ticket, size=size, size_in_quote=False)
+        return ticket
+
+    async def _submit(self, ticket: OrderTicket, oid: str) -> OrderAck:
+        rest = self._session.rest
+        limit = ticket.order_type == "limit"
+        price = ticket.price if limit else None
+        force = ticket.force if limit else "gtc"
+        if ticket.ref.inst_type is SPOT:
+            return await rest.spot_place_order(ticket.ref, ticket.side, ticket.order_type, ticket.size, price=price,
+                                               force=force, client_oid=oid, preset_take_profit=ticket.tp,
+                                               preset_stop_loss=ticket.sl)
+        market = self._market(ticket.ref)
+        hedge = self._account.position_mode() == HEDGE
+        mode = ticket.margin_mode or self._account.margin_mode(ticket.ref) or "crossed"
+        return await rest.mix_place_order(
+            ticket.ref, ticket.side, ticket.order_type, ticket.size, margin_coin=market.quote_coin or MARGIN_COIN,
+            margin_mode=mode, price=price, trade_side=(ticket.trade_side or "open") if hedge else None, force=force,
+            client_oid=oid, reduce_only=True if ticket.reduce_only and not hedge else None,
+            preset_take_profit=ticket.tp, preset_stop_loss=ticket.sl)
+
+    async def _send(self, ticket: OrderTicket, oid: str) -> None:
+        try:
+            ack = await self._submit(ticket, oid)
+        except BitgetError as exc:
+            self._rejected(oid, exc)
+            return
+        self._emit(self._tracker.acknowledge(oid, ack.order_id, self._now()))
+
+    def _rejected(self, oid: str, exc: BitgetError) -> None:
+        definitive = not (isinstance(exc, TransportError) and exc.ambiguous)
+        message = str(exc)
+        update = self._tracker.reject(oid, message, exc.code, definitive=definitive, now_ms=self._now())
+        if update is None:
+            return
+        self._emit(update)
+        self.order_rejected.emit(update.view, message)
+
+    async def _cancel(self, view: OrderView) -> None:
+        rest = self._session.rest
+        by_id = {"order_id": view.order_id} if view.order_id else {"client_oid": view.client_oid}
+        try:
+            if view.ref.inst_type is SPOT:
+                await rest.spot_cancel_order(view.ref, **by_id)
+            else:
+                await rest.mix_cancel_order(view.ref, margin_coin=self._market(view.ref).quote_coin, **by_id)
+        except OrderNotFound:
+            # Filled or cancelled meanwhile (or still being placed): ask the exchange what became of it.
+            await self._look_up(self._tracker.get(view.client_oid) or view)
+        except BitgetError as exc:
+            self._connection.log("warning", f"Cancel of {view.side} {view.ref.display} failed: {exc}")
+
+    async def _cancel_all(self, ref: SymbolRef) -> None:
+        rest = self._session.rest
+        try:
+            if ref.inst_type is SPOT:
+                await rest.spot_cancel_symbol_orders(ref)
+            else:
+                result = await rest.mix_cancel_all_orders(ref, margin_coin=self._market(ref).quote_coin)
+                for failure in result.failures:
+                    self._connection.log("warning", f"Cancel of order {failure.order_id} failed: "
+                                                    f"[{failure.code}] {failure.message}")
+        except BitgetError as exc:
+            self._connection.log("warning", f"Cancel all {ref.display} failed: {exc}")
+            return
+        self._connection.log("info", f"Cancel all {ref.display} sent.")
+
+    async def _modify(self, view: OrderView, new_oid: str, price: Decimal, size: Decimal) -> None:
+        rest = self._session.rest
+        by_id = {"order_id": view.order_id} if view.order_id else {"client_oid": view.client_oid}
+        try:
+            if view.ref.inst_type is SPOT:
+                result = await rest.spot_cancel_replace_order(view.ref, price, size, new_client_oid=new_oid, **by_id)
+                if not result.success:
+                    raise InvalidOrder(result.message or "Bitget did not replace the order.")
+                order_id = result.order_id
+            else:
+                ack = await rest.mix_modify_order(view.ref, new_client_oid=new_oid, new_price=price, new_size=size,
+                                                  margin_coin=self._market(view.ref).quote_coin, **by_id)
+                order_id = ack.order_id
+        except BitgetError as exc:
+            self._rejected(new_oid, exc)
+            return
+        self._emit(self._tracker.acknowledge(new_oid, order_id, self._now()))
+
+    async def _flash_close(self) -> None:
+        try:
+            result = await self._session.rest.mix_close_positions(FUTURES)
+        except BitgetError as exc:
+            self._connection.log("error", f"Flash close failed: {exc}")
+            return
+        for failure in result.failures:
+            self._connection.log("error", f"Flash close failed for one position: [{failure.code}] {failure.message}")
+        self._connection.log("info", f"Flash close sent: {len(result.successes)} market order(s).")
+
+    # --- private channels -------------------------------------------------------------------------------------
+
+    def _on_orders(self, msg: dict[str, Any]) -> None:
+        changed = False
+        for order in parse_ws_orders(msg):
+            update = self._tracker.apply(order)
+            if update is not None:
+                self.order_updated.emit(update.view)
+                changed = changed or update.open_set_changed
+        if changed:
+            self.orders_changed.emit()
+
+    def _on_fills(self, msg: dict[str, Any]) -> None:
+        for fill in parse_ws_fills(msg):
+            if self._add_fill(fill):
+                self.fill_received.emit(fill)
+
+    def _add_fill(self, fill: Fill) -> bool:
+        if fill.trade_id in self._fills:
+            return False
+        self._fills[fill.trade_id] = fill
+        while len(self._fills) > FILLS_KEPT:
+            self._fills.popitem(last=False)
+        return True
+
+    # --- reconciliation ---------------------------------------------------------------------------------------
+
+    async def reconcile(self, *, announce_fills: bool = True) -> None:
+        """Re-read open orders and recent fills from REST; look up the orders that vanished meanwhile."""
+        rest = self._session.rest
+        spot, futures, spot_fills, futures_fills = await asyncio.gather(
+            rest.spot_unfilled_orders(), rest.mix_orders_pending(FUTURES),
+            rest.spot_fills(limit=RECENT_ROWS), rest.mix_fills(FUTURES, limit=RECENT_ROWS))
+        updates, missing = self._tracker.reconcile([*spot, *futures], [SPOT, FUTURES])
+        for update in updates:
+            self.order_updated.emit(update.view)
+        if missing:
+            await asyncio.gather(*(self._look_up(view) for view in missing))
+        new_fills = [f for f in sorted([*spot_fills, *futures_fills], key=lambda f: f.ts) if self._add_fill(f)]
+        if announce_fills:
+            for fill in new_fills:
+                self.fill_received.emit(fill)
+        self.orders_changed.emit()
+        self.history_changed.emit()
+
+    async def _look_up(self, view: OrderView) -> None:
+        rest = self._session.rest
+        by_id = {"order_id": view.order_id} if view.order_id else {"client_oid": view.client_oid}
+        try:
+            if view.ref.inst_type is SPOT:
+                order: Order = await rest.spot_order_info(**by_id)
+            else:
+                order = await rest.mix_order_detail(view.ref, **by_id)
+        except OrderNotFound:
+            if view.status == PENDING and view.order_id is None:
+                return  # not on the exchange yet: its placement is still under way
+            self._emit(self._tracker.cancel_missing(view.client_oid, "No longer on the exchange.", self._now()))
+            return
+        except BitgetError as exc:
+            self._connection.log("warning", f"Order {view.client_oid} could not be looked up: {exc}")
+            return
+        self._emit(self._tracker.apply(order))
+
+    async def _read_history(self) -> None:
+        rest = self._session.rest
+        spot, futures = await asyncio.gather(rest.spot_history_orders(limit=RECENT_ROWS),
+                                             rest.mix_orders_history(FUTURES, limit=RECENT_ROWS))
+        for order in sorted([*spot, *futures], key=lambda o: o.u_time):
+            self._tracker.apply(order)
+
+    def _emit(self, update: Update | None) -> None:
+        if update is None:
+            return
+        self.order_updated.emit(update.view)
+        if update.open_set_changed:
+            self.orders_changed.emit()

@@ -1,0 +1,123 @@
+"""Market data through the real streamer and REST client against the simulator: book, trades, tickers, candles."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from terminal_app.bitget.symbols import InstType, SymbolRef
+
+BTC = SymbolRef("BTCUSDT", InstType.SPOT)
+ETH = SymbolRef("ETHUSDT", InstType.SPOT)
+SOL = SymbolRef("SOLUSDT", InstType.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+
+
+@pytest.mark.asyncio
+async def test_active_symbol_streams_book_trades_ticker_and_candles(kit: Any) -> None:
+    async with kit.open() as s:
+        md = s.market_data
+        assert BTC.key in md.markets()
+        assert BTC_PERP.key in md.markets()
+        loading = kit.record(md.candles_loading)
+        pages = kit.record(md.candles_page)
+        history = kit.record(md.candles_history)
+        older = kit.record(md.candles_older)
+        trades = kit.record(md.trades_added)
+        active = kit.record(md.active_changed)
+        md.set_watchlist([ETH, SOL])
+        md.set_active(BTC)
+        assert active.calls == [(BTC,)]
+        book = md.book(BTC)
+        assert book is not None  # exists at once, empty until the snapshot
+        await kit.wait_until(md.book_changed, lambda: book.has_snapshot and book.best_bid() and book.best_ask())
+        bid, ask = book.best_bid_price(), book.best_ask_price()
+        assert bid is not None
+        assert ask is not None
+        assert bid < ask
+        await kit.wait_until(md.ticker_changed, lambda: all(md.ticker(r) for r in (BTC, ETH, SOL)))
+        await kit.wait_until(md.trades_added, lambda: trades.calls)
+        ref, batch = trades.calls[0]
+        assert ref == BTC
+        assert [t.ts for t in batch] == sorted(t.ts for t in batch)
+        await kit.wait_until(md.candles_page, lambda: pages.calls and pages.calls[-1] == (5,))
+        assert loading.calls == [(5,)]
+        assert [p[0] for p in pages.calls] == [1, 2, 3, 4, 5]
+        ((h_ref, h_iv, rows),) = history.calls
+        assert (h_ref, h_iv, len(rows)) == (BTC, "15m", 1000)
+        assert [c.ts for c in rows] == sorted(c.ts for c in rows)
+        assert all(b.ts - a.ts == 900_000 for a, b in itertools.pairwise(rows))
+        assert len(older) == 4
+        previous_first = rows[0].ts
+        for o_ref, o_iv, page in older.calls:
+            assert (o_ref, o_iv, len(page)) == (BTC, "15m", 200)
+            assert page[-1].ts == previous_first - 900_000  # contiguous with the page after it
+            previous_first = page[0].ts
+        _, _, live = await kit.next(md.candle_live)
+        assert live.ts >= rows[-1].ts
+        assert md.last_price(BTC) is not None
+
+
+@pytest.mark.asyncio
+async def test_switching_symbol_and_interval_resubscribes_only_what_changed(kit: Any) -> None:
+    async with kit.open(history_pages=2) as s:
+        md = s.market_data
+        md.set_watchlist([ETH])
+        md.set_active(BTC)
+        await kit.wait_until(md.book_changed, lambda: md.book(BTC) is not None and md.book(BTC).has_snapshot)
+        md.set_active(BTC_PERP)
+        assert md.book(BTC) is None
+        channels = {(k[0], k[1], k[2]) for k in md.subscribed()}
+        assert channels == {
+            ("SPOT", "ticker", "ETHUSDT"),
+            ("USDT-FUTURES", "ticker", "BTCUSDT"), ("USDT-FUTURES", "books", "BTCUSDT"),
+            ("USDT-FUTURES", "trade", "BTCUSDT"), ("USDT-FUTURES", "candle15m", "BTCUSDT"),
+        }
+        history = kit.record(md.candles_history)
+        intervals = kit.record(md.interval_changed)
+        md.set_interval("1H")
+        assert intervals.calls == [("1H",)]
+        assert ("USDT-FUTURES", "candle1H", "BTCUSDT") in md.subscribed()
+        assert ("USDT-FUTURES", "candle15m", "BTCUSDT") not in md.subscribed()
+        await kit.wait_until(md.candles_history, lambda: history.calls)
+        ref, iv, rows = history.calls[-1]
+        assert (ref, iv) == (BTC_PERP, "1H")
+        assert all(b.ts - a.ts == 3_600_000 for a, b in itertools.pairwise(rows))
+        book = md.book(BTC_PERP)
+        assert book is not None
+        await kit.wait_until(md.book_changed, lambda: book.has_snapshot and book.best_bid())
+        await kit.wait_until(md.book_changed, lambda: set(md.subscribed()) <= set(s.session.ws.subscriptions()))
+        assert ("SPOT", "books", "BTCUSDT") not in s.session.ws.subscriptions()
+
+
+@pytest.mark.asyncio
+async def test_many_messages_make_few_signals(kit: Any) -> None:
+    async with kit.open(flush_hz=4, history_pages=1) as s:
+        md = s.market_data
+        changed = kit.record(md.book_changed)
+        md.set_active(BTC)
+        book = md.book(BTC)
+        assert book is not None
+        await kit.wait_until(md.book_changed, lambda: book.updates >= 12)
+        assert len(changed) <= md.flushes
+        assert len(changed) * 2 <= book.updates + 1
+
+
+@pytest.mark.asyncio
+async def test_checksum_mismatch_resyncs_the_book(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        md, conn = s.market_data, s.connection
+        logs = kit.record(conn.log_event)
+        md.set_active(BTC)
+        book = md.book(BTC)
+        assert book is not None
+        await kit.wait_until(md.book_changed, lambda: book.updates >= 2)
+        kit.sim.faults.corrupt_checksum("BTCUSDT")
+        await kit.wait_until(md.book_changed, lambda: book.checksum_errors == 1)
+        resynced_at = book.updates
+        await kit.wait_until(md.book_changed, lambda: not book.stale and book.updates > resynced_at)
+        assert conn.snapshot().checksum_failures == 1
+        await kit.wait_until(md.book_changed, lambda: conn.snapshot().checksum_ok)
+        assert any("checksum mismatch" in text for _, text in logs.calls)
