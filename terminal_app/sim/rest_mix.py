@@ -94,6 +94,21 @@ def market_fills(call: Call) -> Any:
     return [render.public_trade(symbol, t) for t in call.ex.recent_trades(ref, call.limit(100, 100))]
 
 
+def market_fills_history(call: Call) -> Any:
+    """Trades in a time window, newest first; the simulator keeps the recent tape, which is what it can serve."""
+    ref = call.futures_ref()
+    symbol = call.ex.market(ref).symbol
+    start = call.integer("startTime", None, lo=0)
+    end = call.integer("endTime", None, lo=0)
+    before = call.opt("idLessThan")
+    trades = [
+        t for t in call.ex.recent_trades(ref, 10_000)
+        if (start is None or t.ts >= start) and (end is None or t.ts <= end)
+        and (before is None or int(t.trade_id) < int(before))
+    ]
+    return [render.public_trade(symbol, t) for t in trades[: call.limit(500, 1000)]]
+
+
 def current_fund_rate(call: Call) -> Any:
     inst_type = call.product_type()
     symbol = call.opt("symbol")
@@ -401,6 +416,7 @@ MIX_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v2/mix/market/candles", candles),
     Route("GET", "/api/v2/mix/market/history-candles", history_candles),
     Route("GET", "/api/v2/mix/market/fills", market_fills),
+    Route("GET", "/api/v2/mix/market/fills-history", market_fills_history),
     Route("GET", "/api/v2/mix/market/current-fund-rate", current_fund_rate),
     Route("GET", "/api/v2/mix/market/open-interest", open_interest),
     Route("GET", "/api/v2/mix/market/symbol-price", symbol_price),

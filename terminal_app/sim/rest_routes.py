@@ -100,6 +100,9 @@ class Call:
         value = self.opt(name)
         if value is None:
             return default
+        # Bitget takes enum words in any case (ccxt sends force "GTC"); the engine uses the documented lower case.
+        if value not in allowed and value.lower() in allowed:
+            value = value.lower()
         if value not in allowed:
             raise reject("40017", f"Parameter {name} error")
         return value

@@ -72,6 +72,21 @@ def market_fills(call: Call) -> Any:
     return [render.public_trade(symbol, t) for t in call.ex.recent_trades(ref, call.limit(100, 500))]
 
 
+def market_fills_history(call: Call) -> Any:
+    """Trades in a time window, newest first; the simulator keeps the recent tape, which is what it can serve."""
+    ref = call.spot_ref()
+    symbol = call.ex.market(ref).symbol
+    start = call.integer("startTime", None, lo=0)
+    end = call.integer("endTime", None, lo=0)
+    before = call.opt("idLessThan")
+    trades = [
+        t for t in call.ex.recent_trades(ref, 10_000)
+        if (start is None or t.ts >= start) and (end is None or t.ts <= end)
+        and (before is None or int(t.trade_id) < int(before))
+    ]
+    return [render.public_trade(symbol, t) for t in trades[: call.limit(500, 1000)]]
+
+
 # ---- trading -----------------------------------------------------------------------------------------------------
 
 
@@ -233,6 +248,7 @@ SPOT_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v2/spot/market/candles", candles),
     Route("GET", "/api/v2/spot/market/history-candles", history_candles),
     Route("GET", "/api/v2/spot/market/fills", market_fills),
+    Route("GET", "/api/v2/spot/market/fills-history", market_fills_history),
     Route("POST", "/api/v2/spot/trade/place-order", place_order, private=True, trade=True),
     Route("POST", "/api/v2/spot/trade/batch-orders", batch_orders, private=True, trade=True),
     Route("POST", "/api/v2/spot/trade/cancel-order", cancel_order, private=True, trade=True),
