@@ -367,7 +367,9 @@ def test_bundle_has_what_the_app_needs(built: dict[str, object]) -> None:
         assert (plugins / plugin).is_file(), plugin
     assert (internal / "terminal_app" / "resources" / "styles" / "base.qss").is_file()
     assert (internal / "terminal_app" / "resources" / "icons" / "icon-256.png").is_file()
-    metadata = {p.name.split("-")[0].lower() for p in internal.glob("*.dist-info")}
+    # An editable install may hand PyInstaller the source tree's .egg-info instead of a .dist-info; both serve.
+    metadata = {p.name.split("-")[0].split(".")[0].lower() for p in [*internal.glob("*.dist-info"),
+                                                                     *internal.glob("*.egg-info")]}
     assert {"keyring", "bitget_terminal"} <= metadata
     keyring_eps = next(internal.glob("keyring-*.dist-info")) / "entry_points.txt"
     assert "SecretService" in keyring_eps.read_text(encoding="utf-8")
@@ -419,9 +421,16 @@ def _can_install() -> str | None:
         ["sudo", "-n", "true"], capture_output=True, check=False).returncode == 0
     if os.geteuid() != 0 and not sudo_works:
         return "installing a .deb needs root (or password-less sudo), and this run has neither"
-    if subprocess.run(["dpkg-query", "-W", PACKAGE], capture_output=True, check=False).returncode == 0:
+    if _package_status() == "install ok installed":
         return f"{PACKAGE} is already installed on this machine; not touching the user's own installation"
     return None
+
+
+def _package_status() -> str:
+    """dpkg's status of the package ("install ok installed", "deinstall ok config-files", …), "" if unknown."""
+    result = subprocess.run(["dpkg-query", "-W", "-f=${Status}", PACKAGE], capture_output=True, text=True,
+                            check=False)
+    return result.stdout.strip() if result.returncode == 0 else ""
 
 
 def _as_root(*cmd: str) -> list[str]:
@@ -488,9 +497,17 @@ def test_install_launch_and_remove(built: dict[str, object], tmp_path: Path) -> 
     finally:
         removed = subprocess.run(_as_root("dpkg", "-r", PACKAGE), capture_output=True, text=True, timeout=300,
                                  check=False)
+        # The package has maintainer scripts, so -r leaves it in dpkg's database as "config-files"; purge that too
+        # (it runs postrm purge, which must also keep the user's files).
+        purged = subprocess.run(_as_root("dpkg", "--purge", PACKAGE), capture_output=True, text=True, timeout=300,
+                                check=False)
     assert removed.returncode == 0, removed.stderr
+    assert purged.returncode == 0, purged.stderr
+    assert _package_status() in ("", "unknown ok not-installed")
     assert not INSTALLED_BIN.exists()
     assert not INSTALLED_DIR.exists()
     assert not Path("/usr/share/applications/bitget-terminal.desktop").exists()
-    # The user's own files are not the package's: removal leaves them.
-    assert any((home / "config").rglob("*")) or any((home / "data").rglob("*")) or any((home / "state").rglob("*"))
+    assert not Path("/usr/share/icons/hicolor/48x48/apps/bitget-terminal.png").exists()
+    # The user's files are not the package's: the headless start's startup-error.log (and whatever the smoke test
+    # wrote) survive removal and purge.
+    assert (home / "state" / "bitget-terminal" / "log" / frozen.STARTUP_LOG).is_file()
