@@ -338,17 +338,37 @@ def _applescript_text(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def ensure_gui_can_start(env: Mapping[str, str] | None = None) -> None:
-    """Call before the ``QApplication`` is made: exits with :data:`EXIT_NO_GUI` and a clear message if Qt could not
-    open a window, instead of Qt's abort. A fault in the check itself never stops a terminal that would have started.
+def ensure_gui_can_start(env: Mapping[str, str] | None = None, platform: str = sys.platform) -> None:
+    """Call right before the ``QApplication`` is made: exits with :data:`EXIT_NO_GUI` and a clear message if Qt could
+    not open a window, instead of Qt's abort. A fault in the check itself never stops a terminal that would have
+    started. Off Linux (where the check's picture of the bundle layout is not verified by the test suite) a problem
+    is only logged and Qt gets its chance: Windows then shows Qt's own dialog, and the log holds the explanation.
     """
     try:
-        problem = gui_problem(env)
+        problem = gui_problem(env, platform)
     except Exception:  # the check is advisory; Qt will still report a real failure itself
         return
-    if problem:
+    if not problem:
+        return
+    if platform.startswith("linux"):
         report_fatal(problem)
         raise SystemExit(EXIT_NO_GUI)
+    _log_warning(problem)
+
+
+def _log_warning(message: str) -> None:
+    try:
+        folder = _log_dir()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with (folder / STARTUP_LOG).open("a", encoding="utf-8") as f:
+            f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {APP_TITLE} (warning): {message}\n")
+    except OSError:
+        pass
+    if sys.stderr is not None:
+        try:
+            print(f"{APP_TITLE}: {message}", file=sys.stderr, flush=True)
+        except (OSError, ValueError):
+            pass
 
 
 def report_keyring_problem() -> str | None:
