@@ -27,6 +27,7 @@ from aiohttp import web
 from terminal_app.bitget.clock import system_ms
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.sim.auth import DEMO_CREDENTIALS, DEMO_UID, TRADE, Authenticator, KeyStore, require
+from terminal_app.sim.copy_routes import register_copy_routes
 from terminal_app.sim.exchange import Exchange
 from terminal_app.sim.faults import FaultInjector, RestFault
 from terminal_app.sim.ratelimits import RateLimiter
@@ -103,6 +104,8 @@ class SimServer:
         self._stopping = asyncio.Event()
         self._hanging: set[asyncio.Task[Any]] = set()
         self.info: SimInfo | None = None
+        self.tick_hooks: list[Callable[[], None]] = []     # run on the timer after each advance (copy trading)
+        self.copy = register_copy_routes(self)               # /api/v2/copy/... (sim.copy_routes)
 
     def now_ms(self) -> int:
         """The exchange clock: the machine's, shifted by the clock fault."""
@@ -157,6 +160,8 @@ class SimServer:
         while True:
             try:
                 ex.advance()
+                for hook in self.tick_hooks:
+                    hook()
                 hub.flush()
                 if loop.time() >= next_idle_check:
                     next_idle_check = loop.time() + 1.0

@@ -97,6 +97,10 @@ class FuturesTrack:
     trader ``order-current-track`` / ``order-history-track``, follower ``query-current-orders`` /
     ``query-history-orders`` and broker ``query-current-traces`` / ``query-history-traces``. Fields a page does not
     send are ``None``. ``pos_side`` is ``long``/``short``; fees keep Bitget's sign.
+
+    ``trader_tracking_no``, ``trader_price`` and ``copy_delay_ms`` (the trader's order this copy follows, its fill
+    price and the delay of the copy) are sent by the simulator only (``traderTrackingNo``, ``traderOpenPriceAvg``,
+    ``copyDelayMs``); against Bitget they are ``None`` and a copy is matched to the trader's order by symbol and time.
     """
 
     tracking_no: str
@@ -126,6 +130,9 @@ class FuturesTrack:
     profit_rate: Decimal | None = None
     stop_type: str | None = None
     c_time: int | None = None
+    trader_tracking_no: str | None = None
+    trader_price: Decimal | None = None
+    copy_delay_ms: int | None = None
 
     @property
     def is_closed(self) -> bool:
@@ -163,6 +170,9 @@ def futures_track_from(entry: Any) -> FuturesTrack:
         profit_rate=f.opt_dec("profitRate"),
         stop_type=f.opt_word("stopType"),
         c_time=f.opt_ms("cTime"),
+        trader_tracking_no=f.opt_text("traderTrackingNo"),
+        trader_price=f.opt_dec("traderOpenPriceAvg"),
+        copy_delay_ms=_opt_int(f, "copyDelayMs"),
     )
 
 
