@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from time import monotonic
 
@@ -40,6 +41,7 @@ from terminal_app.services.tasks import TaskSet
 log = logging.getLogger("terminal_app.services.connection")
 
 Reconciler = Callable[[], Awaitable[None]]
+BACKLOG = 200  # log events kept for replay_log
 
 _STREAM_STATE = {
     "connecting": StreamState.CONNECTING,
@@ -79,6 +81,7 @@ class ConnectionService(QObject):
         self._rest_probe_s = rest_probe_s
         self._resubscribe_timeout_s = resubscribe_timeout_s
         self._tasks = TaskSet("connection", on_error=lambda text: self.log("error", text))
+        self._backlog: deque[tuple[str, str]] = deque(maxlen=BACKLOG)
         self._state = "connecting"
         self._conn_states: dict[str, ConnectionState] = {}
         self._was_up: set[str] = set()
@@ -118,7 +121,13 @@ class ConnectionService(QObject):
     def log(self, level: str, text: str) -> None:
         """A connection-level event for the log panel (and Python's log)."""
         log.log({"error": logging.ERROR, "warning": logging.WARNING}.get(level, logging.INFO), "%s", text)
+        self._backlog.append((level, text))
         self.log_event.emit(level, text)
+
+    def replay_log(self) -> None:
+        """Emit ``log_event`` again for the events logged so far, for a log panel made after the session opened."""
+        for level, text in list(self._backlog):
+            self.log_event.emit(level, text)
 
     def add_reconciler(self, reconciler: Reconciler) -> None:
         """``await reconciler()`` re-reads one service's state from REST after a reconnect."""

@@ -278,8 +278,9 @@ class MarketDataService(QObject):
             await self._session.ws.subscribe(arg, handler)
         except BitgetError as exc:
             key = arg_key(arg)
-            if self._subscribed.get(key) is arg:
-                del self._subscribed[key]
+            if self._subscribed.get(key) is not arg:
+                return  # no longer wanted (the symbol changed meanwhile): the failure does not matter
+            del self._subscribed[key]
             self._connection.log("warning", f"Could not subscribe {'/'.join(key)}: {exc}")
 
     # --- handlers (receive path: keep them short) -------------------------------------------------------------

@@ -153,3 +153,16 @@ class Kit:
 @pytest.fixture
 def kit(sim: SimulatorRunner) -> Kit:
     return Kit(sim)
+
+
+class Signals:
+    """The waiting helpers without a simulator (for tests that start their own)."""
+
+    wait_until = staticmethod(wait_until)
+    next = staticmethod(next_emission)
+    record = Recorder
+
+
+@pytest.fixture
+def signals() -> type[Signals]:
+    return Signals

@@ -1,0 +1,525 @@
+"""The composition root: QApplication, one qasync loop, profile → exchange, services, main window, shutdown.
+
+``run_app()`` (what ``terminal-app`` runs) makes the QApplication and one qasync event loop that the REST client, the
+WebSocket streamer and Qt share, then :class:`Terminal` does the rest in order:
+
+1. settings, layout and profiles from the per-user folders (``config.paths``; a temporary folder for the smoke test);
+2. the profile: **Demo** starts the embedded simulator on its own thread (``sim.runner``; accounts persist in the data
+   folder) and uses its demo key; the Bitget profiles use the key from the keyring (none: market data only);
+3. the services (``services.stack``): session open, market data, account and orders read, private channels;
+4. the main window with the chart in the middle and every trading panel that exists (``ui.docks``), the ACTIONS
+   handlers (buy, sell, cancel, flatten, panic, sizes, intervals, symbol switch, layout), health in the status bar;
+5. on close: the layout is saved, every task cancelled, the streamer and HTTP client closed, the simulator stopped.
+
+Garbage collection runs on the GUI thread only (:class:`MainThreadGc`): with the simulator in the same process, an
+automatic collection could otherwise start on the simulator's thread and destroy Qt objects there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import importlib
+import logging
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from terminal_app.bitget.errors import BitgetError
+from terminal_app.bitget.signing import Credentials
+from terminal_app.bitget.symbols import InstType, SymbolRef, parse_symbol
+from terminal_app.config.actions import INTERVALS, SIZE_PRESETS, Context
+from terminal_app.config.paths import AppPaths
+from terminal_app.config.profiles import (
+    Endpoints,
+    Profile,
+    ProfileBook,
+    ProfileError,
+    active_profile,
+    profiles_path,
+)
+from terminal_app.config.settings import CHART_INTERVAL, WATCHLIST, Settings
+from terminal_app.core.candles import Interval
+from terminal_app.core.health import ProfileKind
+from terminal_app.core.panic import PanicAction, PanicRefused, PanicSwitch
+from terminal_app.services.session import Session, SessionEndpoints
+from terminal_app.services.stack import Services
+
+log = logging.getLogger("terminal_app.app")
+
+DEFAULT_SYMBOL = SymbolRef("BTCUSDT", InstType.SPOT)
+DEMO_STATE_FILE = "demo-exchange.sqlite3"
+GC_INTERVAL_MS = 250
+# The trading panels, each in its own module: whatever exists is shown (ui.docks declares titles and places).
+PANEL_IDS = ("watchlist", "ladder", "tape", "ticket", "orders", "positions", "balances", "log")
+
+
+class StartupError(Exception):
+    """The terminal could not start; the message is for the user."""
+
+
+class MainThreadGc:
+    """Automatic garbage collection off; the same thresholds checked from a GUI-thread timer instead."""
+
+    def __init__(self, interval_ms: int = GC_INTERVAL_MS) -> None:
+        from PySide6.QtCore import QTimer
+
+        self._thresholds = gc.get_threshold()
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+
+    def check(self) -> None:
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > self._thresholds[generation]:
+                gc.collect(generation)
+                return
+
+    def stop(self) -> None:
+        self.timer.stop()
+        gc.collect()
+        if self._was_enabled:
+            gc.enable()
+
+
+def _panel_specs(services: Services, settings: Settings) -> list[Any]:
+    """DockSpecs of the trading panels whose modules exist (H9 adds them one by one)."""
+    from terminal_app.ui import docks
+
+    try:
+        return list(docks.trading_dock_specs(services, settings))
+    except ImportError:
+        pass
+    from terminal_app.ui.main_window import DockSpec
+
+    layout = {row[0]: row for row in getattr(docks, "_LAYOUT", ())}
+    specs = []
+    for panel_id in PANEL_IDS:
+        try:
+            module = importlib.import_module(f"terminal_app.ui.docks.{panel_id}")
+        except ImportError:
+            log.info("panel %s is not available", panel_id)
+            continue
+        make = getattr(module, f"create_{panel_id}")
+        _, title, area, tab_with, size, contexts = layout[panel_id]
+
+        def factory(make: Callable[..., Any] = make) -> Any:
+            return make(services, None, settings=settings)
+
+        specs.append(DockSpec(panel_id, title, area, factory, contexts=contexts, tab_with=tab_with, size=size))
+    return specs
+
+
+class Terminal:
+    """One run of the terminal; see the module docstring for the order of things."""
+
+    def __init__(self, app: Any, *, profile: str | None = None, smoke_test: bool = False,
+                 paths: AppPaths | None = None) -> None:
+        self.app = app
+        app.setQuitOnLastWindowClosed(False)  # the loop ends when shutdown is done, not when Qt thinks so
+        self.smoke_test = smoke_test
+        self.requested_profile = profile
+        self.started = time.perf_counter()
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if paths is None and smoke_test and not os.environ.get("BITGET_TERMINAL_HOME"):
+            self._tmp = tempfile.TemporaryDirectory(prefix="bitget-terminal-smoke-")
+            paths = AppPaths.under(Path(self._tmp.name))
+        self.paths = (paths or AppPaths.default()).ensure()
+        self.settings = Settings.load(self.paths.settings_file)
+        self.profile: Profile | None = None
+        self.runner: Any = None
+        self.services: Services | None = None
+        self.window: Any = None
+        self.chart: Any = None
+        self.panic: PanicSwitch | None = None
+        self._switcher: Any = None
+        self.marks: dict[str, float] = {}
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    # --- start ------------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        book = ProfileBook.load(profiles_path(self.paths.config_dir))
+        try:
+            profile = book.first_demo() if self.smoke_test else active_profile(book, self.settings,
+                                                                                self.requested_profile)
+        except ProfileError as exc:
+            raise StartupError(str(exc)) from None
+        self.profile = profile
+        session = await self._session(profile)
+        try:
+            self.services = await Services.open(session, interval=self.settings.get(CHART_INTERVAL))
+        except BitgetError as exc:
+            raise StartupError(f"Could not connect the {profile.kind.badge} profile {profile.name!r}: {exc}") from exc
+        self.marks["services_ms"] = self.elapsed_ms()
+        self._build_window()
+        self.marks["window_ms"] = self.elapsed_ms()
+
+    async def _session(self, profile: Profile) -> Session:
+        credentials: Credentials | None
+        if profile.kind is ProfileKind.DEMO and not profile.has_overrides:
+            from terminal_app.sim.runner import SimulatorRunner
+
+            state = None if self.smoke_test else self.paths.data_dir / DEMO_STATE_FILE
+            self.runner = SimulatorRunner(state_path=state)
+            loop = asyncio.get_running_loop()
+            info = await loop.run_in_executor(None, self.runner.start)
+            endpoints = profile.endpoints(Endpoints(info.rest, info.ws_public, info.ws_private,
+                                                    paptrading=self.runner.config.require_paptrading))
+            credentials = Credentials(info.api_key, info.secret, info.passphrase)
+        else:
+            endpoints = profile.endpoints()
+            credentials = await self._stored_credentials(profile)
+        return Session(profile.name, profile.kind,
+                       SessionEndpoints(endpoints.rest_url, endpoints.ws_public_url, endpoints.ws_private_url,
+                                        endpoints.paptrading), credentials)
+
+    async def _stored_credentials(self, profile: Profile) -> Credentials | None:
+        from terminal_app.config.secrets import CredentialStore, SecretsUnavailable
+
+        try:
+            creds = await CredentialStore().load_async(profile.name)
+        except SecretsUnavailable as exc:
+            log.warning("no API key for profile %r: %s", profile.name, exc)
+            return None
+        if creds is None:
+            log.warning("profile %r has no API key stored: market data only, trading is off", profile.name)
+        return creds
+
+    # --- window -----------------------------------------------------------------------------------------------
+
+    def _build_window(self) -> None:
+        from terminal_app.ui.chart import ChartWidget
+        from terminal_app.ui.main_window import CENTRAL, DockSpec, MainWindow
+
+        services = self.services
+        profile = self.profile
+        assert services is not None
+        assert profile is not None
+        interval = Interval.parse(self.settings.get(CHART_INTERVAL))
+
+        def make_chart() -> ChartWidget:
+            self.chart = ChartWidget(interval=interval)
+            return self.chart
+
+        specs = [DockSpec("chart", "Chart", CENTRAL, make_chart, contexts=(Context.CHART,)),
+                 *_panel_specs(services, self.settings)]
+        window = MainWindow(self.settings, self.paths, specs, profile=profile.name, kind=profile.kind)
+        self.window = window
+        self._wire_status(window, services)
+        services.connection.replay_log()  # what happened before the log panel existed
+        self._wire_chart(services)
+        self._wire_actions(window, services)
+        self.panic = PanicSwitch(profile.account_id, time.monotonic)
+        for problem in (*self.settings.problems, services.session.problem or ""):
+            if problem:
+                window.toasts.show_toast("Note", problem)
+        window.show()
+        services.market_data.set_active(self._first_symbol())
+
+    def _first_symbol(self) -> SymbolRef:
+        markets = self.services.session.markets if self.services else {}
+        for key in self.settings.get(WATCHLIST):
+            ref = parse_symbol(key)
+            if not markets or ref.key in markets:
+                return ref
+        return DEFAULT_SYMBOL
+
+    def _wire_status(self, window: Any, services: Services) -> None:
+        from terminal_app.ui.toast import ToastKind
+
+        connection = services.connection
+        connection.health_changed.connect(window.status.update_health)
+        window.status.update_health(connection.snapshot())
+
+        def rejected(view: Any, message: str) -> None:
+            window.toasts.show_toast(f"Order rejected: {view.side} {view.ref.display}", message, ToastKind.ERROR)
+
+        services.trading.order_rejected.connect(rejected)
+        services.account.error.connect(lambda text: window.toasts.show_toast("Account", text, ToastKind.ERROR))
+        connection.state_changed.connect(lambda state: state in ("failed",) and window.toasts.show_toast(
+            "Connection", "The exchange refused the API key; see the log.", ToastKind.ERROR))
+
+    def _wire_chart(self, services: Services) -> None:
+        chart = self.chart
+        if chart is None:
+            return
+        md = services.market_data
+        expected = {"total": 0}
+
+        def loading(total: int) -> None:
+            expected["total"] = total
+            chart.begin_loading(total)
+
+        def page(n: int) -> None:
+            chart.page_loaded(n)
+            if n >= expected["total"]:
+                chart.end_loading()
+
+        def current(ref: SymbolRef, interval: str) -> bool:
+            return ref == md.active and interval == md.interval.value
+
+        def history(ref: SymbolRef, interval: str, rows: list[Any]) -> None:
+            if current(ref, interval):
+                market = md.market(ref)
+                chart.set_interval(interval)
+                chart.set_price_decimals(market.price_places if market is not None else None)
+                chart.set_history(rows)
+                self.marks.setdefault("chart_ms", self.elapsed_ms())
+
+        md.candles_loading.connect(loading)
+        md.candles_page.connect(page)
+        md.candles_history.connect(history)
+        md.candles_older.connect(lambda ref, iv, rows: chart.prepend_history(rows) if current(ref, iv) else None)
+        md.candle_live.connect(lambda ref, iv, row: chart.apply_live(row) if current(ref, iv) else None)
+        md.interval_changed.connect(chart.set_interval)
+        chart.interval_changed.connect(self.set_interval)
+        chart.older_history_wanted.connect(md.load_older)
+
+        trading, account = services.trading, services.account
+
+        def order_lines(*_args: Any) -> None:
+            ref = md.active
+            views = trading.open_orders(ref) if ref is not None else []
+            chart.set_order_lines([(v.client_oid, v.price, v.side, f"{v.side} {v.remaining.normalize():f}")
+                                   for v in views if v.price is not None])
+
+        def position_lines(*_args: Any) -> None:
+            ref = md.active
+            position = account.position(ref) if ref is not None and ref.is_futures else None
+            chart.set_position_lines(position.open_price_avg if position else None,
+                                     position.liquidation_price if position else None)
+
+        trading.orders_changed.connect(order_lines)
+        trading.order_updated.connect(order_lines)
+        account.positions_changed.connect(position_lines)
+        md.active_changed.connect(order_lines)
+        md.active_changed.connect(position_lines)
+
+    # --- actions ----------------------------------------------------------------------------------------------
+
+    def panel(self, panel_id: str) -> Any | None:
+        window = self.window
+        if window is None:
+            return None
+        try:
+            return window.panel(panel_id)
+        except KeyError:
+            return None
+
+    def set_interval(self, interval: str) -> None:
+        services = self.services
+        if services is None:
+            return
+        services.market_data.set_interval(interval)
+        self.settings.set(CHART_INTERVAL, Interval.parse(interval).value)
+
+    def _wire_actions(self, window: Any, services: Services) -> None:
+        registry = window.registry
+        md, trading = services.market_data, services.trading
+        ticket = self.panel("ticket")
+        if ticket is not None:
+            registry.on("order.buy", lambda: ticket.submit("buy"))
+            registry.on("order.sell", lambda: ticket.submit("sell"))
+            registry.on("order.join_bid", lambda: self._join("buy"))
+            registry.on("order.join_ask", lambda: self._join("sell"))
+            registry.on("ticket.post_only", ticket.toggle_post_only)
+            registry.on("ticket.reduce_only", ticket.toggle_reduce_only)
+            for pct in SIZE_PRESETS:
+                registry.on(f"ticket.size_{pct}", lambda pct=pct: ticket.apply_size_preset(pct))
+        registry.on("order.cancel_last", self._cancel_last)
+        registry.on("order.cancel_all_symbol", lambda: md.active and trading.cancel_all(md.active))
+        registry.on("order.cancel_all_account", lambda: trading.cancel_all(None))
+        registry.on("position.flatten_symbol", self._flatten_symbol)
+        registry.on("panic", self._panic)
+        for iv in INTERVALS:
+            registry.on(f"chart.interval.{iv}", lambda iv=iv: self.set_interval(iv))
+        registry.on("symbol.switch", lambda: self.open_symbol_switcher(""))
+        window.symbol_typed.connect(self.open_symbol_switcher)
+
+    def _join(self, side: str) -> None:
+        ticket = self.panel("ticket")
+        ref = self.services.market_data.active if self.services else None
+        book = self.services.market_data.book(ref) if self.services and ref else None
+        if ticket is None or book is None:
+            return
+        price = book.best_bid_price() if side == "buy" else book.best_ask_price()
+        if price is None:
+            return
+        ticket.set_order_type("limit")
+        ticket.set_price(price)
+        ticket.submit(side)
+
+    def _cancel_last(self) -> None:
+        services = self.services
+        if services is None or services.market_data.active is None:
+            return
+        views = services.trading.open_orders(services.market_data.active)
+        if views:
+            services.trading.cancel(max(views, key=lambda v: (v.c_time, v.client_oid)))
+
+    def _flatten_symbol(self) -> None:
+        services = self.services
+        ref = services.market_data.active if services else None
+        if services is None or ref is None:
+            return
+        services.trading.cancel_all(ref)
+        for position in services.account.positions():
+            if position.ref == ref:
+                services.trading.close_position(position)
+
+    def _panic(self) -> None:
+        services, profile, window = self.services, self.profile, self.window
+        if services is None or profile is None or self.panic is None:
+            return
+        from terminal_app.ui.toast import ToastKind
+
+        try:
+            step = self.panic.press(profile.account_id)
+        except PanicRefused as exc:
+            window.toasts.show_toast("Panic refused", str(exc), ToastKind.ERROR)
+            return
+        services.trading.cancel_all(None)
+        if step.action is PanicAction.FLATTEN_ALL_POSITIONS:
+            services.trading.flash_close_all()
+        window.toasts.show_toast("PANIC", step.message, ToastKind.ERROR)
+
+    def open_symbol_switcher(self, typed: str = "") -> Any:
+        """A small non-modal box: type a symbol (V1 or V2 name), Enter loads it everywhere."""
+        from PySide6.QtWidgets import QInputDialog
+
+        services, window = self.services, self.window
+        if services is None or window is None:
+            return None
+        if self._switcher is None:
+            box = QInputDialog(window)
+            box.setObjectName("SymbolSwitcher")
+            box.setWindowTitle("Switch symbol")
+            box.setLabelText("Symbol (BTCUSDT, ETHUSDT PERP, BTCUSDT_UMCBL…):")
+            box.setComboBoxEditable(True)
+            box.setComboBoxItems(sorted(m.ref.display for m in services.session.markets.values()))
+            box.textValueSelected.connect(self.switch_symbol)
+            self._switcher = box
+        self._switcher.setTextValue(typed)
+        self._switcher.open()
+        return self._switcher
+
+    def switch_symbol(self, text: str) -> SymbolRef | None:
+        services = self.services
+        if services is None:
+            return None
+        try:
+            ref = parse_symbol(text)
+        except BitgetError as exc:
+            self.window.toasts.show_toast("Unknown symbol", exc.user_message)
+            return None
+        if services.session.markets and ref.key not in services.session.markets:
+            self.window.toasts.show_toast("Unknown symbol", f"{ref.display} ({ref.product_type}) is not listed.")
+            return None
+        services.market_data.set_active(ref)
+        return ref
+
+    # --- shutdown ---------------------------------------------------------------------------------------------
+
+    async def shutdown(self) -> None:
+        window = self.window
+        if window is not None and window.isVisible():
+            window.close()
+        if self.services is not None:
+            await self.services.close()
+        if self.runner is not None:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, self.runner.stop)
+            self.runner = None
+        if self._tmp is not None:
+            with contextlib.suppress(OSError):
+                self._tmp.cleanup()
+
+
+async def _until_closed(app: Any) -> None:
+    closed = asyncio.get_running_loop().create_future()
+
+    def finish(*_args: Any) -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    app.lastWindowClosed.connect(finish)
+    previous = signal.signal(signal.SIGINT, lambda *_a: asyncio.get_running_loop().call_soon_threadsafe(finish))
+    try:
+        await closed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+async def _main(terminal: Terminal) -> int:
+    try:
+        try:
+            await terminal.start()
+        except StartupError as exc:
+            print(f"terminal-app: {exc}", file=sys.stderr)
+            return 1
+        if terminal.smoke_test:
+            from terminal_app.smoke import run_smoke
+
+            return await run_smoke(terminal)
+        await _until_closed(terminal.app)
+        return 0
+    finally:
+        await terminal.shutdown()
+
+
+def run_app(profile: str | None = None, smoke_test: bool = False) -> int:
+    """Run the terminal until its window closes (or the smoke test ends); returns the exit status."""
+    if smoke_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    logging.basicConfig(level=logging.INFO if not smoke_test else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from terminal_app import frozen
+
+    frozen.ensure_gui_can_start()
+    if frozen.is_frozen():
+        frozen.install_crash_report()
+
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from terminal_app.ui.chart.none_guard import pin_none
+
+    pin_none()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Bitget Terminal")
+    icon = frozen.app_icon()
+    with contextlib.suppress(TypeError):
+        app.setWindowIcon(icon)  # type: ignore[arg-type]
+    collector = MainThreadGc()
+    # Python runs signal handlers only between bytecodes; a timer makes sure that happens while Qt idles.
+    wake = QTimer()
+    wake.start(200)
+    wake.timeout.connect(lambda: None)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    terminal = Terminal(app, profile=profile, smoke_test=smoke_test)
+    try:
+        with loop:
+            status = loop.run_until_complete(_main(terminal))
+    finally:
+        wake.stop()
+        collector.stop()
+        asyncio.set_event_loop(None)
+    return status
+
+
+__all__ = ["StartupError", "Terminal", "run_app"]

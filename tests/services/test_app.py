@@ -1,0 +1,87 @@
+"""The composition root in-process: demo exchange, services, window with docks, ACTIONS wired, clean shutdown."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from terminal_app.app import Terminal
+from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.config.settings import CHART_INTERVAL
+from terminal_app.core.health import Level, ProfileKind
+from terminal_app.core.orders import OrderTicket
+from terminal_app.core.panic import PanicSwitch
+
+D = Decimal
+BTC = SymbolRef("BTCUSDT", InstType.SPOT)
+ETH_PERP = SymbolRef("ETHUSDT", InstType.USDT_FUTURES)
+BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+
+
+@pytest.mark.asyncio
+async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplication, signals: Any) -> None:
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    terminal = Terminal(qapp, smoke_test=True)  # Demo profile, temporary folders, in-memory demo exchange
+    try:
+        await terminal.start()
+        window, services, chart = terminal.window, terminal.services, terminal.chart
+        assert services is not None
+        md, trading, account = services.market_data, services.trading, services.account
+        assert window.profile_kind is ProfileKind.DEMO
+        assert window.band.text().startswith("DEMO")
+        assert {"watchlist", "ladder", "tape", "orders"} <= set(window.dock_ids)
+        assert md.active == BTC
+        assert window.panel("chart") is chart
+
+        await signals.wait_until(md.candles_history, lambda: len(chart.series) > 0)
+        await signals.wait_until(services.connection.health_changed,
+                                 lambda: window.status.level("rest") is Level.OK
+                                 and window.status.level("ws") is Level.OK)
+
+        window.registry.trigger("chart.interval.1H")
+        assert md.interval.value == "1H"
+        assert chart.interval.value == "1H"
+        assert terminal.settings.get(CHART_INTERVAL) == "1H"
+        await signals.wait_until(md.candles_history,
+                                 lambda: len(chart.series) > 0 and chart.series.interval.value == "1H")
+
+        assert terminal.switch_symbol("ETHUSDT_UMCBL") == ETH_PERP  # a V1 name
+        assert md.active == ETH_PERP
+        assert terminal.switch_symbol("NOPEUSDT") is None
+        assert md.active == ETH_PERP
+
+        # cancel all (symbol) from the ACTIONS table
+        md.set_active(BTC)
+        book = md.book(BTC)
+        assert book is not None
+        await signals.wait_until(md.book_changed, lambda: book.best_bid())
+        price = (book.best_bid_price() * D("0.97")).quantize(D("0.01"))
+        oids = [trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), price)) for _ in range(2)]
+        await signals.wait_until(trading.order_updated,
+                                 lambda: all(trading.order(o).status == "live" for o in oids))
+        assert {f"order:{oid}" for oid in oids} <= set(chart.price_lines.keys)  # drawn on the chart
+        window.registry.trigger("order.cancel_all_symbol")
+        await signals.wait_until(trading.orders_changed, lambda: trading.open_orders(BTC) == [])
+
+        # panic: the first press cancels every order, the second (within 1.5 s) closes every position
+        md.set_active(BTC_PERP)
+        trading.place(OrderTicket(BTC_PERP, "buy", "market", size=D("0.01")))
+        await signals.wait_until(account.positions_changed, lambda: account.position(BTC_PERP))
+        resting = trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), price))
+        await signals.wait_until(trading.order_updated, lambda: trading.order(resting).status == "live")
+        assert terminal.profile is not None
+        terminal.panic = PanicSwitch(terminal.profile.account_id, time.monotonic, window_s=60)  # a slow CI machine
+        window.registry.trigger("panic")
+        await signals.wait_until(trading.orders_changed, lambda: trading.open_orders() == [])
+        assert account.position(BTC_PERP) is not None
+        window.registry.trigger("panic")
+        await signals.wait_until(account.positions_changed, lambda: account.positions() == [])
+    finally:
+        await terminal.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
+    assert terminal.runner is None
+    assert not window.isVisible()
