@@ -35,21 +35,52 @@ import heapq
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from terminal_app.bitget.clock import system_ms
-from terminal_app.bitget.errors import ExchangeError, error_for_code
+from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.bitget.symbols import SymbolRef
+from terminal_app.sim.copy_state import (
+    DEFAULT_SHARE_RATIO,
+    FOLLOWER,
+    FUTURES,
+    FUTURES_MARKET,
+    HUNDRED,
+    MAX_FOLLOW_NOTIONAL,
+    MONEY,
+    ORDER_INTERVAL_MS,
+    REAL_TRACK_BASE,
+    REFOLLOW_COOLDOWN_MS,
+    SPOT,
+    SPOT_MARKET,
+    SYNTHETIC_FOLLOWERS,
+    TPSL_INTERVAL_MS,
+    TRADER,
+    ZERO,
+    Follow,
+    ProfitRecord,
+    RankedTrader,
+    SymbolConfig,
+    Track,
+    Trader,
+    check_ratio,
+    check_trace,
+    ratio_price,
+    reject,
+    round_down,
+    taker_fee,
+    track_from_trade,
+    transfer_futures,
+    transfer_spot,
+)
 from terminal_app.sim.copy_traders import (
     COPY_SYMBOLS,
     SPOT_COPY_SYMBOLS,
     ExchangePrices,
     LiveOpen,
     TraderBook,
-    TraderProfile,
     TraderStats,
     TraderTrade,
     max_followers,
@@ -60,160 +91,7 @@ from terminal_app.sim.markets import SimMarket, find_market
 from terminal_app.sim.price import DAY_MS
 
 log = logging.getLogger("terminal_app.sim.copy_engine")
-
-ZERO = Decimal(0)
-HUNDRED = Decimal(100)
-FUTURES = InstType.USDT_FUTURES
-SPOT = InstType.SPOT
-TRADER = "trader"
-FOLLOWER = "follower"
-FUTURES_MARKET = "futures"
-SPOT_MARKET = "spot"
-DEFAULT_SHARE_RATIO = Decimal("0.10")
-REAL_TRACK_BASE = 1_400_000_000_000_000_000
-ORDER_INTERVAL_MS = 1_000                  # an elite trader's one order per second
-TPSL_INTERVAL_MS = 300                     # 43036
-REFOLLOW_COOLDOWN_MS = 2 * 3_600_000       # 43047 after a removal
-SYNTHETIC_FOLLOWERS: tuple[tuple[str, str, Decimal], ...] = (
-    # uid, display name, copy ratio (traceType percent)
-    ("copy-follower-1", "Copier Ada", Decimal("0.5")),
-    ("copy-follower-2", "Copier Bo", Decimal("1")),
-    ("copy-follower-3", "Copier Cy", Decimal("1.5")),
-    ("copy-follower-4", "Copier Dee", Decimal("2")),
-)
-MAX_FOLLOW_NOTIONAL = Decimal("2000000")   # query-quantity-limit: max size = this / the market's start price
-_MONEY = Decimal("0.00000001")
 _ORDER_MEMORY = 20_000
-
-
-def reject(code: str, msg: str) -> ExchangeError:
-    return error_for_code(code, msg)
-
-
-# ---- state ---------------------------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Track:
-    """A tracking order: a trader's position slice (``role`` trader) or a follower's copy of one (``role`` follower,
-    ``parent`` = the trader's trackingNo). Fees are positive amounts paid. Spot tracks are buys (``hold_side`` long,
-    ``size`` the base received)."""
-
-    tracking_no: str
-    role: str
-    owner: str                        # simulator uid, or the synthetic trader's id
-    trader_id: str
-    market: str
-    symbol: str
-    hold_side: str
-    leverage: int
-    margin_mode: str
-    size: Decimal
-    open_price: Decimal
-    open_fee: Decimal
-    open_time: int
-    open_order_id: str
-    parent: str = ""
-    trader_price: Decimal | None = None     # follower: the trader's price (copy slippage)
-    delay_ms: int = 0                       # follower: time from the trader's fill to the copy
-    tp: Decimal | None = None
-    sl: Decimal | None = None
-    tpsl_time: int = 0
-    follow_count: int = 0
-    due_ms: int | None = None               # synthetic trader: scheduled close
-    stopped: bool = False                   # spot follower: copying stopped, the coins are the user's own
-    close_time: int | None = None
-    close_price: Decimal | None = None
-    close_size: Decimal = ZERO
-    close_fee: Decimal = ZERO
-    close_order_id: str = ""
-    achieved_pl: Decimal = ZERO
-    profit_share: Decimal = ZERO
-    stop_type: str = ""
-
-    @property
-    def is_open(self) -> bool:
-        return self.close_time is None
-
-    @property
-    def margin(self) -> Decimal:
-        value = self.open_price * self.size
-        return value / self.leverage if self.market == FUTURES_MARKET and self.leverage else value
-
-    @property
-    def net_profit(self) -> Decimal:
-        return self.achieved_pl - self.open_fee - self.close_fee - self.profit_share
-
-    def unrealized(self, price: Decimal) -> Decimal:
-        diff = price - self.open_price
-        return (diff if self.hold_side == "long" else -diff) * self.size
-
-
-@dataclass(slots=True)
-class SymbolConfig:
-    """A trader's copy symbol: open for copying, and default TP/SL ratios (%) of new tracking orders."""
-
-    open: bool = True
-    tp_ratio: Decimal | None = None
-    sl_ratio: Decimal | None = None
-
-
-@dataclass(slots=True)
-class ProfitRecord:
-    profit_id: str
-    coin: str
-    profit: Decimal
-    name: str                               # the follower's alias
-    time: int
-    ratio: Decimal
-    market: str
-
-
-@dataclass(slots=True)
-class Trader:
-    """An elite trader: synthetic (``profile``) or a simulator user (``uid``)."""
-
-    trader_id: str
-    name: str
-    uid: str | None
-    profile: TraderProfile | None
-    share_ratio: Decimal
-    symbols: dict[str, SymbolConfig]
-    spot_symbols: set[str]
-    enabled: bool = True
-    show_total_equity: bool = True
-    show_tpsl: bool = True
-    followers: dict[str, int] = field(default_factory=dict)         # futures follower uid → since
-    spot_followers: dict[str, int] = field(default_factory=dict)
-    removed: dict[str, int] = field(default_factory=dict)
-    total_followers: int = 0
-    last_order_ms: int = -ORDER_INTERVAL_MS
-    start_equity: Decimal = ZERO
-    since_ms: int = 0
-    profits: list[ProfitRecord] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Follow:
-    follower_uid: str
-    trader_id: str
-    market: str
-    since_ms: int
-    auto_copy: bool
-    mode: str
-    settings: dict[str, FollowSetting] = field(default_factory=dict)
-    spot_settings: dict[str, SpotFollowSetting] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class RankedTrader:
-    """A trader with its statistics, for the broker list."""
-
-    trader: Trader
-    stats: TraderStats
-    followers_pnl: Decimal
-    trading: tuple[str, ...]
-
 
 # ---- the engine ----------------------------------------------------------------------------------------------------
 
@@ -241,7 +119,8 @@ class CopyEngine:
                 {s: SymbolConfig() for s in profile.symbols}, set(profile.spot_symbols), since_ms=start)
         self.trader_of_uid: dict[str, str] = {}
         self.follows: dict[tuple[str, str, str], Follow] = {}        # (uid, trader id, market) → follow
-        self.tracks: dict[str, Track] = {}
+        self.tracks: dict[str, Track] = {}                          # simulator users' tracks and open ones
+        self._open: dict[str, Track] = {}
         self.children: dict[str, list[str]] = {}                     # trader trackingNo → follower trackingNos
         self.by_order: dict[str, str] = {}                           # simulator trader's opening order → trackingNo
         self.failures: deque[tuple[int, str, str, str]] = deque(maxlen=200)   # (time, uid, trackingNo, error)
@@ -422,8 +301,8 @@ class CopyEngine:
             price = self._spot_price(market)
             if price <= 0:
                 return
-            size = _round_down(profile.spot_amount / price, market.lot)
-            fee = (size * market.info.taker_fee).quantize(_MONEY)
+            size = round_down(profile.spot_amount / price, market.lot)
+            fee = (size * market.info.taker_fee).quantize(MONEY)
             if size <= 0:
                 return
             track = Track(decision.tracking_no, TRADER, trader.trader_id, trader.trader_id, SPOT_MARKET,
@@ -436,8 +315,8 @@ class CopyEngine:
                 return
             track = Track(decision.tracking_no, TRADER, trader.trader_id, trader.trader_id, FUTURES_MARKET,
                           decision.symbol, decision.hold_side, profile.leverage, "crossed", size, price,
-                          _taker_fee(price * size), decision.time, decision.tracking_no, due_ms=decision.close_time)
-        self.tracks[track.tracking_no] = track
+                          taker_fee(price * size), decision.time, decision.tracking_no, due_ms=decision.close_time)
+        self._add(track)
         heapq.heappush(self._due, (decision.close_time, track.tracking_no))
         self._copy_open_to_followers(trader, track, track.size)
 
@@ -449,12 +328,18 @@ class CopyEngine:
         track.close_time = self.now()
         track.close_price = price
         track.close_size = track.size
-        track.close_fee = _taker_fee(price * track.size)
+        track.close_fee = taker_fee(price * track.size)
         track.achieved_pl = track.unrealized(price)
+        self._closed(track)
         if track.market == FUTURES_MARKET:
-            self.book.record_close(track.trader_id, track.close_time, track.achieved_pl - track.open_fee
-                                   - track.close_fee)
+            self.book.add_trade(TraderTrade(
+                track.tracking_no, track.trader_id, track.symbol, track.hold_side, track.leverage, track.size,
+                track.open_time, track.open_price, track.close_time, price, track.open_fee, track.close_fee,
+                track.follow_count))
         self._close_children(track, "trader")
+        if track.tracking_no not in self.children:
+            # the record lives on in the trader book; only copied tracks stay here (their copies name them)
+            del self.tracks[track.tracking_no]
 
     # ---- simulator users as traders ------------------------------------------------------------------------------
 
@@ -496,10 +381,10 @@ class CopyEngine:
                           leverage, margin_mode, size, price, fee, ts, order_id)
             if config is not None:
                 tick = find_market(symbol, FUTURES).tick
-                track.tp = _ratio_price(price, leverage, hold_side, config.tp_ratio, up=True, market=market, tick=tick)
-                track.sl = _ratio_price(price, leverage, hold_side, config.sl_ratio, up=False, market=market,
+                track.tp = ratio_price(price, leverage, hold_side, config.tp_ratio, up=True, market=market, tick=tick)
+                track.sl = ratio_price(price, leverage, hold_side, config.sl_ratio, up=False, market=market,
                                         tick=tick)
-            self.tracks[track.tracking_no] = track
+            self._add(track)
             self.by_order[order_id] = track.tracking_no
         else:
             total = track.size + size
@@ -591,9 +476,9 @@ class CopyEngine:
             symbol = s.symbol.upper()
             if symbol not in SPOT_COPY_SYMBOLS:
                 raise reject("40034", f"Parameter {s.symbol} does not exist")
-            _check_trace(s.trace_type, s.trace_value)
-            _check_ratio(s.stop_surplus_ratio, "43056")
-            _check_ratio(s.stop_loss_ratio, "43055")
+            check_trace(s.trace_type, s.trace_value)
+            check_ratio(s.stop_surplus_ratio, "43056")
+            check_ratio(s.stop_loss_ratio, "43055")
             checked.append(SpotFollowSetting(symbol, s.trace_type.lower(), s.trace_value, s.max_hold_size,
                                              s.stop_surplus_ratio, s.stop_loss_ratio))
         if not checked:
@@ -622,7 +507,7 @@ class CopyEngine:
             raise reject("40034", f"Parameter {s.symbol} does not exist")
         if s.product_type is not FUTURES:
             raise reject("40017", "Parameter productType error")
-        _check_trace(s.trace_type, s.trace_value)
+        check_trace(s.trace_type, s.trace_value)
         if s.lever_type.lower() not in ("trader", "specify", "position"):
             raise reject("40017", "Parameter leverType error")
         if s.margin_type.lower() not in ("trader", "specify"):
@@ -634,8 +519,8 @@ class CopyEngine:
                     raise reject("40017", "Parameter leverage error")
         if s.max_hold_size is not None and s.max_hold_size <= 0:
             raise reject("40017", "Parameter maxHoldSize error")
-        _check_ratio(s.stop_surplus_ratio, "43056")
-        _check_ratio(s.stop_loss_ratio, "43055")
+        check_ratio(s.stop_surplus_ratio, "43056")
+        check_ratio(s.stop_loss_ratio, "43055")
         return FollowSetting(symbol, s.trace_type.lower(), s.trace_value, s.product_type, s.margin_type.lower(),
                              s.margin_coin, s.lever_type.lower(), s.long_leverage, s.short_leverage, s.max_hold_size,
                              s.stop_surplus_ratio, s.stop_loss_ratio)
@@ -752,7 +637,7 @@ class CopyEngine:
         held = self.tracked_size(uid, FUTURES_MARKET, parent.symbol, parent.hold_side)
         if setting.max_hold_size is not None:
             size = min(size, setting.max_hold_size - held)
-        size = min(_round_down(size, market.lot), self._max_follow_size(market))
+        size = min(round_down(size, market.lot), self._max_follow_size(market))
         if size < market.info.min_size or size * price < market.info.min_notional:
             return
         if (current.margin_mode == "crossed" and current.cross_leverage != leverage) or (
@@ -773,9 +658,9 @@ class CopyEngine:
                       parent.hold_side, leverage, order.margin_mode or current.margin_mode, order.filled_size,
                       order.avg_price, order.fee, order.u_time, order.order_id, parent=parent.tracking_no,
                       trader_price=parent.open_price, delay_ms=max(0, order.u_time - parent.open_time))
-        track.tp = _ratio_price(track.open_price, leverage, track.hold_side, setting.stop_surplus_ratio, up=True,
+        track.tp = ratio_price(track.open_price, leverage, track.hold_side, setting.stop_surplus_ratio, up=True,
                                 market=FUTURES_MARKET, tick=market.tick)
-        track.sl = _ratio_price(track.open_price, leverage, track.hold_side, setting.stop_loss_ratio, up=False,
+        track.sl = ratio_price(track.open_price, leverage, track.hold_side, setting.stop_loss_ratio, up=False,
                                 market=FUTURES_MARKET, tick=market.tick)
         self._add_child(parent, track)
 
@@ -799,7 +684,7 @@ class CopyEngine:
         if setting.max_hold_size is not None:
             room = setting.max_hold_size - self.tracked_size(uid, SPOT_MARKET, parent.symbol)
             quote = min(quote, room * price)
-        quote = _round_down(quote, Decimal("0.01"))
+        quote = round_down(quote, Decimal("0.01"))
         if quote < market.info.min_notional:
             return
         order = self._own(self._raw_place_spot(uid, parent.symbol, "buy", "market", quote, None, "gtc", None))
@@ -810,19 +695,26 @@ class CopyEngine:
                       1, "", received, order.avg_price, order.fee * order.avg_price, order.u_time, order.order_id,
                       parent=parent.tracking_no, trader_price=parent.open_price,
                       delay_ms=max(0, order.u_time - parent.open_time))
-        track.tp = _ratio_price(track.open_price, 1, "long", setting.stop_surplus_ratio, up=True, market=SPOT_MARKET,
+        track.tp = ratio_price(track.open_price, 1, "long", setting.stop_surplus_ratio, up=True, market=SPOT_MARKET,
                                 tick=market.tick)
-        track.sl = _ratio_price(track.open_price, 1, "long", setting.stop_loss_ratio, up=False, market=SPOT_MARKET,
+        track.sl = ratio_price(track.open_price, 1, "long", setting.stop_loss_ratio, up=False, market=SPOT_MARKET,
                                 tick=market.tick)
         self._add_child(parent, track)
 
-    def _add_child(self, parent: Track, track: Track) -> None:
+    def _add(self, track: Track) -> None:
         self.tracks[track.tracking_no] = track
+        self._open[track.tracking_no] = track
+
+    def _closed(self, track: Track) -> None:
+        self._open.pop(track.tracking_no, None)
+
+    def _add_child(self, parent: Track, track: Track) -> None:
+        self._add(track)
         self.children.setdefault(parent.tracking_no, []).append(track.tracking_no)
         parent.follow_count += 1
 
     def _max_follow_size(self, market: SimMarket) -> Decimal:
-        return _round_down(MAX_FOLLOW_NOTIONAL / market.start_price, market.lot)
+        return round_down(MAX_FOLLOW_NOTIONAL / market.start_price, market.lot)
 
     # ---- closing -------------------------------------------------------------------------------------------------
 
@@ -849,7 +741,7 @@ class CopyEngine:
     def _close_order(self, track: Track) -> Order:
         if track.market == SPOT_MARKET:
             market = find_market(track.symbol, SPOT)
-            size = _round_down(track.size, market.lot)
+            size = round_down(track.size, market.lot)
             return self._own(self._raw_place_spot(track.owner, track.symbol, "sell", "market", size, None, "gtc",
                                                   None))
         side = "buy" if track.hold_side == "long" else "sell"
@@ -868,6 +760,7 @@ class CopyEngine:
             track.close_fee = order.fee
         track.achieved_pl = track.unrealized(price) * (track.close_size / track.size if track.size else 1)
         track.stop_type = stop_type
+        self._closed(track)
 
     def _mark_closed(self, track: Track, price: Decimal, stop_type: str) -> None:
         """A tracking order whose position closed outside copy trading (TP/SL plan, liquidation)."""
@@ -876,6 +769,7 @@ class CopyEngine:
         track.close_size = track.size
         track.achieved_pl = track.unrealized(price)
         track.stop_type = stop_type
+        self._closed(track)
         self._settle_share(track)
 
     def _settle_share(self, track: Track) -> None:
@@ -885,13 +779,13 @@ class CopyEngine:
         net = track.achieved_pl - track.open_fee - track.close_fee
         if trader is None or net <= 0:
             return
-        share = (net * trader.share_ratio).quantize(_MONEY, rounding=ROUND_DOWN)
+        share = (net * trader.share_ratio).quantize(MONEY, rounding=ROUND_DOWN)
         if share <= 0:
             return
         if track.market == FUTURES_MARKET:
-            _transfer_futures(self.exchange, track.owner, trader.uid, share)
+            transfer_futures(self.exchange, track.owner, trader.uid, share)
         else:
-            _transfer_spot(self.exchange, track.owner, trader.uid, share)
+            transfer_spot(self.exchange, track.owner, trader.uid, share)
         track.profit_share = share
         self._profit_seq += 1
         trader.profits.append(ProfitRecord(str(self._profit_seq), "USDT", share, self._name(track.owner),
@@ -983,7 +877,7 @@ class CopyEngine:
 
     def _check_tpsl(self) -> None:
         prices: dict[tuple[str, str], Decimal] = {}
-        for track in [t for t in self.tracks.values() if t.is_open and (t.tp or t.sl) and not t.stopped]:
+        for track in [t for t in self._open.values() if (t.tp or t.sl) and not t.stopped]:
             key = (track.market, track.symbol)
             price = prices.get(key)
             if price is None:
@@ -1006,8 +900,9 @@ class CopyEngine:
         """Tracked futures size above the position (closed by a TP/SL plan or liquidation): close tracks, oldest
         first, at the mark; a simulator trader's closed tracks close their followers' copies too."""
         groups: dict[tuple[str, str, str], list[Track]] = {}
-        for t in self.tracks.values():
-            if t.is_open and t.market == FUTURES_MARKET and t.owner in self._uids():
+        uids = self._uids()
+        for t in self._open.values():
+            if t.market == FUTURES_MARKET and t.owner in uids:
                 groups.setdefault((t.owner, t.symbol, t.hold_side), []).append(t)
         for (uid, symbol, hold_side), tracks in groups.items():
             tracked = sum((t.size for t in tracks), ZERO)
@@ -1030,27 +925,27 @@ class CopyEngine:
     # ---- queries -------------------------------------------------------------------------------------------------
 
     def _open_tracks(self, uid: str, market: str) -> list[Track]:
-        return [t for t in self.tracks.values() if t.owner == uid and t.market == market and t.is_open]
+        return [t for t in self._open.values() if t.owner == uid and t.market == market]
 
     def tracks_of(self, owner: str, *, role: str, market: str = FUTURES_MARKET, open_: bool = True,
                   symbol: str | None = None, trader_id: str | None = None) -> list[Track]:
         """Tracking orders newest first (by trackingNo)."""
         sym = symbol.upper() if symbol else None
-        out = [t for t in self.tracks.values() if t.owner == owner and t.role == role and t.market == market
+        pool = self._open.values() if open_ else self.tracks.values()
+        out = [t for t in pool if t.owner == owner and t.role == role and t.market == market
                and t.is_open == open_ and (sym is None or t.symbol == sym)
                and (trader_id is None or t.trader_id == trader_id)]
         out.sort(key=lambda t: int(t.tracking_no), reverse=True)
         return out
 
     def trader_history(self, trader: Trader, *, symbol: str | None = None) -> list[Track]:
-        """A trader's closed tracking orders, newest first: synthetic history trades plus live closes."""
-        live = self.tracks_of(trader.uid or trader.trader_id, role=TRADER, open_=False, symbol=symbol)
+        """A trader's closed tracking orders, newest first (a synthetic trader's from its trader book: the year of
+        history and the live trades closed since)."""
         if trader.profile is None:
-            return live
+            return self.tracks_of(trader.uid or "", role=TRADER, open_=False, symbol=symbol)
         sym = symbol.upper() if symbol else None
-        past = [_track_from_trade(t) for t in reversed(self.book.history(trader.trader_id))
+        return [track_from_trade(t) for t in reversed(self.book.history(trader.trader_id))
                 if sym is None or t.symbol == sym]
-        return live + past
 
     def trader_open(self, trader: Trader, *, symbol: str | None = None, market: str = FUTURES_MARKET) -> list[Track]:
         return self.tracks_of(trader.uid or trader.trader_id, role=TRADER, market=market, symbol=symbol)
@@ -1072,7 +967,7 @@ class CopyEngine:
         """Statistics of any trader (synthetic: from their trades; simulator user: from their tracking orders)."""
         now = self.now()
         real = len(set(trader.followers) | set(trader.spot_followers))
-        aum = sum((t.margin for t in self.tracks.values() if t.is_open and t.role == FOLLOWER
+        aum = sum((t.margin for t in self._open.values() if t.role == FOLLOWER
                    and t.trader_id == trader.trader_id), ZERO)
         if trader.profile is not None:
             return self.book.stats(trader.trader_id, now, days, real_followers=real, real_aum=aum)
@@ -1164,12 +1059,12 @@ class CopyEngine:
     def pending_profit(self, trader: Trader, market: str = FUTURES_MARKET) -> dict[str, Decimal]:
         """Profit share that open profitable copies would pay now, per follower alias (``profit-details``)."""
         out: dict[str, Decimal] = {}
-        for t in self.tracks.values():
-            if t.is_open and t.role == FOLLOWER and t.trader_id == trader.trader_id and t.market == market:
+        for t in self._open.values():
+            if t.role == FOLLOWER and t.trader_id == trader.trader_id and t.market == market:
                 net = t.unrealized(self.price_of(t)) - t.open_fee
                 if net > 0:
                     name = self._name(t.owner)
-                    out[name] = out.get(name, ZERO) + (net * trader.share_ratio).quantize(_MONEY, ROUND_DOWN)
+                    out[name] = out.get(name, ZERO) + (net * trader.share_ratio).quantize(MONEY, ROUND_DOWN)
         return out
 
     def follower_name(self, uid: str) -> str:
@@ -1194,86 +1089,3 @@ class CopyEngine:
         if track.market == SPOT_MARKET:
             return self._spot_price(find_market(track.symbol, SPOT))
         return self._mark(track.symbol)
-
-
-# ---- module helpers ------------------------------------------------------------------------------------------------
-
-
-def _round_down(value: Decimal, step: Decimal) -> Decimal:
-    if value <= 0:
-        return ZERO
-    return (value / step).to_integral_value(rounding=ROUND_DOWN) * step
-
-
-def _taker_fee(notional: Decimal) -> Decimal:
-    return (notional * Decimal("0.0006")).quantize(_MONEY)
-
-
-def _check_trace(trace_type: str, value: Decimal | None) -> None:
-    kind = (trace_type or "").lower()
-    if kind not in ("percent", "amount", "count"):
-        raise reject("40017", "Parameter traceType error")
-    if value is None or not value.is_finite() or value <= 0:
-        raise reject("40017", "Parameter traceValue error")
-    if kind == "percent" and value < Decimal("0.01"):
-        raise reject("43054", "The copy ratio cannot be less than 0.01")
-    if kind == "percent" and value > 10:
-        raise reject("43053", "The copy ratio cannot exceed 10")
-
-
-def _check_ratio(value: Decimal | None, code: str) -> None:
-    if value is not None and value != 0 and not 1 <= value <= 400:
-        raise reject(code, "The ratio must be between 1-400")
-
-
-def _ratio_price(price: Decimal, leverage: int, hold_side: str, ratio: Decimal | None, *, up: bool, market: str,
-                 tick: Decimal | None = None) -> Decimal | None:
-    """TP/SL price for a return ``ratio`` (% of margin, so of price × leverage) from ``price``."""
-    if not ratio:
-        return None
-    move = ratio / HUNDRED / (leverage if market == FUTURES_MARKET and leverage else 1)
-    gain = up == (hold_side == "long")
-    target = price * (1 + move) if gain else price * (1 - move)
-    if target <= 0:
-        return None
-    if tick is not None:
-        target = _round_down(target, tick) if not gain else (target / tick).to_integral_value() * tick
-    return target
-
-
-def _track_from_trade(trade: TraderTrade) -> Track:
-    return Track(trade.tracking_no, TRADER, trade.trader_id, trade.trader_id, FUTURES_MARKET, trade.symbol,
-                 trade.hold_side, trade.leverage, "crossed", trade.size, trade.open_price, trade.open_fee,
-                 trade.open_time, trade.tracking_no, close_time=trade.close_time, close_price=trade.close_price,
-                 close_size=trade.size, close_fee=trade.close_fee, close_order_id=trade.tracking_no,
-                 achieved_pl=trade.pnl)
-
-
-# The facade has no transfer method; profit share moves money on its ledgers directly, keeping them balanced (the
-# synthetic traders' share goes to the house, the counterparty of all synthetic flow). Replace with an
-# Exchange.transfer_* hook when the facade grows one.
-
-
-def _transfer_futures(exchange: Exchange, src: str, dst: str | None, amount: Decimal) -> None:
-    engine = exchange._engine
-    ledger = engine.fut
-    ledger.users[src].cash -= amount
-    if dst is not None and dst in ledger.users:
-        ledger.users[dst].cash += amount
-        engine.dirty_users.add(dst)
-        engine.touched_futures.add(dst)
-    else:
-        ledger.house += amount
-    engine.dirty_users.add(src)
-    engine.touched_futures.add(src)
-
-
-def _transfer_spot(exchange: Exchange, src: str, dst: str | None, amount: Decimal) -> None:
-    engine = exchange._engine
-    engine.spot.credit(src, "USDT", -amount)
-    if dst is not None and engine.spot.has(dst):
-        engine.spot.credit(dst, "USDT", amount)
-        engine.dirty_users.add(dst)
-    else:
-        engine.spot.house_add("USDT", amount)
-    engine.dirty_users.add(src)

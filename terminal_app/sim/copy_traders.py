@@ -121,7 +121,8 @@ def build_profiles(seed: int) -> tuple[TraderProfile, ...]:
 
 @dataclass(frozen=True, slots=True)
 class TraderTrade:
-    """A closed historical futures trade of a synthetic trader."""
+    """A closed futures trade of a synthetic trader (from the year of history, or live and copied ``follow_count``
+    times)."""
 
     tracking_no: str
     trader_id: str
@@ -135,6 +136,7 @@ class TraderTrade:
     close_price: Decimal
     open_fee: Decimal                  # positive amounts paid
     close_fee: Decimal
+    follow_count: int = 0
 
     @property
     def pnl(self) -> Decimal:
@@ -321,10 +323,11 @@ class TraderBook:
         """Trades closed before the live start, oldest first."""
         return self._ensure_history().get(trader_id, [])
 
-    def record_close(self, trader_id: str, close_time: int, net: Decimal) -> None:
-        """A live trade of a synthetic trader closed: it counts in the statistics from now on."""
-        self._ensure_history()
-        self._records.setdefault(trader_id, _Record()).add(close_time, net)
+    def add_trade(self, trade: TraderTrade) -> None:
+        """A live trade of a synthetic trader closed: it joins the history and counts in the statistics."""
+        history = self._ensure_history()
+        history.setdefault(trade.trader_id, []).append(trade)
+        self._records.setdefault(trade.trader_id, _Record()).add(trade.close_time, trade.net)
 
     # ---- live decisions ------------------------------------------------------------------------------------------
 

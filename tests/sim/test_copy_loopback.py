@@ -5,11 +5,13 @@ the profit share (arithmetic checked); the same for spot; broker access and the 
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import AsyncIterator
 from decimal import ROUND_DOWN
 from decimal import Decimal as D
+from pathlib import Path
 
 import httpx
 import pytest
@@ -399,3 +401,69 @@ async def test_broker_access_and_copy_rate_limits(sim: Sim) -> None:
 
     with pytest.raises(RateLimited):
         await burst()
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return {str: "string", list: "list", dict: "object"}.get(type(value), "null")
+
+
+def _shape_diff(sample: object, answer: object, where: str) -> list[str]:
+    """Keys and JSON kinds of ``sample`` that ``answer`` lacks or types differently (nulls in the sample match
+    anything; extra keys in the answer are allowed)."""
+    if sample is None:
+        return []
+    if _kind(sample) != _kind(answer):
+        return [f"{where}: {_kind(sample)} expected, got {_kind(answer)}"]
+    if isinstance(sample, dict) and isinstance(answer, dict):
+        out = []
+        for key, value in sample.items():
+            if key not in answer:
+                out.append(f"{where}.{key}: missing")
+            else:
+                out.extend(_shape_diff(value, answer[key], f"{where}.{key}"))
+        return out
+    if isinstance(sample, list) and isinstance(answer, list) and sample:
+        if not answer:
+            return [f"{where}: empty, the sample has entries"]
+        return _shape_diff(sample[0], answer[0], f"{where}[]")
+    return []
+
+
+@pytest.mark.asyncio
+async def test_copy_answers_have_the_samples_shapes(sim: Sim, samples: Path) -> None:
+    client, rest = await sim.client()
+    await rest.mix_set_position_mode(FUT, "hedge_mode")
+    tid = await trader_id_named(client, "MomentumMaya")
+    await client.follower_set_settings(tid, [FollowSetting(s, "percent", D(1)) for s in ("BTCUSDT", "ETHUSDT",
+                                                                                         "SOLUSDT")])
+    await client.spot_follower_set_settings(tid, [SpotFollowSetting(s, "amount", D(30), None)
+                                                  for s in ("BTCUSDT", "ETHUSDT")])
+    for _ in range(130):
+        await sim.advance(1)
+        if (await client.follower_current_tracks()).items and (await client.spot_follower_current_tracks()).items:
+            break
+    _uid, creds = sim.new_user()
+    trader, trader_rest = await sim.client(creds)
+    await trader_rest.mix_set_position_mode(FUT, "hedge_mode")
+    await trader.trader_set_base(enable=True)
+    await trader.trader_place_futures_order(PERP, "buy", "market", D("0.02"), margin_coin="USDT",
+                                            margin_mode="crossed", trade_side="open")
+    await sim.advance(1)
+    calls = {
+        "GET_api_v2_copy_mix-trader_order-current-track.json": (trader, P.MIX_TRADER_CURRENT_TRACK,
+                                                                {"productType": "USDT-FUTURES"}),
+        "GET_api_v2_copy_mix-follower_query-traders.json": (client, P.MIX_FOLLOWER_QUERY_TRADERS, {}),
+        "GET_api_v2_copy_mix-broker_query-current-traces.json": (client, P.MIX_BROKER_CURRENT_TRACES,
+                                                                 {"traderId": tid, "productType": "USDT-FUTURES"}),
+        "GET_api_v2_copy_spot-follower_query-current-orders.json": (client, P.SPOT_FOLLOWER_CURRENT_ORDERS, {}),
+        "GET_api_v2_copy_spot-follower_query-traders.json": (client, P.SPOT_FOLLOWER_QUERY_TRADERS, {}),
+    }
+    assert set(calls) == {p.name for p in (samples / "copy").glob("*.json")}
+    for name, (who, path, params) in calls.items():
+        sample = json.loads((samples / "copy" / name).read_text())["data"]
+        answer = await who.http.get(path, params, signed=True)
+        assert _shape_diff(sample, answer, "data") == [], name
