@@ -123,11 +123,16 @@ def view_from_order(order: Order) -> OrderView:
 
 @dataclass(frozen=True, slots=True)
 class Update:
-    """What one piece of news did: the view after it, and whether the set of open orders changed."""
+    """What one piece of news did: the view after it, and whether the set of open orders changed.
+
+    ``replaced`` is an order this news retired: a modification that kept the exchange's order id under a new
+    clientOid (futures ``modify-order`` may do that) leaves the old clientOid's view behind, now ``cancelled``.
+    """
 
     view: OrderView
     open_set_changed: bool
     became_final: bool
+    replaced: OrderView | None = None
 
 
 class OrderTracker:
@@ -184,13 +189,13 @@ class OrderTracker:
         view = self._views.get(client_oid)
         if view is None:
             return None
-        if order_id:
-            self._by_order_id[order_id] = client_oid
+        replaced = self._link(order_id, client_oid, now_ms) if order_id else None
+        update = None
         if view.status == PENDING:
-            return self._store(view, replace(view, order_id=order_id or view.order_id, status=LIVE, u_time=now_ms))
-        if view.order_id is None and order_id:
-            return self._store(view, replace(view, order_id=order_id))
-        return None
+            update = self._store(view, replace(view, order_id=order_id or view.order_id, status=LIVE, u_time=now_ms))
+        elif view.order_id is None and order_id:
+            update = self._store(view, replace(view, order_id=order_id))
+        return self._with_replaced(update, replaced, client_oid)
 
     def reject(self, client_oid: str, message: str, code: str = "", *, definitive: bool = True,
                now_ms: int = 0) -> Update | None:
@@ -218,12 +223,12 @@ class OrderTracker:
             incoming = view_from_order(order)
             self._by_order_id[order.order_id] = incoming.client_oid
             return self._store(None, incoming)
-        self._by_order_id[order.order_id] = key
+        replaced = self._link(order.order_id, key, order.u_time)
         view = self._views[key]
         status = order.status if order.status in _RANK else view.status
         overturn = key in self._local_reject
         if view.status in FINAL_STATUSES and not overturn:
-            return None
+            return self._with_replaced(None, replaced, key)
         if _RANK[status] < _RANK[view.status] and not overturn:
             status = view.status
         filled = max(view.filled, order.filled_size)
@@ -239,9 +244,7 @@ class OrderTracker:
             code="" if overturn else view.code,
         )
         self._local_reject.discard(key)
-        if new == view:
-            return None
-        return self._store(view, new)
+        return self._with_replaced(None if new == view else self._store(view, new), replaced, key)
 
     def cancel_missing(self, client_oid: str, reason: str, now_ms: int) -> Update | None:
         """An order the exchange no longer lists and cannot find: it is gone (cancelled)."""
@@ -277,6 +280,26 @@ class OrderTracker:
         return updates, missing
 
     # --- internals ---------------------------------------------------------------------------------------------
+
+    def _link(self, order_id: str, key: str, now_ms: int) -> Update | None:
+        """Point ``order_id`` at ``key``; an open view that held the id before is retired (it was modified)."""
+        old_key = self._by_order_id.get(order_id)
+        self._by_order_id[order_id] = key
+        if old_key is None or old_key == key:
+            return None
+        old = self._views.get(old_key)
+        if old is None or not old.is_open:
+            return None
+        return self._store(old, replace(old, status=CANCELLED, reason=f"Modified: replaced by order {key}.",
+                                        u_time=max(old.u_time, now_ms)))
+
+    def _with_replaced(self, update: Update | None, replaced: Update | None, key: str) -> Update | None:
+        if replaced is None:
+            return update
+        if update is None:
+            view = self._views[key]
+            return Update(view, open_set_changed=True, became_final=False, replaced=replaced.view)
+        return replace(update, open_set_changed=True, replaced=replaced.view)
 
     def _store(self, old: OrderView | None, new: OrderView) -> Update:
         key = new.client_oid

@@ -321,6 +321,8 @@ class TradingService(QObject):
         for order in parse_ws_orders(msg):
             update = self._tracker.apply(order)
             if update is not None:
+                if update.replaced is not None:
+                    self.order_updated.emit(update.replaced)
                 self.order_updated.emit(update.view)
                 changed = changed or update.open_set_changed
         if changed:
@@ -349,6 +351,8 @@ class TradingService(QObject):
             rest.spot_fills(limit=RECENT_ROWS), rest.mix_fills(FUTURES, limit=RECENT_ROWS))
         updates, missing = self._tracker.reconcile([*spot, *futures], [SPOT, FUTURES])
         for update in updates:
+            if update.replaced is not None:
+                self.order_updated.emit(update.replaced)
             self.order_updated.emit(update.view)
         if missing:
             await asyncio.gather(*(self._look_up(view) for view in missing))
@@ -387,6 +391,8 @@ class TradingService(QObject):
     def _emit(self, update: Update | None) -> None:
         if update is None:
             return
+        if update.replaced is not None:
+            self.order_updated.emit(update.replaced)
         self.order_updated.emit(update.view)
         if update.open_set_changed:
             self.orders_changed.emit()

@@ -199,3 +199,30 @@ def test_any_order_of_news_never_regresses(events: list[tuple[str, int]]) -> Non
         assert rank[view.status] >= seen_rank
         assert view.filled >= seen_filled
         seen_rank, seen_filled = rank[view.status], view.filled
+
+
+def test_a_modification_that_keeps_the_order_id_retires_the_old_client_oid() -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(), "old", 1)
+    t.acknowledge("old", "555", 2)
+    t.add_pending(ticket(price=D("59990")), "new", 3)
+    update = t.acknowledge("new", "555", 4)  # futures modify-order: same order id, new clientOid
+    assert update is not None
+    assert update.replaced is not None
+    assert (update.replaced.client_oid, update.replaced.status) == ("old", CANCELLED)
+    assert update.open_set_changed
+    assert [v.client_oid for v in t.open_orders()] == ["new"]
+    assert t.by_order_id("555") == t.get("new")
+
+
+def test_a_push_for_the_new_client_oid_retires_the_old_one_when_it_comes_first() -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(), "old", 1)
+    t.acknowledge("old", "555", 2)
+    t.add_pending(ticket(price=D("59990")), "new", 3)
+    update = t.apply(order("new", "555", LIVE, u_time=5))
+    assert update is not None
+    assert update.replaced is not None
+    assert update.replaced.client_oid == "old"
+    assert t.acknowledge("new", "555", 6) is None
+    assert [v.client_oid for v in t.open_orders()] == ["new"]

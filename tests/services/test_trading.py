@@ -169,3 +169,37 @@ async def test_orders_missed_while_disconnected_are_reconciled(kit: Any) -> None
         assert ("reconnecting",) in states.calls
         await kit.wait_until(conn.state_changed, lambda: conn.state == "connected")
         assert conn.snapshot().reconnects >= 2
+
+
+@pytest.mark.asyncio
+async def test_hedge_mode_opens_and_closes_with_trade_side(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        tr, account = s.trading, s.account
+        await resting_price(kit, s, BTC_PERP)
+        account.set_position_mode("hedge_mode")
+        await kit.wait_until(account.position_mode_changed, lambda: account.position_mode() == "hedge_mode")
+        oid = tr.place(OrderTicket(BTC_PERP, "sell", "market", size=D("0.02"), trade_side="open"))
+        short = await kit.wait_until(account.positions_changed, lambda: account.position(BTC_PERP, "short"))
+        assert (short.total, short.pos_mode) == (D("0.02"), "hedge_mode")
+        assert status(s, oid) in ("live", "filled")
+        close_oid = tr.close_position(short)
+        closing = tr.order(close_oid)
+        assert closing is not None
+        assert (closing.side, closing.trade_side, closing.reduce_only) == ("sell", "close", False)
+        await kit.wait_until(account.positions_changed, lambda: account.position(BTC_PERP) is None)
+
+
+@pytest.mark.asyncio
+async def test_futures_limit_order_is_modified_in_place(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        tr = s.trading
+        price = await resting_price(kit, s, BTC_PERP)
+        oid = tr.place(OrderTicket(BTC_PERP, "buy", "limit", "gtc", D("0.01"), price))
+        await kit.wait_until(tr.order_updated, lambda: status(s, oid) == "live")
+        new_oid = tr.modify(oid, price - D("5"), None)
+        assert new_oid is not None
+        await kit.wait_until(tr.order_updated, lambda: status(s, new_oid) == "live" and status(s, oid) == "cancelled")
+        (view,) = tr.open_orders(BTC_PERP)
+        assert (view.client_oid, view.price, view.size) == (new_oid, price - D("5"), D("0.01"))
+        pending = await s.session.rest.mix_orders_pending(BTC_PERP)
+        assert [o.client_oid for o in pending] == [new_oid]
