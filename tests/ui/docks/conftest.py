@@ -5,8 +5,11 @@ Each fake records the calls a panel makes (``calls``) and lets a test push what 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
 import itertools
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -274,3 +277,76 @@ class Kit:
 @pytest.fixture
 def kit() -> type[Kit]:
     return Kit
+
+
+# --- the real services on the real simulator (one integration test per panel) ---------------------------------------
+
+LIVE_TIMEOUT = 15.0
+
+
+@pytest.fixture
+def no_gc_off_thread() -> Iterator[None]:
+    """Cyclic garbage holding Qt objects must be collected on this thread, not the simulator's (H8's finding)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+@pytest.fixture
+def live(no_gc_off_thread: None) -> Iterator[Callable[..., contextlib.AbstractAsyncContextManager[Any]]]:
+    """``async with live() as services:`` the four real services on a fresh simulator (seeded, loopback, port 0)."""
+    from terminal_app.bitget.signing import Credentials
+    from terminal_app.bitget.ws import StreamerConfig
+    from terminal_app.core.health import ProfileKind
+    from terminal_app.services.session import Session, SessionEndpoints
+    from terminal_app.services.stack import Services
+    from terminal_app.sim.runner import SimulatorRunner
+
+    runner = SimulatorRunner(seed=23)
+    info = runner.start()
+
+    @contextlib.asynccontextmanager
+    async def open_services(**kw: Any) -> AsyncIterator[Any]:
+        session = Session("Demo", ProfileKind.DEMO, SessionEndpoints(info.rest, info.ws_public, info.ws_private),
+                          Credentials(info.api_key, info.secret, info.passphrase),
+                          streamer_config=StreamerConfig(backoff_initial_s=0.05, backoff_max_s=0.2))
+        services = await Services.open(session, history_pages=1, **kw)
+        try:
+            yield services
+        finally:
+            await services.close()
+
+    try:
+        yield open_services
+    finally:
+        runner.stop()
+
+
+async def wait_until(signal: Any, condition: Callable[[], Any], timeout: float = LIVE_TIMEOUT) -> Any:  # noqa: ASYNC109
+    """``condition()`` once truthy, re-checked after each emission of ``signal`` (no nested Qt loop: qasync-safe)."""
+    value = condition()
+    if value:
+        return value
+    done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def check(*_args: Any) -> None:
+        if not done.done():
+            result = condition()
+            if result:
+                done.set_result(result)
+
+    signal.connect(check)
+    try:
+        return await asyncio.wait_for(done, timeout)
+    finally:
+        with contextlib.suppress(RuntimeError):
+            signal.disconnect(check)
+
+
+@pytest.fixture
+def until() -> Callable[..., Any]:
+    return wait_until

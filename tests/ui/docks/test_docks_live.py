@@ -1,0 +1,179 @@
+"""Every trading panel over the real services and the real simulator (loopback sockets, seeded): market data fills
+the watchlist, ladder and tape; orders go through the ticket, show in the orders panel and on the ladder, are cancelled
+from the orders panel; fills reach the fills tab, the log and the balances; a futures position opened from the ticket
+shows in positions and is closed from there; an exchange rejection shows Bitget's code."""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
+from terminal_app.config.settings import Settings
+from terminal_app.core.orders import OrderTicket
+from terminal_app.ui.docks import trading_dock_specs
+from terminal_app.ui.docks.balances import BalancesPanel
+from terminal_app.ui.docks.ladder import LadderPanel
+from terminal_app.ui.docks.log import LogPanel
+from terminal_app.ui.docks.orders import OrdersPanel
+from terminal_app.ui.docks.positions import PositionsPanel
+from terminal_app.ui.docks.tape import TapePanel
+from terminal_app.ui.docks.ticket import TicketPanel
+from terminal_app.ui.docks.watchlist import Watchlist
+
+D = Decimal
+BTC = SymbolRef("BTCUSDT", InstType.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+
+
+class Panels:
+    def __init__(self, qtbot: QtBot, services: Any) -> None:
+        built = {spec.id: spec.factory() for spec in trading_dock_specs(services, Settings())}
+        for widget in built.values():
+            qtbot.addWidget(widget)
+        self.watchlist = built["watchlist"]
+        self.ladder = built["ladder"]
+        self.tape = built["tape"]
+        self.ticket = built["ticket"]
+        self.orders = built["orders"]
+        self.positions = built["positions"]
+        self.balances = built["balances"]
+        self.log = built["log"]
+        assert isinstance(self.watchlist, Watchlist)
+        assert isinstance(self.ladder, LadderPanel)
+        assert isinstance(self.tape, TapePanel)
+        assert isinstance(self.ticket, TicketPanel)
+        assert isinstance(self.orders, OrdersPanel)
+        assert isinstance(self.positions, PositionsPanel)
+        assert isinstance(self.balances, BalancesPanel)
+        assert isinstance(self.log, LogPanel)
+        self.ladder.resize(300, 520)
+        self.ladder.show()  # lays the ladder out at its size (no waiting: a nested Qt loop would stall qasync)
+        assert self.ladder.view.rows_per_side() >= 8
+
+
+def min_size(market: MarketInfo, price: Decimal) -> Decimal:
+    """The smallest size worth twice the market's minimum order value, on the lot."""
+    lots = (market.min_notional * 2 / price / market.lot_size).to_integral_value(rounding=ROUND_CEILING)
+    return max(lots * market.lot_size, market.min_size)
+
+
+def logged(p: Panels, word: str) -> list[str]:
+    return [e.text for e in p.log.entries() if e.text.startswith(word)]
+
+
+@pytest.mark.asyncio
+async def test_spot_panels_on_the_simulator(qtbot: QtBot, live: Any, until: Any) -> None:
+    async with live() as s:
+        p = Panels(qtbot, s)
+        md = s.market_data
+        p.watchlist.select(BTC)
+        assert md.active == BTC
+        # market data reaches the watchlist, the ladder and the tape
+        await until(p.watchlist.model.flushed, lambda: p.watchlist.model.row_for(BTC.key).last is not None)
+        assert p.watchlist.model.text(p.watchlist.model.row_of(BTC.key), "Last")
+        ladder = await until(md.book_changed, lambda: (lad := p.ladder.ladder()).bids and lad.asks and lad)
+        assert ladder.spread is not None
+        assert ladder.spread > 0
+        assert ladder.bids[1].cumulative == ladder.bids[0].size + ladder.bids[1].size
+        await until(p.tape.model.flushed, lambda: p.tape.model.rowCount() > 0)
+        assert p.tape.model.row_at(0).symbol == "BTCUSDT"
+
+        # a resting limit buy from the ticket: pending at once, live, marked on the ladder, cancelled from the orders
+        ticket = p.ticket
+        market = md.market(BTC)
+        assert market is not None
+        size = min_size(market, ladder.bids[0].price)
+        await until(s.account.balances_changed, lambda: s.account.available(BTC, "buy") >= ladder.bids[0].price * size)
+        price = p.ladder.ladder().bids[7].price  # the book now; deep enough to rest while the market moves
+        ticket.set_price(price)
+        ticket.set_size(size)
+        oid = ticket.submit("buy")
+        assert oid is not None, ticket.issues
+        assert p.orders.open_model.row_of(oid) is not None  # pending, before any round trip
+        marked = p.ladder.ladder()
+        own = [(r.price, r.own) for r in (*marked.bids, *marked.asks) if r.own > 0]  # marked while still pending
+        assert own == [(price, size)]
+        await until(s.trading.order_updated, lambda: s.trading.order(oid).status == "live")
+        p.orders.select_order(oid)
+        p.orders.cancel_selected()
+        await until(s.trading.orders_changed, lambda: p.orders.open_model.row_of(oid) is None)
+        assert s.trading.order(oid).status == "cancelled"
+        await until(s.trading.order_updated, lambda: logged(p, "Cancelled"))
+
+        # a market buy in USDT fills: fills tab, log, balances
+        btc_before = s.account.available(BTC, "sell")
+        ticket.set_order_type("market")
+        ticket.set_size(D(20))
+        assert ticket.unit.currentData() == "quote"
+        oid = ticket.submit("buy")
+        assert oid is not None, ticket.issues
+        await until(p.orders.fills_model.flushed, lambda: p.orders.fills_model.rowCount() > 0)
+        assert p.orders.fills_model.row_at(0).side == "buy"
+        assert logged(p, "Filled buy")
+        await until(s.account.balances_changed, lambda: s.account.available(BTC, "sell") > btc_before)
+        row = p.balances.spot_model.row_of("BTC")
+        assert row is not None
+        assert p.balances.spot_model.row_at(row).available > btc_before
+
+
+@pytest.mark.asyncio
+async def test_futures_position_opened_from_the_ticket_and_closed_from_positions(qtbot: QtBot, live: Any,
+                                                                                until: Any) -> None:
+    async with live() as s:
+        p = Panels(qtbot, s)
+        md, account = s.market_data, s.account
+        assert p.watchlist.add_symbol("BTCUSDT_UMCBL") == BTC_PERP
+        assert md.active == BTC_PERP
+        await until(md.ticker_changed, lambda: md.last_price(BTC_PERP))
+        ticket = p.ticket
+        assert ticket.leverage_box.isHidden() is False
+        ticket.leverage_box.setValue(5)
+        await until(account.leverage_changed, lambda: account.leverage(BTC_PERP) == 5)
+        market = md.market(BTC_PERP)
+        assert market is not None
+        last = md.last_price(BTC_PERP)
+        assert last is not None
+        ticket.set_order_type("market")
+        ticket.set_size_unit("base")
+        ticket.set_size(min_size(market, last))
+        oid = ticket.submit("buy")
+        assert oid is not None, ticket.issues
+        await until(account.positions_changed, lambda: p.positions.model.rowCount() == 1)
+        pos = p.positions.model.row_at(0)
+        assert (pos.ref, pos.hold_side, pos.total) == (BTC_PERP, "long", min_size(market, last))
+        assert p.positions.model.text(0, "Entry")
+        assert p.positions.model.text(0, "uPnL")
+        await until(account.futures_account_changed, lambda: p.balances.futures_model.rowCount() == 1)
+        assert p.balances.futures_model.row_at(0).position_margin > 0
+        p.positions.select(pos)
+        p.positions.close_selected_market()
+        await until(account.positions_changed, lambda: p.positions.model.rowCount() == 0)
+        assert p.positions.summary.text() == "No positions"
+
+
+@pytest.mark.asyncio
+async def test_an_exchange_rejection_shows_bitgets_code(qtbot: QtBot, live: Any, until: Any) -> None:
+    async with live() as s:
+        p = Panels(qtbot, s)
+        md = s.market_data
+        md.set_active(BTC)
+        await until(md.ticker_changed, lambda: md.last_price(BTC))
+        last = md.last_price(BTC)
+        market = md.market(BTC)
+        assert last is not None
+        assert market is not None
+        # far more than the demo balance; sent past the ticket (which would refuse it) to reach the exchange
+        price = (last * D("0.99")).quantize(market.tick_size)
+        oid = s.trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D(1000), price))
+        await until(s.trading.order_rejected, lambda: logged(p, "Rejected"))
+        (text,) = logged(p, "Rejected")
+        assert text.startswith("Rejected buy 1000 BTCUSDT @ ")
+        assert "[43012]" in text or "[40762]" in text
+        await until(p.orders.history_model.flushed, lambda: p.orders.history_model.rowCount() > 0)
+        assert p.orders.history_model.row_at(0).client_oid == oid
+        assert p.orders.history_model.text(0, "Status") == "rejected"
+        assert p.orders.message.text().startswith("Rejected buy BTCUSDT: [")
