@@ -465,15 +465,15 @@ async def _until_closed(app: Any) -> None:
 
 async def _main(terminal: Terminal) -> int:
     try:
+        if terminal.smoke_test:
+            from terminal_app.smoke import run_smoke
+
+            return await run_smoke(terminal)  # starts the terminal within the smoke test's time budget
         try:
             await terminal.start()
         except StartupError as exc:
             print(f"terminal-app: {exc}", file=sys.stderr)
             return 1
-        if terminal.smoke_test:
-            from terminal_app.smoke import run_smoke
-
-            return await run_smoke(terminal)
         await _until_closed(terminal.app)
         return 0
     finally:

@@ -1,11 +1,12 @@
 """``terminal-app --smoke-test``: the whole terminal, offscreen, against the embedded demo exchange.
 
-The scenario (each step waits on the services' signals, never on a fixed delay): market data reaches the order book,
-the chart and the ticker; a resting limit buy is placed through the order ticket (the trader's path: the ticket
-builds the ``OrderTicket``, validates it and calls ``TradingService.place``), it shows as pending, then in the open
-orders panel as live, on the exchange too; it is cancelled and leaves the open orders. One JSON line goes to stdout:
-``{"ok": true, …timings in ms…}``, exit status 0; on any failure or after ``SMOKE_TIMEOUT_S`` the line says
-``"ok": false`` and why, exit status 1.
+Start-up (simulator, services, window) and the scenario share one time budget, ``SMOKE_TIMEOUT_S``. The scenario
+(each step waits on the services' signals, never on a fixed delay): market data reaches the order book, the chart and
+the ticker; a resting limit buy is placed through the order ticket (the trader's path: the ticket builds the
+``OrderTicket``, validates it and calls ``TradingService.place``), it shows as pending, then in the open orders panel
+as live, on the exchange too; it is cancelled and leaves the open orders. One JSON line goes to stdout:
+``{"ok": true, …timings in ms…}``, exit status 0; on any failure or timeout the line says ``"ok": false`` and why,
+exit status 1.
 """
 
 from __future__ import annotations
@@ -15,14 +16,12 @@ import json
 import sys
 from collections.abc import Callable
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import SignalInstance
 
+from terminal_app.app import StartupError, Terminal
 from terminal_app.core.orders import OrderTicket
-
-if TYPE_CHECKING:
-    from terminal_app.app import Terminal
 
 SMOKE_TIMEOUT_S = 30.0
 PRICE_FACTOR = Decimal("0.97")  # far enough below the bid to rest, inside the ticket's fat-finger band (5 %)
@@ -145,14 +144,21 @@ async def scenario(terminal: Terminal, out: dict[str, Any], state: dict[str, str
 
 
 async def run_smoke(terminal: Terminal, timeout_s: float = SMOKE_TIMEOUT_S) -> int:
-    out: dict[str, Any] = {"ok": False, "profile": terminal.profile.name if terminal.profile else None}
-    out.update({k: round(v) for k, v in terminal.marks.items()})
-    state = {"step": "start"}
+    """Start ``terminal`` and run the scenario, all within ``timeout_s``; print the summary; the exit status."""
+    out: dict[str, Any] = {"ok": False}
+    state = {"step": "start-up"}
+
+    async def whole() -> None:
+        await terminal.start()
+        out["profile"] = terminal.profile.name if terminal.profile else None
+        out.update({k: round(v) for k, v in terminal.marks.items()})
+        await scenario(terminal, out, state)
+
     try:
-        await asyncio.wait_for(scenario(terminal, out, state), timeout_s)
+        await asyncio.wait_for(whole(), timeout_s)
     except TimeoutError:
         out["reason"] = f"timed out after {timeout_s:g} s waiting for: {state['step']}"
-    except SmokeFailure as exc:
+    except (SmokeFailure, StartupError) as exc:
         out["reason"] = str(exc)
     except Exception as exc:  # anything else is a failure of the terminal too; say what it was
         out["reason"] = f"{type(exc).__name__}: {exc}"

@@ -38,6 +38,10 @@ async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplica
         assert window.panel("chart") is chart
 
         await signals.wait_until(md.candles_history, lambda: len(chart.series) > 0)
+        ladder, tape, watchlist = (window.panel(i) for i in ("ladder", "tape", "watchlist"))
+        await signals.wait_until(md.book_changed, lambda: ladder.ladder().bids and ladder.ladder().asks)
+        await signals.wait_until(md.trades_added, lambda: tape.model.rowCount() > 0)
+        await signals.wait_until(md.ticker_changed, lambda: any(r.last is not None for r in watchlist.model.rows()))
         await signals.wait_until(services.connection.health_changed,
                                  lambda: window.status.level("rest") is Level.OK
                                  and window.status.level("ws") is Level.OK)

@@ -203,3 +203,22 @@ async def test_futures_limit_order_is_modified_in_place(kit: Any) -> None:
         assert (view.client_oid, view.price, view.size) == (new_oid, price - D("5"), D("0.01"))
         pending = await s.session.rest.mix_orders_pending(BTC_PERP)
         assert [o.client_oid for o in pending] == [new_oid]
+
+
+@pytest.mark.asyncio
+async def test_margin_mode_is_set_on_the_exchange_and_refusals_reach_the_error_signal(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        account = s.account
+        await resting_price(kit, s, BTC_PERP)
+        await kit.wait_until(account.margin_mode_changed, lambda: account.margin_mode(BTC_PERP) == "crossed")
+        account.set_margin_mode(BTC_PERP, "isolated")
+        await kit.wait_until(account.margin_mode_changed, lambda: account.margin_mode(BTC_PERP) == "isolated")
+        assert (await s.session.rest.mix_account(BTC_PERP, "USDT")).margin_mode == "isolated"
+        s.trading.place(OrderTicket(BTC_PERP, "buy", "market", size=D("0.01")))
+        position = await kit.wait_until(account.positions_changed, lambda: account.position(BTC_PERP))
+        assert position.margin_mode == "isolated"
+        errors = kit.record(account.error)
+        account.set_margin_mode(BTC_PERP, "crossed")  # Bitget refuses while a position is open
+        await kit.wait_until(account.error, lambda: errors.calls)
+        assert "45117" in errors.calls[0][0]
+        assert account.margin_mode(BTC_PERP) == "isolated"
