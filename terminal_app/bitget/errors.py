@@ -207,6 +207,7 @@ _CODES: dict[str, tuple[type[ExchangeError], str | None]] = {
     "43055": (InvalidOrder, "The stop-loss ratio is out of range."),
     "43056": (InvalidOrder, "The take-profit ratio is out of range."),
     "43066": (InvalidOrder, "The follower could not be removed."),
+    "45075": (InvalidOrder, "You are copying elite traders: stop copying before becoming an elite trader."),
     "40837": (InvalidOrder, "There is no position for this take-profit/stop-loss."),
     "30001": (WebSocketError, "The channel or instrument does not exist."),
     "30002": (WebSocketError, "Illegal request."),

@@ -20,7 +20,7 @@ What it does (bitget-v2.md §6, Bitget's copy-trading rules):
 Coupling with the facade (it has no copy hooks): :meth:`CopyEngine.guard` wraps the exchange *instance*'s
 ``place_futures_order``, ``close_positions``, ``set_position_mode`` and ``place_spot_order`` with the checks above
 (the engine itself calls the saved originals), and the profit share moves money with a small adapter on the
-facade's ledger (:func:`_transfer_futures` / :func:`_transfer_spot`) because the facade has no transfer method.
+facade's ledger (``copy_state.transfer_futures`` / ``transfer_spot``) because the facade has no transfer method.
 Closes the engine does not initiate (the user's own TP/SL plan orders, liquidation) are noticed by comparing
 positions with the tracked sizes on every :meth:`CopyEngine.sync`, and the missing tracking orders are closed at
 the mark price. Copy state is in memory only (not persisted with the demo account).
@@ -92,6 +92,7 @@ from terminal_app.sim.price import DAY_MS
 
 log = logging.getLogger("terminal_app.sim.copy_engine")
 _ORDER_MEMORY = 20_000
+RECONCILE_MS = 250
 
 # ---- the engine ----------------------------------------------------------------------------------------------------
 
@@ -133,6 +134,7 @@ class CopyEngine:
         self._own_order_log: deque[str] = deque()
         self._fills: list[FillEvent] = []
         self._syncing = False
+        self._next_reconcile = start
         self._raw_place_futures = exchange.place_futures_order
         self._raw_close_positions = exchange.close_positions
         self._raw_set_position_mode = exchange.set_position_mode
@@ -260,7 +262,9 @@ class CopyEngine:
         return self._raw_place_spot(uid, symbol, side, order_type, size, price, force, client_oid)
 
     def in_copy_trading(self, uid: str) -> bool:
-        return self._trader(uid) is not None or any(f.follower_uid == uid for f in self.follows.values())
+        """An elite trader, or a futures follower (the accounts Bitget keeps in hedge mode)."""
+        return self._trader(uid) is not None or any(f.follower_uid == uid and f.market == FUTURES_MARKET
+                                                    for f in self.follows.values())
 
     # ---- time ---------------------------------------------------------------------------------------------------
 
@@ -279,7 +283,10 @@ class CopyEngine:
             self._last = max(self._last, now)
             self._copy_trader_fills()
             self._check_tpsl()
-            self._reconcile()
+            if now >= self._next_reconcile:
+                # position reads go through the facade's full request path; a few per second are plenty
+                self._next_reconcile = now + RECONCILE_MS
+                self._reconcile()
         finally:
             self._syncing = False
 
@@ -403,7 +410,7 @@ class CopyEngine:
             if not enable:
                 raise reject("40732", "Not currently a trader")
             if any(f.follower_uid == uid for f in self.follows.values()):
-                raise reject("31031", "You're log in as trader,can not follow trade")
+                raise reject("45075", "The user already has an ongoing copy trade")
             name = f"BGU-{uid[-4:]}"
             trader = Trader(trader_id_for(self.seed, f"user:{uid}"), name, uid, None, DEFAULT_SHARE_RATIO,
                             {s: SymbolConfig() for s in COPY_SYMBOLS}, set(SPOT_COPY_SYMBOLS), enabled=False)

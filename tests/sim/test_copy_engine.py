@@ -399,6 +399,12 @@ def test_trader_rules(ex: Exchange, ce: CopyEngine) -> None:
     ex.ensure_user("one-way")
     with pytest.raises(PositionModeMismatch):
         ce.enable_trader("one-way")
+    ex.ensure_user("copier")
+    ex.set_position_mode("copier", "hedge_mode")
+    ce.follow("copier", trader_named(ce, "SteadyEddie"), ALL)
+    with pytest.raises(InvalidOrder) as copier:
+        ce.enable_trader("copier")
+    assert copier.value.code == "45075"
     trader = ce.enable_trader(USER)
     with pytest.raises(InvalidOrder) as self_follow:
         ce.follow(USER, trader.trader_id, ALL)
