@@ -247,10 +247,14 @@ class Terminal:
         def rejected(view: Any, message: str) -> None:
             window.toasts.show_toast(f"Order rejected: {view.side} {view.ref.display}", message, ToastKind.ERROR)
 
+        def state(name: str) -> None:
+            if name == "failed":
+                window.toasts.show_toast("Connection", "The exchange refused the API key; see the log.",
+                                         ToastKind.ERROR)
+
         services.trading.order_rejected.connect(rejected)
         services.account.error.connect(lambda text: window.toasts.show_toast("Account", text, ToastKind.ERROR))
-        connection.state_changed.connect(lambda state: state in ("failed",) and window.toasts.show_toast(
-            "Connection", "The exchange refused the API key; see the log.", ToastKind.ERROR))
+        connection.state_changed.connect(state)
 
     def _wire_chart(self, services: Services) -> None:
         chart = self.chart

@@ -260,15 +260,21 @@ class AccountService(QObject):
         # Each push is the full list of open positions.
         self._set_positions(parse_ws_positions(msg), keep_marks=True)
 
+    def _mark(self, position: Position, before: Position | None) -> Decimal | None:
+        ticker_of = getattr(self._market_data, "ticker", None)
+        ticker = ticker_of(position.ref) if callable(ticker_of) else None
+        if ticker is not None and ticker.mark_price is not None:
+            return ticker.mark_price
+        return before.mark_price if before is not None else None
+
     def _set_positions(self, positions: list[Position], *, keep_marks: bool) -> None:
         old = {(p.symbol, p.hold_side): p for p in self._positions}
         fresh: list[Position] = []
         for p in positions:
             if p.total <= 0:
                 continue
-            before = old.get((p.symbol, p.hold_side))
-            if keep_marks and p.mark_price is None and before is not None:
-                p = replace(p, mark_price=before.mark_price)  # the push carries no mark price
+            if p.mark_price is None:  # the push carries none: the ticker's, else the last one known
+                p = replace(p, mark_price=self._mark(p, old.get((p.symbol, p.hold_side)) if keep_marks else None))
             fresh.append(p)
             if p.pos_mode and p.pos_mode != self._position_mode:
                 self._position_mode = p.pos_mode
