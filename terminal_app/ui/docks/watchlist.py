@@ -67,6 +67,12 @@ def _kind(ref: SymbolRef) -> str:
     return _KINDS[ref.inst_type]
 
 
+def short_name(ref: SymbolRef) -> str:
+    """The watchlist's narrow column: ``BTCUSDT`` for spot, ``BTCUSDT.P`` for perpetuals (TradingView's way, which
+    the add box also accepts)."""
+    return ref.symbol if not ref.is_futures else f"{ref.symbol}.P"
+
+
 class Watchlist(QWidget):
     """The watchlist panel.
 
@@ -91,7 +97,7 @@ class Watchlist(QWidget):
         self.model: StreamingTableModel[WatchRow] = StreamingTableModel(self._columns(), key=lambda r: r.key)
         self.input = QLineEdit(self)
         self.input.setObjectName("WatchlistInput")
-        self.input.setPlaceholderText("Add symbol: BTCUSDT, ETHUSDT PERP, BTCUSDT_UMCBL…")
+        self.input.setPlaceholderText("Add symbol: BTCUSDT, ETHUSDT.P, BTCUSDT_UMCBL…")
         self.input.setClearButtonEnabled(True)
         self.input.returnPressed.connect(self._on_return)
         self.completer = QCompleter(self)
@@ -103,7 +109,7 @@ class Watchlist(QWidget):
         self.view.setObjectName("WatchlistView")
         self.view.setToolTip("Select a symbol to load it everywhere; Delete removes it.")
         header = self.view.horizontalHeader()
-        for column, width in (("Last", 84), ("24h", 68), ("Volume", 64)):
+        for column, width in (("Last", 76), ("24h", 58), ("Volume", 62)):
             header.resizeSection(self.model.column_of(column), width)
 
         remove = QAction("Remove symbol (Delete)", self.view)
@@ -146,11 +152,11 @@ class Watchlist(QWidget):
     def _columns(self) -> list[Column[WatchRow]]:
         places = self.places
         return [
-            Column("Symbol", lambda r: r.ref.display, text(), tooltip=lambda r: f"{r.ref.symbol} · {_kind(r.ref)}"),
+            Column("Symbol", lambda r: short_name(r.ref), text(), tooltip=lambda r: f"{r.ref.symbol} · {_kind(r.ref)}"),
             Column("Last", lambda r: r.last, fixed(lambda r: places.price(r.ref)), numeric=True,
                    direction=lambda r: r.tick, tint=lambda r: r.flash),
             Column("24h", lambda r: r.change, percent(2), numeric=True, direction=lambda r: r.change),
-            Column("Volume", lambda r: r.volume, compact(2), numeric=True,
+            Column("Volume", lambda r: r.volume, compact(1), numeric=True,
                    tooltip=lambda r: None if r.volume is None else f"24 h volume {fmt_fixed(r.volume, 2)} "
                    f"{(places.market(r.ref) or _NoMarket).quote_coin}"),
         ]
@@ -294,7 +300,7 @@ class Watchlist(QWidget):
             self.settings.set(WATCHLIST, tuple(r.key for r in refs))
 
     def _refresh_completer(self) -> None:
-        names = sorted(info.ref.display for info in self._markets.values())
+        names = sorted(short_name(info.ref) for info in self._markets.values())
         self.completer.setModel(QStringListModel(names, self.completer))
 
     def _repaint_all(self) -> None:

@@ -27,7 +27,7 @@ def test_starts_from_the_setting_and_publishes_the_list(qtbot: QtBot, services: 
     w, _ = make(qtbot, services, ("BTCUSDT:SPOT", "BTCUSDT:USDT-FUTURES"))
     assert w.symbols() == [kit.BTC, kit.BTC_PERP]
     assert services.market_data.watchlist == [kit.BTC, kit.BTC_PERP]
-    assert [w.model.text(r, "Symbol") for r in range(2)] == ["BTCUSDT", "BTCUSDT PERP"]
+    assert [w.model.text(r, "Symbol") for r in range(2)] == ["BTCUSDT", "BTCUSDT.P"]
 
 
 def test_add_by_typing_accepts_v1_names(qtbot: QtBot, services: Any, kit: Any) -> None:
@@ -42,6 +42,8 @@ def test_add_by_typing_accepts_v1_names(qtbot: QtBot, services: Any, kit: Any) -
     assert services.market_data.active == kit.BTC_PERP
     assert w.add_symbol("ETHUSDT_SPBL") == kit.ETH
     assert w.symbols()[-1] == kit.ETH
+    w.remove_symbol(kit.BTC_PERP)
+    assert w.add_symbol("btcusdt.p") == kit.BTC_PERP  # the name the list shows can be typed back
 
 
 def test_unknown_symbols_get_a_clear_error_and_are_not_added(qtbot: QtBot, services: Any) -> None:
@@ -104,7 +106,7 @@ def test_tickers_fill_the_row_with_market_decimals_and_flash(qtbot: QtBot, servi
     w.model.flush()
     assert w.model.text(0, "Last") == "65,000.50"
     assert w.model.text(0, "24h") == "-1.23 %"
-    assert w.model.text(0, "Volume") == "123.46M"
+    assert w.model.text(0, "Volume") == "123.5M"
     assert w.model.text(1, "Last") == "65,001.2"  # futures tick 0.1: one decimal, half-even as the table rounds
     last_col = w.model.column_of("Last")
     assert w.model.data(w.model.index(0, last_col), Qt.ItemDataRole.BackgroundRole) is None  # first price: no move
