@@ -24,6 +24,7 @@ from terminal_app.bitget.symbols import MarketInfo, SymbolRef
 from terminal_app.config.actions import Context
 from terminal_app.config.settings import Settings
 from terminal_app.core.orderbook import OrderBook
+from terminal_app.ui.main_window import DockSpec
 
 
 class MarketDataApi(Protocol):
@@ -175,10 +176,8 @@ _LAYOUT: Sequence[tuple[str, str, Qt.DockWidgetArea, str | None, int | None, tup
 )
 
 
-def trading_dock_specs(services: DockServices, settings: Settings | None = None) -> tuple[Any, ...]:
+def trading_dock_specs(services: DockServices, settings: Settings | None = None) -> tuple[DockSpec, ...]:
     """``DockSpec``s for every trading panel, ready for ``MainWindow(…, docks=…)`` or ``add_dock``."""
-    from terminal_app.ui.main_window import DockSpec
-
     factories = _factories()
     specs = []
     for dock_id, title, area, tab_with, size, contexts in _LAYOUT:
