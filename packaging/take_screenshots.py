@@ -1,0 +1,78 @@
+"""Render the README screenshots of the running terminal (demo mode) into resources/screenshots/.
+
+Usage: ``QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/take_screenshots.py`` (or under Xvfb). It starts the real
+terminal against the embedded simulator in a temporary profile folder, waits for live data, grabs the spot view,
+switches to the BTCUSDT perpetual, opens a small long through the trading service and grabs the futures view with the
+position panel in front.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parents[1] / "resources" / "screenshots"
+
+
+async def _settle(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+async def shoot(terminal: object) -> None:
+    from terminal_app.bitget.symbols import InstType, SymbolRef
+    from terminal_app.core.orders import OrderTicket
+
+    t = terminal  # type: ignore[assignment]
+    await t.start()  # type: ignore[attr-defined]
+    window = t.window  # type: ignore[attr-defined]
+    window.resize(1600, 900)
+    window.show()
+    await _settle(6)
+    OUT.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(OUT / "demo-spot.png"))
+
+    perp = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+    t.switch_symbol("BTCUSDT_UMCBL")  # type: ignore[attr-defined]
+    await _settle(4)
+    services = t.services  # type: ignore[attr-defined]
+    services.trading.place(OrderTicket(perp, "buy", "market", "gtc", Decimal("0.05"), None, trade_side="open"))
+    await _settle(4)
+    positions = t.panel("positions")  # type: ignore[attr-defined]
+    dock = window.dock("positions") if positions is not None else None
+    if dock is not None:
+        dock.raise_()
+    await _settle(2)
+    window.grab().save(str(OUT / "demo-futures.png"))
+
+
+def main() -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from terminal_app.app import Terminal
+    from terminal_app.config.paths import AppPaths
+    from terminal_app.ui.chart.none_guard import pin_none
+
+    pin_none()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory(prefix="bt-shots-") as home:
+        terminal = Terminal(app, paths=AppPaths.under(Path(home)))
+        try:
+            with loop:
+                loop.run_until_complete(shoot(terminal))
+                loop.run_until_complete(terminal.shutdown())
+        finally:
+            pass
+    print(f"screenshots written to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
