@@ -7,7 +7,7 @@ WebSocket streamer and Qt share, then :class:`Terminal` does the rest in order:
 2. the profile: **Demo** starts the embedded simulator on its own thread (``sim.runner``; accounts persist in the data
    folder) and uses its demo key; the Bitget profiles use the key from the keyring (none: market data only);
 3. the services (``services.stack``): session open, market data, account and orders read, private channels;
-4. the main window with the chart in the middle and every trading panel that exists (``ui.docks``), the ACTIONS
+4. the main window with the chart in the middle and the trading panels (``ui.docks``), the ACTIONS
    handlers (buy, sell, cancel, flatten, panic, sizes, intervals, symbol switch, layout), health in the status bar;
 5. on close: the layout is saved, every task cancelled, the streamer and HTTP client closed, the simulator stopped.
 
@@ -20,14 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import importlib
 import logging
 import os
 import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +42,7 @@ from terminal_app.config.profiles import (
     active_profile,
     profiles_path,
 )
-from terminal_app.config.settings import CHART_INTERVAL, WATCHLIST, Settings
+from terminal_app.config.settings import CHART_INTERVAL, PALETTE, THEME, WATCHLIST, Settings
 from terminal_app.core.candles import Interval
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.panic import PanicAction, PanicRefused, PanicSwitch
@@ -56,8 +54,6 @@ log = logging.getLogger("terminal_app.app")
 DEFAULT_SYMBOL = SymbolRef("BTCUSDT", InstType.SPOT)
 DEMO_STATE_FILE = "demo-exchange.sqlite3"
 GC_INTERVAL_MS = 250
-# The trading panels, each in its own module: whatever exists is shown (ui.docks declares titles and places).
-PANEL_IDS = ("watchlist", "ladder", "tape", "ticket", "orders", "positions", "balances", "log")
 
 
 class StartupError(Exception):
@@ -93,31 +89,10 @@ class MainThreadGc:
 
 
 def _panel_specs(services: Services, settings: Settings) -> list[Any]:
-    """DockSpecs of the trading panels whose modules exist (H9 adds them one by one)."""
-    from terminal_app.ui import docks
+    """The trading panels, as ``ui.docks`` declares them (titles, default places, ACTIONS contexts)."""
+    from terminal_app.ui.docks import trading_dock_specs
 
-    try:
-        return list(docks.trading_dock_specs(services, settings))
-    except ImportError:
-        pass
-    from terminal_app.ui.main_window import DockSpec
-
-    layout = {row[0]: row for row in getattr(docks, "_LAYOUT", ())}
-    specs = []
-    for panel_id in PANEL_IDS:
-        try:
-            module = importlib.import_module(f"terminal_app.ui.docks.{panel_id}")
-        except ImportError:
-            log.info("panel %s is not available", panel_id)
-            continue
-        make = getattr(module, f"create_{panel_id}")
-        _, title, area, tab_with, size, contexts = layout[panel_id]
-
-        def factory(make: Callable[..., Any] = make) -> Any:
-            return make(services, None, settings=settings)
-
-        specs.append(DockSpec(panel_id, title, area, factory, contexts=contexts, tab_with=tab_with, size=size))
-    return specs
+    return list(trading_dock_specs(services, settings))
 
 
 class Terminal:
@@ -175,7 +150,11 @@ class Terminal:
             state = None if self.smoke_test else self.paths.data_dir / DEMO_STATE_FILE
             self.runner = SimulatorRunner(state_path=state)
             loop = asyncio.get_running_loop()
-            info = await loop.run_in_executor(None, self.runner.start)
+            try:
+                info = await loop.run_in_executor(None, self.runner.start)
+            except Exception as exc:  # a locked or unreadable state file, no free port, …
+                self.runner = None
+                raise StartupError(f"The demo exchange could not start: {exc}") from exc
             endpoints = profile.endpoints(Endpoints(info.rest, info.ws_public, info.ws_private,
                                                     paptrading=self.runner.config.require_paptrading))
             credentials = Credentials(info.api_key, info.secret, info.passphrase)
@@ -211,7 +190,7 @@ class Terminal:
         interval = Interval.parse(self.settings.get(CHART_INTERVAL))
 
         def make_chart() -> ChartWidget:
-            self.chart = ChartWidget(interval=interval)
+            self.chart = ChartWidget(interval=interval, palette=self._chart_palette())
             return self.chart
 
         specs = [DockSpec("chart", "Chart", CENTRAL, make_chart, contexts=(Context.CHART,)),
@@ -256,10 +235,21 @@ class Terminal:
         services.account.error.connect(lambda text: window.toasts.show_toast("Account", text, ToastKind.ERROR))
         connection.state_changed.connect(state)
 
+    def _chart_palette(self) -> Any:
+        """The chart's colours for the theme and market-colour settings."""
+        from terminal_app.ui.chart import ChartPalette
+
+        dark = self.settings.get(THEME) != "light"
+        if self.settings.get(PALETTE) == "blue-orange":
+            return ChartPalette.colour_blind(dark)
+        return ChartPalette.dark() if dark else ChartPalette.light()
+
     def _wire_chart(self, services: Services) -> None:
         chart = self.chart
         if chart is None:
             return
+        self.settings.add_listener(
+            lambda setting, _value: chart.set_palette(self._chart_palette()) if setting in (THEME, PALETTE) else None)
         md = services.market_data
         expected = {"total": 0}
 

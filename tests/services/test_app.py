@@ -15,6 +15,7 @@ from terminal_app.config.settings import CHART_INTERVAL
 from terminal_app.core.health import Level, ProfileKind
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.panic import PanicSwitch
+from terminal_app.ui.chart import ChartPalette
 
 D = Decimal
 BTC = SymbolRef("BTCUSDT", InstType.SPOT)
@@ -45,6 +46,12 @@ async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplica
         await signals.wait_until(services.connection.health_changed,
                                  lambda: window.status.level("rest") is Level.OK
                                  and window.status.level("ws") is Level.OK)
+
+        assert chart.chart_palette == ChartPalette.dark()
+        window.registry.trigger("view.theme")  # light theme: the chart follows
+        assert chart.chart_palette == ChartPalette.light()
+        window.registry.trigger("view.colorblind")
+        assert chart.chart_palette == ChartPalette.colour_blind(dark=False)
 
         window.registry.trigger("chart.interval.1H")
         assert md.interval.value == "1H"
