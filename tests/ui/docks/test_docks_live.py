@@ -82,26 +82,35 @@ async def test_spot_panels_on_the_simulator(qtbot: QtBot, live: Any, until: Any)
         await until(p.tape.model.flushed, lambda: p.tape.model.rowCount() > 0)
         assert p.tape.model.row_at(0).symbol == "BTCUSDT"
 
-        # a resting limit buy from the ticket: pending at once, live, marked on the ladder, cancelled from the orders
+        # limit buys from the ticket: pending at once and marked on the ladder; one far below the market (it rests
+        # whatever the simulated price does) goes live and is cancelled from the orders panel
         ticket = p.ticket
         market = md.market(BTC)
         assert market is not None
         size = min_size(market, ladder.bids[0].price)
-        await until(s.account.balances_changed, lambda: s.account.available(BTC, "buy") >= ladder.bids[0].price * size)
-        price = p.ladder.ladder().bids[7].price  # the book now; deep enough to rest while the market moves
-        ticket.set_price(price)
+        await until(s.account.balances_changed,
+                    lambda: s.account.available(BTC, "buy") >= 2 * ladder.bids[0].price * size)
+        p.ladder.view.invalidate()  # the book object moves ahead of the coalesced book_changed: read it now
+        near = p.ladder.ladder().bids[3].price
+        ticket.set_price(near)
         ticket.set_size(size)
+        near_oid = ticket.submit("buy")
+        assert near_oid is not None, ticket.issues
+        assert p.orders.open_model.row_of(near_oid) is not None  # pending, before any round trip
+        marked = p.ladder.ladder()
+        assert [(r.price, r.own) for r in (*marked.bids, *marked.asks) if r.own > 0] == [(near, size)]
+        s.trading.cancel(near_oid)  # near the market it may fill first; either way it leaves the open orders
+
+        far = (ladder.bids[0].price * D("0.98")).quantize(market.tick_size)
+        ticket.set_price(far)
         oid = ticket.submit("buy")
         assert oid is not None, ticket.issues
-        assert p.orders.open_model.row_of(oid) is not None  # pending, before any round trip
-        marked = p.ladder.ladder()
-        own = [(r.price, r.own) for r in (*marked.bids, *marked.asks) if r.own > 0]  # marked while still pending
-        assert own == [(price, size)]
         await until(s.trading.order_updated, lambda: s.trading.order(oid).status == "live")
         p.orders.select_order(oid)
         p.orders.cancel_selected()
         await until(s.trading.orders_changed, lambda: p.orders.open_model.row_of(oid) is None)
         assert s.trading.order(oid).status == "cancelled"
+        assert p.orders.open_model.row_of(near_oid) is None
         await until(s.trading.order_updated, lambda: logged(p, "Cancelled"))
 
         # a market buy in USDT fills: fills tab, log, balances
