@@ -1,0 +1,557 @@
+"""The one place orders pass the user's risk guards before ``TradingService.place``, and the panic key.
+
+:class:`GuardedTrading` stands in front of one profile's :class:`~terminal_app.services.trading.TradingService`
+with the same signals and methods, so the trading panels, the hotkeys and the command palette all reach the exchange
+through it. ``place(ticket)`` runs :func:`terminal_app.core.risk.check_order` with the active profile's
+:class:`~terminal_app.core.risk.RiskPolicy` (read at call time, so a changed setting or profile flag counts at once):
+
+* refused → nothing is sent; ``refused(ticket, reason)`` and, on the next loop turn, ``order_rejected`` with a local
+  view (status ``rejected``, code ``risk``) so the ticket, the orders panel and the log show the reason;
+* a market order above the confirmation threshold (unless the profile skips it) → the question goes to ``ask``;
+  only a yes sends it, a no is reported like a refusal;
+* a trading block (the account doctor found a problem, or has not finished) refuses every new order with its reason;
+  cancels and closes always pass, since getting out must never be blocked.
+
+:class:`GuardedServices` is the services set the panels receive (``ui.docks.DockServices``) with the guarded
+trading service and ``panel_settings``: the user's settings as the panels see them, identical both ways except the
+market-order confirmation threshold, pinned to 0 there so the ticket never asks a second time (the guard asks, and
+honours the profile's "skip market-order confirmation").
+
+:class:`PanicController` is the F12 handler: a :class:`~terminal_app.core.panic.PanicSwitch` bound to the active
+profile's account and services. The first press cancels every order of that account, a second press within 1.5 s
+closes every position; a press while the window shows another account is refused, and nothing else is ever touched.
+
+:class:`TradingCommands` is what "cancel last", "cancel all", "flatten" and "leverage" mean, shared by the hotkeys
+and the palette, always on the active profile's services.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from terminal_app.bitget.models import Fill, Position
+from terminal_app.bitget.symbols import SymbolRef
+from terminal_app.config.settings import CONFIRM_MARKET_NOTIONAL, SCHEMA, Setting, Settings
+from terminal_app.core.orders import FINAL_STATUSES, REJECTED, OrderTicket, OrderView
+from terminal_app.core.panic import PanicAction, PanicRefused, PanicStep, PanicSwitch
+from terminal_app.core.risk import RiskPolicy, Verdict, check_leverage, check_order
+from terminal_app.services.stack import Services
+
+log = logging.getLogger("terminal_app.services.guards")
+
+RISK_CODE = "risk"  # the code of an order the guards refused (never sent, so Bitget gave none)
+NOT_CONFIRMED = "Not sent: the market order was not confirmed."
+
+# (title, question, answer): the UI asks, then calls answer(True) for yes and answer(False) for no.
+Ask = Callable[[str, str, Callable[[bool], None]], None]
+PolicyProvider = Callable[[], RiskPolicy]
+
+
+class HistorySource(Protocol):
+    """Finished orders and fills from before this run (the journal)."""
+
+    def orders(self) -> list[OrderView]: ...
+    def fills(self) -> list[Fill]: ...
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    REFUSED = "refused"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """What :meth:`GuardedTrading.submit` did. ``client_oid`` is the order's id when sent, else the local id its
+    refusal is reported under; ``message`` is the reason or the question asked."""
+
+    outcome: Outcome
+    client_oid: str
+    message: str = ""
+    verdict: Verdict | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.outcome is Outcome.SENT
+
+
+class MessageBoxAsk:
+    """The default :data:`Ask`: a window-modal question box, default answer No (Enter must not send by accident)."""
+
+    def __init__(self, parent: Callable[[], QWidget | None] | None = None) -> None:
+        self._parent = parent or (lambda: None)
+        self.box: QMessageBox | None = None
+
+    def __call__(self, title: str, text: str, answer: Callable[[bool], None]) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self._parent())
+        box.setObjectName("GuardConfirmation")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        answered = {"done": False}
+
+        def finish(result: int) -> None:
+            if answered["done"]:
+                return
+            answered["done"] = True
+            answer(result == QMessageBox.StandardButton.Yes.value)
+
+        box.finished.connect(finish)
+        box.finished.connect(box.deleteLater)
+        self.box = box
+        box.open()
+
+
+class GuardedTrading(QObject):
+    """One profile's trading service behind the risk guards (see the module docstring).
+
+    Signals (those of ``TradingService``, relayed, plus):
+        refused(OrderTicket, str): an order was not sent; the reason.
+        block_changed(str): trading was held back with this reason, or released (empty text).
+    """
+
+    orders_changed = Signal()
+    order_updated = Signal(object)
+    history_changed = Signal()
+    fill_received = Signal(object)
+    order_rejected = Signal(object, str)
+    refused = Signal(object, str)
+    block_changed = Signal(str)
+
+    def __init__(self, services: Services, policy: PolicyProvider, *, ask: Ask | None = None,
+                 history: HistorySource | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._inner = services.trading
+        self._md = services.market_data
+        self._account = services.account
+        self._connection = services.connection
+        self._policy = policy
+        self.ask: Ask = ask or MessageBoxAsk()
+        self._history = history
+        self._blocked = ""
+        self._ids = itertools.count(1)
+        inner = self._inner
+        inner.orders_changed.connect(self.orders_changed)
+        inner.order_updated.connect(self.order_updated)
+        inner.history_changed.connect(self.history_changed)
+        inner.fill_received.connect(self.fill_received)
+        inner.order_rejected.connect(self.order_rejected)
+
+    @property
+    def inner(self) -> Any:
+        """The unguarded trading service (the journal listens to it)."""
+        return self._inner
+
+    # --- checks -----------------------------------------------------------------------------------------------
+
+    def policy(self) -> RiskPolicy:
+        return self._policy()
+
+    def check(self, ticket: OrderTicket) -> Verdict:
+        """The guards' verdict on ``ticket`` now (last price, the symbol's leverage, the policy)."""
+        market = self._md.market(ticket.ref)
+        leverage = self._account.leverage(ticket.ref) if ticket.ref.is_futures else None
+        return check_order(ticket, self.policy(), last_price=self._md.last_price(ticket.ref), leverage=leverage,
+                           quote_coin=market.quote_coin if market is not None else "")
+
+    @property
+    def blocked_reason(self) -> str:
+        return self._blocked
+
+    def block(self, reason: str) -> None:
+        """Refuse every new order with ``reason`` until :meth:`unblock` (cancels and closes still pass)."""
+        if reason != self._blocked:
+            self._blocked = reason
+            self.block_changed.emit(reason)
+
+    def unblock(self) -> None:
+        self.block("")
+
+    # --- orders -----------------------------------------------------------------------------------------------
+
+    def submit(self, ticket: OrderTicket, *, confirmed: bool = False) -> Submission:
+        """Guard ``ticket`` and send it if allowed; ``confirmed`` means the user already said yes to this order."""
+        if self._blocked:
+            return self._refuse(ticket, f"Trading is held: {self._blocked}")
+        verdict = self.check(ticket)
+        if verdict.refused:
+            return self._refuse(ticket, verdict.message, verdict)
+        if verdict.needs_confirmation and not confirmed:
+            local = self._local_id("confirm")
+
+            def answer(yes: bool) -> None:
+                if yes:
+                    self.submit(ticket, confirmed=True)
+                else:
+                    self._report_refusal(ticket, local, NOT_CONFIRMED)
+
+            self.ask("Confirm market order", verdict.message, answer)
+            return Submission(Outcome.AWAITING_CONFIRMATION, local, verdict.message, verdict)
+        oid = self._inner.place(ticket)
+        return Submission(Outcome.SENT, oid, "", verdict)
+
+    def place(self, ticket: OrderTicket) -> str:
+        """``TradingService.place`` with the guards: the sent order's clientOid, or the local id of the refusal or
+        of the confirmation being asked (see :meth:`submit` for the outcome)."""
+        return self.submit(ticket).client_oid
+
+    def modify(self, client_oid: str, new_price: Decimal | None, new_size: Decimal | None) -> str | None:
+        """Guard the order as it would be after the change (a new price may be a fat finger too)."""
+        view = self._inner.order(client_oid)
+        if view is not None and view.is_open and view.type == "limit":
+            ticket = OrderTicket(view.ref, view.side, "limit", view.force,
+                                 new_size if new_size is not None else view.size,
+                                 new_price if new_price is not None else view.price,
+                                 reduce_only=view.reduce_only, trade_side=view.trade_side)
+            verdict = self.check(ticket)
+            if verdict.refused:
+                self._tell_refused(ticket, f"Order not modified: {verdict.message}")
+                return None
+        result: str | None = self._inner.modify(client_oid, new_price, new_size)
+        return result
+
+    def close_position(self, position: Position, price: Decimal | None = None) -> str | None:
+        """A close is never held back, but a close at a limit price still passes the fat-finger band."""
+        if price is not None:
+            hedge = position.pos_mode == "hedge_mode"
+            side = ("buy" if position.hold_side == "long" else "sell") if hedge else \
+                ("sell" if position.hold_side == "long" else "buy")
+            ticket = OrderTicket(position.ref, side, "limit", "gtc", position.available or position.total, price,
+                                 reduce_only=not hedge, trade_side="close" if hedge else None)
+            verdict = self.check(ticket)
+            if verdict.refused:
+                self._tell_refused(ticket, f"Position not closed: {verdict.message}")
+                return None
+        oid: str = self._inner.close_position(position, price)
+        return oid
+
+    def cancel(self, view_or_client_oid: OrderView | str) -> None:
+        self._inner.cancel(view_or_client_oid)
+
+    def cancel_all(self, ref: SymbolRef | None) -> None:
+        self._inner.cancel_all(ref)
+
+    def flash_close_all(self) -> None:
+        self._inner.flash_close_all()
+
+    # --- reads (history reaches back into the journal) --------------------------------------------------------
+
+    def open_orders(self, ref: SymbolRef | None = None) -> list[OrderView]:
+        views: list[OrderView] = self._inner.open_orders(ref)
+        return views
+
+    def order(self, client_oid: str) -> OrderView | None:
+        view: OrderView | None = self._inner.order(client_oid)
+        return view
+
+    def order_history(self) -> list[OrderView]:
+        """Finished orders, newest first: this run's, then the journal's from earlier runs."""
+        live: list[OrderView] = self._inner.order_history()
+        if self._history is None:
+            return live
+        seen = {v.client_oid for v in live} | {v.order_id for v in live if v.order_id}
+        seen |= {v.client_oid for v in self._inner.open_orders(None)}
+        older = [v for v in self._history.orders() if v.status in FINAL_STATUSES
+                 and v.client_oid not in seen and (v.order_id is None or v.order_id not in seen)]
+        return sorted([*live, *older], key=lambda v: (v.c_time, v.client_oid), reverse=True)
+
+    def fills(self) -> list[Fill]:
+        live: list[Fill] = self._inner.fills()
+        if self._history is None:
+            return live
+        seen = {(f.inst_type, f.trade_id) for f in live}
+        older = [f for f in self._history.fills() if (f.inst_type, f.trade_id) not in seen]
+        return sorted([*live, *older], key=lambda f: (f.ts, f.trade_id), reverse=True)
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else the trading service offers (loaded, reconcile, …) is read through unchanged.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+    # --- refusals ---------------------------------------------------------------------------------------------
+
+    def _local_id(self, what: str) -> str:
+        return f"{what}-{next(self._ids)}"
+
+    def _refuse(self, ticket: OrderTicket, message: str, verdict: Verdict | None = None) -> Submission:
+        local = self._local_id("refused")
+        self._report_refusal(ticket, local, message)
+        return Submission(Outcome.REFUSED, local, message, verdict)
+
+    def _tell_refused(self, ticket: OrderTicket, message: str) -> None:
+        log.info("guard: %s %s %s refused: %s", ticket.side, ticket.order_type, ticket.ref.key, message)
+        self._connection.log("warning", message)
+        self.refused.emit(ticket, message)
+
+    def _report_refusal(self, ticket: OrderTicket, local: str, message: str) -> None:
+        self._tell_refused(ticket, message)
+        now = int(time.time() * 1000)
+        view = OrderView(client_oid=local, order_id=None, ref=ticket.ref, side=ticket.side, type=ticket.order_type,
+                         force=ticket.force, price=ticket.price, size=ticket.size, status=REJECTED, reason=message,
+                         c_time=now, u_time=now, code=RISK_CODE, size_in_quote=ticket.size_in_quote,
+                         trade_side=ticket.trade_side, reduce_only=ticket.reduce_only)
+        # Next loop turn: the caller (the ticket) learns the id from place() before it hears the rejection.
+        QTimer.singleShot(0, self, lambda: self.order_rejected.emit(view, message))
+
+
+# --- the services set the panels get -------------------------------------------------------------------------------
+
+def panel_settings(settings: Settings) -> tuple[Settings, Callable[[], None]]:
+    """A second :class:`Settings` that follows ``settings`` both ways except the market-confirmation threshold,
+    which is 0 there (the panels' own confirmation stays off; the guard owns it). Returns it and a function that
+    stops the following."""
+    mirror = Settings(None)
+    for setting in SCHEMA:
+        if setting is not CONFIRM_MARKET_NOTIONAL:
+            mirror.set(setting, settings.get(setting))
+    mirror.set(CONFIRM_MARKET_NOTIONAL, Decimal(0))
+
+    def to_mirror(setting: Setting[Any], value: Any) -> None:
+        if setting is not CONFIRM_MARKET_NOTIONAL:
+            mirror.set(setting, value)
+
+    def to_source(setting: Setting[Any], value: Any) -> None:
+        if setting is not CONFIRM_MARKET_NOTIONAL:
+            settings.set(setting, value)
+
+    stop_a = settings.add_listener(to_mirror)
+    stop_b = mirror.add_listener(to_source)
+
+    def stop() -> None:
+        stop_a()
+        stop_b()
+
+    return mirror, stop
+
+
+@dataclass(slots=True)
+class GuardedServices:
+    """One profile's services as the panels, hotkeys and palette use them (``ui.docks.DockServices``)."""
+
+    raw: Services
+    trading: GuardedTrading
+    panel_settings: Settings
+    _stop_mirror: Callable[[], None] = field(repr=False)
+    _closed: bool = False
+
+    @classmethod
+    def wrap(cls, services: Services, settings: Settings, policy: PolicyProvider, *, ask: Ask | None = None,
+             history: HistorySource | None = None) -> GuardedServices:
+        mirror, stop = panel_settings(settings)
+        return cls(services, GuardedTrading(services, policy, ask=ask, history=history), mirror, stop)
+
+    @property
+    def connection(self) -> Any:
+        return self.raw.connection
+
+    @property
+    def market_data(self) -> Any:
+        return self.raw.market_data
+
+    @property
+    def account(self) -> Any:
+        return self.raw.account
+
+    @property
+    def session(self) -> Any:
+        return self.raw.session
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._stop_mirror()
+        await self.raw.close()
+
+
+# --- panic ---------------------------------------------------------------------------------------------------------
+
+class PanicController(QObject):
+    """The panic key of the active profile (see the module docstring).
+
+    ``shown_account`` returns the account the window shows now (the title and band); a press acts only when it is
+    the bound one.
+
+    Signals:
+        acted(PanicStep): a stage was carried out on the bound account.
+        refused(str): the press did nothing (no account bound, or the window shows another account).
+    """
+
+    acted = Signal(object)
+    refused = Signal(str)
+
+    def __init__(self, shown_account: Callable[[], str | None], *, clock: Callable[[], float] = time.monotonic,
+                 window_s: float | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._shown = shown_account
+        self._clock = clock
+        self._window_s = window_s
+        self._switch: PanicSwitch | None = None
+        self._services: GuardedServices | None = None
+
+    @property
+    def account_id(self) -> str | None:
+        return self._switch.account_id if self._switch is not None and self._services is not None else None
+
+    def bind(self, account_id: str, services: GuardedServices) -> None:
+        """Act on ``services`` (the account ``account_id``) from now on; disarms a half-done panic."""
+        if self._switch is None:
+            kw = {} if self._window_s is None else {"window_s": self._window_s}
+            self._switch = PanicSwitch(account_id, self._clock, **kw)
+        else:
+            self._switch.bind(account_id)
+        self._services = services
+
+    def unbind(self) -> None:
+        """No account (during a profile switch): presses are refused."""
+        self._services = None
+        if self._switch is not None:
+            self._switch.disarm()
+
+    def armed(self) -> bool:
+        return self._switch is not None and self._services is not None and self._switch.armed()
+
+    def press(self) -> PanicStep | None:
+        services, switch = self._services, self._switch
+        if services is None or switch is None:
+            return self._refuse("Panic: no account is connected, so there is nothing to cancel or close.")
+        shown = self._shown()
+        if shown is None:
+            return self._refuse("Panic refused: the window does not show which account is active.")
+        try:
+            step = switch.press(shown)
+        except PanicRefused as exc:
+            return self._refuse(str(exc))
+        trading = services.trading
+        trading.cancel_all(None)
+        if step.action is PanicAction.FLATTEN_ALL_POSITIONS:
+            trading.flash_close_all()
+        services.connection.log("warning", step.message)
+        log.warning("panic on %s: %s", step.account_id, step.action.value)
+        self.acted.emit(step)
+        return step
+
+    def _refuse(self, text: str) -> None:
+        log.warning("%s", text)
+        self.refused.emit(text)
+        return None
+
+
+# --- commands shared by hotkeys and the palette --------------------------------------------------------------------
+
+class TradingCommands:
+    """Cancel, flatten and leverage on the active profile's services (``active()``; None: nothing connected).
+
+    Each returns a sentence saying what was done (or why nothing was), for a toast or the palette.
+    """
+
+    def __init__(self, active: Callable[[], GuardedServices | None]) -> None:
+        self._active = active
+
+    def _services(self) -> GuardedServices:
+        services = self._active()
+        if services is None:
+            raise CommandError("No account is connected.")
+        return services
+
+    def _target(self, services: GuardedServices, ref: SymbolRef | None) -> SymbolRef:
+        target = ref or services.market_data.active
+        if target is None:
+            raise CommandError("No symbol is active.")
+        return target
+
+    def cancel_last(self, ref: SymbolRef | None = None, *, active_symbol: bool = False) -> str:
+        """Cancel the most recently placed open order: of ``ref``, of the active symbol (``active_symbol``, the
+        Esc key), else of any symbol (the palette's "cancel last")."""
+        services = self._services()
+        if active_symbol and ref is None:
+            ref = self._target(services, None)
+        views = services.trading.open_orders(ref)
+        if not views:
+            raise CommandError("There is no open order to cancel.")
+        last = max(views, key=lambda v: (v.c_time, v.client_oid))
+        services.trading.cancel(last)
+        return f"Cancelling {last.side} {last.ref.display} {last.remaining.normalize():f}."
+
+    def cancel_all(self, ref: SymbolRef | None = None, *, account: bool = False) -> str:
+        services = self._services()
+        if account:
+            services.trading.cancel_all(None)
+            return "Cancelling every open order of this account."
+        target = self._target(services, ref)
+        services.trading.cancel_all(target)
+        return f"Cancelling every open order on {target.display}."
+
+    def flatten(self, ref: SymbolRef | None = None, *, account: bool = False) -> str:
+        """Cancel the orders, then close the position(s) at market."""
+        services = self._services()
+        trading = services.trading
+        if account:
+            trading.cancel_all(None)
+            trading.flash_close_all()
+            return "Cancelling every order and closing every position at market."
+        target = self._target(services, ref)
+        trading.cancel_all(target)
+        closing = [p for p in services.account.positions() if p.ref == target]
+        for position in closing:
+            trading.close_position(position)
+        if not closing:
+            return f"Cancelling the orders on {target.display}; there is no position to close."
+        return f"Cancelling the orders on {target.display} and closing its position at market."
+
+    def set_leverage(self, leverage: int, ref: SymbolRef | None = None) -> str:
+        services = self._services()
+        target = self._target(services, ref)
+        if not target.is_futures:
+            raise CommandError(f"{target.display} is a spot market; leverage applies to futures.")
+        verdict = check_leverage(leverage, services.trading.policy())
+        if verdict.refused:
+            raise CommandError(verdict.message)
+        services.account.set_leverage(target, leverage)
+        return f"Setting the leverage of {target.display} to {leverage}x."
+
+
+class CommandError(RuntimeError):
+    """A command that cannot be carried out; the message is for the user."""
+
+
+def window_account(window: Any) -> str | None:
+    """The account a ``MainWindow`` shows in its title and band (``Profile.account_id`` of what it shows)."""
+    name, kind = getattr(window, "profile_name", None), getattr(window, "profile_kind", None)
+    if not name or kind is None:
+        return None
+    return f"{kind.value}:{name}"
+
+
+Notify = Callable[[str, str], object]  # (title, text)
+
+
+def install_trading_actions(registry: Any, commands: TradingCommands, panic: PanicController,
+                            notify: Notify | None = None) -> None:
+    """Bind the cancel, flatten and panic actions of the ACTIONS table (``registry.on``) to the active profile's
+    services; ``notify(title, text)`` hears what each did (a toast)."""
+    tell: Notify = notify or (lambda _t, _x: None)
+
+    def run(title: str, command: Callable[[], str]) -> None:
+        try:
+            tell(title, command())
+        except CommandError as exc:
+            tell(title, str(exc))
+
+    registry.on("order.cancel_last", lambda: run("Cancel last", lambda: commands.cancel_last(active_symbol=True)))
+    registry.on("order.cancel_all_symbol", lambda: run("Cancel all", commands.cancel_all))
+    registry.on("order.cancel_all_account", lambda: run("Cancel all", lambda: commands.cancel_all(account=True)))
+    registry.on("position.flatten_symbol", lambda: run("Flatten", commands.flatten))
+    registry.on("panic", panic.press)
+    panic.acted.connect(lambda step: tell("PANIC", step.message))
+    panic.refused.connect(lambda text: tell("Panic refused", text))

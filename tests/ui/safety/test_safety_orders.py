@@ -1,0 +1,279 @@
+"""Orders by hotkey and through the palette, keys inert while typing, every risk guard, the confirmation flow —
+through the real profile service, guards and panels against the simulator (orders counted on the simulator)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from terminal_app.config.settings import CONFIRM_MARKET_NOTIONAL, FAT_FINGER_PCT, LEVERAGE_CAP, MAX_ORDER_NOTIONAL
+from terminal_app.core.orders import OrderTicket
+from terminal_app.services.guards import NOT_CONFIRMED, RISK_CODE, GuardedServices, Outcome
+from terminal_app.sim.runner import SimulatorRunner
+from terminal_app.ui.actions import text_input_has_focus
+
+from .conftest import BTC, BTC_PERP, Harness, next_emission, sim_open_orders, sim_orders, until
+
+CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+pytestmark = pytest.mark.asyncio
+
+
+def resting_price(guarded: GuardedServices, factor: str = "0.98") -> Decimal:
+    """A buy price under the market (rests) inside the default 5 % fat-finger band, on the tick."""
+    last = guarded.market_data.last_price(BTC)
+    assert last is not None
+    return (last * Decimal(factor)).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+
+async def demo(make_harness: Callable[..., Harness], sim: SimulatorRunner) -> tuple[Harness, GuardedServices]:
+    h = make_harness({"Demo": sim})
+    guarded = await h.connect("Demo")
+    return h, guarded
+
+
+async def test_place_by_hotkey_cancel_by_esc_and_keys_inert_while_typing(
+        qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
+    h, guarded = await demo(make_harness, sim)
+    try:
+        window = h.build_window(qtbot, guarded)
+        window.registry.set_hotkeys_enabled(True)
+        await h.show(window)
+        ticket: Any = window.panel("ticket")
+        await until(lambda: ticket.market is not None, what="ticket market")
+        ticket.set_order_type("limit")
+        ticket.set_price(resting_price(guarded))
+        ticket.set_size(Decimal("0.001"))
+        before = sim_orders(sim)
+
+        ticket.buy_button.setFocus()
+        await until(ticket.buy_button.hasFocus)
+        QTest.keyClick(ticket.buy_button, Qt.Key.Key_B, CTRL_ALT)
+        view = (await next_emission(guarded.trading.order_updated))[0]
+        assert view.side == "buy"
+        assert view.ref == BTC
+        await until(lambda: len(sim_open_orders(sim)) == 1, what="order on the simulator")
+        assert sim_orders(sim) == before + 1
+
+        # Typing in the ticket's price field: the same chord goes to the field, nothing is sent.
+        ticket.price.setFocus()
+        await until(ticket.price.hasFocus)
+        assert text_input_has_focus()
+        QTest.keyClick(ticket.price, Qt.Key.Key_B, CTRL_ALT)
+        QTest.keyClick(ticket.price, Qt.Key.Key_Escape)
+        await asyncio.sleep(0.3)
+        assert sim_orders(sim) == before + 1
+        assert len(sim_open_orders(sim)) == 1
+
+        # Esc (cancel last) from outside a text field cancels it on the exchange.
+        ticket.buy_button.setFocus()
+        await until(ticket.buy_button.hasFocus)
+        QTest.keyClick(ticket.buy_button, Qt.Key.Key_Escape)
+        await until(lambda: not sim_open_orders(sim), what="cancel on the simulator")
+        await until(lambda: not guarded.trading.open_orders(BTC), what="cancel seen by the terminal")
+    finally:
+        await h.close()
+
+
+async def test_place_and_cancel_through_the_palette(
+        qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
+    h, guarded = await demo(make_harness, sim)
+    try:
+        window = h.build_window(qtbot, guarded)
+        await h.show(window)
+        palette = h.palette
+        assert palette is not None
+        # Ctrl+K is not a trading key: it opens the palette even with hotkeys off.
+        QTest.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+        assert palette.isVisible()
+        price = resting_price(guarded)
+        QTest.keyClicks(palette.input, f"b 0.001 @ {price} tp {price * 2} sl {price - 1000}")
+        assert palette.error is None
+        assert "Limit buy 0.001 BTC of BTCUSDT" in palette.preview.text()
+        assert "Enter sends it." in palette.preview.text()
+        before = sim_orders(sim)
+        QTest.keyClick(palette.input, Qt.Key.Key_Return)
+        assert not palette.isVisible()
+        await until(lambda: len(sim_open_orders(sim)) == 1, what="palette order on the simulator")
+        order = sim_open_orders(sim)[0]
+        assert order.price == price
+        assert order.size == Decimal("0.001")
+        assert sim_orders(sim) == before + 1
+
+        palette.open_palette()
+        QTest.keyClicks(palette.input, "cancel all")
+        assert "Cancel every open order on BTCUSDT" in palette.preview.text()
+        QTest.keyClick(palette.input, Qt.Key.Key_Return)
+        await until(lambda: not sim_open_orders(sim), what="palette cancel")
+        assert sim_orders(sim) == before + 1
+    finally:
+        await h.close()
+
+
+async def test_palette_underlines_what_it_cannot_read(
+        qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
+    h, guarded = await demo(make_harness, sim)
+    try:
+        window = h.build_window(qtbot, guarded)
+        palette = h.palette
+        assert palette is not None
+        palette.open_palette()
+        QTest.keyClicks(palette.input, "b 0.1 @ 6x000 tp 1")
+        assert palette.error is not None
+        assert (palette.error.start, palette.error.end) == (8, 13)
+        assert "text-decoration: underline" in palette.echo.text()
+        assert ">6x000</span>" in palette.echo.text()
+        assert "price" in palette.preview.text()
+        before = sim_orders(sim)
+        QTest.keyClick(palette.input, Qt.Key.Key_Return)
+        assert not palette.isHidden()  # nothing ran; the line stays for fixing
+        palette.input.clear()
+        QTest.keyClicks(palette.input, "b 0.1")
+        assert palette.error is not None
+        assert palette.error.start == palette.error.end == 5
+        assert "▲" in palette.echo.text()
+        await asyncio.sleep(0.2)
+        assert sim_orders(sim) == before
+        del window
+    finally:
+        await h.close()
+
+
+async def refused_through(guarded: GuardedServices, run: Callable[[], Any]) -> tuple[Any, str]:
+    """Run ``run`` and return the local rejection the guards report for it (view, reason)."""
+    waiter = asyncio.ensure_future(next_emission(guarded.trading.order_rejected))
+    await asyncio.sleep(0)
+    run()
+    view, reason = await waiter
+    return view, reason
+
+
+async def test_every_risk_guard_refuses_with_its_reason_and_sends_nothing(
+        qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
+    h, guarded = await demo(make_harness, sim)
+    try:
+        window = h.build_window(qtbot, guarded)
+        palette = h.palette
+        assert palette is not None
+        before = sim_orders(sim)
+        last = guarded.market_data.last_price(BTC)
+        assert last is not None
+
+        # Fat finger: 20 % above the last price (the market's own rules accept it; the user's band does not).
+        far = (last * Decimal("1.2")).quantize(Decimal("0.01"))
+        palette.open_palette(f"s 0.001 @ {far}")
+        assert "Refused by your limits" in palette.preview.text()
+        view, reason = await refused_through(guarded, palette.run)
+        assert view.code == RISK_CODE
+        assert view.status == "rejected"
+        assert "above the last price" in reason
+        assert "your limit is 5 %" in reason
+        assert not palette.isHidden()
+        assert "above the last price" in palette.preview.text()
+
+        # Maximum order value.
+        h.settings.set(MAX_ORDER_NOTIONAL, Decimal(50))
+        palette.open_palette(f"b 0.001 @ {resting_price(guarded)}")
+        _, reason = await refused_through(guarded, palette.run)
+        assert "above your maximum of 50.00 USDT per order" in reason
+        h.settings.reset(MAX_ORDER_NOTIONAL)
+
+        # The ticket's path goes through the same guard: a tightened band refuses what the ticket sends.
+        ticket: Any = window.panel("ticket")
+        await until(lambda: ticket.market is not None)
+        ticket.set_order_type("limit")
+        ticket.set_price(resting_price(guarded, "0.97"))
+        ticket.set_size(Decimal("0.001"))
+        assert guarded.panel_settings.get(FAT_FINGER_PCT) == Decimal(5)
+        h.settings.set(FAT_FINGER_PCT, Decimal(1))
+        assert guarded.panel_settings.get(FAT_FINGER_PCT) == Decimal(1)  # the panels follow the settings
+        oid = guarded.trading.place(ticket.ticket("buy"))
+        assert oid.startswith("refused-")
+        h.settings.reset(FAT_FINGER_PCT)
+
+        # Leverage cap: for a leverage change and for an order at a leverage above the cap.
+        await h.activate(BTC_PERP)
+        h.settings.set(LEVERAGE_CAP, 5)
+        palette.open_palette("lev 10")
+        assert "Refused" not in palette.preview.text()
+        result = palette.run()
+        assert not result.ok
+        assert "above your cap of 5x" in result.message
+        leverage = await until(lambda: guarded.account.leverage(BTC_PERP), what="futures leverage")
+        assert leverage > 5
+        last_perp = guarded.market_data.last_price(BTC_PERP)
+        assert last_perp is not None
+        palette.open_palette(f"b 0.001 @ {(last_perp * Decimal('0.99')).quantize(Decimal('0.1'))}")
+        _, reason = await refused_through(guarded, palette.run)
+        assert f"Leverage {leverage}x is above your cap of 5x" in reason
+        h.settings.reset(LEVERAGE_CAP)
+
+        # A trading hold (the account doctor's) refuses every new order with its reason.
+        guarded.trading.block("The API key was rejected. Copy it again.")
+        _, reason = await refused_through(guarded, lambda: guarded.trading.place(
+            OrderTicket(BTC, "buy", "limit", size=Decimal("0.001"), price=resting_price(guarded))))
+        assert reason == "Trading is held: The API key was rejected. Copy it again."
+        guarded.trading.unblock()
+
+        await asyncio.sleep(0.3)
+        assert sim_orders(sim) == before
+    finally:
+        await h.close()
+
+
+async def test_market_confirmation_asks_once_and_only_yes_sends(
+        qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
+    h, guarded = await demo(make_harness, sim)
+    try:
+        window = h.build_window(qtbot, guarded)
+        h.settings.set(CONFIRM_MARKET_NOTIONAL, Decimal(20))  # 0.001 BTC is about 97 USDT
+        ticket_order = OrderTicket(BTC, "buy", "market", size=Decimal("0.001"))
+        before = sim_orders(sim)
+
+        submission = guarded.trading.submit(ticket_order)
+        assert submission.outcome is Outcome.AWAITING_CONFIRMATION
+        assert "above your confirmation threshold of 20.00 USDT" in h.answers.questions[-1]
+        waiter = asyncio.ensure_future(next_emission(guarded.trading.order_rejected))
+        await asyncio.sleep(0)
+        h.answers.reply(False)
+        view, reason = await waiter
+        assert reason == NOT_CONFIRMED
+        assert view.client_oid == submission.client_oid
+        await asyncio.sleep(0.2)
+        assert sim_orders(sim) == before
+
+        guarded.trading.submit(ticket_order)
+        waiter = asyncio.ensure_future(next_emission(guarded.trading.fill_received))
+        await asyncio.sleep(0)
+        h.answers.reply(True)
+        await waiter
+        assert sim_orders(sim) == before + 1
+
+        # The ticket asks nothing itself (its confirmation threshold is pinned to 0): one question, the guard's.
+        ticket: Any = window.panel("ticket")
+        await until(lambda: ticket.market is not None)
+        ticket.set_order_type("market")
+        ticket.set_size_unit("quote")
+        ticket.set_size(Decimal("50"))
+        asked = len(h.answers.questions)
+        ticket.submit("buy")
+        assert ticket.confirm_box is None
+        assert len(h.answers.questions) == asked + 1
+        h.answers.reply(False)
+
+        # A profile that skips the confirmation sends at once.
+        h.book.set_skip_market_confirm("Demo", True)
+        waiter = asyncio.ensure_future(next_emission(guarded.trading.fill_received))
+        await asyncio.sleep(0)
+        assert guarded.trading.submit(ticket_order).outcome is Outcome.SENT
+        await waiter
+        assert len(h.answers.questions) == asked + 1
+        assert sim_orders(sim) == before + 2
+    finally:
+        await h.close()
