@@ -302,7 +302,6 @@ class CopyEngine:
     def _synthetic_open(self, decision: LiveOpen) -> None:
         profile = decision.profile
         trader = self.traders[profile.trader_id]
-        now = self.now()
         if decision.spot:
             market = find_market(decision.symbol, SPOT)
             price = self._spot_price(market)
@@ -317,7 +316,8 @@ class CopyEngine:
                           decision.tracking_no, due_ms=decision.close_time)
         else:
             price = self._mark(decision.symbol)
-            size = self.book.size_for(profile, decision.symbol, price, self.book.equity_at(profile, now))
+            # sized on the trader's starting equity: live trading must not wait for the year of history
+            size = self.book.size_for(profile, decision.symbol, price, profile.initial_equity)
             if size <= 0:
                 return
             track = Track(decision.tracking_no, TRADER, trader.trader_id, trader.trader_id, FUTURES_MARKET,

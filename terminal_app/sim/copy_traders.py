@@ -249,6 +249,7 @@ class TraderBook:
         self._history: dict[str, list[TraderTrade]] | None = None
         self._records: dict[str, _Record] = {}
         self._paths: dict[str, UnderlyingPath] = {}
+        self._slots: dict[tuple[int, int, bool], LiveOpen] = {}   # recent slot decisions (sync runs every tick)
 
     # ---- history -------------------------------------------------------------------------------------------------
 
@@ -348,18 +349,28 @@ class TraderBook:
         if upto_ms <= after:
             return out
         for profile in self.profiles:
-            first = after // LIVE_SLOT_MS
-            for slot in range(first, upto_ms // LIVE_SLOT_MS + 1):
-                decision = self._live_slot(profile, slot)
+            for slot in range(after // LIVE_SLOT_MS, upto_ms // LIVE_SLOT_MS + 1):
+                decision = self._decision(profile, slot, False)
                 if after < decision.time <= upto_ms:
                     out.append(decision)
             if profile.spot_symbols:
                 for slot in range(after // SPOT_SLOT_MS, upto_ms // SPOT_SLOT_MS + 1):
-                    decision = self._spot_slot(profile, slot)
+                    decision = self._decision(profile, slot, True)
                     if after < decision.time <= upto_ms:
                         out.append(decision)
+        if len(self._slots) > 256:
+            keep = upto_ms // LIVE_SLOT_MS - 4
+            self._slots = {k: v for k, v in self._slots.items() if k[1] >= (keep if not k[2] else keep // 2)}
         out.sort(key=lambda d: (d.time, d.profile.index, d.spot))
         return out
+
+    def _decision(self, profile: TraderProfile, slot: int, spot: bool) -> LiveOpen:
+        key = (profile.index, slot, spot)
+        decision = self._slots.get(key)
+        if decision is None:
+            decision = self._spot_slot(profile, slot) if spot else self._live_slot(profile, slot)
+            self._slots[key] = decision
+        return decision
 
     def _live_slot(self, profile: TraderProfile, slot: int) -> LiveOpen:
         rng = random.Random(stable_seed(self.seed, profile.trader_id, "live", slot))
