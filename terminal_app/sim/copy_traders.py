@@ -67,9 +67,9 @@ def trader_id_for(seed: int, name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TraderProfile:
-    """One synthetic elite trader. Each trade puts ``margin_frac`` of the trader's current equity as margin at
-    ``leverage``; ``skill`` is the probability a trade's direction is right; ``share_ratio`` the profit share taken
-    from followers' profitable closes."""
+    """One synthetic elite trader. Each trade puts ``margin_frac`` of the trader's equity as margin at ``leverage``
+    (history: the equity at that time; live: the starting equity); ``skill`` is the probability a trade's direction
+    is right; ``share_ratio`` the profit share taken from followers' profitable closes."""
 
     index: int
     trader_id: str
