@@ -129,6 +129,7 @@ class MarketDataService(QObject):
         self._history_last_ts: int | None = None
         self._oldest_ts: int | None = None
         self._older_loading = False
+        self._initial_loading = False
         self._unknown_reported: set[str] = set()
         self._unlisten: Callable[[], object] | None = None
         self._timer = QTimer(self)
@@ -227,7 +228,7 @@ class MarketDataService(QObject):
         """Fetch one more page before ``before_ts`` (default: the oldest bar sent) and emit ``candles_older``."""
         ref = self._active
         end = before_ts if before_ts is not None else self._oldest_ts
-        if ref is None or end is None or self._older_loading or not self._history_ready:
+        if ref is None or end is None or self._older_loading or self._initial_loading or not self._history_ready:
             return
         self._older_loading = True
         self._tasks.spawn(self._load_older(ref, self._interval, end, self._history_gen), "older-candles")
@@ -412,6 +413,7 @@ class MarketDataService(QObject):
     def _reload_history(self) -> None:
         self._history_gen += 1
         self._history_ready = False
+        self._initial_loading = False
         self._history_last_ts = None
         self._oldest_ts = None
         self._older_loading = False
@@ -440,35 +442,43 @@ class MarketDataService(QObject):
 
     async def _load_history(self, ref: SymbolRef, interval: Interval, gen: int) -> None:
         total = self.history_pages
-        iv = interval.value
         self.candles_loading.emit(total)
+        self._initial_loading = True
         loaded = 0
         try:
-            rows = await self._fetch(ref, interval, None)
-            if gen != self._history_gen:
-                return
-            self._history_last_ts = rows[-1].ts if rows else None
-            self._oldest_ts = rows[0].ts if rows else None
-            self.candles_history.emit(ref, iv, rows)
-            self._history_ready = True
-            loaded = 1
-            self.candles_page.emit(loaded)
-            while loaded < total and self._oldest_ts is not None:
-                older = await self._fetch(ref, interval, self._oldest_ts)
-                if gen != self._history_gen:
-                    return
-                if not older:
-                    break
-                self._oldest_ts = older[0].ts
-                self.candles_older.emit(ref, iv, older)
-                loaded += 1
-                self.candles_page.emit(loaded)
+            loaded = await self._load_pages(ref, interval, gen, total)
         except BitgetError as exc:
             if gen == self._history_gen:
-                self._connection.log("warning", f"Candle history for {ref.display} {iv} could not be loaded: {exc}")
+                self._connection.log("warning", f"Candle history for {ref.display} {interval.value} could not be "
+                                                f"loaded: {exc}")
+        finally:
+            if gen == self._history_gen:
+                self._initial_loading = False
                 self._history_ready = True
-        if gen == self._history_gen and loaded < total:
-            self.candles_page.emit(total)
+                if loaded < total:
+                    self.candles_page.emit(total)
+
+    async def _load_pages(self, ref: SymbolRef, interval: Interval, gen: int, total: int) -> int:
+        """The newest page, then older ones; returns how many pages went out (stops early on a stale ``gen``)."""
+        iv = interval.value
+        rows = await self._fetch(ref, interval, None)
+        if gen != self._history_gen:
+            return 0
+        self._history_last_ts = rows[-1].ts if rows else None
+        self._oldest_ts = rows[0].ts if rows else None
+        self.candles_history.emit(ref, iv, rows)
+        self._history_ready = True
+        loaded = 1
+        self.candles_page.emit(loaded)
+        while loaded < total and self._oldest_ts is not None:
+            older = await self._fetch(ref, interval, self._oldest_ts)
+            if gen != self._history_gen or not older:
+                break
+            self._oldest_ts = older[0].ts
+            self.candles_older.emit(ref, iv, older)
+            loaded += 1
+            self.candles_page.emit(loaded)
+        return loaded
 
     async def _load_older(self, ref: SymbolRef, interval: Interval, end_ts: int, gen: int) -> None:
         try:

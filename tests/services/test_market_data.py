@@ -58,6 +58,10 @@ async def test_active_symbol_streams_book_trades_ticker_and_candles(kit: Any) ->
         _, _, live = await kit.next(md.candle_live)
         assert live.ts >= rows[-1].ts
         assert md.last_price(BTC) is not None
+        md.load_older()  # what the chart asks for when the view nears the oldest bar
+        _, _, page = await kit.next(md.candles_older)
+        assert len(page) == 200
+        assert page[-1].ts == previous_first - 900_000
 
 
 @pytest.mark.asyncio
