@@ -67,6 +67,8 @@ class TradingService(QObject):
         self._account = account
         self._tracker = OrderTracker()
         self._fills: OrderedDict[str, Fill] = OrderedDict()
+        self._sending: set[str] = set()
+        self._cancel_when_placed: set[str] = set()
         self._tasks = TaskSet("trading", on_error=lambda text: connection.log("error", text))
         self.loaded = asyncio.Event()
 
@@ -135,6 +137,9 @@ class TradingService(QObject):
         view = self._tracker.get(oid)
         if view is None or not view.is_open:
             self._connection.log("warning", f"Order {oid} is not open; nothing to cancel.")
+            return
+        if view.status == PENDING and view.order_id is None and oid in self._sending:
+            self._cancel_when_placed.add(oid)  # the exchange may not know it yet: cancel once it answers
             return
         self._tasks.spawn(self._cancel(view), f"cancel {oid}")
 
@@ -241,12 +246,19 @@ class TradingService(QObject):
             preset_take_profit=ticket.tp, preset_stop_loss=ticket.sl)
 
     async def _send(self, ticket: OrderTicket, oid: str) -> None:
+        self._sending.add(oid)
         try:
             ack = await self._submit(ticket, oid)
         except BitgetError as exc:
+            self._cancel_when_placed.discard(oid)
             self._rejected(oid, exc)
             return
+        finally:
+            self._sending.discard(oid)
         self._emit(self._tracker.acknowledge(oid, ack.order_id, self._now()))
+        if oid in self._cancel_when_placed:
+            self._cancel_when_placed.discard(oid)
+            self.cancel(oid)
 
     def _rejected(self, oid: str, exc: BitgetError) -> None:
         definitive = not (isinstance(exc, TransportError) and exc.ambiguous)

@@ -222,3 +222,15 @@ async def test_margin_mode_is_set_on_the_exchange_and_refusals_reach_the_error_s
         await kit.wait_until(account.error, lambda: errors.calls)
         assert "45117" in errors.calls[0][0]
         assert account.margin_mode(BTC_PERP) == "isolated"
+
+
+@pytest.mark.asyncio
+async def test_an_order_cancelled_before_the_exchange_answered_is_cancelled_once_placed(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        tr = s.trading
+        price = await resting_price(kit, s, BTC)
+        oid = tr.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), price))
+        tr.cancel(oid)  # still pending: nothing the exchange could find yet
+        await kit.wait_until(tr.order_updated, lambda: status(s, oid) == "cancelled")
+        assert tr.open_orders() == []
+        assert oid not in {o.client_oid for o in await s.session.rest.spot_unfilled_orders(BTC)}
