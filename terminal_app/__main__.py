@@ -43,6 +43,10 @@ def _build_parser() -> argparse.ArgumentParser:
     chart = bsub.add_parser("chart", help="chart load and pan/zoom frame times with N candles (offscreen)")
     chart.add_argument("--candles", type=int, default=1_000_000)
     chart.add_argument("--frames", type=int, default=30)
+    simb = bsub.add_parser("sim", help="simulator throughput: book stream fan-out and signed REST orders")
+    simb.add_argument("--connections", type=int, default=16)
+    simb.add_argument("--seconds", type=float, default=3.0)
+    simb.add_argument("--orders", type=int, default=1500)
     gui = bsub.add_parser("gui", help="GUI event-loop lag under market-data load")
     gui.add_argument("--symbols", type=int, default=10)
     gui.add_argument("--seconds", type=float, default=30.0)
@@ -60,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from terminal_app.bench.book import main as bench_main
         elif args.bench == "order":
             from terminal_app.bench.order import main as bench_main
+        elif args.bench == "sim":
+            from terminal_app.bench.sim import main as bench_main
         elif args.bench == "chart":
             from terminal_app.bench.chart import main as bench_main
         else:
