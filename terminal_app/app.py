@@ -303,6 +303,15 @@ class Terminal:
             chart.set_position_lines(position.open_price_avg if position else None,
                                      position.liquidation_price if position else None)
 
+        def title(*_args: Any) -> None:
+            from terminal_app.ui.main_window import CentralPanel
+
+            panel = chart.parentWidget()
+            if isinstance(panel, CentralPanel) and md.active is not None:
+                panel.title.setText(f"Chart  ·  {md.active.display}  ·  {md.interval.value}")
+
+        md.active_changed.connect(title)
+        md.interval_changed.connect(title)
         trading.orders_changed.connect(order_lines)
         trading.order_updated.connect(order_lines)
         account.positions_changed.connect(position_lines)

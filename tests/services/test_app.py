@@ -62,6 +62,7 @@ async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplica
 
         assert terminal.switch_symbol("ETHUSDT_UMCBL") == ETH_PERP  # a V1 name
         assert md.active == ETH_PERP
+        assert chart.parentWidget().title.text() == "Chart  ·  ETHUSDT PERP  ·  1H"
         assert terminal.switch_symbol("NOPEUSDT") is None
         assert md.active == ETH_PERP
 
