@@ -59,7 +59,20 @@ echo "build_linux: PyInstaller bundle of bitget-terminal $version ($arch)" >&2
   | grep -v -e "pyqtgraph.opengl" -e "required via ctypes not found" -e " INFO: " >&2 || true
 bundle="$out/bundle/terminal-app"
 [ -x "$bundle/terminal-app" ] || { echo "build_linux: PyInstaller produced no $bundle/terminal-app" >&2; exit 1; }
+# Strip debug symbols from the shared libraries (about 35 MB, most of it libpython's). Not from the libraries wheels
+# vendor under <name>.libs/: auditwheel rewrote those with patchelf, and strip then corrupts them (numpy's OpenBLAS
+# fails with "ELF load command address/offset not page-aligned"). Not the executable either: in a one-folder build
+# it carries the archive of the Python modules.
+if command -v strip >/dev/null 2>&1; then
+  find "$bundle/_internal" -type f \( -name '*.so' -o -name '*.so.*' \) -not -path '*.libs/*' -print0 \
+    | xargs -0 -r strip --strip-unneeded
+else
+  echo "build_linux: strip (binutils) not found; the bundle keeps its debug symbols" >&2
+fi
 "$bundle/terminal-app" --version >/dev/null || { echo "build_linux: the bundle does not start" >&2; exit 1; }
+# numpy's vendored OpenBLAS is the library most easily broken by post-processing; make sure it still loads.
+"$bundle/terminal-app" -c "import numpy; assert (numpy.ones((64, 64)) @ numpy.ones(64)).sum() == 64 * 64" \
+  || { echo "build_linux: numpy does not load in the bundle" >&2; exit 1; }
 t1="$(now)"
 
 if ((bundle_only)); then

@@ -31,6 +31,10 @@ import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QIcon
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Exit status when the GUI cannot start (no display, missing platform plugin or library); not one Qt or Python uses.
@@ -110,7 +114,7 @@ def app_icon_files() -> list[Path]:
     return []
 
 
-def app_icon() -> object:
+def app_icon() -> QIcon:
     """A ``QIcon`` holding every shipped size (an empty icon when none is found). Needs a QGuiApplication."""
     from PySide6.QtGui import QIcon
 
@@ -389,6 +393,8 @@ def report_keyring_problem() -> str | None:
 def install_crash_report() -> None:
     """In a frozen build, an uncaught exception is written to the startup log (and a native box when there is no
     console) before Python's own handler runs, so a windowed build never just disappears."""
+    if getattr(sys.excepthook, "_terminal_crash_report", False):
+        return  # the launcher and app.run_app both ask for it; one report per crash is enough
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -397,6 +403,7 @@ def install_crash_report() -> None:
                          details="".join(traceback.format_exception(kind, value, tb)))
         previous(kind, value, tb)
 
+    hook._terminal_crash_report = True  # type: ignore[attr-defined]
     sys.excepthook = hook
 
 

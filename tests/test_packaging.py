@@ -269,6 +269,15 @@ def test_fatal_report_goes_to_stderr_and_the_log(monkeypatch: pytest.MonkeyPatch
     assert "Bitget Terminal: the display is gone" in capsys.readouterr().err
 
 
+def test_crash_report_is_installed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)
+    frozen.install_crash_report()
+    first = sys.excepthook
+    frozen.install_crash_report()  # the launcher and app.run_app both call it
+    assert first is not sys.__excepthook__
+    assert sys.excepthook is first
+
+
 def test_no_display_stops_before_qt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("BITGET_TERMINAL_HOME", str(tmp_path))
     with pytest.raises(SystemExit) as stop:
