@@ -299,8 +299,10 @@ class JournalMenu(QObject):
             self.dialog = DailyPnlDialog(self._sink, self._window)
         else:
             self.dialog.refresh()
-        self.dialog.show()
-        self.dialog.raise_()
+        if self.dialog.isVisible():
+            self.dialog.raise_()
+        else:
+            self.dialog.show()
         return self.dialog
 
 

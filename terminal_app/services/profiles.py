@@ -48,6 +48,31 @@ from terminal_app.services.stack import Services
 log = logging.getLogger("terminal_app.services.profiles")
 
 DOCTOR_PENDING = "the account doctor is still checking this account."
+# websockets logs every frame at DEBUG, the private login frame (API key, passphrase) included.
+_FRAME_LOGGERS = ("websockets.client", "websockets.server")
+
+
+class LoginFrameRedactor(logging.Filter):
+    """Rewrites websockets' DEBUG line for a Bitget login frame, so the passphrase never reaches a log record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno <= logging.DEBUG:
+            try:
+                text = record.getMessage()
+            except (TypeError, ValueError):
+                return True
+            if '"op":"login"' in text.replace(" ", ""):
+                record.msg = "%s TEXT login frame (credentials redacted)"
+                record.args = (text[:1],)
+        return True
+
+
+def redact_login_frames() -> None:
+    """Install :class:`LoginFrameRedactor` on websockets' frame loggers (once)."""
+    for name in _FRAME_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, LoginFrameRedactor) for f in logger.filters):
+            logger.addFilter(LoginFrameRedactor())
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +141,7 @@ class ProfileService(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        redact_login_frames()
         self.settings = settings
         self.book = book
         self.store = store

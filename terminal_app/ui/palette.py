@@ -142,14 +142,13 @@ class PaletteEngine:
         ref = named.ref
         market = services.market_data.market(ref) if services is not None and ref is not None else None
         text = named.describe(market.base_coin if market else "", market.quote_coin if market else "")
+        if services is not None and services.trading.blocked_reason:
+            return f"{text}\nTrading is held: {services.trading.blocked_reason}"
         try:
-            ticket = self.ticket_for(cmd)
+            ticket = self.ticket_for(named)
         except CommandError as exc:
             return f"{text}\nCannot send: {exc}"
         assert services is not None
-        assert isinstance(cmd, OrderCommand)
-        if services.trading.blocked_reason:
-            return f"{text}\nTrading is held: {services.trading.blocked_reason}"
         verdict = services.trading.check(ticket)
         if verdict.refused:
             return f"{text}\nRefused by your limits: {verdict.message}"
@@ -193,6 +192,9 @@ class PaletteEngine:
             return Result(True, self.commands.flatten(cmd.ref, account=cmd.scope is Scope.ACCOUNT))
         if isinstance(cmd, LeverageCommand):
             return Result(True, self.commands.set_leverage(cmd.leverage, cmd.ref))
+        held = self._services().trading.blocked_reason
+        if held:
+            return Result(False, f"Trading is held: {held}")
         ticket = self.ticket_for(cmd)
         submission = self._services().trading.submit(ticket)
         if submission.outcome is Outcome.REFUSED:
