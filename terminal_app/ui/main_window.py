@@ -62,7 +62,8 @@ class DockSpec:
     ``area`` is a Qt dock area, or :data:`CENTRAL`. ``factory`` builds the panel's widget once, when it is added.
     ``contexts`` are ACTIONS contexts whose keys are live while the focus is inside this panel (the chart panel
     declares ``Context.CHART``). ``tab_with`` stacks the panel as a tab on another panel by default; ``size`` is its
-    preferred width (left/right) or height (top/bottom) in pixels.
+    preferred width (left/right) or height (top/bottom) in pixels; ``length`` is its preferred extent along the
+    area (height of a left/right panel that shares its column), so a column of panels opens with sensible shares.
     """
 
     id: str
@@ -73,6 +74,7 @@ class DockSpec:
     tab_with: str | None = None
     visible: bool = True
     size: int | None = None
+    length: int | None = None
 
 
 _BAND_TEXT = {
@@ -275,6 +277,19 @@ class MainWindow(QMainWindow):
             ]
             if pairs:
                 self.resizeDocks([d for d, _ in pairs], [size for _, size in pairs], orientation)
+            along = Qt.Orientation.Vertical if orientation is Qt.Orientation.Horizontal else Qt.Orientation.Horizontal
+            for area in areas:
+                column = [
+                    (self._docks[i], spec.length) for i, spec in self._specs.items()
+                    if spec.length is not None and spec.area == area and not spec.tab_with
+                ]
+                if len(column) > 1:
+                    self.resizeDocks([d for d, _ in column], [n for _, n in column], along)
+        # A tab group opens on its first panel (the one the others were stacked on), not on the last one added.
+        anchors = {spec.tab_with for spec in self._specs.values() if spec.tab_with in self._docks}
+        for anchor in anchors:
+            if anchor is not None and not self._docks[anchor].isFloating():
+                self._docks[anchor].raise_()
 
     def dock(self, dock_id: str) -> QDockWidget:
         return self._docks[dock_id]

@@ -94,8 +94,10 @@ def test_default_sizes_apply_on_first_show(qtbot: QtBot, make_window: Callable[.
     w = make_window(DOCKS, show=True)
     qtbot.waitUntil(lambda: abs(w.dock("watchlist").width() - 300) <= 4, timeout=2000)
     assert abs(w.dock("ladder").width() - 320) <= 4
-    # the front tab of the orders/fills stack; the area is 200 px, the tab bar under the dock takes its share
-    assert 165 <= w.dock("fills").height() <= 204
+    # a tab stack opens on its first panel (orders), not on the last one stacked on it (fills);
+    # the area is 200 px, the tab bar under the dock takes its share
+    assert 165 <= w.dock("orders").height() <= 204
+    assert w.dock("fills").visibleRegion().isEmpty()
     assert w.centralWidget().width() > 600  # the chart gets the room the docks leave
 
 

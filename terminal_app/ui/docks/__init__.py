@@ -163,16 +163,17 @@ def _factories() -> dict[str, Factory]:
     }
 
 
-# id, title, area, tab_with, preferred size, ACTIONS contexts live inside the panel
-_LAYOUT: Sequence[tuple[str, str, Qt.DockWidgetArea, str | None, int | None, tuple[Context, ...]]] = (
-    ("watchlist", "Watchlist", Qt.DockWidgetArea.LeftDockWidgetArea, None, 300, ()),
-    ("ladder", "Order book", Qt.DockWidgetArea.RightDockWidgetArea, None, 300, (Context.BOOK,)),
-    ("tape", "Trades", Qt.DockWidgetArea.RightDockWidgetArea, None, 300, ()),
-    ("ticket", "Order entry", Qt.DockWidgetArea.LeftDockWidgetArea, None, 300, (Context.TICKET,)),
-    ("orders", "Orders", Qt.DockWidgetArea.BottomDockWidgetArea, None, 240, ()),
-    ("positions", "Positions", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, ()),
-    ("balances", "Balances", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, ()),
-    ("log", "Log", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, ()),
+# id, title, area, tab_with, preferred size (width of a side panel, height of a bottom one), preferred length along
+# the column (shares of a side column), ACTIONS contexts live inside the panel
+_LAYOUT: Sequence[tuple[str, str, Qt.DockWidgetArea, str | None, int | None, int | None, tuple[Context, ...]]] = (
+    ("watchlist", "Watchlist", Qt.DockWidgetArea.LeftDockWidgetArea, None, 300, 230, ()),
+    ("ladder", "Order book", Qt.DockWidgetArea.RightDockWidgetArea, None, 340, 430, (Context.BOOK,)),
+    ("tape", "Trades", Qt.DockWidgetArea.RightDockWidgetArea, None, 340, 270, ()),
+    ("ticket", "Order entry", Qt.DockWidgetArea.LeftDockWidgetArea, None, 300, 470, (Context.TICKET,)),
+    ("orders", "Orders", Qt.DockWidgetArea.BottomDockWidgetArea, None, 220, None, ()),
+    ("positions", "Positions", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
+    ("balances", "Balances", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
+    ("log", "Log", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
 )
 
 
@@ -180,11 +181,12 @@ def trading_dock_specs(services: DockServices, settings: Settings | None = None)
     """``DockSpec``s for every trading panel, ready for ``MainWindow(…, docks=…)`` or ``add_dock``."""
     factories = _factories()
     specs = []
-    for dock_id, title, area, tab_with, size, contexts in _LAYOUT:
+    for dock_id, title, area, tab_with, size, length, contexts in _LAYOUT:
         make = factories[dock_id]
 
         def factory(make: Factory = make) -> QWidget:
             return make(services, None, settings=settings)
 
-        specs.append(DockSpec(dock_id, title, area, factory, contexts=contexts, tab_with=tab_with, size=size))
+        specs.append(DockSpec(dock_id, title, area, factory, contexts=contexts, tab_with=tab_with, size=size,
+                              length=length))
     return tuple(specs)
