@@ -1,0 +1,113 @@
+"""The "Copy trading" panel: one dock with the tabs Discover / Following / My trading and a status line, declared for
+``MainWindow`` through :func:`copy_dock_specs`.
+
+The panel tells the service when it is on screen, so the copy endpoints are polled only while someone looks. Keys:
+Ctrl+1/2/3 inside the panel switch the tabs (each tab's buttons carry their own mnemonics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.config.settings import Settings
+from terminal_app.services.copy_trading import CopyTradingService
+from terminal_app.ui.copy.discover import DiscoverView
+from terminal_app.ui.copy.follower import FollowerView, Mark
+from terminal_app.ui.copy.trader import TraderView
+from terminal_app.ui.main_window import DockSpec
+from terminal_app.ui.theme import current_colors
+
+COPY_DOCK_ID = "copy-trading"
+
+
+class CopyWorkspace(QWidget):
+    """Discover, Following and My trading over one :class:`CopyTradingService`."""
+
+    def __init__(self, service: CopyTradingService, mark: Mark | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("copy-workspace")
+        self.service = service
+        self.discover = DiscoverView(service)
+        self.follower = FollowerView(service, mark)
+        self.trader = TraderView(service)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.discover, "&Discover")
+        self.tabs.addTab(self.follower, "F&ollowing")
+        self.tabs.addTab(self.trader, "&My trading")
+        self.status = QLabel("Copy trading · Bitget's copy endpoints are polled while this panel is visible")
+        self.status.setObjectName("copy-status")
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.status)
+        for number in range(3):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{number + 1}"), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda n=number: self.tabs.setCurrentIndex(n))
+        service.done.connect(self._on_done)
+        service.error.connect(self._on_error)
+
+    def _on_done(self, message: str) -> None:
+        self.status.setStyleSheet(f"color: {current_colors().ok};")
+        self.status.setText(message)
+
+    def _on_error(self, message: str) -> None:
+        self.status.setStyleSheet(f"color: {current_colors().alert};")
+        self.status.setText(message)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.service.start()
+        self.service.set_visible(True)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.service.set_visible(False)
+
+
+def mark_from(services: Any) -> Mark | None:
+    """The futures last price from a services stack's market data, if it has one."""
+    market_data = getattr(services, "market_data", None)
+    if market_data is None:
+        return None
+
+    def mark(symbol: str) -> Decimal | None:
+        price = market_data.last_price(SymbolRef(symbol, InstType.USDT_FUTURES))
+        return price if isinstance(price, Decimal) else None
+
+    return mark
+
+
+def copy_dock_specs(services_or_copy_service: Any, settings: Settings | None = None, *,
+                    mark: Mark | None = None) -> tuple[DockSpec, ...]:
+    """The copy-trading dock. Give the :class:`CopyTradingService` the app owns (it starts and closes it), or a
+    services stack (``Services``): then a service is made on its session and started with the panel; its tasks end
+    with the event loop. ``mark`` prices open copies (default: the stack's market data)."""
+    source = services_or_copy_service
+    made: list[CopyTradingService] = []
+
+    def service() -> CopyTradingService:
+        if isinstance(source, CopyTradingService):
+            return source
+        if not made:
+            made.append(CopyTradingService(source.session))
+            made[0].start()
+        return made[0]
+
+    def factory() -> QWidget:
+        copy = service()
+        copy.start()
+        prices: Callable[[str], Decimal | None] | None = mark or mark_from(source)
+        return CopyWorkspace(copy, prices)
+
+    del settings  # the panel has no settings of its own yet; the parameter keeps the spec functions uniform
+    return (DockSpec(COPY_DOCK_ID, "Copy trading", Qt.DockWidgetArea.BottomDockWidgetArea, factory, size=320,
+                     visible=True),)
