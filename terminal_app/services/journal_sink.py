@@ -300,7 +300,7 @@ class JournalMenu(QObject):
         else:
             self.dialog.refresh()
         if self.dialog.isVisible():
-            self.dialog.raise_()
+            self.dialog.activateWindow()
         else:
             self.dialog.show()
         return self.dialog

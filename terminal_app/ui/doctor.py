@@ -4,16 +4,18 @@
 explanation and the fix. :class:`DoctorDialog` shows it when a Bitget profile connects, before the first order, with
 "Check again". :class:`TicketHold` disables the order ticket with the reason for as long as the guarded trading
 service holds orders back (``GuardedTrading.block``: the doctor has not answered yet, or found a problem that would
-make orders fail), so the trader sees why instead of a rejection after the fact.
+make orders fail), so the trader sees why instead of a rejection after the fact. :func:`install_doctor` shows the
+dialog whenever the profile service reports findings (a Bitget profile connected) and adds Help ▸ Account doctor….
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
+from PySide6.QtGui import QAction, QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QBoxLayout,
     QDialog,
@@ -220,3 +222,45 @@ class TicketHold(QObject):
         self.banner.setVisible(held)
         self.ticket.setEnabled(not held)
         self.ticket.setToolTip(f"Trading is held: {reason}" if held else self._original_tip)
+
+
+class DoctorPresenter(QObject):
+    """Shows the account doctor's findings when a profile connects (``ProfileService.findings_ready``), before the
+    first order, and offers Help ▸ Account doctor… and "Check again" (``ProfileService.run_doctor``)."""
+
+    def __init__(self, window: Any, profiles: Any) -> None:
+        super().__init__(window)
+        self._window = window
+        self._profiles = profiles
+        self.dialog = DoctorDialog(window)
+        self.dialog.recheck_requested.connect(self.recheck)
+        self._task: Any = None
+        profiles.findings_ready.connect(self.present)
+        menu = window.registry.menu("Help")
+        self.action = QAction("Account doctor…", window)
+        self.action.setObjectName("action_account_doctor")
+        self.action.triggered.connect(self.show_dialog)
+        menu.addAction(self.action)
+
+    def present(self, profile: Any, findings: Sequence[Finding]) -> None:
+        self.dialog.show_findings(profile.name, profile.kind.badge, findings)
+        self.show_dialog()
+
+    def show_dialog(self) -> None:
+        profile = self._profiles.profile
+        if profile is not None and not self.dialog.view.findings:
+            self.dialog.show_findings(profile.name, profile.kind.badge, self._profiles.findings)
+        if self.dialog.isVisible():
+            self.dialog.activateWindow()
+        else:
+            self.dialog.show()
+
+    def recheck(self) -> None:
+        self.dialog.recheck_button.setEnabled(False)
+        self._task = asyncio.ensure_future(self._profiles.run_doctor())
+        self._task.add_done_callback(lambda _t: self.dialog.recheck_button.setEnabled(True))
+
+
+def install_doctor(window: Any, profiles: Any) -> DoctorPresenter:
+    """Wire the doctor dialog to ``window`` (a ``MainWindow``) and ``profiles`` (the ``ProfileService``)."""
+    return DoctorPresenter(window, profiles)

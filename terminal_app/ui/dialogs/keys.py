@@ -66,6 +66,7 @@ class KeysDialog(QDialog):
         self._tester = tester
         self._tasks: set[asyncio.Future[Any]] = set()
         self._pending: Credentials | None = None  # typed, refused by the keyring, waiting for "this run only"
+        self._closed = False
         self.findings: list[Finding] = []
 
         layout = QVBoxLayout(self)
@@ -160,6 +161,8 @@ class KeysDialog(QDialog):
     async def refresh_status(self) -> None:
         status = await self.store.status_async()
         where = await asyncio.to_thread(self.store.where, self.profile.name)
+        if self._closed:  # the dialog went away while the keyring answered
+            return
         stored = _WHERE[where] if where is not None else "No key is stored for this profile yet."
         colour = current_colors().muted if status.available else current_colors().warn
         self.keyring_label.setStyleSheet(f"color: {colour};")
@@ -188,7 +191,10 @@ class KeysDialog(QDialog):
             self._say(f"The test could not run: {exc.user_message}", error=True)
             return []
         finally:
-            self.test_button.setEnabled(True)
+            if not self._closed:
+                self.test_button.setEnabled(True)
+        if self._closed:
+            return findings
         self.findings = findings
         self.results.set_findings(findings)
         self.results.show()
@@ -208,7 +214,8 @@ class KeysDialog(QDialog):
             self._say(exc.user_message, error=True)
             return None
         finally:
-            self.save_button.setEnabled(True)
+            if not self._closed:
+                self.save_button.setEnabled(True)
         self._stored(storage)
         return storage
 
@@ -231,6 +238,9 @@ class KeysDialog(QDialog):
 
     def _stored(self, storage: Storage) -> None:
         self._pending = None
+        if self._closed:  # saved after the dialog closed: the key is kept all the same
+            self.stored.emit(self.profile.name, storage.value)
+            return
         self._clear_fields()
         self.session_button.hide()
         self._say("Saved in the system password store. The key is not shown again." if storage is Storage.KEYRING
@@ -249,12 +259,15 @@ class KeysDialog(QDialog):
         self.session_button.setEnabled(complete or self._pending is not None)
 
     def _say(self, text: str, *, error: bool = False) -> None:
+        if self._closed:
+            return
         colour = current_colors().alert if error else current_colors().muted
         self.message.setStyleSheet(f"color: {colour};")
         self.message.setText(text)
 
     def done(self, result: int) -> None:
         # Whatever was typed and not saved leaves with the dialog.
+        self._closed = True
         self._pending = None
         self._clear_fields()
         super().done(result)

@@ -4,6 +4,7 @@ the API-key dialog, and switching.
 Every change is saved to ``profiles.json`` at once (``ProfileBook.save``); removing a profile also deletes its API
 key from the keyring. The active profile cannot be removed (switch away first), and the last Demo profile never can.
 Choosing "Switch to" emits :attr:`ProfilesDialog.profile_chosen`; the profile service does the switch.
+:func:`install_profiles_menu` puts the manager and the API-key dialog in the File menu.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from terminal_app.config.profiles import BANDS, Profile, ProfileBook, ProfileError
 from terminal_app.config.secrets import CredentialStore, SecretsUnavailable
 from terminal_app.core.health import ProfileKind
+from terminal_app.ui.dialogs.keys import KeysDialog
 from terminal_app.ui.theme import current_colors
 
 KIND_CHOICES = (
@@ -258,3 +260,58 @@ class ProfilesDialog(QDialog):
         colour = current_colors().alert if error else current_colors().muted
         self.message.setStyleSheet(f"color: {colour};")
         self.message.setText(text)
+
+
+class ProfilesMenu(QObject):
+    """File ▸ Profiles… and File ▸ API key…: the manager switches through ``profiles`` (the ``ProfileService``),
+    the keys dialog tests with it and stores in ``store``."""
+
+    def __init__(self, window: Any, profiles: Any, store: CredentialStore) -> None:
+        super().__init__(window)
+        self._window = window
+        self._profiles = profiles
+        self._store = store
+        self.dialog: ProfilesDialog | None = None
+        self.keys: KeysDialog | None = None
+        self.switching: asyncio.Future[Any] | None = None
+        menu = window.registry.menu("File")
+        first = menu.actions()[0] if menu.actions() else None
+        self.actions: dict[str, QAction] = {}
+        for key, label, slot in (("profiles", "Profiles…", self.show_profiles),
+                                 ("api_key", "API key of this profile…", self.show_keys)):
+            action = QAction(label, window)
+            action.setObjectName(f"action_{key}")
+            action.triggered.connect(slot)
+            menu.insertAction(first, action)
+            self.actions[key] = action
+
+    def show_profiles(self) -> ProfilesDialog:
+        active = self._profiles.profile.name if self._profiles.profile is not None else None
+        if self.dialog is None:
+            self.dialog = ProfilesDialog(self._profiles.book, self._store, active=active, parent=self._window)
+            self.dialog.profile_chosen.connect(self.switch_to)
+            self.dialog.keys_requested.connect(self.show_keys)
+        else:
+            self.dialog.active = active
+            self.dialog.refresh()
+        self.dialog.show()
+        return self.dialog
+
+    def show_keys(self, profile: Profile | None = None) -> KeysDialog | None:
+        target = profile if isinstance(profile, Profile) else self._profiles.profile
+        if target is None:
+            return None
+        if self.keys is not None and not self.keys.isVisible():
+            self.keys.deleteLater()  # the previous one (closed; its keyring calls have long finished)
+        self.keys = KeysDialog(target, self._store, tester=self._profiles.test_connection, parent=self._window)
+        self.keys.open()
+        return self.keys
+
+    def switch_to(self, profile: Profile) -> None:
+        if self.dialog is not None:
+            self.dialog.accept()
+        self.switching = asyncio.ensure_future(self._profiles.switch(profile))
+
+
+def install_profiles_menu(window: Any, profiles: Any, store: CredentialStore) -> ProfilesMenu:
+    return ProfilesMenu(window, profiles, store)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -279,3 +279,26 @@ class SettingsDialog(QDialog):
         colour = current_colors().alert if error else current_colors().muted
         self.message.setStyleSheet(f"color: {colour};")
         self.message.setText(text)
+
+
+def install_settings_menu(window: Any) -> QAction:
+    """File ▸ Settings… on ``window`` (a ``MainWindow``: its settings and action registry)."""
+    action = QAction("Settings…", window)
+    action.setObjectName("action_settings")
+    holder: dict[str, SettingsDialog] = {}
+
+    def show() -> None:
+        dialog = holder.get("dialog")
+        if dialog is None or not dialog.isVisible():
+            dialog = SettingsDialog(window.settings, window.registry, window)
+            dialog.finished.connect(dialog.deleteLater)
+            holder["dialog"] = dialog
+            dialog.show()
+
+    action.triggered.connect(show)
+    menu = window.registry.menu("File")
+    first = menu.actions()[0] if menu.actions() else None
+    menu.insertAction(first, action)
+    if first is not None:
+        menu.insertSeparator(first)
+    return action

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+from terminal_app.config.profiles import Profile
+from terminal_app.core.health import ProfileKind
 from terminal_app.core.orders import OrderTicket
 from terminal_app.services.journal_sink import DailyPnlDialog, install_journal_menu, journal_path
 from terminal_app.sim.runner import SimulatorRunner
@@ -100,8 +102,6 @@ async def test_orders_and_fills_survive_a_restart(
 async def test_each_profile_has_its_own_journal(make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
     h = make_harness({"Demo": sim})
     demo = h.book.get("Demo")
-    from terminal_app.config.profiles import Profile
-    from terminal_app.core.health import ProfileKind
 
     a = journal_path(h.paths.data_dir, demo)
     b = journal_path(h.paths.data_dir, Profile("demo", ProfileKind.LIVE))

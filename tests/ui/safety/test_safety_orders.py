@@ -13,13 +13,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.config.settings import CONFIRM_MARKET_NOTIONAL, FAT_FINGER_PCT, LEVERAGE_CAP, MAX_ORDER_NOTIONAL
 from terminal_app.core.orders import OrderTicket
 from terminal_app.services.guards import NOT_CONFIRMED, RISK_CODE, GuardedServices, Outcome
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.ui.actions import text_input_has_focus
 
-from .conftest import BTC, BTC_PERP, Harness, next_emission, sim_open_orders, sim_orders, until
+from .conftest import BTC, BTC_PERP, Harness, next_emission, sim_open_orders, sim_orders, sim_positions, until
 
 CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
 pytestmark = pytest.mark.asyncio
@@ -214,6 +215,13 @@ async def test_every_risk_guard_refuses_with_its_reason_and_sends_nothing(
         assert f"Leverage {leverage}x is above your cap of 5x" in reason
         h.settings.reset(LEVERAGE_CAP)
 
+        # An order that cannot be valued (no last price for that symbol yet) is refused, not waved through.
+        ltc = SymbolRef("LTCUSDT", InstType.SPOT)  # not in the watchlist: no ticker subscribed
+        assert guarded.market_data.last_price(ltc) is None
+        _, reason = await refused_through(guarded, lambda: guarded.trading.place(
+            OrderTicket(ltc, "buy", "market", size=Decimal("0.1"))))
+        assert "cannot be worked out without a last price" in reason
+
         # A trading hold (the account doctor's) refuses every new order with its reason.
         guarded.trading.block("The API key was rejected. Copy it again.")
         _, reason = await refused_through(guarded, lambda: guarded.trading.place(
@@ -275,5 +283,50 @@ async def test_market_confirmation_asks_once_and_only_yes_sends(
         await waiter
         assert len(h.answers.questions) == asked + 1
         assert sim_orders(sim) == before + 2
+    finally:
+        await h.close()
+
+
+async def test_flatten_by_hotkey_and_palette_commands_for_chart_and_symbol(
+        qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
+    h, guarded = await demo(make_harness, sim)
+    try:
+        window = h.build_window(qtbot, guarded)
+        window.registry.set_hotkeys_enabled(True)
+        await h.show(window)
+        await h.activate(BTC_PERP)
+        guarded.trading.place(OrderTicket(BTC_PERP, "buy", "market", size=Decimal("0.002")))
+        await until(lambda: sim_positions(sim), what="position")
+        await until(lambda: guarded.account.positions(), what="position seen")
+        ticket: Any = window.panel("ticket")
+        ticket.buy_button.setFocus()
+        await until(ticket.buy_button.hasFocus)
+        QTest.keyClick(ticket.buy_button, Qt.Key.Key_F, CTRL_ALT)  # flatten the active symbol
+        await until(lambda: not sim_positions(sim), what="flatten by hotkey")
+
+        guarded.trading.place(OrderTicket(BTC_PERP, "sell", "market", size=Decimal("0.001")))
+        await until(lambda: sim_positions(sim), what="short position")
+        await until(lambda: guarded.account.positions(), what="short seen")
+        palette = h.palette
+        assert palette is not None
+        palette.open_palette("flat account")
+        assert palette.run().ok
+        await until(lambda: not sim_positions(sim), what="flat account")
+
+        palette.open_palette("iv 5m")
+        assert "Show 5m candles" in palette.preview.text()
+        assert palette.run().ok
+        assert guarded.market_data.interval.value == "5m"
+        palette.open_palette("sym ETHUSDT")  # a bare name stays on the active product type (futures here)
+        assert palette.run().ok
+        assert guarded.market_data.active.key == "ETHUSDT:USDT-FUTURES"
+        palette.open_palette("sym NOSUCHUSDT")
+        result = palette.run()
+        assert not result.ok
+        assert "is not listed on this exchange" in result.message
+        palette.open_palette("cancel")
+        result = palette.run()
+        assert not result.ok
+        assert result.message == "There is no open order to cancel."
     finally:
         await h.close()

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from terminal_app.config.settings import LAST_PROFILE
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.panic import PanicAction
@@ -56,6 +57,7 @@ async def test_panic_on_one_demo_profile_leaves_the_other_account_untouched(
 
         active = await h.connect("Demo")
         assert other.trading.inner is not active.trading.inner
+        assert other.connection.state == "closed"  # the switch tore the other profile's connections down
         window = h.build_window(qtbot, active)
         window.registry.set_hotkeys_enabled(True)
         await h.show(window)
@@ -88,6 +90,20 @@ async def test_panic_on_one_demo_profile_leaves_the_other_account_untouched(
         h.clock.now += 5.0
         QTest.keyClick(window, Qt.Key.Key_F12)
         assert acted[-1].action is PanicAction.CANCEL_ALL_ORDERS
+        assert h.panic.armed()
+
+        # Switching back: the title and band follow, the panic key is disarmed and bound to the new account.
+        back = await h.connect("Demo 2", symbol=None)
+        assert window.windowTitle().startswith("[DEMO] Demo 2 —")
+        assert "Demo 2" in window.band.text()
+        assert h.panic.account_id == "demo:Demo 2"
+        assert not h.panic.armed()
+        assert h.settings.get(LAST_PROFILE) == "Demo 2"
+        assert active.connection.state == "closed"
+        QTest.keyClick(window, Qt.Key.Key_F12)
+        assert acted[-1].account_id == "demo:Demo 2"
+        await until(lambda: not sim_open_orders(sim_b), what="panic on the profile switched to")
+        assert back.trading.blocked_reason == ""
     finally:
         await h.close()
 

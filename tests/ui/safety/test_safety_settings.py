@@ -3,6 +3,8 @@ manager (add, remove, skip market confirmation, switch)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,11 +29,13 @@ from terminal_app.config.settings import (
     Settings,
 )
 from terminal_app.core.health import ProfileKind
-from terminal_app.ui.dialogs.profiles import ProfilesDialog
-from terminal_app.ui.dialogs.settings import SettingsDialog
+from terminal_app.sim.runner import SimulatorRunner
+from terminal_app.ui.dialogs.profiles import ProfilesDialog, install_profiles_menu
+from terminal_app.ui.dialogs.settings import SettingsDialog, install_settings_menu
+from terminal_app.ui.doctor import install_doctor
 from terminal_app.ui.main_window import MainWindow
 
-from .conftest import MemoryKeyring
+from .conftest import Harness, MemoryKeyring, next_emission, until
 
 
 @pytest.fixture
@@ -190,3 +194,52 @@ async def test_profile_manager_adds_removes_and_sets_the_skip(qtbot: QtBot, path
     dialog.select("Demo")
     dialog.remove_button.click()
     assert dialog.message.text() == "The last Demo profile cannot be removed."
+
+
+def test_file_menu_opens_the_settings(qtbot: QtBot, window: MainWindow) -> None:
+    action = install_settings_menu(window)
+    assert action in window.registry.menu("File").actions()
+    action.trigger()
+    dialogs = [d for d in window.findChildren(SettingsDialog) if d.isVisible()]
+    assert len(dialogs) == 1
+    action.trigger()  # a second click shows the same page, not a second one
+    assert len([d for d in window.findChildren(SettingsDialog) if d.isVisible()]) == 1
+
+
+@pytest.mark.asyncio
+async def test_profiles_menu_switches_and_the_doctor_presents_on_connect(
+        qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
+    h = make_harness({"Demo": sim, "Demo 2": sim})
+    h.add_profile("Demo 2", ProfileKind.DEMO)
+    h.service.doctor_on_demo = True
+    try:
+        guarded = await h.connect("Demo", symbol=None)
+        window = h.build_window(qtbot, guarded)
+        menu = install_profiles_menu(window, h.service, h.store)
+        doctor = install_doctor(window, h.service)
+        assert doctor.action in window.registry.menu("Help").actions()
+        await until(lambda: h.service.findings, what="doctor of the first profile")
+
+        manager = menu.show_profiles()
+        assert manager.active == "Demo"
+        manager.select("Demo 2")
+        findings = asyncio.ensure_future(next_emission(h.service.findings_ready))
+        await asyncio.sleep(0)
+        manager.switch_button.click()
+        assert menu.switching is not None
+        switched = await menu.switching
+        assert switched is not None
+        assert h.service.profile is not None
+        assert h.service.profile.name == "Demo 2"
+        await findings
+        assert doctor.dialog.isVisible()
+        assert "The API key works" in doctor.dialog.view.titles()
+        assert "DEMO · Demo 2" in doctor.dialog.heading.text()
+        assert window.windowTitle().startswith("[DEMO] Demo 2")
+
+        keys = menu.show_keys()
+        assert keys is not None
+        assert keys.profile.name == "Demo 2"
+        keys.reject()
+    finally:
+        await h.close()
