@@ -284,8 +284,12 @@ class ProfileService(QObject):
             return []
         try:
             facts = await gather_facts(current.session.rest, profile.kind.value)
-        except BitgetError as exc:  # gather_facts records failures; anything else is reported, not raised
-            log.warning("account doctor failed: %s", exc)
+        except Exception as exc:  # gather_facts records exchange failures as facts; this is anything else
+            log.exception("account doctor failed")
+            if current is self._current:
+                # Never release on a failed check: holding is the safe side, and the user can run it again.
+                current.trading.block(f"the account doctor could not finish ({type(exc).__name__}: {exc}); run it "
+                                      "again from Help ▸ Account doctor.")
             return []
         findings = diagnose(facts)
         if current is not self._current:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
+import terminal_app.services.profiles as profiles_module
 from terminal_app.bitget.signing import Credentials
 from terminal_app.core.doctor import Finding, Severity
 from terminal_app.core.health import ProfileKind
@@ -21,7 +22,7 @@ from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server import SimConfig
 from terminal_app.ui.doctor import DoctorDialog
 
-from .conftest import BTC, Harness, next_emission, sim_orders
+from .conftest import BTC, Harness, next_emission, sim_orders, until
 
 pytestmark = pytest.mark.asyncio
 
@@ -201,5 +202,26 @@ async def test_no_key_asks_for_one_and_connects_without_trading(
         assert by_key(found)["api_key"].title == "No API key for this profile"
         assert guarded.trading.blocked_reason.startswith("No API key for this profile")
         assert sim_orders(bitget_sim) == before
+    finally:
+        await h.close()
+
+
+async def test_a_doctor_that_cannot_finish_keeps_orders_held(
+        monkeypatch: pytest.MonkeyPatch, make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
+    async def broken(*_a: Any, **_k: Any) -> Any:
+        raise RuntimeError("probe exploded")
+
+    h = make_harness({"Demo": sim})
+    h.service.doctor_on_demo = True
+    real = profiles_module.gather_facts
+    monkeypatch.setattr(profiles_module, "gather_facts", broken)
+    try:
+        guarded = await h.connect("Demo", symbol=None)
+        await until(lambda: "could not finish" in guarded.trading.blocked_reason, what="hold with the reason")
+        assert "RuntimeError: probe exploded" in guarded.trading.blocked_reason
+        monkeypatch.setattr(profiles_module, "gather_facts", real)
+        findings = await h.service.run_doctor()  # "Check again"
+        assert findings
+        assert guarded.trading.blocked_reason == ""
     finally:
         await h.close()
