@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
@@ -58,6 +58,11 @@ def _places(places: int | Callable[[Any], int], row: Any) -> int:
     return places(row) if callable(places) else places
 
 
+def _rounded(d: Decimal, places: int) -> Decimal:
+    # Explicit rounding: Decimal's format spec follows the thread's decimal context, which any library may change.
+    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN) if d.is_finite() else d
+
+
 def _plain(value: Any, _row: Any) -> str:
     return "" if value is None else str(value)
 
@@ -74,7 +79,8 @@ def fixed(places: int | Callable[[Any], int], grouping: bool = True) -> Formatte
         d = _decimal(value)
         if d is None:
             return "" if value is None else str(value)
-        return f"{d:{sep}.{_places(places, row)}f}"
+        n = _places(places, row)
+        return f"{_rounded(d, n):{sep}.{n}f}"
 
     return fmt
 
@@ -87,7 +93,8 @@ def signed(places: int | Callable[[Any], int], grouping: bool = True) -> Formatt
         d = _decimal(value)
         if d is None:
             return ""
-        return f"{d:+{sep}.{_places(places, row)}f}"
+        n = _places(places, row)
+        return f"{_rounded(d, n):+{sep}.{n}f}"
 
     return fmt
 
