@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -170,6 +170,7 @@ class CopyTradingService(QObject):
         self._last_slow = 0.0
         self._trader_sizes: dict[str, Decimal] = {}
         self.profit_shares: dict[str, Decimal] = {}
+        self.trader_names: dict[str, str] = {}
 
     # --- lifecycle --------------------------------------------------------------------------------------------
 
@@ -240,6 +241,7 @@ class CopyTradingService(QObject):
                 return []
             raise
         self.traders = traders
+        self.trader_names.update({t.trader_id: t.trader_name for t in traders})
         self.traders_changed.emit(period, traders)
         return traders
 
@@ -271,17 +273,24 @@ class CopyTradingService(QObject):
                     self.profit_shares[str(row["traderId"])] = Decimal(raw)
 
     async def load_my_traders(self) -> None:
-        self.my_traders_changed.emit(await self.client.follower_traders(page_size=50))
+        traders = await self.client.follower_traders(page_size=50)
+        self.trader_names.update({t.trader_id: t.trader_name for t in traders})
+        self.my_traders_changed.emit(traders)
+
+    def _named(self, tracks: Sequence[FuturesTrack]) -> list[FuturesTrack]:
+        # History pages carry the trader's id only; show the name the lists gave us.
+        return [t if t.trader_name or not t.trader_id or t.trader_id not in self.trader_names
+                else replace(t, trader_name=self.trader_names[t.trader_id]) for t in tracks]
 
     async def load_follower_current(self) -> None:
         page = await self.client.follower_current_tracks(FUTURES, limit=100)
-        self.follower_current = list(page.items)
+        self.follower_current = self._named(page.items)
         self.follower_current_changed.emit(self.follower_current)
         self._emit_fills()
 
     async def load_follower_history(self) -> None:
         page = await self.client.follower_history_tracks(FUTURES, limit=100)
-        self.follower_history = list(page.items)
+        self.follower_history = self._named(page.items)
         self.follower_history_changed.emit(self.follower_history)
         self._emit_fills()
 

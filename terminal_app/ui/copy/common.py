@@ -54,6 +54,16 @@ class CopyTable(QTableView):
         header.setStretchLastSection(True)
         header.setDefaultSectionSize(92)
         self.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self._sized = False
+        model.modelReset.connect(self._fit_columns)
+
+    def _fit_columns(self) -> None:
+        # Once, on the first data: later polls keep the widths the user may have dragged.
+        if not self._sized and self.source.rowCount() > 0:
+            self._sized = True
+            self.resizeColumnsToContents()
+            for column in range(self.source.columnCount()):
+                self.setColumnWidth(column, min(max(self.columnWidth(column) + 8, 56), 260))
 
     def selected(self) -> Any:
         rows = self.selectionModel().selectedRows()

@@ -51,7 +51,7 @@ def trader_columns() -> list[Column[TraderRow]]:
         Column("AUM", lambda r: r.trader.aum, compact(2), numeric=True),
         Column("Followers", lambda r: r.trader.follow_count, text(), numeric=True),
         Column("Slots", lambda r: r.trader.max_limit, text(), numeric=True),
-        Column("Profit share %", lambda r: r.profit_share, fixed(0), numeric=True),
+        Column("Share %", lambda r: r.profit_share, fixed(0), numeric=True),
         Column("Pairs", lambda r: ", ".join(r.trader.current_trading)),
         Column("Status", lambda r: "following" if r.trader.is_my_trader else
                ("open" if r.trader.can_follow else "full")),
@@ -179,6 +179,9 @@ class DiscoverView(QWidget):
             self.period_buttons[period] = button
             bar.addWidget(button)
         bar.addStretch(1)
+        accent = current_colors().accent
+        for button in self.period_buttons.values():
+            button.setStyleSheet(f"QPushButton:checked {{ background: {accent}; color: white; font-weight: bold; }}")
         refresh = QPushButton("&Refresh")
         refresh.clicked.connect(service.refresh)
         bar.addWidget(refresh)
@@ -188,6 +191,7 @@ class DiscoverView(QWidget):
         split.addWidget(self.profile)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([900, 600])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)

@@ -3,6 +3,7 @@ symbol settings, and the profit share (summary and history). Elite trading is sw
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
@@ -17,11 +18,16 @@ from terminal_app.bitget.models.copy import (
 )
 from terminal_app.services.copy_trading import CopyTradingService
 from terminal_app.ui.copy.common import AskTpSl, Confirm, CopyTable, ask_tpsl, ask_yes_no, side_sign, table_model
-from terminal_app.ui.copy.follower import _with_buttons
+from terminal_app.ui.copy.follower import Mark, _with_buttons, unrealized
 from terminal_app.ui.models.table import Column, clock_ms, fixed, signed, text
 
 
-def track_columns(closed: bool) -> list[Column[FuturesTrack]]:
+def track_columns(closed: bool, mark: Mark | None = None) -> list[Column[FuturesTrack]]:
+    prices: Mark = mark or (lambda _symbol: None)
+
+    def pnl(t: FuturesTrack) -> Decimal | None:
+        return unrealized(t, prices(t.symbol))
+
     cols: list[Column[FuturesTrack]] = [
         Column("Symbol", lambda t: t.symbol),
         Column("Side", lambda t: t.pos_side, direction=side_sign),
@@ -34,7 +40,9 @@ def track_columns(closed: bool) -> list[Column[FuturesTrack]]:
                  Column("PnL", lambda t: t.achieved_pl, signed(4), numeric=True, direction=lambda t: t.achieved_pl),
                  Column("Closed", lambda t: t.close_time, clock_ms(with_ms=False))]
     else:
-        cols += [Column("Copiers", lambda t: t.follow_count, text(), numeric=True),
+        cols += [Column("Mark", lambda t: prices(t.symbol), text(), numeric=True),
+                 Column("PnL", pnl, signed(4), numeric=True, direction=pnl),
+                 Column("Copiers", lambda t: t.follow_count, text(), numeric=True),
                  Column("TP", lambda t: t.stop_surplus_price, text(), numeric=True),
                  Column("SL", lambda t: t.stop_loss_price, text(), numeric=True),
                  Column("Opened", lambda t: t.open_time, clock_ms(with_ms=False))]
@@ -68,21 +76,20 @@ def profit_columns() -> list[Column[ProfitShare]]:
         Column("Follower", lambda p: p.name or ""),
         Column("Coin", lambda p: p.coin),
         Column("Profit share", lambda p: p.profit, signed(8), numeric=True, direction=lambda p: p.profit),
-        Column("Ratio", lambda p: p.distribute_ratio, text(), numeric=True),
     ]
 
 
 class TraderView(QWidget):
     """Tabs: Open tracks · History · Followers · Symbols · Profit share. ``confirm``/``ask_tpsl`` are replaceable."""
 
-    def __init__(self, service: CopyTradingService, parent: QWidget | None = None) -> None:
+    def __init__(self, service: CopyTradingService, mark: Mark | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("copy-trader")
         self.service = service
         self.confirm: Confirm = ask_yes_no
         self.ask_tpsl: AskTpSl = ask_tpsl
 
-        self.current = table_model(track_columns(False), lambda t: t.tracking_no, self)
+        self.current = table_model(track_columns(False, mark), lambda t: t.tracking_no, self)
         self.history = table_model(track_columns(True), lambda t: t.tracking_no, self)
         self.followers = table_model(follower_columns(), lambda f: f.follower_uid, self)
         self.symbols = table_model(symbol_columns(), lambda s: s.symbol, self)

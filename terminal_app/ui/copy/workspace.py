@@ -36,7 +36,7 @@ class CopyWorkspace(QWidget):
         self.service = service
         self.discover = DiscoverView(service)
         self.follower = FollowerView(service, mark)
-        self.trader = TraderView(service)
+        self.trader = TraderView(service, mark)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.discover, "&Discover")
         self.tabs.addTab(self.follower, "F&ollowing")
