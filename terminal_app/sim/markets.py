@@ -1,4 +1,4 @@
-"""The simulator's market catalogue: five spot pairs and three USDT-M perpetuals with Bitget-like parameters.
+"""The simulator's market catalogue: eight spot pairs and three USDT-M perpetuals with Bitget-like parameters.
 
 Each :class:`SimMarket` carries the :class:`MarketInfo` the rest of the app uses, the raw Bitget fields that the
 server renders for ``/api/v2/spot/public/symbols`` and ``/api/v2/mix/market/contracts`` (same keys and string types as
@@ -141,6 +141,14 @@ _MARKETS: tuple[SimMarket, ...] = (
               MarketParams(0.70, 2, 12, 0.40, 400, 300, 20, 4.0)),
     _contract("SOLUSDT", "SOL", 3, 1, 1, "0.1", 75, "180", "0.0066",
               MarketParams(0.85, 3, 10, 0.40, 300, 1_000, 60, 3.0)),
+    # Appended so the rows above keep their order in /symbols; with these, the GUI benchmark (bench/gui.py) has
+    # ten symbols to stream.
+    _spot("LINKUSDT", "LINK", 3, 2, "0", "22",
+          MarketParams(0.85, 2, 10, 0.40, 250, 20_000, 1_000, 1.5)),
+    _spot("LTCUSDT", "LTC", 2, 4, "0", "105",
+          MarketParams(0.75, 2, 10, 0.40, 250, 400_000, 20_000, 1.5)),
+    _spot("ADAUSDT", "ADA", 4, 2, "0", "0.95",
+          MarketParams(0.90, 1, 10, 0.45, 250, 500_000, 30_000, 1.5)),
 )
 
 MARKETS: dict[SymbolRef, SimMarket] = {m.ref: m for m in _MARKETS}

@@ -21,7 +21,8 @@ def _shape(row: dict[str, object]) -> dict[str, str]:
 def test_spot_rows_look_like_bitget(samples: Path) -> None:
     sample = json.loads((samples / "rest" / "GET_api_v2_spot_public_symbols.json").read_text())["data"][0]
     rows = spot_symbols_raw()
-    assert [r["symbol"] for r in rows] == ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BGBUSDT"]
+    assert [r["symbol"] for r in rows] == ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BGBUSDT", "LINKUSDT",
+                                           "LTCUSDT", "ADAUSDT"]
     for row in rows:
         assert _shape(row) == _shape(sample)
         assert MarketInfo.from_spot(row) == find_market(row["symbol"], InstType.SPOT).info
@@ -49,8 +50,10 @@ def test_parameters_are_the_realistic_ones() -> None:
     starts = {m.ref.key: m.start_price for m in all_markets()}
     assert starts["BTCUSDT:SPOT"] == D("97000")
     assert starts["ETHUSDT:USDT-FUTURES"] == D("3400")
-    assert len(MARKETS) == 8
-    assert COINS == ("USDT", "BGB", "BTC", "ETH", "SOL", "XRP")
+    assert len(MARKETS) == 11
+    assert COINS == ("USDT", "ADA", "BGB", "BTC", "ETH", "LINK", "LTC", "SOL", "XRP")
+    ada = find_market("ADAUSDT", InstType.SPOT).info
+    assert (ada.tick_size, ada.lot_size) == (D("0.0001"), D("0.01"))
 
 
 def test_unknown_symbol_is_bitgets_40034() -> None:
