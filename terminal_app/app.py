@@ -95,11 +95,14 @@ class MainThreadGc:
             gc.enable()
 
 
-def _panel_specs(services: Services, settings: Settings) -> list[Any]:
-    """The trading panels, as ``ui.docks`` declares them (titles, default places, ACTIONS contexts)."""
+def _panel_specs(services: Services, settings: Settings, copy: Any = None) -> list[Any]:
+    """The trading panels, as ``ui.docks`` declares them (titles, default places, ACTIONS contexts), and the copy
+    trading panel (over ``copy``, the CopyTradingService the terminal owns, when given)."""
+    from terminal_app.ui.copy.workspace import copy_dock_specs, mark_from
     from terminal_app.ui.docks import trading_dock_specs
 
-    return list(trading_dock_specs(services, settings))
+    copy_specs = copy_dock_specs(copy, settings, mark=mark_from(services)) if copy is not None else ()
+    return [*trading_dock_specs(services, settings), *copy_specs]
 
 
 class Terminal:
@@ -121,6 +124,7 @@ class Terminal:
         self.profile: Profile | None = None
         self.runner: Any = None
         self.services: Services | None = None
+        self.copy: Any = None  # the CopyTradingService of the copy-trading panel
         self.window: Any = None
         self.chart: Any = None
         self.panic: PanicSwitch | None = None
@@ -200,8 +204,11 @@ class Terminal:
             self.chart = ChartWidget(interval=interval, palette=self._chart_palette())
             return self.chart
 
+        from terminal_app.services.copy_trading import CopyTradingService
+
+        self.copy = CopyTradingService(services.session)
         specs = [DockSpec("chart", "Chart", CENTRAL, make_chart, contexts=(Context.CHART,)),
-                 *_panel_specs(services, self.settings)]
+                 *_panel_specs(services, self.settings, self.copy)]
         window = MainWindow(self.settings, self.paths, specs, profile=profile.name, kind=profile.kind)
         self.window = window
         self._wire_status(window, services)
@@ -447,6 +454,8 @@ class Terminal:
         window = self.window
         if window is not None and window.isVisible():
             window.close()
+        if self.copy is not None:
+            await self.copy.close()
         if self.services is not None:
             await self.services.close()
         if self.runner is not None:

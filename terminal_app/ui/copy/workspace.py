@@ -109,5 +109,6 @@ def copy_dock_specs(services_or_copy_service: Any, settings: Settings | None = N
         return CopyWorkspace(copy, prices)
 
     del settings  # the panel has no settings of its own yet; the parameter keeps the spec functions uniform
-    return (DockSpec(COPY_DOCK_ID, "Copy trading", Qt.DockWidgetArea.BottomDockWidgetArea, factory, size=320,
-                     visible=True),)
+    # A tab next to the orders panel: hidden behind it, the panel polls nothing until the user opens it.
+    return (DockSpec(COPY_DOCK_ID, "Copy trading", Qt.DockWidgetArea.BottomDockWidgetArea, factory,
+                     tab_with="orders", size=320),)
