@@ -167,6 +167,7 @@ class CopyTradingService(QObject):
         self._tasks = TaskSet("copy-trading", on_error=self.error.emit)
         self._poller: asyncio.Task[Any] | None = None
         self._wake = asyncio.Event()
+        self._closing = False
         self._last_slow = 0.0
         self._trader_sizes: dict[str, Decimal] = {}
         self.profit_shares: dict[str, Decimal] = {}
@@ -187,20 +188,24 @@ class CopyTradingService(QObject):
         self.visible = visible
 
     async def close(self) -> None:
+        self._closing = True
         await self._tasks.close()
         self._poller = None
 
     async def _poll_loop(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        while not self._closing:
             if self.visible:
                 slow = loop.time() - self._last_slow >= self.slow_s
                 if slow:
                     self._last_slow = loop.time()
                 await self.poll(lists=slow)
             self._wake.clear()
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation that races its timeout,
+            # and close() would then wait for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.fast_s)
+                async with asyncio.timeout(self.fast_s):
+                    await self._wake.wait()
 
     def refresh(self) -> None:
         """Poll everything now (after an action, or on the user's request)."""

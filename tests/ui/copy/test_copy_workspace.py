@@ -119,13 +119,15 @@ def _session(info: SimInfo, creds: Credentials) -> Session:
 
 
 @contextlib.asynccontextmanager
-async def opened(runner: ClockedRunner, creds: Credentials | None = None) -> AsyncIterator[CopyTradingService]:
+async def opened(runner: ClockedRunner, creds: Credentials | None = None, *, hedge: bool = True,
+                 fast_s: float = 0.2) -> AsyncIterator[CopyTradingService]:
     assert runner.info is not None
     info = runner.info
     session = _session(info, creds or Credentials(info.api_key, info.secret, info.passphrase))
     await session.open()
-    await session.rest.mix_set_position_mode(FUT, "hedge_mode")
-    service = CopyTradingService(session, fast_s=0.2, slow_s=0.4)
+    if hedge:
+        await session.rest.mix_set_position_mode(FUT, "hedge_mode")
+    service = CopyTradingService(session, fast_s=fast_s, slow_s=2 * fast_s)
     try:
         yield service
     finally:
@@ -359,6 +361,36 @@ async def test_elite_trader_console(qtbot: QtBot, keep: list[Any], qtmodeltester
                                    and trader.profit_summary.text().startswith("Profit share received +"))
         assert summary
         check_models(qtmodeltester, workspace)
+
+
+@pytest.mark.asyncio
+async def test_one_way_mode_is_explained_and_a_hidden_panel_polls_nothing(
+        qtbot: QtBot, keep: list[Any], runner: ClockedRunner) -> None:
+    async with opened(runner, hedge=False, fast_s=0.05) as service:
+        (spec,) = copy_dock_specs(service)
+        workspace = spec.factory()
+        assert isinstance(workspace, CopyWorkspace)
+        keep.append(workspace)
+        workspace.show()
+        await wait_until(service.traders_changed, lambda: workspace.discover.model.rowCount() > 0)
+        trader = workspace.discover.model.row_at(0).trader
+        dialog = await workspace.discover.open_follow(trader)
+        errors: list[str] = []
+        service.error.connect(errors.append)
+        dialog.try_accept()
+        await wait_until(service.error, lambda: errors)
+        assert errors[0].startswith("[40731] ")
+        assert "hedge" in errors[0]
+        assert errors[0] in workspace.status.text()
+        assert "Futures position mode set to hedge" in await act(service, service.use_hedge_mode)
+
+        workspace.hide()
+        polled: list[object] = []
+        service.follower_current_changed.connect(polled.append)
+        await asyncio.sleep(0.4)                             # eight polling periods: nothing new is asked
+        assert len(polled) <= 1                              # (a round already in flight when hidden may land)
+        workspace.show()
+        await wait_until(service.follower_current_changed, lambda: True, timeout=2.0)
 
 
 def test_trader_rows_key_by_id() -> None:
