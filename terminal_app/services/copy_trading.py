@@ -32,7 +32,7 @@ from terminal_app.bitget.models.copy import (
     QuantityLimit,
     parse_broker_traders,
 )
-from terminal_app.bitget.rest_copy import CopyClient, CopyPaths
+from terminal_app.bitget.rest_copy import BrokerAccessDenied, CopyClient, CopyPaths
 from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.services.session import Session
 from terminal_app.services.tasks import TaskSet
@@ -241,7 +241,7 @@ class CopyTradingService(QObject):
         try:
             traders = await self._broker_traders(period)
         except ExchangeError as exc:
-            if exc.code == NOT_BROKER or "broker" in type(exc).__name__.lower():
+            if exc.code == NOT_BROKER or isinstance(exc, BrokerAccessDenied):
                 self.discover_unavailable.emit(plain_error(exc))
                 return []
             raise
@@ -257,14 +257,19 @@ class CopyTradingService(QObject):
         if period != "all":
             params["period"] = period
         try:
-            data = await self.client._broker(path, params)
+            data = await self._signed_get(path, params)
         except ExchangeError as exc:
             if exc.code != "40017" or "period" not in params:
                 raise
             params.pop("period")  # a real Bitget refuses the simulator's extension: ask without it
-            data = await self.client._broker(path, params)
+            data = await self._signed_get(path, params)
         self._note_profit_shares(data)
         return parse_broker_traders(data)
+
+    async def _signed_get(self, path: str, params: dict[str, Any]) -> Any:
+        # Within the copy client's own 5 req/s bucket for this path, on the session's signed transport.
+        await self.client.limiter.acquire(path)
+        return await self.client.http.get(path, params, signed=True)
 
     def _note_profit_shares(self, data: Any) -> None:
         # BrokerTrader does not keep profitShareRatio; read it from the raw rows (a list or {resultList: [...]}).

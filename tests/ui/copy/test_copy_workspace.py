@@ -390,7 +390,22 @@ async def test_one_way_mode_is_explained_and_a_hidden_panel_polls_nothing(
         await asyncio.sleep(0.4)                             # eight polling periods: nothing new is asked
         assert len(polled) <= 1                              # (a round already in flight when hidden may land)
         workspace.show()
-        await wait_until(service.follower_current_changed, lambda: True, timeout=2.0)
+        await wait_until(service.follower_current_changed, lambda: len(polled) >= 2, timeout=2.0)
+
+
+@pytest.mark.asyncio
+async def test_keys_without_broker_access_get_a_notice(qtbot: QtBot, keep: list[Any], runner: ClockedRunner) -> None:
+    runner.call(lambda: setattr(runner.server.copy, "broker_uids", set()))
+    async with opened(runner) as service:
+        workspace = CopyWorkspace(service)
+        keep.append(workspace)
+        workspace.show()
+        await wait_until(service.discover_unavailable, lambda: not workspace.discover.notice.isHidden())
+        assert workspace.discover.notice.text().startswith("[40029] ")
+        assert workspace.discover.model.rowCount() == 0
+        seen: list[object] = []
+        service.my_traders_changed.connect(seen.append)
+        await wait_until(service.my_traders_changed, lambda: seen)   # the follower side still polls
 
 
 def test_trader_rows_key_by_id() -> None:
