@@ -4,12 +4,17 @@
 WebSocket streamer and Qt share, then :class:`Terminal` does the rest in order:
 
 1. settings, layout and profiles from the per-user folders (``config.paths``; a temporary folder for the smoke test);
-2. the profile: **Demo** starts the embedded simulator on its own thread (``sim.runner``; accounts persist in the data
-   folder) and uses its demo key; the Bitget profiles use the key from the keyring (none: market data only);
-3. the services (``services.stack``): session open, market data, account and orders read, private channels;
-4. the main window with the chart in the middle and the trading panels (``ui.docks``), the ACTIONS
-   handlers (buy, sell, cancel, flatten, panic, sizes, intervals, symbol switch, layout), health in the status bar;
-5. on close: the layout is saved, every task cancelled, the streamer and HTTP client closed, the simulator stopped.
+2. the profile, through ``services.profiles.ProfileService`` (the only way the account changes, also from File ▸
+   Profiles…): **Demo** starts an embedded simulator on its own thread (``sim.runner``, one per Demo profile;
+   accounts persist in the data folder) and uses its demo key; the Bitget profiles use the key from the keyring
+   (none: the keys dialog asks; no answer: market data only);
+3. the services (``services.stack``) wrapped in the risk guards (``services.guards``), the journal
+   (``services.journal_sink``) and the panic key bound to the account, the account doctor for Bitget profiles;
+4. the main window with the chart in the middle and the trading panels (``ui.docks``) on the guarded services, the
+   ACTIONS handlers (buy, sell, cancel, flatten, panic, sizes, intervals, symbol switch, layout), the command palette
+   (Ctrl+K), File ▸ Profiles…/API key…/Settings…/exports, Help ▸ Account doctor, health in the status bar; a profile
+   switch builds a new window on the new services, then closes the old one;
+5. on close: the layout is saved, every task cancelled, the streamer and HTTP client closed, the simulators stopped.
 
 Garbage collection runs on the GUI thread only (:class:`MainThreadGc`): with the simulator in the same process, an
 automatic collection could otherwise start on the simulator's thread and destroy Qt objects there.
@@ -42,12 +47,19 @@ from terminal_app.config.profiles import (
     active_profile,
     profiles_path,
 )
+from terminal_app.config.secrets import CredentialStore
 from terminal_app.config.settings import CHART_INTERVAL, PALETTE, THEME, WATCHLIST, Settings
 from terminal_app.core.candles import Interval
-from terminal_app.core.health import ProfileKind
-from terminal_app.core.panic import PanicAction, PanicRefused, PanicSwitch
-from terminal_app.services.session import Session, SessionEndpoints
-from terminal_app.services.stack import Services
+from terminal_app.services.guards import (
+    GuardedServices,
+    MessageBoxAsk,
+    PanicController,
+    TradingCommands,
+    install_trading_actions,
+    window_account,
+)
+from terminal_app.services.journal_sink import JournalSink
+from terminal_app.services.profiles import Exchange, ProfileService
 
 log = logging.getLogger("terminal_app.app")
 
@@ -95,21 +107,21 @@ class MainThreadGc:
             gc.enable()
 
 
-def _panel_specs(services: Services, settings: Settings, copy: Any = None) -> list[Any]:
+def _panel_specs(services: GuardedServices, settings: Settings, copy: Any = None) -> list[Any]:
     """The trading panels, as ``ui.docks`` declares them (titles, default places, ACTIONS contexts), and the copy
     trading panel (over ``copy``, the CopyTradingService the terminal owns, when given)."""
     from terminal_app.ui.copy.workspace import copy_dock_specs, mark_from
     from terminal_app.ui.docks import trading_dock_specs
 
     copy_specs = copy_dock_specs(copy, settings, mark=mark_from(services)) if copy is not None else ()
-    return [*trading_dock_specs(services, settings), *copy_specs]
+    return [*trading_dock_specs(services, services.panel_settings), *copy_specs]
 
 
 class Terminal:
     """One run of the terminal; see the module docstring for the order of things."""
 
     def __init__(self, app: Any, *, profile: str | None = None, smoke_test: bool = False,
-                 paths: AppPaths | None = None) -> None:
+                 paths: AppPaths | None = None, panic_window_s: float | None = None) -> None:
         self.app = app
         app.setQuitOnLastWindowClosed(False)  # the loop ends when shutdown is done, not when Qt thinks so
         self.smoke_test = smoke_test
@@ -122,14 +134,25 @@ class Terminal:
         self.paths = (paths or AppPaths.default()).ensure()
         self.settings = Settings.load(self.paths.settings_file)
         self.profile: Profile | None = None
-        self.runner: Any = None
-        self.services: Services | None = None
+        self.runners: dict[str, Any] = {}  # one embedded simulator per Demo profile name, stopped at shutdown
+        self.services: GuardedServices | None = None
         self.copy: Any = None  # the CopyTradingService of the copy-trading panel
         self.window: Any = None
         self.chart: Any = None
-        self.panic: PanicSwitch | None = None
+        self.store = CredentialStore()
+        self.journal = JournalSink(self.paths.data_dir)
+        # panic_window_s: the time between the two panic presses (None: PanicSwitch's default; tests widen it)
+        self.panic = PanicController(lambda: window_account(self.window), window_s=panic_window_s)
+        self.profiles: ProfileService | None = None
+        self._helpers: list[Any] = []  # the window's menu and palette objects (kept alive with it)
+        self._closing: set[asyncio.Future[Any]] = set()  # the copy-trading services of replaced windows
         self._switcher: Any = None
         self.marks: dict[str, float] = {}
+
+    @property
+    def runner(self) -> Any:
+        """The embedded simulator of the active Demo profile (None for Bitget profiles and after shutdown)."""
+        return self.runners.get(self.profile.name) if self.profile is not None else None
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.started) * 1000
@@ -143,50 +166,67 @@ class Terminal:
                                                                                 self.requested_profile)
         except ProfileError as exc:
             raise StartupError(str(exc)) from None
+        from terminal_app.ui.dialogs.keys import ask_for_key
+
         self.profile = profile
-        session = await self._session(profile)
-        try:
-            self.services = await Services.open(session, interval=self.settings.get(CHART_INTERVAL))
-        except BitgetError as exc:
-            raise StartupError(f"Could not connect the {profile.kind.badge} profile {profile.name!r}: {exc}") from exc
+        store = self.store
+        self.profiles = profiles = ProfileService(
+            self.settings, book, store=store, demo_exchange=self._demo_exchange, panic=self.panic,
+            journal=self.journal, ask=MessageBoxAsk(lambda: self.window),
+            ask_credentials=lambda p, reason: ask_for_key(p, reason, store=store, tester=profiles.test_connection,
+                                                          parent=self.window))
+        failures: list[str] = []
+        profiles.switch_failed.connect(lambda _p, message: failures.append(message))
+        services = await profiles.switch(profile)
+        if services is None:
+            raise StartupError(failures[-1] if failures else f"Could not connect the profile {profile.name!r}.")
+        self.services = services
         self.marks["services_ms"] = self.elapsed_ms()
         self._build_window()
+        profiles.switched.connect(self._on_switched)
         self.marks["window_ms"] = self.elapsed_ms()
 
-    async def _session(self, profile: Profile) -> Session:
-        credentials: Credentials | None
-        if profile.kind is ProfileKind.DEMO and not profile.has_overrides:
+    def _on_switched(self, profile: Profile, services: GuardedServices) -> None:
+        """Another profile is connected: the new window first, then the old one closes (the last window closing
+        would end the run)."""
+        old_window, old_copy = self.window, self.copy
+        self.profile, self.services = profile, services
+        self._switcher = None
+        self._build_window()
+        if old_copy is not None:
+            closing = asyncio.ensure_future(old_copy.close())
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
+        if old_window is not None:
+            old_window.close()
+            old_window.deleteLater()
+
+    async def _demo_exchange(self, profile: Profile) -> Exchange:
+        """The embedded simulator of a Demo profile (started on first use; one per profile name)."""
+        runner = self.runners.get(profile.name)
+        if runner is None:
             from terminal_app.sim.runner import SimulatorRunner
 
-            state = None if self.smoke_test else self.paths.data_dir / DEMO_STATE_FILE
-            self.runner = SimulatorRunner(state_path=state)
+            state = None if self.smoke_test else self.paths.data_dir / self._demo_state_file(profile)
+            runner = SimulatorRunner(state_path=state)
             loop = asyncio.get_running_loop()
             try:
-                info = await loop.run_in_executor(None, self.runner.start)
+                await loop.run_in_executor(None, runner.start)
             except Exception as exc:  # a locked or unreadable state file, no free port, …
-                self.runner = None
-                raise StartupError(f"The demo exchange could not start: {exc}") from exc
-            endpoints = profile.endpoints(Endpoints(info.rest, info.ws_public, info.ws_private,
-                                                    paptrading=self.runner.config.require_paptrading))
-            credentials = Credentials(info.api_key, info.secret, info.passphrase)
-        else:
-            endpoints = profile.endpoints()
-            credentials = await self._stored_credentials(profile)
-        return Session(profile.name, profile.kind,
-                       SessionEndpoints(endpoints.rest_url, endpoints.ws_public_url, endpoints.ws_private_url,
-                                        endpoints.paptrading), credentials)
+                raise OSError(f"The demo exchange could not start: {exc}") from exc
+            self.runners[profile.name] = runner
+        info = runner.info
+        endpoints = profile.endpoints(Endpoints(info.rest, info.ws_public, info.ws_private,
+                                                paptrading=runner.config.require_paptrading))
+        return Exchange(endpoints, Credentials(info.api_key, info.secret, info.passphrase))
 
-    async def _stored_credentials(self, profile: Profile) -> Credentials | None:
-        from terminal_app.config.secrets import CredentialStore, SecretsUnavailable
-
-        try:
-            creds = await CredentialStore().load_async(profile.name)
-        except SecretsUnavailable as exc:
-            log.warning("no API key for profile %r: %s", profile.name, exc)
-            return None
-        if creds is None:
-            log.warning("profile %r has no API key stored: market data only, trading is off", profile.name)
-        return creds
+    @staticmethod
+    def _demo_state_file(profile: Profile) -> str:
+        """The first Demo profile keeps the historic file name, so existing demo accounts stay where they were."""
+        if profile.name == "Demo":
+            return DEMO_STATE_FILE
+        safe = "".join(c if c.isalnum() else "-" for c in profile.name)
+        return f"demo-exchange-{safe}.sqlite3"
 
     # --- window -----------------------------------------------------------------------------------------------
 
@@ -215,12 +255,34 @@ class Terminal:
         services.connection.replay_log()  # what happened before the log panel existed
         self._wire_chart(services)
         self._wire_actions(window, services)
-        self.panic = PanicSwitch(profile.account_id, time.monotonic)
+        self._wire_safety(window, services)
         for problem in (*self.settings.problems, services.session.problem or ""):
             if problem:
                 window.toasts.show_toast("Note", problem)
         window.show()
         services.market_data.set_active(self._first_symbol())
+
+    def _wire_safety(self, window: Any, services: GuardedServices) -> None:
+        """The issue-5 safety layer on this window: profile binding, held ticket, palette, menus, doctor."""
+        from terminal_app.services.journal_sink import install_journal_menu
+        from terminal_app.ui.dialogs.profiles import install_profiles_menu
+        from terminal_app.ui.dialogs.settings import install_settings_menu
+        from terminal_app.ui.doctor import TicketHold, install_doctor
+        from terminal_app.ui.palette import PaletteEngine, install_palette
+
+        profiles = self.profiles
+        assert profiles is not None
+        profiles.window = window
+        helpers: list[Any] = []
+        ticket = self.panel("ticket")
+        if ticket is not None:
+            helpers.append(TicketHold(ticket, services.trading))
+        helpers.append(install_palette(window, PaletteEngine(lambda: profiles.current, on_interval=self.set_interval)))
+        helpers.append(install_journal_menu(window, self.journal))
+        helpers.append(install_settings_menu(window))
+        helpers.append(install_profiles_menu(window, profiles, self.store))
+        helpers.append(install_doctor(window, profiles))
+        self._helpers = helpers
 
     def _first_symbol(self) -> SymbolRef:
         markets = self.services.session.markets if self.services else {}
@@ -230,7 +292,7 @@ class Terminal:
                 return ref
         return DEFAULT_SYMBOL
 
-    def _wire_status(self, window: Any, services: Services) -> None:
+    def _wire_status(self, window: Any, services: GuardedServices) -> None:
         from terminal_app.ui.toast import ToastKind
 
         connection = services.connection
@@ -258,7 +320,7 @@ class Terminal:
             return ChartPalette.colour_blind(dark)
         return ChartPalette.dark() if dark else ChartPalette.light()
 
-    def _wire_chart(self, services: Services) -> None:
+    def _wire_chart(self, services: GuardedServices) -> None:
         chart = self.chart
         if chart is None:
             return
@@ -343,9 +405,8 @@ class Terminal:
         services.market_data.set_interval(interval)
         self.settings.set(CHART_INTERVAL, Interval.parse(interval).value)
 
-    def _wire_actions(self, window: Any, services: Services) -> None:
+    def _wire_actions(self, window: Any, services: GuardedServices) -> None:
         registry = window.registry
-        md, trading = services.market_data, services.trading
         ticket = self.panel("ticket")
         if ticket is not None:
             registry.on("order.buy", lambda: ticket.submit("buy"))
@@ -356,11 +417,8 @@ class Terminal:
             registry.on("ticket.reduce_only", ticket.toggle_reduce_only)
             for pct in SIZE_PRESETS:
                 registry.on(f"ticket.size_{pct}", lambda pct=pct: ticket.apply_size_preset(pct))
-        registry.on("order.cancel_last", self._cancel_last)
-        registry.on("order.cancel_all_symbol", lambda: md.active and trading.cancel_all(md.active))
-        registry.on("order.cancel_all_account", lambda: trading.cancel_all(None))
-        registry.on("position.flatten_symbol", self._flatten_symbol)
-        registry.on("panic", self._panic)
+        install_trading_actions(registry, TradingCommands(lambda: self.profiles.current if self.profiles else None),
+                                self.panic, lambda title, text: window.toasts.show_toast(title, text))
         for iv in INTERVALS:
             registry.on(f"chart.interval.{iv}", lambda iv=iv: self.set_interval(iv))
         registry.on("symbol.switch", lambda: self.open_symbol_switcher(""))
@@ -378,40 +436,6 @@ class Terminal:
         ticket.set_order_type("limit")
         ticket.set_price(price)
         ticket.submit(side)
-
-    def _cancel_last(self) -> None:
-        services = self.services
-        if services is None or services.market_data.active is None:
-            return
-        views = services.trading.open_orders(services.market_data.active)
-        if views:
-            services.trading.cancel(max(views, key=lambda v: (v.c_time, v.client_oid)))
-
-    def _flatten_symbol(self) -> None:
-        services = self.services
-        ref = services.market_data.active if services else None
-        if services is None or ref is None:
-            return
-        services.trading.cancel_all(ref)
-        for position in services.account.positions():
-            if position.ref == ref:
-                services.trading.close_position(position)
-
-    def _panic(self) -> None:
-        services, profile, window = self.services, self.profile, self.window
-        if services is None or profile is None or self.panic is None:
-            return
-        from terminal_app.ui.toast import ToastKind
-
-        try:
-            step = self.panic.press(profile.account_id)
-        except PanicRefused as exc:
-            window.toasts.show_toast("Panic refused", str(exc), ToastKind.ERROR)
-            return
-        services.trading.cancel_all(None)
-        if step.action is PanicAction.FLATTEN_ALL_POSITIONS:
-            services.trading.flash_close_all()
-        window.toasts.show_toast("PANIC", step.message, ToastKind.ERROR)
 
     def open_symbol_switcher(self, typed: str = "") -> Any:
         """A small non-modal box: type a symbol (V1 or V2 name), Enter loads it everywhere."""
@@ -456,12 +480,14 @@ class Terminal:
             window.close()
         if self.copy is not None:
             await self.copy.close()
-        if self.services is not None:
+        if self.profiles is not None:
+            await self.profiles.close()
+        elif self.services is not None:
             await self.services.close()
-        if self.runner is not None:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, self.runner.stop)
-            self.runner = None
+        loop = asyncio.get_running_loop()
+        while self.runners:
+            _name, runner = self.runners.popitem()
+            await loop.run_in_executor(None, runner.stop)
         if self._tmp is not None:
             with contextlib.suppress(OSError):
                 self._tmp.cleanup()

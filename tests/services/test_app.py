@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +13,6 @@ from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.config.settings import CHART_INTERVAL
 from terminal_app.core.health import Level, ProfileKind
 from terminal_app.core.orders import OrderTicket
-from terminal_app.core.panic import PanicSwitch
 from terminal_app.ui.chart import ChartPalette
 
 D = Decimal
@@ -26,7 +24,8 @@ BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
 @pytest.mark.asyncio
 async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplication, signals: Any) -> None:
     quit_on_close = qapp.quitOnLastWindowClosed()
-    terminal = Terminal(qapp, smoke_test=True)  # Demo profile, temporary folders, in-memory demo exchange
+    # Demo profile, temporary folders, in-memory demo exchange; a wide panic window for a slow CI machine
+    terminal = Terminal(qapp, smoke_test=True, panic_window_s=60)
     try:
         await terminal.start()
         window, services, chart = terminal.window, terminal.services, terminal.chart
@@ -81,12 +80,11 @@ async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplica
 
         # panic: the first press cancels every order, the second (within 1.5 s) closes every position
         md.set_active(BTC_PERP)
-        trading.place(OrderTicket(BTC_PERP, "buy", "market", size=D("0.01")))
+        await signals.wait_until(md.ticker_changed, lambda: md.last_price(BTC_PERP))  # the guards value the order
+        trading.place(OrderTicket(BTC_PERP, "buy", "market", size=D("0.005")))  # under the confirmation threshold
         await signals.wait_until(account.positions_changed, lambda: account.position(BTC_PERP))
         resting = trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), price))
         await signals.wait_until(trading.order_updated, lambda: trading.order(resting).status == "live")
-        assert terminal.profile is not None
-        terminal.panic = PanicSwitch(terminal.profile.account_id, time.monotonic, window_s=60)  # a slow CI machine
         window.registry.trigger("panic")
         await signals.wait_until(trading.orders_changed, lambda: trading.open_orders() == [])
         assert account.position(BTC_PERP) is not None
