@@ -144,8 +144,10 @@ class Terminal:
         # panic_window_s: the time between the two panic presses (None: PanicSwitch's default; tests widen it)
         self.panic = PanicController(lambda: window_account(self.window), window_s=panic_window_s)
         self.profiles: ProfileService | None = None
+        self.palette: Any = None  # the command palette (Ctrl+K) of the current window
         self._helpers: list[Any] = []  # the window's menu and palette objects (kept alive with it)
         self._closing: set[asyncio.Future[Any]] = set()  # the copy-trading services of replaced windows
+        self._unlisten: list[Any] = []  # the current window's settings listeners, removed when it is replaced
         self._switcher: Any = None
         self.marks: dict[str, float] = {}
 
@@ -192,6 +194,8 @@ class Terminal:
         old_window, old_copy = self.window, self.copy
         self.profile, self.services = profile, services
         self._switcher = None
+        while self._unlisten:
+            self._unlisten.pop()()
         self._build_window()
         if old_copy is not None:
             closing = asyncio.ensure_future(old_copy.close())
@@ -277,7 +281,8 @@ class Terminal:
         ticket = self.panel("ticket")
         if ticket is not None:
             helpers.append(TicketHold(ticket, services.trading))
-        helpers.append(install_palette(window, PaletteEngine(lambda: profiles.current, on_interval=self.set_interval)))
+        self.palette = install_palette(window, PaletteEngine(lambda: profiles.current, on_interval=self.set_interval))
+        helpers.append(self.palette)
         helpers.append(install_journal_menu(window, self.journal))
         helpers.append(install_settings_menu(window))
         helpers.append(install_profiles_menu(window, profiles, self.store))
@@ -324,8 +329,8 @@ class Terminal:
         chart = self.chart
         if chart is None:
             return
-        self.settings.add_listener(
-            lambda setting, _value: chart.set_palette(self._chart_palette()) if setting in (THEME, PALETTE) else None)
+        self._unlisten.append(self.settings.add_listener(
+            lambda setting, _value: chart.set_palette(self._chart_palette()) if setting in (THEME, PALETTE) else None))
         md = services.market_data
         expected = {"total": 0}
 
@@ -417,8 +422,12 @@ class Terminal:
             registry.on("ticket.reduce_only", ticket.toggle_reduce_only)
             for pct in SIZE_PRESETS:
                 registry.on(f"ticket.size_{pct}", lambda pct=pct: ticket.apply_size_preset(pct))
+        def notify(title: str, text: str) -> None:
+            if window is self.window:  # the panic controller outlives a replaced window and keeps its connection
+                window.toasts.show_toast(title, text)
+
         install_trading_actions(registry, TradingCommands(lambda: self.profiles.current if self.profiles else None),
-                                self.panic, lambda title, text: window.toasts.show_toast(title, text))
+                                self.panic, notify)
         for iv in INTERVALS:
             registry.on(f"chart.interval.{iv}", lambda iv=iv: self.set_interval(iv))
         registry.on("symbol.switch", lambda: self.open_symbol_switcher(""))
@@ -480,6 +489,8 @@ class Terminal:
             window.close()
         if self.copy is not None:
             await self.copy.close()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
         if self.profiles is not None:
             await self.profiles.close()
         elif self.services is not None:

@@ -1,0 +1,161 @@
+"""The safety layer through the real composition root: palette, guarded ticket, journal, menus, profile switch."""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from terminal_app.app import Terminal
+from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.config.paths import AppPaths
+from terminal_app.config.profiles import Profile
+from terminal_app.config.settings import CONFIRM_MARKET_NOTIONAL
+from terminal_app.core.health import ProfileKind
+from terminal_app.core.orders import OrderTicket
+from terminal_app.services.guards import GuardedServices
+from terminal_app.services.journal_sink import journal_path
+from terminal_app.sim.auth import DEMO_UID
+
+D = Decimal
+BTC = SymbolRef("BTCUSDT", InstType.SPOT)
+
+
+def sim_open_orders(runner: Any) -> list[Any]:
+    return runner.call(lambda: list(runner.server.exchange.open_orders(DEMO_UID, InstType.SPOT)))
+
+
+def sim_order_count(runner: Any) -> int:
+    def count() -> int:
+        ex = runner.server.exchange
+        return len(ex.open_orders(DEMO_UID, InstType.SPOT)) + len(ex.order_history(DEMO_UID, InstType.SPOT, limit=1000))
+    return runner.call(count)
+
+
+async def started(qapp: QApplication, tmp_path: Path, signals: Any) -> tuple[Terminal, GuardedServices]:
+    terminal = Terminal(qapp, smoke_test=True, paths=AppPaths.under(tmp_path))  # Demo, in-memory demo exchange
+    await terminal.start()
+    services = terminal.services
+    assert isinstance(services, GuardedServices)
+    md = services.market_data
+    await signals.wait_until(md.ticker_changed, lambda: md.last_price(BTC))
+    return terminal, services
+
+
+def below_market(services: GuardedServices, factor: str = "0.98") -> Decimal:
+    last = services.market_data.last_price(BTC)
+    assert last is not None
+    return (last * D(factor)).quantize(D("0.01"), rounding=ROUND_DOWN)
+
+
+@pytest.mark.asyncio
+async def test_palette_ticket_guard_journal_and_menus_in_the_running_app(
+        qapp: QApplication, tmp_path: Path, signals: Any) -> None:
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    terminal, services = await started(qapp, tmp_path, signals)
+    try:
+        window, runner, trading = terminal.window, terminal.runner, services.trading
+        assert runner is not None
+        assert terminal.profiles is not None
+        assert terminal.profiles.current is services
+        assert services.panel_settings.get(CONFIRM_MARKET_NOTIONAL) == 0  # the guard asks, not the ticket
+
+        # Menus: File ▸ Profiles…, API key…, Settings…, journal exports; Help ▸ Account doctor…
+        file_menu = {a.objectName() for a in window.registry.menu("File").actions()}
+        help_menu = {a.objectName() for a in window.registry.menu("Help").actions()}
+        assert {"action_profiles", "action_api_key", "action_settings", "action_journal_export_fills",
+                "action_journal_export_orders", "action_journal_daily_pnl"} <= file_menu
+        assert "action_account_doctor" in help_menu
+        assert window.findChild(QAction, "action_account_doctor").text() == "Account doctor…"
+
+        # Ctrl+K opens the palette; an order typed there reaches the simulator.
+        window.activateWindow()
+        await signals.wait_until(services.market_data.ticker_changed, lambda: QApplication.activeWindow() is window)
+        palette = terminal.palette
+        QTest.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+        assert palette.isVisible()
+        price = below_market(services)
+        QTest.keyClicks(palette.input, f"b 0.001 @ {price}")
+        assert palette.error is None, palette.preview.text()
+        QTest.keyClick(palette.input, Qt.Key.Key_Return)
+        assert not palette.isVisible()
+        await signals.wait_until(trading.order_updated, lambda: len(sim_open_orders(runner)) == 1)
+        assert sim_open_orders(runner)[0].price == price
+
+        # A fat finger from the ticket (20 % above the last price) is refused with the reason; nothing is sent.
+        ticket: Any = window.panel("ticket")
+        await signals.wait_until(services.market_data.ticker_changed, lambda: ticket.market is not None)
+        before = sim_order_count(runner)
+        ticket.set_order_type("limit")
+        ticket.set_price(below_market(services, "1.2"))
+        ticket.set_size(D("0.001"))
+        assert ticket.submit("sell") is None  # the ticket checks the same band the guard enforces
+        assert "above the last price" in ticket.status.text()
+        assert "your limit is 5 %" in ticket.status.text()
+        # The order the ticket describes, past the ticket's own check: the guard in front of the exchange refuses it.
+        order = ticket.ticket("sell")
+        assert order is not None
+        refused: list[str] = []
+        trading.order_rejected.connect(lambda _view, reason: refused.append(reason))
+        assert trading.place(order).startswith("refused-")
+        await signals.wait_until(trading.order_rejected, lambda: refused)
+        assert "above the last price" in refused[0]
+        assert sim_order_count(runner) == before
+
+        # A fill lands in the profile's journal under the data folder.
+        profile = terminal.profile
+        assert profile is not None
+        oid = trading.place(OrderTicket(BTC, "buy", "market", size=D("5"), size_in_quote=True))  # 5 USDT
+        await signals.wait_until(trading.order_updated,
+                                 lambda: (v := trading.order(oid)) is not None and v.status == "filled")
+        order_id = trading.order(oid).order_id
+        path = journal_path(terminal.paths.data_dir, profile)
+        assert path.is_file()
+        assert path.is_relative_to(tmp_path)
+        history = terminal.journal.history()
+        assert history is not None
+        await signals.wait_until(trading.fill_received, lambda: any(f.order_id == order_id for f in history.fills()))
+    finally:
+        await terminal.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
+    assert terminal.runners == {}
+
+
+@pytest.mark.asyncio
+async def test_profile_switch_builds_a_new_window_on_a_second_demo_exchange(
+        qapp: QApplication, tmp_path: Path, signals: Any) -> None:
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    terminal, _services = await started(qapp, tmp_path, signals)
+    try:
+        profiles = terminal.profiles
+        assert profiles is not None
+        old_window, first_runner = terminal.window, terminal.runner
+        second = profiles.book.add(Profile("Demo 2", ProfileKind.DEMO))
+        switched = await profiles.switch(second)
+        assert switched is not None
+        assert terminal.services is switched
+        assert terminal.window is not old_window
+        assert not old_window.isVisible()
+        assert terminal.window.isVisible()
+        assert terminal.window.profile_name == "Demo 2"
+        assert terminal.runner is not first_runner
+        assert set(terminal.runners) == {"Demo", "Demo 2"}
+        assert terminal.profiles.panic.account_id == second.account_id
+        # The new window's panic key acts on the new account (cancels the order placed there).
+        md = switched.market_data
+        await signals.wait_until(md.ticker_changed, lambda: md.last_price(BTC))
+        oid = switched.trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), below_market(switched)))
+        await signals.wait_until(switched.trading.order_updated,
+                                 lambda: (v := switched.trading.order(oid)) is not None and v.status == "live")
+        terminal.window.registry.trigger("panic")
+        await signals.wait_until(switched.trading.orders_changed, lambda: switched.trading.open_orders() == [])
+    finally:
+        await terminal.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
+    assert terminal.runners == {}
