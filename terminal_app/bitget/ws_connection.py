@@ -32,6 +32,10 @@ from terminal_app.bitget.signing import Credentials, ws_login_message
 from terminal_app.bitget.ws_pacing import MSG_WINDOW_S, MessagePacer
 
 log = logging.getLogger(__name__)
+# websockets writes every frame to its logger at DEBUG, the private login frame (API key, passphrase) included. Its
+# connections get this logger instead: never below INFO, so frames are not even formatted, whatever the root's level.
+_FRAME_LOG = logging.getLogger(f"{__name__}.websockets")
+_FRAME_LOG.setLevel(logging.INFO)
 
 ChannelKey = tuple[str, str, str]
 """``(instType, channel, instId or coin)``: how pushes, acks and errors are matched to subscriptions."""
@@ -528,7 +532,7 @@ class WsConnection:
             try:
                 async with connect(self.url, ping_interval=None, ping_timeout=None, compression=None,
                                    open_timeout=c.open_timeout_s, close_timeout=c.close_timeout_s,
-                                   max_queue=c.max_queue, max_size=c.max_frame_bytes) as ws:
+                                   max_queue=c.max_queue, max_size=c.max_frame_bytes, logger=_FRAME_LOG) as ws:
                     up_since = monotonic()
                     reason = await self._session(ws)
             except _PermanentFailure as failure:
