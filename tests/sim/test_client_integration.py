@@ -190,3 +190,183 @@ async def test_spot_market_data(pair: tuple[BitgetRestClient, BitgetRestClient])
     merged = await client.spot_merge_depth(BTC_SPOT, limit=5)
     assert depth.bids == merged.bids
     assert depth.asks == merged.asks
+
+
+# ----- futures ------------------------------------------------------------------------------------------------------
+
+USDT = "USDT"
+
+
+async def _perp(client: BitgetRestClient) -> tuple[MarketInfo, Decimal]:
+    (info,) = await client.mix_contracts(BTC_PERP)
+    ticker = await client.mix_ticker(BTC_PERP)
+    return info, ticker.last.quantize(info.tick_size)
+
+
+async def _equity(client: BitgetRestClient) -> Decimal:
+    return (await client.mix_account(BTC_PERP, USDT)).equity
+
+
+async def _plan_order_ids(client: BitgetRestClient) -> set[str]:
+    """The plan-pending endpoint has no typed method in the client; the raw answer is enough to find the orders."""
+    data = await client.http.get("/api/v2/mix/order/orders-plan-pending",
+                                 {"productType": "USDT-FUTURES", "planType": "profit_loss"}, signed=True)
+    return {row["orderId"] for row in data["entrustedList"] or []}
+
+
+async def _setup_futures(client: BitgetRestClient, pos_mode: str) -> None:
+    lev = await client.mix_set_leverage(BTC_PERP, USDT, "10")
+    assert lev.cross_margin_leverage == Decimal(10)
+    mode = await client.mix_set_margin_mode(BTC_PERP, USDT, "crossed")
+    assert mode.margin_mode == "crossed"
+    pos = await client.mix_set_position_mode(InstType.USDT_FUTURES, pos_mode)
+    assert pos.pos_mode == pos_mode
+
+
+@pytest.mark.asyncio
+async def test_futures_one_way_open_long_close_with_exact_pnl_and_fees(
+        pair: tuple[BitgetRestClient, BitgetRestClient]) -> None:
+    trader, maker = pair
+    await _setup_futures(trader, "one_way_mode")
+    await _setup_futures(maker, "one_way_mode")
+    info, price = await _perp(trader)
+    size = Decimal("0.01")
+    equity0 = await _equity(trader)
+    maker_equity0 = await _equity(maker)
+
+    await maker.mix_place_order(BTC_PERP, "sell", "limit", size, price=price, margin_coin=USDT, margin_mode="crossed")
+    opened = await trader.mix_place_order(BTC_PERP, "buy", "market", size, margin_coin=USDT, margin_mode="crossed",
+                                          client_oid="open-long")
+    detail = await trader.mix_order_detail(BTC_PERP, order_id=opened.order_id)
+    assert detail.status == "filled"
+    assert detail.avg_price == price
+    (long,) = await trader.mix_all_positions()
+    assert long.hold_side == "long"
+    assert long.total == size
+    assert long.open_price_avg == price
+    assert long.leverage == Decimal(10)
+    assert long.mark_price is not None
+    # The unrealized PnL has the sign of (mark - entry) and that exact value.
+    assert long.unrealized_pl == (long.mark_price - price) * size
+    # all-position and single-position agree (the mark may have moved in between, so not on the PnL)
+    single = [(p.hold_side, p.total, p.open_price_avg, p.fees) for p in await trader.mix_single_position(BTC_PERP, USDT)]
+    assert single == [("long", size, price, long.fees)]
+    assert long.fees == -info.taker_fee * price * size
+
+    exit_price = price + 25 * info.tick_size
+    await maker.mix_place_order(BTC_PERP, "buy", "limit", size, price=exit_price, margin_coin=USDT,
+                                margin_mode="crossed")
+    closed = await trader.mix_place_order(BTC_PERP, "sell", "market", size, margin_coin=USDT, margin_mode="crossed",
+                                          reduce_only=True)
+    assert await trader.mix_all_positions() == []
+    pnl = (exit_price - price) * size
+    fees = info.taker_fee * price * size + info.taker_fee * exit_price * size
+    fills = await trader.mix_fills(BTC_PERP)
+    assert {f.order_id for f in fills} == {opened.order_id, closed.order_id}
+    assert sum((f.profit or Decimal(0) for f in fills), Decimal(0)) == pnl
+    assert sum(abs(f.fee) for f in fills) == fees
+    assert await _equity(trader) == equity0 + pnl - fees
+    # The maker's side mirrors it at the maker rate: nothing created or lost beyond the fees.
+    maker_fees = info.maker_fee * price * size + info.maker_fee * exit_price * size
+    assert await _equity(maker) == maker_equity0 - pnl - maker_fees
+    history = await trader.mix_orders_history(BTC_PERP)
+    assert {o.order_id for o in history} >= {opened.order_id, closed.order_id}
+    assert (await trader.mix_order_detail(BTC_PERP, client_oid="open-long")).order_id == opened.order_id
+
+
+@pytest.mark.asyncio
+async def test_futures_pending_orders_modify_cancel_and_cancel_all(
+        pair: tuple[BitgetRestClient, BitgetRestClient]) -> None:
+    trader, _ = pair
+    await _setup_futures(trader, "one_way_mode")
+    info, price = await _perp(trader)
+    low = (price * Decimal("0.8")).quantize(info.tick_size)
+    first = await trader.mix_place_order(BTC_PERP, "buy", "limit", "0.01", price=low, margin_coin=USDT,
+                                         margin_mode="crossed", client_oid="m-1")
+    await trader.mix_modify_order(BTC_PERP, order_id=first.order_id, new_client_oid="m-2", new_size="0.02",
+                                  new_price=low - info.tick_size, margin_coin=USDT)
+    (live,) = await trader.mix_orders_pending(BTC_PERP)
+    assert live.client_oid == "m-2"
+    assert live.price == low - info.tick_size
+    assert live.size == Decimal("0.02")
+    await trader.mix_cancel_order(BTC_PERP, order_id=live.order_id, margin_coin=USDT)
+    assert await trader.mix_orders_pending() == []
+
+    for n in range(3):
+        await trader.mix_place_order(BTC_PERP, "buy", "limit", "0.01", price=low - n * info.tick_size,
+                                     margin_coin=USDT, margin_mode="crossed")
+    result = await trader.mix_cancel_all_orders(InstType.USDT_FUTURES, margin_coin=USDT)
+    assert len(result.successes) == 3
+    assert result.ok
+    assert await trader.mix_orders_pending(BTC_PERP) == []
+    assert (await trader.mix_account(BTC_PERP, USDT)).locked == 0
+
+
+@pytest.mark.asyncio
+async def test_futures_hedge_mode_both_sides_tpsl_and_close_positions(
+        pair: tuple[BitgetRestClient, BitgetRestClient]) -> None:
+    trader, maker = pair
+    await _setup_futures(trader, "hedge_mode")
+    await _setup_futures(maker, "hedge_mode")
+    info, price = await _perp(trader)
+    size = Decimal("0.02")
+    equity0 = await _equity(trader)
+
+    async def offer(side: str, at: Decimal) -> None:
+        await maker.mix_place_order(BTC_PERP, side, "limit", size, price=at, margin_coin=USDT, margin_mode="crossed",
+                                    trade_side="open")
+
+    await offer("sell", price)
+    await trader.mix_place_order(BTC_PERP, "buy", "market", size, margin_coin=USDT, margin_mode="crossed",
+                                 trade_side="open")
+    await offer("buy", price)
+    await trader.mix_place_order(BTC_PERP, "sell", "market", size, margin_coin=USDT, margin_mode="crossed",
+                                 trade_side="open")
+    positions = {p.hold_side: p for p in await trader.mix_all_positions()}
+    assert set(positions) == {"long", "short"}
+    assert all(p.total == size and p.open_price_avg == price and p.pos_mode == "hedge_mode"
+               for p in positions.values())
+    single = {p.hold_side: p.total for p in await trader.mix_single_position(BTC_PERP, USDT)}
+    assert single == {"long": size, "short": size}
+
+    tp = await trader.mix_place_tpsl_order(BTC_PERP, USDT, "profit_plan", price * 2, "long", size=size)
+    pos_tpsl = await trader.mix_place_pos_tpsl(BTC_PERP, USDT, "short", take_profit_trigger=(price / 2).quantize(info.tick_size),
+                                               stop_loss_trigger=price * 2)
+    plan_ids = await _plan_order_ids(trader)
+    assert tp.order_id in plan_ids
+    assert {a.order_id for a in pos_tpsl} <= plan_ids
+
+    # Each leg closes at the price the maker offers (one offer at a time: two would cross each other): PnL zero,
+    # fees = taker rate x notional on four legs.
+    await offer("buy", price)
+    first = await trader.mix_close_positions(BTC_PERP, hold_side="long")
+    assert len(first.successes) == 1
+    assert [p.hold_side for p in await trader.mix_all_positions()] == ["short"]
+    await offer("sell", price)
+    rest = await trader.mix_close_positions(BTC_PERP)
+    assert len(rest.successes) == 1
+    assert await trader.mix_all_positions() == []
+    fees = 4 * info.taker_fee * price * size
+    assert await _equity(trader) == equity0 - fees
+
+
+@pytest.mark.asyncio
+async def test_futures_market_data_and_accounts(pair: tuple[BitgetRestClient, BitgetRestClient]) -> None:
+    client, _ = pair
+    mode = await client.probe_account_mode()
+    assert mode is not None
+    (account,) = [a for a in await client.mix_accounts() if a.margin_coin == USDT]
+    assert account.equity == await _equity(client)
+    assert any(t.symbol == "BTCUSDT" for t in await client.mix_tickers())
+    assert len(await client.mix_contracts()) > 1
+    rate = await client.mix_funding_rate(BTC_PERP)
+    assert rate.symbol == "BTCUSDT"
+    assert (await client.mix_open_interest(BTC_PERP)).size >= 0
+    candles = await client.mix_candles(BTC_PERP, "1m", limit=5)
+    assert 0 < len(candles) <= 5
+    older = await client.mix_history_candles(BTC_PERP, "1m", end_time=candles[0].ts, limit=3)
+    assert older
+    assert all(c.ts <= candles[0].ts for c in older)
+    depth = await client.mix_merge_depth(BTC_PERP, limit=5)
+    assert not depth.bids       # quiet: nobody quotes the perpetual
+    assert not depth.asks
