@@ -249,7 +249,8 @@ async def test_futures_one_way_open_long_close_with_exact_pnl_and_fees(
     # The unrealized PnL has the sign of (mark - entry) and that exact value.
     assert long.unrealized_pl == (long.mark_price - price) * size
     # all-position and single-position agree (the mark may have moved in between, so not on the PnL)
-    single = [(p.hold_side, p.total, p.open_price_avg, p.fees) for p in await trader.mix_single_position(BTC_PERP, USDT)]
+    singles = await trader.mix_single_position(BTC_PERP, USDT)
+    single = [(p.hold_side, p.total, p.open_price_avg, p.fees) for p in singles]
     assert single == [("long", size, price, long.fees)]
     assert long.fees == -info.taker_fee * price * size
 
@@ -330,7 +331,8 @@ async def test_futures_hedge_mode_both_sides_tpsl_and_close_positions(
     assert single == {"long": size, "short": size}
 
     tp = await trader.mix_place_tpsl_order(BTC_PERP, USDT, "profit_plan", price * 2, "long", size=size)
-    pos_tpsl = await trader.mix_place_pos_tpsl(BTC_PERP, USDT, "short", take_profit_trigger=(price / 2).quantize(info.tick_size),
+    pos_tpsl = await trader.mix_place_pos_tpsl(BTC_PERP, USDT, "short",
+                                               take_profit_trigger=(price / 2).quantize(info.tick_size),
                                                stop_loss_trigger=price * 2)
     plan_ids = await _plan_order_ids(trader)
     assert tp.order_id in plan_ids
