@@ -215,7 +215,8 @@ class Terminal:
             runner = SimulatorRunner(state_path=state)
             loop = asyncio.get_running_loop()
             try:
-                await loop.run_in_executor(None, runner.start)
+                # Not runner.start itself: qasync logs an executor's result at DEBUG, and SimInfo holds the demo key.
+                await loop.run_in_executor(None, lambda: runner.start() and None)
             except Exception as exc:  # a locked or unreadable state file, no free port, …
                 raise OSError(f"The demo exchange could not start: {exc}") from exc
             self.runners[profile.name] = runner

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,24 @@ async def test_profile_switch_builds_a_new_window_on_a_second_demo_exchange(
         await terminal.shutdown()
         qapp.setQuitOnLastWindowClosed(quit_on_close)
     assert terminal.runners == {}
+
+
+@pytest.mark.asyncio
+async def test_no_websocket_frame_reaches_a_log_record(
+        qapp: QApplication, tmp_path: Path, signals: Any, caplog: pytest.LogCaptureFixture) -> None:
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    caplog.set_level(logging.DEBUG)
+    terminal, services = await started(qapp, tmp_path, signals)
+    try:
+        info = terminal.runner.info
+        # "connected": every stream is up, the private one logged in (its login frame went through websockets).
+        await signals.wait_until(services.connection.state_changed, lambda: services.connection.state == "connected")
+    finally:
+        await terminal.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
+    records = [r for r in caplog.records if r.name.startswith(("websockets", "terminal_app.bitget.ws"))]
+    assert all(r.levelno > logging.DEBUG for r in records if "websockets" in r.name)
+    for record in caplog.records:
+        text = record.getMessage()
+        assert info.passphrase not in text, (record.name, text[:600])
+        assert '"op":"login"' not in text.replace(" ", ""), record.name
