@@ -248,12 +248,16 @@ async def test_follower_discovers_follows_manages_and_unfollows(
         await wait_until(service.my_traders_changed, lambda: follower.my_traders.rowCount() == 1)
 
         # the trader opens within a minute of simulated time: the copy appears
+        # one simulated second per poll, so the copy is seen before the trader's hold (≥ 45 s) can end
         for _ in range(90):
             await advance(runner, clock, service)
+            polled: list[object] = []
+            service.follower_current_changed.connect(polled.append)
+            await wait_until(service.follower_current_changed, lambda polled=polled: polled)
+            service.follower_current_changed.disconnect(polled.append)
             if service.follower_current:
                 break
-            await wait_until(service.follower_current_changed, lambda: True)
-        await wait_until(service.follower_current_changed, lambda: follower.current.rowCount() > 0)
+        assert follower.current.rowCount() > 0
         copy = follower.current.row_at(0)
         assert copy.trader_name == "MomentumMaya"
         fills = await wait_until(service.fills_changed, lambda: follower.fills.rows())
@@ -289,6 +293,15 @@ async def test_follower_discovers_follows_manages_and_unfollows(
         assert closed.net_profit is not None
         await wait_until(service.follower_current_changed,
                          lambda: follower.current.row_for(copy.tracking_no) is None)
+
+        # edit the settings: the dialog shows the current ones, the change is sent and read back
+        edit = await follower.open_settings(maya.trader_id, "MomentumMaya")
+        assert edit.ok_button.text() == "Save"
+        assert edit.trace_type.currentData() == "percent"
+        assert D(edit.trace_value.text()) == 1
+        edit.trace_value.setText("2")
+        await act(service, lambda: edit.try_accept() or True)
+        assert {s.trace_value for s in (await service.follow_settings(maya.trader_id)).details} == {D(2)}
 
         # unfollow, confirmed
         follower.confirm = lambda _parent, title, _text: False
