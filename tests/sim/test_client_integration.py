@@ -283,6 +283,10 @@ async def test_futures_one_way_open_long_close_with_exact_pnl_and_fees(
     single = [(p.hold_side, p.total, p.open_price_avg, p.fees) for p in singles]
     assert single == [("long", size, price, long.fees)]
     assert long.fees == -info.taker_fee * price * size
+    # Between the legs: equity = before - opening fee + the unrealized PnL of the same answer.
+    mid = await trader.mix_account(BTC_PERP, USDT)
+    assert mid.unrealized_pl is not None
+    assert mid.equity == equity0 - info.taker_fee * price * size + mid.unrealized_pl
 
     exit_price = price + 25 * info.tick_size
     await maker.mix_place_order(BTC_PERP, "buy", "limit", size, price=exit_price, margin_coin=USDT,
@@ -303,6 +307,9 @@ async def test_futures_one_way_open_long_close_with_exact_pnl_and_fees(
     history = await trader.mix_orders_history(BTC_PERP)
     assert {o.order_id for o in history} >= {opened.order_id, closed.order_id}
     assert (await trader.mix_order_detail(BTC_PERP, client_oid="open-long")).order_id == opened.order_id
+    close_detail = await trader.mix_order_detail(BTC_PERP, order_id=closed.order_id)
+    assert close_detail.pnl == pnl
+    assert close_detail.fee == -info.taker_fee * exit_price * size
 
 
 @pytest.mark.asyncio
