@@ -186,6 +186,7 @@ class Terminal:
         self.marks["services_ms"] = self.elapsed_ms()
         self._build_window()
         profiles.switched.connect(self._on_switched)
+        profiles.switch_failed.connect(self._on_switch_failed)
         self.marks["window_ms"] = self.elapsed_ms()
 
     def _on_switched(self, profile: Profile, services: GuardedServices) -> None:
@@ -204,6 +205,14 @@ class Terminal:
         if old_window is not None:
             old_window.close()
             old_window.deleteLater()
+
+    def _on_switch_failed(self, profile: Profile, message: str) -> None:
+        """The previous profile is already disconnected: say so on the window still shown."""
+        from terminal_app.ui.toast import ToastKind
+
+        if self.window is not None:
+            self.window.toasts.show_toast(f"Profile {profile.name!r} not connected",
+                                          f"{message} Choose a profile in File ▸ Profiles….", ToastKind.ERROR)
 
     async def _demo_exchange(self, profile: Profile) -> Exchange:
         """The embedded simulator of a Demo profile (started on first use; one per profile name)."""
