@@ -21,6 +21,7 @@ from terminal_app.bitget.models.push import (
     parse_ws_books,
     parse_ws_candles,
     parse_ws_fills,
+    parse_ws_futures_account,
     parse_ws_orders,
     parse_ws_positions,
     parse_ws_spot_account,
@@ -187,13 +188,15 @@ async def test_private_spot_account_orders_and_fill(clients: Clients) -> None:
 @pytest.mark.asyncio
 async def test_private_futures_positions_and_algo_orders(clients: Clients) -> None:
     trader, maker, streamer = clients
-    positions, algos, orders = Inbox(), Inbox(), Inbox()
+    positions, algos, orders, account = Inbox(), Inbox(), Inbox(), Inbox()
+    await streamer.subscribe({"instType": "USDT-FUTURES", "channel": "account", "coin": "default"}, account)
     await streamer.subscribe({"instType": "USDT-FUTURES", "channel": "positions", "instId": "default"}, positions)
     await streamer.subscribe({"instType": "USDT-FUTURES", "channel": "orders-algo", "instId": "default"}, algos)
     await streamer.subscribe({"instType": "USDT-FUTURES", "channel": "orders", "instId": "default"}, orders)
     (info,) = await trader.mix_contracts(BTC_PERP)
     price = (await trader.mix_ticker(BTC_PERP)).last.quantize(info.tick_size)
 
+    before = await trader.mix_account(BTC_PERP, USDT)
     await maker.mix_place_order(BTC_PERP, "sell", "limit", "0.01", price=price, margin_coin=USDT,
                                 margin_mode="crossed")
     ack = await trader.mix_place_order(BTC_PERP, "buy", "market", "0.01", margin_coin=USDT, margin_mode="crossed")
@@ -203,6 +206,10 @@ async def test_private_futures_positions_and_algo_orders(clients: Clients) -> No
                                                  for p in parse_ws_positions(m)))
     (long,) = parse_ws_positions(pushed)
     assert long.open_price_avg == price
+    # The account push follows the fill: margin and the opening fee have left the available balance.
+    pushed_account = await account.until(lambda m: any(a.margin_coin == USDT and a.available < before.available
+                                                       for a in parse_ws_futures_account(m)))
+    assert pushed_account["arg"]["instType"] == "USDT-FUTURES"
 
     plan = await trader.mix_place_tpsl_order(BTC_PERP, USDT, "profit_plan", price * 2, "long", size="0.01")
     msg = await algos.until(lambda m: any(a.order_id == plan.order_id for a in parse_ws_algo_orders(m)))
