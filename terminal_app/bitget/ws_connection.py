@@ -141,7 +141,11 @@ class StreamerConfig:
     login_timeout_s: float = 10.0
     ack_timeout_s: float = 10.0
     close_timeout_s: float = 2.0
-    max_queue: int = 16  # frames buffered before TCP back-pressure (websockets' high-water mark)
+    # Frames buffered before TCP back-pressure (websockets' high-water mark; reading resumes at a quarter of it).
+    # Not lower: on a qasync loop every pause/resume of reading re-creates a QSocketNotifier and connects its
+    # signal (~2 ms of the GUI thread), and with 16 a busy feed (thousands of pushes a second, which arrive in
+    # bursts of dozens of frames per read) paused and resumed 50 times a second.
+    max_queue: int = 1024
     max_frame_bytes: int = 8 * 1024 * 1024
 
     @classmethod
