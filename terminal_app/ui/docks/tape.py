@@ -1,8 +1,8 @@
 """Trade tape: the active symbol's public trades, newest on top, coloured by taker side; trades worth at least a
 threshold (in the quote coin) are highlighted. Bounded to the newest ``max_rows`` trades.
 
-Trades arrive in batches (``trades_added``, coalesced by the market-data service) and the table model coalesces its
-repaints again, so a burst of trades costs one insert per frame.
+Trades arrive in batches (``trades_added``, coalesced by the market-data service) and each batch is one insert into
+the table model, so a burst of trades costs one insert and one repaint per flush.
 """
 
 from __future__ import annotations
@@ -39,8 +39,10 @@ class TapePanel(QWidget):
         self.places = MarketPlaces(self.md.market)
         self.ref: SymbolRef | None = None
         self.large_quote = large_quote
+        # No coalescing timer of its own: trades_added is already coalesced by the market-data service (one batch
+        # per flush), and a second 33 ms timer here merged every other batch, halving the tape's frame rate.
         self.model: StreamingTableModel[PublicTrade] = StreamingTableModel(
-            self._columns(), key=lambda t: t.trade_id, newest_first=True, max_rows=max_rows)
+            self._columns(), key=lambda t: t.trade_id, newest_first=True, max_rows=max_rows, coalesce_ms=None)
 
         self.title = QLabel("—", self)
         self.threshold = DecimalEdit("large trade value", self)
