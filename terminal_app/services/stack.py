@@ -32,7 +32,7 @@ class Services:
         return self.connection.session
 
     @classmethod
-    async def open(cls, session: Session, *, interval: Interval | str = Interval.M15, flush_hz: float = 30.0,
+    async def open(cls, session: Session, *, interval: Interval | str = Interval.M15, flush_hz: float = 60.0,
                    history_pages: int = 5, health_interval_ms: int = 1000, rest_probe_s: float = 5.0) -> Services:
         """Open ``session`` and start every service on it. On failure everything opened so far is closed again
         (the session too) and the error propagates."""
