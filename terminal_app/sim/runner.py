@@ -14,6 +14,7 @@ The engine (and its SQLite state) lives on the runner's thread only; reach it wi
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -25,6 +26,29 @@ from terminal_app.sim.faults import FaultInjector
 from terminal_app.sim.server import SimConfig, SimInfo, SimServer
 
 T = TypeVar("T")
+
+# The simulator's thread shares the GIL with the host's (the GUI thread in Demo mode). With Python's default 5 ms
+# switch interval a busy simulator keeps the GIL up to 5 ms every time the GUI thread asks for it back: bench gui
+# (10 symbols, fast mode, in-process) measured an event-loop lag of p50 6 ms, p99 35-70 ms; with 0.5 ms p50 1.5 ms,
+# p99 13-21 ms, for ~7 % less simulator throughput. Lowered while any runner runs; the host's value is restored after.
+GIL_SWITCH_INTERVAL_S = 0.0005
+_switch_lock = threading.Lock()
+_switch_users = 0
+_switch_saved = 0.0
+
+
+def _share_gil(running: bool) -> None:
+    global _switch_users, _switch_saved
+    with _switch_lock:
+        if running:
+            if _switch_users == 0:
+                _switch_saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(_switch_saved, GIL_SWITCH_INTERVAL_S))
+            _switch_users += 1
+        elif _switch_users > 0:
+            _switch_users -= 1
+            if _switch_users == 0:
+                sys.setswitchinterval(_switch_saved)
 
 
 class SimulatorRunner:
@@ -52,6 +76,7 @@ class SimulatorRunner:
             raise RuntimeError("the simulator is already running")
         ready: Future[SimInfo] = Future()
         self._thread = threading.Thread(target=self._run, args=(ready,), name="bitget-simulator", daemon=True)
+        _share_gil(True)
         self._thread.start()
         try:
             self.info = ready.result(timeout=timeout_s)
@@ -106,6 +131,7 @@ class SimulatorRunner:
         if thread.is_alive():
             raise RuntimeError("the simulator thread did not stop")
         self._thread = None
+        _share_gil(False)
         self._loop = None
         self._server = None
 
