@@ -122,3 +122,17 @@ def test_taker_alternates_and_ends_flat(ref: SymbolRef) -> None:
     else:
         base = {b.coin: b.total for b in ex.spot_balances("taker")}.get("ETH", Decimal(0))
         assert base - Decimal(1) < MARKETS[ref].info.lot_size  # the starting 1 ETH, plus at most a lot of dust
+
+
+def test_in_process_simulator_shortens_the_gil_switch_interval_while_it_runs() -> None:
+    from terminal_app.sim.runner import GIL_SWITCH_INTERVAL_S, SimulatorRunner
+
+    before = sys.getswitchinterval()
+    assert before > GIL_SWITCH_INTERVAL_S  # Python's default (5 ms) in this test process
+    first, second = SimulatorRunner(seed=1), SimulatorRunner(seed=2)
+    with first:
+        assert sys.getswitchinterval() == GIL_SWITCH_INTERVAL_S
+        with second:
+            assert sys.getswitchinterval() == GIL_SWITCH_INTERVAL_S
+        assert sys.getswitchinterval() == GIL_SWITCH_INTERVAL_S  # the first one still runs
+    assert sys.getswitchinterval() == before
