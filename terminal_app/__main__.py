@@ -50,6 +50,10 @@ def _build_parser() -> argparse.ArgumentParser:
     gui = bsub.add_parser("gui", help="GUI event-loop lag under market-data load")
     gui.add_argument("--symbols", type=int, default=10)
     gui.add_argument("--seconds", type=float, default=30.0)
+    gui.add_argument("--sim", choices=["thread", "process"], default=None,
+                     help="run the simulator on a thread of the GUI process (as Demo does) or in a child process")
+    gui.add_argument("--taker-rate", type=float, default=None, help="exchange-side taker orders per second")
+    gui.add_argument("--serve-sim", action="store_true", help=argparse.SUPPRESS)
     return p
 
 
