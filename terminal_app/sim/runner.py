@@ -28,10 +28,11 @@ from terminal_app.sim.server import SimConfig, SimInfo, SimServer
 T = TypeVar("T")
 
 # The simulator's thread shares the GIL with the host's (the GUI thread in Demo mode). With Python's default 5 ms
-# switch interval a busy simulator keeps the GIL up to 5 ms every time the GUI thread asks for it back: bench gui
-# (10 symbols, fast mode, in-process) measured an event-loop lag of p50 6 ms, p99 35-70 ms; with 0.5 ms p50 1.5 ms,
-# p99 13-21 ms, for ~7 % less simulator throughput. Lowered while any runner runs; the host's value is restored after.
-GIL_SWITCH_INTERVAL_S = 0.0005
+# switch interval a busy simulator keeps the GIL up to 5 ms every time the GUI thread asks for it back, and the GUI
+# thread asks for it at every Qt callback. bench gui --sim thread (10 symbols, ~4,500 msgs/s, quiet 2-core machine,
+# 15 s runs): event-loop lag p50/p99 27/110 ms at 5 ms, 3-7/24-39 ms at 0.5 ms, 1.1-1.4/13-19 ms at 0.1 ms, for
+# ~6 % of a core more on the GUI thread. Lowered while any runner runs; the host's value is restored after.
+GIL_SWITCH_INTERVAL_S = 0.0001
 _switch_lock = threading.Lock()
 _switch_users = 0
 _switch_saved = 0.0
