@@ -18,10 +18,10 @@ simulator is Python on one thread and needs about a core for this: when it falls
 less often (``sim_per_s.ticks``, 200 when it keeps up) and each run sends a burst, and no view can show new data more
 often than new data arrives (compare ``md_signals_per_s`` with ``md_flushes_per_s``).
 
-Where the simulator runs (``--sim``, or ``TERMINAL_BENCH_SIM`` when started as ``terminal-app bench gui``):
-``thread`` (default) is how the Demo profile runs it, on a thread of the GUI's process, so it shares the GIL with
-the GUI thread; ``process`` runs the same simulator and taker in a child process, so the GUI process does only what
-it would do against the real Bitget.
+Where the simulator runs (``--sim``, else ``TERMINAL_BENCH_SIM``): ``thread`` (default) is how the Demo profile runs
+it, on a thread of the GUI's process, so at this rate its ~0.8 core of Python competes with the GUI thread for the
+GIL; ``process`` runs the same simulator and taker in a child process, so the GUI process does only what it would do
+against the real Bitget.
 
 Measured over ``--seconds``, after the chart history loaded, every book got its snapshot and a one-second warm-up:
 
