@@ -12,7 +12,7 @@ from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.sim import render
 from terminal_app.sim.exchange import Order
 from terminal_app.sim.markets import contracts_raw, find_market
-from terminal_app.sim.rest_routes import Call, Route, merge_depth, reject
+from terminal_app.sim.rest_routes import Call, Route, merge_depth, reject, trades_in_window
 
 USDT = InstType.USDT_FUTURES
 _SIDES = ("buy", "sell")
@@ -95,18 +95,8 @@ def market_fills(call: Call) -> Any:
 
 
 def market_fills_history(call: Call) -> Any:
-    """Trades in a time window, newest first; the simulator keeps the recent tape, which is what it can serve."""
     ref = call.futures_ref()
-    symbol = call.ex.market(ref).symbol
-    start = call.integer("startTime", None, lo=0)
-    end = call.integer("endTime", None, lo=0)
-    before = call.opt("idLessThan")
-    trades = [
-        t for t in call.ex.recent_trades(ref, 10_000)
-        if (start is None or t.ts >= start) and (end is None or t.ts <= end)
-        and (before is None or int(t.trade_id) < int(before))
-    ]
-    return [render.public_trade(symbol, t) for t in trades[: call.limit(500, 1000)]]
+    return [render.public_trade(call.ex.market(ref).symbol, t) for t in trades_in_window(call, ref)]
 
 
 def current_fund_rate(call: Call) -> Any:

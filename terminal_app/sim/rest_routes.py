@@ -203,3 +203,17 @@ COMMON_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v2/margin/currencies", margin_currencies),
     Route("GET", "/api/v3/account/settings", v3_account_settings, private=True),
 )
+
+
+def trades_in_window(call: Call, ref: SymbolRef) -> list[Any]:
+    """``fills-history``: trades in [startTime, endTime] below ``idLessThan``, newest first. The simulator keeps the
+    recent tape, which is what it can serve."""
+    start = call.integer("startTime", None, lo=0)
+    end = call.integer("endTime", None, lo=0)
+    before = call.integer("idLessThan", None, lo=0)
+    trades = [
+        t for t in call.ex.recent_trades(ref, 10_000)
+        if (start is None or t.ts >= start) and (end is None or t.ts <= end)
+        and (before is None or int(t.trade_id) < before)
+    ]
+    return trades[: call.limit(500, 1000)]
