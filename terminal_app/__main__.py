@@ -23,6 +23,9 @@ def _build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--state", default=None, help="SQLite file for accounts (default: in memory)")
     sim.add_argument("--fast", action="store_true", help="benchmark rates: push book updates as fast as possible")
+    sim.add_argument("--watch-stdin", action="store_true",
+                     help="stop when standard input reaches end-of-file (a parent process holds the other end)")
+    sim.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     bench = sub.add_parser("bench", help="benchmarks (each prints one JSON line)")
     bsub = bench.add_subparsers(dest="bench", required=True)
@@ -51,7 +54,7 @@ def _build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--symbols", type=int, default=10)
     gui.add_argument("--seconds", type=float, default=30.0)
     gui.add_argument("--sim", choices=["thread", "process"], default=None,
-                     help="run the simulator on a thread of the GUI process (as Demo does) or in a child process")
+                     help="the simulator in a child process (default, as Demo runs it) or on a thread of the GUI's")
     gui.add_argument("--taker-rate", type=float, default=None, help="exchange-side taker orders per second")
     gui.add_argument("--serve-sim", action="store_true", help=argparse.SUPPRESS)
     return p

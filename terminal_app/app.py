@@ -5,8 +5,10 @@ WebSocket streamer and Qt share, then :class:`Terminal` does the rest in order:
 
 1. settings, layout and profiles from the per-user folders (``config.paths``; a temporary folder for the smoke test);
 2. the profile, through ``services.profiles.ProfileService`` (the only way the account changes, also from File ▸
-   Profiles…): **Demo** starts an embedded simulator on its own thread (``sim.runner``, one per Demo profile;
-   accounts persist in the data folder) and uses its demo key; the Bitget profiles use the key from the keyring
+   Profiles…): **Demo** starts an embedded simulator in a child process (``sim.process``, one per Demo profile;
+   accounts persist in the data folder) and uses its demo key — a child, not a thread, because the simulator's
+   Python would otherwise share the GIL with the GUI thread (see ``sim.process``); tests that look inside the
+   engine pass ``demo_sim="thread"`` for the in-process ``sim.runner``; the Bitget profiles use the key from the keyring
    (none: the keys dialog asks; no answer: market data only);
 3. the services (``services.stack``) wrapped in the risk guards (``services.guards``), the journal
    (``services.journal_sink``) and the panic key bound to the account, the account doctor for Bitget profiles;
@@ -16,8 +18,8 @@ WebSocket streamer and Qt share, then :class:`Terminal` does the rest in order:
    switch builds a new window on the new services, then closes the old one;
 5. on close: the layout is saved, every task cancelled, the streamer and HTTP client closed, the simulators stopped.
 
-Garbage collection runs on the GUI thread only (:class:`MainThreadGc`): with the simulator in the same process, an
-automatic collection could otherwise start on the simulator's thread and destroy Qt objects there.
+Garbage collection runs on the GUI thread only (:class:`MainThreadGc`): with a simulator or any other thread in the
+same process, an automatic collection could otherwise start on that thread and destroy Qt objects there.
 """
 
 from __future__ import annotations
@@ -121,7 +123,10 @@ class Terminal:
     """One run of the terminal; see the module docstring for the order of things."""
 
     def __init__(self, app: Any, *, profile: str | None = None, smoke_test: bool = False,
-                 paths: AppPaths | None = None, panic_window_s: float | None = None) -> None:
+                 paths: AppPaths | None = None, panic_window_s: float | None = None,
+                 demo_sim: str = "process") -> None:
+        if demo_sim not in ("process", "thread"):
+            raise ValueError(f"demo_sim is 'process' or 'thread', not {demo_sim!r}")
         self.app = app
         app.setQuitOnLastWindowClosed(False)  # the loop ends when shutdown is done, not when Qt thinks so
         self.smoke_test = smoke_test
@@ -134,6 +139,7 @@ class Terminal:
         self.paths = (paths or AppPaths.default()).ensure()
         self.settings = Settings.load(self.paths.settings_file)
         self.profile: Profile | None = None
+        self.demo_sim = demo_sim
         self.runners: dict[str, Any] = {}  # one embedded simulator per Demo profile name, stopped at shutdown
         self.services: GuardedServices | None = None
         self.copy: Any = None  # the CopyTradingService of the copy-trading panel
@@ -218,10 +224,15 @@ class Terminal:
         """The embedded simulator of a Demo profile (started on first use; one per profile name)."""
         runner = self.runners.get(profile.name)
         if runner is None:
-            from terminal_app.sim.runner import SimulatorRunner
-
             state = None if self.smoke_test else self.paths.data_dir / self._demo_state_file(profile)
-            runner = SimulatorRunner(state_path=state)
+            if self.demo_sim == "process":
+                from terminal_app.sim.process import SimulatorProcess
+
+                runner = SimulatorProcess(state_path=state)
+            else:
+                from terminal_app.sim.runner import SimulatorRunner
+
+                runner = SimulatorRunner(state_path=state)
             loop = asyncio.get_running_loop()
             try:
                 # Not runner.start itself: qasync logs an executor's result at DEBUG, and SimInfo holds the demo key.

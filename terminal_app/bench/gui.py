@@ -18,10 +18,11 @@ simulator is Python on one thread and needs about a core for this: when it falls
 less often (``sim_per_s.ticks``, 200 when it keeps up) and each run sends a burst, and no view can show new data more
 often than new data arrives (compare ``md_signals_per_s`` with ``md_flushes_per_s``).
 
-Where the simulator runs (``--sim``, else ``TERMINAL_BENCH_SIM``): ``thread`` (default) is how the Demo profile runs
-it, on a thread of the GUI's process, so at this rate its ~0.8 core of Python competes with the GUI thread for the
-GIL; ``process`` runs the same simulator and taker in a child process, so the GUI process does only what it would do
-against the real Bitget.
+Where the simulator runs (``--sim``, else ``TERMINAL_BENCH_SIM``): ``process`` (default) runs it and the taker in a
+child process, as the Demo profile runs its exchange (``sim.process``), so the GUI process does only what it would do
+against the real Bitget; ``thread`` runs it on a thread of the GUI's process (the in-process ``sim.runner`` of the
+tests), where at this rate its ~0.8 core of Python competes with the GUI thread for the GIL — kept to show why Demo
+does not run it that way.
 
 Measured over ``--seconds``, after the chart history loaded, every book got its snapshot and a one-second warm-up:
 
@@ -181,7 +182,7 @@ def _sim_config() -> Any:
 
 
 class ThreadSim:
-    """The simulator on a thread of this process (``sim.runner.SimulatorRunner``), as the Demo profile runs it."""
+    """The simulator on a thread of this process (``sim.runner.SimulatorRunner``), as the in-process tests run it."""
 
     kind = "thread"
 
@@ -540,7 +541,7 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
 
 
 def _sim_kind(args: argparse.Namespace | None) -> str:
-    kind = getattr(args, "sim", None) or os.environ.get(SIM_ENV) or "thread"
+    kind = getattr(args, "sim", None) or os.environ.get(SIM_ENV) or "process"
     if kind not in ("thread", "process"):
         raise BenchError(f"the simulator runs in a 'thread' or a 'process', not {kind!r}")
     return kind

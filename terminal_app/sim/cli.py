@@ -5,8 +5,10 @@ Prints exactly one JSON line on stdout when it is ready::
     {"rest": "http://127.0.0.1:PORT", "ws_public": "ws://127.0.0.1:PORT/v2/ws/public",
      "ws_private": "ws://127.0.0.1:PORT/v2/ws/private", "api_key": "…", "secret": "…", "passphrase": "…"}
 
-and serves until SIGINT or SIGTERM. Logs go to stderr. ``--fast`` is the benchmark mode (book updates pushed at every
-engine step, REST rate limits off).
+and serves until SIGINT or SIGTERM, or, with ``--watch-stdin``, until its standard input reaches end-of-file: that
+is how the Demo profile's parent process (``sim.process``) stops it, and how a child never outlives a parent that was
+killed. Logs go to stderr. ``--fast`` is the benchmark mode (book updates pushed at every engine step, REST rate
+limits off).
 """
 
 from __future__ import annotations
@@ -17,11 +19,27 @@ import contextlib
 import logging
 import signal
 import sys
+import threading
 
 from terminal_app.sim.server import SimConfig, SimServer
 
 
-async def _serve(config: SimConfig) -> None:
+def _stop_at_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    # A blocking read on a thread works for pipes on every OS (the loop's pipe readers do not on Windows).
+    def watch() -> None:
+        stream = sys.stdin.buffer if sys.stdin is not None else None
+        try:
+            while stream is not None and stream.read(4096):
+                pass
+        except (OSError, ValueError):
+            pass
+        with contextlib.suppress(RuntimeError):  # the loop has already closed
+            loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
+
+
+async def _serve(config: SimConfig, watch_stdin: bool) -> None:
     server = SimServer(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -30,6 +48,8 @@ async def _serve(config: SimConfig) -> None:
             loop.add_signal_handler(sig, stop.set)
     info = await server.start()
     try:
+        if watch_stdin:
+            _stop_at_stdin_eof(loop, stop)
         sys.stdout.write(info.json_line() + "\n")
         sys.stdout.flush()
         await stop.wait()
@@ -38,11 +58,15 @@ async def _serve(config: SimConfig) -> None:
 
 
 def run_standalone(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = getattr(logging, str(getattr(args, "log_level", "INFO")))
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = SimConfig(seed=args.seed, state_path=args.state, fast=bool(getattr(args, "fast", False)),
                        host=args.host, port=args.port)
     try:
-        asyncio.run(_serve(config))
+        asyncio.run(_serve(config, bool(getattr(args, "watch_stdin", False))))
     except KeyboardInterrupt:
         pass
+    except Exception as exc:  # one line for the parent's message (a locked state file, a port in use, …)
+        logging.getLogger("terminal_app.sim").error("the simulator stopped: %s: %s", type(exc).__name__, exc)
+        return 2
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +37,9 @@ async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplica
         assert {"watchlist", "ladder", "tape", "orders"} <= set(window.dock_ids)
         assert md.active == BTC
         assert window.panel("chart") is chart
+        demo_exchange = terminal.runner
+        assert demo_exchange.running()
+        assert demo_exchange.pid != os.getpid()
 
         await signals.wait_until(md.candles_history, lambda: len(chart.series) > 0)
         ladder, tape, watchlist = (window.panel(i) for i in ("ladder", "tape", "watchlist"))
@@ -94,4 +98,5 @@ async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplica
         await terminal.shutdown()
         qapp.setQuitOnLastWindowClosed(quit_on_close)
     assert terminal.runner is None
+    assert not demo_exchange.running()
     assert not window.isVisible()

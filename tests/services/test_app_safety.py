@@ -40,7 +40,8 @@ def sim_order_count(runner: Any) -> int:
 
 
 async def started(qapp: QApplication, tmp_path: Path, signals: Any) -> tuple[Terminal, GuardedServices]:
-    terminal = Terminal(qapp, smoke_test=True, paths=AppPaths.under(tmp_path))  # Demo, in-memory demo exchange
+    # Demo, in-memory demo exchange on a thread: these tests read the engine directly (runner.call)
+    terminal = Terminal(qapp, smoke_test=True, paths=AppPaths.under(tmp_path), demo_sim="thread")
     await terminal.start()
     services = terminal.services
     assert isinstance(services, GuardedServices)

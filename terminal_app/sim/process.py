@@ -1,0 +1,142 @@
+"""Run the simulator in a child process: ``terminal-app sim --watch-stdin`` (``python -m terminal_app sim …``).
+
+This is how the Demo profile runs its exchange. On a thread of the GUI's process, the simulator's ~0.8 core of Python
+shares the GIL with the GUI thread: ``bench gui --symbols 10`` measured event-loop lag p99 14-22 ms and the tape at
+11-22 Hz that way, against p99 ~3 ms and ladder/tape > 40 Hz with the same simulator in a child process (and ~80 MB
+less resident memory in the GUI's process). A child also keeps a simulator crash out of the terminal.
+
+The child's lifetime is tied to the parent through its stdin: it stops when stdin reaches end-of-file, which happens
+when :meth:`SimulatorProcess.stop` closes the pipe *and* when the parent dies in any way (even SIGKILL), on every OS.
+Stopping that way lets the child save its SQLite state; a child that does not stop in time is killed.
+
+``sys.executable -m terminal_app`` also works in the PyInstaller bundle (``packaging/launcher.py`` understands ``-m``).
+The child's log lines (WARNING and above) are forwarded to this process's ``terminal_app.sim.child`` logger; the last
+ones explain a start that failed (a state file locked by another terminal, no free port, …).
+
+Same surface as :class:`terminal_app.sim.runner.SimulatorRunner` for what the app needs: ``start() -> SimInfo``,
+``info``, ``config``, ``stop()``. The engine itself is out of reach (use the REST API, or the in-process runner in
+tests that must look inside the engine).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+from terminal_app.sim.server import SimConfig, SimInfo
+
+log = logging.getLogger("terminal_app.sim.child")
+
+_INFO_FIELDS = frozenset(SimInfo.__dataclass_fields__)
+
+
+class SimulatorProcessError(OSError):
+    """The child did not start (the message carries its last log lines) or ended unexpectedly."""
+
+
+class SimulatorProcess:
+    def __init__(self, seed: int = 1, state_path: str | Path | None = None, *, config: SimConfig | None = None,
+                 log_level: str = "WARNING") -> None:
+        self.config = config or SimConfig(seed=seed, state_path=state_path)
+        self.log_level = log_level
+        self.info: SimInfo | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
+        self._drain: threading.Thread | None = None
+
+    def command(self) -> list[str]:
+        cfg = self.config
+        if cfg.fast or cfg.quiet or cfg.require_paptrading or cfg.tick_ms is not None or cfg.rate_limits is not None:
+            raise ValueError("a simulator process takes only seed, state file, host and port")
+        cmd = [sys.executable, "-m", "terminal_app", "sim", "--watch-stdin", "--log-level", self.log_level,
+               "--seed", str(cfg.seed), "--host", cfg.host, "--port", str(cfg.port)]
+        if cfg.state_path is not None:
+            cmd += ["--state", str(cfg.state_path)]
+        return cmd
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self, timeout_s: float = 60.0) -> SimInfo:
+        """Start the child and wait for its one JSON line (blocking: call it from a worker thread in a GUI)."""
+        if self._proc is not None:
+            raise RuntimeError("the simulator process is already running")
+        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # a windowed app on Windows must not flash a console
+        proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, creationflags=flags)
+        self._proc = proc
+        assert proc.stderr is not None
+        assert proc.stdout is not None
+        self._drain = threading.Thread(target=self._forward_stderr, args=(proc.stderr,), name="simulator-stderr",
+                                       daemon=True)
+        self._drain.start()
+        line = self._first_line(proc.stdout, timeout_s)
+        try:
+            fields = json.loads(line)
+            info = SimInfo(**{k: str(fields[k]) for k in _INFO_FIELDS})
+        except (ValueError, KeyError, TypeError):
+            self.stop()
+            raise SimulatorProcessError("the simulator process answered something unexpected") from None
+        self.info = info
+        return info
+
+    def _first_line(self, stdout: IO[bytes], timeout_s: float) -> str:
+        # readline has no timeout; a helper thread reads while this one waits with one.
+        box: list[bytes] = []
+        reader = threading.Thread(target=lambda: box.append(stdout.readline()), name="simulator-ready", daemon=True)
+        reader.start()
+        reader.join(timeout_s)
+        if not box or not box[0]:
+            status = self._proc.poll() if self._proc is not None else None
+            self.stop()
+            if self._drain is not None:
+                self._drain.join(2.0)  # the child's last words, for the message
+            why = " / ".join(list(self._stderr_tail)[-3:]) or "no output"
+            when = f"ended with status {status}" if status is not None else f"was not ready within {timeout_s:g} s"
+            raise SimulatorProcessError(f"the simulator process {when}: {why}")
+        return box[0].decode("utf-8", "replace")
+
+    def _forward_stderr(self, stream: IO[bytes]) -> None:
+        for raw in iter(stream.readline, b""):
+            text = raw.decode("utf-8", "replace").rstrip()
+            if text:
+                self._stderr_tail.append(text)
+                log.warning("%s", text)
+        stream.close()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Close the child's stdin (it saves its state and exits); kill it if it has not ended in ``timeout_s``.
+        Idempotent."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            log.warning("the simulator process did not stop in %.0f s; killed", timeout_s)
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    def __enter__(self) -> SimulatorProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

@@ -1,0 +1,133 @@
+"""The simulator in a child process (``sim.process.SimulatorProcess``), as the Demo profile runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from terminal_app.bitget.http import BitgetHttp
+from terminal_app.bitget.rest import BitgetRestClient
+from terminal_app.bitget.signing import Credentials
+from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.sim.process import SimulatorProcess, SimulatorProcessError
+from terminal_app.sim.server import SimConfig, SimInfo
+
+BTC = SymbolRef("BTCUSDT", InstType.SPOT)
+
+
+def _client(info: SimInfo) -> BitgetRestClient:
+    return BitgetRestClient(BitgetHttp(info.rest, Credentials(info.api_key, info.secret, info.passphrase)))
+
+
+async def _usdt_available(info: SimInfo) -> Decimal:
+    client = _client(info)
+    try:
+        return next(a.available for a in await client.spot_assets() if a.coin == "USDT")
+    finally:
+        await client.aclose()
+
+
+def _gone(pid: int, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.asyncio
+async def test_child_serves_the_api_stops_on_request_and_keeps_its_accounts(tmp_path: Path) -> None:
+    state = tmp_path / "demo.sqlite3"
+    sim = SimulatorProcess(state_path=state)
+    info = sim.start()
+    pid = sim.pid
+    assert pid is not None
+    assert pid != os.getpid()
+    try:
+        assert info.rest.startswith("http://127.0.0.1:")
+        before = await _usdt_available(info)
+        client = _client(info)
+        try:
+            await client.spot_place_order(BTC, "buy", "market", Decimal("20"))  # 20 USDT of BTC
+        finally:
+            await client.aclose()
+        after = await _usdt_available(info)
+        assert before - Decimal("20") <= after < before
+    finally:
+        sim.stop()
+    assert not sim.running()
+    assert _gone(pid, 10)
+    sim.stop()  # idempotent
+
+    again = SimulatorProcess(state_path=state)
+    info = again.start()
+    try:
+        assert await _usdt_available(info) == after  # the child saved its state when its stdin closed
+    finally:
+        again.stop()
+
+
+def test_child_ends_when_its_parent_is_killed(tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent("""
+            import sys, time
+            from terminal_app.sim.process import SimulatorProcess
+            sim = SimulatorProcess()
+            sim.start()
+            print(sim.pid, flush=True)
+            time.sleep(600)
+        """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        os.kill(child, 0)  # alive
+        parent.send_signal(signal.SIGKILL)  # no clean-up code runs in the parent
+        parent.wait(10)
+        assert _gone(child, 15), "the simulator outlived its parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def test_a_start_that_fails_says_why(tmp_path: Path) -> None:
+    not_a_file = tmp_path / "folder.sqlite3"
+    not_a_file.mkdir()
+    sim = SimulatorProcess(state_path=not_a_file)
+    with pytest.raises(SimulatorProcessError, match="ended with status 2") as caught:
+        sim.start()
+    assert "the simulator stopped" in str(caught.value)
+    assert not sim.running()
+
+
+def test_only_the_demo_settings_cross_the_process_boundary(tmp_path: Path) -> None:
+    cmd = SimulatorProcess(seed=5, state_path=tmp_path / "s.db").command()
+    assert cmd[:4] == [sys.executable, "-m", "terminal_app", "sim"]
+    assert "--watch-stdin" in cmd
+    assert cmd[cmd.index("--seed") + 1] == "5"
+    with pytest.raises(ValueError):
+        SimulatorProcess(config=SimConfig(fast=True)).command()
+
+
+def test_the_cli_watching_stdin_stops_cleanly_at_eof() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "terminal_app", "sim", "--watch-stdin", "--log-level", "WARNING"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdin is not None
+    info = json.loads(proc.stdout.readline())
+    assert set(info) == set(SimInfo.__dataclass_fields__)
+    proc.stdin.close()
+    assert proc.wait(30) == 0
+    assert proc.stderr is not None
+    assert proc.stderr.read() == ""
