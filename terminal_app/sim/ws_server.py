@@ -4,7 +4,10 @@ Client side: ``{"op":"subscribe"|"unsubscribe","args":[…]}`` with one ack per 
 signature (acked ``{"event":"login","code":"0","msg":""}``), text ``ping`` → ``pong``, error events 30001 (unknown
 channel/instId), 30002 (illegal request), 30003 (unknown op), 30004 (login required), 30005/30011-30015 (login),
 30006 (more than ``max_msgs_per_s`` messages in a second; the connection is then closed) and 30016 (bad arg). A
-connection without a ``ping`` for ``idle_timeout_s`` (120 s) is closed.
+connection without a ``ping`` for ``idle_timeout_s`` (120 s) is closed. Bitget's per-connection budgets: 240
+subscribe/unsubscribe requests an hour (the next one gets 30007 "Request over limit, connection close" and the
+connection is closed, as that message says) and 1000 channels (a subscribe beyond them is refused with 30007 for that
+arg and the connection stays; Bitget documents the limit, not the answer, so the code is the nearest documented one).
 
 Server side, fed by the engine's events: ``ticker``, ``candle<interval>`` (snapshot of recent candles, then updates of
 the forming one), ``trade``, ``books`` (full snapshot, then incremental updates with ``seq``/``pseq`` and the CRC32 of
@@ -78,6 +81,9 @@ class WsConfig:
     books_interval_ms: float = 100.0     # also ticker and books1/5/15
     candle_interval_ms: float = 500.0
     max_queue: int = 50_000
+    max_subscribe_requests: int = 240        # per connection per subscribe_window_s
+    subscribe_window_s: float = 3600.0
+    max_channels: int = 1000                 # per connection
 
 
 def dumps(obj: Any) -> bytes:
@@ -98,7 +104,7 @@ class Conn:
     """One client connection: its subscriptions, login and outgoing queue."""
 
     __slots__ = ("close_after", "closed", "id", "key", "last_ping", "out", "private", "received", "request",
-                 "stalled", "subs", "wake", "writer", "ws")
+                 "stalled", "sub_requests", "subs", "wake", "writer", "ws")
 
     def __init__(self, conn_id: int, ws: web.WebSocketResponse, request: web.Request, private: bool) -> None:
         self.id = conn_id
@@ -114,6 +120,7 @@ class Conn:
         self.close_after: tuple[int, bytes] | None = None     # close once the queued frames are out
         self.last_ping = time.monotonic()
         self.received: deque[float] = deque()
+        self.sub_requests: deque[float] = deque()   # times of subscribe/unsubscribe requests (the hourly budget)
         self.writer: asyncio.Task[None] | None = None
 
     def send(self, frame: bytes) -> bool:
@@ -359,11 +366,25 @@ class WsHub:
         if op == "login":
             self._login(conn, args[0])
             return
+        if not self._within_subscribe_budget(conn, now):
+            return
         for arg in args:
             if op == "subscribe":
                 self._subscribe(conn, arg)
             else:
                 self._on_unsubscribe(conn, arg)
+
+    def _within_subscribe_budget(self, conn: Conn, now: float) -> bool:
+        cfg = self.config
+        requests = conn.sub_requests
+        while requests and requests[0] <= now - cfg.subscribe_window_s:
+            requests.popleft()
+        if len(requests) >= cfg.max_subscribe_requests:
+            conn.send(_error(30007, "Request over limit, connection close"))
+            self._close(conn, 1008, b"subscribe requests over limit")
+            return False
+        requests.append(now)
+        return True
 
     def _login(self, conn: Conn, arg: Any) -> None:
         try:
@@ -417,6 +438,10 @@ class WsHub:
             conn.send(_error(30004, "User not logged in", arg))
             return
         push_arg = {"instType": key[0], "channel": channel, id_name: key[2]}
+        if key not in conn.subs and len(conn.subs) >= self.config.max_channels:
+            conn.send(_error(30007, f"Request over limit: at most {self.config.max_channels} channels per connection",
+                             arg))
+            return
         conn.send(_event("subscribe", arg=arg))
         if key in conn.subs:
             if channel == "books":   # a repeated subscribe is how clients resynchronise: a fresh snapshot

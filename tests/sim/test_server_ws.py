@@ -197,6 +197,44 @@ async def test_flood_gets_30006_and_close(sim: SimServer) -> None:
         assert ws.close_code == 1008
 
 
+async def _drain(ws: websockets.ClientConnection) -> None:
+    while True:
+        await ws.recv()
+
+
+@pytest.mark.asyncio
+async def test_subscribe_budget_and_channel_cap_per_connection() -> None:
+    server = await _start(ws=WsConfig(max_subscribe_requests=3, max_channels=2))
+    eth = {**BTC, "instId": "ETHUSDT"}
+    sol = {**BTC, "instId": "SOLUSDT"}
+    try:
+        public, _ = _urls(server)
+        async with websockets.connect(public) as ws:
+            await send(ws, {"op": "subscribe", "args": [BTC, eth]})              # request 1: two channels
+            await until_all(ws, {"btc": lambda m: m == {"event": "subscribe", "arg": BTC},
+                                 "eth": lambda m: m == {"event": "subscribe", "arg": eth}})
+            await send(ws, {"op": "subscribe", "args": [sol]})                  # request 2: a third channel
+            err = await until(ws, event("error"))
+            assert (err["code"], err["arg"]) == (30007, sol)
+            await send(ws, {"op": "unsubscribe", "args": [eth]})                # request 3 (unsubscribes count)
+            assert await until(ws, event("unsubscribe")) == {"event": "unsubscribe", "arg": eth}
+            await send(ws, {"op": "subscribe", "args": [sol]})                  # request 4: over the budget
+            err = await until(ws, event("error"))
+            assert err == {"event": "error", "code": 30007, "msg": "Request over limit, connection close"}
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(_drain(ws), TIMEOUT)
+            assert ws.close_code == 1008
+    finally:
+        await server.stop()
+
+
+def test_the_client_stays_inside_the_servers_hourly_budget() -> None:
+    from terminal_app.bitget.ws_pacing import MAX_SUBSCRIBES_PER_WINDOW, SUBSCRIBE_WINDOW_S
+
+    assert WsConfig().max_subscribe_requests > MAX_SUBSCRIBES_PER_WINDOW
+    assert WsConfig().subscribe_window_s <= SUBSCRIBE_WINDOW_S
+
+
 # ---- market data --------------------------------------------------------------------------------------------
 
 
