@@ -540,6 +540,15 @@ async def _until_closed(app: Any) -> None:
         signal.signal(signal.SIGINT, previous)
 
 
+def _show_startup_error(message: str) -> None:
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QMessageBox
+
+    if QGuiApplication.platformName() in ("offscreen", "minimal"):
+        return
+    QMessageBox.critical(None, "Bitget Terminal could not start", message)
+
+
 async def _main(terminal: Terminal, collector: MainThreadGc) -> int:
     try:
         if terminal.smoke_test:
@@ -550,6 +559,7 @@ async def _main(terminal: Terminal, collector: MainThreadGc) -> int:
             await terminal.start()
         except StartupError as exc:
             print(f"terminal-app: {exc}", file=sys.stderr)
+            _show_startup_error(str(exc))  # started from a desktop menu, nobody reads stderr
             return 1
         collector.freeze()
         await _until_closed(terminal.app)

@@ -5,10 +5,10 @@ Prints exactly one JSON line on stdout when it is ready::
     {"rest": "http://127.0.0.1:PORT", "ws_public": "ws://127.0.0.1:PORT/v2/ws/public",
      "ws_private": "ws://127.0.0.1:PORT/v2/ws/private", "api_key": "…", "secret": "…", "passphrase": "…"}
 
-and serves until SIGINT or SIGTERM, or, with ``--watch-stdin``, until its standard input reaches end-of-file: that
-is how the Demo profile's parent process (``sim.process``) stops it, and how a child never outlives a parent that was
-killed. Logs go to stderr. ``--fast`` is the benchmark mode (book updates pushed at every engine step, REST rate
-limits off).
+(or ``{"error": "…"}`` when it cannot start, then exits with status 2), and serves until SIGINT or SIGTERM or, with
+``--watch-stdin``, until its standard input reaches end-of-file: that is how the Demo profile's parent process
+(``sim.process``) stops it, and why a child never outlives a parent that was killed. Logs go to stderr. ``--fast`` is
+the benchmark mode (book updates pushed at every engine step, REST rate limits off).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import sys
@@ -40,13 +41,19 @@ def _stop_at_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> 
 
 
 async def _serve(config: SimConfig, watch_stdin: bool) -> None:
-    server = SimServer(config)
+    try:
+        server = SimServer(config)
+        info = await server.start()
+    except Exception as exc:
+        # The one line a parent reads: why, in words a person can act on (a locked state file, a port in use, …).
+        sys.stdout.write(json.dumps({"error": str(exc) or type(exc).__name__}) + "\n")
+        sys.stdout.flush()
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):   # Windows has no add_signal_handler
             loop.add_signal_handler(sig, stop.set)
-    info = await server.start()
     try:
         if watch_stdin:
             _stop_at_stdin_eof(loop, stop)
@@ -59,11 +66,14 @@ async def _serve(config: SimConfig, watch_stdin: bool) -> None:
 
 def run_standalone(args: argparse.Namespace) -> int:
     level = getattr(logging, str(getattr(args, "log_level", "INFO")))
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    watch_stdin = bool(getattr(args, "watch_stdin", False))
+    # A parent (sim.process) logs each line again with its own time stamp.
+    fmt = "%(levelname)s %(name)s: %(message)s" if watch_stdin else "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, stream=sys.stderr, format=fmt)
     config = SimConfig(seed=args.seed, state_path=args.state, fast=bool(getattr(args, "fast", False)),
                        host=args.host, port=args.port)
     try:
-        asyncio.run(_serve(config, bool(getattr(args, "watch_stdin", False))))
+        asyncio.run(_serve(config, watch_stdin))
     except KeyboardInterrupt:
         pass
     except Exception as exc:  # one line for the parent's message (a locked state file, a port in use, …)

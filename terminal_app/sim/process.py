@@ -83,10 +83,14 @@ class SimulatorProcess:
         line = self._first_line(proc.stdout, timeout_s)
         try:
             fields = json.loads(line)
-            info = SimInfo(**{k: str(fields[k]) for k in _INFO_FIELDS})
-        except (ValueError, KeyError, TypeError):
+            error = fields.get("error")
+            info = None if error else SimInfo(**{k: str(fields[k]) for k in _INFO_FIELDS})
+        except (ValueError, KeyError, TypeError, AttributeError):
             self.stop()
             raise SimulatorProcessError("the simulator process answered something unexpected") from None
+        if info is None:
+            self.stop()
+            raise SimulatorProcessError(str(error))
         self.info = info
         return info
 
@@ -97,7 +101,12 @@ class SimulatorProcess:
         reader.start()
         reader.join(timeout_s)
         if not box or not box[0]:
-            status = self._proc.poll() if self._proc is not None else None
+            status = None
+            if box and self._proc is not None:  # end of output: the child is ending, or has
+                try:
+                    status = self._proc.wait(5.0)
+                except subprocess.TimeoutExpired:
+                    pass
             self.stop()
             if self._drain is not None:
                 self._drain.join(2.0)  # the child's last words, for the message

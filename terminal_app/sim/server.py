@@ -35,8 +35,13 @@ from terminal_app.sim.rest_mix import MIX_ROUTES
 from terminal_app.sim.rest_routes import COMMON_ROUTES, Call, Route
 from terminal_app.sim.rest_spot import SPOT_ROUTES
 from terminal_app.sim.ws_server import PRIVATE_PATH, PUBLIC_PATH, WsConfig, WsHub
+from terminal_app.store.file_lock import ExclusiveFileLock, FileLockedError
 
 log = logging.getLogger("terminal_app.sim.server")
+
+
+class StateInUseError(OSError):
+    """Another simulator holds the state file."""
 
 ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES)
 
@@ -90,8 +95,22 @@ class SimServer:
         self._clock = clock_ms
         self.faults = FaultInjector()
         self.keys = KeyStore()
-        self.exchange = exchange or Exchange(cfg.seed, clock=clock_ms, state_path=cfg.state_path, fast=cfg.fast,
-                                             quiet=cfg.quiet)
+        # One simulator per state file: a second one would overwrite the first one's accounts.
+        self._state_lock: ExclusiveFileLock | None = None
+        if exchange is None and cfg.state_path is not None:
+            lock = ExclusiveFileLock(f"{cfg.state_path}.lock")
+            try:
+                lock.acquire()
+            except FileLockedError:
+                raise StateInUseError(f"another simulator is using {cfg.state_path} (is Bitget Terminal already "
+                                      "open with this profile?)") from None
+            self._state_lock = lock
+        try:
+            self.exchange = exchange or Exchange(cfg.seed, clock=clock_ms, state_path=cfg.state_path, fast=cfg.fast,
+                                                 quiet=cfg.quiet)
+        except BaseException:
+            self._release_state()
+            raise
         self.auth = Authenticator(self.keys, self.now_ms, require_paptrading=cfg.require_paptrading)
         limits_on = (not cfg.fast) if cfg.rate_limits is None else cfg.rate_limits
         self.limiter = RateLimiter(scale=cfg.rate_limit_scale, enabled=limits_on)
@@ -152,6 +171,12 @@ class SimServer:
         for task in list(self._hanging):
             task.cancel()
         self.exchange.close()
+        self._release_state()
+
+    def _release_state(self) -> None:
+        if self._state_lock is not None:
+            self._state_lock.release()
+            self._state_lock = None
 
     async def _tick(self) -> None:
         ex, hub = self.exchange, self.hub

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from terminal_app.app import Terminal
+from terminal_app.app import StartupError, Terminal
 from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.config.paths import AppPaths
 from terminal_app.config.settings import CHART_INTERVAL
 from terminal_app.core.health import Level, ProfileKind
 from terminal_app.core.orders import OrderTicket
@@ -100,3 +102,26 @@ async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplica
     assert terminal.runner is None
     assert not demo_exchange.running()
     assert not window.isVisible()
+
+
+@pytest.mark.asyncio
+async def test_a_second_terminal_on_the_same_demo_account_says_why(qapp: QApplication, tmp_path: Path) -> None:
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    first = Terminal(qapp, paths=AppPaths.under(tmp_path))  # the Demo account kept in tmp_path's data folder
+    second = Terminal(qapp, paths=AppPaths.under(tmp_path))
+    try:
+        await first.start()
+        with pytest.raises(StartupError, match="another simulator is using"):
+            await second.start()
+        assert second.window is None
+    finally:
+        await second.shutdown()
+        await first.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
+    third = Terminal(qapp, paths=AppPaths.under(tmp_path))  # the account is free once the first terminal closed
+    try:
+        await third.start()
+        assert third.runner.running()
+    finally:
+        await third.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)

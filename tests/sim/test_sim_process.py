@@ -105,10 +105,27 @@ def test_a_start_that_fails_says_why(tmp_path: Path) -> None:
     not_a_file = tmp_path / "folder.sqlite3"
     not_a_file.mkdir()
     sim = SimulatorProcess(state_path=not_a_file)
-    with pytest.raises(SimulatorProcessError, match="ended with status 2") as caught:
+    with pytest.raises(SimulatorProcessError, match="unable to open database file"):
         sim.start()
-    assert "the simulator stopped" in str(caught.value)
     assert not sim.running()
+
+
+def test_a_child_that_dies_before_it_is_ready_is_reported_with_its_last_words(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = SimulatorProcess()
+    crash = "import sys; sys.stderr.write('first\\nModuleNotFoundError: aiohttp\\n'); sys.exit(3)"
+    monkeypatch.setattr(sim, "command", lambda: [sys.executable, "-c", crash])
+    with pytest.raises(SimulatorProcessError, match=r"ended with status 3: first / ModuleNotFoundError: aiohttp"):
+        sim.start()
+    assert not sim.running()
+
+
+def test_one_state_file_serves_one_simulator(tmp_path: Path) -> None:
+    state = tmp_path / "demo.sqlite3"
+    with SimulatorProcess(state_path=state), pytest.raises(SimulatorProcessError, match="another simulator is using"):
+        SimulatorProcess(state_path=state).start()
+    with SimulatorProcess(state_path=state):  # free again once the first one stopped
+        pass
 
 
 def test_only_the_demo_settings_cross_the_process_boundary(tmp_path: Path) -> None:
