@@ -39,7 +39,8 @@ async def shoot(terminal: object) -> None:
     t.switch_symbol("BTCUSDT_UMCBL")  # type: ignore[attr-defined]
     await _settle(4)
     services = t.services  # type: ignore[attr-defined]
-    services.trading.place(OrderTicket(perp, "buy", "market", "gtc", Decimal("0.05"), None, trade_side="open"))
+    # under the market-order confirmation threshold (1,000 USDT by default), so no dialog waits for a yes
+    services.trading.place(OrderTicket(perp, "buy", "market", "gtc", Decimal("0.009"), None, trade_side="open"))
     await _settle(4)
     positions = t.panel("positions")  # type: ignore[attr-defined]
     dock = window.dock("positions") if positions is not None else None

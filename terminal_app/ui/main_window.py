@@ -27,9 +27,11 @@ from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFrame,
     QLabel,
     QMainWindow,
     QMenuBar,
+    QScrollArea,
     QSizePolicy,
     QToolBar,
     QVBoxLayout,
@@ -64,6 +66,8 @@ class DockSpec:
     declares ``Context.CHART``). ``tab_with`` stacks the panel as a tab on another panel by default; ``size`` is its
     preferred width (left/right) or height (top/bottom) in pixels; ``length`` is its preferred extent along the
     area (height of a left/right panel that shares its column), so a column of panels opens with sensible shares.
+    ``scroll`` puts a tall panel in a scroll area, so its minimum height never squeezes the panels that share its
+    area (a dock's minimum is its widget's, even while it hides behind another tab).
     """
 
     id: str
@@ -75,6 +79,7 @@ class DockSpec:
     visible: bool = True
     size: int | None = None
     length: int | None = None
+    scroll: bool = False
 
 
 _BAND_TEXT = {
@@ -224,7 +229,15 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         widget = spec.factory()
-        dock.setWidget(widget)
+        if spec.scroll:
+            holder = QScrollArea(dock)
+            holder.setObjectName(f"scroll_{spec.id}")
+            holder.setWidgetResizable(True)
+            holder.setFrameShape(QFrame.Shape.NoFrame)
+            holder.setWidget(widget)
+            dock.setWidget(holder)
+        else:
+            dock.setWidget(widget)
         self._specs[spec.id] = spec
         self._docks[spec.id] = dock
         # A panel added after the saved layout was applied takes its saved place, if the layout knows it.
@@ -299,6 +312,8 @@ class MainWindow(QMainWindow):
         if self._central is not None and self._specs.get(panel_id) is not None and panel_id not in self._docks:
             return self._central.body
         widget = self._docks[panel_id].widget()
+        if isinstance(widget, QScrollArea) and self._specs[panel_id].scroll:
+            widget = widget.widget()
         assert widget is not None
         return widget
 

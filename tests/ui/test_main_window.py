@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from terminal_app.config.paths import AppPaths
@@ -99,6 +99,22 @@ def test_default_sizes_apply_on_first_show(qtbot: QtBot, make_window: Callable[.
     assert 165 <= w.dock("orders").height() <= 204
     assert w.dock("fills").visibleRegion().isEmpty()
     assert w.centralWidget().width() > 600  # the chart gets the room the docks leave
+
+
+def test_a_tall_panel_behind_a_tab_scrolls_instead_of_squeezing_its_area(
+        qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
+    def tall() -> QWidget:
+        widget = QLabel("tall")
+        widget.setMinimumHeight(600)
+        return widget
+
+    docks = (*DOCKS, DockSpec("copy", "Copy trading", B, tall, tab_with="orders", scroll=True))
+    w = make_window(docks, show=True)
+    qtbot.waitUntil(lambda: 165 <= w.dock("orders").height() <= 204, timeout=2000)  # still its 200 px
+    panel = w.panel("copy")
+    assert isinstance(panel, QLabel)  # the panel itself, not its scroll area
+    assert panel.text() == "tall"
+    assert isinstance(w.dock("copy").widget(), QScrollArea)
 
 
 @pytest.mark.qt_log_ignore("does not support raise")  # floating a dock raises it; offscreen cannot

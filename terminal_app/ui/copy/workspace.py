@@ -111,4 +111,4 @@ def copy_dock_specs(services_or_copy_service: Any, settings: Settings | None = N
     del settings  # the panel has no settings of its own yet; the parameter keeps the spec functions uniform
     # A tab next to the orders panel: hidden behind it, the panel polls nothing until the user opens it.
     return (DockSpec(COPY_DOCK_ID, "Copy trading", Qt.DockWidgetArea.BottomDockWidgetArea, factory,
-                     tab_with="orders", size=320),)
+                     tab_with="orders", size=320, scroll=True),)
