@@ -39,6 +39,11 @@ async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplica
         assert {"watchlist", "ladder", "tape", "orders"} <= set(window.dock_ids)
         assert md.active == BTC
         assert window.panel("chart") is chart
+        # the default layout at a laptop size: the chart keeps most of the height, no tab squeezes its area
+        window.resize(1600, 900)
+        await signals.wait_until(md.ticker_changed, lambda: window.centralWidget().height() > 420)
+        assert window.dock("orders").height() < 300
+        assert window.dock("watchlist").height() > 150  # the five default symbols, not one row
         demo_exchange = terminal.runner
         assert demo_exchange.running()
         assert demo_exchange.pid != os.getpid()
