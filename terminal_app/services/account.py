@@ -213,6 +213,8 @@ class AccountService(QObject):
             self._fail(f"Position mode not changed: {exc}")
             return
         self._position_mode = result.pos_mode
+        word = "hedge" if result.pos_mode == "hedge_mode" else "one-way"
+        self._connection.log("info", f"Position mode of USDT-M futures set to {word} on the exchange.")
         self.position_mode_changed.emit(result.pos_mode)
 
     async def _load_symbol(self, ref: SymbolRef) -> None:

@@ -60,6 +60,7 @@ from terminal_app.ui.theme import ThemeColors, current_colors, set_style_propert
 PRESETS = (25, 50, 75, 100)
 FORCES = (("gtc", "GTC"), ("post_only", "Post-only"), ("ioc", "IOC"), ("fok", "FOK"))
 HEDGE = "hedge_mode"
+ONE_WAY = "one_way_mode"
 _SIDE_WORDS = {"buy": "buy", "long": "buy", "b": "buy", "sell": "sell", "short": "sell", "s": "sell"}
 
 
@@ -127,6 +128,10 @@ class TicketPanel(QWidget):
             signal = getattr(self.account, name, None)
             if signal is not None:
                 signal.connect(lambda *_a: self._on_account_changed())
+        mode_changed = getattr(self.account, "position_mode_changed", None)
+        if mode_changed is not None:
+            mode_changed.connect(self._on_position_mode_changed)
+        self.account.error.connect(self._on_account_error)
         self.trading.order_rejected.connect(self._on_rejected)
         self.links.price_picked.connect(self.set_price)
         self.links.size_picked.connect(self.set_size)
@@ -188,6 +193,14 @@ class TicketPanel(QWidget):
         self.reduce_only = QCheckBox("Reduce-only", self)
         self.reduce_only.setObjectName("TicketReduceOnly")
         self.reduce_only.toggled.connect(lambda _c: self._changed())
+        self.position_mode = QComboBox(self)
+        self.position_mode.setObjectName("TicketPositionMode")
+        self.position_mode.addItem("One-way", ONE_WAY)
+        self.position_mode.addItem("Hedge", HEDGE)
+        self.position_mode.setToolTip("Bitget's position mode for every USDT-M symbol: one position per symbol "
+                                      "(one-way) or a long and a short side by side (hedge). It can only change "
+                                      "while no USDT-M position or order is open.")
+        self.position_mode.activated.connect(self._on_position_mode_chosen)
 
         self.price = DecimalEdit("price", self)
         self.price.setObjectName("TicketPrice")
@@ -257,7 +270,11 @@ class TicketPanel(QWidget):
         grid.addWidget(self.open_button, row, 0, 1, 2)
         grid.addWidget(self.close_button, row, 2, 1, 2)
         row += 1
-        grid.addWidget(self.reduce_only, row, 0, 1, 4)
+        grid.addWidget(self.reduce_only, row, 0, 1, 2)
+        self.position_mode_label = QLabel("Mode", self)
+        self.position_mode_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(self.position_mode_label, row, 2)
+        grid.addWidget(self.position_mode, row, 3)
         row += 1
         self.price_label = QLabel("Price", self)
         grid.addWidget(self.price_label, row, 0)
@@ -638,8 +655,10 @@ class TicketPanel(QWidget):
         futures = self.ref is not None and self.ref.is_futures
         hedge = futures and self._hedge()
         is_limit = self.order_type() == "limit"
-        for w in (self.margin_label, self.margin_mode, self.leverage_label, self.leverage_box):
+        for w in (self.margin_label, self.margin_mode, self.leverage_label, self.leverage_box,
+                  self.position_mode_label, self.position_mode):
             w.setVisible(futures)
+        self.position_mode.setCurrentIndex(self.position_mode.findData(HEDGE if hedge else ONE_WAY))
         self.open_button.setVisible(hedge)
         self.close_button.setVisible(hedge)
         self.reduce_only.setVisible(futures and not hedge)
@@ -705,6 +724,36 @@ class TicketPanel(QWidget):
         self._sync_account_state()
         self._update_controls()
         self._schedule()
+
+    def _on_position_mode_chosen(self, _index: int) -> None:
+        mode = self.position_mode.currentData()
+        current = HEDGE if self._hedge() else ONE_WAY
+        if mode == current:
+            return
+        self._update_controls()  # shows the mode the exchange has until it confirms the change
+        word = "hedge" if mode == HEDGE else "one-way"
+        busy = [p for p in self.account.positions() if p.ref.is_futures and p.total != 0]
+        orders = [o for o in self.trading.open_orders() if o.ref.is_futures]
+        if busy or orders:
+            what = " and ".join(x for x, n in (("position", len(busy)), ("order", len(orders))) if n)
+            self._status(f"Close every USDT-M {what} before switching to {word} mode; Bitget refuses otherwise.",
+                         current_colors().alert)
+            return
+        set_mode = getattr(self.account, "set_position_mode", None)
+        if set_mode is None:
+            return
+        self._status(f"Switching to {word} mode…", current_colors().muted)
+        set_mode(mode)
+
+    def _on_position_mode_changed(self, mode: str) -> None:
+        text = ("Hedge mode: longs and shorts are separate positions; Open/Close choose what an order does."
+                if mode == HEDGE else "One-way mode: one position per symbol; Reduce-only orders only shrink it.")
+        self._status(text, current_colors().muted)
+
+    def _on_account_error(self, text: str) -> None:
+        if text.startswith("Position mode"):  # the exchange refused the switch: the combo shows the old mode
+            self._update_controls()
+            self._status(text, current_colors().alert)
 
     def _on_leverage_changed(self, ref: SymbolRef, leverage: int) -> None:
         if ref == self.ref:

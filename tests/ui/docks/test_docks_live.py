@@ -186,3 +186,39 @@ async def test_an_exchange_rejection_shows_bitgets_code(qtbot: QtBot, live: Any,
         assert p.orders.history_model.row_at(0).client_oid == oid
         assert p.orders.history_model.text(0, "Status") == "rejected"
         assert p.orders.message.text().startswith("Rejected buy BTCUSDT: [")
+
+
+@pytest.mark.asyncio
+async def test_position_mode_switched_from_the_ticket(qtbot: QtBot, live: Any, until: Any) -> None:
+    async with live() as s:
+        p = Panels(qtbot, s)
+        md, account, ticket = s.market_data, s.account, p.ticket
+        md.set_active(BTC_PERP)
+        await until(md.ticker_changed, lambda: md.last_price(BTC_PERP))
+        await until(account.position_mode_changed, lambda: account.position_mode() == "one_way_mode")
+        assert ticket.position_mode.currentData() == "one_way_mode"
+        assert not ticket.reduce_only.isHidden()
+        assert ticket.open_button.isHidden()
+
+        ticket.position_mode.setCurrentIndex(ticket.position_mode.findData("hedge_mode"))
+        ticket.position_mode.activated.emit(ticket.position_mode.currentIndex())  # what a user's pick emits
+        await until(account.position_mode_changed, lambda: account.position_mode() == "hedge_mode")
+        assert ticket.position_mode.currentData() == "hedge_mode"
+        assert not ticket.open_button.isHidden()
+        assert ticket.reduce_only.isHidden()
+        assert ticket.status.text().startswith("Hedge mode")
+        assert logged(p, "Position mode of USDT-M futures set to hedge")
+
+        # an open long: the switch back is refused with the reason before anything is sent
+        market = md.market(BTC_PERP)
+        last = md.last_price(BTC_PERP)
+        assert market is not None
+        assert last is not None
+        oid = s.trading.place(OrderTicket(BTC_PERP, "buy", "market", size=min_size(market, last), trade_side="open"))
+        await until(account.positions_changed, lambda: account.positions() != [])
+        assert s.trading.order(oid) is not None
+        ticket.position_mode.setCurrentIndex(ticket.position_mode.findData("one_way_mode"))
+        ticket.position_mode.activated.emit(ticket.position_mode.currentIndex())
+        assert ticket.status.text().startswith("Close every USDT-M position before switching to one-way mode")
+        assert ticket.position_mode.currentData() == "hedge_mode"  # still what the exchange has
+        assert account.position_mode() == "hedge_mode"
