@@ -21,8 +21,8 @@ from terminal_app.sim.markets import MARKETS
 
 KEYS = {"bench", "ok", "symbols", "seconds", "sim", "lag_p50_ms", "lag_p99_ms", "lag_max_ms", "lag_samples",
         "msgs_per_s", "sim_per_s", "repaints_per_s", "md_flushes_per_s", "md_signals_per_s", "cpu_pct",
-        "gui_cpu_pct", "peak_rss_mb", "checksum_errors", "window", "platform", "lag_ok", "repaint_ok", "rss_ok",
-        "taker_rate"}
+        "gui_cpu_pct", "peak_rss_mb", "sim_peak_rss_mb", "checksum_errors", "window", "platform", "lag_ok",
+        "repaint_ok", "rss_ok", "taker_rate"}
 
 
 def _run(tmp_path: Path, *args: str, module: str = "terminal_app") -> tuple[int, dict[str, Any], str]:
@@ -53,6 +53,10 @@ def _check_line(out: dict[str, Any], symbols: int, sim: str) -> None:
     assert out["md_signals_per_s"]["book"] > 0
     assert out["cpu_pct"] >= out["gui_cpu_pct"] > 0
     assert 50 < out["peak_rss_mb"] < 4000
+    if sim == "process":
+        assert 20 < out["sim_peak_rss_mb"] < 4000
+    else:
+        assert out["sim_peak_rss_mb"] is None  # inside peak_rss_mb
     assert out["checksum_errors"] == 0
     assert out["platform"] == "offscreen"
     assert out["window"] == "1600x1000"

@@ -33,7 +33,8 @@ Measured over ``--seconds``, after the chart history loaded, every book got its 
   ``md_signals_per_s``: those that carried a book change / new trades of the active symbol;
 * ``cpu_pct``: process CPU time / wall time (100 = one core; with ``--sim thread`` it includes the simulator), and
   ``gui_cpu_pct`` for the GUI thread alone;
-* ``peak_rss_mb``: ``ru_maxrss`` of the GUI's process (simulator included with ``--sim thread``).
+* ``peak_rss_mb``: ``ru_maxrss`` of the GUI's process (simulator included with ``--sim thread``);
+  ``sim_peak_rss_mb``: the simulator child's (``--sim process``; null with ``--sim thread``).
 
 ``TERMINAL_BENCH_PROFILE=file`` also writes a cProfile of the GUI thread over the measured seconds.
 Targets (issue 4, 2-core machine): lag p99 < 16 ms, ladder and tape >= 30 repaints/s, RSS < 300 MB.
@@ -285,7 +286,7 @@ async def serve_sim(n_symbols: int, rate: float) -> None:
                 break
             if line == "takers" and not flows:
                 flows = install_takers(server, bench_symbols(n_symbols), rate)
-            print(json.dumps(sim_counters(server, flows)), flush=True)
+            print(json.dumps({**sim_counters(server, flows), "rss_kb": _peak_rss_kb() or 0}), flush=True)
     finally:
         await server.stop()
 
@@ -417,12 +418,17 @@ async def _until(condition: Callable[[], bool], what: str, timeout_s: float) -> 
         await asyncio.sleep(0.05)
 
 
-def _peak_rss_mb() -> float | None:
+def _peak_rss_kb() -> int | None:
     try:
         import resource
     except ImportError:  # not on Windows
         return None
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+
+
+def _peak_rss_mb() -> float | None:
+    kb = _peak_rss_kb()
+    return None if kb is None else round(kb / 1024, 1)
 
 
 async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[SymbolRef], seconds: float,
@@ -531,6 +537,7 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
         "cpu_pct": round((cpu1 - cpu0) / wall * 100, 1),
         "gui_cpu_pct": round((gui1 - gui0) / wall * 100, 1),
         "peak_rss_mb": rss,
+        "sim_peak_rss_mb": round(sim1["rss_kb"] / 1024, 1) if sim1.get("rss_kb") else None,  # the child's
         "checksum_errors": extras.checksum_errors() + (active_book.checksum_errors if active_book else 0),
         "window": f"{window.width()}x{window.height()}",
         "platform": QGuiApplication.platformName(),
