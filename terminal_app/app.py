@@ -28,11 +28,13 @@ import asyncio
 import contextlib
 import gc
 import logging
+import math
 import os
 import signal
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,7 @@ from terminal_app.config.profiles import (
 from terminal_app.config.secrets import CredentialStore
 from terminal_app.config.settings import CHART_INTERVAL, PALETTE, THEME, WATCHLIST, Settings
 from terminal_app.core.candles import Interval
+from terminal_app.core.validation import round_to_tick
 from terminal_app.services.guards import (
     GuardedServices,
     MessageBoxAsk,
@@ -347,6 +350,8 @@ class Terminal:
         return ChartPalette.dark() if dark else ChartPalette.light()
 
     def _wire_chart(self, services: GuardedServices) -> None:
+        from terminal_app.ui.docks import links_for
+
         chart = self.chart
         if chart is None:
             return
@@ -407,6 +412,27 @@ class Terminal:
 
         md.active_changed.connect(title)
         md.interval_changed.connect(title)
+        def on_tick(ref: SymbolRef | None, price: float) -> Decimal | None:
+            """A price the chart drew (a float) as a price the market accepts."""
+            market = md.market(ref) if ref is not None else None
+            if market is None or not math.isfinite(price):
+                return None
+            rounded = round_to_tick(Decimal(repr(price)), market)
+            return rounded if rounded > 0 else None
+
+        def order_moved(client_oid: str, price: float) -> None:
+            view = trading.order(client_oid)
+            new_price = on_tick(view.ref, price) if view is not None else None
+            if new_price is not None and new_price != view.price:
+                trading.modify(client_oid, new_price, None)  # guarded: a dragged price passes the fat-finger band
+
+        def price_clicked(price: float) -> None:
+            picked = on_tick(md.active, price)
+            if picked is not None:
+                links_for(services).price_picked.emit(picked)
+
+        chart.order_moved.connect(order_moved)
+        chart.price_clicked.connect(price_clicked)
         trading.orders_changed.connect(order_lines)
         trading.order_updated.connect(order_lines)
         account.positions_changed.connect(position_lines)

@@ -130,3 +130,43 @@ async def test_a_second_terminal_on_the_same_demo_account_says_why(qapp: QApplic
     finally:
         await third.shutdown()
         qapp.setQuitOnLastWindowClosed(quit_on_close)
+
+
+@pytest.mark.asyncio
+async def test_chart_trading_drag_an_order_and_click_a_price(qapp: QApplication, signals: Any) -> None:
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    terminal = Terminal(qapp, smoke_test=True)
+    try:
+        await terminal.start()
+        services, chart, window = terminal.services, terminal.chart, terminal.window
+        assert services is not None
+        md, trading = services.market_data, services.trading
+        book = await signals.wait_until(md.book_changed, lambda: (b := md.book(BTC)) and b.best_bid() and b)
+        bid = book.best_bid_price()
+        oid = trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), (bid * D("0.97")).quantize(D("0.01"))))
+        await signals.wait_until(trading.order_updated, lambda: f"order:{oid}" in chart.price_lines.keys
+                                 and trading.order(oid).status == "live")
+
+        # dropped at a price a float cannot hold exactly: the order moves to the nearest tick
+        target = (bid * D("0.985")).quantize(D("0.01"))
+        chart.price_lines.drag_order(oid, float(target) + 0.003)
+        moved = await signals.wait_until(
+            trading.order_updated,
+            lambda: next((v for v in trading.open_orders(BTC) if v.price == target and v.status == "live"), None))
+        assert trading.order(oid).is_open is False  # Bitget modifies by replacing the order
+        await signals.wait_until(trading.order_updated, lambda: f"order:{moved.client_oid}" in chart.price_lines.keys)
+
+        # a fat finger by drag is refused by the guards like a typed one
+        chart.price_lines.drag_order(moved.client_oid, float(bid) * 0.2)
+        assert [v.client_oid for v in trading.open_orders(BTC)] == [moved.client_oid]
+        assert trading.order(moved.client_oid).price == target
+
+        # a click on the chart puts its price, on the tick, in the ticket
+        ticket = window.panel("ticket")
+        chart.price_clicked.emit(float(bid) - 12.3426)
+        assert ticket.price.value() == bid - D("12.34")
+        trading.cancel_all(BTC)
+        await signals.wait_until(trading.orders_changed, lambda: trading.open_orders(BTC) == [])
+    finally:
+        await terminal.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from terminal_app.core.candles import CandleSeries, Interval, sma
@@ -340,3 +341,49 @@ def test_none_guard_pins_none_only_on_a_leaking_binding(chart: ChartWidget) -> N
         assert sys.getrefcount(None) < 1 << 39 or pin_none()
     for _ in range(100):
         render(chart)  # would abort the interpreter on PySide6 6.12.0 + CPython 3.11 without the pin
+
+
+def _view_point(chart: ChartWidget, slot: float, price: float) -> QtCore.QPoint:
+    scene = chart.price_plot.vb.mapViewToScene(QtCore.QPointF(slot, price))
+    return chart._view.mapFromScene(scene)
+
+
+def test_a_click_in_the_price_pane_gives_its_price(chart: ChartWidget, qtbot: QtBot) -> None:
+    chart.set_history(walk(200))
+    render(chart)
+    price = float(chart.series.close[150])
+    with qtbot.waitSignal(chart.price_clicked, timeout=2000) as clicked:
+        QTest.mouseClick(chart._view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=_view_point(chart, 150, price))
+    y_per_pixel = abs(chart.price_plot.vb.viewPixelSize()[1])
+    assert clicked.args[0] == pytest.approx(price, abs=2 * y_per_pixel)
+
+
+def test_dragging_an_order_line_reports_the_drop_price_and_snaps_back(chart: ChartWidget, qtbot: QtBot) -> None:
+    chart.set_history(walk(200))
+    render(chart)
+    low, high = chart.price_plot.vb.viewRange()[1]
+    start, target = low + (high - low) * 0.4, low + (high - low) * 0.7
+    chart.set_order_lines([("o1", Decimal(str(round(start, 2))), "buy", "buy 0.5")])
+    chart.set_position_lines(Decimal(str(round(low + (high - low) * 0.2, 2))), None)
+    assert chart.price_lines.line(ENTRY_KEY).movable is False  # type: ignore[union-attr]
+    line = chart.price_lines.line("order:o1")
+    assert line is not None
+    assert line.movable
+    moved: list[tuple[str, float]] = []
+    chart.order_moved.connect(lambda oid, price: moved.append((oid, price)))
+    viewport = chart._view.viewport()
+    a, b = _view_point(chart, 100, float(line.value())), _view_point(chart, 100, target)
+    QTest.mousePress(viewport, QtCore.Qt.MouseButton.LeftButton, pos=a)
+    for i in range(1, 11):
+        step = QtCore.QPoint(a.x(), a.y() + (b.y() - a.y()) * i // 10)
+        move = QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, QtCore.QPointF(step),
+                                 QtCore.QPointF(viewport.mapToGlobal(step)), QtCore.Qt.MouseButton.NoButton,
+                                 QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+        QtWidgets.QApplication.sendEvent(viewport, move)
+    QTest.mouseRelease(viewport, QtCore.Qt.MouseButton.LeftButton, pos=b)
+    y_per_pixel = abs(chart.price_plot.vb.viewPixelSize()[1])
+    assert len(moved) == 1
+    assert moved[0][0] == "o1"
+    assert moved[0][1] == pytest.approx(target, abs=3 * y_per_pixel)
+    assert line.value() == float(Decimal(str(round(start, 2))))  # back until the exchange moves the order
+    assert chart.price_lines.label("order:o1") == "buy 0.5"

@@ -1,8 +1,14 @@
-"""Horizontal price lines on the chart: open orders, position entry and liquidation price."""
+"""Horizontal price lines on the chart: open orders, position entry and liquidation price.
+
+Order lines can be dragged: while the line moves its label shows the price it would go to, and when it is dropped
+the ``on_order_moved(order_id, price)`` callback gets the drop price (a float, as drawn; the caller rounds it to the
+market's tick) and the line returns to the order's price — the order moves when the exchange says it moved, and a
+refused change leaves nothing misleading on the chart.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 import pyqtgraph as pg
@@ -24,6 +30,8 @@ class PriceLines:
         self._palette = palette
         self._lines: dict[str, pg.InfiniteLine] = {}
         self._spec: dict[str, tuple[Decimal, str, str]] = {}  # key -> (price, colour role, label)
+        self.on_order_moved: Callable[[str, float], None] | None = None
+        self.format_price: Callable[[float], str] = lambda price: f"{price:g}"
 
     @property
     def keys(self) -> list[str]:
@@ -73,17 +81,46 @@ class PriceLines:
         price, role, label = spec
         colour = getattr(self._palette, role)
         style = QtCore.Qt.PenStyle.DashLine if role in ("entry", "liquidation") else QtCore.Qt.PenStyle.DotLine
+        movable = key.startswith("order:")
         line = pg.InfiniteLine(
             pos=float(price),  # drawing only; the exact price stays in self._spec
             angle=0,
             pen=pg.mkPen(colour, width=1, style=style),
-            movable=False,
+            hoverPen=pg.mkPen(colour, width=3, style=QtCore.Qt.PenStyle.SolidLine) if movable else None,
+            movable=movable,
             label=label,
             labelOpts={"position": 0.04, "color": colour, "anchors": [(0, 1), (0, 1)]},
         )
+        if movable:
+            line.setCursor(QtCore.Qt.CursorShape.SizeVerCursor)
+            line.setToolTip("Drag to move this order to another price")
+            line.sigDragged.connect(lambda ln, k=key: self._dragging(k, ln))
+            line.sigPositionChangeFinished.connect(lambda ln, k=key: self._dropped(k, ln))
         self._plot.addItem(line, ignoreBounds=True)
         self._lines[key] = line
         self._spec[key] = spec
+
+    def _dragging(self, key: str, line: pg.InfiniteLine) -> None:
+        if key in self._spec and line.label is not None:
+            line.label.setFormat(f"{self._spec[key][2]}  →  {self.format_price(float(line.value()))}")
+
+    def _dropped(self, key: str, line: pg.InfiniteLine) -> None:
+        spec = self._spec.get(key)
+        if spec is None:
+            return
+        dropped = float(line.value())
+        line.setValue(float(spec[0]))  # back to the order's price until the exchange moves the order
+        if line.label is not None:
+            line.label.setFormat(spec[2])
+        if self.on_order_moved is not None and dropped != float(spec[0]):
+            self.on_order_moved(key.removeprefix("order:"), dropped)
+
+    def drag_order(self, order_id: str, price: float) -> None:
+        """What a mouse drag of the order's line to ``price`` does (keyboard access and tests)."""
+        line = self._lines[f"order:{order_id}"]
+        line.setValue(price)
+        line.sigDragged.emit(line)
+        line.sigPositionChangeFinished.emit(line)
 
     def _remove(self, key: str) -> None:
         self._plot.removeItem(self._lines.pop(key))

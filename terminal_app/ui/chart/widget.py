@@ -67,10 +67,15 @@ class ChartWidget(QtWidgets.QWidget):
         interval_changed(str): the user picked another interval (label, e.g. ``"1H"``).
         older_history_wanted(int): the view came within one screen of the oldest bar; the argument is that bar's
             open time in ms (emitted once per oldest bar), so a service can fetch the page before it.
+        order_moved(str, float): an open order's line was dragged and dropped at a price (order id, the price as
+            drawn; the receiver rounds it to the tick and modifies the order).
+        price_clicked(float): a click (not a drag) in the price pane at this price, for the ticket.
     """
 
     interval_changed = QtCore.Signal(str)
     older_history_wanted = QtCore.Signal(object)  # int ms; a Qt int signal would overflow
+    order_moved = QtCore.Signal(str, float)
+    price_clicked = QtCore.Signal(float)
 
     def __init__(
         self,
@@ -197,9 +202,12 @@ class ChartWidget(QtWidgets.QWidget):
             line.setZValue(20)
             plot.addItem(line, ignoreBounds=True)
         self.price_lines = PriceLines(self.price_plot, self._palette)
+        self.price_lines.on_order_moved = self.order_moved.emit
+        self.price_lines.format_price = lambda price: _fmt(price, self.price_decimals)
 
         self.price_plot.vb.sigXRangeChanged.connect(self._on_x_range_changed)
         view.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        view.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     # --- palette, interval, decimals --------------------------------------------------------------------------------
     @property
@@ -450,6 +458,13 @@ class ChartWidget(QtWidgets.QWidget):
             self.show_crosshair_at(self.volume_plot.vb.mapSceneToView(pos).x(), None)
         else:
             self.hide_crosshair()
+
+    def _on_mouse_clicked(self, event: Any) -> None:
+        if event.button() != QtCore.Qt.MouseButton.LeftButton or event.double():
+            return
+        pos = event.scenePos()
+        if len(self.series) and self.price_plot.sceneBoundingRect().contains(pos):
+            self.price_clicked.emit(float(self.price_plot.vb.mapSceneToView(pos).y()))
 
     def show_crosshair_at(self, x: float, price: float | None) -> None:
         """Put the crosshair on the bar nearest to slot ``x`` (and at ``price`` if given) and show its OHLCV."""
