@@ -12,8 +12,9 @@ the rule and the ticket field to highlight), or CONFIRM (with the text of the qu
 * **leverage cap** — leverage above ``leverage_cap`` is refused.
 
 A guard that cannot value the order (no last price yet) refuses rather than passes: being unable to check is not the
-same as being safe. Exchange rules (tick, lot, minimums) are :mod:`terminal_app.core.validation`'s job; this module
-only adds the user's own limits. Pure and Decimal-only.
+same as being safe. This is the only model of the user's limits: the order ticket shows :func:`limit_issues` (the
+same reasons, as ticket issues) while the user types, so its button is off exactly when the guard would refuse.
+Exchange rules (tick, lot, minimums, balance) are :mod:`terminal_app.core.validation`'s job. Pure and Decimal-only.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from terminal_app.core.validation import RiskLimits, TicketLike
+from terminal_app.core.validation import Issue, TicketLike
 
 
 class Rule(StrEnum):
@@ -94,10 +95,6 @@ class RiskPolicy:
     confirm_market_notional: Decimal | None = Decimal(1000)
     leverage_cap: int | None = 20
     skip_market_confirm: bool = False
-
-    def limits(self) -> RiskLimits:
-        """The same limits in the form :func:`terminal_app.core.validation.validate_ticket` takes."""
-        return RiskLimits(self.fat_finger_pct, self.max_order_notional, self.leverage_cap)
 
 
 def _num(d: Decimal) -> str:
@@ -194,6 +191,20 @@ def check_order(
                 f"This is above your confirmation threshold of {_money(threshold)}{coin}. Send it?")
         return Verdict(Outcome.CONFIRM, confirm_text=text, notional=notional)
     return Verdict(Outcome.OK, notional=notional)
+
+
+def limit_issues(
+    ticket: TicketLike,
+    policy: RiskPolicy,
+    *,
+    last_price: Decimal | None,
+    leverage: int | None = None,
+    quote_coin: str = "",
+) -> list[Issue]:
+    """The reasons :func:`check_order` refuses ``ticket`` with, as issues the order ticket shows beside the exchange
+    rules' (:func:`terminal_app.core.validation.validate_ticket`); empty when the limits let it pass."""
+    verdict = check_order(ticket, policy, last_price=last_price, leverage=leverage, quote_coin=quote_coin)
+    return [Issue(r.field, r.message) for r in verdict.reasons]
 
 
 def _leverage_reason(leverage: int, cap: int) -> Reason:

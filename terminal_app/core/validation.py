@@ -3,8 +3,9 @@
 :func:`validate_ticket` returns every problem it finds as an :class:`Issue` (the ticket field it concerns and a
 sentence a trader understands); an empty list means the exchange should accept the order's shape. The rules are the
 ones Bitget enforces (tick and lot multiples, minimum size and value, spot market buys sized in the quote coin,
-futures leverage bounds, hedge/one-way order shapes) plus the user's own risk limits (fat-finger band, maximum order
-value, leverage cap). The rounding helpers and :func:`preset_size` give the ticket exact, exchange-valid numbers.
+futures leverage bounds, hedge/one-way order shapes) and the obvious balance check. The user's own limits (fat-finger
+band, maximum order value, leverage cap) are :mod:`terminal_app.core.risk`'s, the one model the guards and the ticket
+share. The rounding helpers and :func:`preset_size` give the ticket exact, exchange-valid numbers.
 Decimal only: a float here would turn 0.1 + 0.2 into a size the exchange rejects.
 """
 
@@ -64,15 +65,6 @@ class Issue:
 
     def __str__(self) -> str:
         return self.message
-
-
-@dataclass(frozen=True, slots=True)
-class RiskLimits:
-    """The user's own guard rails (config ``risk.*``); ``None`` switches a rule off."""
-
-    fat_finger_pct: Decimal | None = None
-    max_notional: Decimal | None = None
-    leverage_cap: int | None = None
 
 
 # --- rounding ------------------------------------------------------------------------------------------------------
@@ -180,11 +172,10 @@ def validate_ticket(
     last_price: Decimal | None = None,
     available: Decimal | None = None,
     leverage: int | None = None,
-    limits: RiskLimits = RiskLimits(),
 ) -> list[Issue]:
     """Every reason ``ticket`` cannot be sent to ``market``, most basic first; empty when it can.
 
-    ``last_price`` values market orders and anchors the fat-finger band; ``available`` (as in :func:`preset_size`) and
+    ``last_price`` values market orders; ``available`` (as in :func:`preset_size`) and
     ``leverage`` (futures) enable the balance check. Checks that need a missing input are skipped, not failed.
     """
     if ticket.ref != market.ref:
@@ -239,13 +230,9 @@ def validate_ticket(
             add(Issue("reduce_only", "Reduce-only is for one-way mode; in hedge mode use a close order instead."))
         if ticket.margin_mode not in (None, *MARGIN_MODES):
             add(Issue("margin_mode", f"Unknown margin mode {ticket.margin_mode!r}: choose crossed or isolated."))
-        if leverage is not None:
-            if not market.min_leverage <= leverage <= market.max_leverage:
-                add(Issue("leverage", f"Leverage must be between {market.min_leverage}x and {market.max_leverage}x "
-                                      f"for {ref.display}."))
-            elif limits.leverage_cap is not None and leverage > limits.leverage_cap:
-                add(Issue("leverage", f"Leverage {leverage}x is above your limit of {limits.leverage_cap}x "
-                                      "(Settings, risk)."))
+        if leverage is not None and not market.min_leverage <= leverage <= market.max_leverage:
+            add(Issue("leverage", f"Leverage must be between {market.min_leverage}x and {market.max_leverage}x "
+                                  f"for {ref.display}."))
 
     # --- size
     closing = _is_close(ticket)
@@ -264,22 +251,9 @@ def validate_ticket(
             add(Issue("size", f"The minimum size is {_num(market.min_size)} {base}."))
         if ref_price is not None and ref_price > 0:
             notional = ticket.size * ref_price
-    if notional is not None and notional > 0:
-        if not closing and notional < market.min_notional:
-            add(Issue("size", f"The order value {_money(notional)} {quote} is below the minimum of "
-                              f"{_num(market.min_notional)} {quote}."))
-        if limits.max_notional is not None and notional > limits.max_notional:
-            add(Issue("size", f"The order value {_money(notional)} {quote} is above your limit of "
-                              f"{_num(limits.max_notional)} {quote} (Settings, risk)."))
-
-    # --- fat finger: a limit far from the market is most often a typo
-    if price_ok and last_price is not None and last_price > 0 and limits.fat_finger_pct is not None:
-        assert ticket.price is not None
-        deviation = abs(ticket.price - last_price) / last_price * 100
-        if deviation > limits.fat_finger_pct:
-            where = "above" if ticket.price > last_price else "below"
-            add(Issue("price", f"The price is {deviation:.1f} % {where} the last price {_num(last_price)}; your limit "
-                               f"is {_num(limits.fat_finger_pct)} % (Settings, risk)."))
+    if notional is not None and 0 < notional < market.min_notional and not closing:
+        add(Issue("size", f"The order value {_money(notional)} {quote} is below the minimum of "
+                          f"{_num(market.min_notional)} {quote}."))
 
     # --- balance (the exchange has the last word; this catches the obvious)
     if available is not None and notional is not None and ticket.side in SIDES:

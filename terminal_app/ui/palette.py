@@ -35,7 +35,7 @@ from terminal_app.core.palette import (
     SymbolCommand,
     parse,
 )
-from terminal_app.core.validation import RiskLimits, preset_size, round_quote, round_to_lot, validate_ticket
+from terminal_app.core.validation import preset_size, round_quote, round_to_lot, validate_ticket
 from terminal_app.services.guards import CommandError, GuardedServices, Outcome, TradingCommands
 from terminal_app.ui.theme import current_colors
 
@@ -123,7 +123,7 @@ class PaletteEngine:
         closing = ticket.reduce_only or ticket.trade_side == "close"
         issues = validate_ticket(ticket, market, last_price=last,
                                  available=None if closing else account.available(ref, cmd.side),
-                                 leverage=leverage, limits=RiskLimits())
+                                 leverage=leverage)
         if issues:
             raise CommandError(str(issues[0]))
         return ticket

@@ -1,5 +1,6 @@
 """core.risk: each guard refuses with its reason, confirmation for large market orders (skippable per profile),
-reducing orders exempt from the value cap, and no pass when the order cannot be valued."""
+reducing orders exempt from the value cap, no pass when the order cannot be valued, and the ticket's live issues
+being exactly the guard's reasons."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from terminal_app.core.risk import (
     Verdict,
     check_leverage,
     check_order,
+    limit_issues,
     order_notional,
 )
-from terminal_app.core.validation import RiskLimits
+from terminal_app.core.validation import Issue
 
 SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
 PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
@@ -166,8 +168,32 @@ def test_zero_limits_are_taken_literally() -> None:
     assert check_order(closing, strict, last_price=LAST).needs_confirmation
 
 
-def test_notional_and_the_validation_limits() -> None:
+def test_notional() -> None:
     assert order_notional(limit("65000", "0.5"), None) == D("32500.0")
     assert order_notional(market("0.5"), LAST) == D("32500.0")
     assert order_notional(market("0.5"), None) is None
-    assert POLICY.limits() == RiskLimits(D(5), D(50000), 20)
+    assert order_notional(OrderTicket(SPOT, "buy", "market", size=D("25"), size_in_quote=True), None) == D("25")
+
+
+def test_the_tickets_live_issues_are_the_guards_reasons() -> None:
+    assert limit_issues(limit("64800"), POLICY, last_price=LAST) == []
+    assert limit_issues(limit("70000", "0.001"), POLICY, last_price=LAST) == [Issue(
+        "price", "The price 70000 is 7.7 % above the last price 65000; your limit is 5 % (Settings, risk). "
+                 "Check for a typo.")]
+    assert limit_issues(limit("61000", "0.001"), POLICY, last_price=LAST)[0].message.startswith(
+        "The price 61000 is 6.2 % below the last price 65000")
+    assert limit_issues(limit("65000", "1"), POLICY, last_price=LAST, quote_coin="USDT") == [Issue(
+        "size", "The order is worth 65,000.00 USDT, above your maximum of 50,000.00 USDT per order (Settings, risk).")]
+    assert limit_issues(limit("65000", "0.1", ref=PERP), POLICY, last_price=LAST, leverage=50) == [Issue(
+        "leverage", "Leverage 50x is above your cap of 20x (Settings, risk).")]
+    for ticket, last, leverage in ((limit("6500", "10"), LAST, 50), (market("1"), LAST, 25),
+                                   (limit("65000"), None, None)):
+        verdict = check_order(ticket, POLICY, last_price=last, leverage=leverage)
+        issues = limit_issues(ticket, POLICY, last_price=last, leverage=leverage)
+        assert [(i.field, i.message) for i in issues] == [(r.field, r.message) for r in verdict.reasons] != []
+
+
+def test_a_confirmation_is_not_an_issue() -> None:
+    """The ticket must let a large market order through to the guard, which asks."""
+    assert check_order(market("0.5"), POLICY, last_price=LAST).needs_confirmation
+    assert limit_issues(market("0.5"), POLICY, last_price=LAST) == []

@@ -1,4 +1,5 @@
-"""Order-ticket validation: each Bitget rule and risk limit with its exact message; rounding and % presets."""
+"""Order-ticket validation: each Bitget rule with its exact message (the user's limits are core.risk's); rounding and
+% presets."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from hypothesis import strategies as st
 from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
 from terminal_app.core.validation import (
     Issue,
-    RiskLimits,
     preset_size,
     round_quote,
     round_to_lot,
@@ -165,13 +165,10 @@ def test_closing_orders_skip_minimums_so_dust_can_be_closed() -> None:
     ]
 
 
-def test_leverage_bounds_and_cap() -> None:
+def test_leverage_bounds() -> None:
     assert messages(perp(), PERP, leverage=0) == ["Leverage must be between 1x and 125x for BTCUSDT PERP."]
     assert messages(perp(), PERP, leverage=126) == ["Leverage must be between 1x and 125x for BTCUSDT PERP."]
-    assert messages(perp(), PERP, leverage=50, limits=RiskLimits(leverage_cap=20)) == [
-        "Leverage 50x is above your limit of 20x (Settings, risk)."
-    ]
-    assert messages(perp(), PERP, leverage=20, limits=RiskLimits(leverage_cap=20)) == []
+    assert messages(perp(), PERP, leverage=125) == []  # the user's cap is core.risk's, not an exchange rule
 
 
 def test_market_status() -> None:
@@ -179,22 +176,10 @@ def test_market_status() -> None:
     assert messages(spot(), halted) == ["BTCUSDT is not trading now (status: halt)."]
 
 
-def test_fat_finger_band() -> None:
-    limits = RiskLimits(fat_finger_pct=D("5"))
-    assert messages(spot(price=D("70000.00")), last_price=D("65000"), limits=limits) == [
-        "The price is 7.7 % above the last price 65000; your limit is 5 % (Settings, risk)."
-    ]
-    assert messages(spot(price=D("61000.00")), last_price=D("65000"), limits=limits) == [
-        "The price is 6.2 % below the last price 65000; your limit is 5 % (Settings, risk)."
-    ]
-    assert messages(spot(price=D("68000.00")), last_price=D("65000"), limits=limits) == []
-
-
-def test_maximum_order_value() -> None:
-    limits = RiskLimits(max_notional=D("50000"))
-    assert messages(spot(size=D("1")), limits=limits) == [
-        "The order value 65,000.00 USDT is above your limit of 50000 USDT (Settings, risk)."
-    ]
+def test_no_user_limit_here() -> None:
+    """A price far from the last one and a large order are the exchange's business only as far as its rules go."""
+    assert messages(spot(price=D("650000.00")), last_price=D("65000")) == []
+    assert messages(spot(size=D("100"))) == []
 
 
 def test_spot_balance_checks_quote_for_buys_and_base_for_sells() -> None:

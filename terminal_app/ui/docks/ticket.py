@@ -43,9 +43,9 @@ from terminal_app.config.settings import (
     Settings,
 )
 from terminal_app.core.orders import OrderTicket
+from terminal_app.core.risk import RiskPolicy, limit_issues
 from terminal_app.core.validation import (
     Issue,
-    RiskLimits,
     preset_size,
     round_quote,
     round_to_lot,
@@ -511,10 +511,12 @@ class TicketPanel(QWidget):
                 [Issue("market", "Choose a symbol in the watchlist.")]
         else:
             closing = ticket.reduce_only or ticket.trade_side == "close"
+            last, leverage = self._last_price(), self.leverage if ticket.ref.is_futures else None
             self.issues = self._form_issues(ticket) + validate_ticket(
-                ticket, self.market, last_price=self._last_price(),
+                ticket, self.market, last_price=last,
                 available=None if closing or self.ref is None else self.account.available(self.ref, ticket.side),
-                leverage=self.leverage if ticket.ref.is_futures else None, limits=self._limits())
+                leverage=leverage) + limit_issues(ticket, self._policy(), last_price=last, leverage=leverage,
+                                                  quote_coin=self.market.quote_coin)
         valid = not self.issues
         self.submit_button.setEnabled(valid)
         self.submit_button.setToolTip("" if valid else str(self.issues[0]))
@@ -536,13 +538,13 @@ class TicketPanel(QWidget):
             return [Issue("tp", "Enter a take-profit or a stop-loss price, or switch TP/SL off.")]
         return []
 
-    def _limits(self) -> RiskLimits:
+    def _policy(self) -> RiskPolicy:
+        """The guard's limits from the settings; the market-order confirmation is the guard's alone (not asked here)."""
         if self.settings is None:
-            return RiskLimits()
-        max_notional = self.settings.get(MAX_ORDER_NOTIONAL)
-        return RiskLimits(fat_finger_pct=self.settings.get(FAT_FINGER_PCT),
-                          max_notional=max_notional if max_notional > 0 else None,
-                          leverage_cap=self.settings.get(LEVERAGE_CAP))
+            return RiskPolicy(None, None, None, None)
+        return RiskPolicy(fat_finger_pct=self.settings.get(FAT_FINGER_PCT),
+                          max_order_notional=self.settings.get(MAX_ORDER_NOTIONAL),
+                          confirm_market_notional=None, leverage_cap=self.settings.get(LEVERAGE_CAP))
 
     def _last_price(self) -> Decimal | None:
         if self.ref is None:

@@ -87,7 +87,8 @@ def test_risk_limits_from_settings(qtbot: QtBot, services: Any, kit: Any) -> Non
     t = make(qtbot, services, kit)
     t.set_size(D("0.001"))
     t.set_price(D("70000"))
-    assert t.reason.text() == "The price is 7.7 % above the last price 65000; your limit is 5 % (Settings, risk)."
+    assert t.reason.text() == (
+        "The price 70000 is 7.7 % above the last price 65000; your limit is 5 % (Settings, risk). Check for a typo.")
 
 
 def test_size_presets(qtbot: QtBot, services: Any, kit: Any) -> None:
