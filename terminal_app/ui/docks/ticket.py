@@ -43,7 +43,7 @@ from terminal_app.config.settings import (
     Settings,
 )
 from terminal_app.core.orders import OrderTicket
-from terminal_app.core.risk import RiskPolicy, limit_issues
+from terminal_app.core.risk import RiskPolicy, check_leverage, limit_issues
 from terminal_app.core.validation import (
     Issue,
     preset_size,
@@ -765,10 +765,9 @@ class TicketPanel(QWidget):
     def _on_leverage_chosen(self, leverage: int) -> None:
         if self.ref is None or not self.ref.is_futures:
             return
-        cap = self.settings.get(LEVERAGE_CAP) if self.settings is not None else None
-        if cap is not None and leverage > cap:
-            self._status(f"Leverage {leverage}x is above your limit of {cap}x (Settings, risk); not set.",
-                         current_colors().alert)
+        verdict = check_leverage(leverage, self._policy())
+        if verdict.refused:
+            self._status(f"{verdict.message} Not set.", current_colors().alert)
             if self.leverage is not None:
                 self._show_leverage(self.leverage)
             return

@@ -191,7 +191,7 @@ def test_futures_one_way_controls_leverage_and_margin_mode(qtbot: QtBot, service
     t.leverage_box.setValue(50)  # above the default cap of 20
     assert acct.calls == [("set_leverage", kit.BTC_PERP, 15)]
     assert t.leverage_box.value() == 15
-    assert t.status.text() == "Leverage 50x is above your limit of 20x (Settings, risk); not set."
+    assert t.status.text() == "Leverage 50x is above your cap of 20x (Settings, risk). Not set."
     t.margin_mode.setCurrentIndex(1)
     t.margin_mode.activated.emit(1)
     assert acct.calls[-1] == ("set_margin_mode", kit.BTC_PERP, "isolated")
