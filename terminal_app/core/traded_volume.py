@@ -1,0 +1,226 @@
+"""Volume traded at each price over a rolling window of exchange time, split into bought (taker buys) and sold (taker
+sells): the numbers behind the ladder's Traded column.
+
+The window ends at the newest trade seen, by the trades' own ``ts``, not at the wall clock: a paused feed or a skewed
+local clock cannot empty it, and nothing needs a timer, since a trade leaves when a newer one moves the window past
+it. A trade counts while ``ts > newest − window``.
+
+Cost: every trade enters once and leaves once. Trades are held in time order; one that arrives in order is
+appended (O(1)), a late one is moved back past the newer ones (O(its distance from the end)), so a feed in time order
+costs O(1) amortised per trade. Totals are kept per price and, for each (step, side) the ladder has asked about, per
+bucket in a sorted map, so a ladder row is one lookup and the buckets between two prices one range scan: painting never
+rescans the trades.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Protocol
+
+from sortedcontainers import SortedDict
+
+DEFAULT_WINDOW_MS = 5 * 60 * 1000
+MAX_VIEWS = 6  # 3 aggregations × 2 sides: every view the ladder offers for one symbol stays maintained
+
+_ZERO = Decimal(0)
+
+
+class TradeLike(Protocol):
+    """What is read of a trade (``bitget.models.PublicTrade`` has it): ``side`` is the taker side, ``buy``/``sell``."""
+
+    @property
+    def side(self) -> str: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def size(self) -> Decimal: ...
+    @property
+    def ts(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TradedAt:
+    """Volume traded in one price or bucket, in base units."""
+
+    bought: Decimal = _ZERO
+    sold: Decimal = _ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.bought + self.sold
+
+    @property
+    def delta(self) -> Decimal:
+        return self.bought - self.sold
+
+
+NOTHING = TradedAt()
+
+
+def bucket_price(price: Decimal, step: Decimal, up: bool) -> Decimal:
+    """The ladder bucket ``price`` falls in: asks round up to the step, bids down, so a bucket never crosses the
+    spread (an ask bucket ``k`` holds prices in (k − step, k], a bid bucket [k, k + step))."""
+    units = (price / step).to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR)
+    return units * step
+
+
+class _Cell:
+    """Running totals of one price or bucket; ``count`` trades in it, so it is dropped exactly when it empties."""
+
+    __slots__ = ("bought", "count", "sold")
+
+    def __init__(self) -> None:
+        self.bought = _ZERO
+        self.sold = _ZERO
+        self.count = 0
+
+    def frozen(self) -> TradedAt:
+        return TradedAt(self.bought, self.sold)
+
+
+# (ts, price, is_buy, size)
+_Record = tuple[int, Decimal, bool, Decimal]
+
+
+class TradedVolume:
+    """Bought/sold per price over the last ``window_ms`` of exchange time; see the module docstring.
+
+    ``version`` changes whenever the totals do, so a view can tell whether it must recompute.
+    """
+
+    def __init__(self, window_ms: int = DEFAULT_WINDOW_MS, *, max_views: int = MAX_VIEWS) -> None:
+        if window_ms <= 0:
+            raise ValueError("the window must be a positive number of milliseconds")
+        self._window_ms = window_ms
+        self._max_views = max(1, max_views)
+        self._trades: deque[_Record] = deque()
+        self._prices: dict[Decimal, _Cell] = {}
+        self._views: dict[tuple[Decimal, bool], SortedDict] = {}
+        self._newest: int | None = None
+        self.version = 0
+
+    @property
+    def window_ms(self) -> int:
+        return self._window_ms
+
+    @property
+    def newest_ts(self) -> int | None:
+        """Timestamp of the newest trade seen since the last reset (the window's end)."""
+        return self._newest
+
+    def __len__(self) -> int:
+        return len(self._trades)
+
+    # --- updates ------------------------------------------------------------------------------------------------
+
+    def add(self, trades: Iterable[TradeLike]) -> bool:
+        """Count ``trades`` (any order; a side other than buy/sell is not counted) and drop what left the window.
+
+        Returns whether any total changed.
+        """
+        changed = False
+        newest = self._newest
+        for trade in trades:
+            side = trade.side
+            if side != "buy" and side != "sell":
+                continue
+            ts = trade.ts
+            if newest is None or ts > newest:
+                newest = ts
+            elif ts <= newest - self._window_ms:
+                continue  # already outside the window
+            record = (ts, trade.price, side == "buy", trade.size)
+            self._insert(record)
+            self._apply(record, 1)
+            changed = True
+        self._newest = newest
+        if newest is not None:
+            cutoff = newest - self._window_ms
+            queue = self._trades
+            while queue and queue[0][0] <= cutoff:
+                self._apply(queue.popleft(), -1)
+                changed = True
+        if changed:
+            self.version += 1
+        return changed
+
+    def reset(self) -> None:
+        """Forget every trade (a new symbol)."""
+        self._trades.clear()
+        self._prices.clear()
+        self._views.clear()
+        self._newest = None
+        self.version += 1
+
+    def _insert(self, record: _Record) -> None:
+        queue = self._trades
+        ts = record[0]
+        if not queue or queue[-1][0] <= ts:
+            queue.append(record)
+            return
+        held: list[_Record] = []
+        while queue and queue[-1][0] > ts:
+            held.append(queue.pop())
+        queue.append(record)
+        queue.extend(reversed(held))
+
+    def _apply(self, record: _Record, sign: int) -> None:
+        _ts, price, is_buy, size = record
+        _bump(self._prices, price, is_buy, size, sign)
+        for (step, up), view in self._views.items():
+            _bump(view, bucket_price(price, step, up), is_buy, size, sign)
+
+    # --- queries ------------------------------------------------------------------------------------------------
+
+    def at(self, price: Decimal) -> TradedAt:
+        """Traded at exactly ``price``."""
+        cell = self._prices.get(price)
+        return cell.frozen() if cell is not None else NOTHING
+
+    def totals(self) -> TradedAt:
+        """Everything in the window."""
+        bought = sum((c.bought for c in self._prices.values()), _ZERO)
+        sold = sum((c.sold for c in self._prices.values()), _ZERO)
+        return TradedAt(bought, sold)
+
+    def bucket(self, key: Decimal, step: Decimal, up: bool) -> TradedAt:
+        """Traded in the ladder bucket ``key`` of ``step`` on the ask (``up``) or bid side (:func:`bucket_price`)."""
+        cell = self._view(step, up).get(key)
+        return cell.frozen() if cell is not None else NOTHING
+
+    def keys_between(self, step: Decimal, up: bool, low: Decimal, high: Decimal) -> list[Decimal]:
+        """Buckets of ``step`` on that side with trades in the window, ``low`` ≤ key ≤ ``high``, ascending."""
+        return list(self._view(step, up).irange(low, high))
+
+    def _view(self, step: Decimal, up: bool) -> SortedDict:
+        key = (step, up)
+        view = self._views.get(key)
+        if view is None:
+            view = SortedDict()
+            for price, cell in self._prices.items():
+                target = view.get(bucket := bucket_price(price, step, up))
+                if target is None:
+                    target = view[bucket] = _Cell()
+                target.bought += cell.bought
+                target.sold += cell.sold
+                target.count += cell.count
+            if len(self._views) >= self._max_views:
+                del self._views[next(iter(self._views))]
+            self._views[key] = view
+        return view
+
+
+def _bump(cells: dict[Decimal, _Cell] | SortedDict, key: Decimal, is_buy: bool, size: Decimal, sign: int) -> None:
+    cell = cells.get(key)
+    if cell is None:
+        cell = cells[key] = _Cell()
+    if is_buy:
+        cell.bought += size if sign > 0 else -size
+    else:
+        cell.sold += size if sign > 0 else -size
+    cell.count += sign
+    if cell.count == 0:
+        del cells[key]
