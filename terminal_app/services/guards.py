@@ -20,6 +20,9 @@ honours the profile's "skip market-order confirmation").
 :class:`PanicController` is the F12 handler: a :class:`~terminal_app.core.panic.PanicSwitch` bound to the active
 profile's account and services. The first press cancels every order of that account, a second press within 1.5 s
 closes every position; a press while the window shows another account is refused, and nothing else is ever touched.
+It outlives the windows: each profile switch rebinds it (``bind``/``unbind``, by the profile service) and the new
+window replaces the previous one's listener (``listen``, by :func:`install_trading_actions`), so however many switches
+happened, a press acts once, on the current account, and is told once, to the window shown.
 
 :class:`TradingCommands` is what "cancel last", "cancel all", "flatten" and "leverage" mean, shared by the hotkeys
 and the palette, always on the active profile's services.
@@ -398,6 +401,7 @@ class PanicController(QObject):
         self._window_s = window_s
         self._switch: PanicSwitch | None = None
         self._services: GuardedServices | None = None
+        self._listener: _PanicListener | None = None
 
     @property
     def account_id(self) -> str | None:
@@ -417,6 +421,33 @@ class PanicController(QObject):
         self._services = None
         if self._switch is not None:
             self._switch.disarm()
+
+    def listen(self, on_acted: Callable[[PanicStep], object],
+               on_refused: Callable[[str], object]) -> Callable[[], None]:
+        """Tell ``on_acted``/``on_refused`` of every press from now on, in place of the previous listener.
+
+        One listener at a time: the controller outlives the window, and a window built on each profile switch that
+        only added its own would leave every earlier window's connections (and the windows, through them) behind.
+        The listener stays across ``unbind`` (a press during a switch is still told to the window shown). Returns a
+        function that stops this listener; it does nothing once another has replaced it.
+        """
+        self._stop_listening()
+        listener = _PanicListener(on_acted, on_refused)
+        self.acted.connect(listener.on_acted)
+        self.refused.connect(listener.on_refused)
+        self._listener = listener
+
+        def stop() -> None:
+            if self._listener is listener:
+                self._stop_listening()
+
+        return stop
+
+    def _stop_listening(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            self.acted.disconnect(listener.on_acted)
+            self.refused.disconnect(listener.on_refused)
 
     def armed(self) -> bool:
         return self._switch is not None and self._services is not None and self._switch.armed()
@@ -445,6 +476,12 @@ class PanicController(QObject):
         log.warning("%s", text)
         self.refused.emit(text)
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class _PanicListener:
+    on_acted: Callable[[PanicStep], object]
+    on_refused: Callable[[str], object]
 
 
 # --- commands shared by hotkeys and the palette --------------------------------------------------------------------
@@ -539,7 +576,8 @@ Notify = Callable[[str, str], object]  # (title, text)
 def install_trading_actions(registry: Any, commands: TradingCommands, panic: PanicController,
                             notify: Notify | None = None) -> None:
     """Bind the cancel, flatten and panic actions of the ACTIONS table (``registry.on``) to the active profile's
-    services; ``notify(title, text)`` hears what each did (a toast)."""
+    services; ``notify(title, text)`` hears what each did (a toast). Called for each new window: the panic's
+    ``notify`` replaces the previous window's (:meth:`PanicController.listen`)."""
     tell: Notify = notify or (lambda _t, _x: None)
 
     def run(title: str, command: Callable[[], str]) -> None:
@@ -553,5 +591,4 @@ def install_trading_actions(registry: Any, commands: TradingCommands, panic: Pan
     registry.on("order.cancel_all_account", lambda: run("Cancel all", lambda: commands.cancel_all(account=True)))
     registry.on("position.flatten_symbol", lambda: run("Flatten", commands.flatten))
     registry.on("panic", panic.press)
-    panic.acted.connect(lambda step: tell("PANIC", step.message))
-    panic.refused.connect(lambda text: tell("Panic refused", text))
+    panic.listen(lambda step: tell("PANIC", step.message), lambda text: tell("Panic refused", text))
