@@ -1,30 +1,36 @@
 """Order-book ladder: asks above, bids below, a spread/mid row between; size, cumulative size with depth bars, the
-user's own orders marked at their price; click a price to put it in the ticket; aggregation by 1/10/100 × tick.
+user's own orders marked at their price, and the volume traded at each price over the last minutes (bought / sold as a
+two-colour bar, the total as text; hover for the delta); click a price to put it in the ticket; aggregation by
+1/10/100 × tick.
 
-The view is one custom-painted widget, not a table: a book moves 10–30 times a second and a table would re-lay out
-every cell. It paints only the rows that fit, and only when the market-data service says the book changed (that
-signal is already coalesced to ≤ 30 Hz) or the user's orders changed. :func:`build_ladder` turns the raw book into
-rows with Decimal arithmetic; it reads only as many levels as the visible rows need.
+The view is one custom-painted widget, not a table: a book moves 10–60 times a second and a table would re-lay out
+every cell. It paints only the rows that fit, and only when the market-data service says the book changed or new
+trades came (both signals are already coalesced to ≤ 60 Hz, one flush emits both, so they cost one paint), or the
+user's orders changed. :func:`build_ladder` turns the raw book into rows with Decimal arithmetic; it reads only as
+many levels as the visible rows need, and the traded volume of a row is one lookup in ``core.traded_volume``.
+Texts and column widths are worked out when the rows change, not at every paint (a hover repaints too).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
+from terminal_app.bitget.models import PublicTrade
 from terminal_app.bitget.symbols import MarketInfo, SymbolRef
 from terminal_app.config.settings import Settings
 from terminal_app.core.orderbook import OrderBook
+from terminal_app.core.traded_volume import DEFAULT_WINDOW_MS, TradedVolume, bucket_price
 from terminal_app.core.validation import step_places
 from terminal_app.ui.docks import DockServices, active_ref, links_for
 from terminal_app.ui.docks.common import ThemeWatcher
-from terminal_app.ui.format import fmt_fixed, fmt_percent
+from terminal_app.ui.format import fmt_fixed, fmt_percent, fmt_signed
 from terminal_app.ui.theme import ThemeColors, current_colors, number_font
 
 AGGREGATIONS = (1, 10, 100)
@@ -36,6 +42,12 @@ class LadderRow:
     size: Decimal
     cumulative: Decimal
     own: Decimal  # size of the user's open orders in this row's bucket
+    bought: Decimal = Decimal(0)  # traded in this row's bucket within the window, by taker side
+    sold: Decimal = Decimal(0)
+
+    @property
+    def traded(self) -> Decimal:
+        return self.bought + self.sold
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +66,11 @@ class Ladder:
         tops = [side[-1].cumulative for side in (self.asks, self.bids) if side]
         return max(tops) if tops else Decimal(0)
 
+    @property
+    def max_traded(self) -> Decimal:
+        """The largest bucket's traded volume in view: the full length of the Traded bars."""
+        return max((row.traded for side in (self.asks, self.bids) for row in side), default=Decimal(0))
+
 
 EMPTY = Ladder((), (), None, None, None, None)
 
@@ -64,18 +81,19 @@ class OwnOrder:
     size: Decimal  # still open (size − filled)
 
 
-def _bucket(price: Decimal, step: Decimal, up: bool) -> Decimal:
-    units = (price / step).to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR)
-    return units * step
+_bucket = bucket_price  # one rounding rule for the book's rows and the traded volume's buckets
 
 
 def _side_rows(levels: Sequence[tuple[str, str]], step: Decimal, aggregate: bool, n_rows: int, asks: bool,
-               own: dict[Decimal, Decimal]) -> tuple[LadderRow, ...]:
+               own: dict[Decimal, Decimal], traded: TradedVolume | None = None) -> tuple[LadderRow, ...]:
     """Buckets for one side, best first: asks round up and bids round down, so a bucket never crosses the spread.
 
     Levels are sorted, so a level joins the current bucket while its price stays within the bucket's bound; that
     test compares floats, which order distinct Bitget price strings exactly (as the order book itself relies on).
     Decimals are made for each size and once per bucket, never per comparison.
+
+    Prices that traded inside the rows' range but hold no order now get a row of their own (size 0), so the Traded
+    column is a volume profile of the range shown, not only of the levels that happen to rest there now.
     """
     buckets: dict[Decimal, Decimal] = {}
     if not aggregate:
@@ -97,21 +115,36 @@ def _side_rows(levels: Sequence[tuple[str, str]], step: Decimal, aggregate: bool
     for price in own:
         buckets.setdefault(price, Decimal(0))
     ordered = sorted(buckets, reverse=not asks)[:n_rows]
+    if traded is not None and ordered:
+        low, high = (ordered[0], ordered[-1]) if asks else (ordered[-1], ordered[0])
+        gaps = [key for key in traded.keys_between(step, asks, low, high) if key not in buckets]
+        if gaps:
+            for key in gaps:
+                buckets[key] = Decimal(0)
+            ordered = sorted(buckets, reverse=not asks)[:n_rows]
     rows: list[LadderRow] = []
     total = Decimal(0)
+    zero = Decimal(0)
     for price in ordered:
         size = buckets[price]
         total += size
-        rows.append(LadderRow(price, size, total, own.get(price, Decimal(0))))
+        if traded is None:
+            rows.append(LadderRow(price, size, total, own.get(price, zero)))
+        else:
+            at = traded.bucket(price, step, asks)
+            rows.append(LadderRow(price, size, total, own.get(price, zero), at.bought, at.sold))
     return tuple(rows)
 
 
 def build_ladder(book: OrderBook | None, tick: Decimal, aggregation: int, n_rows: int,
-                 own_orders: Iterable[OwnOrder] = ()) -> Ladder:
-    """The ``n_rows`` best buckets per side of ``book`` at ``aggregation`` × ``tick``, own orders folded in.
+                 own_orders: Iterable[OwnOrder] = (), traded: TradedVolume | None = None) -> Ladder:
+    """The ``n_rows`` best buckets per side of ``book`` at ``aggregation`` × ``tick``, own orders folded in, and
+    with ``traded`` each row's bought/sold volume in its bucket.
 
     An own order sits on the ask side when its price is above the mid (else the bid side), whatever its order side:
-    a hedge-mode "close long" is a sell although its side reads buy.
+    a hedge-mode "close long" is a sell although its side reads buy. A trade counts in the bucket its price falls in
+    on each side, so at 10× or 100× a price between the best bid and ask can count in both the best bid's and the
+    best ask's row (each row shows what traded within its own price range).
     """
     if book is None or n_rows <= 0:
         return EMPTY
@@ -130,14 +163,75 @@ def build_ladder(book: OrderBook | None, tick: Decimal, aggregation: int, n_rows
         target[key] = target.get(key, Decimal(0)) + order.size
     # n buckets of k ticks hold at most n·k levels: one read is always enough, and never more than the rows need.
     want = n_rows * aggregation + 1
-    asks = _side_rows(book.asks(want), step, aggregation > 1, n_rows, True, own_asks)
-    bids = _side_rows(book.bids(want), step, aggregation > 1, n_rows, False, own_bids)
+    asks = _side_rows(book.asks(want), step, aggregation > 1, n_rows, True, own_asks, traded)
+    bids = _side_rows(book.bids(want), step, aggregation > 1, n_rows, False, own_bids, traded)
     spread = best_ask - best_bid if best_bid is not None and best_ask is not None else None
     return Ladder(asks, bids, spread, mid, best_bid, best_ask)
 
 
+BAR_MIN = 24  # the narrowest Traded bar worth drawing; below it the column is left out
+BAR_MAX = 110  # a longer bar says nothing more: a wide panel gives the rest to the other columns
+PAD = 12  # room around a column's text
+
+
+def window_label(ms: int) -> str:
+    """A window for the header: 300,000 ms → "5m", 90,000 → "90s", 7,200,000 → "2h"."""
+    seconds = ms // 1000
+    if seconds and seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds and seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s" if seconds else f"{ms}ms"
+
+
+def volume_places(top: Decimal, size_places: int) -> int:
+    """Decimals for a column of traded volumes: four significant digits of the largest in view (never more than the
+    market's sizes have), the same for every row so the numbers line up."""
+    size_places = max(size_places, 0)
+    return size_places if top <= 0 else min(size_places, max(0, 3 - top.adjusted()))
+
+
+def short_volume(value: Decimal, places: int) -> str:
+    """A traded volume in six characters or so: ``places`` decimals (a volume that would round to nothing shows its own
+    digits instead), K and M above ten thousand; "" for nothing traded."""
+    if value <= 0:
+        return ""
+    if value >= 1_000_000:
+        m = value / 1_000_000
+        return f"{m:.{2 if m < 10 else 1 if m < 100 else 0}f}M"
+    if value >= 10_000:
+        k = value / 1000
+        return f"{k:.{1 if k < 100 else 0}f}K"
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{places}f}" if rounded else f"{value.normalize():f}"
+
+
+@dataclass(frozen=True, slots=True)
+class LadderColumns:
+    """Where each column is drawn, as (x, width): Mine, Price, Size, Total, Traded.
+
+    ``bar`` is the length of a full Traded bar (0: the panel is too narrow for the column); ``traded_text`` says
+    whether the total is written beside the bar (else only the bar shows and the numbers are in the tooltip).
+    """
+
+    cells: tuple[tuple[int, int], ...]
+    bar: int
+    traded_text: bool
+
+    def span(self, index: int) -> tuple[int, int]:
+        return self.cells[index]
+
+
+# texts of one row, made when the rows change: price, size, total, traded, own
+_RowTexts = tuple[str, str, str, str, str]
+
+
 class LadderView(QWidget):
     """The painted ladder. Asks run from the top down to the best ask, then the spread row, then bids downwards.
+
+    Columns get the width their widest text needs (measured, and only ever widened until the symbol or the
+    aggregation changes, so they do not jitter as numbers change); whatever is left goes to the Traded column,
+    which shrinks to a bare bar, then disappears, before Mine / Price / Size / Total lose any room.
 
     Signals:
         price_clicked(Decimal): a row was clicked; the row's price.
@@ -145,7 +239,7 @@ class LadderView(QWidget):
 
     price_clicked = Signal(object)
 
-    HEADERS = ("Mine", "Price", "Size", "Total")
+    HEADERS = ("Mine", "Price", "Size", "Total", "Traded")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -156,27 +250,39 @@ class LadderView(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.book: OrderBook | None = None
         self.market: MarketInfo | None = None
+        self.traded: TradedVolume | None = None
         self.aggregation = 1
         self.own: list[OwnOrder] = []
         self.paint_count = 0
         self._ladder = EMPTY
+        self._texts: dict[str, list[_RowTexts]] = {"ask": [], "bid": []}
         self._dirty = True
         self._hover_y: int | None = None
         self._font = number_font(self.font())
         self._bold = QFont(self._font)
         self._bold.setBold(True)
         self._metrics = QFontMetrics(self._font)
+        self._bold_metrics = QFontMetrics(self._bold)
         self.row_height = self._metrics.height() + 4
+        self._natural = self._header_widths()
+        self._columns: LadderColumns | None = None
         self.colors = current_colors()
 
     # --- state ------------------------------------------------------------------------------------------------------
 
     def set_source(self, book: OrderBook | None, market: MarketInfo | None) -> None:
         self.book, self.market = book, market
+        self._reset_widths()
+        self.invalidate()
+
+    def set_traded(self, traded: TradedVolume | None) -> None:
+        self.traded = traded
+        self._reset_widths()
         self.invalidate()
 
     def set_aggregation(self, aggregation: int) -> None:
         self.aggregation = aggregation
+        self._reset_widths()
         self.invalidate()
 
     def set_own_orders(self, orders: Sequence[OwnOrder]) -> None:
@@ -184,7 +290,7 @@ class LadderView(QWidget):
         self.invalidate()
 
     def invalidate(self) -> None:
-        """The book or the user's orders moved: recompute at the next paint (only if the ladder is visible)."""
+        """The book, the traded volume or the user's orders moved: recompute at the next paint (only if visible)."""
         self._dirty = True
         self.update()
 
@@ -195,11 +301,74 @@ class LadderView(QWidget):
     def ladder(self) -> Ladder:
         if self._dirty:
             tick = self.market.tick_size if self.market is not None else Decimal("0.01")
-            self._ladder = build_ladder(self.book, tick, self.aggregation, self.rows_per_side(), self.own)
+            self._ladder = build_ladder(self.book, tick, self.aggregation, self.rows_per_side(), self.own,
+                                        self.traded)
+            self._make_texts()
             self._dirty = False
         return self._ladder
 
+    def _make_texts(self) -> None:
+        price_places = self._price_places()
+        size_places = self.market.size_places if self.market is not None else 4
+        ladder = self._ladder
+        traded_places = volume_places(ladder.max_traded, size_places)
+        for side, rows in (("ask", ladder.asks), ("bid", ladder.bids)):
+            self._texts[side] = [
+                (fmt_fixed(r.price, price_places), fmt_fixed(r.size, size_places),
+                 fmt_fixed(r.cumulative, size_places), short_volume(r.traded, traded_places),
+                 f"{r.own.normalize():f}" if r.own > 0 else "")  # short: the marker column is narrow
+                for r in rows]
+        # digits are tabular, so the longest text of a column is its widest: one measurement per column
+        texts = [*self._texts["ask"], *self._texts["bid"]]
+        if not texts:
+            return
+        natural = list(self._natural)
+        for i, index in enumerate((4, 0, 1, 2, 3)):
+            longest = max((t[index] for t in texts), key=len)
+            metrics = self._bold_metrics if i == 0 else self._metrics
+            width = metrics.horizontalAdvance(longest) + PAD + (6 if i == 0 else 0)  # the own mark's inset
+            natural[i] = max(natural[i], width)
+        if natural != self._natural:
+            self._natural = natural
+            self._columns = None
+
     # --- geometry ---------------------------------------------------------------------------------------------------
+
+    def _reset_widths(self) -> None:
+        self._natural = self._header_widths()
+        self._columns = None
+
+    def _header_widths(self) -> list[int]:
+        """The narrowest each column may be: its header (the Traded text: a short volume)."""
+        m = self._metrics
+        return [m.horizontalAdvance("Mine") + PAD, m.horizontalAdvance("Price") + PAD,
+                m.horizontalAdvance("Size") + PAD, m.horizontalAdvance("Total") + PAD,
+                m.horizontalAdvance("00.00") + PAD]
+
+    def columns(self) -> LadderColumns:
+        if self._columns is None:
+            self._columns = self._lay_out(self.width())
+        return self._columns
+
+    def _lay_out(self, width: int) -> LadderColumns:
+        mine, price, size, total, text = self._natural
+        rest = width - (mine + price + size + total)
+        traded_w, bar, with_text = 0, 0, False
+        if self.traded is not None:
+            if rest >= text + BAR_MIN:
+                traded_w = min(rest, text + BAR_MAX)
+                bar, with_text = traded_w - text, True
+            elif rest >= BAR_MIN:
+                traded_w = min(rest, BAR_MAX)
+                bar = traded_w - 8
+        share, extra = divmod(rest - traded_w, 4)
+        widths = (mine + share, price + share + extra, size + share, total + share, traded_w)
+        cells: list[tuple[int, int]] = []
+        x = 0
+        for w in widths:
+            cells.append((x, w))
+            x += w
+        return LadderColumns(tuple(cells), bar, with_text)
 
     def _ask_top(self) -> int:
         return self.row_height
@@ -213,6 +382,13 @@ class LadderView(QWidget):
         y = self._ask_top() + (n - 1 - index) * h if side == "ask" else self._spread_top() + h + index * h
         return QRect(0, y, self.width(), h)
 
+    def traded_bar_rect(self, side: str, index: int) -> QRect:
+        """Where a full-length Traded bar of that row would be drawn (empty without the column)."""
+        cols = self.columns()
+        x, _w = cols.span(4)
+        row = self.row_rect(side, index)
+        return QRect(x + 4, row.y() + 4, cols.bar, row.height() - 8) if cols.bar > 0 else QRect()
+
     def row_at(self, y: int) -> tuple[str, int] | None:
         n, h = self.rows_per_side(), self.row_height
         if self._ask_top() <= y < self._spread_top():
@@ -222,31 +398,61 @@ class LadderView(QWidget):
             return "bid", (y - bid_top) // h
         return None
 
-    def price_at(self, pos: QPoint) -> Decimal | None:
+    def row_of(self, pos: QPoint) -> LadderRow | None:
         hit = self.row_at(pos.y())
         if hit is None:
             return None
         side, index = hit
         rows = self.ladder().asks if side == "ask" else self.ladder().bids
-        return rows[index].price if 0 <= index < len(rows) else None
+        return rows[index] if 0 <= index < len(rows) else None
 
-    def _columns(self) -> list[QRect]:
-        w = self.width()
-        mine = max(56, w // 5)
-        rest = w - mine
-        price = rest * 38 // 100
-        size = rest * 30 // 100
-        return [QRect(0, 0, mine, 0), QRect(mine, 0, price, 0), QRect(mine + price, 0, size, 0),
-                QRect(mine + price + size, 0, w - mine - price - size, 0)]
+    def price_at(self, pos: QPoint) -> Decimal | None:
+        row = self.row_of(pos)
+        return row.price if row is not None else None
+
+    def tooltip_at(self, pos: QPoint) -> str:
+        """The Traded column's explanation (header) or a row's bought / sold / delta; "" elsewhere."""
+        cols = self.columns()
+        x, w = cols.span(4)
+        if self.traded is None or w == 0 or not x <= pos.x() < x + w:
+            return ""
+        coin = self.market.base_coin if self.market is not None else ""
+        places = self.market.size_places if self.market is not None else 4
+        label = window_label(self.traded.window_ms)
+        if pos.y() < self.row_height:
+            totals = self.traded.totals()
+            return (f"Volume traded in each row's price range over the last {label} of exchange time (by the "
+                    f"trades' own timestamps), in {coin or 'base units'}. The bar's first part is bought (taker "
+                    f"buys), the second sold (taker sells); the longest bar is the busiest row in view.\n"
+                    f"Last {label}: bought {fmt_fixed(totals.bought, places)} · sold "
+                    f"{fmt_fixed(totals.sold, places)} · delta {fmt_signed(totals.delta, places)}")
+        row = self.row_of(pos)
+        if row is None or row.traded <= 0:
+            return ""
+        price = fmt_fixed(row.price, self._price_places())
+        return (f"{price} · last {label}: bought {fmt_fixed(row.bought, places)} · sold "
+                f"{fmt_fixed(row.sold, places)} · delta {fmt_signed(row.bought - row.sold, places)} {coin}").rstrip()
 
     # --- events -------------------------------------------------------------------------------------------------
 
     def sizeHint(self) -> QSize:
-        return QSize(280, 22 * self.row_height)
+        return QSize(300, 22 * self.row_height)
 
     def resizeEvent(self, event: Any) -> None:
         self._dirty = True
+        self._columns = None
         super().resizeEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(event.pos())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         self._hover_y = int(event.position().y())
@@ -269,19 +475,23 @@ class LadderView(QWidget):
         self.paint_count += 1
         c = self.colors
         ladder = self.ladder()
+        cols = self.columns()
         p = QPainter(self)
         try:
             p.fillRect(self.rect(), QColor(c.surface))
             p.setFont(self._font)
-            self._paint_header(p)
-            price_places = self._price_places()
-            size_places = self.market.size_places if self.market is not None else 4
-            top = ladder.max_cumulative
+            self._paint_header(p, cols)
+            top, traded_top = ladder.max_cumulative, ladder.max_traded
             for side, rows, soft, strong in (("ask", ladder.asks, c.down_soft, c.down),
                                              ("bid", ladder.bids, c.up_soft, c.up)):
+                texts = self._texts[side]
                 for i, row in enumerate(rows):
-                    self._paint_row(p, self.row_rect(side, i), row, top, soft, strong, price_places, size_places)
-            self._paint_spread(p, ladder, price_places)
+                    self._paint_row(p, self.row_rect(side, i), row, texts[i], cols, top, traded_top, soft, strong)
+            self._paint_spread(p, ladder, self._price_places())
+            x, w = cols.span(4)
+            if w:
+                p.setPen(QColor(c.border))  # the Traded column is history, not resting size: set it apart
+                p.drawLine(x, self.row_height, x, self.height())
             if self._hover_y is not None and self.row_at(self._hover_y) is not None:
                 side, i = self.row_at(self._hover_y) or ("", 0)
                 rect = self.row_rect(side, i)
@@ -303,38 +513,63 @@ class LadderView(QWidget):
             return 2
         return max(step_places(self.market.tick_size * self.aggregation), 0)
 
-    def _paint_header(self, p: QPainter) -> None:
+    def _paint_header(self, p: QPainter, cols: LadderColumns) -> None:
         c = self.colors
         h = self.row_height
         p.fillRect(QRect(0, 0, self.width(), h), QColor(c.surface_alt))
         p.setPen(QColor(c.muted))
-        for col, title in zip(self._columns(), self.HEADERS, strict=True):
+        vcenter = Qt.AlignmentFlag.AlignVCenter
+        for (x, w), title in zip(cols.cells, self.HEADERS, strict=True):
+            if w <= 0:
+                continue
             align = Qt.AlignmentFlag.AlignLeft if title == "Mine" else Qt.AlignmentFlag.AlignRight
-            p.drawText(QRect(col.x() + 4, 0, col.width() - 8, h), int(align | Qt.AlignmentFlag.AlignVCenter), title)
+            if title == "Traded":
+                title = self._traded_title(w - 10)
+            p.drawText(QRect(x + 4, 0, w - 10, h), int(align | vcenter), title)
 
-    def _paint_row(self, p: QPainter, rect: QRect, row: LadderRow, top: Decimal, soft: str, strong: str,
-                   price_places: int, size_places: int) -> None:
+    def _traded_title(self, room: int) -> str:
+        label = window_label(self.traded.window_ms) if self.traded is not None else ""
+        for title in (f"Traded {label}", "Traded", label):
+            if self._metrics.horizontalAdvance(title) <= room:
+                return title
+        return ""
+
+    def _paint_row(self, p: QPainter, rect: QRect, row: LadderRow, texts: _RowTexts, cols: LadderColumns,
+                   top: Decimal, traded_top: Decimal, soft: str, strong: str) -> None:
         c = self.colors
-        cols = self._columns()
-        if top > 0:
-            width = int(float(row.cumulative / top) * (rect.width() - cols[0].width()))
-            p.fillRect(QRect(rect.right() - width + 1, rect.y() + 1, width, rect.height() - 2), QColor(soft))
+        (mx, mw), (px, pw), (sx, sw), (tx, tw), (vx, vw) = cols.cells
         y, h = rect.y(), rect.height()
-        right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if top > 0:  # depth bar, from the Total column's right edge leftwards over Price..Total
+            right = tx + tw
+            width = int(float(row.cumulative / top) * (right - px))
+            p.fillRect(QRect(right - width, y + 1, width, h - 2), QColor(soft))
+        right_align = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        price_s, size_s, total_s, traded_s, own_s = texts
         if row.own > 0:
-            mark = QRect(cols[0].x() + 2, y + 2, cols[0].width() - 4, h - 4)
+            mark = QRect(mx + 2, y + 2, mw - 4, h - 4)
             p.fillRect(mark, QColor(c.accent))
             p.setPen(QColor(c.bg))
             p.setFont(self._bold)
             p.drawText(mark.adjusted(3, 0, -3, 0), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                       f"{row.own.normalize():f}")  # short: the marker column is narrow
+                       own_s)
             p.setFont(self._font)
         p.setPen(QColor(strong))
-        p.drawText(QRect(cols[1].x(), y, cols[1].width() - 6, h), right, fmt_fixed(row.price, price_places))
+        p.drawText(QRect(px, y, pw - 6, h), right_align, price_s)
         p.setPen(QColor(c.text if row.size > 0 else c.muted))
-        p.drawText(QRect(cols[2].x(), y, cols[2].width() - 6, h), right, fmt_fixed(row.size, size_places))
+        p.drawText(QRect(sx, y, sw - 6, h), right_align, size_s)
         p.setPen(QColor(c.muted))
-        p.drawText(QRect(cols[3].x(), y, cols[3].width() - 6, h), right, fmt_fixed(row.cumulative, size_places))
+        p.drawText(QRect(tx, y, tw - 6, h), right_align, total_s)
+        if cols.bar > 0 and traded_top > 0 and row.traded > 0:
+            length = max(1, round(float(row.traded / traded_top) * cols.bar))
+            bought = round(length * float(row.bought / row.traded))
+            bar_y, bar_h = y + 4, h - 8
+            if bought:
+                p.fillRect(QRect(vx + 4, bar_y, bought, bar_h), QColor(c.up))
+            if length > bought:
+                p.fillRect(QRect(vx + 4 + bought, bar_y, length - bought, bar_h), QColor(c.down))
+            if cols.traded_text:
+                p.setPen(QColor(c.text))
+                p.drawText(QRect(vx, y, vw - 6, h), right_align, traded_s)
 
     def _paint_spread(self, p: QPainter, ladder: Ladder, price_places: int) -> None:
         c = self.colors
@@ -361,13 +596,18 @@ class LadderView(QWidget):
 class LadderPanel(QWidget):
     """The ladder panel: symbol and aggregation on top, the painted ladder below.
 
+    The Traded column counts the active symbol's public trades (``trades_added``) over the last ``traded_window_ms``
+    of exchange time and starts afresh on a symbol change; the trade channel's snapshot of recent trades, sent on
+    subscription, seeds it (the market-data service keeps no trades of its own).
+
     Signals:
         price_clicked(Decimal): a price was clicked (also sent to the ticket through ``links_for(services)``).
     """
 
     price_clicked = Signal(object)
 
-    def __init__(self, services: DockServices, parent: QWidget | None = None) -> None:
+    def __init__(self, services: DockServices, parent: QWidget | None = None, *,
+                 traded_window_ms: int = DEFAULT_WINDOW_MS) -> None:
         super().__init__(parent)
         self.setObjectName("LadderPanel")
         self.services = services
@@ -375,6 +615,7 @@ class LadderPanel(QWidget):
         self.trading = services.trading
         self.links = links_for(services)
         self.ref: SymbolRef | None = None
+        self.traded = TradedVolume(traded_window_ms)
 
         self.title = QLabel("—", self)
         self.title.setObjectName("LadderSymbol")
@@ -382,6 +623,7 @@ class LadderPanel(QWidget):
         self.aggregation.setObjectName("LadderAggregation")
         self.aggregation.setToolTip("Group price levels by 1, 10 or 100 ticks")
         self.view = LadderView(self)
+        self.view.set_traded(self.traded)
         top = QHBoxLayout()
         top.setContentsMargins(6, 4, 4, 0)
         top.addWidget(self.title, 1)
@@ -398,6 +640,7 @@ class LadderPanel(QWidget):
         self.view.price_clicked.connect(self._on_price_clicked)
         self.md.active_changed.connect(self.set_symbol)
         self.md.book_changed.connect(self._on_book_changed)
+        self.md.trades_added.connect(self._on_trades)
         self.md.markets_loaded.connect(lambda _m: self.set_symbol(self.ref) if self.ref is not None else None)
         self.trading.orders_changed.connect(self._refresh_own_orders)
         self.trading.order_updated.connect(lambda _v: self._refresh_own_orders())
@@ -408,6 +651,8 @@ class LadderPanel(QWidget):
     # --- public API -------------------------------------------------------------------------------------------
 
     def set_symbol(self, ref: SymbolRef) -> None:
+        if ref != self.ref:
+            self.traded.reset()
         self.ref = ref
         market = self.md.market(ref)
         self.title.setText(ref.display)
@@ -441,6 +686,10 @@ class LadderPanel(QWidget):
         if book is not self.view.book:
             self.view.set_source(book, self.view.market or self.md.market(ref))
         else:
+            self.view.invalidate()
+
+    def _on_trades(self, ref: SymbolRef, trades: list[PublicTrade]) -> None:
+        if ref == self.ref and self.traded.add(trades):
             self.view.invalidate()
 
     def _on_aggregation(self, index: int) -> None:

@@ -1,4 +1,5 @@
-"""Ladder: rows, cumulative sizes, spread/mid, aggregation by tick multiples, own-order marks, click-to-price."""
+"""Ladder: rows, cumulative sizes, spread/mid, aggregation by tick multiples, own-order marks, click-to-price, and the
+Traded column (bought/sold volume at price over a rolling window), with fakes and on the simulator."""
 
 from __future__ import annotations
 
@@ -7,13 +8,28 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QFontMetrics
 from pytestqt.qtbot import QtBot
 
+from terminal_app.bitget.models import PublicTrade
+from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.core.orderbook import OrderBook
+from terminal_app.core.traded_volume import TradedVolume
 from terminal_app.ui.docks import links_for
-from terminal_app.ui.docks.ladder import LadderPanel, LadderRow, OwnOrder, build_ladder, create_ladder
+from terminal_app.ui.docks.ladder import (
+    LadderPanel,
+    LadderRow,
+    OwnOrder,
+    build_ladder,
+    create_ladder,
+    short_volume,
+    volume_places,
+    window_label,
+)
+from terminal_app.ui.theme import number_font
 
 D = Decimal
+BTC_SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
 BIDS = [("100.00", "1"), ("99.99", "2"), ("99.95", "0.5"), ("99.90", "3"), ("99.80", "4")]
 ASKS = [("100.02", "1.5"), ("100.03", "1"), ("100.09", "2"), ("100.10", "1"), ("100.21", "5")]
 
@@ -167,3 +183,207 @@ def test_screenshot(qtbot: QtBot, services: Any, kit: Any) -> None:
     assert kit.shot(panel, "ladder", (300, 520)).exists()
     panel.set_aggregation(100)
     assert kit.shot(panel, "ladder-agg100", (300, 520)).exists()
+
+
+# --- traded volume at price -------------------------------------------------------------------------------------------
+
+def trades(*rows: tuple[str, str, str, int]) -> list[PublicTrade]:
+    return [PublicTrade(f"t{i}-{ts}", "BTCUSDT", side, D(price), D(size), ts)
+            for i, (price, size, side, ts) in enumerate(rows)]
+
+
+def test_rows_carry_bought_and_sold_and_traded_gaps_get_rows() -> None:
+    tv = TradedVolume()
+    tv.add(trades(("100.00", "0.3", "sell", 1), ("100.00", "0.2", "buy", 2), ("100.02", "1", "buy", 3),
+                  ("99.97", "0.4", "sell", 4), ("99.00", "5", "sell", 5), ("100.01", "9", "buy", 6)))
+    ladder = build_ladder(book(), D("0.01"), 1, 5, traded=tv)
+    assert ladder.bids[0] == LadderRow(D("100.00"), D("1"), D("1"), D(0), D("0.2"), D("0.3"))
+    assert ladder.asks[0] == LadderRow(D("100.02"), D("1.5"), D("1.5"), D(0), D("1"), D(0))
+    # 99.97 traded and rests nothing now: a row of its own, inside the range shown
+    assert [r.price for r in ladder.bids] == [D("100.00"), D("99.99"), D("99.97"), D("99.95"), D("99.90")]
+    assert ladder.bids[2] == LadderRow(D("99.97"), D(0), D("3"), D(0), D(0), D("0.4"))
+    assert all(r.price != D("99.00") for r in ladder.bids)  # beyond the rows: no row pushed in for it
+    assert all(r.price != D("100.01") for r in (*ladder.bids, *ladder.asks))  # inside the spread: neither side
+    assert ladder.max_traded == D("1")
+    assert build_ladder(book(), D("0.01"), 1, 5).bids[0].traded == 0  # no source, nothing traded
+
+
+def test_aggregation_sums_the_ticks_of_each_bucket_per_side() -> None:
+    tv = TradedVolume()
+    tv.add(trades(("100.00", "1", "buy", 1), ("100.05", "2", "sell", 2), ("100.09", "3", "buy", 3),
+                  ("100.10", "4", "sell", 4), ("99.91", "5", "buy", 5), ("99.90", "6", "sell", 6),
+                  ("100.21", "7", "buy", 7)))
+    ten = build_ladder(book(), D("0.01"), 10, 3, traded=tv)
+    by_price = {(side, r.price): (r.bought, r.sold) for side, rows in (("ask", ten.asks), ("bid", ten.bids))
+                for r in rows}
+    # bids round down: 100.0 holds [100.00, 100.10), 99.9 holds [99.90, 100.00)
+    assert by_price["bid", D("100.0")] == (D("4"), D("2"))
+    assert by_price["bid", D("99.9")] == (D("5"), D("6"))
+    # asks round up: 100.1 holds (100.00, 100.10], 100.3 holds (100.20, 100.30]
+    assert by_price["ask", D("100.1")] == (D("3"), D("6"))
+    assert by_price["ask", D("100.3")] == (D("7"), D(0))
+
+
+def test_traded_numbers_share_their_decimals_and_stay_short() -> None:
+    assert [volume_places(D(top), 6) for top in ("1.3", "0.378471", "12.5", "1234.5", "0.0123", "0")] == \
+        [3, 4, 2, 0, 5, 6]
+    assert volume_places(D("0.0123"), 4) == 4  # never more than the market's size has
+    assert short_volume(D("0.378471"), 4) == "0.3785"
+    assert short_volume(D("0.7"), 3) == "0.700"
+    assert short_volume(D("1234.6"), 0) == "1,235"
+    assert short_volume(D("0.0003"), 2) == "0.0003"  # would round to nothing: its own digits
+    assert short_volume(D("0.005"), 2) == "0.01"
+    assert short_volume(D("45678"), 4) == "45.7K"
+    assert short_volume(D("456789"), 4) == "457K"
+    assert short_volume(D("2345678"), 4) == "2.35M"
+    assert short_volume(D(0), 4) == ""
+    assert [window_label(ms) for ms in (300_000, 90_000, 7_200_000, 500)] == ["5m", "90s", "2h", "500ms"]
+
+
+def cell_colors(view: Any, side: str, index: int) -> list[str]:
+    """Colours along the middle of a row's Traded bar area, left to right, one per pixel."""
+    image = view.grab().toImage()
+    rect = view.traded_bar_rect(side, index)
+    y = rect.center().y()
+    return [image.pixelColor(x, y).name() for x in range(rect.left(), rect.right() + 1)]
+
+
+def test_the_traded_cell_shows_bought_then_sold_in_the_up_and_down_colours(qtbot: QtBot, services: Any,
+                                                                           kit: Any) -> None:
+    panel = make(qtbot, services, kit, height=320)
+    panel.resize(340, 320)
+    view = panel.view
+    services.market_data.trades_added.emit(kit.BTC, trades(("99.99", "3", "buy", 1), ("99.99", "1", "sell", 2),
+                                                           ("100.03", "1", "sell", 3)))
+    assert panel.ladder().bids[1].bought == D("3")
+    assert panel.ladder().bids[1].sold == D("1")
+    cols = view.columns()
+    assert cols.traded_text
+    assert cols.bar >= 24
+    c = view.colors
+    row = cell_colors(view, "bid", 1)  # the busiest row: a full bar, three quarters bought
+    split = round(cols.bar * 0.75)
+    assert set(row[1:split - 1]) == {c.up}
+    assert set(row[split + 1:-1]) == {c.down}
+    ask = cell_colors(view, "ask", 1)  # a quarter of the busiest, all sold
+    quarter = round(cols.bar * 0.25)
+    assert set(ask[1:quarter - 1]) == {c.down}
+    assert c.up not in ask
+    assert c.down not in ask[quarter + 1:]
+    assert {c.up, c.down}.isdisjoint(cell_colors(view, "bid", 0))  # nothing traded there
+    assert view.tooltip_at(view.traded_bar_rect("bid", 1).center()) == \
+        "99.99 · last 5m: bought 3.0000 · sold 1.0000 · delta +2.0000 BTC"
+    header = view.tooltip_at(QPoint(view.columns().span(4)[0] + 5, 3))
+    assert "last 5m of exchange time" in header
+    assert "bought 3.0000 · sold 2.0000 · delta +1.0000" in header
+    assert view.tooltip_at(QPoint(5, 3)) == ""  # the Mine header has none
+
+
+def test_columns_keep_their_text_and_the_traded_column_narrows_first(qtbot: QtBot, services: Any, kit: Any) -> None:
+    bids = [(f"{104159.25 - i * 0.01:.2f}", f"{12.3456 + i:.4f}") for i in range(20)]
+    asks = [(f"{104159.26 + i * 0.01:.2f}", f"{0.0001 * (i + 1):.4f}") for i in range(20)]
+    services.market_data.load_book(kit.BTC, bids, asks)
+    services.market_data.active = kit.BTC
+    panel = create_ladder(services, None)
+    qtbot.addWidget(panel)
+    panel.resize(340, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    services.market_data.trades_added.emit(kit.BTC, trades(("104159.25", "1234.5", "buy", 1)))
+    view = panel.view
+    view.ladder()
+    metrics = QFontMetrics(number_font(view.font()))
+    widest = [metrics.horizontalAdvance(t) for t in ("Mine", "104,159.26", "31.3456", "437.9120")]
+    full = view.columns()
+    assert view.width() >= 330
+    assert full.traded_text
+    for (_x, width), text in zip(full.cells[:4], widest, strict=False):
+        assert width >= text + 6
+    narrow = view._lay_out(widest[1] + 3 * widest[3] + 60)  # room for a bar, not for the number beside it
+    assert not narrow.traded_text
+    assert narrow.bar > 0
+    squeezed = view._lay_out(240)
+    assert squeezed.span(4)[1] == 0  # no room: the column goes before the others lose any width
+    assert sum(width for _x, width in squeezed.cells) == 240
+
+
+def test_trades_repaint_expire_and_reset_on_a_symbol_change(qtbot: QtBot, services: Any, kit: Any) -> None:
+    services.market_data.load_book(kit.BTC, BIDS, ASKS)
+    services.market_data.active = kit.BTC
+    panel = LadderPanel(services, traded_window_ms=1000)
+    qtbot.addWidget(panel)
+    panel.resize(300, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    view = panel.view
+    md = services.market_data
+    qtbot.waitUntil(lambda: view.paint_count > 0)
+    view.ladder()
+    md.trades_added.emit(kit.ETH, trades(("99.99", "1", "buy", 1)))  # another symbol's trades: nothing to do
+    assert not view._dirty
+    md.trades_added.emit(kit.BTC, trades(("99.99", "1", "buy", 10_000)))
+    assert view._dirty
+    before = view.paint_count
+    qtbot.waitUntil(lambda: view.paint_count > before)
+    assert panel.ladder().bids[1].bought == D("1")
+    md.trades_added.emit(kit.BTC, trades(("100.00", "2", "sell", 10_999)))
+    assert panel.ladder().bids[1].bought == D("1")
+    md.trades_added.emit(kit.BTC, trades(("100.00", "2", "sell", 11_000)))  # one window after the first trade
+    assert panel.ladder().bids[1].traded == 0
+    assert panel.ladder().bids[0].sold == D("4")
+    md.markets_loaded.emit(md.markets())  # the same symbol again: keeps what it counted
+    assert panel.ladder().bids[0].sold == D("4")
+    md.load_book(kit.BTC_PERP, [("60000.0", "1")], [("60000.1", "2")])
+    md.set_active(kit.BTC_PERP)
+    assert len(panel.traded) == 0
+    assert panel.ladder().max_traded == 0
+    md.trades_added.emit(kit.BTC, trades(("100.00", "2", "sell", 12_000)))  # late, for the old symbol
+    assert len(panel.traded) == 0
+    md.trades_added.emit(kit.BTC_PERP, trades(("60000.1", "0.5", "buy", 5)))  # older than the BTC trades: counts
+    assert panel.ladder().asks[0].bought == D("0.5")
+
+
+def test_screenshot_with_traded_volume(qtbot: QtBot, services: Any, kit: Any) -> None:
+    bids = [(f"{65000 - i * 0.37:.2f}", f"{0.05 + (i * 7 % 11) / 10:.4f}") for i in range(60)]
+    asks = [(f"{65000.5 + i * 0.41:.2f}", f"{0.08 + (i * 5 % 13) / 10:.4f}") for i in range(60)]
+    services.market_data.load_book(kit.BTC, bids, asks)
+    services.market_data.active = kit.BTC
+    services.trading.set_open(kit.OrderView("a", kit.BTC, "buy", "limit", D(bids[3][0]), D("0.25")))
+    panel = create_ladder(services, None)
+    qtbot.addWidget(panel)
+    rows = [(price, f"{(i * 13 % 7) / 10 + 0.05:.4f}", "buy" if i % 3 else "sell", i)
+            for i, (price, _s) in enumerate((*bids[:14], *asks[:14]) * 2)]
+    services.market_data.trades_added.emit(kit.BTC, trades(*rows))
+    assert kit.shot(panel, "ladder-traded", (340, 520)).exists()
+    panel.set_aggregation(100)
+    assert kit.shot(panel, "ladder-traded-agg100", (340, 520)).exists()
+    assert panel.ladder().max_traded > 0
+
+
+# --- on the simulator -------------------------------------------------------------------------------------------------
+
+@pytest.mark.asyncio
+async def test_trades_on_the_simulator_reach_the_traded_column(qtbot: QtBot, live: Any, until: Any) -> None:
+    async with live() as s:
+        md = s.market_data
+        panel = LadderPanel(s)
+        qtbot.addWidget(panel)
+        panel.resize(340, 520)
+        panel.show()  # no waiting for exposure: a nested Qt loop would stall qasync
+        seen: list[PublicTrade] = []
+        md.trades_added.connect(lambda ref, batch: seen.extend(batch) if ref == BTC_SPOT else None)
+        md.set_active(BTC_SPOT)
+
+        def traded_rows() -> list[LadderRow]:
+            ladder = panel.ladder()
+            return [r for r in (*ladder.asks, *ladder.bids) if r.traded > 0]
+
+        rows = await until(md.trades_added, traded_rows)
+        assert panel.traded.totals().bought == sum((t.size for t in seen if t.side == "buy"), D(0))
+        assert panel.traded.totals().sold == sum((t.size for t in seen if t.side == "sell"), D(0))
+        for row in rows:  # every row holds exactly the trades at its price (aggregation 1)
+            at = [t for t in seen if t.price == row.price]
+            assert row.bought == sum((t.size for t in at if t.side == "buy"), D(0))
+            assert row.sold == sum((t.size for t in at if t.side == "sell"), D(0))
+        panel.view.grab()  # paints the column over real data
+        assert panel.view.paint_count > 0
