@@ -64,6 +64,18 @@ def test_late_trades_inside_the_window_count_and_leave_on_time() -> None:
     assert len(tv) == 3
 
 
+def test_fills_of_one_sweep_share_a_record_and_leave_together() -> None:
+    tv = TradedVolume(window_ms=100)
+    tv.add([trade("5", "1", "buy", 10), trade("5", "2", "buy", 10), trade("5", "4", "sell", 10)])
+    tv.add([trade("5", "8", "sell", 10)])
+    assert len(tv) == 4
+    assert len(tv._trades) == 2  # buy 1+2, sell 4+8
+    assert tv.at(D("5")) == TradedAt(D("3"), D("12"))
+    tv.add([trade("6", "1", "buy", 110)])
+    assert tv.at(D("5")) == TradedAt()
+    assert len(tv) == 1
+
+
 def test_buckets_follow_the_ladder_rounding() -> None:
     tv = TradedVolume()
     tv.add([trade("100.00", "1", "buy", 1), trade("100.05", "2", "sell", 2), trade("100.10", "3", "buy", 3),
@@ -147,8 +159,13 @@ trades_st = st.builds(
 )
 
 
+# each trade 1-3 times in a row: the fills of one sweep, which share a record
+batch_st = st.lists(st.tuples(trades_st, st.integers(1, 3)), max_size=10).map(
+    lambda drawn: [t for t, times in drawn for _ in range(times)])
+
+
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
-@given(window=st.integers(1, 40).map(lambda n: n * 25), batches=st.lists(st.lists(trades_st, max_size=12), max_size=12),
+@given(window=st.integers(1, 40).map(lambda n: n * 25), batches=st.lists(batch_st, max_size=12),
        reset_at=st.integers(-1, 11), early_views=st.booleans())
 def test_matches_a_brute_force_rescan(window: int, batches: list[list[_T]], reset_at: int,
                                       early_views: bool) -> None:
