@@ -1,15 +1,21 @@
 """Client-side rate limiting per REST endpoint, from Bitget's documented per-second figures (bitget-v2.md §4).
 
-Bitget counts each endpoint separately (per UID for private calls, per IP for public ones) and answers HTTP 429 when a
-limit is exceeded. Each endpoint path gets a bucket; a request *reserves* a slot and waits until it is due, so
-concurrent callers queue fairly instead of hammering. Bookkeeping is a few float operations per request.
+Bitget counts each endpoint separately (per UID for private calls, per IP for public ones) in one-second windows and
+answers HTTP 429 when a window holds more than the documented figure. The limiter mirrors that count exactly: a
+request may go out at ``t`` when fewer than ``rate`` requests to its endpoint were sent in ``(t - W, t]``, so a terminal
+gets the whole documented throughput (10 orders/s on place-order) with no artificial burst/refill shape. ``W`` is a
+little over a second (:data:`WINDOW_S`): the exchange stamps a request when it *arrives*, and latency jitter can move
+two of our sends that were just over a second apart into the same server-side window.
 
-Bucket shape: a burst of ``ceil(rate / 2)`` requests, refilled at ``rate - burst`` per second (at least 1/s). After a
-quiet period, any one-second window then holds at most about ``rate`` requests, which keeps a bursty terminal under
-the exchange's window counter while still letting a handful of orders go out at once.
+Each endpoint keeps the send times of its last ``rate`` requests. A caller *reserves* the next free time (the oldest
+of those plus ``W``, never before the previous reservation) and sleeps until it, so concurrent callers queue fairly
+in arrival order instead of all waking at once and racing. Reserved times are kept, not only past sends, which is
+what makes the reservation exact under concurrency; times that can no longer matter are dropped, so bookkeeping is
+O(1) amortised and memory stays bounded even under the benchmark's huge ``scale``.
 
-On a 429 the bucket is blocked for an exponential, jittered, capped delay (or ``Retry-After`` if longer); the
-strike count decays after a minute without 429s.
+On a 429 the endpoint is blocked for an exponential, jittered, capped delay (or ``Retry-After`` if longer); callers
+already sleeping towards a slot inside the block wake, see it and queue again behind it. The strike count decays
+after a minute without 429s.
 
 ``scale`` multiplies every rate (tests, or a simulator with other limits); ``enabled=False`` turns limiting off.
 The order benchmark runs against a local server that is not Bitget, so it uses a huge ``scale``: the bookkeeping still
@@ -22,6 +28,7 @@ import asyncio
 import math
 import random
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 
 DEFAULT_PRIVATE_RATE = 10.0
@@ -78,6 +85,7 @@ ENDPOINT_RATES: dict[str, float] = {
     "/api/v2/mix/order/place-plan-order": 10,
     "/api/v2/mix/order/detail": 10,
     "/api/v2/mix/order/orders-pending": 10,
+    "/api/v2/mix/order/orders-plan-pending": 10,
     "/api/v2/mix/order/orders-history": 10,
     "/api/v2/mix/order/fills": 10,
     "/api/v3/account/settings": 10,
@@ -86,35 +94,52 @@ ENDPOINT_RATES: dict[str, float] = {
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
 STRIKE_MEMORY_S = 60.0
+# Bitget's window is one second; the extra 50 ms absorbs the difference between our send time and its arrival time.
+WINDOW_S = 1.05
 _DUE_S = 1e-6
 
 
-class TokenBucket:
-    """A reservation bucket (GCRA): ``reserve(now)`` books the next slot and says how long to wait for it."""
+class EndpointWindow:
+    """One endpoint's sliding window: ``reserve(now)`` books the next free send time and says how long to wait.
 
-    __slots__ = ("_blocked_until", "_last_strike", "_tat", "burst", "interval", "rate", "strikes", "tolerance")
+    ``limit`` requests per ``window`` seconds: ``floor(rate)`` per :data:`WINDOW_S` for rates of one or more (a
+    fractional part cannot be honoured in a one-second count without risking a 429), one per ``WINDOW_S / rate``
+    below that.
+    """
 
-    def __init__(self, rate: float) -> None:
+    __slots__ = ("_blocked_until", "_last_strike", "_sent", "limit", "rate", "strikes", "window")
+
+    def __init__(self, rate: float, window_s: float = WINDOW_S) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
+        if window_s <= 0:
+            raise ValueError("window must be positive")
         self.rate = rate
-        self.burst = max(1, math.ceil(rate / 2))
-        refill = max(rate - self.burst, 1.0) if rate >= 2 else rate
-        self.interval = 1.0 / refill
-        self.tolerance = (self.burst - 1) * self.interval
-        self._tat = 0.0  # theoretical arrival time of the next request at the refill rate
+        self.limit = int(rate) if rate >= 1 else 1
+        self.window = window_s if rate >= 1 else window_s / rate
+        # Reserved send times, oldest first, never decreasing; at most ``limit`` of them matter.
+        self._sent: deque[float] = deque(maxlen=self.limit)
         self._blocked_until = 0.0
         self.strikes = 0
         self._last_strike = -math.inf
 
     def reserve(self, now: float) -> float:
-        tat = self._tat
-        start = tat - self.tolerance
-        if start < self._blocked_until:
-            start = self._blocked_until
-        if start - now < _DUE_S:  # float noise of the tat arithmetic must not cost a loop iteration
+        sent = self._sent
+        start = now if now > self._blocked_until else self._blocked_until
+        if sent:
+            last = sent[-1]
+            if last > start:  # FIFO: never ahead of an earlier caller
+                start = last
+            if len(sent) == self.limit:
+                free = sent[0] + self.window
+                if free > start:
+                    start = free
+        if start - now < _DUE_S:  # float noise of the window arithmetic must not cost a loop iteration
             start = now
-        self._tat = (tat if tat > start else start) + self.interval
+        sent.append(start)  # a full deque drops the oldest, which ``start`` has just waited out
+        horizon = start - self.window
+        while sent[0] <= horizon:  # nothing later can be limited by these; keeps memory small at huge rates
+            sent.popleft()
         return start - now
 
     def block(self, now: float, retry_after: float | None, rng: random.Random) -> float:
@@ -129,18 +154,19 @@ class TokenBucket:
         until = now + delay
         if until > self._blocked_until:
             self._blocked_until = until
-        # Nothing queued before the block may slip out during it, and the burst restarts empty afterwards.
-        if self._tat < until + self.tolerance:
-            self._tat = until + self.tolerance
         return delay
 
     @property
     def blocked_until(self) -> float:
         return self._blocked_until
 
+    def __len__(self) -> int:
+        """Send times still kept (at most ``limit``)."""
+        return len(self._sent)
+
 
 class RateLimiter:
-    """Per-endpoint buckets. ``await acquire(path, private=…)`` before each request; ``penalize`` on a 429."""
+    """Per-endpoint windows. ``await acquire(path, private=…)`` before each request; ``penalize`` on a 429."""
 
     def __init__(
         self,
@@ -150,21 +176,25 @@ class RateLimiter:
         enabled: bool = True,
         default_private: float = DEFAULT_PRIVATE_RATE,
         default_public: float = DEFAULT_PUBLIC_RATE,
+        window_s: float = WINDOW_S,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
         if scale <= 0:
             raise ValueError("scale must be positive")
+        if window_s <= 0:
+            raise ValueError("window must be positive")
         self.enabled = enabled
         self.scale = scale
+        self.window_s = window_s
         self._rates = dict(ENDPOINT_RATES if rates is None else rates)
         self._default_private = default_private
         self._default_public = default_public
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._buckets: dict[str, TokenBucket] = {}
+        self._windows: dict[str, EndpointWindow] = {}
 
     def rate_for(self, path: str, private: bool) -> float:
         base = self._rates.get(path)
@@ -172,22 +202,34 @@ class RateLimiter:
             base = self._default_private if private else self._default_public
         return base * self.scale
 
-    def bucket(self, path: str, private: bool = True) -> TokenBucket:
-        bucket = self._buckets.get(path)
-        if bucket is None:
-            bucket = self._buckets[path] = TokenBucket(self.rate_for(path, private))
-        return bucket
+    def bucket(self, path: str, private: bool = True) -> EndpointWindow:
+        """``path``'s window (created on first use)."""
+        window = self._windows.get(path)
+        if window is None:
+            window = self._windows[path] = EndpointWindow(self.rate_for(path, private), self.window_s)
+        return window
 
     async def acquire(self, path: str, private: bool = True) -> float:
         """Wait until a request to ``path`` may go out; return the seconds waited (0.0 on the fast path)."""
         if not self.enabled:
             return 0.0
-        bucket = self._buckets.get(path) or self.bucket(path, private)
-        wait = bucket.reserve(self._clock())
-        if wait > 0:
+        window = self._windows.get(path) or self.bucket(path, private)
+        now = self._clock()
+        wait = window.reserve(now)
+        if wait <= 0:
+            return 0.0
+        waited = 0.0
+        while True:
+            due = now + wait
             await self._sleep(wait)
-            return wait
-        return 0.0
+            waited += wait
+            if window.blocked_until <= due + _DUE_S:
+                return waited
+            # A 429 blocked the endpoint while we slept towards a slot inside the block: queue again behind it.
+            now = self._clock()
+            wait = window.reserve(now)
+            if wait <= 0:
+                return waited
 
     def penalize(self, path: str, retry_after: float | None = None, private: bool = True) -> float:
         """Record a 429 for ``path``; later requests to it wait out the returned back-off delay.
