@@ -74,6 +74,7 @@ class V2:
     MIX_ORDER_DETAIL = "/api/v2/mix/order/detail"
     MIX_ORDERS_PENDING = "/api/v2/mix/order/orders-pending"
     MIX_ORDERS_HISTORY = "/api/v2/mix/order/orders-history"
+    MIX_ORDERS_PLAN_PENDING = "/api/v2/mix/order/orders-plan-pending"
     MIX_FILLS = "/api/v2/mix/order/fills"
     MIX_CLOSE_POSITIONS = "/api/v2/mix/order/close-positions"
     MIX_PLACE_TPSL_ORDER = "/api/v2/mix/order/place-tpsl-order"

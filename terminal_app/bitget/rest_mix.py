@@ -12,6 +12,7 @@ from typing import Any
 
 from terminal_app.bitget.errors import ProtocolError
 from terminal_app.bitget.models import (
+    AlgoOrder,
     BatchResult,
     Candle,
     CloseResult,
@@ -38,6 +39,7 @@ from terminal_app.bitget.models import (
     parse_futures_fills,
     parse_futures_order,
     parse_futures_orders,
+    parse_futures_plan_orders,
     parse_futures_tickers,
     parse_leverage_result,
     parse_margin_mode_result,
@@ -69,6 +71,11 @@ def _futures_type(product_type: InstType) -> str:
     if not product_type.is_futures:
         raise ValueError(f"{product_type} is not a futures product type")
     return product_type.value
+
+
+# ``planType`` of orders-plan-pending: trigger orders, trailing stops, and every TP/SL kind (profit_plan, loss_plan,
+# moving_plan, pos_profit, pos_loss) under one name. Checked here so a typo fails before a signed round trip.
+PLAN_LIST_TYPES = ("normal_plan", "track_plan", "profit_loss")
 
 
 def _yes_no(flag: bool | None) -> str | None:
@@ -339,6 +346,20 @@ class MixRestMixin(RestCore):
                          startTime=start_time, endTime=end_time, limit=limit)
         data = await self.http.get(V2.MIX_ORDERS_HISTORY, params, signed=True)
         return parse_futures_orders(data, product_type_of(target))
+
+    async def mix_plan_orders_pending(self, target: InstType | SymbolRef = InstType.USDT_FUTURES, *,
+                                      plan_type: str = "normal_plan", order_id: str | None = None,
+                                      client_oid: str | None = None, id_less_than: str | None = None,
+                                      start_time: int | None = None, end_time: int | None = None,
+                                      limit: int | None = None) -> list[AlgoOrder]:
+        """Live trigger orders (``plan_type`` ``normal_plan``), trailing stops (``track_plan``) or TP/SL orders of
+        every kind (``profit_loss``); newest first, at most ``limit`` (Bitget: 100), older pages by ``id_less_than``."""
+        if plan_type not in PLAN_LIST_TYPES:
+            raise ValueError(f"plan_type must be one of {', '.join(PLAN_LIST_TYPES)}, not {plan_type!r}")
+        params = compact(**product_params(target), planType=plan_type, orderId=order_id, clientOid=client_oid,
+                         idLessThan=id_less_than, startTime=start_time, endTime=end_time, limit=limit)
+        data = await self.http.get(V2.MIX_ORDERS_PLAN_PENDING, params, signed=True)
+        return parse_futures_plan_orders(data, product_type_of(target))
 
     async def mix_fills(self, target: InstType | SymbolRef = InstType.USDT_FUTURES, *, order_id: str | None = None,
                         id_less_than: str | None = None, start_time: int | None = None, end_time: int | None = None,

@@ -28,6 +28,7 @@ from terminal_app.bitget.errors import (
 )
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.models import (
+    AlgoOrder,
     BatchResult,
     CancelReplaceResult,
     CancelSymbolResult,
@@ -193,6 +194,9 @@ ENDPOINTS: list[tuple[str, Call, str, str, dict[str, Any], type, bool]] = [
      "/api/v2/mix/order/orders-pending", {"symbol": "BTCUSDT", "status": "live"}, Order, True),
     ("mix_orders_history", lambda c: c.mix_orders_history(limit=20), "GET", "/api/v2/mix/order/orders-history",
      {"productType": "USDT-FUTURES", "limit": "20"}, Order, True),
+    ("mix_plan_orders_pending", lambda c: c.mix_plan_orders_pending(PERP, plan_type="profit_loss", limit=5), "GET",
+     "/api/v2/mix/order/orders-plan-pending", {"symbol": "BTCUSDT", "productType": "USDT-FUTURES",
+                                                "planType": "profit_loss", "limit": "5"}, AlgoOrder, True),
     ("mix_fills", lambda c: c.mix_fills(order_id="3"), "GET", "/api/v2/mix/order/fills",
      {"productType": "USDT-FUTURES", "orderId": "3"}, Fill, True),
     ("mix_close_positions", lambda c: c.mix_close_positions(PERP, hold_side="long"), "POST",

@@ -49,8 +49,9 @@ COVERED = frozenset({
     "mix_account", "mix_accounts", "mix_all_positions", "mix_cancel_all_orders", "mix_cancel_order", "mix_candles",
     "mix_close_positions", "mix_contracts", "mix_fills", "mix_funding_rate", "mix_history_candles",
     "mix_merge_depth", "mix_modify_order", "mix_open_interest", "mix_order_detail", "mix_orders_history",
-    "mix_orders_pending", "mix_place_order", "mix_place_pos_tpsl", "mix_place_tpsl_order", "mix_set_leverage",
-    "mix_set_margin_mode", "mix_set_position_mode", "mix_single_position", "mix_ticker", "mix_tickers",
+    "mix_orders_pending", "mix_plan_orders_pending", "mix_place_order", "mix_place_pos_tpsl", "mix_place_tpsl_order",
+    "mix_set_leverage", "mix_set_margin_mode", "mix_set_position_mode", "mix_single_position", "mix_ticker",
+    "mix_tickers",
 })
 CALLED: set[str] = set()
 
@@ -237,13 +238,6 @@ async def _equity(client: BitgetRestClient) -> Decimal:
     return (await client.mix_account(BTC_PERP, USDT)).equity
 
 
-async def _plan_order_ids(client: BitgetRestClient) -> set[str]:
-    """The plan-pending endpoint has no typed method in the client; the raw answer is enough to find the orders."""
-    data = await client.http.get("/api/v2/mix/order/orders-plan-pending",
-                                 {"productType": "USDT-FUTURES", "planType": "profit_loss"}, signed=True)
-    return {row["orderId"] for row in data["entrustedList"] or []}
-
-
 async def _setup_futures(client: BitgetRestClient, pos_mode: str) -> None:
     lev = await client.mix_set_leverage(BTC_PERP, USDT, "10")
     assert lev.cross_margin_leverage == Decimal(10)
@@ -371,9 +365,24 @@ async def test_futures_hedge_mode_both_sides_tpsl_and_close_positions(
     pos_tpsl = await trader.mix_place_pos_tpsl(BTC_PERP, USDT, "short",
                                                take_profit_trigger=(price / 2).quantize(info.tick_size),
                                                stop_loss_trigger=price * 2)
-    plan_ids = await _plan_order_ids(trader)
-    assert tp.order_id in plan_ids
-    assert {a.order_id for a in pos_tpsl} <= plan_ids
+    plans = {p.order_id: p for p in await trader.mix_plan_orders_pending(BTC_PERP, plan_type="profit_loss")}
+    assert set(plans) == {tp.order_id} | {a.order_id for a in pos_tpsl}
+    take = plans[tp.order_id]
+    assert (take.symbol, take.plan_type, take.status, take.pos_side, take.trigger_type) == (
+        "BTCUSDT", "profit_plan", "live", "long", "mark_price")
+    assert (take.trigger_price, take.size, take.inst_type) == (price * 2, size, InstType.USDT_FUTURES)
+    by_type = {p.plan_type: p for p in plans.values() if p.order_id != tp.order_id}
+    assert set(by_type) == {"pos_profit", "pos_loss"}
+    assert by_type["pos_profit"].trigger_price == (price / 2).quantize(info.tick_size)
+    assert by_type["pos_loss"].trigger_price == price * 2
+    assert all(p.pos_side == "short" for p in by_type.values())
+    # one order by id across the product type; trigger orders are a separate list (none placed here)
+    (only,) = await trader.mix_plan_orders_pending(InstType.USDT_FUTURES, plan_type="profit_loss",
+                                                   order_id=tp.order_id)
+    assert only == take
+    assert await trader.mix_plan_orders_pending(BTC_PERP) == []
+    assert await trader.mix_plan_orders_pending(SymbolRef("ETHUSDT", InstType.USDT_FUTURES),
+                                                plan_type="profit_loss") == []
 
     # Each leg closes at the price the maker offers (one offer at a time: two would cross each other): PnL zero,
     # fees = taker rate x notional on four legs.
@@ -385,6 +394,7 @@ async def test_futures_hedge_mode_both_sides_tpsl_and_close_positions(
     rest = await trader.mix_close_positions(BTC_PERP)
     assert len(rest.successes) == 1
     assert await trader.mix_all_positions() == []
+    assert await trader.mix_plan_orders_pending(BTC_PERP, plan_type="profit_loss") == []  # gone with the positions
     fees = 4 * info.taker_fee * price * size
     assert await _equity(trader) == equity0 - fees
 
