@@ -13,9 +13,10 @@ WebSocket streamer and Qt share, then :class:`Terminal` does the rest in order:
 3. the services (``services.stack``) wrapped in the risk guards (``services.guards``), the journal
    (``services.journal_sink``) and the panic key bound to the account, the account doctor for Bitget profiles;
 4. the main window with the chart in the middle and the trading panels (``ui.docks``) on the guarded services, the
-   ACTIONS handlers (buy, sell, cancel, flatten, panic, sizes, intervals, symbol switch, layout), the command palette
-   (Ctrl+K), File ▸ Profiles…/API key…/Settings…/exports, Help ▸ Account doctor, health in the status bar; a profile
-   switch builds a new window on the new services, then closes the old one;
+   ACTIONS handlers (buy, sell, cancel, flatten, panic, sizes, intervals, chart view, symbol switch, layout), the
+   command palette (Ctrl+K), File ▸ Profiles…/API key…/Settings…/exports, Help ▸ Account doctor (every menu entry is
+   an ACTIONS entry: the modules that make their own QAction are routed to the table's), health in the status bar;
+   a profile switch builds a new window on the new services, then closes the old one;
 5. on close: the layout is saved, every task cancelled, the streamer and HTTP client closed, the simulators stopped.
 
 Garbage collection runs on the GUI thread only (:class:`MainThreadGc`): with a simulator or any other thread in the
@@ -307,10 +308,17 @@ class Terminal:
             helpers.append(TicketHold(ticket, services.trading))
         self.palette = install_palette(window, PaletteEngine(lambda: profiles.current, on_interval=self.set_interval))
         helpers.append(self.palette)
-        helpers.append(install_journal_menu(window, self.journal))
-        helpers.append(install_settings_menu(window))
-        helpers.append(install_profiles_menu(window, profiles, self.store))
-        helpers.append(install_doctor(window, profiles))
+        # These build QActions of their own; the table's entries (keys, palette, cheat-sheet) take their place.
+        registry = window.registry
+        journal_menu = install_journal_menu(window, self.journal)
+        for key in ("export_fills", "export_orders", "daily_pnl"):
+            registry.route(f"journal.{key}", journal_menu.actions[key])
+        profiles_menu = install_profiles_menu(window, profiles, self.store)
+        registry.route("profiles", profiles_menu.actions["profiles"])
+        registry.route("api_key", profiles_menu.actions["api_key"])
+        doctor = install_doctor(window, profiles)
+        registry.route("account_doctor", doctor.action)
+        helpers += [journal_menu, install_settings_menu(window), profiles_menu, doctor]
         self._helpers = helpers
 
     def _first_symbol(self) -> SymbolRef:
@@ -477,6 +485,16 @@ class Terminal:
                                 self.panic, notify)
         for iv in INTERVALS:
             registry.on(f"chart.interval.{iv}", lambda iv=iv: self.set_interval(iv))
+        chart = self.chart
+        if chart is not None:
+            from terminal_app.ui.chart.widget import PAN_STEP, ZOOM_STEP
+
+            registry.on("chart.zoom_in", lambda: chart.zoom(1 / ZOOM_STEP))
+            registry.on("chart.zoom_out", lambda: chart.zoom(ZOOM_STEP))
+            registry.on("chart.scroll_back", lambda: chart.pan(-PAN_STEP))
+            registry.on("chart.scroll_forward", lambda: chart.pan(PAN_STEP))
+            registry.on("chart.latest", chart.go_latest)
+            registry.on("chart.reset", chart.reset_view)
         registry.on("symbol.switch", lambda: self.open_symbol_switcher(""))
         window.symbol_typed.connect(self.open_symbol_switcher)
 

@@ -51,7 +51,8 @@ class ActionSpec:
 
     ``menu`` is a slash path (``"Trade/Size preset"``) or ``None`` for keyboard/toolbar-only actions. ``trading``
     marks actions that send, cancel or shape orders: their keys are inert while a text field has focus and while
-    hotkeys are switched off. ``checkable`` actions hold an on/off state and their handler receives it.
+    hotkeys are switched off. ``checkable`` actions hold an on/off state and their handler receives it. ``section``
+    groups neighbours within a menu: a separator goes where it changes (and between trading and other actions).
     """
 
     id: str
@@ -63,6 +64,7 @@ class ActionSpec:
     trading: bool = False
     checkable: bool = False
     description: str = ""
+    section: str = ""
 
 
 INTERVALS: tuple[str, ...] = ("1m", "5m", "15m", "30m", "1H", "4H", "1D", "1W")
@@ -75,9 +77,51 @@ def _trading(
     return ActionSpec(id, label, Context.TRADING, keys, menu, toolbar, trading=True, description=description)
 
 
+# The panels of the terminal (DockSpec ids of ui.docks and ui.copy, with their titles): View ▸ Panels shows or hides
+# each through the table, so a panel can be bound to a key and found in the palette. The chart is the central area.
+PANELS: tuple[tuple[str, str], ...] = (
+    ("watchlist", "Watchlist"), ("ladder", "Order book"), ("tape", "Trades"), ("ticket", "Order entry"),
+    ("orders", "Orders"), ("positions", "Positions"), ("balances", "Balances"), ("log", "Log"),
+    ("copy-trading", "Copy trading"),
+)
+
+# Chart intervals are typed as in TradingView (traders.md §4): the number of minutes, or 1H/4H/1D/1W, then Enter.
+# Typing starts with a digit, because letters typed outside a text field open the symbol switcher.
+INTERVAL_KEYS: dict[str, tuple[str, ...]] = {
+    "1m": ("1, Return",), "5m": ("5, Return",), "15m": ("1, 5, Return",), "30m": ("3, 0, Return",),
+    "1H": ("6, 0, Return", "1, H, Return"), "4H": ("2, 4, 0, Return", "4, H, Return"), "1D": ("1, D, Return",),
+    "1W": ("1, W, Return",),
+}
+
+
+def panel_action_id(dock_id: str) -> str:
+    """The ACTIONS id that shows or hides the panel ``dock_id``."""
+    return f"panel.{dock_id}"
+
+
+def _file(id: str, label: str, section: str, description: str, keys: tuple[str, ...] = ()) -> ActionSpec:
+    return ActionSpec(id, label, Context.GLOBAL, keys, "File", description=description, section=section)
+
+
+def _chart(id: str, label: str, keys: tuple[str, ...], description: str) -> ActionSpec:
+    return ActionSpec(id, label, Context.CHART, keys, "Chart", description=description, section="view")
+
+
 ACTIONS: tuple[ActionSpec, ...] = (
-    # --- File / application
-    ActionSpec("app.quit", "Quit", Context.GLOBAL, ("Ctrl+Q",), "File", description="Close the terminal."),
+    # --- File: profile, settings, journal, application
+    _file("profiles", "Profiles…", "profile",
+          "Add, remove or switch profiles (Demo, Bitget demo, live); a switch moves the whole window to that account."),
+    _file("api_key", "API key of this profile…", "profile",
+          "Enter, test or replace the active profile's Bitget API key (kept in the system password store)."),
+    _file("settings", "Settings…", "settings", "Rebind any action, set your risk limits, choose the theme.",
+          ("Ctrl+,",)),
+    _file("journal.export_fills", "Export fills (CSV)…", "journal",
+          "Write the active profile's fills, from the local journal, to a CSV file."),
+    _file("journal.export_orders", "Export orders (CSV)…", "journal",
+          "Write the active profile's orders, from the local journal, to a CSV file."),
+    _file("journal.daily_pnl", "Realized PnL by day…", "journal",
+          "Realized profit, fees and net result per day and coin, from the local journal."),
+    _file("app.quit", "Quit", "app", "Close the terminal.", ("Ctrl+Q",)),
     # --- View
     ActionSpec(
         "symbol.switch",
@@ -96,16 +140,22 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("Ctrl+K",),
         "View",
         toolbar=True,
-        description="Run any action or type an order such as 'b 0.1 @ 65000 tp 66000 sl 64000' (with a preview).",
+        description="Run any action by name, or type an order such as 'b 0.1 @ 65000 tp 66000 sl 64000' "
+        "(with a preview).",
     ),
     ActionSpec("layout.save", "Save layout", Context.GLOBAL, ("Ctrl+S",), "View/Layout",
                description="Save the position of every panel now (it is also saved on exit)."),
     ActionSpec("layout.reset", "Restore default layout", Context.GLOBAL, (), "View/Layout",
                description="Put every panel back where it starts and show the closed ones."),
+    *(
+        ActionSpec(panel_action_id(dock_id), title, Context.GLOBAL, (), "View/Panels", checkable=True,
+                   description=f"Show or hide the {title} panel.")
+        for dock_id, title in PANELS
+    ),
     ActionSpec("view.theme", "Light theme", Context.GLOBAL, (), "View", checkable=True,
-               description="Switch between the dark and the light theme."),
+               description="Switch between the dark and the light theme.", section="look"),
     ActionSpec("view.colorblind", "Colour-blind safe colours", Context.GLOBAL, (), "View", checkable=True,
-               description="Blue/orange instead of green/red for up/down and buy/sell."),
+               description="Blue/orange instead of green/red for up/down and buy/sell.", section="look"),
     ActionSpec(
         "hotkeys.toggle",
         "Trading hotkeys",
@@ -150,13 +200,22 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     # --- Chart
     *(
-        ActionSpec(f"chart.interval.{iv}", iv, Context.CHART, (str(i),), "Chart/Interval",
+        ActionSpec(f"chart.interval.{iv}", iv, Context.CHART, INTERVAL_KEYS[iv], "Chart/Interval",
                    description=f"Show {iv} candles.")
-        for i, iv in enumerate(INTERVALS, start=1)
+        for iv in INTERVALS
     ),
+    _chart("chart.zoom_in", "Zoom in", ("Up", "+", "="), "Show fewer, wider bars."),
+    _chart("chart.zoom_out", "Zoom out", ("Down", "-"), "Show more, narrower bars."),
+    _chart("chart.scroll_back", "Scroll back", ("Left",), "Move the view towards older bars."),
+    _chart("chart.scroll_forward", "Scroll forward", ("Right",), "Move the view towards newer bars."),
+    _chart("chart.latest", "Go to the latest bar", ("Home",), "Scroll to the live bar, keeping the zoom."),
+    _chart("chart.reset", "Reset view", ("Alt+R",), "The default zoom, ending at the live bar (TradingView's Alt+R)."),
     # --- Help
     ActionSpec("help.cheatsheet", "Keyboard cheat-sheet", Context.GLOBAL, ("F1",), "Help",
                description="Every action and its keys (this list)."),
+    ActionSpec("account_doctor", "Account doctor…", Context.GLOBAL, (), "Help",
+               description="Check the active profile's key permissions, account and position mode, environment and "
+               "clock offset, each with a fix."),
 )
 
 BY_ID: dict[str, ActionSpec] = {a.id: a for a in ACTIONS}

@@ -1,10 +1,12 @@
 """QActions, menus, toolbar and shortcuts built from the one ACTIONS table (``config/actions.py``).
 
-Code says what an action does with :meth:`ActionRegistry.on`; until then the action shows greyed out. Trading
-actions (``ActionSpec.trading``) obey two safety rules from traders.md §4, enforced at the key level so the key press
-is not swallowed either: while a text field has the focus the key goes to the text field (Ctrl+Alt+… is AltGr on
-many keyboards, i.e. a character), and while hotkeys are switched off the keys do nothing at all. Menu and toolbar
-clicks always work. :class:`HotkeysIndicator` shows the switch in the status bar.
+Code says what an action does with :meth:`ActionRegistry.on` (or hands over a QAction another module made, with
+:meth:`ActionRegistry.route`); until then the action shows greyed out. Trading actions (``ActionSpec.trading``) obey
+two safety rules from traders.md §4, enforced at the key level so the key press is not swallowed either: while a text
+field has the focus the key goes to the text field, and while hotkeys are switched off the keys do nothing at all.
+Any other key that types a character (a bare key, or Ctrl+Alt+…, which is AltGr on many keyboards) also goes to the
+text field while one has the focus. Menu and toolbar clicks always work. :class:`HotkeysIndicator` shows the switch
+in the status bar.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -19,18 +22,22 @@ from typing import Any
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QMenu,
     QMenuBar,
     QPlainTextEdit,
+    QTabBar,
     QTextEdit,
     QToolBar,
     QWidget,
 )
+from shiboken6 import isValid
 
 from terminal_app.config.actions import (
     ACTIONS,
@@ -66,6 +73,55 @@ def _object_name(action_id: str) -> str:
     return "action_" + action_id.replace(".", "_")
 
 
+def display_keys(sequences: Sequence[str]) -> str:
+    """Keys as people read them: ``("1, 5, Return", "Ctrl+Alt+B")`` → ``"1 5 Enter / Ctrl+Alt+B"`` (Qt's native
+    spelling per chord; Return is called Enter, and the keypad's Enter works too)."""
+    shown = []
+    for seq in sequences:
+        chords = [QKeySequence(c, QKeySequence.SequenceFormat.PortableText).toString(
+            QKeySequence.SequenceFormat.NativeText) for c in seq.split(", ")]
+        shown.append(" ".join("Enter" if c == "Return" else c for c in chords))
+    return " / ".join(shown)
+
+
+def _types_text(chord: str) -> bool:
+    """A chord a text field would take as a character: one printable key, bare or with Shift, or with Ctrl+Alt
+    (AltGr on many keyboards), but not with Meta."""
+    if chord == "+" or chord.endswith("++"):  # the key itself is '+'
+        mods, key = set(chord[:-2].split("+")) - {""}, "+"
+    else:
+        *parts, key = chord.split("+")
+        mods = set(parts)
+    if len(key) != 1 or "Meta" in mods:
+        return False
+    return mods <= {"Shift"} or {"Ctrl", "Alt"} <= mods
+
+
+def _keypad_aliases(sequence: str) -> list[str]:
+    """The same sequence typed on the keypad, when it ends in Return: Qt tells the keypad's Enter from Return, and
+    after the first key matches keypad keys only with their keypad modifier ("Num"). So ``"6, 0, Return"`` also
+    answers to ``"6, 0, Num+Enter"`` and ``"6, Num+0, Num+Enter"``."""
+    *head, last = sequence.split(", ")
+    if last.split("+")[-1] != "Return":
+        return []
+    enter = last[: -len("Return")] + "Num+Enter"
+    aliases = [", ".join([*head, enter])]
+    keypad = [head[0], *(f"Num+{c}" if c.isdigit() else c for c in head[1:])] if head else []
+    if keypad != head:
+        aliases.append(", ".join([*keypad, enter]))
+    return aliases
+
+
+def _mnemonic(text: str) -> str:
+    """The Alt+letter a label, button or tab text gives itself with '&' ("&Refresh" → "Alt+R"), or ''."""
+    return QKeySequence.mnemonic(text).toString(QKeySequence.SequenceFormat.PortableText)
+
+
+def _without_mnemonic(text: str) -> str:
+    """``text`` with its '&' marker removed ('&&', a literal ampersand, stays)."""
+    return re.sub(r"&(.)", lambda m: "&&" if m.group(1) == "&" else m.group(1), text)
+
+
 def _chord_of(event: QKeyEvent) -> str:
     """The pressed chord in the portable spelling that config.actions.normalize_sequence also produces."""
     mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
@@ -92,6 +148,7 @@ class ActionRegistry(QObject):
         self._actions: dict[str, QAction] = {}
         self._menus: dict[str, QMenu] = {}
         self._context_widgets: dict[Context, list[QWidget]] = {}
+        self._mnemonic_roots: list[QWidget] = []
         self._hotkeys = settings.get(HOTKEYS_ENABLED)
         self._bindings, self.problems = resolve_bindings(settings.get(KEY_BINDINGS))
         for note in self.problems:
@@ -100,6 +157,7 @@ class ActionRegistry(QObject):
             self._actions[spec.id] = self._make_action(spec)
             self._apply_keys(spec.id)
         self._trading_chords: set[str] = set()
+        self._typing_chords: set[str] = set()
         self._refresh_trading_chords()
         self.on("hotkeys.toggle", self.set_hotkeys_enabled)
         self._sync_toggle()
@@ -126,17 +184,19 @@ class ActionRegistry(QObject):
 
     def _apply_keys(self, action_id: str) -> None:
         a = self._actions[action_id]
-        seqs = [QKeySequence(k, QKeySequence.SequenceFormat.PortableText) for k in self._bindings[action_id]]
-        a.setShortcuts(seqs)
+        keys = list(self._bindings[action_id])
+        bound = {k for seqs in self._bindings.values() for k in seqs}
+        aliases = [alias for k in keys for alias in _keypad_aliases(k) if alias not in bound]
+        a.setShortcuts([QKeySequence(k, QKeySequence.SequenceFormat.PortableText) for k in keys + aliases])
         spec = BY_ID[action_id]
-        keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in seqs)
-        a.setToolTip(f"{spec.label} ({keys})" if keys else spec.label)
+        shown = display_keys(keys)
+        a.setToolTip(f"{spec.label} ({shown})" if shown else spec.label)
 
     def _refresh_trading_chords(self) -> None:
-        # The first chord is enough: a multi-chord trading key must not even start while typing.
-        self._trading_chords = {
-            k.split(", ")[0] for spec in ACTIONS if spec.trading for k in self._bindings[spec.id]
-        }
+        # The first chord is enough: a multi-chord key must not even start while typing.
+        firsts = {spec.id: {k.split(", ")[0] for k in self._bindings[spec.id]} for spec in ACTIONS}
+        self._trading_chords = {c for spec in ACTIONS if spec.trading for c in firsts[spec.id]}
+        self._typing_chords = {c for chords in firsts.values() for c in chords if _types_text(c)}
 
     def menu(self, path: str, menubar: QMenuBar | None = None) -> QMenu:
         """The menu at slash ``path``, created (under its parent menu) on first use."""
@@ -158,15 +218,16 @@ class ActionRegistry(QObject):
         tops += [s.menu.split("/")[0] for s in ACTIONS if s.menu and s.menu.split("/")[0] not in tops]
         for top in dict.fromkeys(tops):
             self.menu(top, menubar)
-        last_trading: dict[str, bool] = {}
+        last_group: dict[str, tuple[bool, str]] = {}
         for spec in ACTIONS:
             if not spec.menu:
                 continue
             m = self.menu(spec.menu, menubar)
             # A line between the switches and the order actions keeps a stray click off "Sell".
-            if spec.menu in last_trading and last_trading[spec.menu] != spec.trading:
+            group = (spec.trading, spec.section)
+            if spec.menu in last_group and last_group[spec.menu] != group:
                 m.addSeparator()
-            last_trading[spec.menu] = spec.trading
+            last_group[spec.menu] = group
             m.addAction(self._actions[spec.id])
         return dict(self._menus)
 
@@ -203,6 +264,18 @@ class ActionRegistry(QObject):
             raise KeyError(f"no action {action_id!r} in the ACTIONS table")
         self._handlers[action_id] = handler
         self._actions[action_id].setEnabled(True)
+
+    def route(self, action_id: str, source: QAction) -> None:
+        """Let the table's action ``action_id`` do what ``source`` does, and take ``source`` out of every widget it
+        was put in: menus (with the separators that only framed it), toolbars, and the window (so any shortcut of its
+        own goes quiet; the table's keys apply). For a module that builds its own QAction.
+        """
+        for holder in source.associatedObjects():
+            if isinstance(holder, QWidget):
+                holder.removeAction(source)
+                if isinstance(holder, QMenu):
+                    tidy_separators(holder)
+        self.on(action_id, source.trigger)
 
     def off(self, action_id: str) -> None:
         self._handlers.pop(action_id, None)
@@ -259,15 +332,44 @@ class ActionRegistry(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Claiming the ShortcutOverride hands the key to the focused widget instead of the shortcut map.
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and not self.trading_keys_live()
-            and _chord_of(event) in self._trading_chords
-        ):
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+            return False
+        chord = _chord_of(event)
+        typing = text_input_has_focus()
+        gated = chord in self._trading_chords and (typing or not self._hotkeys)
+        if gated or (typing and chord in self._typing_chords):
             event.accept()
             return True
         return False
+
+    def yield_mnemonics(self, root: QWidget) -> list[str]:
+        """Drop every '&' mnemonic under ``root`` that takes a key of the table, and keep doing so after a rebind.
+
+        A mnemonic ("&Refresh" → Alt+R) is a shortcut of the whole window while its widget is shown, even on a
+        panel behind a tab, and Qt gives it the key before an action of the table (Alt+R would click a panel's
+        Refresh instead of resetting the chart). Returns the texts changed, as "old → new"."""
+        if root not in self._mnemonic_roots:
+            self._mnemonic_roots.append(root)
+        taken = {k.split(", ")[0] for seqs in self._bindings.values() for k in seqs}
+        changed: list[str] = []
+
+        def fix(text: str, apply: Callable[[str], None]) -> None:
+            if "&" in text and _mnemonic(text) in taken:
+                new = _without_mnemonic(text)
+                apply(new)
+                changed.append(f"{text} → {new}")
+
+        for w in [root, *root.findChildren(QWidget)]:
+            if isinstance(w, QAbstractButton) or (isinstance(w, QLabel) and w.buddy() is not None):
+                fix(w.text(), w.setText)
+            elif isinstance(w, QGroupBox):
+                fix(w.title(), w.setTitle)
+            elif isinstance(w, QTabBar):
+                for i in range(w.count()):
+                    fix(w.tabText(i), lambda new, i=i, bar=w: bar.setTabText(i, new))
+        for change in changed:
+            log.info("keymap: mnemonic %s (its Alt key belongs to an action of the table)", change)
+        return changed
 
     def watch(self, widget: QWidget) -> None:
         """Gate trading keys in ``widget`` too: needed for a dock, which becomes its own window when floated."""
@@ -291,6 +393,9 @@ class ActionRegistry(QObject):
         if clashes:
             return clashes
         self._bindings = proposed
+        self._mnemonic_roots = [r for r in self._mnemonic_roots if isValid(r)]
+        for root in list(self._mnemonic_roots):
+            self.yield_mnemonics(root)
         overrides = dict(self._settings.get(KEY_BINDINGS))
         defaults = BY_ID[action_id].keys
         if proposed[action_id] == tuple(normalize_sequence(k) for k in defaults):
@@ -305,6 +410,20 @@ class ActionRegistry(QObject):
 
     def context_widgets(self) -> Mapping[Context, list[QWidget]]:
         return self._context_widgets
+
+
+def tidy_separators(menu: QMenu) -> None:
+    """Remove the separators that no longer separate anything: leading, trailing and doubled ones."""
+    previous_separator = True  # at the top, a separator separates nothing
+    actions = menu.actions()
+    for i, a in enumerate(actions):
+        if not a.isSeparator():
+            previous_separator = False
+            continue
+        if previous_separator or all(b.isSeparator() for b in actions[i + 1:]):
+            menu.removeAction(a)
+        else:
+            previous_separator = True
 
 
 class HotkeysIndicator(QLabel):

@@ -1,21 +1,48 @@
 """The F1 cheat-sheet: every action of the ACTIONS table with its current keys, grouped by where the keys work.
 
 Generated from the table and the live bindings, so it can never disagree with what the keys actually do; it follows
-rebinding and the hotkeys switch while open. Typing filters by action, key or description.
+rebinding and the hotkeys switch while open. Typing filters by action, key or description. The actions without a key
+are listed last, together, so the keys come first and the rest still shows what could have one.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from terminal_app.config.actions import ACTIONS, Context
-from terminal_app.ui.actions import ActionRegistry
+from terminal_app.ui.actions import ActionRegistry, display_keys
+
+UNBOUND_TITLE = "No key yet (give one in File ▸ Settings… ▸ Keys)"
+CHART_NOTE = ("Chart keys work once the chart has the focus (click it). Intervals are typed as in TradingView: the "
+              "minutes (5, 15, 60…) or 1H, 4H, 1D, 1W, then Enter.")
 
 
-def _native(seq: str) -> str:
-    return QKeySequence(seq, QKeySequence.SequenceFormat.PortableText).toString(QKeySequence.SequenceFormat.NativeText)
+class _WrappingDelegate(QStyledItemDelegate):
+    """Rows as tall as their wrapped text: a tree view asks for an item's height without telling the column width."""
+
+    def __init__(self, tree: QTreeWidget) -> None:
+        super().__init__(tree)
+        self._tree = tree
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        width = self._tree.header().sectionSize(index.column()) - 8  # the cell's text margins
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        if width <= 0 or not text or not index.parent().isValid():  # a group's title spans the row: one line
+            return hint
+        height = option.fontMetrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, text).height()
+        return QSize(hint.width(), max(hint.height(), height + 2))
 
 
 class CheatSheetDialog(QDialog):
@@ -23,7 +50,7 @@ class CheatSheetDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("CheatSheet")
         self.setWindowTitle("Keyboard cheat-sheet")
-        self._registry = registry
+        self.registry = registry
         layout = QVBoxLayout(self)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
@@ -37,9 +64,12 @@ class CheatSheetDialog(QDialog):
         self.tree.setColumnCount(3)
         self.tree.setHeaderLabels(["Keys", "Action", "What it does"])
         self.tree.setRootIsDecorated(False)
-        self.tree.setUniformRowHeights(True)
+        self.tree.setIndentation(12)
         self.tree.setAlternatingRowColors(True)
-        self.tree.setWordWrap(True)
+        self.tree.setWordWrap(True)  # long descriptions wrap (rows of their own height) instead of ending in "…"
+        self.tree.setItemDelegate(_WrappingDelegate(self.tree))
+        # Row heights are measured against the column widths of the moment: measure again when a column changes.
+        self.tree.header().sectionResized.connect(lambda *_a: self.tree.doItemsLayout())
         layout.addWidget(self.tree)
         self.resize(1000, 660)
         registry.bindings_changed.connect(self._populate)
@@ -62,27 +92,29 @@ class CheatSheetDialog(QDialog):
 
     def _show_note(self, hotkeys_on: bool) -> None:
         if hotkeys_on:
-            self.note.setText("Trading hotkeys are ON. They do nothing while you type in a text field.")
+            hotkeys = "Trading hotkeys are ON. They do nothing while you type in a text field."
         else:
-            self.note.setText(
-                "Trading hotkeys are OFF: the trading keys below do nothing until you switch them on "
-                "(Trade ▸ Trading hotkeys, or click HOTKEYS in the status bar). Menus and buttons always work."
-            )
+            hotkeys = ("Trading hotkeys are OFF: the trading keys below do nothing until you switch them on "
+                       "(Trade ▸ Trading hotkeys, or click HOTKEYS in the status bar). Menus and buttons always work.")
+        self.note.setText(f"{hotkeys}\n{CHART_NOTE}")
 
     def _populate(self) -> None:
         self.tree.clear()
         bold = self.tree.font()
         bold.setBold(True)
-        for context in Context:
-            specs = [s for s in ACTIONS if s.context is context]
+        bound = [s for s in ACTIONS if self.registry.keys_for(s.id)]
+        groups = [(context.title, [s for s in bound if s.context is context]) for context in Context]
+        # A cheat-sheet is for keys: the actions without one come last, in one group, as a hint that they can have one.
+        groups.append((UNBOUND_TITLE, [s for s in ACTIONS if not self.registry.keys_for(s.id)]))
+        for title, specs in groups:
             if not specs:
                 continue
-            group = QTreeWidgetItem(self.tree, [context.title])
+            group = QTreeWidgetItem(self.tree, [title])
             group.setFirstColumnSpanned(True)
             group.setFont(0, bold)
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             for spec in specs:
-                keys = ", ".join(_native(k) for k in self._registry.keys_for(spec.id)) or "—"
+                keys = display_keys(self.registry.keys_for(spec.id)) or "—"
                 item = QTreeWidgetItem(group, [keys, spec.label, spec.description])
                 item.setData(0, Qt.ItemDataRole.UserRole, spec.id)
                 item.setToolTip(2, spec.description)

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal_app.config.actions import Context
+from terminal_app.config.actions import BY_ID, PANELS, Context, panel_action_id
 from terminal_app.config.paths import AppPaths, atomic_write
 from terminal_app.config.settings import PALETTE, SAVE_LAYOUT_ON_EXIT, THEME, Setting, Settings
 from terminal_app.core.health import ProfileKind
@@ -167,6 +167,8 @@ class MainWindow(QMainWindow):
         self.setMenuWidget(top)
         self.registry.build_menus(self.menu_bar)
         self.panels_menu = self.registry.menu("View/Panels", self.menu_bar)
+        for dock_id, _title in PANELS:  # shown when the window has that panel (add_dock)
+            self.registry.qaction(panel_action_id(dock_id)).setVisible(False)
 
         self.toolbar = QToolBar("Main toolbar", self)
         self.toolbar.setObjectName("MainToolBar")
@@ -204,6 +206,11 @@ class MainWindow(QMainWindow):
         self._update_empty_state()
         self._layout_restored = self.restore_layout()
         self._shown_once = False
+
+    def menuBar(self) -> QMenuBar:
+        """The menu bar under the profile band. (QMainWindow's own would replace the band and this bar with a new,
+        empty menu bar, since the menu widget is not a QMenuBar.)"""
+        return self.menu_bar
 
     # --- profile ----------------------------------------------------------------------------------------------
 
@@ -246,12 +253,40 @@ class MainWindow(QMainWindow):
         for context in spec.contexts:
             self.registry.bind_context(context, dock)
         self.registry.watch(dock)
+        self.registry.yield_mnemonics(dock)
         toggle = dock.toggleViewAction()
         toggle.setObjectName(f"panel_{spec.id}")
-        self.panels_menu.addAction(toggle)
+        self._add_panel_action(spec.id, dock)
         dock.visibilityChanged.connect(self._on_dock_visibility)
         self._update_empty_state()
         return widget
+
+    def _add_panel_action(self, dock_id: str, dock: QDockWidget) -> None:
+        """View ▸ Panels ▸ <title>: the table's action when it lists the panel, else the dock's own toggle."""
+        toggle = dock.toggleViewAction()
+        action_id = panel_action_id(dock_id)
+        if action_id not in BY_ID:
+            self.panels_menu.addAction(toggle)
+            return
+        action = self.registry.qaction(action_id)
+        action.setVisible(True)
+
+        def show(on: bool) -> None:
+            if not on:
+                dock.close()
+                return
+            dock.show()
+            dock.raise_()  # in front of the panels it is tabbed with
+
+        def follow(on: bool) -> None:  # the dock was closed or shown another way (its title bar, a layout)
+            if action.isChecked() != on:
+                action.blockSignals(True)
+                action.setChecked(on)
+                action.blockSignals(False)
+
+        self.registry.on(action_id, show)
+        toggle.toggled.connect(follow)
+        follow(toggle.isChecked())
 
     def _add_central(self, spec: DockSpec) -> QWidget:
         if self._central is not None:
@@ -269,6 +304,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(panel)
         for context in spec.contexts:
             self.registry.bind_context(context, panel)
+        self.registry.yield_mnemonics(panel)
         return widget
 
     def _place_default(self, spec: DockSpec, dock: QDockWidget) -> None:

@@ -16,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.config.actions import ACTIONS, BY_ID
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.palette import (
     EXAMPLES,
@@ -37,6 +38,7 @@ from terminal_app.core.palette import (
 )
 from terminal_app.core.validation import preset_size, round_quote, round_to_lot, validate_ticket
 from terminal_app.services.guards import CommandError, GuardedServices, Outcome, TradingCommands
+from terminal_app.ui.actions import ActionRegistry, display_keys
 from terminal_app.ui.theme import current_colors
 
 HEDGE = "hedge_mode"
@@ -222,29 +224,76 @@ def highlight(text: str, start: int, end: int, colour: str) -> str:
             f"{html.escape(after)}</span>")
 
 
+def _words(text: str) -> list[str]:
+    return text.lower().replace(".", " ").replace("_", " ").replace("/", " ").split()
+
+
+def match_actions(registry: ActionRegistry, text: str, limit: int = 8) -> list[str]:
+    """Ids of the table's actions that ``text`` names, best first: every typed word must appear in the action's
+    label, menu path or id. The label starting with the text ranks first, then words starting the label's words,
+    then words inside the label, then the rest; ties keep the table's order. Only actions the window can run now
+    (enabled and shown) are offered, and never the palette itself."""
+    needle = text.strip().lower()
+    words = _words(needle)
+    if not words:
+        return []
+    ranked: list[tuple[int, int, str]] = []
+    for order, spec in enumerate(ACTIONS):
+        qa = registry.qaction(spec.id)
+        if spec.id == "palette.open" or not qa.isEnabled() or not qa.isVisible():
+            continue
+        label = spec.label.lower()
+        label_words = _words(label)
+        hay = " ".join([label, *(_words(spec.menu or "")), *_words(spec.id)])
+        if not all(w in hay for w in words):
+            continue
+        if label.startswith(needle):
+            rank = 0
+        elif all(any(lw.startswith(w) for lw in label_words) for w in words):
+            rank = 1
+        elif all(w in label for w in words):
+            rank = 2
+        else:
+            rank = 3
+        ranked.append((rank, order, spec.id))
+    return [action_id for _rank, _order, action_id in sorted(ranked)[:limit]]
+
+
 class CommandPalette(QFrame):
     """The popup. ``open_palette()`` shows it over ``parent`` with the focus in the line.
 
+    Besides the grammar, the line finds the table's actions by name (with ``registry``): the matches are listed under
+    the preview. When the first word is no command of the grammar (``settings``, ``export``, ``zoom in``), Enter runs
+    the first match; otherwise Enter runs the command, and an action runs only when picked with the arrow keys or a
+    click, so a half-typed order never fires "Buy (ticket)". Leaving the line for another widget closes the palette
+    (so Esc outside it cancels the last order again, as traders.md has it: Esc clears the preview, else cancels).
+
     Signals:
-        executed(bool ok, str message): Enter was pressed; what happened.
+        executed(bool ok, str message): Enter ran a command; what happened.
+        action_triggered(str action_id): an action of the table was run from the palette.
     """
 
     executed = Signal(bool, str)
+    action_triggered = Signal(str)
 
-    def __init__(self, engine: PaletteEngine, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: PaletteEngine, parent: QWidget | None = None,
+                 registry: ActionRegistry | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("CommandPalette")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
         self.engine = engine
+        self.registry = registry
         self.command: Command | None = None
         self.error: PaletteError | None = None
+        self.action_ids: list[str] = []
+        self._picked = False  # the user chose an action with the arrow keys
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         self.input = QLineEdit(self)
         self.input.setObjectName("PaletteInput")
         self.input.setPlaceholderText("b 0.1 @ 65000 tp 66000 sl 64000 · s 25% m · cancel all · flat · lev 10 · "
-                                      "iv 15m · sym ETHUSDT")
+                                      "iv 15m · sym ETHUSDT · or an action: settings, export…")
         self.input.textChanged.connect(self._on_text)
         self.input.returnPressed.connect(self.run)
         self.input.installEventFilter(self)
@@ -258,6 +307,13 @@ class CommandPalette(QFrame):
         self.preview.setObjectName("PalettePreview")
         self.preview.setWordWrap(True)
         layout.addWidget(self.preview)
+        self.actions_list = QListWidget(self)
+        self.actions_list.setObjectName("PaletteActions")
+        self.actions_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # typing stays in the line
+        self.actions_list.setUniformItemSizes(True)
+        self.actions_list.itemClicked.connect(lambda item: self.run_action(str(item.data(Qt.ItemDataRole.UserRole))))
+        self.actions_list.hide()
+        layout.addWidget(self.actions_list)
         self.setFixedWidth(640)
         self.hide()
         self._on_text("")
@@ -266,7 +322,6 @@ class CommandPalette(QFrame):
         parent = self.parentWidget()
         self.input.setText(text)
         self._on_text(text)
-        self.adjustSize()
         if parent is not None:
             self.move(max(0, (parent.width() - self.width()) // 2), 60)
         self.show()
@@ -281,28 +336,96 @@ class CommandPalette(QFrame):
 
     def _on_text(self, text: str) -> None:
         self.command, self.error = None, None
+        self._show_actions(match_actions(self.registry, text) if self.registry is not None else [])
         c = current_colors()
         if not text.strip():
             self.echo.hide()
             self.preview.setStyleSheet(f"color: {c.muted};")
             self.preview.setText("Examples:  " + "   ·   ".join(e for e, _ in EXAMPLES[:6]))
+            self.adjustSize()
             return
         try:
             self.command = self.engine.parse(text)
         except PaletteError as exc:
             self.error = exc
-            self.echo.setText(highlight(text, exc.start, exc.end, c.alert))
-            self.echo.show()
-            self.preview.setStyleSheet(f"color: {c.alert};")
-            self.preview.setText(exc.message + (f"  Expected: {', '.join(exc.expected)}." if exc.expected else ""))
+            if self.runs_action_on_enter():
+                self.echo.hide()
+                self.preview.setStyleSheet(f"color: {c.text};")
+                self.preview.setText(f"Enter runs '{self._label(self.action_ids[0])}'; ↑ ↓ choose another.")
+            else:
+                self.echo.setText(highlight(text, exc.start, exc.end, c.alert))
+                self.echo.show()
+                self.preview.setStyleSheet(f"color: {c.alert};")
+                self.preview.setText(exc.message + (f"  Expected: {', '.join(exc.expected)}." if exc.expected else ""))
+            self.adjustSize()
             return
         self.echo.hide()
         description = self.engine.describe(self.command)
         problem = "\nCannot send" in description or "\nRefused" in description or "\nTrading is held" in description
         self.preview.setStyleSheet(f"color: {c.alert if problem else c.text};")
         self.preview.setText(f"{self.command.preview}  —  {description}")
+        self.adjustSize()
+
+    # --- actions of the table ---------------------------------------------------------------------------------
+
+    def _label(self, action_id: str) -> str:
+        return BY_ID[action_id].label
+
+    def _show_actions(self, action_ids: list[str]) -> None:
+        self.action_ids = action_ids
+        self._picked = False
+        self.actions_list.clear()
+        registry = self.registry
+        for action_id in action_ids:
+            spec = BY_ID[action_id]
+            assert registry is not None
+            qa = registry.qaction(action_id)
+            state = (" (on)" if qa.isChecked() else " (off)") if spec.checkable else ""
+            where = (spec.menu or "").replace("/", " ▸ ")
+            keys = display_keys(registry.keys_for(action_id))
+            item = QListWidgetItem(f"{spec.label}{state}    {where}" + (f"    {keys}" if keys else ""))
+            item.setData(Qt.ItemDataRole.UserRole, action_id)
+            item.setToolTip(spec.description)
+            self.actions_list.addItem(item)
+        self.actions_list.setVisible(bool(action_ids))
+        if action_ids:
+            self.actions_list.setCurrentRow(0)
+            rows = min(len(action_ids), 8)
+            self.actions_list.setFixedHeight(rows * self.actions_list.sizeHintForRow(0) + 4)
+
+    def runs_action_on_enter(self) -> bool:
+        """Enter runs the highlighted action: it was picked, or the first word is no command of the grammar."""
+        if not self.action_ids:
+            return False
+        return self._picked or (self.command is None and self.error is not None and self.error.start == 0)
+
+    def selected_action(self) -> str | None:
+        item = self.actions_list.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None and self.action_ids else None
+
+    def run_action(self, action_id: str) -> None:
+        """Close the palette, then run the action as its menu entry would (the focus goes back first, so a dialog
+        the action opens keeps it)."""
+        assert self.registry is not None
+        self.input.clear()
+        self.close_palette()
+        self.registry.trigger(action_id)
+        self.action_triggered.emit(action_id)
+
+    def _move_selection(self, step: int) -> None:
+        if not self.action_ids:
+            return
+        row = (self.actions_list.currentRow() + step) % len(self.action_ids)
+        self.actions_list.setCurrentRow(row)
+        self._picked = True
+        self.preview.setStyleSheet(f"color: {current_colors().text};")
+        self.preview.setText(f"Enter runs '{self._label(self.action_ids[row])}'.")
 
     def run(self) -> Result:
+        action_id = self.selected_action() if self.runs_action_on_enter() else None
+        if action_id is not None:
+            self.run_action(action_id)
+            return Result(True, f"Ran '{self._label(action_id)}'.")
         result = self.engine.execute(self.input.text())
         if result.ok:
             self.input.clear()
@@ -315,25 +438,34 @@ class CommandPalette(QFrame):
         return result
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.input and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
-                and event.key() == Qt.Key.Key_Escape:
-            self.close_palette()
-            return True
+        if watched is not self.input:
+            return False
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Escape:
+                self.close_palette()
+                return True
+            if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.action_ids:
+                self._move_selection(1 if event.key() == Qt.Key.Key_Down else -1)
+                return True
+        if event.type() == QEvent.Type.FocusOut and isinstance(event, QFocusEvent) and self.isVisible() \
+                and event.reason() not in (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason):
+            self.hide()  # the user went elsewhere (click, Tab): the preview goes, the focus stays where it went
         return False
 
 
 def install_palette(window: QWidget, engine: PaletteEngine) -> CommandPalette:
-    """Put the palette over ``window`` (a ``MainWindow``) and bind it to the ``palette.open`` action (Ctrl+K);
-    results go to the window's toasts."""
-    palette = CommandPalette(engine, window)
+    """Put the palette over ``window`` (a ``MainWindow``) and bind it to the ``palette.open`` action (Ctrl+K), with
+    the window's actions to find by name; results of commands go to the window's toasts."""
     registry = getattr(window, "registry", None)
-    if registry is not None:
-        registry.on("palette.open", lambda: palette.open_palette())
+    palette = CommandPalette(engine, window, registry if isinstance(registry, ActionRegistry) else None)
+    if palette.registry is not None:
+        palette.registry.on("palette.open", lambda: palette.open_palette())
     toasts = getattr(window, "toasts", None)
     if toasts is not None:
-        # Failures stay in the open palette; what was done is told once the palette has closed.
+        # Failures stay in the open palette; what was done is told once the palette has closed. An action speaks
+        # for itself (a dialog, or its own toast).
         palette.executed.connect(lambda ok, msg: ok and toasts.show_toast("Command", msg))
     return palette
 
 
-__all__ = ["CommandPalette", "PaletteEngine", "Result", "highlight", "install_palette"]
+__all__ = ["CommandPalette", "PaletteEngine", "Result", "highlight", "install_palette", "match_actions"]

@@ -39,8 +39,13 @@ EXPECTED_DEFAULTS = {
     "help.cheatsheet": ("F1",),
     "palette.open": ("Ctrl+K",),
     "panic": ("F12",),
-    "chart.interval.1m": ("1",),
-    "chart.interval.1W": ("8",),
+    "chart.interval.1m": ("1, Return",),  # TradingView: the minutes, then Enter
+    "chart.interval.15m": ("1, 5, Return",),
+    "chart.interval.1H": ("6, 0, Return", "1, H, Return"),
+    "chart.interval.4H": ("2, 4, 0, Return", "4, H, Return"),
+    "chart.interval.1W": ("1, W, Return",),
+    "chart.reset": ("Alt+R",),
+    "settings": ("Ctrl+,",),
 }
 
 

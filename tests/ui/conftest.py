@@ -74,6 +74,36 @@ def wait_signal() -> WaitSignal:
     return wait_signal_async
 
 
+async def wait_until_async(signal: SignalInstance, condition: Callable[[], Any],
+                           timeout: float = 10.0) -> Any:  # noqa: ASYNC109
+    """``condition()`` once it is truthy, re-checked after each emission of ``signal``; TimeoutError after
+    ``timeout`` seconds."""
+    value = condition()
+    if value:
+        return value
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def check(*_args: Any) -> None:
+        if not future.done() and (result := condition()):
+            future.set_result(result)
+
+    signal.connect(check)
+    try:
+        return await asyncio.wait_for(future, timeout)
+    finally:
+        with contextlib.suppress(RuntimeError):
+            signal.disconnect(check)
+
+
+WaitUntil = Callable[..., Awaitable[Any]]
+
+
+@pytest.fixture
+def wait_until() -> WaitUntil:
+    return wait_until_async
+
+
 @pytest.fixture
 def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     """A qasync loop on pytest-qt's QApplication, for sync tests that ``run_until_complete`` a scenario."""

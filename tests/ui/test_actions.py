@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QLineEdit, QPushButton, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from terminal_app.config.actions import ACTIONS, Context, default_bindings
@@ -49,7 +49,13 @@ def test_one_action_per_spec_with_qt_spelling_of_the_keys(make_window: Callable[
         assert qa.text() == spec.label
         assert qa.isCheckable() == spec.checkable
         portable = [s.toString(QKeySequence.SequenceFormat.PortableText) for s in qa.shortcuts()]
-        assert portable == list(default_bindings()[spec.id]), spec.id  # Qt agrees with normalize_sequence
+        defaults = list(default_bindings()[spec.id])
+        assert portable[: len(defaults)] == defaults, spec.id  # Qt agrees with normalize_sequence
+        # a key ending in Return also works typed on the keypad, which Qt tells apart
+        keypad = [a for a in portable[len(defaults):] if "Num+Enter" in a]
+        assert len(keypad) == len(portable) - len(defaults), spec.id
+        assert {a.replace("Num+", "").replace("Enter", "Return") for a in keypad} == {
+            k for k in defaults if k.endswith("Return")}, spec.id
         window_wide = spec.context.window_wide
         expected = Qt.ShortcutContext.WindowShortcut if window_wide else Qt.ShortcutContext.WidgetWithChildrenShortcut
         assert qa.shortcutContext() == expected
@@ -191,12 +197,18 @@ def test_context_keys_work_only_inside_their_panel(qtbot: QtBot, make_window: Ca
     assert isinstance(ticket, Panel)
     ticket.button.setFocus()
     qtbot.waitUntil(ticket.button.hasFocus)
-    QTest.keyClick(ticket.button, Qt.Key.Key_2)
+    QTest.keyClick(ticket.button, Qt.Key.Key_5)
+    QTest.keyClick(ticket.button, Qt.Key.Key_Return)
     assert calls == []
     chart.button.setFocus()
     qtbot.waitUntil(chart.button.hasFocus)
-    QTest.keyClick(chart.button, Qt.Key.Key_2)
+    QTest.keyClick(chart.button, Qt.Key.Key_5)  # typed as in TradingView: 5, Enter
+    assert calls == []
+    QTest.keyClick(chart.button, Qt.Key.Key_Return)
     assert calls == [()]
+    QTest.keyClick(chart.button, Qt.Key.Key_5, Qt.KeyboardModifier.KeypadModifier)
+    QTest.keyClick(chart.button, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    assert calls == [(), ()]
     with pytest.raises(ValueError, match="already live"):
         w.registry.bind_context(Context.GLOBAL, chart)
 
@@ -280,3 +292,77 @@ def test_conflicting_user_keys_are_resolved_at_start(settings: Settings,
     assert w.registry.keys_for("order.buy") == ()
     assert w.registry.qaction("order.buy").shortcuts() == []
     assert any("Buy (ticket)" in p for p in w.registry.problems)
+
+
+def test_keys_that_type_a_character_go_to_the_text_field(
+    qtbot: QtBot, settings: Settings, make_window: Callable[..., MainWindow]
+) -> None:
+    # Ctrl+Alt+L is AltGr+L ('ł' on a Polish keyboard), '/' a plain character: while typing, the field gets them
+    settings.set(KEY_BINDINGS, {"layout.save": ("Ctrl+Alt+L",), "symbol.switch": ("/",)})
+    w = make_window((panel_spec(),), show=True)
+    saves, save = counter()
+    switches, switch = counter()
+    w.registry.on("layout.save", save)
+    w.registry.on("symbol.switch", switch)
+    panel = w.panel("ticket")
+    assert isinstance(panel, Panel)
+    panel.edit.setFocus()
+    qtbot.waitUntil(panel.edit.hasFocus)
+    QTest.keyClick(panel.edit, Qt.Key.Key_L, CTRL_ALT)
+    QTest.keyClick(panel.edit, Qt.Key.Key_Slash)
+    assert (saves, switches) == ([], [])
+    assert panel.edit.text() == "l/"  # QTest's chord carries the plain letter as its text
+    panel.button.setFocus()
+    qtbot.waitUntil(panel.button.hasFocus)
+    QTest.keyClick(panel.button, Qt.Key.Key_L, CTRL_ALT)
+    QTest.keyClick(panel.button, Qt.Key.Key_Slash)
+    assert (saves, switches) == ([()], [()])
+
+
+class MnemonicPanel(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refresh = QPushButton("&Refresh", self)  # Alt+R: the chart's reset key in the table
+        self.quux = QPushButton("&Quux && co", self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(QWidget(), "&Zoom")
+        self.tabs.addTab(QWidget(), "&Help")
+
+
+def test_a_panel_mnemonic_never_takes_a_key_of_the_table(make_window: Callable[..., MainWindow]) -> None:
+    w = make_window((DockSpec("copy", "Copy", Qt.DockWidgetArea.BottomDockWidgetArea, MnemonicPanel),))
+    panel = w.panel("copy")
+    assert isinstance(panel, MnemonicPanel)
+    assert panel.refresh.text() == "Refresh"  # Alt+R would have clicked it from anywhere in the window
+    assert panel.quux.text() == "&Quux && co"
+    assert [panel.tabs.tabText(i) for i in range(2)] == ["&Zoom", "&Help"]
+    w.registry.rebind("chart.reset", ["Alt+Q"])  # the table takes another Alt key: that mnemonic goes too
+    assert panel.quux.text() == "Quux && co"
+    w.registry.rebind("layout.reset", ["Alt+Z"])
+    assert [panel.tabs.tabText(i) for i in range(2)] == ["Zoom", "&Help"]
+
+
+def test_route_takes_a_modules_own_action_out_of_the_menu(make_window: Callable[..., MainWindow]) -> None:
+    w = make_window()
+    file_menu = w.registry.menu("File")
+    before = [a.objectName() for a in file_menu.actions()]
+    calls, handler = counter()
+    own = QAction("Export fills (CSV)…", w)
+    own.triggered.connect(handler)
+    file_menu.insertAction(file_menu.actions()[0], own)
+    file_menu.insertSeparator(file_menu.actions()[1])
+    assert not w.registry.qaction("journal.export_fills").isEnabled()
+    w.registry.route("journal.export_fills", own)
+    assert [a.objectName() for a in file_menu.actions()] == before  # its separator went with it
+    assert w.registry.qaction("journal.export_fills").isEnabled()
+    w.registry.trigger("journal.export_fills")
+    assert len(calls) == 1
+
+
+def test_menu_bar_is_the_one_under_the_band(make_window: Callable[..., MainWindow]) -> None:
+    w = make_window()
+    assert w.menuBar() is w.menu_bar
+    assert w.menuWidget().isAncestorOf(w.band)  # QMainWindow's own menuBar() would have replaced both
+    file_menu = [a.text() if not a.isSeparator() else "—" for a in w.registry.menu("File").actions()]
+    assert file_menu == ["Profiles…", "API key of this profile…", "—", "Settings…", "—", "Export fills (CSV)…",
+                         "Export orders (CSV)…", "Realized PnL by day…", "—", "Quit"]

@@ -82,8 +82,10 @@ def test_docks_are_built_from_the_specs(make_window: Callable[..., MainWindow]) 
     assert w.tabifiedDockWidgets(w.dock("orders")) == [w.dock("fills")]
     assert w.dock("log").isHidden()
     assert not w.dock("ladder").isHidden()
-    panels = [a.objectName() for a in w.panels_menu.actions()]
-    assert panels == [f"panel_{i}" for i in w.dock_ids]
+    # View ▸ Panels: the table's entry of each panel it lists, the dock's own toggle for one it does not (fills)
+    panels = [(a.objectName(), a.isChecked()) for a in w.panels_menu.actions() if a.isVisible()]
+    assert panels == [("action_panel_watchlist", True), ("action_panel_ladder", True), ("action_panel_tape", True),
+                      ("action_panel_orders", True), ("action_panel_log", False), ("panel_fills", True)]
     with pytest.raises(ValueError, match="already exists"):
         w.add_dock(DOCKS[1])
     with pytest.raises(ValueError, match="central area already holds"):

@@ -40,14 +40,10 @@ from PySide6.QtWidgets import (
 
 from terminal_app.config.actions import ACTIONS, BY_ID, KeyConflict, KeySequenceError
 from terminal_app.config.settings import SCHEMA, Setting, SettingError, Settings, SettingType
-from terminal_app.ui.actions import ActionRegistry
+from terminal_app.ui.actions import ActionRegistry, display_keys
 from terminal_app.ui.theme import current_colors
 
 KEY_COLUMNS = ("Action", "Where", "Keys")
-
-
-def _native(seq: str) -> str:
-    return QKeySequence(seq, QKeySequence.SequenceFormat.PortableText).toString(QKeySequence.SequenceFormat.NativeText)
 
 
 def _label(setting: Setting[Any]) -> str:
@@ -111,7 +107,7 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         self.key_edit = QKeySequenceEdit(tab)
         self.key_edit.setObjectName("KeyEdit")
-        self.key_edit.setMaximumSequenceLength(1)
+        self.key_edit.setMaximumSequenceLength(4)  # up to four keys in a row, e.g. "1 5 Enter" for 15m candles
         row.addWidget(QLabel("New key:", tab))
         row.addWidget(self.key_edit, 1)
         self.assign_button = QPushButton("Assign", tab)
@@ -133,7 +129,7 @@ class SettingsDialog(QDialog):
         bold = self.table.font()
         bold.setBold(True)
         for r, spec in enumerate(ACTIONS):
-            keys = ", ".join(_native(k) for k in self.registry.keys_for(spec.id)) or "—"
+            keys = display_keys(self.registry.keys_for(spec.id)) or "—"
             cells = (spec.label, spec.context.title, keys)
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -188,7 +184,7 @@ class SettingsDialog(QDialog):
         if clashes:
             self._say("Not changed: " + " ".join(c.describe() for c in clashes), error=True)
             return clashes
-        shown = ", ".join(_native(k) for k in self.registry.keys_for(action_id)) or "no key"
+        shown = display_keys(self.registry.keys_for(action_id)) or "no key"
         self._say(f"'{label}' is now on {shown}.")
         self.key_edit.clear()
         return []
@@ -282,9 +278,8 @@ class SettingsDialog(QDialog):
 
 
 def install_settings_menu(window: Any) -> QAction:
-    """File ▸ Settings… on ``window`` (a ``MainWindow``: its settings and action registry)."""
-    action = QAction("Settings…", window)
-    action.setObjectName("action_settings")
+    """File ▸ Settings… (the ``settings`` action of the table) on ``window`` (a ``MainWindow``: its settings and
+    action registry); returns that action. A second trigger brings the open page to the front."""
     holder: dict[str, SettingsDialog] = {}
 
     def show() -> None:
@@ -294,11 +289,9 @@ def install_settings_menu(window: Any) -> QAction:
             dialog.finished.connect(dialog.deleteLater)
             holder["dialog"] = dialog
             dialog.show()
+        else:
+            dialog.activateWindow()
 
-    action.triggered.connect(show)
-    menu = window.registry.menu("File")
-    first = menu.actions()[0] if menu.actions() else None
-    menu.insertAction(first, action)
-    if first is not None:
-        menu.insertSeparator(first)
+    window.registry.on("settings", show)
+    action: QAction = window.registry.qaction("settings")
     return action

@@ -1,0 +1,122 @@
+"""The command palette finds the table's actions by name; Enter runs one only when the text is no command of the
+grammar (a half-typed order never fires "Buy (ticket)"); leaving the palette closes it, so Esc cancels again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QPushButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from terminal_app.config.settings import THEME
+from terminal_app.ui.main_window import DockSpec, MainWindow
+from terminal_app.ui.palette import CommandPalette, PaletteEngine, install_palette, match_actions
+
+
+class Buttons(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.button = QPushButton("ok", self)
+        self.button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
+@pytest.fixture
+def window(make_window: Callable[..., MainWindow], activate: Callable[[QWidget], None]) -> MainWindow:
+    """A shown, active window with one panel (Order entry) and the palette, on no account."""
+    w = make_window((DockSpec("ticket", "Order entry", Qt.DockWidgetArea.LeftDockWidgetArea, Buttons),))
+    activate(w)
+    return w
+
+
+@pytest.fixture
+def palette(window: MainWindow) -> CommandPalette:
+    return install_palette(window, PaletteEngine(lambda: None))
+
+
+def calls(window: MainWindow, action_id: str) -> list[Any]:
+    made: list[Any] = []
+    window.registry.on(action_id, lambda *args: made.append(args))
+    return made
+
+
+def test_matches_rank_labels_first_and_skip_what_cannot_run(window: MainWindow, palette: CommandPalette) -> None:
+    reg = window.registry
+    assert match_actions(reg, "") == []
+    assert match_actions(reg, "layout") == ["layout.save", "layout.reset"]
+    assert match_actions(reg, "light")[0] == "view.theme"
+    assert match_actions(reg, "order entry") == ["panel.ticket"]  # a panel the window has
+    assert match_actions(reg, "order book") == []  # no such panel here: its entry is hidden
+    assert "order.buy" not in match_actions(reg, "buy")  # no handler yet: greyed in the menu, absent here
+    calls(window, "order.buy")
+    assert match_actions(reg, "buy") == ["order.buy"]
+    assert "palette.open" not in match_actions(reg, "palette")
+    assert match_actions(reg, "view panels") == ["panel.ticket"]  # the menu path counts too
+
+
+def test_enter_runs_the_first_match_when_the_text_is_no_command(
+        qtbot: QtBot, window: MainWindow, palette: CommandPalette) -> None:
+    QTest.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert palette.isVisible()
+    QTest.keyClicks(palette.input, "light")
+    assert palette.error is not None
+    assert palette.echo.isHidden()  # not shown as a mistake: it names an action
+    assert "Enter runs 'Light theme'" in palette.preview.text()
+    assert palette.actions_list.item(0).text().startswith("Light theme (off)")
+    with qtbot.waitSignal(palette.action_triggered) as ran:
+        QTest.keyClick(palette.input, Qt.Key.Key_Return)
+    assert ran.args == ["view.theme"]
+    assert not palette.isVisible()
+    assert window.settings.get(THEME) == "light"
+
+
+def test_a_half_typed_order_never_runs_an_action_unless_picked(window: MainWindow, palette: CommandPalette) -> None:
+    buys = calls(window, "order.buy")
+    palette.open_palette()
+    QTest.keyClicks(palette.input, "buy")
+    assert palette.selected_action() == "order.buy"
+    assert not palette.runs_action_on_enter()
+    assert not palette.echo.isHidden()  # the grammar's complaint: a size is missing
+    QTest.keyClick(palette.input, Qt.Key.Key_Return)
+    assert buys == []
+    assert palette.isVisible()
+    QTest.keyClick(palette.input, Qt.Key.Key_Down)  # picked on purpose
+    assert palette.runs_action_on_enter()
+    assert "Enter runs 'Buy (ticket)'" in palette.preview.text()
+    QTest.keyClick(palette.input, Qt.Key.Key_Return)
+    assert buys == [()]
+    assert not palette.isVisible()
+
+
+def test_a_click_on_a_match_runs_it(qtbot: QtBot, window: MainWindow, palette: CommandPalette) -> None:
+    saves = calls(window, "layout.save")
+    resets = calls(window, "layout.reset")
+    palette.open_palette("layout")
+    assert palette.action_ids == ["layout.save", "layout.reset"]
+    rect = palette.actions_list.visualItemRect(palette.actions_list.item(1))
+    qtbot.mouseClick(palette.actions_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert (saves, resets) == ([], [()])
+    assert not palette.isVisible()
+
+
+def test_esc_closes_the_palette_and_cancels_the_last_order_once_it_is_gone(
+        qtbot: QtBot, window: MainWindow, palette: CommandPalette) -> None:
+    cancels = calls(window, "order.cancel_last")
+    window.registry.set_hotkeys_enabled(True)
+    palette.open_palette("b 0.1")
+    qtbot.waitUntil(palette.input.hasFocus)
+    QTest.keyClick(palette.input, Qt.Key.Key_Escape)  # clears the preview…
+    assert not palette.isVisible()
+    assert cancels == []
+    panel = window.panel("ticket")
+    assert isinstance(panel, Buttons)
+    palette.open_palette("b 0.1")
+    qtbot.waitUntil(palette.input.hasFocus)
+    panel.button.setFocus(Qt.FocusReason.MouseFocusReason)  # the user clicked elsewhere: the palette goes
+    qtbot.waitUntil(panel.button.hasFocus)
+    assert not palette.isVisible()
+    QTest.keyClick(panel.button, Qt.Key.Key_Escape)  # …else Esc cancels the last order
+    assert cancels == [()]
