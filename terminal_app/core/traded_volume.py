@@ -7,11 +7,12 @@ it. A trade counts while ``ts > newest − window``.
 
 Cost: every trade enters once and leaves once. Trades are held in time order; one that arrives in order is
 appended (O(1)), a late one is moved back past the newer ones (O(its distance from the end)), so a feed in time order
-costs O(1) amortised per trade (3-4 µs with two views). Fills of one sweep (same ts, price and taker side) share one
-record and every record at a price shares that price's Decimal: about 230 bytes a record, so 5 minutes at 250 trades
-a second (the GUI benchmark's rate, far above a normal market) hold ~18 MB. Totals are kept per price and, for each
-(step, side) the ladder has asked about, per bucket in a sorted map, so a ladder row is one lookup and the buckets
-between two prices one range scan: painting never rescans the trades.
+costs O(1) amortised per trade (3-4 µs with two views; the first trade at a price also costs a sorted insert). Fills
+of one sweep (same ts, price and taker side) share one record and every record at a price shares that price's
+Decimal: about 230 bytes a record, so 5 minutes at 250 trades a second (the GUI benchmark's rate, far above a normal
+market) hold ~18 MB. Totals are kept per price and, for each (step, side) the ladder has asked about, per bucket, in
+sorted maps, so a ladder row is one lookup and the buckets between two prices one range scan: painting never rescans
+the trades.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class TradedVolume:
         self._window_ms = window_ms
         self._max_views = max(1, max_views)
         self._trades: deque[_Record] = deque()
-        self._prices: dict[Decimal, _Cell] = {}
+        self._prices: SortedDict = SortedDict()  # price → _Cell
         self._views: dict[tuple[Decimal, bool], SortedDict] = {}
         self._newest: int | None = None
         self._count = 0
@@ -198,8 +199,19 @@ class TradedVolume:
 
     def totals(self) -> TradedAt:
         """Everything in the window."""
-        bought = sum((c.bought for c in self._prices.values()), _ZERO)
-        sold = sum((c.sold for c in self._prices.values()), _ZERO)
+        return self._sum(self._prices.values())
+
+    def between(self, low: Decimal, high: Decimal, *, inclusive: tuple[bool, bool] = (True, True)) -> TradedAt:
+        """Traded at prices from ``low`` to ``high`` (each end included or not), one lookup per price traded there."""
+        prices = self._prices
+        return self._sum(prices[p] for p in prices.irange(low, high, inclusive=inclusive))
+
+    @staticmethod
+    def _sum(cells: Iterable[_Cell]) -> TradedAt:
+        bought = sold = _ZERO
+        for cell in cells:
+            bought += cell.bought
+            sold += cell.sold
         return TradedAt(bought, sold)
 
     def bucket(self, key: Decimal, step: Decimal, up: bool) -> TradedAt:
@@ -229,7 +241,7 @@ class TradedVolume:
         return view
 
 
-def _bump(cells: dict[Decimal, _Cell] | SortedDict, key: Decimal, is_buy: bool, amount: Decimal, records: int) -> None:
+def _bump(cells: SortedDict, key: Decimal, is_buy: bool, amount: Decimal, records: int) -> None:
     cell = cells.get(key)
     if cell is None:
         cell = cells[key] = _Cell(key)

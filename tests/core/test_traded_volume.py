@@ -90,6 +90,9 @@ def test_buckets_follow_the_ladder_rounding() -> None:
     assert tv.bucket(D("99.9"), step, False) == TradedAt(D("5"), D("0"))
     assert tv.bucket(D("100.1"), step, False) == TradedAt(D("3"), D("4"))
     assert tv.keys_between(step, False, D("99"), D("100.05")) == [D("99.9"), D("100.0")]
+    assert tv.between(D("100.00"), D("100.10")) == TradedAt(D("4"), D("2"))
+    assert tv.between(D("100.00"), D("100.10"), inclusive=(False, False)) == TradedAt(D("0"), D("2"))
+    assert tv.between(D("100.2"), D("101")) == TradedAt()
     assert tv.keys_between(step, True, D("100.1"), D("101")) == [D("100.1"), D("100.2")]
     # a view made before a trade is kept up to date by the trade
     tv.add([trade("100.19", "1", "buy", 6)])
@@ -187,6 +190,8 @@ def test_matches_a_brute_force_rescan(window: int, batches: list[list[_T]], rese
         assert tv.totals() == brute_sum(live, lambda _p: True)
         for price in {t.price for t in seen}:
             assert tv.at(price) == brute_sum(live, lambda p, price=price: p == price)
+            assert tv.between(price, price + 5 * TICK, inclusive=(False, True)) == \
+                brute_sum(live, lambda p, price=price: price < p <= price + 5 * TICK)
         for step in steps:
             for up in (True, False):
                 keys = sorted({bucket_price(t.price, step, up) for t in live})

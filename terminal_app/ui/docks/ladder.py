@@ -85,7 +85,8 @@ _bucket = bucket_price  # one rounding rule for the book's rows and the traded v
 
 
 def _side_rows(levels: Sequence[tuple[str, str]], step: Decimal, aggregate: bool, n_rows: int, asks: bool,
-               own: dict[Decimal, Decimal], traded: TradedVolume | None = None) -> tuple[LadderRow, ...]:
+               own: dict[Decimal, Decimal], traded: TradedVolume | None = None,
+               mid: Decimal | None = None) -> tuple[LadderRow, ...]:
     """Buckets for one side, best first: asks round up and bids round down, so a bucket never crosses the spread.
 
     Levels are sorted, so a level joins the current bucket while its price stays within the bucket's bound; that
@@ -93,7 +94,10 @@ def _side_rows(levels: Sequence[tuple[str, str]], step: Decimal, aggregate: bool
     Decimals are made for each size and once per bucket, never per comparison.
 
     Prices that traded inside the rows' range but hold no order now get a row of their own (size 0), so the Traded
-    column is a volume profile of the range shown, not only of the levels that happen to rest there now.
+    column is a volume profile of the range shown, not only of the levels that happen to rest there now. The best
+    bucket of each side can reach across the mid (at 10× the best bid's bucket [100.0, 100.1) and the best ask's
+    (100.0, 100.1] overlap when the book is 100.00 / 100.02); there each side counts only the prices on its side of
+    the mid (the ask side from the mid up), so no trade shows twice.
     """
     buckets: dict[Decimal, Decimal] = {}
     if not aggregate:
@@ -130,9 +134,12 @@ def _side_rows(levels: Sequence[tuple[str, str]], step: Decimal, aggregate: bool
         total += size
         if traded is None:
             rows.append(LadderRow(price, size, total, own.get(price, zero)))
+            continue
+        if mid is not None and not rows and (price - step < mid if asks else price + step > mid):
+            at = traded.between(mid, price) if asks else traded.between(price, mid, inclusive=(True, False))
         else:
             at = traded.bucket(price, step, asks)
-            rows.append(LadderRow(price, size, total, own.get(price, zero), at.bought, at.sold))
+        rows.append(LadderRow(price, size, total, own.get(price, zero), at.bought, at.sold))
     return tuple(rows)
 
 
@@ -142,9 +149,8 @@ def build_ladder(book: OrderBook | None, tick: Decimal, aggregation: int, n_rows
     with ``traded`` each row's bought/sold volume in its bucket.
 
     An own order sits on the ask side when its price is above the mid (else the bid side), whatever its order side:
-    a hedge-mode "close long" is a sell although its side reads buy. A trade counts in the bucket its price falls in
-    on each side, so at 10× or 100× a price between the best bid and ask can count in both the best bid's and the
-    best ask's row (each row shows what traded within its own price range).
+    a hedge-mode "close long" is a sell although its side reads buy. A trade shows in the row whose price range holds
+    it; the best rows of the two sides split their ranges at the mid (see :func:`_side_rows`).
     """
     if book is None or n_rows <= 0:
         return EMPTY
@@ -163,14 +169,15 @@ def build_ladder(book: OrderBook | None, tick: Decimal, aggregation: int, n_rows
         target[key] = target.get(key, Decimal(0)) + order.size
     # n buckets of k ticks hold at most n·k levels: one read is always enough, and never more than the rows need.
     want = n_rows * aggregation + 1
-    asks = _side_rows(book.asks(want), step, aggregation > 1, n_rows, True, own_asks, traded)
-    bids = _side_rows(book.bids(want), step, aggregation > 1, n_rows, False, own_bids, traded)
+    asks = _side_rows(book.asks(want), step, aggregation > 1, n_rows, True, own_asks, traded, mid)
+    bids = _side_rows(book.bids(want), step, aggregation > 1, n_rows, False, own_bids, traded, mid)
     spread = best_ask - best_bid if best_bid is not None and best_ask is not None else None
     return Ladder(asks, bids, spread, mid, best_bid, best_ask)
 
 
 BAR_MIN = 24  # the narrowest Traded bar worth drawing; below it the column is left out
 BAR_MAX = 110  # a longer bar says nothing more: a wide panel gives the rest to the other columns
+BAR_INSET = 4  # between the column's left edge and the bar, and after a full bar
 PAD = 12  # room around a column's text
 
 
@@ -211,7 +218,8 @@ class LadderColumns:
     """Where each column is drawn, as (x, width): Mine, Price, Size, Total, Traded.
 
     ``bar`` is the length of a full Traded bar (0: the panel is too narrow for the column); ``traded_text`` says
-    whether the total is written beside the bar (else only the bar shows and the numbers are in the tooltip).
+    whether the total is written (beside the bar where there is room, else over its track; without it only the bar
+    shows and the numbers are in the tooltip).
     """
 
     cells: tuple[tuple[int, int], ...]
@@ -230,8 +238,9 @@ class LadderView(QWidget):
     """The painted ladder. Asks run from the top down to the best ask, then the spread row, then bids downwards.
 
     Columns get the width their widest text needs (measured, and only ever widened until the symbol or the
-    aggregation changes, so they do not jitter as numbers change); whatever is left goes to the Traded column,
-    which shrinks to a bare bar, then disappears, before Mine / Price / Size / Total lose any room.
+    aggregation changes, so they do not jitter as numbers change); whatever is left goes to the Traded column, which
+    narrows (bar and number side by side, then the number over the bar, then the bar alone) and then disappears
+    before Mine / Price / Size / Total lose any room.
 
     Signals:
         price_clicked(Decimal): a row was clicked; the row's price.
@@ -263,6 +272,7 @@ class LadderView(QWidget):
         self._bold.setBold(True)
         self._metrics = QFontMetrics(self._font)
         self._bold_metrics = QFontMetrics(self._bold)
+        self._digit_w = self._metrics.horizontalAdvance("0")
         self.row_height = self._metrics.height() + 4
         self._natural = self._header_widths()
         self._columns: LadderColumns | None = None
@@ -355,12 +365,16 @@ class LadderView(QWidget):
         rest = width - (mine + price + size + total)
         traded_w, bar, with_text = 0, 0, False
         if self.traded is not None:
-            if rest >= text + BAR_MIN:
-                traded_w = min(rest, text + BAR_MAX)
-                bar, with_text = traded_w - text, True
-            elif rest >= BAR_MIN:
-                traded_w = min(rest, BAR_MAX)
-                bar = traded_w - 8
+            least = BAR_MIN + 2 * BAR_INSET
+            if rest >= text + BAR_MIN + BAR_INSET:  # the bar, then the number beside it
+                traded_w = min(rest, text + BAR_MAX + BAR_INSET)
+                bar, with_text = traded_w - text - BAR_INSET, True
+            elif rest >= max(text, least):  # the number written over the bar's track
+                traded_w, with_text = rest, True
+                bar = traded_w - 2 * BAR_INSET
+            elif rest >= least:  # the bar alone
+                traded_w = rest
+                bar = traded_w - 2 * BAR_INSET
         share, extra = divmod(rest - traded_w, 4)
         widths = (mine + share, price + share + extra, size + share, total + share, traded_w)
         cells: list[tuple[int, int]] = []
@@ -387,7 +401,7 @@ class LadderView(QWidget):
         cols = self.columns()
         x, _w = cols.span(4)
         row = self.row_rect(side, index)
-        return QRect(x + 4, row.y() + 4, cols.bar, row.height() - 8) if cols.bar > 0 else QRect()
+        return QRect(x + BAR_INSET, row.y() + 3, cols.bar, row.height() - 6) if cols.bar > 0 else QRect()
 
     def row_at(self, y: int) -> tuple[str, int] | None:
         n, h = self.rows_per_side(), self.row_height
@@ -562,14 +576,26 @@ class LadderView(QWidget):
         if cols.bar > 0 and traded_top > 0 and row.traded > 0:
             length = max(1, round(float(row.traded / traded_top) * cols.bar))
             bought = round(length * float(row.bought / row.traded))
-            bar_y, bar_h = y + 4, h - 8
+            left = vx + BAR_INSET
             if bought:
-                p.fillRect(QRect(vx + 4, bar_y, bought, bar_h), QColor(c.up))
+                p.fillRect(QRect(left, y + 3, bought, h - 6), QColor(c.up))
             if length > bought:
-                p.fillRect(QRect(vx + 4 + bought, bar_y, length - bought, bar_h), QColor(c.down))
+                p.fillRect(QRect(left + bought, y + 3, length - bought, h - 6), QColor(c.down))
             if cols.traded_text:
-                p.setPen(QColor(c.text))
-                p.drawText(QRect(vx, y, vw - 6, h), right_align, traded_s)
+                text_rect = QRect(vx, y, vw - 6, h)
+                # digits are tabular and separators narrower, so this over-estimates where the number starts
+                if left + length < text_rect.right() - len(traded_s) * self._digit_w:
+                    p.setPen(QColor(c.text))
+                    p.drawText(text_rect, right_align, traded_s)
+                else:  # the bar runs under the number: the part over the bar in the background colour
+                    over = QRect(left, y, length, h)
+                    p.setClipRect(over)
+                    p.setPen(QColor(c.bg))
+                    p.drawText(text_rect, right_align, traded_s)
+                    p.setClipRect(QRect(left + length, y, vw, h))
+                    p.setPen(QColor(c.text))
+                    p.drawText(text_rect, right_align, traded_s)
+                    p.setClipping(False)
 
     def _paint_spread(self, p: QPainter, ladder: Ladder, price_places: int) -> None:
         c = self.colors

@@ -216,12 +216,17 @@ def test_aggregation_sums_the_ticks_of_each_bucket_per_side() -> None:
     ten = build_ladder(book(), D("0.01"), 10, 3, traded=tv)
     by_price = {(side, r.price): (r.bought, r.sold) for side, rows in (("ask", ten.asks), ("bid", ten.bids))
                 for r in rows}
-    # bids round down: 100.0 holds [100.00, 100.10), 99.9 holds [99.90, 100.00)
-    assert by_price["bid", D("100.0")] == (D("4"), D("2"))
+    # bids round down: 99.9 holds [99.90, 100.00); the best bucket 100.0 holds [100.00, 100.10) but stops at the
+    # mid (100.01): the trades above it are the ask side's
+    assert by_price["bid", D("100.0")] == (D("1"), D(0))
     assert by_price["bid", D("99.9")] == (D("5"), D("6"))
-    # asks round up: 100.1 holds (100.00, 100.10], 100.3 holds (100.20, 100.30]
+    # asks round up: 100.1 holds (100.00, 100.10], from the mid up; 100.3 holds (100.20, 100.30]
     assert by_price["ask", D("100.1")] == (D("3"), D("6"))
     assert by_price["ask", D("100.3")] == (D("7"), D(0))
+    everything = tv.totals()
+    shown = [*ten.asks, *ten.bids]
+    assert sum((r.bought for r in shown), D(0)) == everything.bought  # every trade once, none twice
+    assert sum((r.sold for r in shown), D(0)) == everything.sold
 
 
 def test_traded_numbers_share_their_decimals_and_stay_short() -> None:
@@ -241,10 +246,11 @@ def test_traded_numbers_share_their_decimals_and_stay_short() -> None:
 
 
 def cell_colors(view: Any, side: str, index: int) -> list[str]:
-    """Colours along the middle of a row's Traded bar area, left to right, one per pixel."""
+    """Colours along a row's Traded bar area, left to right, one per pixel (along the bar's top edge, above the
+    number written over it)."""
     image = view.grab().toImage()
     rect = view.traded_bar_rect(side, index)
-    y = rect.center().y()
+    y = rect.top()
     return [image.pixelColor(x, y).name() for x in range(rect.left(), rect.right() + 1)]
 
 
@@ -299,7 +305,15 @@ def test_columns_keep_their_text_and_the_traded_column_narrows_first(qtbot: QtBo
     assert full.traded_text
     for (_x, width), text in zip(full.cells[:4], widest, strict=False):
         assert width >= text + 6
-    narrow = view._lay_out(widest[1] + 3 * widest[3] + 60)  # room for a bar, not for the number beside it
+    mine, price, size, total, text = view._natural
+    fixed = mine + price + size + total
+    beside = view._lay_out(fixed + text + 60)
+    assert beside.traded_text
+    assert beside.bar == 60 - 4  # the number keeps its own width beside the bar
+    over = view._lay_out(fixed + text + 10)  # no room beside: over the bar's track
+    assert over.traded_text
+    assert over.bar == text + 10 - 8
+    narrow = view._lay_out(fixed + text - 1)  # room for a bar, not for the number
     assert not narrow.traded_text
     assert narrow.bar > 0
     squeezed = view._lay_out(240)
