@@ -283,6 +283,15 @@ def test_the_traded_cell_shows_bought_then_sold_in_the_up_and_down_colours(qtbot
     assert "last 5m of exchange time" in header
     assert "bought 3.0000 · sold 2.0000 · delta +1.0000" in header
     assert view.tooltip_at(QPoint(5, 3)) == ""  # the Mine header has none
+    # narrower: the number goes over the bar, in the background colour where the bar runs under it
+    mine, price, size, total, text = view._natural
+    panel.resize(panel.width() - view.width() + mine + price + size + total + text + 10, 320)
+    qtbot.waitUntil(lambda: view.columns().bar == text + 10 - 8)
+    image = view.grab().toImage()
+    bar = view.traded_bar_rect("bid", 1)
+    middle = {image.pixelColor(x, bar.center().y()).name() for x in range(bar.left(), bar.right() + 1)}
+    assert c.bg in middle
+    assert cell_colors(view, "bid", 1)[1] == c.up
 
 
 def test_columns_keep_their_text_and_the_traded_column_narrows_first(qtbot: QtBot, services: Any, kit: Any) -> None:
