@@ -121,10 +121,10 @@ def _side_rows(levels: Sequence[tuple[str, str]], step: Decimal, aggregate: bool
     ordered = sorted(buckets, reverse=not asks)[:n_rows]
     if traded is not None and ordered:
         low, high = (ordered[0], ordered[-1]) if asks else (ordered[-1], ordered[0])
-        gaps = [key for key in traded.keys_between(step, asks, low, high) if key not in buckets]
+        gaps = [gap for gap in traded.keys_between(step, asks, low, high) if gap not in buckets]
         if gaps:
-            for key in gaps:
-                buckets[key] = Decimal(0)
+            for gap in gaps:
+                buckets[gap] = Decimal(0)
             ordered = sorted(buckets, reverse=not asks)[:n_rows]
     rows: list[LadderRow] = []
     total = Decimal(0)
