@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+import gc
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 import qasync
-from PySide6.QtCore import SignalInstance
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from terminal_app.config.paths import AppPaths
-from terminal_app.config.settings import Settings
+from terminal_app.config.settings import KEY_BINDINGS, Settings
 from terminal_app.core.health import ProfileKind
 from terminal_app.ui.chart.none_guard import pin_none
 from terminal_app.ui.main_window import DockSpec, MainWindow
@@ -78,22 +80,12 @@ async def wait_until_async(signal: SignalInstance, condition: Callable[[], Any],
                            timeout: float = 10.0) -> Any:  # noqa: ASYNC109
     """``condition()`` once it is truthy, re-checked after each emission of ``signal``; TimeoutError after
     ``timeout`` seconds."""
-    value = condition()
-    if value:
-        return value
     loop = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = loop.create_future()
-
-    def check(*_args: Any) -> None:
-        if not future.done() and (result := condition()):
-            future.set_result(result)
-
-    signal.connect(check)
-    try:
-        return await asyncio.wait_for(future, timeout)
-    finally:
-        with contextlib.suppress(RuntimeError):
-            signal.disconnect(check)
+    deadline = loop.time() + timeout
+    while not (value := condition()):
+        # Nothing runs between the check and the connect (one thread), so no emission is missed.
+        await wait_signal_async(signal, max(deadline - loop.time(), 0.0))
+    return value
 
 
 WaitUntil = Callable[..., Awaitable[Any]]
@@ -167,3 +159,82 @@ def show_active(qtbot: QtBot, window: QWidget) -> None:
 @pytest.fixture
 def activate(qtbot: QtBot) -> Callable[[QWidget], None]:
     return lambda window: show_active(qtbot, window)
+
+
+@pytest.fixture
+def gc_on_this_thread() -> Iterator[None]:
+    """Collect garbage on the GUI thread only while the test runs (Qt objects must die on their own thread; an
+    executor or simulator thread could otherwise run a collection). Use with ``pytest.mark.usefixtures``."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+class Panel(QWidget):
+    """A panel with a text field and a button, like an order ticket."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.edit = QLineEdit(self)
+        self.button = QPushButton("ok", self)
+        self.button.move(0, 40)
+        self.button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
+def panel_spec(panel_id: str = "ticket", title: str | None = None, **kw: Any) -> DockSpec:
+    kw.setdefault("area", Qt.DockWidgetArea.LeftDockWidgetArea)
+    return DockSpec(panel_id, title or panel_id.title(), factory=Panel, **kw)
+
+
+class Rig:
+    """A shown, active MainWindow of :class:`Panel` docks, for key tests: record what an action did, put the focus
+    somewhere, press keys there."""
+
+    def __init__(self, qtbot: QtBot, window: MainWindow) -> None:
+        self.qtbot = qtbot
+        self.window = window
+        self.registry = window.registry
+
+    def panel(self, panel_id: str = "ticket") -> Panel:
+        panel = self.window.panel(panel_id)
+        assert isinstance(panel, Panel)
+        return panel
+
+    def handled(self, action_id: str) -> list[tuple[Any, ...]]:
+        """Give ``action_id`` a handler that records each call (its arguments) in the returned list."""
+        calls: list[tuple[Any, ...]] = []
+        self.registry.on(action_id, lambda *args: calls.append(args))
+        return calls
+
+    def focus(self, widget: QWidget) -> QWidget:
+        widget.setFocus()
+        self.qtbot.waitUntil(widget.hasFocus)
+        return widget
+
+    def press(self, *keys: Qt.Key, mods: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        """Press ``keys`` one after the other where the focus is."""
+        for key in keys:
+            QTest.keyClick(QApplication.focusWidget() or self.window, key, mods)
+
+
+MakeRig = Callable[..., Rig]
+
+
+@pytest.fixture
+def make_rig(qtbot: QtBot, settings: Settings, make_window: MakeWindow) -> MakeRig:
+    """``make_rig(docks=(panel_spec(),), bindings={id: keys}, hotkeys=True)``: user bindings are stored before the
+    window reads them."""
+
+    def make(docks: Sequence[DockSpec] = (), *, bindings: Mapping[str, tuple[str, ...]] | None = None,
+             hotkeys: bool = True) -> Rig:
+        if bindings:
+            settings.set(KEY_BINDINGS, dict(bindings))
+        window = make_window(tuple(docks) or (panel_spec(),), show=True)
+        window.registry.set_hotkeys_enabled(hotkeys)
+        return Rig(qtbot, window)
+
+    return make

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QPushButton, QTabWidget, QWidget
+from PySide6.QtWidgets import QPushButton, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from terminal_app.config.actions import ACTIONS, Context, default_bindings
@@ -18,28 +17,11 @@ from terminal_app.config.settings import HOTKEYS_ENABLED, KEY_BINDINGS, Settings
 from terminal_app.ui.actions import ActionRegistry, text_input_has_focus
 from terminal_app.ui.main_window import CENTRAL, DockSpec, MainWindow
 
+from .conftest import MakeRig, panel_spec
+
 CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-
-
-class Panel(QWidget):
-    """A panel with a text field and a button, like an order ticket."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.edit = QLineEdit(self)
-        self.button = QPushButton("ok", self)
-        self.button.move(0, 40)
-        self.button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-
-
-def panel_spec(panel_id: str = "ticket", **kw: Any) -> DockSpec:
-    kw.setdefault("area", Qt.DockWidgetArea.LeftDockWidgetArea)
-    return DockSpec(panel_id, panel_id.title(), factory=Panel, **kw)
-
-
-def counter() -> tuple[list[Any], Callable[..., None]]:
-    calls: list[Any] = []
-    return calls, lambda *args: calls.append(args)
+K = Qt.Key
+KEYPAD = Qt.KeyboardModifier.KeypadModifier
 
 
 def test_one_action_per_spec_with_qt_spelling_of_the_keys(make_window: Callable[..., MainWindow]) -> None:
@@ -61,19 +43,18 @@ def test_one_action_per_spec_with_qt_spelling_of_the_keys(make_window: Callable[
         assert qa.shortcutContext() == expected
 
 
-def test_actions_without_a_handler_are_disabled(make_window: Callable[..., MainWindow]) -> None:
-    w = make_window()
-    assert not w.registry.qaction("order.buy").isEnabled()
-    assert w.registry.qaction("layout.save").isEnabled()  # the window handles it
-    calls, handler = counter()
-    w.registry.on("order.buy", handler)
-    assert w.registry.qaction("order.buy").isEnabled()
-    w.registry.trigger("order.buy")
+def test_actions_without_a_handler_are_disabled(make_rig: MakeRig) -> None:
+    rig = make_rig()
+    assert not rig.registry.qaction("order.buy").isEnabled()
+    assert rig.registry.qaction("layout.save").isEnabled()  # the window handles it
+    calls = rig.handled("order.buy")
+    assert rig.registry.qaction("order.buy").isEnabled()
+    rig.registry.trigger("order.buy")
     assert calls == [()]
-    w.registry.off("order.buy")
-    assert not w.registry.qaction("order.buy").isEnabled()
+    rig.registry.off("order.buy")
+    assert not rig.registry.qaction("order.buy").isEnabled()
     with pytest.raises(KeyError):
-        w.registry.on("order.nope", handler)
+        rig.handled("order.nope")
 
 
 def test_menus_and_toolbar_come_from_the_table(make_window: Callable[..., MainWindow]) -> None:
@@ -90,80 +71,50 @@ def test_menus_and_toolbar_come_from_the_table(make_window: Callable[..., MainWi
     assert buy_button.objectName() == "action_order_buy"
 
 
-def _hotkeys(w: MainWindow, on: bool) -> None:
-    w.registry.set_hotkeys_enabled(on)
-
-
-def test_trading_keys_fire_when_on_and_not_typing(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
-    w = make_window((panel_spec(),), show=True)
-    calls, handler = counter()
-    w.registry.on("order.buy", handler)
-    _hotkeys(w, True)
-    panel = w.panel("ticket")
-    assert isinstance(panel, Panel)
-    panel.button.setFocus()
-    qtbot.waitUntil(panel.button.hasFocus)
-    QTest.keyClick(panel.button, Qt.Key.Key_B, CTRL_ALT)
+def test_trading_keys_fire_when_on_and_not_typing(make_rig: MakeRig) -> None:
+    rig = make_rig()
+    calls = rig.handled("order.buy")
+    rig.focus(rig.panel().button)
+    rig.press(K.Key_B, mods=CTRL_ALT)
     assert calls == [()]
 
 
-def test_trading_keys_are_inert_while_typing(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
-    w = make_window((panel_spec(),), show=True)
-    buys, buy = counter()
-    saves, save = counter()
-    w.registry.on("order.buy", buy)
-    w.registry.on("layout.save", save)
-    _hotkeys(w, True)
-    panel = w.panel("ticket")
-    assert isinstance(panel, Panel)
-    panel.edit.setFocus()
-    qtbot.waitUntil(panel.edit.hasFocus)
+def test_trading_keys_are_inert_while_typing(make_rig: MakeRig) -> None:
+    rig = make_rig()
+    buys, saves = rig.handled("order.buy"), rig.handled("layout.save")
+    rig.focus(rig.panel().edit)
     assert text_input_has_focus()
-    assert not w.registry.trading_keys_live()
-    QTest.keyClick(panel.edit, Qt.Key.Key_B, CTRL_ALT)
+    assert not rig.registry.trading_keys_live()
+    rig.press(K.Key_B, mods=CTRL_ALT)
     assert buys == []
-    QTest.keyClick(panel.edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    rig.press(K.Key_S, mods=Qt.KeyboardModifier.ControlModifier)
     assert saves == [()]  # non-trading keys still work from a text field
-    panel.button.setFocus()
-    qtbot.waitUntil(panel.button.hasFocus)
-    QTest.keyClick(panel.button, Qt.Key.Key_B, CTRL_ALT)
+    rig.focus(rig.panel().button)
+    rig.press(K.Key_B, mods=CTRL_ALT)
     assert buys == [()]
 
 
-def test_a_trading_key_typed_in_a_field_reaches_the_field(
-    qtbot: QtBot, settings: Settings, make_window: Callable[..., MainWindow]
-) -> None:
-    settings.set(KEY_BINDINGS, {"order.sell": ("S",)})  # a bare letter, the worst case for a text field
-    w = make_window((panel_spec(),), show=True)
-    sells, sell = counter()
-    w.registry.on("order.sell", sell)
-    _hotkeys(w, True)
-    panel = w.panel("ticket")
-    assert isinstance(panel, Panel)
-    panel.edit.setFocus()
-    qtbot.waitUntil(panel.edit.hasFocus)
+def test_a_trading_key_typed_in_a_field_reaches_the_field(make_rig: MakeRig) -> None:
+    rig = make_rig(bindings={"order.sell": ("S",)})  # a bare letter, the worst case for a text field
+    sells = rig.handled("order.sell")
+    panel = rig.panel()
+    rig.focus(panel.edit)
     QTest.keyClicks(panel.edit, "ss")
     assert panel.edit.text() == "ss"
     assert sells == []
-    panel.button.setFocus()
-    qtbot.waitUntil(panel.button.hasFocus)
-    QTest.keyClick(panel.button, Qt.Key.Key_S)
+    rig.focus(panel.button)
+    rig.press(K.Key_S)
     assert sells == [()]
 
 
-def test_hotkeys_off_silences_keys_but_not_menus(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
-    w = make_window((panel_spec(),), show=True)
-    calls, handler = counter()
-    w.registry.on("order.cancel_all_symbol", handler)
-    _hotkeys(w, False)
-    panel = w.panel("ticket")
-    assert isinstance(panel, Panel)
-    panel.button.setFocus()
-    qtbot.waitUntil(panel.button.hasFocus)
-    QTest.keyClick(panel.button, Qt.Key.Key_X, CTRL_ALT)
-    QTest.keyClick(panel.button, Qt.Key.Key_F12)
+def test_hotkeys_off_silences_keys_but_not_menus(make_rig: MakeRig) -> None:
+    rig = make_rig(hotkeys=False)
+    calls = rig.handled("order.cancel_all_symbol")
+    rig.focus(rig.panel().button)
+    rig.press(K.Key_X, mods=CTRL_ALT)
+    rig.press(K.Key_F12)
     assert calls == []
-    w.registry.qaction("order.cancel_all_symbol").trigger()  # a menu or toolbar click
+    rig.registry.qaction("order.cancel_all_symbol").trigger()  # a menu or toolbar click
     assert calls == [()]
 
 
@@ -187,38 +138,28 @@ def test_hotkeys_switch_is_stored_and_shown(qtbot: QtBot, settings: Settings,
     assert Settings.load(settings.path).get(HOTKEYS_ENABLED) is False  # saved at once  # type: ignore[arg-type]
 
 
-def test_context_keys_work_only_inside_their_panel(qtbot: QtBot, make_window: Callable[..., MainWindow]) -> None:
-    w = make_window((panel_spec("chart", area=CENTRAL, contexts=(Context.CHART,)), panel_spec("ticket")), show=True)
-    calls, handler = counter()
-    w.registry.on("chart.interval.5m", handler)
-    chart = w.panel("chart")
-    ticket = w.panel("ticket")
-    assert isinstance(chart, Panel)
-    assert isinstance(ticket, Panel)
-    ticket.button.setFocus()
-    qtbot.waitUntil(ticket.button.hasFocus)
-    QTest.keyClick(ticket.button, Qt.Key.Key_5)
-    QTest.keyClick(ticket.button, Qt.Key.Key_Return)
+def test_context_keys_work_only_inside_their_panel(make_rig: MakeRig) -> None:
+    rig = make_rig((panel_spec("chart", area=CENTRAL, contexts=(Context.CHART,)), panel_spec("ticket")))
+    calls = rig.handled("chart.interval.5m")
+    rig.focus(rig.panel("ticket").button)
+    rig.press(K.Key_5, K.Key_Return)
     assert calls == []
-    chart.button.setFocus()
-    qtbot.waitUntil(chart.button.hasFocus)
-    QTest.keyClick(chart.button, Qt.Key.Key_5)  # typed as in TradingView: 5, Enter
+    rig.focus(rig.panel("chart").button)
+    rig.press(K.Key_5)  # typed as in TradingView: 5, Enter
     assert calls == []
-    QTest.keyClick(chart.button, Qt.Key.Key_Return)
+    rig.press(K.Key_Return)
     assert calls == [()]
-    QTest.keyClick(chart.button, Qt.Key.Key_5, Qt.KeyboardModifier.KeypadModifier)
-    QTest.keyClick(chart.button, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    rig.press(K.Key_5, K.Key_Enter, mods=KEYPAD)  # on the keypad
     assert calls == [(), ()]
     with pytest.raises(ValueError, match="already live"):
-        w.registry.bind_context(Context.GLOBAL, chart)
+        rig.registry.bind_context(Context.GLOBAL, rig.panel("chart"))
 
 
-def test_checkable_handlers_get_the_state(make_window: Callable[..., MainWindow]) -> None:
-    w = make_window()
-    calls, handler = counter()
-    w.registry.on("view.colorblind", handler)
-    w.registry.trigger("view.colorblind")
-    w.registry.trigger("view.colorblind")
+def test_checkable_handlers_get_the_state(make_rig: MakeRig) -> None:
+    rig = make_rig()
+    calls = rig.handled("view.colorblind")
+    rig.registry.trigger("view.colorblind")
+    rig.registry.trigger("view.colorblind")
     assert calls == [(True,), (False,)]
 
 
@@ -257,11 +198,9 @@ async def test_a_failing_coroutine_handler_reaches_the_excepthook(
     assert [str(e[1]) for e in exceptions] == ["rejected"]
 
 
-def test_rebinding_refuses_clashes_and_persists(
-    qtbot: QtBot, settings: Settings, make_window: Callable[..., MainWindow]
-) -> None:
-    w = make_window((panel_spec(),), show=True)
-    reg: ActionRegistry = w.registry
+def test_rebinding_refuses_clashes_and_persists(qtbot: QtBot, settings: Settings, make_rig: MakeRig) -> None:
+    rig = make_rig()
+    reg: ActionRegistry = rig.registry
     clashes = reg.rebind("order.buy", ["Ctrl+S"])
     assert [(c.first, c.second) for c in clashes] == [("layout.save", "order.buy")]
     assert reg.keys_for("order.buy") == ("Ctrl+Alt+B",)
@@ -269,16 +208,11 @@ def test_rebinding_refuses_clashes_and_persists(
         assert reg.rebind("order.buy", ["ctrl+shift+b"]) == []
     assert reg.keys_for("order.buy") == ("Ctrl+Shift+B",)
     assert settings.get(KEY_BINDINGS) == {"order.buy": ("Ctrl+Shift+B",)}
-    calls, handler = counter()
-    reg.on("order.buy", handler)
-    reg.set_hotkeys_enabled(True)
-    panel = w.panel("ticket")
-    assert isinstance(panel, Panel)
-    panel.button.setFocus()
-    qtbot.waitUntil(panel.button.hasFocus)
-    QTest.keyClick(panel.button, Qt.Key.Key_B, CTRL_ALT)
+    calls = rig.handled("order.buy")
+    rig.focus(rig.panel().button)
+    rig.press(K.Key_B, mods=CTRL_ALT)
     assert calls == []  # the old key is free now
-    QTest.keyClick(panel.button, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    rig.press(K.Key_B, mods=Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert calls == [()]
     reg.rebind("order.buy", ["Ctrl+Alt+B"])
     assert settings.get(KEY_BINDINGS) == {}  # back to the default: no override kept
@@ -294,28 +228,19 @@ def test_conflicting_user_keys_are_resolved_at_start(settings: Settings,
     assert any("Buy (ticket)" in p for p in w.registry.problems)
 
 
-def test_keys_that_type_a_character_go_to_the_text_field(
-    qtbot: QtBot, settings: Settings, make_window: Callable[..., MainWindow]
-) -> None:
+def test_keys_that_type_a_character_go_to_the_text_field(make_rig: MakeRig) -> None:
     # Ctrl+Alt+L is AltGr+L ('ł' on a Polish keyboard), '/' a plain character: while typing, the field gets them
-    settings.set(KEY_BINDINGS, {"layout.save": ("Ctrl+Alt+L",), "symbol.switch": ("/",)})
-    w = make_window((panel_spec(),), show=True)
-    saves, save = counter()
-    switches, switch = counter()
-    w.registry.on("layout.save", save)
-    w.registry.on("symbol.switch", switch)
-    panel = w.panel("ticket")
-    assert isinstance(panel, Panel)
-    panel.edit.setFocus()
-    qtbot.waitUntil(panel.edit.hasFocus)
-    QTest.keyClick(panel.edit, Qt.Key.Key_L, CTRL_ALT)
-    QTest.keyClick(panel.edit, Qt.Key.Key_Slash)
+    rig = make_rig(bindings={"layout.save": ("Ctrl+Alt+L",), "symbol.switch": ("/",)})
+    saves, switches = rig.handled("layout.save"), rig.handled("symbol.switch")
+    panel = rig.panel()
+    rig.focus(panel.edit)
+    rig.press(K.Key_L, mods=CTRL_ALT)
+    rig.press(K.Key_Slash)
     assert (saves, switches) == ([], [])
     assert panel.edit.text() == "l/"  # QTest's chord carries the plain letter as its text
-    panel.button.setFocus()
-    qtbot.waitUntil(panel.button.hasFocus)
-    QTest.keyClick(panel.button, Qt.Key.Key_L, CTRL_ALT)
-    QTest.keyClick(panel.button, Qt.Key.Key_Slash)
+    rig.focus(panel.button)
+    rig.press(K.Key_L, mods=CTRL_ALT)
+    rig.press(K.Key_Slash)
     assert (saves, switches) == ([()], [()])
 
 
@@ -346,9 +271,9 @@ def test_route_takes_a_modules_own_action_out_of_the_menu(make_window: Callable[
     w = make_window()
     file_menu = w.registry.menu("File")
     before = [a.objectName() for a in file_menu.actions()]
-    calls, handler = counter()
+    calls: list[bool] = []
     own = QAction("Export fills (CSV)…", w)
-    own.triggered.connect(handler)
+    own.triggered.connect(lambda checked=False: calls.append(checked))
     file_menu.insertAction(file_menu.actions()[0], own)
     file_menu.insertSeparator(file_menu.actions()[1])
     assert not w.registry.qaction("journal.export_fills").isEnabled()

@@ -4,15 +4,14 @@ in the palette, the cheat-sheet and the rebinding page; chart keys typed as in T
 
 from __future__ import annotations
 
-import gc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from keyring.backends import fail
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenuBar, QPushButton, QWidget
@@ -31,21 +30,9 @@ from terminal_app.ui.doctor import DoctorDialog
 
 from .conftest import WaitUntil
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("gc_on_this_thread")]
 KEYPAD = Qt.KeyboardModifier.KeypadModifier
 OBJECT_NAMES = {"action_" + spec.id.replace(".", "_"): spec.id for spec in ACTIONS}
-
-
-@pytest.fixture(autouse=True)
-def gc_on_this_thread() -> Iterator[None]:
-    """Qt objects must be collected on the GUI thread only (the terminal's executor threads must not do it)."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect()
 
 
 @asynccontextmanager
@@ -57,8 +44,12 @@ async def running(qapp: QApplication, tmp_path: Path) -> AsyncIterator[Terminal]
         await terminal.start()
         yield terminal
     finally:
+        window = terminal.window
         await terminal.shutdown()
         qapp.setQuitOnLastWindowClosed(quit_on_close)
+        if window is not None:  # a closed window lives on, and every later style change would restyle it
+            window.deleteLater()
+            QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def menu_entries(menubar: QMenuBar) -> list[tuple[str, QAction]]:

@@ -3,63 +3,45 @@ grammar (a half-typed order never fires "Buy (ticket)"); leaving the palette clo
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from terminal_app.config.settings import THEME
-from terminal_app.ui.main_window import DockSpec, MainWindow
 from terminal_app.ui.palette import CommandPalette, PaletteEngine, install_palette, match_actions
 
-
-class Buttons(QWidget):
-    def __init__(self) -> None:
-        super().__init__()
-        self.button = QPushButton("ok", self)
-        self.button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+from .conftest import MakeRig, Rig, panel_spec
 
 
 @pytest.fixture
-def window(make_window: Callable[..., MainWindow], activate: Callable[[QWidget], None]) -> MainWindow:
-    """A shown, active window with one panel (Order entry) and the palette, on no account."""
-    w = make_window((DockSpec("ticket", "Order entry", Qt.DockWidgetArea.LeftDockWidgetArea, Buttons),))
-    activate(w)
-    return w
+def rig(make_rig: MakeRig) -> Rig:
+    """A shown, active window with one panel (Order entry), on no account."""
+    return make_rig((panel_spec("ticket", "Order entry"),), hotkeys=True)
 
 
 @pytest.fixture
-def palette(window: MainWindow) -> CommandPalette:
-    return install_palette(window, PaletteEngine(lambda: None))
+def palette(rig: Rig) -> CommandPalette:
+    return install_palette(rig.window, PaletteEngine(lambda: None))
 
 
-def calls(window: MainWindow, action_id: str) -> list[Any]:
-    made: list[Any] = []
-    window.registry.on(action_id, lambda *args: made.append(args))
-    return made
-
-
-def test_matches_rank_labels_first_and_skip_what_cannot_run(window: MainWindow, palette: CommandPalette) -> None:
-    reg = window.registry
+def test_matches_rank_labels_first_and_skip_what_cannot_run(rig: Rig, palette: CommandPalette) -> None:
+    reg = rig.registry
     assert match_actions(reg, "") == []
     assert match_actions(reg, "layout") == ["layout.save", "layout.reset"]
     assert match_actions(reg, "light")[0] == "view.theme"
     assert match_actions(reg, "order entry") == ["panel.ticket"]  # a panel the window has
     assert match_actions(reg, "order book") == []  # no such panel here: its entry is hidden
     assert "order.buy" not in match_actions(reg, "buy")  # no handler yet: greyed in the menu, absent here
-    calls(window, "order.buy")
+    rig.handled("order.buy")
     assert match_actions(reg, "buy") == ["order.buy"]
     assert "palette.open" not in match_actions(reg, "palette")
     assert match_actions(reg, "view panels") == ["panel.ticket"]  # the menu path counts too
 
 
 def test_enter_runs_the_first_match_when_the_text_is_no_command(
-        qtbot: QtBot, window: MainWindow, palette: CommandPalette) -> None:
-    QTest.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+        qtbot: QtBot, rig: Rig, palette: CommandPalette) -> None:
+    rig.press(Qt.Key.Key_K, mods=Qt.KeyboardModifier.ControlModifier)
     assert palette.isVisible()
     QTest.keyClicks(palette.input, "light")
     assert palette.error is not None
@@ -70,11 +52,11 @@ def test_enter_runs_the_first_match_when_the_text_is_no_command(
         QTest.keyClick(palette.input, Qt.Key.Key_Return)
     assert ran.args == ["view.theme"]
     assert not palette.isVisible()
-    assert window.settings.get(THEME) == "light"
+    assert rig.window.settings.get(THEME) == "light"
 
 
-def test_a_half_typed_order_never_runs_an_action_unless_picked(window: MainWindow, palette: CommandPalette) -> None:
-    buys = calls(window, "order.buy")
+def test_a_half_typed_order_never_runs_an_action_unless_picked(rig: Rig, palette: CommandPalette) -> None:
+    buys = rig.handled("order.buy")
     palette.open_palette()
     QTest.keyClicks(palette.input, "buy")
     assert palette.selected_action() == "order.buy"
@@ -91,9 +73,8 @@ def test_a_half_typed_order_never_runs_an_action_unless_picked(window: MainWindo
     assert not palette.isVisible()
 
 
-def test_a_click_on_a_match_runs_it(qtbot: QtBot, window: MainWindow, palette: CommandPalette) -> None:
-    saves = calls(window, "layout.save")
-    resets = calls(window, "layout.reset")
+def test_a_click_on_a_match_runs_it(qtbot: QtBot, rig: Rig, palette: CommandPalette) -> None:
+    saves, resets = rig.handled("layout.save"), rig.handled("layout.reset")
     palette.open_palette("layout")
     assert palette.action_ids == ["layout.save", "layout.reset"]
     rect = palette.actions_list.visualItemRect(palette.actions_list.item(1))
@@ -103,20 +84,18 @@ def test_a_click_on_a_match_runs_it(qtbot: QtBot, window: MainWindow, palette: C
 
 
 def test_esc_closes_the_palette_and_cancels_the_last_order_once_it_is_gone(
-        qtbot: QtBot, window: MainWindow, palette: CommandPalette) -> None:
-    cancels = calls(window, "order.cancel_last")
-    window.registry.set_hotkeys_enabled(True)
+        qtbot: QtBot, rig: Rig, palette: CommandPalette) -> None:
+    cancels = rig.handled("order.cancel_last")
     palette.open_palette("b 0.1")
     qtbot.waitUntil(palette.input.hasFocus)
     QTest.keyClick(palette.input, Qt.Key.Key_Escape)  # clears the preview…
     assert not palette.isVisible()
     assert cancels == []
-    panel = window.panel("ticket")
-    assert isinstance(panel, Buttons)
+    panel = rig.panel()
     palette.open_palette("b 0.1")
     qtbot.waitUntil(palette.input.hasFocus)
     panel.button.setFocus(Qt.FocusReason.MouseFocusReason)  # the user clicked elsewhere: the palette goes
     qtbot.waitUntil(panel.button.hasFocus)
     assert not palette.isVisible()
-    QTest.keyClick(panel.button, Qt.Key.Key_Escape)  # …else Esc cancels the last order
+    rig.press(Qt.Key.Key_Escape)  # …else Esc cancels the last order
     assert cancels == [()]
