@@ -185,8 +185,7 @@ class ActionRegistry(QObject):
     def _apply_keys(self, action_id: str) -> None:
         a = self._actions[action_id]
         keys = list(self._bindings[action_id])
-        bound = {k for seqs in self._bindings.values() for k in seqs}
-        aliases = [alias for k in keys for alias in _keypad_aliases(k) if alias not in bound]
+        aliases = [alias for k in keys for alias in _keypad_aliases(k)]  # "Num+" cannot be in the table: no clash
         a.setShortcuts([QKeySequence(k, QKeySequence.SequenceFormat.PortableText) for k in keys + aliases])
         spec = BY_ID[action_id]
         shown = display_keys(keys)
