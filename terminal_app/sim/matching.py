@@ -514,10 +514,7 @@ class Engine:
             best = opposite.best()
             if best is None:
                 break
-            n = min(lots, opposite.levels[best].total)
-            for entry, k in opposite.consume(best, n):
-                self._trade(ms, None, is_buy, entry, best, k)
-            lots -= n
+            lots -= self._take(ms, None, is_buy, best, lots)
 
     def _sweep_crossed_users(self, ms: MarketState, best_bid: int, best_ask: int) -> None:
         """User orders that the new maker quotes cross trade with the house at the users' prices."""
@@ -527,10 +524,45 @@ class Engine:
                 best = side.best()
                 if best is None or (best < best_ask if is_bid else best > best_bid):
                     break
-                for entry, k in side.consume(best, side.levels[best].total):
-                    self._trade(ms, None, not is_bid, entry, best, k)
+                self._take(ms, None, not is_bid, best, side.levels[best].total)
 
     # ---- trades and settlement -------------------------------------------------------------------------------
+
+    def _take(self, ms: MarketState, taker: OrderState | None, taker_is_buy: bool, price_ticks: int,
+              lots: int) -> int:
+        """Trade up to ``lots`` with the opposite level at ``price_ticks``, one maker at a time in time priority;
+        returns the lots traded.
+
+        Each maker is settled before the next one is looked at: a settlement can shrink or close a position and so
+        cancel that position's reduce-only/close orders further down the same queue (Bitget cancels them before
+        they can fill). Taking the whole level first and settling afterwards would fill the taker against lots
+        that no longer settle."""
+        side = ms.book.side(not taker_is_buy)
+        done = 0
+        while done < lots:
+            level = side.levels.get(price_ticks)
+            if level is None:
+                break
+            entry = level.queue[0]
+            maker = entry.order
+            if maker is not None and maker.is_close and self._closable_lots(maker) < maker.remaining_lots:
+                self.finish(maker, OrderStatus.CANCELLED, "reduce_only")
+                if level.queue and level.queue[0] is entry:      # an entry its order no longer owns
+                    side.remove(entry)
+                continue
+            k = min(entry.lots, lots - done)
+            side.consume(price_ticks, k)                         # only the front entry: k <= its size
+            self._trade(ms, taker, taker_is_buy, entry, price_ticks, k)
+            done += k
+            if taker is not None and not taker.status.is_open:
+                break
+        return done
+
+    def _closable_lots(self, st: OrderState) -> int:
+        """Lots of the position a futures close/reduce-only order may still close (0 when it is gone)."""
+        user = self.fut.users.get(st.uid)
+        pos = user.positions.get((st.market.symbol, st.hold_side)) if user is not None else None
+        return pos.lots if pos is not None else 0
 
     def _trade(self, ms: MarketState, taker: OrderState | None, taker_is_buy: bool, maker: Entry, price_ticks: int,
                lots: int) -> None:
@@ -714,15 +746,17 @@ class Engine:
         market = ms.market
         lot_cost = market.tick * market.lot
         while st.status.is_open:
+            if st.is_close and self._closable_lots(st) < st.remaining_lots:
+                # its position shrank under it (pending close orders normally make this impossible)
+                self.finish(st, OrderStatus.CANCELLED, "reduce_only")
+                break
             best = opposite.best()
             if best is None or not crosses(st.is_buy, limit, best):
                 break
             want = int(st.budget / (best * lot_cost)) if st.lots is None else st.remaining_lots
             if want <= 0:
                 break
-            n = min(want, opposite.levels[best].total)
-            for entry, k in opposite.consume(best, n):
-                self._trade(ms, st, st.is_buy, entry, best, k)
+            self._take(ms, st, st.is_buy, best, want)
 
     # ---- spot ------------------------------------------------------------------------------------------------
 
@@ -972,19 +1006,25 @@ class Engine:
         fee = value * (m.info.maker_fee if is_maker else m.info.taker_fee)
         close_side = ""
         close_lots = 0
+        pos: PositionState | None = None
         if st.is_close:
-            close_side, close_lots = st.hold_side, lots
-        elif st.pos_mode == ONE_WAY:
-            close_side = "short" if st.is_buy else "long"
-            opp = user.positions.get((symbol, close_side))
-            # one-way: an opposite order always reduces first, so long and short never coexist
-            close_lots = min(lots, opp.lots) if opp is not None else 0
-        open_lots = lots - close_lots
+            close_side = st.hold_side
+            pos = user.positions.get((symbol, close_side))
+            # _take and _match cancel a close order before it could fill more than its position; were that ever
+            # missed, the lots beyond the position change nothing but the fee (money stays conserved)
+            close_lots = min(lots, pos.lots) if pos is not None else 0
+            open_lots = 0
+        else:
+            if st.pos_mode == ONE_WAY:
+                close_side = "short" if st.is_buy else "long"
+                pos = user.positions.get((symbol, close_side))
+                # one-way: an opposite order always reduces first, so long and short never coexist
+                close_lots = min(lots, pos.lots) if pos is not None else 0
+            open_lots = lots - close_lots
         profit = ZERO
         fee_pos: PositionState | None = None
         closed: PositionState | None = None
-        if close_lots:
-            pos = user.positions[(symbol, close_side)]
+        if close_lots and pos is not None:
             profit = self._reduce(user, pos, price, close_lots, lot, st.is_close)
             fee_pos = pos
             if pos.lots == 0:
