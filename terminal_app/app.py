@@ -564,6 +564,10 @@ class Terminal:
         while self.runners:
             _name, runner = self.runners.popitem()
             await loop.run_in_executor(None, runner.stop)
+        if window is not None:
+            # Deleted, not only hidden (after the services stopped feeding it): a window left alive is restyled with
+            # every later style change in the process.
+            window.deleteLater()
         if self._tmp is not None:
             with contextlib.suppress(OSError):
                 self._tmp.cleanup()
