@@ -5,7 +5,9 @@ Pure Python, no network, no Qt. Deterministic: the same ``seed``, the same clock
 in the app; it maps API keys to ``uid`` strings and renders the returned snapshots as Bitget JSON.
 
 Time: the market only moves inside :meth:`Exchange.advance` (the server calls it on a timer); every trading call
-first advances the market to ``clock()`` so an order always meets the current book.
+first advances the market to ``clock()`` so an order always meets the current book. Funding is charged there too, at
+each futures market's funding time on that clock (see ``funding`` and ``account_bills``), so a test drives it by
+moving its clock.
 
 Errors: every rejection raises the typed error of ``terminal_app.bitget.errors`` built with ``error_for_code(code,
 msg)``; ``err.code`` and ``err.exchange_msg`` are what Bitget would answer.
@@ -35,6 +37,7 @@ from terminal_app.bitget.clock import system_ms
 from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.sim.book import Entry
 from terminal_app.sim.futures import (
+    AccountBill,
     FuturesAccount,
     FuturesUser,
     PlanOrder,
@@ -68,6 +71,7 @@ from terminal_app.sim.spot_accounts import Balance
 from terminal_app.store.sim_state import SimStateStore, UserRecord
 
 __all__ = [
+    "AccountBill",
     "AccountEvent",
     "Balance",
     "BookChanged",
@@ -483,10 +487,14 @@ class Exchange:
         return self.mark_price(ref)
 
     def funding(self, ref: SymbolRef) -> FundingInfo:
-        self.market(ref)
-        interval = 8 * HOUR_MS
-        return FundingInfo(rate=_FUNDING_RATE, interval_hours=8, next_time=(self._t // interval + 1) * interval,
-                           min_rate=Decimal("-0.003"), max_rate=Decimal("0.003"))
+        """The rate the next funding time (``next_time``) will charge; every open position pays or receives it
+        then (an account bill ``contract_settle_fee`` per position, see ``account_bills``)."""
+        market = self.market(ref)
+        engine = self._engine
+        interval = engine.funding_interval_ms(market)
+        next_time = engine.next_funding.get(market.symbol, (self._t // interval + 1) * interval)
+        return FundingInfo(rate=engine.funding_rate(market.symbol), interval_hours=interval // HOUR_MS,
+                           next_time=next_time, min_rate=Decimal("-0.003"), max_rate=Decimal("0.003"))
 
     def open_interest(self, ref: SymbolRef) -> Decimal:
         ms = self._state(ref)
@@ -783,6 +791,27 @@ class Exchange:
         finally:
             self._done()
 
+    def account_bills(self, uid: str, symbol: str | None = None, *, business_type: str | None = None,
+                      start_ms: int | None = None, end_ms: int | None = None, id_less_than: str | None = None,
+                      limit: int = 100) -> list[AccountBill]:
+        """USDT-M account bills, newest first (funding payments so far; kept in memory, not across restarts)."""
+        engine = self._user(uid)
+        self._done()
+        sym = find_market(symbol, InstType.USDT_FUTURES).symbol if symbol else None
+        below = int(id_less_than) if id_less_than else None
+        out: list[AccountBill] = []
+        for bill in reversed(engine.bills.get(uid, ())):
+            if (sym and bill.symbol != sym) or (business_type and bill.business_type != business_type):
+                continue
+            if (start_ms is not None and bill.c_time < start_ms) or (end_ms is not None and bill.c_time > end_ms):
+                continue
+            if below is not None and int(bill.bill_id) >= below:
+                continue
+            out.append(bill)
+            if len(out) >= limit:
+                break
+        return out
+
     def positions(self, uid: str, symbol: str | None = None) -> list[Position]:
         engine = self._user(uid)
         self._done()
@@ -852,6 +881,11 @@ class Exchange:
         key = underlying.upper()
         engine.shocks[key] = engine.shocks.get(key, 1.0) * float(Decimal(str(factor)))
 
+    def set_funding_rate(self, symbol: str, rate: DecimalLike) -> None:
+        """Fix a futures market's funding rate (tests, demos); it is quoted and charged from now on."""
+        market = find_market(symbol, InstType.USDT_FUTURES)
+        self._engine.funding_rates[market.symbol] = Decimal(str(rate))
+
     def stats(self) -> dict[str, int]:
         """Counters: steps, book_changes (levels), trades, user_fills."""
         return dict(self._engine.counters)
@@ -865,7 +899,6 @@ class Exchange:
 
 _MAX_CATCHUP_MS = 60_000
 _ACCOUNT_PUSH_MS = 1_000
-_FUNDING_RATE = Decimal("0.0001")
 
 
 def _ratio(last: Decimal, base: Decimal) -> Decimal:
@@ -905,7 +938,8 @@ def _save_state(engine: Engine, store: SimStateStore, created: dict[str, int]) -
 def _ledger_kv(engine: Engine) -> dict[str, str]:
     kv = {"order_seq": str(engine.order_seq), "trade_seq": str(engine.trade_seq), "entry_seq": str(engine.entry_seq),
           "futures.house": str(engine.fut.house), "futures.fees": str(engine.fut.fees),
-          "futures.minted": str(engine.fut.minted)}
+          "futures.minted": str(engine.fut.minted), "futures.funding": str(engine.fut.funding),
+          "bill_seq": str(engine.bill_seq)}
     for name, book in (("house", engine.spot.house), ("fees", engine.spot.fees), ("minted", engine.spot.minted)):
         for coin, amount in book.items():
             kv[f"spot.{name}.{coin}"] = str(amount)
@@ -920,6 +954,8 @@ def _load_state(engine: Engine, store: SimStateStore, created: dict[str, int]) -
     engine.fut.house = Decimal(kv.get("futures.house", "0"))
     engine.fut.fees = Decimal(kv.get("futures.fees", "0"))
     engine.fut.minted = Decimal(kv.get("futures.minted", "0"))
+    engine.fut.funding = Decimal(kv.get("futures.funding", "0"))
+    engine.bill_seq = int(kv.get("bill_seq", "0"))
     for key, value in kv.items():
         if key.startswith("spot."):
             _, name, coin = key.split(".", 2)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from terminal_app.bitget.symbols import SymbolRef
 
 ZERO = Decimal(0)
 MONEY_STEP = Decimal("1e-12")
+COIN_STEP = Decimal("1e-8")           # USDT as Bitget's futures accounts and bills show it
+FUNDING_FEE = "contract_settle_fee"   # Bitget's businessType of a funding payment in mix account bills
 ONE_WAY = "one_way_mode"
 HEDGE = "hedge_mode"
 CROSSED = "crossed"
@@ -98,6 +100,21 @@ class PlanOrder:
     u_time: int
 
 
+@dataclass(frozen=True, slots=True)
+class AccountBill:
+    """One row of the USDT-M account's bill (Bitget ``/api/v2/mix/account/bill``): money in (+) or out (-)."""
+
+    bill_id: str
+    uid: str
+    symbol: str
+    coin: str
+    business_type: str             # e.g. "contract_settle_fee" (funding)
+    amount: Decimal
+    fee: Decimal                   # trading fee of the row (0 for funding), negative when paid
+    balance: Decimal               # the account's wallet balance after the row (no unrealised PnL)
+    c_time: int
+
+
 # ---- mutable state ------------------------------------------------------------------------------------------
 #
 # Money model (USDT-M, linear contracts). Per user:
@@ -107,7 +124,12 @@ class PlanOrder:
 # Position cost = sum of price * size of the fills that opened it (average entry = cost / size).
 # Unrealised PnL: long = mark * size - cost, short = cost - mark * size.
 # Realised PnL and liquidation surpluses/deficits move between the user and the house (the counterparty of all
-# synthetic flow and the insurance fund); fees go to the fee pot. Hence users + house + fees == minted.
+# synthetic flow and the insurance fund); fees go to the fee pot. Hence users + house + fees + funding == minted.
+#
+# Funding (every funding time, per open position): fee = mark * size * rate, cut to the coin's 8 decimals; a long
+# pays it and a short receives it (the reverse when the rate is negative). The other side is the funding pot (the
+# house's side of funding). Crossed positions pay from / receive into cash; isolated ones into their own margin
+# (what the margin cannot cover comes from cash), so an isolated position's liquidation price moves with it.
 #
 # Liquidation (maintenance margin = mark * size * keep_margin_rate):
 #   isolated: when margin + unrealised <= maintenance; the position and its margin go to the house.
@@ -201,6 +223,7 @@ class FuturesLedger:
         self.users: dict[str, FuturesUser] = {}
         self.house = ZERO
         self.fees = ZERO
+        self.funding = ZERO            # funding paid by users minus funding paid to them
         self.minted = ZERO
 
     def open_account(self, uid: str, amount: Decimal) -> FuturesUser:
@@ -217,13 +240,24 @@ class FuturesLedger:
     def imbalance(self) -> Decimal:
         held = sum((u.cash + u.frozen + sum((p.margin for p in u.positions.values()), ZERO)
                     for u in self.users.values()), ZERO)
-        return held + self.house + self.fees - self.minted
+        return held + self.house + self.fees + self.funding - self.minted
 
 
 def money(value: Decimal) -> Decimal:
     """A quotient used as money, cut to 12 decimals: with a bounded number of digits every later sum is exact, so
     the ledgers balance to the last digit (28-digit quotients would be rounded when added)."""
     return value.quantize(MONEY_STEP)
+
+
+def funding_fee(value: Decimal, rate: Decimal) -> Decimal:
+    """Funding on a position worth ``value`` at the mark: what a long pays (a short receives), in whole coin
+    units."""
+    return (value * rate).quantize(COIN_STEP, ROUND_HALF_UP)
+
+
+def wallet(user: FuturesUser) -> Decimal:
+    """The account's balance without unrealised PnL: cash, frozen order margin and isolated margin."""
+    return user.cash + user.frozen + sum((p.margin for p in user.positions.values()), ZERO)
 
 
 def qty(pos: PositionState, lot: Decimal) -> Decimal:

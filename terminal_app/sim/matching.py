@@ -18,9 +18,11 @@ from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.sim.book import Book, BookSide, Entry, MakerLadder
 from terminal_app.sim.futures import (
     CROSSED,
+    FUNDING_FEE,
     HEDGE,
     ISOLATED,
     ONE_WAY,
+    AccountBill,
     FuturesAccount,
     FuturesLedger,
     FuturesUser,
@@ -29,15 +31,17 @@ from terminal_app.sim.futures import (
     Position,
     PositionState,
     SymbolSettings,
+    funding_fee,
     initial_margin,
     liquidation_price,
     maintenance,
     money,
     unrealized,
+    wallet,
 )
 from terminal_app.sim.history import MarketHistory
 from terminal_app.sim.markets import SimMarket, all_markets
-from terminal_app.sim.price import UnderlyingPath, stable_seed
+from terminal_app.sim.price import HOUR_MS, UnderlyingPath, stable_seed
 from terminal_app.sim.spot_accounts import SpotLedger
 
 ZERO = Decimal(0)
@@ -296,6 +300,10 @@ _USDT = "USDT"
 _MAX_SYNTHETIC_FACTOR = 25
 DEMO_SPOT_FUNDING = {"USDT": Decimal("10000"), "BTC": Decimal("0.1"), "ETH": Decimal("1")}
 DEMO_FUTURES_FUNDING = Decimal("10000")
+# Bitget's rate is premium + clamp(interest - premium, ±0.05 %) with interest 0.01 % per 8 h; the simulated futures
+# trade a steady 0.03 % over the index, inside that band, so the rate is the interest rate.
+FUNDING_RATE = Decimal("0.0001")
+BILL_ID_BASE = 1_300_000_000_000_000_000
 
 
 def _poisson(rng: Random, lam: float) -> int:
@@ -386,6 +394,10 @@ class Engine:
         self.new_fills: list[Fill] = []
         self.counters = {"steps": 0, "book_changes": 0, "trades": 0, "user_fills": 0}
         self.history_cap = 10_000
+        self.funding_rates: dict[str, Decimal] = {}               # futures symbol → rate, when not FUNDING_RATE
+        self.next_funding: dict[str, int] = {}                    # futures symbol → next funding time (ms)
+        self.bills: dict[str, deque[AccountBill]] = {}            # USDT-M account bills per user, newest last
+        self.bill_seq = 0
 
     # ---- ids -----------------------------------------------------------------------------------------------
 
@@ -435,6 +447,7 @@ class Engine:
         for st in self.done.pop(uid, ()):
             self.done_by_id.pop(st.order_id, None)
         self.user_fills.pop(uid, None)
+        self.bills.pop(uid, None)
         self.open_by_user.pop(uid, None)
         self.touched_futures.discard(uid)
         self.dirty_users.discard(uid)
@@ -466,10 +479,14 @@ class Engine:
         return ms.path.price_at(t) * ms.factor * shock / ms.tick_f
 
     def start(self, t: int) -> None:
-        """Build every book at time ``t`` (before the first step)."""
+        """Build every book at time ``t`` (before the first step); the first funding is the next one after ``t``
+        (none is charged for time the simulator did not run)."""
         self.now = t
         for ms in self.markets.values():
             self._quote(ms, t)
+            if ms.market.is_futures:
+                interval = self.funding_interval_ms(ms.market)
+                self.next_funding[ms.market.symbol] = (t // interval + 1) * interval
             ms.book.bids.take_changes()
             ms.book.asks.take_changes()
 
@@ -499,6 +516,7 @@ class Engine:
             n = _poisson(ms.rng, p.trades_per_s * step_s)
             for _ in range(n):
                 self._synthetic_trade(ms, t)
+        self._settle_funding(t)
         self._check_futures()
 
     def _synthetic_trade(self, ms: MarketState, t: int) -> None:
@@ -1123,6 +1141,60 @@ class Engine:
         return sorted((st for st in self.open_by_user.get(uid, {}).values()
                        if st.is_close and st.market.is_futures and st.market.symbol == pos.symbol
                        and st.hold_side == pos.hold_side), key=lambda s: s.seq)
+
+    # ---- funding -----------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def funding_interval_ms(market: SimMarket) -> int:
+        return int(market.raw.get("fundInterval") or 8) * HOUR_MS
+
+    def funding_rate(self, symbol: str) -> Decimal:
+        return self.funding_rates.get(symbol, FUNDING_RATE)
+
+    def _settle_funding(self, t: int) -> None:
+        """At each market's funding time every open position pays or receives funding (see futures.py). A step
+        that jumped over several funding times (the exchange skips long gaps) settles once."""
+        for ms in self.markets.values():
+            if not ms.market.is_futures:
+                continue
+            symbol = ms.market.symbol
+            due = self.next_funding.get(symbol)
+            if due is None or t < due:
+                continue
+            interval = self.funding_interval_ms(ms.market)
+            self.next_funding[symbol] = (t // interval + 1) * interval
+            rate = self.funding_rate(symbol)
+            for uid in sorted(self.pos_users.get(symbol, ())):
+                user = self.fut.users[uid]
+                for hold_side in ("long", "short"):
+                    pos = user.positions.get((symbol, hold_side))
+                    if pos is not None and pos.lots:
+                        self._charge_funding(user, pos, ms, rate, t)
+
+    def _charge_funding(self, user: FuturesUser, pos: PositionState, ms: MarketState, rate: Decimal,
+                        t: int) -> None:
+        fee = funding_fee(ms.mark * pos.lots * ms.market.lot, rate)
+        amount = -fee if pos.hold_side == "long" else fee
+        if not amount:
+            return
+        if pos.margin_mode == ISOLATED:
+            into_margin = max(amount, -pos.margin)
+            pos.margin += into_margin
+            user.cash += amount - into_margin
+        else:
+            user.cash += amount
+        self.fut.funding -= amount
+        pos.u_time = t
+        user.u_time = t
+        self.bill_seq += 1
+        bill = AccountBill(str(BILL_ID_BASE + self.bill_seq), user.uid, pos.symbol, _USDT, FUNDING_FEE, amount, ZERO,
+                           wallet(user), t)
+        bills = self.bills.get(user.uid)
+        if bills is None:
+            bills = self.bills[user.uid] = deque(maxlen=self.history_cap)
+        bills.append(bill)
+        self.touched_futures.add(user.uid)
+        self.dirty_users.add(user.uid)
 
     # ---- TP/SL -------------------------------------------------------------------------------------------------
 

@@ -40,6 +40,8 @@ OPS = {
     "cancel": st.tuples(st.just("cancel"), user, st.integers(0, 5)),
     "close": st.tuples(st.just("close"), user),
     "wait": st.tuples(st.just("wait"), st.integers(1, 20)),
+    # run to the next funding time with this rate (the clock jumps hours; the exchange steps the last minute)
+    "fund": st.tuples(st.just("fund"), st.sampled_from(("0.0001", "-0.003", "0.003"))),
     "shock": st.tuples(st.just("shock"), st.sampled_from(("0.9", "0.97", "1.03", "1.1"))),
     "lever": st.tuples(st.just("lever"), user, st.sampled_from(("isolated", "crossed")),
                        st.sampled_from((5, 50, 125))),
@@ -48,7 +50,7 @@ OPS = {
 }
 # orders dominate the mix
 op = st.sampled_from(("spot",) * 3 + ("perp",) * 6 + ("reduce",) * 3
-                     + ("cancel", "close", "wait", "shock", "tpsl", "lever")).flatmap(OPS.__getitem__)
+                     + ("cancel", "close", "wait", "shock", "tpsl", "lever", "fund")).flatmap(OPS.__getitem__)
 
 
 class Clock:
@@ -105,6 +107,10 @@ def apply(ex: Exchange, clock: Clock, step: tuple[object, ...], perp_base: D) ->
                     ex.cancel_spot_order(str(uid), "BTCUSDT", o.order_id)
         elif name == "close":
             ex.close_positions(str(step[1]))
+        elif name == "fund":
+            ex.set_funding_rate("BTCUSDT", str(step[1]))
+            clock.t = ex.funding(PERP).next_time
+            ex.advance()
         elif name == "shock":
             ex.shock("BTC", str(step[1]))
             clock.t += 100
@@ -199,7 +205,7 @@ def _direction(e: FillEvent) -> str:
     return e.fill.side
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=160, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(op, min_size=20, max_size=60))
 def test_random_order_flow_keeps_books_money_and_fills_straight(steps: list[tuple[object, ...]]) -> None:
     clock = Clock()
