@@ -1,4 +1,4 @@
-"""Test-wide set-up: offscreen Qt, every user dir under a temp dir, and the shared Bitget samples."""
+"""Test-wide set-up: offscreen Qt, every user dir under a temp dir, and the Bitget samples in tests/data."""
 
 from __future__ import annotations
 
@@ -20,16 +20,15 @@ if "KR_DATA" not in os.environ:  # the real-keyring wrapper in setup.sh sets its
 REPO = Path(__file__).resolve().parents[1]
 
 
-def samples_dir() -> Path:
-    env = os.environ.get("BITGET_SAMPLES")
-    return Path(env) if env else REPO.parent / "shared" / "bitget-samples"
+# Bitget's sample payloads, verbatim, with their sources in the folder's README.md. They live in the repository so
+# a fresh clone runs every sample test; nothing outside the clone is read.
+SAMPLES = REPO / "tests" / "data" / "bitget-samples"
 
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
-    path = samples_dir()
-    if not path.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"Bitget samples not found at {path} (CI must have shared/ beside the clone)")
-        pytest.skip(f"Bitget samples not found at {path}; set BITGET_SAMPLES")
-    return path
+    """The samples folder. Missing is a failure, never a skip: a test that cannot see the samples tests nothing."""
+    if not (SAMPLES / "README.md").is_file():
+        pytest.fail(f"the Bitget samples folder is missing: {SAMPLES} (it is part of the repository; restore it "
+                    "with `git checkout -- tests/data/bitget-samples`)")
+    return SAMPLES

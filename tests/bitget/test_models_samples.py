@@ -131,6 +131,25 @@ def _mix_tickers(data: Any) -> Any:
     return tickers
 
 
+def _coin_futures_ticker(data: Any) -> Any:
+    # Bitget's current Get-Ticker page: the same coin-M example as _mix_ticker's, now with markPrice.
+    t = _mix_ticker(data)
+    assert (t.inst_type, t.mark_price, t.funding_rate, t.next_funding_time) == (InstType.COIN_FUTURES, D(1829), D(0),
+                                                                                None)
+    return t
+
+
+def _coin_futures_tickers(data: Any) -> Any:
+    # Bitget's current Get-All-Symbol-Ticker page: _mix_tickers's coin-M example, now with markPrice.
+    tickers = _mix_tickers(data)
+    assert [(t.inst_type, t.mark_price) for t in tickers] == [(InstType.COIN_FUTURES, D(12345)),
+                                                              (InstType.COIN_FUTURES, D(1234))]
+    assert (tickers[1].index_price, tickers[1].holding_amount, tickers[1].delivery_time) == (D("1822.15"),
+                                                                                             D("9488.49"),
+                                                                                             1703836799000)
+    return tickers
+
+
 def _spot_orderbook(data: Any) -> Any:
     book = m.parse_orderbook(data)
     assert book.asks == (("34567.15", "0.0131"), ("34567.25", "0.0144"))
@@ -514,6 +533,8 @@ REST: dict[str, Callable[[Any], Any]] = {
     "rest/GET_api_v2_spot_market_tickers.json": _spot_tickers,
     "rest/GET_api_v2_mix_market_ticker.json": _mix_ticker,
     "rest/GET_api_v2_mix_market_tickers.json": _mix_tickers,
+    "rest/GET_api_v2_mix_market_ticker__coin-futures.json": _coin_futures_ticker,
+    "rest/GET_api_v2_mix_market_tickers__coin-futures.json": _coin_futures_tickers,
     "rest/GET_api_v2_spot_market_orderbook.json": _spot_orderbook,
     "rest/GET_api_v2_mix_market_merge-depth.json": _mix_merge_depth,
     "rest/GET_api_v2_spot_market_candles.json": _spot_candles,
@@ -596,6 +617,7 @@ REST: dict[str, Callable[[Any], Any]] = {
 }
 
 _WALLET = "wallet (deposits, withdrawals, transfers): not part of the trading terminal's scope"
+_V3 = "UTA (API v3) payloads: for the V3 unified-account client, issue 14"
 OUT_OF_SCOPE: dict[str, str] = {
     "rest/GET_api_v2_account_funding-assets.json": "funding account balances: the terminal trades spot and futures",
     "rest/GET_api_v2_mix_account_bill.json": "futures account ledger (bills): no bills view yet",
@@ -623,6 +645,44 @@ OUT_OF_SCOPE: dict[str, str] = {
     "copy/GET_api_v2_copy_mix-trader_order-current-track.json": "copy trading: a later issue",
     "copy/GET_api_v2_copy_spot-follower_query-current-orders.json": "copy trading: a later issue",
     "copy/GET_api_v2_copy_spot-follower_query-traders.json": "copy trading: a later issue",
+    # UTA (API v3): other paths, other field names (category, qty, topic); no parser here reads them yet.
+    **{f"v3/{name}": _V3 for name in (
+        "GET_api_v3_account_assets.json", "GET_api_v3_account_fee-rate.json",
+        "GET_api_v3_account_financial-records.json", "GET_api_v3_account_funding-assets.json",
+        "GET_api_v3_account_info.json", "GET_api_v3_account_max-transferable.json",
+        "GET_api_v3_account_max-withdrawal.json", "GET_api_v3_account_open-interest-limit.json",
+        "GET_api_v3_account_settings.json", "GET_api_v3_account_switch-status.json", "GET_api_v3_market_candles.json",
+        "GET_api_v3_market_current-fund-rate.json", "GET_api_v3_market_fills.json",
+        "GET_api_v3_market_history-candles.json", "GET_api_v3_market_history-fund-rate.json",
+        "GET_api_v3_market_instruments__margin.json", "GET_api_v3_market_instruments__spot.json",
+        "GET_api_v3_market_instruments__usdt-futures.json", "GET_api_v3_market_oi-limit.json",
+        "GET_api_v3_market_open-interest.json", "GET_api_v3_market_orderbook.json",
+        "GET_api_v3_market_position-tier.json", "GET_api_v3_market_tickers__spot.json",
+        "GET_api_v3_market_tickers__usdt-futures.json", "GET_api_v3_position_adlRank.json",
+        "GET_api_v3_position_current-position.json", "GET_api_v3_position_history-position.json",
+        "GET_api_v3_trade_fills.json", "GET_api_v3_trade_history-orders.json",
+        "GET_api_v3_trade_history-strategy-orders.json", "GET_api_v3_trade_order-info.json",
+        "GET_api_v3_trade_unfilled-orders.json", "GET_api_v3_trade_unfilled-strategy-orders.json",
+        "POST_api_v3_account_adjust-account-mode.json", "POST_api_v3_account_max-open-available.json",
+        "POST_api_v3_account_set-hold-mode.json", "POST_api_v3_account_set-leverage.json",
+        "POST_api_v3_account_set-margin.json", "POST_api_v3_trade_batch-modify-order.json",
+        "POST_api_v3_trade_cancel-batch.json", "POST_api_v3_trade_cancel-order.json",
+        "POST_api_v3_trade_cancel-strategy-order.json", "POST_api_v3_trade_cancel-symbol-order.json",
+        "POST_api_v3_trade_close-positions.json", "POST_api_v3_trade_countdown-cancel-all.json",
+        "POST_api_v3_trade_modify-order.json", "POST_api_v3_trade_modify-strategy-order.json",
+        "POST_api_v3_trade_place-batch.json", "POST_api_v3_trade_place-order.json",
+        "POST_api_v3_trade_place-strategy-order.json", "REST_request-bodies.examples.txt",
+    )},
+    **{f"v3/{name}": _V3 for name in (
+        "ws/v3_private_account.json", "ws/v3_private_adl-notification.json", "ws/v3_private_fast-fill.json",
+        "ws/v3_private_fill.json", "ws/v3_private_order.json", "ws/v3_private_position.json",
+        "ws/v3_private_strategy-order.json", "ws/v3_public_books.json", "ws/v3_public_kline.json",
+        "ws/v3_public_liquidation.json", "ws/v3_public_publicTrade.json", "ws/v3_public_ticker.json",
+        "ws/v3_requests-and-acks.examples.txt", "ws/v3_trade_batch-cancel.response.json",
+        "ws/v3_trade_batch-modify.response.json", "ws/v3_trade_batch-place.response.json",
+        "ws/v3_trade_cancel-order.response.json", "ws/v3_trade_modify-order.response.json",
+        "ws/v3_trade_place-order.response.json",
+    )},
 }
 
 
@@ -799,6 +859,8 @@ def _sample_files(samples: Path) -> set[str]:
     found = {f"{folder}/{p.name}" for folder in ("rest", "docs", "copy") for p in (samples / folder).glob("*")
              if p.is_file() and not p.name.startswith(".")}
     found |= {f"ws/{p.name}" for p in (samples / "ws").glob("*.push.json")}
+    found |= {f"v3/{p.relative_to(samples / 'v3').as_posix()}" for p in (samples / "v3").rglob("*")
+              if p.is_file() and not p.name.startswith(".")}
     return found
 
 
@@ -825,11 +887,39 @@ def test_rest_sample(samples: Path, rel: str) -> None:
         assert_typed(parsed)
 
 
-@pytest.mark.parametrize("rel", sorted(OUT_OF_SCOPE))
+@pytest.mark.parametrize("rel", sorted(rel for rel in OUT_OF_SCOPE if not rel.startswith("v3/")))
 def test_out_of_scope_samples_are_still_valid_envelopes(samples: Path, rel: str) -> None:
     payload = _load(samples, rel)
     assert m.parse_envelope(payload).ok
     assert m.unwrap(payload) is not None
+
+
+@pytest.mark.parametrize("rel", sorted(rel for rel in OUT_OF_SCOPE if rel.startswith("v3/")))
+def test_v3_samples_are_well_formed(samples: Path, rel: str) -> None:
+    """Not modelled yet (issue 14), but each file is what its name says: a successful REST envelope, a WS push, a WS
+    trade response, or a text file of JSON messages under comment lines."""
+    if rel.endswith(".txt"):
+        lines = [ln for ln in (samples / rel).read_text(encoding="utf-8").splitlines() if ln.strip()]
+        messages = [json.loads(ln) for ln in lines if not ln.startswith("#")]
+        assert messages
+        assert all(isinstance(msg, dict | list) for msg in messages)
+        return
+    payload = _load(samples, rel)
+    if not rel.startswith("v3/ws/"):
+        envelope = m.parse_envelope(payload)
+        assert (envelope.ok, envelope.code) == (True, "00000")
+        assert "data" in payload  # null for some POST answers (adjust-account-mode, cancel-strategy-order)
+    elif rel.endswith(".response.json"):
+        assert m.is_event(payload)
+        event = m.parse_ws_event(payload)
+        assert (event.event, event.code, event.ok) == ("trade", "0", True)
+        assert payload["topic"]
+        assert payload["args"]
+    else:
+        assert payload["action"] in {"snapshot", "update"}
+        assert payload["arg"]["topic"]
+        assert payload["arg"]["instType"]
+        assert payload["data"]
 
 
 @pytest.mark.parametrize("rel", sorted(WS))

@@ -145,6 +145,10 @@ REST_NOT_SERVED: dict[str, str] = {
     "GET_api_v2_mix_market_history-mark-candles.json": "not served: mark candles via candles?kLineType=MARK",
     "GET_api_v2_mix_market_query-position-lever.json": _NOT_IN_SIM.format(what="leverage tiers"),
     "GET_api_v2_mix_market_vip-fee-rate.json": _NOT_IN_SIM.format(what="VIP fee tiers"),
+    # Bitget's current coin-M ticker examples (the older copies without markPrice are served above, with USDT-futures
+    # values): a coin-M answer waits for the simulator's coin-M/USDC-M markets, issue 13.
+    "GET_api_v2_mix_market_ticker__coin-futures.json": _NOT_IN_SIM.format(what="coin-M markets (issue 13)"),
+    "GET_api_v2_mix_market_tickers__coin-futures.json": _NOT_IN_SIM.format(what="coin-M markets (issue 13)"),
     "GET_api_v2_mix_order_fill-history.json": "not served: mix/order/fills covers the kept history",
     "GET_api_v2_mix_order_orders-plan-history.json": _NOT_IN_SIM.format(what="plan order history endpoint"),
     "GET_api_v2_mix_order_plan-sub-order.json": _NOT_IN_SIM.format(what="trigger (plan) orders beyond TP/SL"),
