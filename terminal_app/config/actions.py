@@ -173,7 +173,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
              toolbar=True),
     _trading("order.join_bid", "Join best bid", ("Ctrl+Alt+J",), "Buy limit at the best bid with the ticket's size."),
     _trading("order.join_ask", "Join best ask", ("Ctrl+Alt+K",), "Sell limit at the best ask with the ticket's size."),
-    _trading("order.cancel_last", "Cancel last order", ("Esc",),
+    # Not Esc: Esc means "close / abort" everywhere else, so a trader pressing it to dismiss a dialog or a preview
+    # must never cancel an order by it. Z as in "take back", beside X (cancel all).
+    _trading("order.cancel_last", "Cancel last order", ("Ctrl+Alt+Z",),
              "Cancel the most recent open order of the active symbol."),
     _trading("order.cancel_all_symbol", "Cancel all (symbol)", ("Ctrl+Alt+X",),
              "Cancel every open order of the active symbol.", toolbar=True),

@@ -2,11 +2,13 @@
 
 Code says what an action does with :meth:`ActionRegistry.on` (or hands over a QAction another module made, with
 :meth:`ActionRegistry.route`); until then the action shows greyed out. Trading actions (``ActionSpec.trading``) obey
-two safety rules from traders.md §4, enforced at the key level so the key press is not swallowed either: while a text
-field has the focus the key goes to the text field, and while hotkeys are switched off the keys do nothing at all.
-Any other key that types a character (a bare key, or Ctrl+Alt+…, which is AltGr on many keyboards) also goes to the
-text field while one has the focus. Menu and toolbar clicks always work. :class:`HotkeysIndicator` shows the switch
-in the status bar.
+three safety rules from traders.md §4, enforced at the key level so the key press is not swallowed either: while a
+text field has the focus the key goes to the text field; while hotkeys are switched off the keys do nothing at all;
+and while a dialog, popup, menu or the command palette is open over the window (:func:`open_overlay`) no trading key
+fires — Esc then closes the topmost of them instead, wherever the key landed (on a desktop without a window manager,
+or before the window manager has activated a new dialog, the key still reaches the main window). Any other key that
+types a character (a bare key, or Ctrl+Alt+…, which is AltGr on many keyboards) also goes to the text field while one
+has the focus. Menu and toolbar clicks always work. :class:`HotkeysIndicator` shows the switch in the status bar.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QMouseEvent
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QMouseEvent, QShortcutEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QDialog,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -67,6 +70,39 @@ def text_input_has_focus(widget: QWidget | None = None) -> bool:
     if isinstance(w, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox):
         return not getattr(w, "isReadOnly", lambda: False)()
     return isinstance(w, QComboBox) and w.isEditable()
+
+
+def open_overlay(window: QWidget | None = None, overlays: Sequence[QWidget] = ()) -> QWidget | None:
+    """The topmost dialog, popup, menu or overlay (``overlays``: the command palette) open over the terminal, or
+    None while the window is clear.
+
+    The order is the order in which Esc closes them: an open popup or menu first (it sits over everything), then
+    the application-modal dialog, then the active window if it is a dialog, then the newest visible dialog of
+    ``window`` (or any window's, without one), then a visible overlay."""
+    popup = QApplication.activePopupWidget()
+    if popup is not None:
+        return popup
+    modal = QApplication.activeModalWidget()
+    if modal is not None:
+        return modal
+    active = QApplication.activeWindow()
+    if isinstance(active, QDialog) and active.isVisible():
+        return active
+    dialogs = [w for w in QApplication.topLevelWidgets()
+               if isinstance(w, QDialog) and w.isVisible() and isValid(w)
+               and (window is None or w.parentWidget() is None or w.parentWidget().window() is window)]
+    if dialogs:
+        return dialogs[-1]
+    return next((o for o in overlays if isValid(o) and o.isVisible()), None)
+
+
+def close_overlay(widget: QWidget) -> None:
+    """Close ``widget`` as Esc would: a dialog is rejected (its owner hears ``rejected``), anything else closes."""
+    if isinstance(widget, QDialog):
+        widget.reject()
+    else:
+        close = getattr(widget, "close_palette", None)
+        (close or widget.close)()
 
 
 def _object_name(action_id: str) -> str:
@@ -122,6 +158,11 @@ def _without_mnemonic(text: str) -> str:
     return re.sub(r"&(.)", lambda m: "&&" if m.group(1) == "&" else m.group(1), text)
 
 
+def _overlay_name(widget: QWidget) -> str:
+    title = widget.windowTitle() if widget.isWindow() else ""
+    return f"'{title}'" if title else type(widget).__name__
+
+
 def _chord_of(event: QKeyEvent) -> str:
     """The pressed chord in the portable spelling that config.actions.normalize_sequence also produces."""
     mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
@@ -149,6 +190,7 @@ class ActionRegistry(QObject):
         self._menus: dict[str, QMenu] = {}
         self._context_widgets: dict[Context, list[QWidget]] = {}
         self._mnemonic_roots: list[QWidget] = []
+        self._overlays: list[QWidget] = []
         self._hotkeys = settings.get(HOTKEYS_ENABLED)
         self._bindings, self.problems = resolve_bindings(settings.get(KEY_BINDINGS))
         for note in self.problems:
@@ -177,6 +219,8 @@ class ActionRegistry(QObject):
             else Qt.ShortcutContext.WidgetWithChildrenShortcut
         )
         a.setEnabled(False)  # until something handles it
+        if spec.trading:
+            a.installEventFilter(self)  # its QShortcutEvent: the last gate before a key fires it
         a.triggered.connect(lambda checked=False, s=spec: self._dispatch(s, checked))
         if spec.context.window_wide:
             self._window.addAction(a)
@@ -209,6 +253,7 @@ class ActionRegistry(QObject):
                 raise ValueError(f"top-level menu {path!r} needs the menu bar")
             m = menubar.addMenu(title)
         m.setObjectName("menu_" + path.replace("/", "_").replace(" ", "_"))
+        m.installEventFilter(self)
         self._menus[path] = m
         return m
 
@@ -327,19 +372,61 @@ class ActionRegistry(QObject):
             toggle.blockSignals(False)
 
     def trading_keys_live(self) -> bool:
-        return self._hotkeys and not text_input_has_focus()
+        return self._hotkeys and not text_input_has_focus() and self.overlay() is None
+
+    def add_overlay(self, widget: QWidget) -> None:
+        """``widget`` (a child panel that floats over the window, like the command palette) counts as open over
+        the window while it is visible: trading keys are off and Esc closes it."""
+        self._overlays.append(widget)
+
+    def overlay(self) -> QWidget | None:
+        """The topmost dialog, popup, menu or overlay open over this registry's window (see :func:`open_overlay`)."""
+        self._overlays = [o for o in self._overlays if isValid(o)]
+        return open_overlay(self._window, self._overlays)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(watched, QMenu) and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Alt and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                return True  # Alt closes an open menu, and the rest of a Ctrl+Alt trading chord would then fire
+            chord = _chord_of(event)
+            # An open menu runs the entry whose key is pressed: not a trading entry.
+            return chord in self._trading_chords and chord != "Esc"
+        if event.type() == QEvent.Type.Shortcut and isinstance(watched, QAction) and isinstance(event, QShortcutEvent):
+            return self._gate_shortcut(watched, event)
         # Claiming the ShortcutOverride hands the key to the focused widget instead of the shortcut map.
         if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
             return False
         chord = _chord_of(event)
+        if isinstance(watched, QMenu):
+            return False  # the key press filter above decides
+        if chord == "Esc" or chord in self._trading_chords:
+            overlay = self.overlay()
+            if overlay is not None:
+                event.accept()
+                if chord == "Esc":
+                    self._close_overlay(overlay)
+                return True
         typing = text_input_has_focus()
         gated = chord in self._trading_chords and (typing or not self._hotkeys)
         if gated or (typing and chord in self._typing_chords):
             event.accept()
             return True
         return False
+
+    def _gate_shortcut(self, action: QAction, event: QShortcutEvent) -> bool:
+        """A trading action's key matched: let it fire only with no dialog, popup, menu or palette open (a key that
+        was not offered to the window's filter first, e.g. one that landed in a dialog, ends here)."""
+        overlay = self.overlay()
+        if overlay is None:
+            return False
+        if event.key().toString(QKeySequence.SequenceFormat.PortableText) == "Esc":
+            self._close_overlay(overlay)
+        log.info("trading key for %r ignored: %s is open", action.text(), _overlay_name(overlay))
+        return True
+
+    def _close_overlay(self, overlay: QWidget) -> None:
+        log.debug("Esc closes %s", _overlay_name(overlay))
+        close_overlay(overlay)
 
     def yield_mnemonics(self, root: QWidget) -> list[str]:
         """Drop every '&' mnemonic under ``root`` that takes a key of the table, and keep doing so after a rebind.

@@ -265,8 +265,8 @@ class CommandPalette(QFrame):
     Besides the grammar, the line finds the table's actions by name (with ``registry``): the matches are listed under
     the preview. When the first word is no command of the grammar (``settings``, ``export``, ``zoom in``), Enter runs
     the first match; otherwise Enter runs the command, and an action runs only when picked with the arrow keys or a
-    click, so a half-typed order never fires "Buy (ticket)". Leaving the line for another widget closes the palette
-    (so Esc outside it cancels the last order again, as traders.md has it: Esc clears the preview, else cancels).
+    click, so a half-typed order never fires "Buy (ticket)". Leaving the line for another widget closes the palette.
+    While it is open no trading key fires, and Esc closes it.
 
     Signals:
         executed(bool ok, str message): Enter ran a command; what happened.
@@ -460,6 +460,7 @@ def install_palette(window: QWidget, engine: PaletteEngine) -> CommandPalette:
     palette = CommandPalette(engine, window, registry if isinstance(registry, ActionRegistry) else None)
     if palette.registry is not None:
         palette.registry.on("palette.open", lambda: palette.open_palette())
+        palette.registry.add_overlay(palette)
     toasts = getattr(window, "toasts", None)
     if toasts is not None:
         # Failures stay in the open palette; what was done is told once the palette has closed. An action speaks

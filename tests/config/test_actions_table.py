@@ -26,7 +26,7 @@ EXPECTED_DEFAULTS = {
     "order.sell": ("Ctrl+Alt+S",),
     "order.join_bid": ("Ctrl+Alt+J",),
     "order.join_ask": ("Ctrl+Alt+K",),
-    "order.cancel_last": ("Esc",),
+    "order.cancel_last": ("Ctrl+Alt+Z",),
     "order.cancel_all_symbol": ("Ctrl+Alt+X",),
     "order.cancel_all_account": ("Ctrl+Alt+Shift+X",),
     "position.flatten_symbol": ("Ctrl+Alt+F",),

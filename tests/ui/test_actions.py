@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QPushButton, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QPushButton, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from terminal_app.config.actions import ACTIONS, Context, default_bindings
@@ -17,7 +17,7 @@ from terminal_app.config.settings import HOTKEYS_ENABLED, KEY_BINDINGS, Settings
 from terminal_app.ui.actions import ActionRegistry, text_input_has_focus
 from terminal_app.ui.main_window import CENTRAL, DockSpec, MainWindow
 
-from .conftest import MakeRig, panel_spec
+from .conftest import MakeRig, Rig, panel_spec
 
 CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
 K = Qt.Key
@@ -291,3 +291,78 @@ def test_menu_bar_is_the_one_under_the_band(make_window: Callable[..., MainWindo
     file_menu = [a.text() if not a.isSeparator() else "—" for a in w.registry.menu("File").actions()]
     assert file_menu == ["Profiles…", "API key of this profile…", "—", "Settings…", "—", "Export fills (CSV)…",
                          "Export orders (CSV)…", "Realized PnL by day…", "—", "Quit"]
+
+
+def _dialog(rig: Rig, title: str = "A dialog") -> QDialog:
+    dialog = QDialog(rig.window)
+    dialog.setWindowTitle(title)
+    rig.qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_no_trading_key_fires_while_a_dialog_is_open_and_esc_closes_it_first(make_rig: MakeRig) -> None:
+    # The user kept Esc for "cancel last" (the old default): Esc must still close the dialog, never cancel.
+    rig = make_rig(bindings={"order.cancel_last": ("Esc",)})
+    cancels, buys = rig.handled("order.cancel_last"), rig.handled("order.buy")
+    button = rig.panel().button
+    for _ in range(2):  # twice: the second dialog must behave like the first
+        dialog = _dialog(rig, "Keyboard cheat-sheet")
+        dialog.show()
+        rig.qtbot.waitExposed(dialog)
+        # Without a window manager the new dialog is not activated: the keys still land in the main window.
+        rig.focus(button)
+        rig.press(K.Key_B, mods=CTRL_ALT)
+        rig.press(K.Key_Escape)
+        assert not dialog.isVisible()
+        assert (cancels, buys) == ([], [])
+    rig.press(K.Key_Escape)  # nothing open any more: now Esc is the user's cancel key
+    assert cancels == [()]
+
+
+def test_a_trading_key_in_an_active_dialog_does_nothing(make_rig: MakeRig) -> None:
+    rig = make_rig()
+    cancels, flattens = rig.handled("order.cancel_last"), rig.handled("position.flatten_symbol")
+    dialog = _dialog(rig)
+    field = QPushButton("ok", dialog)
+    rig.qtbot.addWidget(field)
+    dialog.show()
+    dialog.activateWindow()
+    rig.qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    rig.focus(field)
+    for key in (K.Key_Z, K.Key_F):
+        QTest.keyClick(field, key, CTRL_ALT)
+    QTest.keyClick(field, K.Key_F12)
+    assert (cancels, flattens) == ([], [])
+    assert rig.registry.overlay() is dialog
+    QTest.keyClick(field, K.Key_Escape)
+    assert not dialog.isVisible()
+    assert rig.registry.overlay() is None
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")  # the offscreen platform's popups
+def test_an_open_menu_holds_the_trading_keys(make_rig: MakeRig) -> None:
+    rig = make_rig()
+    cancels = rig.handled("order.cancel_all_symbol")
+    menu = rig.registry.menu("Trade")
+    menu.popup(rig.window.mapToGlobal(rig.window.rect().center()))
+    rig.qtbot.waitUntil(lambda: QApplication.activePopupWidget() is menu)
+    QTest.keyClick(menu, K.Key_X, CTRL_ALT)
+    assert cancels == []
+    QTest.keyClick(menu, K.Key_Escape)
+    rig.qtbot.waitUntil(lambda: not menu.isVisible())
+    rig.focus(rig.panel().button)
+    rig.press(K.Key_X, mods=CTRL_ALT)
+    assert cancels == [()]
+    # A menu click is deliberate and always works.
+    rig.registry.qaction("order.cancel_all_symbol").trigger()
+    assert cancels == [(), ()]
+
+
+def test_cancel_last_is_not_on_esc_by_default(make_rig: MakeRig) -> None:
+    rig = make_rig()
+    cancels = rig.handled("order.cancel_last")
+    rig.focus(rig.panel().button)
+    rig.press(K.Key_Escape)
+    assert cancels == []
+    rig.press(K.Key_Z, mods=CTRL_ALT)
+    assert cancels == [()]
