@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QChildEvent, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFrame,
     QLabel,
@@ -44,6 +45,7 @@ from terminal_app.config.settings import PALETTE, SAVE_LAYOUT_ON_EXIT, THEME, Se
 from terminal_app.core.health import ProfileKind
 from terminal_app.ui.actions import ActionRegistry, HotkeysIndicator
 from terminal_app.ui.cheatsheet import CheatSheetDialog
+from terminal_app.ui.focus import FocusKeeper
 from terminal_app.ui.status_bar import HealthStatusBar
 from terminal_app.ui.theme import PaletteName, ThemeManager, ThemeName, set_style_property
 from terminal_app.ui.toast import ToastHost, ToastKind
@@ -101,6 +103,11 @@ class EnvironmentBand(QLabel):
     def set_profile(self, name: str, kind: ProfileKind) -> None:
         self.setText(_BAND_TEXT[kind].format(name=name))
         set_style_property(self, "kind", kind.value)
+
+    def set_disconnected(self, name: str, kind: ProfileKind, reason: str) -> None:
+        self.setText(f"NOT CONNECTED  ·  {kind.badge} {name}  ·  {reason}")
+        self.setToolTip(reason)
+        set_style_property(self, "kind", "offline")
 
 
 class CentralPanel(QWidget):
@@ -183,6 +190,7 @@ class MainWindow(QMainWindow):
         self.hotkeys_indicator = HotkeysIndicator(self.registry, self.status)
         self.status.add_indicator(self.hotkeys_indicator)
         self.toasts = ToastHost(self, above=self.status)
+        self.focus_keeper = FocusKeeper(self)
 
         self.empty_state = QLabel(self)
         self.empty_state.setObjectName("EmptyState")
@@ -207,6 +215,12 @@ class MainWindow(QMainWindow):
         self._layout_restored = self.restore_layout()
         self._shown_once = False
 
+    def childEvent(self, event: QChildEvent) -> None:
+        super().childEvent(event)
+        # Polished, not added: when a child is added its Python type is not known yet.
+        if event.type() == QEvent.Type.ChildPolished and isinstance(child := event.child(), QDialog):
+            self.focus_keeper.watch_dialog(child)
+
     def menuBar(self) -> QMenuBar:
         """The menu bar under the profile band. (QMainWindow's own would replace the band and this bar with a new,
         empty menu bar, since the menu widget is not a QMenuBar.)"""
@@ -219,6 +233,13 @@ class MainWindow(QMainWindow):
         self.band.set_profile(name, kind)
         self.status.set_profile(name, kind)
         self.setWindowTitle(f"[{kind.badge}] {name} — {APP_TITLE}")
+
+    def set_disconnected(self, name: str, kind: ProfileKind, reason: str) -> None:
+        """Nothing is connected (a switch failed and the previous profile could not come back): say which profile
+        and why, everywhere the profile is shown, so no one trades from stale screens."""
+        self.band.set_disconnected(name, kind, reason)
+        self.status.set_profile(f"{name} (not connected)", kind)
+        self.setWindowTitle(f"[NOT CONNECTED] {name} — {APP_TITLE}")
 
     # --- docks ------------------------------------------------------------------------------------------------
 

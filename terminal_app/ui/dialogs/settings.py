@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from terminal_app.config.actions import ACTIONS, BY_ID, KeyConflict, KeySequenceError
 from terminal_app.config.settings import SCHEMA, Setting, SettingError, Settings, SettingType
@@ -283,14 +284,16 @@ def install_settings_menu(window: Any) -> QAction:
     holder: dict[str, SettingsDialog] = {}
 
     def show() -> None:
+        # A closed page is deleted (it holds listeners on the settings); its Python wrapper outlives it, so the
+        # holder must not be asked anything once Qt has deleted it ("SettingsDialog already deleted").
         dialog = holder.get("dialog")
-        if dialog is None or not dialog.isVisible():
-            dialog = SettingsDialog(window.settings, window.registry, window)
-            dialog.finished.connect(dialog.deleteLater)
-            holder["dialog"] = dialog
-            dialog.show()
-        else:
+        if dialog is not None and isValid(dialog) and dialog.isVisible():
             dialog.activateWindow()
+            return
+        dialog = SettingsDialog(window.settings, window.registry, window)
+        dialog.finished.connect(dialog.deleteLater)
+        holder["dialog"] = dialog
+        dialog.show()
 
     window.registry.on("settings", show)
     action: QAction = window.registry.qaction("settings")

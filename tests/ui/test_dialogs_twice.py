@@ -1,0 +1,100 @@
+"""Every dialog of the running terminal opens, closes and opens again (Settings once opened only once per session),
+and while any of them is open no trading key fires: Esc closes the dialog, it never cancels an order. Real Terminal on
+the demo exchange, offscreen, keys sent to the main window as they arrive there without a window manager."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+from terminal_app.core.orders import SymbolRef
+from terminal_app.ui.dialogs.keys import KeysDialog
+
+from .conftest import WaitUntil
+from .test_menu_actions import activate, running
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("gc_on_this_thread")]
+CTRL = Qt.KeyboardModifier.ControlModifier
+CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+
+# The dialogs a user opens, with the key that opens them (None: from the menu).
+DIALOGS: tuple[tuple[str, tuple[Qt.Key, Qt.KeyboardModifier] | None], ...] = (
+    ("help.cheatsheet", (Qt.Key.Key_F1, Qt.KeyboardModifier.NoModifier)),
+    ("settings", (Qt.Key.Key_Comma, CTRL)),
+    ("symbol.switch", (Qt.Key.Key_P, CTRL)),
+    ("profiles", None),
+    ("api_key", None),
+    ("journal.daily_pnl", None),
+    ("account_doctor", None),
+)
+
+
+def open_dialogs(window: QWidget) -> list[QDialog]:
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, QDialog) and w.isVisible() and w.parentWidget() is not None
+            and w.parentWidget().window() is window]
+
+
+async def test_each_dialog_opens_twice_and_holds_the_trading_keys(
+        qapp: QApplication, tmp_path: Path, wait_until: WaitUntil) -> None:
+    async with running(qapp, tmp_path) as terminal:
+        window, registry, services = terminal.window, terminal.window.registry, terminal.services
+        await activate(window, qapp, wait_until)
+        registry.set_hotkeys_enabled(True)
+        ref = services.market_data.active
+        assert isinstance(ref, SymbolRef)
+        last = await wait_until(services.market_data.ticker_changed, lambda: services.market_data.last_price(ref))
+        price = (last * Decimal("0.98")).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+
+        # The issue's afternoon: an order from the palette, then dialogs and Esc.
+        QTest.keyClick(window, Qt.Key.Key_K, CTRL)
+        QTest.keyClicks(terminal.palette.input, f"b 0.001 @ {price}")
+        QTest.keyClick(terminal.palette.input, Qt.Key.Key_Return)
+        await wait_until(services.trading.order_updated, lambda: services.trading.open_orders(ref))
+        toasts: list[str] = []
+        window.toasts.shown.connect(lambda toast: toasts.append(toast.title_label.text()))
+
+        book = window.panel("ladder")
+        for action_id, key in DIALOGS:
+            for attempt in (1, 2):
+                before = set(open_dialogs(window))
+                book.setFocus()  # keys land in the main window, as they do before a window manager moves focus
+                if key is None:
+                    registry.trigger(action_id)
+                else:
+                    QTest.keyClick(QApplication.focusWidget() or window, *key)
+                opened = [d for d in open_dialogs(window) if d not in before]
+                assert len(opened) == 1, f"{action_id} (#{attempt}) showed {opened}"
+                dialog = opened[0]
+                if isinstance(dialog, KeysDialog):
+                    await dialog.idle()
+                assert registry.overlay() is dialog
+                focus = QApplication.focusWidget() or window
+                if not dialog.isAncestorOf(focus):
+                    book.setFocus()
+                    focus = book
+                for chord in ((Qt.Key.Key_Z, CTRL_ALT), (Qt.Key.Key_X, CTRL_ALT), (Qt.Key.Key_F12, CTRL_ALT)):
+                    QTest.keyClick(focus, *chord)
+                QTest.keyClick(focus, Qt.Key.Key_Escape)
+                assert not dialog.isVisible(), f"Esc left {action_id} (#{attempt}) open"
+                assert registry.overlay() is None
+                # Time passes before the user opens it again: what a closed dialog deleteLater()'d is gone.
+                QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+                # The keyboard is the main window's again, with no click (no window manager does it here).
+                await wait_until(qapp.focusWindowChanged, lambda: QApplication.activeWindow() is window, timeout=3)
+
+        await asyncio.sleep(0.5)  # a cancel, had one been sent, would be back by now
+        assert services.trading.open_orders(ref), "an order was cancelled while a dialog was open"
+        assert not [t for t in toasts if "ancel" in t]
+
+        # With every dialog closed the keys are live again: the cancel-last key cancels the order.
+        book.setFocus()
+
+        QTest.keyClick(book, Qt.Key.Key_Z, CTRL_ALT)
+        await wait_until(services.trading.order_updated, lambda: not services.trading.open_orders(ref))
