@@ -195,9 +195,22 @@ class Terminal:
         self.services = services
         self.marks["services_ms"] = self.elapsed_ms()
         self._build_window()
+        profiles.switching.connect(self._on_switching)
         profiles.switched.connect(self._on_switched)
         profiles.switch_failed.connect(self._on_switch_failed)
         self.marks["window_ms"] = self.elapsed_ms()
+
+    def _on_switching(self, _profile: Profile) -> None:
+        """The current services are about to close: the copy-trading service polling them stops first, so nothing
+        asks a closed client (its panel stays until the next window replaces it)."""
+        copy, self.copy = self.copy, None
+        if copy is not None:
+            self._close_later(copy)
+
+    def _close_later(self, service: Any) -> None:
+        closing = asyncio.ensure_future(service.close())
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
 
     def _on_switched(self, profile: Profile, services: GuardedServices) -> None:
         """Another profile is connected: the new window first, then the old one closes (the last window closing
@@ -209,20 +222,26 @@ class Terminal:
             self._unlisten.pop()()
         self._build_window()
         if old_copy is not None:
-            closing = asyncio.ensure_future(old_copy.close())
-            self._closing.add(closing)
-            closing.add_done_callback(self._closing.discard)
+            self._close_later(old_copy)
         if old_window is not None:
             old_window.close()
             old_window.deleteLater()
 
     def _on_switch_failed(self, profile: Profile, message: str) -> None:
-        """The previous profile is already disconnected: say so on the window still shown."""
+        """Say what failed on the window shown: the previous profile's again (the switch went back to it), or the
+        old window marked as connected to nothing."""
         from terminal_app.ui.toast import ToastKind
 
-        if self.window is not None:
-            self.window.toasts.show_toast(f"Profile {profile.name!r} not connected",
-                                          f"{message} Choose a profile in File ▸ Profiles….", ToastKind.ERROR)
+        window = self.window
+        if window is None:
+            return
+        back = self.profiles is not None and self.profiles.current is not None
+        if not back:
+            self.services = None
+            window.set_disconnected(profile.name, profile.kind, message)
+        window.toasts.show_toast(f"Profile {profile.name!r} not connected",
+                                 message if back else f"{message} Choose a profile in File ▸ Profiles….",
+                                 ToastKind.ERROR, timeout_ms=12000)
 
     async def _demo_exchange(self, profile: Profile) -> Exchange:
         """The embedded simulator of a Demo profile (started on first use; one per profile name)."""

@@ -180,45 +180,66 @@ class ProfileService(QObject):
 
     async def switch(self, target: Profile | str) -> GuardedServices | None:
         """Connect ``target`` (a profile or its name) in place of the active one; the guarded services, or None
-        when it could not be connected (``switch_failed`` says why; nothing is connected then)."""
+        when it could not be connected (``switch_failed`` says why).
+
+        A failed switch never leaves the terminal between two accounts: the previous profile is connected again
+        (``switched`` announces it, then ``switch_failed`` says what failed and that it is back on it). Only when
+        that fails too is nothing connected, and ``switch_failed`` says so."""
         profile = self.book.get(target) if isinstance(target, str) else target
         async with self._lock:
+            previous = self._profile if self._current is not None else None
             self.switching.emit(profile)
-            await self._teardown()
-            self._profile = profile
-            try:
-                exchange = await self._exchange_for(profile)
-            except (ProfileError, BitgetError, OSError) as exc:
-                return self._failed(profile, str(exc))
-            session = Session(profile.name, profile.kind, SessionEndpoints(
-                exchange.endpoints.rest_url, exchange.endpoints.ws_public_url, exchange.endpoints.ws_private_url,
-                exchange.endpoints.paptrading), exchange.credentials, streamer_config=self._streamer_config)
-            options = {"interval": self.settings.get(CHART_INTERVAL), **self._services_options}
-            try:
-                services = await Services.open(session, **options)
-            except BitgetError as exc:
-                message = f"Could not connect the {profile.kind.badge} profile {profile.name!r}: {exc}"
-                await self._diagnose_failure(profile, exchange)
-                return self._failed(profile, message)
-            history = self.journal.open_for(profile) if self.journal is not None else None
-            guarded = GuardedServices.wrap(services, self.settings, self.policy, ask=self.ask, history=history)
-            if self.journal is not None:
-                self.journal.attach(services.trading)
-            self._current = guarded
-            if profile.name in self.book:
-                set_active(self.book, self.settings, profile.name)
-            if self.window is not None:
-                self.window.set_profile(profile.name, profile.kind)
-            if self.panic is not None:
-                self.panic.bind(profile.account_id, guarded)
-            wants_doctor = profile.needs_api_key or self.doctor_on_demo
-            if wants_doctor:
-                guarded.trading.block(DOCTOR_PENDING)
-            log.info("profile %r (%s) connected", profile.name, profile.kind.value)
-            self.switched.emit(profile, guarded)
-        if wants_doctor:
+            guarded, message = await self._connect(profile)
+            if guarded is None:
+                if previous is not None and previous.name != profile.name:
+                    log.warning("%s", message)
+                    log.info("returning to profile %r", previous.name)
+                    back, back_message = await self._connect(previous)
+                    message = (f"{message} Back on profile {previous.name!r}." if back is not None else
+                               f"{message} Reconnecting the previous profile {previous.name!r} failed too "
+                               f"({back_message}); nothing is connected.")
+                self._failed(profile, message)
+            connected = self._profile if self._current is not None else None
+        if connected is not None and (connected.needs_api_key or self.doctor_on_demo):
             self._doctor = asyncio.ensure_future(self.run_doctor())
         return guarded
+
+    async def _connect(self, profile: Profile) -> tuple[GuardedServices | None, str]:
+        """Tear down what is connected and connect ``profile``: its services, or None and the reason."""
+        await self._teardown()
+        self._profile = profile
+        try:
+            exchange = await self._exchange_for(profile)
+        except (ProfileError, BitgetError, OSError) as exc:
+            self._profile = None
+            return None, str(exc)
+        session = Session(profile.name, profile.kind, SessionEndpoints(
+            exchange.endpoints.rest_url, exchange.endpoints.ws_public_url, exchange.endpoints.ws_private_url,
+            exchange.endpoints.paptrading), exchange.credentials, streamer_config=self._streamer_config)
+        options = {"interval": self.settings.get(CHART_INTERVAL), **self._services_options}
+        try:
+            services = await Services.open(session, **options)
+        except BitgetError as exc:
+            message = f"Could not connect the {profile.kind.badge} profile {profile.name!r}: {exc}"
+            await self._diagnose_failure(profile, exchange)
+            self._profile = None
+            return None, message
+        history = self.journal.open_for(profile) if self.journal is not None else None
+        guarded = GuardedServices.wrap(services, self.settings, self.policy, ask=self.ask, history=history)
+        if self.journal is not None:
+            self.journal.attach(services.trading)
+        self._current = guarded
+        if profile.name in self.book:
+            set_active(self.book, self.settings, profile.name)
+        if self.window is not None:
+            self.window.set_profile(profile.name, profile.kind)
+        if self.panic is not None:
+            self.panic.bind(profile.account_id, guarded)
+        if profile.needs_api_key or self.doctor_on_demo:
+            guarded.trading.block(DOCTOR_PENDING)
+        log.info("profile %r (%s) connected", profile.name, profile.kind.value)
+        self.switched.emit(profile, guarded)
+        return guarded, ""
 
     async def close(self) -> None:
         """Close the active profile's connections (shutdown)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
@@ -182,3 +183,91 @@ async def test_no_websocket_frame_reaches_a_log_record(
         text = record.getMessage()
         assert info.passphrase not in text, (record.name, text[:600])
         assert '"op":"login"' not in text.replace(" ", ""), record.name
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.asyncio
+async def test_a_failed_profile_switch_returns_to_the_previous_profile(
+        qapp: QApplication, tmp_path: Path, signals: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """Switching (offline) to a Bitget demo profile: the terminal comes back on Demo, says why, and nothing keeps
+    polling the closed client (the log used to repeat 'copy poll failed: BitgetHttp is closed')."""
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    terminal, services = await started(qapp, tmp_path, signals)
+    try:
+        profiles = terminal.profiles
+        assert profiles is not None
+        profiles.ask_credentials = None  # no key dialog: the profile would connect for market data only
+        port = _free_port()  # nothing listens there: as offline as a machine can be
+        offline = profiles.book.add(Profile(
+            "Paper", ProfileKind.BITGET_DEMO, rest_url=f"http://127.0.0.1:{port}",
+            ws_public_url=f"ws://127.0.0.1:{port}/v2/ws/public", ws_private_url=f"ws://127.0.0.1:{port}/v2/ws/private"))
+        old_window, old_copy = terminal.window, terminal.copy
+        failures: list[str] = []
+        profiles.switch_failed.connect(lambda _p, message: failures.append(message))
+        caplog.set_level(logging.WARNING)
+        result = await profiles.switch(offline)
+        assert result is None
+        assert len(failures) == 1
+        assert "'Paper'" in failures[0]
+        assert "Back on profile 'Demo'." in failures[0]
+        # Back on Demo, live: a new window on new services, the old copy-trading service closed.
+        assert profiles.profile is not None
+        assert profiles.profile.name == "Demo"
+        back = terminal.services
+        assert back is not None
+        assert back is profiles.current
+        assert back is not services
+        assert terminal.window is not old_window
+        assert terminal.window.profile_name == "Demo"
+        assert "DEMO" in terminal.window.band.text()
+        assert "NOT CONNECTED" not in terminal.window.band.text()
+        assert old_copy._closing
+        md = back.market_data
+        await signals.wait_until(md.ticker_changed, lambda: md.last_price(BTC))
+        toasts = [t.title_label.text() for t in terminal.window.toasts.toasts]
+        assert "Profile 'Paper' not connected" in toasts
+        # A live order on the Demo account again.
+        oid = back.trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), below_market(back)))
+        await signals.wait_until(back.trading.order_updated,
+                                 lambda: (v := back.trading.order(oid)) is not None and v.status == "live")
+        assert not [r for r in caplog.records if "is closed" in r.getMessage()]
+    finally:
+        await terminal.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
+
+
+@pytest.mark.asyncio
+async def test_when_the_previous_profile_cannot_come_back_the_window_says_not_connected(
+        qapp: QApplication, tmp_path: Path, signals: Any) -> None:
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    terminal, _services = await started(qapp, tmp_path, signals)
+    try:
+        profiles = terminal.profiles
+        assert profiles is not None
+        profiles.ask_credentials = None
+        port = _free_port()
+        offline = profiles.book.add(Profile("Paper", ProfileKind.BITGET_DEMO, rest_url=f"http://127.0.0.1:{port}",
+                                            ws_public_url=f"ws://127.0.0.1:{port}/x",
+                                            ws_private_url=f"ws://127.0.0.1:{port}/y"))
+
+        async def demo_gone(_profile: Profile) -> Any:
+            raise OSError("The demo exchange could not start: test")
+
+        profiles._demo_exchange = demo_gone  # the way back fails too
+        window = terminal.window
+        assert await profiles.switch(offline) is None
+        assert profiles.current is None
+        assert terminal.services is None
+        assert terminal.window is window
+        assert window.band.text().startswith("NOT CONNECTED  ·  BITGET DEMO Paper")
+        assert window.windowTitle().startswith("[NOT CONNECTED] Paper")
+        toast = window.toasts.toasts[-1]
+        assert toast.title_label.text() == "Profile 'Paper' not connected"
+    finally:
+        await terminal.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
