@@ -58,7 +58,6 @@ from terminal_app.core.candles import Interval
 from terminal_app.core.validation import round_to_tick
 from terminal_app.services.guards import (
     GuardedServices,
-    MessageBoxAsk,
     PanicController,
     TradingCommands,
     install_trading_actions,
@@ -66,6 +65,7 @@ from terminal_app.services.guards import (
 )
 from terminal_app.services.journal_sink import JournalSink
 from terminal_app.services.profiles import Exchange, ProfileService
+from terminal_app.ui.confirm import MessageBoxAsk
 
 log = logging.getLogger("terminal_app.app")
 

@@ -98,15 +98,16 @@ async def scenario(terminal: Terminal, out: dict[str, Any], state: dict[str, str
         ticket.set_size_unit("base")
         ticket.set_price(price)
         ticket.set_size(size)
-        oid = ticket.submit("buy")
-        if oid is None:
+        submission = ticket.submit("buy")
+        if submission is None or not submission.sent:
             reasons = "; ".join(str(i) for i in getattr(ticket, "issues", [])) or "no reason given"
             raise SmokeFailure(f"the order ticket refused the order: {reasons}")
         out["entry"] = "ticket"
     else:
-        oid = trading.place(OrderTicket(ref, "buy", "limit", "gtc", size, price))
+        submission = trading.submit(OrderTicket(ref, "buy", "limit", "gtc", size, price))
         out["entry"] = "trading-service"
     placed_at = terminal.elapsed_ms()
+    oid = submission.client_oid
     view = trading.order(oid)
     if view is None or view.status not in ("pending", "live"):
         raise SmokeFailure(f"the order was not listed at once (status {view.status if view else None})")

@@ -150,6 +150,10 @@ class OrderTracker:
     def get(self, client_oid: str) -> OrderView | None:
         return self._views.get(client_oid)
 
+    def provisional(self, client_oid: str) -> bool:
+        """The order's rejection was made up here (no answer from the exchange): a later report may overturn it."""
+        return client_oid in self._local_reject
+
     def by_order_id(self, order_id: str) -> OrderView | None:
         key = self._by_order_id.get(order_id)
         return None if key is None else self._views.get(key)

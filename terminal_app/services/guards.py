@@ -2,20 +2,23 @@
 
 :class:`GuardedTrading` stands in front of one profile's :class:`~terminal_app.services.trading.TradingService`
 with the same signals and methods, so the trading panels, the hotkeys and the command palette all reach the exchange
-through it. ``place(ticket)`` runs :func:`terminal_app.core.risk.check_order` with the active profile's
+through it. ``submit(ticket)`` is the one way a new order goes out; it returns a
+:class:`~terminal_app.core.submission.Submission` at once, whose state the caller watches until the exchange has
+the order or said no. It runs :func:`terminal_app.core.risk.check_order` with the active profile's
 :class:`~terminal_app.core.risk.RiskPolicy` (read at call time, so a changed setting or profile flag counts at once):
 
-* refused → nothing is sent; ``refused(ticket, reason)`` and, on the next loop turn, ``order_rejected`` with a local
-  view (status ``rejected``, code ``risk``) so the ticket, the orders panel and the log show the reason;
-* a market order above the confirmation threshold (unless the profile skips it) → the question goes to ``ask``;
-  only a yes sends it, a no is reported like a refusal;
+* refused → nothing is sent; the submission says why, ``refused(ticket, reason)`` is emitted and, on the next loop
+  turn, ``order_rejected`` with a local view (status ``rejected``, code ``risk``) so the orders panel and the log
+  show the reason;
+* a market order above the confirmation threshold (unless the profile skips it) → the question goes to ``ask`` and
+  the submission waits (``awaiting_confirmation``); a yes sends the order under the same submission (checked again,
+  since the market moved while the user read the question), a no refuses it. This is the only market-order
+  confirmation in the terminal;
 * a trading block (the account doctor found a problem, or has not finished) refuses every new order with its reason;
   cancels and closes always pass, since getting out must never be blocked.
 
 :class:`GuardedServices` is the services set the panels receive (``ui.docks.DockServices``) with the guarded
-trading service and ``panel_settings``: the user's settings as the panels see them, identical both ways except the
-market-order confirmation threshold, pinned to 0 there so the ticket never asks a second time (the guard asks, and
-honours the profile's "skip market-order confirmation").
+trading service.
 
 :class:`PanicController` is the F12 handler: a :class:`~terminal_app.core.panic.PanicSwitch` bound to the active
 profile's account and services. The first press cancels every order of that account, a second press within 1.5 s
@@ -34,28 +37,33 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
 
 from terminal_app.bitget.models import Fill, Position
 from terminal_app.bitget.symbols import SymbolRef
-from terminal_app.config.settings import CONFIRM_MARKET_NOTIONAL, SCHEMA, Setting, Settings
+from terminal_app.config.settings import Settings
 from terminal_app.core.orders import FINAL_STATUSES, REJECTED, OrderTicket, OrderView
 from terminal_app.core.panic import PanicAction, PanicRefused, PanicStep, PanicSwitch
 from terminal_app.core.risk import RiskPolicy, Verdict, check_leverage, check_order
+from terminal_app.core.submission import Submission, SubmissionState
 from terminal_app.services.stack import Services
 
 log = logging.getLogger("terminal_app.services.guards")
 
+
+def _refuse_to_ask(_title: str, _text: str, answer: Callable[[bool], None]) -> None:
+    """With no one to ask (no window yet), a question is answered no."""
+    answer(False)
+
 RISK_CODE = "risk"  # the code of an order the guards refused (never sent, so Bitget gave none)
 NOT_CONFIRMED = "Not sent: the market order was not confirmed."
 
-# (title, question, answer): the UI asks, then calls answer(True) for yes and answer(False) for no.
+# (title, question, answer): the UI asks (ui.confirm.MessageBoxAsk), then calls answer(True) for yes and
+# answer(False) for no.
 Ask = Callable[[str, str, Callable[[bool], None]], None]
 PolicyProvider = Callable[[], RiskPolicy]
 
@@ -65,53 +73,6 @@ class HistorySource(Protocol):
 
     def orders(self) -> list[OrderView]: ...
     def fills(self) -> list[Fill]: ...
-
-
-class Outcome(StrEnum):
-    SENT = "sent"
-    REFUSED = "refused"
-    AWAITING_CONFIRMATION = "awaiting_confirmation"
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """What :meth:`GuardedTrading.submit` did. ``client_oid`` is the order's id when sent, else the local id its
-    refusal is reported under; ``message`` is the reason or the question asked."""
-
-    outcome: Outcome
-    client_oid: str
-    message: str = ""
-    verdict: Verdict | None = None
-
-    @property
-    def sent(self) -> bool:
-        return self.outcome is Outcome.SENT
-
-
-class MessageBoxAsk:
-    """The default :data:`Ask`: a window-modal question box, default answer No (Enter must not send by accident)."""
-
-    def __init__(self, parent: Callable[[], QWidget | None] | None = None) -> None:
-        self._parent = parent or (lambda: None)
-        self.box: QMessageBox | None = None
-
-    def __call__(self, title: str, text: str, answer: Callable[[bool], None]) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, title, text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self._parent())
-        box.setObjectName("GuardConfirmation")
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        answered = {"done": False}
-
-        def finish(result: int) -> None:
-            if answered["done"]:
-                return
-            answered["done"] = True
-            answer(result == QMessageBox.StandardButton.Yes.value)
-
-        box.finished.connect(finish)
-        box.finished.connect(box.deleteLater)
-        self.box = box
-        box.open()
 
 
 class GuardedTrading(QObject):
@@ -138,12 +99,14 @@ class GuardedTrading(QObject):
         self._account = services.account
         self._connection = services.connection
         self._policy = policy
-        self.ask: Ask = ask or MessageBoxAsk()
+        self.ask: Ask = ask or _refuse_to_ask
         self._history = history
         self._blocked = ""
         self._ids = itertools.count(1)
+        self._watching: dict[str, Submission] = {}  # clientOid → a sent submission not yet settled
         inner = self._inner
         inner.orders_changed.connect(self.orders_changed)
+        inner.order_updated.connect(self._follow)
         inner.order_updated.connect(self.order_updated)
         inner.history_changed.connect(self.history_changed)
         inner.fill_received.connect(self.fill_received)
@@ -182,30 +145,54 @@ class GuardedTrading(QObject):
     # --- orders -----------------------------------------------------------------------------------------------
 
     def submit(self, ticket: OrderTicket, *, confirmed: bool = False) -> Submission:
-        """Guard ``ticket`` and send it if allowed; ``confirmed`` means the user already said yes to this order."""
+        """Guard ``ticket`` and send it if allowed (see the module docstring); ``confirmed`` means the user already
+        said yes to this very order. Watch the returned submission for what becomes of it."""
+        submission = Submission(ticket, SubmissionState.SENT, "")
+        refusal = self._refusal(submission)
+        if refusal is not None:
+            return self._refuse(submission, refusal)
+        verdict = submission.verdict
+        if verdict is not None and verdict.needs_confirmation and not confirmed:
+            submission.move(SubmissionState.AWAITING_CONFIRMATION, client_oid=self._local_id("confirm"),
+                            message=verdict.message)
+            self.ask("Confirm market order", verdict.message, lambda yes: self._answered(submission, yes))
+            return submission
+        self._send(submission)
+        return submission
+
+    def _refusal(self, submission: Submission) -> str | None:
+        """Why the guards would not send ``submission``'s order now (None: they would)."""
         if self._blocked:
-            return self._refuse(ticket, f"Trading is held: {self._blocked}")
-        verdict = self.check(ticket)
-        if verdict.refused:
-            return self._refuse(ticket, verdict.message, verdict)
-        if verdict.needs_confirmation and not confirmed:
-            local = self._local_id("confirm")
+            return f"Trading is held: {self._blocked}"
+        verdict = self.check(submission.ticket)
+        submission.verdict = verdict
+        return verdict.message if verdict.refused else None
 
-            def answer(yes: bool) -> None:
-                if yes:
-                    self.submit(ticket, confirmed=True)
-                else:
-                    self._report_refusal(ticket, local, NOT_CONFIRMED)
+    def _answered(self, submission: Submission, yes: bool) -> None:
+        if not yes:
+            self._refuse(submission, NOT_CONFIRMED)
+            return
+        refusal = self._refusal(submission)  # the market and the account moved while the question was open
+        if refusal is not None:
+            self._refuse(submission, refusal)
+            return
+        self._send(submission)
 
-            self.ask("Confirm market order", verdict.message, answer)
-            return Submission(Outcome.AWAITING_CONFIRMATION, local, verdict.message, verdict)
-        oid = self._inner.place(ticket)
-        return Submission(Outcome.SENT, oid, "", verdict)
+    def _send(self, submission: Submission) -> None:
+        oid = self._inner.place(submission.ticket)
+        self._watching[oid] = submission
+        submission.move(SubmissionState.SENT, client_oid=oid, message="")
+        view = self._inner.order(oid)  # place() may already have settled it (a profile with no key)
+        if view is not None:
+            self._follow(view)
 
-    def place(self, ticket: OrderTicket) -> str:
-        """``TradingService.place`` with the guards: the sent order's clientOid, or the local id of the refusal or
-        of the confirmation being asked (see :meth:`submit` for the outcome)."""
-        return self.submit(ticket).client_oid
+    def _follow(self, view: OrderView) -> None:
+        submission = self._watching.get(view.client_oid)
+        if submission is None:
+            return
+        submission.follow(view, provisional=self._inner.rejection_provisional(view.client_oid))
+        if submission.done:
+            del self._watching[view.client_oid]
 
     def modify(self, client_oid: str, new_price: Decimal | None, new_size: Decimal | None) -> str | None:
         """Guard the order as it would be after the change (a new price may be a fat finger too)."""
@@ -286,10 +273,11 @@ class GuardedTrading(QObject):
     def _local_id(self, what: str) -> str:
         return f"{what}-{next(self._ids)}"
 
-    def _refuse(self, ticket: OrderTicket, message: str, verdict: Verdict | None = None) -> Submission:
-        local = self._local_id("refused")
-        self._report_refusal(ticket, local, message)
-        return Submission(Outcome.REFUSED, local, message, verdict)
+    def _refuse(self, submission: Submission, message: str) -> Submission:
+        local = submission.client_oid or self._local_id("refused")
+        self._report_refusal(submission.ticket, local, message)
+        submission.move(SubmissionState.REFUSED, client_oid=local, message=message, code=RISK_CODE)
+        return submission
 
     def _tell_refused(self, ticket: OrderTicket, message: str) -> None:
         log.info("guard: %s %s %s refused: %s", ticket.side, ticket.order_type, ticket.ref.key, message)
@@ -303,39 +291,11 @@ class GuardedTrading(QObject):
                          force=ticket.force, price=ticket.price, size=ticket.size, status=REJECTED, reason=message,
                          c_time=now, u_time=now, code=RISK_CODE, size_in_quote=ticket.size_in_quote,
                          trade_side=ticket.trade_side, reduce_only=ticket.reduce_only)
-        # Next loop turn: the caller (the ticket) learns the id from place() before it hears the rejection.
+        # Next loop turn: the caller has its submission (and its id) before the orders panel hears the rejection.
         QTimer.singleShot(0, self, lambda: self.order_rejected.emit(view, message))
 
 
 # --- the services set the panels get -------------------------------------------------------------------------------
-
-def panel_settings(settings: Settings) -> tuple[Settings, Callable[[], None]]:
-    """A second :class:`Settings` that follows ``settings`` both ways except the market-confirmation threshold,
-    which is 0 there (the panels' own confirmation stays off; the guard owns it). Returns it and a function that
-    stops the following."""
-    mirror = Settings(None)
-    for setting in SCHEMA:
-        if setting is not CONFIRM_MARKET_NOTIONAL:
-            mirror.set(setting, settings.get(setting))
-    mirror.set(CONFIRM_MARKET_NOTIONAL, Decimal(0))
-
-    def to_mirror(setting: Setting[Any], value: Any) -> None:
-        if setting is not CONFIRM_MARKET_NOTIONAL:
-            mirror.set(setting, value)
-
-    def to_source(setting: Setting[Any], value: Any) -> None:
-        if setting is not CONFIRM_MARKET_NOTIONAL:
-            settings.set(setting, value)
-
-    stop_a = settings.add_listener(to_mirror)
-    stop_b = mirror.add_listener(to_source)
-
-    def stop() -> None:
-        stop_a()
-        stop_b()
-
-    return mirror, stop
-
 
 @dataclass(slots=True)
 class GuardedServices:
@@ -343,15 +303,13 @@ class GuardedServices:
 
     raw: Services
     trading: GuardedTrading
-    panel_settings: Settings
-    _stop_mirror: Callable[[], None] = field(repr=False)
+    panel_settings: Settings  # the user's settings, as the panels read and change them
     _closed: bool = False
 
     @classmethod
     def wrap(cls, services: Services, settings: Settings, policy: PolicyProvider, *, ask: Ask | None = None,
              history: HistorySource | None = None) -> GuardedServices:
-        mirror, stop = panel_settings(settings)
-        return cls(services, GuardedTrading(services, policy, ask=ask, history=history), mirror, stop)
+        return cls(services, GuardedTrading(services, policy, ask=ask, history=history), settings)
 
     @property
     def connection(self) -> Any:
@@ -373,7 +331,6 @@ class GuardedServices:
         if self._closed:
             return
         self._closed = True
-        self._stop_mirror()
         await self.raw.close()
 
 

@@ -88,6 +88,10 @@ class TradingService(QObject):
         """Own trades, newest first."""
         return sorted(self._fills.values(), key=lambda f: (f.ts, f.trade_id), reverse=True)
 
+    def rejection_provisional(self, client_oid: str) -> bool:
+        """The order was reported rejected only because the exchange did not answer (see ``OrderTracker``)."""
+        return self._tracker.provisional(client_oid)
+
     # --- lifecycle --------------------------------------------------------------------------------------------
 
     async def start(self) -> None:

@@ -36,8 +36,9 @@ from terminal_app.core.palette import (
     SymbolCommand,
     parse,
 )
+from terminal_app.core.submission import SubmissionState
 from terminal_app.core.validation import preset_size, round_quote, round_to_lot, validate_ticket
-from terminal_app.services.guards import CommandError, GuardedServices, Outcome, TradingCommands
+from terminal_app.services.guards import CommandError, GuardedServices, TradingCommands
 from terminal_app.ui.actions import ActionRegistry, display_keys
 from terminal_app.ui.theme import current_colors
 
@@ -199,9 +200,9 @@ class PaletteEngine:
             return Result(False, f"Trading is held: {held}")
         ticket = self.ticket_for(cmd)
         submission = self._services().trading.submit(ticket)
-        if submission.outcome is Outcome.REFUSED:
+        if submission.state is SubmissionState.REFUSED:
             return Result(False, submission.message, submission.client_oid)
-        if submission.outcome is Outcome.AWAITING_CONFIRMATION:
+        if submission.state is SubmissionState.AWAITING_CONFIRMATION:
             return Result(True, "Waiting for your confirmation…", submission.client_oid)
         return Result(True, f"Sent: {cmd.preview}", submission.client_oid)
 

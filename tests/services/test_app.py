@@ -82,7 +82,7 @@ async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplica
         assert book is not None
         await signals.wait_until(md.book_changed, lambda: book.best_bid())
         price = (book.best_bid_price() * D("0.97")).quantize(D("0.01"))
-        oids = [trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), price)) for _ in range(2)]
+        oids = [trading.submit(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), price)).client_oid for _ in range(2)]
         await signals.wait_until(trading.order_updated,
                                  lambda: all(trading.order(o).status == "live" for o in oids))
         assert {f"order:{oid}" for oid in oids} <= set(chart.price_lines.keys)  # drawn on the chart
@@ -92,9 +92,9 @@ async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplica
         # panic: the first press cancels every order, the second (within 1.5 s) closes every position
         md.set_active(BTC_PERP)
         await signals.wait_until(md.ticker_changed, lambda: md.last_price(BTC_PERP))  # the guards value the order
-        trading.place(OrderTicket(BTC_PERP, "buy", "market", size=D("0.005")))  # under the confirmation threshold
+        trading.submit(OrderTicket(BTC_PERP, "buy", "market", size=D("0.005")))  # under the confirmation threshold
         await signals.wait_until(account.positions_changed, lambda: account.position(BTC_PERP))
-        resting = trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), price))
+        resting = trading.submit(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), price)).client_oid
         await signals.wait_until(trading.order_updated, lambda: trading.order(resting).status == "live")
         window.registry.trigger("panic")
         await signals.wait_until(trading.orders_changed, lambda: trading.open_orders() == [])
@@ -143,7 +143,8 @@ async def test_chart_trading_drag_an_order_and_click_a_price(qapp: QApplication,
         md, trading = services.market_data, services.trading
         book = await signals.wait_until(md.book_changed, lambda: (b := md.book(BTC)) and b.best_bid() and b)
         bid = book.best_bid_price()
-        oid = trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), (bid * D("0.97")).quantize(D("0.01"))))
+        order = OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), (bid * D("0.97")).quantize(D("0.01")))
+        oid = trading.submit(order).client_oid
         await signals.wait_until(trading.order_updated, lambda: f"order:{oid}" in chart.price_lines.keys
                                  and trading.order(oid).status == "live")
 

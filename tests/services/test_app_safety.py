@@ -18,7 +18,6 @@ from terminal_app.app import Terminal
 from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.profiles import Profile
-from terminal_app.config.settings import CONFIRM_MARKET_NOTIONAL
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.orders import OrderTicket
 from terminal_app.services.guards import GuardedServices
@@ -67,7 +66,7 @@ async def test_palette_ticket_guard_journal_and_menus_in_the_running_app(
         assert runner is not None
         assert terminal.profiles is not None
         assert terminal.profiles.current is services
-        assert services.panel_settings.get(CONFIRM_MARKET_NOTIONAL) == 0  # the guard asks, not the ticket
+        assert services.panel_settings is terminal.settings  # one settings object: the panels read the user's own
 
         # Menus: File ▸ Profiles…, API key…, Settings…, journal exports; Help ▸ Account doctor…
         file_menu = {a.objectName() for a in window.registry.menu("File").actions()}
@@ -106,7 +105,7 @@ async def test_palette_ticket_guard_journal_and_menus_in_the_running_app(
         assert order is not None
         refused: list[str] = []
         trading.order_rejected.connect(lambda _view, reason: refused.append(reason))
-        assert trading.place(order).startswith("refused-")
+        assert trading.submit(order).client_oid.startswith("refused-")
         await signals.wait_until(trading.order_rejected, lambda: refused)
         assert "above the last price" in refused[0]
         assert sim_order_count(runner) == before
@@ -114,7 +113,7 @@ async def test_palette_ticket_guard_journal_and_menus_in_the_running_app(
         # A fill lands in the profile's journal under the data folder.
         profile = terminal.profile
         assert profile is not None
-        oid = trading.place(OrderTicket(BTC, "buy", "market", size=D("5"), size_in_quote=True))  # 5 USDT
+        oid = trading.submit(OrderTicket(BTC, "buy", "market", size=D("5"), size_in_quote=True)).client_oid  # 5 USDT
         await signals.wait_until(trading.order_updated,
                                  lambda: (v := trading.order(oid)) is not None and v.status == "filled")
         order_id = trading.order(oid).order_id
@@ -153,7 +152,8 @@ async def test_profile_switch_builds_a_new_window_on_a_second_demo_exchange(
         # The new window's panic key acts on the new account (cancels the order placed there).
         md = switched.market_data
         await signals.wait_until(md.ticker_changed, lambda: md.last_price(BTC))
-        oid = switched.trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), below_market(switched)))
+        order = OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), below_market(switched))
+        oid = switched.trading.submit(order).client_oid
         await signals.wait_until(switched.trading.order_updated,
                                  lambda: (v := switched.trading.order(oid)) is not None and v.status == "live")
         terminal.window.registry.trigger("panic")
@@ -232,7 +232,7 @@ async def test_a_failed_profile_switch_returns_to_the_previous_profile(
         toasts = [t.title_label.text() for t in terminal.window.toasts.toasts]
         assert "Profile 'Paper' not connected" in toasts
         # A live order on the Demo account again.
-        oid = back.trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), below_market(back)))
+        oid = back.trading.submit(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), below_market(back))).client_oid
         await signals.wait_until(back.trading.order_updated,
                                  lambda: (v := back.trading.order(oid)) is not None and v.status == "live")
         assert not [r for r in caplog.records if "is closed" in r.getMessage()]

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -36,7 +35,6 @@ from PySide6.QtWidgets import (
 from terminal_app.bitget.models import Position, Ticker
 from terminal_app.bitget.symbols import MarketInfo, SymbolRef
 from terminal_app.config.settings import (
-    CONFIRM_MARKET_NOTIONAL,
     FAT_FINGER_PCT,
     LEVERAGE_CAP,
     MAX_ORDER_NOTIONAL,
@@ -44,6 +42,7 @@ from terminal_app.config.settings import (
 )
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.risk import RiskPolicy, check_leverage, limit_issues
+from terminal_app.core.submission import Submission, SubmissionState
 from terminal_app.core.validation import (
     Issue,
     preset_size,
@@ -81,7 +80,7 @@ class TicketPanel(QWidget):
     """The order-entry panel.
 
     Signals:
-        submitted(str): an order was sent; its client order id.
+        submitted(str): an order was sent to the exchange; its client order id.
         validity_changed(bool): the ticket turned valid (True) or invalid for the current side.
     """
 
@@ -102,11 +101,10 @@ class TicketPanel(QWidget):
         self.side = "buy"
         self.leverage: int | None = None
         self.issues: list[Issue] = []
-        self.confirm_box: QMessageBox | None = None
+        self.last_submission: Submission | None = None
         self._last: dict[str, Decimal] = {}
         self._valid: bool | None = None
         self._loading = False
-        self._own_oids: set[str] = set()
 
         # Edits revalidate on the next event-loop turn: one check per burst of keystrokes and signals.
         self._revalidate_timer = QTimer(self)
@@ -132,7 +130,6 @@ class TicketPanel(QWidget):
         if mode_changed is not None:
             mode_changed.connect(self._on_position_mode_changed)
         self.account.error.connect(self._on_account_error)
-        self.trading.order_rejected.connect(self._on_rejected)
         self.links.price_picked.connect(self.set_price)
         self.links.size_picked.connect(self.set_size)
         ref = active_ref(services)
@@ -439,9 +436,10 @@ class TicketPanel(QWidget):
         self.revalidate()
         return size
 
-    def submit(self, side: str | None = None, *, confirmed: bool = False) -> str | None:
-        """Send the ticket on ``side``; the client order id, or None with the reason shown (invalid, or waiting for
-        the confirmation a large market order needs)."""
+    def submit(self, side: str | None = None) -> Submission | None:
+        """Send the ticket on ``side`` through the one order pipeline; the submission (the status line follows it
+        from refused / awaiting confirmation / sent to acknowledged or rejected), or None when the form itself is
+        not valid (the reason is shown). The large-market-order question is the pipeline's, not the ticket's."""
         if side is not None:
             self.set_side(side)
         self.revalidate()
@@ -450,17 +448,30 @@ class TicketPanel(QWidget):
             reason = str(self.issues[0]) if self.issues else "Choose a symbol first."
             self._status(reason, current_colors().alert)
             return None
-        threshold = self.settings.get(CONFIRM_MARKET_NOTIONAL) if self.settings is not None else None
-        value = self._notional(ticket)
-        if (not confirmed and ticket.order_type == "market" and threshold is not None and threshold > 0
-                and value is not None and value > threshold):
-            self._ask_confirmation(ticket, value)
-            return None
-        oid = self.trading.place(ticket)
-        self._own_oids.add(oid)
-        self._status(f"Sent {self._describe(ticket)}", current_colors().muted)
-        self.submitted.emit(oid)
-        return oid
+        submission: Submission = self.trading.submit(ticket)
+        self.last_submission = submission
+        submission.watch(lambda sub: self._show_submission(sub, self._describe(ticket)))
+        return submission
+
+    def _show_submission(self, submission: Submission, what: str) -> None:
+        if submission is not self.last_submission:
+            return  # an older order's news: the status line belongs to the latest one
+        c = current_colors()
+        state = submission.state
+        if state is SubmissionState.REFUSED:
+            self._status(f"Not sent: {submission.message}", c.alert)
+        elif state is SubmissionState.AWAITING_CONFIRMATION:
+            self._status(f"Confirm {what}…", c.warn)
+        elif state is SubmissionState.SENT:
+            self._status(f"Sent {what}", c.muted)
+            self.submitted.emit(submission.client_oid)
+        elif state is SubmissionState.ACKNOWLEDGED:
+            self._status(f"{what}: {submission.message} on the exchange", c.muted)
+        elif state is SubmissionState.REJECTED:
+            code = f"[{submission.code}] " if submission.code else ""
+            self._status(f"Rejected by the exchange: {code}{submission.message}", c.alert)
+        elif state is SubmissionState.UNKNOWN:
+            self._status(f"No answer for {what} yet: looking it up by its id ({submission.message})", c.warn)
 
     def ticket(self, side: str | None = None) -> OrderTicket | None:
         """The order the form describes now, for ``side`` (default: the current side); None without a market."""
@@ -602,19 +613,6 @@ class TicketPanel(QWidget):
             word = "Buy / Long" if side == "buy" else "Sell / Short"
             return f"{word} (reduce-only)" if self.reduce_only.isChecked() else word
         return "Buy" if side == "buy" else "Sell"
-
-    def _ask_confirmation(self, ticket: OrderTicket, value: Decimal) -> None:
-        quote = self.market.quote_coin if self.market is not None else ""
-        box = QMessageBox(QMessageBox.Icon.Question, "Confirm market order",
-                          f"{self._describe(ticket)} is worth about {fmt_fixed(value, 2)} {quote}. Send it?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        side = ticket.side
-        box.accepted.connect(lambda: self.submit(side, confirmed=True))
-        box.finished.connect(box.deleteLater)
-        self.confirm_box = box
-        self._status("Confirm the market order…", current_colors().warn)
-        box.open()
 
     def _status(self, text: str, colour: str) -> None:
         show_message(self.status, text, colour)
@@ -785,10 +783,6 @@ class TicketPanel(QWidget):
         for w in (self.tp_label, self.tp, self.sl_label, self.sl):
             w.setVisible(on)
         self._changed()
-
-    def _on_rejected(self, view: Any, message: str) -> None:
-        if view.client_oid in self._own_oids:
-            self._status(f"Rejected: {message}", current_colors().alert)
 
     def _apply_theme(self, c: ThemeColors) -> None:
         self.setStyleSheet(

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from terminal_app.bitget.models import FuturesAccount, Position, SpotAsset, Ticker
 from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
 from terminal_app.core.orderbook import OrderBook
+from terminal_app.core.submission import Submission, SubmissionState
 from terminal_app.ui.theme import ThemeManager
 
 D = Decimal
@@ -151,7 +152,8 @@ class FakeTrading(QObject):
         self.fills: list[Any] = []
         self._ids = itertools.count(1)
 
-    def place(self, ticket: Any) -> str:
+    def submit(self, ticket: Any) -> Submission:
+        """Sent at once (no guards here: tests/ui/safety drives the real ones)."""
         oid = f"oid-{next(self._ids)}"
         self.calls.append(("place", ticket))
         view = FakeOrderView(oid, ticket.ref, ticket.side, ticket.order_type, ticket.price, ticket.size,
@@ -159,7 +161,7 @@ class FakeTrading(QObject):
         self.open[oid] = view
         self.order_updated.emit(view)
         self.orders_changed.emit()
-        return oid
+        return Submission(ticket, SubmissionState.SENT, oid)
 
     def cancel(self, view_or_client_oid: Any) -> None:
         self.calls.append(("cancel", view_or_client_oid))
@@ -298,10 +300,15 @@ def no_gc_off_thread() -> Iterator[None]:
 
 @pytest.fixture
 def live(no_gc_off_thread: None) -> Iterator[Callable[..., contextlib.AbstractAsyncContextManager[Any]]]:
-    """``async with live() as services:`` the four real services on a fresh simulator (seeded, loopback, port 0)."""
+    """``async with live() as services:`` the four real services on a fresh simulator (seeded, loopback, port 0),
+    with trading behind the real order pipeline (``GuardedTrading``; no risk limits, so the ticket's own checks are
+    what a test meets; ``services.trading.inner`` reaches the exchange past them)."""
     from terminal_app.bitget.signing import Credentials
     from terminal_app.bitget.ws import StreamerConfig
+    from terminal_app.config.settings import Settings
     from terminal_app.core.health import ProfileKind
+    from terminal_app.core.risk import RiskPolicy
+    from terminal_app.services.guards import GuardedServices
     from terminal_app.services.session import Session, SessionEndpoints
     from terminal_app.services.stack import Services
     from terminal_app.sim.runner import SimulatorRunner
@@ -315,10 +322,12 @@ def live(no_gc_off_thread: None) -> Iterator[Callable[..., contextlib.AbstractAs
                           Credentials(info.api_key, info.secret, info.passphrase),
                           streamer_config=StreamerConfig(backoff_initial_s=0.05, backoff_max_s=0.2))
         services = await Services.open(session, history_pages=1, **kw)
+        no_limits = RiskPolicy(None, None, None, None)
+        guarded = GuardedServices.wrap(services, Settings(), lambda: no_limits)
         try:
-            yield services
+            yield guarded
         finally:
-            await services.close()
+            await guarded.close()
 
     try:
         yield open_services

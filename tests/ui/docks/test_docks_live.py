@@ -94,8 +94,9 @@ async def test_spot_panels_on_the_simulator(qtbot: QtBot, live: Any, until: Any)
         near = p.ladder.ladder().bids[3].price
         ticket.set_price(near)
         ticket.set_size(size)
-        near_oid = ticket.submit("buy")
-        assert near_oid is not None, ticket.issues
+        submission = ticket.submit("buy")
+        assert submission is not None, ticket.issues
+        near_oid = submission.client_oid
         assert p.orders.open_model.row_of(near_oid) is not None  # pending, before any round trip
         marked = p.ladder.ladder()
         assert [(r.price, r.own) for r in (*marked.bids, *marked.asks) if r.own > 0] == [(near, size)]
@@ -103,8 +104,9 @@ async def test_spot_panels_on_the_simulator(qtbot: QtBot, live: Any, until: Any)
 
         far = (ladder.bids[0].price * D("0.98")).quantize(market.tick_size)
         ticket.set_price(far)
-        oid = ticket.submit("buy")
-        assert oid is not None, ticket.issues
+        submission = ticket.submit("buy")
+        assert submission is not None, ticket.issues
+        oid = submission.client_oid
         await until(s.trading.order_updated, lambda: s.trading.order(oid).status == "live")
         p.orders.select_order(oid)
         p.orders.cancel_selected()
@@ -118,8 +120,9 @@ async def test_spot_panels_on_the_simulator(qtbot: QtBot, live: Any, until: Any)
         ticket.set_order_type("market")
         ticket.set_size(D(20))
         assert ticket.unit.currentData() == "quote"
-        oid = ticket.submit("buy")
-        assert oid is not None, ticket.issues
+        submission = ticket.submit("buy")
+        assert submission is not None, ticket.issues
+        oid = submission.client_oid
         await until(p.orders.fills_model.flushed, lambda: p.orders.fills_model.rowCount() > 0)
         assert p.orders.fills_model.row_at(0).side == "buy"
         assert logged(p, "Filled buy")
@@ -149,8 +152,8 @@ async def test_futures_position_opened_from_the_ticket_and_closed_from_positions
         ticket.set_order_type("market")
         ticket.set_size_unit("base")
         ticket.set_size(min_size(market, last))
-        oid = ticket.submit("buy")
-        assert oid is not None, ticket.issues
+        submission = ticket.submit("buy")
+        assert submission is not None, ticket.issues
         await until(account.positions_changed, lambda: p.positions.model.rowCount() == 1)
         pos = p.positions.model.row_at(0)
         assert (pos.ref, pos.hold_side, pos.total) == (BTC_PERP, "long", min_size(market, last))
@@ -177,7 +180,7 @@ async def test_an_exchange_rejection_shows_bitgets_code(qtbot: QtBot, live: Any,
         assert market is not None
         # far more than the demo balance; sent past the ticket (which would refuse it) to reach the exchange
         price = (last * D("0.99")).quantize(market.tick_size)
-        oid = s.trading.place(OrderTicket(BTC, "buy", "limit", "gtc", D(1000), price))
+        oid = s.trading.submit(OrderTicket(BTC, "buy", "limit", "gtc", D(1000), price)).client_oid
         await until(s.trading.order_rejected, lambda: logged(p, "Rejected"))
         (text,) = logged(p, "Rejected")
         assert text.startswith("Rejected buy 1000 BTCUSDT @ ")
@@ -214,7 +217,8 @@ async def test_position_mode_switched_from_the_ticket(qtbot: QtBot, live: Any, u
         last = md.last_price(BTC_PERP)
         assert market is not None
         assert last is not None
-        oid = s.trading.place(OrderTicket(BTC_PERP, "buy", "market", size=min_size(market, last), trade_side="open"))
+        order = OrderTicket(BTC_PERP, "buy", "market", size=min_size(market, last), trade_side="open")
+        oid = s.trading.submit(order).client_oid
         await until(account.positions_changed, lambda: account.positions() != [])
         assert s.trading.order(oid) is not None
         ticket.position_mode.setCurrentIndex(ticket.position_mode.findData("one_way_mode"))

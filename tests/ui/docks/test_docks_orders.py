@@ -50,7 +50,7 @@ def test_a_placed_order_is_visible_at_once(qtbot: QtBot, services: Any, kit: Any
     panel = make(qtbot, services, kit)
     ticket = type("T", (), {"ref": kit.BTC, "side": "buy", "order_type": "limit", "price": D("1"), "size": D("1"),
                             "force": "post_only"})()
-    oid = services.trading.place(ticket)
+    oid = services.trading.submit(ticket).client_oid
     assert panel.open_model.row_for(oid).status == "pending"  # no event loop turn needed
 
 

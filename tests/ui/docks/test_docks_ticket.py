@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from terminal_app.config.settings import Settings
 from terminal_app.core.orders import OrderTicket
+from terminal_app.core.submission import SubmissionState
 from terminal_app.ui.docks import links_for
 from terminal_app.ui.docks.ticket import TicketPanel, create_ticket
 
@@ -46,8 +47,9 @@ def test_spot_limit_buy_sends_the_exact_ticket(qtbot: QtBot, services: Any, kit:
     assert t.submit_button.text() == "Buy BTC"
     assert t.info.text() == "Value ≈ 650.00 USDT · Available 1,000.00 USDT"
     with qtbot.waitSignal(t.submitted) as blocker:
-        oid = t.submit("buy")
-    assert oid == "oid-1"
+        submission = t.submit("buy")
+    assert submission is not None
+    assert submission.client_oid == "oid-1"
     assert blocker.args == ["oid-1"]
     assert placed(services) == [OrderTicket(ref=kit.BTC, side="buy", order_type="limit", force="gtc", size=D("0.01"),
                                             price=D("65000.00"))]
@@ -131,20 +133,18 @@ def test_spot_market_orders(qtbot: QtBot, services: Any, kit: Any) -> None:
     ]
 
 
-def test_large_market_orders_ask_first(qtbot: QtBot, services: Any, kit: Any) -> None:
+def test_the_ticket_never_asks_itself(qtbot: QtBot, services: Any, kit: Any) -> None:
+    # The large-market-order question is the pipeline's (services.guards; tests/ui/safety): the ticket hands the
+    # order over and shows what the pipeline says.
     t = make(qtbot, services, kit)
     t.set_order_type("market")
-    t.set_size(D("900"))
-    assert t.submit("buy") is not None  # 900 ≤ 1,000: no question
     services.account.avail[(kit.BTC.key, "buy")] = D("5000")
     t.set_size(D("2000"))
-    assert t.submit("buy") is None
-    assert t.status.text() == "Confirm the market order…"
-    box = t.confirm_box
-    assert box is not None
-    assert box.text() == "Buy 2000 USDT BTCUSDT at market is worth about 2,000.00 USDT. Send it?"
-    box.button(QMessageBox.StandardButton.Yes).click()
-    assert [p.size for p in placed(services)] == [D("900"), D("2000")]
+    submission = t.submit("buy")
+    assert submission is not None
+    assert submission.sent
+    assert [p.size for p in placed(services)] == [D("2000")]
+    assert not t.findChildren(QMessageBox)
 
 
 def test_quote_sized_limit_converts_to_base(qtbot: QtBot, services: Any, kit: Any) -> None:
@@ -266,13 +266,22 @@ def test_links_and_symbol_changes(qtbot: QtBot, services: Any, kit: Any) -> None
     assert t.last_label.text() == "Last 3,001.50"
 
 
-def test_rejections_of_own_orders_are_shown(qtbot: QtBot, services: Any, kit: Any) -> None:
+def test_the_status_line_follows_the_submission(qtbot: QtBot, services: Any, kit: Any) -> None:
     t = make(qtbot, services, kit)
     t.set_size(D("0.01"))
-    oid = t.submit("buy")
-    view = services.trading.open[oid]
-    services.trading.order_rejected.emit(view, "[43012] Insufficient balance for this order.")
-    assert t.status.text() == "Rejected: [43012] Insufficient balance for this order."
+    first = t.submit("buy")
+    assert first is not None
+    assert t.status.text() == "Sent Buy 0.01 BTCUSDT @ 65,000.00"
+    first.move(SubmissionState.REJECTED, message="Insufficient balance for this order.", code="43012")
+    assert t.status.text() == "Rejected by the exchange: [43012] Insufficient balance for this order."
+    second = t.submit("buy")
+    assert second is not None
+    second.move(SubmissionState.UNKNOWN, message="The exchange did not answer in 10 s.")
+    assert t.status.text().startswith("No answer for Buy 0.01 BTCUSDT @ 65,000.00 yet: looking it up")
+    first.move(SubmissionState.ACKNOWLEDGED, message="live")  # an older order's news does not take the line
+    assert t.status.text().startswith("No answer for")
+    second.move(SubmissionState.ACKNOWLEDGED, message="live")
+    assert t.status.text() == "Buy 0.01 BTCUSDT @ 65,000.00: live on the exchange"
 
 
 def test_unknown_side_is_an_error(qtbot: QtBot, services: Any, kit: Any) -> None:

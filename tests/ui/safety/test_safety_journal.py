@@ -34,14 +34,14 @@ async def test_orders_and_fills_survive_a_restart(
         guarded = await first.connect("Demo")
         last = guarded.market_data.last_price(BTC)
         assert last is not None
-        resting = guarded.trading.place(OrderTicket(BTC, "buy", "limit", size=Decimal("0.001"),
+        resting = guarded.trading.submit(OrderTicket(BTC, "buy", "limit", size=Decimal("0.001"),
                                                     price=(last * Decimal("0.98")).quantize(Decimal("0.01"),
-                                                                                            rounding=ROUND_DOWN)))
+                                                                                            rounding=ROUND_DOWN))).client_oid
         await until(lambda: (v := guarded.trading.order(resting)) is not None and v.order_id, what="acknowledged")
         guarded.trading.cancel(resting)
         fill = asyncio.ensure_future(next_emission(guarded.trading.fill_received))
         await asyncio.sleep(0)
-        guarded.trading.place(OrderTicket(BTC, "sell", "market", size=Decimal("0.002")))
+        guarded.trading.submit(OrderTicket(BTC, "sell", "market", size=Decimal("0.002")))
         await fill
         journal = first.journal.journal
         assert journal is not None

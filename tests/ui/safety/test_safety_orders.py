@@ -16,7 +16,8 @@ from pytestqt.qtbot import QtBot
 from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.config.settings import CONFIRM_MARKET_NOTIONAL, FAT_FINGER_PCT, LEVERAGE_CAP, MAX_ORDER_NOTIONAL
 from terminal_app.core.orders import OrderTicket
-from terminal_app.services.guards import NOT_CONFIRMED, RISK_CODE, GuardedServices, Outcome
+from terminal_app.core.submission import SubmissionState
+from terminal_app.services.guards import NOT_CONFIRMED, RISK_CODE, GuardedServices
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.ui.actions import text_input_has_focus
 
@@ -191,12 +192,21 @@ async def test_every_risk_guard_refuses_with_its_reason_and_sends_nothing(
         ticket.set_order_type("limit")
         ticket.set_price(resting_price(guarded, "0.97"))
         ticket.set_size(Decimal("0.001"))
-        assert guarded.panel_settings.get(FAT_FINGER_PCT) == Decimal(5)
         h.settings.set(FAT_FINGER_PCT, Decimal(1))
-        assert guarded.panel_settings.get(FAT_FINGER_PCT) == Decimal(1)  # the panels follow the settings
-        oid = guarded.trading.place(ticket.ticket("buy"))
+        assert guarded.panel_settings.get(FAT_FINGER_PCT) == Decimal(1)  # the panels read the user's settings
+        oid = guarded.trading.submit(ticket.ticket("buy")).client_oid
         assert oid.startswith("refused-")
         h.settings.reset(FAT_FINGER_PCT)
+
+        # What the guard refuses, the ticket says it refused (the ticket's form was valid when it was sent: the
+        # account doctor held trading meanwhile) — never "Sent".
+        assert ticket.revalidate() == []
+        guarded.trading.block("The account doctor is still checking this account.")
+        submission = ticket.submit("buy")
+        assert submission.state is SubmissionState.REFUSED
+        assert ticket.status.text() == ("Not sent: Trading is held: The account doctor is still checking this "
+                                        "account.")
+        guarded.trading.unblock()
 
         # Leverage cap: for a leverage change and for an order at a leverage above the cap.
         await h.activate(BTC_PERP)
@@ -218,14 +228,14 @@ async def test_every_risk_guard_refuses_with_its_reason_and_sends_nothing(
         # An order that cannot be valued (no last price for that symbol yet) is refused, not waved through.
         ltc = SymbolRef("LTCUSDT", InstType.SPOT)  # not in the watchlist: no ticker subscribed
         assert guarded.market_data.last_price(ltc) is None
-        _, reason = await refused_through(guarded, lambda: guarded.trading.place(
-            OrderTicket(ltc, "buy", "market", size=Decimal("0.1"))))
+        _, reason = await refused_through(guarded, lambda: guarded.trading.submit(
+            OrderTicket(ltc, "buy", "market", size=Decimal("0.1"))).client_oid)
         assert "cannot be worked out without a last price" in reason
 
         # A trading hold (the account doctor's) refuses every new order with its reason.
         guarded.trading.block("The API key was rejected. Copy it again.")
-        _, reason = await refused_through(guarded, lambda: guarded.trading.place(
-            OrderTicket(BTC, "buy", "limit", size=Decimal("0.001"), price=resting_price(guarded))))
+        _, reason = await refused_through(guarded, lambda: guarded.trading.submit(
+            OrderTicket(BTC, "buy", "limit", size=Decimal("0.001"), price=resting_price(guarded))).client_oid)
         assert reason == "Trading is held: The API key was rejected. Copy it again."
         guarded.trading.unblock()
 
@@ -245,7 +255,7 @@ async def test_market_confirmation_asks_once_and_only_yes_sends(
         before = sim_orders(sim)
 
         submission = guarded.trading.submit(ticket_order)
-        assert submission.outcome is Outcome.AWAITING_CONFIRMATION
+        assert submission.state is SubmissionState.AWAITING_CONFIRMATION
         assert "above your confirmation threshold of 20.00 USDT" in h.answers.questions[-1]
         waiter = asyncio.ensure_future(next_emission(guarded.trading.order_rejected))
         await asyncio.sleep(0)
@@ -263,26 +273,37 @@ async def test_market_confirmation_asks_once_and_only_yes_sends(
         await waiter
         assert sim_orders(sim) == before + 1
 
-        # The ticket asks nothing itself (its confirmation threshold is pinned to 0): one question, the guard's.
+        # The ticket asks nothing itself: one question, the pipeline's, and the ticket follows its submission —
+        # awaiting confirmation, then (yes) sent, then acknowledged by the exchange under the real clientOid.
         ticket: Any = window.panel("ticket")
         await until(lambda: ticket.market is not None)
         ticket.set_order_type("market")
         ticket.set_size_unit("quote")
         ticket.set_size(Decimal("50"))
         asked = len(h.answers.questions)
-        ticket.submit("buy")
-        assert ticket.confirm_box is None
+        pending = ticket.submit("buy")
+        assert pending.state is SubmissionState.AWAITING_CONFIRMATION
+        assert ticket.status.text() == "Confirm Buy 50 USDT BTCUSDT at market…"
         assert len(h.answers.questions) == asked + 1
-        h.answers.reply(False)
+        sent = asyncio.ensure_future(next_emission(ticket.submitted))
+        await asyncio.sleep(0)
+        h.answers.reply(True)
+        (oid,) = await sent
+        assert oid == pending.client_oid
+        assert not oid.startswith("confirm-")
+        assert guarded.trading.order(oid) is not None
+        await until(lambda: pending.state is SubmissionState.ACKNOWLEDGED, what="acknowledged")
+        assert ticket.status.text().startswith("Buy 50 USDT BTCUSDT at market: ")
+        asked = len(h.answers.questions)
 
         # A profile that skips the confirmation sends at once.
         h.book.set_skip_market_confirm("Demo", True)
         waiter = asyncio.ensure_future(next_emission(guarded.trading.fill_received))
         await asyncio.sleep(0)
-        assert guarded.trading.submit(ticket_order).outcome is Outcome.SENT
+        assert guarded.trading.submit(ticket_order).sent
         await waiter
-        assert len(h.answers.questions) == asked + 1
-        assert sim_orders(sim) == before + 2
+        assert len(h.answers.questions) == asked
+        assert sim_orders(sim) == before + 3
     finally:
         await h.close()
 
@@ -295,7 +316,7 @@ async def test_flatten_by_hotkey_and_palette_commands_for_chart_and_symbol(
         window.registry.set_hotkeys_enabled(True)
         await h.show(window)
         await h.activate(BTC_PERP)
-        guarded.trading.place(OrderTicket(BTC_PERP, "buy", "market", size=Decimal("0.002")))
+        guarded.trading.submit(OrderTicket(BTC_PERP, "buy", "market", size=Decimal("0.002")))
         await until(lambda: sim_positions(sim), what="position")
         await until(lambda: guarded.account.positions(), what="position seen")
         ticket: Any = window.panel("ticket")
@@ -304,7 +325,7 @@ async def test_flatten_by_hotkey_and_palette_commands_for_chart_and_symbol(
         QTest.keyClick(ticket.buy_button, Qt.Key.Key_F, CTRL_ALT)  # flatten the active symbol
         await until(lambda: not sim_positions(sim), what="flatten by hotkey")
 
-        guarded.trading.place(OrderTicket(BTC_PERP, "sell", "market", size=Decimal("0.001")))
+        guarded.trading.submit(OrderTicket(BTC_PERP, "sell", "market", size=Decimal("0.001")))
         await until(lambda: sim_positions(sim), what="short position")
         await until(lambda: guarded.account.positions(), what="short seen")
         palette = h.palette
@@ -328,5 +349,35 @@ async def test_flatten_by_hotkey_and_palette_commands_for_chart_and_symbol(
         result = palette.run()
         assert not result.ok
         assert result.message == "There is no open order to cancel."
+    finally:
+        await h.close()
+
+
+async def test_the_ticket_shows_the_exchanges_rejection(
+        qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
+    """A reduce-only close with no position passes the ticket (closing orders need no balance) and the guards, and
+    Bitget refuses it: the ticket says so with Bitget's code, on the order it sent."""
+    h, guarded = await demo(make_harness, sim)
+    try:
+        h.build_window(qtbot, guarded)
+        await h.activate(BTC_PERP)
+        ticket: Any = h.window.panel("ticket")
+        await until(lambda: ticket.market is not None and ticket.ref == BTC_PERP)
+        last = guarded.market_data.last_price(BTC_PERP)
+        assert last is not None
+        assert not [p for p in guarded.account.positions() if p.ref == BTC_PERP]
+        ticket.set_order_type("limit")
+        ticket.set_price((last * Decimal("1.01")).quantize(Decimal("0.1")))
+        ticket.set_size(Decimal("0.001"))
+        ticket.set_side("sell")
+        ticket.reduce_only.setChecked(True)
+        assert ticket.revalidate() == []
+        submission = ticket.submit()
+        assert submission.state is SubmissionState.SENT
+        assert ticket.status.text().startswith("Sent ")
+        await until(lambda: submission.state is SubmissionState.REJECTED, what="the exchange's rejection")
+        assert submission.code == "22002"
+        assert ticket.status.text() == f"Rejected by the exchange: [22002] {submission.message}"
+        assert "No position to close" in submission.message
     finally:
         await h.close()

@@ -39,9 +39,9 @@ async def open_exposure(h: Harness, guarded: GuardedServices, sim: SimulatorRunn
     last = guarded.market_data.last_price(BTC)
     assert last is not None
     price = (last * Decimal("0.98")).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-    guarded.trading.place(OrderTicket(BTC, "buy", "limit", size=Decimal("0.001"), price=price))
+    guarded.trading.submit(OrderTicket(BTC, "buy", "limit", size=Decimal("0.001"), price=price))
     await h.activate(BTC_PERP)  # a market order is valued at the symbol's last price
-    guarded.trading.place(OrderTicket(BTC_PERP, "buy", "market", size=Decimal("0.002")))
+    guarded.trading.submit(OrderTicket(BTC_PERP, "buy", "market", size=Decimal("0.002")))
     await until(lambda: len(sim_open_orders(sim)) == 1 and len(sim_positions(sim)) == 1, what="orders and position")
     await until(lambda: guarded.account.positions() and guarded.trading.open_orders(None), what="terminal sees them")
 
