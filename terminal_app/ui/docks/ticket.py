@@ -53,7 +53,7 @@ from terminal_app.core.validation import (
 )
 from terminal_app.ui.docks import DockServices, active_ref, links_for
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, message_label, show_message
-from terminal_app.ui.format import fmt_fixed
+from terminal_app.ui.format import fmt_amount, fmt_fixed
 from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
 
 PRESETS = (25, 50, 75, 100)
@@ -213,6 +213,8 @@ class TicketPanel(QWidget):
         self.unit.addItem("BASE", "base")
         self.unit.addItem("QUOTE", "quote")
         self.unit.activated.connect(lambda _i: self._changed())
+        self._unit_shown = "base"  # the unit the size field's number is in
+        self.unit.currentIndexChanged.connect(lambda _i: self._convert_size_to_unit())
         self.preset_buttons: list[QPushButton] = []
         for pct in PRESETS:
             button = QPushButton(f"{pct} %", self)
@@ -313,9 +315,11 @@ class TicketPanel(QWidget):
         layout.setSpacing(6)
         layout.addLayout(head)
         layout.addLayout(grid)
+        # The button right under the form, the texts that come and go (and wrap) below it: a reason appearing
+        # while the pointer is on its way must never move the button under it (a missed Buy landed on Open long).
+        layout.addWidget(self.submit_button)
         layout.addWidget(self.info)
         layout.addWidget(self.reason)
-        layout.addWidget(self.submit_button)
         layout.addWidget(self.status)
         layout.addStretch(1)
         self._on_tpsl_toggled(False)
@@ -680,6 +684,31 @@ class TicketPanel(QWidget):
             self.sell_button.setText("Sell")
             self.submit_button.setText(f"{'Buy' if self.side == 'buy' else 'Sell'} {base}".strip())
         set_style_property(self.submit_button, "side", self.side)
+
+    def _convert_size_to_unit(self) -> None:
+        """The unit changed (by the user, or forced: Bitget sizes a spot market buy in the quote coin): the number
+        in the size field follows it, converted at the order's price, or is cleared when there is no price to
+        convert at — never left standing under a different unit. Says what it did."""
+        old, new = self._unit_shown, str(self.unit.currentData())
+        self._unit_shown = new
+        amount = self.size.value()
+        if self._loading or old == new or self.market is None or not amount:
+            return
+        market = self.market
+        reference = self.price.value() if self.order_type() == "limit" else self._last_price()
+        coin = {"base": market.base_coin, "quote": market.quote_coin}
+        places = {"base": market.size_places, "quote": 2}  # as the value and the balance are shown above
+        if not reference:
+            self.size.set_value(None)
+            self._status(f"Size cleared: the unit is now {coin[new]} and there is no price to convert "
+                         f"{fmt_amount(amount, coin[old], places[old])} at.", current_colors().warn)
+            return
+        converted = round_quote(amount * reference, market) if new == "quote" else round_to_lot(amount / reference,
+                                                                                                  market)
+        self.size.set_value(converted if converted > 0 else None)
+        self._status(f"Size converted: {fmt_amount(amount, coin[old], places[old])} → "
+                     f"{fmt_amount(converted, coin[new], places[new])} at "
+                     f"{fmt_fixed(reference, market.price_places)}", current_colors().muted)
 
     def _update_info(self, ticket: OrderTicket | None) -> None:
         if ticket is None or self.ref is None or self.market is None:

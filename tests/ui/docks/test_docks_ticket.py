@@ -303,3 +303,36 @@ def test_screenshots(qtbot: QtBot, services: Any, kit: Any) -> None:
     t.set_size(D("0.05"))
     t.set_tpsl(D("67000"), D("63000"))
     assert kit.shot(t, "ticket-futures", (320, 480)).exists()
+
+
+def test_the_button_never_moves_as_messages_come_and_go(qtbot: QtBot, services: Any, kit: Any) -> None:
+    t = make(qtbot, services, kit)
+    t.resize(300, 600)
+    t.show()
+    qtbot.waitExposed(t)
+    top = t.submit_button.mapTo(t, t.submit_button.rect().topLeft())
+    t.set_size(D("0.01"))
+    t.set_price(D("65000.005"))  # a long reason that wraps in a narrow panel
+    qtbot.waitUntil(lambda: t.reason.isVisible())
+    assert t.submit_button.mapTo(t, t.submit_button.rect().topLeft()) == top
+    t.set_price(D("65000"))
+    t.submit("buy")  # a status line below
+    assert t.status.isVisible()
+    assert t.submit_button.mapTo(t, t.submit_button.rect().topLeft()) == top
+
+
+def test_a_unit_change_converts_the_size_visibly(qtbot: QtBot, services: Any, kit: Any) -> None:
+    t = make(qtbot, services, kit)
+    t.set_size(D("0.01"))
+    t.set_order_type("market")  # a spot market buy is sized in USDT: 0.01 BTC becomes its value at the last price
+    assert t.unit.currentData() == "quote"
+    assert t.size.value() == D("650")
+    assert t.status.text() == "Size converted: 0.0100 BTC → 650.00 USDT at 65,000.00"
+    t.set_side("sell")  # and a market sell in BTC again
+    assert t.unit.currentData() == "base"
+    assert t.size.value() == D("0.01")
+    t.set_order_type("limit")
+    t.price.clear()
+    t.set_size_unit("quote")  # no price to convert at: cleared, and said so
+    assert t.size.value() is None
+    assert t.status.text().startswith("Size cleared: the unit is now USDT")
