@@ -257,7 +257,7 @@ def test_order_and_position_lines(chart: ChartWidget) -> None:
     assert sorted(chart.price_lines.keys) == sorted(["order:o2", ENTRY_KEY, LIQUIDATION_KEY])
     assert chart.price_lines.line("order:o2").value() == 103.5  # type: ignore[union-attr]
     assert line not in chart.price_plot.items
-    assert chart.price_lines.label(LIQUIDATION_KEY) == "Liq. 80"
+    assert chart.price_lines.label(LIQUIDATION_KEY) == "Liq. 80.00"
     chart.set_position_lines(None, None)
     assert chart.price_lines.keys == ["order:o2"]
     with pytest.raises(ValueError, match="side"):
@@ -387,3 +387,14 @@ def test_dragging_an_order_line_reports_the_drop_price_and_snaps_back(chart: Cha
     assert moved[0][1] == pytest.approx(target, abs=3 * y_per_pixel)
     assert line.value() == float(Decimal(str(round(start, 2))))  # back until the exchange moves the order
     assert chart.price_lines.label("order:o1") == "buy 0.5"
+
+
+def test_position_labels_print_prices_on_the_tick(chart: ChartWidget) -> None:
+    # Bitget reports the average entry with all its decimals (the issue saw 'Entry 10133x.38…840707964602').
+    chart.set_price_decimals(1)
+    chart.set_position_lines(Decimal("101334.38123840707964602"), Decimal("91000.04999"))
+    assert chart.price_lines.label("position:entry") == "Entry 101,334.4"
+    assert chart.price_lines.label("position:liquidation") == "Liq. 91,000.0"
+    line = chart.price_lines.line("position:entry")
+    assert line is not None
+    assert line.label.format == "Entry 101,334.4"

@@ -9,7 +9,7 @@ refused change leaves nothing misleading on the chart.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pyqtgraph as pg
 from PySide6 import QtCore
@@ -32,6 +32,8 @@ class PriceLines:
         self._spec: dict[str, tuple[Decimal, str, str]] = {}  # key -> (price, colour role, label)
         self.on_order_moved: Callable[[str, float], None] | None = None
         self.format_price: Callable[[float], str] = lambda price: f"{price:g}"
+        # Exact prices (entry, liquidation: averages with many decimals) as the market prints them, on its tick.
+        self.decimals: Callable[[], int] = lambda: 2
 
     @property
     def keys(self) -> list[str]:
@@ -55,10 +57,14 @@ class PriceLines:
     def set_position(self, entry: Decimal | None, liquidation: Decimal | None) -> None:
         keep = {k: v for k, v in self._spec.items() if k.startswith("order:")}
         if entry is not None:
-            keep[ENTRY_KEY] = (Decimal(entry), "entry", f"Entry {entry}")
+            keep[ENTRY_KEY] = (Decimal(entry), "entry", f"Entry {self._exact(Decimal(entry))}")
         if liquidation is not None:
-            keep[LIQUIDATION_KEY] = (Decimal(liquidation), "liquidation", f"Liq. {liquidation}")
+            keep[LIQUIDATION_KEY] = (Decimal(liquidation), "liquidation", f"Liq. {self._exact(Decimal(liquidation))}")
         self._sync(keep)
+
+    def _exact(self, price: Decimal) -> str:
+        places = self.decimals()
+        return f"{price.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):,.{places}f}"
 
     def set_palette(self, palette: ChartPalette) -> None:
         self._palette = palette

@@ -204,6 +204,7 @@ class ChartWidget(QtWidgets.QWidget):
         self.price_lines = PriceLines(self.price_plot, self._palette)
         self.price_lines.on_order_moved = self.order_moved.emit
         self.price_lines.format_price = lambda price: _fmt(price, self.price_decimals)
+        self.price_lines.decimals = lambda: self.price_decimals
 
         self.price_plot.vb.sigXRangeChanged.connect(self._on_x_range_changed)
         view.scene().sigMouseMoved.connect(self._on_mouse_moved)
