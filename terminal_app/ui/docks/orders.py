@@ -35,7 +35,7 @@ from terminal_app.config.settings import Settings
 from terminal_app.core.validation import on_step
 from terminal_app.ui.docks import DockServices, active_ref
 from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
-from terminal_app.ui.format import MarketPlaces
+from terminal_app.ui.format import MarketPlaces, coin_places, fmt_clock
 from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, compact, fixed, signed, text
 from terminal_app.ui.theme import current_colors
 
@@ -53,6 +53,10 @@ def _sign(side: str) -> int:
 
 def _fill_ref(fill: Fill) -> SymbolRef:
     return SymbolRef(fill.symbol, fill.inst_type)
+
+
+def _finished_at(view: Any) -> int:
+    return int(view.u_time or view.c_time)
 
 
 def _type_label(view: Any) -> str:
@@ -225,8 +229,11 @@ class OrdersPanel(QWidget):
         ]
 
     def _history_columns(self) -> list[Column[Any]]:
+        # A finished order is listed (and sorted) by when it finished — filled, cancelled, rejected — the time the
+        # trader remembers; when it was placed is in the tooltip.
         return [
-            Column("Time", lambda v: v.c_time, clock_ms(with_ms=False)),
+            Column("Time", _finished_at, clock_ms(with_ms=False),
+                   tooltip=lambda v: f"Placed {fmt_clock(v.c_time)}" if v.c_time else None),
             Column("Symbol", lambda v: v.ref.display, text()),
             Column("Side", lambda v: v.side.capitalize(), text(), direction=lambda v: _sign(v.side)),
             Column("Type", _type_label, text()),
@@ -249,6 +256,11 @@ class OrdersPanel(QWidget):
         def quote(f: Fill) -> int:
             return self.places.quote(_fill_ref(f))
 
+        def fee(f: Fill) -> int:
+            # In the decimals of the coin it was charged in (a stable coin 4, others 8): Bitget's own fee carries up
+            # to 11, which reads as noise, and a base-coin fee of a spot buy is far below the market's lot.
+            return coin_places(f.fee_coin or "")
+
         return [
             Column("Time", lambda f: f.ts, clock_ms(with_ms=False)),
             Column("Symbol", lambda f: _fill_ref(f).display, text()),
@@ -257,7 +269,7 @@ class OrdersPanel(QWidget):
             Column("Price", lambda f: f.price, fixed(price), numeric=True),
             Column("Size", lambda f: f.size, fixed(size), numeric=True),
             Column("Value", lambda f: f.quote_size, compact(2), numeric=True),
-            Column("Fee", lambda f: f.fee, fixed(8), numeric=True, tooltip=lambda f: f.fee_coin),
+            Column("Fee", lambda f: f.fee, fixed(fee), numeric=True, tooltip=lambda f: f.fee_coin),
             Column("Role", lambda f: f.scope or "", text()),
             Column("PnL", lambda f: f.profit, signed(quote), numeric=True, direction=lambda f: f.profit),
         ]
@@ -317,7 +329,7 @@ class OrdersPanel(QWidget):
     def refresh_history(self) -> None:
         read = _reader(self.trading, "order_history", "history_orders", "history")
         if read is not None:
-            self.history_model.replace_all(sorted(read(), key=lambda v: v.c_time))
+            self.history_model.replace_all(sorted(read(), key=_finished_at))
         fills = _reader(self.trading, "fills", "fill_history")
         if fills is not None:
             self.fills_model.replace_all(sorted(fills(), key=lambda f: f.ts))

@@ -62,6 +62,7 @@ class FakeOrderView:
     status: str = "live"
     reason: str = ""
     c_time: int = 1_700_000_000_000
+    u_time: int = 0
 
 
 def ticker(ref: SymbolRef, last: str, change: str = "0.0123", volume: str = "123456789", **kw: Any) -> Ticker:

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from terminal_app.bitget.models import Fill
 from terminal_app.bitget.symbols import InstType
 from terminal_app.ui.docks.orders import OrdersPanel, create_orders
+from terminal_app.ui.format import fmt_clock
 
 D = Decimal
 
@@ -155,6 +156,40 @@ def test_fills_tab(qtbot: QtBot, services: Any, kit: Any) -> None:
     m = panel.fills_model
     assert [m.text(0, c) for c in ("Symbol", "Side", "Price", "Size", "Role", "PnL")] == [
         "BTCUSDT PERP", "Sell close", "65,000.5", "0.010", "taker", "+12.5000"]
+    assert m.text(0, "Fee") == "-0.3900"
+
+
+def test_fees_in_the_decimals_of_their_coin(qtbot: QtBot, services: Any, kit: Any) -> None:
+    # Bitget reports fees with up to 11 decimals: four are shown in a stable coin, eight in any other.
+    panel = make(qtbot, services, kit)
+    usdt = Fill(inst_type=InstType.USDT_FUTURES, trade_id="t1", order_id="o1", symbol="BTCUSDT", side="buy",
+                price=D("65000.5"), size=D("0.01"), quote_size=D("650.005"), fee=D("-0.39000312345"),
+                fee_coin="USDT", scope="taker", trade_side=None, profit=None, ts=1_700_000_000_000)
+    btc = Fill(inst_type=InstType.SPOT, trade_id="t2", order_id="o2", symbol="BTCUSDT", side="buy",
+               price=D("65000"), size=D("0.01"), quote_size=D("650"), fee=D("-0.00001012345678"), fee_coin="BTC",
+               scope="taker", trade_side=None, profit=None,
+               ts=1_700_000_001_000)
+    for fill in (usdt, btc):
+        services.trading.fill_received.emit(fill)
+    panel.fills_model.flush()
+    m = panel.fills_model
+    texts = {m.row_at(r).trade_id: m.text(r, "Fee") for r in range(m.rowCount())}
+    assert texts == {"t1": "-0.3900", "t2": "-0.00001012"}
+
+
+def test_history_lists_orders_by_when_they_finished(qtbot: QtBot, services: Any, kit: Any) -> None:
+    panel = make(qtbot, services, kit)
+    a, b, _c = orders(kit)
+    services.trading.set_open(a, b)
+    # b was placed later but a finished later: a is the newest line of the history, and its time is its finish
+    services.trading.order_updated.emit(replace(b, status="cancelled", c_time=1_700_000_100_000,
+                                                u_time=1_700_000_200_000))
+    services.trading.order_updated.emit(replace(a, status="filled", c_time=1_700_000_000_000,
+                                                u_time=1_700_000_300_000))
+    panel.history_model.flush()
+    m = panel.history_model
+    assert [m.row_at(r).client_oid for r in range(m.rowCount())] == ["a", "b"]
+    assert m.text(0, "Time") == fmt_clock(1_700_000_300_000)
 
 
 def test_model_contracts(qtbot: QtBot, services: Any, kit: Any, qtmodeltester: ModelTester) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -106,3 +106,20 @@ def test_screenshot(qtbot: QtBot, services: Any, kit: Any) -> None:
                     "buy" if i % 3 else "sell") for i in range(30)]
     push(services, kit.BTC, trades, panel)
     assert kit.shot(panel, "tape", (320, 420)).exists()
+
+
+def test_the_tape_keeps_moving_after_a_row_is_clicked(qtbot: QtBot, services: Any, kit: Any) -> None:
+    panel = make(qtbot, services, kit)
+    panel.resize(340, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    push(services, kit.BTC, [trade(i, f"{65000 + i}", "0.01") for i in range(1, 40)], panel)
+    view = panel.view
+    # The bottom row, half visible: the view scrolls it into view, and the newest trades went out of sight above.
+    bottom = view.indexAt(view.viewport().rect().bottomLeft() + QPoint(2, -2))
+    rect = view.visualRect(bottom)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.center().x(), rect.top() + 2))
+    for i in range(40, 60):  # trades keep coming, one flush each
+        push(services, kit.BTC, [trade(i, f"{65000 + i}", "0.01")], panel)
+    top = view.indexAt(view.viewport().rect().topLeft() + QPoint(2, 2))
+    assert panel.model.text(top.row(), "Price") == "65,059.00"  # the newest trade is what the user sees on top
