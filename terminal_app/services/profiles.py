@@ -108,8 +108,9 @@ class ProfileService(QObject):
     """Owns the active profile's services (see the module docstring).
 
     ``window`` (a ``MainWindow``, optional) gets ``set_profile``; ``panic`` is bound to each new account; ``journal``
-    follows the profile; ``ask`` is the guards' confirmation question; ``doctor_on_demo`` also checks Demo profiles
-    (their simulator key is always good, so it is off by default).
+    follows the profile; ``ask`` is the guards' confirmation question; ``doctor_on_demo`` also checks Demo profiles (on
+    by default, so the doctor always has an answer; a Demo profile's orders are not held while it checks, since its
+    simulator key is always good — only a finding holds them).
 
     Signals:
         switching(Profile): a switch started; the old services are about to close.
@@ -135,7 +136,7 @@ class ProfileService(QObject):
         window: Any = None,
         ask: Ask | None = None,
         ask_credentials: AskCredentials | None = None,
-        doctor_on_demo: bool = False,
+        doctor_on_demo: bool = True,
         streamer_config: StreamerConfig | None = None,
         services_options: dict[str, Any] | None = None,
         parent: QObject | None = None,
@@ -235,7 +236,7 @@ class ProfileService(QObject):
             self.window.set_profile(profile.name, profile.kind)
         if self.panic is not None:
             self.panic.bind(profile.account_id, guarded)
-        if profile.needs_api_key or self.doctor_on_demo:
+        if profile.needs_api_key:
             guarded.trading.block(DOCTOR_PENDING)
         log.info("profile %r (%s) connected", profile.name, profile.kind.value)
         self.switched.emit(profile, guarded)

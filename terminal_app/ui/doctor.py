@@ -243,8 +243,13 @@ class DoctorPresenter(QObject):
         menu.addAction(self.action)
 
     def present(self, profile: Any, findings: Sequence[Finding]) -> None:
+        """The findings go into the dialog; it opens by itself for a Bitget profile (its key and account are what
+        the user must know about before trading), for anything worth a look, and after "Check again". A Demo
+        profile that checked out clean does not interrupt the start."""
         self.dialog.show_findings(profile.name, profile.kind.badge, findings)
-        self.show_dialog()
+        asked = self.dialog.isVisible()
+        if asked or profile.needs_api_key or worst(findings) is not Severity.OK:
+            self.show_dialog()
 
     def show_dialog(self) -> None:
         profile = self._profiles.profile

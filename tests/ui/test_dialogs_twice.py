@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from terminal_app.core.orders import SymbolRef
 from terminal_app.ui.dialogs.keys import KeysDialog
+from terminal_app.ui.doctor import DoctorPresenter
 
 from .conftest import WaitUntil
 from .test_menu_actions import activate, running
@@ -98,3 +99,33 @@ async def test_each_dialog_opens_twice_and_holds_the_trading_keys(
 
         QTest.keyClick(book, Qt.Key.Key_Z, CTRL_ALT)
         await wait_until(services.trading.order_updated, lambda: not services.trading.open_orders(ref))
+
+
+async def test_the_doctor_checks_the_demo_account_and_checks_again(
+        qapp: QApplication, tmp_path: Path, wait_until: WaitUntil) -> None:
+    async with running(qapp, tmp_path) as terminal:
+        profiles = terminal.profiles
+        assert profiles is not None
+        await wait_until(profiles.findings_ready, lambda: profiles.findings)
+        doctor = next(h for h in terminal._helpers if isinstance(h, DoctorPresenter))
+        assert not doctor.dialog.isVisible()  # a clean Demo account does not interrupt the start
+        assert terminal.services.trading.blocked_reason == ""
+        terminal.window.registry.trigger("account_doctor")
+        assert doctor.dialog.isVisible()
+        summary = doctor.dialog.view.summary.text()
+        assert summary != "The account has not been checked yet."
+        assert summary.startswith(("Everything checked out", "Ready to trade"))
+        assert "Demo" in doctor.dialog.heading.text()
+
+        checked: list[object] = []
+        profiles.findings_ready.connect(lambda _p, findings: checked.append(findings))
+        doctor.dialog.recheck_button.click()
+        assert not doctor.dialog.recheck_button.isEnabled()  # checking…
+        await wait_until(profiles.findings_ready, lambda: checked)
+        for _ in range(100):  # the button comes back when the check's task is done (no signal for that)
+            if doctor.dialog.recheck_button.isEnabled():
+                break
+            await asyncio.sleep(0.02)
+        assert doctor.dialog.recheck_button.isEnabled()
+        assert doctor.dialog.isVisible()
+        doctor.dialog.close()
