@@ -453,6 +453,11 @@ class CopyTradingService(QObject):
         return self._act(lambda: self.client.trader_set_base(enable=enable),
                          "Elite trading " + ("enabled" if enable else "disabled"), "elite")
 
+    async def position_mode(self) -> str | None:
+        """The USDT-M futures position mode (``hedge_mode``/``one_way_mode``): copy trading needs hedge mode."""
+        account = await self.session.rest.mix_account(SymbolRef("BTCUSDT", FUTURES), "USDT")
+        return account.pos_mode
+
     def use_hedge_mode(self) -> Any:
         """Copy trading needs hedge (two-way) mode; Bitget refuses the switch while positions are open."""
         return self._act(lambda: self.session.rest.mix_set_position_mode(FUTURES, "hedge_mode"),

@@ -4,6 +4,7 @@ closed trades (pyqtgraph), their open and recent positions, and a Follow button.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from terminal_app.bitget.models.copy import BrokerTrader, FuturesTrack
 from terminal_app.services.copy_trading import PERIODS, CopyTradingService, TraderProfile
@@ -240,13 +242,32 @@ class DiscoverView(QWidget):
             self.service.run(self.open_follow(row.trader), "follow-dialog")
 
     async def open_follow(self, trader: BrokerTrader) -> FollowDialog:
-        """Load the quantity limits, then show the follow dialog (non-blocking); Follow sends the settings."""
-        limits = await self.service.quantity_limits()
+        """Load the quantity limits and the futures position mode, then show the follow dialog (non-blocking):
+        in one-way mode it offers the switch to hedge mode first; Follow sends the settings."""
+        limits, mode = await asyncio.gather(self.service.quantity_limits(), self.service.position_mode())
         symbols = set(trader.current_trading)
         offered = [q for q in limits if not symbols or q.symbol in symbols] or limits
         dialog = FollowDialog(trader.trader_name, offered, (), self)
         dialog.accepted.connect(lambda: self.service.follow(trader.trader_id, dialog.settings(),
                                                             trader_name=trader.trader_name))
+        dialog.hedge_requested.connect(lambda: self._switch_to_hedge(dialog))
+        dialog.set_position_mode(mode)
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _switch_to_hedge(self, dialog: FollowDialog) -> None:
+        errors: list[str] = []
+        self.service.error.connect(errors.append)
+
+        async def switch() -> None:
+            try:
+                task = self.service.use_hedge_mode()
+                switched = bool(await task) if task is not None else False
+                mode = await self.service.position_mode()
+            finally:
+                self.service.error.disconnect(errors.append)
+            if isValid(dialog):
+                dialog.set_position_mode(mode, "" if switched else (errors[-1] if errors else "The switch failed."))
+
+        self.service.run(switch(), "hedge-mode")

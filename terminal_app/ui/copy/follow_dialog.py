@@ -3,6 +3,11 @@ sent (``traceType`` amount/percent/count, leverage type, max hold size, TP/SL ra
 
 Opened with :meth:`QDialog.open` (never ``exec`` from a coroutine: a nested loop would stall qasync); the caller
 connects ``accepted`` and reads :meth:`FollowDialog.settings`.
+
+Copy trading on Bitget works only in hedge (two-way) position mode (code 40731 otherwise), and a new account starts
+in one-way mode: the caller tells the dialog the account's mode (:meth:`FollowDialog.set_position_mode`), and in
+one-way mode the dialog says so, explains what the switch changes and offers it (``hedge_requested``) before Follow
+can be pressed.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -79,9 +86,23 @@ def validate(symbol: str, trace_type: str, trace_value: Decimal, lever_type: str
                          stop_surplus_ratio=tp_ratio or None, stop_loss_ratio=sl_ratio or None)
 
 
+HEDGE_NEEDED = (
+    "Copy trading works only in hedge (two-way) position mode, and your USDT-M futures account is in one-way mode. "
+    "Switching lets every futures symbol hold a long and a short position at the same time: your own orders then "
+    "open or close a side (the ticket shows Open/Close), and reduce-only no longer applies. Bitget refuses the "
+    "switch while USDT-M positions or orders are open."
+)
+
+
 class FollowDialog(QDialog):
     """Settings for ``trader_name``: the symbols to copy (from the quantity limits), how much, at what leverage, the
-    size cap and the TP/SL ratios; ``current`` prefills an edit."""
+    size cap and the TP/SL ratios; ``current`` prefills an edit.
+
+    Signals:
+        hedge_requested(): the user asked to switch the futures account to hedge mode.
+    """
+
+    hedge_requested = Signal()
 
     def __init__(self, trader_name: str, limits: Sequence[QuantityLimit],
                  current: Sequence[FollowSetting] = (), parent: QWidget | None = None) -> None:
@@ -92,6 +113,17 @@ class FollowDialog(QDialog):
         existing = {s.symbol: s for s in current}
         first = current[0] if current else None
         layout = QVBoxLayout(self)
+
+        self.mode_box = QGroupBox("Position mode", self)
+        mode_layout = QVBoxLayout(self.mode_box)
+        self.mode_text = QLabel(HEDGE_NEEDED, self.mode_box)
+        self.mode_text.setWordWrap(True)
+        self.hedge_button = QPushButton("Switch to hedge mode", self.mode_box)
+        self.hedge_button.clicked.connect(self._ask_hedge)
+        mode_layout.addWidget(self.mode_text)
+        mode_layout.addWidget(self.hedge_button)
+        self.mode_box.hide()
+        layout.addWidget(self.mode_box)
 
         box = QGroupBox("Symbols to copy", self)
         row = QHBoxLayout(box)
@@ -156,6 +188,22 @@ class FollowDialog(QDialog):
         self._update_hint()
         self._settings: list[FollowSetting] = []
 
+    def set_position_mode(self, mode: str | None, problem: str = "") -> None:
+        """The futures account's position mode as the exchange reports it (None: not known); ``problem`` is why a
+        switch just failed."""
+        one_way = mode == "one_way_mode"
+        self.mode_box.setVisible(one_way or bool(problem))
+        self.hedge_button.setEnabled(one_way)
+        self.hedge_button.setText("Switch to hedge mode")
+        self.mode_text.setText(f"{HEDGE_NEEDED}\n\n{problem}" if problem else HEDGE_NEEDED)
+        self.ok_button.setEnabled(not one_way)
+        self.ok_button.setToolTip("Switch to hedge mode first." if one_way else "")
+
+    def _ask_hedge(self) -> None:
+        self.hedge_button.setEnabled(False)
+        self.hedge_button.setText("Switching…")
+        self.hedge_requested.emit()
+
     def _update_hint(self) -> None:
         kind = self.trace_type.currentData()
         hints = {"percent": "Each copy is this multiple of the trader's size (0.01–10).",
@@ -182,6 +230,9 @@ class FollowDialog(QDialog):
                 for s in chosen]
 
     def try_accept(self) -> None:
+        if self.hedge_button.isVisibleTo(self) and self.mode_box.isVisibleTo(self) and not self.ok_button.isEnabled():
+            self.problem.setText("Switch to hedge mode first: copy trading works only in hedge mode.")
+            return
         try:
             self._settings = self.collect()
         except ValueError as exc:

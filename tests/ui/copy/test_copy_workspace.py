@@ -22,7 +22,7 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from PySide6.QtCore import SignalInstance
+from PySide6.QtCore import Qt, SignalInstance
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -388,14 +388,29 @@ async def test_one_way_mode_is_explained_and_a_hidden_panel_polls_nothing(
         await wait_until(service.traders_changed, lambda: workspace.discover.model.rowCount() > 0)
         trader = workspace.discover.model.row_at(0).trader
         dialog = await workspace.discover.open_follow(trader)
+        # The dialog knows the account is in one-way mode before anything is sent: it says what copy trading
+        # needs and what the switch changes, Follow waits, and the switch is one click away.
+        assert dialog.mode_box.isVisibleTo(dialog)
+        assert "hedge (two-way) position mode" in dialog.mode_text.text()
+        assert "long and a short position at the same time" in dialog.mode_text.text()
+        assert not dialog.ok_button.isEnabled()
         errors: list[str] = []
         service.error.connect(errors.append)
-        dialog.try_accept()
-        await wait_until(service.error, lambda: errors)
-        assert errors[0].startswith("[40731] ")
-        assert "hedge" in errors[0]
-        assert errors[0] in workspace.status.text()
-        assert "Futures position mode set to hedge" in await act(service, service.use_hedge_mode)
+        dialog.try_accept()  # Enter or a script: still nothing sent
+        assert dialog.problem.text() == "Switch to hedge mode first: copy trading works only in hedge mode."
+        assert dialog.result() == 0
+        done: list[str] = []
+        service.done.connect(done.append)
+        qtbot.mouseClick(dialog.hedge_button, Qt.MouseButton.LeftButton)
+        await wait_until(service.done, lambda: "Futures position mode set to hedge" in done)
+        for _ in range(250):  # the dialog reads the mode back from the exchange after the switch
+            if dialog.ok_button.isEnabled():
+                break
+            await asyncio.sleep(0.02)
+        assert dialog.ok_button.isEnabled()
+        assert not dialog.mode_box.isVisibleTo(dialog)
+        assert errors == []
+        assert "Copying" in await act(service, lambda: dialog.try_accept() or True)
 
         workspace.hide()
         polled: list[object] = []
