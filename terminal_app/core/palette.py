@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from terminal_app.bitget.errors import BitgetError
-from terminal_app.bitget.symbols import InstType, SymbolRef, parse_symbol
+from terminal_app.bitget.symbols import SymbolRef, parse_symbol
 from terminal_app.core.candles import Interval
 
 MAX_LEVERAGE = 125
@@ -337,9 +337,9 @@ class _Reader:
                                self.toks[-1].end)
 
 
-def _symbol(tok: _Tok, default_inst: InstType) -> SymbolRef:
+def _symbol(tok: _Tok) -> SymbolRef:
     try:
-        return parse_symbol(tok.text, default_inst)
+        return parse_symbol(tok.text)
     except BitgetError:
         raise PaletteError(f"{tok.text!r} is not a symbol (e.g. BTCUSDT, ETHUSDT_UMCBL, BTCUSDT:USDT-FUTURES).",
                            tok.start, tok.end, ("symbol",)) from None
@@ -356,31 +356,32 @@ _REDUCE = {"ro", "reduce", "reduce-only"}
 _VERBS = ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym")
 
 
-def parse(text: str, *, default_inst: InstType = InstType.SPOT) -> Command:
-    """Parse one palette line. ``default_inst`` is the product type a bare symbol (``BTCUSDT``) means — the
-    active symbol's, so that on a futures chart ``sym ETHUSDT`` stays on futures."""
+def parse(text: str) -> Command:
+    """Parse one palette line. A bare symbol (``BTCUSDT``) is the spot market, whatever is active — as in the
+    watchlist; the perpetual is ``BTCUSDT.P`` (or ``BTCUSDT PERP``, ``BTCUSDT_UMCBL``). One name, one instrument:
+    the same text never reaches a different market because of what the chart shows."""
     r = _Reader(text)
     verb_tok = r.next("a command", _VERBS)
     verb = verb_tok.word
     if verb in _BUY or verb in _SELL:
-        return _order(r, "buy" if verb in _BUY else "sell", default_inst)
+        return _order(r, "buy" if verb in _BUY else "sell")
     if verb == "cancel":
-        return _cancel(r, default_inst)
+        return _cancel(r)
     if verb in ("flat", "flatten"):
-        return _flatten(r, default_inst)
+        return _flatten(r)
     if verb in ("lev", "leverage"):
-        return _leverage(r, default_inst)
+        return _leverage(r)
     if verb in ("iv", "interval"):
         return _interval(r)
     if verb in ("sym", "symbol"):
         tok = r.next("a symbol", ("symbol",))
-        ref = _symbol(tok, default_inst)
+        ref = _symbol(tok)
         r.rest_must_be_empty()
         return SymbolCommand(ref)
     raise PaletteError(f"Unknown command {verb_tok.text!r}.", verb_tok.start, verb_tok.end, _VERBS)
 
 
-def _order(r: _Reader, side: str, default_inst: InstType) -> OrderCommand:
+def _order(r: _Reader, side: str) -> OrderCommand:
     size_tok = r.next("the size (e.g. 0.1, 100u or 25%)", ("size",))
     m = _SIZE.match(size_tok.text)
     if m is None:
@@ -440,7 +441,7 @@ def _order(r: _Reader, side: str, default_inst: InstType) -> OrderCommand:
             raise PaletteError(f"The size is given twice ({size_tok.text!r} and {tok.text!r}).", tok.start, tok.end)
         else:
             once("symbol", tok, "symbol")
-            ref = _symbol(tok, default_inst)
+            ref = _symbol(tok)
 
     end = len(r.text)
     if price is None and not market:
@@ -458,7 +459,7 @@ def _order(r: _Reader, side: str, default_inst: InstType) -> OrderCommand:
     return OrderCommand(side, size, unit, price, ref, tp, sl, force, reduce_only, trade_side)
 
 
-def _scope_target(r: _Reader, default_inst: InstType) -> tuple[Scope, SymbolRef | None]:
+def _scope_target(r: _Reader) -> tuple[Scope, SymbolRef | None]:
     tok = r.peek()
     if tok is None:
         return Scope.SYMBOL, None
@@ -466,12 +467,12 @@ def _scope_target(r: _Reader, default_inst: InstType) -> tuple[Scope, SymbolRef 
     if tok.word == "account":
         r.rest_must_be_empty()
         return Scope.ACCOUNT, None
-    ref = _symbol(tok, default_inst)
+    ref = _symbol(tok)
     r.rest_must_be_empty()
     return Scope.SYMBOL, ref
 
 
-def _cancel(r: _Reader, default_inst: InstType) -> CancelCommand:
+def _cancel(r: _Reader) -> CancelCommand:
     tok = r.peek()
     if tok is None:
         return CancelCommand(Scope.LAST)
@@ -482,21 +483,21 @@ def _cancel(r: _Reader, default_inst: InstType) -> CancelCommand:
     if tok.word != "all":
         raise PaletteError(f"After 'cancel' expected 'last' or 'all', got {tok.text!r}.", tok.start, tok.end,
                            ("last", "all"))
-    scope, ref = _scope_target(r, default_inst)
+    scope, ref = _scope_target(r)
     return CancelCommand(scope, ref)
 
 
-def _flatten(r: _Reader, default_inst: InstType) -> FlattenCommand:
+def _flatten(r: _Reader) -> FlattenCommand:
     tok = r.peek()
     if tok is not None and tok.word == "all":
         # "all" is ambiguous here (all of this symbol, or all positions?); flattening must never guess.
         raise PaletteError("Say 'flat' for the active symbol's position or 'flat account' for every position.",
                            tok.start, tok.end, ("account", "symbol"))
-    scope, ref = _scope_target(r, default_inst)
+    scope, ref = _scope_target(r)
     return FlattenCommand(scope, ref)
 
 
-def _leverage(r: _Reader, default_inst: InstType) -> LeverageCommand:
+def _leverage(r: _Reader) -> LeverageCommand:
     tok = r.next("the leverage (e.g. 10)", ("number",))
     m = re.fullmatch(r"(\d{1,3})x?", tok.text, re.IGNORECASE)
     if m is None:
@@ -507,7 +508,7 @@ def _leverage(r: _Reader, default_inst: InstType) -> LeverageCommand:
         raise PaletteError(f"Leverage must be between 1 and {MAX_LEVERAGE}.", tok.start, tok.end)
     ref = None
     if not r.done():
-        ref = _symbol(r.next("a symbol"), default_inst)
+        ref = _symbol(r.next("a symbol"))
         r.rest_must_be_empty()
     return LeverageCommand(leverage, ref)
 

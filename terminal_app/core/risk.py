@@ -134,11 +134,12 @@ def check_order(
     last_price: Decimal | None,
     leverage: int | None = None,
     quote_coin: str = "",
+    base_coin: str = "",
 ) -> Verdict:
     """Apply every guard to ``ticket``; ``last_price`` anchors the fat-finger band and values market orders.
 
-    ``leverage`` is the leverage the order will trade at (futures), checked against the cap; ``quote_coin`` only
-    makes the messages read better ("32,500.00 USDT").
+    ``leverage`` is the leverage the order will trade at (futures), checked against the cap; ``quote_coin`` and
+    ``base_coin`` only make the messages read better ("32,500.00 USDT", "0.5 BTC").
     """
     reasons: list[Reason] = []
     coin = _coin(quote_coin)
@@ -185,12 +186,37 @@ def check_order(
     threshold = policy.confirm_market_notional
     if (is_market and threshold is not None and not policy.skip_market_confirm and notional is not None
             and notional > threshold):
-        side = ticket.side.upper()
-        size = f"{_num(ticket.size)}{coin}" if ticket.size_in_quote else _num(ticket.size)
-        text = (f"Market {side} {size} {ticket.ref.symbol}, worth about {_money(notional)}{coin}. "
+        text = (f"{order_sentence(ticket, quote_coin=quote_coin, base_coin=base_coin, leverage=leverage)}, "
+                f"worth about {_money(notional)}{coin}. "
                 f"This is above your confirmation threshold of {_money(threshold)}{coin}. Send it?")
         return Verdict(Outcome.CONFIRM, confirm_text=text, notional=notional)
     return Verdict(Outcome.OK, notional=notional)
+
+
+def order_sentence(ticket: TicketLike, *, quote_coin: str = "", base_coin: str = "",
+                   leverage: int | None = None) -> str:
+    """The order in words a confirmation can be answered on: kind, side, what it does to a position, size with its
+    unit, the instrument by its one name (spot ``BTCUSDT``, perpetual ``BTCUSDT PERP``) and the leverage, e.g.
+    "Market sell 0.5 BTC of BTCUSDT PERP, closing long (reduce-only), at 10x"."""
+    kind = "Market" if ticket.order_type == "market" else "Limit"
+    unit = quote_coin if ticket.size_in_quote else base_coin
+    size = f"{_num(ticket.size)} {unit}".rstrip()
+    words = [f"{kind} {ticket.side} {size} of {ticket.ref.display}"]
+    if ticket.order_type == "limit" and ticket.price is not None:
+        words[0] += f" at {_num(ticket.price)}"
+    if ticket.ref.is_futures:
+        if ticket.trade_side == "close":
+            words.append(f"closing {'short' if ticket.side == 'buy' else 'long'}")
+        elif ticket.trade_side == "open":
+            words.append(f"opening {'long' if ticket.side == 'buy' else 'short'}")
+        elif ticket.reduce_only:
+            words.append(f"closing {'short' if ticket.side == 'buy' else 'long'} (reduce-only)")
+        else:
+            words.append(f"{'long' if ticket.side == 'buy' else 'short'} (one-way: reduces an opposite position "
+                         "first)")
+        if leverage is not None:
+            words.append(f"at {leverage}x")
+    return ", ".join(words)
 
 
 def limit_issues(

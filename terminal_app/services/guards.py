@@ -127,7 +127,8 @@ class GuardedTrading(QObject):
         market = self._md.market(ticket.ref)
         leverage = self._account.leverage(ticket.ref) if ticket.ref.is_futures else None
         return check_order(ticket, self.policy(), last_price=self._md.last_price(ticket.ref), leverage=leverage,
-                           quote_coin=market.quote_coin if market is not None else "")
+                           quote_coin=market.quote_coin if market is not None else "",
+                           base_coin=market.base_coin if market is not None else "")
 
     @property
     def blocked_reason(self) -> str:

@@ -19,7 +19,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.bitget.symbols import SymbolRef
 from terminal_app.config.actions import ACTIONS, BY_ID
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.palette import (
@@ -65,13 +65,8 @@ class PaletteEngine:
         self._on_interval = on_interval
         self._on_symbol = on_symbol
 
-    def default_inst(self) -> InstType:
-        services = self._active()
-        ref = services.market_data.active if services is not None else None
-        return ref.inst_type if ref is not None else InstType.SPOT
-
     def parse(self, text: str) -> Command:
-        return parse(text, default_inst=self.default_inst())
+        return parse(text)
 
     # --- orders -----------------------------------------------------------------------------------------------
 

@@ -36,8 +36,9 @@ def limit(price: str, size: str = "0.1", *, ref: SymbolRef = SPOT, side: str = "
                        trade_side=trade_side)
 
 
-def market(size: str, *, ref: SymbolRef = PERP, side: str = "sell", reduce_only: bool = False) -> OrderTicket:
-    return OrderTicket(ref, side, "market", size=D(size), reduce_only=reduce_only)
+def market(size: str, *, ref: SymbolRef = PERP, side: str = "sell", reduce_only: bool = False,
+           trade_side: str | None = None) -> OrderTicket:
+    return OrderTicket(ref, side, "market", size=D(size), reduce_only=reduce_only, trade_side=trade_side)
 
 
 def rules(verdict: Verdict) -> list[Rule]:
@@ -104,11 +105,11 @@ def test_reducing_orders_are_exempt_from_the_value_cap_but_not_the_band() -> Non
 
 
 def test_large_market_orders_need_a_confirmation() -> None:
-    verdict = check_order(market("0.5"), POLICY, last_price=LAST, quote_coin="USDT")
+    verdict = check_order(market("0.5", ref=SPOT), POLICY, last_price=LAST, quote_coin="USDT", base_coin="BTC")
     assert verdict.needs_confirmation
     assert verdict.notional == D("32500.0")
-    assert verdict.confirm_text == ("Market SELL 0.5 BTCUSDT, worth about 32,500.00 USDT. This is above your "
-                                    "confirmation threshold of 1,000.00 USDT. Send it?")
+    assert verdict.confirm_text == ("Market sell 0.5 BTC of BTCUSDT, worth about 32,500.00 USDT. This is above "
+                                    "your confirmation threshold of 1,000.00 USDT. Send it?")
     assert verdict.message == verdict.confirm_text
     yes = verdict.confirmed()
     assert yes.ok
@@ -197,3 +198,17 @@ def test_a_confirmation_is_not_an_issue() -> None:
     """The ticket must let a large market order through to the guard, which asks."""
     assert check_order(market("0.5"), POLICY, last_price=LAST).needs_confirmation
     assert limit_issues(market("0.5"), POLICY, last_price=LAST) == []
+
+
+def test_a_futures_confirmation_names_the_product_the_position_effect_and_the_leverage() -> None:
+    # The issue: 'Market SELL 0.01 BTCUSDT' for the perpetual — no PERP, no open/close, no leverage.
+    close = market("0.5", ref=PERP, reduce_only=True)
+    text = check_order(close, POLICY, last_price=LAST, leverage=10, quote_coin="USDT", base_coin="BTC").message
+    assert text.startswith("Market sell 0.5 BTC of BTCUSDT PERP, closing long (reduce-only), at 10x, worth about "
+                           "32,500.00 USDT.")
+    opening = market("0.5", ref=PERP, side="buy", trade_side="open")
+    text = check_order(opening, POLICY, last_price=LAST, leverage=5, quote_coin="USDT", base_coin="BTC").message
+    assert text.startswith("Market buy 0.5 BTC of BTCUSDT PERP, opening long, at 5x, worth about")
+    one_way = market("0.5", ref=PERP)
+    assert "short (one-way: reduces an opposite position first), at 20x" in check_order(
+        one_way, POLICY, last_price=LAST, leverage=20, base_coin="BTC").message

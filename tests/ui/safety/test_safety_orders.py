@@ -338,9 +338,12 @@ async def test_flatten_by_hotkey_and_palette_commands_for_chart_and_symbol(
         assert "Show 5m candles" in palette.preview.text()
         assert palette.run().ok
         assert guarded.market_data.interval.value == "5m"
-        palette.open_palette("sym ETHUSDT")  # a bare name stays on the active product type (futures here)
+        palette.open_palette("sym ETHUSDT.P")  # the perpetual by its watchlist name
         assert palette.run().ok
         assert guarded.market_data.active.key == "ETHUSDT:USDT-FUTURES"
+        palette.open_palette("sym ETHUSDT")  # a bare name is the spot market, as in the watchlist, from any chart
+        assert palette.run().ok
+        assert guarded.market_data.active.key == "ETHUSDT:SPOT"
         palette.open_palette("sym NOSUCHUSDT")
         result = palette.run()
         assert not result.ok
