@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QWidget
 
@@ -114,7 +114,20 @@ def message_label(parent: QWidget | None = None) -> QLabel:
     return label
 
 
-def show_message(label: QLabel, text: str, colour: str) -> None:
+def show_message(label: QLabel, text: str, colour: str, *, clear_after_ms: int | None = None) -> None:
+    """Show ``text`` in ``label`` (empty hides it). With ``clear_after_ms`` the text goes by itself after that long:
+    a panel's notice about something that is over (an unknown symbol typed a minute ago) must not look current."""
     label.setStyleSheet(f"color: {colour};")
     label.setText(text)
     label.setVisible(bool(text))
+    timer = label.findChild(QTimer, "message-expiry")
+    if clear_after_ms is None or not text:
+        if timer is not None:
+            timer.stop()
+        return
+    if timer is None:
+        timer = QTimer(label)
+        timer.setObjectName("message-expiry")
+        timer.setSingleShot(True)
+        timer.timeout.connect(lambda: show_message(label, "", ""))
+    timer.start(clear_after_ms)

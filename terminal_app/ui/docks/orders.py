@@ -301,7 +301,8 @@ class OrdersPanel(QWidget):
         if view is None:
             return None
         if view.type != "limit":
-            show_message(self.message, "Only limit orders can be modified.", current_colors().warn)
+            show_message(self.message, "Only limit orders can be modified.", current_colors().warn,
+                         clear_after_ms=10_000)
             return None
         if price is not None or size is not None:
             self.trading.modify(view.client_oid, price, size)
@@ -371,7 +372,8 @@ class OrdersPanel(QWidget):
 
     def _on_rejected(self, view: Any, message: str) -> None:
         self.history_model.upsert(view)
-        show_message(self.message, f"Rejected {view.side} {view.ref.display}: {message}", current_colors().alert)
+        show_message(self.message, f"Rejected {view.side} {view.ref.display}: {message}", current_colors().alert,
+                     clear_after_ms=30_000)
 
     def _on_fill(self, fill: Fill) -> None:
         self.fills_model.upsert(fill)

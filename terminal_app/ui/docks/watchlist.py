@@ -37,6 +37,7 @@ from terminal_app.ui.models.table import Column, StreamingTableModel, compact, f
 from terminal_app.ui.theme import ThemeColors, current_colors
 
 FLASH_MS = 600
+MESSAGE_MS = 10_000  # how long a complaint about what was typed stays
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,7 @@ class Watchlist(QWidget):
         self.input.setPlaceholderText("Add symbol: BTCUSDT, ETHUSDT.P, BTCUSDT_UMCBL…")
         self.input.setClearButtonEnabled(True)
         self.input.returnPressed.connect(self._on_return)
+        self.input.textEdited.connect(lambda _t: self._error(""))  # a new attempt: the old complaint is over
         self.completer = QCompleter(self)
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
@@ -309,11 +311,11 @@ class Watchlist(QWidget):
                                         self.model.index(self.model.rowCount() - 1, self.model.columnCount() - 1))
 
     def _error(self, message: str) -> None:
-        show_message(self.message, message, current_colors().alert)
+        show_message(self.message, message, current_colors().alert, clear_after_ms=MESSAGE_MS)
 
     def _apply_theme(self, colors: ThemeColors) -> None:
         if self.message.text():
-            show_message(self.message, self.message.text(), colors.alert)
+            self.message.setStyleSheet(f"color: {colors.alert};")
         self._repaint_all()
 
 

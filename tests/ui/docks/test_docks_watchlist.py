@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QColor
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.config.settings import WATCHLIST, Settings
-from terminal_app.ui.docks.watchlist import Watchlist, create_watchlist
+from terminal_app.ui.docks.watchlist import MESSAGE_MS, Watchlist, create_watchlist
 from terminal_app.ui.theme import current_colors
 
 
@@ -159,3 +159,20 @@ def test_screenshot(qtbot: QtBot, services: Any, kit: Any) -> None:
     w.model.flush()
     w.add_symbol("FOOUSDT")
     assert kit.shot(w, "watchlist", (320, 260)).exists()
+
+
+def test_an_old_complaint_does_not_stay_on_screen(qtbot: QtBot, services: Any) -> None:
+    w, _ = make(qtbot, services)
+    qtbot.keyClicks(w.input, "NOPEUSDT")
+    qtbot.keyClick(w.input, Qt.Key.Key_Return)
+    assert not w.message.isHidden()
+    qtbot.keyClick(w.input, Qt.Key.Key_Backspace)  # the user fixes the typo: the complaint about it goes
+    assert w.message.isHidden()
+    qtbot.keyClick(w.input, Qt.Key.Key_Return)
+    assert not w.message.isHidden()
+    timer = w.message.findChild(QTimer, "message-expiry")
+    assert timer is not None
+    assert timer.isActive()
+    assert timer.interval() == MESSAGE_MS
+    timer.timeout.emit()  # later, untouched: gone by itself
+    assert w.message.isHidden()
