@@ -294,7 +294,17 @@ class Terminal:
 
         from terminal_app.services.copy_trading import CopyTradingService
 
-        self.copy = CopyTradingService(services.session)
+        self.copy = copy = CopyTradingService(services.session)
+        md = services.market_data
+
+        def copied_prices(*_args: Any) -> None:
+            # Copied positions (as follower and as trader) are valued at their symbol's last price, which the
+            # market data keeps live only for symbols it watches: SOLUSDT copies showed no mark price.
+            tracks = [*copy.follower_current, *copy.trader_current]
+            md.watch_prices("copy", [SymbolRef(t.symbol, InstType.USDT_FUTURES) for t in tracks])
+
+        copy.follower_current_changed.connect(copied_prices)
+        copy.trader_current_changed.connect(copied_prices)
         specs = [DockSpec("chart", "Chart", CENTRAL, make_chart, contexts=(Context.CHART,)),
                  *_panel_specs(services, self.settings, self.copy)]
         window = MainWindow(self.settings, self.paths, specs, profile=profile.name, kind=profile.kind)

@@ -115,6 +115,7 @@ class MarketDataService(QObject):
         self.history_pages = max(1, history_pages)
         self._active: SymbolRef | None = None
         self._watchlist: list[SymbolRef] = []
+        self._price_watch: dict[str, list[SymbolRef]] = {}  # owner → symbols whose last price it needs
         self._subscribed: dict[ChannelKey, Arg] = {}
         self._books: dict[str, OrderBook] = {}
         self._syncs: dict[str, BookSync] = {}
@@ -217,6 +218,18 @@ class MarketDataService(QObject):
         self._watchlist = refs
         self._sync_subscriptions()
 
+    def watch_prices(self, owner: str, refs: list[SymbolRef]) -> None:
+        """Keep the last price of ``refs`` live for ``owner`` (a panel that values positions outside the watchlist,
+        e.g. copied positions); the owner's previous list is replaced, an empty one ends it."""
+        wanted = list(dict.fromkeys(refs))
+        if self._price_watch.get(owner, []) == wanted:
+            return
+        if wanted:
+            self._price_watch[owner] = wanted
+        else:
+            self._price_watch.pop(owner, None)
+        self._sync_subscriptions()
+
     def set_interval(self, interval: Interval | str) -> None:
         iv = Interval.parse(interval) if isinstance(interval, str) else interval
         if iv == self._interval:
@@ -254,7 +267,8 @@ class MarketDataService(QObject):
             wanted[arg_key(arg)] = (arg, factory)
 
         active = self._active
-        for ref in [*self._watchlist, *([active] if active else [])]:
+        watched = [ref for refs in self._price_watch.values() for ref in refs]
+        for ref in dict.fromkeys([*self._watchlist, *([active] if active else []), *watched]):
             if self._known(ref):
                 add(_arg(ref, "ticker"), lambda ref=ref: self._ticker_handler(ref))
         if active is not None and self._known(active):

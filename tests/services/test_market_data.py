@@ -125,3 +125,23 @@ async def test_checksum_mismatch_resyncs_the_book(kit: Any) -> None:
         assert conn.snapshot().checksum_failures == 1
         await kit.wait_until(md.book_changed, lambda: conn.snapshot().checksum_ok)
         assert any("checksum mismatch" in text for _, text in logs.calls)
+
+
+@pytest.mark.asyncio
+async def test_a_panel_keeps_prices_live_outside_the_watchlist(kit: Any) -> None:
+    # The copy-trading panel values copied SOLUSDT positions: their last price must stream although SOLUSDT.P is
+    # neither in the watchlist nor active.
+    sol_perp = SymbolRef("SOLUSDT", InstType.USDT_FUTURES)
+    async with kit.open(history_pages=1) as s:
+        md = s.market_data
+        md.set_watchlist([ETH])
+        md.set_active(BTC)
+        md.watch_prices("copy", [sol_perp, sol_perp])
+        assert ("USDT-FUTURES", "ticker", "SOLUSDT") in md.subscribed()
+        await kit.wait_until(md.ticker_changed, lambda: md.last_price(sol_perp))
+        md.watch_prices("copy", [])  # no copies left: the subscription goes
+        assert ("USDT-FUTURES", "ticker", "SOLUSDT") not in md.subscribed()
+        md.set_watchlist([ETH, sol_perp])
+        md.watch_prices("copy", [sol_perp])
+        md.watch_prices("copy", [])  # the watchlist still wants it
+        assert ("USDT-FUTURES", "ticker", "SOLUSDT") in md.subscribed()
