@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from terminal_app.bitget.models import PublicTrade
 from terminal_app.bitget.symbols import SymbolRef
@@ -57,6 +58,12 @@ class TapePanel(QWidget):
         header = self.view.horizontalHeader()
         for column, width in ((0, 66), (2, 76), (3, 58)):
             header.resizeSection(column, width)
+        # A tape is read, not edited: no selection and no current row. A clicked row used to become the current
+        # one, and when it aged out of the tape the view followed the current row to the bottom — the oldest trades,
+        # looking frozen.
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.view.setAutoScroll(False)
         self.view.doubleClicked.connect(self._on_double_click)
         self.view.setToolTip("Double-click a trade to put its price in the ticket.")
 

@@ -109,17 +109,19 @@ def test_screenshot(qtbot: QtBot, services: Any, kit: Any) -> None:
 
 
 def test_the_tape_keeps_moving_after_a_row_is_clicked(qtbot: QtBot, services: Any, kit: Any) -> None:
-    panel = make(qtbot, services, kit)
+    # A clicked row became the view's current row; when it aged out of the tape (max_rows) the current row moved to
+    # the last one and the view scrolled after it: the user saw the oldest trades, apparently frozen.
+    panel = make(qtbot, services, kit, max_rows=30)
     panel.resize(340, 300)
     panel.show()
     qtbot.waitExposed(panel)
-    push(services, kit.BTC, [trade(i, f"{65000 + i}", "0.01") for i in range(1, 40)], panel)
+    push(services, kit.BTC, [trade(i, f"{65000 + i}", "0.01") for i in range(1, 30)], panel)
     view = panel.view
-    # The bottom row, half visible: the view scrolls it into view, and the newest trades went out of sight above.
-    bottom = view.indexAt(view.viewport().rect().bottomLeft() + QPoint(2, -2))
-    rect = view.visualRect(bottom)
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.center().x(), rect.top() + 2))
-    for i in range(40, 60):  # trades keep coming, one flush each
+    rect = view.visualRect(panel.model.index(3, 1))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    for i in range(30, 90):  # trades keep coming, one flush each, until the clicked one is long gone
         push(services, kit.BTC, [trade(i, f"{65000 + i}", "0.01")], panel)
     top = view.indexAt(view.viewport().rect().topLeft() + QPoint(2, 2))
-    assert panel.model.text(top.row(), "Price") == "65,059.00"  # the newest trade is what the user sees on top
+    assert top.row() == 0
+    assert panel.model.text(0, "Price") == "65,089.00"  # the newest trade is what the user sees on top
+    assert view.verticalScrollBar().value() == 0
