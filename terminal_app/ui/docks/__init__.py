@@ -187,6 +187,8 @@ def trading_dock_specs(services: DockServices, settings: Settings | None = None)
         def factory(make: Factory = make) -> QWidget:
             return make(services, None, settings=settings)
 
+        # The ticket grows with its options (futures, TP/SL): it scrolls instead of squeezing the watchlist above
+        # it to nothing.
         specs.append(DockSpec(dock_id, title, area, factory, contexts=contexts, tab_with=tab_with, size=size,
-                              length=length))
+                              length=length, scroll=dock_id == "ticket"))
     return tuple(specs)

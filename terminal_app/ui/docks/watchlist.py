@@ -38,6 +38,7 @@ from terminal_app.ui.theme import ThemeColors, current_colors
 
 FLASH_MS = 600
 MESSAGE_MS = 10_000  # how long a complaint about what was typed stays
+MIN_ROWS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,10 @@ class Watchlist(QWidget):
         layout.addWidget(self.input)
         layout.addWidget(self.message)
         layout.addWidget(self.view, 1)
+        # Never fewer than MIN_ROWS symbols on screen, whatever the panels below it want.
+        rows = MIN_ROWS * self.view.verticalHeader().defaultSectionSize()
+        header = self.view.horizontalHeader().sizeHint().height()
+        self.view.setMinimumHeight(rows + header + 2 * self.view.frameWidth())
 
         self._flash_timer = QTimer(self)
         self._flash_timer.setObjectName("watchlist-flash")
