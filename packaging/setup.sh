@@ -13,7 +13,7 @@ apt_packages=(
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
   libxcb-randr0 libxcb-xfixes0 libxcb-xkb1 libxcb-sync1 libx11-xcb1
-  fonts-dejavu-core xvfb xauth dbus-daemon gnome-keyring
+  fonts-dejavu-core xvfb xauth dbus-daemon gnome-keyring xdotool openbox
 )
 missing=()
 for p in "${apt_packages[@]}"; do

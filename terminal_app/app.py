@@ -317,7 +317,11 @@ class Terminal:
         for problem in (*self.settings.problems, services.session.problem or ""):
             if problem:
                 window.toasts.show_toast("Note", problem)
+        window.fit_to_screen()
         window.show()
+        # Ask for the keyboard: without a window manager (or under one that does not focus new windows) the window
+        # otherwise gets no key until it is clicked, and F1, Ctrl+K and the trading keys do nothing.
+        window.activateWindow()
         services.market_data.set_active(self._first_symbol())
 
     def _wire_safety(self, window: Any, services: GuardedServices) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QChildEvent, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDockWidget,
     QFrame,
@@ -486,6 +487,19 @@ class MainWindow(QMainWindow):
             self.settings.save()
 
     # --- events -----------------------------------------------------------------------------------------------
+
+    def fit_to_screen(self) -> bool:
+        """Before the first show without a saved layout: on a screen that cannot hold the default 1600×900 with a
+        window frame around it, start maximized (the status bar fell off the bottom of a 1600×900 screen under a
+        window manager). True when it maximized. The offscreen platform has no real screen: nothing to fit."""
+        screen = self.screen()
+        if self._layout_restored or screen is None or QApplication.platformName() == "offscreen":
+            return False
+        available = screen.availableGeometry()
+        if available.width() >= self.width() + 100 and available.height() >= self.height() + 100:
+            return False
+        self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        return True
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
