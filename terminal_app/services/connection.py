@@ -9,7 +9,8 @@ count from the streamer, and the last order-book checksum result (:meth:`record_
 After a private connection comes back (logged in again), the streamer resubscribes its channels; once Bitget has
 acknowledged them (or after a short timeout) every registered reconciler (:meth:`add_reconciler`; the trading and
 account services register theirs) re-reads its state from REST, then ``reconciled`` is emitted. Reading REST only
-after the resubscription means nothing that happened while the stream was down can slip between the two.
+after the resubscription means nothing that happened while the stream was down can slip between the two. A reconciler
+whose reads fail (REST down for a while) is retried with backoff until it succeeds; ``reconciled`` waits for it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections import deque
 from collections.abc import Awaitable, Callable
 from time import monotonic
@@ -35,6 +37,7 @@ from terminal_app.bitget.ws import (
     arg_key,
 )
 from terminal_app.core.health import HealthSnapshot, StreamState
+from terminal_app.services.retry import Backoff
 from terminal_app.services.session import Session
 from terminal_app.services.tasks import TaskSet
 
@@ -66,7 +69,8 @@ class ConnectionService(QObject):
         state_changed(str): ``connecting``, ``connected``, ``reconnecting``, ``failed`` (a key the exchange refuses),
             ``closed``.
         log_event(str level, str text): ``info``/``warning``/``error`` and a sentence for the log panel.
-        reconciled(): orders, positions and balances were re-read from REST after a reconnect.
+        reconciled(): orders, positions and balances were re-read from REST after a reconnect (every read succeeded;
+            failed reads are retried until they do).
     """
 
     health_changed = Signal(object)
@@ -92,6 +96,9 @@ class ConnectionService(QObject):
         self._reconcile_running = False
         self._reconcile_again = False
         self.reconciles = 0
+        # The reconciliation's retry policy (tests shorten it); 30 s at most between attempts during an outage.
+        self.reconcile_backoff = Backoff(initial_s=0.5, max_s=30.0)
+        self._rng = random.Random()
         self._rest_rtt: float | None = None
         self._rest_at: float | None = None
         self._rest_failing = False
@@ -200,28 +207,45 @@ class ConnectionService(QObject):
         )
 
     async def reconcile(self) -> None:
-        """Run every reconciler (concurrently), then emit ``reconciled``. A reconcile asked for while one runs is
-        run once more afterwards, so the last reconnect is always covered."""
+        """Run every reconciler (concurrently) until each has succeeded, then emit ``reconciled``.
+
+        A reconciler that fails (a REST read refused, rate-limited or timed out) runs again after an exponential
+        backoff with jitter (:attr:`reconcile_backoff`) for as long as it takes; closing the service cancels it.
+        ``reconciled`` therefore never announces a state that was not read: it is emitted once every reconciler has
+        succeeded since the last ask. A reconcile asked for while one runs makes every reconciler run once more
+        afterwards, so the last reconnect is always covered."""
         if self._reconcile_running:
             self._reconcile_again = True
             return
         self._reconcile_running = True
         try:
+            todo: list[Reconciler] = []
+            failures = 0
+            self._reconcile_again = True
             while True:
-                self._reconcile_again = False
-                results = await asyncio.gather(*(r() for r in self._reconcilers), return_exceptions=True)
-                failures = [r for r in results if isinstance(r, BaseException)]
-                for failure in failures:
-                    if isinstance(failure, asyncio.CancelledError):
-                        raise failure
-                    self.log("error", f"Reconciliation after the reconnect failed: {failure}")
-                if not self._reconcile_again:
+                if self._reconcile_again:
+                    self._reconcile_again = False
+                    todo = list(self._reconcilers)
+                results = await asyncio.gather(*(r() for r in todo), return_exceptions=True)
+                for result in results:
+                    if isinstance(result, asyncio.CancelledError):
+                        raise result
+                failed = [(r, result) for r, result in zip(todo, results, strict=True)
+                          if isinstance(result, BaseException)]
+                if not failed:
+                    if self._reconcile_again:
+                        continue
                     break
+                failures += 1
+                delay = self.reconcile_backoff.delay(failures, self._rng)
+                self.log("warning", f"Re-reading orders, positions and balances after the reconnect failed "
+                                    f"({failed[0][1]}); retrying in {delay:.1f} s (attempt {failures + 1}).")
+                todo = [r for r, _ in failed]
+                await asyncio.sleep(delay)
         finally:
             self._reconcile_running = False
         self.reconciles += 1
-        if not failures:
-            self.log("info", "Orders, positions and balances were re-read from the exchange after the reconnect.")
+        self.log("info", "Orders, positions and balances were re-read from the exchange after the reconnect.")
         self.reconciled.emit()
 
     async def close(self) -> None:

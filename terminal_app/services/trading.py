@@ -8,13 +8,18 @@ failure it looks the order up by clientOid first, and an order whose fate stays 
 the exchange says otherwise. Own trades come from the ``fill`` channel (``fill_received``).
 
 After the private stream reconnects, :meth:`reconcile` re-reads the open orders from REST, looks up every order
-that disappeared meanwhile (filled or cancelled while the stream was down) and the recent fills.
+that disappeared meanwhile (filled or cancelled while the stream was down) and the recent fills; the connection service
+retries it until every read and lookup succeeded. While connected, a periodic check does the same for the product
+types that have open orders (nothing open: no request), so a stream that is silently missing pushes cannot leave an
+order shown wrongly for longer than ``check_interval_s``. A lookup that fails (REST down, or the lookup by clientOid
+after an ambiguous placement) is not dropped: the order is looked up again with backoff until the exchange answers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections import OrderedDict
 from dataclasses import replace
 from decimal import Decimal
@@ -31,6 +36,7 @@ from terminal_app.core.validation import round_quote, round_to_lot
 from terminal_app.services.account import HEDGE, MARGIN_COIN, AccountService
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
+from terminal_app.services.retry import Backoff, until_done
 from terminal_app.services.tasks import TaskSet
 
 log = logging.getLogger("terminal_app.services.trading")
@@ -39,6 +45,14 @@ SPOT = InstType.SPOT
 FUTURES = InstType.USDT_FUTURES
 FILLS_KEPT = 500
 RECENT_ROWS = 50  # history orders and fills read at start and after a reconnect, per product type
+# The periodic check of open orders while connected: often enough that an order cancelled or filled behind a silent
+# stream is not shown wrongly for long, rarely enough to be noise next to Bitget's 20 req/s per endpoint (two reads
+# per product type with open orders, once a minute at most).
+CHECK_INTERVAL_S = 45.0
+
+
+class ReconcileIncomplete(Exception):
+    """A reconciliation pass read every list but could not look some orders up; they are retried."""
 
 
 class TradingService(QObject):
@@ -71,6 +85,16 @@ class TradingService(QObject):
         self._cancel_when_placed: set[str] = set()
         self._tasks = TaskSet("trading", on_error=lambda text: connection.log("error", text))
         self.loaded = asyncio.Event()
+        # Orders whose fate only a lookup can tell (the lookup failed, or a placement's outcome stayed unknown);
+        # an insertion-ordered set, retried with backoff until the exchange answers.
+        self._suspects: dict[str, None] = {}
+        self._resolving = False
+        self._reconcile_lock = asyncio.Lock()
+        self.retry = Backoff(initial_s=0.5, max_s=30.0)  # tests shorten it
+        self.check_interval_s = CHECK_INTERVAL_S
+        self._check_wake = asyncio.Event()
+        self._rng = random.Random()
+        self.checks = 0  # periodic checks that read REST (skipped ones are not counted)
 
     # --- reads ------------------------------------------------------------------------------------------------
 
@@ -110,6 +134,7 @@ class TradingService(QObject):
                 self._connection.log("warning", f"Private channel {arg['instType']}/{arg['channel']}: {result}")
         await asyncio.gather(self._read_history(), self.reconcile(announce_fills=False))
         self._connection.add_reconciler(self.reconcile)
+        self._tasks.spawn(self._watch(), "open-order check")
         self.loaded.set()
 
     async def close(self) -> None:
@@ -272,6 +297,8 @@ class TradingService(QObject):
             return
         self._emit(update)
         self.order_rejected.emit(update.view, message)
+        if not definitive:
+            self._suspect(oid)  # the exchange may have it after all: keep asking until it says
 
     async def _cancel(self, view: OrderView) -> None:
         rest = self._session.rest
@@ -360,26 +387,99 @@ class TradingService(QObject):
     # --- reconciliation ---------------------------------------------------------------------------------------
 
     async def reconcile(self, *, announce_fills: bool = True) -> None:
-        """Re-read open orders and recent fills from REST; look up the orders that vanished meanwhile."""
+        """One pass: re-read open orders and recent fills (spot and USDT-M) from REST and look up every order that
+        vanished meanwhile, or whose fate is still unknown.
+
+        Raises when any read failed (``BitgetError``) or an order could not be looked up (:class:`ReconcileIncomplete`)
+        so that the caller retries: the connection service runs this after every reconnect until it succeeds, and
+        only then says ``reconciled``. Whatever was read is applied either way."""
+        async with self._reconcile_lock:
+            await self._reconcile_pass((SPOT, FUTURES), announce_fills=announce_fills, always_emit=True)
+
+    def set_check_interval(self, seconds: float) -> None:
+        """How often open orders are re-read while connected (:meth:`_watch`); takes effect at once."""
+        self.check_interval_s = seconds
+        self._check_wake.set()
+
+    async def _reconcile_pass(self, kinds: tuple[InstType, ...], *, announce_fills: bool, always_emit: bool) -> None:
         rest = self._session.rest
-        spot, futures, spot_fills, futures_fills = await asyncio.gather(
-            rest.spot_unfilled_orders(), rest.mix_orders_pending(FUTURES),
-            rest.spot_fills(limit=RECENT_ROWS), rest.mix_fills(FUTURES, limit=RECENT_ROWS))
-        updates, missing = self._tracker.reconcile([*spot, *futures], [SPOT, FUTURES])
+        reads: list[Any] = []
+        for kind in kinds:
+            if kind is SPOT:
+                reads += [rest.spot_unfilled_orders(), rest.spot_fills(limit=RECENT_ROWS)]
+            else:
+                reads += [rest.mix_orders_pending(kind), rest.mix_fills(kind, limit=RECENT_ROWS)]
+        # Every read finishes before a failure is raised, so no read of a failed pass is still running when the next
+        # pass starts.
+        results = await asyncio.gather(*reads, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        open_orders = [order for listed in results[0::2] for order in listed]
+        fills = [fill for listed in results[1::2] for fill in listed]
+        updates, missing = self._tracker.reconcile(open_orders, kinds)
         for update in updates:
             if update.replaced is not None:
                 self.order_updated.emit(update.replaced)
             self.order_updated.emit(update.view)
-        if missing:
-            await asyncio.gather(*(self._look_up(view) for view in missing))
-        new_fills = [f for f in sorted([*spot_fills, *futures_fills], key=lambda f: f.ts) if self._add_fill(f)]
+        lookups = {view.client_oid: view for view in missing}
+        for oid in list(self._suspects):
+            view = self._tracker.get(oid)
+            if view is None:
+                del self._suspects[oid]
+            elif view.ref.inst_type in kinds:
+                lookups.setdefault(oid, view)
+        answered = await asyncio.gather(*(self._look_up(view) for view in lookups.values()))
+        new_fills = [f for f in sorted(fills, key=lambda f: f.ts) if self._add_fill(f)]
         if announce_fills:
             for fill in new_fills:
                 self.fill_received.emit(fill)
-        self.orders_changed.emit()
-        self.history_changed.emit()
+        if always_emit or updates or lookups or new_fills:
+            self.orders_changed.emit()
+            self.history_changed.emit()
+        unanswered = [oid for oid, ok in zip(lookups, answered, strict=True) if not ok]
+        if unanswered:
+            raise ReconcileIncomplete(f"{len(unanswered)} order(s) could not be looked up "
+                                      f"({', '.join(unanswered[:3])}{'…' if len(unanswered) > 3 else ''})")
 
-    async def _look_up(self, view: OrderView) -> None:
+    async def _watch(self) -> None:
+        """The periodic check: every ``check_interval_s`` (±10 % jitter), while the connection is up and an order
+        is open or unresolved, re-read the product types concerned. It catches what a live-looking but silent
+        private stream missed (a stall the heartbeat has not noticed yet, a push the exchange never sent) without
+        waiting for a reconnect; with nothing open it costs nothing."""
+        while True:
+            self._check_wake.clear()
+            try:
+                await asyncio.wait_for(self._check_wake.wait(), self.check_interval_s * self._rng.uniform(0.9, 1.1))
+                continue  # the interval changed: wait the new one
+            except TimeoutError:
+                pass
+            if self._check_kinds():
+                self.checks += 1
+                await until_done(self._periodic_pass, self.retry, self._rng, self._check_failed)
+
+    def _check_kinds(self) -> tuple[InstType, ...]:
+        """The product types the periodic check must read now (none: skip it)."""
+        if self._connection.state != "connected":
+            return ()  # down: the reconciliation after the reconnect covers it
+        views = [*self._tracker.open_orders(), *filter(None, map(self._tracker.get, self._suspects))]
+        present = {view.ref.inst_type for view in views}
+        return tuple(kind for kind in (SPOT, FUTURES) if kind in present)
+
+    async def _periodic_pass(self) -> None:
+        kinds = self._check_kinds()
+        if kinds:
+            async with self._reconcile_lock:
+                await self._reconcile_pass(kinds, announce_fills=True, always_emit=False)
+
+    def _check_failed(self, attempt: int, exc: Exception, delay: float) -> None:
+        level = "warning" if attempt == 1 else "info"
+        self._connection.log(level, f"Checking the open orders failed ({exc}); retrying in {delay:.1f} s.")
+
+    async def _look_up(self, view: OrderView) -> bool:
+        """Ask the exchange what became of ``view`` (by order id, else clientOid) and apply the answer; True once the
+        exchange answered. When the lookup itself fails the order becomes a *suspect*: it stays as shown and is
+        looked up again, with backoff, until the exchange answers (:meth:`_resolve_suspects`)."""
         rest = self._session.rest
         by_id = {"order_id": view.order_id} if view.order_id else {"client_oid": view.client_oid}
         try:
@@ -388,14 +488,39 @@ class TradingService(QObject):
             else:
                 order = await rest.mix_order_detail(view.ref, **by_id)
         except OrderNotFound:
+            self._suspects.pop(view.client_oid, None)
             if view.status == PENDING and view.order_id is None:
-                return  # not on the exchange yet: its placement is still under way
+                return True  # not on the exchange yet: its placement is still under way
             self._emit(self._tracker.cancel_missing(view.client_oid, "No longer on the exchange.", self._now()))
-            return
+            return True
         except BitgetError as exc:
-            self._connection.log("warning", f"Order {view.client_oid} could not be looked up: {exc}")
-            return
+            if view.client_oid not in self._suspects:
+                self._connection.log("warning", f"Order {view.client_oid} could not be looked up ({exc}); "
+                                                "trying again until the exchange answers.")
+            self._suspect(view.client_oid)
+            return False
+        self._suspects.pop(view.client_oid, None)
         self._emit(self._tracker.apply(order))
+        return True
+
+    def _suspect(self, client_oid: str) -> None:
+        """Look ``client_oid`` up again (and again) until the exchange says what became of it."""
+        self._suspects[client_oid] = None
+        if not self._resolving:
+            self._resolving = True
+            self._tasks.spawn(self._resolve_suspects(), "look up unresolved orders")
+
+    async def _resolve_suspects(self) -> None:
+        failures = 0
+        try:
+            while self._suspects:
+                failures += 1
+                await asyncio.sleep(self.retry.delay(failures, self._rng))  # each one has just failed once
+                views = [v for v in map(self._tracker.get, list(self._suspects)) if v is not None]
+                self._suspects = {v.client_oid: None for v in views}
+                await asyncio.gather(*(self._look_up(view) for view in views))
+        finally:
+            self._resolving = False
 
     async def _read_history(self) -> None:
         rest = self._session.rest
