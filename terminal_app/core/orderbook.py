@@ -118,6 +118,8 @@ class OrderBook:
 
     ``stale`` is set when an update's checksum (or sequence) does not match; the book then ignores updates until
     the next snapshot, and its owner resubscribes the channel (see ``core.book_sync``).
+    ``silent_s`` is something else: the book is consistent but nothing has arrived for that many seconds, longer than
+    a live feed ever stays quiet (a stalled connection); set and cleared by ``core.book_sync.BookSync``.
     ``version`` increases on every applied change so a UI timer can repaint only when something moved;
     ``updates`` counts the updates applied and verified since the book was created.
     """
@@ -137,6 +139,7 @@ class OrderBook:
         self.updates = 0
         self.checksum_errors = 0
         self.sequence_errors = 0
+        self.silent_s: float | None = None
 
     # ----- feeding -------------------------------------------------------------------------------------------------
 
@@ -198,6 +201,12 @@ class OrderBook:
         self.stale = True
         self.stale_reason = reason
         self.version += 1
+
+    def mark_silent(self, seconds: float | None) -> None:
+        """Nothing arrived for ``seconds`` (None: pushes arrive again); the book's levels are untouched."""
+        if seconds != self.silent_s:
+            self.silent_s = seconds
+            self.version += 1
 
     # ----- checksum --------------------------------------------------------------------------------------------------
 
@@ -268,4 +277,4 @@ class OrderBook:
     def __repr__(self) -> str:
         n_bids, n_asks = self.depth()
         return (f"OrderBook({self.symbol!r}, bids={n_bids}, asks={n_asks}, best={self.best_bid()}/{self.best_ask()}, "
-                f"stale={self.stale})")
+                f"stale={self.stale}, silent_s={self.silent_s})")

@@ -9,6 +9,10 @@ further limited to ``ticker_hz`` per symbol. 60, not 30: pushes arrive in bursts
 nothing new and the ladder and tape drew 24-29 frames a second under load (bench gui); at 60 they draw 50+,
 for a few % of a core more.
 
+A book that goes silent (no push for ``core.book_sync.SILENCE_LIMIT_S``, checked four times a second) is marked so
+(``OrderBook.silent_s``) and announced with ``book_changed`` once a second while it lasts, so the ladder can say its
+prices are old; the next push clears it. Reconnecting a dead connection stays the streamer's job (its heartbeat).
+
 Candle history: when the active symbol or the interval changes, the most recent page (``candles``, up to 1000 rows)
 is read and emitted as ``candles_history`` at once, so the chart shows something quickly, then older pages
 (``history-candles``, 200 rows each) follow as ``candles_older``, ``history_pages`` pages in all; ``candles_loading``
@@ -48,6 +52,7 @@ RECENT_LIMIT = 1000  # Bitget's maximum for /market/candles
 PAGE_LIMIT = 200  # and for /market/history-candles
 TRADE_IDS_KEPT = 2000  # to drop the trades a resubscription's snapshot repeats
 LIVE_ROWS_KEPT = 300
+SILENCE_CHECK_MS = 250  # a silent book is flagged at most this long after the limit
 
 
 def _arg(ref: SymbolRef, channel: str) -> Arg:
@@ -139,6 +144,9 @@ class MarketDataService(QObject):
         self._timer.setInterval(max(1, round(1000 / flush_hz)))
         self._timer.timeout.connect(self.flush)
         self.flushes = 0
+        self._silence_timer = QTimer(self)
+        self._silence_timer.setInterval(SILENCE_CHECK_MS)
+        self._silence_timer.timeout.connect(self.check_silence)
 
     # --- state ------------------------------------------------------------------------------------------------
 
@@ -184,9 +192,11 @@ class MarketDataService(QObject):
             self._unlisten = self._session.ws.add_listener(self._on_stream_event)
         self.markets_loaded.emit(self.markets())
         self._timer.start()
+        self._silence_timer.start()
 
     async def close(self) -> None:
         self._timer.stop()
+        self._silence_timer.stop()
         if self._unlisten is not None:
             self._unlisten()
             self._unlisten = None
@@ -327,9 +337,13 @@ class MarketDataService(QObject):
         def on_books(msg: dict[str, Any]) -> None:
             if self._books.get(key) is not book:
                 return  # a push queued before the symbol changed
+            silent = book.silent_s
             sync(msg)
             dirty.add(key)
             record(msg.get("ts"))
+            if silent is not None:
+                self._connection.log("info", f"Order-book updates for {ref.display} arrive again (after "
+                                             f"{silent:.0f} s or more without one).")
 
         return on_books
 
@@ -372,6 +386,17 @@ class MarketDataService(QObject):
             for key, sync in self._syncs.items():
                 sync.connection_lost()
                 self._dirty_books.add(key)
+
+    def check_silence(self) -> None:
+        """Flag the active book once no push came for the silence limit (the timer calls this; tests may too)."""
+        now = monotonic()
+        for key, sync in self._syncs.items():
+            was_silent = sync.book.silent_s is not None
+            if sync.check_silence(now):
+                self._dirty_books.add(key)
+                if not was_silent:
+                    self._connection.log("warning", f"No order-book update for {sync.book.symbol} for "
+                                                    f"{sync.book.silent_s:.0f} s: its prices are shown as stale.")
 
     # --- coalescing -------------------------------------------------------------------------------------------
 

@@ -9,6 +9,10 @@ trades came (both signals are already coalesced to ≤ 60 Hz, one flush emits bo
 user's orders changed. :func:`build_ladder` turns the raw book into rows with Decimal arithmetic; it reads only as
 many levels as the visible rows need, and the traded volume of a row is one lookup in ``core.traded_volume``.
 Texts and column widths are worked out when the rows change, not at every paint (a hover repaints too).
+
+A book that has gone silent (``OrderBook.silent_s``: no push for two seconds, a stalled connection) is shown faded
+with "stale — no update for N s" across the spread row, counting up once a second until the next update clears it;
+one out of sync (``stale``) says it is resyncing.
 """
 
 from __future__ import annotations
@@ -512,15 +516,43 @@ class LadderView(QWidget):
                 p.setPen(QPen(QColor(c.accent), 1))
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5))
+            status = self.status_text()
             if self.book is not None and self.book.stale:
                 p.setPen(QColor(c.warn))
                 p.drawText(self.rect().adjusted(4, 0, -4, -4), int(Qt.AlignmentFlag.AlignBottom |
-                           Qt.AlignmentFlag.AlignHCenter), "book out of sync — resyncing…")
-            elif self.book is None:
+                           Qt.AlignmentFlag.AlignHCenter), status)
+            elif self.book is not None and self.book.silent_s is not None and self.book.has_snapshot:
+                self._paint_silent(p, status)
+            elif status:
                 p.setPen(QColor(c.muted))
-                p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), "waiting for the order book…")
+                p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), status)
         finally:
             p.end()
+
+    def status_text(self) -> str:
+        """What the ladder says about its data: "" while the book is current."""
+        book = self.book
+        if book is None:
+            return "waiting for the order book…"
+        silent = f"no update for {book.silent_s:.0f} s" if book.silent_s is not None else ""
+        if book.stale:
+            return "book out of sync — resyncing…" + (f" ({silent})" if silent else "")
+        if not book.has_snapshot:
+            return "waiting for the order book…" + (f" ({silent})" if silent else "")
+        return f"stale — {silent}" if silent else ""
+
+    def _paint_silent(self, p: QPainter, text: str) -> None:
+        """A silent book's rows are old: fade them, and say so where the eye goes, on the spread row."""
+        c = self.colors
+        veil = QColor(c.surface)
+        veil.setAlpha(150)
+        p.fillRect(QRect(0, self.row_height, self.width(), self.height() - self.row_height), veil)
+        band = QRect(0, self._spread_top(), self.width(), self.row_height)
+        p.fillRect(band, QColor(c.warn))
+        p.setPen(QColor(c.bg))
+        p.setFont(self._bold)
+        p.drawText(band, int(Qt.AlignmentFlag.AlignCenter), text)
+        p.setFont(self._font)
 
     def _price_places(self) -> int:
         if self.market is None:

@@ -303,7 +303,10 @@ def no_gc_off_thread() -> Iterator[None]:
 def live(no_gc_off_thread: None) -> Iterator[Callable[..., contextlib.AbstractAsyncContextManager[Any]]]:
     """``async with live() as services:`` the four real services on a fresh simulator (seeded, loopback, port 0),
     with trading behind the real order pipeline (``GuardedTrading``; no risk limits, so the ticket's own checks are
-    what a test meets; ``services.trading.inner`` reaches the exchange past them)."""
+    what a test meets; ``services.trading.inner`` reaches the exchange past them).
+
+    ``live(streamer=StreamerConfig(...))`` replaces the streamer's settings; ``live.sim`` is the simulator's runner
+    (its ``faults``, ``call``)."""
     from terminal_app.bitget.signing import Credentials
     from terminal_app.bitget.ws import StreamerConfig
     from terminal_app.config.settings import Settings
@@ -318,10 +321,10 @@ def live(no_gc_off_thread: None) -> Iterator[Callable[..., contextlib.AbstractAs
     info = runner.start()
 
     @contextlib.asynccontextmanager
-    async def open_services(**kw: Any) -> AsyncIterator[Any]:
+    async def open_services(streamer: StreamerConfig | None = None, **kw: Any) -> AsyncIterator[Any]:
         session = Session("Demo", ProfileKind.DEMO, SessionEndpoints(info.rest, info.ws_public, info.ws_private),
                           Credentials(info.api_key, info.secret, info.passphrase),
-                          streamer_config=StreamerConfig(backoff_initial_s=0.05, backoff_max_s=0.2))
+                          streamer_config=streamer or StreamerConfig(backoff_initial_s=0.05, backoff_max_s=0.2))
         services = await Services.open(session, history_pages=1, **kw)
         no_limits = RiskPolicy(None, None, None, None)
         guarded = GuardedServices.wrap(services, Settings(), lambda: no_limits)
@@ -330,6 +333,7 @@ def live(no_gc_off_thread: None) -> Iterator[Callable[..., contextlib.AbstractAs
         finally:
             await guarded.close()
 
+    open_services.sim = runner  # type: ignore[attr-defined]
     try:
         yield open_services
     finally:

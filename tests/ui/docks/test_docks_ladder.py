@@ -1,5 +1,6 @@
-"""Ladder: rows, cumulative sizes, spread/mid, aggregation by tick multiples, own-order marks, click-to-price, and the
-Traded column (bought/sold volume at price over a rolling window), with fakes and on the simulator."""
+"""Ladder: rows, cumulative sizes, spread/mid, aggregation by tick multiples, own-order marks, click-to-price, the
+Traded column (bought/sold volume at price over a rolling window), and the stale state of a silent book, with fakes
+and on the simulator."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from terminal_app.bitget.models import PublicTrade
 from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.bitget.ws import StreamerConfig
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.core.traded_volume import TradedVolume
 from terminal_app.ui.docks import links_for
@@ -26,7 +28,7 @@ from terminal_app.ui.docks.ladder import (
     volume_places,
     window_label,
 )
-from terminal_app.ui.theme import number_font
+from terminal_app.ui.theme import current_colors, number_font
 
 D = Decimal
 BTC_SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
@@ -410,3 +412,68 @@ async def test_trades_on_the_simulator_reach_the_traded_column(qtbot: QtBot, liv
             assert row.sold == sum((t.size for t in at if t.side == "sell"), D(0))
         panel.view.grab()  # paints the column over real data
         assert panel.view.paint_count > 0
+
+
+# --- a silent book --------------------------------------------------------------------------------------------------
+
+
+def spread_band_colour(panel: LadderPanel) -> str:
+    view = panel.view
+    image = view.grab().toImage()
+    y = view.row_rect("bid", 0).y() - view.row_height // 2  # the middle of the spread row
+    return image.pixelColor(2, y).name()
+
+
+def test_a_silent_book_says_stale_on_the_spread_row_until_the_next_update(qtbot: QtBot, services: Any,
+                                                                         kit: Any) -> None:
+    services.market_data.load_book(BTC_SPOT, BIDS, ASKS)
+    panel = LadderPanel(services)
+    qtbot.addWidget(panel)
+    panel.resize(340, 400)
+    panel.set_symbol(BTC_SPOT)
+    warn = current_colors().warn
+    assert panel.view.status_text() == ""
+    assert spread_band_colour(panel) != warn
+    book = services.market_data.book(BTC_SPOT)
+    book.mark_silent(3.0)
+    panel.view.invalidate()
+    assert panel.view.status_text() == "stale — no update for 3 s"
+    assert spread_band_colour(panel) == warn
+    assert panel.ladder().best_bid == D("100.00")  # the old prices stay readable, faded
+    assert kit.shot(panel, "ladder-stale", (340, 400)).exists()
+    book.mark_silent(None)
+    panel.view.invalidate()
+    assert panel.view.status_text() == ""
+    assert spread_band_colour(panel) != warn
+    book.mark_stale("connection lost")
+    book.mark_silent(4.0)
+    assert panel.view.status_text() == "book out of sync — resyncing… (no update for 4 s)"
+
+
+@pytest.mark.asyncio
+async def test_a_stalled_stream_turns_the_ladder_stale_until_the_heartbeat_reconnects(
+        qtbot: QtBot, live: Any, until: Any) -> None:
+    # The heartbeat shortened (a ping 2.5 s after connecting, 1 s for the answer) so the reconnect comes in this test's
+    # time, yet after the 2 s silence limit, as in production (20 s + 8 s).
+    streamer = StreamerConfig(backoff_initial_s=0.05, backoff_max_s=0.2, ping_interval_s=2.5, pong_timeout_s=1.0)
+    async with live(streamer=streamer) as s:
+        md, sim = s.market_data, live.sim
+        panel = LadderPanel(s)
+        qtbot.addWidget(panel)
+        panel.resize(340, 400)
+        panel.show()  # no waiting for exposure: a nested Qt loop would stall qasync
+        md.set_active(BTC_SPOT)
+        book = await until(md.book_changed, lambda: (b := md.book(BTC_SPOT)) is not None and b.updates > 0 and b)
+        assert panel.view.status_text() == ""
+        public = sim.call(lambda: [c.id for c in sim.server.hub.conns.values() if not c.private])
+        for conn_id in public:
+            sim.faults.stall_ws(conn_id)  # the socket stays open; nothing arrives, not even a pong
+        updates = book.updates
+        await until(md.book_changed, lambda: panel.view.status_text().startswith("stale"))
+        assert panel.view.status_text() == "stale — no update for 2 s"
+        assert spread_band_colour(panel) == current_colors().warn
+        assert s.session.ws.stats().reconnects == 0  # said before the connection was found dead
+        await until(md.book_changed, lambda: panel.view.status_text() == "" and book.updates > updates)
+        assert s.session.ws.stats().reconnects >= 1  # the heartbeat found it dead and reconnected
+        assert (book.stale, book.silent_s) == (False, None)
+        assert spread_band_colour(panel) != current_colors().warn
