@@ -32,10 +32,35 @@ from terminal_app.bitget.signing import Credentials, ws_login_message
 from terminal_app.bitget.ws_pacing import MSG_WINDOW_S, MessagePacer
 
 log = logging.getLogger(__name__)
-# websockets writes every frame to its logger at DEBUG, the private login frame (API key, passphrase) included. Its
-# connections get this logger instead: never below INFO, so frames are not even formatted, whatever the root's level.
-_FRAME_LOG = logging.getLogger(f"{__name__}.websockets")
+
+
+class LoginFrameRedactor(logging.Filter):
+    """Rewrites a log record that carries a Bitget login frame, so the API key, passphrase and signature never reach a
+    handler. websockets logs each frame at DEBUG as ``("> %s", frame)``: the frame is an *argument*, so the whole
+    record is replaced (message and arguments), not only its text. A filter acts on the logger it is attached to,
+    not on records that merely pass through it: it must sit on the logger the connection logs with."""
+
+    MARKERS = ('"op":"login"', '"apiKey"', '"passphrase"', '"sign"')
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:  # a record that cannot be formatted: judge its parts
+            text = f"{record.msg} {record.args!r}"
+        compact = text.replace(" ", "")
+        if any(marker in compact for marker in self.MARKERS):
+            record.msg = "%s TEXT login frame (credentials redacted)"
+            record.args = (text[:1] if text[:1] in "<>" else "?",)
+        return True
+
+
+# websockets writes every frame to its connection's logger at DEBUG, the private login frame (API key, passphrase)
+# included. Our connections use this logger: at INFO, so frames are not even formatted whatever the root's level, and
+# with the redactor on it for whoever lowers it to DEBUG (a debugging session, a test that turns everything on).
+FRAME_LOGGER = f"{__name__}.websockets"
+_FRAME_LOG = logging.getLogger(FRAME_LOGGER)
 _FRAME_LOG.setLevel(logging.INFO)
+_FRAME_LOG.addFilter(LoginFrameRedactor())
 
 ChannelKey = tuple[str, str, str]
 """``(instType, channel, instId or coin)``: how pushes, acks and errors are matched to subscriptions."""

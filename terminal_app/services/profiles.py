@@ -34,6 +34,7 @@ from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.ws import StreamerConfig
+from terminal_app.bitget.ws_connection import FRAME_LOGGER, LoginFrameRedactor
 from terminal_app.config.profiles import Endpoints, Profile, ProfileBook, ProfileError, risk_policy, set_active
 from terminal_app.config.secrets import CredentialStore, SecretsUnavailable
 from terminal_app.config.settings import CHART_INTERVAL, Settings
@@ -48,27 +49,13 @@ from terminal_app.services.stack import Services
 log = logging.getLogger("terminal_app.services.profiles")
 
 DOCTOR_PENDING = "the account doctor is still checking this account."
-# websockets logs every frame at DEBUG, the private login frame (API key, passphrase) included.
-_FRAME_LOGGERS = ("websockets.client", "websockets.server")
-
-
-class LoginFrameRedactor(logging.Filter):
-    """Rewrites websockets' DEBUG line for a Bitget login frame, so the passphrase never reaches a log record."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno <= logging.DEBUG:
-            try:
-                text = record.getMessage()
-            except (TypeError, ValueError):
-                return True
-            if '"op":"login"' in text.replace(" ", ""):
-                record.msg = "%s TEXT login frame (credentials redacted)"
-                record.args = (text[:1],)
-        return True
+# Our WebSocket connections log their frames through bitget.ws_connection.FRAME_LOGGER, which carries the redactor
+# from import on. websockets' default loggers get it too, for any connection opened without a logger of its own.
+_FRAME_LOGGERS = ("websockets.client", "websockets.server", FRAME_LOGGER)
 
 
 def redact_login_frames() -> None:
-    """Install :class:`LoginFrameRedactor` on websockets' frame loggers (once)."""
+    """Install :class:`LoginFrameRedactor` on every logger websockets frames are written to (once)."""
     for name in _FRAME_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, LoginFrameRedactor) for f in logger.filters):
