@@ -116,6 +116,11 @@ class TradingService(QObject):
         """The order was reported rejected only because the exchange did not answer (see ``OrderTracker``)."""
         return self._tracker.provisional(client_oid)
 
+    @property
+    def unresolved(self) -> int:
+        """Orders being looked up again because a lookup failed or a placement's outcome stayed unknown."""
+        return len(self._suspects)
+
     # --- lifecycle --------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -429,7 +434,12 @@ class TradingService(QObject):
                 del self._suspects[oid]
             elif view.ref.inst_type in kinds:
                 lookups.setdefault(oid, view)
-        answered = await asyncio.gather(*(self._look_up(view) for view in lookups.values()))
+        # An order placed and finished elsewhere while the stream was down is in no open list, only in the fills:
+        # read it so that it is listed with its fills (by id; orders the tracker knows are not asked again).
+        strangers = {f.order_id: SymbolRef(f.symbol, f.inst_type) for f in fills
+                     if self._tracker.by_order_id(f.order_id) is None}
+        answered = await asyncio.gather(*(self._look_up(view) for view in lookups.values()),
+                                        *(self._look_up_by_id(ref, order_id) for order_id, ref in strangers.items()))
         new_fills = [f for f in sorted(fills, key=lambda f: f.ts) if self._add_fill(f)]
         if announce_fills:
             for fill in new_fills:
@@ -437,7 +447,7 @@ class TradingService(QObject):
         if always_emit or updates or lookups or new_fills:
             self.orders_changed.emit()
             self.history_changed.emit()
-        unanswered = [oid for oid, ok in zip(lookups, answered, strict=True) if not ok]
+        unanswered = [oid for oid, ok in zip([*lookups, *strangers], answered, strict=True) if not ok]
         if unanswered:
             raise ReconcileIncomplete(f"{len(unanswered)} order(s) could not be looked up "
                                       f"({', '.join(unanswered[:3])}{'…' if len(unanswered) > 3 else ''})")
@@ -500,6 +510,22 @@ class TradingService(QObject):
             self._suspect(view.client_oid)
             return False
         self._suspects.pop(view.client_oid, None)
+        self._emit(self._tracker.apply(order))
+        return True
+
+    async def _look_up_by_id(self, ref: SymbolRef, order_id: str) -> bool:
+        """Read an order this session has not seen (placed elsewhere) and list it; True once the exchange answered."""
+        rest = self._session.rest
+        try:
+            if ref.inst_type is SPOT:
+                order: Order = await rest.spot_order_info(order_id=order_id)
+            else:
+                order = await rest.mix_order_detail(ref, order_id=order_id)
+        except OrderNotFound:
+            return True  # too old for the exchange to tell: its fills are listed all the same
+        except BitgetError as exc:
+            self._connection.log("warning", f"Order {order_id} (placed elsewhere) could not be read: {exc}")
+            return False
         self._emit(self._tracker.apply(order))
         return True
 

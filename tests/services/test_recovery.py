@@ -91,6 +91,8 @@ async def test_a_drop_while_rest_fails_is_reconciled_once_rest_answers(kit: Any)
             sim.faults.stall_ws(conn_id)  # what happens next is never pushed
         on_exchange(sim, lambda ex: ex.cancel_spot_order(DEMO_UID, "BTCUSDT", client_oid=cancelled_elsewhere))
         on_exchange(sim, lambda ex: ex.shock("BTC", "0.98"))  # the market falls through the second order
+        on_exchange(sim, lambda ex: ex.place_spot_order(DEMO_UID, "BTCUSDT", "buy", "market", D("20"),
+                                                        client_oid="from-the-web"))  # placed and filled elsewhere
         filled = await eventually(lambda: on_exchange(sim, lambda ex: ex.get_order(
             DEMO_UID, InstType.SPOT, client_oid=filled_meanwhile)).status == "filled")
         assert filled
@@ -110,6 +112,7 @@ async def test_a_drop_while_rest_fails_is_reconciled_once_rest_answers(kit: Any)
 
         assert status(s, cancelled_elsewhere) == "cancelled"
         assert status(s, filled_meanwhile) == "filled"
+        assert status(s, "from-the-web") == "filled"  # listed, not only its fill
         assert_terminal_matches_exchange(s, sim)
         order_id = tr.order(filled_meanwhile).order_id
         on_the_exchange = on_exchange(sim, lambda ex: ex.fills(DEMO_UID, InstType.SPOT, order_id=order_id))
