@@ -50,6 +50,12 @@ def _build_parser() -> argparse.ArgumentParser:
     simb.add_argument("--connections", type=int, default=16)
     simb.add_argument("--seconds", type=float, default=3.0)
     simb.add_argument("--orders", type=int, default=1500)
+    faults = bsub.add_parser("faults", help="reliability under injected faults: lost/duplicated/phantom orders, "
+                                            "stale state after recovery, book recovery (real services, simulator)")
+    faults.add_argument("--only", action="append", default=None, metavar="SCENARIO",
+                        help="run this scenario only (repeatable; default: all)")
+    faults.add_argument("--seed", type=int, default=41)
+    faults.add_argument("--verbose", action="store_true", help="log everything to standard error")
     gui = bsub.add_parser("gui", help="GUI event-loop lag under market-data load")
     gui.add_argument("--symbols", type=int, default=10)
     gui.add_argument("--seconds", type=float, default=30.0)
@@ -75,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from terminal_app.bench.sim import main as bench_main
         elif args.bench == "chart":
             from terminal_app.bench.chart import main as bench_main
+        elif args.bench == "faults":
+            from terminal_app.bench.faults import main as bench_main
         else:
             from terminal_app.bench.gui import main as bench_main
         return bench_main(args)
