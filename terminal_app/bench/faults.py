@@ -16,7 +16,8 @@ by checksum since the fault ended). One second later the terminal is compared wi
 * ``stale_after_recovery``: orders shown with another status or filled size than the exchange's;
 * ``lost_fills`` / ``duplicated_fills`` / ``phantom_fills``: own trades missing, announced twice, or invented;
 * ``book_recovered``: the active book is consistent and updating again; ``recovered``: the terminal got there within
-  the scenario's time limit, ``recovery_s`` after the fault was lifted.
+  the scenario's time limit, ``recovery_s`` after the fault was lifted (for the stall: after it began, since it is
+  never lifted; ``stale_shown_after_s`` is how long the book's old prices looked current).
 
 All counts zero and both flags true is the target. One JSON line: ``{"bench": "faults", "scenarios": {name: figures},
 "totals": {...}, "all_clear": bool, "seconds": …}``. ``--only NAME`` runs some scenarios (repeatable).
@@ -75,6 +76,7 @@ class Figures:
     book_recovered: bool = False
     recovered: bool = False
     recovery_s: float | None = None
+    stale_shown_after_s: float | None = None  # stall only: from the stall to the book being marked stale
     orders: int = 0  # exchange orders compared
     fills: int = 0  # exchange fills compared
     problems: list[str] = field(default_factory=list)  # what differed, for whoever has to fix it
@@ -87,8 +89,9 @@ class Figures:
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        if not self.problems:
-            del out["problems"]
+        for key in ("problems", "stale_shown_after_s"):
+            if not out[key]:
+                del out[key]
         return out
 
 
@@ -203,10 +206,12 @@ class Rig:
         return (conn.state == "connected" and tr.unresolved == 0 and self.book_ok()
                 and not any(v.status == PENDING for v in tr.open_orders()))
 
-    async def settle(self, *, reconnect: bool = False, timeout: float = SETTLE_TIMEOUT_S) -> Figures:  # noqa: ASYNC109
-        """Wait until the terminal says it has recovered (the fault must be lifted already), then compare."""
+    async def settle(self, *, reconnect: bool = False, timeout: float = SETTLE_TIMEOUT_S,  # noqa: ASYNC109
+                     since: float | None = None) -> Figures:
+        """Wait until the terminal says it has recovered (the fault must be lifted already, or be one it must get
+        past on its own: then ``since`` is when it began), then compare."""
         self.fault_lifted()
-        t0 = time.monotonic()
+        t0 = time.monotonic() if since is None else since
         figures = Figures()
         try:
             await self.until(lambda: self.settled(reconnect), timeout, "recovery")
@@ -350,11 +355,19 @@ async def ws_drop_while_rest_fails(rig: Rig) -> Figures:
 async def ws_stall(rig: Rig) -> Figures:
     """Every WebSocket stalls (open, nothing arrives, no pong) and stays so; meanwhile an order is cancelled elsewhere
     and the market falls through another. The heartbeat must find the sockets dead and reconnect."""
+    book = rig.s.market_data.book(SPOT)
+    assert book is not None
+    stalled_at = time.monotonic()
     rig.faults.stall_ws()
+    watch = asyncio.ensure_future(rig.until(lambda: book.silent_s is not None, 20.0, "the book to be marked stale"))
     rig.cancel_elsewhere(rig.far[SPOT])
     await rig.fall_through_near_order()
     rig.market_buy_elsewhere()
-    return await rig.settle(reconnect=True)
+    await watch
+    shown_after = round(time.monotonic() - stalled_at, 2)
+    figures = await rig.settle(reconnect=True, since=stalled_at)
+    figures.stale_shown_after_s = shown_after
+    return figures
 
 
 async def malformed_frames(rig: Rig) -> Figures:

@@ -174,3 +174,20 @@ async def test_an_order_whose_lookup_failed_is_looked_up_until_the_exchange_answ
         listed = on_exchange(sim, lambda ex: ex.open_orders(DEMO_UID, InstType.SPOT))
         assert [o.client_oid for o in listed] == [oid]  # placed once, and shown as what it is
         assert [v.client_oid for v in tr.open_orders()] == [oid]
+
+
+@pytest.mark.asyncio
+async def test_a_reconciliation_that_cannot_succeed_ends_when_the_services_close(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        conn, sim = s.connection, kit.sim
+        conn.reconcile_backoff = QUICK
+        logs = kit.record(conn.log_event)
+        reconciled = kit.record(conn.reconciled)
+        sim.faults.fail_rest(503, count=None)  # for good
+        for conn_id in private_connections(sim):
+            sim.faults.drop_ws(conn_id)
+        await kit.wait_until(conn.log_event, lambda: any("retrying" in text for _, text in logs.calls))
+    # closed while retrying: nothing left running, nothing claimed
+    assert conn._tasks.pending == 0
+    assert s.trading._tasks.pending == 0
+    assert not reconciled.calls
