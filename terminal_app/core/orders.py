@@ -250,6 +250,15 @@ class OrderTracker:
         self._local_reject.discard(key)
         return self._with_replaced(None if new == view else self._store(view, new), replaced, key)
 
+    def confirm_rejection(self, client_oid: str, reason: str, now_ms: int) -> Update | None:
+        """A rejection made up here (no answer) turns out right: the exchange does not have the order. It is final
+        from now on; None when the rejection was not provisional."""
+        view = self._views.get(client_oid)
+        if view is None or client_oid not in self._local_reject:
+            return None
+        self._local_reject.discard(client_oid)
+        return self._store(view, replace(view, reason=reason, u_time=max(view.u_time, now_ms)))
+
     def cancel_missing(self, client_oid: str, reason: str, now_ms: int) -> Update | None:
         """An order the exchange no longer lists and cannot find: it is gone (cancelled)."""
         view = self._views.get(client_oid)

@@ -49,6 +49,9 @@ RECENT_ROWS = 50  # history orders and fills read at start and after a reconnect
 # stream is not shown wrongly for long, rarely enough to be noise next to Bitget's 20 req/s per endpoint (two reads
 # per product type with open orders, once a minute at most).
 CHECK_INTERVAL_S = 45.0
+# An order whose placement got no answer and that the exchange cannot find is taken as not placed only this long after
+# it was sent: longer than the client's read timeout (10 s), so the request itself cannot still be on its way.
+NOT_PLACED_AFTER_S = 15.0
 
 
 class ReconcileIncomplete(Exception):
@@ -95,6 +98,7 @@ class TradingService(QObject):
         self._check_wake = asyncio.Event()
         self._rng = random.Random()
         self.checks = 0  # periodic checks that read REST (skipped ones are not counted)
+        self.not_placed_after_s = NOT_PLACED_AFTER_S  # tests shorten it
 
     # --- reads ------------------------------------------------------------------------------------------------
 
@@ -498,9 +502,20 @@ class TradingService(QObject):
             else:
                 order = await rest.mix_order_detail(view.ref, **by_id)
         except OrderNotFound:
-            self._suspects.pop(view.client_oid, None)
             if view.status == PENDING and view.order_id is None:
+                self._suspects.pop(view.client_oid, None)
                 return True  # not on the exchange yet: its placement is still under way
+            if self._tracker.provisional(view.client_oid):
+                # Shown rejected because the placement got no answer. Not found now, it was not placed, unless the
+                # request may still be on its way (in flight, or not yet visible to lookups): ask again later then.
+                if self._now() - view.c_time < self.not_placed_after_s * 1000:
+                    self._suspect(view.client_oid)
+                    return True
+                self._suspects.pop(view.client_oid, None)
+                self._emit(self._tracker.confirm_rejection(
+                    view.client_oid, "Not placed: the exchange has no such order.", self._now()))
+                return True
+            self._suspects.pop(view.client_oid, None)
             self._emit(self._tracker.cancel_missing(view.client_oid, "No longer on the exchange.", self._now()))
             return True
         except BitgetError as exc:

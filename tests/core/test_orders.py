@@ -126,6 +126,19 @@ def test_undecided_rejection_is_overturned_by_the_exchange() -> None:
     assert t.history() == []
 
 
+def test_an_undecided_rejection_confirmed_is_final() -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(), "c1", 1)
+    t.reject("c1", "could not be confirmed", definitive=False)
+    assert t.provisional("c1")
+    update = t.confirm_rejection("c1", "not placed", 5)
+    assert update is not None
+    assert (update.view.status, update.view.reason, update.view.u_time) == (REJECTED, "not placed", 5)
+    assert not t.provisional("c1")
+    assert t.apply(order("c1", "555", LIVE)) is None  # final now: a report can no longer overturn it
+    assert t.confirm_rejection("c1", "again", 6) is None
+
+
 def test_rejection_after_the_stream_saw_the_order_is_ignored() -> None:
     t = OrderTracker()
     t.add_pending(ticket(), "c1", 1)

@@ -191,3 +191,27 @@ async def test_a_reconciliation_that_cannot_succeed_ends_when_the_services_close
     assert conn._tasks.pending == 0
     assert s.trading._tasks.pending == 0
     assert not reconciled.calls
+
+
+@pytest.mark.asyncio
+async def test_an_unanswered_order_the_exchange_never_got_ends_rejected_for_good(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        tr, sim = s.trading, kit.sim
+        tr.retry = QUICK
+        tr.not_placed_after_s = 1.0
+        s.session.rest.lookup_delay_s = 0.0
+        bid = await best_bid(kit, s)
+        # Refused unseen with a bare 503 (which may or may not have been executed), and the lookup by clientOid that
+        # would tell fails too: the order is reported rejected provisionally.
+        sim.faults.fail_rest(503, path=V2.SPOT_PLACE_ORDER)
+        sim.faults.fail_rest(503, path=V2.SPOT_ORDER_INFO, count=3)
+        oid = tr.place(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), tick(bid * D("0.9"))))
+        await kit.wait_until(tr.order_updated, lambda: status(s, oid) == "rejected")
+        assert tr.rejection_provisional(oid)
+        assert tr.unresolved == 1
+        await kit.wait_until(tr.order_updated, lambda: not tr.rejection_provisional(oid))
+        view = tr.order(oid)
+        assert view is not None
+        assert (view.status, view.reason) == ("rejected", "Not placed: the exchange has no such order.")
+        assert tr.unresolved == 0
+        assert on_exchange(sim, lambda ex: ex.open_orders(DEMO_UID, InstType.SPOT)) == []
