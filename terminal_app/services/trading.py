@@ -99,6 +99,7 @@ class TradingService(QObject):
         self._rng = random.Random()
         self.checks = 0  # periodic checks that read REST (skipped ones are not counted)
         self.not_placed_after_s = NOT_PLACED_AFTER_S  # tests shorten it
+        self._strangers_read: set[str] = set()  # ids of orders placed elsewhere, read once from their fills
 
     # --- reads ------------------------------------------------------------------------------------------------
 
@@ -141,7 +142,15 @@ class TradingService(QObject):
         for (arg, _), result in zip(subs, results, strict=True):
             if isinstance(result, BitgetError):
                 self._connection.log("warning", f"Private channel {arg['instType']}/{arg['channel']}: {result}")
-        await asyncio.gather(self._read_history(), self.reconcile(announce_fills=False))
+        results = await asyncio.gather(self._read_history(), self.reconcile(announce_fills=False),
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, ReconcileIncomplete):
+                raise result
+        if isinstance(results[1], ReconcileIncomplete):
+            # Every list was read; only some lookups failed: no reason to refuse the start, they are retried.
+            self._connection.log("warning", f"Some orders could not be read at start ({results[1]}); retrying.")
+            self._tasks.spawn(until_done(self.reconcile, self.retry, self._rng), "reconcile after start")
         self._connection.add_reconciler(self.reconcile)
         self._tasks.spawn(self._watch(), "open-order check")
         self.loaded.set()
@@ -441,7 +450,7 @@ class TradingService(QObject):
         # An order placed and finished elsewhere while the stream was down is in no open list, only in the fills:
         # read it so that it is listed with its fills (by id; orders the tracker knows are not asked again).
         strangers = {f.order_id: SymbolRef(f.symbol, f.inst_type) for f in fills
-                     if self._tracker.by_order_id(f.order_id) is None}
+                     if f.order_id not in self._strangers_read and self._tracker.by_order_id(f.order_id) is None}
         answered = await asyncio.gather(*(self._look_up(view) for view in lookups.values()),
                                         *(self._look_up_by_id(ref, order_id) for order_id, ref in strangers.items()))
         new_fills = [f for f in sorted(fills, key=lambda f: f.ts) if self._add_fill(f)]
@@ -537,10 +546,12 @@ class TradingService(QObject):
             else:
                 order = await rest.mix_order_detail(ref, order_id=order_id)
         except OrderNotFound:
-            return True  # too old for the exchange to tell: its fills are listed all the same
+            self._strangers_read.add(order_id)  # too old for the exchange to tell: its fills are listed all the same
+            return True
         except BitgetError as exc:
             self._connection.log("warning", f"Order {order_id} (placed elsewhere) could not be read: {exc}")
             return False
+        self._strangers_read.add(order_id)  # asked once: the tracker may forget it later (history limit)
         self._emit(self._tracker.apply(order))
         return True
 
