@@ -377,7 +377,13 @@ class Terminal:
                 window.toasts.show_toast("Connection", "The exchange refused the API key; see the log.",
                                          ToastKind.ERROR)
 
+        def cancelled(view: Any) -> None:
+            size = f"{view.remaining.normalize():f}" if view.filled else f"{view.size.normalize():f}"
+            window.toasts.show_toast(f"Order cancelled by the exchange: {view.side} {size} {view.ref.display}",
+                                     view.reason, ToastKind.ERROR, timeout_ms=12000)
+
         services.trading.order_rejected.connect(rejected)
+        services.trading.cancelled_unasked.connect(cancelled)
         services.account.error.connect(lambda text: window.toasts.show_toast("Account", text, ToastKind.ERROR))
         connection.state_changed.connect(state)
 

@@ -259,6 +259,13 @@ class OrderTracker:
         self._local_reject.discard(client_oid)
         return self._store(view, replace(view, reason=reason, u_time=max(view.u_time, now_ms)))
 
+    def explain(self, client_oid: str, reason: str) -> Update | None:
+        """Give a finished order the reason it ended (a cancel the exchange made on its own); None when unknown."""
+        view = self._views.get(client_oid)
+        if view is None or view.reason == reason:
+            return None
+        return self._store(view, replace(view, reason=reason))
+
     def cancel_missing(self, client_oid: str, reason: str, now_ms: int) -> Update | None:
         """An order the exchange no longer lists and cannot find: it is gone (cancelled)."""
         view = self._views.get(client_oid)

@@ -88,6 +88,7 @@ class GuardedTrading(QObject):
     history_changed = Signal()
     fill_received = Signal(object)
     order_rejected = Signal(object, str)
+    cancelled_unasked = Signal(object)
     refused = Signal(object, str)
     block_changed = Signal(str)
 
@@ -111,6 +112,7 @@ class GuardedTrading(QObject):
         inner.history_changed.connect(self.history_changed)
         inner.fill_received.connect(self.fill_received)
         inner.order_rejected.connect(self.order_rejected)
+        inner.cancelled_unasked.connect(self.cancelled_unasked)
 
     @property
     def inner(self) -> Any:

@@ -25,13 +25,14 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from terminal_app.bitget.errors import BitgetError, InvalidOrder, OrderNotFound, TransportError
 from terminal_app.bitget.models import Fill, Order, OrderAck, Position, parse_ws_fills, parse_ws_orders
 from terminal_app.bitget.rest_core import new_client_oid
 from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
-from terminal_app.core.orders import PENDING, OrderTicket, OrderTracker, OrderView, Update
+from terminal_app.core.cancels import unasked_cancel_reason
+from terminal_app.core.orders import CANCELLED, PENDING, OrderTicket, OrderTracker, OrderView, Update
 from terminal_app.core.validation import round_quote, round_to_lot
 from terminal_app.services.account import HEDGE, MARGIN_COIN, AccountService
 from terminal_app.services.connection import ConnectionService
@@ -74,6 +75,7 @@ class TradingService(QObject):
     history_changed = Signal()
     fill_received = Signal(object)
     order_rejected = Signal(object, str)
+    cancelled_unasked = Signal(object)  # OrderView: the exchange cancelled it on its own; view.reason says why
 
     def __init__(self, connection: ConnectionService, market_data: MarketDataService, account: AccountService,
                  parent: QObject | None = None) -> None:
@@ -86,6 +88,7 @@ class TradingService(QObject):
         self._fills: OrderedDict[str, Fill] = OrderedDict()
         self._sending: set[str] = set()
         self._cancel_when_placed: set[str] = set()
+        self._cancels_asked: set[str] = set()  # orders the user (or a modify) asked to cancel
         self._tasks = TaskSet("trading", on_error=lambda text: connection.log("error", text))
         self.loaded = asyncio.Event()
         # Orders whose fate only a lookup can tell (the lookup failed, or a placement's outcome stayed unknown);
@@ -181,6 +184,7 @@ class TradingService(QObject):
 
     def cancel(self, view_or_client_oid: OrderView | str) -> None:
         oid = view_or_client_oid if isinstance(view_or_client_oid, str) else view_or_client_oid.client_oid
+        self._cancels_asked.add(oid)
         view = self._tracker.get(oid)
         if view is None or not view.is_open:
             self._connection.log("warning", f"Order {oid} is not open; nothing to cancel.")
@@ -193,6 +197,7 @@ class TradingService(QObject):
     def cancel_all(self, ref: SymbolRef | None) -> None:
         """Cancel every open order of ``ref`` (None: of every symbol with open orders)."""
         refs = [ref] if ref is not None else sorted({v.ref for v in self._tracker.open_orders()})
+        self._cancels_asked.update(v.client_oid for r in refs for v in self._tracker.open_orders(r))
         for target in refs:
             self._tasks.spawn(self._cancel_all(target), f"cancel all {target.key}")
 
@@ -209,6 +214,7 @@ class TradingService(QObject):
         if price is None or (price == view.price and size == view.size):
             return None
         new_oid = new_client_oid()
+        self._cancels_asked.add(client_oid)  # the replacement retires it (spot cancel-replace cancels it outright)
         ticket = OrderTicket(view.ref, view.side, "limit", view.force, size, price, reduce_only=view.reduce_only,
                              trade_side=view.trade_side)
         pending = self._tracker.add_pending(ticket, new_oid, self._now())
@@ -380,7 +386,7 @@ class TradingService(QObject):
     def _on_orders(self, msg: dict[str, Any]) -> None:
         changed = False
         for order in parse_ws_orders(msg):
-            update = self._tracker.apply(order)
+            update = self._explained(self._tracker.apply(order))
             if update is not None:
                 if update.replaced is not None:
                     self.order_updated.emit(update.replaced)
@@ -581,7 +587,26 @@ class TradingService(QObject):
         for order in sorted([*spot, *futures], key=lambda o: o.u_time):
             self._tracker.apply(order)
 
+    def _explained(self, update: Update | None) -> Update | None:
+        """A cancel nobody here asked for gets its likely reason (core.cancels) and is announced
+        (``cancelled_unasked``): V2 pushes say no why, and an exit order must never vanish without a word."""
+        if update is None or update.view.status != CANCELLED or not update.became_final:
+            return update
+        view = update.view
+        if view.client_oid in self._cancels_asked:
+            self._cancels_asked.discard(view.client_oid)
+            return update
+        if view.reason:
+            return update
+        explained = self._tracker.explain(view.client_oid, unasked_cancel_reason(view))
+        if explained is None:
+            return update
+        result = replace(update, view=explained.view)
+        QTimer.singleShot(0, self, lambda v=explained.view: self.cancelled_unasked.emit(v))
+        return result
+
     def _emit(self, update: Update | None) -> None:
+        update = self._explained(update)
         if update is None:
             return
         if update.replaced is not None:

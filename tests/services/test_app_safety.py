@@ -271,3 +271,50 @@ async def test_when_the_previous_profile_cannot_come_back_the_window_says_not_co
     finally:
         await terminal.shutdown()
         qapp.setQuitOnLastWindowClosed(quit_on_close)
+
+
+@pytest.mark.asyncio
+async def test_an_exit_the_exchange_cancels_is_explained_in_the_table_and_a_toast(
+        qapp: QApplication, tmp_path: Path, signals: Any) -> None:
+    """The issue's afternoon: close 0.002 of a long with a limit, then sell 0.001 at market — Bitget cancels the
+    close (it now exceeds the position) and V2 says no why; the terminal says it, in the Reason column and a toast."""
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    perp = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+    terminal, services = await started(qapp, tmp_path, signals)
+    try:
+        md, trading, account = services.market_data, services.trading, services.account
+        md.set_active(perp)
+        last = await signals.wait_until(md.ticker_changed, lambda: md.last_price(perp))
+        trading.submit(OrderTicket(perp, "buy", "market", size=D("0.002")))
+        await signals.wait_until(account.positions_changed, lambda: account.positions())
+        exit_price = (last * D("1.01")).quantize(D("0.1"))
+        close = trading.submit(OrderTicket(perp, "sell", "limit", "gtc", D("0.002"), exit_price, reduce_only=True))
+        await signals.wait_until(trading.order_updated,
+                                 lambda: (v := trading.order(close.client_oid)) is not None and v.status == "live")
+        cancelled: list[Any] = []
+        trading.cancelled_unasked.connect(cancelled.append)
+        trading.submit(OrderTicket(perp, "sell", "market", size=D("0.001")))
+        view = await signals.wait_until(trading.cancelled_unasked, lambda: cancelled and cancelled[0])
+        assert view.client_oid == close.client_oid
+        assert view.reason.startswith("Cancelled by the exchange: this close was larger than what is left of the "
+                                      "position")
+        assert trading.order(close.client_oid).reason == view.reason
+        toasts = [t.title_label.text() for t in terminal.window.toasts.toasts]
+        assert "Order cancelled by the exchange: sell 0.002 BTCUSDT PERP" in toasts
+        orders = terminal.window.panel("orders")
+        await signals.wait_until(orders.history_model.flushed,
+                                 lambda: orders.history_model.row_of(close.client_oid) is not None)
+        row = orders.history_model.row_of(close.client_oid)
+        assert orders.history_model.text(row, "Reason") == view.reason
+        # A cancel the user asks for is no surprise: no such word.
+        resting = trading.submit(OrderTicket(perp, "buy", "limit", "gtc", D("0.001"), (last * D("0.99")).quantize(
+            D("0.1"))))
+        await signals.wait_until(trading.order_updated,
+                                 lambda: (v := trading.order(resting.client_oid)) is not None and v.status == "live")
+        trading.cancel(resting.client_oid)
+        await signals.wait_until(trading.order_updated, lambda: trading.order(resting.client_oid).status == "cancelled")
+        assert trading.order(resting.client_oid).reason == ""
+        assert len(cancelled) == 1
+    finally:
+        await terminal.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
