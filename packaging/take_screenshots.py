@@ -40,7 +40,7 @@ async def shoot(terminal: object) -> None:
     await _settle(4)
     services = t.services  # type: ignore[attr-defined]
     # under the market-order confirmation threshold (1,000 USDT by default), so no dialog waits for a yes
-    services.trading.place(OrderTicket(perp, "buy", "market", "gtc", Decimal("0.009"), None, trade_side="open"))
+    services.trading.submit(OrderTicket(perp, "buy", "market", "gtc", Decimal("0.009"), None, trade_side="open"))
     await _settle(4)
     positions = t.panel("positions")  # type: ignore[attr-defined]
     dock = window.dock("positions") if positions is not None else None
