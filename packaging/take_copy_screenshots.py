@@ -35,7 +35,7 @@ async def settle(_app: Any, seconds: float) -> None:
 def clocked_runner(clock: Clock) -> Any:
     """The simulator on its own thread (as the app runs it), on ``clock``."""
     from terminal_app.sim.runner import SimulatorRunner
-    from terminal_app.sim.server import SimConfig, SimServer
+    from terminal_app.sim.server.http import SimConfig, SimServer
 
     class Runner(SimulatorRunner):
         async def _serve(self, ready: Any) -> None:

@@ -16,8 +16,8 @@ import pytest
 
 from terminal_app.bench.gui import BENCH_SYMBOLS, BenchError, TakerFlow, bench_symbols, percentile
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.exchange import Exchange
-from terminal_app.sim.markets import MARKETS
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.market.markets import MARKETS
 
 KEYS = {"bench", "ok", "symbols", "seconds", "sim", "lag_p50_ms", "lag_p99_ms", "lag_max_ms", "lag_samples",
         "msgs_per_s", "sim_per_s", "repaints_per_s", "md_flushes_per_s", "md_signals_per_s", "cpu_pct",

@@ -48,8 +48,8 @@ from terminal_app.core.health import ProfileKind
 from terminal_app.core.orders import PENDING, REJECTED, OrderTicket, OrderView
 from terminal_app.services.session import Session, SessionEndpoints
 from terminal_app.services.stack import Services
-from terminal_app.sim.auth import DEMO_UID
 from terminal_app.sim.runner import SimulatorRunner
+from terminal_app.sim.server.auth import DEMO_UID
 
 SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
 PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)

@@ -177,7 +177,7 @@ def sim_counters(server: Any, flows: Sequence[TakerFlow]) -> dict[str, int]:
 
 
 def _sim_config() -> Any:
-    from terminal_app.sim.server import SimConfig
+    from terminal_app.sim.server.http import SimConfig
 
     return SimConfig(fast=True)
 
@@ -221,7 +221,7 @@ class ProcessSim:
         self._lock = threading.Lock()
 
     def start(self) -> Any:
-        from terminal_app.sim.server import SimInfo
+        from terminal_app.sim.server.http import SimInfo
 
         cmd = [sys.executable, "-m", "terminal_app.bench.gui", "--serve-sim", "--symbols", str(len(self.refs)),
                "--taker-rate", str(self.rate)]
@@ -272,7 +272,7 @@ class ProcessSim:
 async def serve_sim(n_symbols: int, rate: float) -> None:
     """The child side of :class:`ProcessSim`: SimInfo as one JSON line, then a line of counters for every command
     line on stdin (``takers`` starts the takers first, ``stats`` only asks); an empty line or EOF stops it."""
-    from terminal_app.sim.server import SimServer
+    from terminal_app.sim.server.http import SimServer
 
     server = SimServer(_sim_config())
     info = await server.start()

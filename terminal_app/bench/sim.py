@@ -25,7 +25,7 @@ import aiohttp
 import orjson
 
 from terminal_app.bitget.signing import auth_headers
-from terminal_app.sim.auth import DEMO_CREDENTIALS
+from terminal_app.sim.server.auth import DEMO_CREDENTIALS
 
 CONNECTIONS = 16
 WINDOW_S = 3.0

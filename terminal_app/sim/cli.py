@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 
-from terminal_app.sim.server import SimConfig, SimServer
+from terminal_app.sim.server.http import SimConfig, SimServer
 
 
 def _stop_at_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:

@@ -29,7 +29,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from terminal_app.sim.server import SimConfig, SimInfo
+from terminal_app.sim.server.http import SimConfig, SimInfo
 
 log = logging.getLogger("terminal_app.sim.child")
 

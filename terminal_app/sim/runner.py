@@ -4,7 +4,7 @@ The GUI's demo mode and tests use it::
 
     runner = SimulatorRunner(seed=7)
     info = runner.start()          # SimInfo: rest, ws_public, ws_private, api_key, secret, passphrase
-    runner.faults.drop_ws()        # fault injection (thread-safe), see sim/faults.py
+    runner.faults.drop_ws()        # fault injection (thread-safe), see sim/server/faults.py
     key = runner.add_key(permissions={"read"})   # a read-only key (40014 on trade endpoints)
     runner.stop()
 
@@ -21,9 +21,9 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-from terminal_app.sim.auth import ALL_PERMISSIONS, DEMO_UID, ApiKey
-from terminal_app.sim.faults import FaultInjector
-from terminal_app.sim.server import SimConfig, SimInfo, SimServer
+from terminal_app.sim.server.auth import ALL_PERMISSIONS, DEMO_UID, ApiKey
+from terminal_app.sim.server.faults import FaultInjector
+from terminal_app.sim.server.http import SimConfig, SimInfo, SimServer
 
 T = TypeVar("T")
 

@@ -22,7 +22,7 @@ from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import Credentials
 from terminal_app.core.doctor import Finding, Severity, blocks_trading, diagnose
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server import SimConfig
+from terminal_app.sim.server.http import SimConfig
 
 CREDS = Credentials("bg_doctor_key", "doctor-secret", "doctor-pass")
 LOCAL_MS = 1_700_000_000_000

@@ -16,7 +16,7 @@ from websockets.frames import Frame
 from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.bitget.ws_connection import FRAME_LOGGER
-from terminal_app.sim.server import SimConfig, SimServer
+from terminal_app.sim.server.http import SimConfig, SimServer
 
 ORDERS = {"instType": "SPOT", "channel": "orders", "instId": "default"}
 

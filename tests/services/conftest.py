@@ -25,7 +25,7 @@ from terminal_app.core.health import ProfileKind
 from terminal_app.services.session import Session, SessionEndpoints
 from terminal_app.services.stack import Services
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server import SimInfo
+from terminal_app.sim.server.http import SimInfo
 
 TIMEOUT = 10.0
 

@@ -22,7 +22,7 @@ from terminal_app.core.health import ProfileKind
 from terminal_app.core.orders import OrderTicket
 from terminal_app.services.guards import GuardedServices
 from terminal_app.services.journal_sink import journal_path
-from terminal_app.sim.auth import DEMO_UID
+from terminal_app.sim.server.auth import DEMO_UID
 
 D = Decimal
 BTC = SymbolRef("BTCUSDT", InstType.SPOT)

@@ -33,8 +33,8 @@ from terminal_app.services.guards import (
     window_account,
 )
 from terminal_app.services.profiles import Exchange, ProfileService
-from terminal_app.sim.auth import DEMO_UID
 from terminal_app.sim.runner import SimulatorRunner
+from terminal_app.sim.server.auth import DEMO_UID
 from terminal_app.ui.actions import ActionRegistry
 
 BTC = SymbolRef("BTCUSDT", InstType.SPOT)

@@ -20,8 +20,8 @@ from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.services.retry import Backoff
 from terminal_app.services.stack import Services
-from terminal_app.sim.auth import DEMO_UID
 from terminal_app.sim.runner import SimulatorRunner
+from terminal_app.sim.server.auth import DEMO_UID
 
 D = Decimal
 BTC = SymbolRef("BTCUSDT", InstType.SPOT)

@@ -16,7 +16,7 @@ ccxt = pytest.importorskip("ccxt", reason="ccxt is a test dependency (pip instal
 ccxt_pro = pytest.importorskip("ccxt.pro")
 
 from terminal_app.sim.runner import SimulatorRunner  # noqa: E402
-from terminal_app.sim.server import SimInfo  # noqa: E402
+from terminal_app.sim.server.http import SimInfo  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from terminal_app.bitget.rest_spot import SpotOrderRequest
 from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server import SimConfig
+from terminal_app.sim.server.http import SimConfig
 
 BTC_SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
 BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)

@@ -35,7 +35,7 @@ from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.core.book_sync import BookSync
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server import SimConfig
+from terminal_app.sim.server.http import SimConfig
 
 TIMEOUT = 10.0
 BTC_SPOT = SymbolRef("BTCUSDT", InstType.SPOT)

@@ -22,16 +22,16 @@ from terminal_app.bitget.errors import (
 )
 from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.copy_engine import FOLLOWER, SPOT_MARKET, SYNTHETIC_FOLLOWERS, TRADER, CopyEngine, Track
-from terminal_app.sim.copy_traders import (
+from terminal_app.sim.copy.engine import FOLLOWER, SPOT_MARKET, SYNTHETIC_FOLLOWERS, TRADER, CopyEngine, Track
+from terminal_app.sim.copy.traders import (
     COPY_SYMBOLS,
     LIVE_SLOT_MS,
     ExchangePrices,
     TraderBook,
     max_followers,
 )
-from terminal_app.sim.exchange import Exchange
-from terminal_app.sim.price import DAY_MS
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.market.price import DAY_MS
 
 T0 = 1_780_000_000_000
 USER = "10000001"

@@ -24,9 +24,9 @@ from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_copy import COPY_RATES, BrokerAccessDenied, CopyClient, CopyPaths, TraderSymbolChange
 from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.auth import DEMO_UID
-from terminal_app.sim.copy_engine import FOLLOWER, SPOT_MARKET, CopyEngine
-from terminal_app.sim.server import SimConfig, SimServer
+from terminal_app.sim.copy.engine import FOLLOWER, SPOT_MARKET, CopyEngine
+from terminal_app.sim.server.auth import DEMO_UID
+from terminal_app.sim.server.http import SimConfig, SimServer
 
 FUT = InstType.USDT_FUTURES
 PERP = SymbolRef("BTCUSDT", FUT)

@@ -12,7 +12,7 @@ import pytest
 
 from terminal_app.bitget.errors import ExchangeError, InsufficientBalance, InvalidOrder, PositionModeMismatch
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.exchange import Exchange, OrderStatus, Position
+from terminal_app.sim.engine.exchange import Exchange, OrderStatus, Position
 
 T0 = 1_780_000_000_000
 FUT = InstType.USDT_FUTURES

@@ -10,7 +10,7 @@ from decimal import Decimal as D
 import pytest
 
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.exchange import BookChanged, Event, Exchange, Granularity, OrderStatus, TradeEvent
+from terminal_app.sim.engine.exchange import BookChanged, Event, Exchange, Granularity, OrderStatus, TradeEvent
 
 T0 = 1_780_000_000_000
 ETH = SymbolRef("ETHUSDT", InstType.SPOT)

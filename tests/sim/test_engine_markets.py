@@ -11,7 +11,7 @@ import pytest
 
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.symbols import InstType, MarketInfo
-from terminal_app.sim.markets import COINS, MARKETS, all_markets, contracts_raw, find_market, spot_symbols_raw
+from terminal_app.sim.market.markets import COINS, MARKETS, all_markets, contracts_raw, find_market, spot_symbols_raw
 
 
 def _shape(row: dict[str, object]) -> dict[str, str]:

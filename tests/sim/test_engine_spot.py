@@ -18,7 +18,7 @@ from terminal_app.bitget.errors import (
     PrecisionError,
 )
 from terminal_app.bitget.symbols import InstType
-from terminal_app.sim.exchange import Event, Exchange, FillEvent, OrderStatus
+from terminal_app.sim.engine.exchange import Event, Exchange, FillEvent, OrderStatus
 
 T0 = 1_780_000_000_000
 SPOT = InstType.SPOT

@@ -15,9 +15,9 @@ from multidict import CIMultiDict
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.signing import Credentials, auth_headers, canonical_query, encoded_query, ws_login_message
 from terminal_app.bitget.symbols import InstType
-from terminal_app.sim.auth import DEMO_CREDENTIALS, Authenticator, KeyStore
-from terminal_app.sim.ratelimits import RateLimiter
-from terminal_app.sim.server import SimConfig, SimServer
+from terminal_app.sim.server.auth import DEMO_CREDENTIALS, Authenticator, KeyStore
+from terminal_app.sim.server.http import SimConfig, SimServer
+from terminal_app.sim.server.ratelimits import RateLimiter
 
 NOW = 1_780_000_000_000
 PATH = "/api/v2/spot/account/assets"

@@ -18,8 +18,8 @@ import websockets
 
 from terminal_app.bitget.signing import auth_headers
 from terminal_app.bitget.symbols import InstType
-from terminal_app.sim.auth import DEMO_CREDENTIALS, DEMO_UID
 from terminal_app.sim.runner import SimulatorRunner
+from terminal_app.sim.server.auth import DEMO_CREDENTIALS, DEMO_UID
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -23,8 +23,8 @@ from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.core.book_sync import BookSync
 from terminal_app.core.orderbook import OrderBook
-from terminal_app.sim.auth import DEMO_CREDENTIALS, DEMO_UID
-from terminal_app.sim.server import SimConfig, SimServer
+from terminal_app.sim.server.auth import DEMO_CREDENTIALS, DEMO_UID
+from terminal_app.sim.server.http import SimConfig, SimServer
 
 TIMEOUT = 10.0
 PLACE = "/api/v2/spot/trade/place-order"

@@ -23,8 +23,8 @@ import pytest_asyncio
 import websockets
 
 from terminal_app.bitget.signing import Credentials, auth_headers, canonical_query, encoded_query, ws_login_message
-from terminal_app.sim.auth import DEMO_UID
-from terminal_app.sim.server import SimConfig, SimServer
+from terminal_app.sim.server.auth import DEMO_UID
+from terminal_app.sim.server.http import SimConfig, SimServer
 
 UID = DEMO_UID
 

@@ -17,9 +17,9 @@ from websockets.exceptions import ConnectionClosed
 
 from terminal_app.bitget.checksum import book_checksum
 from terminal_app.bitget.signing import Credentials, auth_headers, ws_login_message
-from terminal_app.sim.auth import DEMO_CREDENTIALS
-from terminal_app.sim.server import SimConfig, SimServer
-from terminal_app.sim.ws_server import WsConfig
+from terminal_app.sim.server.auth import DEMO_CREDENTIALS
+from terminal_app.sim.server.http import SimConfig, SimServer
+from terminal_app.sim.server.ws import WsConfig
 
 Msg = dict[str, Any]
 TIMEOUT = 10.0

@@ -19,7 +19,7 @@ from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.sim.process import SimulatorProcess, SimulatorProcessError
-from terminal_app.sim.server import SimConfig, SimInfo
+from terminal_app.sim.server.http import SimConfig, SimInfo
 
 BTC = SymbolRef("BTCUSDT", InstType.SPOT)
 

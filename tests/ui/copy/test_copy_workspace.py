@@ -32,7 +32,7 @@ from terminal_app.core.health import ProfileKind
 from terminal_app.services.copy_trading import CopyTradingService
 from terminal_app.services.session import Session, SessionEndpoints
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server import SimConfig, SimInfo, SimServer
+from terminal_app.sim.server.http import SimConfig, SimInfo, SimServer
 from terminal_app.ui.copy.discover import TraderRow
 from terminal_app.ui.copy.workspace import CopyWorkspace, copy_dock_specs
 

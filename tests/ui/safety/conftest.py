@@ -41,8 +41,8 @@ from terminal_app.services.guards import (
 )
 from terminal_app.services.journal_sink import JournalSink
 from terminal_app.services.profiles import Exchange, ProfileService
-from terminal_app.sim.auth import DEMO_UID
 from terminal_app.sim.runner import SimulatorRunner
+from terminal_app.sim.server.auth import DEMO_UID
 from terminal_app.ui.docks import trading_dock_specs
 from terminal_app.ui.doctor import TicketHold
 from terminal_app.ui.main_window import MainWindow

@@ -19,7 +19,7 @@ from terminal_app.core.health import ProfileKind
 from terminal_app.core.orders import OrderTicket
 from terminal_app.services.profiles import DOCTOR_PENDING
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server import SimConfig
+from terminal_app.sim.server.http import SimConfig
 from terminal_app.ui.doctor import DoctorDialog
 
 from .conftest import BTC, Harness, next_emission, sim_orders, until

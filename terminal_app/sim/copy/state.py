@@ -1,7 +1,7 @@
 """Copy-trading state of the simulator: tracking orders, traders, follows and profit records, plus the small helpers
 the engine and the routes share (TP/SL from ratios, lot rounding, validation, and the profit-share transfers).
 
-See :mod:`terminal_app.sim.copy_engine` for the behaviour.
+See :mod:`terminal_app.sim.copy.engine` for the behaviour.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from decimal import ROUND_DOWN, Decimal
 from terminal_app.bitget.errors import ExchangeError, error_for_code
 from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
 from terminal_app.bitget.symbols import InstType
-from terminal_app.sim.copy_traders import TraderProfile, TraderStats, TraderTrade
-from terminal_app.sim.exchange import Exchange
+from terminal_app.sim.copy.traders import TraderProfile, TraderStats, TraderTrade
+from terminal_app.sim.engine.exchange import Exchange
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)

@@ -15,8 +15,7 @@ from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError, error_for_code
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.book import Book, BookSide, Entry, MakerLadder
-from terminal_app.sim.futures import (
+from terminal_app.sim.engine.futures import (
     CROSSED,
     FUNDING_FEE,
     HEDGE,
@@ -39,10 +38,11 @@ from terminal_app.sim.futures import (
     unrealized,
     wallet,
 )
-from terminal_app.sim.history import MarketHistory
-from terminal_app.sim.markets import SimMarket, all_markets
-from terminal_app.sim.price import HOUR_MS, UnderlyingPath, stable_seed
-from terminal_app.sim.spot_accounts import SpotLedger
+from terminal_app.sim.engine.spot_accounts import SpotLedger
+from terminal_app.sim.market.book import Book, BookSide, Entry, MakerLadder
+from terminal_app.sim.market.history import MarketHistory
+from terminal_app.sim.market.markets import SimMarket, all_markets
+from terminal_app.sim.market.price import HOUR_MS, UnderlyingPath, stable_seed
 
 ZERO = Decimal(0)
 
@@ -352,7 +352,7 @@ class MarketState:
 
 class Engine:
     """Markets, books, users, orders and money. Mutations append notifications to ``outbox`` (when ``emitting``)
-    and mark what must be persisted; the facade (sim/exchange.py) turns both into events and SQLite writes."""
+    and mark what must be persisted; the facade (engine/exchange.py) turns both into events and SQLite writes."""
 
     def __init__(self, seed: int, *, step_ms: int, churn: int, quiet: bool = False) -> None:
         self.seed = seed

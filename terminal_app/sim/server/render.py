@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from terminal_app.sim.exchange import (
+from terminal_app.sim.engine.exchange import (
     Balance,
     Candle,
     Fill,
@@ -30,7 +30,7 @@ from terminal_app.sim.exchange import (
     Ticker,
     Trade,
 )
-from terminal_app.sim.markets import COINS
+from terminal_app.sim.market.markets import COINS
 
 ZERO = Decimal(0)
 UTC8_MS = 8 * 3_600_000

@@ -7,7 +7,7 @@ What it does (bitget-v2.md §6, Bitget's copy-trading rules):
   order through the exchange (so with the book's slippage and the taker fee), tracked by its own ``trackingNo``;
   every trader close closes it. The follower sets TP/SL per tracking, closes copy positions through the copy API and
   unfollows (which closes what is still open). Spot copy works the same way with market buys and sells.
-* **Elite traders** are the synthetic ones of :mod:`terminal_app.sim.copy_traders`, and any simulator user who
+* **Elite traders** are the synthetic ones of :mod:`terminal_app.sim.copy.traders`, and any simulator user who
   enables elite trading (``config-settings-base enable=YES``): that user's futures opens (and spot buys) in copy
   symbols become tracking orders which synthetic followers copy; the trader sees and removes followers, modifies
   TP/SL and closes by trackingNo, and receives the profit share of every profitable follower close
@@ -42,7 +42,7 @@ from terminal_app.bitget.clock import system_ms
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
 from terminal_app.bitget.symbols import SymbolRef
-from terminal_app.sim.copy_state import (
+from terminal_app.sim.copy.state import (
     DEFAULT_SHARE_RATIO,
     FOLLOWER,
     FUTURES,
@@ -75,7 +75,7 @@ from terminal_app.sim.copy_state import (
     transfer_futures,
     transfer_spot,
 )
-from terminal_app.sim.copy_traders import (
+from terminal_app.sim.copy.traders import (
     COPY_SYMBOLS,
     SPOT_COPY_SYMBOLS,
     ExchangePrices,
@@ -86,11 +86,11 @@ from terminal_app.sim.copy_traders import (
     max_followers,
     trader_id_for,
 )
-from terminal_app.sim.exchange import Event, Exchange, FillEvent, Order
-from terminal_app.sim.markets import SimMarket, find_market
-from terminal_app.sim.price import DAY_MS
+from terminal_app.sim.engine.exchange import Event, Exchange, FillEvent, Order
+from terminal_app.sim.market.markets import SimMarket, find_market
+from terminal_app.sim.market.price import DAY_MS
 
-log = logging.getLogger("terminal_app.sim.copy_engine")
+log = logging.getLogger("terminal_app.sim.copy.engine")
 _ORDER_MEMORY = 20_000
 RECONCILE_MS = 250
 

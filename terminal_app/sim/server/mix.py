@@ -9,10 +9,10 @@ from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim import render
-from terminal_app.sim.exchange import Order
-from terminal_app.sim.markets import contracts_raw, find_market
-from terminal_app.sim.rest_routes import Call, Route, merge_depth, reject, trades_in_window
+from terminal_app.sim.engine.exchange import Order
+from terminal_app.sim.market.markets import contracts_raw, find_market
+from terminal_app.sim.server import render
+from terminal_app.sim.server.routes import Call, Route, merge_depth, reject, trades_in_window
 
 USDT = InstType.USDT_FUTURES
 _SIDES = ("buy", "sell")

@@ -26,9 +26,9 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Protocol
 
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.history import Candle, Granularity
-from terminal_app.sim.markets import SimMarket, all_markets, find_market
-from terminal_app.sim.price import DAY_MS, HOUR_MS, UnderlyingPath, stable_seed
+from terminal_app.sim.market.history import Candle, Granularity
+from terminal_app.sim.market.markets import SimMarket, all_markets, find_market
+from terminal_app.sim.market.price import DAY_MS, HOUR_MS, UnderlyingPath, stable_seed
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)

@@ -1,9 +1,9 @@
 """The simulator's server: one aiohttp app on one port serving Bitget's V2 REST API and the WebSockets
-``/v2/ws/public`` and ``/v2/ws/private`` (bitget-v2.md), around the engine facade ``sim.exchange.Exchange``.
+``/v2/ws/public`` and ``/v2/ws/private`` (bitget-v2.md), around the engine facade ``sim.engine.exchange.Exchange``.
 
 A REST request goes: fault injection (delay / fail) → route lookup (404 with Bitget's body if unknown) → signature
-check for private routes (``sim.auth``) → trade permission (40014) → per-endpoint rate limit (HTTP 429) → handler
-(``sim.rest_spot`` / ``sim.rest_mix`` / ``sim.rest_routes``) → Bitget's envelope. Business errors are HTTP 400 with
+check for private routes (``server.auth``) → trade permission (40014) → per-endpoint rate limit (HTTP 429) → handler
+(``server.spot`` / ``server.mix`` / ``server.routes``) → Bitget's envelope. Business errors are HTTP 400 with
 ``{"code", "msg", "requestTime", "data": null}``.
 
 The market only moves in ``Exchange.advance``; a timer task calls it every ``tick_ms`` and then lets the WebSocket hub
@@ -26,18 +26,18 @@ from aiohttp import web
 
 from terminal_app.bitget.clock import system_ms
 from terminal_app.bitget.errors import ExchangeError
-from terminal_app.sim.auth import DEMO_CREDENTIALS, DEMO_UID, TRADE, Authenticator, KeyStore, require
-from terminal_app.sim.copy_routes import register_copy_routes
-from terminal_app.sim.exchange import Exchange
-from terminal_app.sim.faults import FaultInjector, RestFault
-from terminal_app.sim.ratelimits import RateLimiter
-from terminal_app.sim.rest_mix import MIX_ROUTES
-from terminal_app.sim.rest_routes import COMMON_ROUTES, Call, Route
-from terminal_app.sim.rest_spot import SPOT_ROUTES
-from terminal_app.sim.ws_server import PRIVATE_PATH, PUBLIC_PATH, WsConfig, WsHub
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.server.auth import DEMO_CREDENTIALS, DEMO_UID, TRADE, Authenticator, KeyStore, require
+from terminal_app.sim.server.copy_routes import register_copy_routes
+from terminal_app.sim.server.faults import FaultInjector, RestFault
+from terminal_app.sim.server.mix import MIX_ROUTES
+from terminal_app.sim.server.ratelimits import RateLimiter
+from terminal_app.sim.server.routes import COMMON_ROUTES, Call, Route
+from terminal_app.sim.server.spot import SPOT_ROUTES
+from terminal_app.sim.server.ws import PRIVATE_PATH, PUBLIC_PATH, WsConfig, WsHub
 from terminal_app.store.file_lock import ExclusiveFileLock, FileLockedError
 
-log = logging.getLogger("terminal_app.sim.server")
+log = logging.getLogger("terminal_app.sim.server.http")
 
 
 class StateInUseError(OSError):
@@ -124,7 +124,7 @@ class SimServer:
         self._hanging: set[asyncio.Task[Any]] = set()
         self.info: SimInfo | None = None
         self.tick_hooks: list[Callable[[], None]] = []     # run on the timer after each advance (copy trading)
-        self.copy = register_copy_routes(self)               # /api/v2/copy/... (sim.copy_routes)
+        self.copy = register_copy_routes(self)               # /api/v2/copy/... (server.copy_routes)
 
     def now_ms(self) -> int:
         """The exchange clock: the machine's, shifted by the clock fault."""

@@ -14,9 +14,9 @@ from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError, error_for_code
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.auth import ApiKey
-from terminal_app.sim.exchange import Exchange, Granularity
-from terminal_app.sim.render import levels, num
+from terminal_app.sim.engine.exchange import Exchange, Granularity
+from terminal_app.sim.server.auth import ApiKey
+from terminal_app.sim.server.render import levels, num
 
 Handler = Callable[["Call"], Any]
 

@@ -11,7 +11,7 @@ from enum import Enum
 import numpy as np
 import numpy.typing as npt
 
-from terminal_app.sim.price import DAY_MS, HOUR_MS, MINUTE_MS, UnderlyingPath
+from terminal_app.sim.market.price import DAY_MS, HOUR_MS, MINUTE_MS, UnderlyingPath
 
 IntArray = npt.NDArray[np.int64]
 

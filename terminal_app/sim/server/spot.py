@@ -6,9 +6,9 @@ from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.symbols import InstType
-from terminal_app.sim import render
-from terminal_app.sim.markets import find_market, spot_symbols_raw
-from terminal_app.sim.rest_routes import Call, Route, merge_depth, reject, trades_in_window
+from terminal_app.sim.market.markets import find_market, spot_symbols_raw
+from terminal_app.sim.server import render
+from terminal_app.sim.server.routes import Call, Route, merge_depth, reject, trades_in_window
 
 SPOT = InstType.SPOT
 _SIDES = ("buy", "sell")

@@ -1,7 +1,7 @@
 """The simulated exchange's facade: markets, market data, spot and futures trading, accounts, events.
 
 Pure Python, no network, no Qt. Deterministic: the same ``seed``, the same clock readings and the same sequence of
-``advance()`` and trading calls give the same results. The server (``sim/server.py`` and friends) is the only caller
+``advance()`` and trading calls give the same results. The server (``sim/server/``) is the only caller
 in the app; it maps API keys to ``uid`` strings and renders the returned snapshots as Bitget JSON.
 
 Time: the market only moves inside :meth:`Exchange.advance` (the server calls it on a timer); every trading call
@@ -35,23 +35,7 @@ from pathlib import Path
 
 from terminal_app.bitget.clock import system_ms
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.book import Entry
-from terminal_app.sim.futures import (
-    AccountBill,
-    FuturesAccount,
-    FuturesUser,
-    PlanOrder,
-    Position,
-    SettingsState,
-    SymbolSettings,
-    plan_from_record,
-    plan_record,
-    position_from_record,
-    position_record,
-)
-from terminal_app.sim.history import Candle, Granularity, window_stats
-from terminal_app.sim.markets import COINS, MARKETS, SimMarket, all_markets, find_market
-from terminal_app.sim.matching import (
+from terminal_app.sim.engine.engine import (
     ZERO,
     Engine,
     Fill,
@@ -66,8 +50,24 @@ from terminal_app.sim.matching import (
     order_record,
     reject,
 )
-from terminal_app.sim.price import DAY_MS, HOUR_MS, MINUTE_MS
-from terminal_app.sim.spot_accounts import Balance
+from terminal_app.sim.engine.futures import (
+    AccountBill,
+    FuturesAccount,
+    FuturesUser,
+    PlanOrder,
+    Position,
+    SettingsState,
+    SymbolSettings,
+    plan_from_record,
+    plan_record,
+    position_from_record,
+    position_record,
+)
+from terminal_app.sim.engine.spot_accounts import Balance
+from terminal_app.sim.market.book import Entry
+from terminal_app.sim.market.history import Candle, Granularity, window_stats
+from terminal_app.sim.market.markets import COINS, MARKETS, SimMarket, all_markets, find_market
+from terminal_app.sim.market.price import DAY_MS, HOUR_MS, MINUTE_MS
 from terminal_app.store.sim_state import SimStateStore, UserRecord
 
 __all__ = [

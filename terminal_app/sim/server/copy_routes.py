@@ -1,9 +1,9 @@
 """Every V2 copy-trading REST path of the simulator (``/api/v2/copy/...``), in Bitget's envelope and shapes, over the
-:class:`terminal_app.sim.copy_engine.CopyEngine`.
+:class:`terminal_app.sim.copy.engine.CopyEngine`.
 
-Wiring: :func:`register_copy_routes` adds the routes to a :class:`terminal_app.sim.server.SimServer` (its ``routes``
-table), sets the copy endpoints' rates in its rate limiter (5 req/s, 1 req/s for the spot copy writes) and hooks
-``CopyEngine.sync`` into its timer; every copy request also syncs first.
+Wiring: :func:`register_copy_routes` adds the routes to a :class:`terminal_app.sim.server.http.SimServer` (its
+``routes`` table), sets the copy endpoints' rates in its rate limiter (5 req/s, 1 req/s for the spot copy writes) and
+hooks ``CopyEngine.sync`` into its timer; every copy request also syncs first.
 
 Shapes follow Bitget's copy-trading pages and ``bitget-samples/copy/``: amounts are plain strings, fees negative,
 timestamps strings of ms, ``"0"`` close times while open. Simulator extensions (extra fields a Bitget client
@@ -21,7 +21,7 @@ from terminal_app.bitget.errors import ExchangeError, error_for_code
 from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
 from terminal_app.bitget.rest_copy import COPY_RATES, CopyPaths
 from terminal_app.bitget.symbols import InstType
-from terminal_app.sim.copy_engine import (
+from terminal_app.sim.copy.engine import (
     FOLLOWER,
     FUTURES_MARKET,
     SPOT_MARKET,
@@ -31,14 +31,14 @@ from terminal_app.sim.copy_engine import (
     Track,
     Trader,
 )
-from terminal_app.sim.copy_traders import COPY_SYMBOLS, SPOT_COPY_SYMBOLS
-from terminal_app.sim.markets import find_market
-from terminal_app.sim.price import DAY_MS
-from terminal_app.sim.render import neg, num
-from terminal_app.sim.rest_routes import Call, Route
+from terminal_app.sim.copy.traders import COPY_SYMBOLS, SPOT_COPY_SYMBOLS
+from terminal_app.sim.market.markets import find_market
+from terminal_app.sim.market.price import DAY_MS
+from terminal_app.sim.server.render import neg, num
+from terminal_app.sim.server.routes import Call, Route
 
 if TYPE_CHECKING:
-    from terminal_app.sim.server import SimServer
+    from terminal_app.sim.server.http import SimServer
 
 Json = dict[str, Any]
 P = CopyPaths

@@ -1,7 +1,7 @@
 """The matching book of one market: price levels of FIFO queues, integers throughout (ticks and lots).
 
 Entries belong either to a user order (``order`` set) or to the house market maker (``order`` None). The book knows
-nothing of accounts; ``sim/matching.py`` walks it and books the money. Every price whose total size changes is
+nothing of accounts; the engine's matcher walks it and books the money. Every price whose total size changes is
 remembered until :meth:`Book.take_changes`, which is what the engine reports as ``BookChanged``.
 """
 

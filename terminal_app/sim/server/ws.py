@@ -38,9 +38,7 @@ from sortedcontainers import SortedDict
 from terminal_app.bitget.checksum import CHECKSUM_DEPTH, book_checksum
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim import render
-from terminal_app.sim.auth import ApiKey, Authenticator
-from terminal_app.sim.exchange import (
+from terminal_app.sim.engine.exchange import (
     AccountEvent,
     BookChanged,
     CandleTick,
@@ -55,7 +53,9 @@ from terminal_app.sim.exchange import (
     Trade,
     TradeEvent,
 )
-from terminal_app.sim.faults import FaultInjector
+from terminal_app.sim.server import render
+from terminal_app.sim.server.auth import ApiKey, Authenticator
+from terminal_app.sim.server.faults import FaultInjector
 
 log = logging.getLogger("terminal_app.sim.ws")
 
