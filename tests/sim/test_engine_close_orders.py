@@ -17,7 +17,9 @@ import pytest
 
 from terminal_app.bitget.errors import InvalidOrder
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.engine.exchange import Event, Exchange, FillEvent, Order, OrderEvent, OrderStatus, TradeEvent
+from terminal_app.sim.engine.events import Event, FillEvent, OrderEvent, TradeEvent
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.engine.orders import Order, OrderStatus
 
 T0 = 1_780_000_000_000
 FUT = InstType.USDT_FUTURES

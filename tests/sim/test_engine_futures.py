@@ -12,7 +12,9 @@ import pytest
 
 from terminal_app.bitget.errors import ExchangeError, InsufficientBalance, InvalidOrder, PositionModeMismatch
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.engine.exchange import Exchange, OrderStatus, Position
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.engine.futures import Position
+from terminal_app.sim.engine.orders import OrderStatus
 
 T0 = 1_780_000_000_000
 FUT = InstType.USDT_FUTURES

@@ -13,8 +13,9 @@ from decimal import Decimal as D
 import pytest
 
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.engine.exchange import Candle, Event, Exchange, Granularity, TradeEvent
-from terminal_app.sim.market.history import align_open
+from terminal_app.sim.engine.events import Event, TradeEvent
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.market.history import Candle, Granularity, align_open
 from terminal_app.sim.market.price import DAY_MS, HOUR_MS, MINUTE_MS
 
 NOW = 1_780_000_000_000           # 2026-05-28 20:26:40 UTC

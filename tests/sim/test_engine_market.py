@@ -10,7 +10,10 @@ from decimal import Decimal as D
 import pytest
 
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.engine.exchange import BookChanged, Event, Exchange, Granularity, OrderStatus, TradeEvent
+from terminal_app.sim.engine.events import BookChanged, Event, TradeEvent
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.engine.orders import OrderStatus
+from terminal_app.sim.market.history import Granularity
 
 T0 = 1_780_000_000_000
 ETH = SymbolRef("ETHUSDT", InstType.SPOT)

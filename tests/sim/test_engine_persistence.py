@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.engine.exchange import Exchange, OrderStatus
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.engine.orders import OrderStatus
 from terminal_app.store.sim_state import SCHEMA_VERSION, SimStateStore
 
 T0 = 1_780_000_000_000

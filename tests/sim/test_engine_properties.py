@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.engine.exchange import Event, Exchange, FillEvent, Order, OrderEvent, TradeEvent
+from terminal_app.sim.engine.events import Event, FillEvent, OrderEvent, TradeEvent
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.engine.orders import Order
 
 T0 = 1_780_000_000_000
 USERS = ("a", "b", "c", "h")

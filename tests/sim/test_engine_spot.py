@@ -18,7 +18,9 @@ from terminal_app.bitget.errors import (
     PrecisionError,
 )
 from terminal_app.bitget.symbols import InstType
-from terminal_app.sim.engine.exchange import Event, Exchange, FillEvent, OrderStatus
+from terminal_app.sim.engine.events import Event, FillEvent
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.engine.orders import OrderStatus
 
 T0 = 1_780_000_000_000
 SPOT = InstType.SPOT

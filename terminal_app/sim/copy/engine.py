@@ -19,8 +19,8 @@ What it does (bitget-v2.md §6, Bitget's copy-trading rules):
 
 Coupling with the facade (it has no copy hooks): :meth:`CopyEngine.guard` wraps the exchange *instance*'s
 ``place_futures_order``, ``close_positions``, ``set_position_mode`` and ``place_spot_order`` with the checks above
-(the engine itself calls the saved originals), and the profit share moves money with a small adapter on the
-facade's ledger (``copy_state.transfer_futures`` / ``transfer_spot``) because the facade has no transfer method.
+(the engine itself calls the saved originals), and the profit share moves money with the facade's
+``transfer_futures`` / ``transfer_spot``.
 Closes the engine does not initiate (the user's own TP/SL plan orders, liquidation) are noticed by comparing
 positions with the tracked sizes on every :meth:`CopyEngine.sync`, and the missing tracking orders are closed at
 the mark price. Copy state is in memory only (not persisted with the demo account).
@@ -72,8 +72,6 @@ from terminal_app.sim.copy.state import (
     round_down,
     taker_fee,
     track_from_trade,
-    transfer_futures,
-    transfer_spot,
 )
 from terminal_app.sim.copy.traders import (
     COPY_SYMBOLS,
@@ -86,7 +84,9 @@ from terminal_app.sim.copy.traders import (
     max_followers,
     trader_id_for,
 )
-from terminal_app.sim.engine.exchange import Event, Exchange, FillEvent, Order
+from terminal_app.sim.engine.events import Event, FillEvent
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.engine.orders import Order
 from terminal_app.sim.market.markets import SimMarket, find_market
 from terminal_app.sim.market.price import DAY_MS
 
@@ -790,9 +790,9 @@ class CopyEngine:
         if share <= 0:
             return
         if track.market == FUTURES_MARKET:
-            transfer_futures(self.exchange, track.owner, trader.uid, share)
+            self.exchange.transfer_futures(track.owner, trader.uid, share)
         else:
-            transfer_spot(self.exchange, track.owner, trader.uid, share)
+            self.exchange.transfer_spot(track.owner, trader.uid, share)
         track.profit_share = share
         self._profit_seq += 1
         trader.profits.append(ProfitRecord(str(self._profit_seq), "USDT", share, self._name(track.owner),

@@ -1,5 +1,5 @@
 """Copy-trading state of the simulator: tracking orders, traders, follows and profit records, plus the small helpers
-the engine and the routes share (TP/SL from ratios, lot rounding, validation, and the profit-share transfers).
+the engine and the routes share (TP/SL from ratios, lot rounding, validation).
 
 See :mod:`terminal_app.sim.copy.engine` for the behaviour.
 """
@@ -13,7 +13,6 @@ from terminal_app.bitget.errors import ExchangeError, error_for_code
 from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
 from terminal_app.bitget.symbols import InstType
 from terminal_app.sim.copy.traders import TraderProfile, TraderStats, TraderTrade
-from terminal_app.sim.engine.exchange import Exchange
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -220,33 +219,3 @@ def track_from_trade(trade: TraderTrade) -> Track:
                  close_size=trade.size, close_fee=trade.close_fee, close_order_id=trade.tracking_no,
                  follow_count=trade.follow_count,
                  achieved_pl=trade.pnl)
-
-
-# The facade has no transfer method; profit share moves money on its ledgers directly, keeping them balanced (the
-# synthetic traders' share goes to the house, the counterparty of all synthetic flow). Replace with an
-# Exchange.transfer_* hook when the facade grows one.
-
-
-def transfer_futures(exchange: Exchange, src: str, dst: str | None, amount: Decimal) -> None:
-    engine = exchange._engine
-    ledger = engine.fut
-    ledger.users[src].cash -= amount
-    if dst is not None and dst in ledger.users:
-        ledger.users[dst].cash += amount
-        engine.dirty_users.add(dst)
-        engine.touched_futures.add(dst)
-    else:
-        ledger.house += amount
-    engine.dirty_users.add(src)
-    engine.touched_futures.add(src)
-
-
-def transfer_spot(exchange: Exchange, src: str, dst: str | None, amount: Decimal) -> None:
-    engine = exchange._engine
-    engine.spot.credit(src, "USDT", -amount)
-    if dst is not None and engine.spot.has(dst):
-        engine.spot.credit(dst, "USDT", amount)
-        engine.dirty_users.add(dst)
-    else:
-        engine.spot.house_add("USDT", amount)
-    engine.dirty_users.add(src)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from terminal_app.bitget.symbols import SymbolRef
 
@@ -16,6 +15,7 @@ ONE_WAY = "one_way_mode"
 HEDGE = "hedge_mode"
 CROSSED = "crossed"
 ISOLATED = "isolated"
+USDT = "USDT"                         # the margin coin of USDT-M futures
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,38 +289,3 @@ def liquidation_price(pos: PositionState, lot: Decimal, kmr: Decimal, cross_buff
     else:
         price = (pos.cost + backing) / (size * (1 + kmr))
     return max(price, ZERO)
-
-
-# ---- persistence records (plain dicts of strings and ints) -----------------------------------------------------
-
-_POSITION_DECIMALS = ("cost", "margin", "achieved", "total_fee")
-_PLAN_DECIMALS = ("trigger_price",)
-
-
-def position_record(pos: PositionState) -> dict[str, Any]:
-    d = {f: getattr(pos, f) for f in PositionState.__dataclass_fields__}
-    for f in _POSITION_DECIMALS:
-        d[f] = str(d[f])
-    return d
-
-
-def position_from_record(d: dict[str, Any]) -> PositionState:
-    values = dict(d)
-    for f in _POSITION_DECIMALS:
-        values[f] = Decimal(values[f])
-    return PositionState(**values)
-
-
-def plan_record(plan: PlanState) -> dict[str, Any]:
-    d = {f: getattr(plan, f) for f in PlanState.__dataclass_fields__}
-    d["trigger_price"] = str(plan.trigger_price)
-    d["execute_price"] = None if plan.execute_price is None else str(plan.execute_price)
-    return d
-
-
-def plan_from_record(d: dict[str, Any]) -> PlanState:
-    values = dict(d)
-    values["trigger_price"] = Decimal(values["trigger_price"])
-    if values.get("execute_price") is not None:
-        values["execute_price"] = Decimal(values["execute_price"])
-    return PlanState(**values)

@@ -9,7 +9,7 @@ from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.engine.exchange import Order
+from terminal_app.sim.engine.orders import Order
 from terminal_app.sim.market.markets import contracts_raw, find_market
 from terminal_app.sim.server import render
 from terminal_app.sim.server.routes import Call, Route, merge_depth, reject, trades_in_window

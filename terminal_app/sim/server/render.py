@@ -16,21 +16,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from terminal_app.sim.engine.exchange import (
-    Balance,
-    Candle,
-    Fill,
-    FundingInfo,
-    FuturesAccount,
-    Granularity,
-    Order,
-    PlanOrder,
-    Position,
-    SymbolSettings,
-    Ticker,
-    Trade,
-)
+from terminal_app.sim.engine.futures import FuturesAccount, PlanOrder, Position, SymbolSettings
+from terminal_app.sim.engine.market_data import FundingInfo, Ticker
+from terminal_app.sim.engine.orders import Fill, Order
+from terminal_app.sim.engine.spot_accounts import Balance
+from terminal_app.sim.market.history import Candle, Granularity
 from terminal_app.sim.market.markets import COINS
+from terminal_app.sim.market.state import Trade
 
 ZERO = Decimal(0)
 UTC8_MS = 8 * 3_600_000

@@ -14,7 +14,8 @@ from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError, error_for_code
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.engine.exchange import Exchange, Granularity
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.market.history import Granularity
 from terminal_app.sim.server.auth import ApiKey
 from terminal_app.sim.server.render import levels, num
 

@@ -38,21 +38,21 @@ from sortedcontainers import SortedDict
 from terminal_app.bitget.checksum import CHECKSUM_DEPTH, book_checksum
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.engine.exchange import (
+from terminal_app.sim.engine.events import (
     AccountEvent,
     BookChanged,
     CandleTick,
     Event,
-    Exchange,
     FillEvent,
     OrderEvent,
     PlanOrderEvent,
     PositionEvent,
-    Ticker,
     TickerChanged,
-    Trade,
     TradeEvent,
 )
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.engine.market_data import Ticker
+from terminal_app.sim.market.state import Trade
 from terminal_app.sim.server import render
 from terminal_app.sim.server.auth import ApiKey, Authenticator
 from terminal_app.sim.server.faults import FaultInjector

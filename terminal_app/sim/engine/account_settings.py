@@ -1,0 +1,89 @@
+"""Futures account settings: leverage (margin moves with it), margin mode per symbol and position mode."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from terminal_app.sim.engine.futures import CROSSED, HEDGE, ISOLATED, ONE_WAY, initial_margin, money
+from terminal_app.sim.engine.margin import max_available, symbol_busy
+from terminal_app.sim.engine.orders import reject
+from terminal_app.sim.engine.state import EngineState
+from terminal_app.sim.engine.triggers import TriggerBook
+from terminal_app.sim.market.markets import SimMarket
+
+ZERO = Decimal(0)
+
+
+class AccountSettings:
+    """Changes a user's futures settings with Bitget's checks (40762 no margin for it, 45117 busy)."""
+
+    def __init__(self, state: EngineState, triggers: TriggerBook) -> None:
+        self.state = state
+        self.triggers = triggers
+
+    def set_leverage(self, uid: str, market: SimMarket, leverage: int, hold_side: str | None) -> None:
+        info = market.info
+        if not info.min_leverage <= leverage <= info.max_leverage:
+            raise reject("40017", f"leverage must be between {info.min_leverage} and {info.max_leverage}")
+        state = self.state
+        user = state.fut.users[uid]
+        s = user.setting(market.symbol)
+        side = (hold_side or "").lower()
+        if s.margin_mode == CROSSED:
+            sides = ("long", "short")
+        elif side in ("long", "short") and user.pos_mode == HEDGE:
+            sides = (side,)
+        else:
+            sides = ("long", "short")
+        affected = [p for (sym, hs), p in sorted(user.positions.items())
+                    if sym == market.symbol and hs in sides and p.lots]
+        # margin the change would need (isolated: moved now; crossed: earmarked)
+        extra = ZERO
+        for pos in affected:
+            extra += money(pos.cost / leverage) - initial_margin(pos)
+        if extra > 0 and extra > max_available(state, user):
+            raise reject("40762", "The order amount exceeds the balance")
+        if s.margin_mode == CROSSED:
+            s.cross_leverage = leverage
+        else:
+            if "long" in sides:
+                s.long_leverage = leverage
+            if "short" in sides:
+                s.short_leverage = leverage
+        for pos in affected:
+            if pos.margin_mode == ISOLATED:
+                new_margin = money(pos.cost / leverage)
+                user.cash -= new_margin - pos.margin
+                pos.margin = new_margin
+            pos.leverage = leverage
+            pos.u_time = state.now
+        state.dirty_users.add(uid)
+        state.touched_futures.add(uid)
+
+    def set_margin_mode(self, uid: str, market: SimMarket, margin_mode: str) -> None:
+        mode = (margin_mode or "").lower()
+        if mode == "cross":
+            mode = CROSSED
+        if mode not in (CROSSED, ISOLATED):
+            raise reject("40017", "Parameter marginMode error")
+        user = self.state.fut.users[uid]
+        s = user.setting(market.symbol)
+        if mode != s.margin_mode:
+            if symbol_busy(self.state, user, market.symbol):
+                raise reject("45117", "Currently holding positions or orders, the margin mode cannot be adjusted")
+            s.margin_mode = mode
+            self.state.dirty_users.add(uid)
+
+    def set_position_mode(self, uid: str, pos_mode: str) -> str:
+        mode = (pos_mode or "").lower()
+        if mode not in (ONE_WAY, HEDGE):
+            raise reject("40017", "Parameter posMode error")
+        state = self.state
+        user = state.fut.users[uid]
+        if mode != user.pos_mode:
+            if symbol_busy(state, user, None) or self.triggers.has_live(uid):
+                raise reject("45117", "Currently holding positions or orders, the position mode cannot be adjusted")
+            user.pos_mode = mode
+            state.dirty_users.add(uid)
+            state.touched_futures.add(uid)
+        return mode

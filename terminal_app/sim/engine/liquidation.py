@@ -1,0 +1,120 @@
+"""Liquidation: after every market step, isolated positions whose margin no longer covers maintenance, and crossed
+accounts whose equity no longer covers the crossed maintenance, are closed at the mark (rules and prices in
+``engine.futures``); each liquidation leaves a filled ``liquidation`` order in the user's history."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from terminal_app.sim.engine.futures import (
+    CROSSED,
+    HEDGE,
+    ISOLATED,
+    USDT,
+    FuturesUser,
+    PositionState,
+    maintenance,
+    unrealized,
+)
+from terminal_app.sim.engine.futures_settlement import FuturesSettler
+from terminal_app.sim.engine.lifecycle import OrderLifecycle
+from terminal_app.sim.engine.margin import cross_state
+from terminal_app.sim.engine.orders import Fill, OrderStatus
+from terminal_app.sim.engine.state import EngineState
+from terminal_app.sim.market.state import MarketState
+
+ZERO = Decimal(0)
+
+
+class Liquidator:
+    """Checks every position holder's risk at the current marks and liquidates what fell below maintenance."""
+
+    def __init__(self, state: EngineState, orders: OrderLifecycle, settler: FuturesSettler) -> None:
+        self.state = state
+        self.orders = orders
+        self.settler = settler
+
+    def check_all(self) -> None:
+        uids: set[str] = set()
+        for users in self.state.pos_users.values():
+            uids |= users
+        for uid in sorted(uids):
+            self.check(uid)
+
+    def check(self, uid: str) -> None:
+        state = self.state
+        user = state.fut.users[uid]
+        for pos in sorted(user.positions.values(), key=lambda p: (p.symbol, p.hold_side)):
+            if pos.margin_mode != ISOLATED:
+                continue
+            ms = state.futures_market(pos.symbol)
+            lot = ms.market.lot
+            if pos.margin + unrealized(pos, ms.mark, lot) <= maintenance(pos, ms.mark, lot,
+                                                                          ms.market.keep_margin_rate):
+                self._liquidate_isolated(user, pos, ms)
+        crossed = [p for p in user.positions.values() if p.margin_mode == CROSSED]
+        if not crossed:
+            return
+        _, upl, mm = cross_state(state, user)
+        if user.cash + user.frozen + upl <= mm:
+            self._liquidate_crossed(user)
+
+    def _liquidate_isolated(self, user: FuturesUser, pos: PositionState, ms: MarketState) -> None:
+        for st in self.orders.close_orders(user.uid, pos):
+            self.orders.finish(st, OrderStatus.CANCELLED, "liquidation")
+        loss = pos.margin
+        self.state.fut.house += loss
+        self._record(user, pos, ms, -loss)
+        pos.margin = ZERO
+        pos.cost = ZERO
+        pos.lots = 0
+        pos.locked_lots = 0
+        self.settler.position_closed(user, pos, "liquidation")
+
+    def _liquidate_crossed(self, user: FuturesUser) -> None:
+        state = self.state
+        for st in sorted(state.open_by_user.get(user.uid, {}).values(), key=lambda s: s.seq):
+            if st.market.is_futures:
+                self.orders.finish(st, OrderStatus.CANCELLED, "liquidation")
+        for pos in sorted((p for p in user.positions.values() if p.margin_mode == CROSSED),
+                          key=lambda p: (p.symbol, p.hold_side)):
+            ms = state.futures_market(pos.symbol)
+            pnl = unrealized(pos, ms.mark, ms.market.lot)
+            user.cash += pnl
+            state.fut.house -= pnl
+            self._record(user, pos, ms, pnl)
+            pos.cost = ZERO
+            pos.lots = 0
+            pos.locked_lots = 0
+            self.settler.position_closed(user, pos, "liquidation")
+        # what is left backs the liquidation (insurance fund); a deficit is covered by it
+        state.fut.house += user.cash
+        user.cash = ZERO
+
+    def _record(self, user: FuturesUser, pos: PositionState, ms: MarketState, profit: Decimal) -> None:
+        """The liquidation as a filled market order at the mark (``origin`` liquidation, a ``burst_close`` fill)."""
+        state = self.state
+        m = ms.market
+        long = pos.hold_side == "long"
+        side = ("buy" if long else "sell") if user.pos_mode == HEDGE else ("sell" if long else "buy")
+        size = pos.lots * m.lot
+        st = self.orders.new_state(user.uid, m, side, "market", "gtc", None, size, pos.lots, ZERO, "")
+        st.is_buy = not long
+        st.pos_mode = user.pos_mode
+        st.trade_side = "close" if user.pos_mode == HEDGE else ""
+        st.hold_side = pos.hold_side
+        st.margin_mode = pos.margin_mode
+        st.leverage = pos.leverage
+        st.origin = "liquidation"
+        st.fee_coin = USDT
+        self.orders.register(st)
+        value = ms.mark * size
+        st.filled_lots = pos.lots
+        st.filled_quote = value
+        st.profit = profit
+        pos.achieved += profit
+        fill = Fill(state.next_trade_id(), st.order_id, st.client_oid, user.uid, m.ref, side, "market", ms.mark,
+                    size, value, ZERO, USDT, "taker", state.now, profit=profit,
+                    trade_side=f"burst_close_{pos.hold_side}", pos_mode=user.pos_mode, hold_side=pos.hold_side)
+        state.touched_futures.add(user.uid)
+        self.orders.after_fill(st, fill)

@@ -1,0 +1,78 @@
+"""A user's records as the facade lists them, newest first: open orders, order history, fills, USDT-M account bills
+and plan orders, with Bitget's filters (symbol, time window, ``idLessThan``, limit)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from terminal_app.bitget.symbols import InstType
+from terminal_app.sim.engine.engine import Engine
+from terminal_app.sim.engine.futures import AccountBill, PlanOrder
+from terminal_app.sim.engine.orders import Fill, Order
+
+R = TypeVar("R")
+
+
+def _page(rows: Iterable[R], time_and_id: Callable[[R], tuple[int, str] | None], start_ms: int | None,
+          end_ms: int | None, id_less_than: str | None, limit: int) -> list[R]:
+    """Rows (newest first) whose time is in [start_ms, end_ms] and id below ``id_less_than``, at most ``limit``;
+    ``time_and_id`` returns None for a row the caller's own filter drops."""
+    below = int(id_less_than) if id_less_than else None
+    out: list[R] = []
+    for row in rows:
+        keyed = time_and_id(row)
+        if keyed is None:
+            continue
+        ts, row_id = keyed
+        if (start_ms is not None and ts < start_ms) or (end_ms is not None and ts > end_ms):
+            continue
+        if below is not None and int(row_id) >= below:
+            continue
+        out.append(row)
+        if len(out) >= limit:
+            break
+    return out
+
+
+class AccountQueries:
+    """Read-only listings of one engine's per-user records."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def open_orders(self, uid: str, inst_type: InstType, symbol: str | None = None) -> list[Order]:
+        sym = symbol.upper() if symbol else None
+        return [st.snapshot() for st in sorted(self.engine.state.open_by_user.get(uid, {}).values(),
+                                               key=lambda s: -s.seq)
+                if st.market.ref.inst_type is inst_type and (sym is None or st.market.symbol == sym)]
+
+    def order_history(self, uid: str, inst_type: InstType, symbol: str | None, start_ms: int | None,
+                      end_ms: int | None, id_less_than: str | None, limit: int) -> list[Order]:
+        sym = symbol.upper() if symbol else None
+        rows = sorted(self.engine.state.done.get(uid, ()), key=lambda s: -int(s.order_id))
+        picked = _page(rows, lambda st: None if st.market.ref.inst_type is not inst_type
+                       or (sym and st.market.symbol != sym) else (st.c_time, st.order_id),
+                       start_ms, end_ms, id_less_than, limit)
+        return [st.snapshot() for st in picked]
+
+    def fills(self, uid: str, inst_type: InstType, symbol: str | None, order_id: str | None, start_ms: int | None,
+              end_ms: int | None, id_less_than: str | None, limit: int) -> list[Fill]:
+        sym = symbol.upper() if symbol else None
+        return _page(reversed(self.engine.state.user_fills.get(uid, ())),
+                     lambda f: None if f.ref.inst_type is not inst_type or (sym and f.ref.symbol != sym)
+                     or (order_id and f.order_id != order_id) else (f.ts, f.trade_id),
+                     start_ms, end_ms, id_less_than, limit)
+
+    def account_bills(self, uid: str, symbol: str | None, business_type: str | None, start_ms: int | None,
+                      end_ms: int | None, id_less_than: str | None, limit: int) -> list[AccountBill]:
+        return _page(reversed(self.engine.funding.bills.get(uid, ())),
+                     lambda b: None if (symbol and b.symbol != symbol)
+                     or (business_type and b.business_type != business_type) else (b.c_time, b.bill_id),
+                     start_ms, end_ms, id_less_than, limit)
+
+    def plan_orders(self, uid: str, symbol: str | None, pending: bool) -> list[PlanOrder]:
+        triggers = self.engine.triggers
+        sym = symbol.upper() if symbol else None
+        return [triggers.view(p) for p in sorted(triggers.plans.values(), key=lambda p: -int(p.order_id))
+                if p.uid == uid and (sym is None or p.symbol == sym) and (p.status == "live") == pending]

@@ -1,0 +1,85 @@
+"""What the engine keeps: the markets, the spot and futures ledgers, orders (open, finished, by clientOid), fills,
+the ids it hands out, and what changed since the facade last looked.
+
+Every collaborator of the engine works on one :class:`EngineState`. Mutations append notifications to ``outbox``
+(when ``emitting``) and mark what must be persisted (``dirty_*``, ``new_fills``, ``touched_futures``); the facade
+(``engine.exchange``) turns the first into events and the second into SQLite writes (``engine.persistence``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.sim.engine.futures import FuturesLedger, PlanState
+from terminal_app.sim.engine.orders import Fill, OrderState
+from terminal_app.sim.engine.spot_accounts import SpotLedger
+from terminal_app.sim.market.state import MarketState
+
+ORDER_ID_BASE = 1_300_000_000_000_000_000
+TRADE_ID_BASE = 1_300_000_000_000_000_000
+HISTORY_CAP = 10_000                  # finished orders and fills kept in memory per user (SQLite keeps them all)
+
+
+class EngineState:
+    """The engine's records. ``now`` is the time of the current market step (ms)."""
+
+    def __init__(self, markets: dict[SymbolRef, MarketState]) -> None:
+        self.now = 0
+        self.markets = markets
+        self.spot = SpotLedger()
+        self.fut = FuturesLedger()
+        self.orders: dict[str, OrderState] = {}                   # open orders by id
+        self.open_by_user: dict[str, dict[str, OrderState]] = {}
+        self.client_ids: dict[tuple[str, str], str] = {}          # (uid, clientOid) → orderId
+        self.done: dict[str, deque[OrderState]] = {}              # finished orders, newest last
+        self.done_by_id: dict[str, OrderState] = {}
+        self.user_fills: dict[str, deque[Fill]] = {}
+        self.pos_users: dict[str, set[str]] = {}                  # futures symbol → uids with a position
+        self.order_seq = 0
+        self.trade_seq = 0
+        self.entry_seq = 0
+        self.emitting = False
+        self.outbox: list[tuple[Any, ...]] = []
+        self.touched_futures: set[str] = set()                    # uids whose futures account/positions changed
+        self.dirty_users: set[str] = set()
+        self.dirty_orders: dict[str, OrderState] = {}
+        self.dirty_plans: dict[str, PlanState] = {}
+        self.new_fills: list[Fill] = []
+        self.counters = {"steps": 0, "book_changes": 0, "trades": 0, "user_fills": 0}
+        self.history_cap = HISTORY_CAP
+
+    # ---- ids -----------------------------------------------------------------------------------------------
+
+    def next_order_id(self) -> str:
+        self.order_seq += 1
+        return str(ORDER_ID_BASE + self.order_seq)
+
+    def next_trade_id(self) -> str:
+        self.trade_seq += 1
+        return str(TRADE_ID_BASE + self.trade_seq)
+
+    def next_entry_key(self) -> int:
+        self.entry_seq += 1
+        return self.entry_seq
+
+    # ---- lookups -------------------------------------------------------------------------------------------
+
+    def futures_market(self, symbol: str) -> MarketState:
+        return self.markets[SymbolRef(symbol, InstType.USDT_FUTURES)]
+
+    # ---- notifications ---------------------------------------------------------------------------------------
+
+    def order_changed(self, st: OrderState, fill: Fill | None = None) -> None:
+        self.dirty_orders[st.order_id] = st
+        if self.emitting:
+            self.outbox.append(("order", st.uid, st.snapshot(), fill))
+
+    def record_fill(self, st: OrderState, fill: Fill) -> None:
+        self.user_fills[st.uid].append(fill)
+        self.new_fills.append(fill)
+        self.counters["user_fills"] += 1
+        self.order_changed(st, fill)
+        if self.emitting:
+            self.outbox.append(("fill", st.uid, fill))
