@@ -22,7 +22,8 @@ from terminal_app.bitget.errors import (
 )
 from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.copy.engine import FOLLOWER, SPOT_MARKET, SYNTHETIC_FOLLOWERS, TRADER, CopyEngine, Track
+from terminal_app.sim.copy.engine import CopyEngine
+from terminal_app.sim.copy.state import FOLLOWER, SPOT_MARKET, SYNTHETIC_FOLLOWERS, TRADER, Track
 from terminal_app.sim.copy.traders import (
     COPY_SYMBOLS,
     LIVE_SLOT_MS,

@@ -24,7 +24,8 @@ from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_copy import COPY_RATES, BrokerAccessDenied, CopyClient, CopyPaths, TraderSymbolChange
 from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.symbols import InstType, SymbolRef
-from terminal_app.sim.copy.engine import FOLLOWER, SPOT_MARKET, CopyEngine
+from terminal_app.sim.copy.engine import CopyEngine
+from terminal_app.sim.copy.state import FOLLOWER, SPOT_MARKET
 from terminal_app.sim.server.auth import DEMO_UID
 from terminal_app.sim.server.http import SimConfig, SimServer
 

@@ -13,6 +13,7 @@ from terminal_app.bitget.errors import ExchangeError, error_for_code
 from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
 from terminal_app.bitget.symbols import InstType
 from terminal_app.sim.copy.traders import TraderProfile, TraderStats, TraderTrade
+from terminal_app.sim.market.markets import SimMarket
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -174,6 +175,11 @@ def round_down(value: Decimal, step: Decimal) -> Decimal:
     if value <= 0:
         return ZERO
     return (value / step).to_integral_value(rounding=ROUND_DOWN) * step
+
+
+def max_follow_size(market: SimMarket) -> Decimal:
+    """The largest copy of one trader order in ``market`` (``query-quantity-limit``)."""
+    return round_down(MAX_FOLLOW_NOTIONAL / market.start_price, market.lot)
 
 
 def taker_fee(notional: Decimal) -> Decimal:

@@ -21,16 +21,8 @@ from terminal_app.bitget.errors import ExchangeError, error_for_code
 from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
 from terminal_app.bitget.rest_copy import COPY_RATES, CopyPaths
 from terminal_app.bitget.symbols import InstType
-from terminal_app.sim.copy.engine import (
-    FOLLOWER,
-    FUTURES_MARKET,
-    SPOT_MARKET,
-    TRADER,
-    CopyEngine,
-    SymbolConfig,
-    Track,
-    Trader,
-)
+from terminal_app.sim.copy.engine import CopyEngine
+from terminal_app.sim.copy.state import FOLLOWER, FUTURES_MARKET, SPOT_MARKET, TRADER, SymbolConfig, Track, Trader
 from terminal_app.sim.copy.traders import COPY_SYMBOLS, SPOT_COPY_SYMBOLS
 from terminal_app.sim.market.markets import find_market
 from terminal_app.sim.market.price import DAY_MS
