@@ -19,7 +19,7 @@ from terminal_app.bitget.checksum import book_checksum
 from terminal_app.bitget.signing import Credentials, auth_headers, ws_login_message
 from terminal_app.sim.server.auth import DEMO_CREDENTIALS
 from terminal_app.sim.server.http import SimConfig, SimServer
-from terminal_app.sim.server.ws import WsConfig
+from terminal_app.sim.server.ws_protocol import WsConfig
 
 Msg = dict[str, Any]
 TIMEOUT = 10.0

@@ -34,7 +34,8 @@ from terminal_app.sim.server.mix import MIX_ROUTES
 from terminal_app.sim.server.ratelimits import RateLimiter
 from terminal_app.sim.server.routes import COMMON_ROUTES, Call, Route
 from terminal_app.sim.server.spot import SPOT_ROUTES
-from terminal_app.sim.server.ws import PRIVATE_PATH, PUBLIC_PATH, WsConfig, WsHub
+from terminal_app.sim.server.ws import WsHub
+from terminal_app.sim.server.ws_protocol import PRIVATE_PATH, PUBLIC_PATH, WsConfig
 from terminal_app.store.file_lock import ExclusiveFileLock, FileLockedError
 
 log = logging.getLogger("terminal_app.sim.server.http")
