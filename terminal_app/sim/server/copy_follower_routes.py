@@ -40,7 +40,7 @@ from terminal_app.sim.server.copy_render import (
     yes,
 )
 from terminal_app.sim.server.render import num
-from terminal_app.sim.server.routes import Call, Handler, Route, reject
+from terminal_app.sim.server.routes import Call, Handler, reject
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 
@@ -218,7 +218,7 @@ class FollowerRoutes(CopyHandlers):
 
     # -- the table ---------------------------------------------------------------------------------------------------
 
-    def routes(self) -> tuple[Route, ...]:
+    def table(self) -> tuple[list[tuple[str, Handler]], list[tuple[str, Handler]]]:
         get: list[tuple[str, Handler]] = [
             (P.MIX_FOLLOWER_CURRENT_ORDERS, self.follower_current_orders),
             (P.MIX_FOLLOWER_HISTORY_ORDERS, self.follower_history_orders),
@@ -242,8 +242,7 @@ class FollowerRoutes(CopyHandlers):
             (P.SPOT_FOLLOWER_CLOSE_TRACKING, self.spot_follower_close_tracking),
             (P.SPOT_FOLLOWER_CANCEL_TRADER, self.spot_follower_cancel_trader),
         ]
-        return (*(Route("GET", path, handler, private=True) for path, handler in get),
-                *(Route("POST", path, handler, private=True, trade=True) for path, handler in post))
+        return get, post
 
 
 class BrokerRoutes(CopyHandlers):
@@ -305,7 +304,7 @@ class BrokerRoutes(CopyHandlers):
 
     # -- the table ---------------------------------------------------------------------------------------------------
 
-    def routes(self) -> tuple[Route, ...]:
+    def table(self) -> tuple[list[tuple[str, Handler]], list[tuple[str, Handler]]]:
         get: list[tuple[str, Handler]] = [
             (P.MIX_BROKER_QUERY_TRADERS, self.broker_query_traders),
             (P.MIX_BROKER_CURRENT_TRACES, self.broker_current_traces),
@@ -313,5 +312,4 @@ class BrokerRoutes(CopyHandlers):
         ]
         post: list[tuple[str, Handler]] = [
         ]
-        return (*(Route("GET", path, handler, private=True) for path, handler in get),
-                *(Route("POST", path, handler, private=True, trade=True) for path, handler in post))
+        return get, post

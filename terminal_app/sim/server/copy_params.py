@@ -14,7 +14,7 @@ from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.copy.state import Track
 from terminal_app.sim.market.markets import find_market
 from terminal_app.sim.market.price import DAY_MS
-from terminal_app.sim.server.routes import Call, reject
+from terminal_app.sim.server.routes import Call, Handler, Route, list_items, reject
 
 WINDOW_MS = 90 * DAY_MS
 
@@ -28,6 +28,16 @@ class CopyHandlers:
     def _e(self) -> CopyEngine:
         self.engine.sync()
         return self.engine
+
+    def table(self) -> tuple[list[tuple[str, Handler]], list[tuple[str, Handler]]]:
+        """(GET, POST) paths and their handlers."""
+        raise NotImplementedError
+
+    def routes(self) -> tuple[Route, ...]:
+        """The table as private routes; the POST ones need the key's trade permission."""
+        get, post = self.table()
+        return (*(Route("GET", path, handler, private=True) for path, handler in get),
+                *(Route("POST", path, handler, private=True, trade=True) for path, handler in post))
 
 
 def futures_symbol(call: Call) -> str | None:
@@ -87,11 +97,7 @@ def tracking_list(call: Call) -> list[str]:
     items = call.params.get("trackingNoList")
     if isinstance(items, str):
         items = [x for x in items.split(",") if x]
-    if not isinstance(items, list) or not items:
-        raise reject("40019", "Parameter trackingNoList cannot be empty")
-    if len(items) > 50:
-        raise reject("40017", "Parameter trackingNoList exceeds 50 entries")
-    return [str(x) for x in items]
+    return [str(x) for x in list_items(items, "trackingNoList", 50)]
 
 
 def decimal_field(entry: dict[str, Any], name: str) -> Decimal | None:
@@ -105,11 +111,7 @@ def decimal_field(entry: dict[str, Any], name: str) -> Decimal | None:
 
 
 def settings_list(call: Call, maximum: int) -> list[dict[str, Any]]:
-    items = call.params.get("settings")
-    if not isinstance(items, list) or not items:
-        raise reject("40019", "Parameter settings cannot be empty")
-    if len(items) > maximum:
-        raise reject("40017", f"Parameter settings exceeds {maximum} entries")
+    items = call.items("settings", maximum)
     if not all(isinstance(e, dict) for e in items):
         raise reject("40017", "Parameter settings error")
     return items

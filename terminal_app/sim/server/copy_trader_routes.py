@@ -37,7 +37,7 @@ from terminal_app.sim.server.copy_render import (
     yes,
 )
 from terminal_app.sim.server.render import num
-from terminal_app.sim.server.routes import Call, Handler, Route, reject
+from terminal_app.sim.server.routes import Call, Handler, reject
 
 
 class TraderRoutes(CopyHandlers):
@@ -212,11 +212,7 @@ class TraderRoutes(CopyHandlers):
     def trader_config_setting_symbols(self, call: Call) -> Any:
         e = self._e()
         trader = e.trader_for_uid(call.uid)
-        items = call.params.get("settingList")
-        if not isinstance(items, list) or not items:
-            raise reject("40019", "Parameter settingList cannot be empty")
-        if len(items) > 50:
-            raise reject("40017", "Parameter settingList exceeds 50 entries")
+        items = call.items("settingList", 50)
         changes = []
         for entry in items:
             if not isinstance(entry, dict):
@@ -327,9 +323,7 @@ class TraderRoutes(CopyHandlers):
     def spot_trader_setting_symbols(self, call: Call) -> Any:
         e = self._e()
         trader = e.trader_for_uid(call.uid)
-        items = call.params.get("symbolList")
-        if not isinstance(items, list) or not items:
-            raise reject("40019", "Parameter symbolList cannot be empty")
+        items = call.items("symbolList")
         kind = call.word("settingType", ("add", "delete"))
         if kind is None:
             raise reject("40019", "Parameter settingType cannot be empty")
@@ -370,7 +364,7 @@ class TraderRoutes(CopyHandlers):
 
     # -- the table ---------------------------------------------------------------------------------------------------
 
-    def routes(self) -> tuple[Route, ...]:
+    def table(self) -> tuple[list[tuple[str, Handler]], list[tuple[str, Handler]]]:
         get: list[tuple[str, Handler]] = [
             (P.MIX_TRADER_CURRENT_TRACK, self.trader_current_track),
             (P.MIX_TRADER_HISTORY_TRACK, self.trader_history_track),
@@ -401,5 +395,4 @@ class TraderRoutes(CopyHandlers):
             (P.SPOT_TRADER_SETTING_SYMBOLS, self.spot_trader_setting_symbols),
             (P.SPOT_TRADER_REMOVE_FOLLOWER, self.spot_trader_remove_follower),
         ]
-        return (*(Route("GET", path, handler, private=True) for path, handler in get),
-                *(Route("POST", path, handler, private=True, trade=True) for path, handler in post))
+        return get, post

@@ -12,7 +12,7 @@ from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.sim.engine.orders import Order
 from terminal_app.sim.market.markets import contracts_raw, find_market
 from terminal_app.sim.server import render
-from terminal_app.sim.server.routes import Call, Route, merge_depth, reject, trades_in_window
+from terminal_app.sim.server.routes import Call, Route, batch, merge_depth, reject, trades_in_window
 
 USDT = InstType.USDT_FUTURES
 _SIDES = ("buy", "sell")
@@ -191,35 +191,16 @@ def place_order(call: Call) -> Any:
     return {"clientOid": order.client_oid, "orderId": order.order_id}
 
 
-def _failure(entry: Any, exc: ExchangeError) -> dict[str, Any]:
-    get = entry.get if isinstance(entry, dict) else (lambda _k: None)
-    return {"orderId": get("orderId") or "", "clientOid": get("clientOid") or "",
-            "errorMsg": exc.exchange_msg or str(exc), "errorCode": exc.code}
-
-
-def _list_param(call: Call, name: str, maximum: int) -> list[Any]:
-    items = call.params.get(name)
-    if not isinstance(items, list) or not items:
-        raise reject("40019", f"Parameter {name} cannot be empty")
-    if len(items) > maximum:
-        raise reject("40017", f"Parameter {name} exceeds {maximum} entries")
-    return items
-
-
 def batch_place_order(call: Call) -> Any:
     symbol = _symbol(call)
     _margin_coin(call)
     mode = call.opt("marginMode")
-    success, failure = [], []
-    for entry in _list_param(call, "orderList", 50):
-        try:
-            if not isinstance(entry, dict):
-                raise reject("40017", "Parameter orderList error")
-            order = _place(call, entry, symbol, mode)
-            success.append(render.ack(order.order_id, order.client_oid))
-        except ExchangeError as exc:
-            failure.append(_failure(entry, exc))
-    return {"successList": success, "failureList": failure}
+
+    def place(entry: dict[str, Any]) -> Any:
+        order = _place(call, entry, symbol, mode)
+        return render.ack(order.order_id, order.client_oid)
+
+    return batch(call.items("orderList", 50), "orderList", place)
 
 
 def cancel_order(call: Call) -> Any:
@@ -230,17 +211,13 @@ def cancel_order(call: Call) -> Any:
 
 def batch_cancel_orders(call: Call) -> Any:
     symbol = _symbol(call)
-    success, failure = [], []
-    for entry in _list_param(call, "orderIdList", 50):
-        try:
-            if not isinstance(entry, dict):
-                raise reject("40017", "Parameter orderIdList error")
-            order = call.ex.cancel_futures_order(call.uid, symbol, entry.get("orderId") or None,
-                                                 entry.get("clientOid") or None)
-            success.append(render.ack(order.order_id, order.client_oid))
-        except ExchangeError as exc:
-            failure.append(_failure(entry, exc))
-    return {"successList": success, "failureList": failure}
+
+    def cancel(entry: dict[str, Any]) -> Any:
+        order = call.ex.cancel_futures_order(call.uid, symbol, entry.get("orderId") or None,
+                                             entry.get("clientOid") or None)
+        return render.ack(order.order_id, order.client_oid)
+
+    return batch(call.items("orderIdList", 50), "orderIdList", cancel)
 
 
 def cancel_all_orders(call: Call) -> Any:
@@ -317,17 +294,13 @@ def cancel_plan_order(call: Call) -> Any:
     entries = call.params.get("orderIdList")
     if not isinstance(entries, list) or not entries:
         entries = [{"orderId": call.opt("orderId"), "clientOid": call.opt("clientOid")}]
-    success, failure = [], []
-    for entry in entries:
-        try:
-            if not isinstance(entry, dict):
-                raise reject("40017", "Parameter orderIdList error")
-            plan = call.ex.cancel_plan_order(call.uid, symbol, entry.get("orderId") or None,
-                                             entry.get("clientOid") or None)
-            success.append(render.ack(plan.order_id, plan.client_oid))
-        except ExchangeError as exc:
-            failure.append(_failure(entry, exc))
-    return {"successList": success, "failureList": failure}
+
+    def cancel(entry: dict[str, Any]) -> Any:
+        plan = call.ex.cancel_plan_order(call.uid, symbol, entry.get("orderId") or None,
+                                         entry.get("clientOid") or None)
+        return render.ack(plan.order_id, plan.client_oid)
+
+    return batch(entries, "orderIdList", cancel)
 
 
 # ---- orders, fills, positions ------------------------------------------------------------------------------------

@@ -43,6 +43,15 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def list_items(items: Any, name: str, maximum: int | None = None) -> list[Any]:
+    """``items`` as the list parameter ``name``: 40019 when it is missing or empty, 40017 beyond ``maximum``."""
+    if not isinstance(items, list) or not items:
+        raise reject("40019", f"Parameter {name} cannot be empty")
+    if maximum is not None and len(items) > maximum:
+        raise reject("40017", f"Parameter {name} exceeds {maximum} entries")
+    return items
+
+
 @dataclass(slots=True)
 class Call:
     """One request as a handler sees it: parameters (query for GET, JSON body for POST), the caller's key, the
@@ -96,6 +105,10 @@ class Call:
             return Decimal(text)
         except InvalidOperation:
             raise reject("40017", f"Parameter {name} error") from None
+
+    def items(self, name: str, maximum: int | None = None) -> list[Any]:
+        """A list parameter (a JSON array in the body): see :func:`list_items`."""
+        return list_items(self.params.get(name), name, maximum)
 
     def word(self, name: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
         value = self.opt(name)
@@ -218,3 +231,22 @@ def trades_in_window(call: Call, ref: SymbolRef) -> list[Any]:
         and (before is None or int(t.trade_id) < before)
     ]
     return trades[: call.limit(500, 1000)]
+
+
+# ---- batch endpoints ----------------------------------------------------------------------------------------------
+
+
+def batch(entries: list[Any], name: str, each: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    """Bitget's batch answer: what ``each`` returns for an entry goes to ``successList``; an entry it refuses (or one
+    that is not an object: 40017 "Parameter ``name`` error") to ``failureList`` with its ids and the error."""
+    success, failure = [], []
+    for entry in entries:
+        try:
+            if not isinstance(entry, dict):
+                raise reject("40017", f"Parameter {name} error")
+            success.append(each(entry))
+        except ExchangeError as exc:
+            get = entry.get if isinstance(entry, dict) else (lambda _k: None)
+            failure.append({"orderId": get("orderId") or "", "clientOid": get("clientOid") or "",
+                            "errorMsg": exc.exchange_msg or str(exc), "errorCode": exc.code})
+    return {"successList": success, "failureList": failure}

@@ -8,7 +8,7 @@ from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.symbols import InstType
 from terminal_app.sim.market.markets import find_market, spot_symbols_raw
 from terminal_app.sim.server import render
-from terminal_app.sim.server.routes import Call, Route, merge_depth, reject, trades_in_window
+from terminal_app.sim.server.routes import Call, Route, batch, merge_depth, reject, trades_in_window
 
 SPOT = InstType.SPOT
 _SIDES = ("buy", "sell")
@@ -101,37 +101,17 @@ def place_order(call: Call) -> Any:
     return _place(call, dict(call.params), call.req("symbol"))
 
 
-def _failure(entry: Any, exc: ExchangeError) -> dict[str, Any]:
-    oid = entry.get("clientOid") if isinstance(entry, dict) else None
-    order_id = entry.get("orderId") if isinstance(entry, dict) else None
-    return {"orderId": order_id or "", "clientOid": oid or "", "errorMsg": exc.exchange_msg or str(exc),
-            "errorCode": exc.code}
-
-
-def _order_list(call: Call, name: str, maximum: int) -> list[Any]:
-    items = call.params.get(name)
-    if not isinstance(items, list) or not items:
-        raise reject("40019", f"Parameter {name} cannot be empty")
-    if len(items) > maximum:
-        raise reject("40017", f"Parameter {name} exceeds {maximum} entries")
-    return items
-
-
 def batch_orders(call: Call) -> Any:
     outer = call.opt("symbol")
     mode = call.word("batchMode", ("single", "multiple"), "single")
-    success, failure = [], []
-    for entry in _order_list(call, "orderList", 50):
-        try:
-            if not isinstance(entry, dict):
-                raise reject("40017", "Parameter orderList error")
-            symbol = (entry.get("symbol") if mode == "multiple" else None) or outer or entry.get("symbol")
-            if not symbol:
-                raise reject("40019", "Parameter symbol cannot be empty")
-            success.append(_place(call, entry, str(symbol)))
-        except ExchangeError as exc:
-            failure.append(_failure(entry, exc))
-    return {"successList": success, "failureList": failure}
+
+    def place(entry: dict[str, Any]) -> Any:
+        symbol = (entry.get("symbol") if mode == "multiple" else None) or outer or entry.get("symbol")
+        if not symbol:
+            raise reject("40019", "Parameter symbol cannot be empty")
+        return _place(call, entry, str(symbol))
+
+    return batch(call.items("orderList", 50), "orderList", place)
 
 
 def cancel_order(call: Call) -> Any:
@@ -141,20 +121,16 @@ def cancel_order(call: Call) -> Any:
 
 def batch_cancel_order(call: Call) -> Any:
     outer = call.opt("symbol")
-    success, failure = [], []
-    for entry in _order_list(call, "orderList", 50):
-        try:
-            if not isinstance(entry, dict):
-                raise reject("40017", "Parameter orderList error")
-            symbol = entry.get("symbol") or outer
-            if not symbol:
-                raise reject("40019", "Parameter symbol cannot be empty")
-            order = call.ex.cancel_spot_order(call.uid, str(symbol), entry.get("orderId") or None,
-                                              entry.get("clientOid") or None)
-            success.append(render.ack(order.order_id, order.client_oid))
-        except ExchangeError as exc:
-            failure.append(_failure(entry, exc))
-    return {"successList": success, "failureList": failure}
+
+    def cancel(entry: dict[str, Any]) -> Any:
+        symbol = entry.get("symbol") or outer
+        if not symbol:
+            raise reject("40019", "Parameter symbol cannot be empty")
+        order = call.ex.cancel_spot_order(call.uid, str(symbol), entry.get("orderId") or None,
+                                          entry.get("clientOid") or None)
+        return render.ack(order.order_id, order.client_oid)
+
+    return batch(call.items("orderList", 50), "orderList", cancel)
 
 
 def cancel_symbol_order(call: Call) -> Any:
