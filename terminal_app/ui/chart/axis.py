@@ -1,7 +1,13 @@
-"""Bottom axis that labels slots with the open time of their bar."""
+"""Axes of the chart: the bottom axis labels slots with the open time of their bar; both axes carry *tags* — a value
+in a filled box on the axis at its level (the last price, the mark price, the crosshair's price or time).
+
+Tags are painted over the axis' cached picture, so moving one (every tick, every mouse move) repaints the axis by
+replaying that picture: no tick is laid out again.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -24,7 +30,91 @@ def time_format(span_ms: float) -> str:
     return "%m-%d %H:%M"
 
 
-class TimeAxis(pg.AxisItem):
+@dataclass(frozen=True, slots=True)
+class AxisTag:
+    """A value drawn in a box on the axis. ``clamp``: outside the visible range it stays at the nearest edge (the
+    last price when the view shows older bars); otherwise it is not drawn."""
+
+    value: float
+    text: str
+    background: str
+    clamp: bool = False
+    z: int = 0  # higher is drawn on top
+
+
+def text_colour(background: str) -> QtGui.QColor:
+    """Black or white, whichever reads better on ``background``."""
+    c = pg.mkColor(background)
+    luminance = 0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue()
+    return QtGui.QColor("#000000") if luminance > 150 else QtGui.QColor("#ffffff")
+
+
+class TaggedAxis(pg.AxisItem):
+    """An axis with tags, drawn in the order they were first set (later ones on top)."""
+
+    PAD_X = 4
+    PAD_Y = 2
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._tags: dict[str, AxisTag] = {}
+
+    @property
+    def tags(self) -> dict[str, AxisTag]:
+        return dict(self._tags)
+
+    def set_tag(self, key: str, tag: AxisTag | None) -> None:
+        if tag is None:
+            if self._tags.pop(key, None) is not None:
+                self.update()
+        elif self._tags.get(key) != tag:
+            self._tags[key] = tag
+            self.update()
+
+    def tag_position(self, value: float, clamp: bool = False) -> float | None:
+        """Where ``value`` is along the axis, in the axis' own coordinates (None: out of range, not clamped)."""
+        lo, hi = (float(v) for v in self.range)
+        if not hi > lo:
+            return None
+        f = (value - lo) / (hi - lo)
+        if not 0.0 <= f <= 1.0:
+            if not clamp:
+                return None
+            f = min(max(f, 0.0), 1.0)
+        rect = self.mapRectFromParent(self.geometry())
+        if self.orientation in ("left", "right"):
+            return rect.bottom() - f * rect.height()
+        return rect.left() + f * rect.width()
+
+    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+        super().paint(p, *args)
+        if not self._tags:
+            return
+        if self.style["tickFont"] is not None:
+            p.setFont(self.style["tickFont"])
+        metrics = QtGui.QFontMetricsF(p.font())
+        rect = self.mapRectFromParent(self.geometry())
+        height = metrics.height() + 2 * self.PAD_Y
+        for tag in sorted(self._tags.values(), key=lambda t: t.z):
+            at = self.tag_position(tag.value, tag.clamp)
+            if at is None:
+                continue
+            if self.orientation in ("left", "right"):
+                top = min(max(at - height / 2, rect.top()), rect.bottom() - height)
+                box = QtCore.QRectF(rect.left(), top, rect.width(), height)
+            else:
+                width = metrics.horizontalAdvance(tag.text) + 2 * self.PAD_X
+                left = min(max(at - width / 2, rect.left()), rect.right() - width)
+                box = QtCore.QRectF(left, rect.top(), width, height)
+            p.setPen(QtCore.Qt.PenStyle.NoPen)
+            p.setBrush(pg.mkBrush(tag.background))
+            p.drawRect(box)
+            p.setPen(text_colour(tag.background))
+            p.drawText(box.adjusted(self.PAD_X, 0, -self.PAD_X, 0),
+                       int(QtCore.Qt.AlignmentFlag.AlignVCenter | QtCore.Qt.AlignmentFlag.AlignLeft), tag.text)
+
+
+class TimeAxis(TaggedAxis):
     """x is a slot (bar number); labels are bar open times, extrapolated by the interval beyond the data."""
 
     def __init__(self, series: CandleSeries, tz: tzinfo = UTC, **kwargs: Any) -> None:
@@ -76,8 +166,8 @@ class GridItem(pg.GraphicsObject):
     def paint(self, p: QtGui.QPainter, *args: Any) -> None:
         rect = self.viewRect()
         vb = self.getViewBox()
-        if rect is None or vb is None:
-            return
+        if rect is None or vb is None or vb.width() < 1 or vb.height() < 1:
+            return  # a pane being shown has no size yet (the axes' tick spacing would divide by zero)
         left, right, top, bottom = rect.left(), rect.right(), rect.top(), rect.bottom()
         lines: list[QtCore.QLineF] = []
         if self._y_axis is not None:

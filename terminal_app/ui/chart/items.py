@@ -353,3 +353,118 @@ class IndicatorLine(pg.GraphicsObject):
             return
         p.setPen(self._pen)
         p.drawPath(pg.arrayToQPath(xs, ys, connect="finite"))
+
+
+class HistogramItem(pg.GraphicsObject):
+    """Bars from zero to a value per slot (the MACD histogram), up colour above zero, down colour below.
+
+    Zoomed in, one bar per slot; zoomed out, one column per bucket of 2**k slots (the pyramid's level for the zoom,
+    buckets aligned on slot multiples so they do not shimmer while panning) from the bucket's lowest to its highest
+    value, so a spike is never sampled away.
+    """
+
+    def __init__(self, series: CandleSeries, pyramid: LodPyramid, palette: ChartPalette) -> None:
+        super().__init__()
+        self._series = series
+        self._pyramid = pyramid
+        self._values: FloatArray = np.empty(0)
+        self._version = 0
+        self._memo: tuple[tuple[int, int, int, int], tuple[FloatArray, FloatArray, FloatArray]] | None = None
+        self._bounds = QtCore.QRectF()
+        self.set_palette(palette)
+
+    def set_palette(self, palette: ChartPalette) -> None:
+        self._up_pen = pg.mkPen(palette.up_volume, width=1)
+        self._down_pen = pg.mkPen(palette.down_volume, width=1)
+        self._up_brush = pg.mkBrush(palette.up_volume)
+        self._down_brush = pg.mkBrush(palette.down_volume)
+        self.update()
+
+    @property
+    def values(self) -> FloatArray:
+        return self._values
+
+    def set_values(self, values: FloatArray, changed_from: int = 0) -> None:
+        self.prepareGeometryChange()
+        self._values = values
+        self._version += 1
+        self._memo = None
+        n = len(values)
+        if n:
+            self._bounds = QtCore.QRectF(self._series.first_slot - 0.5, -1.0, n, 2.0)
+        else:
+            self._bounds = QtCore.QRectF()
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        # y is whatever the pane shows (the pane fits its range itself); x spans the data.
+        vb = self.getViewBox()
+        if vb is None or self._bounds.isEmpty():
+            return QtCore.QRectF(self._bounds)
+        y0, y1 = vb.viewRange()[1]
+        return QtCore.QRectF(self._bounds.left(), y0, self._bounds.width(), y1 - y0)
+
+    def viewRangeChanged(self) -> None:
+        self.prepareGeometryChange()
+        super().viewRangeChanged()
+
+    def buckets(self, x0: float, x1: float, bars_per_px: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """(x centre, lowest, highest) per drawn column over the visible slots [x0, x1]."""
+        series = self._series
+        n = len(self._values)
+        lo = max(series.first_slot, math.floor(x0))
+        hi = min(series.first_slot + n - 1, math.ceil(x1))
+        k = self._pyramid.level_for(bars_per_px)
+        key = (lo, hi, k, self._version)
+        if self._memo is not None and self._memo[0] == key:
+            return self._memo[1]
+        if hi < lo:
+            out: tuple[FloatArray, FloatArray, FloatArray] = (np.empty(0), np.empty(0), np.empty(0))
+        else:
+            values = self._values[lo - series.origin : hi - series.origin + 1]
+            if k == 0:
+                out = (np.arange(lo, hi + 1, dtype=np.float64), values, values)
+            else:
+                step = 1 << k
+                ids = np.arange(lo >> k, (hi >> k) + 1, dtype=np.int64)
+                starts = np.maximum(ids << k, lo) - lo
+                out = (ids.astype(np.float64) * step + (step - 1) / 2.0,
+                       np.fmin.reduceat(values, starts), np.fmax.reduceat(values, starts))
+        self._memo = (key, out)
+        return out
+
+    def extent(self, x0: float, x1: float, bars_per_px: float) -> tuple[float, float] | None:
+        _xs, lows, highs = self.buckets(x0, x1, bars_per_px)
+        if not len(lows) or np.isnan(lows).all():
+            return None
+        return float(np.nanmin(lows)), float(np.nanmax(highs))
+
+    def paint(self, p: QtGui.QPainter, *args: Any) -> None:
+        rect = self.viewRect()
+        bars_per_px = self.pixelWidth()
+        if rect is None or not bars_per_px > 0:
+            return
+        xs, lows, highs = self.buckets(rect.left(), rect.right(), bars_per_px)
+        if not len(xs):
+            return
+        if bars_per_px <= 1.0 / FULL_MIN_PX:
+            p.setPen(QtCore.Qt.PenStyle.NoPen)
+            for mask, brush in ((highs >= 0, self._up_brush), (highs < 0, self._down_brush)):
+                if mask.any():
+                    p.setBrush(brush)
+                    p.drawRects([QtCore.QRectF(x - BODY_HALF_WIDTH, 0.0, 2 * BODY_HALF_WIDTH, v)
+                                 for x, v in zip(xs[mask].tolist(), highs[mask].tolist(), strict=True)])
+            return
+        finite = np.isfinite(lows)
+        xs, lows, highs = xs[finite], lows[finite], highs[finite]
+        for top, bottom, pen in ((np.maximum(highs, 0.0), np.zeros(len(xs)), self._up_pen),
+                                 (np.zeros(len(xs)), np.minimum(lows, 0.0), self._down_pen)):
+            keep = top != bottom
+            if not keep.any():
+                continue
+            x = np.repeat(xs[keep], 2)
+            y = np.empty(len(x))
+            y[0::2] = bottom[keep]
+            y[1::2] = top[keep]
+            p.setPen(pen)
+            p.drawPath(pg.arrayToQPath(x, y, connect="pairs", finiteCheck=False))

@@ -24,6 +24,10 @@ class ChartPalette:
     ma: str
     ema: str
     bollinger: str
+    mark: str  # the perpetual's mark price line and its axis tag
+    rsi: str
+    macd: str
+    macd_signal: str
 
     @classmethod
     def dark(cls) -> ChartPalette:
@@ -43,6 +47,10 @@ class ChartPalette:
             ma="#42a5f5",
             ema="#ab47bc",
             bollinger="#8d6e63",
+            mark="#00e5ff",
+            rsi="#9575cd",
+            macd="#448aff",
+            macd_signal="#ff9800",
         )
 
     @classmethod
@@ -63,6 +71,10 @@ class ChartPalette:
             ma="#1e88e5",
             ema="#8e24aa",
             bollinger="#6d4c41",
+            mark="#00838f",
+            rsi="#7e57c2",
+            macd="#2962ff",
+            macd_signal="#ef6c00",
         )
 
     @classmethod
@@ -86,4 +98,9 @@ class ChartPalette:
             ma="#009e73",
             ema="#cc79a7" if dark else "#7b3f99",
             bollinger=base.foreground,
+            # Up/down are blue/orange here: the mark line and MACD keep clear of both.
+            mark="#ffffff" if dark else "#000000",
+            rsi="#cc79a7",
+            macd=base.foreground,
+            macd_signal="#f0e442" if dark else "#7a6f00",
         )

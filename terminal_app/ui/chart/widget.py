@@ -1,15 +1,19 @@
-"""The Chart dock's widget: candles + volume, intervals, overlays, crosshair readout, price lines, loading progress.
+"""The Chart dock's widget: candles + volume, intervals, overlays, RSI/MACD panes, crosshair readout and axis tags,
+last and mark price, funding countdown, price lines, loading progress.
 
-It does no I/O: a service feeds it with :meth:`ChartWidget.set_history`, :meth:`ChartWidget.prepend_history` and
-:meth:`ChartWidget.apply_live`, and listens to ``interval_changed`` and ``older_history_wanted``.
+It does no I/O: a service feeds it with :meth:`ChartWidget.set_history`, :meth:`ChartWidget.prepend_history`,
+:meth:`ChartWidget.apply_live` and :meth:`ChartWidget.set_perpetual`, and listens to ``interval_changed``,
+``older_history_wanted`` and ``indicator_toggled``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import numpy as np
@@ -24,11 +28,12 @@ from terminal_app.core.candles import (
     Interval,
     SeriesChange,
 )
-from terminal_app.ui.chart.axis import GridItem, TimeAxis
+from terminal_app.ui.chart.axis import AxisTag, GridItem, TaggedAxis, TimeAxis
 from terminal_app.ui.chart.items import CandleItem, IndicatorLine, VolumeItem
 from terminal_app.ui.chart.lod import LodPyramid
 from terminal_app.ui.chart.none_guard import pin_none
 from terminal_app.ui.chart.palette import ChartPalette
+from terminal_app.ui.chart.panes import IndicatorPane, MacdPane, RsiPane
 from terminal_app.ui.chart.price_lines import OrderLine, PriceLines
 
 Key = QtCore.Qt.Key
@@ -40,6 +45,14 @@ OVERLAYS: tuple[tuple[str, str, IndicatorSpec, str], ...] = (
     ("ema", "EMA 50", IndicatorSpec("ema", 50), "ema"),
     ("bb", "BB 20", IndicatorSpec("bollinger", 20, 2.0), "bollinger"),
 )
+# Indicators in their own pane under the price pane: (name, button text).
+PANES: tuple[tuple[str, str], ...] = (("rsi", RsiPane.title), ("macd", "MACD"))
+INDICATORS: tuple[str, ...] = tuple(name for name, *_ in OVERLAYS) + tuple(name for name, _ in PANES)
+# Row heights (stretch) of the panes: price, volume, then each indicator pane.
+PRICE_STRETCH, VOLUME_STRETCH, INDICATOR_STRETCH = 8, 2, 3
+
+# Axis tags, drawn in this order (later on top).
+MARK_TAG, LAST_TAG, CROSS_TAG = "mark", "last", "crosshair"
 
 DEFAULT_VISIBLE_BARS = 150
 RIGHT_MARGIN_BARS = 5
@@ -54,6 +67,41 @@ def _fmt(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
+def _fmt_price(value: Decimal | float, decimals: int) -> str:
+    """A price on the market's tick with grouping; a Decimal is rounded exactly (half-even), never via a float."""
+    if isinstance(value, Decimal):
+        return f"{value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN):,.{decimals}f}"
+    return _fmt(value, decimals)
+
+
+def countdown(ms: int) -> str:
+    """``HH:MM:SS`` of a non-negative duration, whole seconds down (hours may pass 24)."""
+    seconds = max(0, ms) // 1000
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Perpetual:
+    """What the ticker of a perpetual says: mark price, funding rate (a ratio) and the next funding time (ms)."""
+
+    mark: Decimal | None
+    funding_rate: Decimal | None
+    next_funding_ms: int | None
+
+
+@dataclass(slots=True)
+class Pane:
+    """One row of the chart: its plot, right axis, time axis and crosshair lines."""
+
+    name: str
+    plot: pg.PlotItem
+    axis: TaggedAxis
+    time_axis: TimeAxis
+    vline: pg.InfiniteLine
+    hline: pg.InfiniteLine
+    format: Callable[[float], str]
+
+
 def _auto_decimals(price: float) -> int:
     if price == 0 or not math.isfinite(price):
         return 2
@@ -65,6 +113,7 @@ class ChartWidget(QtWidgets.QWidget):
 
     Signals:
         interval_changed(str): the user picked another interval (label, e.g. ``"1H"``).
+        indicator_toggled(str, bool): an indicator (a name of :data:`INDICATORS`) was switched on or off.
         older_history_wanted(int): the view came within one screen of the oldest bar; the argument is that bar's
             open time in ms (emitted once per oldest bar), so a service can fetch the page before it.
         order_moved(str, float): an open order's line was dragged and dropped at a price (order id, the price as
@@ -73,6 +122,7 @@ class ChartWidget(QtWidgets.QWidget):
     """
 
     interval_changed = QtCore.Signal(str)
+    indicator_toggled = QtCore.Signal(str, bool)
     older_history_wanted = QtCore.Signal(object)  # int ms; a Qt int signal would overflow
     order_moved = QtCore.Signal(str, float)
     price_clicked = QtCore.Signal(float)
@@ -97,7 +147,15 @@ class ChartWidget(QtWidgets.QWidget):
         self.pyramid = LodPyramid()
         self._indicator_values: dict[str, tuple[FloatArray, ...]] = {}
         self._crosshair_slot: int | None = None
+        self._crosshair_pane: str | None = None
+        self._crosshair_y: float | None = None
         self._wanted_before: int | None = None
+        self._perpetual: Perpetual | None = None
+        # The exchange's clock for the funding countdown (the terminal passes its session clock).
+        self.now_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+        self._funding_timer = QtCore.QTimer(self)
+        self._funding_timer.setSingleShot(True)
+        self._funding_timer.timeout.connect(self._refresh_funding)
 
         root = QtWidgets.QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
@@ -137,14 +195,22 @@ class ChartWidget(QtWidgets.QWidget):
             self.interval_buttons[iv] = button
             bar.addWidget(button)
         bar.addSpacing(8)
-        self.overlay_buttons: dict[str, QtWidgets.QToolButton] = {}
-        for name, text, _spec, _colour in OVERLAYS:
+        self.indicator_buttons: dict[str, QtWidgets.QToolButton] = {}
+        self.overlay_buttons = self.indicator_buttons  # the older name
+        for name, text in [(n, t) for n, t, *_ in OVERLAYS] + list(PANES):
             button = QtWidgets.QToolButton(text=text, checkable=True, autoRaise=True)
             button.setObjectName(f"overlay_{name}")
-            button.toggled.connect(lambda on, name=name: self._on_overlay_toggled(name, on))
-            self.overlay_buttons[name] = button
+            button.toggled.connect(lambda on, name=name: self._on_indicator_toggled(name, on))
+            self.indicator_buttons[name] = button
             bar.addWidget(button)
         bar.addStretch(1)
+        # Perpetuals: mark price and the funding countdown (hidden for spot).
+        self.funding_label = QtWidgets.QLabel()
+        self.funding_label.setObjectName("chart_funding")
+        self.funding_label.setToolTip("Mark price, current funding rate and the time left until the next funding")
+        self.funding_label.hide()
+        bar.addWidget(self.funding_label)
+        bar.addSpacing(6)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setObjectName("chart_progress")
         self.progress.setMaximumWidth(180)
@@ -157,28 +223,49 @@ class ChartWidget(QtWidgets.QWidget):
         view = self._view
         view.ci.layout.setSpacing(0)
         view.ci.setContentsMargins(0, 0, 0, 0)
-        self.time_axis = TimeAxis(self.series, tz=self._tz)
-        self.price_plot: pg.PlotItem = view.addPlot(row=0, col=0)
-        self.volume_plot: pg.PlotItem = view.addPlot(row=1, col=0, axisItems={"bottom": self.time_axis})
-        view.ci.layout.setRowStretchFactor(0, 4)
-        view.ci.layout.setRowStretchFactor(1, 1)
-        for plot in (self.price_plot, self.volume_plot):
+        self.panes: dict[str, Pane] = {}
+        vd = lambda: min(self.series.volume_decimals if self.series.volume_decimals is not None else 2, 8)  # noqa: E731
+        for row, (name, stretch, fmt) in enumerate((
+            ("price", PRICE_STRETCH, lambda v: _fmt(v, self.price_decimals)),
+            ("volume", VOLUME_STRETCH, lambda v: _fmt(v, vd())),
+            ("rsi", INDICATOR_STRETCH, lambda v: _fmt(v, 2)),
+            ("macd", INDICATOR_STRETCH, lambda v: _fmt(v, max(2, self.price_decimals))),
+        )):
+            time_axis = TimeAxis(self.series, tz=self._tz)
+            axis = TaggedAxis(orientation="right")
+            plot: pg.PlotItem = view.addPlot(row=row, col=0, axisItems={"bottom": time_axis, "right": axis})
+            view.ci.layout.setRowStretchFactor(row, stretch)
             plot.hideAxis("left")
             plot.showAxis("right")
-            plot.getAxis("right").setWidth(AXIS_WIDTH)
+            axis.setWidth(AXIS_WIDTH)
             plot.hideButtons()
             plot.setMenuEnabled(False)
             plot.setMouseEnabled(x=True, y=False)  # y follows the visible bars
             plot.vb.disableAutoRange()
-        self.price_plot.hideAxis("bottom")
-        self.volume_plot.setXLink(self.price_plot)
+            if name != "volume":
+                plot.hideAxis("bottom")  # the time axis is under the lowest pane shown
+            if name != "price":
+                plot.setXLink(self.panes["price"].plot)
+            vline = pg.InfiniteLine(angle=90, movable=False)
+            hline = pg.InfiniteLine(angle=0, movable=False)
+            for line in (vline, hline):
+                line.hide()
+                line.setZValue(20)
+                plot.addItem(line, ignoreBounds=True)
+            self.panes[name] = Pane(name, plot, axis, time_axis, vline, hline, fmt)
+        self.price_plot = self.panes["price"].plot
+        self.volume_plot = self.panes["volume"].plot
+        self.price_axis = self.panes["price"].axis
+        self.time_axis = self.panes["volume"].time_axis  # grid lines follow its ticks in every pane
+        self._vline, self._hline = self.panes["price"].vline, self.panes["price"].hline
 
-        self.grids = (
-            GridItem(self.time_axis, self.price_plot.getAxis("right"), self._palette.grid),
-            GridItem(self.time_axis, None, self._palette.grid),
+        # Horizontal grid lines on the price and MACD panes; RSI has its 30/70 guides instead.
+        self.grids = tuple(
+            GridItem(self.time_axis, pane.axis if pane.name in ("price", "macd") else None, self._palette.grid)
+            for pane in self.panes.values()
         )
-        self.price_plot.addItem(self.grids[0], ignoreBounds=True)
-        self.volume_plot.addItem(self.grids[1], ignoreBounds=True)
+        for grid, pane in zip(self.grids, self.panes.values(), strict=True):
+            pane.plot.addItem(grid, ignoreBounds=True)
         self.candles = CandleItem(self.series, self.pyramid, self._palette)
         self.volume = VolumeItem(self.series, self.pyramid, self._palette)
         self.price_plot.addItem(self.candles)
@@ -192,15 +279,24 @@ class ChartWidget(QtWidgets.QWidget):
                 line.hide()
                 self.price_plot.addItem(line)
             self.overlay_lines[name] = lines
+        self.indicator_panes: dict[str, IndicatorPane] = {
+            "rsi": RsiPane(self.panes["rsi"].plot, self.series, self.pyramid, self._palette),
+            "macd": MacdPane(self.panes["macd"].plot, self.series, self.pyramid, self._palette),
+        }
+        for name in self.indicator_panes:
+            self._show_pane(name, False)
 
-        self._vline = pg.InfiniteLine(angle=90, movable=False)
-        self._hline = pg.InfiniteLine(angle=0, movable=False)
-        self._vline_volume = pg.InfiniteLine(angle=90, movable=False)
-        for line, plot in ((self._vline, self.price_plot), (self._hline, self.price_plot),
-                           (self._vline_volume, self.volume_plot)):
-            line.hide()
-            line.setZValue(20)
-            plot.addItem(line, ignoreBounds=True)
+        # The last price: a faint line across the pane and a tag on the axis in the live bar's colour.
+        self._last_line = pg.InfiniteLine(angle=0, movable=False)
+        self._last_line.setZValue(-10)
+        self._last_line.hide()
+        self.price_plot.addItem(self._last_line, ignoreBounds=True)
+        # The mark price of a perpetual: a dashed line with its tag.
+        self._mark_line = pg.InfiniteLine(angle=0, movable=False, label="Mark",
+                                          labelOpts={"position": 0.985, "anchors": [(1, 1), (1, 1)]})
+        self._mark_line.setZValue(-5)
+        self._mark_line.hide()
+        self.price_plot.addItem(self._mark_line, ignoreBounds=True)
         self.price_lines = PriceLines(self.price_plot, self._palette)
         self.price_lines.on_order_moved = self.order_moved.emit
         self.price_lines.format_price = lambda price: _fmt(price, self.price_decimals)
@@ -209,6 +305,7 @@ class ChartWidget(QtWidgets.QWidget):
         self.price_plot.vb.sigXRangeChanged.connect(self._on_x_range_changed)
         view.scene().sigMouseMoved.connect(self._on_mouse_moved)
         view.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        view.viewport().installEventFilter(self)
 
     # --- palette, interval, decimals --------------------------------------------------------------------------------
     @property
@@ -218,9 +315,8 @@ class ChartWidget(QtWidgets.QWidget):
     def set_palette(self, palette: ChartPalette) -> None:
         self._palette = palette
         self._view.setBackground(palette.background)
-        for plot in (self.price_plot, self.volume_plot):
-            for name in ("right", "bottom"):
-                axis = plot.getAxis(name)
+        for pane in self.panes.values():
+            for axis in (pane.axis, pane.time_axis):
                 axis.setPen(pg.mkPen(palette.foreground))
                 axis.setTextPen(pg.mkPen(palette.foreground))
         for grid in self.grids:
@@ -230,11 +326,21 @@ class ChartWidget(QtWidgets.QWidget):
         for name, _text, _spec, colour_attr in OVERLAYS:
             for line in self.overlay_lines[name]:
                 line.set_colour(getattr(palette, colour_attr))
+        for pane in self.indicator_panes.values():
+            pane.set_palette(palette)
         pen = pg.mkPen(palette.crosshair, width=1, style=QtCore.Qt.PenStyle.DashLine)
-        for line in (self._vline, self._hline, self._vline_volume):
-            line.setPen(pen)
+        for pane in self.panes.values():
+            pane.vline.setPen(pen)
+            pane.hline.setPen(pen)
+        self._mark_line.setPen(pg.mkPen(palette.mark, width=1, style=QtCore.Qt.PenStyle.DashLine))
+        if self._mark_line.label is not None:
+            self._mark_line.label.setColor(palette.mark)
         self.price_lines.set_palette(palette)
         self.readout.setStyleSheet(f"color: {palette.foreground}; background: transparent;")
+        self._refresh_last_price()
+        self._refresh_mark()
+        self._refresh_crosshair_tags()
+        self._refresh_readout()
 
     @property
     def interval(self) -> Interval:
@@ -255,6 +361,9 @@ class ChartWidget(QtWidgets.QWidget):
         """Decimals of the market's tick size; None uses the decimals seen in the data."""
         self._price_decimals = decimals
         self._refresh_readout()
+        self._refresh_last_price()
+        self._refresh_mark()
+        self._refresh_funding()
 
     @property
     def price_decimals(self) -> int:
@@ -308,15 +417,59 @@ class ChartWidget(QtWidgets.QWidget):
         self.candles.data_changed(change)
         self.volume.data_changed(change)
         self._recompute_overlays(change)
+        for pane in self.indicator_panes.values():
+            if pane.active:
+                pane.data_changed(change)
+        self._refresh_last_price()
         self._refresh_readout()
         self._fit_y()
 
-    # --- overlays ------------------------------------------------------------------------------------------------
-    def overlay_enabled(self, name: str) -> bool:
-        return self.overlay_buttons[name].isChecked()
+    # --- indicators ------------------------------------------------------------------------------------------------
+    def indicator_enabled(self, name: str) -> bool:
+        return self.indicator_buttons[name].isChecked()
 
-    def set_overlay(self, name: str, on: bool) -> None:
-        self.overlay_buttons[name].setChecked(on)
+    def set_indicator(self, name: str, on: bool) -> None:
+        """Switch an indicator (a name of :data:`INDICATORS`) on or off, as its button does."""
+        self.indicator_buttons[name].setChecked(on)
+
+    def enabled_indicators(self) -> dict[str, bool]:
+        return {name: self.indicator_enabled(name) for name in INDICATORS}
+
+    # The names from before the indicator panes.
+    overlay_enabled = indicator_enabled
+    set_overlay = set_indicator
+
+    def _on_indicator_toggled(self, name: str, on: bool) -> None:
+        if name in self.indicator_panes:
+            self._show_pane(name, on)
+        else:
+            self._on_overlay_toggled(name, on)
+        self.indicator_toggled.emit(name, on)
+
+    def _show_pane(self, name: str, on: bool) -> None:
+        pane = self.indicator_panes[name]
+        plot = pane.plot
+        row = list(self.panes).index(name)
+        if on:
+            pane.data_changed(None)
+            plot.setMaximumHeight(16_777_215)
+            plot.show()
+        else:
+            pane.clear()
+            plot.hide()
+            plot.setMaximumHeight(0)  # a hidden item keeps its row in a graphics layout unless it has no height
+        self._view.ci.layout.setRowStretchFactor(row, INDICATOR_STRETCH if on else 0)
+        # The time axis goes under the lowest pane shown.
+        lowest = [n for n in self.panes if n in ("price", "volume") or self.indicator_panes[n].active][-1]
+        for pane_name, p in self.panes.items():
+            p.plot.showAxis("bottom", pane_name == lowest)
+        # Lay the panes out now: a pane shown keeps a stale width until then, and the x link maps the range by
+        # pixels, so it would draw a wider range than the price pane until the next event loop pass.
+        self._view.ci.layout.activate()
+        for p in self.panes.values():
+            p.plot.layout.activate()
+        self._fit_y()
+        self._refresh_readout()
 
     def _on_overlay_toggled(self, name: str, on: bool) -> None:
         lines = self.overlay_lines[name]
@@ -418,6 +571,8 @@ class ChartWidget(QtWidgets.QWidget):
         if watched is self._view and event.type() == QtCore.QEvent.Type.KeyPress:
             assert isinstance(event, QtGui.QKeyEvent)
             return self.handle_key(event.key(), event.modifiers())
+        if event.type() == QtCore.QEvent.Type.Leave and watched is self._view.viewport():
+            self.hide_crosshair()  # the pointer left the chart: no crosshair or tags left behind
         return super().eventFilter(watched, event)
 
     def _on_x_range_changed(self, *_args: Any) -> None:
@@ -449,16 +604,18 @@ class ChartWidget(QtWidgets.QWidget):
         pad = (high - low) * Y_PADDING or max(abs(high), 1.0) * 1e-4
         self.price_plot.vb.setYRange(low - pad, high + pad, padding=0)
         self.volume_plot.vb.setYRange(0, (volume or 1.0) * 1.1, padding=0)
+        for pane in self.indicator_panes.values():
+            if pane.active:
+                pane.fit(x0, x1, bars_per_px)
 
     # --- crosshair and readout ------------------------------------------------------------------------------------
     def _on_mouse_moved(self, pos: QtCore.QPointF) -> None:
-        if self.price_plot.sceneBoundingRect().contains(pos):
-            point = self.price_plot.vb.mapSceneToView(pos)
-            self.show_crosshair_at(point.x(), point.y())
-        elif self.volume_plot.sceneBoundingRect().contains(pos):
-            self.show_crosshair_at(self.volume_plot.vb.mapSceneToView(pos).x(), None)
-        else:
-            self.hide_crosshair()
+        for pane in self.panes.values():
+            if pane.plot.isVisible() and pane.plot.vb.sceneBoundingRect().contains(pos):
+                point = pane.plot.vb.mapSceneToView(pos)
+                self.show_crosshair_at(point.x(), point.y(), pane=pane.name)
+                return
+        self.hide_crosshair()
 
     def _on_mouse_clicked(self, event: Any) -> None:
         if event.button() != QtCore.Qt.MouseButton.LeftButton or event.double():
@@ -467,25 +624,56 @@ class ChartWidget(QtWidgets.QWidget):
         if len(self.series) and self.price_plot.sceneBoundingRect().contains(pos):
             self.price_clicked.emit(float(self.price_plot.vb.mapSceneToView(pos).y()))
 
-    def show_crosshair_at(self, x: float, price: float | None) -> None:
-        """Put the crosshair on the bar nearest to slot ``x`` (and at ``price`` if given) and show its OHLCV."""
+    def show_crosshair_at(self, x: float, y: float | None = None, *, pane: str = "price") -> None:
+        """Put the crosshair on the bar nearest to slot ``x`` and show its OHLCV; with ``y``, also the horizontal line
+        at ``y`` in ``pane`` (price, volume, rsi or macd) and the value there on that pane's axis."""
         slot = round(x)
-        for line in (self._vline, self._vline_volume):
-            line.setPos(slot)
-            line.show()
-        if price is None:
-            self._hline.hide()
-        else:
-            self._hline.setPos(price)
-            self._hline.show()
+        for p in self.panes.values():
+            p.vline.setPos(slot)
+            p.vline.show()
+            if p.name == pane and y is not None:
+                p.hline.setPos(y)
+                p.hline.show()
+            else:
+                p.hline.hide()
         self._crosshair_slot = slot
+        self._crosshair_pane = pane if y is not None else None
+        self._crosshair_y = y
+        self._refresh_crosshair_tags()
         self._refresh_readout()
 
     def hide_crosshair(self) -> None:
-        for line in (self._vline, self._hline, self._vline_volume):
-            line.hide()
+        if self._crosshair_slot is None:
+            return
+        for p in self.panes.values():
+            p.vline.hide()
+            p.hline.hide()
         self._crosshair_slot = None
+        self._crosshair_pane = None
+        self._crosshair_y = None
+        self._refresh_crosshair_tags()
         self._refresh_readout()
+
+    def _refresh_crosshair_tags(self) -> None:
+        colour = self._palette.crosshair
+        slot, y, on = self._crosshair_slot, self._crosshair_y, self._crosshair_pane
+        when = None if slot is None else self._time_text(self.series.ts_at_slot(slot), seconds=False)
+        for p in self.panes.values():
+            p.axis.set_tag(CROSS_TAG, AxisTag(y, p.format(y), colour, z=2) if p.name == on and y is not None else None)
+            p.time_axis.set_tag(CROSS_TAG, AxisTag(slot, when, colour, z=2) if when is not None else None)
+
+    def _time_text(self, ts_ms: int, seconds: bool = False) -> str:
+        fmt = "%Y-%m-%d" if self.series.interval.ms >= Interval.D1.ms else "%Y-%m-%d %H:%M"
+        return datetime.fromtimestamp(ts_ms / 1000, self._tz).strftime(fmt + (":%S" if seconds else ""))
+
+    def crosshair_tag(self, pane: str = "price") -> str | None:
+        """The text of the crosshair's tag on ``pane``'s value axis ("time" for the time axis), None if not shown."""
+        if pane == "time":
+            axis: TaggedAxis = next(p.time_axis for p in self.panes.values() if p.plot.getAxis("bottom").isVisible())
+        else:
+            axis = self.panes[pane].axis
+        tag = axis.tags.get(CROSS_TAG)
+        return tag.text if tag is not None else None
 
     def readout_text(self) -> str:
         return self.readout.text()
@@ -493,6 +681,10 @@ class ChartWidget(QtWidgets.QWidget):
     def _refresh_readout(self) -> None:
         series = self.series
         slot = self._crosshair_slot if self._crosshair_slot is not None else series.last_slot
+        for pane in self.indicator_panes.values():
+            if pane.active:
+                pane.decimals = 2 if pane.name == "rsi" else max(2, self.price_decimals)
+                pane.refresh_readout(slot)
         bar = series.bar_at_slot(slot)
         if bar is None:
             self.readout.setText("")
@@ -501,8 +693,7 @@ class ChartWidget(QtWidgets.QWidget):
         previous = series.bar_at_slot(slot - 1)
         reference = previous.close if previous is not None else bar.open
         change = (bar.close - reference) / reference * 100 if reference else 0.0
-        fmt = "%Y-%m-%d" if series.interval.ms >= Interval.D1.ms else "%Y-%m-%d %H:%M"
-        when = datetime.fromtimestamp(bar.ts / 1000, self._tz).strftime(fmt)
+        when = self._time_text(bar.ts)
         d = self.price_decimals
         vd = min(series.volume_decimals if series.volume_decimals is not None else 2, 8)
         self.readout.setText(
@@ -510,6 +701,82 @@ class ChartWidget(QtWidgets.QWidget):
             f"  V {_fmt(bar.volume, vd)}  {change:+.2f}%"
         )
         self.readout.adjustSize()
+
+    # --- last price, mark price, funding ---------------------------------------------------------------------------
+    def last_price(self) -> Decimal | float | None:
+        """The live bar's close: exact (a Decimal) when the exchange sent it as text, else as drawn."""
+        if len(self.series) == 0:
+            return None
+        exact = self.series.exact_last
+        if exact is not None and exact.ts == int(self.series.ts[-1]):
+            return exact.close
+        return float(self.series.close[-1])
+
+    def last_price_tag(self) -> AxisTag | None:
+        return self.price_axis.tags.get(LAST_TAG)
+
+    def _refresh_last_price(self) -> None:
+        price = self.last_price()
+        if price is None:
+            self._last_line.hide()
+            self.price_axis.set_tag(LAST_TAG, None)
+            return
+        up = self.series.close[-1] >= self.series.open[-1]
+        colour = self._palette.up if up else self._palette.down
+        self._last_line.setPen(pg.mkPen(colour[:7] + "99", width=1))
+        self._last_line.setPos(float(price))
+        self._last_line.show()
+        self.price_axis.set_tag(LAST_TAG, AxisTag(float(price), _fmt_price(price, self.price_decimals), colour,
+                                                  clamp=True, z=1))
+
+    @property
+    def perpetual(self) -> Perpetual | None:
+        return self._perpetual
+
+    def set_perpetual(self, mark: Decimal | None, funding_rate: Decimal | None = None,
+                      next_funding_ms: int | None = None) -> None:
+        """The perpetual's mark price and funding (from its ticker); all None (a spot market) hides them."""
+        info = Perpetual(mark, funding_rate, next_funding_ms)
+        self._perpetual = None if info == Perpetual(None, None, None) else info
+        self._refresh_mark()
+        self._refresh_funding()
+
+    def _refresh_mark(self) -> None:
+        mark = self._perpetual.mark if self._perpetual is not None else None
+        if mark is None:
+            self._mark_line.hide()
+            self.price_axis.set_tag(MARK_TAG, None)
+            return
+        self._mark_line.setPos(float(mark))
+        self._mark_line.show()
+        self.price_axis.set_tag(MARK_TAG, AxisTag(float(mark), _fmt_price(mark, self.price_decimals),
+                                                  self._palette.mark, clamp=True, z=0))
+
+    def funding_text(self) -> str:
+        return self.funding_label.text() if not self.funding_label.isHidden() else ""
+
+    def _refresh_funding(self) -> None:
+        self._funding_timer.stop()
+        info = self._perpetual
+        if info is None:
+            self.funding_label.hide()
+            self.funding_label.clear()
+            return
+        parts = []
+        if info.mark is not None:
+            parts.append(f"Mark {_fmt_price(info.mark, self.price_decimals)}")
+        if info.funding_rate is not None:
+            rate = (info.funding_rate * 100).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+            funding = f"Funding {rate:.4f} %"
+            if info.next_funding_ms is not None:
+                left = info.next_funding_ms - self.now_ms()
+                funding += f" in {countdown(left)}"
+                if left > 0:
+                    # Wake when the shown second changes (a plain 1 s timer drifts up to a second behind).
+                    self._funding_timer.start(left % 1000 + 1)
+            parts.append(funding)
+        self.funding_label.setText(" · ".join(parts))
+        self.funding_label.show()
 
     # --- price lines -----------------------------------------------------------------------------------------------
     def set_order_lines(self, orders: Sequence[OrderLine]) -> None:
