@@ -397,6 +397,7 @@ class Terminal:
         return ChartPalette.dark() if dark else ChartPalette.light()
 
     def _wire_chart(self, services: GuardedServices) -> None:
+        from terminal_app.ui.chart.persist import bind_indicators
         from terminal_app.ui.docks import links_for
 
         chart = self.chart
@@ -404,6 +405,7 @@ class Terminal:
             return
         self._unlisten.append(self.settings.add_listener(
             lambda setting, _value: chart.set_palette(self._chart_palette()) if setting in (THEME, PALETTE) else None))
+        self._unlisten.append(bind_indicators(chart, self.settings))  # the indicators on at the last exit
         md = services.market_data
         expected = {"total": 0}
 
@@ -427,6 +429,13 @@ class Terminal:
                 chart.set_history(rows)
                 self.marks.setdefault("chart_ms", self.elapsed_ms())
 
+        def decimals(ref: SymbolRef) -> None:
+            # At once, before the history: the tags, the mark price and the position lines of the new symbol are
+            # printed on its tick, not the previous symbol's.
+            market = md.market(ref)
+            chart.set_price_decimals(market.price_places if market is not None else None)
+
+        md.active_changed.connect(decimals)
         md.candles_loading.connect(loading)
         md.candles_page.connect(page)
         md.candles_history.connect(history)
@@ -459,6 +468,7 @@ class Terminal:
 
         md.active_changed.connect(title)
         md.interval_changed.connect(title)
+        self._wire_chart_perpetual(services)
         def on_tick(ref: SymbolRef | None, price: float) -> Decimal | None:
             """A price the chart drew (a float) as a price the market accepts."""
             market = md.market(ref) if ref is not None else None
@@ -485,6 +495,29 @@ class Terminal:
         account.positions_changed.connect(position_lines)
         md.active_changed.connect(order_lines)
         md.active_changed.connect(position_lines)
+
+    def _wire_chart_perpetual(self, services: GuardedServices) -> None:
+        """Mark price and funding countdown of the active perpetual, from its ticker (nothing for spot)."""
+        chart = self.chart
+        md = services.market_data
+        chart.now_ms = services.session.clock.now_ms  # the countdown runs on the exchange's clock
+
+        def show(ticker: Any) -> None:
+            ref = md.active
+            if ticker is None or ref is None or not ref.is_futures:
+                chart.set_perpetual(None)
+            else:
+                chart.set_perpetual(ticker.mark_price, ticker.funding_rate, ticker.next_funding_time)
+
+        def ticker_changed(ticker: Any) -> None:
+            if ticker.ref == md.active:
+                show(ticker)
+
+        def active_changed(ref: SymbolRef) -> None:
+            show(md.ticker(ref))  # the last ticker if it is known, else nothing until the first one
+
+        md.ticker_changed.connect(ticker_changed)
+        md.active_changed.connect(active_changed)
 
     # --- actions ----------------------------------------------------------------------------------------------
 

@@ -210,6 +210,15 @@ LAST_PROFILE = text_setting("profile.last", "Demo", "The profile opened at start
 CHART_INTERVAL = choice_setting(
     "chart.interval", "15m", "Candle interval of the chart.", ("1m", "5m", "15m", "30m", "1H", "4H", "1D", "1W")
 )
+CHART_MA = bool_setting("chart.ma20", False, "Chart: MA 20 (simple moving average of 20 closes) on the price pane.")
+CHART_EMA = bool_setting("chart.ema50", False, "Chart: EMA 50 (exponential moving average) on the price pane.")
+CHART_BB = bool_setting("chart.bb20", False, "Chart: Bollinger bands (20 closes, 2 deviations) on the price pane.")
+CHART_RSI = bool_setting("chart.rsi14", False, "Chart: RSI 14 pane (30/70 guides) under the price pane.")
+CHART_MACD = bool_setting("chart.macd", False, "Chart: MACD 12/26/9 pane with its histogram under the price pane.")
+# The chart's indicator names (ui.chart.widget.INDICATORS) → the setting that remembers whether each is on.
+CHART_INDICATORS: dict[str, Setting[bool]] = {
+    "ma": CHART_MA, "ema": CHART_EMA, "bb": CHART_BB, "rsi": CHART_RSI, "macd": CHART_MACD,
+}
 SAVE_LAYOUT_ON_EXIT = bool_setting("layout.save_on_exit", True, "Save the window layout when the terminal closes.")
 FAT_FINGER_PCT = decimal_setting(
     "risk.fat_finger_pct",
@@ -237,6 +246,11 @@ SCHEMA: tuple[Setting[Any], ...] = (
     WATCHLIST,
     LAST_PROFILE,
     CHART_INTERVAL,
+    CHART_MA,
+    CHART_EMA,
+    CHART_BB,
+    CHART_RSI,
+    CHART_MACD,
     SAVE_LAYOUT_ON_EXIT,
     FAT_FINGER_PCT,
     MAX_ORDER_NOTIONAL,

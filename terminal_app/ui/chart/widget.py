@@ -736,6 +736,8 @@ class ChartWidget(QtWidgets.QWidget):
     def set_perpetual(self, mark: Decimal | None, funding_rate: Decimal | None = None,
                       next_funding_ms: int | None = None) -> None:
         """The perpetual's mark price and funding (from its ticker); all None (a spot market) hides them."""
+        if next_funding_ms is not None and next_funding_ms <= 0:
+            next_funding_ms = None  # "0": no funding time known
         info = Perpetual(mark, funding_rate, next_funding_ms)
         self._perpetual = None if info == Perpetual(None, None, None) else info
         self._refresh_mark()
