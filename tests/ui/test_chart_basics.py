@@ -393,3 +393,29 @@ def test_indicator_panes_follow_the_level_of_detail_and_the_x_axis(chart: ChartW
     render(chart)
     for name in ("volume", "rsi", "macd"):
         assert chart.panes[name].plot.vb.viewRange()[0] == pytest.approx([100, 250])
+
+
+def test_last_and_mark_tags_a_tick_apart_both_stay_readable(chart: ChartWidget) -> None:
+    rows = btc_rows(300)
+    chart.set_price_decimals(1)
+    chart.set_history(rows)
+    last = Decimal(rows[-1][4])
+    chart.set_perpetual(last + Decimal("0.3"), Decimal("0.0001"), None)
+    render(chart)
+    boxes = {tag.text: box for tag, box in chart.price_axis.tag_boxes()}
+    last_box = boxes[f"{last:,.1f}"]
+    mark_box = boxes[f"{last + Decimal('0.3'):,.1f}"]
+    assert not last_box.intersects(mark_box)  # the mark's tag moved off the last price's
+    assert mark_box.bottom() <= last_box.top()  # above it, as the mark is above the last price
+    at = chart.price_axis.tag_position(float(last))
+    assert at is not None
+    assert last_box.center().y() == pytest.approx(at)  # the last price keeps its level
+    # the crosshair's tag goes where the mouse is, over them, and moves nothing
+    chart.show_crosshair_at(250, float(last) + 0.2)
+    boxes_now = chart.price_axis.tag_boxes()
+    assert [t.z for t, _b in boxes_now] == [0, 1, 2]  # drawn mark, last, crosshair
+    assert boxes_now[-1][0].text == chart.crosshair_tag() == f"{last + Decimal('0.2'):,.1f}"
+    assert boxes_now[1][1] == last_box
+    assert boxes_now[0][1] == mark_box
+    assert count_colour(axis_pixels(chart, chart.price_axis), DARK.mark) > 150
+    assert "color:#00e5ff" in chart.funding_label.text()  # "Mark …" in the header in the line's colour

@@ -86,26 +86,55 @@ class TaggedAxis(pg.AxisItem):
             return rect.bottom() - f * rect.height()
         return rect.left() + f * rect.width()
 
+    def tag_boxes(self, metrics: QtGui.QFontMetricsF | None = None) -> list[tuple[AxisTag, QtCore.QRectF]]:
+        """Where each tag is drawn, bottom-most first in drawing order. On a value axis the tags that stay on the
+        axis (last and mark price, often a tick apart) are moved apart so both stay readable, the more important
+        one (higher ``z``) at its level; the crosshair's tag is always at its level, on top."""
+        metrics = metrics or QtGui.QFontMetricsF(self.style["tickFont"] or QtGui.QFont())
+        rect = self.mapRectFromParent(self.geometry())
+        height = metrics.height() + 2 * self.PAD_Y
+        vertical = self.orientation in ("left", "right")
+        boxes: list[tuple[AxisTag, QtCore.QRectF]] = []
+        placed: list[QtCore.QRectF] = []
+        for tag in sorted(self._tags.values(), key=lambda t: -t.z):
+            at = self.tag_position(tag.value, tag.clamp)
+            if at is None:
+                continue
+            if vertical:
+                top = self._free_top(at - height / 2, height, placed if tag.clamp else [], rect)
+                box = QtCore.QRectF(rect.left(), top, rect.width(), height)
+                if tag.clamp:
+                    placed.append(box)
+            else:
+                width = metrics.horizontalAdvance(tag.text) + 2 * self.PAD_X
+                left = min(max(at - width / 2, rect.left()), rect.right() - width)
+                box = QtCore.QRectF(left, rect.top(), width, height)
+            boxes.append((tag, box))
+        boxes.reverse()
+        return boxes
+
+    @staticmethod
+    def _free_top(top: float, height: float, taken: list[QtCore.QRectF], rect: QtCore.QRectF) -> float:
+        """``top`` inside ``rect``, moved off the boxes in ``taken`` (to the side it is already on)."""
+        top = min(max(top, rect.top()), rect.bottom() - height)
+        for _ in range(len(taken) + 1):
+            hit = next((b for b in taken if b.top() < top + height and top < b.bottom()), None)
+            if hit is None:
+                return top
+            below = top + height / 2 >= hit.center().y()
+            room_below = hit.bottom() + height <= rect.bottom()
+            room_above = hit.top() - height >= rect.top()
+            # to its own side of the tag in the way, or to the other side when the axis ends there
+            top = hit.bottom() if (below and room_below) or not room_above else hit.top() - height
+        return top
+
     def paint(self, p: QtGui.QPainter, *args: Any) -> None:
         super().paint(p, *args)
         if not self._tags:
             return
         if self.style["tickFont"] is not None:
             p.setFont(self.style["tickFont"])
-        metrics = QtGui.QFontMetricsF(p.font())
-        rect = self.mapRectFromParent(self.geometry())
-        height = metrics.height() + 2 * self.PAD_Y
-        for tag in sorted(self._tags.values(), key=lambda t: t.z):
-            at = self.tag_position(tag.value, tag.clamp)
-            if at is None:
-                continue
-            if self.orientation in ("left", "right"):
-                top = min(max(at - height / 2, rect.top()), rect.bottom() - height)
-                box = QtCore.QRectF(rect.left(), top, rect.width(), height)
-            else:
-                width = metrics.horizontalAdvance(tag.text) + 2 * self.PAD_X
-                left = min(max(at - width / 2, rect.left()), rect.right() - width)
-                box = QtCore.QRectF(left, rect.top(), width, height)
+        for tag, box in self.tag_boxes(QtGui.QFontMetricsF(p.font())):
             p.setPen(QtCore.Qt.PenStyle.NoPen)
             p.setBrush(pg.mkBrush(tag.background))
             p.drawRect(box)

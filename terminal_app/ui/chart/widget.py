@@ -151,6 +151,7 @@ class ChartWidget(QtWidgets.QWidget):
         self._crosshair_y: float | None = None
         self._wanted_before: int | None = None
         self._perpetual: Perpetual | None = None
+        self._funding_text = ""
         # The exchange's clock for the funding countdown (the terminal passes its session clock).
         self.now_ms: Callable[[], int] = lambda: int(time.time() * 1000)
         self._funding_timer = QtCore.QTimer(self)
@@ -291,9 +292,9 @@ class ChartWidget(QtWidgets.QWidget):
         self._last_line.setZValue(-10)
         self._last_line.hide()
         self.price_plot.addItem(self._last_line, ignoreBounds=True)
-        # The mark price of a perpetual: a dashed line with its tag.
-        self._mark_line = pg.InfiniteLine(angle=0, movable=False, label="Mark",
-                                          labelOpts={"position": 0.985, "anchors": [(1, 1), (1, 1)]})
+        # The mark price of a perpetual: a dashed line with its tag, in the colour of "Mark …" in the header (a label
+        # on the line would sit on the newest candles, where the mark price is).
+        self._mark_line = pg.InfiniteLine(angle=0, movable=False)
         self._mark_line.setZValue(-5)
         self._mark_line.hide()
         self.price_plot.addItem(self._mark_line, ignoreBounds=True)
@@ -333,12 +334,11 @@ class ChartWidget(QtWidgets.QWidget):
             pane.vline.setPen(pen)
             pane.hline.setPen(pen)
         self._mark_line.setPen(pg.mkPen(palette.mark, width=1, style=QtCore.Qt.PenStyle.DashLine))
-        if self._mark_line.label is not None:
-            self._mark_line.label.setColor(palette.mark)
         self.price_lines.set_palette(palette)
         self.readout.setStyleSheet(f"color: {palette.foreground}; background: transparent;")
         self._refresh_last_price()
         self._refresh_mark()
+        self._refresh_funding()
         self._refresh_crosshair_tags()
         self._refresh_readout()
 
@@ -755,7 +755,8 @@ class ChartWidget(QtWidgets.QWidget):
                                                   self._palette.mark, clamp=True, z=0))
 
     def funding_text(self) -> str:
-        return self.funding_label.text() if not self.funding_label.isHidden() else ""
+        """The header's mark price and funding as plain text ("" when hidden)."""
+        return self._funding_text if not self.funding_label.isHidden() else ""
 
     def _refresh_funding(self) -> None:
         self._funding_timer.stop()
@@ -764,9 +765,11 @@ class ChartWidget(QtWidgets.QWidget):
             self.funding_label.hide()
             self.funding_label.clear()
             return
-        parts = []
+        parts: list[str] = []
+        html: list[str] = []
         if info.mark is not None:
             parts.append(f"Mark {_fmt_price(info.mark, self.price_decimals)}")
+            html.append(f"<span style='color:{self._palette.mark[:7]}'>{parts[-1]}</span>")
         if info.funding_rate is not None:
             rate = (info.funding_rate * 100).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
             funding = f"Funding {rate:.4f} %"
@@ -777,7 +780,9 @@ class ChartWidget(QtWidgets.QWidget):
                     # Wake when the shown second changes (a plain 1 s timer drifts up to a second behind).
                     self._funding_timer.start(left % 1000 + 1)
             parts.append(funding)
-        self.funding_label.setText(" · ".join(parts))
+            html.append(funding)
+        self._funding_text = " · ".join(parts)
+        self.funding_label.setText(" · ".join(html))
         self.funding_label.show()
 
     # --- price lines -----------------------------------------------------------------------------------------------
