@@ -58,6 +58,7 @@ class TaggedAxis(pg.AxisItem):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._tags: dict[str, AxisTag] = {}
+        self._metrics: tuple[QtGui.QFont, QtGui.QFontMetricsF] | None = None
 
     @property
     def tags(self) -> dict[str, AxisTag]:
@@ -134,7 +135,10 @@ class TaggedAxis(pg.AxisItem):
             return
         if self.style["tickFont"] is not None:
             p.setFont(self.style["tickFont"])
-        for tag, box in self.tag_boxes(QtGui.QFontMetricsF(p.font())):
+        font = p.font()
+        if self._metrics is None or self._metrics[0] != font:
+            self._metrics = (QtGui.QFont(font), QtGui.QFontMetricsF(font))
+        for tag, box in self.tag_boxes(self._metrics[1]):
             p.setPen(QtCore.Qt.PenStyle.NoPen)
             p.setBrush(pg.mkBrush(tag.background))
             p.drawRect(box)
