@@ -95,7 +95,7 @@ class RsiPane(IndicatorPane):
 
     def __init__(self, plot: pg.PlotItem, series: CandleSeries, pyramid: LodPyramid, palette: ChartPalette) -> None:
         super().__init__(plot, series, pyramid, palette, Rsi(RSI_PERIOD))
-        self.line = IndicatorLine(series, pyramid, palette.rsi, 1.5)
+        self.line = IndicatorLine(series, pyramid, palette.rsi)
         self.lines = [self.line]
         self.band = pg.LinearRegionItem(values=RSI_GUIDES, orientation="horizontal", movable=False)
         self.band.setZValue(-50)
@@ -109,7 +109,7 @@ class RsiPane(IndicatorPane):
 
     def set_palette(self, palette: ChartPalette) -> None:
         super().set_palette(palette)
-        self.line.set_colour(palette.rsi, 1.5)
+        self.line.set_colour(palette.rsi)
         self.band.setBrush(pg.mkBrush(palette.rsi[:7] + "1a"))
         self.band.setHoverBrush(pg.mkBrush(palette.rsi[:7] + "1a"))
         for guide in self.band.lines:
@@ -137,8 +137,8 @@ class MacdPane(IndicatorPane):
     def __init__(self, plot: pg.PlotItem, series: CandleSeries, pyramid: LodPyramid, palette: ChartPalette) -> None:
         super().__init__(plot, series, pyramid, palette, Macd(*MACD_PERIODS))
         self.histogram = HistogramItem(series, pyramid, palette)
-        self.macd_line = IndicatorLine(series, pyramid, palette.macd, 1.5)
-        self.signal_line = IndicatorLine(series, pyramid, palette.macd_signal, 1.5)
+        self.macd_line = IndicatorLine(series, pyramid, palette.macd)
+        self.signal_line = IndicatorLine(series, pyramid, palette.macd_signal)
         self.lines = [self.macd_line, self.signal_line]
         self.zero = pg.InfiniteLine(pos=0.0, angle=0, movable=False)
         self.zero.setZValue(-50)
@@ -151,8 +151,8 @@ class MacdPane(IndicatorPane):
     def set_palette(self, palette: ChartPalette) -> None:
         super().set_palette(palette)
         self.histogram.set_palette(palette)
-        self.macd_line.set_colour(palette.macd, 1.5)
-        self.signal_line.set_colour(palette.macd_signal, 1.5)
+        self.macd_line.set_colour(palette.macd)
+        self.signal_line.set_colour(palette.macd_signal)
         self.zero.setPen(pg.mkPen(palette.foreground[:7] + "60", width=1, style=QtCore.Qt.PenStyle.DashLine))
 
     def _show_values(self, start: int) -> None:
