@@ -71,7 +71,7 @@ class ChartPalette:
             ma="#1e88e5",
             ema="#8e24aa",
             bollinger="#6d4c41",
-            mark="#00838f",
+            mark="#0091ea",
             rsi="#7e57c2",
             macd="#2962ff",
             macd_signal="#ef6c00",
