@@ -59,6 +59,7 @@ class TaggedAxis(pg.AxisItem):
         super().__init__(*args, **kwargs)
         self._tags: dict[str, AxisTag] = {}
         self._metrics: tuple[QtGui.QFont, QtGui.QFontMetricsF] | None = None
+        self._paints: dict[str, tuple[QtGui.QBrush, QtGui.QColor]] = {}  # background → (brush, text colour)
 
     @property
     def tags(self) -> dict[str, AxisTag]:
@@ -139,10 +140,13 @@ class TaggedAxis(pg.AxisItem):
         if self._metrics is None or self._metrics[0] != font:
             self._metrics = (QtGui.QFont(font), QtGui.QFontMetricsF(font))
         for tag, box in self.tag_boxes(self._metrics[1]):
+            paint = self._paints.get(tag.background)
+            if paint is None:
+                paint = self._paints[tag.background] = (pg.mkBrush(tag.background), text_colour(tag.background))
             p.setPen(QtCore.Qt.PenStyle.NoPen)
-            p.setBrush(pg.mkBrush(tag.background))
+            p.setBrush(paint[0])
             p.drawRect(box)
-            p.setPen(text_colour(tag.background))
+            p.setPen(paint[1])
             p.drawText(box.adjusted(self.PAD_X, 0, -self.PAD_X, 0),
                        int(QtCore.Qt.AlignmentFlag.AlignVCenter | QtCore.Qt.AlignmentFlag.AlignLeft), tag.text)
 
