@@ -264,6 +264,11 @@ class MainWindow(QMainWindow):
             holder.setWidgetResizable(True)
             holder.setFrameShape(QFrame.Shape.NoFrame)
             holder.setWidget(widget)
+            # Scroll down only: the panel keeps its own minimum width (a narrower column clipped the ticket's
+            # right edge, prices and the 100 % button included).
+            holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            holder.setMinimumWidth(widget.minimumSizeHint().width()
+                                   + holder.verticalScrollBar().sizeHint().width())
             dock.setWidget(holder)
         else:
             dock.setWidget(widget)

@@ -41,6 +41,9 @@ async def test_a_growing_ticket_never_squeezes_the_watchlist_and_balances_show_e
         assert window.centralWidget().height() > 420  # the chart keeps its height too
         button = ticket.submit_button
         assert button.visibleRegion().boundingRect().height() == button.height()  # reachable, or scrolled to
+        holder = window.dock("ticket").widget()
+        assert ticket.width() <= holder.viewport().width()  # never cut on the right: only scrolls down
+        assert ticket.width() >= ticket.minimumSizeHint().width()
 
         balances = window.panel("balances")
         window.dock("balances").raise_()
