@@ -1,7 +1,8 @@
 """The composition root: QApplication, one qasync loop, profile → exchange, services, main window, shutdown.
 
-``run_app()`` (what ``terminal-app`` runs) makes the QApplication and one qasync event loop that the REST client, the
-WebSocket streamer and Qt share, then :class:`Terminal` does the rest in order:
+``run_app()`` (what ``terminal-app`` runs) sets up the one log (``services.logbook``: the Log panel's ring, stderr and
+the rotating ``terminal.log`` in the log folder), makes the QApplication and one qasync event loop that the REST
+client, the WebSocket streamer and Qt share, then :class:`Terminal` does the rest in order:
 
 1. settings, layout and profiles from the per-user folders (``config.paths``; a temporary folder for the smoke test);
 2. the profile, through ``services.profiles.ProfileService`` (the only way the account changes, also from File ▸
@@ -56,6 +57,7 @@ from terminal_app.config.secrets import CredentialStore
 from terminal_app.config.settings import CHART_INTERVAL, PALETTE, THEME, WATCHLIST, Settings
 from terminal_app.core.candles import Interval
 from terminal_app.core.validation import round_to_tick
+from terminal_app.services import logbook
 from terminal_app.services.guards import (
     GuardedServices,
     PanicController,
@@ -310,7 +312,6 @@ class Terminal:
         window = MainWindow(self.settings, self.paths, specs, profile=profile.name, kind=profile.kind)
         self.window = window
         self._wire_status(window, services)
-        services.connection.replay_log()  # what happened before the log panel existed
         self._wire_chart(services)
         self._wire_actions(window, services)
         self._wire_safety(window, services)
@@ -363,6 +364,7 @@ class Terminal:
         return DEFAULT_SYMBOL
 
     def _wire_status(self, window: Any, services: GuardedServices) -> None:
+        from terminal_app.ui.format import MarketPlaces, fmt_fixed
         from terminal_app.ui.toast import ToastKind
 
         connection = services.connection
@@ -371,6 +373,13 @@ class Terminal:
 
         def rejected(view: Any, message: str) -> None:
             window.toasts.show_toast(f"Order rejected: {view.side} {view.ref.display}", message, ToastKind.ERROR)
+
+        places = MarketPlaces(services.market_data.market)
+
+        def filled(fill: Any) -> None:
+            ref = SymbolRef(fill.symbol, fill.inst_type)
+            window.toasts.show_fill(fill.side, ref.display, f"{fill.size.normalize():f}",
+                                    fmt_fixed(fill.price, places.price(ref)))
 
         def state(name: str) -> None:
             if name == "failed":
@@ -384,6 +393,7 @@ class Terminal:
 
         services.trading.order_rejected.connect(rejected)
         services.trading.cancelled_unasked.connect(cancelled)
+        services.trading.fill_received.connect(filled)
         services.account.error.connect(lambda text: window.toasts.show_toast("Account", text, ToastKind.ERROR))
         connection.state_changed.connect(state)
 
@@ -692,8 +702,9 @@ def run_app(profile: str | None = None, smoke_test: bool = False) -> int:
     """Run the terminal until its window closes (or the smoke test ends); returns the exit status."""
     if smoke_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    logging.basicConfig(level=logging.INFO if not smoke_test else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One log (services.logbook): the Log panel's ring from the first record on, stderr, and the rotating file once
+    # the terminal knows its folders.
+    book = logbook.install(logging.INFO if not smoke_test else logging.WARNING)
     from terminal_app import frozen
 
     frozen.ensure_gui_can_start()
@@ -719,14 +730,19 @@ def run_app(profile: str | None = None, smoke_test: bool = False) -> int:
     wake.timeout.connect(lambda: None)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    terminal = Terminal(app, profile=profile, smoke_test=smoke_test)
     try:
+        terminal = Terminal(app, profile=profile, smoke_test=smoke_test)
+        try:
+            log.info("log file: %s", book.open_file(terminal.paths.log_dir))
+        except OSError as exc:  # a read-only or full disk: the terminal still runs, the panel still logs
+            log.error("The log file cannot be written: %s", exc)
         with loop:
             status = loop.run_until_complete(_main(terminal, collector))
     finally:
         wake.stop()
         collector.stop()
         asyncio.set_event_loop(None)
+        book.close()  # writes what is still queued for the file
     return status
 
 

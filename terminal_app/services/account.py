@@ -143,7 +143,7 @@ class AccountService(QObject):
         results = await asyncio.gather(*(ws.subscribe(arg, handler) for arg, handler in subs), return_exceptions=True)
         for (arg, _), result in zip(subs, results, strict=True):
             if isinstance(result, BitgetError):
-                self._connection.log("warning", f"Private channel {arg['instType']}/{arg['channel']}: {result}")
+                log.warning(f"Private channel {arg['instType']}/{arg['channel']}: {result}")
         await self.reload()
         self._connection.add_reconciler(self.reload)
         self.loaded.set()
@@ -193,7 +193,7 @@ class AccountService(QObject):
         value = result.cross_margin_leverage if mode == "crossed" and result.cross_margin_leverage else \
             result.long_leverage
         self._leverage[ref.key] = int(value)
-        self._connection.log("info", f"Leverage of {ref.display} set to {int(value)}x on the exchange.")
+        log.info(f"Leverage of {ref.display} set to {int(value)}x on the exchange.")
         self.leverage_changed.emit(ref, int(value))
 
     async def _set_margin_mode(self, ref: SymbolRef, mode: str) -> None:
@@ -203,7 +203,7 @@ class AccountService(QObject):
             self._fail(f"Margin mode of {ref.display} not changed: {exc}")
             return
         self._margin_mode[ref.key] = result.margin_mode
-        self._connection.log("info", f"Margin mode of {ref.display} set to {result.margin_mode} on the exchange.")
+        log.info(f"Margin mode of {ref.display} set to {result.margin_mode} on the exchange.")
         self.margin_mode_changed.emit(ref, result.margin_mode)
 
     async def _set_position_mode(self, mode: str) -> None:
@@ -214,14 +214,14 @@ class AccountService(QObject):
             return
         self._position_mode = result.pos_mode
         word = "hedge" if result.pos_mode == "hedge_mode" else "one-way"
-        self._connection.log("info", f"Position mode of USDT-M futures set to {word} on the exchange.")
+        log.info(f"Position mode of USDT-M futures set to {word} on the exchange.")
         self.position_mode_changed.emit(result.pos_mode)
 
     async def _load_symbol(self, ref: SymbolRef) -> None:
         try:
             account = await self._session.rest.mix_account(ref, MARGIN_COIN)
         except BitgetError as exc:
-            self._connection.log("warning", f"Futures settings of {ref.display} could not be read: {exc}")
+            log.warning(f"Futures settings of {ref.display} could not be read: {exc}")
             return
         mode = account.margin_mode or "crossed"
         lever = account.crossed_leverage if mode == "crossed" else account.isolated_long_leverage
@@ -239,7 +239,7 @@ class AccountService(QObject):
             self.refresh_symbol(ref)
 
     def _fail(self, text: str) -> None:
-        self._connection.log("error", text)
+        log.error(text)
         self.error.emit(text)
 
     # --- private channels -------------------------------------------------------------------------------------

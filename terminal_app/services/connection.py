@@ -1,5 +1,5 @@
-"""The connection service: the session's state machine, its health figures, connection log events, and the
-reconciliation of orders, positions and balances after the private stream reconnects.
+"""The connection service: the session's state machine, its health figures, and the reconciliation of orders,
+positions and balances after the private stream reconnects.
 
 Health (``core.health.HealthSnapshot``, published once a second): REST round trip from a light ``/public/time``
 probe every few seconds (which also refreshes the clock offset), WebSocket lag = exchange-corrected now − the push's
@@ -11,6 +11,9 @@ acknowledged them (or after a short timeout) every registered reconciler (:meth:
 account services register theirs) re-reads its state from REST, then ``reconciled`` is emitted. Reading REST only
 after the resubscription means nothing that happened while the stream was down can slip between the two. A reconciler
 whose reads fail (REST down for a while) is retried with backoff until it succeeds; ``reconciled`` waits for it.
+
+What happens to the connection (state changes, losses and reconnects, refused subscriptions, REST outages) is logged
+through ``logging`` under ``terminal_app.services.connection``; the Log panel and the log file read that.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections import deque
 from collections.abc import Awaitable, Callable
 from time import monotonic
 
@@ -44,7 +46,6 @@ from terminal_app.services.tasks import TaskSet
 log = logging.getLogger("terminal_app.services.connection")
 
 Reconciler = Callable[[], Awaitable[None]]
-BACKLOG = 200  # log events kept for replay_log
 
 _STREAM_STATE = {
     "connecting": StreamState.CONNECTING,
@@ -68,14 +69,12 @@ class ConnectionService(QObject):
         health_changed(HealthSnapshot): once a second, and at once when the stream state changes.
         state_changed(str): ``connecting``, ``connected``, ``reconnecting``, ``failed`` (a key the exchange refuses),
             ``closed``.
-        log_event(str level, str text): ``info``/``warning``/``error`` and a sentence for the log panel.
         reconciled(): orders, positions and balances were re-read from REST after a reconnect (every read succeeded;
             failed reads are retried until they do).
     """
 
     health_changed = Signal(object)
     state_changed = Signal(str)
-    log_event = Signal(str, str)
     reconciled = Signal()
 
     def __init__(self, session: Session, *, health_interval_ms: int = 1000, rest_probe_s: float = 5.0,
@@ -84,8 +83,7 @@ class ConnectionService(QObject):
         self._session = session
         self._rest_probe_s = rest_probe_s
         self._resubscribe_timeout_s = resubscribe_timeout_s
-        self._tasks = TaskSet("connection", on_error=lambda text: self.log("error", text))
-        self._backlog: deque[tuple[str, str]] = deque(maxlen=BACKLOG)
+        self._tasks = TaskSet("connection")  # logs a task that failed
         self._state = "connecting"
         self._conn_states: dict[str, ConnectionState] = {}
         self._was_up: set[str] = set()
@@ -125,17 +123,6 @@ class ConnectionService(QObject):
     def state(self) -> str:
         return self._state
 
-    def log(self, level: str, text: str) -> None:
-        """A connection-level event for the log panel (and Python's log)."""
-        log.log({"error": logging.ERROR, "warning": logging.WARNING}.get(level, logging.INFO), "%s", text)
-        self._backlog.append((level, text))
-        self.log_event.emit(level, text)
-
-    def replay_log(self) -> None:
-        """Emit ``log_event`` again for the events logged so far, for a log panel made after the session opened."""
-        for level, text in list(self._backlog):
-            self.log_event.emit(level, text)
-
     def add_reconciler(self, reconciler: Reconciler) -> None:
         """``await reconciler()`` re-reads one service's state from REST after a reconnect."""
         self._reconcilers.append(reconciler)
@@ -144,19 +131,19 @@ class ConnectionService(QObject):
         """Open the session (clock, markets, account probe) and start watching it; raises what ``Session.open``
         raises, after logging it and moving to ``failed``."""
         where = self._session.endpoints.rest_url
-        self.log("info", f"Connecting to {where} ({self._session.kind.badge} profile {self._session.name!r})…")
+        log.info(f"Connecting to {where} ({self._session.kind.badge} profile {self._session.name!r})…")
         try:
             await self._session.open()
         except BitgetError as exc:
             self._set_state("failed")
-            self.log("error", f"Could not open the session: {exc}")
+            log.error(f"Could not open the session: {exc}")
             raise
         self._rest_rtt = self._session.clock.last_rtt_ms
         self._rest_at = monotonic()
         offset = self._session.clock.offset_ms
-        self.log("info", f"Exchange reached: {len(self._session.markets)} markets, clock offset {offset:+d} ms.")
+        log.info(f"Exchange reached: {len(self._session.markets)} markets, clock offset {offset:+d} ms.")
         if self._session.problem:
-            self.log("warning", self._session.problem)
+            log.warning(self._session.problem)
         self._recompute_state()
         self.start()
 
@@ -238,14 +225,14 @@ class ConnectionService(QObject):
                     break
                 failures += 1
                 delay = self.reconcile_backoff.delay(failures, self._rng)
-                self.log("warning", f"Re-reading orders, positions and balances after the reconnect failed "
-                                    f"({failed[0][1]}); retrying in {delay:.1f} s (attempt {failures + 1}).")
+                log.warning(f"Re-reading orders, positions and balances after the reconnect failed "
+                            f"({failed[0][1]}); retrying in {delay:.1f} s (attempt {failures + 1}).")
                 todo = [r for r, _ in failed]
                 await asyncio.sleep(delay)
         finally:
             self._reconcile_running = False
         self.reconciles += 1
-        self.log("info", "Orders, positions and balances were re-read from the exchange after the reconnect.")
+        log.info("Orders, positions and balances were re-read from the exchange after the reconnect.")
         self.reconciled.emit()
 
     async def close(self) -> None:
@@ -275,7 +262,7 @@ class ConnectionService(QObject):
         if event.state is _up_state(name):
             if name in self._down:
                 self._down.discard(name)
-                self.log("info", f"WebSocket {name} reconnected.")
+                log.info(f"WebSocket {name} reconnected.")
                 if private:
                     self._tasks.spawn(self._reconcile_after_resubscribe(), "reconcile")
             self._was_up.add(name)
@@ -283,15 +270,15 @@ class ConnectionService(QObject):
             if name in self._was_up and name not in self._down:
                 self._down.add(name)
                 self._reconnect_at = monotonic()
-                self.log("warning", f"WebSocket {name} lost: {event.reason}.")
+                log.warning(f"WebSocket {name} lost: {event.reason}.")
         elif event.state is ConnectionState.CLOSED and event.error is not None:
-            self.log("error", f"WebSocket {name} gave up: {event.error}")
+            log.error(f"WebSocket {name} gave up: {event.error}")
         self._recompute_state()
 
     def _on_channel_event(self, event: ChannelEvent) -> None:
         if event.kind is ChannelEventKind.ERROR:
             what = "/".join(str(v) for v in event.arg.values()) if event.arg else "a channel"
-            self.log("warning", f"Subscription to {what} refused: {event.error}")
+            log.warning(f"Subscription to {what} refused: {event.error}")
         elif event.kind is ChannelEventKind.SUBSCRIBED and event.arg is not None and self._awaiting:
             self._awaiting.discard(arg_key(event.arg))
             if not self._awaiting:
@@ -324,6 +311,7 @@ class ConnectionService(QObject):
         if state == self._state:
             return
         self._state = state
+        log.info("Connection %s.", state)
         self.state_changed.emit(state)
         if not self._closed:
             self._publish()
@@ -340,13 +328,13 @@ class ConnectionService(QObject):
             except BitgetError as exc:
                 if not self._rest_failing:
                     self._rest_failing = True
-                    self.log("warning", f"The exchange's REST API does not answer: {exc}")
+                    log.warning(f"The exchange's REST API does not answer: {exc}")
                 continue
             self._rest_rtt = clock.last_rtt_ms
             self._rest_at = monotonic()
             if self._rest_failing:
                 self._rest_failing = False
-                self.log("info", "The exchange's REST API answers again.")
+                log.info("The exchange's REST API answers again.")
 
     def _publish(self) -> None:
         if self._lag_window is not None:

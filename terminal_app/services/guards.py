@@ -283,8 +283,7 @@ class GuardedTrading(QObject):
         return submission
 
     def _tell_refused(self, ticket: OrderTicket, message: str) -> None:
-        log.info("guard: %s %s %s refused: %s", ticket.side, ticket.order_type, ticket.ref.key, message)
-        self._connection.log("warning", message)
+        log.warning("Refused %s %s %s: %s", ticket.side, ticket.order_type, ticket.ref.display, message)
         self.refused.emit(ticket, message)
 
     def _report_refusal(self, ticket: OrderTicket, local: str, message: str) -> None:
@@ -427,7 +426,7 @@ class PanicController(QObject):
         trading.cancel_all(None)
         if step.action is PanicAction.FLATTEN_ALL_POSITIONS:
             trading.flash_close_all()
-        services.connection.log("warning", step.message)
+        log.warning(step.message)
         log.warning("panic on %s: %s", step.account_id, step.action.value)
         self.acted.emit(step)
         return step

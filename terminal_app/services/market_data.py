@@ -114,7 +114,7 @@ class MarketDataService(QObject):
         super().__init__(parent)
         self._connection = connection
         self._session = connection.session
-        self._tasks = TaskSet("market-data", on_error=lambda text: connection.log("error", text))
+        self._tasks = TaskSet("market-data")
         self._interval = Interval.parse(interval) if isinstance(interval, str) else interval
         self._ticker_gap_s = 1.0 / ticker_hz
         self.history_pages = max(1, history_pages)
@@ -265,7 +265,7 @@ class MarketDataService(QObject):
             return True
         if ref.key not in self._unknown_reported:
             self._unknown_reported.add(ref.key)
-            self._connection.log("warning", f"{ref.display} ({ref.product_type}) is not listed on this exchange.")
+            log.warning(f"{ref.display} ({ref.product_type}) is not listed on this exchange.")
         return False
 
     def _desired(self) -> dict[ChannelKey, tuple[Arg, Callable[[], Handler]]]:
@@ -308,7 +308,7 @@ class MarketDataService(QObject):
             if self._subscribed.get(key) is not arg:
                 return  # no longer wanted (the symbol changed meanwhile): the failure does not matter
             del self._subscribed[key]
-            self._connection.log("warning", f"Could not subscribe {'/'.join(key)}: {exc}")
+            log.warning(f"Could not subscribe {'/'.join(key)}: {exc}")
 
     # --- handlers (receive path: keep them short) -------------------------------------------------------------
 
@@ -342,8 +342,8 @@ class MarketDataService(QObject):
             dirty.add(key)
             record(msg.get("ts"))
             if silent is not None:
-                self._connection.log("info", f"Order-book updates for {ref.display} arrive again (after "
-                                             f"{silent:.0f} s or more without one).")
+                log.info(f"Order-book updates for {ref.display} arrive again (after "
+                         f"{silent:.0f} s or more without one).")
 
         return on_books
 
@@ -395,8 +395,8 @@ class MarketDataService(QObject):
             if sync.check_silence(now):
                 self._dirty_books.add(key)
                 if not was_silent:
-                    self._connection.log("warning", f"No order-book update for {sync.book.symbol} for "
-                                                    f"{sync.book.silent_s:.0f} s: its prices are shown as stale.")
+                    log.warning(f"No order-book update for {sync.book.symbol} for "
+                                f"{sync.book.silent_s:.0f} s: its prices are shown as stale.")
 
     # --- coalescing -------------------------------------------------------------------------------------------
 
@@ -443,8 +443,8 @@ class MarketDataService(QObject):
         updates, errors = self._book_seen.get(key, (0, 0))
         if book.checksum_errors > errors:
             self._connection.record_checksum(False)
-            self._connection.log("warning", f"Order book checksum mismatch on {book.symbol} ({book.stale_reason}); "
-                                            "resubscribing for a fresh snapshot.")
+            log.warning(f"Order book checksum mismatch on {book.symbol} ({book.stale_reason}); "
+                        "resubscribing for a fresh snapshot.")
         elif book.updates > updates:
             self._connection.record_checksum(True)
         self._book_seen[key] = (book.updates, book.checksum_errors)
@@ -490,8 +490,8 @@ class MarketDataService(QObject):
             loaded = await self._load_pages(ref, interval, gen, total)
         except BitgetError as exc:
             if gen == self._history_gen:
-                self._connection.log("warning", f"Candle history for {ref.display} {interval.value} could not be "
-                                                f"loaded: {exc}")
+                log.warning(f"Candle history for {ref.display} {interval.value} could not be "
+                            f"loaded: {exc}")
         finally:
             if gen == self._history_gen:
                 self._initial_loading = False
@@ -525,7 +525,7 @@ class MarketDataService(QObject):
         try:
             older = await self._fetch(ref, interval, end_ts)
         except BitgetError as exc:
-            self._connection.log("warning", f"Older candles for {ref.display} could not be loaded: {exc}")
+            log.warning(f"Older candles for {ref.display} could not be loaded: {exc}")
             older = []
         finally:
             if gen == self._history_gen:

@@ -307,8 +307,8 @@ class ProfileService(QObject):
         current.trading.block(reason)
         self.findings = findings
         for f in findings:
-            current.connection.log("error" if f.severity is Severity.ERROR else
-                                   "warning" if f.severity is Severity.WARN else "info", f"Doctor: {f.title}.")
+            log.log(logging.ERROR if f.severity is Severity.ERROR else
+                    logging.WARNING if f.severity is Severity.WARN else logging.INFO, "Doctor: %s.", f.title)
         self.findings_ready.emit(profile, findings)
         return findings
 

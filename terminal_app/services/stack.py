@@ -3,19 +3,21 @@
 :class:`Services` is the container the trading panels receive (``ui.docks.DockServices``: ``market_data``,
 ``trading``, ``account``, ``connection``). Start order: the session opens (clock, markets, account probe), market data
 starts (markets announced, flush timer), then the account and trading services subscribe their private channels and
-read their state from REST, side by side.
+read their state from REST, side by side. An :class:`~terminal_app.services.order_log.OrderLog` logs the trading
+service's fills, rejections and cancels.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from terminal_app.core.candles import Interval
 from terminal_app.services.account import AccountService
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
+from terminal_app.services.order_log import OrderLog
 from terminal_app.services.session import Session
 from terminal_app.services.trading import TradingService
 
@@ -26,6 +28,7 @@ class Services:
     market_data: MarketDataService
     trading: TradingService
     account: AccountService
+    order_log: OrderLog | None = field(default=None, repr=False)
 
     @property
     def session(self) -> Session:
@@ -41,7 +44,7 @@ class Services:
                                         history_pages=history_pages)
         account = AccountService(connection, market_data)
         trading = TradingService(connection, market_data, account)
-        services = cls(connection, market_data, trading, account)
+        services = cls(connection, market_data, trading, account, OrderLog(trading, market_data.market))
         try:
             await connection.open()
             market_data.start()
@@ -54,6 +57,8 @@ class Services:
 
     async def close(self) -> None:
         """Stop every task, close the streamer and the HTTP client (safe to call twice)."""
+        if self.order_log is not None:
+            self.order_log.close()
         for service in (self.trading, self.account, self.market_data):
             await service.close()
         await self.connection.close()

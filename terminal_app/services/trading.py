@@ -89,7 +89,7 @@ class TradingService(QObject):
         self._sending: set[str] = set()
         self._cancel_when_placed: set[str] = set()
         self._cancels_asked: set[str] = set()  # orders the user (or a modify) asked to cancel
-        self._tasks = TaskSet("trading", on_error=lambda text: connection.log("error", text))
+        self._tasks = TaskSet("trading")  # logs a task that failed
         self.loaded = asyncio.Event()
         # Orders whose fate only a lookup can tell (the lookup failed, or a placement's outcome stayed unknown);
         # an insertion-ordered set, retried with backoff until the exchange answers.
@@ -144,7 +144,7 @@ class TradingService(QObject):
         results = await asyncio.gather(*(ws.subscribe(arg, handler) for arg, handler in subs), return_exceptions=True)
         for (arg, _), result in zip(subs, results, strict=True):
             if isinstance(result, BitgetError):
-                self._connection.log("warning", f"Private channel {arg['instType']}/{arg['channel']}: {result}")
+                log.warning(f"Private channel {arg['instType']}/{arg['channel']}: {result}")
         results = await asyncio.gather(self._read_history(), self.reconcile(announce_fills=False),
                                        return_exceptions=True)
         for result in results:
@@ -152,7 +152,7 @@ class TradingService(QObject):
                 raise result
         if isinstance(results[1], ReconcileIncomplete):
             # Every list was read; only some lookups failed: no reason to refuse the start, they are retried.
-            self._connection.log("warning", f"Some orders could not be read at start ({results[1]}); retrying.")
+            log.warning(f"Some orders could not be read at start ({results[1]}); retrying.")
             self._tasks.spawn(until_done(self.reconcile, self.retry, self._rng), "reconcile after start")
         self._connection.add_reconciler(self.reconcile)
         self._tasks.spawn(self._watch(), "open-order check")
@@ -187,7 +187,7 @@ class TradingService(QObject):
         self._cancels_asked.add(oid)
         view = self._tracker.get(oid)
         if view is None or not view.is_open:
-            self._connection.log("warning", f"Order {oid} is not open; nothing to cancel.")
+            log.warning(f"Order {oid} is not open; nothing to cancel.")
             return
         if view.status == PENDING and view.order_id is None and oid in self._sending:
             self._cancel_when_placed.add(oid)  # the exchange may not know it yet: cancel once it answers
@@ -207,7 +207,7 @@ class TradingService(QObject):
         clientOid returned."""
         view = self._tracker.get(client_oid)
         if view is None or not view.is_open or view.type != "limit":
-            self._connection.log("warning", f"Order {client_oid} cannot be modified (not an open limit order).")
+            log.warning(f"Order {client_oid} cannot be modified (not an open limit order).")
             return None
         price = new_price if new_price is not None else view.price
         size = new_size if new_size is not None else view.size
@@ -336,7 +336,7 @@ class TradingService(QObject):
             # Filled or cancelled meanwhile (or still being placed): ask the exchange what became of it.
             await self._look_up(self._tracker.get(view.client_oid) or view)
         except BitgetError as exc:
-            self._connection.log("warning", f"Cancel of {view.side} {view.ref.display} failed: {exc}")
+            log.warning(f"Cancel of {view.side} {view.ref.display} failed: {exc}")
 
     async def _cancel_all(self, ref: SymbolRef) -> None:
         rest = self._session.rest
@@ -346,12 +346,12 @@ class TradingService(QObject):
             else:
                 result = await rest.mix_cancel_all_orders(ref, margin_coin=self._market(ref).quote_coin)
                 for failure in result.failures:
-                    self._connection.log("warning", f"Cancel of order {failure.order_id} failed: "
-                                                    f"[{failure.code}] {failure.message}")
+                    log.warning(f"Cancel of order {failure.order_id} failed: "
+                                f"[{failure.code}] {failure.message}")
         except BitgetError as exc:
-            self._connection.log("warning", f"Cancel all {ref.display} failed: {exc}")
+            log.warning(f"Cancel all {ref.display} failed: {exc}")
             return
-        self._connection.log("info", f"Cancel all {ref.display} sent.")
+        log.info(f"Cancel all {ref.display} sent.")
 
     async def _modify(self, view: OrderView, new_oid: str, price: Decimal, size: Decimal) -> None:
         rest = self._session.rest
@@ -375,11 +375,11 @@ class TradingService(QObject):
         try:
             result = await self._session.rest.mix_close_positions(FUTURES)
         except BitgetError as exc:
-            self._connection.log("error", f"Flash close failed: {exc}")
+            log.error(f"Flash close failed: {exc}")
             return
         for failure in result.failures:
-            self._connection.log("error", f"Flash close failed for one position: [{failure.code}] {failure.message}")
-        self._connection.log("info", f"Flash close sent: {len(result.successes)} market order(s).")
+            log.error(f"Flash close failed for one position: [{failure.code}] {failure.message}")
+        log.info(f"Flash close sent: {len(result.successes)} market order(s).")
 
     # --- private channels -------------------------------------------------------------------------------------
 
@@ -502,8 +502,8 @@ class TradingService(QObject):
                 await self._reconcile_pass(kinds, announce_fills=True, always_emit=False)
 
     def _check_failed(self, attempt: int, exc: Exception, delay: float) -> None:
-        level = "warning" if attempt == 1 else "info"
-        self._connection.log(level, f"Checking the open orders failed ({exc}); retrying in {delay:.1f} s.")
+        level = logging.WARNING if attempt == 1 else logging.INFO
+        log.log(level, f"Checking the open orders failed ({exc}); retrying in {delay:.1f} s.")
 
     async def _look_up(self, view: OrderView) -> bool:
         """Ask the exchange what became of ``view`` (by order id, else clientOid) and apply the answer; True once the
@@ -535,8 +535,8 @@ class TradingService(QObject):
             return True
         except BitgetError as exc:
             if view.client_oid not in self._suspects:
-                self._connection.log("warning", f"Order {view.client_oid} could not be looked up ({exc}); "
-                                                "trying again until the exchange answers.")
+                log.warning(f"Order {view.client_oid} could not be looked up ({exc}); "
+                            "trying again until the exchange answers.")
             self._suspect(view.client_oid)
             return False
         self._suspects.pop(view.client_oid, None)
@@ -555,7 +555,7 @@ class TradingService(QObject):
             self._strangers_read.add(order_id)  # too old for the exchange to tell: its fills are listed all the same
             return True
         except BitgetError as exc:
-            self._connection.log("warning", f"Order {order_id} (placed elsewhere) could not be read: {exc}")
+            log.warning(f"Order {order_id} (placed elsewhere) could not be read: {exc}")
             return False
         self._strangers_read.add(order_id)  # asked once: the tracker may forget it later (history limit)
         self._emit(self._tracker.apply(order))

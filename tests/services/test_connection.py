@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -43,7 +44,9 @@ async def test_health_has_rest_rtt_ws_lag_clock_offset_and_checksum(kit: Any) ->
 
 
 @pytest.mark.asyncio
-async def test_reconnect_is_logged_resyncs_the_book_and_reconciles_balances(kit: Any) -> None:
+async def test_reconnect_is_logged_resyncs_the_book_and_reconciles_balances(
+        kit: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="terminal_app.services.connection")
     async with kit.open(history_pages=1) as s:
         md, conn, account = s.market_data, s.connection, s.account
         md.set_active(BTC)
@@ -51,7 +54,7 @@ async def test_reconnect_is_logged_resyncs_the_book_and_reconciles_balances(kit:
         assert book is not None
         await kit.wait_until(md.book_changed, lambda: book.has_snapshot and book.updates > 0)
         btc_before = account.asset("BTC").available
-        logs = kit.record(conn.log_event)
+        caplog.clear()
         states = kit.record(conn.state_changed)
         reconciled = kit.record(conn.reconciled)
         kit.sim.faults.stall_ws()
@@ -63,9 +66,10 @@ async def test_reconnect_is_logged_resyncs_the_book_and_reconciles_balances(kit:
         await kit.wait_until(md.book_changed, lambda: book.has_snapshot and not book.stale)
         assert states.calls[0] == ("reconnecting",)
         await kit.wait_until(conn.state_changed, lambda: conn.state == "connected")
-        warnings = [text for level, text in logs.calls if level == "warning"]
+        logged = [r for r in caplog.records if r.name == "terminal_app.services.connection"]
+        warnings = [r.getMessage() for r in logged if r.levelno == logging.WARNING]
         assert any("lost" in text for text in warnings)
-        infos = [text for level, text in logs.calls if level == "info"]
+        infos = [r.getMessage() for r in logged if r.levelno == logging.INFO]
         assert any("reconnected" in text for text in infos)
         assert any("re-read" in text for text in infos)
         assert conn.reconciles == 1

@@ -9,6 +9,7 @@ exchange cancelled, every fill once.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -67,6 +68,13 @@ async def eventually(condition: Callable[[], Any], timeout: float = 10.0) -> Any
     return value
 
 
+def retries(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The connection's "… failed; retrying" warnings logged so far."""
+    return [r.getMessage() for r in caplog.records
+            if r.name == "terminal_app.services.connection" and r.levelno == logging.WARNING
+            and "retrying" in r.getMessage()]
+
+
 def assert_terminal_matches_exchange(s: Services, sim: SimulatorRunner) -> None:
     listed = on_exchange(sim, lambda ex: ex.open_orders(DEMO_UID, InstType.SPOT))
     assert sorted(o.client_oid for o in listed) == sorted(v.client_oid for v in s.trading.open_orders(BTC))
@@ -77,7 +85,8 @@ def assert_terminal_matches_exchange(s: Services, sim: SimulatorRunner) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_drop_while_rest_fails_is_reconciled_once_rest_answers(kit: Any) -> None:
+async def test_a_drop_while_rest_fails_is_reconciled_once_rest_answers(kit: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="terminal_app.services")
     async with kit.open(history_pages=1) as s:
         tr, conn, sim = s.trading, s.connection, kit.sim
         conn.reconcile_backoff = QUICK
@@ -100,11 +109,11 @@ async def test_a_drop_while_rest_fails_is_reconciled_once_rest_answers(kit: Any)
 
         fills_heard = kit.record(tr.fill_received)
         reconciled = kit.record(conn.reconciled)
-        logs = kit.record(conn.log_event)
+        caplog.clear()
         sim.faults.fail_rest(503, count=None)  # every REST request fails until cleared
         for conn_id in private:
             sim.faults.drop_ws(conn_id)
-        await kit.wait_until(conn.log_event, lambda: sum("retrying" in text for _, text in logs.calls) >= 2)
+        await eventually(lambda: len(retries(caplog)) >= 2)
         assert not reconciled.calls  # nothing says "reconciled" while the reads fail
         assert status(s, cancelled_elsewhere) == "live"
         sim.faults.clear()
@@ -177,16 +186,17 @@ async def test_an_order_whose_lookup_failed_is_looked_up_until_the_exchange_answ
 
 
 @pytest.mark.asyncio
-async def test_a_reconciliation_that_cannot_succeed_ends_when_the_services_close(kit: Any) -> None:
+async def test_a_reconciliation_that_cannot_succeed_ends_when_the_services_close(kit: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="terminal_app.services")
     async with kit.open(history_pages=1) as s:
         conn, sim = s.connection, kit.sim
         conn.reconcile_backoff = QUICK
-        logs = kit.record(conn.log_event)
+        caplog.clear()
         reconciled = kit.record(conn.reconciled)
         sim.faults.fail_rest(503, count=None)  # for good
         for conn_id in private_connections(sim):
             sim.faults.drop_ws(conn_id)
-        await kit.wait_until(conn.log_event, lambda: any("retrying" in text for _, text in logs.calls))
+        await eventually(lambda: retries(caplog))
     # closed while retrying: nothing left running, nothing claimed
     assert conn._tasks.pending == 0
     assert s.trading._tasks.pending == 0

@@ -76,7 +76,6 @@ class AccountApi(Protocol):
 class ConnectionApi(Protocol):
     health_changed: SignalInstance  # (HealthSnapshot)
     state_changed: SignalInstance  # (str)
-    log_event: SignalInstance  # (str level, str text)
     reconciled: SignalInstance  # ()
 
 

@@ -1,59 +1,91 @@
-"""Log panel: timestamped fills, rejections (Bitget's code and a plain-language reason), cancels, account errors and
-connection events, newest on top, filtered by level. A fill also raises a toast when the window has a toast host.
+"""Log panel: the terminal's log (``services.logbook``: fills, rejections with Bitget's code, cancels, account errors,
+connection events — whatever the terminal logs), newest on top, filtered by level.
+
+The panel is a reader of the log ring, not a second log: everything it shows was logged through ``logging`` and is
+in the log file too. It starts with what the ring kept (what happened before the panel existed) and then takes the new
+records in batches: the ring wakes :class:`LogFeed` (from whichever thread logged), the feed hands the batch to the
+GUI thread through a queued signal, and every panel appends it in one model update.
 """
 
 from __future__ import annotations
 
-import itertools
-import time
-from dataclasses import dataclass
+import logging
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from terminal_app.bitget.models import Fill
-from terminal_app.bitget.symbols import SymbolRef
 from terminal_app.config.settings import Settings
+from terminal_app.services import logbook
+from terminal_app.services.logbook import LogEntry, LogRing
 from terminal_app.ui.docks import DockServices
 from terminal_app.ui.docks.common import make_table
-from terminal_app.ui.format import MarketPlaces, fmt_fixed
 from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, text
 
 MAX_ENTRIES = 5000
 
 
 class Level(IntEnum):
-    DEBUG = 10
-    INFO = 20
-    WARNING = 30
-    ERROR = 40
+    DEBUG = logging.DEBUG
+    INFO = logging.INFO
+    WARNING = logging.WARNING
+    ERROR = logging.ERROR
 
     @classmethod
-    def parse(cls, name: str) -> Level:
-        word = name.strip().upper()
-        return {"WARN": cls.WARNING, "CRITICAL": cls.ERROR, "FATAL": cls.ERROR}.get(word) or cls.__members__.get(
-            word, cls.INFO)
+    def of(cls, levelno: int) -> Level:
+        """The panel's level of a ``logging`` level (CRITICAL counts as an error, custom levels round down)."""
+        for level in (cls.ERROR, cls.WARNING, cls.INFO):
+            if levelno >= level:
+                return level
+        return cls.DEBUG
 
     @property
     def label(self) -> str:
         return {Level.DEBUG: "debug", Level.INFO: "info", Level.WARNING: "warn", Level.ERROR: "error"}[self]
 
 
-@dataclass(frozen=True, slots=True)
-class LogEntry:
-    seq: int
-    ts: int  # epoch ms
-    level: Level
-    source: str
-    text: str
-
-
 FILTERS: tuple[tuple[str, Level], ...] = (
     ("All", Level.DEBUG), ("Info and above", Level.INFO), ("Warnings and errors", Level.WARNING),
     ("Errors only", Level.ERROR),
 )
+
+
+class LogFeed(QObject):
+    """Carries new entries of one ring to the GUI thread.
+
+    The ring calls :meth:`_wake` on the thread that logged; the queued connection runs :meth:`_deliver` on the
+    feed's (the GUI) thread, which reads everything new and emits it once. One feed per ring lives as long as the
+    process, so a thread that logs never signals an object that is being deleted.
+
+    Signals:
+        appended(list[LogEntry]): entries logged since the last emission, oldest first.
+    """
+
+    appended = Signal(object)
+    _woken = Signal()
+
+    def __init__(self, ring: LogRing) -> None:
+        super().__init__()
+        self.ring = ring
+        self._woken.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._reader = ring.subscribe(self._woken.emit)
+
+    def _deliver(self) -> None:
+        entries = self._reader.read()
+        if entries:
+            self.appended.emit(entries)
+
+
+_FEEDS: dict[int, LogFeed] = {}
+
+
+def feed_for(ring: LogRing) -> LogFeed:
+    """The one :class:`LogFeed` of ``ring`` (made on first use, on the GUI thread)."""
+    feed = _FEEDS.get(id(ring))
+    if feed is None or feed.ring is not ring:
+        feed = _FEEDS[id(ring)] = LogFeed(ring)
+    return feed
 
 
 class LevelFilter(QSortFilterProxyModel):
@@ -79,24 +111,22 @@ class LevelFilter(QSortFilterProxyModel):
 
 
 def _error_sign(e: LogEntry) -> int:
-    return -1 if e.level >= Level.ERROR else 0
+    return -1 if e.level >= logging.ERROR else 0
 
 
 class LogPanel(QWidget):
-    """The log panel. ``add(level, source, text)`` is public so other parts of the window can log here too."""
+    """The log panel over ``ring`` (default: the process's, ``logbook.ring()``)."""
 
-    def __init__(self, services: DockServices, parent: QWidget | None = None, *,
+    def __init__(self, parent: QWidget | None = None, *, ring: LogRing | None = None,
                  max_entries: int = MAX_ENTRIES) -> None:
         super().__init__(parent)
         self.setObjectName("LogPanel")
-        self.places = MarketPlaces(services.market_data.market)
-        self._seq = itertools.count()
-        self._cancels_logged: set[str] = set()
+        self.ring = ring if ring is not None else logbook.ring()
         self.model: StreamingTableModel[LogEntry] = StreamingTableModel(
             [
                 Column("Time", lambda e: e.ts, clock_ms(with_ms=True)),
-                Column("Level", lambda e: e.level.label, text(), direction=_error_sign),
-                Column("Source", lambda e: e.source, text()),
+                Column("Level", lambda e: Level.of(e.level).label, text(), direction=_error_sign),
+                Column("Source", lambda e: e.source, text(), tooltip=lambda e: e.logger),
                 Column("Message", lambda e: e.text, text(), direction=_error_sign, tooltip=lambda e: e.text),
             ],
             key=lambda e: e.seq, newest_first=True, max_rows=max_entries, coalesce_ms=None,
@@ -111,6 +141,7 @@ class LogPanel(QWidget):
         self.filter.setCurrentIndex(1)
         self.filter.currentIndexChanged.connect(lambda i: self.proxy.set_minimum(Level(self.filter.itemData(i))))
         clear = QPushButton("Clear", self)
+        clear.setToolTip("Clear the panel (the log file keeps everything)")
         clear.clicked.connect(self.model.clear)
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 4, 4, 0)
@@ -124,22 +155,19 @@ class LogPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
 
-        conn, trading, account = services.connection, services.trading, services.account
-        conn.log_event.connect(lambda level, msg: self.add(Level.parse(level), "connection", msg))
-        conn.state_changed.connect(lambda state: self.add(Level.INFO, "connection", f"Connection {state}."))
-        conn.reconciled.connect(lambda: self.add(
-            Level.INFO, "connection", "Reconnected: orders, positions and balances were re-read from the exchange."))
-        trading.fill_received.connect(self._on_fill)
-        trading.order_rejected.connect(self._on_rejected)
-        trading.order_updated.connect(self._on_order_updated)
-        account.error.connect(lambda msg: self.add(Level.ERROR, "account", msg))
+        self._last_seq = 0
+        feed = feed_for(self.ring)
+        self._append(self.ring.entries())  # what happened before this panel existed
+        feed.appended.connect(self._append)  # a GUI-thread connection, dropped with the panel
+
+    def _append(self, entries: list[LogEntry]) -> None:
+        # The backlog and the feed's next batch can overlap (the feed was woken before this panel read the ring).
+        fresh = [e for e in entries if e.seq > self._last_seq]
+        if fresh:
+            self._last_seq = fresh[-1].seq
+            self.model.upsert_many(fresh)
 
     # --- public API ---------------------------------------------------------------------------------------------
-
-    def add(self, level: Level, source: str, message: str, ts: int | None = None) -> LogEntry:
-        entry = LogEntry(next(self._seq), int(time.time() * 1000) if ts is None else ts, level, source, message)
-        self.model.upsert(entry)
-        return entry
 
     def entries(self, visible_only: bool = False) -> list[LogEntry]:
         """Newest first; ``visible_only`` applies the level filter."""
@@ -151,34 +179,6 @@ class LogPanel(QWidget):
     def set_minimum_level(self, level: Level) -> None:
         self.filter.setCurrentIndex(self.filter.findData(int(level)))
 
-    # --- reactions ----------------------------------------------------------------------------------------------
-
-    def _describe(self, side: str, size: Any, ref: SymbolRef, price: Any) -> str:
-        size_text = f"{size.normalize():f}" if size is not None else "?"
-        at = f" @ {fmt_fixed(price, self.places.price(ref))}" if price is not None else " at market"
-        return f"{side} {size_text} {ref.display}{at}"
-
-    def _on_fill(self, fill: Fill) -> None:
-        ref = SymbolRef(fill.symbol, fill.inst_type)
-        fee = f", fee {fill.fee.copy_abs().normalize():f} {fill.fee_coin}" if fill.fee and fill.fee_coin else ""
-        pnl = f", PnL {fill.profit.normalize():f}" if fill.profit else ""
-        what = self._describe(fill.side, fill.size, ref, fill.price)
-        self.add(Level.INFO, "fill", f"Filled {what}{fee}{pnl}")
-        host = getattr(self.window(), "toasts", None)
-        if host is not None and hasattr(host, "show_fill"):
-            host.show_fill(fill.side, ref.display, f"{fill.size.normalize():f}",
-                           fmt_fixed(fill.price, self.places.price(ref)))
-
-    def _on_rejected(self, view: Any, message: str) -> None:
-        what = self._describe(view.side, view.size, view.ref, view.price)
-        self.add(Level.ERROR, "order", f"Rejected {what}: {message}")
-
-    def _on_order_updated(self, view: Any) -> None:
-        # The REST reply and the private stream may both report the cancel: log it once.
-        if view.status in ("cancelled", "canceled") and view.client_oid not in self._cancels_logged:
-            self._cancels_logged.add(view.client_oid)
-            self.add(Level.INFO, "order", f"Cancelled {self._describe(view.side, view.size, view.ref, view.price)}")
-
 
 def create_log(services: DockServices, parent: QWidget | None = None, *, settings: Settings | None = None) -> LogPanel:
-    return LogPanel(services, parent)
+    return LogPanel(parent)

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import gc
 import itertools
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -229,7 +230,6 @@ class FakeAccount(QObject):
 class FakeConnection(QObject):
     health_changed = Signal(object)
     state_changed = Signal(str)
-    log_event = Signal(str, str)
     reconciled = Signal()
 
     session = None
@@ -300,13 +300,16 @@ def no_gc_off_thread() -> Iterator[None]:
 
 
 @pytest.fixture
-def live(no_gc_off_thread: None) -> Iterator[Callable[..., contextlib.AbstractAsyncContextManager[Any]]]:
+def live(no_gc_off_thread: None, caplog: pytest.LogCaptureFixture,
+         ) -> Iterator[Callable[..., contextlib.AbstractAsyncContextManager[Any]]]:
     """``async with live() as services:`` the four real services on a fresh simulator (seeded, loopback, port 0),
     with trading behind the real order pipeline (``GuardedTrading``; no risk limits, so the ticket's own checks are
-    what a test meets; ``services.trading.inner`` reaches the exchange past them).
+    what a test meets; ``services.trading.inner`` reaches the exchange past them), logging at INFO as the terminal
+    does (the log panel shows what they log).
 
     ``live(streamer=StreamerConfig(...))`` replaces the streamer's settings; ``live.sim`` is the simulator's runner
     (its ``faults``, ``call``)."""
+    caplog.set_level(logging.INFO, logger="terminal_app")
     from terminal_app.bitget.signing import Credentials
     from terminal_app.bitget.ws import StreamerConfig
     from terminal_app.config.settings import Settings

@@ -113,7 +113,7 @@ async def test_spot_panels_on_the_simulator(qtbot: QtBot, live: Any, until: Any)
         await until(s.trading.orders_changed, lambda: p.orders.open_model.row_of(oid) is None)
         assert s.trading.order(oid).status == "cancelled"
         assert p.orders.open_model.row_of(near_oid) is None
-        await until(s.trading.order_updated, lambda: logged(p, "Cancelled"))
+        await until(p.log.model.flushed, lambda: logged(p, "Cancelled"))
 
         # a market buy in USDT fills: fills tab, log, balances
         btc_before = s.account.available(BTC, "sell")
@@ -125,7 +125,7 @@ async def test_spot_panels_on_the_simulator(qtbot: QtBot, live: Any, until: Any)
         oid = submission.client_oid
         await until(p.orders.fills_model.flushed, lambda: p.orders.fills_model.rowCount() > 0)
         assert p.orders.fills_model.row_at(0).side == "buy"
-        assert logged(p, "Filled buy")
+        await until(p.log.model.flushed, lambda: logged(p, "Filled buy"))
         await until(s.account.balances_changed, lambda: s.account.available(BTC, "sell") > btc_before)
         row = p.balances.spot_model.row_of("BTC")
         assert row is not None
@@ -181,7 +181,7 @@ async def test_an_exchange_rejection_shows_bitgets_code(qtbot: QtBot, live: Any,
         # far more than the demo balance; sent past the ticket (which would refuse it) to reach the exchange
         price = (last * D("0.99")).quantize(market.tick_size)
         oid = s.trading.submit(OrderTicket(BTC, "buy", "limit", "gtc", D(1000), price)).client_oid
-        await until(s.trading.order_rejected, lambda: logged(p, "Rejected"))
+        await until(p.log.model.flushed, lambda: logged(p, "Rejected"))
         (text,) = logged(p, "Rejected")
         assert text.startswith("Rejected buy 1000 BTCUSDT @ ")
         assert "[43012]" in text or "[40762]" in text
@@ -210,7 +210,7 @@ async def test_position_mode_switched_from_the_ticket(qtbot: QtBot, live: Any, u
         assert not ticket.open_button.isHidden()
         assert ticket.reduce_only.isHidden()
         assert ticket.status.text().startswith("Hedge mode")
-        assert logged(p, "Position mode of USDT-M futures set to hedge")
+        await until(p.log.model.flushed, lambda: logged(p, "Position mode of USDT-M futures set to hedge"))
 
         # an open long: the switch back is refused with the reason before anything is sent
         market = md.market(BTC_PERP)
