@@ -327,10 +327,10 @@ class Terminal:
 
     def _wire_safety(self, window: Any, services: GuardedServices) -> None:
         """The issue-5 safety layer on this window: profile binding, held ticket, palette, menus, doctor."""
-        from terminal_app.services.journal_sink import install_journal_menu
         from terminal_app.ui.dialogs.profiles import install_profiles_menu
         from terminal_app.ui.dialogs.settings import install_settings_menu
         from terminal_app.ui.doctor import TicketHold, install_doctor
+        from terminal_app.ui.journal import install_journal_menu
         from terminal_app.ui.palette import PaletteEngine, install_palette
 
         profiles = self.profiles

@@ -1,50 +1,53 @@
-"""Every order and fill the trading service sees goes into the profile's journal (``store.journal``).
+"""Every order and fill the trading service sees goes into the profile's journal (``store.journal``), off the GUI
+thread.
 
-:class:`JournalSink` follows the active profile: :meth:`JournalSink.attach` opens that profile's journal file
-(``<data dir>/journal/<profile>.sqlite3``), writes what the trading service already knows (history and fills read at
-start), then each ``order_updated``, ``fill_received`` and ``history_changed`` as it comes. The journal's writes are
-idempotent, so overlapping news (REST reply, stream, reconciliation) is stored once. :meth:`JournalSink.history`
-is the :class:`~terminal_app.services.guards.HistorySource` through which the orders panel shows orders and fills of
-earlier runs. CSV export of fills and orders, and the realized-PnL-by-day summary (:class:`DailyPnlDialog`) read
-the same file; :func:`install_journal_menu` puts them in the File menu.
+:class:`JournalSink` follows the active profile: :meth:`JournalSink.open_for` starts that profile's
+:class:`~terminal_app.store.journal.JournalWriter` (a thread that owns the connection to
+``<data dir>/journal/<profile>.sqlite3``) and reads, on that thread, the earlier runs' finished orders and fills the
+orders panel shows (:class:`JournalHistory`, the :class:`~terminal_app.services.guards.HistorySource`).
+:meth:`JournalSink.attach` then queues what the trading service already knows, and each ``order_updated``,
+``fill_received`` and ``history_changed`` as it comes: a slot only queues a job, the disk is the writer's business. The
+journal's writes are idempotent, so overlapping news (REST reply, stream, reconciliation) is stored once.
+
+Reads for the UI — CSV export of fills and orders, realized PnL by day — are jobs on the same thread, queued behind the
+writes before them (so they see those), awaited as asyncio futures. The dialogs that show them are in ``ui.journal``:
+a service never builds a widget.
+
+A failed write is logged (each one) and reported once per journal through ``failed`` (the UI shows it); trading goes
+on. :meth:`close` writes everything queued before it returns, so nothing is lost at shutdown; a profile switch lets the
+old writer finish its queue on its own thread.
 
 Orders the risk guards refused are not journaled: they never left the terminal.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
 import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import UTC, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QLabel,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QObject, Signal
 
 from terminal_app.bitget.models import Fill
 from terminal_app.config.profiles import Profile
 from terminal_app.core.orders import FINAL_STATUSES, OrderView
-from terminal_app.store.journal import DailyPnl, Journal, JournalError
+from terminal_app.store.journal import DailyPnl, Journal, JournalError, JournalWriter, Opener
 
 log = logging.getLogger("terminal_app.services.journal_sink")
 
 JOURNAL_DIR = "journal"
 HISTORY_ROWS = 500
 FILL_ROWS = 1000
+CLOSE_TIMEOUT_S = 60.0  # a disk that takes longer than this to take the last writes is reported, not waited for
+
+T = TypeVar("T")
 
 
 def journal_path(data_dir: Path, profile: Profile) -> Path:
@@ -56,56 +59,75 @@ def journal_path(data_dir: Path, profile: Profile) -> Path:
 
 
 class JournalHistory:
-    """One profile's finished orders and fills from the journal (the orders panel's view into earlier runs)."""
+    """One profile's finished orders and fills from earlier runs, read once when its journal opened (the orders
+    panel's view into the past: what this run adds, the trading service knows itself)."""
 
-    def __init__(self, journal: Journal, profile: str) -> None:
-        self._journal = journal
-        self._profile = profile
+    def __init__(self, orders: list[OrderView], fills: list[Fill]) -> None:
+        self._orders = orders
+        self._fills = fills
 
     def orders(self) -> list[OrderView]:
-        return self._journal.orders(self._profile, statuses=FINAL_STATUSES, limit=HISTORY_ROWS)
+        return list(self._orders)
 
     def fills(self) -> list[Fill]:
-        return self._journal.fills(self._profile, limit=FILL_ROWS)
+        return list(self._fills)
+
+
+def _read_history(journal: Journal, profile: str) -> JournalHistory:
+    return JournalHistory(journal.orders(profile, statuses=FINAL_STATUSES, limit=HISTORY_ROWS),
+                          journal.fills(profile, limit=FILL_ROWS))
 
 
 class JournalSink(QObject):
-    """Writes the active profile's orders and fills to its journal.
+    """Writes the active profile's orders and fills to its journal, on the journal's thread.
+
+    ``opener(path)`` opens a journal file on the writer thread (default :class:`Journal`; the ``bench keys``
+    benchmark wraps it to make the disk slow).
 
     Signals:
         attached(str): the journal of this profile is now written.
-        failed(str): the journal could not be opened or written (the message is for the user).
+        failed(str): the journal could not be opened or written (the message is for the user). May be emitted from
+            the writer thread: connect QObject slots (they are then queued to their own thread).
     """
 
     attached = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, data_dir: Path, parent: QObject | None = None) -> None:
+    def __init__(self, data_dir: Path, parent: QObject | None = None, *, opener: Opener = Journal) -> None:
         super().__init__(parent)
         self.data_dir = Path(data_dir)
-        self.journal: Journal | None = None
+        self.writer: JournalWriter | None = None
         self.profile: Profile | None = None
+        self._opener = opener
         self._trading: Any = None
-        self._warned = False
+        self._history: JournalHistory | None = None
+        self._retired: list[JournalWriter] = []  # writers of earlier profiles, finishing their queues
+        self._warned = threading.Event()  # set from the writer thread: one report per journal
 
     # --- following the active profile -------------------------------------------------------------------------
 
-    def open_for(self, profile: Profile) -> JournalHistory | None:
-        """Open ``profile``'s journal (closing the previous one); its history, or None when it cannot be opened."""
+    async def open_for(self, profile: Profile) -> JournalHistory | None:
+        """Open ``profile``'s journal (the previous one finishes its queue on its own); its history, or None when it
+        cannot be opened (said through ``failed``)."""
         self.detach()
-        self.close()
+        self._retire()
         path = journal_path(self.data_dir, profile)
+        self._warned.clear()
+        writer = JournalWriter(path, opener=self._opener, on_error=self._write_failed,
+                               name=f"journal-writer {profile.name}")
         try:
-            self.journal = Journal(path)
+            await asyncio.wrap_future(writer.opened)
+            history = await asyncio.wrap_future(writer.submit(lambda j: _read_history(j, profile.name)))
         except (JournalError, sqlite3.Error, OSError) as exc:
+            writer.stop()
             self._fail(f"The trading journal {path} cannot be used: {exc}")
             return None
-        self.profile = profile
-        return JournalHistory(self.journal, profile.name)
+        self.writer, self.profile, self._history = writer, profile, history
+        return history
 
     def attach(self, trading: Any) -> None:
         """Journal everything ``trading`` (a ``TradingService``) knows now and from now on."""
-        if self.journal is None or self.profile is None:
+        if self.writer is None or self.profile is None:
             return
         self.detach()
         self._trading = trading
@@ -126,30 +148,38 @@ class JournalSink(QObject):
             except (RuntimeError, TypeError):  # the service is already gone
                 pass
 
-    def close(self) -> None:
-        self.detach()
-        if self.journal is not None:
-            self.journal.close()
-            self.journal = None
-
     def history(self) -> JournalHistory | None:
-        if self.journal is None or self.profile is None:
-            return None
-        return JournalHistory(self.journal, self.profile.name)
+        """The earlier runs' orders and fills read when the active profile's journal opened."""
+        return self._history
+
+    async def close(self) -> None:
+        """Stop journaling and wait (off the GUI thread) until every queued write is on disk."""
+        self.detach()
+        self._retire()
+        writers, self._retired = self._retired, []
+        loop = asyncio.get_running_loop()
+        for writer in writers:
+            done = await loop.run_in_executor(None, writer.close, CLOSE_TIMEOUT_S)
+            if not done:
+                self._fail(f"The trading journal {writer.path} was still writing after {CLOSE_TIMEOUT_S:g} s at "
+                           f"shutdown ({writer.pending} writes queued); the last orders may be missing from it.")
+
+    def _retire(self) -> None:
+        writer, self.writer = self.writer, None
+        self.profile, self._history = None, None
+        if writer is not None:
+            writer.stop()
+            self._retired.append(writer)
+        self._retired = [w for w in self._retired if w.alive]
 
     # --- writing ----------------------------------------------------------------------------------------------
 
     def _write(self, what: Callable[[Journal, str], object]) -> None:
-        journal, profile = self.journal, self.profile
-        if journal is None or profile is None:
+        writer, profile = self.writer, self.profile
+        if writer is None or profile is None:
             return
-        try:
-            what(journal, profile.name)
-        except (sqlite3.Error, OSError) as exc:
-            # Keep trading; say so once, not on every order.
-            if not self._warned:
-                self._warned = True
-                self._fail(f"The trading journal could not be written ({exc}); history will be incomplete.")
+        name = profile.name
+        writer.write(lambda journal: what(journal, name))
 
     def _on_order(self, view: OrderView) -> None:
         self._write(lambda j, p: j.record_order(p, view))
@@ -161,151 +191,48 @@ class JournalSink(QObject):
         trading = self._trading
         if trading is None:
             return
+        # Read on the GUI thread (the trading service's own state), written on the journal's.
         views = [*trading.order_history(), *trading.open_orders(None)]
         fills = trading.fills()
         self._write(lambda j, p: (j.record_orders(p, views), j.add_fills(p, fills)))
+
+    def _write_failed(self, exc: BaseException) -> None:
+        """On the writer thread: every failure logged, the user told once per journal; trading goes on."""
+        log.error("a journal write failed: %s", exc, exc_info=exc)
+        if not self._warned.is_set():
+            self._warned.set()
+            self.failed.emit(f"The trading journal could not be written ({exc}); history will be incomplete.")
 
     def _fail(self, message: str) -> None:
         log.error("%s", message)
         self.failed.emit(message)
 
-    # --- reading ----------------------------------------------------------------------------------------------
+    # --- reading (jobs on the writer thread, awaited) -----------------------------------------------------------
 
-    def export_fills(self, dest: Path) -> int:
+    async def read(self, what: Callable[[Journal, str], T]) -> T:
+        """``what(journal, profile)`` on the writer thread, after every write queued before it."""
+        writer, profile = self._require()
+        return await asyncio.wrap_future(writer.submit(lambda journal: what(journal, profile)))
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far is written (nothing to wait for without a journal)."""
+        if self.writer is not None:
+            await self.read(lambda _j, _p: None)
+
+    async def export_fills(self, dest: Path) -> int:
         """Write the active profile's fills to ``dest`` as CSV; the number of rows."""
-        journal, profile = self._require()
-        return journal.export_fills_csv(Path(dest), profile)
+        return await self.read(lambda j, p: j.export_fills_csv(Path(dest), p))
 
-    def export_orders(self, dest: Path) -> int:
-        journal, profile = self._require()
-        return journal.export_orders_csv(Path(dest), profile)
+    async def export_orders(self, dest: Path) -> int:
+        return await self.read(lambda j, p: j.export_orders_csv(Path(dest), p))
 
-    def daily_pnl(self, tz: tzinfo = UTC) -> list[DailyPnl]:
-        journal, profile = self._require()
-        return journal.daily_pnl(profile, tz=tz)
+    async def daily_pnl(self, tz: tzinfo = UTC) -> list[DailyPnl]:
+        return await self.read(lambda j, p: j.daily_pnl(p, tz=tz))
 
-    def _require(self) -> tuple[Journal, str]:
-        if self.journal is None or self.profile is None:
+    def _require(self) -> tuple[JournalWriter, str]:
+        if self.writer is None or self.profile is None:
             raise JournalError("No profile is connected, so there is no journal to read.")
-        return self.journal, self.profile.name
+        return self.writer, self.profile.name
 
 
-# --- UI: the PnL summary and the File menu entries ------------------------------------------------------------------
-
-PNL_COLUMNS = ("Day", "Coin", "Realized", "Fees", "Net", "Fills")
-
-
-def _num(value: Any) -> str:
-    return f"{value.normalize():f}" if value else "0"
-
-
-class DailyPnlDialog(QDialog):
-    """Realized PnL by day and coin for the active profile (newest day first)."""
-
-    def __init__(self, sink: JournalSink, parent: QWidget | None = None, *, tz: tzinfo | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("DailyPnlDialog")
-        self.setWindowTitle("Realized PnL by day")
-        self._sink = sink
-        self._tz = tz
-        layout = QVBoxLayout(self)
-        self.note = QLabel(self)
-        self.note.setWordWrap(True)
-        layout.addWidget(self.note)
-        self.table = QTableWidget(0, len(PNL_COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(list(PNL_COLUMNS))
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        layout.addWidget(self.table)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.resize(640, 380)
-        self.refresh()
-
-    def refresh(self) -> list[DailyPnl]:
-        try:
-            rows = list(reversed(self._sink.daily_pnl(self._tz or _local_tz())))
-        except JournalError as exc:
-            self.note.setText(str(exc))
-            self.table.setRowCount(0)
-            return []
-        profile = self._sink.profile.name if self._sink.profile else ""
-        self.note.setText(
-            f"Profile {profile}: futures count Bitget's realized profit plus fees; spot uses the average cost of the "
-            "buys the journal has seen. Fees are negative." if rows else
-            f"Profile {profile}: no fills in the journal yet.")
-        self.table.setRowCount(len(rows))
-        for r, day in enumerate(rows):
-            cells = (day.day.isoformat(), day.coin, _num(day.realized), _num(day.fees), _num(day.net), str(day.fills))
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if c >= 2:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
-        return rows
-
-
-def _local_tz() -> tzinfo:
-    from datetime import datetime
-
-    return datetime.now().astimezone().tzinfo or UTC
-
-
-class JournalMenu(QObject):
-    """File ▸ Export fills (CSV)…, Export orders (CSV)…, Realized PnL by day… for the active profile."""
-
-    def __init__(self, window: Any, sink: JournalSink) -> None:
-        super().__init__(window)
-        self._window = window
-        self._sink = sink
-        self.dialog: DailyPnlDialog | None = None
-        menu = window.registry.menu("File")
-        first = menu.actions()[0] if menu.actions() else None
-        self.actions: dict[str, QAction] = {}
-        for key, label, slot in (("export_fills", "Export fills (CSV)…", self._export_fills),
-                                 ("export_orders", "Export orders (CSV)…", self._export_orders),
-                                 ("daily_pnl", "Realized PnL by day…", self.show_pnl)):
-            action = QAction(label, window)
-            action.setObjectName(f"action_journal_{key}")
-            action.triggered.connect(slot)
-            menu.insertAction(first, action)
-            self.actions[key] = action
-        if first is not None:
-            menu.insertSeparator(first)
-
-    def _export(self, what: str, write: Callable[[Path], int]) -> None:
-        profile = self._sink.profile.name if self._sink.profile else "profile"
-        suggested = str(Path.home() / f"{re.sub(r'[^A-Za-z0-9]+', '-', profile)}-{what}.csv")
-        path, _ = QFileDialog.getSaveFileName(self._window, f"Export {what}", suggested, "CSV files (*.csv)")
-        if not path:
-            return
-        try:
-            rows = write(Path(path))
-        except (JournalError, OSError) as exc:
-            self._window.toasts.show_toast(f"Export of {what} failed", str(exc))
-            return
-        self._window.toasts.show_toast(f"Exported {rows} {what}", path)
-
-    def _export_fills(self) -> None:
-        self._export("fills", self._sink.export_fills)
-
-    def _export_orders(self) -> None:
-        self._export("orders", self._sink.export_orders)
-
-    def show_pnl(self) -> DailyPnlDialog:
-        if self.dialog is None:
-            self.dialog = DailyPnlDialog(self._sink, self._window)
-        else:
-            self.dialog.refresh()
-        if self.dialog.isVisible():
-            self.dialog.activateWindow()
-        else:
-            self.dialog.show()
-        return self.dialog
-
-
-def install_journal_menu(window: Any, sink: JournalSink) -> JournalMenu:
-    """Add the journal's entries to ``window``'s File menu (a ``MainWindow``)."""
-    return JournalMenu(window, sink)
+__all__ = ["DailyPnl", "JournalError", "JournalHistory", "JournalSink", "journal_path"]

@@ -212,7 +212,7 @@ class ProfileService(QObject):
             await self._diagnose_failure(profile, exchange)
             self._profile = None
             return None, message
-        history = self.journal.open_for(profile) if self.journal is not None else None
+        history = await self.journal.open_for(profile) if self.journal is not None else None
         guarded = GuardedServices.wrap(services, self.settings, self.policy, ask=self.ask, history=history)
         if self.journal is not None:
             self.journal.attach(services.trading)
@@ -234,7 +234,7 @@ class ProfileService(QObject):
         async with self._lock:
             await self._teardown()
             if self.journal is not None:
-                self.journal.close()
+                await self.journal.close()
 
     async def _teardown(self) -> None:
         if self.panic is not None:

@@ -11,8 +11,11 @@ channels, REST reads after a reconnect or a restart):
 
 Money is stored as Bitget's decimal strings, never floats. WAL journal (readers never block the writer), one
 transaction per call, a ``schema_migrations`` table listing the migrations that ran; a file written by a newer
-version is refused rather than altered. Safe to call from worker threads (one lock around the connection), so the
-services can keep the GUI thread free with ``asyncio.to_thread``.
+version is refused rather than altered. Safe to call from worker threads (one lock around the connection).
+
+:class:`JournalWriter` is how the terminal uses it: one thread opens the file and owns that connection, and runs
+every job (writes, and the reads the UI asks for) in the order they were queued; the caller gets a
+``concurrent.futures.Future`` at once and never waits on the disk. Closing it runs what is queued first.
 
 Realized PnL by day (:meth:`Journal.daily_pnl`), per profile, per coin, in the caller's time zone:
 
@@ -37,18 +40,20 @@ import io
 import json
 import logging
 import os
+import queue
 import sqlite3
 import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, localcontext
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from terminal_app.bitget.models import Fill, Order
 from terminal_app.bitget.symbols import InstType, SymbolRef
@@ -453,6 +458,122 @@ class Journal:
         inclusive, sorted by day then coin. ``quotes`` maps spot symbols to their quote coin when known."""
         fills = self.fills(profile, limit=None, newest_first=False)
         return daily_pnl(fills, tz=tz, since=since, until=until, quotes=quotes)
+
+
+# --- the writer thread ---------------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+Opener = Callable[[Path], Journal]
+
+
+@dataclass(slots=True)
+class _Job:
+    run: Callable[[Journal], Any]
+    future: Future[Any]
+    report: bool  # a write: its failure also goes to on_error (nobody awaits a write)
+
+
+class JournalWriter:
+    """One journal file on a thread of its own (see the module docstring).
+
+    ``opener(path)`` opens the journal on that thread (tests and benchmarks wrap :class:`Journal`). :attr:`opened`
+    resolves once it is open, or holds why it could not be (then every job fails with that error). ``on_error(exc)``
+    hears, on the writer thread, about every :meth:`write` that failed; :meth:`submit`'s failures are only in its
+    future.
+    """
+
+    def __init__(self, path: str | Path, *, opener: Opener = Journal,
+                 on_error: Callable[[BaseException], None] | None = None, name: str = "journal-writer") -> None:
+        self.path = Path(path)
+        self._opener = opener
+        self._on_error = on_error
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._closing = False
+        self._lock = threading.Lock()
+        self.opened: Future[None] = Future()
+        self.written = 0  # jobs done, for statistics
+        # A daemon thread: a crash elsewhere must not hang the process on exit; a normal exit closes it first.
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[[Journal], T]) -> Future[T]:
+        """Run ``job(journal)`` on the writer thread after everything queued before; its result as a future."""
+        return self._queue(job, report=False)
+
+    def write(self, job: Callable[[Journal], Any]) -> Future[Any]:
+        """Like :meth:`submit`, for a write nobody waits for: a failure also goes to ``on_error``."""
+        return self._queue(job, report=True)
+
+    def _queue(self, job: Callable[[Journal], Any], *, report: bool) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self._lock:  # nothing may slip in behind the close marker
+            if self._closing:
+                future.set_exception(JournalError(f"The journal {self.path} is closed."))
+                return future
+            self._jobs.put(_Job(job, future, report))
+        return future
+
+    @property
+    def pending(self) -> int:
+        """Jobs queued and not yet run (approximate: the thread may be taking one right now)."""
+        return self._jobs.qsize()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        """No new jobs; the thread runs what is queued, closes the file and ends (without waiting for it)."""
+        with self._lock:
+            if not self._closing:
+                self._closing = True
+                self._jobs.put(None)
+
+    def close(self, timeout: float | None = None) -> bool:
+        """:meth:`stop`, then wait (up to ``timeout`` seconds) until everything queued is written; True when done."""
+        self.stop()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        try:
+            journal = self._opener(self.path)
+        except BaseException as exc:
+            self.opened.set_exception(exc)
+            self._drain(exc)
+            return
+        self.opened.set_result(None)
+        try:
+            while (job := self._jobs.get()) is not None:
+                if not job.future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    result = job.run(journal)
+                except BaseException as exc:
+                    job.future.set_exception(exc)
+                    if job.report:
+                        self._report(exc)
+                else:
+                    job.future.set_result(result)
+                self.written += 1
+        finally:
+            journal.close()
+
+    def _drain(self, why: BaseException) -> None:
+        """The file never opened: every job queued so far, and until the marker, fails with the reason."""
+        while (job := self._jobs.get()) is not None:
+            if job.future.set_running_or_notify_cancel():
+                job.future.set_exception(JournalError(f"The journal {self.path} is not open: {why}"))
+
+    def _report(self, exc: BaseException) -> None:
+        if self._on_error is None:
+            log.error("journal %s: a write failed: %s", self.path, exc)
+            return
+        try:
+            self._on_error(exc)
+        except Exception:  # the writer thread must outlive a broken callback
+            log.exception("journal %s: the error callback failed", self.path)
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------

@@ -120,9 +120,9 @@ async def test_palette_ticket_guard_journal_and_menus_in_the_running_app(
         path = journal_path(terminal.paths.data_dir, profile)
         assert path.is_file()
         assert path.is_relative_to(tmp_path)
-        history = terminal.journal.history()
-        assert history is not None
-        await signals.wait_until(trading.fill_received, lambda: any(f.order_id == order_id for f in history.fills()))
+        await signals.wait_until(trading.fill_received, lambda: any(f.order_id == order_id for f in trading.fills()))
+        journaled = await terminal.journal.read(lambda j, p: j.fills(p))  # queued behind the fill's write
+        assert any(f.order_id == order_id for f in journaled)
     finally:
         await terminal.shutdown()
         qapp.setQuitOnLastWindowClosed(quit_on_close)

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -24,6 +25,7 @@ from terminal_app.store.journal import (
     DailyPnl,
     Journal,
     JournalError,
+    JournalWriter,
     Migration,
     daily_pnl,
     day_of,
@@ -335,3 +337,85 @@ def test_coins_of_products() -> None:
     coin_m = fill("1", "sell", "60000", "100", ts=ms(1), ref=SymbolRef("BTCUSD", InstType.COIN_FUTURES),
                   fee="-0.0001", fee_coin="BTC", profit="0.002")
     assert daily_pnl([coin_m]) == [DailyPnl(date(2024, 5, 1), "BTC", D("0.002"), D("-0.0001"), D("0.0019"), 1)]
+
+
+# --- the writer thread ---------------------------------------------------------------------------------------------
+
+class GatedJournal(Journal):
+    """A journal whose writes wait for ``gate`` and note the thread they ran on."""
+
+    def __init__(self, path: str | Path, gate: threading.Event) -> None:
+        super().__init__(path)
+        self.gate = gate
+        self.threads: set[int] = set()
+
+    def record_order(self, profile: str, view: OrderView) -> OrderView:
+        self.threads.add(threading.get_ident())
+        self.gate.wait(10)
+        return super().record_order(profile, view)
+
+
+def test_the_writer_runs_jobs_in_order_on_its_own_thread(path: Path) -> None:
+    gate = threading.Event()
+    opened: list[GatedJournal] = []
+
+    def opener(p: Path) -> Journal:
+        opened.append(GatedJournal(p, gate))
+        return opened[0]
+
+    writer = JournalWriter(path, opener=opener)
+    writes = [writer.write(lambda j, i=i: j.record_order("Demo", view(f"bt{i}", c_time=i))) for i in range(20)]
+    assert not writes[-1].done()  # the caller never waited for the disk: the writer is held at the first write
+    read = writer.submit(lambda j: [v.client_oid for v in j.orders("Demo", newest_first=False)])
+    gate.set()
+    assert read.result(10) == [f"bt{i}" for i in range(20)]  # queued behind the writes, it sees them all
+    assert opened[0].threads == {writer._thread.ident} != {threading.get_ident()}
+    assert writer.close(10)
+    assert writer.written == 21
+
+
+def test_close_writes_what_is_queued_and_later_jobs_fail(path: Path) -> None:
+    gate = threading.Event()
+    writer = JournalWriter(path, opener=lambda p: GatedJournal(p, gate))
+    for i in range(30):
+        writer.write(lambda j, i=i: j.record_order("Demo", view(f"bt{i}")))
+    writer.stop()
+    late = writer.write(lambda j: j.record_order("Demo", view("late")))
+    with pytest.raises(JournalError, match="closed"):
+        late.result(1)
+    gate.set()
+    assert writer.close(10)
+    with Journal(path) as j:
+        assert len(j.orders("Demo", limit=None)) == 30
+
+
+def test_a_failed_write_reaches_its_future_and_on_error(path: Path) -> None:
+    errors: list[BaseException] = []
+    writer = JournalWriter(path, on_error=errors.append)
+
+    def broken(_j: Journal) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    failed = writer.write(broken)
+    asked = writer.submit(broken)
+    after = writer.submit(lambda j: j.add_fill("Demo", fill("1", "buy", "1", "1", ts=1)))
+    assert after.result(10) is True  # the thread goes on
+    with pytest.raises(sqlite3.OperationalError):
+        failed.result(1)
+    with pytest.raises(sqlite3.OperationalError):
+        asked.result(1)
+    assert [str(e) for e in errors] == ["disk I/O error"]  # only the write is reported; the read's caller has it
+    assert writer.close(10)
+
+
+def test_a_file_that_cannot_be_opened_fails_every_job(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"not a database at all" * 100)
+    writer = JournalWriter(junk)
+    job = writer.write(lambda j: j.record_order("Demo", view("bt1")))
+    with pytest.raises(JournalError, match="not a journal"):
+        writer.opened.result(10)
+    writer.stop()
+    with pytest.raises(JournalError, match="not open"):
+        job.result(10)
+    assert writer.close(10)

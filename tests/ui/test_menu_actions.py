@@ -21,12 +21,12 @@ from terminal_app.config.actions import ACTIONS, BY_ID, panel_action_id
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.secrets import CredentialStore
 from terminal_app.config.settings import CHART_INTERVAL
-from terminal_app.services import journal_sink
-from terminal_app.services.journal_sink import DailyPnlDialog
+from terminal_app.ui import journal as journal_ui
 from terminal_app.ui.dialogs.keys import KeysDialog
 from terminal_app.ui.dialogs.profiles import ProfilesDialog
 from terminal_app.ui.dialogs.settings import SettingsDialog
 from terminal_app.ui.doctor import DoctorDialog
+from terminal_app.ui.journal import DailyPnlDialog, JournalMenu
 
 from .conftest import WaitUntil
 
@@ -86,7 +86,7 @@ async def test_every_menu_entry_is_an_action_of_the_table_and_runs_its_handler(
         def getSaveFileName(_parent: Any, _title: str, suggested: str, _filter: str) -> tuple[str, str]:
             return str(tmp_path / Path(suggested).name), ""
 
-    monkeypatch.setattr(journal_sink, "QFileDialog", SaveAs)
+    monkeypatch.setattr(journal_ui, "QFileDialog", SaveAs)
     async with running(qapp, tmp_path) as terminal:
         window, registry = terminal.window, terminal.window.registry
         assert window.menuBar() is window.menu_bar  # not a new, empty bar in place of the band and menus
@@ -124,6 +124,9 @@ async def test_every_menu_entry_is_an_action_of_the_table_and_runs_its_handler(
         assert len(shown(window, DoctorDialog)) == 1
         registry.trigger("journal.export_fills")
         registry.trigger("journal.export_orders")
+        menu = window.findChild(JournalMenu)
+        assert menu is not None
+        await menu.idle()  # the journal writes the files on its own thread
         profile_file = terminal.profile.name.replace(" ", "-")
         for what in ("fills", "orders"):
             written = tmp_path / f"{profile_file}-{what}.csv"

@@ -17,13 +17,26 @@ from pytestqt.qtbot import QtBot
 from terminal_app.config.profiles import Profile
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.orders import OrderTicket
-from terminal_app.services.journal_sink import DailyPnlDialog, install_journal_menu, journal_path
+from terminal_app.services.journal_sink import JournalSink, journal_path
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.store.journal import Journal
+from terminal_app.ui.journal import DailyPnlDialog, install_journal_menu
 
-from .conftest import BTC, Harness, next_emission, until
+from .conftest import BTC, TIMEOUT, Harness, next_emission, until
 
 pytestmark = pytest.mark.asyncio
+
+
+async def journal_until(sink: JournalSink, read: Callable[[Journal, str], Any], check: Callable[[Any], bool], *,
+                        what: str) -> Any:
+    """Read the journal (on its thread) until ``check`` accepts what was read."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + TIMEOUT
+    while not check(value := await sink.read(read)):
+        if loop.time() > end:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+    return value
 
 
 async def test_orders_and_fills_survive_a_restart(
@@ -43,13 +56,13 @@ async def test_orders_and_fills_survive_a_restart(
         await asyncio.sleep(0)
         guarded.trading.submit(OrderTicket(BTC, "sell", "market", size=Decimal("0.002")))
         await fill
-        journal = first.journal.journal
-        assert journal is not None
-        await until(lambda: {v.status for v in journal.orders("Demo")} == {"cancelled", "filled"},
-                    what="both orders final in the journal")
-        fills_before = journal.fills("Demo")
+        sink = first.journal
+        journaled = await journal_until(sink, lambda j, p: j.orders(p),
+                                        lambda views: {v.status for v in views} == {"cancelled", "filled"},
+                                        what="both orders final in the journal")
+        fills_before = await sink.read(lambda j, p: j.fills(p))
         assert fills_before
-        orders_before = {v.order_id for v in journal.orders("Demo")}
+        orders_before = {v.order_id for v in journaled}
         profile = first.service.profile
         assert profile is not None
         path = journal_path(first.paths.data_dir, profile)
@@ -81,17 +94,18 @@ async def test_orders_and_fills_survive_a_restart(
         menu = install_journal_menu(window, second.journal)
         assert set(menu.actions) == {"export_fills", "export_orders", "daily_pnl"}
         assert menu.actions["daily_pnl"] in window.registry.menu("File").actions()
-        rows = second.journal.export_fills(tmp_path / "fills.csv")
+        rows = await second.journal.export_fills(tmp_path / "fills.csv")
         assert rows == len(fills_before)
         with (tmp_path / "fills.csv").open(newline="") as f:
             table = list(csv.DictReader(f))
         assert {r["trade_id"] for r in table} == {f.trade_id for f in fills_before}
-        assert second.journal.export_orders(tmp_path / "orders.csv") == len(orders_before)
+        assert await second.journal.export_orders(tmp_path / "orders.csv") == len(orders_before)
         dialog = menu.show_pnl()
         assert isinstance(dialog, DailyPnlDialog)
+        await dialog.idle()  # the journal's thread reads, the dialog fills in
         assert dialog.table.rowCount() >= 1
         assert dialog.table.item(0, 1).text() == "USDT"
-        pnl = second.journal.daily_pnl()
+        pnl = await second.journal.daily_pnl()
         assert sum(d.fills for d in pnl) == len(fills_before)
         assert all(d.fees < 0 for d in pnl)  # the market sell paid a fee
     finally:

@@ -21,7 +21,7 @@ from terminal_app.core.health import ProfileKind
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.ui.dialogs.keys import KeysDialog
 
-from .conftest import BTC, Harness, next_emission, until
+from .conftest import BTC, Harness, next_emission
 
 pytestmark = pytest.mark.asyncio
 
@@ -76,9 +76,10 @@ async def test_a_keyed_session_leaves_no_secret_in_files_or_logs(
         await asyncio.sleep(0)
         assert h.palette.run().ok
         await fill
-        await until(lambda: h.journal.journal is not None and h.journal.journal.fills("Main"), what="journal")
-        h.journal.export_fills(h.paths.data_dir / "fills.csv")
-        h.journal.export_orders(h.paths.data_dir / "orders.csv")
+        await h.journal.flush()
+        assert await h.journal.read(lambda j, p: j.fills(p)), "the fill is in the journal"
+        await h.journal.export_fills(h.paths.data_dir / "fills.csv")
+        await h.journal.export_orders(h.paths.data_dir / "orders.csv")
         window.save_layout()
         h.settings.save()
         h.book.save()
