@@ -1,12 +1,15 @@
 """The secrets-leak test: a known key goes into an in-memory keyring through the keys dialog, a keyed session runs
 against the simulator (doctor, an order placed and filled, journal, CSV export, settings, profiles and layout saved),
 then every file under the app's config, data, cache and log folders and every captured log record (all loggers, DEBUG
-and up) is searched for the secret and the passphrase."""
+and up) is searched for the secret and the passphrase; the rotating log file the terminal writes (``services.logbook``
+at DEBUG, with the key's test, the doctor, the private stream's login and the order) holds neither them nor the API
+key."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +21,7 @@ from pytestqt.qtbot import QtBot
 from terminal_app.bitget.signing import Credentials
 from terminal_app.config.settings import CONFIRM_MARKET_NOTIONAL
 from terminal_app.core.health import ProfileKind
+from terminal_app.services import logbook
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.ui.dialogs.keys import KeysDialog
 
@@ -47,6 +51,8 @@ async def test_a_keyed_session_leaves_no_secret_in_files_or_logs(
     creds = Credentials(key.api_key, key.secret, key.passphrase)
     root = tmp_path / "app"
     h = make_harness({"Demo": sim}, root=root)
+    book = logbook.install(logging.DEBUG, stream=None)  # as run_app does, at the most talkative level
+    log_file = book.open_file(h.paths.log_dir)
     profile = h.add_profile("Main", ProfileKind.LIVE, runner=sim)
     try:
         dialog = KeysDialog(profile, h.store, tester=h.service.test_connection)
@@ -85,10 +91,18 @@ async def test_a_keyed_session_leaves_no_secret_in_files_or_logs(
         h.book.save()
     finally:
         await h.close()
+        book.close()  # writes what is still queued for the file
 
+    logged = log_file.read_text(encoding="utf-8")
+    assert "Doctor: The API key works." in logged  # the key logged in (REST and the private stream)
+    assert "DEBUG terminal_app.bitget.http" in logged  # written at DEBUG
+    assert re.search(r"INFO terminal_app.services.trading: Filled buy [0-9.]+ BTCUSDT @", logged)  # the order
+    for label, value in (("API key", creds.api_key), ("secret", creds.secret), ("passphrase", creds.passphrase)):
+        assert value not in logged, f"the {label} is in {log_file}"
     files = app_files(root)
     names = {p.name for p in files}
-    assert {"settings.json", "profiles.json", "layout.json", "fills.csv", "orders.csv", "keys-dialog.png"} <= names
+    assert {"settings.json", "profiles.json", "layout.json", "fills.csv", "orders.csv", "keys-dialog.png",
+            "terminal.log"} <= names
     assert any(p.suffix == ".sqlite3" for p in files)
     for path in files:
         assert not leaks(path.read_bytes(), creds), f"{path} holds a secret"
