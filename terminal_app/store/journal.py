@@ -15,7 +15,8 @@ version is refused rather than altered. Safe to call from worker threads (one lo
 
 :class:`JournalWriter` is how the terminal uses it: one thread opens the file and owns that connection, and runs
 every job (writes, and the reads the UI asks for) in the order they were queued; the caller gets a
-``concurrent.futures.Future`` at once and never waits on the disk. Closing it runs what is queued first.
+``concurrent.futures.Future`` at once and never waits on the disk. What is queued while it writes is written next in
+one transaction (:meth:`Journal.batch`). Closing it runs what is queued first.
 
 Realized PnL by day (:meth:`Journal.daily_pnl`), per profile, per coin, in the caller's time zone:
 
@@ -35,6 +36,7 @@ Both add up to what the account really gained: over a closed round trip ``net`` 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -210,7 +212,8 @@ class Journal:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered by the calls inside a batch()
+        self._batching = False
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             if self.path != ":memory:":
@@ -281,14 +284,56 @@ class Journal:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One call's writes, all or nothing: its own transaction, or a savepoint inside a :meth:`batch`."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            db = self._db
+            if self._batching:
+                db.execute("SAVEPOINT call")
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK TO call")
+                    raise
+                finally:
+                    db.execute("RELEASE call")
+                return
+            db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-                self._db.execute("COMMIT")
+                yield db
+                self._commit()
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Several calls in one transaction, written by one commit (the writer thread's batches): each call is a
+        savepoint, so a call that fails is undone alone; if the commit fails, nothing of the batch is written."""
+        with self._lock:
+            if self._batching:
+                raise RuntimeError("batches do not nest")
+            self._db.execute("BEGIN IMMEDIATE")
+            self._batching = True
+            try:
+                yield
+                self._commit()
+            except BaseException:
+                self._rollback()
+                raise
+            finally:
+                self._batching = False
+
+    def atomic(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """Several calls as one: all written or none (a savepoint inside a :meth:`batch`)."""
+        return self._tx()
+
+    def _commit(self) -> None:
+        """Where a transaction reaches the disk (``bench keys`` makes it slow here)."""
+        self._db.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:  # an I/O error may have rolled it back already
+            self._db.execute("ROLLBACK")
 
     # --- orders ----------------------------------------------------------------------------------------------
 
@@ -464,6 +509,7 @@ class Journal:
 
 T = TypeVar("T")
 Opener = Callable[[Path], Journal]
+MAX_BATCH = 500  # jobs per transaction at most
 
 
 @dataclass(slots=True)
@@ -491,7 +537,8 @@ class JournalWriter:
         self._closing = False
         self._lock = threading.Lock()
         self.opened: Future[None] = Future()
-        self.written = 0  # jobs done, for statistics
+        self.written = 0  # jobs done and transactions written, for statistics
+        self.batches = 0
         # A daemon thread: a crash elsewhere must not hang the process on exit; a normal exit closes it first.
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
@@ -545,20 +592,46 @@ class JournalWriter:
             return
         self.opened.set_result(None)
         try:
-            while (job := self._jobs.get()) is not None:
-                if not job.future.set_running_or_notify_cancel():
-                    continue
-                try:
-                    result = job.run(journal)
-                except BaseException as exc:
-                    job.future.set_exception(exc)
-                    if job.report:
-                        self._report(exc)
-                else:
-                    job.future.set_result(result)
-                self.written += 1
+            stopping = False
+            while not stopping and (job := self._jobs.get()) is not None:
+                # Everything queued meanwhile goes in the same transaction: a slow disk costs one commit per batch,
+                # not one per order update, so the writer keeps up however fast the news comes.
+                batch = [job]
+                while len(batch) < MAX_BATCH:
+                    try:
+                        more = self._jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        stopping = True
+                        break
+                    batch.append(more)
+                self._run_batch(journal, batch)
         finally:
             journal.close()
+
+    def _run_batch(self, journal: Journal, batch: list[_Job]) -> None:
+        jobs = [job for job in batch if job.future.set_running_or_notify_cancel()]
+        outcomes: list[tuple[_Job, bool, Any]] = []
+        try:
+            with journal.batch():
+                for job in jobs:
+                    try:
+                        with journal.atomic():
+                            outcomes.append((job, True, job.run(journal)))
+                    except Exception as exc:  # this job's savepoint is undone; the others go on
+                        outcomes.append((job, False, exc))
+        except Exception as exc:  # the commit failed: nothing of the batch reached the file
+            outcomes = [(job, False, exc) for job in jobs]
+        self.batches += 1
+        for job, ok, value in outcomes:
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+                if job.report:
+                    self._report(value)
+            self.written += 1
 
     def _drain(self, why: BaseException) -> None:
         """The file never opened: every job queued so far, and until the marker, fails with the reason."""

@@ -419,3 +419,54 @@ def test_a_file_that_cannot_be_opened_fails_every_job(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match="not open"):
         job.result(10)
     assert writer.close(10)
+
+
+class CountingJournal(Journal):
+    """Counts commits; ``fail_commits`` makes the next commits fail as a full disk would."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(path)
+        self.commits = 0
+        self.fail_commits = 0
+
+    def _commit(self) -> None:
+        if self.fail_commits:
+            self.fail_commits -= 1
+            raise sqlite3.OperationalError("database or disk is full")
+        self.commits += 1
+        super()._commit()
+
+
+def test_what_queues_up_while_the_writer_works_is_one_transaction(path: Path) -> None:
+    opened: list[CountingJournal] = []
+    hold, held = threading.Event(), threading.Event()
+
+    def opener(p: Path) -> Journal:
+        opened.append(CountingJournal(p))
+        return opened[0]
+
+    writer = JournalWriter(path, opener=opener)
+    writer.opened.result(10)
+    writer.submit(lambda _j: (held.set(), hold.wait(10)))
+    held.wait(10)  # the writer is busy: what follows queues up
+    writes = [writer.write(lambda j, i=i: j.record_order("Demo", view(f"bt{i}"))) for i in range(100)]
+
+    def half_done(j: Journal) -> None:
+        j.record_order("Demo", view("half"))
+        raise ValueError("changed its mind")
+
+    undone = writer.write(half_done)
+    last = writer.submit(lambda j: len(j.orders("Demo", limit=None)))
+    hold.set()
+    assert last.result(10) == 100  # the failed job's own write was undone, the others stand
+    with pytest.raises(ValueError):
+        undone.result(1)
+    assert all(w.done() for w in writes)
+    assert writer.batches == 2 and opened[0].commits == 2  # noqa: PT018 — the busy job's batch, then everything else
+
+    opened[0].fail_commits = 1
+    lost = [writer.write(lambda j, i=i: j.add_fill("Demo", fill(str(i), "buy", "1", "1", ts=i))) for i in range(3)]
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        lost[0].result(10)
+    assert writer.submit(lambda j: j.fills("Demo")).result(10) == []  # nothing of that batch reached the file
+    assert writer.close(10)
