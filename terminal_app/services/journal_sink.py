@@ -9,6 +9,11 @@ orders panel shows (:class:`JournalHistory`, the :class:`~terminal_app.services.
 ``fill_received`` and ``history_changed`` as it comes: a slot only queues a job, the disk is the writer's business. The
 journal's writes are idempotent, so overlapping news (REST reply, stream, reconciliation) is stored once.
 
+The jobs are handed to the writer :data:`HAND_OVER_MS` after the first of them, together: a key press that sends an
+order emits its updates while the request is being sent, and waking the writer thread right then would make it take
+the GIL from the GUI thread at the worst moment (``bench keys`` measures that path). Reads and :meth:`close` hand over
+at once, so they still come after every write before them.
+
 Reads for the UI — CSV export of fills and orders, realized PnL by day — are jobs on the same thread, queued behind the
 writes before them (so they see those), awaited as asyncio futures. The dialogs that show them are in ``ui.journal``:
 a service never builds a widget.
@@ -33,7 +38,7 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from terminal_app.bitget.models import Fill
 from terminal_app.config.profiles import Profile
@@ -46,6 +51,7 @@ JOURNAL_DIR = "journal"
 HISTORY_ROWS = 500
 FILL_ROWS = 1000
 CLOSE_TIMEOUT_S = 60.0  # a disk that takes longer than this to take the last writes is reported, not waited for
+HAND_OVER_MS = 50
 
 T = TypeVar("T")
 
@@ -103,6 +109,11 @@ class JournalSink(QObject):
         self._history: JournalHistory | None = None
         self._retired: list[JournalWriter] = []  # writers of earlier profiles, finishing their queues
         self._warned = threading.Event()  # set from the writer thread: one report per journal
+        self._outbox: list[Callable[[Journal], object]] = []  # jobs not yet handed to the writer
+        self._hand_over_timer = QTimer(self)
+        self._hand_over_timer.setSingleShot(True)
+        self._hand_over_timer.setInterval(HAND_OVER_MS)
+        self._hand_over_timer.timeout.connect(self._hand_over)
 
     # --- following the active profile -------------------------------------------------------------------------
 
@@ -164,7 +175,13 @@ class JournalSink(QObject):
                 self._fail(f"The trading journal {writer.path} was still writing after {CLOSE_TIMEOUT_S:g} s at "
                            f"shutdown ({writer.pending} writes queued); the last orders may be missing from it.")
 
+    @property
+    def pending(self) -> int:
+        """Writes not yet done: waiting to be handed over, or queued on the writer thread."""
+        return len(self._outbox) + (self.writer.pending if self.writer is not None else 0)
+
     def _retire(self) -> None:
+        self._hand_over()
         writer, self.writer = self.writer, None
         self.profile, self._history = None, None
         if writer is not None:
@@ -175,11 +192,20 @@ class JournalSink(QObject):
     # --- writing ----------------------------------------------------------------------------------------------
 
     def _write(self, what: Callable[[Journal, str], object]) -> None:
-        writer, profile = self.writer, self.profile
-        if writer is None or profile is None:
+        if self.writer is None or self.profile is None:
             return
-        name = profile.name
-        writer.write(lambda journal: what(journal, name))
+        name = self.profile.name
+        self._outbox.append(lambda journal: what(journal, name))
+        if not self._hand_over_timer.isActive():
+            self._hand_over_timer.start()
+
+    def _hand_over(self) -> None:
+        self._hand_over_timer.stop()
+        jobs, self._outbox = self._outbox, []
+        writer = self.writer
+        if writer is not None:
+            for job in jobs:  # one wake-up: the writer takes them all in one transaction
+                writer.write(job)
 
     def _on_order(self, view: OrderView) -> None:
         self._write(lambda j, p: j.record_order(p, view))
@@ -212,6 +238,7 @@ class JournalSink(QObject):
     async def read(self, what: Callable[[Journal, str], T]) -> T:
         """``what(journal, profile)`` on the writer thread, after every write queued before it."""
         writer, profile = self._require()
+        self._hand_over()
         return await asyncio.wrap_future(writer.submit(lambda journal: what(journal, profile)))
 
     async def flush(self) -> None:

@@ -84,9 +84,10 @@ async def test_signals_only_queue_and_close_writes_everything(tmp_path: Path) ->
     trading = FakeTrading()
     sink.attach(trading)
     for i in range(50):
-        trading.order_updated.emit(view(f"bt{i}"))  # returns with the writer held at the first of them
+        trading.order_updated.emit(view(f"bt{i}"))  # queued on the GUI thread, handed over together
+    assert sink.pending == 51  # and the trading service's state at attach
     assert sink.writer is not None
-    assert sink.writer.pending >= 49
+    assert sink.writer.written == 1  # the history read at open: nothing else reached the writer yet
     closing = asyncio.ensure_future(sink.close())
     await asyncio.sleep(0)
     gate.set()
