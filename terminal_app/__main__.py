@@ -63,6 +63,16 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="the simulator in a child process (default, as Demo runs it) or on a thread of the GUI's")
     gui.add_argument("--taker-rate", type=float, default=None, help="exchange-side taker orders per second")
     gui.add_argument("--serve-sim", action="store_true", help=argparse.SUPPRESS)
+    keys = bsub.add_parser("keys", help="trading hotkey to the order's arrival at the exchange, under the gui load")
+    keys.add_argument("--presses", type=int, default=200)
+    keys.add_argument("--journal-delay-ms", type=float, default=0.0,
+                      help="make every journal commit this much slower (a slow disk)")
+    keys.add_argument("--symbols", type=int, default=10)
+    keys.add_argument("--sim", choices=["thread", "process"], default=None,
+                      help="the simulator in a child process (default, as Demo runs it) or on a thread of the GUI's")
+    keys.add_argument("--taker-rate", type=float, default=None, help="exchange-side taker orders per second")
+    keys.add_argument("--cancel-every", type=int, default=10, help="cancel the resting orders every N presses")
+    keys.add_argument("--seed", type=int, default=1)
     return p
 
 
@@ -83,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from terminal_app.bench.chart import main as bench_main
         elif args.bench == "faults":
             from terminal_app.bench.faults import main as bench_main
+        elif args.bench == "keys":
+            from terminal_app.bench.keys import main as bench_main
         else:
             from terminal_app.bench.gui import main as bench_main
         return bench_main(args)

@@ -125,6 +125,8 @@ class SimServer:
         self._hanging: set[asyncio.Task[Any]] = set()
         self.info: SimInfo | None = None
         self.tick_hooks: list[Callable[[], None]] = []     # run on the timer after each advance (copy trading)
+        # Called first thing for every REST request, on the server's loop (``bench keys`` times order arrivals).
+        self.request_hooks: list[Callable[[web.Request], None]] = []
         self.copy = register_copy_routes(self)               # /api/v2/copy/... (server.copy_routes)
 
     def now_ms(self) -> int:
@@ -213,6 +215,8 @@ class SimServer:
 
     async def _handle_rest(self, request: web.Request) -> web.StreamResponse:
         self.requests += 1
+        for hook in self.request_hooks:
+            hook(request)
         path = request.path
         faults = self.faults.take_rest(path)
         fail_after: RestFault | None = None

@@ -1,0 +1,57 @@
+"""``terminal-app bench keys``: hotkey presses in the real window under the gui load print one sane JSON line (no
+timing targets here: the figures depend on the machine; the benchmark itself reports ``p99_ok``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = str(Path(__file__).resolve().parents[1])
+KEYS = {"bench", "journal_delay_ms", "ok", "presses", "p50_ms", "p99_ms", "max_ms", "min_ms", "mean_ms",
+        "handler_p50_ms", "handler_p99_ms", "handler_max_ms", "lag_p99_ms", "lag_max_ms", "msgs_per_s",
+        "sim_ticks_per_s", "seconds", "cancels", "symbols", "sim", "clock", "loadavg_1m", "journal", "target_p99_ms",
+        "p99_ok", "shutdown_s", "taker_rate"}
+
+
+def _run(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    # PYTHONPATH: this checkout's terminal_app, not whichever one the venv has installed (the run's cwd is tmp_path)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BITGET_TERMINAL_HOME=str(tmp_path / "home"), PYTHONPATH=REPO)
+    env.pop("TERMINAL_BENCH_SIM", None)
+    env.pop("TERMINAL_BENCH_PROFILE", None)
+    done = subprocess.run([sys.executable, "-m", "terminal_app", "bench", "keys", *args], env=env,
+                          capture_output=True, text=True, timeout=170, cwd=tmp_path, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1, done.stdout + done.stderr
+    return done.returncode, json.loads(lines[0]), done.stdout + done.stderr
+
+
+@pytest.mark.timeout(180)
+def test_bench_keys_prints_one_sane_json_line_with_a_slow_journal(tmp_path: Path) -> None:
+    status, out, text = _run(tmp_path, "--presses", "6", "--symbols", "2", "--cancel-every", "3",
+                             "--journal-delay-ms", "20")
+    assert status == 0, text
+    assert set(out) == KEYS
+    assert (out["bench"], out["ok"], out["presses"], out["symbols"], out["sim"]) == ("keys", True, 6, 2, "process")
+    assert out["journal_delay_ms"] == 20
+    assert 0 < out["min_ms"] <= out["p50_ms"] <= out["p99_ms"] <= out["max_ms"]
+    assert 0 < out["handler_p50_ms"] <= out["handler_max_ms"] <= out["max_ms"]  # the key event is part of it
+    assert out["cancels"] == 2  # after the third press, and at the end
+    assert out["msgs_per_s"] > 100  # the load was on
+    assert out["journal"]["jobs"] >= 6  # every order was journaled (at least its pending record)
+    assert out["journal"]["transactions"] >= 1
+    assert out["p99_ok"] == (out["p99_ms"] < out["target_p99_ms"] == 5.0)
+    assert not any(tmp_path.glob("*.json"))
+
+
+def test_bench_keys_refuses_bad_arguments(tmp_path: Path) -> None:
+    status, out, _text = _run(tmp_path, "--presses", "0")
+    assert status == 2
+    assert out == {"bench": "keys", "journal_delay_ms": 0.0, "ok": False,
+                   "reason": "--presses and --cancel-every must be positive, --journal-delay-ms and --taker-rate not "
+                             "negative"}
