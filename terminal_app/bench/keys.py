@@ -78,6 +78,7 @@ GAP_S = (0.12, 0.22)
 PROFILE_ENV = "TERMINAL_BENCH_PROFILE"  # a file name: cProfile of the key events themselves (the handler part)
 BELOW = Decimal("0.97")  # the resting buy's price / last price: inside the 5 % fat-finger band, far from filling
 ACK_TIMEOUT_S = 10.0
+CANCEL_TIMEOUT_S = 30.0  # a cancel is confirmed by the private stream, behind the market data of a busy simulator
 PLACE_PATHS = frozenset({"/api/v2/spot/trade/place-order", "/api/v2/mix/order/place-order"})
 PROBE_INTERVAL_MS = 10
 
@@ -265,8 +266,12 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
 
     async def cancel_all() -> None:
         trading.cancel_all(active)
-        await _signal_until(trading.orders_changed, lambda: not trading.open_orders(active), ACK_TIMEOUT_S,
-                            "the resting orders to be cancelled")
+        try:
+            await _signal_until(trading.orders_changed, lambda: not trading.open_orders(active), CANCEL_TIMEOUT_S,
+                                "the resting orders to be cancelled")
+        except BenchError as exc:
+            left = [(v.status, v.order_id) for v in trading.open_orders(active)]
+            raise BenchError(f"{exc}; still open: {left}") from None
 
     def acknowledged(oid: str) -> bool:
         view = trading.order(oid)
