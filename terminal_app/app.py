@@ -74,6 +74,7 @@ log = logging.getLogger("terminal_app.app")
 DEFAULT_SYMBOL = SymbolRef("BTCUSDT", InstType.SPOT)
 DEMO_STATE_FILE = "demo-exchange.sqlite3"
 GC_INTERVAL_MS = 250
+ORDER_LINES_DELAY_MS = 16
 
 
 class StartupError(Exception):
@@ -162,6 +163,7 @@ class Terminal:
         self._unlisten: list[Any] = []  # the current window's settings listeners, removed when it is replaced
         self._switcher: Any = None
         self.marks: dict[str, float] = {}
+        self.order_lines_timer: Any = None  # the chart's order lines are drawn when it fires (see _wire_chart)
 
     @property
     def runner(self) -> Any:
@@ -500,8 +502,21 @@ class Terminal:
 
         chart.order_moved.connect(order_moved)
         chart.price_clicked.connect(price_clicked)
-        trading.orders_changed.connect(order_lines)
-        trading.order_updated.connect(order_lines)
+        # A key press that sends an order emits its updates before the request can leave, and each new line is a
+        # pyqtgraph item (milliseconds): draw the lines a frame later, once for a burst of updates.
+        from PySide6.QtCore import QTimer
+
+        self.order_lines_timer = lines_later = QTimer(chart)  # its timeout: the lines were just drawn
+        lines_later.setSingleShot(True)
+        lines_later.setInterval(ORDER_LINES_DELAY_MS)
+        lines_later.timeout.connect(order_lines)
+
+        def order_lines_soon(*_args: Any) -> None:
+            if not lines_later.isActive():
+                lines_later.start()
+
+        trading.orders_changed.connect(order_lines_soon)
+        trading.order_updated.connect(order_lines_soon)
         account.positions_changed.connect(position_lines)
         md.active_changed.connect(order_lines)
         md.active_changed.connect(position_lines)

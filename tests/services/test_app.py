@@ -85,7 +85,9 @@ async def test_terminal_wires_window_chart_actions_and_shuts_down(qapp: QApplica
         oids = [trading.submit(OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), price)).client_oid for _ in range(2)]
         await signals.wait_until(trading.order_updated,
                                  lambda: all(trading.order(o).status == "live" for o in oids))
-        assert {f"order:{oid}" for oid in oids} <= set(chart.price_lines.keys)  # drawn on the chart
+        # drawn on the chart (a frame after the updates)
+        await signals.wait_until(terminal.order_lines_timer.timeout,
+                                 lambda: {f"order:{oid}" for oid in oids} <= set(chart.price_lines.keys))
         window.registry.trigger("order.cancel_all_symbol")
         await signals.wait_until(trading.orders_changed, lambda: trading.open_orders(BTC) == [])
 
@@ -145,8 +147,8 @@ async def test_chart_trading_drag_an_order_and_click_a_price(qapp: QApplication,
         bid = book.best_bid_price()
         order = OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), (bid * D("0.97")).quantize(D("0.01")))
         oid = trading.submit(order).client_oid
-        await signals.wait_until(trading.order_updated, lambda: f"order:{oid}" in chart.price_lines.keys
-                                 and trading.order(oid).status == "live")
+        await signals.wait_until(trading.order_updated, lambda: trading.order(oid).status == "live")
+        await signals.wait_until(terminal.order_lines_timer.timeout, lambda: f"order:{oid}" in chart.price_lines.keys)
 
         # dropped at a price a float cannot hold exactly: the order moves to the nearest tick
         target = (bid * D("0.985")).quantize(D("0.01"))
@@ -155,7 +157,8 @@ async def test_chart_trading_drag_an_order_and_click_a_price(qapp: QApplication,
             trading.order_updated,
             lambda: next((v for v in trading.open_orders(BTC) if v.price == target and v.status == "live"), None))
         assert trading.order(oid).is_open is False  # Bitget modifies by replacing the order
-        await signals.wait_until(trading.order_updated, lambda: f"order:{moved.client_oid}" in chart.price_lines.keys)
+        await signals.wait_until(terminal.order_lines_timer.timeout,
+                                 lambda: f"order:{moved.client_oid}" in chart.price_lines.keys)
 
         # a fat finger by drag is refused by the guards like a typed one
         chart.price_lines.drag_order(moved.client_oid, float(bid) * 0.2)
