@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from decimal import ROUND_CEILING, Decimal
 from functools import partial
 from pathlib import Path
@@ -160,6 +161,123 @@ async def serve_sim(n_symbols: int, rate: float) -> None:
         await server.stop()
 
 
+# --- the exchange's front door: a wire tap in a process of its own ----------------------------------------------------
+
+async def serve_tap(upstream: str) -> None:
+    """A TCP relay in front of the simulator's REST port (``host:port``): prints ``{"url": …}``, then answers
+    ``arrivals`` on stdin with the monotonic times the place-order requests' first bytes came in. It has nothing else
+    to do, so unlike the simulator's busy event loop it reads a request the moment it arrives."""
+    host, port = upstream.rsplit(":", 1)
+    arrivals: list[int] = []
+    markers = tuple(f"POST {path} ".encode() for path in PLACE_PATHS)
+
+    async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, tap: bool) -> None:
+        try:
+            while data := await src.read(65536):
+                if tap and any(m in data for m in markers):  # HTTP/1.1: a request starts a read of its own
+                    arrivals.append(time.monotonic_ns())
+                dst.write(data)
+                await dst.drain()
+        except ConnectionError:
+            pass
+        finally:
+            dst.close()
+
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        await asyncio.gather(pump(reader, up_writer, True), pump(up_reader, writer, False))
+
+    server = await asyncio.start_server(relay, "127.0.0.1", 0)
+    tap_port = server.sockets[0].getsockname()[1]
+    loop = asyncio.get_running_loop()
+    async with server:
+        print(json.dumps({"url": f"http://127.0.0.1:{tap_port}"}), flush=True)
+        while (line := (await loop.run_in_executor(None, sys.stdin.readline)).strip()):
+            if line == "arrivals":
+                print(json.dumps({"arrivals": arrivals}), flush=True)
+
+
+class WireTap:
+    """The parent's side of :func:`serve_tap` (a child process, driven through its pipes)."""
+
+    def __init__(self, upstream_url: str) -> None:
+        import subprocess
+
+        upstream = upstream_url.removeprefix("http://").rstrip("/")
+        self.proc = subprocess.Popen([sys.executable, "-m", "terminal_app.bench.keys", "--serve-tap", upstream],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.url = str(self._line()["url"])
+
+    def _line(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise BenchError(f"the wire tap ended (status {self.proc.wait()})")
+        return dict(json.loads(line))
+
+    def arrivals(self) -> list[int]:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("arrivals\n")
+        self.proc.stdin.flush()
+        return [int(ns) for ns in self._line()["arrivals"]]
+
+    def stop(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# --- where the time goes on the terminal's side ----------------------------------------------------------------------
+
+class Stages:
+    """Timestamps of each order on its way out, taken by wrapping two methods for the run (and put back after):
+    ``send_task`` — the trading service's send task starts (``TradingService._send``); ``transport`` — the request
+    reaches the HTTP transport (``AiohttpTransport.handle_async_request``, place-order only). A method that is not
+    there (renamed) is simply not timed."""
+
+    WRAPPED = (("terminal_app.services.trading", "TradingService", "_send", "send_task"),
+               ("terminal_app.bitget.transport", "AiohttpTransport", "handle_async_request", "transport"))
+
+    def __init__(self) -> None:
+        self.ns: dict[str, list[int]] = {}
+        self._undo: list[Callable[[], None]] = []
+
+    def __enter__(self) -> Stages:
+        import importlib
+
+        for module_name, class_name, method, stage in self.WRAPPED:
+            cls = getattr(importlib.import_module(module_name), class_name, None)
+            original = getattr(cls, method, None) if cls is not None else None
+            if original is None:
+                continue
+            marks = self.ns.setdefault(stage, [])
+            only_orders = stage == "transport"
+
+            async def timed(*args: Any, _original: Any = original, _marks: list[int] = marks,
+                            _only_orders: bool = only_orders, **kw: Any) -> Any:
+                if not _only_orders or any(path in str(getattr(args[1], "url", "")) for path in PLACE_PATHS):
+                    _marks.append(time.monotonic_ns())
+                return await _original(*args, **kw)
+
+            setattr(cls, method, timed)
+            self._undo.append(lambda cls=cls, method=method, original=original: setattr(cls, method, original))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+
+def _figures(ms: list[float]) -> dict[str, float]:
+    ordered = sorted(ms)
+    return {"p50_ms": round(percentile(ordered, 0.5), 3), "p99_ms": round(percentile(ordered, 0.99), 3),
+            "max_ms": round(ordered[-1], 3)}
+
+
 # --- the journal on a slow disk ---------------------------------------------------------------------------------------
 
 def slow_disk(delay_s: float) -> Callable[[Path], Any]:
@@ -205,7 +323,7 @@ def _resting_size(market: MarketInfo, price: Decimal) -> Decimal:
 
 
 async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: list[SymbolRef], presses: int,
-                   cancel_every: int, seed: int, collector: Any = None) -> dict[str, Any]:
+                   cancel_every: int, seed: int, collector: Any = None, tap: WireTap | None = None) -> dict[str, Any]:
     """Start ``terminal`` under the ``bench gui`` load, press the buy key ``presses`` times; the result as a dict."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -291,30 +409,36 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
     sim0 = await loop.run_in_executor(None, sim.counters)
     msgs0, t_start = session.ws.stats().messages, time.perf_counter()
     probe.start()
-    for i in range(presses):
-        if i and i % cancel_every == 0:
-            await cancel_all()
-            cancels += 1
-            arm()
-        before = {v.client_oid for v in trading.open_orders(active)}
-        target = QApplication.focusWidget() or window
-        if profiler is not None:
-            profiler.enable()
-        t0 = time.monotonic_ns()
-        QTest.keyClick(target, Qt.Key.Key_B, chord)
-        t1 = time.monotonic_ns()
-        if profiler is not None:
-            profiler.disable()
-        new = [v.client_oid for v in trading.open_orders(active) if v.client_oid not in before]
-        if len(new) != 1:
-            raise BenchError(f"press {i + 1} sent {len(new)} orders (focus on {type(target).__name__}); the ticket "
-                             f"says {ticket.status.text()!r}")
-        pressed_ns.append(t0)
-        handler_ms.append((t1 - t0) / 1e6)
-        oid = new[0]
-        await _signal_until(trading.order_updated, lambda oid=oid: acknowledged(oid), ACK_TIMEOUT_S,
-                            f"press {i + 1}'s order to be acknowledged")
-        await asyncio.sleep(rng.uniform(*GAP_S))
+    with Stages() as stages:  # put back even when a press fails
+        for i in range(presses):
+            if i and i % cancel_every == 0:
+                await cancel_all()
+                cancels += 1
+                arm()
+            before = {v.client_oid for v in trading.open_orders(active)}
+            target = QApplication.focusWidget() or window
+            if profiler is not None:
+                profiler.enable()
+            t0 = time.monotonic_ns()
+            QTest.keyClick(target, Qt.Key.Key_B, chord)
+            t1 = time.monotonic_ns()
+            if profiler is not None:
+                profiler.disable()
+            new = [v.client_oid for v in trading.open_orders(active) if v.client_oid not in before]
+            if len(new) != 1:
+                raise BenchError(f"press {i + 1} sent {len(new)} orders (focus on {type(target).__name__}); the ticket "
+                                 f"says {ticket.status.text()!r}")
+            pressed_ns.append(t0)
+            handler_ms.append((t1 - t0) / 1e6)
+            oid = new[0]
+            try:
+                await _signal_until(trading.order_updated, lambda oid=oid: acknowledged(oid), ACK_TIMEOUT_S,
+                                    f"press {i + 1}'s order to be acknowledged")
+            except BenchError as exc:
+                view = trading.order(oid)
+                raise BenchError(f"{exc} (it is {view.status if view else 'gone'}"
+                                 f"{': ' + view.reason if view and view.reason else ''})") from None
+            await asyncio.sleep(rng.uniform(*GAP_S))
     probe.stop()
     wall = time.perf_counter() - t_start
     if profiler is not None and profile_to:
@@ -330,7 +454,21 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
     latencies = sorted((a - p) / 1e6 for a, p in zip(arrived, pressed_ns, strict=True))
     if latencies[0] < 0:
         raise BenchError("an order arrived before its key was pressed: the two processes do not share a clock")
-    handler = sorted(handler_ms)
+    # Where the time went, stage by stage (each from the key press): the key event handled, the send task started,
+    # the request at the HTTP transport, its bytes at the exchange's door (the wire tap), at the simulator's handler.
+    marks = dict(stages.ns)
+    if tap is not None:
+        marks["wire"] = [ns for ns in await loop.run_in_executor(None, tap.arrivals) if ns >= pressed_ns[0]]
+    breakdown: dict[str, Any] = {"key_event": _figures(handler_ms)}
+    for stage in ("send_task", "transport", "wire"):
+        times = marks.get(stage)
+        if times is not None and len(times) == presses:
+            breakdown[stage] = _figures([(t - p) / 1e6 for t, p in zip(times, pressed_ns, strict=True)])
+        elif times is not None:
+            breakdown[stage] = f"{len(times)} marks for {presses} presses"
+    breakdown["sim_handler"] = _figures(latencies)
+    wire = breakdown.get("wire")
+    wire_p99_ok = wire["p99_ms"] < TARGET_P99_MS if isinstance(wire, dict) else None
     lags = sorted(probe.lags_ms)
     writer = terminal.journal.writer
     p99 = percentile(latencies, 0.99)
@@ -343,9 +481,7 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
         "max_ms": round(latencies[-1], 3),
         "min_ms": round(latencies[0], 3),
         "mean_ms": round(sum(latencies) / len(latencies), 3),
-        "handler_p50_ms": round(percentile(handler, 0.5), 3),
-        "handler_p99_ms": round(percentile(handler, 0.99), 3),
-        "handler_max_ms": round(handler[-1], 3),
+        "stages": breakdown,
         "lag_p99_ms": round(percentile(lags, 0.99), 2),
         "lag_max_ms": round(lags[-1] if lags else 0.0, 2),
         "msgs_per_s": round(msgs / wall),
@@ -362,6 +498,7 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
                                                 "queued_at_end": writer.pending},
         "target_p99_ms": TARGET_P99_MS,
         "p99_ok": p99 < TARGET_P99_MS,
+        "wire_p99_ok": wire_p99_ok,
     }
 
 
@@ -374,6 +511,9 @@ def main(args: argparse.Namespace | None = None) -> int:
     rate = float(get("taker_rate", TAKER_ORDERS_PER_S))
     if get("serve_sim", False):
         asyncio.run(serve_sim(int(get("symbols", 10)), rate))
+        return 0
+    if get("serve_tap", None):
+        asyncio.run(serve_tap(str(get("serve_tap", ""))))
         return 0
     presses = int(get("presses", DEFAULT_PRESSES))
     cancel_every = int(get("cancel_every", CANCEL_EVERY))
@@ -410,16 +550,19 @@ def main(args: argparse.Namespace | None = None) -> int:
     sim: KeysThreadSim | KeysProcessSim = (KeysThreadSim(refs, rate) if kind == "thread"
                                            else KeysProcessSim(refs, rate))
     status = 0
+    taps: list[WireTap] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bitget-terminal-bench-") as home:
 
             async def whole() -> dict[str, Any]:
                 info = await asyncio.get_running_loop().run_in_executor(None, sim.start)
-                terminal = _bench_terminal(app, AppPaths.under(Path(home)), info)
+                # The terminal's REST goes through the wire tap; its WebSockets go to the simulator directly.
+                taps.append(tap := WireTap(info.rest))
+                terminal = _bench_terminal(app, AppPaths.under(Path(home)), replace(info, rest=tap.url))
                 if delay_ms > 0:
                     terminal.journal = JournalSink(terminal.paths.data_dir, opener=slow_disk(delay_ms / 1000))
                 try:
-                    out = await run_keys(terminal, sim, refs, presses, cancel_every, seed, collector)
+                    out = await run_keys(terminal, sim, refs, presses, cancel_every, seed, collector, tap)
                 finally:
                     t0 = time.perf_counter()
                     await terminal.shutdown()
@@ -435,6 +578,8 @@ def main(args: argparse.Namespace | None = None) -> int:
                 except Exception as exc:  # anything else is a failure of the terminal too: one line saying what
                     out, status = {**head, "ok": False, "reason": f"{type(exc).__name__}: {exc}"}, 1
     finally:
+        for tap in taps:
+            tap.stop()
         sim.stop()
         collector.stop()
         asyncio.set_event_loop(None)
@@ -456,6 +601,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="cancel the resting orders after this many presses (default: %(default)s)")
     p.add_argument("--seed", type=int, default=1, help="seed of the pauses between presses")
     p.add_argument("--serve-sim", action="store_true", help=argparse.SUPPRESS)  # the child of --sim process
+    p.add_argument("--serve-tap", default=None, help=argparse.SUPPRESS)  # the wire tap's child: host:port upstream
 
 
 if __name__ == "__main__":
