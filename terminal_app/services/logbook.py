@@ -151,6 +151,17 @@ def ring() -> LogRing:
         return _ring
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Every file it opens (the first, and each one after a rollover) is readable by the user only: the log names
+    orders, accounts and balances."""
+
+    def _open(self) -> TextIO:
+        stream = super()._open()
+        if os.name == "posix":
+            os.chmod(self.baseFilename, 0o600)
+        return stream
+
+
 class Logbook:
     """What :func:`install` set up; :meth:`close` flushes the file and takes the handlers off again."""
 
@@ -181,11 +192,8 @@ class Logbook:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = folder / FILE_NAME
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups,
-                                                       encoding="utf-8", delay=False)
+        handler = _PrivateRotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
         handler.setFormatter(logging.Formatter(FORMAT))
-        if os.name == "posix":
-            os.chmod(path, 0o600)  # the log names orders and accounts
         # The listener thread reads its handler list for every record: stop it (it writes what is queued first),
         # swap, start again.
         self._listener.stop()

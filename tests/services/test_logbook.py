@@ -66,6 +66,8 @@ def test_the_file_rotates(book: Logbook, tmp_path: Path) -> None:
         log.info("line %03d %s", i, "x" * 40)
     book.flush()
     assert sorted(p.name for p in tmp_path.iterdir()) == [FILE_NAME, f"{FILE_NAME}.1", f"{FILE_NAME}.2"]
+    if os.name == "posix":
+        assert {p.stat().st_mode & 0o777 for p in tmp_path.iterdir()} == {0o600}  # the files made by rollovers too
     assert path.stat().st_size <= 2000
     assert path.read_text(encoding="utf-8").rstrip().endswith("line 199 " + "x" * 40)
 
