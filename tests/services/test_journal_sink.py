@@ -87,7 +87,9 @@ async def test_signals_only_queue_and_close_writes_everything(tmp_path: Path) ->
         trading.order_updated.emit(view(f"bt{i}"))  # queued on the GUI thread, handed over together
     assert sink.pending == 51  # and the trading service's state at attach
     assert sink.writer is not None
-    assert sink.writer.written == 1  # the history read at open: nothing else reached the writer yet
+    # At most the history read at open (the writer thread may count it a moment after answering): none of the 50
+    # updates reached the writer yet.
+    assert sink.writer.written <= 1
     closing = asyncio.ensure_future(sink.close())
     await asyncio.sleep(0)
     gate.set()

@@ -181,8 +181,9 @@ async def test_an_exchange_rejection_shows_bitgets_code(qtbot: QtBot, live: Any,
         # far more than the demo balance; sent past the ticket (which would refuse it) to reach the exchange
         price = (last * D("0.99")).quantize(market.tick_size)
         oid = s.trading.submit(OrderTicket(BTC, "buy", "limit", "gtc", D(1000), price)).client_oid
-        await until(p.log.model.flushed, lambda: logged(p, "Rejected"))
-        (text,) = logged(p, "Rejected")
+        # The Log panel shows the process's log tree: only this order's line is this test's.
+        await until(p.log.model.flushed, lambda: [t for t in logged(p, "Rejected") if " 1000 BTCUSDT " in t])
+        (text,) = [t for t in logged(p, "Rejected") if " 1000 BTCUSDT " in t]
         assert text.startswith("Rejected buy 1000 BTCUSDT @ ")
         assert "[43012]" in text or "[40762]" in text
         await until(p.orders.history_model.flushed, lambda: p.orders.history_model.rowCount() > 0)
