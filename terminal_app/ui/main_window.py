@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QChildEvent, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QChildEvent, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -109,6 +109,27 @@ class EnvironmentBand(QLabel):
         self.setText(f"NOT CONNECTED  ·  {kind.badge} {name}  ·  {reason}")
         self.setToolTip(reason)
         set_style_property(self, "kind", "offline")
+
+
+class _KeepWidth(QObject):
+    """Keeps a scroll area at least as wide as its panel needs, as the panel's controls come and go (the futures
+    ticket is wider than the spot one): the area scrolls down only."""
+
+    def __init__(self, holder: QScrollArea, widget: QWidget) -> None:
+        super().__init__(holder)
+        self._holder, self._widget = holder, widget
+        widget.installEventFilter(self)
+        self._fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return False
+
+    def _fit(self) -> None:
+        need = self._widget.minimumSizeHint().width() + self._holder.verticalScrollBar().sizeHint().width()
+        if self._holder.minimumWidth() != need:
+            self._holder.setMinimumWidth(need)
 
 
 class CentralPanel(QWidget):
@@ -267,8 +288,7 @@ class MainWindow(QMainWindow):
             # Scroll down only: the panel keeps its own minimum width (a narrower column clipped the ticket's
             # right edge, prices and the 100 % button included).
             holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            holder.setMinimumWidth(widget.minimumSizeHint().width()
-                                   + holder.verticalScrollBar().sizeHint().width())
+            _KeepWidth(holder, widget)
             dock.setWidget(holder)
         else:
             dock.setWidget(widget)
