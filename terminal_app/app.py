@@ -40,9 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from terminal_app.bitget.errors import BitgetError
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, SymbolRef, parse_symbol
 from terminal_app.config.actions import INTERVALS, SIZE_PRESETS, Context
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.profiles import (
@@ -56,6 +54,7 @@ from terminal_app.config.profiles import (
 from terminal_app.config.secrets import CredentialStore
 from terminal_app.config.settings import CHART_INTERVAL, PALETTE, THEME, WATCHLIST, Settings
 from terminal_app.core.candles import Interval
+from terminal_app.core.instruments import Product, SymbolRef, UnknownSymbol
 from terminal_app.core.validation import round_to_tick
 from terminal_app.services import logbook
 from terminal_app.services.guards import (
@@ -67,11 +66,12 @@ from terminal_app.services.guards import (
 )
 from terminal_app.services.journal_sink import JournalSink
 from terminal_app.services.profiles import Exchange, ProfileService
+from terminal_app.services.symbols import parse_symbol
 from terminal_app.ui.confirm import MessageBoxAsk
 
 log = logging.getLogger("terminal_app.app")
 
-DEFAULT_SYMBOL = SymbolRef("BTCUSDT", InstType.SPOT)
+DEFAULT_SYMBOL = SymbolRef("BTCUSDT", Product.SPOT)
 DEMO_STATE_FILE = "demo-exchange.sqlite3"
 GC_INTERVAL_MS = 250
 ORDER_LINES_DELAY_MS = 16
@@ -305,7 +305,7 @@ class Terminal:
             # Copied positions (as follower and as trader) are valued at their symbol's last price, which the
             # market data keeps live only for symbols it watches: SOLUSDT copies showed no mark price.
             tracks = [*copy.follower_current, *copy.trader_current]
-            md.watch_prices("copy", [SymbolRef(t.symbol, InstType.USDT_FUTURES) for t in tracks])
+            md.watch_prices("copy", [SymbolRef(t.symbol, Product.USDT_FUTURES) for t in tracks])
 
         copy.follower_current_changed.connect(copied_prices)
         copy.trader_current_changed.connect(copied_prices)
@@ -379,7 +379,7 @@ class Terminal:
         places = MarketPlaces(services.market_data.market)
 
         def filled(fill: Any) -> None:
-            ref = SymbolRef(fill.symbol, fill.inst_type)
+            ref = SymbolRef(fill.symbol, fill.product)
             window.toasts.show_fill(fill.side, ref.display, f"{fill.size.normalize():f}",
                                     fmt_fixed(fill.price, places.price(ref)))
 
@@ -634,11 +634,11 @@ class Terminal:
             return None
         try:
             ref = parse_symbol(text)
-        except BitgetError as exc:
+        except UnknownSymbol as exc:
             self.window.toasts.show_toast("Unknown symbol", exc.user_message)
             return None
         if services.session.markets and ref.key not in services.session.markets:
-            self.window.toasts.show_toast("Unknown symbol", f"{ref.display} ({ref.product_type}) is not listed.")
+            self.window.toasts.show_toast("Unknown symbol", f"{ref.display} ({ref.product.label}) is not listed.")
             return None
         services.market_data.set_active(ref)
         return ref

@@ -16,7 +16,7 @@ KEYRING = {"keyring"}
 
 # layer → (project layers it may import, third-party roots it must not import)
 RULES: dict[str, tuple[set[str], set[str]]] = {
-    "bitget": (set(), QT | DB | KEYRING),
+    "bitget": ({"core"}, QT | DB | KEYRING),
     "core": ({"bitget"}, QT | NET | DB | KEYRING | {"asyncio"}),
     "store": ({"bitget", "core"}, QT | NET | KEYRING),
     "config": ({"bitget", "core"}, QT | NET | DB),

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from terminal_app.bench.gui import BENCH_SYMBOLS, BenchError, TakerFlow, bench_symbols, percentile
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.market.markets import MARKETS
 
@@ -89,8 +89,8 @@ def test_bench_symbols_are_listed_markets_active_first_and_spot_and_futures() ->
     assert all(ref in MARKETS for ref in BENCH_SYMBOLS)
     assert len(set(BENCH_SYMBOLS)) == len(BENCH_SYMBOLS) >= 10
     ten = bench_symbols(10)
-    assert ten[0] == SymbolRef("BTCUSDT", InstType.SPOT)
-    assert {r.inst_type for r in ten} == {InstType.SPOT, InstType.USDT_FUTURES}
+    assert ten[0] == SymbolRef("BTCUSDT", Product.SPOT)
+    assert {r.product for r in ten} == {Product.SPOT, Product.USDT_FUTURES}
     with pytest.raises(BenchError):
         bench_symbols(0)
     with pytest.raises(BenchError):
@@ -110,7 +110,7 @@ def _fire(flow: TakerFlow, orders: int) -> None:
     flow()
 
 
-@pytest.mark.parametrize("ref", [SymbolRef("ETHUSDT", InstType.SPOT), SymbolRef("BTCUSDT", InstType.USDT_FUTURES)])
+@pytest.mark.parametrize("ref", [SymbolRef("ETHUSDT", Product.SPOT), SymbolRef("BTCUSDT", Product.USDT_FUTURES)])
 def test_taker_alternates_and_ends_flat(ref: SymbolRef) -> None:
     ex = Exchange(seed=3)
     trades_before = ex.stats()["trades"]

@@ -43,16 +43,16 @@ from typing import Any
 from terminal_app.bitget.models import Fill
 from terminal_app.bitget.rest_core import V2
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.core.health import ProfileKind
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import PENDING, REJECTED, OrderTicket, OrderView
 from terminal_app.services.session import Session, SessionEndpoints
 from terminal_app.services.stack import Services
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.auth import DEMO_UID
 
-SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
-PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+SPOT = SymbolRef("BTCUSDT", Product.SPOT)
+PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 SEED = 41
 SETTLE_TIMEOUT_S = 45.0  # a stall is found by the heartbeat within 28 s (ping every 20 s, 8 s for the answer)
 GRACE_S = 1.0  # pushes in flight when the terminal says it has recovered
@@ -143,7 +143,7 @@ class Rig:
         """The market drops 2 % and fills the order resting just below it."""
         self.on_exchange(lambda ex: ex.shock("BTC", "0.98"))
         await self.until(lambda: self.on_exchange(lambda ex: ex.get_order(
-            DEMO_UID, InstType.SPOT, client_oid=self.near)).status == "filled", 10.0, "the near order to fill")
+            DEMO_UID, Product.SPOT, client_oid=self.near)).status == "filled", 10.0, "the near order to fill")
 
     # --- the terminal's side ------------------------------------------------------------------------------------
 
@@ -155,7 +155,7 @@ class Rig:
         return (bid * D(factor)).quantize(market.tick_size)
 
     def place(self, ref: SymbolRef, factor: str = "0.9") -> str:
-        size = D("0.001") if ref.inst_type is InstType.SPOT else D("0.01")
+        size = D("0.001") if ref.product is Product.SPOT else D("0.01")
         oid = self.s.trading.place(OrderTicket(ref, "buy", "limit", "gtc", size, self.price(ref, factor)))
         self.intents.append(oid)
         return oid
@@ -228,7 +228,7 @@ class Rig:
 
     def compare(self, figures: Figures) -> None:
         tr = self.s.trading
-        kinds = (InstType.SPOT, InstType.USDT_FUTURES)
+        kinds = (Product.SPOT, Product.USDT_FUTURES)
         exchange = self.on_exchange(lambda ex: [
             *(o for kind in kinds for o in ex.open_orders(DEMO_UID, kind)),
             *(o for kind in kinds for o in ex.order_history(DEMO_UID, kind, limit=1000))])

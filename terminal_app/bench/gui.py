@@ -57,7 +57,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 
 PROBE_INTERVAL_MS = 10
 WARMUP_S = 1.0
@@ -72,7 +72,7 @@ LAG_TARGET_MS = 16.0
 REPAINT_TARGET_HZ = 30.0
 RSS_TARGET_MB = 300.0
 
-_SPOT, _PERP = InstType.SPOT, InstType.USDT_FUTURES
+_SPOT, _PERP = Product.SPOT, Product.USDT_FUTURES
 # Spot and perpetuals mixed, so both kinds of market are on screen and on the wire; the first is the active one.
 BENCH_SYMBOLS: tuple[SymbolRef, ...] = (
     SymbolRef("BTCUSDT", _SPOT), SymbolRef("ETHUSDT", _SPOT), SymbolRef("SOLUSDT", _SPOT),
@@ -369,11 +369,12 @@ class ExtraBooks:
 
     async def add(self, ref: SymbolRef) -> None:
         from terminal_app.bitget.models import parse_ws_trades
+        from terminal_app.bitget.ws import channel_arg
         from terminal_app.core.book_sync import BookSync
         from terminal_app.core.orderbook import OrderBook
 
-        books_arg = {"instType": ref.product_type, "channel": "books", "instId": ref.symbol}
-        trade_arg = {"instType": ref.product_type, "channel": "trade", "instId": ref.symbol}
+        books_arg = channel_arg(ref.product, "books", ref.symbol)
+        trade_arg = channel_arg(ref.product, "trade", ref.symbol)
         book = OrderBook(ref.symbol)
         streamer = self.streamer
         self.books[ref.key] = book

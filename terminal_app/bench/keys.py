@@ -68,7 +68,7 @@ from terminal_app.bench.gui import (
     percentile,
     sim_counters,
 )
-from terminal_app.bitget.symbols import MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, SymbolRef
 
 DEFAULT_PRESSES = 200
 CANCEL_EVERY = 10

@@ -35,13 +35,13 @@ from terminal_app.bitget.errors import BitgetError
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import Credentials, canonical_query, verify_rest_signature
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.bitget.transport import TRANSPORTS, transport_name
+from terminal_app.core.instruments import Product, SymbolRef
 
 BENCH_CREDENTIALS = Credentials("bench-key", "bench-secret", "bench-passphrase")
 LIMITER_SCALE = 1e6
 WARMUP = 200
-SYMBOL = SymbolRef("BTCUSDT", InstType.SPOT)
+SYMBOL = SymbolRef("BTCUSDT", Product.SPOT)
 PLACE_ORDER_PATH = "/api/v2/spot/trade/place-order"
 
 

@@ -27,12 +27,12 @@ from terminal_app.bitget.errors import (
     TransportError,
 )
 from terminal_app.bitget.rest import BitgetRestClient
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 
 log = logging.getLogger("terminal_app.bitget.doctor")
 
-SPOT_PROBE = SymbolRef("BTCUSDT", InstType.SPOT)
-FUTURES_PROBE = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+SPOT_PROBE = SymbolRef("BTCUSDT", Product.SPOT)
+FUTURES_PROBE = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 IP_NOT_ALLOWED = "40018"
 UTA_ON_CLASSIC_API = "40085"  # "You are in Unified Account mode, and the Classic Account API is not supported"
 

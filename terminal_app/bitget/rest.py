@@ -4,12 +4,12 @@ The terminal depends on the small :class:`ExchangeRest` protocol, not on this cl
 beside it; :meth:`BitgetRestClient.probe_account_mode` tells which one an account needs.
 
 Conventions (details in :mod:`terminal_app.bitget.rest_core`): one market = a :class:`SymbolRef`; "every symbol of a
-product type or one symbol" = ``InstType | SymbolRef``; amounts are ``Decimal``/``int``/Bitget strings; orders always
+product type or one symbol" = ``Product | SymbolRef``; amounts are ``Decimal``/``int``/Bitget strings; orders always
 carry a clientOid and are never placed twice.
 
     async with BitgetRestClient(BitgetHttp(url, creds)) as client:
         await client.connect()                       # clock sync + periodic re-sync
-        ack = await client.spot_place_order(SymbolRef("BTCUSDT", InstType.SPOT), "buy", "limit",
+        ack = await client.spot_place_order(SymbolRef("BTCUSDT", Product.SPOT), "buy", "limit",
                                             Decimal("0.001"), price=Decimal("60000"))
 """
 
@@ -37,10 +37,11 @@ from terminal_app.bitget.models import (
     SpotAsset,
     parse_server_time,
 )
+from terminal_app.bitget.models.mapping import wire_product
 from terminal_app.bitget.rest_core import V2, new_client_oid
 from terminal_app.bitget.rest_mix import MixRestMixin
 from terminal_app.bitget.rest_spot import SpotOrderRequest, SpotRestMixin
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 
 __all__ = [
     "V2",
@@ -51,7 +52,7 @@ __all__ = [
     "new_client_oid",
 ]
 
-PROBE_SYMBOL = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+PROBE_SYMBOL = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 _POS_MODE_WORDS = {"one_way_mode": "one-way", "hedge_mode": "hedge"}
 
 
@@ -85,9 +86,9 @@ class ExchangeRest(Protocol):
     async def spot_unfilled_orders(self, ref: SymbolRef | None = None) -> list[Order]: ...
     async def spot_cancel_order(self, ref: SymbolRef, *, order_id: str | None = None,
                                 client_oid: str | None = None) -> OrderAck: ...
-    async def mix_accounts(self, product_type: InstType = InstType.USDT_FUTURES) -> list[FuturesAccount]: ...
-    async def mix_all_positions(self, product_type: InstType = InstType.USDT_FUTURES) -> list[Position]: ...
-    async def mix_orders_pending(self, target: InstType | SymbolRef = InstType.USDT_FUTURES) -> list[Order]: ...
+    async def mix_accounts(self, product_type: Product = Product.USDT_FUTURES) -> list[FuturesAccount]: ...
+    async def mix_all_positions(self, product_type: Product = Product.USDT_FUTURES) -> list[Position]: ...
+    async def mix_orders_pending(self, target: Product | SymbolRef = Product.USDT_FUTURES) -> list[Order]: ...
     async def mix_cancel_order(self, ref: SymbolRef, *, order_id: str | None = None,
                                client_oid: str | None = None) -> OrderAck: ...
 
@@ -149,4 +150,4 @@ class BitgetRestClient(SpotRestMixin, MixRestMixin):
                                             f"{exc.user_message}")
         word = _POS_MODE_WORDS.get(position_mode or "", position_mode or "unknown")
         return AccountMode(False, position_mode,
-                           f"Classic account; {ref.product_type} positions are in {word} mode.")
+                           f"Classic account; {wire_product(ref.product)} positions are in {word} mode.")

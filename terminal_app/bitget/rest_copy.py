@@ -11,8 +11,8 @@ The broker endpoints (the public trader list and a trader's traces) need broker 
 they raise :class:`BrokerAccessDenied` (a ``PermissionDenied``) with a plain message instead of a bare code.
 
     client = CopyClient(rest)
-    tracks = await client.follower_current_tracks(InstType.USDT_FUTURES)
-    await client.follower_set_tpsl(tracks.items[0].tracking_no, InstType.USDT_FUTURES, take_profit=Decimal("71000"))
+    tracks = await client.follower_current_tracks(Product.USDT_FUTURES)
+    await client.follower_set_tpsl(tracks.items[0].tracking_no, Product.USDT_FUTURES, take_profit=Decimal("71000"))
 """
 
 from __future__ import annotations
@@ -63,13 +63,14 @@ from terminal_app.bitget.models.copy import (
     parse_trader_symbol_settings,
     parse_trading_symbols,
 )
+from terminal_app.bitget.models.mapping import wire_product
 from terminal_app.bitget.ratelimit import RateLimiter
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_core import V2, compact, num, opt_num, product_params, spot_ref
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 
 Amount = Decimal | int | str
-Target = InstType | SymbolRef
+Target = Product | SymbolRef
 
 _COPY = "/api/v2/copy"
 
@@ -168,12 +169,12 @@ class TraderSymbolChange:
 
     symbol: str
     setting_type: str
-    product_type: InstType = InstType.USDT_FUTURES
+    product_type: Product = Product.USDT_FUTURES
     stop_surplus_ratio: Amount | None = None
     stop_loss_ratio: Amount | None = None
 
     def wire(self) -> dict[str, Any]:
-        return compact(symbol=self.symbol, productType=self.product_type.value,
+        return compact(symbol=self.symbol, productType=wire_product(self.product_type),
                        settingType=self.setting_type.upper(), stopSurplusRatio=opt_num(self.stop_surplus_ratio),
                        stopLossRatio=opt_num(self.stop_loss_ratio))
 
@@ -181,7 +182,7 @@ class TraderSymbolChange:
 def follow_setting_wire(setting: FollowSetting) -> dict[str, Any]:
     """A :class:`FollowSetting` as one entry of ``mix-follower/settings``."""
     return compact(
-        symbol=setting.symbol, productType=setting.product_type.value, marginType=setting.margin_type,
+        symbol=setting.symbol, productType=wire_product(setting.product_type), marginType=setting.margin_type,
         marginCoin=setting.margin_coin, leverType=setting.lever_type, longLeverage=opt_num(setting.long_leverage),
         shortLeverage=opt_num(setting.short_leverage), traceType=setting.trace_type,
         traceValue=num(setting.trace_value), maxHoldSize=opt_num(setting.max_hold_size),
@@ -248,7 +249,7 @@ class CopyClient:
 
     # --- futures elite trader (mix-trader) -------------------------------------------------------------------
 
-    async def trader_current_tracks(self, target: Target = InstType.USDT_FUTURES, *, start_time: int | None = None,
+    async def trader_current_tracks(self, target: Target = Product.USDT_FUTURES, *, start_time: int | None = None,
                                     end_time: int | None = None, id_less_than: str | None = None,
                                     id_greater_than: str | None = None,
                                     limit: int | None = None) -> Page[FuturesTrack]:
@@ -256,7 +257,7 @@ class CopyClient:
         params = {**product_params(target), **_paging(start_time, end_time, id_less_than, id_greater_than, limit)}
         return parse_futures_tracks(await self._get(CopyPaths.MIX_TRADER_CURRENT_TRACK, params))
 
-    async def trader_history_tracks(self, target: Target = InstType.USDT_FUTURES, *, start_time: int | None = None,
+    async def trader_history_tracks(self, target: Target = Product.USDT_FUTURES, *, start_time: int | None = None,
                                     end_time: int | None = None, id_less_than: str | None = None,
                                     id_greater_than: str | None = None, limit: int | None = None,
                                     order: str | None = None) -> Page[FuturesTrack]:
@@ -266,12 +267,12 @@ class CopyClient:
             params["order"] = order
         return parse_futures_tracks(await self._get(CopyPaths.MIX_TRADER_HISTORY_TRACK, params))
 
-    async def trader_modify_tpsl(self, tracking_no: str, product_type: InstType = InstType.USDT_FUTURES, *,
+    async def trader_modify_tpsl(self, tracking_no: str, product_type: Product = Product.USDT_FUTURES, *,
                                  take_profit: Amount | None = None, stop_loss: Amount | None = None) -> bool:
-        body = {"trackingNo": tracking_no, "productType": product_type.value, **_tpsl(take_profit, stop_loss)}
+        body = {"trackingNo": tracking_no, "productType": wire_product(product_type), **_tpsl(take_profit, stop_loss)}
         return parse_success(await self._post(CopyPaths.MIX_TRADER_MODIFY_TPSL, body))
 
-    async def trader_close_tracks(self, target: Target = InstType.USDT_FUTURES, *,
+    async def trader_close_tracks(self, target: Target = Product.USDT_FUTURES, *,
                                   tracking_no: str | None = None) -> list[ClosedTrack]:
         """Close one tracking order (``tracking_no``), every one of a symbol (a ref), or all of a product type, at
         market. The only way an elite trader closes copy positions. Never re-sent."""
@@ -302,8 +303,8 @@ class CopyClient:
         params = compact(pageNo=page_no, pageSize=page_size)
         return parse_profits_by_date(await self._get(CopyPaths.MIX_TRADER_PROFITS_BY_DATE, params))
 
-    async def trader_symbol_settings(self, product_type: InstType = InstType.USDT_FUTURES) -> list[TraderSymbolSetting]:
-        params = {"productType": product_type.value}
+    async def trader_symbol_settings(self, product_type: Product = Product.USDT_FUTURES) -> list[TraderSymbolSetting]:
+        params = {"productType": wire_product(product_type)}
         return parse_trader_symbol_settings(await self._get(CopyPaths.MIX_TRADER_QUERY_SYMBOLS, params))
 
     async def trader_set_symbols(self, changes: Sequence[TraderSymbolChange]) -> bool:
@@ -345,7 +346,7 @@ class CopyClient:
 
     # --- futures follower (mix-follower) ---------------------------------------------------------------------
 
-    async def follower_current_tracks(self, target: Target = InstType.USDT_FUTURES, *, trader_id: str | None = None,
+    async def follower_current_tracks(self, target: Target = Product.USDT_FUTURES, *, trader_id: str | None = None,
                                       start_time: int | None = None, end_time: int | None = None,
                                       id_less_than: str | None = None, id_greater_than: str | None = None,
                                       limit: int | None = None) -> Page[FuturesTrack]:
@@ -354,7 +355,7 @@ class CopyClient:
                   **_paging(start_time, end_time, id_less_than, id_greater_than, limit)}
         return parse_futures_tracks(await self._get(CopyPaths.MIX_FOLLOWER_CURRENT_ORDERS, params))
 
-    async def follower_history_tracks(self, target: Target = InstType.USDT_FUTURES, *, trader_id: str | None = None,
+    async def follower_history_tracks(self, target: Target = Product.USDT_FUTURES, *, trader_id: str | None = None,
                                       start_time: int | None = None, end_time: int | None = None,
                                       id_less_than: str | None = None, id_greater_than: str | None = None,
                                       limit: int | None = None) -> Page[FuturesTrack]:
@@ -363,7 +364,7 @@ class CopyClient:
                   **_paging(start_time, end_time, id_less_than, id_greater_than, limit)}
         return parse_futures_tracks(await self._get(CopyPaths.MIX_FOLLOWER_HISTORY_ORDERS, params))
 
-    async def follower_set_tpsl(self, tracking_no: str, target: Target = InstType.USDT_FUTURES, *,
+    async def follower_set_tpsl(self, tracking_no: str, target: Target = Product.USDT_FUTURES, *,
                                 take_profit: Amount | None = None, stop_loss: Amount | None = None) -> bool:
         """TP/SL of one copy position: ``None`` leaves a price unchanged, 0 removes it."""
         body = {"trackingNo": tracking_no, **product_params(target), **_tpsl(take_profit, stop_loss)}
@@ -381,7 +382,7 @@ class CopyClient:
     async def follower_settings(self, trader_id: str) -> FollowSettings:
         return parse_follow_settings(await self._get(CopyPaths.MIX_FOLLOWER_QUERY_SETTINGS, {"traderId": trader_id}))
 
-    async def follower_close_positions(self, target: Target = InstType.USDT_FUTURES, *,
+    async def follower_close_positions(self, target: Target = Product.USDT_FUTURES, *,
                                        tracking_no: str | None = None, margin_coin: str | None = None,
                                        margin_mode: str | None = None, hold_side: str | None = None) -> list[str]:
         """Close copy positions at market: one ``tracking_no``, or by symbol (a ref) / side, or all of a product
@@ -396,7 +397,7 @@ class CopyClient:
         params = compact(startTime=start_time, endTime=end_time, pageNo=page_no, pageSize=page_size)
         return parse_my_traders(await self._get(CopyPaths.MIX_FOLLOWER_QUERY_TRADERS, params))
 
-    async def follower_quantity_limits(self, target: Target = InstType.USDT_FUTURES) -> list[QuantityLimit]:
+    async def follower_quantity_limits(self, target: Target = Product.USDT_FUTURES) -> list[QuantityLimit]:
         return parse_quantity_limits(await self._get(CopyPaths.MIX_FOLLOWER_QUANTITY_LIMIT, product_params(target)))
 
     async def follower_unfollow(self, trader_id: str) -> bool:
@@ -414,7 +415,7 @@ class CopyClient:
                          sortFlag=sort_flag, languageType=language_type, pageNo=page_no, pageSize=page_size)
         return parse_broker_traders(await self._broker(CopyPaths.MIX_BROKER_QUERY_TRADERS, params))
 
-    async def broker_current_traces(self, trader_id: str, target: Target = InstType.USDT_FUTURES, *,
+    async def broker_current_traces(self, trader_id: str, target: Target = Product.USDT_FUTURES, *,
                                     start_time: int | None = None, end_time: int | None = None,
                                     id_less_than: str | None = None, id_greater_than: str | None = None,
                                     limit: int | None = None) -> Page[FuturesTrack]:
@@ -423,7 +424,7 @@ class CopyClient:
                   **_paging(start_time, end_time, id_less_than, id_greater_than, limit)}
         return parse_futures_tracks(await self._broker(CopyPaths.MIX_BROKER_CURRENT_TRACES, params))
 
-    async def broker_history_traces(self, trader_id: str, target: Target = InstType.USDT_FUTURES, *,
+    async def broker_history_traces(self, trader_id: str, target: Target = Product.USDT_FUTURES, *,
                                     start_time: int | None = None, end_time: int | None = None,
                                     id_less_than: str | None = None, id_greater_than: str | None = None,
                                     limit: int | None = None) -> Page[FuturesTrack]:

@@ -2,8 +2,8 @@
 no-duplicate rules for placing and cancelling orders.
 
 Symbol convention (every endpoint method): a method about one market takes a :class:`SymbolRef` (spot methods
-require ``InstType.SPOT``; futures methods take the ``productType`` from the ref). A futures method whose endpoint
-takes a ``productType`` and an *optional* symbol takes ``InstType | SymbolRef``: an ``InstType`` means every symbol of
+require ``Product.SPOT``; futures methods take the ``productType`` from the ref). A futures method whose endpoint
+takes a ``productType`` and an *optional* symbol takes ``Product | SymbolRef``: a ``Product`` means every symbol of
 that product type. Prices and sizes are ``Decimal`` (or Bitget's exact strings) and go on the wire in plain notation.
 """
 
@@ -25,7 +25,8 @@ from terminal_app.bitget.errors import (
 )
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.models import Order, OrderAck, parse_order_ack
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.bitget.models.mapping import wire_product
+from terminal_app.core.instruments import Product, SymbolRef
 
 log = logging.getLogger("terminal_app.bitget.rest")
 
@@ -120,29 +121,29 @@ def compact(**params: Any) -> dict[str, Any]:
 
 
 def spot_ref(ref: SymbolRef) -> SymbolRef:
-    if ref.inst_type is not InstType.SPOT:
+    if ref.product is not Product.SPOT:
         raise ValueError(f"{ref} is not a spot symbol")
     return ref
 
 
 def futures_ref(ref: SymbolRef) -> SymbolRef:
-    if not ref.inst_type.is_futures:
+    if not ref.product.is_futures:
         raise ValueError(f"{ref} is not a futures symbol")
     return ref
 
 
-def product_params(target: InstType | SymbolRef) -> dict[str, str]:
+def product_params(target: Product | SymbolRef) -> dict[str, str]:
     """``productType`` (+ ``symbol`` for a ref) for endpoints where the symbol is optional."""
     if isinstance(target, SymbolRef):
         futures_ref(target)
-        return {"productType": target.product_type, "symbol": target.symbol}
+        return {"productType": wire_product(target.product), "symbol": target.symbol}
     if not target.is_futures:
         raise ValueError(f"{target} is not a futures product type")
-    return {"productType": target.value}
+    return {"productType": wire_product(target)}
 
 
-def product_type_of(target: InstType | SymbolRef) -> InstType:
-    return target.inst_type if isinstance(target, SymbolRef) else target
+def product_type_of(target: Product | SymbolRef) -> Product:
+    return target.product if isinstance(target, SymbolRef) else target
 
 
 def is_ambiguous(exc: BitgetError) -> bool:

@@ -1,6 +1,6 @@
 """Futures ("mix") endpoints of the V2 REST client. Paths and params: bitget-v2.md §5.
 
-Every call carries the ``productType`` of its :class:`SymbolRef` / :class:`InstType` (``USDT-FUTURES`` …, or the
+Every call carries the ``productType`` of its :class:`SymbolRef` / :class:`Product` (``USDT-FUTURES`` …, or the
 ``S…`` demo-coin types), and parses answers with that product type.
 """
 
@@ -51,6 +51,7 @@ from terminal_app.bitget.models import (
     parse_position_mode_result,
     parse_positions,
 )
+from terminal_app.bitget.models.mapping import wire_product
 from terminal_app.bitget.rest_core import (
     V2,
     RestCore,
@@ -62,15 +63,20 @@ from terminal_app.bitget.rest_core import (
     product_params,
     product_type_of,
 )
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 
 Amount = Decimal | int | str
 
 
-def _futures_type(product_type: InstType) -> str:
-    if not product_type.is_futures:
-        raise ValueError(f"{product_type} is not a futures product type")
-    return product_type.value
+def _wire(ref: SymbolRef) -> str:
+    """The ``productType`` of a futures ref."""
+    return wire_product(ref.product)
+
+
+def _futures_type(product: Product) -> str:
+    if not product.is_futures:
+        raise ValueError(f"{product} is not a futures product type")
+    return wire_product(product)
 
 
 # ``planType`` of orders-plan-pending: trigger orders, trailing stops, and every TP/SL kind (profit_plan, loss_plan,
@@ -87,26 +93,26 @@ class MixRestMixin(RestCore):
 
     # --- market data (public) --------------------------------------------------------------------------------
 
-    async def mix_contracts(self, target: InstType | SymbolRef = InstType.USDT_FUTURES) -> list[MarketInfo]:
+    async def mix_contracts(self, target: Product | SymbolRef = Product.USDT_FUTURES) -> list[MarketInfo]:
         data = await self.http.get(V2.MIX_CONTRACTS, product_params(target))
         return parse_contracts(data, product_type_of(target))
 
     async def mix_ticker(self, ref: SymbolRef) -> Ticker:
         futures_ref(ref)
-        data = await self.http.get(V2.MIX_TICKER, {"symbol": ref.symbol, "productType": ref.product_type})
-        tickers = parse_futures_tickers(data, ref.inst_type)
+        data = await self.http.get(V2.MIX_TICKER, {"symbol": ref.symbol, "productType": _wire(ref)})
+        tickers = parse_futures_tickers(data, ref.product)
         if not tickers:
             raise ProtocolError(f"Bitget returned no ticker for {ref.symbol}.")
         return tickers[0]
 
-    async def mix_tickers(self, product_type: InstType = InstType.USDT_FUTURES) -> list[Ticker]:
+    async def mix_tickers(self, product_type: Product = Product.USDT_FUTURES) -> list[Ticker]:
         data = await self.http.get(V2.MIX_TICKERS, {"productType": _futures_type(product_type)})
         return parse_futures_tickers(data, product_type)
 
     async def mix_merge_depth(self, ref: SymbolRef, *, precision: str | None = None,
                               limit: str | int | None = None) -> Depth:
         futures_ref(ref)
-        params = compact(symbol=ref.symbol, productType=ref.product_type, precision=precision, limit=limit)
+        params = compact(symbol=ref.symbol, productType=_wire(ref), precision=precision, limit=limit)
         return parse_orderbook(await self.http.get(V2.MIX_MERGE_DEPTH, params))
 
     async def mix_candles(self, ref: SymbolRef, granularity: str, *, start_time: int | None = None,
@@ -115,20 +121,20 @@ class MixRestMixin(RestCore):
         """``granularity`` in Bitget's futures spelling: ``1m 3m 5m 15m 30m 1H 4H 6H 12H 1D 1W 1M …``;
         ``kline_type`` ``MARKET``/``MARK``/``INDEX``."""
         futures_ref(ref)
-        params = compact(symbol=ref.symbol, productType=ref.product_type, granularity=granularity,
+        params = compact(symbol=ref.symbol, productType=_wire(ref), granularity=granularity,
                          startTime=start_time, endTime=end_time, kLineType=kline_type, limit=limit)
         return parse_candles(await self.http.get(V2.MIX_CANDLES, params))
 
     async def mix_history_candles(self, ref: SymbolRef, granularity: str, *, start_time: int | None = None,
                                   end_time: int | None = None, limit: int | None = None) -> list[Candle]:
         futures_ref(ref)
-        params = compact(symbol=ref.symbol, productType=ref.product_type, granularity=granularity,
+        params = compact(symbol=ref.symbol, productType=_wire(ref), granularity=granularity,
                          startTime=start_time, endTime=end_time, limit=limit)
         return parse_candles(await self.http.get(V2.MIX_HISTORY_CANDLES, params))
 
     async def mix_funding_rate(self, ref: SymbolRef) -> FundingRate:
         futures_ref(ref)
-        data = await self.http.get(V2.MIX_FUNDING_RATE, {"symbol": ref.symbol, "productType": ref.product_type})
+        data = await self.http.get(V2.MIX_FUNDING_RATE, {"symbol": ref.symbol, "productType": _wire(ref)})
         rates = parse_funding_rates(data)
         if not rates:
             raise ProtocolError(f"Bitget returned no funding rate for {ref.symbol}.")
@@ -136,7 +142,7 @@ class MixRestMixin(RestCore):
 
     async def mix_open_interest(self, ref: SymbolRef) -> OpenInterest:
         futures_ref(ref)
-        data = await self.http.get(V2.MIX_OPEN_INTEREST, {"symbol": ref.symbol, "productType": ref.product_type})
+        data = await self.http.get(V2.MIX_OPEN_INTEREST, {"symbol": ref.symbol, "productType": _wire(ref)})
         entries = parse_open_interest(data)
         if not entries:
             raise ProtocolError(f"Bitget returned no open interest for {ref.symbol}.")
@@ -144,32 +150,32 @@ class MixRestMixin(RestCore):
 
     # --- account ---------------------------------------------------------------------------------------------
 
-    async def mix_accounts(self, product_type: InstType = InstType.USDT_FUTURES) -> list[FuturesAccount]:
+    async def mix_accounts(self, product_type: Product = Product.USDT_FUTURES) -> list[FuturesAccount]:
         data = await self.http.get(V2.MIX_ACCOUNTS, {"productType": _futures_type(product_type)}, signed=True)
         return parse_futures_accounts(data)
 
     async def mix_account(self, ref: SymbolRef, margin_coin: str) -> FuturesAccount:
         """One margin account with the symbol's leverage, margin mode and the product type's ``posMode``."""
         futures_ref(ref)
-        params = {"symbol": ref.symbol, "productType": ref.product_type, "marginCoin": margin_coin}
+        params = {"symbol": ref.symbol, "productType": _wire(ref), "marginCoin": margin_coin}
         return parse_futures_account(await self.http.get(V2.MIX_ACCOUNT, params, signed=True))
 
     async def mix_set_leverage(self, ref: SymbolRef, margin_coin: str, leverage: Amount, *,
                                hold_side: str | None = None) -> LeverageResult:
         """``hold_side`` ``long``/``short`` only for isolated margin in hedge mode."""
         futures_ref(ref)
-        body = compact(symbol=ref.symbol, productType=ref.product_type, marginCoin=margin_coin,
+        body = compact(symbol=ref.symbol, productType=_wire(ref), marginCoin=margin_coin,
                        leverage=num(leverage), holdSide=hold_side)
         return parse_leverage_result(await self.http.post(V2.MIX_SET_LEVERAGE, body))
 
     async def mix_set_margin_mode(self, ref: SymbolRef, margin_coin: str, margin_mode: str) -> MarginModeResult:
         """``margin_mode`` ``isolated``/``crossed`` (Bitget refuses while positions or orders are open)."""
         futures_ref(ref)
-        body = {"symbol": ref.symbol, "productType": ref.product_type, "marginCoin": margin_coin,
+        body = {"symbol": ref.symbol, "productType": _wire(ref), "marginCoin": margin_coin,
                 "marginMode": margin_mode}
         return parse_margin_mode_result(await self.http.post(V2.MIX_SET_MARGIN_MODE, body))
 
-    async def mix_set_position_mode(self, product_type: InstType, pos_mode: str) -> PositionModeResult:
+    async def mix_set_position_mode(self, product_type: Product, pos_mode: str) -> PositionModeResult:
         """``pos_mode`` ``one_way_mode``/``hedge_mode``, for the whole product type."""
         body = {"productType": _futures_type(product_type), "posMode": pos_mode}
         return parse_position_mode_result(await self.http.post(V2.MIX_SET_POSITION_MODE, body))
@@ -203,7 +209,7 @@ class MixRestMixin(RestCore):
         futures_ref(ref)
         body = compact(
             symbol=ref.symbol,
-            productType=ref.product_type,
+            productType=_wire(ref),
             marginMode=margin_mode,
             marginCoin=margin_coin,
             size=num(size),
@@ -229,13 +235,13 @@ class MixRestMixin(RestCore):
         if not order_id and not client_oid:
             raise ValueError("give order_id or client_oid")
         futures_ref(ref)
-        body = compact(symbol=ref.symbol, productType=ref.product_type, marginCoin=margin_coin, orderId=order_id,
+        body = compact(symbol=ref.symbol, productType=_wire(ref), marginCoin=margin_coin, orderId=order_id,
                        clientOid=client_oid)
         return await self._cancel_safely(
             V2.MIX_CANCEL_ORDER, body, lambda: self.mix_order_detail(ref, order_id=order_id, client_oid=client_oid)
         )
 
-    async def mix_cancel_all_orders(self, target: InstType | SymbolRef, *,
+    async def mix_cancel_all_orders(self, target: Product | SymbolRef, *,
                                     margin_coin: str | None = None) -> BatchResult:
         body = compact(**product_params(target), marginCoin=margin_coin)
         return parse_batch_result(await self.http.post(V2.MIX_CANCEL_ALL_ORDERS, body))
@@ -249,14 +255,14 @@ class MixRestMixin(RestCore):
         if not order_id and not client_oid:
             raise ValueError("give order_id or client_oid")
         futures_ref(ref)
-        body = compact(symbol=ref.symbol, productType=ref.product_type, marginCoin=margin_coin, orderId=order_id,
+        body = compact(symbol=ref.symbol, productType=_wire(ref), marginCoin=margin_coin, orderId=order_id,
                        clientOid=client_oid, newClientOid=checked_client_oid(new_client_oid),
                        newSize=opt_num(new_size), newPrice=opt_num(new_price),
                        newPresetStopSurplusPrice=opt_num(new_preset_take_profit),
                        newPresetStopLossPrice=opt_num(new_preset_stop_loss))
         return parse_order_ack(await self.http.post(V2.MIX_MODIFY_ORDER, body))
 
-    async def mix_close_positions(self, target: InstType | SymbolRef, *,
+    async def mix_close_positions(self, target: Product | SymbolRef, *,
                                   hold_side: str | None = None) -> CloseResult:
         """Flash-close at market; ``hold_side`` ``long``/``short`` picks one side in hedge mode. Never re-sent."""
         body = compact(**product_params(target), holdSide=hold_side)
@@ -279,7 +285,7 @@ class MixRestMixin(RestCore):
         """A TP/SL trigger order (``plan_type`` ``profit_plan/loss_plan/moving_plan/pos_profit/pos_loss``).
         ``hold_side`` is ``long``/``short`` in hedge mode, ``buy``/``sell`` in one-way mode."""
         futures_ref(ref)
-        body = compact(marginCoin=margin_coin, productType=ref.product_type, symbol=ref.symbol, planType=plan_type,
+        body = compact(marginCoin=margin_coin, productType=_wire(ref), symbol=ref.symbol, planType=plan_type,
                        triggerPrice=num(trigger_price), triggerType=trigger_type,
                        executePrice=opt_num(execute_price), holdSide=hold_side, size=opt_num(size),
                        rangeRate=opt_num(range_rate), clientOid=checked_client_oid(client_oid))
@@ -304,7 +310,7 @@ class MixRestMixin(RestCore):
             raise ValueError("give a take-profit or a stop-loss trigger price")
         body = compact(
             marginCoin=margin_coin,
-            productType=ref.product_type,
+            productType=_wire(ref),
             symbol=ref.symbol,
             holdSide=hold_side,
             stopSurplusTriggerPrice=opt_num(take_profit_trigger),
@@ -325,10 +331,10 @@ class MixRestMixin(RestCore):
         if not order_id and not client_oid:
             raise ValueError("give order_id or client_oid")
         futures_ref(ref)
-        params = compact(symbol=ref.symbol, productType=ref.product_type, orderId=order_id, clientOid=client_oid)
-        return parse_futures_order(await self.http.get(V2.MIX_ORDER_DETAIL, params, signed=True), ref.inst_type)
+        params = compact(symbol=ref.symbol, productType=_wire(ref), orderId=order_id, clientOid=client_oid)
+        return parse_futures_order(await self.http.get(V2.MIX_ORDER_DETAIL, params, signed=True), ref.product)
 
-    async def mix_orders_pending(self, target: InstType | SymbolRef = InstType.USDT_FUTURES, *,
+    async def mix_orders_pending(self, target: Product | SymbolRef = Product.USDT_FUTURES, *,
                                  order_id: str | None = None, client_oid: str | None = None,
                                  status: str | None = None, id_less_than: str | None = None,
                                  start_time: int | None = None, end_time: int | None = None,
@@ -338,7 +344,7 @@ class MixRestMixin(RestCore):
         data = await self.http.get(V2.MIX_ORDERS_PENDING, params, signed=True)
         return parse_futures_orders(data, product_type_of(target))
 
-    async def mix_orders_history(self, target: InstType | SymbolRef = InstType.USDT_FUTURES, *,
+    async def mix_orders_history(self, target: Product | SymbolRef = Product.USDT_FUTURES, *,
                                  order_id: str | None = None, client_oid: str | None = None,
                                  id_less_than: str | None = None, start_time: int | None = None,
                                  end_time: int | None = None, limit: int | None = None) -> list[Order]:
@@ -347,7 +353,7 @@ class MixRestMixin(RestCore):
         data = await self.http.get(V2.MIX_ORDERS_HISTORY, params, signed=True)
         return parse_futures_orders(data, product_type_of(target))
 
-    async def mix_plan_orders_pending(self, target: InstType | SymbolRef = InstType.USDT_FUTURES, *,
+    async def mix_plan_orders_pending(self, target: Product | SymbolRef = Product.USDT_FUTURES, *,
                                       plan_type: str = "normal_plan", order_id: str | None = None,
                                       client_oid: str | None = None, id_less_than: str | None = None,
                                       start_time: int | None = None, end_time: int | None = None,
@@ -361,7 +367,7 @@ class MixRestMixin(RestCore):
         data = await self.http.get(V2.MIX_ORDERS_PLAN_PENDING, params, signed=True)
         return parse_futures_plan_orders(data, product_type_of(target))
 
-    async def mix_fills(self, target: InstType | SymbolRef = InstType.USDT_FUTURES, *, order_id: str | None = None,
+    async def mix_fills(self, target: Product | SymbolRef = Product.USDT_FUTURES, *, order_id: str | None = None,
                         id_less_than: str | None = None, start_time: int | None = None, end_time: int | None = None,
                         limit: int | None = None) -> list[Fill]:
         params = compact(**product_params(target), orderId=order_id, idLessThan=id_less_than,
@@ -369,7 +375,7 @@ class MixRestMixin(RestCore):
         data = await self.http.get(V2.MIX_FILLS, params, signed=True)
         return parse_futures_fills(data, product_type_of(target))
 
-    async def mix_all_positions(self, product_type: InstType = InstType.USDT_FUTURES, *,
+    async def mix_all_positions(self, product_type: Product = Product.USDT_FUTURES, *,
                                 margin_coin: str | None = None) -> list[Position]:
         params = compact(productType=_futures_type(product_type), marginCoin=margin_coin)
         return parse_positions(await self.http.get(V2.MIX_ALL_POSITION, params, signed=True), product_type)
@@ -377,5 +383,5 @@ class MixRestMixin(RestCore):
     async def mix_single_position(self, ref: SymbolRef, margin_coin: str) -> list[Position]:
         """The symbol's positions (two in hedge mode: long and short)."""
         futures_ref(ref)
-        params = {"symbol": ref.symbol, "productType": ref.product_type, "marginCoin": margin_coin}
-        return parse_positions(await self.http.get(V2.MIX_SINGLE_POSITION, params, signed=True), ref.inst_type)
+        params = {"symbol": ref.symbol, "productType": _wire(ref), "marginCoin": margin_coin}
+        return parse_positions(await self.http.get(V2.MIX_SINGLE_POSITION, params, signed=True), ref.product)

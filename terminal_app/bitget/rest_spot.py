@@ -33,7 +33,7 @@ from terminal_app.bitget.models import (
     parse_spot_tickers,
 )
 from terminal_app.bitget.rest_core import V2, RestCore, checked_client_oid, compact, num, opt_num, spot_ref
-from terminal_app.bitget.symbols import MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, SymbolRef
 
 Amount = Decimal | int | str
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from terminal_app.bitget.clock import ServerClock
+from terminal_app.bitget.models.mapping import wire_product
 from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.ws_connection import (
     ChannelEvent,
@@ -39,6 +40,7 @@ from terminal_app.bitget.ws_connection import (
     WsConnection,
     arg_key,
 )
+from terminal_app.core.instruments import Product
 
 __all__ = [
     "PRIVATE_CHANNELS",
@@ -54,6 +56,7 @@ __all__ = [
     "StreamerConfig",
     "StreamerStats",
     "arg_key",
+    "channel_arg",
     "is_private",
 ]
 
@@ -61,6 +64,15 @@ PRIVATE_CHANNELS = frozenset({
     "account", "orders", "positions", "fill", "orders-algo", "positions-history", "equity",
     "orders-crossed", "orders-isolated", "account-crossed", "account-isolated",
 })
+
+
+def channel_arg(product: Product, channel: str, inst_id: str | None = None, *, coin: str | None = None
+                ) -> dict[str, str]:
+    """The subscription ``arg`` of ``channel`` for one product line: one instrument (``inst_id``), one coin
+    (``coin``, the ``account`` channel) or every instrument (neither: ``instId`` ``default``)."""
+    if coin is not None:
+        return {"instType": wire_product(product), "channel": channel, "coin": coin}
+    return {"instType": wire_product(product), "channel": channel, "instId": inst_id or "default"}
 
 
 def is_private(arg: Mapping[str, Any]) -> bool:

@@ -19,9 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from terminal_app.bitget.errors import BitgetError
-from terminal_app.bitget.symbols import InstType, parse_symbol
 from terminal_app.config.paths import atomic_write
+from terminal_app.core.instruments import Product, SymbolRef, UnknownSymbol, parse_symbol
 
 log = logging.getLogger("terminal_app.config.settings")
 
@@ -150,9 +149,9 @@ def _parse_symbols(raw: Any) -> tuple[str, ...]:
     for text in raw:
         try:
             key = parse_symbol(text).key
-        except BitgetError as exc:
+        except UnknownSymbol as exc:
             raise SettingError(exc.user_message) from None
-        if key not in keys:  # a symbol typed twice (BTCUSDT and BTCUSDT_SPBL) is listed once
+        if key not in keys:  # a symbol written twice (BTCUSDT and btc/usdt) is listed once
             keys.append(key)
     return tuple(keys)
 
@@ -181,8 +180,6 @@ def keymap_setting(key: str, description: str) -> Setting[Keymap]:
     return Setting(key, SettingType.KEYMAP, {}, description, _parse_keymap, dump)
 
 
-_SPOT = InstType.SPOT.value
-_USDT = InstType.USDT_FUTURES.value
 
 THEME = choice_setting("ui.theme", "dark", "Colour theme of the whole window.", ("dark", "light"))
 PALETTE = choice_setting(
@@ -203,8 +200,10 @@ KEY_BINDINGS = keymap_setting(
 )
 WATCHLIST = symbols_setting(
     "watchlist.symbols",
-    (f"BTCUSDT:{_SPOT}", f"ETHUSDT:{_SPOT}", f"SOLUSDT:{_SPOT}", f"BTCUSDT:{_USDT}", f"ETHUSDT:{_USDT}"),
-    "Symbols in the watchlist, in order (V2 names; V1 names such as BTCUSDT_UMCBL are accepted).",
+    tuple(SymbolRef(symbol, product).key for symbol, product in (
+        ("BTCUSDT", Product.SPOT), ("ETHUSDT", Product.SPOT), ("SOLUSDT", Product.SPOT),
+        ("BTCUSDT", Product.USDT_FUTURES), ("ETHUSDT", Product.USDT_FUTURES))),
+    "Symbols in the watchlist, in order (e.g. BTCUSDT:spot, BTCUSDT:usdt_futures, BTCUSDT PERP).",
 )
 LAST_PROFILE = text_setting("profile.last", "Demo", "The profile opened at start-up.")
 CHART_INTERVAL = choice_setting(

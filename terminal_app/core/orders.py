@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from terminal_app.bitget.models import Order
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 
 PENDING = "pending"
 LIVE = "live"
@@ -274,7 +274,7 @@ class OrderTracker:
         return self._store(view, replace(view, status=CANCELLED, reason=reason, u_time=now_ms))
 
     def reconcile(self, open_orders: Iterable[Order],
-                  scope: Iterable[InstType]) -> tuple[list[Update], list[OrderView]]:
+                  scope: Iterable[Product]) -> tuple[list[Update], list[OrderView]]:
         """Bring the book in line with a REST list of open orders for the product types in ``scope``.
 
         Returns the updates applied and the orders that were open here but are missing from the list: they were
@@ -294,7 +294,7 @@ class OrderTracker:
                 listed.add(key)
         missing = [
             v for v in self._views.values()
-            if v.is_open and v.ref.inst_type in kinds and v.client_oid not in listed
+            if v.is_open and v.ref.product in kinds and v.client_oid not in listed
             and not (v.status == PENDING and v.order_id is None)
         ]
         return updates, missing

@@ -10,7 +10,8 @@ Grammar (words are case-insensitive; ``N`` is a number such as ``0.1``, ``65000`
     flat [SYMBOL | account]           close the position of the symbol (default: the active one) or every position
     lev N[x] [SYMBOL]                 set the leverage
     iv INTERVAL                       chart interval: 1m 5m 15m 30m 1H 4H 1D 1W
-    sym SYMBOL                        switch symbol: BTCUSDT, ETHUSDT_UMCBL, BTCUSDT:USDT-FUTURES, BTCUSDT.P …
+    sym SYMBOL                        switch symbol: BTCUSDT, ETHUSDT PERP, BTCUSDT.P, BTCUSDT:usdt_futures …
+                                      (and the exchange's own names when ``parse`` gets its symbol parser)
 
 A command without a symbol acts on the active one (``ref is None``). Every command has a ``preview``: a canonical
 text that reads as a sentence fragment and parses back to the same command (``parse(c.preview) == c``), plus
@@ -22,13 +23,13 @@ and the user's limits by :mod:`~terminal_app.core.risk`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from terminal_app.bitget.errors import BitgetError
-from terminal_app.bitget.symbols import SymbolRef, parse_symbol
 from terminal_app.core.candles import Interval
+from terminal_app.core.instruments import Product, SymbolParser, SymbolRef, UnknownSymbol, parse_symbol
 
 MAX_LEVERAGE = 125
 
@@ -228,7 +229,7 @@ class SymbolCommand:
         return f"sym {_sym(self.ref)}"
 
     def describe(self) -> str:
-        return f"Switch to {self.ref.display} ({self.ref.product_type})."
+        return f"Switch to {self.ref.display} ({self.ref.product.label})."
 
 
 Command = OrderCommand | CancelCommand | FlattenCommand | LeverageCommand | IntervalCommand | SymbolCommand
@@ -247,7 +248,7 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ("flat account", "close every position"),
     ("lev 10", "set leverage to 10x"),
     ("iv 15m", "15-minute candles"),
-    ("sym ETHUSDT_UMCBL", "switch to the ETHUSDT perpetual"),
+    ("sym ETHUSDT.P", "switch to the ETHUSDT perpetual"),
 )
 
 
@@ -337,11 +338,14 @@ class _Reader:
                                self.toks[-1].end)
 
 
-def _symbol(tok: _Tok) -> SymbolRef:
+_ReadSymbol = Callable[[str], SymbolRef]
+
+
+def _symbol(tok: _Tok, read: _ReadSymbol) -> SymbolRef:
     try:
-        return parse_symbol(tok.text)
-    except BitgetError:
-        raise PaletteError(f"{tok.text!r} is not a symbol (e.g. BTCUSDT, ETHUSDT_UMCBL, BTCUSDT:USDT-FUTURES).",
+        return read(tok.text)
+    except UnknownSymbol:
+        raise PaletteError(f"{tok.text!r} is not a symbol (e.g. BTCUSDT, ETHUSDT PERP, BTCUSDT.P).",
                            tok.start, tok.end, ("symbol",)) from None
 
 
@@ -356,32 +360,37 @@ _REDUCE = {"ro", "reduce", "reduce-only"}
 _VERBS = ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym")
 
 
-def parse(text: str) -> Command:
+def parse(text: str, *, symbols: SymbolParser = parse_symbol) -> Command:
     """Parse one palette line. A bare symbol (``BTCUSDT``) is the spot market, whatever is active — as in the
-    watchlist; the perpetual is ``BTCUSDT.P`` (or ``BTCUSDT PERP``, ``BTCUSDT_UMCBL``). One name, one instrument:
-    the same text never reaches a different market because of what the chart shows."""
+    watchlist; the perpetual is ``BTCUSDT.P`` (or ``BTCUSDT PERP``). One name, one instrument: the same text never
+    reaches a different market because of what the chart shows. ``symbols`` reads typed symbols: the exchange's own
+    parser when it knows more names than the terminal's grammar (Bitget's V1 ids such as ``BTCUSDT_UMCBL``)."""
+
+    def read(typed: str) -> SymbolRef:
+        return symbols(typed, Product.SPOT)
+
     r = _Reader(text)
     verb_tok = r.next("a command", _VERBS)
     verb = verb_tok.word
     if verb in _BUY or verb in _SELL:
-        return _order(r, "buy" if verb in _BUY else "sell")
+        return _order(r, "buy" if verb in _BUY else "sell", read)
     if verb == "cancel":
-        return _cancel(r)
+        return _cancel(r, read)
     if verb in ("flat", "flatten"):
-        return _flatten(r)
+        return _flatten(r, read)
     if verb in ("lev", "leverage"):
-        return _leverage(r)
+        return _leverage(r, read)
     if verb in ("iv", "interval"):
         return _interval(r)
     if verb in ("sym", "symbol"):
         tok = r.next("a symbol", ("symbol",))
-        ref = _symbol(tok)
+        ref = _symbol(tok, read)
         r.rest_must_be_empty()
         return SymbolCommand(ref)
     raise PaletteError(f"Unknown command {verb_tok.text!r}.", verb_tok.start, verb_tok.end, _VERBS)
 
 
-def _order(r: _Reader, side: str) -> OrderCommand:
+def _order(r: _Reader, side: str, read: _ReadSymbol) -> OrderCommand:
     size_tok = r.next("the size (e.g. 0.1, 100u or 25%)", ("size",))
     m = _SIZE.match(size_tok.text)
     if m is None:
@@ -441,7 +450,7 @@ def _order(r: _Reader, side: str) -> OrderCommand:
             raise PaletteError(f"The size is given twice ({size_tok.text!r} and {tok.text!r}).", tok.start, tok.end)
         else:
             once("symbol", tok, "symbol")
-            ref = _symbol(tok)
+            ref = _symbol(tok, read)
 
     end = len(r.text)
     if price is None and not market:
@@ -459,7 +468,7 @@ def _order(r: _Reader, side: str) -> OrderCommand:
     return OrderCommand(side, size, unit, price, ref, tp, sl, force, reduce_only, trade_side)
 
 
-def _scope_target(r: _Reader) -> tuple[Scope, SymbolRef | None]:
+def _scope_target(r: _Reader, read: _ReadSymbol) -> tuple[Scope, SymbolRef | None]:
     tok = r.peek()
     if tok is None:
         return Scope.SYMBOL, None
@@ -467,12 +476,12 @@ def _scope_target(r: _Reader) -> tuple[Scope, SymbolRef | None]:
     if tok.word == "account":
         r.rest_must_be_empty()
         return Scope.ACCOUNT, None
-    ref = _symbol(tok)
+    ref = _symbol(tok, read)
     r.rest_must_be_empty()
     return Scope.SYMBOL, ref
 
 
-def _cancel(r: _Reader) -> CancelCommand:
+def _cancel(r: _Reader, read: _ReadSymbol) -> CancelCommand:
     tok = r.peek()
     if tok is None:
         return CancelCommand(Scope.LAST)
@@ -483,21 +492,21 @@ def _cancel(r: _Reader) -> CancelCommand:
     if tok.word != "all":
         raise PaletteError(f"After 'cancel' expected 'last' or 'all', got {tok.text!r}.", tok.start, tok.end,
                            ("last", "all"))
-    scope, ref = _scope_target(r)
+    scope, ref = _scope_target(r, read)
     return CancelCommand(scope, ref)
 
 
-def _flatten(r: _Reader) -> FlattenCommand:
+def _flatten(r: _Reader, read: _ReadSymbol) -> FlattenCommand:
     tok = r.peek()
     if tok is not None and tok.word == "all":
         # "all" is ambiguous here (all of this symbol, or all positions?); flattening must never guess.
         raise PaletteError("Say 'flat' for the active symbol's position or 'flat account' for every position.",
                            tok.start, tok.end, ("account", "symbol"))
-    scope, ref = _scope_target(r)
+    scope, ref = _scope_target(r, read)
     return FlattenCommand(scope, ref)
 
 
-def _leverage(r: _Reader) -> LeverageCommand:
+def _leverage(r: _Reader, read: _ReadSymbol) -> LeverageCommand:
     tok = r.next("the leverage (e.g. 10)", ("number",))
     m = re.fullmatch(r"(\d{1,3})x?", tok.text, re.IGNORECASE)
     if m is None:
@@ -508,7 +517,7 @@ def _leverage(r: _Reader) -> LeverageCommand:
         raise PaletteError(f"Leverage must be between 1 and {MAX_LEVERAGE}.", tok.start, tok.end)
     ref = None
     if not r.done():
-        ref = _symbol(r.next("a symbol"))
+        ref = _symbol(r.next("a symbol"), read)
         r.rest_must_be_empty()
     return LeverageCommand(leverage, ref)
 

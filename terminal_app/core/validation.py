@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Literal, Protocol
 
-from terminal_app.bitget.symbols import MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, SymbolRef
 
 Rounding = Literal["nearest", "down", "up"]
 _MODES = {"nearest": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}

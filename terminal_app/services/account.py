@@ -23,13 +23,14 @@ from terminal_app.bitget.models import (
     parse_ws_positions,
     parse_ws_spot_account,
 )
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.bitget.ws import channel_arg
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.tasks import TaskSet
 
 log = logging.getLogger("terminal_app.services.account")
 
-FUTURES = InstType.USDT_FUTURES
+FUTURES = Product.USDT_FUTURES
 MARGIN_COIN = "USDT"
 HEDGE = "hedge_mode"
 ONE_WAY = "one_way_mode"
@@ -136,9 +137,9 @@ class AccountService(QObject):
             self._position_mode = mode.position_mode
         ws = self._session.ws
         subs = (
-            ({"instType": "SPOT", "channel": "account", "coin": "default"}, self._on_spot_account),
-            ({"instType": FUTURES.value, "channel": "account", "coin": "default"}, self._on_futures_account),
-            ({"instType": FUTURES.value, "channel": "positions", "instId": "default"}, self._on_positions),
+            (channel_arg(Product.SPOT, "account", coin="default"), self._on_spot_account),
+            (channel_arg(FUTURES, "account", coin="default"), self._on_futures_account),
+            (channel_arg(FUTURES, "positions"), self._on_positions),
         )
         results = await asyncio.gather(*(ws.subscribe(arg, handler) for arg, handler in subs), return_exceptions=True)
         for (arg, _), result in zip(subs, results, strict=True):

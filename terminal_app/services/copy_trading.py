@@ -33,13 +33,13 @@ from terminal_app.bitget.models.copy import (
     parse_broker_traders,
 )
 from terminal_app.bitget.rest_copy import BrokerAccessDenied, CopyClient, CopyPaths
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.session import Session
 from terminal_app.services.tasks import TaskSet
 
 log = logging.getLogger("terminal_app.services.copy_trading")
 
-FUTURES = InstType.USDT_FUTURES
+FUTURES = Product.USDT_FUTURES
 PERIODS = ("7d", "30d", "90d", "all")
 # Bitget's answers for "this account is not an elite trader" / "not a broker": not failures, just a role the key lacks.
 NOT_TRADER = "40732"

@@ -44,8 +44,8 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from terminal_app.bitget.models import Fill, Position
-from terminal_app.bitget.symbols import SymbolRef
 from terminal_app.config.settings import Settings
+from terminal_app.core.instruments import SymbolRef
 from terminal_app.core.orders import FINAL_STATUSES, REJECTED, OrderTicket, OrderView
 from terminal_app.core.panic import PanicAction, PanicRefused, PanicStep, PanicSwitch
 from terminal_app.core.risk import RiskPolicy, Verdict, check_leverage, check_order
@@ -261,8 +261,8 @@ class GuardedTrading(QObject):
         live: list[Fill] = self._inner.fills()
         if self._history is None:
             return live
-        seen = {(f.inst_type, f.trade_id) for f in live}
-        older = [f for f in self._history.fills() if (f.inst_type, f.trade_id) not in seen]
+        seen = {(f.product, f.trade_id) for f in live}
+        older = [f for f in self._history.fills() if (f.product, f.trade_id) not in seen]
         return sorted([*live, *older], key=lambda f: (f.ts, f.trade_id), reverse=True)
 
     def __getattr__(self, name: str) -> Any:

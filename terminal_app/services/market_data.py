@@ -35,10 +35,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from terminal_app.bitget.errors import BitgetError
 from terminal_app.bitget.models import Candle, PublicTrade, Ticker, parse_ws_candles, parse_ws_ticker, parse_ws_trades
-from terminal_app.bitget.symbols import MarketInfo, SymbolRef
-from terminal_app.bitget.ws import ChannelKey, ConnectionEvent, ConnectionState, StreamEvent, arg_key
+from terminal_app.bitget.ws import ChannelKey, ConnectionEvent, ConnectionState, StreamEvent, arg_key, channel_arg
 from terminal_app.core.book_sync import BookSync
 from terminal_app.core.candles import Interval
+from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.tasks import TaskSet
@@ -56,7 +56,7 @@ SILENCE_CHECK_MS = 250  # a silent book is flagged at most this long after the l
 
 
 def _arg(ref: SymbolRef, channel: str) -> Arg:
-    return {"instType": ref.product_type, "channel": channel, "instId": ref.symbol}
+    return channel_arg(ref.product, channel, ref.symbol)
 
 
 class _Trades:
@@ -265,7 +265,7 @@ class MarketDataService(QObject):
             return True
         if ref.key not in self._unknown_reported:
             self._unknown_reported.add(ref.key)
-            log.warning(f"{ref.display} ({ref.product_type}) is not listed on this exchange.")
+            log.warning(f"{ref.display} ({ref.product.label}) is not listed on this exchange.")
         return False
 
     def _desired(self) -> dict[ChannelKey, tuple[Arg, Callable[[], Handler]]]:

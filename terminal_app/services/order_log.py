@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from terminal_app.bitget.models import Fill
-from terminal_app.bitget.symbols import MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.orders import OrderView
 
 log = logging.getLogger("terminal_app.services.trading")
@@ -60,7 +60,7 @@ class OrderLog:
         return f"{side} {size_text} {ref.display} @ {price_text(price, places)}"
 
     def _on_fill(self, fill: Fill) -> None:
-        ref = SymbolRef(fill.symbol, fill.inst_type)
+        ref = SymbolRef(fill.symbol, fill.product)
         fee = f", fee {fill.fee.copy_abs().normalize():f} {fill.fee_coin}" if fill.fee and fill.fee_coin else ""
         pnl = f", PnL {fill.profit.normalize():f}" if fill.profit else ""
         log.info("Filled %s%s%s", self.describe(fill.side, fill.size, ref, fill.price), fee, pnl)

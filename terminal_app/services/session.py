@@ -20,13 +20,13 @@ from terminal_app.bitget.errors import AuthError, BitgetError
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import AccountMode, BitgetRestClient
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.core.health import ProfileKind
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 
 log = logging.getLogger("terminal_app.services.session")
 
-FUTURES = InstType.USDT_FUTURES
+FUTURES = Product.USDT_FUTURES
 
 
 @dataclass(frozen=True, slots=True)

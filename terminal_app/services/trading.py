@@ -30,8 +30,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from terminal_app.bitget.errors import BitgetError, InvalidOrder, OrderNotFound, TransportError
 from terminal_app.bitget.models import Fill, Order, OrderAck, Position, parse_ws_fills, parse_ws_orders
 from terminal_app.bitget.rest_core import new_client_oid
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
+from terminal_app.bitget.ws import channel_arg
 from terminal_app.core.cancels import unasked_cancel_reason
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import CANCELLED, PENDING, OrderTicket, OrderTracker, OrderView, Update
 from terminal_app.core.validation import round_quote, round_to_lot
 from terminal_app.services.account import HEDGE, MARGIN_COIN, AccountService
@@ -42,8 +43,8 @@ from terminal_app.services.tasks import TaskSet
 
 log = logging.getLogger("terminal_app.services.trading")
 
-SPOT = InstType.SPOT
-FUTURES = InstType.USDT_FUTURES
+SPOT = Product.SPOT
+FUTURES = Product.USDT_FUTURES
 FILLS_KEPT = 500
 RECENT_ROWS = 50  # history orders and fills read at start and after a reconnect, per product type
 # The periodic check of open orders while connected: often enough that an order cancelled or filled behind a silent
@@ -138,7 +139,7 @@ class TradingService(QObject):
             self.loaded.set()
             return
         ws = self._session.ws
-        subs = [({"instType": kind.value, "channel": channel, "instId": "default"}, handler)
+        subs = [(channel_arg(kind, channel), handler)
                 for kind in (SPOT, FUTURES)
                 for channel, handler in (("orders", self._on_orders), ("fill", self._on_fills))]
         results = await asyncio.gather(*(ws.subscribe(arg, handler) for arg, handler in subs), return_exceptions=True)
@@ -269,7 +270,7 @@ class TradingService(QObject):
         if ticket.order_type == "limit" and (ticket.price is None or ticket.price <= 0):
             raise InvalidOrder("A limit order needs a price greater than 0.")
         market = self._market(ticket.ref)
-        quote_wanted = ticket.ref.inst_type is SPOT and ticket.order_type == "market" and ticket.side == "buy"
+        quote_wanted = ticket.ref.product is SPOT and ticket.order_type == "market" and ticket.side == "buy"
         if quote_wanted and not ticket.size_in_quote:
             size = round_quote(ticket.size * self._reference_price(ticket), market)
             return replace(ticket, size=size, size_in_quote=True)
@@ -285,7 +286,7 @@ class TradingService(QObject):
         limit = ticket.order_type == "limit"
         price = ticket.price if limit else None
         force = ticket.force if limit else "gtc"
-        if ticket.ref.inst_type is SPOT:
+        if ticket.ref.product is SPOT:
             return await rest.spot_place_order(ticket.ref, ticket.side, ticket.order_type, ticket.size, price=price,
                                                force=force, client_oid=oid, preset_take_profit=ticket.tp,
                                                preset_stop_loss=ticket.sl)
@@ -328,7 +329,7 @@ class TradingService(QObject):
         rest = self._session.rest
         by_id = {"order_id": view.order_id} if view.order_id else {"client_oid": view.client_oid}
         try:
-            if view.ref.inst_type is SPOT:
+            if view.ref.product is SPOT:
                 await rest.spot_cancel_order(view.ref, **by_id)
             else:
                 await rest.mix_cancel_order(view.ref, margin_coin=self._market(view.ref).quote_coin, **by_id)
@@ -341,7 +342,7 @@ class TradingService(QObject):
     async def _cancel_all(self, ref: SymbolRef) -> None:
         rest = self._session.rest
         try:
-            if ref.inst_type is SPOT:
+            if ref.product is SPOT:
                 await rest.spot_cancel_symbol_orders(ref)
             else:
                 result = await rest.mix_cancel_all_orders(ref, margin_coin=self._market(ref).quote_coin)
@@ -357,7 +358,7 @@ class TradingService(QObject):
         rest = self._session.rest
         by_id = {"order_id": view.order_id} if view.order_id else {"client_oid": view.client_oid}
         try:
-            if view.ref.inst_type is SPOT:
+            if view.ref.product is SPOT:
                 result = await rest.spot_cancel_replace_order(view.ref, price, size, new_client_oid=new_oid, **by_id)
                 if not result.success:
                     raise InvalidOrder(result.message or "Bitget did not replace the order.")
@@ -425,7 +426,7 @@ class TradingService(QObject):
         self.check_interval_s = seconds
         self._check_wake.set()
 
-    async def _reconcile_pass(self, kinds: tuple[InstType, ...], *, announce_fills: bool, always_emit: bool) -> None:
+    async def _reconcile_pass(self, kinds: tuple[Product, ...], *, announce_fills: bool, always_emit: bool) -> None:
         rest = self._session.rest
         reads: list[Any] = []
         for kind in kinds:
@@ -451,11 +452,11 @@ class TradingService(QObject):
             view = self._tracker.get(oid)
             if view is None:
                 del self._suspects[oid]
-            elif view.ref.inst_type in kinds:
+            elif view.ref.product in kinds:
                 lookups.setdefault(oid, view)
         # An order placed and finished elsewhere while the stream was down is in no open list, only in the fills:
         # read it so that it is listed with its fills (by id; orders the tracker knows are not asked again).
-        strangers = {f.order_id: SymbolRef(f.symbol, f.inst_type) for f in fills
+        strangers = {f.order_id: SymbolRef(f.symbol, f.product) for f in fills
                      if f.order_id not in self._strangers_read and self._tracker.by_order_id(f.order_id) is None}
         answered = await asyncio.gather(*(self._look_up(view) for view in lookups.values()),
                                         *(self._look_up_by_id(ref, order_id) for order_id, ref in strangers.items()))
@@ -487,12 +488,12 @@ class TradingService(QObject):
                 self.checks += 1
                 await until_done(self._periodic_pass, self.retry, self._rng, self._check_failed)
 
-    def _check_kinds(self) -> tuple[InstType, ...]:
+    def _check_kinds(self) -> tuple[Product, ...]:
         """The product types the periodic check must read now (none: skip it)."""
         if self._connection.state != "connected":
             return ()  # down: the reconciliation after the reconnect covers it
         views = [*self._tracker.open_orders(), *filter(None, map(self._tracker.get, self._suspects))]
-        present = {view.ref.inst_type for view in views}
+        present = {view.ref.product for view in views}
         return tuple(kind for kind in (SPOT, FUTURES) if kind in present)
 
     async def _periodic_pass(self) -> None:
@@ -512,7 +513,7 @@ class TradingService(QObject):
         rest = self._session.rest
         by_id = {"order_id": view.order_id} if view.order_id else {"client_oid": view.client_oid}
         try:
-            if view.ref.inst_type is SPOT:
+            if view.ref.product is SPOT:
                 order: Order = await rest.spot_order_info(**by_id)
             else:
                 order = await rest.mix_order_detail(view.ref, **by_id)
@@ -547,7 +548,7 @@ class TradingService(QObject):
         """Read an order this session has not seen (placed elsewhere) and list it; True once the exchange answered."""
         rest = self._session.rest
         try:
-            if ref.inst_type is SPOT:
+            if ref.product is SPOT:
                 order: Order = await rest.spot_order_info(order_id=order_id)
             else:
                 order = await rest.mix_order_detail(ref, order_id=order_id)

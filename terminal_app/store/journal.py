@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from terminal_app.bitget.models import Fill, Order
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderView, view_from_order
 
 log = logging.getLogger("terminal_app.store.journal")
@@ -183,13 +183,10 @@ def iso_time(ts_ms: int) -> str:
 
 def margin_coin(ref: SymbolRef) -> str:
     """The coin a futures product settles in: USDT-M → USDT, USDC-M → USDC, coin-M (BTCUSD) → the base coin."""
-    settle = {
-        InstType.USDT_FUTURES: "USDT", InstType.USDC_FUTURES: "USDC",
-        InstType.SUSDT_FUTURES: "SUSDT", InstType.SUSDC_FUTURES: "SUSDC",
-    }.get(ref.inst_type)
+    settle = ref.product.settle_coin
     if settle is not None:
         return settle
-    if ref.inst_type is InstType.SCOIN_FUTURES:
+    if ref.product is Product.DEMO_COIN_FUTURES:
         return ref.symbol.removesuffix("SUSD")
     return ref.symbol.removesuffix("USD")
 
@@ -471,7 +468,7 @@ class Journal:
                          since_ms: int | None = None, until_ms: int | None = None) -> int:
         """Write the fills of ``profile`` (oldest first) as CSV; returns the number of rows."""
         fills = self.fills(profile, ref=ref, since_ms=since_ms, until_ms=until_ms, limit=None, newest_first=False)
-        rows = [(iso_time(f.ts), f.ts, f.symbol, f.inst_type.value, f.side, f.trade_side or "", _text(f.price),
+        rows = [(iso_time(f.ts), f.ts, f.symbol, _stored(f.product), f.side, f.trade_side or "", _text(f.price),
                  _text(f.size), _text(f.quote_size), _text(f.fee), f.fee_coin or "", _text(f.profit) or "",
                  f.scope or "", f.order_type or "", f.order_id, f.trade_id) for f in fills]
         _write_csv(dest, self.FILL_CSV_HEADER, rows)
@@ -481,7 +478,7 @@ class Journal:
                           since_ms: int | None = None, until_ms: int | None = None) -> int:
         """Write the orders of ``profile`` (oldest first) as CSV; returns the number of rows."""
         views = self.orders(profile, ref=ref, since_ms=since_ms, until_ms=until_ms, limit=None, newest_first=False)
-        rows = [(iso_time(v.c_time), v.c_time, v.u_time, v.ref.symbol, v.ref.product_type, v.side, v.type, v.force,
+        rows = [(iso_time(v.c_time), v.c_time, v.u_time, v.ref.symbol, _stored(v.ref.product), v.side, v.type, v.force,
                  _text(v.price) or "", _text(v.size), int(v.size_in_quote), _text(v.filled),
                  _text(v.avg_price) or "", v.status, v.reason, v.code, v.trade_side or "", int(v.reduce_only),
                  "" if v.client_oid.startswith("id:") else v.client_oid, v.order_id or "") for v in views]
@@ -651,13 +648,31 @@ class JournalWriter:
 
 # --- helpers -------------------------------------------------------------------------------------------------------
 
+# How the ``inst_type`` column (and the CSV ``product_type`` column) spells a product: the journal's own format,
+# fixed when it was created, so existing journals and exported files keep reading the same.
+_PRODUCT_TEXT: dict[Product, str] = {
+    Product.SPOT: "SPOT",
+    Product.USDT_FUTURES: "USDT-FUTURES",
+    Product.COIN_FUTURES: "COIN-FUTURES",
+    Product.USDC_FUTURES: "USDC-FUTURES",
+    Product.DEMO_USDT_FUTURES: "SUSDT-FUTURES",
+    Product.DEMO_COIN_FUTURES: "SCOIN-FUTURES",
+    Product.DEMO_USDC_FUTURES: "SUSDC-FUTURES",
+}
+_STORED_PRODUCTS: dict[str, Product] = {text: product for product, text in _PRODUCT_TEXT.items()}
+
+
+def _stored(product: Product) -> str:
+    return _PRODUCT_TEXT[product]
+
+
 def _filters(profile: str, ref: SymbolRef | None, since_ms: int | None, until_ms: int | None,
              time_col: str) -> tuple[list[str], list[Any]]:
     where = ["profile = ?"]
     args: list[Any] = [profile]
     if ref is not None:
         where += ["symbol = ?", "inst_type = ?"]
-        args += [ref.symbol, ref.inst_type.value]
+        args += [ref.symbol, _stored(ref.product)]
     if since_ms is not None:
         where.append(f"{time_col} >= ?")
         args.append(since_ms)
@@ -670,7 +685,7 @@ def _filters(profile: str, ref: SymbolRef | None, since_ms: int | None, until_ms
 def _order_values(view: OrderView, client_oid: str | None, order_id: str | None) -> dict[str, Any]:
     return {
         "client_oid": client_oid, "order_id": order_id, "symbol": view.ref.symbol,
-        "inst_type": view.ref.inst_type.value, "side": view.side, "order_type": view.type, "force": view.force,
+        "inst_type": _stored(view.ref.product), "side": view.side, "order_type": view.type, "force": view.force,
         "price": _text(view.price), "size": _text(view.size), "size_in_quote": int(view.size_in_quote),
         "filled": _text(view.filled), "avg_price": _text(view.avg_price), "status": view.status,
         "reason": view.reason, "code": view.code, "trade_side": view.trade_side,
@@ -706,7 +721,7 @@ def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 def _view_of(r: Mapping[str, Any]) -> OrderView:
     client_oid = r["client_oid"] or f"id:{r['order_id']}"
     return OrderView(
-        client_oid=client_oid, order_id=r["order_id"], ref=SymbolRef(r["symbol"], InstType(r["inst_type"])),
+        client_oid=client_oid, order_id=r["order_id"], ref=SymbolRef(r["symbol"], _STORED_PRODUCTS[r["inst_type"]]),
         side=r["side"], type=r["order_type"], force=r["force"], price=_dec(r["price"]), size=Decimal(r["size"]),
         filled=Decimal(r["filled"]), avg_price=_dec(r["avg_price"]), status=r["status"], reason=r["reason"],
         c_time=r["c_time"], u_time=r["u_time"], code=r["code"], size_in_quote=bool(r["size_in_quote"]),
@@ -716,7 +731,7 @@ def _view_of(r: Mapping[str, Any]) -> OrderView:
 
 def _insert_fill(db: sqlite3.Connection, profile: str, f: Fill) -> bool:
     fees = json.dumps([[coin, format(amount, "f")] for coin, amount in f.fees])
-    values = (f.inst_type.value, f.trade_id, f.order_id, f.symbol, f.side, f.trade_side, f.order_type, f.pos_mode,
+    values = (_stored(f.product), f.trade_id, f.order_id, f.symbol, f.side, f.trade_side, f.order_type, f.pos_mode,
               _text(f.price), _text(f.size), _text(f.quote_size), _text(f.fee), f.fee_coin, fees, f.scope,
               _text(f.profit), f.ts)
     cur = db.execute(f"INSERT OR IGNORE INTO fills (profile, {', '.join(_FILL_COLUMNS)}) "
@@ -726,7 +741,7 @@ def _insert_fill(db: sqlite3.Connection, profile: str, f: Fill) -> bool:
 
 def _fill_of(r: Mapping[str, Any]) -> Fill:
     return Fill(
-        inst_type=InstType(r["inst_type"]), trade_id=r["trade_id"], order_id=r["order_id"], symbol=r["symbol"],
+        product=_STORED_PRODUCTS[r["inst_type"]], trade_id=r["trade_id"], order_id=r["order_id"], symbol=r["symbol"],
         side=r["side"], price=Decimal(r["price"]), size=Decimal(r["size"]), quote_size=Decimal(r["quote_size"]),
         fee=Decimal(r["fee"]), fee_coin=r["fee_coin"], scope=r["scope"], trade_side=r["trade_side"],
         profit=_dec(r["profit"]), ts=r["ts"], order_type=r["order_type"], pos_mode=r["pos_mode"],
@@ -804,7 +819,7 @@ def daily_pnl(
         ctx.prec = 50
         for f in sorted(fills, key=lambda f: (f.ts, f.trade_id)):
             day = day_of(f.ts, tz)
-            if f.inst_type.is_futures:
+            if f.product.is_futures:
                 coin = margin_coin(f.ref)
                 bucket = days[(day, coin)]
                 bucket.realized += f.profit or _ZERO

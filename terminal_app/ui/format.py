@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from terminal_app.bitget.symbols import MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, SymbolRef
 
 _COMPACT = ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 3, "K"))
 # Stable coins are money: 2 decimals would hide fees, 8 is noise; 4 is what exchange balance pages show.

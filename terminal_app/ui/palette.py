@@ -19,8 +19,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from terminal_app.bitget.symbols import SymbolRef
 from terminal_app.config.actions import ACTIONS, BY_ID
+from terminal_app.core.instruments import SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.palette import (
     EXAMPLES,
@@ -39,6 +39,7 @@ from terminal_app.core.palette import (
 from terminal_app.core.submission import SubmissionState
 from terminal_app.core.validation import preset_size, round_quote, round_to_lot, validate_ticket
 from terminal_app.services.guards import CommandError, GuardedServices, TradingCommands
+from terminal_app.services.symbols import parse_symbol
 from terminal_app.ui.actions import ActionRegistry, display_keys
 from terminal_app.ui.theme import current_colors
 
@@ -66,7 +67,7 @@ class PaletteEngine:
         self._on_symbol = on_symbol
 
     def parse(self, text: str) -> Command:
-        return parse(text)
+        return parse(text, symbols=parse_symbol)
 
     # --- orders -----------------------------------------------------------------------------------------------
 
@@ -82,7 +83,7 @@ class PaletteEngine:
             raise CommandError("No symbol is active; name one, e.g. 'b 0.1 BTCUSDT @ 65000'.")
         market = md.market(ref)
         if market is None:
-            raise CommandError(f"{ref.display} ({ref.product_type}) is not a market of this exchange.")
+            raise CommandError(f"{ref.display} ({ref.product.label}) is not a market of this exchange.")
         last = md.last_price(ref)
         reference = cmd.price if cmd.price is not None else last
         futures = ref.is_futures
@@ -176,7 +177,7 @@ class PaletteEngine:
         if isinstance(cmd, SymbolCommand):
             services = self._services()
             if services.market_data.market(cmd.ref) is None:
-                raise CommandError(f"{cmd.ref.display} ({cmd.ref.product_type}) is not listed on this exchange.")
+                raise CommandError(f"{cmd.ref.display} ({cmd.ref.product.label}) is not listed on this exchange.")
             if self._on_symbol is not None:
                 self._on_symbol(cmd.ref)
             else:

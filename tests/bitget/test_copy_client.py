@@ -35,12 +35,12 @@ from terminal_app.bitget.rest_copy import (
     TraderSymbolChange,
 )
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 
 CREDS = Credentials("bg_copy_key", "copy-secret", "phrase")
-PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
-SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
-USDT = InstType.USDT_FUTURES
+PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
+SPOT = SymbolRef("BTCUSDT", Product.SPOT)
+USDT = Product.USDT_FUTURES
 
 
 def sample(samples: Path, name: str) -> Any:
@@ -496,7 +496,7 @@ async def test_spot_trader_endpoints() -> None:
     assert ex.body() == {"trackingNo": "1", "stopSurplusPrice": "2000"}
     assert await client.spot_trader_close_tracks(SPOT, ["1", "2"])
     assert ex.body() == {"symbol": "BTCUSDT", "trackingNoList": ["1", "2"]}
-    assert await client.spot_trader_set_symbols([SPOT, SymbolRef("ETHUSDT", InstType.SPOT)], "ADD")
+    assert await client.spot_trader_set_symbols([SPOT, SymbolRef("ETHUSDT", Product.SPOT)], "ADD")
     assert ex.body() == {"symbolList": ["BTCUSDT", "ETHUSDT"], "settingType": "add"}
     assert await client.spot_trader_remove_follower("7")
     with pytest.raises(ValueError):
@@ -540,7 +540,7 @@ async def test_spot_follower_endpoints() -> None:
     assert await client.spot_follower_set_tpsl("1", stop_loss="1500")
     assert ex.body() == {"trackingNo": "1", "stopLossPrice": "1500"}
     assert await client.spot_follower_stop_orders(["123"])
-    assert await client.spot_follower_close_tracks(SymbolRef("ethusdt", InstType.SPOT), ["12213123"])
+    assert await client.spot_follower_close_tracks(SymbolRef("ethusdt", Product.SPOT), ["12213123"])
     assert ex.body() == {"symbol": "ethusdt", "trackingNoList": ["12213123"]}
     assert await client.spot_follower_unfollow("T")  # "" data is success (the 00000 code says so)
 

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from terminal_app.bitget import errors
 from terminal_app.bitget import models as m
-from terminal_app.bitget.symbols import InstType
+from terminal_app.core.instruments import Product, SymbolRef
 
-USDT = InstType.USDT_FUTURES
+USDT = Product.USDT_FUTURES
 
 
 def envelope(data: Any, code: Any = "00000", msg: str = "success", request_time: Any = 1695808949356) -> dict[str, Any]:
@@ -41,9 +41,9 @@ def position(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in pos.items() if v is not ...}
 
 
-def ws_push(channel: str, data: list[Any], inst_type: str = "SPOT", inst_id: str = "BTCUSDT",
+def ws_push(channel: str, data: list[Any], product: str = "SPOT", inst_id: str = "BTCUSDT",
             action: str = "snapshot") -> dict[str, Any]:
-    return {"action": action, "arg": {"instType": inst_type, "channel": channel, "instId": inst_id}, "data": data,
+    return {"action": action, "arg": {"instType": product, "channel": channel, "instId": inst_id}, "data": data,
             "ts": 1695715383039}
 
 
@@ -215,11 +215,11 @@ def test_malformed_envelope_is_a_protocol_error(payload: Any) -> None:
     (lambda: m.parse_ws_event({"op": "login"}), "WebSocket event", "'event'"),
     (lambda: m.parse_ws_push({"arg": {"instType": "SPOT", "channel": "ticker"}}), "WebSocket push", "'data'"),
     (lambda: m.parse_ws_push(ws_push("account-crossed", [{}])), "WebSocket push", "'account-crossed'"),
-    (lambda: m.parse_ws_push(ws_push("ticker", [], inst_type="sp")), "WebSocket arg", "'sp'"),
+    (lambda: m.parse_ws_push(ws_push("ticker", [], product="sp")), "WebSocket arg", "'sp'"),
     (lambda: m.parse_push_arg({"instType": ["SPOT"], "channel": "books"}), "WebSocket arg", "instType"),
     (lambda: m.parse_ws_books({"arg": {"instType": "SPOT", "channel": "books"}, "data": {"asks": []}}), "Depth",
      "list"),
-    (lambda: m.parse_ws_orders(ws_push("orders", [{"orderId": "1"}], inst_type="")), "Order", "'instType'"),
+    (lambda: m.parse_ws_orders(ws_push("orders", [{"orderId": "1"}], product="")), "Order", "'instType'"),
 ])
 def test_malformed_input_raises_protocol_error_naming_field_and_type(call: Any, kind: str, field: str) -> None:
     with pytest.raises(errors.ProtocolError) as info:
@@ -261,14 +261,14 @@ def test_futures_order_quirks() -> None:
            "totalProfits": "", "posSide": "net", "marginCoin": "usdt", "quoteVolume": "0", "leverage": 20,
            "marginMode": "cross", "tradeSide": "", "posMode": "one_way_mode", "orderType": "limit",
            "reduceOnly": "YES", "presetStopSurplusPrice": "", "cTime": 1627300098776, "uTime": ""}
-    order = m.parse_futures_order(raw, InstType.COIN_FUTURES)
-    assert order.inst_type is InstType.COIN_FUTURES
+    order = m.parse_futures_order(raw, Product.COIN_FUTURES)
+    assert order.product is Product.COIN_FUTURES
     assert order.order_id == "1190384645049036801"  # id sent as a number keeps all digits
     assert (order.status, order.side, order.force, order.margin_mode, order.margin_coin) == (
         "cancelled", "sell", "gtc", "crossed", "USDT")
     assert (order.filled_size, order.fee, order.pnl, order.leverage) == (D(0), D("-0.01"), None, D(20))
     assert (order.trade_side, order.reduce_only, order.preset_tp, order.u_time) == (None, True, None, 1627300098776)
-    assert order.ref.key == "ETHUSDT:COIN-FUTURES"
+    assert order.ref == SymbolRef("ETHUSDT", Product.COIN_FUTURES)
 
 
 def test_futures_lists_may_be_null() -> None:
@@ -318,10 +318,10 @@ def test_fee_detail_shapes() -> None:
 
 def test_ws_books_update_with_numbers_checksum_and_seq() -> None:
     msg = ws_push("books", [{"asks": [[27000.5, 0.25]], "bids": [["27000.0", "0"]], "checksum": "-1504501796",
-                             "seq": 123, "ts": "1695716059516"}], inst_type="USDT-FUTURES", action="update")
+                             "seq": 123, "ts": "1695716059516"}], product="USDT-FUTURES", action="update")
     (book,) = m.parse_ws_books(msg)
     assert (book.asks, book.bids) == ((("27000.5", "0.25"),), (("27000.0", "0"),))
-    assert (book.checksum, book.seq, book.action, book.symbol, book.inst_type) == (-1504501796, 123, "update",
+    assert (book.checksum, book.seq, book.action, book.symbol, book.product) == (-1504501796, 123, "update",
                                                                                    "BTCUSDT", USDT)
     push = m.parse_ws_push(msg)
     assert push.items == (book,)
@@ -333,9 +333,9 @@ def test_ws_positions_leverage_number_and_zero_liquidation_price() -> None:
            "holdSide": "short", "posMode": "hedge_mode", "total": "0.1", "available": "0.1", "frozen": "0",
            "openPriceAvg": "1900", "leverage": 20, "achievedProfits": "0", "unrealizedPL": "0",
            "liquidationPrice": "0", "marginRate": "", "cTime": "1695649246169", "uTime": "1695711602568"}
-    (position,) = m.parse_ws_positions(ws_push("positions", [pos], inst_type="USDT-FUTURES", inst_id="default"))
+    (position,) = m.parse_ws_positions(ws_push("positions", [pos], product="USDT-FUTURES", inst_id="default"))
     assert (position.leverage, position.liquidation_price, position.margin_ratio) == (D(20), None, None)
-    assert position.ref.key == "ETHUSDT:USDT-FUTURES"
+    assert position.ref == SymbolRef("ETHUSDT", Product.USDT_FUTURES)
 
 
 def test_ws_ticker_ignores_unmodelled_numeric_fields() -> None:
@@ -344,7 +344,7 @@ def test_ws_ticker_ignores_unmodelled_numeric_fields() -> None:
            "fundingRate": "", "nextFundingTime": "0", "markPrice": "27000.0", "indexPrice": "25702.4",
            "holdingAmount": "929.502", "baseVolume": "368.900", "quoteVolume": "10152429.961", "symbolType": 1,
            "ts": "1695715383021"}
-    (ticker,) = m.parse_ws_ticker(ws_push("ticker", [raw], inst_type="USDT-FUTURES"))
+    (ticker,) = m.parse_ws_ticker(ws_push("ticker", [raw], product="USDT-FUTURES"))
     assert (ticker.funding_rate, ticker.next_funding_time, ticker.mark_price) == (None, None, D("27000.0"))
     (spot,) = m.parse_ws_ticker(ws_push("ticker", [raw]))
     assert (spot.mark_price, spot.funding_rate, spot.holding_amount) == (None, None, None)
@@ -364,7 +364,7 @@ def test_ws_events_and_their_errors() -> None:
     assert (login.code, login.ok, login.error()) == ("0", True, None)
     sub = m.parse_ws_event({"event": "subscribe", "arg": {"instType": "SPOT", "channel": "books", "instId": "btcusdt"}})
     assert sub.ok
-    assert sub.arg == m.PushArg(InstType.SPOT, "books", "BTCUSDT", None)
+    assert sub.arg == m.PushArg(Product.SPOT, "books", "BTCUSDT", None)
     err = m.parse_ws_event({"event": "error", "code": 30006, "msg": "request too many"})
     assert (err.ok, err.code) == (False, "30006")
     assert isinstance(err.error(), errors.RateLimited)

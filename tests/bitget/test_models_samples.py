@@ -20,10 +20,10 @@ import pytest
 
 from terminal_app.bitget import errors
 from terminal_app.bitget import models as m
-from terminal_app.bitget.symbols import InstType, MarketInfo
+from terminal_app.core.instruments import MarketInfo, Product
 
-SPOT = InstType.SPOT
-USDT = InstType.USDT_FUTURES
+SPOT = Product.SPOT
+USDT = Product.USDT_FUTURES
 
 
 # --- a structural check applied to every parsed object: each field holds the type its annotation declares ----------
@@ -86,7 +86,7 @@ def _server_time(data: Any) -> Any:
 def _spot_symbols(data: Any) -> Any:
     (mk,) = m.parse_spot_symbols(data)
     assert isinstance(mk, MarketInfo)
-    assert (mk.ref.symbol, mk.ref.inst_type, mk.base_coin, mk.quote_coin) == ("BTCUSDT", SPOT, "BTC", "USDT")
+    assert (mk.ref.symbol, mk.ref.product, mk.base_coin, mk.quote_coin) == ("BTCUSDT", SPOT, "BTC", "USDT")
     assert (mk.tick_size, mk.lot_size, mk.min_size, mk.min_notional) == (D("0.0001"), D("1e-8"), D("0.0001"), D(5))
     assert mk.tradable
     return mk
@@ -94,14 +94,14 @@ def _spot_symbols(data: Any) -> Any:
 
 def _contracts(data: Any) -> Any:
     (mk,) = m.parse_contracts(data, USDT)
-    assert (mk.ref.symbol, mk.ref.inst_type) == ("BTCUSDT", USDT)
+    assert (mk.ref.symbol, mk.ref.product) == ("BTCUSDT", USDT)
     assert (mk.tick_size, mk.lot_size, mk.min_size, mk.max_leverage) == (D("0.1"), D("0.01"), D("0.01"), 125)
     return mk
 
 
 def _demo_contracts(data: Any) -> Any:
-    (mk,) = m.parse_contracts(data, InstType.SUSDT_FUTURES)
-    assert (mk.ref.symbol, mk.quote_coin, mk.ref.inst_type) == ("SBTCSUSDT", "SUSDT", InstType.SUSDT_FUTURES)
+    (mk,) = m.parse_contracts(data, Product.DEMO_USDT_FUTURES)
+    assert (mk.ref.symbol, mk.quote_coin, mk.ref.product) == ("SBTCSUSDT", "SUSDT", Product.DEMO_USDT_FUTURES)
     assert mk.tick_size == D("0.5")  # priceEndStep 5 × 10^-pricePlace 1
     assert mk.lot_size == D("0.001")
     return mk
@@ -109,7 +109,7 @@ def _demo_contracts(data: Any) -> Any:
 
 def _spot_tickers(data: Any) -> Any:
     (t,) = m.parse_spot_tickers(data)
-    assert (t.symbol, t.inst_type, t.last, t.open_24h, t.high_24h) == ("BTCUSDT", SPOT, D("34413.1"), D("35134.2"),
+    assert (t.symbol, t.product, t.last, t.open_24h, t.high_24h) == ("BTCUSDT", SPOT, D("34413.1"), D("35134.2"),
                                                                         D("37775.65"))
     assert (t.bid_size, t.ask_size, t.change_24h, t.ts) == (D("0.0663"), D("0.0119"), D("0.00069"), 1625125755277)
     assert (t.mark_price, t.funding_rate) == (None, None)
@@ -117,14 +117,14 @@ def _spot_tickers(data: Any) -> Any:
 
 
 def _mix_ticker(data: Any) -> Any:
-    (t,) = m.parse_futures_tickers(data, InstType.COIN_FUTURES)
+    (t,) = m.parse_futures_tickers(data, Product.COIN_FUTURES)
     assert (t.symbol, t.last, t.ask, t.bid) == ("ETHUSD_231229", D("1829.3"), D("1829.8"), D("1829.3"))
     assert (t.index_price, t.holding_amount, t.delivery_time) == (D("1822.15"), D("9488.49"), 1703836799000)
     return t
 
 
 def _mix_tickers(data: Any) -> Any:
-    tickers = m.parse_futures_tickers(data, InstType.COIN_FUTURES)
+    tickers = m.parse_futures_tickers(data, Product.COIN_FUTURES)
     assert [t.symbol for t in tickers] == ["BTCUSD", "ETHUSD_231229"]
     first = tickers[0]
     assert (first.funding_rate, first.index_price, first.delivery_time) == (D("-0.0007"), D("29132.353333"), None)
@@ -134,7 +134,7 @@ def _mix_tickers(data: Any) -> Any:
 def _coin_futures_ticker(data: Any) -> Any:
     # Bitget's current Get-Ticker page: the same coin-M example as _mix_ticker's, now with markPrice.
     t = _mix_ticker(data)
-    assert (t.inst_type, t.mark_price, t.funding_rate, t.next_funding_time) == (InstType.COIN_FUTURES, D(1829), D(0),
+    assert (t.product, t.mark_price, t.funding_rate, t.next_funding_time) == (Product.COIN_FUTURES, D(1829), D(0),
                                                                                 None)
     return t
 
@@ -142,8 +142,8 @@ def _coin_futures_ticker(data: Any) -> Any:
 def _coin_futures_tickers(data: Any) -> Any:
     # Bitget's current Get-All-Symbol-Ticker page: _mix_tickers's coin-M example, now with markPrice.
     tickers = _mix_tickers(data)
-    assert [(t.inst_type, t.mark_price) for t in tickers] == [(InstType.COIN_FUTURES, D(12345)),
-                                                              (InstType.COIN_FUTURES, D(1234))]
+    assert [(t.product, t.mark_price) for t in tickers] == [(Product.COIN_FUTURES, D(12345)),
+                                                              (Product.COIN_FUTURES, D(1234))]
     assert (tickers[1].index_price, tickers[1].holding_amount, tickers[1].delivery_time) == (D("1822.15"),
                                                                                              D("9488.49"),
                                                                                              1703836799000)
@@ -254,7 +254,7 @@ def _trade_rate(data: Any) -> Any:
 
 def _spot_order_info(data: Any) -> Any:
     (o,) = m.parse_spot_orders(data)
-    assert (o.inst_type, o.symbol, o.order_id, o.client_oid) == (SPOT, "TRXUSDT", "121211212122", "1-2-1-2-1")
+    assert (o.product, o.symbol, o.order_id, o.client_oid) == (SPOT, "TRXUSDT", "121211212122", "1-2-1-2-1")
     assert (o.side, o.order_type, o.status, o.price) == ("buy", "market", "filled", None)
     assert (o.size, o.filled_size, o.avg_price) == (D(10), D("142.9015"), D("0.0699782527055350"))
     assert o.quote_volume == D("9.999997279")
@@ -284,7 +284,7 @@ def _spot_history_orders(data: Any) -> Any:
 
 def _spot_fills(data: Any) -> Any:
     (f,) = m.parse_spot_fills(data)
-    assert (f.inst_type, f.trade_id, f.order_id, f.symbol, f.side) == (SPOT, "12345678910", "12345678910", "BTCUSDT",
+    assert (f.product, f.trade_id, f.order_id, f.symbol, f.side) == (SPOT, "12345678910", "12345678910", "BTCUSDT",
                                                                        "buy")
     assert (f.price, f.size, f.quote_size, f.fee, f.fee_coin) == (D(13000), D("0.0007"), D("9.1"), D("-0.0000007"),
                                                                   "BTC")
@@ -294,7 +294,7 @@ def _spot_fills(data: Any) -> Any:
 
 def _spot_plan_orders(data: Any) -> Any:
     (a,) = m.parse_spot_plan_orders(data)
-    assert (a.inst_type, a.symbol, a.order_id, a.plan_type, a.status) == (SPOT, "TRXUSDT", "121211212122", "amount",
+    assert (a.product, a.symbol, a.order_id, a.plan_type, a.status) == (SPOT, "TRXUSDT", "121211212122", "amount",
                                                                           "not_trigger")
     assert (a.trigger_price, a.execute_price, a.size, a.trigger_type) == (D("0.041572"), D("0.041572"), D(151),
                                                                           "fill_price")
@@ -360,7 +360,7 @@ def _set_position_mode(data: Any) -> Any:
 
 def _mix_detail(data: Any) -> Any:
     o = m.parse_futures_order(data, USDT)
-    assert (o.inst_type, o.symbol, o.order_id, o.client_oid, o.status) == (USDT, "ETHUSDT", "123456", "77777",
+    assert (o.product, o.symbol, o.order_id, o.client_oid, o.status) == (USDT, "ETHUSDT", "123456", "77777",
                                                                            "filled")  # "state" on this endpoint
     assert (o.price, o.size, o.filled_size, o.avg_price, o.fee) == (D(1900), D(2), D(2), D(1900), D(0))  # fee ""
     assert (o.margin_mode, o.margin_coin, o.reduce_only, o.trade_side) == ("crossed", "USDT", True, None)
@@ -696,12 +696,12 @@ def _ws_spot_account(items: list[Any]) -> None:
 
 
 def _ws_books(bids: list[tuple[str, str]], asks: list[tuple[str, str]], checksum: int, symbol: str,
-              inst: InstType) -> Callable[[list[Any]], None]:
+              inst: Product) -> Callable[[list[Any]], None]:
     def check(items: list[Any]) -> None:
         (book,) = items
         assert isinstance(book, m.Depth)
         assert (book.bids[: len(bids)], book.asks[: len(asks)]) == (tuple(bids), tuple(asks))
-        assert (book.checksum, book.action, book.symbol, book.inst_type) == (checksum, "snapshot", symbol, inst)
+        assert (book.checksum, book.action, book.symbol, book.product) == (checksum, "snapshot", symbol, inst)
 
     return check
 
@@ -728,7 +728,7 @@ def _ws_spot_fill(items: list[Any]) -> None:
 def _ws_spot_algo(items: list[Any]) -> None:
     (a,) = items
     assert isinstance(a, m.AlgoOrder)
-    assert (a.inst_type, a.symbol, a.plan_type, a.status, a.trigger_price) == (SPOT, "BTCUSDT", "amount", "live",
+    assert (a.product, a.symbol, a.plan_type, a.status, a.trigger_price) == (SPOT, "BTCUSDT", "amount", "live",
                                                                                D(27000))
     assert (a.size, a.actual_size, a.execute_price) == (D("0.02"), D(0), D("0.1"))
 
@@ -736,7 +736,7 @@ def _ws_spot_algo(items: list[Any]) -> None:
 def _ws_spot_orders(items: list[Any]) -> None:
     (o,) = items
     assert isinstance(o, m.Order)
-    assert (o.inst_type, o.symbol, o.order_id, o.status, o.price) == (SPOT, "BTCUSDT", "1", "partially_filled", None)
+    assert (o.product, o.symbol, o.order_id, o.status, o.price) == (SPOT, "BTCUSDT", "1", "partially_filled", None)
     assert (o.size, o.notional, o.filled_size, o.avg_price) == (D(8), D(8), D("0.0003"), D(26256))
     assert (o.trade_id, o.fill_price, o.fill_size, o.fill_fee, o.fill_fee_coin) == ("1", D(26256), D("0.0003"),
                                                                                     D("-0.00000018"), "BTC")
@@ -746,7 +746,7 @@ def _ws_spot_orders(items: list[Any]) -> None:
 def _ws_spot_ticker(items: list[Any]) -> None:
     (t,) = items
     assert isinstance(t, m.Ticker)
-    assert (t.symbol, t.inst_type, t.last, t.bid, t.ask, t.ask_size) == ("ETHUSDT", SPOT, D("2200.10"), D(1792),
+    assert (t.symbol, t.product, t.last, t.bid, t.ask, t.ask_size) == ("ETHUSDT", SPOT, D("2200.10"), D(1792),
                                                                          D("2200.1"), D("19740.8811"))
     assert t.ts == 1695702438018
 
@@ -779,7 +779,7 @@ def _ws_equity(items: list[Any]) -> None:
 def _ws_futures_fill(items: list[Any]) -> None:
     (f,) = items
     assert isinstance(f, m.Fill)
-    assert (f.inst_type, f.trade_id, f.price, f.size, f.quote_size) == (USDT, "222", D("51000.5"), D("0.01"),
+    assert (f.product, f.trade_id, f.price, f.size, f.quote_size) == (USDT, "222", D("51000.5"), D("0.01"),
                                                                         D("510.005"))
     assert (f.trade_side, f.profit, f.fee, f.scope, f.pos_mode) == ("open", D(0), D("-0.183717"), "taker",
                                                                     "one_way_mode")
@@ -788,14 +788,14 @@ def _ws_futures_fill(items: list[Any]) -> None:
 def _ws_futures_algo(items: list[Any]) -> None:
     (a,) = items
     assert isinstance(a, m.AlgoOrder)
-    assert (a.inst_type, a.plan_type, a.trade_side, a.pos_side, a.margin_coin) == (USDT, "pl", "open", "long", "USDT")
+    assert (a.product, a.plan_type, a.trade_side, a.pos_side, a.margin_coin) == (USDT, "pl", "open", "long", "USDT")
     assert (a.trigger_time, a.tp_trigger_type, a.sl_trigger_type) == (1695719197612, "fill_price", "fill_price")
 
 
 def _ws_futures_orders(items: list[Any]) -> None:
     (o,) = items
     assert isinstance(o, m.Order)
-    assert (o.inst_type, o.symbol, o.status, o.price, o.filled_size) == (USDT, "BTCUSDT", "filled", None, D("0.01"))
+    assert (o.product, o.symbol, o.status, o.price, o.filled_size) == (USDT, "BTCUSDT", "filled", None, D("0.01"))
     assert (o.leverage, o.margin_mode, o.pos_mode, o.pos_side, o.trade_side) == (D(20), "crossed", "hedge_mode",
                                                                                  "long", "open")
     assert (o.reduce_only, o.pnl, o.fee, o.trade_id, o.fill_price) == (False, D(0), D("-0.162003"), "1111111111",
@@ -820,7 +820,7 @@ def _ws_positions(items: list[Any]) -> None:
 def _ws_futures_ticker(items: list[Any]) -> None:
     (t,) = items
     assert isinstance(t, m.Ticker)
-    assert (t.symbol, t.inst_type, t.last, t.mark_price, t.index_price) == ("BTCUSDT", USDT, D("27000.5"), D(27000),
+    assert (t.symbol, t.product, t.last, t.mark_price, t.index_price) == ("BTCUSDT", USDT, D("27000.5"), D(27000),
                                                                             D("25702.4"))
     assert (t.funding_rate, t.next_funding_time, t.holding_amount) == (D("0.00001"), 1695722400000, D("929.502"))
 
@@ -960,7 +960,7 @@ def test_ws_exchange_acks(samples: Path) -> None:
             if event.event == "subscribe":
                 assert event.arg in requested
                 assert event.arg is not None
-                assert (event.arg.channel, event.arg.inst_type) == (push.arg.channel, push.arg.inst_type)
+                assert (event.arg.channel, event.arg.product) == (push.arg.channel, push.arg.product)
     assert seen == {"login", "subscribe"}
 
 

@@ -18,10 +18,10 @@ from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.models import AlgoOrder
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 
 CREDS = Credentials("bg_key_plan", "plan-secret", "phrase")
-PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 PATH = "/api/v2/mix/order/orders-plan-pending"
 
 
@@ -62,7 +62,7 @@ async def test_the_request_carries_product_symbol_plan_type_and_paging_and_is_si
     assert request.headers["ACCESS-KEY"] == CREDS.api_key
     assert request.headers["ACCESS-SIGN"]
     # a product type lists every symbol; trigger orders are the default list
-    await client.mix_plan_orders_pending(InstType.COIN_FUTURES)
+    await client.mix_plan_orders_pending(Product.COIN_FUTURES)
     assert dict(parse_qsl(seen[-1].url.query.decode())) == {"productType": "COIN-FUTURES", "planType": "normal_plan"}
     await client.aclose()
 
@@ -73,9 +73,9 @@ async def test_bad_arguments_fail_before_any_request() -> None:
     with pytest.raises(ValueError, match="plan_type"):
         await client.mix_plan_orders_pending(PERP, plan_type="profit_plan")  # a TP/SL kind, listed as profit_loss
     with pytest.raises(ValueError, match="futures"):
-        await client.mix_plan_orders_pending(SymbolRef("BTCUSDT", InstType.SPOT))
+        await client.mix_plan_orders_pending(SymbolRef("BTCUSDT", Product.SPOT))
     with pytest.raises(ValueError, match="futures"):
-        await client.mix_plan_orders_pending(InstType.SPOT)
+        await client.mix_plan_orders_pending(Product.SPOT)
     assert seen == []
     await client.aclose()
 
@@ -83,7 +83,7 @@ async def test_bad_arguments_fail_before_any_request() -> None:
 @pytest.mark.asyncio
 async def test_bitget_sample_trigger_order(samples: Path) -> None:
     client, _ = _client(_sample(samples, "GET_api_v2_mix_order_orders-plan-pending.json"))
-    (plan,) = await client.mix_plan_orders_pending(InstType.USDT_FUTURES)
+    (plan,) = await client.mix_plan_orders_pending(Product.USDT_FUTURES)
     assert isinstance(plan, AlgoOrder)
     assert (plan.symbol, plan.order_id, plan.client_oid, plan.plan_type, plan.status) == (
         "ETHUSDT", "123", "121212", "normal_plan", "not_trigger")
@@ -94,15 +94,15 @@ async def test_bitget_sample_trigger_order(samples: Path) -> None:
         "buy", "open", "long", "USDT", "crossed")
     assert (plan.tp_trigger_price, plan.tp_trigger_type) == (Decimal("2002"), "fill_price")
     assert (plan.sl_trigger_price, plan.preset_sl) == (Decimal("1820"), Decimal("1800"))
-    assert plan.inst_type is InstType.USDT_FUTURES
-    assert plan.ref == SymbolRef("ETHUSDT", InstType.USDT_FUTURES)
+    assert plan.product is Product.USDT_FUTURES
+    assert plan.ref == SymbolRef("ETHUSDT", Product.USDT_FUTURES)
     await client.aclose()
 
 
 @pytest.mark.asyncio
 async def test_bitget_sample_position_take_profit(samples: Path) -> None:
     client, _ = _client(_sample(samples, "GET_api_v2_mix_order_orders-plan-pending__GetOpenTriggerOrders2.json"))
-    (plan,) = await client.mix_plan_orders_pending(SymbolRef("BNBUSDT", InstType.USDT_FUTURES),
+    (plan,) = await client.mix_plan_orders_pending(SymbolRef("BNBUSDT", Product.USDT_FUTURES),
                                                    plan_type="profit_loss")
     assert (plan.plan_type, plan.status, plan.order_id) == ("pos_profit", "live", "1272849518383902721")
     assert (plan.trigger_price, plan.execute_price, plan.size) == (Decimal("634.59"), Decimal("634.59"), Decimal(0))

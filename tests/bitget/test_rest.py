@@ -53,12 +53,12 @@ from terminal_app.bitget.models import (
 )
 from terminal_app.bitget.rest import BitgetRestClient, ExchangeRest, SpotOrderRequest
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
 from terminal_app.bitget.transport import TRANSPORTS
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 
 CREDS = Credentials("bg_key_2", "rest-secret", "phrase")
-SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
-PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+SPOT = SymbolRef("BTCUSDT", Product.SPOT)
+PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -146,11 +146,11 @@ ENDPOINTS: list[tuple[str, Call, str, str, dict[str, Any], type, bool]] = [
      {"symbol": "BTCUSDT", "orderId": "7"}, Fill, True),
     ("spot_assets", lambda c: c.spot_assets("USDT"), "GET", "/api/v2/spot/account/assets", {"coin": "USDT"},
      SpotAsset, True),
-    ("mix_contracts", lambda c: c.mix_contracts(InstType.USDT_FUTURES), "GET", "/api/v2/mix/market/contracts",
+    ("mix_contracts", lambda c: c.mix_contracts(Product.USDT_FUTURES), "GET", "/api/v2/mix/market/contracts",
      {"productType": "USDT-FUTURES"}, MarketInfo, False),
     ("mix_ticker", lambda c: c.mix_ticker(PERP), "GET", "/api/v2/mix/market/ticker",
      {"symbol": "BTCUSDT", "productType": "USDT-FUTURES"}, Ticker, False),
-    ("mix_tickers", lambda c: c.mix_tickers(InstType.COIN_FUTURES), "GET", "/api/v2/mix/market/tickers",
+    ("mix_tickers", lambda c: c.mix_tickers(Product.COIN_FUTURES), "GET", "/api/v2/mix/market/tickers",
      {"productType": "COIN-FUTURES"}, Ticker, False),
     ("mix_merge_depth", lambda c: c.mix_merge_depth(PERP, limit="max"), "GET", "/api/v2/mix/market/merge-depth",
      {"symbol": "BTCUSDT", "productType": "USDT-FUTURES", "limit": "max"}, Depth, False),
@@ -170,7 +170,7 @@ ENDPOINTS: list[tuple[str, Call, str, str, dict[str, Any], type, bool]] = [
      {"leverage": "20", "marginCoin": "USDT", "productType": "USDT-FUTURES"}, LeverageResult, True),
     ("mix_set_margin_mode", lambda c: c.mix_set_margin_mode(PERP, "USDT", "crossed"), "POST",
      "/api/v2/mix/account/set-margin-mode", {"marginMode": "crossed"}, MarginModeResult, True),
-    ("mix_set_position_mode", lambda c: c.mix_set_position_mode(InstType.USDT_FUTURES, "hedge_mode"), "POST",
+    ("mix_set_position_mode", lambda c: c.mix_set_position_mode(Product.USDT_FUTURES, "hedge_mode"), "POST",
      "/api/v2/mix/account/set-position-mode", {"productType": "USDT-FUTURES", "posMode": "hedge_mode"},
      PositionModeResult, True),
     ("mix_place_order", lambda c: c.mix_place_order(PERP, "buy", "limit", Decimal("0.5"), margin_coin="USDT",
@@ -181,7 +181,7 @@ ENDPOINTS: list[tuple[str, Call, str, str, dict[str, Any], type, bool]] = [
                                                 "tradeSide": "open", "reduceOnly": "NO"}, OrderAck, True),
     ("mix_cancel_order", lambda c: c.mix_cancel_order(PERP, client_oid="c9"), "POST",
      "/api/v2/mix/order/cancel-order", {"clientOid": "c9", "productType": "USDT-FUTURES"}, OrderAck, True),
-    ("mix_cancel_all_orders", lambda c: c.mix_cancel_all_orders(InstType.USDT_FUTURES, margin_coin="USDT"), "POST",
+    ("mix_cancel_all_orders", lambda c: c.mix_cancel_all_orders(Product.USDT_FUTURES, margin_coin="USDT"), "POST",
      "/api/v2/mix/order/cancel-all-orders", {"productType": "USDT-FUTURES", "marginCoin": "USDT"}, BatchResult,
      True),
     ("mix_modify_order", lambda c: c.mix_modify_order(PERP, order_id="1", new_client_oid="n2",
@@ -293,8 +293,8 @@ async def test_symbol_convention_is_checked() -> None:
     with pytest.raises(ValueError, match="not a futures symbol"):
         await client.mix_ticker(SPOT)
     with pytest.raises(ValueError, match="not a futures product type"):
-        await client.mix_orders_pending(InstType.SPOT)
-    await client.mix_orders_pending(SymbolRef("SBTCSUSDT", InstType.SUSDT_FUTURES))
+        await client.mix_orders_pending(Product.SPOT)
+    await client.mix_orders_pending(SymbolRef("SBTCSUSDT", Product.DEMO_USDT_FUTURES))
     assert sent(seen[0]) == {"productType": "SUSDT-FUTURES", "symbol": "SBTCSUSDT"}
     await client.aclose()
 

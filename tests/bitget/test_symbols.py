@@ -1,4 +1,5 @@
-"""Symbols: what users type (V2 names, V1 ids, perp spellings) maps to V2 symbol + instType; bad input is refused."""
+"""Bitget's symbol names: what users type (V2 names and product types, V1 ids, perp spellings) maps to core refs;
+bad input is refused; market rows map to core MarketInfo."""
 
 from __future__ import annotations
 
@@ -8,37 +9,40 @@ from pathlib import Path
 
 import pytest
 
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef, UnknownSymbol, parse_symbol, v1_id
+from terminal_app.bitget.models.mapping import wire_product
+from terminal_app.bitget.models.market import contract_market_from, spot_market_from
+from terminal_app.bitget.symbols import parse_symbol, v1_id
+from terminal_app.core.instruments import Product, SymbolRef, UnknownSymbol
 
 
 @pytest.mark.parametrize(
     ("typed", "symbol", "inst"),
     [
-        ("BTCUSDT", "BTCUSDT", InstType.SPOT),
-        ("  btc/usdt ", "BTCUSDT", InstType.SPOT),
-        ("eth-usdt", "ETHUSDT", InstType.SPOT),
-        ("BTCUSDT_SPBL", "BTCUSDT", InstType.SPOT),
-        ("BTCUSDT_UMCBL", "BTCUSDT", InstType.USDT_FUTURES),
-        ("btcusdt_umcbl", "BTCUSDT", InstType.USDT_FUTURES),
-        ("BTCUSD_DMCBL", "BTCUSD", InstType.COIN_FUTURES),
-        ("BTCPERP_CMCBL", "BTCPERP", InstType.USDC_FUTURES),
-        ("SBTCSUSDT_SUMCBL", "SBTCSUSDT", InstType.SUSDT_FUTURES),
-        ("SBTCSUSD_SDMCBL", "SBTCSUSD", InstType.SCOIN_FUTURES),
-        ("SBTCSPERP_SCMCBL", "SBTCSPERP", InstType.SUSDC_FUTURES),
-        ("BTCUSDT:USDT-FUTURES", "BTCUSDT", InstType.USDT_FUTURES),
-        ("btcusdt:usdt-futures", "BTCUSDT", InstType.USDT_FUTURES),
-        ("ETHUSDT:SPOT", "ETHUSDT", InstType.SPOT),
-        ("ETHUSDT PERP", "ETHUSDT", InstType.USDT_FUTURES),
-        ("ETHUSDT.P", "ETHUSDT", InstType.USDT_FUTURES),
+        ("BTCUSDT", "BTCUSDT", Product.SPOT),
+        ("  btc/usdt ", "BTCUSDT", Product.SPOT),
+        ("eth-usdt", "ETHUSDT", Product.SPOT),
+        ("BTCUSDT_SPBL", "BTCUSDT", Product.SPOT),
+        ("BTCUSDT_UMCBL", "BTCUSDT", Product.USDT_FUTURES),
+        ("btcusdt_umcbl", "BTCUSDT", Product.USDT_FUTURES),
+        ("BTCUSD_DMCBL", "BTCUSD", Product.COIN_FUTURES),
+        ("BTCPERP_CMCBL", "BTCPERP", Product.USDC_FUTURES),
+        ("SBTCSUSDT_SUMCBL", "SBTCSUSDT", Product.DEMO_USDT_FUTURES),
+        ("SBTCSUSD_SDMCBL", "SBTCSUSD", Product.DEMO_COIN_FUTURES),
+        ("SBTCSPERP_SCMCBL", "SBTCSPERP", Product.DEMO_USDC_FUTURES),
+        ("BTCUSDT:USDT-FUTURES", "BTCUSDT", Product.USDT_FUTURES),
+        ("btcusdt:usdt-futures", "BTCUSDT", Product.USDT_FUTURES),
+        ("ETHUSDT:SPOT", "ETHUSDT", Product.SPOT),
+        ("ETHUSDT PERP", "ETHUSDT", Product.USDT_FUTURES),
+        ("ETHUSDT.P", "ETHUSDT", Product.USDT_FUTURES),
     ],
 )
-def test_parse_symbol_accepts_v2_v1_and_perp_spellings(typed: str, symbol: str, inst: InstType) -> None:
+def test_parse_symbol_accepts_v2_v1_and_perp_spellings(typed: str, symbol: str, inst: Product) -> None:
     assert parse_symbol(typed) == SymbolRef(symbol, inst)
 
 
 def test_default_inst_type_applies_to_bare_names_only() -> None:
-    assert parse_symbol("BTCUSDT", InstType.USDT_FUTURES).inst_type is InstType.USDT_FUTURES
-    assert parse_symbol("BTCUSDT_SPBL", InstType.USDT_FUTURES).inst_type is InstType.SPOT
+    assert parse_symbol("BTCUSDT", Product.USDT_FUTURES).product is Product.USDT_FUTURES
+    assert parse_symbol("BTCUSDT_SPBL", Product.USDT_FUTURES).product is Product.SPOT
 
 
 @pytest.mark.parametrize("typed", ["", "   ", "BTCUSDT_XYZ", "BTC USDT", "B", "BTCUSDT:NOPE", "BTC$USDT", "龙虾USDT"])
@@ -50,37 +54,40 @@ def test_unknown_symbols_get_a_clear_error(typed: str) -> None:
 
 
 def test_v1_ids_round_trip() -> None:
-    for inst in InstType:
+    for inst in Product:
         ref = SymbolRef("BTCUSDT", inst)
         assert parse_symbol(v1_id(ref)) == ref
 
 
 def test_keys_and_display() -> None:
-    ref = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
-    assert ref.key == "BTCUSDT:USDT-FUTURES"
+    ref = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
+    assert ref.key == "BTCUSDT:usdt_futures"
     assert parse_symbol(ref.key) == ref
-    assert ref.product_type == "USDT-FUTURES"
+    assert wire_product(ref.product) == "USDT-FUTURES"
+    assert ref.display == "BTCUSDT PERP"
     assert ref.is_futures
-    assert not SymbolRef("BTCUSDT", InstType.SPOT).is_futures
+    assert not SymbolRef("BTCUSDT", Product.SPOT).is_futures
 
 
 def test_market_info_from_spot_sample(samples: Path) -> None:
     data = json.loads((samples / "rest" / "GET_api_v2_spot_public_symbols.json").read_text())["data"][0]
-    info = MarketInfo.from_spot(data)
+    info = spot_market_from(data)
     places = int(data["pricePrecision"])
-    assert info.ref == SymbolRef(data["symbol"], InstType.SPOT)
+    assert info.ref == SymbolRef(data["symbol"], Product.SPOT)
     assert info.tick_size == Decimal(1).scaleb(-places)
     assert info.lot_size == Decimal(1).scaleb(-int(data["quantityPrecision"]))
     assert info.min_size == Decimal(data["minTradeAmount"])
     assert info.taker_fee == Decimal(data["takerFeeRate"])
+    assert info.tradable
+    assert info.status == data["status"]
 
 
 def test_market_info_from_contract_sample_uses_price_end_step(samples: Path) -> None:
     data = json.loads((samples / "rest" / "GET_api_v2_mix_market_contracts.json").read_text())["data"][0]
-    info = MarketInfo.from_contract(data, InstType.USDT_FUTURES)
+    info = contract_market_from(data, Product.USDT_FUTURES)
     expected_tick = Decimal(str(data["priceEndStep"])) * Decimal(1).scaleb(-int(data["pricePlace"]))
     assert info.tick_size == expected_tick
     assert info.lot_size == Decimal(str(data["sizeMultiplier"]))
     assert info.min_size == Decimal(str(data["minTradeNum"]))
     assert info.max_leverage == int(Decimal(str(data["maxLever"])))
-    assert info.ref.inst_type is InstType.USDT_FUTURES
+    assert info.ref.product is Product.USDT_FUTURES

@@ -54,7 +54,7 @@ def test_round_trip_keeps_only_changed_values(tmp_path: Path) -> None:
     s.set(THEME, "light")
     s.set(FAT_FINGER_PCT, Decimal("2.5"))
     s.set(LEVERAGE_CAP, 10)
-    s.set(WATCHLIST, ("BTCUSDT:SPOT", "ETHUSDT:USDT-FUTURES"))
+    s.set(WATCHLIST, ("BTCUSDT:SPOT", "ETHUSDT:USDT-FUTURES"))  # keys as older versions wrote them
     s.set(KEY_BINDINGS, {"order.buy": ("Ctrl+Shift+B",)})
     s.save()
     doc = json.loads(path.read_text())
@@ -64,7 +64,7 @@ def test_round_trip_keeps_only_changed_values(tmp_path: Path) -> None:
         "risk.fat_finger_pct": "2.5",
         "risk.leverage_cap": 10,
         "ui.theme": "light",
-        "watchlist.symbols": ["BTCUSDT:SPOT", "ETHUSDT:USDT-FUTURES"],
+        "watchlist.symbols": ["BTCUSDT:spot", "ETHUSDT:usdt_futures"],
     }
     again = Settings.load(path)
     assert again.problems == []
@@ -134,7 +134,7 @@ def test_unknown_keys_survive_a_save(tmp_path: Path) -> None:
         (LEVERAGE_CAP, True, "whole number"),
         (CHART_INTERVAL, "2m", "one of"),
         (LAST_PROFILE, "  ", "non-empty"),
-        (WATCHLIST, ("BTC-USDT_XYZ",), "V1 suffix"),
+        (WATCHLIST, ("BTC-USDT_XYZ",), "Unknown symbol"),
         (KEY_BINDINGS, {"order.buy": [""]}, "key sequences"),
     ],
 )
@@ -145,10 +145,10 @@ def test_set_refuses_values_that_do_not_fit(setting: Setting[Any], value: Any, m
     assert s.is_default(setting)
 
 
-def test_watchlist_takes_v1_names_and_drops_duplicates() -> None:
+def test_watchlist_takes_symbol_spellings_and_drops_duplicates() -> None:
     s = Settings()
-    s.set(WATCHLIST, ("btcusdt_umcbl", "BTCUSDT", "BTCUSDT_SPBL", "eth/usdt"))
-    assert s.get(WATCHLIST) == ("BTCUSDT:USDT-FUTURES", "BTCUSDT:SPOT", "ETHUSDT:SPOT")
+    s.set(WATCHLIST, ("btcusdt:usdt-futures", "BTCUSDT", "BTCUSDT:SPOT", "eth/usdt", "ETHUSDT.P"))
+    assert s.get(WATCHLIST) == ("BTCUSDT:usdt_futures", "BTCUSDT:spot", "ETHUSDT:spot", "ETHUSDT:usdt_futures")
 
 
 def test_listeners_hear_real_changes_only() -> None:

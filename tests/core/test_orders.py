@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from terminal_app.bitget.models import Order
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import (
     CANCELLED,
     FILLED,
@@ -23,8 +23,8 @@ from terminal_app.core.orders import (
 )
 
 D = Decimal
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
-PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
+PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 
 
 def ticket(ref: SymbolRef = BTC, **kw: object) -> OrderTicket:
@@ -34,7 +34,7 @@ def ticket(ref: SymbolRef = BTC, **kw: object) -> OrderTicket:
 
 def order(oid: str | None, order_id: str = "1", status: str = LIVE, filled: str = "0", ref: SymbolRef = BTC,
           u_time: int = 2, price: str | None = "60000") -> Order:
-    return Order(inst_type=ref.inst_type, symbol=ref.symbol, order_id=order_id, client_oid=oid, side="buy",
+    return Order(product=ref.product, symbol=ref.symbol, order_id=order_id, client_oid=oid, side="buy",
                  order_type="limit", force="gtc", price=None if price is None else D(price), size=D("0.01"),
                  filled_size=D(filled), avg_price=None, quote_volume=None, status=status, fee=D(0), c_time=1,
                  u_time=u_time)
@@ -167,7 +167,7 @@ def test_reconcile_lists_orders_gone_while_disconnected() -> None:
     t.add_pending(ticket(PERP), "f", 1)
     t.acknowledge("f", "9", 2)
     t.add_pending(ticket(), "in-flight", 3)  # no reply yet: still being placed
-    updates, missing = t.reconcile([order("a", "1", PARTIALLY_FILLED, "0.001"), order(None, "4")], [InstType.SPOT])
+    updates, missing = t.reconcile([order("a", "1", PARTIALLY_FILLED, "0.001"), order(None, "4")], [Product.SPOT])
     assert sorted(u.view.client_oid for u in updates) == ["a", "id:4"]
     assert sorted(v.client_oid for v in missing) == ["b", "c"]  # the futures order is out of scope
     assert t.cancel_missing("b", "not found on the exchange", 9) is not None

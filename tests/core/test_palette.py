@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.bitget.symbols import parse_symbol as bitget_parse_symbol
 from terminal_app.core.candles import Interval
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.palette import (
     EXAMPLES,
     CancelCommand,
@@ -26,9 +27,9 @@ from terminal_app.core.palette import (
 )
 
 D = Decimal
-SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
-PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
-ETH_PERP = SymbolRef("ETHUSDT", InstType.USDT_FUTURES)
+SPOT = SymbolRef("BTCUSDT", Product.SPOT)
+PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
+ETH_PERP = SymbolRef("ETHUSDT", Product.USDT_FUTURES)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -39,7 +40,7 @@ ETH_PERP = SymbolRef("ETHUSDT", InstType.USDT_FUTURES)
     ("SELL 2 @65000.5 IOC", OrderCommand("sell", D(2), price=D("65000.5"), force="ioc")),
     ("b .5 limit @ 64k fok", OrderCommand("buy", D("0.5"), price=D(64000), force="fok")),
     ("b 25% @ 64000 gtc", OrderCommand("buy", D(25), SizeUnit.PERCENT, price=D(64000))),
-    ("s 1 BTCUSDT_UMCBL market reduce", OrderCommand("sell", D(1), ref=PERP, reduce_only=True)),
+    ("s 1 BTCUSDT.P market reduce", OrderCommand("sell", D(1), ref=PERP, reduce_only=True)),
     ("s 1 m ro", OrderCommand("sell", D(1), reduce_only=True)),
     ("b 1 ETHUSDT.P @ 3000 open", OrderCommand("buy", D(1), price=D(3000), ref=ETH_PERP, trade_side="open")),
     ("s 1 @ 3100 close ETHUSDT:USDT-FUTURES", OrderCommand("sell", D(1), price=D(3100), ref=ETH_PERP,
@@ -50,18 +51,18 @@ ETH_PERP = SymbolRef("ETHUSDT", InstType.USDT_FUTURES)
     ("cancel", CancelCommand(Scope.LAST)),
     ("cancel last", CancelCommand(Scope.LAST)),
     ("cancel all", CancelCommand(Scope.SYMBOL)),
-    ("Cancel All ETHUSDT_UMCBL", CancelCommand(Scope.SYMBOL, ETH_PERP)),
+    ("Cancel All ETHUSDT:usdt_futures", CancelCommand(Scope.SYMBOL, ETH_PERP)),
     ("cancel all account", CancelCommand(Scope.ACCOUNT)),
     ("flat", FlattenCommand(Scope.SYMBOL)),
-    ("flatten BTCUSDT_UMCBL", FlattenCommand(Scope.SYMBOL, PERP)),
+    ("flatten BTCUSDT:PERP", FlattenCommand(Scope.SYMBOL, PERP)),
     ("flat account", FlattenCommand(Scope.ACCOUNT)),
     ("lev 10", LeverageCommand(10)),
-    ("lev 25x ETHUSDT_UMCBL", LeverageCommand(25, ETH_PERP)),
+    ("lev 25x ETHUSDT.P", LeverageCommand(25, ETH_PERP)),
     ("leverage 1", LeverageCommand(1)),
     ("iv 15m", IntervalCommand(Interval.M15)),
     ("iv 1h", IntervalCommand(Interval.H1)),
     ("interval 1D", IntervalCommand(Interval.D1)),
-    ("sym ETHUSDT_UMCBL", SymbolCommand(ETH_PERP)),
+    ("sym ETHUSDT:usdt_futures", SymbolCommand(ETH_PERP)),
     ("sym btc/usdt", SymbolCommand(SPOT)),
 ])
 def test_grammar(text: str, expected: Command) -> None:
@@ -71,10 +72,19 @@ def test_grammar(text: str, expected: Command) -> None:
 def test_a_bare_symbol_is_the_spot_market_whatever_is_active() -> None:
     # As in the watchlist: BTCUSDT is spot, BTCUSDT.P the perpetual (the issue: on the perpetual's chart,
     # 'buy 0.01 BTCUSDT @ 99000' went to the perpetual).
-    assert parse("sym ETHUSDT") == SymbolCommand(SymbolRef("ETHUSDT", InstType.SPOT))
-    assert parse("b 1 ETHUSDT m").ref == SymbolRef("ETHUSDT", InstType.SPOT)  # type: ignore[union-attr]
+    assert parse("sym ETHUSDT") == SymbolCommand(SymbolRef("ETHUSDT", Product.SPOT))
+    assert parse("b 1 ETHUSDT m").ref == SymbolRef("ETHUSDT", Product.SPOT)  # type: ignore[union-attr]
     assert parse("b 1 ETHUSDT.P m").ref == ETH_PERP  # type: ignore[union-attr]
-    assert parse("sym ETHUSDT_UMCBL") == SymbolCommand(ETH_PERP)
+    assert parse("sym ETHUSDT:usdt_futures") == SymbolCommand(ETH_PERP)
+
+
+def test_the_exchange_parser_reads_its_own_names() -> None:
+    # The terminal passes Bitget's parser, which also reads V1 ids; the default is the terminal's grammar alone.
+    assert parse("sym ETHUSDT_UMCBL", symbols=bitget_parse_symbol) == SymbolCommand(ETH_PERP)
+    assert parse("b 1 ETHUSDT_SPBL m", symbols=bitget_parse_symbol).ref == SymbolRef(  # type: ignore[union-attr]
+        "ETHUSDT", Product.SPOT)
+    with pytest.raises(PaletteError, match="'ETHUSDT_UMCBL' is not a symbol"):
+        parse("sym ETHUSDT_UMCBL")
 
 
 def test_order_properties() -> None:
@@ -95,18 +105,18 @@ def test_order_properties() -> None:
     ("b 0.1 @ 65000 tp 66000 sl 64000", "buy 0.1 @ 65000 tp 66000 sl 64000"),
     ("s 0.50 m", "sell 0.5 market"),
     ("b 100u m", "buy 100u market"),
-    ("buy 0.1 BTCUSDT @ 65000 post", "buy 0.1 BTCUSDT:SPOT @ 65000 post-only"),
+    ("buy 0.1 BTCUSDT @ 65000 post", "buy 0.1 BTCUSDT:spot @ 65000 post-only"),
     ("b 25% @ 64k ro", "buy 25% @ 64000 reduce-only"),
-    ("s 1 ETHUSDT_UMCBL @ 3100 close", "sell 1 ETHUSDT:USDT-FUTURES @ 3100 close"),
+    ("s 1 ETHUSDT.P @ 3100 close", "sell 1 ETHUSDT:usdt_futures @ 3100 close"),
     ("cancel", "cancel last"),
     ("cancel all", "cancel all"),
-    ("cancel all ETHUSDT_UMCBL", "cancel all ETHUSDT:USDT-FUTURES"),
+    ("cancel all ETHUSDT.P", "cancel all ETHUSDT:usdt_futures"),
     ("cancel all account", "cancel all account"),
     ("flat", "flat"),
     ("flat account", "flat account"),
     ("lev 10x", "lev 10"),
     ("iv 1h", "iv 1H"),
-    ("sym ETHUSDT_UMCBL", "sym ETHUSDT:USDT-FUTURES"),
+    ("sym ETHUSDT:USDT-FUTURES", "sym ETHUSDT:usdt_futures"),
 ])
 def test_previews(text: str, preview: str) -> None:
     command = parse(text)
@@ -124,7 +134,7 @@ def test_descriptions() -> None:
     assert spend.describe(quote_coin="USDT") == "Market buy 100 USDT of the active symbol."
     assert parse("flat account").describe() == "Close every position of this account at market."
     assert parse("cancel all").describe() == "Cancel every open order on the active symbol."
-    assert parse("lev 5 BTCUSDT_UMCBL").describe() == "Set the leverage of BTCUSDT PERP to 5x."
+    assert parse("lev 5 BTCUSDT.P").describe() == "Set the leverage of BTCUSDT PERP to 5x."
 
 
 @pytest.mark.parametrize(("text", "message", "start", "end", "expected"), [
@@ -182,7 +192,7 @@ def test_the_examples_parse() -> None:
 
 positive = st.decimals(min_value=D("0.00000001"), max_value=D("100000000"), places=8, allow_nan=False,
                        allow_infinity=False).filter(lambda d: d > 0)
-refs = st.builds(SymbolRef, st.from_regex(r"[A-Z0-9]{2,12}", fullmatch=True), st.sampled_from(list(InstType)))
+refs = st.builds(SymbolRef, st.from_regex(r"[A-Z0-9]{2,12}", fullmatch=True), st.sampled_from(list(Product)))
 opt_refs = st.none() | refs
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.risk import (
     Outcome,
@@ -22,8 +22,8 @@ from terminal_app.core.risk import (
 )
 from terminal_app.core.validation import Issue
 
-SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
-PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+SPOT = SymbolRef("BTCUSDT", Product.SPOT)
+PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 LAST = Decimal("65000")
 POLICY = RiskPolicy(fat_finger_pct=Decimal(5), max_order_notional=Decimal(50000),
                     confirm_market_notional=Decimal(1000), leverage_cap=20)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.validation import (
     Issue,
     preset_size,
@@ -24,12 +24,12 @@ from terminal_app.core.validation import (
 
 D = Decimal
 SPOT = MarketInfo(
-    ref=SymbolRef("BTCUSDT", InstType.SPOT), base_coin="BTC", quote_coin="USDT", tick_size=D("0.01"),
+    ref=SymbolRef("BTCUSDT", Product.SPOT), base_coin="BTC", quote_coin="USDT", tick_size=D("0.01"),
     lot_size=D("0.0001"), min_size=D("0.0001"), min_notional=D("1"), price_places=2, size_places=4,
     maker_fee=D("0.001"), taker_fee=D("0.001"), status="online", quote_places=6,
 )
 PERP = MarketInfo(
-    ref=SymbolRef("BTCUSDT", InstType.USDT_FUTURES), base_coin="BTC", quote_coin="USDT", tick_size=D("0.5"),
+    ref=SymbolRef("BTCUSDT", Product.USDT_FUTURES), base_coin="BTC", quote_coin="USDT", tick_size=D("0.5"),
     lot_size=D("0.001"), min_size=D("0.001"), min_notional=D("5"), price_places=1, size_places=3,
     maker_fee=D("0.0002"), taker_fee=D("0.0006"), status="normal", max_leverage=125, min_leverage=1,
 )
@@ -172,7 +172,7 @@ def test_leverage_bounds() -> None:
 
 
 def test_market_status() -> None:
-    halted = replace(SPOT, status="halt")
+    halted = replace(SPOT, tradable=False, status="halt")
     assert messages(spot(), halted) == ["BTCUSDT is not trading now (status: halt)."]
 
 

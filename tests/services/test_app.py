@@ -11,17 +11,17 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from terminal_app.app import StartupError, Terminal
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.settings import CHART_INTERVAL
 from terminal_app.core.health import Level, ProfileKind
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.ui.chart import ChartPalette
 
 D = Decimal
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
-ETH_PERP = SymbolRef("ETHUSDT", InstType.USDT_FUTURES)
-BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
+ETH_PERP = SymbolRef("ETHUSDT", Product.USDT_FUTURES)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 
 
 @pytest.mark.asyncio

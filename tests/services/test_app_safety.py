@@ -15,27 +15,27 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from terminal_app.app import Terminal
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.profiles import Profile
 from terminal_app.core.health import ProfileKind
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.services.guards import GuardedServices
 from terminal_app.services.journal_sink import journal_path
 from terminal_app.sim.server.auth import DEMO_UID
 
 D = Decimal
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
 
 
 def sim_open_orders(runner: Any) -> list[Any]:
-    return runner.call(lambda: list(runner.server.exchange.open_orders(DEMO_UID, InstType.SPOT)))
+    return runner.call(lambda: list(runner.server.exchange.open_orders(DEMO_UID, Product.SPOT)))
 
 
 def sim_order_count(runner: Any) -> int:
     def count() -> int:
         ex = runner.server.exchange
-        return len(ex.open_orders(DEMO_UID, InstType.SPOT)) + len(ex.order_history(DEMO_UID, InstType.SPOT, limit=1000))
+        return len(ex.open_orders(DEMO_UID, Product.SPOT)) + len(ex.order_history(DEMO_UID, Product.SPOT, limit=1000))
     return runner.call(count)
 
 
@@ -279,7 +279,7 @@ async def test_an_exit_the_exchange_cancels_is_explained_in_the_table_and_a_toas
     """The issue's afternoon: close 0.002 of a long with a limit, then sell 0.001 at market — Bitget cancels the
     close (it now exceeds the position) and V2 says no why; the terminal says it, in the Reason column and a toast."""
     quit_on_close = qapp.quitOnLastWindowClosed()
-    perp = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+    perp = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
     terminal, services = await started(qapp, tmp_path, signals)
     try:
         md, trading, account = services.market_data, services.trading, services.account

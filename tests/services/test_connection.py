@@ -10,12 +10,12 @@ import pytest
 
 from terminal_app.bitget.errors import AuthError
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.core.health import HealthSnapshot, ProfileKind, StreamState
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.session import Session, SessionEndpoints
 from terminal_app.services.stack import Services
 
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
 
 
 def measured(snapshot: HealthSnapshot) -> bool:

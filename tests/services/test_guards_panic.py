@@ -16,13 +16,13 @@ from PySide6.QtCore import SIGNAL
 from PySide6.QtWidgets import QApplication, QWidget
 
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.bitget.ws import StreamerConfig
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.profiles import Endpoints, Profile, ProfileBook, profiles_path
 from terminal_app.config.secrets import CredentialStore
 from terminal_app.config.settings import Settings
 from terminal_app.core.health import ProfileKind
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.panic import PanicAction, PanicStep
 from terminal_app.services.guards import (
@@ -37,8 +37,8 @@ from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.auth import DEMO_UID
 from terminal_app.ui.actions import ActionRegistry
 
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
-BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 ACTED = SIGNAL("acted(PyObject)")
 REFUSED = SIGNAL("refused(QString)")
 
@@ -134,7 +134,7 @@ def sim_b() -> Iterator[SimulatorRunner]:
 def sim_open_orders(runner: SimulatorRunner) -> list[Any]:
     def read() -> list[Any]:
         ex = runner.server.exchange
-        return [*ex.open_orders(DEMO_UID, InstType.SPOT), *ex.open_orders(DEMO_UID, InstType.USDT_FUTURES)]
+        return [*ex.open_orders(DEMO_UID, Product.SPOT), *ex.open_orders(DEMO_UID, Product.USDT_FUTURES)]
     return runner.call(read)
 
 

@@ -15,16 +15,16 @@ import pytest
 from PySide6.QtCore import QObject, Signal
 
 from terminal_app.bitget.models import Fill
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.config.profiles import Profile
 from terminal_app.core.health import ProfileKind
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderView
 from terminal_app.services.journal_sink import JournalSink, journal_path
 from terminal_app.store.journal import Journal
 
 pytestmark = pytest.mark.asyncio
 D = Decimal
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
 DEMO = Profile("Demo", ProfileKind.DEMO)
 
 
@@ -52,7 +52,7 @@ def view(oid: str, status: str = "live") -> OrderView:
 
 
 def fill(trade_id: str) -> Fill:
-    return Fill(inst_type=InstType.SPOT, trade_id=trade_id, order_id="o1", symbol="BTCUSDT", side="buy",
+    return Fill(product=Product.SPOT, trade_id=trade_id, order_id="o1", symbol="BTCUSDT", side="buy",
                 price=D("65000"), size=D("0.001"), quote_size=D("65"), fee=D("-0.065"), fee_coin="USDT",
                 scope="taker", trade_side=None, profit=None, ts=1)
 

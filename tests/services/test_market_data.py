@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
-ETH = SymbolRef("ETHUSDT", InstType.SPOT)
-SOL = SymbolRef("SOLUSDT", InstType.SPOT)
-BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
+ETH = SymbolRef("ETHUSDT", Product.SPOT)
+SOL = SymbolRef("SOLUSDT", Product.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 
 
 @pytest.mark.asyncio
@@ -133,7 +133,7 @@ async def test_checksum_mismatch_resyncs_the_book(kit: Any, caplog: pytest.LogCa
 async def test_a_panel_keeps_prices_live_outside_the_watchlist(kit: Any) -> None:
     # The copy-trading panel values copied SOLUSDT positions: their last price must stream although SOLUSDT.P is
     # neither in the watchlist nor active.
-    sol_perp = SymbolRef("SOLUSDT", InstType.USDT_FUTURES)
+    sol_perp = SymbolRef("SOLUSDT", Product.USDT_FUTURES)
     async with kit.open(history_pages=1) as s:
         md = s.market_data
         md.set_watchlist([ETH])

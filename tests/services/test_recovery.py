@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from terminal_app.bitget.rest_core import V2
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.services.retry import Backoff
 from terminal_app.services.stack import Services
@@ -25,7 +25,7 @@ from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.auth import DEMO_UID
 
 D = Decimal
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
 QUICK = Backoff(initial_s=0.1, max_s=0.4)  # the production policy, shortened so the tests stay quick
 
 
@@ -76,9 +76,9 @@ def retries(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def assert_terminal_matches_exchange(s: Services, sim: SimulatorRunner) -> None:
-    listed = on_exchange(sim, lambda ex: ex.open_orders(DEMO_UID, InstType.SPOT))
+    listed = on_exchange(sim, lambda ex: ex.open_orders(DEMO_UID, Product.SPOT))
     assert sorted(o.client_oid for o in listed) == sorted(v.client_oid for v in s.trading.open_orders(BTC))
-    fills = on_exchange(sim, lambda ex: ex.fills(DEMO_UID, InstType.SPOT))
+    fills = on_exchange(sim, lambda ex: ex.fills(DEMO_UID, Product.SPOT))
     shown = [f.trade_id for f in s.trading.fills()]
     assert len(shown) == len(set(shown))
     assert {f.trade_id for f in fills} <= set(shown)
@@ -104,7 +104,7 @@ async def test_a_drop_while_rest_fails_is_reconciled_once_rest_answers(
         on_exchange(sim, lambda ex: ex.place_spot_order(DEMO_UID, "BTCUSDT", "buy", "market", D("20"),
                                                         client_oid="from-the-web"))  # placed and filled elsewhere
         filled = await eventually(lambda: on_exchange(sim, lambda ex: ex.get_order(
-            DEMO_UID, InstType.SPOT, client_oid=filled_meanwhile)).status == "filled")
+            DEMO_UID, Product.SPOT, client_oid=filled_meanwhile)).status == "filled")
         assert filled
         assert status(s, cancelled_elsewhere) == status(s, filled_meanwhile) == "live"  # the terminal never heard
 
@@ -125,7 +125,7 @@ async def test_a_drop_while_rest_fails_is_reconciled_once_rest_answers(
         assert status(s, "from-the-web") == "filled"  # listed, not only its fill
         assert_terminal_matches_exchange(s, sim)
         order_id = tr.order(filled_meanwhile).order_id
-        on_the_exchange = on_exchange(sim, lambda ex: ex.fills(DEMO_UID, InstType.SPOT, order_id=order_id))
+        on_the_exchange = on_exchange(sim, lambda ex: ex.fills(DEMO_UID, Product.SPOT, order_id=order_id))
         assert on_the_exchange
         heard = [f.trade_id for (f,) in fills_heard.calls if f.order_id == order_id]
         assert sorted(heard) == sorted(f.trade_id for f in on_the_exchange)  # each fill announced once
@@ -181,7 +181,7 @@ async def test_an_order_whose_lookup_failed_is_looked_up_until_the_exchange_answ
         await kit.wait_until(tr.order_rejected, lambda: rejected.calls)
         assert rejected.calls[0][0].status == "rejected"  # the outcome is unknown for now
         await kit.wait_until(tr.order_updated, lambda: status(s, oid) == "live")
-        listed = on_exchange(sim, lambda ex: ex.open_orders(DEMO_UID, InstType.SPOT))
+        listed = on_exchange(sim, lambda ex: ex.open_orders(DEMO_UID, Product.SPOT))
         assert [o.client_oid for o in listed] == [oid]  # placed once, and shown as what it is
         assert [v.client_oid for v in tr.open_orders()] == [oid]
 
@@ -226,4 +226,4 @@ async def test_an_unanswered_order_the_exchange_never_got_ends_rejected_for_good
         assert view is not None
         assert (view.status, view.reason) == ("rejected", "Not placed: the exchange has no such order.")
         assert tr.unresolved == 0
-        assert on_exchange(sim, lambda ex: ex.open_orders(DEMO_UID, InstType.SPOT)) == []
+        assert on_exchange(sim, lambda ex: ex.open_orders(DEMO_UID, Product.SPOT)) == []

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.services.stack import Services
 
 D = Decimal
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
-BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 
 
 async def resting_price(kit: Any, s: Services, ref: SymbolRef, factor: str = "0.9") -> Decimal:

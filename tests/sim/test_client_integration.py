@@ -18,12 +18,12 @@ from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_spot import SpotOrderRequest
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.http import SimConfig
 
-BTC_SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
-BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC_SPOT = SymbolRef("BTCUSDT", Product.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +243,7 @@ async def _setup_futures(client: BitgetRestClient, pos_mode: str) -> None:
     assert lev.cross_margin_leverage == Decimal(10)
     mode = await client.mix_set_margin_mode(BTC_PERP, USDT, "crossed")
     assert mode.margin_mode == "crossed"
-    pos = await client.mix_set_position_mode(InstType.USDT_FUTURES, pos_mode)
+    pos = await client.mix_set_position_mode(Product.USDT_FUTURES, pos_mode)
     assert pos.pos_mode == pos_mode
 
 
@@ -327,7 +327,7 @@ async def test_futures_pending_orders_modify_cancel_and_cancel_all(
     for n in range(3):
         await trader.mix_place_order(BTC_PERP, "buy", "limit", "0.01", price=low - n * info.tick_size,
                                      margin_coin=USDT, margin_mode="crossed")
-    result = await trader.mix_cancel_all_orders(InstType.USDT_FUTURES, margin_coin=USDT)
+    result = await trader.mix_cancel_all_orders(Product.USDT_FUTURES, margin_coin=USDT)
     assert len(result.successes) == 3
     assert result.ok
     assert await trader.mix_orders_pending(BTC_PERP) == []
@@ -370,18 +370,18 @@ async def test_futures_hedge_mode_both_sides_tpsl_and_close_positions(
     take = plans[tp.order_id]
     assert (take.symbol, take.plan_type, take.status, take.pos_side, take.trigger_type) == (
         "BTCUSDT", "profit_plan", "live", "long", "mark_price")
-    assert (take.trigger_price, take.size, take.inst_type) == (price * 2, size, InstType.USDT_FUTURES)
+    assert (take.trigger_price, take.size, take.product) == (price * 2, size, Product.USDT_FUTURES)
     by_type = {p.plan_type: p for p in plans.values() if p.order_id != tp.order_id}
     assert set(by_type) == {"pos_profit", "pos_loss"}
     assert by_type["pos_profit"].trigger_price == (price / 2).quantize(info.tick_size)
     assert by_type["pos_loss"].trigger_price == price * 2
     assert all(p.pos_side == "short" for p in by_type.values())
     # one order by id across the product type; trigger orders are a separate list (none placed here)
-    (only,) = await trader.mix_plan_orders_pending(InstType.USDT_FUTURES, plan_type="profit_loss",
+    (only,) = await trader.mix_plan_orders_pending(Product.USDT_FUTURES, plan_type="profit_loss",
                                                    order_id=tp.order_id)
     assert only == take
     assert await trader.mix_plan_orders_pending(BTC_PERP) == []
-    assert await trader.mix_plan_orders_pending(SymbolRef("ETHUSDT", InstType.USDT_FUTURES),
+    assert await trader.mix_plan_orders_pending(SymbolRef("ETHUSDT", Product.USDT_FUTURES),
                                                 plan_type="profit_loss") == []
 
     # Each leg closes at the price the maker offers (one offer at a time: two would cross each other): PnL zero,

@@ -18,10 +18,10 @@ from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.ratelimit import ENDPOINT_RATES, WINDOW_S
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.server.http import SimConfig, SimServer
 
-PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 PLAN_PENDING = "/api/v2/mix/order/orders-plan-pending"
 
 

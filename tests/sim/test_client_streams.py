@@ -30,16 +30,16 @@ from terminal_app.bitget.models.push import (
 )
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.core.book_sync import BookSync
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.http import SimConfig
 
 TIMEOUT = 10.0
-BTC_SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
-BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC_SPOT = SymbolRef("BTCUSDT", Product.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 USDT = "USDT"
 
 

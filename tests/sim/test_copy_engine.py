@@ -21,7 +21,7 @@ from terminal_app.bitget.errors import (
     RateLimited,
 )
 from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.copy.state import FOLLOWER, SPOT_MARKET, SYNTHETIC_FOLLOWERS, TRADER, Track
 from terminal_app.sim.copy.traders import (
@@ -36,7 +36,7 @@ from terminal_app.sim.market.price import DAY_MS
 
 T0 = 1_780_000_000_000
 USER = "10000001"
-FUT = InstType.USDT_FUTURES
+FUT = Product.USDT_FUTURES
 ALL = [FollowSetting(s, "percent", D(1)) for s in COPY_SYMBOLS]
 
 
@@ -457,7 +457,7 @@ def test_spot_copy(ex: Exchange, ce: CopyEngine, clock: Clock) -> None:
             break
     assert copy is not None
     assert copy.open_price * (copy.size + copy.open_fee / copy.open_price) <= D(50)
-    base = ex.market(SymbolRef(copy.symbol, InstType.SPOT)).info.base_coin
+    base = ex.market(SymbolRef(copy.symbol, Product.SPOT)).info.base_coin
     held = next(b.available for b in ex.spot_balances(USER) if b.coin == base)
     with pytest.raises(InvalidOrder) as refused:
         ex.place_spot_order(USER, copy.symbol, "sell", "market", held)

@@ -23,15 +23,15 @@ from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_copy import COPY_RATES, BrokerAccessDenied, CopyClient, CopyPaths, TraderSymbolChange
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.copy.state import FOLLOWER, SPOT_MARKET
 from terminal_app.sim.server.auth import DEMO_UID
 from terminal_app.sim.server.http import SimConfig, SimServer
 
-FUT = InstType.USDT_FUTURES
+FUT = Product.USDT_FUTURES
 PERP = SymbolRef("BTCUSDT", FUT)
-SPOT_BTC = SymbolRef("BTCUSDT", InstType.SPOT)
+SPOT_BTC = SymbolRef("BTCUSDT", Product.SPOT)
 P = CopyPaths
 
 
@@ -322,9 +322,9 @@ async def test_spot_follower(sim: Sim) -> None:
     assert trader.trader_id == tid
     assert trader.trace_total_margin is not None
     assert trader.trace_total_margin > 0
-    assert await client.spot_follower_close_tracks(SymbolRef(track.symbol, InstType.SPOT), [first])
+    assert await client.spot_follower_close_tracks(SymbolRef(track.symbol, Product.SPOT), [first])
     (sold,) = [t for t in (await client.spot_follower_history_tracks()).items if t.tracking_no == first]
-    lot = sim.server.exchange.market(SymbolRef(track.symbol, InstType.SPOT)).lot
+    lot = sim.server.exchange.market(SymbolRef(track.symbol, Product.SPOT)).lot
     assert sold.sell_price is not None
     assert sold.fill_size == (track.size / lot).to_integral_value(rounding=ROUND_DOWN) * lot   # dust stays
     second = await next_copy({first})

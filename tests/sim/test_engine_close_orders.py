@@ -16,13 +16,13 @@ from decimal import Decimal as D
 import pytest
 
 from terminal_app.bitget.errors import InvalidOrder
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.events import Event, FillEvent, OrderEvent, TradeEvent
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import Order, OrderStatus
 
 T0 = 1_780_000_000_000
-FUT = InstType.USDT_FUTURES
+FUT = Product.USDT_FUTURES
 BTC = SymbolRef("BTCUSDT", FUT)
 
 

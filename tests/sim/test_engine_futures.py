@@ -11,13 +11,13 @@ from decimal import Decimal as D
 import pytest
 
 from terminal_app.bitget.errors import ExchangeError, InsufficientBalance, InvalidOrder, PositionModeMismatch
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.futures import Position
 from terminal_app.sim.engine.orders import OrderStatus
 
 T0 = 1_780_000_000_000
-FUT = InstType.USDT_FUTURES
+FUT = Product.USDT_FUTURES
 BTC = SymbolRef("BTCUSDT", FUT)
 MAKER = D("0.0002")
 TAKER = D("0.0006")

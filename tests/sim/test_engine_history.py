@@ -12,15 +12,15 @@ from decimal import Decimal as D
 
 import pytest
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.events import Event, TradeEvent
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.market.history import Candle, Granularity, align_open
 from terminal_app.sim.market.price import DAY_MS, HOUR_MS, MINUTE_MS
 
 NOW = 1_780_000_000_000           # 2026-05-28 20:26:40 UTC
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
-BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 G = Granularity
 
 

@@ -9,16 +9,16 @@ from decimal import Decimal as D
 
 import pytest
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.events import BookChanged, Event, TradeEvent
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import OrderStatus
 from terminal_app.sim.market.history import Granularity
 
 T0 = 1_780_000_000_000
-ETH = SymbolRef("ETHUSDT", InstType.SPOT)
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
-PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+ETH = SymbolRef("ETHUSDT", Product.SPOT)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
+PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 
 
 class Clock:
@@ -90,12 +90,12 @@ def test_a_resting_order_inside_the_spread_gets_filled(ex: Exchange, clock: Cloc
     assert order.status is OrderStatus.LIVE
     for _ in range(600):
         run(ex, clock, 100)
-        if ex.get_order("u", InstType.SPOT, order.order_id).status is OrderStatus.FILLED:
+        if ex.get_order("u", Product.SPOT, order.order_id).status is OrderStatus.FILLED:
             break
-    done = ex.get_order("u", InstType.SPOT, order.order_id)
+    done = ex.get_order("u", Product.SPOT, order.order_id)
     assert done.status is OrderStatus.FILLED
     assert done.avg_price == price
-    assert {f.scope for f in ex.fills("u", InstType.SPOT)} == {"maker"}
+    assert {f.scope for f in ex.fills("u", Product.SPOT)} == {"maker"}
     assert all(v == 0 for v in ex.audit().values())
 
 
@@ -105,7 +105,7 @@ def test_makers_moving_through_a_user_order_fill_it_at_its_price(ex: Exchange, c
     assert order.status is OrderStatus.LIVE
     ex.shock("BTC", "1.01")
     run(ex, clock, 100)
-    filled = ex.get_order("u", InstType.USDT_FUTURES, order.order_id)
+    filled = ex.get_order("u", Product.USDT_FUTURES, order.order_id)
     assert filled.status is OrderStatus.FILLED
     assert filled.avg_price == ask + 20
     assert ex.positions("u")[0].hold_side == "short"

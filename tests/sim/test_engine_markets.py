@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from terminal_app.bitget.errors import ExchangeError
-from terminal_app.bitget.symbols import InstType, MarketInfo
+from terminal_app.bitget.models.market import contract_market_from, spot_market_from
+from terminal_app.core.instruments import Product
 from terminal_app.sim.market.markets import COINS, MARKETS, all_markets, contracts_raw, find_market, spot_symbols_raw
 
 
@@ -25,7 +26,7 @@ def test_spot_rows_look_like_bitget(samples: Path) -> None:
                                            "LTCUSDT", "ADAUSDT"]
     for row in rows:
         assert _shape(row) == _shape(sample)
-        assert MarketInfo.from_spot(row) == find_market(row["symbol"], InstType.SPOT).info
+        assert spot_market_from(row) == find_market(row["symbol"], Product.SPOT).info
 
 
 def test_contract_rows_look_like_bitget(samples: Path) -> None:
@@ -34,29 +35,29 @@ def test_contract_rows_look_like_bitget(samples: Path) -> None:
     assert [r["symbol"] for r in rows] == ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
     for row in rows:
         assert _shape(row) == _shape(sample)
-        assert MarketInfo.from_contract(row, InstType.USDT_FUTURES) == find_market(row["symbol"],
-                                                                                   InstType.USDT_FUTURES).info
-    assert contracts_raw(InstType.COIN_FUTURES) == []
+        assert contract_market_from(row, Product.USDT_FUTURES) == find_market(row["symbol"],
+                                                                              Product.USDT_FUTURES).info
+    assert contracts_raw(Product.COIN_FUTURES) == []
 
 
 def test_parameters_are_the_realistic_ones() -> None:
-    btc = find_market("btcusdt", InstType.SPOT).info
+    btc = find_market("btcusdt", Product.SPOT).info
     assert (btc.tick_size, btc.lot_size, btc.min_notional) == (D("0.01"), D("0.000001"), D("1"))
-    perp = find_market("BTCUSDT", InstType.USDT_FUTURES)
+    perp = find_market("BTCUSDT", Product.USDT_FUTURES)
     info = perp.info
     assert (info.tick_size, info.lot_size, info.min_size) == (D("0.1"), D("0.0001"), D("0.0001"))
     assert (info.maker_fee, info.taker_fee, info.max_leverage) == (D("0.0002"), D("0.0006"), 125)
     assert perp.keep_margin_rate < D(1) / info.max_leverage
     starts = {m.ref.key: m.start_price for m in all_markets()}
-    assert starts["BTCUSDT:SPOT"] == D("97000")
-    assert starts["ETHUSDT:USDT-FUTURES"] == D("3400")
+    assert starts["BTCUSDT:spot"] == D("97000")
+    assert starts["ETHUSDT:usdt_futures"] == D("3400")
     assert len(MARKETS) == 11
     assert COINS == ("USDT", "ADA", "BGB", "BTC", "ETH", "LINK", "LTC", "SOL", "XRP")
-    ada = find_market("ADAUSDT", InstType.SPOT).info
+    ada = find_market("ADAUSDT", Product.SPOT).info
     assert (ada.tick_size, ada.lot_size) == (D("0.0001"), D("0.01"))
 
 
 def test_unknown_symbol_is_bitgets_40034() -> None:
     with pytest.raises(ExchangeError) as err:
-        find_market("BTCUSD", InstType.USDT_FUTURES)
+        find_market("BTCUSD", Product.USDT_FUTURES)
     assert err.value.code == "40034"

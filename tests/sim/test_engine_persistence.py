@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import OrderStatus
 from terminal_app.store.sim_state import SCHEMA_VERSION, SimStateStore
 
 T0 = 1_780_000_000_000
-SPOT = InstType.SPOT
-FUT = InstType.USDT_FUTURES
+SPOT = Product.SPOT
+FUT = Product.USDT_FUTURES
 BTC = SymbolRef("BTCUSDT", SPOT)
 PERP = SymbolRef("BTCUSDT", FUT)
 

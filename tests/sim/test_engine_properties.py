@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from terminal_app.bitget.errors import ExchangeError
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.events import Event, FillEvent, OrderEvent, TradeEvent
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import Order
@@ -19,8 +19,8 @@ from terminal_app.sim.engine.orders import Order
 T0 = 1_780_000_000_000
 USERS = ("a", "b", "c", "h")
 HEDGE_USERS = frozenset({"h"})
-SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
-PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+SPOT = SymbolRef("BTCUSDT", Product.SPOT)
+PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 FORCES = ("gtc", "ioc", "fok", "post_only")
 
 user = st.sampled_from(USERS)
@@ -100,7 +100,7 @@ def apply(ex: Exchange, clock: Clock, step: tuple[object, ...], perp_base: D) ->
                                            size, limit, str(f), reduce_only=True)
         elif name == "cancel":
             _, uid, i = step
-            open_orders = ex.open_orders(str(uid), InstType.SPOT) + ex.open_orders(str(uid), InstType.USDT_FUTURES)
+            open_orders = ex.open_orders(str(uid), Product.SPOT) + ex.open_orders(str(uid), Product.USDT_FUTURES)
             if open_orders:
                 o = open_orders[int(i) % len(open_orders)]                 # type: ignore[call-overload]
                 if o.ref.is_futures:
@@ -140,7 +140,7 @@ def check_invariants(ex: Exchange) -> None:
         if depth.bids and depth.asks:
             assert depth.bids[0][0] < depth.asks[0][0], ref
     for uid in USERS:
-        open_spot = ex.open_orders(uid, InstType.SPOT)
+        open_spot = ex.open_orders(uid, Product.SPOT)
         balances = {b.coin: b for b in ex.spot_balances(uid)}
         for b in balances.values():
             assert b.available >= 0
@@ -159,7 +159,7 @@ def check_invariants(ex: Exchange) -> None:
         assert all(0 <= p.locked <= p.total for p in positions)
         acct = ex.futures_account(uid)
         assert acct.locked >= 0
-        if not ex.open_orders(uid, InstType.USDT_FUTURES):
+        if not ex.open_orders(uid, Product.USDT_FUTURES):
             assert acct.locked == 0
 
 

@@ -17,13 +17,13 @@ from terminal_app.bitget.errors import (
     OrderNotFound,
     PrecisionError,
 )
-from terminal_app.bitget.symbols import InstType
+from terminal_app.core.instruments import Product
 from terminal_app.sim.engine.events import Event, FillEvent
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import OrderStatus
 
 T0 = 1_780_000_000_000
-SPOT = InstType.SPOT
+SPOT = Product.SPOT
 FEE = D("0.001")
 
 

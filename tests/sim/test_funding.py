@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.events import AccountEvent, Event
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import OrderStatus
 
 T0 = 1_780_000_000_000
-FUT = InstType.USDT_FUTURES
+FUT = Product.USDT_FUTURES
 BTC = SymbolRef("BTCUSDT", FUT)
 EIGHT_HOURS = 8 * 3_600_000
 

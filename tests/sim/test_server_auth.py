@@ -14,7 +14,7 @@ from multidict import CIMultiDict
 
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.signing import Credentials, auth_headers, canonical_query, encoded_query, ws_login_message
-from terminal_app.bitget.symbols import InstType
+from terminal_app.core.instruments import Product
 from terminal_app.sim.server.auth import DEMO_CREDENTIALS, Authenticator, KeyStore
 from terminal_app.sim.server.http import SimConfig, SimServer
 from terminal_app.sim.server.ratelimits import RateLimiter
@@ -178,7 +178,7 @@ async def test_read_only_key_cannot_trade(server: SimServer) -> None:
     order = {"symbol": "BTCUSDT", "side": "buy", "orderType": "limit", "price": "1000", "size": "0.001"}
     status, payload = await _request(server, "POST", "/api/v2/spot/trade/place-order", order, key.credentials)
     assert (status, payload["code"]) == (400, "40014")
-    assert server.exchange.open_orders(key.uid, InstType.SPOT) == []
+    assert server.exchange.open_orders(key.uid, Product.SPOT) == []
 
 
 @pytest.mark.asyncio

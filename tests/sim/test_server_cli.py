@@ -17,7 +17,7 @@ import pytest
 import websockets
 
 from terminal_app.bitget.signing import auth_headers
-from terminal_app.bitget.symbols import InstType
+from terminal_app.core.instruments import Product
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.auth import DEMO_CREDENTIALS, DEMO_UID
 
@@ -90,9 +90,9 @@ def test_runner_start_faults_keys_and_clean_stop(tmp_path: Path) -> None:
         assert key.uid != DEMO_UID
         assert runner.call(runner.server.keys.get, key.api_key) == key
         runner.call(runner.server.exchange.place_spot_order, DEMO_UID, "BTCUSDT", "buy", "limit", "0.001", "1000")
-        assert len(runner.call(runner.server.exchange.open_orders, DEMO_UID, InstType.SPOT)) == 1
+        assert len(runner.call(runner.server.exchange.open_orders, DEMO_UID, Product.SPOT)) == 1
         runner.reset_demo_account()
-        assert runner.call(runner.server.exchange.open_orders, DEMO_UID, InstType.SPOT) == []
+        assert runner.call(runner.server.exchange.open_orders, DEMO_UID, Product.SPOT) == []
     finally:
         runner.stop()
     runner.stop()                                                        # idempotent

@@ -19,9 +19,9 @@ from terminal_app.bitget.checksum import book_checksum
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import auth_headers, ws_login_message
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.core.book_sync import BookSync
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.sim.server.auth import DEMO_CREDENTIALS, DEMO_UID
 from terminal_app.sim.server.http import SimConfig, SimServer
@@ -58,7 +58,7 @@ async def _place(server: SimServer, http: httpx.AsyncClient, body: dict[str, Any
 
 
 def _open_orders(server: SimServer) -> int:
-    return len(server.exchange.open_orders(DEMO_UID, InstType.SPOT))
+    return len(server.exchange.open_orders(DEMO_UID, Product.SPOT))
 
 
 # ---- REST --------------------------------------------------------------------------------------------------------
@@ -127,9 +127,9 @@ async def test_client_never_duplicates_an_order_after_an_ambiguous_timeout(sim: 
     http = BitgetHttp(info.rest, DEMO_CREDENTIALS)
     async with BitgetRestClient(http) as client:
         client.lookup_delay_s = 0.0
-        ack = await client.spot_place_order(SymbolRef("BTCUSDT", InstType.SPOT), "buy", "limit", Decimal("0.001"),
+        ack = await client.spot_place_order(SymbolRef("BTCUSDT", Product.SPOT), "buy", "limit", Decimal("0.001"),
                                             price=Decimal("1000"), client_oid="dup-check-1")
-    orders = sim.exchange.open_orders(DEMO_UID, InstType.SPOT)
+    orders = sim.exchange.open_orders(DEMO_UID, Product.SPOT)
     assert [(o.order_id, o.client_oid) for o in orders] == [(ack.order_id, "dup-check-1")]
 
 
@@ -150,7 +150,7 @@ async def test_shift_clock(sim: SimServer) -> None:
     http_client = BitgetHttp(_info(sim).rest, DEMO_CREDENTIALS)
     async with BitgetRestClient(http_client) as client:
         await client.connect()
-        await client.spot_place_order(SymbolRef("BTCUSDT", InstType.SPOT), "buy", "limit", Decimal("0.001"),
+        await client.spot_place_order(SymbolRef("BTCUSDT", Product.SPOT), "buy", "limit", Decimal("0.001"),
                                       price=Decimal("1000"))
     assert _open_orders(sim) == 1
     sim.faults.shift_clock(0)

@@ -17,11 +17,11 @@ import pytest
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.process import SimulatorProcess, SimulatorProcessError
 from terminal_app.sim.server.http import SimConfig, SimInfo
 
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
 
 
 def _client(info: SimInfo) -> BitgetRestClient:

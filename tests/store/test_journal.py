@@ -18,7 +18,7 @@ import pytest
 
 from terminal_app.bitget.models import Fill
 from terminal_app.bitget.models.trade import parse_futures_fills, parse_spot_orders
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderView
 from terminal_app.store.journal import (
     MIGRATIONS,
@@ -34,9 +34,9 @@ from terminal_app.store.journal import (
 )
 
 D = Decimal
-SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
-PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
-ETH = SymbolRef("ETHUSDT", InstType.SPOT)
+SPOT = SymbolRef("BTCUSDT", Product.SPOT)
+PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
+ETH = SymbolRef("ETHUSDT", Product.SPOT)
 
 
 def ms(day: int, hour: int = 12, minute: int = 0) -> int:
@@ -55,7 +55,7 @@ def view(client_oid: str, order_id: str | None = None, status: str = "pending", 
 def fill(trade_id: str, side: str, price: str, size: str, *, ts: int, ref: SymbolRef = PERP, fee: str = "0",
          fee_coin: str | None = "USDT", profit: str | None = None, fees: tuple[tuple[str, Decimal], ...] = (),
          trade_side: str | None = None, quote: str | None = None) -> Fill:
-    return Fill(inst_type=ref.inst_type, trade_id=trade_id, order_id="o" + trade_id, symbol=ref.symbol, side=side,
+    return Fill(product=ref.product, trade_id=trade_id, order_id="o" + trade_id, symbol=ref.symbol, side=side,
                 price=D(price), size=D(size), quote_size=D(quote) if quote else D(price) * D(size), fee=D(fee),
                 fee_coin=fee_coin, scope="taker", trade_side=trade_side, profit=D(profit) if profit else None,
                 ts=ts, fees=fees)
@@ -212,7 +212,7 @@ def test_fills_are_stored_once_and_read_back_exactly(path: Path, samples: Path) 
         assert j.add_fill("Live", own)  # another profile is another account
     with Journal(path) as j:
         assert j.fills("Demo", newest_first=False) == [sample, own]
-        assert j.fills("Demo", ref=SymbolRef("ETHUSDT", InstType.USDT_FUTURES)) == [sample]
+        assert j.fills("Demo", ref=SymbolRef("ETHUSDT", Product.USDT_FUTURES)) == [sample]
         assert j.fills("Demo", since_ms=ms(2)) == [own]
         assert j.fills("Live") == [own]
         assert sample.fees == (("BGB", D("-0.017118519726")),)
@@ -328,13 +328,13 @@ def test_days_follow_the_time_zone() -> None:
 
 def test_coins_of_products() -> None:
     assert margin_coin(PERP) == "USDT"
-    assert margin_coin(SymbolRef("BTCUSD", InstType.COIN_FUTURES)) == "BTC"
-    assert margin_coin(SymbolRef("BTCPERP", InstType.USDC_FUTURES)) == "USDC"
-    assert margin_coin(SymbolRef("SBTCSUSDT", InstType.SUSDT_FUTURES)) == "SUSDT"
+    assert margin_coin(SymbolRef("BTCUSD", Product.COIN_FUTURES)) == "BTC"
+    assert margin_coin(SymbolRef("BTCPERP", Product.USDC_FUTURES)) == "USDC"
+    assert margin_coin(SymbolRef("SBTCSUSDT", Product.DEMO_USDT_FUTURES)) == "SUSDT"
     assert spot_quote("ETHBTC") == "BTC"
     assert spot_quote("BGBUSDT") == "USDT"
     assert spot_quote("XYZABC", {"XYZABC": "ABC"}) == "ABC"
-    coin_m = fill("1", "sell", "60000", "100", ts=ms(1), ref=SymbolRef("BTCUSD", InstType.COIN_FUTURES),
+    coin_m = fill("1", "sell", "60000", "100", ts=ms(1), ref=SymbolRef("BTCUSD", Product.COIN_FUTURES),
                   fee="-0.0001", fee_coin="BTC", profit="0.002")
     assert daily_pnl([coin_m]) == [DailyPnl(date(2024, 5, 1), "BTC", D("0.002"), D("-0.0001"), D("0.0019"), 1)]
 

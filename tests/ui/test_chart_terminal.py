@@ -14,12 +14,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from terminal_app.app import Terminal
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.settings import CHART_MACD, CHART_RSI, Settings
+from terminal_app.core.instruments import Product, SymbolRef
 
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
-BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 
 
 def funding_pattern(price_places: int) -> str:

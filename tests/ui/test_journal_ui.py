@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from terminal_app.bitget.models import Fill
-from terminal_app.bitget.symbols import InstType
 from terminal_app.config.profiles import Profile
 from terminal_app.core.health import ProfileKind
+from terminal_app.core.instruments import Product
 from terminal_app.services.journal_sink import JournalSink
 from terminal_app.store.journal import Journal
 from terminal_app.ui import journal as journal_ui
@@ -41,7 +41,7 @@ class NoWrites(Journal):
 def fill() -> Fill:
     from decimal import Decimal as D
 
-    return Fill(inst_type=InstType.SPOT, trade_id="t1", order_id="o1", symbol="BTCUSDT", side="buy",
+    return Fill(product=Product.SPOT, trade_id="t1", order_id="o1", symbol="BTCUSDT", side="buy",
                 price=D("65000"), size=D("0.001"), quote_size=D("65"), fee=D("-0.065"), fee_coin="USDT",
                 scope="taker", trade_side=None, profit=None, ts=1_700_000_000_000)
 

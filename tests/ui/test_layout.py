@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication, QTableView
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.ui.docks.watchlist import MIN_ROWS
 
 from .conftest import WaitUntil
 from .test_menu_actions import running
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("gc_on_this_thread")]
-BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 
 
 def rows_on_screen(view: QTableView) -> int:

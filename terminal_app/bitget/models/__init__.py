@@ -112,6 +112,7 @@ from terminal_app.bitget.models.market import (
     SymbolPrice,
     Ticker,
     candle_from,
+    contract_market_from,
     depth_from,
     parse_candles,
     parse_contracts,
@@ -128,6 +129,7 @@ from terminal_app.bitget.models.market import (
     parse_spot_tickers,
     parse_symbol_prices,
     public_trade_from,
+    spot_market_from,
     ticker_from,
 )
 from terminal_app.bitget.models.push import (
@@ -247,6 +249,7 @@ __all__ = [
     "algo_order_from",
     "candle_from",
     "closed_position_from",
+    "contract_market_from",
     "dec",
     "depth_from",
     "display_decimal",
@@ -344,6 +347,7 @@ __all__ = [
     "position_from",
     "public_trade_from",
     "spot_asset_from",
+    "spot_market_from",
     "spot_track_from",
     "text",
     "ticker_from",

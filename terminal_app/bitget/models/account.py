@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from terminal_app.bitget.models.fields import Fields, inner_list, norm_margin_mode, parse_list
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 
 
 def _coin(f: Fields, key: str | tuple[str, ...]) -> str:
@@ -82,7 +82,7 @@ class Position:
     ``totalFee``. ``u_time`` falls back to ``c_time`` where Bitget sends only ``cTime``.
     """
 
-    inst_type: InstType
+    product: Product
     symbol: str
     margin_coin: str
     hold_side: str
@@ -112,14 +112,14 @@ class Position:
 
     @property
     def ref(self) -> SymbolRef:
-        return SymbolRef(self.symbol, self.inst_type)
+        return SymbolRef(self.symbol, self.product)
 
 
 @dataclass(frozen=True, slots=True)
 class ClosedPosition:
     """A closed position (REST ``history-position``, WebSocket ``positions-history``). ``pnl`` is gross of fees."""
 
-    inst_type: InstType
+    product: Product
     symbol: str
     margin_coin: str
     hold_side: str
@@ -285,13 +285,13 @@ def futures_equity_from(entry: Any) -> FuturesEquity:
     )
 
 
-def position_from(entry: Any, inst_type: InstType) -> Position:
+def position_from(entry: Any, product: Product) -> Position:
     """One position from REST ``all-position``/``single-position`` or the ``positions`` channel."""
     f = Fields(entry, "Position")
     c_time = f.ms("cTime")
     liquidation = f.opt_dec("liquidationPrice")
     return Position(
-        inst_type=inst_type,
+        product=product,
         symbol=f.symbol(("symbol", "instId")),
         margin_coin=_coin(f, "marginCoin"),
         hold_side=f.word("holdSide"),
@@ -322,18 +322,18 @@ def position_from(entry: Any, inst_type: InstType) -> Position:
     )
 
 
-def parse_positions(data: Any, inst_type: InstType = InstType.USDT_FUTURES) -> list[Position]:
+def parse_positions(data: Any, product: Product = Product.USDT_FUTURES) -> list[Position]:
     """``GET /api/v2/mix/position/all-position`` and ``single-position`` (both answer a list)."""
-    return parse_list(data, "Position", lambda e: position_from(e, inst_type))
+    return parse_list(data, "Position", lambda e: position_from(e, product))
 
 
-def closed_position_from(entry: Any, inst_type: InstType) -> ClosedPosition:
+def closed_position_from(entry: Any, product: Product) -> ClosedPosition:
     """REST ``history-position`` (``openAvgPrice``, ``ctime``) or the ``positions-history`` channel
     (``openPriceAvg``, ``cTime``)."""
     f = Fields(entry, "ClosedPosition")
     c_time = f.ms(("cTime", "ctime"))
     return ClosedPosition(
-        inst_type=inst_type,
+        product=product,
         symbol=f.symbol(("symbol", "instId")),
         margin_coin=_coin(f, "marginCoin"),
         hold_side=f.word("holdSide"),
@@ -354,9 +354,9 @@ def closed_position_from(entry: Any, inst_type: InstType) -> ClosedPosition:
     )
 
 
-def parse_closed_positions(data: Any, inst_type: InstType = InstType.USDT_FUTURES) -> list[ClosedPosition]:
+def parse_closed_positions(data: Any, product: Product = Product.USDT_FUTURES) -> list[ClosedPosition]:
     """``GET /api/v2/mix/position/history-position``: ``{"list": [...], "endId"}``."""
-    return [closed_position_from(e, inst_type) for e in inner_list(data, "list", "ClosedPosition")]
+    return [closed_position_from(e, product) for e in inner_list(data, "list", "ClosedPosition")]
 
 
 # --- futures settings ----------------------------------------------------------------------------------------------

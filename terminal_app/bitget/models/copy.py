@@ -30,7 +30,8 @@ from terminal_app.bitget.models.fields import (
     parse_list,
     text,
 )
-from terminal_app.bitget.symbols import InstType
+from terminal_app.bitget.models.mapping import product_from_wire
+from terminal_app.core.instruments import Product
 
 T = TypeVar("T")
 
@@ -50,12 +51,12 @@ def display_decimal(value: Any) -> Decimal | None:
     return result if result.is_finite() else None
 
 
-def _product_type(f: Fields) -> InstType | None:
+def _product_type(f: Fields) -> Product | None:
     value = f.opt_text("productType")
     if value is None:
         return None
     try:
-        return InstType(value.upper())
+        return product_from_wire(value)
     except ValueError:
         fail(f.kind, f"unknown productType {value!r}")
 
@@ -112,7 +113,7 @@ class FuturesTrack:
     open_time: int | None
     open_order_id: str | None = None
     open_fee: Decimal | None = None
-    product_type: InstType | None = None
+    product_type: Product | None = None
     trader_id: str | None = None
     trader_name: str | None = None
     margin_mode: str | None = None
@@ -189,7 +190,7 @@ class ClosedTrack:
 
     tracking_no: str
     symbol: str
-    product_type: InstType | None
+    product_type: Product | None
 
 
 def parse_closed_tracks(data: Any) -> list[ClosedTrack]:
@@ -498,7 +499,7 @@ class FollowSetting:
     symbol: str
     trace_type: str
     trace_value: Decimal
-    product_type: InstType = InstType.USDT_FUTURES
+    product_type: Product = Product.USDT_FUTURES
     margin_type: str = "trader"
     margin_coin: str = "USDT"
     lever_type: str = "trader"
@@ -515,7 +516,7 @@ def follow_setting_from(entry: Any) -> FollowSetting:
         symbol=f.symbol("symbol"),
         trace_type=f.word("traceType"),
         trace_value=f.dec("traceValue"),
-        product_type=_product_type(f) or InstType.USDT_FUTURES,
+        product_type=_product_type(f) or Product.USDT_FUTURES,
         margin_type=f.word("marginType", "trader"),
         margin_coin=f.text("marginCoin", "USDT").upper(),
         lever_type=f.word("leverType", "trader"),

@@ -21,7 +21,8 @@ from terminal_app.bitget.models.fields import (
     num_str,
     parse_list,
 )
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
+from terminal_app.bitget.models.mapping import product_from_wire
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 
 Level = tuple[str, str]
 """One order-book level as Bitget's raw ``(price, size)`` strings: the checksum is computed over them."""
@@ -40,7 +41,7 @@ class Ticker:
     """
 
     symbol: str
-    inst_type: InstType
+    product: Product
     last: Decimal
     bid: Decimal
     ask: Decimal
@@ -65,7 +66,7 @@ class Ticker:
 
     @property
     def ref(self) -> SymbolRef:
-        return SymbolRef(self.symbol, self.inst_type)
+        return SymbolRef(self.symbol, self.product)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ class Depth:
     seq: int | None = None
     action: str | None = None
     symbol: str | None = None
-    inst_type: InstType | None = None
+    product: Product | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +177,72 @@ def parse_server_time(data: Any) -> ServerTime:
     return ServerTime(server_time=Fields(data, "ServerTime").ms("serverTime"))
 
 
+# Spot says "online", futures "normal" for a market that takes orders (spot also has gray/halt/offline, futures
+# maintain/limit_open/restrictedAPI/off).
+_TRADABLE_STATUSES = frozenset({"online", "normal"})
+
+
+def _dec0(value: Any, default: str = "0") -> Decimal:
+    if value is None or value == "":
+        return Decimal(default)
+    return Decimal(str(value))
+
+
+def _step(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
+def spot_market_from(d: dict[str, Any]) -> MarketInfo:
+    """One row of ``GET /api/v2/spot/public/symbols``."""
+    price_places = int(d["pricePrecision"])
+    size_places = int(d["quantityPrecision"])
+    status = str(d.get("status", "online"))
+    return MarketInfo(
+        ref=SymbolRef(str(d["symbol"]), Product.SPOT),
+        base_coin=str(d["baseCoin"]),
+        quote_coin=str(d["quoteCoin"]),
+        tick_size=_step(price_places),
+        lot_size=_step(size_places),
+        min_size=_dec0(d.get("minTradeAmount")),
+        min_notional=_dec0(d.get("minTradeUSDT"), "1"),
+        price_places=price_places,
+        size_places=size_places,
+        maker_fee=_dec0(d.get("makerFeeRate"), "0.001"),
+        taker_fee=_dec0(d.get("takerFeeRate"), "0.001"),
+        tradable=status in _TRADABLE_STATUSES,
+        status=status,
+        quote_places=int(d.get("quotePrecision") or price_places),
+    )
+
+
+def contract_market_from(d: dict[str, Any], product: Product | None = None) -> MarketInfo:
+    """One row of ``GET /api/v2/mix/market/contracts``; ``product`` when the caller knows it (the answer may not
+    repeat the ``productType``)."""
+    price_places = int(d["pricePlace"])
+    size_places = int(d["volumePlace"])
+    end_step = _dec0(d.get("priceEndStep"), "1")
+    product = product or product_from_wire(str(d.get("productType") or "USDT-FUTURES"))
+    lot = _dec0(d.get("sizeMultiplier"), str(_step(size_places)))
+    status = str(d.get("symbolStatus", "normal"))
+    return MarketInfo(
+        ref=SymbolRef(str(d["symbol"]), product),
+        base_coin=str(d["baseCoin"]),
+        quote_coin=str(d["quoteCoin"]),
+        tick_size=end_step * _step(price_places),
+        lot_size=lot if lot > 0 else _step(size_places),
+        min_size=_dec0(d.get("minTradeNum")),
+        min_notional=_dec0(d.get("minTradeUSDT"), "5"),
+        price_places=price_places,
+        size_places=size_places,
+        maker_fee=_dec0(d.get("makerFeeRate"), "0.0002"),
+        taker_fee=_dec0(d.get("takerFeeRate"), "0.0006"),
+        tradable=status in _TRADABLE_STATUSES,
+        status=status,
+        max_leverage=int(_dec0(d.get("maxLever"), "125")),
+        min_leverage=int(_dec0(d.get("minLever"), "1")),
+    )
+
+
 def _market(kind: str, build: Callable[[dict[str, Any]], MarketInfo], entry: Any) -> MarketInfo:
     as_mapping(entry, kind)
     try:
@@ -189,25 +256,25 @@ def _market(kind: str, build: Callable[[dict[str, Any]], MarketInfo], entry: Any
 
 def parse_spot_symbols(data: Any) -> list[MarketInfo]:
     """``GET /api/v2/spot/public/symbols``."""
-    return parse_list(data, "MarketInfo (spot)", lambda e: _market("MarketInfo (spot)", MarketInfo.from_spot, e))
+    return parse_list(data, "MarketInfo (spot)", lambda e: _market("MarketInfo (spot)", spot_market_from, e))
 
 
-def parse_contracts(data: Any, inst_type: InstType = InstType.USDT_FUTURES) -> list[MarketInfo]:
+def parse_contracts(data: Any, product: Product = Product.USDT_FUTURES) -> list[MarketInfo]:
     """``GET /api/v2/mix/market/contracts?productType=…``; the answer does not repeat the product type."""
     kind = "MarketInfo (contract)"
-    return parse_list(data, kind, lambda e: _market(kind, lambda d: MarketInfo.from_contract(d, inst_type), e))
+    return parse_list(data, kind, lambda e: _market(kind, lambda d: contract_market_from(d, product), e))
 
 
 # --- tickers -------------------------------------------------------------------------------------------------------
 
 
-def ticker_from(entry: Any, inst_type: InstType) -> Ticker:
+def ticker_from(entry: Any, product: Product) -> Ticker:
     """One ticker object, REST or WebSocket, spot or futures (spot REST says ``open``, the others ``open24h``)."""
     f = Fields(entry, "Ticker")
-    futures = inst_type.is_futures
+    futures = product.is_futures
     return Ticker(
         symbol=f.symbol(("symbol", "instId")),
-        inst_type=inst_type,
+        product=product,
         last=f.dec("lastPr"),
         bid=f.dec("bidPr"),
         ask=f.dec("askPr"),
@@ -234,14 +301,14 @@ def ticker_from(entry: Any, inst_type: InstType) -> Ticker:
 
 def parse_spot_tickers(data: Any) -> list[Ticker]:
     """``GET /api/v2/spot/market/tickers``."""
-    return parse_list(data, "Ticker", lambda e: ticker_from(e, InstType.SPOT))
+    return parse_list(data, "Ticker", lambda e: ticker_from(e, Product.SPOT))
 
 
-def parse_futures_tickers(data: Any, inst_type: InstType = InstType.USDT_FUTURES) -> list[Ticker]:
+def parse_futures_tickers(data: Any, product: Product = Product.USDT_FUTURES) -> list[Ticker]:
     """``GET /api/v2/mix/market/ticker`` and ``/tickers`` (both answer a list)."""
     if isinstance(data, dict):  # tolerate a bare object for the single-symbol endpoint
         data = [data]
-    return parse_list(data, "Ticker", lambda e: ticker_from(e, inst_type))
+    return parse_list(data, "Ticker", lambda e: ticker_from(e, product))
 
 
 # --- order books ---------------------------------------------------------------------------------------------------
@@ -272,7 +339,7 @@ def _opt_int(value: Any) -> int | None:
 
 
 def depth_from(entry: Any, *, action: str | None = None, symbol: str | None = None,
-               inst_type: InstType | None = None) -> Depth:
+               product: Product | None = None) -> Depth:
     """One book object (REST ``orderbook``/``merge-depth`` data or one element of a WebSocket ``books*`` push)."""
     kind = "Depth"
     body = entry if type(entry) is dict else as_mapping(entry, kind)
@@ -293,7 +360,7 @@ def depth_from(entry: Any, *, action: str | None = None, symbol: str | None = No
         seq=seq,
         action=action,
         symbol=symbol,
-        inst_type=inst_type,
+        product=product,
     )
 
 
@@ -448,6 +515,7 @@ __all__ = [
     "SymbolPrice",
     "Ticker",
     "candle_from",
+    "contract_market_from",
     "depth_from",
     "parse_candles",
     "parse_contracts",
@@ -464,5 +532,6 @@ __all__ = [
     "parse_spot_tickers",
     "parse_symbol_prices",
     "public_trade_from",
+    "spot_market_from",
     "ticker_from",
 ]

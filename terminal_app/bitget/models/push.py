@@ -26,6 +26,7 @@ from terminal_app.bitget.models.account import (
     spot_asset_from,
 )
 from terminal_app.bitget.models.fields import BadValue, as_list, fail, int_ms, text
+from terminal_app.bitget.models.mapping import product_from_wire
 from terminal_app.bitget.models.market import (
     Candle,
     Depth,
@@ -37,14 +38,14 @@ from terminal_app.bitget.models.market import (
     ticker_from,
 )
 from terminal_app.bitget.models.trade import AlgoOrder, Fill, Order, algo_order_from, fill_from, order_from
-from terminal_app.bitget.symbols import InstType, UnknownSymbol
+from terminal_app.core.instruments import Product, UnknownSymbol
 
 
 @dataclass(frozen=True, slots=True)
 class PushArg:
     """The ``arg`` of a subscription or push. ``inst_id`` is ``None`` for ``default`` (all symbols)."""
 
-    inst_type: InstType | None
+    product: Product | None
     channel: str
     inst_id: str | None = None
     coin: str | None = None
@@ -120,7 +121,7 @@ def _build_push_arg(arg: Any) -> PushArg:
         fail("WebSocket arg", f"expected an object, got {type(arg).__name__}")
     raw_type = arg.get("instType")
     try:
-        inst_type = InstType.parse(str(raw_type)) if raw_type not in (None, "") else None
+        product = product_from_wire(str(raw_type)) if raw_type not in (None, "") else None
     except UnknownSymbol:
         fail("WebSocket arg", f"unknown instType {raw_type!r}")
     channel = arg.get("channel")
@@ -129,7 +130,7 @@ def _build_push_arg(arg: Any) -> PushArg:
     inst_id = arg.get("instId")
     coin = arg.get("coin")
     return PushArg(
-        inst_type=inst_type,
+        product=product,
         channel=channel,
         inst_id=None if inst_id in (None, "", "default") else str(inst_id).upper(),
         coin=None if coin in (None, "", "default") else str(coin).upper(),
@@ -167,10 +168,10 @@ def _parts(msg: Any, kind: str) -> tuple[PushArg, str | None, int | None, list[A
     return arg, action if isinstance(action, str) else None, ts, as_list(msg["data"], kind)
 
 
-def _inst_type(arg: PushArg, kind: str) -> InstType:
-    if arg.inst_type is None:
+def _inst_type(arg: PushArg, kind: str) -> Product:
+    if arg.product is None:
         fail(kind, "field 'instType' is missing from the arg")
-    return arg.inst_type
+    return arg.product
 
 
 ItemParser = Callable[[Any, PushArg, str | None], Any]
@@ -181,7 +182,7 @@ def _ticker(entry: Any, arg: PushArg, action: str | None) -> Ticker:
 
 
 def _books(entry: Any, arg: PushArg, action: str | None) -> Depth:
-    return depth_from(entry, action=action, symbol=arg.inst_id, inst_type=arg.inst_type)
+    return depth_from(entry, action=action, symbol=arg.inst_id, product=arg.product)
 
 
 def _candle(entry: Any, arg: PushArg, action: str | None) -> Candle:
@@ -315,7 +316,7 @@ def _channel_parser(arg: PushArg) -> ItemParser:
     if channel.startswith("candle"):
         return _candle
     if channel == "account":
-        if arg.inst_type is InstType.SPOT:
+        if arg.product is Product.SPOT:
             return _spot_account
         return _futures_account
     fail("WebSocket push", f"channel {channel!r} is not modelled")

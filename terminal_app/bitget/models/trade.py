@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from terminal_app.bitget.models.fields import Fields, dec, fail, inner_list, norm_margin_mode, parse_list, text
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 
 _ZERO = Decimal(0)
 
@@ -105,7 +105,7 @@ class Order:
     update (``trade_id`` present); they are ``None`` otherwise.
     """
 
-    inst_type: InstType
+    product: Product
     symbol: str
     order_id: str
     client_oid: str | None
@@ -144,7 +144,7 @@ class Order:
 
     @property
     def ref(self) -> SymbolRef:
-        return SymbolRef(self.symbol, self.inst_type)
+        return SymbolRef(self.symbol, self.product)
 
     @property
     def is_open(self) -> bool:
@@ -156,7 +156,7 @@ class Fill:
     """One own trade. ``fee`` is the first fee entry's amount in ``fee_coin`` (Bitget's sign); ``fees`` lists all
     entries when part of the fee was paid in another coin (BGB deduction). ``scope`` is ``maker``/``taker``."""
 
-    inst_type: InstType
+    product: Product
     trade_id: str
     order_id: str
     symbol: str
@@ -176,7 +176,7 @@ class Fill:
 
     @property
     def ref(self) -> SymbolRef:
-        return SymbolRef(self.symbol, self.inst_type)
+        return SymbolRef(self.symbol, self.product)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +187,7 @@ class AlgoOrder:
     market). ``status`` is Bitget's plan status (``not_trigger``, ``live``, ``executed``, ``cancelled``, …).
     """
 
-    inst_type: InstType
+    product: Product
     symbol: str
     order_id: str
     client_oid: str | None
@@ -220,7 +220,7 @@ class AlgoOrder:
 
     @property
     def ref(self) -> SymbolRef:
-        return SymbolRef(self.symbol, self.inst_type)
+        return SymbolRef(self.symbol, self.product)
 
 
 # --- acknowledgements ----------------------------------------------------------------------------------------------
@@ -359,11 +359,11 @@ def _fee_total(entries: tuple[tuple[str, Decimal], ...]) -> tuple[Decimal, str |
 # --- orders --------------------------------------------------------------------------------------------------------
 
 
-def order_from(entry: Any, inst_type: InstType, *, ws: bool = False) -> Order:
+def order_from(entry: Any, product: Product, *, ws: bool = False) -> Order:
     """One order object from any source. In WebSocket pushes ``baseVolume`` is the *last fill's* size and
     ``accBaseVolume`` the cumulative one; in REST answers ``baseVolume`` is cumulative."""
     f = Fields(entry, "Order")
-    futures = inst_type.is_futures
+    futures = product.is_futures
     try:
         fees = fee_entries(f.any("feeDetail"), "Order")
     except (ArithmeticError, ValueError) as exc:
@@ -377,7 +377,7 @@ def order_from(entry: Any, inst_type: InstType, *, ws: bool = False) -> Order:
     if order_type == "market" and not price:
         price = None  # Bitget reports "0" as the price of market orders
     return Order(
-        inst_type=inst_type,
+        product=product,
         symbol=f.symbol(("symbol", "instId")),
         order_id=f.text("orderId"),
         client_oid=f.opt_text("clientOid"),
@@ -420,23 +420,23 @@ def parse_spot_orders(data: Any) -> list[Order]:
     """``GET /api/v2/spot/trade/orderInfo`` (a list of one), ``unfilled-orders``, ``history-orders``."""
     if isinstance(data, Mapping):
         data = [data]
-    return parse_list(data, "Order", lambda e: order_from(e, InstType.SPOT))
+    return parse_list(data, "Order", lambda e: order_from(e, Product.SPOT))
 
 
-def parse_futures_orders(data: Any, inst_type: InstType = InstType.USDT_FUTURES) -> list[Order]:
+def parse_futures_orders(data: Any, product: Product = Product.USDT_FUTURES) -> list[Order]:
     """``GET /api/v2/mix/order/orders-pending``, ``orders-history``: ``{"entrustedList": [...] | null, "endId"}``."""
-    return [order_from(e, inst_type) for e in inner_list(data, "entrustedList", "Order")]
+    return [order_from(e, product) for e in inner_list(data, "entrustedList", "Order")]
 
 
-def parse_futures_order(data: Any, inst_type: InstType = InstType.USDT_FUTURES) -> Order:
+def parse_futures_order(data: Any, product: Product = Product.USDT_FUTURES) -> Order:
     """``GET /api/v2/mix/order/detail`` (its status field is called ``state``)."""
-    return order_from(data, inst_type)
+    return order_from(data, product)
 
 
 # --- fills ---------------------------------------------------------------------------------------------------------
 
 
-def fill_from(entry: Any, inst_type: InstType) -> Fill:
+def fill_from(entry: Any, product: Product) -> Fill:
     """One own trade: spot REST/WS (``priceAvg``, ``size``, ``amount``) or futures (``price``, ``baseVolume``,
     ``quoteVolume``, ``profit``, ``tradeSide``)."""
     f = Fields(entry, "Fill")
@@ -445,9 +445,9 @@ def fill_from(entry: Any, inst_type: InstType) -> Fill:
     except (ArithmeticError, ValueError) as exc:
         fail("Fill", f"field 'feeDetail' is malformed ({exc})")
     fee, fee_coin = _fee_total(fees)
-    futures = inst_type.is_futures
+    futures = product.is_futures
     return Fill(
-        inst_type=inst_type,
+        product=product,
         trade_id=f.text("tradeId"),
         order_id=f.text("orderId"),
         symbol=f.symbol(("symbol", "instId")),
@@ -469,23 +469,23 @@ def fill_from(entry: Any, inst_type: InstType) -> Fill:
 
 def parse_spot_fills(data: Any) -> list[Fill]:
     """``GET /api/v2/spot/trade/fills``."""
-    return parse_list(data, "Fill", lambda e: fill_from(e, InstType.SPOT))
+    return parse_list(data, "Fill", lambda e: fill_from(e, Product.SPOT))
 
 
-def parse_futures_fills(data: Any, inst_type: InstType = InstType.USDT_FUTURES) -> list[Fill]:
+def parse_futures_fills(data: Any, product: Product = Product.USDT_FUTURES) -> list[Fill]:
     """``GET /api/v2/mix/order/fills``, ``fill-history``: ``{"fillList": [...] | null, "endId"}``."""
-    return [fill_from(e, inst_type) for e in inner_list(data, "fillList", "Fill")]
+    return [fill_from(e, product) for e in inner_list(data, "fillList", "Fill")]
 
 
 # --- trigger orders ------------------------------------------------------------------------------------------------
 
 
-def algo_order_from(entry: Any, inst_type: InstType) -> AlgoOrder:
+def algo_order_from(entry: Any, product: Product) -> AlgoOrder:
     """One plan / TP-SL order from REST lists or the ``orders-algo`` channel."""
     f = Fields(entry, "AlgoOrder")
-    futures = inst_type.is_futures
+    futures = product.is_futures
     return AlgoOrder(
-        inst_type=inst_type,
+        product=product,
         symbol=f.symbol(("symbol", "instId")),
         order_id=f.text("orderId"),
         client_oid=f.opt_text("clientOid"),
@@ -520,12 +520,12 @@ def algo_order_from(entry: Any, inst_type: InstType) -> AlgoOrder:
 
 def parse_spot_plan_orders(data: Any) -> list[AlgoOrder]:
     """``GET /api/v2/spot/trade/current-plan-order``, ``history-plan-order``: ``{"orderList": [...], …}``."""
-    return [algo_order_from(e, InstType.SPOT) for e in inner_list(data, "orderList", "AlgoOrder")]
+    return [algo_order_from(e, Product.SPOT) for e in inner_list(data, "orderList", "AlgoOrder")]
 
 
-def parse_futures_plan_orders(data: Any, inst_type: InstType = InstType.USDT_FUTURES) -> list[AlgoOrder]:
+def parse_futures_plan_orders(data: Any, product: Product = Product.USDT_FUTURES) -> list[AlgoOrder]:
     """``GET /api/v2/mix/order/orders-plan-pending``, ``orders-plan-history``: ``{"entrustedList": [...]}``."""
-    return [algo_order_from(e, inst_type) for e in inner_list(data, "entrustedList", "AlgoOrder")]
+    return [algo_order_from(e, product) for e in inner_list(data, "entrustedList", "AlgoOrder")]
 
 
 __all__ = [

@@ -83,13 +83,13 @@ class Copier:
             if trader is None:
                 continue
             symbol = fill.ref.symbol
-            if fill.ref.inst_type is FUTURES:
+            if fill.ref.product is FUTURES:
                 config = trader.symbols.get(symbol)
                 if config is None or not config.open or fill.trade_side != "open":
                     continue
                 self._trader_fill(trader, event.uid, FUTURES_MARKET, symbol, fill.hold_side, fill.size, fill.price,
                                   fill.fee, fill.order_id, fill.ts, config)
-            elif fill.ref.inst_type is SPOT and fill.side == "buy" and symbol in trader.spot_symbols:
+            elif fill.ref.product is SPOT and fill.side == "buy" and symbol in trader.spot_symbols:
                 received = fill.size - fill.fee if fill.fee_coin != "USDT" else fill.size
                 self._trader_fill(trader, event.uid, SPOT_MARKET, symbol, "long", received, fill.price,
                                   fill.fee * fill.price if fill.fee_coin != "USDT" else fill.fee, fill.order_id,

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
 
-from terminal_app.bitget.symbols import SymbolRef
+from terminal_app.core.instruments import SymbolRef
 from terminal_app.sim.copy.state import FUTURES, SPOT, SPOT_MARKET, ZERO, Track
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import Order

@@ -11,14 +11,14 @@ from decimal import ROUND_DOWN, Decimal
 
 from terminal_app.bitget.errors import ExchangeError, error_for_code
 from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
-from terminal_app.bitget.symbols import InstType
+from terminal_app.core.instruments import Product
 from terminal_app.sim.copy.traders import TraderProfile, TraderStats, TraderTrade
 from terminal_app.sim.market.markets import SimMarket
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-FUTURES = InstType.USDT_FUTURES
-SPOT = InstType.SPOT
+FUTURES = Product.USDT_FUTURES
+SPOT = Product.SPOT
 TRADER = "trader"
 FOLLOWER = "follower"
 FUTURES_MARKET = "futures"

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Protocol
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.market.history import Candle, Granularity
 from terminal_app.sim.market.markets import SimMarket, all_markets, find_market
 from terminal_app.sim.market.price import DAY_MS, HOUR_MS, UnderlyingPath, stable_seed
@@ -202,7 +202,7 @@ class ExchangePrices:
         self._candles = candles
 
     def hourly_opens(self, symbol: str, start_ms: int, end_ms: int) -> dict[int, Decimal]:
-        ref = SymbolRef(symbol, InstType.USDT_FUTURES)
+        ref = SymbolRef(symbol, Product.USDT_FUTURES)
         hours = (end_ms - start_ms) // HOUR_MS + 2
         rows = self._candles(ref, Granularity.H1, start_ms=start_ms, end_ms=end_ms, limit=hours, kind="mark")
         return {c.ts // HOUR_MS: c.open for c in rows}
@@ -333,7 +333,7 @@ class TraderBook:
     # ---- live decisions ------------------------------------------------------------------------------------------
 
     def _path(self, symbol: str) -> UnderlyingPath:
-        market = find_market(symbol, InstType.USDT_FUTURES)
+        market = find_market(symbol, Product.USDT_FUTURES)
         path = self._paths.get(market.underlying)
         if path is None:
             # the engine builds one path per coin from the first market of that coin in the catalogue
@@ -396,7 +396,7 @@ class TraderBook:
         """The futures size of one trade of ``profile`` at ``price`` with ``equity``: margin_frac × equity as margin at
         the trader's leverage, rounded down to the contract's lot."""
         notional = equity * profile.margin_frac * profile.leverage
-        return _size(notional / price, find_market(symbol, InstType.USDT_FUTURES))
+        return _size(notional / price, find_market(symbol, Product.USDT_FUTURES))
 
     # ---- statistics ----------------------------------------------------------------------------------------------
 

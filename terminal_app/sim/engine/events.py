@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.futures import FuturesAccount, PlanOrder, Position
 from terminal_app.sim.engine.market_data import Level, Ticker
@@ -82,10 +82,10 @@ class PositionEvent:
 
 @dataclass(frozen=True, slots=True)
 class AccountEvent:
-    """Spot: the balances that changed (``inst_type`` SPOT). Futures: the USDT-M account (``futures`` set)."""
+    """Spot: the balances that changed (``product`` SPOT). Futures: the USDT-M account (``futures`` set)."""
 
     uid: str
-    inst_type: InstType
+    product: Product
     balances: tuple[Balance, ...] = ()
     futures: FuturesAccount | None = None
 
@@ -190,8 +190,8 @@ class EventPump:
                 self.emit(PlanOrderEvent(item[1], item[2]))
         for uid in sorted(touched_spot):
             if state.spot.has(uid):
-                self.emit(AccountEvent(uid, InstType.SPOT, tuple(state.spot.balances(uid, touched_spot[uid]))))
+                self.emit(AccountEvent(uid, Product.SPOT, tuple(state.spot.balances(uid, touched_spot[uid]))))
         for uid in sorted(touched_futures):
             if uid in state.fut.users:
-                self.emit(AccountEvent(uid, InstType.USDT_FUTURES, futures=engine.views.account(uid)))
+                self.emit(AccountEvent(uid, Product.USDT_FUTURES, futures=engine.views.account(uid)))
                 self.emit(PositionEvent(uid, tuple(engine.views.positions(uid))))

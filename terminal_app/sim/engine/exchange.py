@@ -32,7 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from terminal_app.bitget.clock import system_ms
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.events import EventPump, Listener
 from terminal_app.sim.engine.futures import AccountBill, FuturesAccount, PlanOrder, Position, SymbolSettings
@@ -126,8 +126,8 @@ class Exchange:
 
     # ---- markets and market data (engine.market_data) --------------------------------------------------------
 
-    def markets(self, inst_type: InstType | None = None) -> list[SimMarket]:
-        return all_markets(inst_type)
+    def markets(self, product: Product | None = None) -> list[SimMarket]:
+        return all_markets(product)
 
     def market(self, ref: SymbolRef) -> SimMarket:
         """Raises 40034 for an unknown symbol."""
@@ -142,8 +142,8 @@ class Exchange:
     def ticker(self, ref: SymbolRef) -> Ticker:
         return self._data.ticker(ref)
 
-    def tickers(self, inst_type: InstType) -> list[Ticker]:
-        return self._data.tickers(inst_type)
+    def tickers(self, product: Product) -> list[Ticker]:
+        return self._data.tickers(product)
 
     def recent_trades(self, ref: SymbolRef, limit: int = 100) -> list[Trade]:
         """Newest first."""
@@ -226,28 +226,28 @@ class Exchange:
         """Market buys are sized in quote. Codes: 40034, 40017, 41103, 40808, 45110, 45111, 43012, 43111, 43118."""
         engine = self._user(uid)
         try:
-            market = find_market(symbol, InstType.SPOT)
+            market = find_market(symbol, Product.SPOT)
             return engine.spot_orders.place(uid, market, side, order_type, size, price, force, client_oid).snapshot()
         finally:
             self._done()
 
-    def _open_order(self, uid: str, inst_type: InstType, symbol: str | None, order_id: str | None,
+    def _open_order(self, uid: str, product: Product, symbol: str | None, order_id: str | None,
                     client_oid: str | None) -> OrderState:
-        code = "43001" if inst_type is InstType.SPOT else "40768"
+        code = "43001" if product is Product.SPOT else "40768"
         if not order_id and not client_oid:
             raise reject("40019", "Parameter orderId or clientOid cannot be empty")
         st = self._engine.orders.find(uid, order_id, client_oid)
-        if (st is None or not st.status.is_open or st.market.ref.inst_type is not inst_type
+        if (st is None or not st.status.is_open or st.market.ref.product is not product
                 or (symbol and st.market.symbol != symbol.upper())):
             raise reject(code, "The order does not exist")
         return st
 
-    def _cancel(self, uid: str, inst_type: InstType, symbol: str, order_id: str | None,
+    def _cancel(self, uid: str, product: Product, symbol: str, order_id: str | None,
                 client_oid: str | None) -> Order:
         engine = self._user(uid)
         try:
-            find_market(symbol, inst_type)
-            st = self._open_order(uid, inst_type, symbol, order_id, client_oid)
+            find_market(symbol, product)
+            st = self._open_order(uid, product, symbol, order_id, client_oid)
             engine.orders.cancel(st)
             return st.snapshot()
         finally:
@@ -256,12 +256,12 @@ class Exchange:
     def cancel_spot_order(self, uid: str, symbol: str, order_id: str | None = None,
                           client_oid: str | None = None) -> Order:
         """43001 when the order is not open."""
-        return self._cancel(uid, InstType.SPOT, symbol, order_id, client_oid)
+        return self._cancel(uid, Product.SPOT, symbol, order_id, client_oid)
 
     def cancel_spot_symbol(self, uid: str, symbol: str) -> list[Order]:
         engine = self._user(uid)
         try:
-            market = find_market(symbol, InstType.SPOT)
+            market = find_market(symbol, Product.SPOT)
             return [st.snapshot() for st in engine.orders.cancel_where(uid, lambda st: st.market is market)]
         finally:
             self._done()
@@ -272,8 +272,8 @@ class Exchange:
         """Cancel-replace: cancels the open order and places a limit order with the same side and force."""
         engine = self._user(uid)
         try:
-            market = find_market(symbol, InstType.SPOT)
-            st = self._open_order(uid, InstType.SPOT, symbol, order_id, client_oid)
+            market = find_market(symbol, Product.SPOT)
+            st = self._open_order(uid, Product.SPOT, symbol, order_id, client_oid)
             if new_client_oid and (uid, new_client_oid) in engine.state.client_ids:
                 raise reject("43118", "clientOrderId duplicate")
             engine.orders.cancel(st)
@@ -284,36 +284,36 @@ class Exchange:
 
     # ---- orders common to spot and futures (engine.queries) --------------------------------------------------
 
-    def get_order(self, uid: str, inst_type: InstType, order_id: str | None = None,
+    def get_order(self, uid: str, product: Product, order_id: str | None = None,
                   client_oid: str | None = None) -> Order:
         engine = self._user(uid)
         self._done()
         st = engine.orders.find(uid, order_id, client_oid)
-        if st is None or st.market.ref.inst_type is not inst_type:
-            raise reject("43001" if inst_type is InstType.SPOT else "40768", "The order does not exist")
+        if st is None or st.market.ref.product is not product:
+            raise reject("43001" if product is Product.SPOT else "40768", "The order does not exist")
         return st.snapshot()
 
-    def open_orders(self, uid: str, inst_type: InstType, symbol: str | None = None) -> list[Order]:
+    def open_orders(self, uid: str, product: Product, symbol: str | None = None) -> list[Order]:
         """Newest first."""
         self._user(uid)
         self._done()
-        return self._queries.open_orders(uid, inst_type, symbol)
+        return self._queries.open_orders(uid, product, symbol)
 
-    def order_history(self, uid: str, inst_type: InstType, symbol: str | None = None, *,
+    def order_history(self, uid: str, product: Product, symbol: str | None = None, *,
                       start_ms: int | None = None, end_ms: int | None = None, id_less_than: str | None = None,
                       limit: int = 100) -> list[Order]:
         """Finished orders (filled or cancelled), newest first."""
         self._user(uid)
         self._done()
-        return self._queries.order_history(uid, inst_type, symbol, start_ms, end_ms, id_less_than, limit)
+        return self._queries.order_history(uid, product, symbol, start_ms, end_ms, id_less_than, limit)
 
-    def fills(self, uid: str, inst_type: InstType, symbol: str | None = None, *, order_id: str | None = None,
+    def fills(self, uid: str, product: Product, symbol: str | None = None, *, order_id: str | None = None,
               start_ms: int | None = None, end_ms: int | None = None, id_less_than: str | None = None,
               limit: int = 100) -> list[Fill]:
         """Newest first."""
         self._user(uid)
         self._done()
-        return self._queries.fills(uid, inst_type, symbol, order_id, start_ms, end_ms, id_less_than, limit)
+        return self._queries.fills(uid, product, symbol, order_id, start_ms, end_ms, id_less_than, limit)
 
     # ---- futures (USDT-M) ------------------------------------------------------------------------------------
 
@@ -325,13 +325,13 @@ class Exchange:
     def symbol_settings(self, uid: str, symbol: str) -> SymbolSettings:
         engine = self._user(uid)
         self._done()
-        return engine.views.settings(uid, find_market(symbol, InstType.USDT_FUTURES).symbol)
+        return engine.views.settings(uid, find_market(symbol, Product.USDT_FUTURES).symbol)
 
     def set_leverage(self, uid: str, symbol: str, leverage: int, hold_side: str | None = None) -> SymbolSettings:
         """``hold_side`` (long/short) only for isolated margin in hedge mode; otherwise both sides change."""
         engine = self._user(uid)
         try:
-            market = find_market(symbol, InstType.USDT_FUTURES)
+            market = find_market(symbol, Product.USDT_FUTURES)
             try:
                 lev = int(str(leverage))
             except ValueError:
@@ -345,7 +345,7 @@ class Exchange:
         """45117 with an open position or order on the symbol."""
         engine = self._user(uid)
         try:
-            market = find_market(symbol, InstType.USDT_FUTURES)
+            market = find_market(symbol, Product.USDT_FUTURES)
             engine.settings.set_margin_mode(uid, market, margin_mode)
             return engine.views.settings(uid, market.symbol)
         finally:
@@ -369,7 +369,7 @@ class Exchange:
         the spot ones."""
         engine = self._user(uid)
         try:
-            market = find_market(symbol, InstType.USDT_FUTURES)
+            market = find_market(symbol, Product.USDT_FUTURES)
             return engine.futures_orders.place(uid, market, side, order_type, size, price, force, client_oid,
                                                margin_mode, trade_side, reduce_only, preset_tp, preset_sl).snapshot()
         finally:
@@ -377,12 +377,12 @@ class Exchange:
 
     def cancel_futures_order(self, uid: str, symbol: str, order_id: str | None = None,
                              client_oid: str | None = None) -> Order:
-        return self._cancel(uid, InstType.USDT_FUTURES, symbol, order_id, client_oid)
+        return self._cancel(uid, Product.USDT_FUTURES, symbol, order_id, client_oid)
 
     def cancel_all_futures(self, uid: str, symbol: str | None = None) -> list[Order]:
         engine = self._user(uid)
         try:
-            sym = find_market(symbol, InstType.USDT_FUTURES).symbol if symbol else None
+            sym = find_market(symbol, Product.USDT_FUTURES).symbol if symbol else None
             return [st.snapshot() for st in engine.orders.cancel_where(
                 uid, lambda st: st.market.is_futures and (sym is None or st.market.symbol == sym))]
         finally:
@@ -396,8 +396,8 @@ class Exchange:
         """New price/size re-queues the order (it keeps its orderId; ``new_client_oid`` replaces the clientOid)."""
         engine = self._user(uid)
         try:
-            find_market(symbol, InstType.USDT_FUTURES)
-            st = self._open_order(uid, InstType.USDT_FUTURES, symbol, order_id, client_oid)
+            find_market(symbol, Product.USDT_FUTURES)
+            st = self._open_order(uid, Product.USDT_FUTURES, symbol, order_id, client_oid)
             return engine.futures_orders.modify(st, new_client_oid, new_size, new_price, new_preset_tp,
                                                 new_preset_sl).snapshot()
         finally:
@@ -407,7 +407,7 @@ class Exchange:
         """Flash close at market: every position (or one symbol, or one side)."""
         engine = self._user(uid)
         try:
-            sym = find_market(symbol, InstType.USDT_FUTURES).symbol if symbol else None
+            sym = find_market(symbol, Product.USDT_FUTURES).symbol if symbol else None
             side = (hold_side or "").lower() or None
             return [st.snapshot() for st in engine.futures_orders.close_positions(uid, sym, side)]
         finally:
@@ -419,13 +419,13 @@ class Exchange:
         """USDT-M account bills, newest first (funding payments so far; kept in memory, not across restarts)."""
         self._user(uid)
         self._done()
-        sym = find_market(symbol, InstType.USDT_FUTURES).symbol if symbol else None
+        sym = find_market(symbol, Product.USDT_FUTURES).symbol if symbol else None
         return self._queries.account_bills(uid, sym, business_type, start_ms, end_ms, id_less_than, limit)
 
     def positions(self, uid: str, symbol: str | None = None) -> list[Position]:
         engine = self._user(uid)
         self._done()
-        sym = find_market(symbol, InstType.USDT_FUTURES).symbol if symbol else None
+        sym = find_market(symbol, Product.USDT_FUTURES).symbol if symbol else None
         return engine.views.positions(uid, sym)
 
     def place_tpsl_order(self, uid: str, symbol: str, plan_type: str, trigger_price: DecimalLike,
@@ -436,7 +436,7 @@ class Exchange:
         trigger is on the wrong side of the mark; 22002 without a position. Executes at market."""
         engine = self._user(uid)
         try:
-            market = find_market(symbol, InstType.USDT_FUTURES)
+            market = find_market(symbol, Product.USDT_FUTURES)
             plan = engine.triggers.place_tpsl(uid, market, plan_type, trigger_price, hold_side, size, trigger_type,
                                               execute_price, client_oid)
             return engine.triggers.view(plan)
@@ -447,7 +447,7 @@ class Exchange:
                        stop_loss: DecimalLike | None = None) -> list[PlanOrder]:
         engine = self._user(uid)
         try:
-            market = find_market(symbol, InstType.USDT_FUTURES)
+            market = find_market(symbol, Product.USDT_FUTURES)
             out = []
             for plan_type, trigger in (("pos_profit", take_profit), ("pos_loss", stop_loss)):
                 if trigger not in (None, ""):
@@ -464,7 +464,7 @@ class Exchange:
                           client_oid: str | None = None) -> PlanOrder:
         engine = self._user(uid)
         try:
-            find_market(symbol, InstType.USDT_FUTURES)
+            find_market(symbol, Product.USDT_FUTURES)
             triggers = engine.triggers
             pid = order_id or triggers.plan_client_ids.get((uid, client_oid or ""))
             plan = triggers.plans.get(pid or "")
@@ -492,7 +492,7 @@ class Exchange:
 
     def set_funding_rate(self, symbol: str, rate: DecimalLike) -> None:
         """Fix a futures market's funding rate (tests, demos); it is quoted and charged from now on."""
-        market = find_market(symbol, InstType.USDT_FUTURES)
+        market = find_market(symbol, Product.USDT_FUTURES)
         self._engine.funding.funding_rates[market.symbol] = Decimal(str(rate))
 
     def stats(self) -> dict[str, int]:

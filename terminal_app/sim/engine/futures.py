@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from terminal_app.bitget.symbols import SymbolRef
+from terminal_app.core.instruments import SymbolRef
 
 ZERO = Decimal(0)
 MONEY_STEP = Decimal("1e-12")

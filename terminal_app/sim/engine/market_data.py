@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.orders import reject
 from terminal_app.sim.market.history import Candle, Granularity, window_stats
@@ -76,7 +76,7 @@ class MarketData:
 
     def market(self, ref: SymbolRef) -> SimMarket:
         """Raises 40034 for an unknown symbol."""
-        return find_market(ref.symbol, ref.inst_type)
+        return find_market(ref.symbol, ref.product)
 
     def _state(self, ref: SymbolRef) -> MarketState:
         return self.engine.state.markets[self.market(ref).ref]
@@ -126,8 +126,8 @@ class MarketData:
             change_24h=_ratio(last, open_24h), change_utc=_ratio(last, day_open), ts=now,
             **extra)  # type: ignore[arg-type]
 
-    def tickers(self, inst_type: InstType) -> list[Ticker]:
-        return [self.ticker(m.ref) for m in all_markets(inst_type)]
+    def tickers(self, product: Product) -> list[Ticker]:
+        return [self.ticker(m.ref) for m in all_markets(product)]
 
     def recent_trades(self, ref: SymbolRef, limit: int = 100) -> list[Trade]:
         """Newest first."""

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from terminal_app.bitget.errors import ExchangeError, error_for_code
-from terminal_app.bitget.symbols import SymbolRef
+from terminal_app.core.instruments import SymbolRef
 from terminal_app.sim.market.book import Entry
 from terminal_app.sim.market.markets import SimMarket
 

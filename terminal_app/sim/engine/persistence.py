@@ -8,7 +8,8 @@ from collections import deque
 from decimal import Decimal
 from pathlib import Path
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.bitget.models.mapping import product_from_wire
+from terminal_app.core.instruments import SymbolRef
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.futures import FuturesUser, SettingsState
 from terminal_app.sim.engine.orders import OrderState
@@ -141,7 +142,7 @@ class Persistence:
         for d in store.load_orders(history_per_user=cap):
             if d["uid"] not in state.spot.accounts:
                 continue
-            st = order_from_record(d, MARKETS[SymbolRef(d["symbol"], InstType(d["inst_type"]))])
+            st = order_from_record(d, MARKETS[SymbolRef(d["symbol"], product_from_wire(d["inst_type"]))])
             state.client_ids[(st.uid, st.client_oid)] = st.order_id
             if st.status.is_open:
                 open_states.append(st)

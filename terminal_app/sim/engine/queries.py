@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from terminal_app.bitget.symbols import InstType
+from terminal_app.core.instruments import Product
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.futures import AccountBill, PlanOrder
 from terminal_app.sim.engine.orders import Fill, Order
@@ -41,26 +41,26 @@ class AccountQueries:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def open_orders(self, uid: str, inst_type: InstType, symbol: str | None = None) -> list[Order]:
+    def open_orders(self, uid: str, product: Product, symbol: str | None = None) -> list[Order]:
         sym = symbol.upper() if symbol else None
         return [st.snapshot() for st in sorted(self.engine.state.open_by_user.get(uid, {}).values(),
                                                key=lambda s: -s.seq)
-                if st.market.ref.inst_type is inst_type and (sym is None or st.market.symbol == sym)]
+                if st.market.ref.product is product and (sym is None or st.market.symbol == sym)]
 
-    def order_history(self, uid: str, inst_type: InstType, symbol: str | None, start_ms: int | None,
+    def order_history(self, uid: str, product: Product, symbol: str | None, start_ms: int | None,
                       end_ms: int | None, id_less_than: str | None, limit: int) -> list[Order]:
         sym = symbol.upper() if symbol else None
         rows = sorted(self.engine.state.done.get(uid, ()), key=lambda s: -int(s.order_id))
-        picked = _page(rows, lambda st: None if st.market.ref.inst_type is not inst_type
+        picked = _page(rows, lambda st: None if st.market.ref.product is not product
                        or (sym and st.market.symbol != sym) else (st.c_time, st.order_id),
                        start_ms, end_ms, id_less_than, limit)
         return [st.snapshot() for st in picked]
 
-    def fills(self, uid: str, inst_type: InstType, symbol: str | None, order_id: str | None, start_ms: int | None,
+    def fills(self, uid: str, product: Product, symbol: str | None, order_id: str | None, start_ms: int | None,
               end_ms: int | None, id_less_than: str | None, limit: int) -> list[Fill]:
         sym = symbol.upper() if symbol else None
         return _page(reversed(self.engine.state.user_fills.get(uid, ())),
-                     lambda f: None if f.ref.inst_type is not inst_type or (sym and f.ref.symbol != sym)
+                     lambda f: None if f.ref.product is not product or (sym and f.ref.symbol != sym)
                      or (order_id and f.order_id != order_id) else (f.ts, f.trade_id),
                      start_ms, end_ms, id_less_than, limit)
 

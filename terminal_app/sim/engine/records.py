@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.bitget.models.mapping import product_from_wire, wire_product
+from terminal_app.core.instruments import SymbolRef
 from terminal_app.sim.engine.futures import PlanState, PositionState
 from terminal_app.sim.engine.orders import Fill, OrderState, OrderStatus
 from terminal_app.sim.market.markets import SimMarket
@@ -21,7 +22,7 @@ def order_record(st: OrderState) -> dict[str, Any]:
     d: dict[str, Any] = {f: getattr(st, f) for f in _ORDER_INTS + _ORDER_TEXT}
     for f in _ORDER_DECIMALS:
         d[f] = str(getattr(st, f))
-    d["inst_type"] = st.market.ref.inst_type.value
+    d["inst_type"] = wire_product(st.market.ref.product)
     d["symbol"] = st.market.symbol
     d["status"] = st.status.value
     d["is_buy"] = st.is_buy
@@ -58,7 +59,7 @@ def fill_record(fill: Fill) -> dict[str, Any]:
     for f in _FILL_DECIMALS:
         d[f] = str(d[f])
     d["symbol"] = fill.ref.symbol
-    d["inst_type"] = fill.ref.inst_type.value
+    d["inst_type"] = wire_product(fill.ref.product)
     return d
 
 
@@ -66,7 +67,7 @@ def fill_from_record(d: dict[str, Any]) -> Fill:
     values = {k: v for k, v in d.items() if k not in ("symbol", "inst_type")}
     for f in _FILL_DECIMALS:
         values[f] = Decimal(values[f])
-    return Fill(ref=SymbolRef(d["symbol"], InstType(d["inst_type"])), **values)
+    return Fill(ref=SymbolRef(d["symbol"], product_from_wire(d["inst_type"])), **values)
 
 
 _POSITION_DECIMALS = ("cost", "margin", "achieved", "total_fee")

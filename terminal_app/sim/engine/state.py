@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.futures import FuturesLedger, PlanState
 from terminal_app.sim.engine.orders import Fill, OrderState
 from terminal_app.sim.engine.spot_accounts import SpotLedger
@@ -67,7 +67,7 @@ class EngineState:
     # ---- lookups -------------------------------------------------------------------------------------------
 
     def futures_market(self, symbol: str) -> MarketState:
-        return self.markets[SymbolRef(symbol, InstType.USDT_FUTURES)]
+        return self.markets[SymbolRef(symbol, Product.USDT_FUTURES)]
 
     # ---- notifications ---------------------------------------------------------------------------------------
 

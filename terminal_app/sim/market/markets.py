@@ -12,10 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from terminal_app.bitget.errors import error_for_code
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
+from terminal_app.bitget.models.market import contract_market_from, spot_market_from
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 
-SPOT = InstType.SPOT
-USDT_FUTURES = InstType.USDT_FUTURES
+SPOT = Product.SPOT
+USDT_FUTURES = Product.USDT_FUTURES
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ def _spot(symbol: str, base: str, price_places: int, size_places: int, min_amoun
         "buyLimitPriceRatio": "0.05",
         "sellLimitPriceRatio": "0.05",
     }
-    info = MarketInfo.from_spot(raw)
+    info = spot_market_from(raw)
     return SimMarket(SymbolRef(symbol, SPOT), info, raw, base, Decimal(start), params)
 
 
@@ -118,7 +119,7 @@ def _contract(symbol: str, base: str, price_place: int, end_step: int, volume_pl
         "posLimit": "0.05",
         "maintainTime": "",
     }
-    info = MarketInfo.from_contract(raw, USDT_FUTURES)
+    info = contract_market_from(raw, USDT_FUTURES)
     return SimMarket(SymbolRef(symbol, USDT_FUTURES), info, raw, base, Decimal(start), params,
                      keep_margin_rate=Decimal(keep_margin_rate), basis=0.0003)
 
@@ -157,13 +158,13 @@ MARKETS: dict[SymbolRef, SimMarket] = {m.ref: m for m in _MARKETS}
 COINS: tuple[str, ...] = ("USDT", *sorted({m.info.base_coin for m in _MARKETS}))
 
 
-def all_markets(inst_type: InstType | None = None) -> list[SimMarket]:
-    return [m for m in _MARKETS if inst_type is None or m.ref.inst_type is inst_type]
+def all_markets(product: Product | None = None) -> list[SimMarket]:
+    return [m for m in _MARKETS if product is None or m.ref.product is product]
 
 
-def find_market(symbol: str, inst_type: InstType) -> SimMarket:
+def find_market(symbol: str, product: Product) -> SimMarket:
     """The market for a (case-insensitive) symbol; Bitget's 40034 when it does not exist here."""
-    market = MARKETS.get(SymbolRef(symbol.upper(), inst_type))
+    market = MARKETS.get(SymbolRef(symbol.upper(), product))
     if market is None:
         raise error_for_code("40034", "Parameter symbol does not exist")
     return market
@@ -171,10 +172,10 @@ def find_market(symbol: str, inst_type: InstType) -> SimMarket:
 
 def spot_symbols_raw() -> list[dict[str, Any]]:
     """Rows for ``/api/v2/spot/public/symbols``."""
-    return [dict(m.raw) for m in _MARKETS if m.ref.inst_type is SPOT]
+    return [dict(m.raw) for m in _MARKETS if m.ref.product is SPOT]
 
 
-def contracts_raw(inst_type: InstType = USDT_FUTURES) -> list[dict[str, Any]]:
+def contracts_raw(product: Product = USDT_FUTURES) -> list[dict[str, Any]]:
     """Rows for ``/api/v2/mix/market/contracts?productType=…`` (only USDT-FUTURES has contracts here)."""
     return [dict(m.raw, supportMarginCoins=list(m.raw["supportMarginCoins"]))
-            for m in _MARKETS if m.ref.inst_type is inst_type]
+            for m in _MARKETS if m.ref.product is product]

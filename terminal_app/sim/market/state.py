@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from random import Random
 
-from terminal_app.bitget.symbols import SymbolRef
+from terminal_app.bitget.models.mapping import wire_product
+from terminal_app.core.instruments import SymbolRef
 from terminal_app.sim.market.book import Book
 from terminal_app.sim.market.history import MarketHistory
 from terminal_app.sim.market.maker import MakerLadder
@@ -16,6 +17,12 @@ from terminal_app.sim.market.markets import SimMarket, all_markets
 from terminal_app.sim.market.price import UnderlyingPath, stable_seed
 
 ZERO = Decimal(0)
+
+
+def seed_name(ref: SymbolRef) -> str:
+    """The market's name in its random streams: Bitget's ``BTCUSDT:USDT-FUTURES``, as it has always been, so a seed
+    keeps giving the same markets whatever the terminal calls a product."""
+    return f"{ref.symbol}:{wire_product(ref.product)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +48,8 @@ class MarketState:
         self.tick_f = float(market.tick)
         self.book = Book()
         self.ladder = MakerLadder(p.spread_ticks, p.dense_ticks, p.density, p.levels, p.level_lots,
-                                  stable_seed(seed, market.ref.key, "ladder"))
-        self.rng = Random(stable_seed(seed, market.ref.key, "flow"))
+                                  stable_seed(seed, seed_name(market.ref), "ladder"))
+        self.rng = Random(stable_seed(seed, seed_name(market.ref), "flow"))
         lots_per_minute = p.trades_per_s * 60.0 * p.trade_lots
         self.history = MarketHistory(market.tick, market.lot, path, self.factor, lots_per_minute)
         self.mark_history = MarketHistory(market.tick, market.lot, path, self.factor, 0.0)

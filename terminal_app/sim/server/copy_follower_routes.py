@@ -7,8 +7,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from terminal_app.bitget.models.mapping import wire_product
 from terminal_app.bitget.rest_copy import CopyPaths as P
-from terminal_app.bitget.symbols import InstType
+from terminal_app.core.instruments import Product
 from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.copy.state import FOLLOWER, FUTURES_MARKET, SPOT_MARKET
 from terminal_app.sim.market.markets import find_market
@@ -85,7 +86,7 @@ class FollowerRoutes(CopyHandlers):
         details = []
         for s in (follow.settings.values() if follow else ()):
             details.append({
-                "symbol": s.symbol, "productType": s.product_type.value, "marginType": s.margin_type,
+                "symbol": s.symbol, "productType": wire_product(s.product_type), "marginType": s.margin_type,
                 "marginCoin": s.margin_coin, "leverType": s.lever_type,
                 "longLeverage": opt(s.long_leverage) or "", "shortLeverage": opt(s.short_leverage) or "",
                 "traceType": s.trace_type, "traceValue": num(s.trace_value),
@@ -180,7 +181,7 @@ class FollowerRoutes(CopyHandlers):
                          "traceType": s.trace_type, "traceValue": opt(s.trace_value) or ""})
         limits = []
         for symbol in sorted(trader.spot_symbols):
-            market = find_market(symbol, InstType.SPOT)
+            market = find_market(symbol, Product.SPOT)
             limits.append({"maxStopLossRation": "90", "maxStopSurplusRation": "400", "maxTraceAmount": "50000",
                            "maxTraceAmountSystem": "50000", "maxTraceSize": num(market.lot * 10**8),
                            "maxTraceRation": "10", "minStopLossRation": "1", "minStopSurplusRation": "1",

@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
-from terminal_app.bitget.symbols import InstType
+from terminal_app.bitget.models.mapping import product_from_wire
+from terminal_app.core.instruments import Product
 from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.copy.state import Track
 from terminal_app.sim.market.markets import find_market
@@ -42,11 +43,11 @@ class CopyHandlers:
 
 def futures_symbol(call: Call) -> str | None:
     """Checks ``productType`` (only USDT-FUTURES has copy trading here) and returns the optional symbol."""
-    if call.product_type() is not InstType.USDT_FUTURES:
+    if call.product_type() is not Product.USDT_FUTURES:
         raise reject("40854", "This product does not support copy trading")
     symbol = call.opt("symbol")
     if symbol is not None:
-        find_market(symbol, InstType.USDT_FUTURES)
+        find_market(symbol, Product.USDT_FUTURES)
     return symbol.upper() if symbol else None
 
 
@@ -79,7 +80,7 @@ def spot_symbol(call: Call) -> str | None:
     """The optional spot ``symbol`` (40034 when it does not exist)."""
     symbol = call.opt("symbol")
     if symbol is not None:
-        find_market(symbol, InstType.SPOT)
+        find_market(symbol, Product.SPOT)
     return symbol.upper() if symbol else None
 
 
@@ -122,7 +123,7 @@ def follow_setting(entry: dict[str, Any]) -> FollowSetting:
         if entry.get(name) in (None, ""):
             raise reject("40019", f"Parameter {name} cannot be empty")
     try:
-        product = InstType(str(entry["productType"]).upper())
+        product = product_from_wire(str(entry["productType"]))
     except ValueError:
         raise reject("40017", "Parameter productType error") from None
     trace_value = decimal_field(entry, "traceValue")

@@ -12,13 +12,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from terminal_app.bitget.symbols import InstType
+from terminal_app.bitget.models.mapping import wire_product
+from terminal_app.core.instruments import Product
 from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.copy.state import Track
 from terminal_app.sim.server.render import neg, num
 
 Json = dict[str, Any]
-USDT_FUTURES = InstType.USDT_FUTURES.value
+USDT_FUTURES = wire_product(Product.USDT_FUTURES)
 
 
 def time_text(value: int | None) -> str:

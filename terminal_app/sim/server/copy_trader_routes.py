@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from terminal_app.bitget.rest_copy import CopyPaths as P
-from terminal_app.bitget.symbols import InstType
+from terminal_app.core.instruments import Product
 from terminal_app.sim.copy.state import FUTURES_MARKET, SPOT_MARKET, TRADER, SymbolConfig, Trader, check_ratio
 from terminal_app.sim.copy.traders import COPY_SYMBOLS, SPOT_COPY_SYMBOLS
 from terminal_app.sim.market.markets import find_market
@@ -196,12 +196,12 @@ class TraderRoutes(CopyHandlers):
 
     def trader_config_query_symbols(self, call: Call) -> Any:
         e = self._e()
-        if call.product_type() is not InstType.USDT_FUTURES:
+        if call.product_type() is not Product.USDT_FUTURES:
             return []
         trader = e.trader_for_uid(call.uid)
         rows = []
         for symbol in COPY_SYMBOLS:
-            market = find_market(symbol, InstType.USDT_FUTURES)
+            market = find_market(symbol, Product.USDT_FUTURES)
             config = trader.symbols.get(symbol)
             rows.append({"symbol": symbol, "openTrader": yes(config is not None and config.open, upper=False),
                          "minOpenCount": num(market.info.min_size), "maxLeverage": str(market.info.max_leverage),
@@ -348,7 +348,7 @@ class TraderRoutes(CopyHandlers):
         trader = e.trader_for_uid(call.uid)
         infos, symbols = [], []
         for symbol in SPOT_COPY_SYMBOLS:
-            market = find_market(symbol, InstType.SPOT)
+            market = find_market(symbol, Product.SPOT)
             used = sum((t.open_price * t.size for t in e.trader_open(trader, symbol=symbol, market=SPOT_MARKET)),
                        Decimal(0))
             cap = Decimal(5_000_000) if market.info.base_coin == "BTC" else Decimal(1_000_000)

@@ -8,13 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.orders import Order
 from terminal_app.sim.market.markets import contracts_raw, find_market
 from terminal_app.sim.server import render
 from terminal_app.sim.server.routes import Call, Route, batch, merge_depth, reject, trades_in_window
 
-USDT = InstType.USDT_FUTURES
+USDT = Product.USDT_FUTURES
 _SIDES = ("buy", "sell")
 _TYPES = ("limit", "market")
 _FORCES = ("gtc", "post_only", "fok", "ioc")
@@ -49,11 +49,11 @@ def _listing(rows: list[Any], key: str, id_of: Callable[[Any], str]) -> dict[str
 
 
 def contracts(call: Call) -> Any:
-    inst_type = call.product_type()
+    product = call.product_type()
     symbol = call.opt("symbol")
     if symbol:
-        find_market(symbol, inst_type)
-    return [row for row in contracts_raw(inst_type) if symbol is None or row["symbol"] == symbol.upper()]
+        find_market(symbol, product)
+    return [row for row in contracts_raw(product) if symbol is None or row["symbol"] == symbol.upper()]
 
 
 def ticker(call: Call) -> Any:
@@ -61,8 +61,8 @@ def ticker(call: Call) -> Any:
 
 
 def tickers(call: Call) -> Any:
-    inst_type = call.product_type()
-    return [render.mix_ticker(t) for t in call.ex.tickers(inst_type)] if inst_type is USDT else []
+    product = call.product_type()
+    return [render.mix_ticker(t) for t in call.ex.tickers(product)] if product is USDT else []
 
 
 def mix_merge_depth(call: Call) -> Any:
@@ -100,12 +100,12 @@ def market_fills_history(call: Call) -> Any:
 
 
 def current_fund_rate(call: Call) -> Any:
-    inst_type = call.product_type()
+    product = call.product_type()
     symbol = call.opt("symbol")
     if symbol:
-        ref = call.ex.market(SymbolRef(symbol.upper(), inst_type)).ref
+        ref = call.ex.market(SymbolRef(symbol.upper(), product)).ref
         return [render.funding_rate(ref.symbol, call.ex.funding(ref))]
-    return [render.funding_rate(m.symbol, call.ex.funding(m.ref)) for m in call.ex.markets(inst_type)]
+    return [render.funding_rate(m.symbol, call.ex.funding(m.ref)) for m in call.ex.markets(product)]
 
 
 def open_interest(call: Call) -> Any:

@@ -13,7 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError, error_for_code
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.bitget.models.mapping import product_from_wire
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.market.history import Granularity
 from terminal_app.sim.server.auth import ApiKey
@@ -122,21 +123,21 @@ class Call:
         return value
 
     def spot_ref(self, name: str = "symbol") -> SymbolRef:
-        return SymbolRef(self.req(name).upper(), InstType.SPOT)
+        return SymbolRef(self.req(name).upper(), Product.SPOT)
 
-    def product_type(self) -> InstType:
+    def product_type(self) -> Product:
         text = self.req("productType")
         try:
-            inst_type = InstType(text.upper())
+            product = product_from_wire(text)
         except ValueError:
             raise reject("40017", "Parameter productType error") from None
-        if not inst_type.is_futures:
+        if not product.is_futures:
             raise reject("40017", "Parameter productType error")
-        return inst_type
+        return product
 
     def futures_ref(self) -> SymbolRef:
-        inst_type = self.product_type()
-        return SymbolRef(self.req("symbol").upper(), inst_type)
+        product = self.product_type()
+        return SymbolRef(self.req("symbol").upper(), product)
 
     def granularity(self, table: Mapping[str, tuple[Granularity, int]]) -> tuple[Granularity, int]:
         text = self.req("granularity")

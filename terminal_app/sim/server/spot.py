@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError
-from terminal_app.bitget.symbols import InstType
+from terminal_app.core.instruments import Product
 from terminal_app.sim.market.markets import find_market, spot_symbols_raw
 from terminal_app.sim.server import render
 from terminal_app.sim.server.routes import Call, Route, batch, merge_depth, reject, trades_in_window
 
-SPOT = InstType.SPOT
+SPOT = Product.SPOT
 _SIDES = ("buy", "sell")
 _TYPES = ("limit", "market")
 _FORCES = ("gtc", "post_only", "fok", "ioc")

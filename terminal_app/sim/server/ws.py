@@ -26,7 +26,7 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from terminal_app.bitget.errors import ExchangeError
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.server import render
 from terminal_app.sim.server.auth import Authenticator
@@ -259,7 +259,7 @@ class WsHub:
         conn.key = key
         conn.send(event_frame("login", code="0", msg=""))
 
-    def _parse_arg(self, conn: Conn, arg: Any) -> tuple[SubKey, InstType, str] | None:
+    def _parse_arg(self, conn: Conn, arg: Any) -> tuple[SubKey, Product, str] | None:
         """Validate one subscribe/unsubscribe arg; sends the error event and returns None when it is invalid."""
         if not isinstance(arg, dict) or not arg.get("instType") or not arg.get("channel"):
             conn.send(error_frame(30016, "Param error", arg))
@@ -267,35 +267,35 @@ class WsHub:
         inst_text = str(arg["instType"]).upper()
         channel = str(arg["channel"])
         ident = str(arg.get("instId") or arg.get("coin") or "")
-        inst_type = INST_TYPES.get(inst_text)
+        product = INST_TYPES.get(inst_text)
         missing = error_frame(30001, f"instType:{arg['instType']},channel:{channel},instId:{ident} doesn't exist", arg)
-        if inst_type is None:
+        if product is None:
             conn.send(missing)
             return None
         if channel in PRIVATE_CHANNELS:
-            if not conn.private or (channel == "positions" and inst_type is InstType.SPOT):
+            if not conn.private or (channel == "positions" and product is Product.SPOT):
                 conn.send(missing)
                 return None
             if channel == "account":
-                return (inst_text, channel, ident or "default"), inst_type, "coin"
+                return (inst_text, channel, ident or "default"), product, "coin"
             ident = ident or "default"
             if ident.lower() == "default":
-                return (inst_text, channel, "default"), inst_type, "instId"
+                return (inst_text, channel, "default"), product, "instId"
         elif channel not in PUBLIC_CHANNELS and not (channel.startswith("candle")
                                                      and channel[6:] in render.WS_CANDLE_INTERVALS):
             conn.send(missing)
             return None
-        ref = SymbolRef(ident.upper(), inst_type)
+        ref = SymbolRef(ident.upper(), product)
         if ref not in self.feeds:
             conn.send(missing)
             return None
-        return (inst_text, channel, ref.symbol), inst_type, "instId"
+        return (inst_text, channel, ref.symbol), product, "instId"
 
     def _subscribe(self, conn: Conn, arg: Any) -> None:
         parsed = self._parse_arg(conn, arg)
         if parsed is None:
             return
-        key, inst_type, id_name = parsed
+        key, product, id_name = parsed
         channel = key[1]
         private = channel in PRIVATE_CHANNELS
         if private and conn.key is None:
@@ -309,10 +309,10 @@ class WsHub:
         conn.send(event_frame("subscribe", arg=arg))
         if key in conn.subs:
             if channel == "books":   # a repeated subscribe is how clients resynchronise: a fresh snapshot
-                self.channels.books_snapshot(self.feeds[SymbolRef(key[2], inst_type)], conn)
+                self.channels.books_snapshot(self.feeds[SymbolRef(key[2], product)], conn)
             return
         conn.subs[key] = push_arg
-        self.channels.add(conn, key, push_arg, inst_type)
+        self.channels.add(conn, key, push_arg, product)
 
     def _on_unsubscribe(self, conn: Conn, arg: Any) -> None:
         parsed = self._parse_arg(conn, arg)

@@ -17,7 +17,8 @@ from typing import Any
 from sortedcontainers import SortedDict
 
 from terminal_app.bitget.checksum import CHECKSUM_DEPTH, book_checksum
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.bitget.models.mapping import wire_product
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.events import (
     AccountEvent,
     BookChanged,
@@ -108,7 +109,7 @@ class Feed:
         self.candle_due = 0.0
 
     def arg(self, channel: str) -> Json:
-        return {"instType": self.ref.inst_type.value, "channel": channel, "instId": self.ref.symbol}
+        return {"instType": wire_product(self.ref.product), "channel": channel, "instId": self.ref.symbol}
 
     def wants_book(self) -> bool:
         return any(self.subs.get(ch) for ch in ("books", *BOOK_DEPTHS))
@@ -131,15 +132,15 @@ class WsChannels:
 
     # ---- subscriptions -----------------------------------------------------------------------------------------
 
-    def add(self, conn: Conn, key: SubKey, push_arg: Json, inst_type: InstType) -> None:
+    def add(self, conn: Conn, key: SubKey, push_arg: Json, product: Product) -> None:
         """A new subscription of ``conn`` (already in ``conn.subs``): register it and send its snapshot."""
         channel = key[1]
         if channel in PRIVATE_CHANNELS:
             assert conn.key is not None
             self.by_uid.setdefault(conn.key.uid, set()).add(conn)
-            self.private_snapshot(conn, key, push_arg, inst_type)
+            self.private_snapshot(conn, key, push_arg, product)
             return
-        feed = self.feeds[SymbolRef(key[2], inst_type)]
+        feed = self.feeds[SymbolRef(key[2], product)]
         if not feed.wants_book() and (channel == "books" or channel in BOOK_DEPTHS):
             depth = self.ex.depth(feed.ref, 10_000)
             feed.book = BookMirror(depth.bids, depth.asks)
@@ -205,12 +206,12 @@ class WsChannels:
                 "ts": str(self.ex.now_ms())}
         return self.push(feed.arg(channel), [item])
 
-    def private_snapshot(self, conn: Conn, key: SubKey, arg: Json, inst_type: InstType) -> None:
+    def private_snapshot(self, conn: Conn, key: SubKey, arg: Json, product: Product) -> None:
         assert conn.key is not None
         uid = conn.key.uid
         channel = key[1]
         if channel == "account":
-            if inst_type is InstType.SPOT:
+            if product is Product.SPOT:
                 rows = [render.ws_spot_account(b) for b in self.ex.spot_balances(uid)
                         if (b.available or b.frozen) and key[2] in ("default", b.coin)]
             else:
@@ -257,20 +258,20 @@ class WsChannels:
             o = event.order
             futures = o.ref.is_futures
             row = render.ws_futures_order(o, event.fill) if futures else render.ws_spot_order(o, event.fill)
-            self._send_private(conns, o.ref.inst_type, "orders", o.ref.symbol, row)
+            self._send_private(conns, o.ref.product, "orders", o.ref.symbol, row)
         elif isinstance(event, FillEvent):
             f = event.fill
             row = render.ws_futures_fill(f) if f.ref.is_futures else render.ws_spot_fill(f)
-            self._send_private(conns, f.ref.inst_type, "fill", f.ref.symbol, row)
+            self._send_private(conns, f.ref.product, "fill", f.ref.symbol, row)
         elif isinstance(event, PlanOrderEvent):
             p = event.plan
-            self._send_private(conns, p.ref.inst_type, "orders-algo", p.ref.symbol, render.ws_plan_order(p))
+            self._send_private(conns, p.ref.product, "orders-algo", p.ref.symbol, render.ws_plan_order(p))
         elif isinstance(event, PositionEvent):
             rows = [render.ws_position(p) for p in event.positions]
-            self._send_private(conns, InstType.USDT_FUTURES, "positions", None, rows)
+            self._send_private(conns, Product.USDT_FUTURES, "positions", None, rows)
         elif isinstance(event, AccountEvent):
             if event.futures is not None:
-                self._send_private(conns, event.inst_type, "account", None, render.ws_futures_account(event.futures))
+                self._send_private(conns, event.product, "account", None, render.ws_futures_account(event.futures))
             else:
                 for conn in conns:
                     for key, arg in conn.subs.items():
@@ -280,11 +281,11 @@ class WsChannels:
                             if rows:
                                 conn.send(self.push(arg, rows))
 
-    def _send_private(self, conns: set[Conn], inst_type: InstType, channel: str, symbol: str | None,
+    def _send_private(self, conns: set[Conn], product: Product, channel: str, symbol: str | None,
                       row: Json | list[Json]) -> None:
         """Push to every matching subscription: ``default`` (all symbols) or the event's symbol."""
         data = row if isinstance(row, list) else [row]
-        inst = inst_type.value
+        inst = wire_product(product)
         frames: dict[SubKey, bytes] = {}
         for conn in conns:
             for key, arg in conn.subs.items():

@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.config.settings import Settings
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.copy_trading import CopyTradingService
 from terminal_app.ui.copy.discover import DiscoverView
 from terminal_app.ui.copy.follower import FollowerView, Mark
@@ -80,7 +80,7 @@ def mark_from(services: Any) -> Mark | None:
         return None
 
     def mark(symbol: str) -> Decimal | None:
-        price = market_data.last_price(SymbolRef(symbol, InstType.USDT_FUTURES))
+        price = market_data.last_price(SymbolRef(symbol, Product.USDT_FUTURES))
         return price if isinstance(price, Decimal) else None
 
     return mark

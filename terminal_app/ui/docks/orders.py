@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from terminal_app.bitget.models import Fill
-from terminal_app.bitget.symbols import MarketInfo, SymbolRef
 from terminal_app.config.settings import Settings
+from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.validation import on_step
 from terminal_app.ui.docks import DockServices, active_ref
 from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
@@ -52,7 +52,7 @@ def _sign(side: str) -> int:
 
 
 def _fill_ref(fill: Fill) -> SymbolRef:
-    return SymbolRef(fill.symbol, fill.inst_type)
+    return SymbolRef(fill.symbol, fill.product)
 
 
 def _finished_at(view: Any) -> int:

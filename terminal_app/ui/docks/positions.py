@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from terminal_app.bitget.models import Position, Ticker
-from terminal_app.bitget.symbols import MarketInfo
 from terminal_app.config.settings import Settings
+from terminal_app.core.instruments import MarketInfo
 from terminal_app.core.validation import on_step
 from terminal_app.ui.docks import DockServices, links_for
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message
@@ -231,7 +231,7 @@ class PositionsPanel(QWidget):
     # --- reactions ----------------------------------------------------------------------------------------------
 
     def _on_ticker(self, ticker: Ticker) -> None:
-        if not ticker.inst_type.is_futures:
+        if not ticker.product.is_futures:
             return
         mark = ticker.mark_price if ticker.mark_price is not None else ticker.last
         key = ticker.ref.key

@@ -26,10 +26,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from terminal_app.bitget.errors import BitgetError
 from terminal_app.bitget.models import Ticker
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef, parse_symbol
 from terminal_app.config.settings import WATCHLIST, Settings
+from terminal_app.core.instruments import MarketInfo, SymbolRef, UnknownSymbol
+from terminal_app.services.symbols import parse_symbol
 from terminal_app.ui.docks import DockServices, active_ref, known_markets
 from terminal_app.ui.docks.common import ThemeWatcher, make_table, message_label, show_message
 from terminal_app.ui.format import MarketPlaces, fmt_fixed
@@ -56,17 +56,6 @@ class WatchRow:
     @property
     def key(self) -> str:
         return self.ref.key
-
-
-_KINDS = {
-    InstType.SPOT: "spot", InstType.USDT_FUTURES: "USDT-M futures", InstType.COIN_FUTURES: "coin-M futures",
-    InstType.USDC_FUTURES: "USDC-M futures", InstType.SUSDT_FUTURES: "demo USDT-M futures",
-    InstType.SCOIN_FUTURES: "demo coin-M futures", InstType.SUSDC_FUTURES: "demo USDC-M futures",
-}
-
-
-def _kind(ref: SymbolRef) -> str:
-    return _KINDS[ref.inst_type]
 
 
 def short_name(ref: SymbolRef) -> str:
@@ -159,7 +148,8 @@ class Watchlist(QWidget):
     def _columns(self) -> list[Column[WatchRow]]:
         places = self.places
         return [
-            Column("Symbol", lambda r: short_name(r.ref), text(), tooltip=lambda r: f"{r.ref.symbol} · {_kind(r.ref)}"),
+            Column("Symbol", lambda r: short_name(r.ref), text(),
+                   tooltip=lambda r: f"{r.ref.symbol} · {r.ref.product.label}"),
             Column("Last", lambda r: r.last, fixed(lambda r: places.price(r.ref)), numeric=True,
                    direction=lambda r: r.tick, tint=lambda r: r.flash),
             Column("24h", lambda r: r.change, percent(2), numeric=True, direction=lambda r: r.change),
@@ -177,11 +167,11 @@ class Watchlist(QWidget):
         """Add what the user typed; on a bad or unlisted symbol show why and return None."""
         try:
             ref = parse_symbol(typed)
-        except BitgetError as exc:
+        except UnknownSymbol as exc:
             self._error(exc.user_message)
             return None
         if self._markets and ref.key not in self._markets:
-            self._error(f"Unknown symbol {typed.strip()!r}: Bitget lists no {_kind(ref)} market {ref.symbol}.")
+            self._error(f"Unknown symbol {typed.strip()!r}: Bitget lists no {ref.product.label} market {ref.symbol}.")
             return None
         self._error("")
         if ref.key not in self._latest:

@@ -27,8 +27,8 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.core.health import ProfileKind
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.copy_trading import CopyTradingService
 from terminal_app.services.session import Session, SessionEndpoints
 from terminal_app.sim.runner import SimulatorRunner
@@ -36,7 +36,7 @@ from terminal_app.sim.server.http import SimConfig, SimInfo, SimServer
 from terminal_app.ui.copy.discover import TraderRow
 from terminal_app.ui.copy.workspace import CopyWorkspace, copy_dock_specs
 
-FUT = InstType.USDT_FUTURES
+FUT = Product.USDT_FUTURES
 PERP = SymbolRef("BTCUSDT", FUT)
 TIMEOUT = 15.0
 

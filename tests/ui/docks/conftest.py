@@ -21,15 +21,15 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from terminal_app.bitget.models import FuturesAccount, Position, SpotAsset, Ticker
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.core.submission import Submission, SubmissionState
 from terminal_app.ui.theme import ThemeManager
 
 D = Decimal
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
-ETH = SymbolRef("ETHUSDT", InstType.SPOT)
-BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
+ETH = SymbolRef("ETHUSDT", Product.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 SHOTS = Path("/tmp/h9-shots")
 
 MARKETS: dict[str, MarketInfo] = {
@@ -68,7 +68,7 @@ class FakeOrderView:
 
 def ticker(ref: SymbolRef, last: str, change: str = "0.0123", volume: str = "123456789", **kw: Any) -> Ticker:
     p = D(last)
-    return Ticker(symbol=ref.symbol, inst_type=ref.inst_type, last=p, bid=p, ask=p, bid_size=D(1), ask_size=D(1),
+    return Ticker(symbol=ref.symbol, product=ref.product, last=p, bid=p, ask=p, bid_size=D(1), ask_size=D(1),
                   open_24h=p, high_24h=p, low_24h=p, change_24h=D(change), base_volume=D(1), quote_volume=D(volume),
                   ts=1_700_000_000_000, **kw)
 
@@ -76,7 +76,7 @@ def ticker(ref: SymbolRef, last: str, change: str = "0.0123", volume: str = "123
 def position(ref: SymbolRef = BTC_PERP, side: str = "long", total: str = "0.5", entry: str = "60000",
              upl: str = "250", margin: str = "3000", mark: str | None = "60500", liq: str | None = "50000",
              **kw: Any) -> Position:
-    return Position(inst_type=ref.inst_type, symbol=ref.symbol, margin_coin="USDT", hold_side=side,
+    return Position(product=ref.product, symbol=ref.symbol, margin_coin="USDT", hold_side=side,
                     pos_mode=kw.pop("pos_mode", "one_way_mode"), margin_mode=kw.pop("margin_mode", "crossed"),
                     total=D(total), available=D(total), locked=D(0), leverage=D(kw.pop("leverage", "10")),
                     open_price_avg=D(entry), mark_price=None if mark is None else D(mark),

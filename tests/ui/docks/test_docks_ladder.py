@@ -13,8 +13,8 @@ from PySide6.QtGui import QFontMetrics
 from pytestqt.qtbot import QtBot
 
 from terminal_app.bitget.models import PublicTrade
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.bitget.ws import StreamerConfig
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.core.traded_volume import TradedVolume
 from terminal_app.ui.docks import links_for
@@ -31,7 +31,7 @@ from terminal_app.ui.docks.ladder import (
 from terminal_app.ui.theme import current_colors, number_font
 
 D = Decimal
-BTC_SPOT = SymbolRef("BTCUSDT", InstType.SPOT)
+BTC_SPOT = SymbolRef("BTCUSDT", Product.SPOT)
 BIDS = [("100.00", "1"), ("99.99", "2"), ("99.95", "0.5"), ("99.90", "3"), ("99.80", "4")]
 ASKS = [("100.02", "1.5"), ("100.03", "1"), ("100.09", "2"), ("100.10", "1"), ("100.21", "5")]
 

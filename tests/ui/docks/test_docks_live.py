@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.symbols import InstType, MarketInfo, SymbolRef
 from terminal_app.config.settings import Settings
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.ui.docks import trading_dock_specs
 from terminal_app.ui.docks.balances import BalancesPanel
@@ -25,8 +25,8 @@ from terminal_app.ui.docks.ticket import TicketPanel
 from terminal_app.ui.docks.watchlist import Watchlist
 
 D = Decimal
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
-BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 
 
 class Panels:

@@ -17,7 +17,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from terminal_app.bitget.models import Fill
-from terminal_app.bitget.symbols import InstType
+from terminal_app.core.instruments import Product
 from terminal_app.services.logbook import LogRing
 from terminal_app.services.order_log import OrderLog
 from terminal_app.ui.docks.log import Level, LogPanel, create_log
@@ -49,7 +49,7 @@ def make(qtbot: QtBot, ring: LogRing, **kw: Any) -> LogPanel:
 
 
 def fill() -> Fill:
-    return Fill(inst_type=InstType.SPOT, trade_id="t1", order_id="o1", symbol="BTCUSDT", side="buy",
+    return Fill(product=Product.SPOT, trade_id="t1", order_id="o1", symbol="BTCUSDT", side="buy",
                 price=D("65000.5"), size=D("0.0100"), quote_size=D("650.005"), fee=D("-0.00001"), fee_coin="BTC",
                 scope="taker", trade_side=None, profit=None, ts=1_700_000_000_000)
 

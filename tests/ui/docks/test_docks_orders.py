@@ -12,7 +12,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from terminal_app.bitget.models import Fill
-from terminal_app.bitget.symbols import InstType
+from terminal_app.core.instruments import Product
 from terminal_app.ui.docks.orders import OrdersPanel, create_orders
 from terminal_app.ui.format import fmt_clock
 
@@ -148,7 +148,7 @@ def test_finished_orders_move_to_history(qtbot: QtBot, services: Any, kit: Any) 
 
 def test_fills_tab(qtbot: QtBot, services: Any, kit: Any) -> None:
     panel = make(qtbot, services, kit)
-    fill = Fill(inst_type=InstType.USDT_FUTURES, trade_id="t1", order_id="o1", symbol="BTCUSDT", side="sell",
+    fill = Fill(product=Product.USDT_FUTURES, trade_id="t1", order_id="o1", symbol="BTCUSDT", side="sell",
                 price=D("65000.5"), size=D("0.01"), quote_size=D("650.005"), fee=D("-0.39"), fee_coin="USDT",
                 scope="taker", trade_side="close", profit=D("12.5"), ts=1_700_000_000_000)
     services.trading.fill_received.emit(fill)
@@ -162,10 +162,10 @@ def test_fills_tab(qtbot: QtBot, services: Any, kit: Any) -> None:
 def test_fees_in_the_decimals_of_their_coin(qtbot: QtBot, services: Any, kit: Any) -> None:
     # Bitget reports fees with up to 11 decimals: four are shown in a stable coin, eight in any other.
     panel = make(qtbot, services, kit)
-    usdt = Fill(inst_type=InstType.USDT_FUTURES, trade_id="t1", order_id="o1", symbol="BTCUSDT", side="buy",
+    usdt = Fill(product=Product.USDT_FUTURES, trade_id="t1", order_id="o1", symbol="BTCUSDT", side="buy",
                 price=D("65000.5"), size=D("0.01"), quote_size=D("650.005"), fee=D("-0.39000312345"),
                 fee_coin="USDT", scope="taker", trade_side=None, profit=None, ts=1_700_000_000_000)
-    btc = Fill(inst_type=InstType.SPOT, trade_id="t2", order_id="o2", symbol="BTCUSDT", side="buy",
+    btc = Fill(product=Product.SPOT, trade_id="t2", order_id="o2", symbol="BTCUSDT", side="buy",
                price=D("65000"), size=D("0.01"), quote_size=D("650"), fee=D("-0.00001012345678"), fee_coin="BTC",
                scope="taker", trade_side=None, profit=None,
                ts=1_700_000_001_000)

@@ -12,13 +12,13 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.ui.docks import links_for
 from terminal_app.ui.docks.positions import PositionsPanel, create_positions, roe
 from terminal_app.ui.theme import current_colors
 
 D = Decimal
-ETH_PERP = SymbolRef("ETHUSDT", InstType.USDT_FUTURES)
+ETH_PERP = SymbolRef("ETHUSDT", Product.USDT_FUTURES)
 
 
 def make(qtbot: QtBot, services: Any, kit: Any, *positions: Any) -> PositionsPanel:

@@ -9,13 +9,13 @@ from PySide6.QtGui import QColor
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.config.settings import WATCHLIST, Settings
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.ui.docks.watchlist import MESSAGE_MS, Watchlist, create_watchlist
 from terminal_app.ui.theme import current_colors
 
 
-def make(qtbot: QtBot, services: Any, keys: tuple[str, ...] = ("BTCUSDT:SPOT",)) -> tuple[Watchlist, Settings]:
+def make(qtbot: QtBot, services: Any, keys: tuple[str, ...] = ("BTCUSDT:spot",)) -> tuple[Watchlist, Settings]:
     settings = Settings()
     settings.set(WATCHLIST, keys)
     w = create_watchlist(services, None, settings=settings)
@@ -24,7 +24,7 @@ def make(qtbot: QtBot, services: Any, keys: tuple[str, ...] = ("BTCUSDT:SPOT",))
 
 
 def test_starts_from_the_setting_and_publishes_the_list(qtbot: QtBot, services: Any, kit: Any) -> None:
-    w, _ = make(qtbot, services, ("BTCUSDT:SPOT", "BTCUSDT:USDT-FUTURES"))
+    w, _ = make(qtbot, services, ("BTCUSDT:spot", "BTCUSDT:usdt_futures"))
     assert w.symbols() == [kit.BTC, kit.BTC_PERP]
     assert services.market_data.watchlist == [kit.BTC, kit.BTC_PERP]
     assert [w.model.text(r, "Symbol") for r in range(2)] == ["BTCUSDT", "BTCUSDT.P"]
@@ -36,7 +36,7 @@ def test_add_by_typing_accepts_v1_names(qtbot: QtBot, services: Any, kit: Any) -
     qtbot.keyClick(w.input, Qt.Key.Key_Return)
     assert w.symbols() == [kit.BTC, kit.BTC_PERP]
     assert w.input.text() == ""
-    assert settings.get(WATCHLIST) == ("BTCUSDT:SPOT", "BTCUSDT:USDT-FUTURES")
+    assert settings.get(WATCHLIST) == ("BTCUSDT:spot", "BTCUSDT:usdt_futures")
     assert services.market_data.watchlist == [kit.BTC, kit.BTC_PERP]
     # the added symbol becomes the active one
     assert services.market_data.active == kit.BTC_PERP
@@ -63,23 +63,23 @@ def test_unknown_symbols_get_a_clear_error_and_are_not_added(qtbot: QtBot, servi
 
 
 def test_adding_a_listed_symbol_twice_selects_it(qtbot: QtBot, services: Any, kit: Any) -> None:
-    w, _ = make(qtbot, services, ("BTCUSDT:SPOT", "ETHUSDT:SPOT"))
+    w, _ = make(qtbot, services, ("BTCUSDT:spot", "ETHUSDT:spot"))
     assert w.add_symbol("BTCUSDT_SPBL") == kit.BTC
     assert w.symbols() == [kit.BTC, kit.ETH]
     assert services.market_data.active == kit.BTC
 
 
 def test_delete_removes_the_selected_row(qtbot: QtBot, services: Any, kit: Any) -> None:
-    w, settings = make(qtbot, services, ("BTCUSDT:SPOT", "ETHUSDT:SPOT", "BTCUSDT:USDT-FUTURES"))
+    w, settings = make(qtbot, services, ("BTCUSDT:spot", "ETHUSDT:spot", "BTCUSDT:usdt_futures"))
     w.view.setCurrentIndex(w.model.index(1, 0))
     qtbot.keyClick(w.view, Qt.Key.Key_Delete)
     assert w.symbols() == [kit.BTC, kit.BTC_PERP]
-    assert settings.get(WATCHLIST) == ("BTCUSDT:SPOT", "BTCUSDT:USDT-FUTURES")
+    assert settings.get(WATCHLIST) == ("BTCUSDT:spot", "BTCUSDT:usdt_futures")
     assert services.market_data.watchlist == [kit.BTC, kit.BTC_PERP]
 
 
 def test_selecting_a_row_sets_the_active_symbol(qtbot: QtBot, services: Any, kit: Any) -> None:
-    w, _ = make(qtbot, services, ("BTCUSDT:SPOT", "ETHUSDT:SPOT"))
+    w, _ = make(qtbot, services, ("BTCUSDT:spot", "ETHUSDT:spot"))
     with qtbot.waitSignal(w.active_symbol) as blocker:
         where = w.view.visualRect(w.model.index(1, 1)).center()
         qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
@@ -89,7 +89,7 @@ def test_selecting_a_row_sets_the_active_symbol(qtbot: QtBot, services: Any, kit
 
 
 def test_active_symbol_from_elsewhere_selects_the_row_without_echo(qtbot: QtBot, services: Any, kit: Any) -> None:
-    w, _ = make(qtbot, services, ("BTCUSDT:SPOT", "ETHUSDT:SPOT"))
+    w, _ = make(qtbot, services, ("BTCUSDT:spot", "ETHUSDT:spot"))
     emitted: list[SymbolRef] = []
     w.active_symbol.connect(emitted.append)
     services.market_data.active_changed.emit(kit.ETH)
@@ -99,7 +99,7 @@ def test_active_symbol_from_elsewhere_selects_the_row_without_echo(qtbot: QtBot,
 
 
 def test_tickers_fill_the_row_with_market_decimals_and_flash(qtbot: QtBot, services: Any, kit: Any) -> None:
-    w, _ = make(qtbot, services, ("BTCUSDT:SPOT", "BTCUSDT:USDT-FUTURES"))
+    w, _ = make(qtbot, services, ("BTCUSDT:spot", "BTCUSDT:usdt_futures"))
     md = services.market_data
     md.ticker_changed.emit(kit.ticker(kit.BTC, "65000.5", change="-0.0123", volume="123456789"))
     md.ticker_changed.emit(kit.ticker(kit.BTC_PERP, "65001.25"))
@@ -135,14 +135,14 @@ def test_tickers_of_unwatched_symbols_are_ignored(qtbot: QtBot, services: Any, k
 def test_markets_loaded_later_enable_the_unknown_check(qtbot: QtBot, services: Any, kit: Any) -> None:
     services.market_data._markets = {}
     w, _ = make(qtbot, services)
-    assert w.add_symbol("SOLUSDT") == SymbolRef("SOLUSDT", InstType.SPOT)  # nothing to check against yet
+    assert w.add_symbol("SOLUSDT") == SymbolRef("SOLUSDT", Product.SPOT)  # nothing to check against yet
     services.market_data.markets_loaded.emit(dict(kit.MARKETS))
     assert w.add_symbol("XRPUSDT") is None
     assert w.completer.model().rowCount() == 3
 
 
 def test_model_contract(qtbot: QtBot, services: Any, kit: Any, qtmodeltester: ModelTester) -> None:
-    w, _ = make(qtbot, services, ("BTCUSDT:SPOT", "ETHUSDT:SPOT"))
+    w, _ = make(qtbot, services, ("BTCUSDT:spot", "ETHUSDT:spot"))
     services.market_data.ticker_changed.emit(kit.ticker(kit.BTC, "65000"))
     w.model.flush()
     qtmodeltester.check(w.model, force_py=True)
@@ -150,7 +150,7 @@ def test_model_contract(qtbot: QtBot, services: Any, kit: Any, qtmodeltester: Mo
 
 
 def test_screenshot(qtbot: QtBot, services: Any, kit: Any) -> None:
-    w, _ = make(qtbot, services, ("BTCUSDT:SPOT", "ETHUSDT:SPOT", "BTCUSDT:USDT-FUTURES"))
+    w, _ = make(qtbot, services, ("BTCUSDT:spot", "ETHUSDT:spot", "BTCUSDT:usdt_futures"))
     md = services.market_data
     md.ticker_changed.emit(kit.ticker(kit.BTC, "65000.5", change="0.0123"))
     md.ticker_changed.emit(kit.ticker(kit.ETH, "3000.25", change="-0.021", volume="98765432"))

@@ -25,13 +25,13 @@ from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QApplication, QWidget
 
 from terminal_app.bitget.signing import Credentials
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.bitget.ws import StreamerConfig
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.profiles import Endpoints, Profile, ProfileBook, profiles_path
 from terminal_app.config.secrets import CredentialStore
 from terminal_app.config.settings import Settings
 from terminal_app.core.health import ProfileKind
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.guards import (
     GuardedServices,
     PanicController,
@@ -48,8 +48,8 @@ from terminal_app.ui.doctor import TicketHold
 from terminal_app.ui.main_window import MainWindow
 from terminal_app.ui.palette import CommandPalette, PaletteEngine, install_palette
 
-BTC = SymbolRef("BTCUSDT", InstType.SPOT)
-BTC_PERP = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 TIMEOUT = 15.0
 
 
@@ -148,14 +148,14 @@ def sim_orders(runner: SimulatorRunner, uid: str = DEMO_UID) -> int:
     def count() -> int:
         ex = runner.server.exchange
         return sum(len(ex.open_orders(uid, kind)) + len(ex.order_history(uid, kind, limit=1000))
-                   for kind in (InstType.SPOT, InstType.USDT_FUTURES))
+                   for kind in (Product.SPOT, Product.USDT_FUTURES))
     return runner.call(count)
 
 
 def sim_open_orders(runner: SimulatorRunner, uid: str = DEMO_UID) -> list[Any]:
     def read() -> list[Any]:
         ex = runner.server.exchange
-        return [*ex.open_orders(uid, InstType.SPOT), *ex.open_orders(uid, InstType.USDT_FUTURES)]
+        return [*ex.open_orders(uid, Product.SPOT), *ex.open_orders(uid, Product.USDT_FUTURES)]
     return runner.call(read)
 
 

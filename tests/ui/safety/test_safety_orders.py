@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.symbols import InstType, SymbolRef
 from terminal_app.config.settings import CONFIRM_MARKET_NOTIONAL, FAT_FINGER_PCT, LEVERAGE_CAP, MAX_ORDER_NOTIONAL
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.submission import SubmissionState
 from terminal_app.services.guards import NOT_CONFIRMED, RISK_CODE, GuardedServices
@@ -226,7 +226,7 @@ async def test_every_risk_guard_refuses_with_its_reason_and_sends_nothing(
         h.settings.reset(LEVERAGE_CAP)
 
         # An order that cannot be valued (no last price for that symbol yet) is refused, not waved through.
-        ltc = SymbolRef("LTCUSDT", InstType.SPOT)  # not in the watchlist: no ticker subscribed
+        ltc = SymbolRef("LTCUSDT", Product.SPOT)  # not in the watchlist: no ticker subscribed
         assert guarded.market_data.last_price(ltc) is None
         _, reason = await refused_through(guarded, lambda: guarded.trading.submit(
             OrderTicket(ltc, "buy", "market", size=Decimal("0.1"))).client_oid)
@@ -340,10 +340,10 @@ async def test_flatten_by_hotkey_and_palette_commands_for_chart_and_symbol(
         assert guarded.market_data.interval.value == "5m"
         palette.open_palette("sym ETHUSDT.P")  # the perpetual by its watchlist name
         assert palette.run().ok
-        assert guarded.market_data.active.key == "ETHUSDT:USDT-FUTURES"
+        assert guarded.market_data.active.key == "ETHUSDT:usdt_futures"
         palette.open_palette("sym ETHUSDT")  # a bare name is the spot market, as in the watchlist, from any chart
         assert palette.run().ok
-        assert guarded.market_data.active.key == "ETHUSDT:SPOT"
+        assert guarded.market_data.active.key == "ETHUSDT:spot"
         palette.open_palette("sym NOSUCHUSDT")
         result = palette.run()
         assert not result.ok

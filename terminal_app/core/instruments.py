@@ -1,0 +1,186 @@
+"""Instruments: the product an instrument belongs to, a reference to one instrument, and its trading rules.
+
+These are the terminal's words, owned by no API generation: Bitget V2 calls a product ``productType``/``instType``
+(``USDT-FUTURES``), V3 calls it ``category`` (``usdt-futures`` in pushes); each client maps its spelling to
+:class:`Product` in ``terminal_app.bitget``. The text :attr:`SymbolRef.key` (``BTCUSDT:usdt_futures``) is the
+terminal's own stable name of an instrument: settings and the palette write it, :func:`parse_symbol` reads it back.
+
+:func:`parse_symbol` understands the terminal's grammar (``BTCUSDT``, ``btc/usdt``, ``BTCUSDT PERP``, ``BTCUSDT.P``,
+``BTCUSDT:usdt_futures``). An exchange adds its own vocabulary on top (Bitget's legacy V1 ids such as
+``BTCUSDT_UMCBL`` are read by ``terminal_app.bitget.symbols.parse_symbol``); code that takes typed symbols accepts
+any :data:`SymbolParser`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Product(StrEnum):
+    """The product line an instrument trades in. Futures lines differ in the coin that margins and settles them:
+    USDT and USDC futures are linear, coin futures inverse (margined in the base coin). The ``DEMO_*`` lines are
+    Bitget's old demo-coin futures (``SBTCSUSDT``), kept so those symbols still parse and display."""
+
+    SPOT = "spot"
+    USDT_FUTURES = "usdt_futures"
+    COIN_FUTURES = "coin_futures"
+    USDC_FUTURES = "usdc_futures"
+    DEMO_USDT_FUTURES = "demo_usdt_futures"
+    DEMO_COIN_FUTURES = "demo_coin_futures"
+    DEMO_USDC_FUTURES = "demo_usdc_futures"
+
+    @property
+    def is_futures(self) -> bool:
+        return self is not Product.SPOT
+
+    @property
+    def label(self) -> str:
+        """How a trader names the product line: ``spot``, ``USDT-M futures``, ``coin-M futures`` …"""
+        return _LABELS[self]
+
+    @property
+    def settle_coin(self) -> str | None:
+        """The coin a linear futures line margins and settles in; ``None`` for spot and for coin futures (there it
+        is each contract's base coin)."""
+        return _SETTLE_COINS.get(self)
+
+    @classmethod
+    def parse(cls, text: str) -> Product:
+        """A product typed as its value or name, in any case, with ``-`` or ``_`` (``usdt_futures``,
+        ``USDT-FUTURES``, ``spot``)."""
+        word = text.strip().lower().replace("-", "_")
+        try:
+            return cls(word)
+        except ValueError:
+            raise UnknownSymbol(f"Unknown product type {text!r}.") from None
+
+
+_LABELS = {
+    Product.SPOT: "spot",
+    Product.USDT_FUTURES: "USDT-M futures",
+    Product.COIN_FUTURES: "coin-M futures",
+    Product.USDC_FUTURES: "USDC-M futures",
+    Product.DEMO_USDT_FUTURES: "demo USDT-M futures",
+    Product.DEMO_COIN_FUTURES: "demo coin-M futures",
+    Product.DEMO_USDC_FUTURES: "demo USDC-M futures",
+}
+_SETTLE_COINS = {
+    Product.USDT_FUTURES: "USDT",
+    Product.USDC_FUTURES: "USDC",
+    Product.DEMO_USDT_FUTURES: "SUSDT",
+    Product.DEMO_USDC_FUTURES: "SUSDC",
+}
+
+
+class UnknownSymbol(ValueError):
+    """Text that names no instrument. ``user_message`` is a sentence for the UI."""
+
+    def __init__(self, message: str = "Unknown symbol.") -> None:
+        self.user_message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SymbolRef:
+    """One tradable instrument: the exchange's symbol (``BTCUSDT``) in one product line."""
+
+    symbol: str
+    product: Product
+
+    @property
+    def is_futures(self) -> bool:
+        return self.product.is_futures
+
+    @property
+    def key(self) -> str:
+        """A stable text key, e.g. ``BTCUSDT:spot``; :func:`parse_symbol` reads it back."""
+        return f"{self.symbol}:{self.product.value}"
+
+    @property
+    def display(self) -> str:
+        return self.symbol if not self.is_futures else f"{self.symbol} PERP"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+SymbolParser = Callable[[str, Product], SymbolRef]
+"""Turns typed text into a :class:`SymbolRef`; the second argument is the product a bare name means."""
+
+# Words a trader appends to a name: "BTCUSDT PERP", "BTCUSDT SPOT", "BTCUSDT:PERP".
+SUFFIX_WORDS: dict[str, Product] = {
+    "SPOT": Product.SPOT,
+    "PERP": Product.USDT_FUTURES,
+    "FUTURES": Product.USDT_FUTURES,
+    "SWAP": Product.USDT_FUTURES,
+}
+_SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,30}$")
+
+
+def normalise_name(text: str) -> str:
+    """A typed symbol name without case, slashes and dashes: ``btc/usdt`` → ``BTCUSDT``."""
+    return text.strip().upper().replace("/", "").replace("-", "")
+
+
+def checked_ref(symbol: str, product: Product, typed: str) -> SymbolRef:
+    """``SymbolRef(symbol, product)`` if ``symbol`` looks like one; else :class:`UnknownSymbol` naming ``typed``."""
+    if not _SYMBOL_RE.match(symbol):
+        raise UnknownSymbol(f"Unknown symbol {typed!r}.")
+    return SymbolRef(symbol, product)
+
+
+def parse_symbol(text: str, default: Product = Product.SPOT) -> SymbolRef:
+    """Turn what a user typed into a :class:`SymbolRef`.
+
+    Accepts ``BTCUSDT`` (in ``default``'s product), ``btc/usdt``, ``BTCUSDT PERP``, ``BTCUSDT.P``, ``BTCUSDT SPOT``
+    and keys (``BTCUSDT:usdt_futures``, ``BTCUSDT:PERP``).
+    """
+    text = text or ""
+    if ":" in text:
+        sym, _, kind = text.partition(":")
+        word = kind.strip().upper()
+        product = SUFFIX_WORDS.get(word) or Product.parse(word)
+        return checked_ref(normalise_name(sym), product, text)
+    raw = normalise_name(text)
+    if not raw:
+        raise UnknownSymbol("Type a symbol such as BTCUSDT.")
+    for sep in (" ", "."):
+        if sep in raw:
+            sym, _, word = raw.partition(sep)
+            word = word.strip()
+            if word == "P":
+                return checked_ref(sym, Product.USDT_FUTURES, text)
+            if word in SUFFIX_WORDS:
+                return checked_ref(sym, SUFFIX_WORDS[word], text)
+            raise UnknownSymbol(f"Unknown symbol {text!r}.")
+    return checked_ref(raw, default, text)
+
+
+@dataclass(frozen=True, slots=True)
+class MarketInfo:
+    """What validation and display need to know about one market: its steps, minimums, fees and leverage bounds.
+
+    ``tradable`` says whether orders are accepted now; ``status`` is the exchange's own word for the market's state,
+    shown to the user when it is not tradable.
+    """
+
+    ref: SymbolRef
+    base_coin: str
+    quote_coin: str
+    tick_size: Decimal
+    lot_size: Decimal
+    min_size: Decimal
+    min_notional: Decimal
+    price_places: int
+    size_places: int
+    maker_fee: Decimal
+    taker_fee: Decimal
+    tradable: bool = True
+    status: str = ""
+    max_leverage: int = 1
+    min_leverage: int = 1
+    quote_places: int = 8
