@@ -15,7 +15,6 @@ carry a clientOid and are never placed twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
@@ -28,24 +27,16 @@ from terminal_app.bitget.errors import (
     TransportError,
 )
 from terminal_app.bitget.http import BitgetHttp
-from terminal_app.bitget.models import (
-    FuturesAccount,
-    Order,
-    OrderAck,
-    Position,
-    ServerTime,
-    SpotAsset,
-    parse_server_time,
-)
+from terminal_app.bitget.models import Order, OrderAck, ServerTime, parse_server_time
 from terminal_app.bitget.models.mapping import wire_product
 from terminal_app.bitget.rest_core import V2, new_client_oid
 from terminal_app.bitget.rest_mix import MixRestMixin
 from terminal_app.bitget.rest_spot import SpotOrderRequest, SpotRestMixin
+from terminal_app.core.accounts import AccountMode, FuturesAccount, Position, SpotAsset
 from terminal_app.core.instruments import Product, SymbolRef
 
 __all__ = [
     "V2",
-    "AccountMode",
     "BitgetRestClient",
     "ExchangeRest",
     "SpotOrderRequest",
@@ -54,24 +45,6 @@ __all__ = [
 
 PROBE_SYMBOL = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 _POS_MODE_WORDS = {"one_way_mode": "one-way", "hedge_mode": "hedge"}
-
-
-@dataclass(frozen=True, slots=True)
-class AccountMode:
-    """What kind of account the key belongs to.
-
-    ``uta``: a Unified Trading Account (V3 API); the V2 client cannot trade it. ``position_mode``: the futures
-    ``posMode`` (``one_way_mode``/``hedge_mode``) or ``None`` when it could not be read. ``detail``: one sentence
-    for the user.
-    """
-
-    uta: bool
-    position_mode: str | None
-    detail: str
-
-    @property
-    def supported(self) -> bool:
-        return not self.uta
 
 
 @runtime_checkable

@@ -26,23 +26,6 @@ from terminal_app.bitget.errors import PermissionDenied
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.models import OrderAck
 from terminal_app.bitget.models.copy import (
-    BrokerTrader,
-    ClosedTrack,
-    CopyFollower,
-    FollowSetting,
-    FollowSettings,
-    FuturesTrack,
-    MyTrader,
-    Page,
-    ProfitShare,
-    ProfitSummary,
-    QuantityLimit,
-    SpotFollowSetting,
-    SpotFollowSettings,
-    SpotTrack,
-    SpotTraderSettings,
-    TraderSummary,
-    TraderSymbolSetting,
     parse_broker_traders,
     parse_closed_tracks,
     parse_copy_followers,
@@ -67,6 +50,25 @@ from terminal_app.bitget.models.mapping import wire_product
 from terminal_app.bitget.ratelimit import RateLimiter
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_core import V2, compact, num, opt_num, product_params, spot_ref
+from terminal_app.core.copy_trading import (
+    BrokerTrader,
+    ClosedTrack,
+    CopyFollower,
+    FollowSetting,
+    FollowSettings,
+    FuturesTrack,
+    MyTrader,
+    Page,
+    ProfitShare,
+    ProfitSummary,
+    QuantityLimit,
+    SpotFollowSetting,
+    SpotFollowSettings,
+    SpotTrack,
+    SpotTraderSettings,
+    TraderSummary,
+    TraderSymbolSetting,
+)
 from terminal_app.core.instruments import Product, SymbolRef
 
 Amount = Decimal | int | str

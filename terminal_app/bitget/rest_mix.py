@@ -14,21 +14,14 @@ from terminal_app.bitget.errors import ProtocolError
 from terminal_app.bitget.models import (
     AlgoOrder,
     BatchResult,
-    Candle,
     CloseResult,
     Depth,
     Fill,
     FundingRate,
-    FuturesAccount,
-    LeverageResult,
-    MarginModeResult,
     OpenInterest,
     Order,
     OrderAck,
     PlanOrderAck,
-    Position,
-    PositionModeResult,
-    Ticker,
     parse_batch_result,
     parse_candles,
     parse_close_result,
@@ -63,7 +56,9 @@ from terminal_app.bitget.rest_core import (
     product_params,
     product_type_of,
 )
+from terminal_app.core.accounts import FuturesAccount, LeverageResult, MarginModeResult, Position, PositionModeResult
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
+from terminal_app.core.market_data import Candle, Ticker
 
 Amount = Decimal | int | str
 

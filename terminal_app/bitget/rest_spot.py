@@ -12,14 +12,10 @@ from terminal_app.bitget.models import (
     BatchResult,
     CancelReplaceResult,
     CancelSymbolResult,
-    Candle,
     Depth,
     Fill,
     Order,
     OrderAck,
-    PublicTrade,
-    SpotAsset,
-    Ticker,
     parse_batch_result,
     parse_cancel_replace,
     parse_cancel_symbol,
@@ -33,7 +29,9 @@ from terminal_app.bitget.models import (
     parse_spot_tickers,
 )
 from terminal_app.bitget.rest_core import V2, RestCore, checked_client_oid, compact, num, opt_num, spot_ref
+from terminal_app.core.accounts import SpotAsset
 from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 
 Amount = Decimal | int | str
 

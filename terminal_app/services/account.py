@@ -15,15 +15,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from terminal_app.bitget.errors import BitgetError
-from terminal_app.bitget.models import (
-    FuturesAccount,
-    Position,
-    SpotAsset,
-    parse_ws_futures_account,
-    parse_ws_positions,
-    parse_ws_spot_account,
-)
+from terminal_app.bitget.models import parse_ws_futures_account, parse_ws_positions, parse_ws_spot_account
 from terminal_app.bitget.ws import channel_arg
+from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.tasks import TaskSet

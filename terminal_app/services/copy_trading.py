@@ -24,15 +24,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from terminal_app.bitget.errors import BitgetError, ExchangeError
-from terminal_app.bitget.models.copy import (
-    BrokerTrader,
-    FollowSetting,
-    FollowSettings,
-    FuturesTrack,
-    QuantityLimit,
-    parse_broker_traders,
-)
+from terminal_app.bitget.models.copy import parse_broker_traders
 from terminal_app.bitget.rest_copy import BrokerAccessDenied, CopyClient, CopyPaths
+from terminal_app.core.copy_trading import BrokerTrader, FollowSetting, FollowSettings, FuturesTrack, QuantityLimit
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.session import Session
 from terminal_app.services.tasks import TaskSet

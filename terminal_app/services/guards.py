@@ -43,8 +43,9 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from terminal_app.bitget.models import Fill, Position
+from terminal_app.bitget.models import Fill
 from terminal_app.config.settings import Settings
+from terminal_app.core.accounts import Position
 from terminal_app.core.instruments import SymbolRef
 from terminal_app.core.orders import FINAL_STATUSES, REJECTED, OrderTicket, OrderView
 from terminal_app.core.panic import PanicAction, PanicRefused, PanicStep, PanicSwitch

@@ -34,11 +34,12 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from terminal_app.bitget.errors import BitgetError
-from terminal_app.bitget.models import Candle, PublicTrade, Ticker, parse_ws_candles, parse_ws_ticker, parse_ws_trades
+from terminal_app.bitget.models import parse_ws_candles, parse_ws_ticker, parse_ws_trades
 from terminal_app.bitget.ws import ChannelKey, ConnectionEvent, ConnectionState, StreamEvent, arg_key, channel_arg
 from terminal_app.core.book_sync import BookSync
 from terminal_app.core.candles import Interval
 from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.tasks import TaskSet

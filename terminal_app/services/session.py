@@ -18,9 +18,10 @@ from dataclasses import dataclass, replace
 from terminal_app.bitget.clock import ServerClock
 from terminal_app.bitget.errors import AuthError, BitgetError
 from terminal_app.bitget.http import BitgetHttp
-from terminal_app.bitget.rest import AccountMode, BitgetRestClient
+from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
+from terminal_app.core.accounts import AccountMode
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 

@@ -28,9 +28,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from terminal_app.bitget.errors import BitgetError, InvalidOrder, OrderNotFound, TransportError
-from terminal_app.bitget.models import Fill, Order, OrderAck, Position, parse_ws_fills, parse_ws_orders
+from terminal_app.bitget.models import Fill, Order, OrderAck, parse_ws_fills, parse_ws_orders
 from terminal_app.bitget.rest_core import new_client_oid
 from terminal_app.bitget.ws import channel_arg
+from terminal_app.core.accounts import Position
 from terminal_app.core.cancels import unasked_cancel_reason
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import CANCELLED, PENDING, OrderTicket, OrderTracker, OrderView, Update

@@ -23,7 +23,6 @@ from terminal_app.bitget.errors import (
     error_for_code,
 )
 from terminal_app.bitget.http import BitgetHttp
-from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting, display_decimal
 from terminal_app.bitget.ratelimit import WINDOW_S, RateLimiter
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_copy import (
@@ -35,6 +34,7 @@ from terminal_app.bitget.rest_copy import (
     TraderSymbolChange,
 )
 from terminal_app.bitget.signing import Credentials
+from terminal_app.core.copy_trading import FollowSetting, SpotFollowSetting, display_decimal
 from terminal_app.core.instruments import Product, SymbolRef
 
 CREDS = Credentials("bg_copy_key", "copy-secret", "phrase")

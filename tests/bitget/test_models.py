@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from terminal_app.bitget import errors
 from terminal_app.bitget import models as m
+from terminal_app.core.accounts import FuturesAccount, SpotAsset
 from terminal_app.core.instruments import Product, SymbolRef
 
 USDT = Product.USDT_FUTURES
@@ -378,13 +379,13 @@ def test_spot_and_futures_account_pushes_are_dispatched_by_inst_type() -> None:
     spot = m.parse_ws_push({"action": "snapshot", "arg": {"instType": "SPOT", "channel": "account", "coin": "default"},
                             "data": [{"coin": "btc", "available": "1", "frozen": "", "locked": "0",
                                       "uTime": "1697092295506"}], "ts": 1})
-    assert spot.items == (m.SpotAsset("BTC", D(1), D(0), D(0), 1697092295506),)
+    assert spot.items == (SpotAsset("BTC", D(1), D(0), D(0), 1697092295506),)
     assert spot.arg.coin is None
     futures = m.parse_ws_push({"arg": {"instType": "USDT-FUTURES", "channel": "account", "coin": "default"},
                                "data": [{"marginCoin": "USDT", "frozen": "1", "available": "2", "equity": "3",
                                          "usdtEquity": "3", "unrealizedPL": ""}]})
     (account,) = futures.items
-    assert isinstance(account, m.FuturesAccount)
+    assert isinstance(account, FuturesAccount)
     assert (account.locked, account.unrealized_pl, futures.action, futures.ts) == (D(1), None, None, None)
 
 

@@ -20,7 +20,9 @@ import pytest
 
 from terminal_app.bitget import errors
 from terminal_app.bitget import models as m
+from terminal_app.core.accounts import ClosedPosition, FuturesAccount, FuturesEquity, Position, SpotAsset
 from terminal_app.core.instruments import MarketInfo, Product
+from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 
 SPOT = Product.SPOT
 USDT = Product.USDT_FUTURES
@@ -691,7 +693,7 @@ OUT_OF_SCOPE: dict[str, str] = {
 
 def _ws_spot_account(items: list[Any]) -> None:
     (a,) = items
-    assert isinstance(a, m.SpotAsset)
+    assert isinstance(a, SpotAsset)
     assert (a.coin, a.available, a.frozen, a.u_time) == ("USDT", D(100000), D(0), 1697092295506)
 
 
@@ -709,7 +711,7 @@ def _ws_books(bids: list[tuple[str, str]], asks: list[tuple[str, str]], checksum
 def _ws_candle(ts: int, close: str, quote: str) -> Callable[[list[Any]], None]:
     def check(items: list[Any]) -> None:
         (c,) = items
-        assert isinstance(c, m.Candle)
+        assert isinstance(c, Candle)
         assert (c.ts, c.close, c.quote_volume) == (ts, D(close), D(quote))
 
     return check
@@ -745,7 +747,7 @@ def _ws_spot_orders(items: list[Any]) -> None:
 
 def _ws_spot_ticker(items: list[Any]) -> None:
     (t,) = items
-    assert isinstance(t, m.Ticker)
+    assert isinstance(t, Ticker)
     assert (t.symbol, t.product, t.last, t.bid, t.ask, t.ask_size) == ("ETHUSDT", SPOT, D("2200.10"), D(1792),
                                                                          D("2200.1"), D("19740.8811"))
     assert t.ts == 1695702438018
@@ -755,7 +757,7 @@ def _ws_trades(symbol: str, price: str, side: str, count: int) -> Callable[[list
     def check(items: list[Any]) -> None:
         assert len(items) == count
         t = items[0]
-        assert isinstance(t, m.PublicTrade)
+        assert isinstance(t, PublicTrade)
         assert (t.symbol, t.price, t.side) == (symbol, D(price), side)
 
     return check
@@ -763,7 +765,7 @@ def _ws_trades(symbol: str, price: str, side: str, count: int) -> Callable[[list
 
 def _ws_futures_account(items: list[Any]) -> None:
     (a,) = items
-    assert isinstance(a, m.FuturesAccount)
+    assert isinstance(a, FuturesAccount)
     assert (a.margin_coin, a.available, a.locked, a.equity) == ("USDT", D("11490.16841069"), D(0), D("11489.96841069"))
     assert (a.usdt_equity, a.max_open_pos_available, a.crossed_max_available) == (D("11489.968410691679"),
                                                                                   D("10940.45841069"), None)
@@ -771,7 +773,7 @@ def _ws_futures_account(items: list[Any]) -> None:
 
 def _ws_equity(items: list[Any]) -> None:
     (e,) = items
-    assert isinstance(e, m.FuturesEquity)
+    assert isinstance(e, FuturesEquity)
     assert (e.usdt_equity, e.btc_equity, e.unrealized_pl, e.union_total_margin) == (D("13.98545761766"), D("0.0021"),
                                                                                     D(0), D(100))
 
@@ -804,14 +806,14 @@ def _ws_futures_orders(items: list[Any]) -> None:
 
 def _ws_positions_history(items: list[Any]) -> None:
     (c,) = items
-    assert isinstance(c, m.ClosedPosition)
+    assert isinstance(c, ClosedPosition)
     assert (c.pos_id, c.symbol, c.pnl, c.open_size, c.close_price_avg) == ("1188739982370652163", "ETHUSDT",
                                                                            D("-0.0035"), D("0.01"), D("3494.99"))
 
 
 def _ws_positions(items: list[Any]) -> None:
     (p,) = items
-    assert isinstance(p, m.Position)
+    assert isinstance(p, Position)
     assert (p.symbol, p.hold_side, p.leverage, p.mark_price, p.margin_ratio) == ("ETHUSDT", "short", D(20), None,
                                                                                  D("0.004416374196"))
     assert (p.locked, p.c_time, p.u_time, p.pos_id) == (D(0), 1695649246169, 1695711602568, "1")
@@ -819,7 +821,7 @@ def _ws_positions(items: list[Any]) -> None:
 
 def _ws_futures_ticker(items: list[Any]) -> None:
     (t,) = items
-    assert isinstance(t, m.Ticker)
+    assert isinstance(t, Ticker)
     assert (t.symbol, t.product, t.last, t.mark_price, t.index_price) == ("BTCUSDT", USDT, D("27000.5"), D(27000),
                                                                             D("25702.4"))
     assert (t.funding_rate, t.next_funding_time, t.holding_amount) == (D("0.00001"), 1695722400000, D("929.502"))

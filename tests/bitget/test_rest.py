@@ -32,29 +32,29 @@ from terminal_app.bitget.models import (
     BatchResult,
     CancelReplaceResult,
     CancelSymbolResult,
-    Candle,
     CloseResult,
     Depth,
     Fill,
     FundingRate,
-    FuturesAccount,
-    LeverageResult,
-    MarginModeResult,
     OpenInterest,
     Order,
     OrderAck,
     PlanOrderAck,
-    Position,
-    PositionModeResult,
-    PublicTrade,
     ServerTime,
-    SpotAsset,
-    Ticker,
 )
 from terminal_app.bitget.rest import BitgetRestClient, ExchangeRest, SpotOrderRequest
 from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.transport import TRANSPORTS
+from terminal_app.core.accounts import (
+    FuturesAccount,
+    LeverageResult,
+    MarginModeResult,
+    Position,
+    PositionModeResult,
+    SpotAsset,
+)
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
+from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 
 CREDS = Credentials("bg_key_2", "rest-secret", "phrase")
 SPOT = SymbolRef("BTCUSDT", Product.SPOT)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from terminal_app.bitget.models.market import Candle, parse_candles
+from terminal_app.bitget.models.market import parse_candles
 from terminal_app.core.candles import (
     CandleSeries,
     IndicatorSpec,
@@ -23,6 +23,7 @@ from terminal_app.core.candles import (
     rolling_std,
     sma,
 )
+from terminal_app.core.market_data import Candle
 
 MIN = 60_000
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from terminal_app.bitget.models import PublicTrade
+from terminal_app.core.market_data import PublicTrade
 from terminal_app.core.traded_volume import TradedAt, TradedVolume, bucket_price
 
 D = Decimal

@@ -20,7 +20,7 @@ from terminal_app.bitget.errors import (
     PositionModeMismatch,
     RateLimited,
 )
-from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
+from terminal_app.core.copy_trading import FollowSetting, SpotFollowSetting
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.copy.state import FOLLOWER, SPOT_MARKET, SYNTHETIC_FOLLOWERS, TRADER, Track

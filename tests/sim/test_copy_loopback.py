@@ -19,10 +19,10 @@ import pytest_asyncio
 
 from terminal_app.bitget.errors import InvalidOrder, RateLimited
 from terminal_app.bitget.http import BitgetHttp
-from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_copy import COPY_RATES, BrokerAccessDenied, CopyClient, CopyPaths, TraderSymbolChange
 from terminal_app.bitget.signing import Credentials
+from terminal_app.core.copy_trading import FollowSetting, SpotFollowSetting
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.copy.state import FOLLOWER, SPOT_MARKET

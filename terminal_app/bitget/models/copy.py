@@ -15,9 +15,7 @@ REST parsers take the unwrapped ``data``. Shapes follow Bitget's copy-trading pa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from terminal_app.bitget.models.fields import (
     Fields,
@@ -31,24 +29,29 @@ from terminal_app.bitget.models.fields import (
     text,
 )
 from terminal_app.bitget.models.mapping import product_from_wire
+from terminal_app.core.copy_trading import (
+    BrokerTrader,
+    ClosedTrack,
+    CoinProfit,
+    CopyFollower,
+    FollowSetting,
+    FollowSettings,
+    FuturesTrack,
+    MyTrader,
+    Page,
+    ProfitShare,
+    ProfitSummary,
+    QuantityLimit,
+    RatePoint,
+    SpotFollowSetting,
+    SpotFollowSettings,
+    SpotTrack,
+    SpotTraderSettings,
+    TraderSummary,
+    TraderSymbolSetting,
+    display_decimal,
+)
 from terminal_app.core.instruments import Product
-
-T = TypeVar("T")
-
-
-def display_decimal(value: Any) -> Decimal | None:
-    """A number as Bitget shows it to people: ``"$12,376.16"``, ``"56.12%"``, ``"-14.13"``; ``None`` if absent
-    or not a number (a hidden value like ``"****"``)."""
-    if value is None:
-        return None
-    raw = text(value).replace("$", "").replace(",", "").replace("%", "").strip()
-    if not raw:
-        return None
-    try:
-        result = Decimal(raw)
-    except InvalidOperation:
-        return None
-    return result if result.is_finite() else None
 
 
 def _product_type(f: Fields) -> Product | None:
@@ -75,69 +78,6 @@ def _symbols(values: list[Any]) -> tuple[str, ...]:
         if symbol:
             out.append(symbol)
     return tuple(out)
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """A page of a list answer with Bitget's cursor: pass ``end_id`` as ``idLessThan`` for the next (older) page."""
-
-    items: tuple[T, ...]
-    end_id: str | None
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-
-# --- futures tracking orders ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FuturesTrack:
-    """One futures tracking order (a copied or copyable position slice), from any of:
-
-    trader ``order-current-track`` / ``order-history-track``, follower ``query-current-orders`` /
-    ``query-history-orders`` and broker ``query-current-traces`` / ``query-history-traces``. Fields a page does not
-    send are ``None``. ``pos_side`` is ``long``/``short``; fees keep Bitget's sign.
-
-    ``trader_tracking_no``, ``trader_price`` and ``copy_delay_ms`` (the trader's order this copy follows, its fill
-    price and the delay of the copy) are sent by the simulator only (``traderTrackingNo``, ``traderOpenPriceAvg``,
-    ``copyDelayMs``); against Bitget they are ``None`` and a copy is matched to the trader's order by symbol and time.
-    """
-
-    tracking_no: str
-    symbol: str
-    pos_side: str
-    open_leverage: Decimal
-    open_price: Decimal
-    open_size: Decimal
-    open_time: int | None
-    open_order_id: str | None = None
-    open_fee: Decimal | None = None
-    product_type: Product | None = None
-    trader_id: str | None = None
-    trader_name: str | None = None
-    margin_mode: str | None = None
-    margin: Decimal | None = None
-    stop_surplus_price: Decimal | None = None
-    stop_loss_price: Decimal | None = None
-    follow_count: int | None = None
-    close_order_id: str | None = None
-    close_price: Decimal | None = None
-    close_size: Decimal | None = None
-    close_time: int | None = None
-    close_fee: Decimal | None = None
-    achieved_pl: Decimal | None = None
-    net_profit: Decimal | None = None
-    profit_rate: Decimal | None = None
-    stop_type: str | None = None
-    c_time: int | None = None
-    trader_tracking_no: str | None = None
-    trader_price: Decimal | None = None
-    copy_delay_ms: int | None = None
-
-    @property
-    def is_closed(self) -> bool:
-        return self.close_time is not None
 
 
 def futures_track_from(entry: Any) -> FuturesTrack:
@@ -184,15 +124,6 @@ def parse_futures_tracks(data: Any) -> Page[FuturesTrack]:
     return Page(tuple(futures_track_from(e) for e in items), end_id(data))
 
 
-@dataclass(frozen=True, slots=True)
-class ClosedTrack:
-    """Trader ``order-close-positions``: one tracking order that was closed."""
-
-    tracking_no: str
-    symbol: str
-    product_type: Product | None
-
-
 def parse_closed_tracks(data: Any) -> list[ClosedTrack]:
     def item(entry: Any) -> ClosedTrack:
         f = Fields(entry, "ClosedTrack")
@@ -226,45 +157,12 @@ def parse_success(data: Any) -> bool:
 # --- trader summaries and profit share -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RatePoint:
-    """One point of a trader's ROI (``value`` = rate in %) or profit (``value`` = USDT) series."""
-
-    ts: int
-    value: Decimal
-
-
 def _points(f: Fields, key: str, value_key: str) -> tuple[RatePoint, ...]:
     out = []
     for entry in f.seq(key):
         g = Fields(entry, f"{f.kind}.{key}")
         out.append(RatePoint(g.ms(("ctime", "cTime")), g.dec(value_key)))
     return tuple(sorted(out, key=lambda p: p.ts))
-
-
-@dataclass(frozen=True, slots=True)
-class TraderSummary:
-    """``order-total-detail`` (futures and spot trader). Rates are in % (``roi`` 19.38 = +19.38 %).
-
-    ``gain_num``/``loss_num`` are counts of profitable/losing trades; ``total_pl`` is read from Bitget's display
-    text (``"$46.95"``). ``max_follower_num`` is sent by the spot page only.
-    """
-
-    roi: Decimal | None
-    trading_order_num: int
-    total_follower_num: int
-    current_follower_num: int
-    total_pl: Decimal | None
-    gain_num: int
-    loss_num: int
-    win_rate: Decimal | None
-    total_equity: Decimal | None
-    trading_pairs: tuple[str, ...]
-    last_week_roi: tuple[RatePoint, ...]
-    last_week_profit: tuple[RatePoint, ...]
-    last_month_roi: tuple[RatePoint, ...]
-    last_month_profit: tuple[RatePoint, ...]
-    max_follower_num: int | None = None
 
 
 def parse_trader_summary(data: Any) -> TraderSummary:
@@ -288,29 +186,6 @@ def parse_trader_summary(data: Any) -> TraderSummary:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class CoinProfit:
-    """Profit share per settlement coin: ``profit_count`` in total, last paid at ``last_profit_time``; the spot page
-    adds the history by date."""
-
-    coin: str
-    profit_count: Decimal
-    last_profit_time: int | None
-    by_date: tuple[RatePoint, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ProfitSummary:
-    """``profit-history-summarys`` (futures) / ``profit-summarys`` (spot): profit share received by an elite trader.
-    ``wait_profit`` is what is still to be shared."""
-
-    yesterday_profit: Decimal
-    yesterday_time: int | None
-    sum_profit: Decimal
-    wait_profit: Decimal
-    coins: tuple[CoinProfit, ...]
-
-
 def parse_profit_summary(data: Any) -> ProfitSummary:
     f = Fields(data, "ProfitSummary")
     summary = Fields(f.any("profitSummary") or f.any("profitSummarys") or {}, "ProfitSummary.profitSummary")
@@ -328,20 +203,6 @@ def parse_profit_summary(data: Any) -> ProfitSummary:
         wait_profit=summary.dec("waitProfit", "0"),
         coins=tuple(coins),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ProfitShare:
-    """One profit-share record. History pages (``profit-history-details``) carry ``profit_id`` and ``profit_time``;
-    the pending page (``profit-details``) does not. ``name`` is the follower's alias (``nickName``/``followerName``),
-    ``distribute_ratio`` in % (spot pages)."""
-
-    coin: str
-    profit: Decimal
-    name: str | None
-    profit_id: str | None = None
-    profit_time: int | None = None
-    distribute_ratio: Decimal | None = None
 
 
 def _profit_share(entry: Any) -> ProfitShare:
@@ -370,18 +231,6 @@ def parse_profits_by_date(data: Any) -> list[ProfitShare]:
 # --- trader settings and followers ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class TraderSymbolSetting:
-    """``config-query-symbols``: a symbol the elite trader may lead (``open_trader``) with its TP/SL ratios in %."""
-
-    symbol: str
-    open_trader: bool
-    min_open_count: Decimal | None
-    max_leverage: Decimal | None
-    stop_surplus_ratio: Decimal | None
-    stop_loss_ratio: Decimal | None
-
-
 def parse_trader_symbol_settings(data: Any) -> list[TraderSymbolSetting]:
     def item(entry: Any) -> TraderSymbolSetting:
         f = Fields(entry, "TraderSymbolSetting")
@@ -391,18 +240,6 @@ def parse_trader_symbol_settings(data: Any) -> list[TraderSymbolSetting]:
     return parse_list(data, "TraderSymbolSettings", item)
 
 
-@dataclass(frozen=True, slots=True)
-class CopyFollower:
-    """``config-query-followers``: one follower of the elite trader. ``removable``: Bitget allows removing them."""
-
-    follower_uid: str
-    follower_name: str
-    account_equity: Decimal | None
-    removable: bool
-    follower_time: int | None
-    head_pic: str | None = None
-
-
 def parse_copy_followers(data: Any) -> list[CopyFollower]:
     def item(entry: Any) -> CopyFollower:
         f = Fields(entry, "CopyFollower")
@@ -410,19 +247,6 @@ def parse_copy_followers(data: Any) -> list[CopyFollower]:
                             bool(f.yes_no("isRemove")), f.opt_ms("followerTime"), f.opt_text("followerHeadPic"))
 
     return [item(e) for e in inner_list(data, "resultList", "CopyFollowers")]
-
-
-@dataclass(frozen=True, slots=True)
-class SpotTraderSettings:
-    """Spot trader ``config-query-settings``. ``symbols``: (symbol, enabled, min open count); ``quotas``: (symbol,
-    max single order quote size, remaining quote size)."""
-
-    enable: bool
-    show_equity: bool
-    show_assets_map: bool
-    remove_limit_usdt: Decimal | None
-    symbols: tuple[tuple[str, bool, Decimal | None], ...]
-    quotas: tuple[tuple[str, Decimal | None, Decimal | None], ...]
 
 
 def parse_spot_trader_settings(data: Any) -> SpotTraderSettings:
@@ -441,27 +265,6 @@ def parse_spot_trader_settings(data: Any) -> SpotTraderSettings:
 
 
 # --- follower ------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class MyTrader:
-    """Follower ``query-traders`` (futures: bare list; spot: ``{resultList}``): an elite trader the user follows.
-
-    ``trace_total_margin``: total opening margin (futures) or opening value (spot ``traceTotalAmount``), USDT.
-    """
-
-    trader_id: str
-    trader_name: str
-    certification: str | None
-    max_follow_limit: int | None
-    follow_count: int | None
-    trace_total_margin: Decimal | None
-    trace_total_net_profit: Decimal | None
-    trace_total_profit: Decimal | None
-    current_trading_pairs: tuple[str, ...]
-    follower_time: int | None
-    bgb_max_follow_limit: int | None = None
-    bgb_follow_count: int | None = None
 
 
 def parse_my_traders(data: Any) -> list[MyTrader]:
@@ -485,31 +288,6 @@ def parse_my_traders(data: Any) -> list[MyTrader]:
     return [item(e) for e in inner_list(data, "resultList", "MyTraders")]
 
 
-@dataclass(frozen=True, slots=True)
-class FollowSetting:
-    """Per-symbol futures copy settings (``mix-follower/settings`` request, ``query-settings`` answer).
-
-    ``trace_type``: ``percent`` (``trace_value`` × the trader's size; 1 = same as the trader), ``amount`` (a fixed
-    margin in USDT per copied order) or ``count`` (a fixed size per copied order). ``lever_type``: ``trader`` (the
-    trader's leverage), ``specify`` (``long_leverage``/``short_leverage``) or ``position`` (your current leverage).
-    ``margin_type``: ``trader`` or ``specify``. ``max_hold_size``: cap on the copied size held in the symbol.
-    TP/SL ratios are in % of margin (200 = take profit at +200 % ROE).
-    """
-
-    symbol: str
-    trace_type: str
-    trace_value: Decimal
-    product_type: Product = Product.USDT_FUTURES
-    margin_type: str = "trader"
-    margin_coin: str = "USDT"
-    lever_type: str = "trader"
-    long_leverage: Decimal | None = None
-    short_leverage: Decimal | None = None
-    max_hold_size: Decimal | None = None
-    stop_surplus_ratio: Decimal | None = None
-    stop_loss_ratio: Decimal | None = None
-
-
 def follow_setting_from(entry: Any) -> FollowSetting:
     f = Fields(entry, "FollowSetting")
     return FollowSetting(
@@ -528,27 +306,10 @@ def follow_setting_from(entry: Any) -> FollowSetting:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FollowSettings:
-    """Futures follower ``query-settings``: whether the user follows the trader, and the per-symbol settings."""
-
-    following: bool
-    details: tuple[FollowSetting, ...]
-
-
 def parse_follow_settings(data: Any) -> FollowSettings:
     f = Fields(data, "FollowSettings")
     key = "detailList" if "detailList" in f.data else "details"
     return FollowSettings(bool(f.yes_no("followerEnable")), tuple(follow_setting_from(e) for e in f.seq(key)))
-
-
-@dataclass(frozen=True, slots=True)
-class QuantityLimit:
-    """``query-quantity-limit``: the size one copied order may have in ``symbol`` (base coin)."""
-
-    symbol: str
-    min_follow_size: Decimal
-    max_follow_size: Decimal
 
 
 def parse_quantity_limits(data: Any) -> list[QuantityLimit]:
@@ -560,59 +321,6 @@ def parse_quantity_limits(data: Any) -> list[QuantityLimit]:
 
 
 # --- broker --------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerTrader:
-    """Broker ``query-traders``: one elite trader of the public list.
-
-    ``columns`` keeps Bitget's display columns as sent (``describe`` → ``value``, e.g. ``"AUM" → "$50,079.15"``,
-    language per ``languageType``); the properties read the English ones.
-    """
-
-    trader_id: str
-    trader_name: str
-    can_follow: bool | None
-    max_limit: int | None
-    follow_count: int | None
-    total_followers: int | None
-    profit_count: int | None
-    loss_count: int | None
-    current_trading: tuple[str, ...]
-    columns: tuple[tuple[str, str], ...]
-    total_equity: Decimal | None = None
-    bgb_max_follow_limit: int | None = None
-    bgb_follow_count: int | None = None
-    trader_status: str | None = None
-    is_my_trader: bool | None = None
-
-    def column(self, *names: str) -> Decimal | None:
-        """The first column whose describe matches one of ``names`` (case-insensitive), as a number."""
-        wanted = [n.lower() for n in names]
-        for describe, value in self.columns:
-            if describe.lower() in wanted:
-                return display_decimal(value)
-        return None
-
-    @property
-    def roi(self) -> Decimal | None:
-        return self.column("ROI")
-
-    @property
-    def total_pnl(self) -> Decimal | None:
-        return self.column("Total PnL", "Total P/L", "Total P/L 3W")
-
-    @property
-    def aum(self) -> Decimal | None:
-        return self.column("AUM")
-
-    @property
-    def max_drawdown(self) -> Decimal | None:
-        return self.column("Max drawdown", "MDD")
-
-    @property
-    def win_rate(self) -> Decimal | None:
-        return self.column("Last 3W win rate", "Win rate 3W", "Win rate")
 
 
 def parse_broker_traders(data: Any) -> list[BrokerTrader]:
@@ -647,40 +355,6 @@ def parse_broker_traders(data: Any) -> list[BrokerTrader]:
 # --- spot copy -----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SpotTrack:
-    """One spot tracking order (a copied buy), from the spot trader's or follower's current/history pages.
-
-    Current: ``buy_*`` and ``unrealized_*``; history: ``fill_size``, ``sell_*``, ``achieved_*``. Ratios are in %.
-    """
-
-    tracking_no: str
-    symbol: str
-    buy_price: Decimal
-    buy_time: int | None
-    buy_fee: Decimal | None
-    buy_fill_size: Decimal | None = None
-    buy_delegate_size: Decimal | None = None
-    order_id: str | None = None
-    trader_id: str | None = None
-    unrealized_pl: Decimal | None = None
-    unrealized_plr: Decimal | None = None
-    stop_surplus_price: Decimal | None = None
-    stop_loss_price: Decimal | None = None
-    follow_count: int | None = None
-    fill_size: Decimal | None = None
-    sell_price: Decimal | None = None
-    sell_time: int | None = None
-    sell_fee: Decimal | None = None
-    achieved_pl: Decimal | None = None
-    achieved_plr: Decimal | None = None
-    net_profit: Decimal | None = None
-
-    @property
-    def size(self) -> Decimal:
-        return self.buy_fill_size if self.buy_fill_size is not None else (self.fill_size or Decimal(0))
-
-
 def spot_track_from(entry: Any) -> SpotTrack:
     f = Fields(entry, "SpotTrack")
     return SpotTrack(
@@ -712,31 +386,6 @@ def parse_spot_tracks(data: Any) -> Page[SpotTrack]:
     """Spot tracking orders (``{trackingList, endId}`` or a bare list) as a :class:`Page` of :class:`SpotTrack`."""
     items = inner_list(data, "trackingList", "SpotTracks")
     return Page(tuple(spot_track_from(e) for e in items), end_id(data))
-
-
-@dataclass(frozen=True, slots=True)
-class SpotFollowSetting:
-    """Spot follower settings of one symbol (request and ``tradeSettingList`` answer). Ratios in %."""
-
-    symbol: str
-    trace_type: str
-    trace_value: Decimal | None
-    max_hold_size: Decimal | None
-    stop_surplus_ratio: Decimal | None = None
-    stop_loss_ratio: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SpotFollowSettings:
-    """Spot follower ``query-settings``. ``symbol_limits`` keeps Bitget's per-symbol bounds (min/max trace amount,
-    size, ratio, TP/SL ratios) as Decimals keyed by Bitget's field names."""
-
-    following: bool
-    trader_name: str | None
-    profit_rate: Decimal | None
-    settled_in_days: int | None
-    settings: tuple[SpotFollowSetting, ...]
-    symbol_limits: tuple[tuple[str, tuple[tuple[str, Decimal | None], ...]], ...]
 
 
 def parse_spot_follow_settings(data: Any) -> SpotFollowSettings:

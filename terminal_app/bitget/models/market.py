@@ -23,6 +23,7 @@ from terminal_app.bitget.models.fields import (
 )
 from terminal_app.bitget.models.mapping import product_from_wire
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
+from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 
 Level = tuple[str, str]
 """One order-book level as Bitget's raw ``(price, size)`` strings: the checksum is computed over them."""
@@ -31,42 +32,6 @@ Level = tuple[str, str]
 @dataclass(frozen=True, slots=True)
 class ServerTime:
     server_time: int
-
-
-@dataclass(frozen=True, slots=True)
-class Ticker:
-    """24 h ticker of a spot or futures market. Futures-only fields are ``None`` on spot.
-
-    ``change_24h`` is a ratio (``0.00069`` = 0.069 %), as Bitget sends it.
-    """
-
-    symbol: str
-    product: Product
-    last: Decimal
-    bid: Decimal
-    ask: Decimal
-    bid_size: Decimal
-    ask_size: Decimal
-    open_24h: Decimal
-    high_24h: Decimal
-    low_24h: Decimal
-    change_24h: Decimal
-    base_volume: Decimal
-    quote_volume: Decimal
-    ts: int
-    usdt_volume: Decimal | None = None
-    open_utc: Decimal | None = None
-    change_utc_24h: Decimal | None = None
-    mark_price: Decimal | None = None
-    index_price: Decimal | None = None
-    funding_rate: Decimal | None = None
-    next_funding_time: int | None = None
-    holding_amount: Decimal | None = None
-    delivery_time: int | None = None
-
-    @property
-    def ref(self) -> SymbolRef:
-        return SymbolRef(self.symbol, self.product)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,32 +50,6 @@ class Depth:
     action: str | None = None
     symbol: str | None = None
     product: Product | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Candle:
-    """One bar; ``ts`` is the bar's open time. ``usdt_volume`` only where Bitget sends it (spot, WebSocket)."""
-
-    ts: int
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    close: Decimal
-    base_volume: Decimal
-    quote_volume: Decimal
-    usdt_volume: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PublicTrade:
-    """A trade on the public tape; ``side`` is the taker side, lower case."""
-
-    trade_id: str
-    symbol: str
-    side: str
-    price: Decimal
-    size: Decimal
-    ts: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -502,7 +441,6 @@ def parse_fee_rate(data: Any) -> FeeRate:
 
 
 __all__ = [
-    "Candle",
     "Depth",
     "FeeRate",
     "FundingRate",
@@ -510,10 +448,8 @@ __all__ = [
     "Level",
     "LeverageTier",
     "OpenInterest",
-    "PublicTrade",
     "ServerTime",
     "SymbolPrice",
-    "Ticker",
     "candle_from",
     "contract_market_from",
     "depth_from",

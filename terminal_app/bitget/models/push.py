@@ -14,11 +14,6 @@ from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError, error_for_code
 from terminal_app.bitget.models.account import (
-    ClosedPosition,
-    FuturesAccount,
-    FuturesEquity,
-    Position,
-    SpotAsset,
     closed_position_from,
     futures_account_from,
     futures_equity_from,
@@ -27,18 +22,11 @@ from terminal_app.bitget.models.account import (
 )
 from terminal_app.bitget.models.fields import BadValue, as_list, fail, int_ms, text
 from terminal_app.bitget.models.mapping import product_from_wire
-from terminal_app.bitget.models.market import (
-    Candle,
-    Depth,
-    PublicTrade,
-    Ticker,
-    candle_from,
-    depth_from,
-    public_trade_from,
-    ticker_from,
-)
+from terminal_app.bitget.models.market import Depth, candle_from, depth_from, public_trade_from, ticker_from
 from terminal_app.bitget.models.trade import AlgoOrder, Fill, Order, algo_order_from, fill_from, order_from
+from terminal_app.core.accounts import ClosedPosition, FuturesAccount, FuturesEquity, Position, SpotAsset
 from terminal_app.core.instruments import Product, UnknownSymbol
+from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 
 
 @dataclass(frozen=True, slots=True)

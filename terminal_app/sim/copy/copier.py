@@ -8,7 +8,7 @@ import logging
 from decimal import Decimal
 
 from terminal_app.bitget.errors import ExchangeError
-from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
+from terminal_app.core.copy_trading import FollowSetting, SpotFollowSetting
 from terminal_app.sim.copy.desk import CopyDesk
 from terminal_app.sim.copy.registry import CopyRegistry
 from terminal_app.sim.copy.state import (

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from terminal_app.bitget.clock import system_ms
-from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
+from terminal_app.core.copy_trading import FollowSetting, SpotFollowSetting
 from terminal_app.sim.copy.closer import Closer
 from terminal_app.sim.copy.copier import Copier
 from terminal_app.sim.copy.desk import CopyDesk

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
+from terminal_app.core.copy_trading import FollowSetting, SpotFollowSetting
 from terminal_app.sim.copy.closer import Closer
 from terminal_app.sim.copy.desk import CopyDesk
 from terminal_app.sim.copy.registry import CopyRegistry

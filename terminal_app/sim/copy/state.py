@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
 from terminal_app.bitget.errors import ExchangeError, error_for_code
-from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
+from terminal_app.core.copy_trading import FollowSetting, SpotFollowSetting
 from terminal_app.core.instruments import Product
 from terminal_app.sim.copy.traders import TraderProfile, TraderStats, TraderTrade
 from terminal_app.sim.market.markets import SimMarket

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from terminal_app.bitget.models.copy import FollowSetting, SpotFollowSetting
 from terminal_app.bitget.models.mapping import product_from_wire
+from terminal_app.core.copy_trading import FollowSetting, SpotFollowSetting
 from terminal_app.core.instruments import Product
 from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.copy.state import Track

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal_app.bitget.models.copy import FuturesTrack
+from terminal_app.core.copy_trading import FuturesTrack
 from terminal_app.ui.models.table import SORT_ROLE, Column, StreamingTableModel
 
 R = TypeVar("R")

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from terminal_app.bitget.models.copy import BrokerTrader, FuturesTrack
+from terminal_app.core.copy_trading import BrokerTrader, FuturesTrack
 from terminal_app.services.copy_trading import PERIODS, CopyTradingService, TraderProfile
 from terminal_app.ui.copy.common import CopyTable, side_sign, table_model
 from terminal_app.ui.copy.follow_dialog import FollowDialog

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal_app.bitget.models.copy import FollowSetting, QuantityLimit
+from terminal_app.core.copy_trading import FollowSetting, QuantityLimit
 
 TRACE_TYPES = (("percent", "Ratio of the trader's size"), ("amount", "Fixed margin (USDT) per order"),
                ("count", "Fixed size per order"))

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
-from terminal_app.bitget.models.copy import FuturesTrack, MyTrader
+from terminal_app.core.copy_trading import FuturesTrack, MyTrader
 from terminal_app.services.copy_trading import CopyFill, CopyTradingService
 from terminal_app.ui.copy.common import (
     AskTpSl,

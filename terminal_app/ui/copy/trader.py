@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
-from terminal_app.bitget.models.copy import (
+from terminal_app.core.copy_trading import (
     CopyFollower,
     FuturesTrack,
     ProfitShare,

@@ -19,9 +19,9 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import QWidget
 
-from terminal_app.bitget.models import FuturesAccount, Position, SpotAsset
 from terminal_app.config.actions import Context
 from terminal_app.config.settings import Settings
+from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.ui.main_window import DockSpec

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from terminal_app.bitget.models import FuturesAccount, SpotAsset
 from terminal_app.config.settings import Settings
+from terminal_app.core.accounts import FuturesAccount, SpotAsset
 from terminal_app.core.instruments import MarketInfo
 from terminal_app.ui.docks import DockServices, known_markets
 from terminal_app.ui.docks.common import make_table

@@ -26,9 +26,9 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
-from terminal_app.bitget.models import PublicTrade
 from terminal_app.config.settings import Settings
 from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.core.market_data import PublicTrade
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.core.traded_volume import DEFAULT_WINDOW_MS, TradedVolume, bucket_price
 from terminal_app.core.validation import step_places

@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal_app.bitget.models import Position, Ticker
 from terminal_app.config.settings import Settings
+from terminal_app.core.accounts import Position
 from terminal_app.core.instruments import MarketInfo
+from terminal_app.core.market_data import Ticker
 from terminal_app.core.validation import on_step
 from terminal_app.ui.docks import DockServices, links_for
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message

@@ -12,9 +12,9 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from terminal_app.bitget.models import PublicTrade
 from terminal_app.config.settings import Settings
 from terminal_app.core.instruments import SymbolRef
+from terminal_app.core.market_data import PublicTrade
 from terminal_app.ui.docks import DockServices, active_ref, links_for
 from terminal_app.ui.docks.common import DecimalEdit, make_table
 from terminal_app.ui.format import MarketPlaces, fmt_fixed

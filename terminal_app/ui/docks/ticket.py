@@ -32,14 +32,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal_app.bitget.models import Position, Ticker
 from terminal_app.config.settings import (
     FAT_FINGER_PCT,
     LEVERAGE_CAP,
     MAX_ORDER_NOTIONAL,
     Settings,
 )
+from terminal_app.core.accounts import Position
 from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.core.market_data import Ticker
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.risk import RiskPolicy, check_leverage, limit_issues
 from terminal_app.core.submission import Submission, SubmissionState

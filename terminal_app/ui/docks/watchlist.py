@@ -26,9 +26,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from terminal_app.bitget.models import Ticker
 from terminal_app.config.settings import WATCHLIST, Settings
 from terminal_app.core.instruments import MarketInfo, SymbolRef, UnknownSymbol
+from terminal_app.core.market_data import Ticker
 from terminal_app.services.symbols import parse_symbol
 from terminal_app.ui.docks import DockServices, active_ref, known_markets
 from terminal_app.ui.docks.common import ThemeWatcher, make_table, message_label, show_message

@@ -9,7 +9,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from terminal_app.bitget.errors import error_for_code
-from terminal_app.bitget.models.copy import FollowSetting, FuturesTrack, QuantityLimit
+from terminal_app.core.copy_trading import FollowSetting, FuturesTrack, QuantityLimit
 from terminal_app.services.copy_trading import copy_fill, plain_error, pnl_curve
 from terminal_app.ui.copy.common import parse_price
 from terminal_app.ui.copy.follow_dialog import FollowDialog, validate

@@ -437,7 +437,7 @@ async def test_keys_without_broker_access_get_a_notice(qtbot: QtBot, keep: list[
 
 
 def test_trader_rows_key_by_id() -> None:
-    from terminal_app.bitget.models.copy import BrokerTrader
+    from terminal_app.core.copy_trading import BrokerTrader
 
     trader = BrokerTrader("abc", "Name", True, 10, 1, 2, 3, 4, (), ())
     assert TraderRow(trader, D(10)).trader_id == "abc"

@@ -20,8 +20,9 @@ import pytest
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
-from terminal_app.bitget.models import FuturesAccount, Position, SpotAsset, Ticker
+from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
+from terminal_app.core.market_data import Ticker
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.core.submission import Submission, SubmissionState
 from terminal_app.ui.theme import ThemeManager

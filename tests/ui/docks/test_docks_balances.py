@@ -8,7 +8,7 @@ from typing import Any
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.models import FuturesAccount, SpotAsset
+from terminal_app.core.accounts import FuturesAccount, SpotAsset
 from terminal_app.ui.docks.balances import BalancesPanel, create_balances
 
 D = Decimal

@@ -12,9 +12,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.models import PublicTrade
 from terminal_app.bitget.ws import StreamerConfig
 from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.market_data import PublicTrade
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.core.traded_volume import TradedVolume
 from terminal_app.ui.docks import links_for

@@ -10,8 +10,8 @@ from PySide6.QtGui import QColor
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.models import PublicTrade
 from terminal_app.core.instruments import SymbolRef
+from terminal_app.core.market_data import PublicTrade
 from terminal_app.ui.docks import links_for
 from terminal_app.ui.docks.tape import TapePanel, create_tape
 from terminal_app.ui.theme import current_colors

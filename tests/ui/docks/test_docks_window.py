@@ -9,8 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.models import PublicTrade, SpotAsset
 from terminal_app.config.settings import Settings
+from terminal_app.core.accounts import SpotAsset
+from terminal_app.core.market_data import PublicTrade
 from terminal_app.ui.docks import trading_dock_specs
 from terminal_app.ui.docks.balances import BalancesPanel
 from terminal_app.ui.docks.ladder import LadderPanel
