@@ -40,12 +40,12 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from terminal_app.bitget.models import Fill
 from terminal_app.bitget.rest_core import V2
 from terminal_app.bitget.signing import Credentials
+from terminal_app.core.enums import OrderStatus
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import Product, SymbolRef
-from terminal_app.core.orders import PENDING, REJECTED, OrderTicket, OrderView
+from terminal_app.core.orders import Fill, OrderTicket, OrderView
 from terminal_app.services.session import Session, SessionEndpoints
 from terminal_app.services.stack import Services
 from terminal_app.sim.runner import SimulatorRunner
@@ -204,7 +204,7 @@ class Rig:
                           or conn.reconciles <= self._reconciles):
             return False
         return (conn.state == "connected" and tr.unresolved == 0 and self.book_ok()
-                and not any(v.status == PENDING for v in tr.open_orders()))
+                and not any(v.status == OrderStatus.PENDING for v in tr.open_orders()))
 
     async def settle(self, *, reconnect: bool = False, timeout: float = SETTLE_TIMEOUT_S,  # noqa: ASYNC109
                      since: float | None = None) -> Figures:
@@ -244,7 +244,7 @@ class Rig:
             if order.client_oid not in known or per_oid[order.client_oid] > 1:
                 figures.duplicated_orders += 1
                 figures.problems.append(f"unexpected exchange order {order.order_id} ({order.client_oid})")
-            if view is None or view.status == REJECTED:
+            if view is None or view.status == OrderStatus.REJECTED:
                 figures.lost_orders += 1
                 figures.problems.append(f"order {order.client_oid} is {order.status} on the exchange, shown as "
                                         f"{view.status if view else 'nothing'}")
@@ -255,7 +255,7 @@ class Rig:
         on_exchange_ids = {o.order_id for o in exchange}
         on_exchange_oids = {o.client_oid for o in exchange}
         for view in views:
-            if view.status == REJECTED:
+            if view.status == OrderStatus.REJECTED:
                 continue  # the terminal says it does not exist; if it does, it counted as lost above
             if view.order_id not in on_exchange_ids and view.client_oid not in on_exchange_oids:
                 figures.phantom_orders += 1
@@ -300,7 +300,8 @@ async def timeout_after_accept(rig: Rig) -> Figures:
     rig.faults.timeout_after_accept(path=V2.MIX_PLACE_ORDER, hang_s=20.0)
     rig.place(SPOT)
     rig.place(PERP)
-    await rig.until(lambda: all(rig.status(o) != PENDING for o in rig.intents), 20.0, "the placements to end")
+    await rig.until(lambda: all(rig.status(o) != OrderStatus.PENDING for o in rig.intents), 20.0,
+                    "the placements to end")
     return await rig.settle()
 
 
@@ -312,7 +313,7 @@ async def timeout_then_lookup_fails(rig: Rig) -> Figures:
     rig.faults.timeout_after_accept(path=V2.SPOT_PLACE_ORDER, close=True)
     rig.faults.fail_rest(503, path=V2.SPOT_ORDER_INFO, count=9)
     oid = rig.place(SPOT)
-    await rig.until(lambda: rig.status(oid) != PENDING, 15.0, "the placement to end")
+    await rig.until(lambda: rig.status(oid) != OrderStatus.PENDING, 15.0, "the placement to end")
     await rig.until(lambda: rig.s.trading.unresolved == 0, 20.0, "the lookup to get through")
     rig.faults.resume_ws()
     return await rig.settle()
@@ -324,7 +325,8 @@ async def latency(rig: Rig) -> Figures:
     rig.place(SPOT)
     rig.place(PERP)
     rig.s.trading.cancel(rig.far[SPOT])
-    await rig.until(lambda: all(rig.status(o) != PENDING for o in rig.intents), 20.0, "the placements to end")
+    await rig.until(lambda: all(rig.status(o) != OrderStatus.PENDING for o in rig.intents), 20.0,
+                    "the placements to end")
     rig.faults.clear()
     return await rig.settle()
 

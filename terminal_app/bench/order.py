@@ -36,6 +36,7 @@ from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import Credentials, canonical_query, verify_rest_signature
 from terminal_app.bitget.transport import TRANSPORTS, transport_name
+from terminal_app.core.enums import OrderType, Side
 from terminal_app.core.instruments import Product, SymbolRef
 
 BENCH_CREDENTIALS = Credentials("bench-key", "bench-secret", "bench-passphrase")
@@ -181,13 +182,13 @@ async def measure_client(url: str, creds: Credentials, transport: str, count: in
         await http.sync_time()
         price, size = Decimal("60000.5"), Decimal("0.0001")
         for _ in range(min(WARMUP, count)):
-            await client.spot_place_order(SYMBOL, "buy", "limit", size, price=price)
+            await client.spot_place_order(SYMBOL, Side.BUY, OrderType.LIMIT, size, price=price)
         latencies: list[int] = []
         clock = time.perf_counter_ns
         start = clock()
         for _ in range(count):
             t0 = clock()
-            await client.spot_place_order(SYMBOL, "buy", "limit", size, price=price)
+            await client.spot_place_order(SYMBOL, Side.BUY, OrderType.LIMIT, size, price=price)
             latencies.append(clock() - t0)
         elapsed = (clock() - start) / 1e9
     return {**_summary(latencies, elapsed), "transport": http.transport_name, "count": count}

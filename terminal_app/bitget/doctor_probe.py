@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from terminal_app.bitget.errors import (
@@ -27,6 +27,7 @@ from terminal_app.bitget.errors import (
     TransportError,
 )
 from terminal_app.bitget.rest import BitgetRestClient
+from terminal_app.core.doctor import DoctorFacts, ProbeError
 from terminal_app.core.instruments import Product, SymbolRef
 
 log = logging.getLogger("terminal_app.bitget.doctor")
@@ -35,45 +36,6 @@ SPOT_PROBE = SymbolRef("BTCUSDT", Product.SPOT)
 FUTURES_PROBE = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 IP_NOT_ALLOWED = "40018"
 UTA_ON_CLASSIC_API = "40085"  # "You are in Unified Account mode, and the Classic Account API is not supported"
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeError:
-    """One call that failed: which step, Bitget's code (empty for transport failures) and the plain message."""
-
-    step: str
-    code: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class DoctorFacts:
-    """What the doctor found out. ``None`` means "could not tell".
-
-    ``profile_kind`` is the profile kind's value (``demo``, ``bitget-demo``, ``live``); ``paptrading`` whether the
-    client sends the demo-trading header. ``clock_offset_ms`` is exchange time minus this computer's time.
-    """
-
-    profile_kind: str
-    paptrading: bool = False
-    rest_url: str = ""
-    reachable: bool = True
-    clock_offset_ms: int | None = None
-    rest_rtt_ms: float | None = None
-    key_present: bool = True
-    key_accepted: bool | None = None
-    can_read: bool | None = None
-    can_trade_spot: bool | None = None
-    can_trade_futures: bool | None = None
-    uta: bool | None = None
-    position_mode: str | None = None
-    environment_mismatch: bool = False
-    ip_not_allowed: bool = False
-    timestamp_rejected: bool = False
-    errors: tuple[ProbeError, ...] = ()
-
-    def error_codes(self) -> set[str]:
-        return {e.code for e in self.errors if e.code}
 
 
 def probe_client_oid() -> str:

@@ -9,7 +9,7 @@ carry a clientOid and are never placed twice.
 
     async with BitgetRestClient(BitgetHttp(url, creds)) as client:
         await client.connect()                       # clock sync + periodic re-sync
-        ack = await client.spot_place_order(SymbolRef("BTCUSDT", Product.SPOT), "buy", "limit",
+        ack = await client.spot_place_order(SymbolRef("BTCUSDT", Product.SPOT), Side.BUY, OrderType.LIMIT,
                                             Decimal("0.001"), price=Decimal("60000"))
 """
 
@@ -27,13 +27,15 @@ from terminal_app.bitget.errors import (
     TransportError,
 )
 from terminal_app.bitget.http import BitgetHttp
-from terminal_app.bitget.models import Order, OrderAck, ServerTime, parse_server_time
+from terminal_app.bitget.models import ServerTime, parse_server_time
 from terminal_app.bitget.models.mapping import wire_product
 from terminal_app.bitget.rest_core import V2, new_client_oid
 from terminal_app.bitget.rest_mix import MixRestMixin
 from terminal_app.bitget.rest_spot import SpotOrderRequest, SpotRestMixin
 from terminal_app.core.accounts import AccountMode, FuturesAccount, Position, SpotAsset
+from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.orders import Order, OrderAck
 
 __all__ = [
     "V2",
@@ -44,7 +46,7 @@ __all__ = [
 ]
 
 PROBE_SYMBOL = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
-_POS_MODE_WORDS = {"one_way_mode": "one-way", "hedge_mode": "hedge"}
+_POS_MODE_WORDS = {PositionMode.ONE_WAY: "one-way", PositionMode.HEDGE: "hedge"}
 
 
 @runtime_checkable
@@ -121,6 +123,6 @@ class BitgetRestClient(SpotRestMixin, MixRestMixin):
         except BitgetError as exc:
             return AccountMode(False, None, f"Classic account. The futures position mode could not be read: "
                                             f"{exc.user_message}")
-        word = _POS_MODE_WORDS.get(position_mode or "", position_mode or "unknown")
+        word = _POS_MODE_WORDS[position_mode] if position_mode is not None else "unknown"
         return AccountMode(False, position_mode,
                            f"Classic account; {wire_product(ref.product)} positions are in {word} mode.")

@@ -24,7 +24,6 @@ from typing import Any
 
 from terminal_app.bitget.errors import PermissionDenied
 from terminal_app.bitget.http import BitgetHttp
-from terminal_app.bitget.models import OrderAck
 from terminal_app.bitget.models.copy import (
     parse_broker_traders,
     parse_closed_tracks,
@@ -70,6 +69,7 @@ from terminal_app.core.copy_trading import (
     TraderSymbolSetting,
 )
 from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.orders import OrderAck
 
 Amount = Decimal | int | str
 Target = Product | SymbolRef

@@ -24,9 +24,11 @@ from terminal_app.bitget.errors import (
     TransportError,
 )
 from terminal_app.bitget.http import BitgetHttp
-from terminal_app.bitget.models import Order, OrderAck, parse_order_ack
+from terminal_app.bitget.models import parse_order_ack
 from terminal_app.bitget.models.mapping import wire_product
+from terminal_app.core.enums import OrderStatus
 from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.orders import Order, OrderAck
 
 log = logging.getLogger("terminal_app.bitget.rest")
 
@@ -244,6 +246,6 @@ class RestCore:
                     raise TransportError("The cancel request could not be confirmed; check the open orders.",
                                          ambiguous=True) from exc
                 raise
-        if found.status == "cancelled":
+        if found.status == OrderStatus.CANCELLED:
             return OrderAck(found.order_id, found.client_oid)
         raise OrderNotFound(f"The order is already {found.status}; there is nothing left to cancel.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from terminal_app.bitget.errors import ProtocolError
 from terminal_app.bitget.models import (
@@ -16,11 +16,8 @@ from terminal_app.bitget.models import (
     BatchResult,
     CloseResult,
     Depth,
-    Fill,
     FundingRate,
     OpenInterest,
-    Order,
-    OrderAck,
     PlanOrderAck,
     parse_batch_result,
     parse_candles,
@@ -44,7 +41,16 @@ from terminal_app.bitget.models import (
     parse_position_mode_result,
     parse_positions,
 )
-from terminal_app.bitget.models.mapping import wire_product
+from terminal_app.bitget.models.mapping import (
+    FORCE_TO_WIRE,
+    MARGIN_MODE_TO_WIRE,
+    ORDER_TYPE_TO_WIRE,
+    POSITION_MODE_TO_WIRE,
+    POSITION_SIDE_TO_WIRE,
+    SIDE_TO_WIRE,
+    TRADE_SIDE_TO_WIRE,
+    wire_product,
+)
 from terminal_app.bitget.rest_core import (
     V2,
     RestCore,
@@ -57,10 +63,13 @@ from terminal_app.bitget.rest_core import (
     product_type_of,
 )
 from terminal_app.core.accounts import FuturesAccount, LeverageResult, MarginModeResult, Position, PositionModeResult
+from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Candle, Ticker
+from terminal_app.core.orders import Fill, Order, OrderAck
 
 Amount = Decimal | int | str
+K = TypeVar("K")
 
 
 def _wire(ref: SymbolRef) -> str:
@@ -77,6 +86,10 @@ def _futures_type(product: Product) -> str:
 # ``planType`` of orders-plan-pending: trigger orders, trailing stops, and every TP/SL kind (profit_plan, loss_plan,
 # moving_plan, pos_profit, pos_loss) under one name. Checked here so a typo fails before a signed round trip.
 PLAN_LIST_TYPES = ("normal_plan", "track_plan", "profit_loss")
+
+
+def _opt(table: Mapping[K, str], value: K | None) -> str | None:
+    return None if value is None else table[value]
 
 
 def _yes_no(flag: bool | None) -> str | None:
@@ -156,23 +169,24 @@ class MixRestMixin(RestCore):
         return parse_futures_account(await self.http.get(V2.MIX_ACCOUNT, params, signed=True))
 
     async def mix_set_leverage(self, ref: SymbolRef, margin_coin: str, leverage: Amount, *,
-                               hold_side: str | None = None) -> LeverageResult:
-        """``hold_side`` ``long``/``short`` only for isolated margin in hedge mode."""
+                               hold_side: PositionSide | None = None) -> LeverageResult:
+        """``hold_side`` only for isolated margin in hedge mode."""
         futures_ref(ref)
         body = compact(symbol=ref.symbol, productType=_wire(ref), marginCoin=margin_coin,
-                       leverage=num(leverage), holdSide=hold_side)
+                       leverage=num(leverage), holdSide=_opt(POSITION_SIDE_TO_WIRE, hold_side))
         return parse_leverage_result(await self.http.post(V2.MIX_SET_LEVERAGE, body))
 
-    async def mix_set_margin_mode(self, ref: SymbolRef, margin_coin: str, margin_mode: str) -> MarginModeResult:
-        """``margin_mode`` ``isolated``/``crossed`` (Bitget refuses while positions or orders are open)."""
+    async def mix_set_margin_mode(self, ref: SymbolRef, margin_coin: str,
+                                  margin_mode: MarginMode) -> MarginModeResult:
+        """Bitget refuses while positions or orders are open."""
         futures_ref(ref)
         body = {"symbol": ref.symbol, "productType": _wire(ref), "marginCoin": margin_coin,
-                "marginMode": margin_mode}
+                "marginMode": MARGIN_MODE_TO_WIRE[margin_mode]}
         return parse_margin_mode_result(await self.http.post(V2.MIX_SET_MARGIN_MODE, body))
 
-    async def mix_set_position_mode(self, product_type: Product, pos_mode: str) -> PositionModeResult:
-        """``pos_mode`` ``one_way_mode``/``hedge_mode``, for the whole product type."""
-        body = {"productType": _futures_type(product_type), "posMode": pos_mode}
+    async def mix_set_position_mode(self, product_type: Product, pos_mode: PositionMode) -> PositionModeResult:
+        """For the whole product type."""
+        body = {"productType": _futures_type(product_type), "posMode": POSITION_MODE_TO_WIRE[pos_mode]}
         return parse_position_mode_result(await self.http.post(V2.MIX_SET_POSITION_MODE, body))
 
     # --- trading ---------------------------------------------------------------------------------------------
@@ -180,15 +194,15 @@ class MixRestMixin(RestCore):
     async def mix_place_order(
         self,
         ref: SymbolRef,
-        side: str,
-        order_type: str,
+        side: Side,
+        order_type: OrderType,
         size: Amount,
         *,
         margin_coin: str,
-        margin_mode: str,
+        margin_mode: MarginMode,
         price: Amount | None = None,
-        trade_side: str | None = None,
-        force: str = "gtc",
+        trade_side: TradeSide | None = None,
+        force: TimeInForce = TimeInForce.GTC,
         client_oid: str | None = None,
         reduce_only: bool | None = None,
         preset_take_profit: Amount | None = None,
@@ -198,21 +212,21 @@ class MixRestMixin(RestCore):
     ) -> OrderAck:
         """Place one futures order; never duplicated (looked up via ``mix/order/detail`` by clientOid).
 
-        Hedge mode: ``side`` names the position (``buy`` = long) and ``trade_side`` is ``open``/``close``.
-        One-way mode: leave ``trade_side`` out and use ``reduce_only``.
+        Hedge mode: ``side`` names the position (buy = long) and ``trade_side`` says open or close, which is also
+        V2's own convention. One-way mode: leave ``trade_side`` out and use ``reduce_only``.
         """
         futures_ref(ref)
         body = compact(
             symbol=ref.symbol,
             productType=_wire(ref),
-            marginMode=margin_mode,
+            marginMode=MARGIN_MODE_TO_WIRE[margin_mode],
             marginCoin=margin_coin,
             size=num(size),
             price=opt_num(price),
-            side=side,
-            tradeSide=trade_side,
-            orderType=order_type,
-            force=force,
+            side=SIDE_TO_WIRE[side],
+            tradeSide=_opt(TRADE_SIDE_TO_WIRE, trade_side),
+            orderType=ORDER_TYPE_TO_WIRE[order_type],
+            force=FORCE_TO_WIRE[force],
             clientOid=checked_client_oid(client_oid),
             reduceOnly=_yes_no(reduce_only),
             presetStopSurplusPrice=opt_num(preset_take_profit),
@@ -258,9 +272,9 @@ class MixRestMixin(RestCore):
         return parse_order_ack(await self.http.post(V2.MIX_MODIFY_ORDER, body))
 
     async def mix_close_positions(self, target: Product | SymbolRef, *,
-                                  hold_side: str | None = None) -> CloseResult:
-        """Flash-close at market; ``hold_side`` ``long``/``short`` picks one side in hedge mode. Never re-sent."""
-        body = compact(**product_params(target), holdSide=hold_side)
+                                  hold_side: PositionSide | None = None) -> CloseResult:
+        """Flash-close at market; ``hold_side`` picks one side in hedge mode. Never re-sent."""
+        body = compact(**product_params(target), holdSide=_opt(POSITION_SIDE_TO_WIRE, hold_side))
         return parse_close_result(await self.http.post(V2.MIX_CLOSE_POSITIONS, body))
 
     async def mix_place_tpsl_order(

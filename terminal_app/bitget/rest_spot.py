@@ -13,9 +13,6 @@ from terminal_app.bitget.models import (
     CancelReplaceResult,
     CancelSymbolResult,
     Depth,
-    Fill,
-    Order,
-    OrderAck,
     parse_batch_result,
     parse_cancel_replace,
     parse_cancel_symbol,
@@ -28,10 +25,13 @@ from terminal_app.bitget.models import (
     parse_spot_symbols,
     parse_spot_tickers,
 )
+from terminal_app.bitget.models.mapping import FORCE_TO_WIRE, ORDER_TYPE_TO_WIRE, SIDE_TO_WIRE
 from terminal_app.bitget.rest_core import V2, RestCore, checked_client_oid, compact, num, opt_num, spot_ref
 from terminal_app.core.accounts import SpotAsset
+from terminal_app.core.enums import OrderType, Side, TimeInForce
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.market_data import Candle, PublicTrade, Ticker
+from terminal_app.core.orders import Fill, Order, OrderAck
 
 Amount = Decimal | int | str
 
@@ -40,16 +40,17 @@ Amount = Decimal | int | str
 class SpotOrderRequest:
     """One order of a spot ``batch-orders`` call. ``size`` is the quote amount for a market buy (Bitget's rule)."""
 
-    side: str
-    order_type: str
+    side: Side
+    order_type: OrderType
     size: Amount
     price: Amount | None = None
-    force: str = "gtc"
+    force: TimeInForce = TimeInForce.GTC
     client_oid: str | None = None
 
     def wire(self) -> dict[str, Any]:
-        return compact(side=self.side, orderType=self.order_type, force=self.force, price=opt_num(self.price),
-                       size=num(self.size), clientOid=checked_client_oid(self.client_oid))
+        return compact(side=SIDE_TO_WIRE[self.side], orderType=ORDER_TYPE_TO_WIRE[self.order_type],
+                       force=FORCE_TO_WIRE[self.force], price=opt_num(self.price), size=num(self.size),
+                       clientOid=checked_client_oid(self.client_oid))
 
 
 class SpotRestMixin(RestCore):
@@ -96,12 +97,12 @@ class SpotRestMixin(RestCore):
     async def spot_place_order(
         self,
         ref: SymbolRef,
-        side: str,
-        order_type: str,
+        side: Side,
+        order_type: OrderType,
         size: Amount,
         *,
         price: Amount | None = None,
-        force: str = "gtc",
+        force: TimeInForce = TimeInForce.GTC,
         client_oid: str | None = None,
         stp_mode: str | None = None,
         preset_take_profit: Amount | None = None,
@@ -115,9 +116,9 @@ class SpotRestMixin(RestCore):
         """
         body = compact(
             symbol=spot_ref(ref).symbol,
-            side=side,
-            orderType=order_type,
-            force=force,
+            side=SIDE_TO_WIRE[side],
+            orderType=ORDER_TYPE_TO_WIRE[order_type],
+            force=FORCE_TO_WIRE[force],
             price=opt_num(price),
             size=num(size),
             clientOid=checked_client_oid(client_oid),

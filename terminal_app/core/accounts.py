@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from terminal_app.core.enums import MarginMode, PositionMode, PositionSide
 from terminal_app.core.instruments import Product, SymbolRef
 
 
@@ -31,11 +32,10 @@ class SpotAsset:
 
 @dataclass(frozen=True, slots=True)
 class FuturesAccount:
-    """A futures account per margin coin (``accounts``/``account`` REST, ``account`` channel).
+    """A futures account per margin coin.
 
-    The single-account answer also carries the symbol's margin mode, leverages and position mode; the WebSocket
-    push lacks the crossed/isolated maxima and says ``frozen`` and ``equity`` where REST says ``locked`` and
-    ``accountEquity``.
+    Read for one symbol, it also carries that symbol's margin mode, leverages and the position mode; a streamed
+    update may lack the crossed/isolated maxima and those settings (``None``).
     """
 
     margin_coin: str
@@ -50,16 +50,16 @@ class FuturesAccount:
     max_open_pos_available: Decimal | None = None
     btc_equity: Decimal | None = None
     crossed_risk_rate: Decimal | None = None
-    margin_mode: str | None = None
+    margin_mode: MarginMode | None = None
     crossed_leverage: Decimal | None = None
     isolated_long_leverage: Decimal | None = None
     isolated_short_leverage: Decimal | None = None
-    pos_mode: str | None = None
+    pos_mode: PositionMode | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class FuturesEquity:
-    """The futures ``equity`` channel: account-wide equity across margin coins."""
+    """Account-wide futures equity across margin coins."""
 
     usdt_equity: Decimal
     btc_equity: Decimal | None
@@ -71,19 +71,19 @@ class FuturesEquity:
 
 @dataclass(frozen=True, slots=True)
 class Position:
-    """An open futures position side. ``hold_side`` is ``long``/``short`` (the net direction in one-way mode).
+    """An open futures position side. ``hold_side`` is the net direction in one-way mode.
 
-    ``locked`` is what closing orders hold (REST ``locked``, WebSocket ``frozen``); ``mark_price`` is absent from
-    the WebSocket push; ``margin_ratio`` is REST ``marginRatio`` / WebSocket ``marginRate``; ``fees`` is
-    ``totalFee``. ``u_time`` falls back to ``c_time`` where Bitget sends only ``cTime``.
+    ``locked`` is what closing orders hold; ``mark_price`` may be unknown (a streamed update without it);
+    ``fees`` are the fees paid so far (the exchange's sign). ``u_time`` is ``c_time`` when the exchange gave no
+    update time. ``margin_mode`` is ``None`` when the exchange did not say.
     """
 
     product: Product
     symbol: str
     margin_coin: str
-    hold_side: str
-    pos_mode: str
-    margin_mode: str
+    hold_side: PositionSide
+    pos_mode: PositionMode
+    margin_mode: MarginMode | None
     total: Decimal
     available: Decimal
     locked: Decimal
@@ -113,13 +113,13 @@ class Position:
 
 @dataclass(frozen=True, slots=True)
 class ClosedPosition:
-    """A closed position (REST ``history-position``, WebSocket ``positions-history``). ``pnl`` is gross of fees."""
+    """A closed position. ``pnl`` is gross of fees."""
 
     product: Product
     symbol: str
     margin_coin: str
-    hold_side: str
-    margin_mode: str | None
+    hold_side: PositionSide
+    margin_mode: MarginMode | None
     open_price_avg: Decimal
     close_price_avg: Decimal
     open_size: Decimal
@@ -131,53 +131,54 @@ class ClosedPosition:
     u_time: int
     net_profit: Decimal | None = None
     total_funding: Decimal | None = None
-    pos_mode: str | None = None
+    pos_mode: PositionMode | None = None
     pos_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class LeverageResult:
-    """``set-leverage``: the symbol's leverages after the change (cross leverage only on some answers)."""
+    """A leverage change: the symbol's leverages after it (the crossed leverage only when the exchange says)."""
 
     symbol: str
     margin_coin: str
     long_leverage: Decimal
     short_leverage: Decimal
     cross_margin_leverage: Decimal | None
-    margin_mode: str | None
+    margin_mode: MarginMode | None
 
 
 @dataclass(frozen=True, slots=True)
 class MarginModeResult:
+    """A margin-mode change: the symbol's mode and leverages after it."""
+
     symbol: str
     margin_coin: str
     long_leverage: Decimal | None
     short_leverage: Decimal | None
-    margin_mode: str
+    margin_mode: MarginMode | None
 
 
 @dataclass(frozen=True, slots=True)
 class PositionModeResult:
-    """``set-position-mode``: ``one_way_mode`` or ``hedge_mode`` (applies to the whole product type)."""
+    """A position-mode change: the mode after it (for the whole product line, or the account, per exchange)."""
 
-    pos_mode: str
+    pos_mode: PositionMode
 
     @property
     def hedged(self) -> bool:
-        return self.pos_mode == "hedge_mode"
+        return self.pos_mode == PositionMode.HEDGE
 
 
 @dataclass(frozen=True, slots=True)
 class AccountMode:
     """What kind of account the key belongs to.
 
-    ``uta``: a Unified Trading Account (V3 API); the V2 client cannot trade it. ``position_mode``: the futures
-    ``posMode`` (``one_way_mode``/``hedge_mode``) or ``None`` when it could not be read. ``detail``: one sentence
-    for the user.
+    ``uta``: a unified trading account (Bitget's V3 API), which the V2 client cannot trade. ``position_mode``: the
+    futures position mode, or ``None`` when it could not be read. ``detail``: one sentence for the user.
     """
 
     uta: bool
-    position_mode: str | None
+    position_mode: PositionMode | None
     detail: str
 
     @property

@@ -8,6 +8,7 @@ act on. No Qt, no I/O.
 
 from __future__ import annotations
 
+from terminal_app.core.enums import OrderType, TimeInForce, TradeSide
 from terminal_app.core.orders import OrderView
 
 
@@ -15,15 +16,15 @@ def unasked_cancel_reason(view: OrderView) -> str:
     """The sentence the orders panel and a toast show for ``view``, cancelled by the exchange, not by the user."""
     partly = view.filled > 0
     rest = "the rest" if partly else "it"
-    if view.force in ("ioc", "fok"):
-        kind = "immediate-or-cancel" if view.force == "ioc" else "fill-or-kill"
+    if view.force in (TimeInForce.IOC, TimeInForce.FOK):
+        kind = "immediate-or-cancel" if view.force == TimeInForce.IOC else "fill-or-kill"
         return f"Cancelled by the exchange: the {kind} order could not fill at once, so Bitget cancelled {rest}."
-    if view.force == "post_only":
+    if view.force == TimeInForce.POST_ONLY:
         return ("Cancelled by the exchange: post-only would have taken liquidity at that price, so Bitget "
                 "cancelled it.")
-    if view.reduce_only or view.trade_side == "close":
+    if view.reduce_only or view.trade_side == TradeSide.CLOSE:
         return (f"Cancelled by the exchange: this close was larger than what is left of the position (it shrank "
                 f"or closed), so Bitget cancelled {rest}. Place a new exit if you still want one.")
-    if view.type == "market":
+    if view.type == OrderType.MARKET:
         return f"Cancelled by the exchange: the market order found no more liquidity, so Bitget cancelled {rest}."
     return "Cancelled by the exchange, not by you (Bitget gave no reason)."

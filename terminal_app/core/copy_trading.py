@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
+from terminal_app.core.enums import MarginMode, PositionSide
 from terminal_app.core.instruments import Product
 
 T = TypeVar("T")
@@ -52,7 +53,7 @@ class FuturesTrack:
 
     trader ``order-current-track`` / ``order-history-track``, follower ``query-current-orders`` /
     ``query-history-orders`` and broker ``query-current-traces`` / ``query-history-traces``. Fields a page does not
-    send are ``None``. ``pos_side`` is ``long``/``short``; fees keep the exchange's sign.
+    send are ``None``. Fees keep the exchange's sign.
 
     ``trader_tracking_no``, ``trader_price`` and ``copy_delay_ms`` (the trader's order this copy follows, its fill
     price and the delay of the copy) are sent by the simulator only (``traderTrackingNo``, ``traderOpenPriceAvg``,
@@ -61,7 +62,7 @@ class FuturesTrack:
 
     tracking_no: str
     symbol: str
-    pos_side: str
+    pos_side: PositionSide
     open_leverage: Decimal
     open_price: Decimal
     open_size: Decimal
@@ -71,7 +72,7 @@ class FuturesTrack:
     product_type: Product | None = None
     trader_id: str | None = None
     trader_name: str | None = None
-    margin_mode: str | None = None
+    margin_mode: MarginMode | None = None
     margin: Decimal | None = None
     stop_surplus_price: Decimal | None = None
     stop_loss_price: Decimal | None = None

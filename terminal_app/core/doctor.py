@@ -1,10 +1,10 @@
 """The account doctor's findings: facts about a connection → plain-language findings, each with its fix.
 
-Input is :class:`~terminal_app.bitget.doctor_probe.DoctorFacts` (gathered by
-:func:`~terminal_app.bitget.doctor_probe.gather_facts`, or built by the caller from what it saw, e.g. a 40099
-during normal trading). :func:`diagnose` returns one :class:`Finding` per topic, in the order a user should fix them:
-connection, API key, demo/live environment, account type (classic/UTA), futures position mode, key permissions,
-clock. Any ERROR finding means orders would fail: :func:`blocks_trading` says whether to hold the first order back.
+Input is :class:`DoctorFacts` (gathered by the exchange client's probe, ``terminal_app.bitget.doctor_probe``, or
+built by the caller from what it saw, e.g. a 40099 during normal trading). :func:`diagnose` returns one
+:class:`Finding` per topic, in the order a user should fix them: connection, API key, demo/live environment, account
+type (classic/UTA), futures position mode, key permissions, clock. Any ERROR finding means orders would fail:
+:func:`blocks_trading` says whether to hold the first order back.
 """
 
 from __future__ import annotations
@@ -12,15 +12,51 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING
 
+from terminal_app.core.enums import PositionMode
 from terminal_app.core.health import ProfileKind
-
-if TYPE_CHECKING:  # only the attributes are read; core stays free of the module that does the I/O
-    from terminal_app.bitget.doctor_probe import DoctorFacts
 
 CLOCK_WARN_MS = 1_000
 CLOCK_REJECT_MS = 30_000  # Bitget refuses a signed request whose timestamp is about 30 s off (40008)
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeError:
+    """One call that failed: which step, Bitget's code (empty for transport failures) and the plain message."""
+
+    step: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DoctorFacts:
+    """What the doctor found out. ``None`` means "could not tell".
+
+    ``profile_kind`` is the profile kind's value (``demo``, ``bitget-demo``, ``live``); ``paptrading`` whether the
+    client sends the demo-trading header. ``clock_offset_ms`` is exchange time minus this computer's time.
+    """
+
+    profile_kind: str
+    paptrading: bool = False
+    rest_url: str = ""
+    reachable: bool = True
+    clock_offset_ms: int | None = None
+    rest_rtt_ms: float | None = None
+    key_present: bool = True
+    key_accepted: bool | None = None
+    can_read: bool | None = None
+    can_trade_spot: bool | None = None
+    can_trade_futures: bool | None = None
+    uta: bool | None = None
+    position_mode: PositionMode | None = None
+    environment_mismatch: bool = False
+    ip_not_allowed: bool = False
+    timestamp_rejected: bool = False
+    errors: tuple[ProbeError, ...] = ()
+
+    def error_codes(self) -> set[str]:
+        return {e.code for e in self.errors if e.code}
 
 
 class Severity(IntEnum):
@@ -183,13 +219,13 @@ def _account_type(facts: DoctorFacts) -> Finding:
 
 def _position_mode(facts: DoctorFacts) -> Finding:
     mode = facts.position_mode
-    if mode == "one_way_mode":
+    if mode == PositionMode.ONE_WAY:
         return Finding(
             "position_mode", Severity.OK, "Futures: one-way position mode",
             "Each futures symbol holds one net position; orders buy or sell it, and 'reduce-only' keeps an order "
             "from opening the other way. Copy trading needs hedge mode instead.",
         )
-    if mode == "hedge_mode":
+    if mode == PositionMode.HEDGE:
         return Finding(
             "position_mode", Severity.OK, "Futures: hedge position mode",
             "Long and short positions are held side by side; every futures order says whether it opens or closes "

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from terminal_app.core.enums import Side
 from terminal_app.core.instruments import Product, SymbolRef
 
 
@@ -50,11 +51,11 @@ class Ticker:
 
 @dataclass(frozen=True, slots=True)
 class PublicTrade:
-    """A trade on the public tape; ``side`` is the taker side, lower case."""
+    """A trade on the public tape; ``side`` is the taker's side."""
 
     trade_id: str
     symbol: str
-    side: str
+    side: Side
     price: Decimal
     size: Decimal
     ts: int

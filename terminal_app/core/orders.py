@@ -19,42 +19,146 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from terminal_app.bitget.models import Order
+from terminal_app.core.accounts import Position
+from terminal_app.core.enums import (
+    Liquidity,
+    MarginMode,
+    OrderStatus,
+    OrderType,
+    PositionMode,
+    PositionSide,
+    Side,
+    TimeInForce,
+    TradeSide,
+)
 from terminal_app.core.instruments import Product, SymbolRef
 
-PENDING = "pending"
-LIVE = "live"
-PARTIALLY_FILLED = "partially_filled"
-FILLED = "filled"
-CANCELLED = "cancelled"
-REJECTED = "rejected"
-
-OPEN_STATUSES = frozenset({PENDING, LIVE, PARTIALLY_FILLED})
-FINAL_STATUSES = frozenset({FILLED, CANCELLED, REJECTED})
-_RANK = {PENDING: 0, LIVE: 1, PARTIALLY_FILLED: 2, FILLED: 3, CANCELLED: 3, REJECTED: 3}
+OPEN_STATUSES = frozenset({OrderStatus.PENDING, OrderStatus.LIVE, OrderStatus.PARTIALLY_FILLED})
+FINAL_STATUSES = frozenset({OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED})
+_RANK = {OrderStatus.PENDING: 0, OrderStatus.LIVE: 1, OrderStatus.PARTIALLY_FILLED: 2, OrderStatus.FILLED: 3,
+         OrderStatus.CANCELLED: 3, OrderStatus.REJECTED: 3}
 _ZERO = Decimal(0)
 
+
+# --- what the exchange reports ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class OrderAck:
+    """The exchange accepted an order. ``order_id`` may be ``None``: some exchanges accept a reduce-only order
+    without one (Bitget, one-way mode); look it up by ``client_oid`` then."""
+
+    order_id: str | None
+    client_oid: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A spot or futures order as the exchange reports it (``status`` never ``pending``/``rejected``: those are the
+    terminal's own states).
+
+    ``price`` is ``None`` for a market order reported without a price; ``filled_size`` is cumulative. ``fee`` keeps
+    the exchange's sign (negative = paid). The ``fill_*`` fields describe the trade that caused a streamed update
+    (``trade_id`` present); they are ``None`` otherwise. Hedge-mode ``side``/``trade_side``: see
+    :mod:`terminal_app.core.enums`. ``source`` is the exchange's word for where the order was entered (API, web…).
+    """
+
+    product: Product
+    symbol: str
+    order_id: str
+    client_oid: str | None
+    side: Side
+    order_type: OrderType
+    force: TimeInForce | None
+    price: Decimal | None
+    size: Decimal
+    filled_size: Decimal
+    avg_price: Decimal | None
+    quote_volume: Decimal | None
+    status: OrderStatus
+    fee: Decimal
+    c_time: int
+    u_time: int
+    fee_coin: str | None = None
+    notional: Decimal | None = None
+    trade_side: TradeSide | None = None
+    pos_side: PositionSide | None = None
+    pos_mode: PositionMode | None = None
+    reduce_only: bool | None = None
+    margin_mode: MarginMode | None = None
+    margin_coin: str | None = None
+    leverage: Decimal | None = None
+    preset_tp: Decimal | None = None
+    preset_sl: Decimal | None = None
+    pnl: Decimal | None = None
+    source: str | None = None
+    trade_id: str | None = None
+    fill_price: Decimal | None = None
+    fill_size: Decimal | None = None
+    fill_fee: Decimal | None = None
+    fill_fee_coin: str | None = None
+    fill_time: int | None = None
+    trade_scope: Liquidity | None = None
+
+    @property
+    def ref(self) -> SymbolRef:
+        return SymbolRef(self.symbol, self.product)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (OrderStatus.LIVE, OrderStatus.PARTIALLY_FILLED)
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One own trade. ``fee`` is the first fee entry's amount in ``fee_coin`` (the exchange's sign); ``fees`` lists
+    all entries when part of the fee was paid in another coin (e.g. a fee-token deduction). ``trade_side`` is set for
+    hedge-mode futures fills (and for liquidations and other closes the exchange made)."""
+
+    product: Product
+    trade_id: str
+    order_id: str
+    symbol: str
+    side: Side
+    price: Decimal
+    size: Decimal
+    quote_size: Decimal
+    fee: Decimal
+    fee_coin: str | None
+    scope: Liquidity | None
+    trade_side: TradeSide | None
+    profit: Decimal | None
+    ts: int
+    order_type: OrderType | None = None
+    pos_mode: PositionMode | None = None
+    fees: tuple[tuple[str, Decimal], ...] = ()
+
+    @property
+    def ref(self) -> SymbolRef:
+        return SymbolRef(self.symbol, self.product)
+
+
+# --- what the terminal asks for and shows ----------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class OrderTicket:
     """What the trader asked for, before it is sent (services-contract.md).
 
     ``size`` is in the base coin unless ``size_in_quote`` (then in the quote coin; a spot market buy is always sent
-    that way, as Bitget wants). ``trade_side`` ``open``/``close`` is for hedge-mode futures, ``reduce_only`` for
-    one-way futures. ``margin_mode`` ``crossed``/``isolated`` (None: the symbol's current mode). ``tp``/``sl`` are
-    preset take-profit / stop-loss trigger prices.
+    that way, as the exchange wants). ``trade_side`` (open/close) is for hedge-mode futures, with ``side`` naming the
+    position (see :mod:`terminal_app.core.enums`); ``reduce_only`` is for one-way futures. ``margin_mode`` None: the
+    symbol's current mode. ``tp``/``sl`` are preset take-profit / stop-loss trigger prices.
     """
 
     ref: SymbolRef
-    side: str
-    order_type: str = "limit"
-    force: str = "gtc"
+    side: Side
+    order_type: OrderType = OrderType.LIMIT
+    force: TimeInForce = TimeInForce.GTC
     size: Decimal = _ZERO
     price: Decimal | None = None
     size_in_quote: bool = False
     reduce_only: bool = False
-    trade_side: str | None = None
-    margin_mode: str | None = None
+    trade_side: TradeSide | None = None
+    margin_mode: MarginMode | None = None
     tp: Decimal | None = None
     sl: Decimal | None = None
 
@@ -63,28 +167,27 @@ class OrderTicket:
 class OrderView:
     """One order as the panels show it.
 
-    ``status`` is one of ``pending``, ``live``, ``partially_filled``, ``filled``, ``cancelled``, ``rejected``;
-    ``reason`` says why an order was rejected or cancelled (with Bitget's ``code`` when the exchange gave one).
+    ``reason`` says why an order was rejected or cancelled (with the exchange's error ``code`` when it gave one).
     ``price`` is None for a market order; ``size`` is in the quote coin when ``size_in_quote``.
     """
 
     client_oid: str
     order_id: str | None
     ref: SymbolRef
-    side: str
-    type: str
-    force: str
+    side: Side
+    type: OrderType
+    force: TimeInForce
     price: Decimal | None
     size: Decimal
     filled: Decimal = _ZERO
     avg_price: Decimal | None = None
-    status: str = PENDING
+    status: OrderStatus = OrderStatus.PENDING
     reason: str = ""
     c_time: int = 0
     u_time: int = 0
     code: str = ""
     size_in_quote: bool = False
-    trade_side: str | None = None
+    trade_side: TradeSide | None = None
     reduce_only: bool = False
 
     @property
@@ -94,6 +197,19 @@ class OrderView:
     @property
     def remaining(self) -> Decimal:
         return max(_ZERO, self.size - self.filled)
+
+
+def closing_ticket(position: Position, price: Decimal | None = None) -> OrderTicket:
+    """The order that closes a whole position side: at market (``price`` None) or a limit at ``price``.
+
+    Hedge mode names the position's side and says close; one-way mode trades against the position, reduce-only.
+    """
+    hedge = position.pos_mode == PositionMode.HEDGE
+    held = Side.BUY if position.hold_side == PositionSide.LONG else Side.SELL
+    side, trade_side = (held, TradeSide.CLOSE) if hedge else (held.opposite, None)
+    size = position.available if position.available > 0 else position.total
+    return OrderTicket(position.ref, side, OrderType.MARKET if price is None else OrderType.LIMIT, TimeInForce.GTC,
+                       size, price, reduce_only=not hedge, trade_side=trade_side, margin_mode=position.margin_mode)
 
 
 def view_key(client_oid: str | None, order_id: str) -> str:
@@ -108,12 +224,12 @@ def view_from_order(order: Order) -> OrderView:
         ref=order.ref,
         side=order.side,
         type=order.order_type,
-        force=order.force or "gtc",
+        force=order.force or TimeInForce.GTC,
         price=order.price,
         size=order.size,
         filled=order.filled_size,
         avg_price=order.avg_price or None,
-        status=order.status if order.status in _RANK else LIVE,
+        status=order.status if order.status in _RANK else OrderStatus.LIVE,
         c_time=order.c_time,
         u_time=order.u_time,
         trade_side=order.trade_side,
@@ -176,8 +292,8 @@ class OrderTracker:
             ref=ticket.ref,
             side=ticket.side,
             type=ticket.order_type,
-            force=ticket.force if ticket.order_type == "limit" else "gtc",
-            price=ticket.price if ticket.order_type == "limit" else None,
+            force=ticket.force if ticket.order_type == OrderType.LIMIT else TimeInForce.GTC,
+            price=ticket.price if ticket.order_type == OrderType.LIMIT else None,
             size=ticket.size,
             c_time=now_ms,
             u_time=now_ms,
@@ -195,8 +311,9 @@ class OrderTracker:
             return None
         replaced = self._link(order_id, client_oid, now_ms) if order_id else None
         update = None
-        if view.status == PENDING:
-            update = self._store(view, replace(view, order_id=order_id or view.order_id, status=LIVE, u_time=now_ms))
+        if view.status == OrderStatus.PENDING:
+            update = self._store(view, replace(view, order_id=order_id or view.order_id, status=OrderStatus.LIVE,
+                                               u_time=now_ms))
         elif view.order_id is None and order_id:
             update = self._store(view, replace(view, order_id=order_id))
         return self._with_replaced(update, replaced, client_oid)
@@ -208,13 +325,13 @@ class OrderTracker:
         view = self._views.get(client_oid)
         if view is None or (view.status in FINAL_STATUSES and client_oid not in self._local_reject):
             return None
-        if view.status != PENDING:
+        if view.status != OrderStatus.PENDING:
             return None  # the stream already reported the order: the exchange has it
         if definitive:
             self._local_reject.discard(client_oid)
         else:
             self._local_reject.add(client_oid)
-        return self._store(view, replace(view, status=REJECTED, reason=message, code=code, u_time=now_ms))
+        return self._store(view, replace(view, status=OrderStatus.REJECTED, reason=message, code=code, u_time=now_ms))
 
     def apply(self, order: Order) -> Update | None:
         """An order as the exchange reports it (stream or REST); None when it tells nothing new."""
@@ -271,7 +388,7 @@ class OrderTracker:
         view = self._views.get(client_oid)
         if view is None or not view.is_open:
             return None
-        return self._store(view, replace(view, status=CANCELLED, reason=reason, u_time=now_ms))
+        return self._store(view, replace(view, status=OrderStatus.CANCELLED, reason=reason, u_time=now_ms))
 
     def reconcile(self, open_orders: Iterable[Order],
                   scope: Iterable[Product]) -> tuple[list[Update], list[OrderView]]:
@@ -295,7 +412,7 @@ class OrderTracker:
         missing = [
             v for v in self._views.values()
             if v.is_open and v.ref.product in kinds and v.client_oid not in listed
-            and not (v.status == PENDING and v.order_id is None)
+            and not (v.status == OrderStatus.PENDING and v.order_id is None)
         ]
         return updates, missing
 
@@ -310,7 +427,8 @@ class OrderTracker:
         old = self._views.get(old_key)
         if old is None or not old.is_open:
             return None
-        return self._store(old, replace(old, status=CANCELLED, reason=f"Modified: replaced by order {key}.",
+        return self._store(old, replace(old, status=OrderStatus.CANCELLED,
+                                        reason=f"Modified: replaced by order {key}.",
                                         u_time=max(old.u_time, now_ms)))
 
     def _with_replaced(self, update: Update | None, replaced: Update | None, key: str) -> Update | None:

@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from terminal_app.core.candles import Interval
+from terminal_app.core.enums import OrderType, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import Product, SymbolParser, SymbolRef, UnknownSymbol, parse_symbol
 
 MAX_LEVERAGE = 125
@@ -73,30 +74,31 @@ def _sym_name(ref: SymbolRef | None) -> str:
     return ref.display if ref is not None else "the active symbol"
 
 
-_FORCE_WORDS = {"post_only": "post-only", "ioc": "ioc", "fok": "fok"}
-_FORCE_TEXT = {"post_only": "post-only", "ioc": "immediate-or-cancel", "fok": "fill-or-kill"}
+_FORCE_WORDS = {TimeInForce.POST_ONLY: "post-only", TimeInForce.IOC: "ioc", TimeInForce.FOK: "fok"}
+_FORCE_TEXT = {TimeInForce.POST_ONLY: "post-only", TimeInForce.IOC: "immediate-or-cancel",
+               TimeInForce.FOK: "fill-or-kill"}
 
 
 @dataclass(frozen=True, slots=True)
 class OrderCommand:
     """An order typed in the palette. ``price`` ``None`` = market. ``force`` is the ticket's time in force."""
 
-    side: str
+    side: Side
     size: Decimal
     unit: SizeUnit = SizeUnit.BASE
     price: Decimal | None = None
     ref: SymbolRef | None = None
     tp: Decimal | None = None
     sl: Decimal | None = None
-    force: str = "gtc"
+    force: TimeInForce = TimeInForce.GTC
     reduce_only: bool = False
-    trade_side: str | None = None
+    trade_side: TradeSide | None = None
 
     is_trading = True
 
     @property
-    def order_type(self) -> str:
-        return "market" if self.price is None else "limit"
+    def order_type(self) -> OrderType:
+        return OrderType.MARKET if self.price is None else OrderType.LIMIT
 
     @property
     def size_text(self) -> str:
@@ -105,7 +107,7 @@ class OrderCommand:
 
     @property
     def preview(self) -> str:
-        parts = [self.side, self.size_text]
+        parts = [str(self.side), self.size_text]
         if self.ref is not None:
             parts.append(_sym(self.ref))
         parts += ["market"] if self.price is None else ["@", _num(self.price)]
@@ -113,12 +115,12 @@ class OrderCommand:
             parts += ["tp", _num(self.tp)]
         if self.sl is not None:
             parts += ["sl", _num(self.sl)]
-        if self.force != "gtc":
+        if self.force != TimeInForce.GTC:
             parts.append(_FORCE_WORDS[self.force])
         if self.reduce_only:
             parts.append("reduce-only")
         if self.trade_side is not None:
-            parts.append(self.trade_side)
+            parts.append(str(self.trade_side))
         return " ".join(parts)
 
     def describe(self, base_coin: str = "", quote_coin: str = "") -> str:
@@ -138,7 +140,7 @@ class OrderCommand:
             extras.append(f"take profit {_num(self.tp)}")
         if self.sl is not None:
             extras.append(f"stop loss {_num(self.sl)}")
-        if self.force != "gtc":
+        if self.force != TimeInForce.GTC:
             extras.append(_FORCE_TEXT[self.force])
         if self.reduce_only:
             extras.append("reduce-only")
@@ -354,8 +356,8 @@ def _symbol(tok: _Tok, read: _ReadSymbol) -> SymbolRef:
 _BUY = {"b", "buy"}
 _SELL = {"s", "sell"}
 _MARKET = {"m", "mkt", "market"}
-_FORCES = {"post": "post_only", "po": "post_only", "post-only": "post_only", "ioc": "ioc", "fok": "fok",
-           "gtc": "gtc"}
+_FORCES = {"post": TimeInForce.POST_ONLY, "po": TimeInForce.POST_ONLY, "post-only": TimeInForce.POST_ONLY,
+           "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK, "gtc": TimeInForce.GTC}
 _REDUCE = {"ro", "reduce", "reduce-only"}
 _VERBS = ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym")
 
@@ -373,7 +375,7 @@ def parse(text: str, *, symbols: SymbolParser = parse_symbol) -> Command:
     verb_tok = r.next("a command", _VERBS)
     verb = verb_tok.word
     if verb in _BUY or verb in _SELL:
-        return _order(r, "buy" if verb in _BUY else "sell", read)
+        return _order(r, Side.BUY if verb in _BUY else Side.SELL, read)
     if verb == "cancel":
         return _cancel(r, read)
     if verb in ("flat", "flatten"):
@@ -390,7 +392,7 @@ def parse(text: str, *, symbols: SymbolParser = parse_symbol) -> Command:
     raise PaletteError(f"Unknown command {verb_tok.text!r}.", verb_tok.start, verb_tok.end, _VERBS)
 
 
-def _order(r: _Reader, side: str, read: _ReadSymbol) -> OrderCommand:
+def _order(r: _Reader, side: Side, read: _ReadSymbol) -> OrderCommand:
     size_tok = r.next("the size (e.g. 0.1, 100u or 25%)", ("size",))
     m = _SIZE.match(size_tok.text)
     if m is None:
@@ -407,9 +409,9 @@ def _order(r: _Reader, side: str, read: _ReadSymbol) -> OrderCommand:
     ref: SymbolRef | None = None
     tp: Decimal | None = None
     sl: Decimal | None = None
-    force = "gtc"
+    force = TimeInForce.GTC
     reduce_only = False
-    trade_side: str | None = None
+    trade_side: TradeSide | None = None
 
     def once(key: str, tok: _Tok, what: str) -> None:
         if key in seen:
@@ -442,7 +444,7 @@ def _order(r: _Reader, side: str, read: _ReadSymbol) -> OrderCommand:
             reduce_only = True
         elif word in ("open", "close"):
             once("trade_side", tok, "open/close")
-            trade_side = word
+            trade_side = TradeSide(word)
         elif _NUMBER.match(tok.text):
             raise PaletteError(f"A number {tok.text!r} needs a word before it: '@' for the price, 'tp' or 'sl'.",
                                tok.start, tok.end, ("@", "tp", "sl"))
@@ -458,7 +460,7 @@ def _order(r: _Reader, side: str, read: _ReadSymbol) -> OrderCommand:
     if market and limit_tok is not None:
         raise PaletteError("A market order has no limit price; drop 'limit' or give '@ price'.", limit_tok.start,
                            limit_tok.end)
-    if market and force != "gtc":
+    if market and force != TimeInForce.GTC:
         tok = seen["force"]
         raise PaletteError("post-only, IOC and FOK apply to limit orders; give a price with '@'.", tok.start, tok.end)
     if reduce_only and trade_side is not None:

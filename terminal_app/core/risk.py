@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from terminal_app.core.enums import OrderType, TradeSide
 from terminal_app.core.validation import Issue, TicketLike
 
 
@@ -117,14 +118,14 @@ def order_notional(ticket: TicketLike, last_price: Decimal | None) -> Decimal | 
     """The order's value in the quote coin: quote-sized orders as typed, else size × (limit price or last price)."""
     if ticket.size_in_quote:
         return ticket.size
-    price = ticket.price if ticket.order_type == "limit" else last_price
+    price = ticket.price if ticket.order_type == OrderType.LIMIT else last_price
     if price is None or price <= 0:
         return None
     return ticket.size * price
 
 
 def _reduces(ticket: TicketLike) -> bool:
-    return ticket.reduce_only or ticket.trade_side == "close"
+    return ticket.reduce_only or ticket.trade_side == TradeSide.CLOSE
 
 
 def check_order(
@@ -143,8 +144,8 @@ def check_order(
     """
     reasons: list[Reason] = []
     coin = _coin(quote_coin)
-    is_limit = ticket.order_type == "limit"
-    is_market = ticket.order_type == "market"
+    is_limit = ticket.order_type == OrderType.LIMIT
+    is_market = ticket.order_type == OrderType.MARKET
     has_last = last_price is not None and last_price > 0
 
     if is_limit and policy.fat_finger_pct is not None and ticket.price is not None and ticket.price > 0:

@@ -25,7 +25,8 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from terminal_app.core.orders import LIVE, PENDING, REJECTED, OrderTicket, OrderView
+from terminal_app.core.enums import OrderStatus
+from terminal_app.core.orders import OrderTicket, OrderView
 
 
 class SubmissionState(StrEnum):
@@ -106,12 +107,12 @@ class Submission:
         because the exchange did not answer (it may still report the order, which then wins)."""
         if view.client_oid != self.client_oid or not self.sent:
             return False
-        if view.status == REJECTED:
+        if view.status == OrderStatus.REJECTED:
             if provisional:
                 return self.move(SubmissionState.UNKNOWN, message=view.reason or "No answer from the exchange.")
             return self.move(SubmissionState.REJECTED, message=view.reason, code=view.code)
-        if view.status == PENDING or view.order_id is None:
+        if view.status == OrderStatus.PENDING or view.order_id is None:
             return False
         self.order_id = view.order_id
-        message = "live" if view.status == LIVE else view.status.replace("_", " ")
+        message = "live" if view.status == OrderStatus.LIVE else view.status.replace("_", " ")
         return self.move(SubmissionState.ACKNOWLEDGED, message=message, code="")

@@ -2,7 +2,7 @@
 
 :func:`validate_ticket` returns every problem it finds as an :class:`Issue` (the ticket field it concerns and a
 sentence a trader understands); an empty list means the exchange should accept the order's shape. The rules are the
-ones Bitget enforces (tick and lot multiples, minimum size and value, spot market buys sized in the quote coin,
+ones the exchange enforces (tick and lot multiples, minimum size and value, spot market buys sized in the quote coin,
 futures leverage bounds, hedge/one-way order shapes) and the obvious balance check. The user's own limits (fat-finger
 band, maximum order value, leverage cap) are :mod:`terminal_app.core.risk`'s, the one model the guards and the ticket
 share. The rounding helpers and :func:`preset_size` give the ticket exact, exchange-valid numbers.
@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Literal, Protocol
 
+from terminal_app.core.enums import MarginMode, OrderType, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 
 Rounding = Literal["nearest", "down", "up"]
 _MODES = {"nearest": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}
 
-SIDES = ("buy", "sell")
-ORDER_TYPES = ("limit", "market")
-FORCES = ("gtc", "post_only", "ioc", "fok")
-TRADE_SIDES = ("open", "close")
-MARGIN_MODES = ("crossed", "isolated")
+SIDES = tuple(Side)
+ORDER_TYPES = tuple(OrderType)
+FORCES = tuple(TimeInForce)
+TRADE_SIDES = tuple(TradeSide)
+MARGIN_MODES = tuple(MarginMode)
 
 
 class TicketLike(Protocol):
@@ -33,11 +34,11 @@ class TicketLike(Protocol):
     @property
     def ref(self) -> SymbolRef: ...
     @property
-    def side(self) -> str: ...
+    def side(self) -> Side: ...
     @property
-    def order_type(self) -> str: ...
+    def order_type(self) -> OrderType: ...
     @property
-    def force(self) -> str: ...
+    def force(self) -> TimeInForce: ...
     @property
     def size(self) -> Decimal: ...
     @property
@@ -47,9 +48,9 @@ class TicketLike(Protocol):
     @property
     def reduce_only(self) -> bool: ...
     @property
-    def trade_side(self) -> str | None: ...
+    def trade_side(self) -> TradeSide | None: ...
     @property
-    def margin_mode(self) -> str | None: ...
+    def margin_mode(self) -> MarginMode | None: ...
     @property
     def tp(self) -> Decimal | None: ...
     @property
@@ -109,7 +110,7 @@ def preset_size(
     available: Decimal,
     pct: int | Decimal,
     *,
-    side: str,
+    side: Side,
     price: Decimal | None,
     in_quote: bool,
     leverage: int | None = None,
@@ -129,7 +130,7 @@ def preset_size(
         if price is None or price <= 0:
             return None
         return round_to_lot(power / price, market)
-    if side == "buy":  # share is in the quote coin
+    if side == Side.BUY:  # share is in the quote coin
         if in_quote:
             return round_quote(share, market)
         if price is None or price <= 0:
@@ -162,7 +163,7 @@ def _suggest(value: Decimal, step: Decimal) -> str:
 
 
 def _is_close(ticket: TicketLike) -> bool:
-    return ticket.reduce_only or ticket.trade_side == "close"
+    return ticket.reduce_only or ticket.trade_side == TradeSide.CLOSE
 
 
 def validate_ticket(
@@ -193,9 +194,9 @@ def validate_ticket(
         add(Issue("order_type", f"Unknown order type {ticket.order_type!r}: choose limit or market."))
     if ticket.force not in FORCES:
         add(Issue("force", f"Unknown time in force {ticket.force!r}: choose GTC, post-only, IOC or FOK."))
-    is_limit = ticket.order_type == "limit"
-    is_market = ticket.order_type == "market"
-    if is_market and ticket.force == "post_only":
+    is_limit = ticket.order_type == OrderType.LIMIT
+    is_market = ticket.order_type == OrderType.MARKET
+    if is_market and ticket.force == TimeInForce.POST_ONLY:
         add(Issue("force", "Post-only needs a limit order: a market order always takes liquidity."))
 
     # --- price
@@ -211,7 +212,7 @@ def validate_ticket(
     ref_price = ticket.price if price_ok else (last_price if is_market else None)
 
     # --- order shape per market kind
-    market_buy = is_market and ticket.side == "buy"
+    market_buy = is_market and ticket.side == Side.BUY
     if not ref.is_futures:
         if ticket.reduce_only:
             add(Issue("reduce_only", "Reduce-only is for futures: a spot order cannot reduce a position."))
@@ -258,10 +259,10 @@ def validate_ticket(
     # --- balance (the exchange has the last word; this catches the obvious)
     if available is not None and notional is not None and ticket.side in SIDES:
         if not ref.is_futures:
-            if ticket.side == "buy" and notional > available:
+            if ticket.side == Side.BUY and notional > available:
                 add(Issue("size", f"Not enough {quote}: the order needs {_money(notional)} and "
                                   f"{_money(available)} is available."))
-            elif ticket.side == "sell" and not ticket.size_in_quote and ticket.size > available:
+            elif ticket.side == Side.SELL and not ticket.size_in_quote and ticket.size > available:
                 add(Issue("size", f"Not enough {base}: the order sells {_num(ticket.size)} and "
                                   f"{_num(available)} is available."))
         elif not closing and leverage:
@@ -281,7 +282,7 @@ def validate_ticket(
 
 def _check_tpsl(ticket: TicketLike, market: MarketInfo, anchor: Decimal | None, anchor_name: str) -> list[Issue]:
     out: list[Issue] = []
-    long = ticket.side == "buy"
+    long = ticket.side == Side.BUY
     for field, label, value in (("tp", "take-profit", ticket.tp), ("sl", "stop-loss", ticket.sl)):
         if value is None:
             continue

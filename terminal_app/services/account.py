@@ -18,6 +18,7 @@ from terminal_app.bitget.errors import BitgetError
 from terminal_app.bitget.models import parse_ws_futures_account, parse_ws_positions, parse_ws_spot_account
 from terminal_app.bitget.ws import channel_arg
 from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset
+from terminal_app.core.enums import MarginMode, PositionMode, PositionSide, Side
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.tasks import TaskSet
@@ -26,8 +27,6 @@ log = logging.getLogger("terminal_app.services.account")
 
 FUTURES = Product.USDT_FUTURES
 MARGIN_COIN = "USDT"
-HEDGE = "hedge_mode"
-ONE_WAY = "one_way_mode"
 _ZERO = Decimal(0)
 
 
@@ -47,8 +46,8 @@ class AccountService(QObject):
         positions_changed(): the open positions changed; read :meth:`positions`.
         futures_account_changed(): the USDT-M account changed; read :meth:`futures_account`.
         leverage_changed(SymbolRef, int): the exchange reports this leverage for the symbol.
-        margin_mode_changed(SymbolRef, str): the exchange reports this margin mode (``crossed``/``isolated``).
-        position_mode_changed(str): ``one_way_mode`` or ``hedge_mode`` for USDT-M futures.
+        margin_mode_changed(SymbolRef, MarginMode): the exchange reports this margin mode.
+        position_mode_changed(PositionMode): the position mode of USDT-M futures.
         error(str): a request failed (Bitget's code and the plain-language reason).
     """
 
@@ -56,8 +55,8 @@ class AccountService(QObject):
     positions_changed = Signal()
     futures_account_changed = Signal()
     leverage_changed = Signal(object, int)
-    margin_mode_changed = Signal(object, str)
-    position_mode_changed = Signal(str)
+    margin_mode_changed = Signal(object, object)
+    position_mode_changed = Signal(object)
     error = Signal(str)
 
     def __init__(self, connection: ConnectionService, market_data: Any | None = None,
@@ -69,9 +68,9 @@ class AccountService(QObject):
         self._assets: dict[str, SpotAsset] = {}
         self._futures: FuturesAccount | None = None
         self._positions: list[Position] = []
-        self._position_mode: str | None = None
+        self._position_mode: PositionMode | None = None
         self._leverage: dict[str, int] = {}
-        self._margin_mode: dict[str, str] = {}
+        self._margin_mode: dict[str, MarginMode] = {}
         self._market_data = market_data
         self.loaded = asyncio.Event()
         if market_data is not None:
@@ -91,22 +90,22 @@ class AccountService(QObject):
     def positions(self) -> list[Position]:
         return list(self._positions)
 
-    def position(self, ref: SymbolRef, hold_side: str | None = None) -> Position | None:
+    def position(self, ref: SymbolRef, hold_side: PositionSide | None = None) -> Position | None:
         for p in self._positions:
             if p.ref == ref and (hold_side is None or p.hold_side == hold_side):
                 return p
         return None
 
-    def position_mode(self) -> str | None:
+    def position_mode(self) -> PositionMode | None:
         return self._position_mode
 
     def leverage(self, ref: SymbolRef) -> int | None:
         return self._leverage.get(ref.key)
 
-    def margin_mode(self, ref: SymbolRef) -> str | None:
+    def margin_mode(self, ref: SymbolRef) -> MarginMode | None:
         return self._margin_mode.get(ref.key)
 
-    def available(self, ref: SymbolRef, side: str) -> Decimal:
+    def available(self, ref: SymbolRef, side: Side) -> Decimal:
         """What a ticket's % buttons size against: spot buys spend the quote coin, sells the base coin; futures use
         the USDT-M account's available margin."""
         if ref.is_futures:
@@ -115,7 +114,7 @@ class AccountService(QObject):
         market = self._session.market(ref)
         if market is None:
             return _ZERO
-        asset = self._assets.get(market.quote_coin if side == "buy" else market.base_coin)
+        asset = self._assets.get(market.quote_coin if side == Side.BUY else market.base_coin)
         return asset.available if asset is not None else _ZERO
 
     # --- lifecycle --------------------------------------------------------------------------------------------
@@ -166,11 +165,11 @@ class AccountService(QObject):
     def set_leverage(self, ref: SymbolRef, leverage: int) -> None:
         self._tasks.spawn(self._set_leverage(ref, leverage), f"leverage {ref.key}")
 
-    def set_margin_mode(self, ref: SymbolRef, mode: str) -> None:
+    def set_margin_mode(self, ref: SymbolRef, mode: MarginMode) -> None:
         self._tasks.spawn(self._set_margin_mode(ref, mode), f"margin mode {ref.key}")
 
-    def set_position_mode(self, mode: str) -> None:
-        """``one_way_mode`` or ``hedge_mode`` for every USDT-M symbol (Bitget refuses while positions are open)."""
+    def set_position_mode(self, mode: PositionMode) -> None:
+        """For every USDT-M symbol (Bitget refuses while positions are open)."""
         self._tasks.spawn(self._set_position_mode(mode), "position mode")
 
     def refresh_symbol(self, ref: SymbolRef) -> None:
@@ -185,30 +184,31 @@ class AccountService(QObject):
             self._fail(f"Leverage of {ref.display} not changed: {exc}")
             return
         mode = result.margin_mode or self._margin_mode.get(ref.key)
-        value = result.cross_margin_leverage if mode == "crossed" and result.cross_margin_leverage else \
+        value = result.cross_margin_leverage if mode == MarginMode.CROSSED and result.cross_margin_leverage else \
             result.long_leverage
         self._leverage[ref.key] = int(value)
         log.info(f"Leverage of {ref.display} set to {int(value)}x on the exchange.")
         self.leverage_changed.emit(ref, int(value))
 
-    async def _set_margin_mode(self, ref: SymbolRef, mode: str) -> None:
+    async def _set_margin_mode(self, ref: SymbolRef, mode: MarginMode) -> None:
         try:
             result = await self._session.rest.mix_set_margin_mode(ref, MARGIN_COIN, mode)
         except BitgetError as exc:
             self._fail(f"Margin mode of {ref.display} not changed: {exc}")
             return
-        self._margin_mode[ref.key] = result.margin_mode
-        log.info(f"Margin mode of {ref.display} set to {result.margin_mode} on the exchange.")
-        self.margin_mode_changed.emit(ref, result.margin_mode)
+        done = result.margin_mode or mode
+        self._margin_mode[ref.key] = done
+        log.info(f"Margin mode of {ref.display} set to {done} on the exchange.")
+        self.margin_mode_changed.emit(ref, done)
 
-    async def _set_position_mode(self, mode: str) -> None:
+    async def _set_position_mode(self, mode: PositionMode) -> None:
         try:
             result = await self._session.rest.mix_set_position_mode(FUTURES, mode)
         except BitgetError as exc:
             self._fail(f"Position mode not changed: {exc}")
             return
         self._position_mode = result.pos_mode
-        word = "hedge" if result.pos_mode == "hedge_mode" else "one-way"
+        word = "hedge" if result.pos_mode == PositionMode.HEDGE else "one-way"
         log.info(f"Position mode of USDT-M futures set to {word} on the exchange.")
         self.position_mode_changed.emit(result.pos_mode)
 
@@ -218,8 +218,8 @@ class AccountService(QObject):
         except BitgetError as exc:
             log.warning(f"Futures settings of {ref.display} could not be read: {exc}")
             return
-        mode = account.margin_mode or "crossed"
-        lever = account.crossed_leverage if mode == "crossed" else account.isolated_long_leverage
+        mode = account.margin_mode or MarginMode.CROSSED
+        lever = account.crossed_leverage if mode == MarginMode.CROSSED else account.isolated_long_leverage
         self._margin_mode[ref.key] = mode
         self.margin_mode_changed.emit(ref, mode)
         if lever is not None:

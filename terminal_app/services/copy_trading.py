@@ -27,6 +27,7 @@ from terminal_app.bitget.errors import BitgetError, ExchangeError
 from terminal_app.bitget.models.copy import parse_broker_traders
 from terminal_app.bitget.rest_copy import BrokerAccessDenied, CopyClient, CopyPaths
 from terminal_app.core.copy_trading import BrokerTrader, FollowSetting, FollowSettings, FuturesTrack, QuantityLimit
+from terminal_app.core.enums import PositionMode, PositionSide
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.session import Session
 from terminal_app.services.tasks import TaskSet
@@ -79,7 +80,7 @@ class CopyFill:
     tracking_no: str
     trader_name: str
     symbol: str
-    pos_side: str
+    pos_side: PositionSide
     trader_price: Decimal | None
     copy_price: Decimal
     copy_size: Decimal
@@ -92,7 +93,7 @@ class CopyFill:
         if self.trader_price is None or not self.trader_price:
             return None
         diff = self.copy_price - self.trader_price
-        return diff if self.pos_side == "long" else -diff
+        return diff if self.pos_side == PositionSide.LONG else -diff
 
     @property
     def slippage_bps(self) -> Decimal | None:
@@ -447,12 +448,12 @@ class CopyTradingService(QObject):
         return self._act(lambda: self.client.trader_set_base(enable=enable),
                          "Elite trading " + ("enabled" if enable else "disabled"), "elite")
 
-    async def position_mode(self) -> str | None:
-        """The USDT-M futures position mode (``hedge_mode``/``one_way_mode``): copy trading needs hedge mode."""
+    async def position_mode(self) -> PositionMode | None:
+        """The USDT-M futures position mode: copy trading needs hedge mode."""
         account = await self.session.rest.mix_account(SymbolRef("BTCUSDT", FUTURES), "USDT")
         return account.pos_mode
 
     def use_hedge_mode(self) -> Any:
         """Copy trading needs hedge (two-way) mode; Bitget refuses the switch while positions are open."""
-        return self._act(lambda: self.session.rest.mix_set_position_mode(FUTURES, "hedge_mode"),
+        return self._act(lambda: self.session.rest.mix_set_position_mode(FUTURES, PositionMode.HEDGE),
                          "Futures position mode set to hedge", "hedge-mode")

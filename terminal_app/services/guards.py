@@ -43,11 +43,11 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from terminal_app.bitget.models import Fill
 from terminal_app.config.settings import Settings
 from terminal_app.core.accounts import Position
+from terminal_app.core.enums import OrderStatus, OrderType
 from terminal_app.core.instruments import SymbolRef
-from terminal_app.core.orders import FINAL_STATUSES, REJECTED, OrderTicket, OrderView
+from terminal_app.core.orders import FINAL_STATUSES, Fill, OrderTicket, OrderView, closing_ticket
 from terminal_app.core.panic import PanicAction, PanicRefused, PanicStep, PanicSwitch
 from terminal_app.core.risk import RiskPolicy, Verdict, check_leverage, check_order
 from terminal_app.core.submission import Submission, SubmissionState
@@ -201,8 +201,8 @@ class GuardedTrading(QObject):
     def modify(self, client_oid: str, new_price: Decimal | None, new_size: Decimal | None) -> str | None:
         """Guard the order as it would be after the change (a new price may be a fat finger too)."""
         view = self._inner.order(client_oid)
-        if view is not None and view.is_open and view.type == "limit":
-            ticket = OrderTicket(view.ref, view.side, "limit", view.force,
+        if view is not None and view.is_open and view.type == OrderType.LIMIT:
+            ticket = OrderTicket(view.ref, view.side, OrderType.LIMIT, view.force,
                                  new_size if new_size is not None else view.size,
                                  new_price if new_price is not None else view.price,
                                  reduce_only=view.reduce_only, trade_side=view.trade_side)
@@ -216,11 +216,7 @@ class GuardedTrading(QObject):
     def close_position(self, position: Position, price: Decimal | None = None) -> str | None:
         """A close is never held back, but a close at a limit price still passes the fat-finger band."""
         if price is not None:
-            hedge = position.pos_mode == "hedge_mode"
-            side = ("buy" if position.hold_side == "long" else "sell") if hedge else \
-                ("sell" if position.hold_side == "long" else "buy")
-            ticket = OrderTicket(position.ref, side, "limit", "gtc", position.available or position.total, price,
-                                 reduce_only=not hedge, trade_side="close" if hedge else None)
+            ticket = closing_ticket(position, price)
             verdict = self.check(ticket)
             if verdict.refused:
                 self._tell_refused(ticket, f"Position not closed: {verdict.message}")
@@ -291,8 +287,8 @@ class GuardedTrading(QObject):
         self._tell_refused(ticket, message)
         now = int(time.time() * 1000)
         view = OrderView(client_oid=local, order_id=None, ref=ticket.ref, side=ticket.side, type=ticket.order_type,
-                         force=ticket.force, price=ticket.price, size=ticket.size, status=REJECTED, reason=message,
-                         c_time=now, u_time=now, code=RISK_CODE, size_in_quote=ticket.size_in_quote,
+                         force=ticket.force, price=ticket.price, size=ticket.size, status=OrderStatus.REJECTED,
+                         reason=message, c_time=now, u_time=now, code=RISK_CODE, size_in_quote=ticket.size_in_quote,
                          trade_side=ticket.trade_side, reduce_only=ticket.reduce_only)
         # Next loop turn: the caller has its submission (and its id) before the orders panel hears the rejection.
         QTimer.singleShot(0, self, lambda: self.order_rejected.emit(view, message))

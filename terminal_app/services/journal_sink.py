@@ -40,9 +40,8 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from terminal_app.bitget.models import Fill
 from terminal_app.config.profiles import Profile
-from terminal_app.core.orders import FINAL_STATUSES, OrderView
+from terminal_app.core.orders import FINAL_STATUSES, Fill, OrderView
 from terminal_app.store.journal import DailyPnl, Journal, JournalError, JournalWriter, Opener
 
 log = logging.getLogger("terminal_app.services.journal_sink")

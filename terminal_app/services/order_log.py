@@ -13,14 +13,13 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from terminal_app.bitget.models import Fill
+from terminal_app.core.enums import OrderStatus
 from terminal_app.core.instruments import MarketInfo, SymbolRef
-from terminal_app.core.orders import OrderView
+from terminal_app.core.orders import Fill, OrderView
 
 log = logging.getLogger("terminal_app.services.trading")
 
 FALLBACK_PRICE_PLACES = 2
-_CANCELLED = ("cancelled", "canceled")
 
 
 def price_text(price: Decimal, places: int) -> str:
@@ -69,6 +68,6 @@ class OrderLog:
         log.error("Rejected %s: %s", self.describe(view.side, view.size, view.ref, view.price), message)
 
     def _on_order_updated(self, view: OrderView) -> None:
-        if view.status in _CANCELLED and view.client_oid not in self._cancels_logged:
+        if view.status == OrderStatus.CANCELLED and view.client_oid not in self._cancels_logged:
             self._cancels_logged.add(view.client_oid)
             log.info("Cancelled %s", self.describe(view.side, view.size, view.ref, view.price))

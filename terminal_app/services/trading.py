@@ -28,15 +28,16 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from terminal_app.bitget.errors import BitgetError, InvalidOrder, OrderNotFound, TransportError
-from terminal_app.bitget.models import Fill, Order, OrderAck, parse_ws_fills, parse_ws_orders
+from terminal_app.bitget.models import parse_ws_fills, parse_ws_orders
 from terminal_app.bitget.rest_core import new_client_oid
 from terminal_app.bitget.ws import channel_arg
 from terminal_app.core.accounts import Position
 from terminal_app.core.cancels import unasked_cancel_reason
+from terminal_app.core.enums import MarginMode, OrderStatus, OrderType, PositionMode, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
-from terminal_app.core.orders import CANCELLED, PENDING, OrderTicket, OrderTracker, OrderView, Update
+from terminal_app.core.orders import Fill, Order, OrderAck, OrderTicket, OrderTracker, OrderView, Update, closing_ticket
 from terminal_app.core.validation import round_quote, round_to_lot
-from terminal_app.services.account import HEDGE, MARGIN_COIN, AccountService
+from terminal_app.services.account import MARGIN_COIN, AccountService
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
 from terminal_app.services.retry import Backoff, until_done
@@ -191,7 +192,7 @@ class TradingService(QObject):
         if view is None or not view.is_open:
             log.warning(f"Order {oid} is not open; nothing to cancel.")
             return
-        if view.status == PENDING and view.order_id is None and oid in self._sending:
+        if view.status == OrderStatus.PENDING and view.order_id is None and oid in self._sending:
             self._cancel_when_placed.add(oid)  # the exchange may not know it yet: cancel once it answers
             return
         self._tasks.spawn(self._cancel(view), f"cancel {oid}")
@@ -208,7 +209,7 @@ class TradingService(QObject):
         ``modify-order``, spot ``cancel-replace-order``); the replacement is listed as pending at once and its
         clientOid returned."""
         view = self._tracker.get(client_oid)
-        if view is None or not view.is_open or view.type != "limit":
+        if view is None or not view.is_open or view.type != OrderType.LIMIT:
             log.warning(f"Order {client_oid} cannot be modified (not an open limit order).")
             return None
         price = new_price if new_price is not None else view.price
@@ -217,8 +218,8 @@ class TradingService(QObject):
             return None
         new_oid = new_client_oid()
         self._cancels_asked.add(client_oid)  # the replacement retires it (spot cancel-replace cancels it outright)
-        ticket = OrderTicket(view.ref, view.side, "limit", view.force, size, price, reduce_only=view.reduce_only,
-                             trade_side=view.trade_side)
+        ticket = OrderTicket(view.ref, view.side, OrderType.LIMIT, view.force, size, price,
+                             reduce_only=view.reduce_only, trade_side=view.trade_side)
         pending = self._tracker.add_pending(ticket, new_oid, self._now())
         self.order_updated.emit(pending)
         self.orders_changed.emit()
@@ -227,14 +228,7 @@ class TradingService(QObject):
 
     def close_position(self, position: Position, price: Decimal | None = None) -> str:
         """Close a whole position side: at market (``price`` None) or with a limit order at ``price``."""
-        hedge = position.pos_mode == HEDGE
-        if hedge:  # hedge mode names the position's side and says "close"
-            side, trade_side, reduce_only = ("buy" if position.hold_side == "long" else "sell"), "close", False
-        else:
-            side, trade_side, reduce_only = ("sell" if position.hold_side == "long" else "buy"), None, True
-        size = position.available if position.available > 0 else position.total
-        ticket = OrderTicket(position.ref, side, "market" if price is None else "limit", "gtc", size, price,
-                             reduce_only=reduce_only, trade_side=trade_side, margin_mode=position.margin_mode or None)
+        ticket = closing_ticket(position, price)
         return self.place(ticket)
 
     def flash_close_all(self) -> None:
@@ -253,11 +247,11 @@ class TradingService(QObject):
         return market
 
     def _reference_price(self, ticket: OrderTicket) -> Decimal:
-        price = ticket.price if ticket.order_type == "limit" else None
+        price = ticket.price if ticket.order_type == OrderType.LIMIT else None
         if price is None:
             ticker = self._md.ticker(ticket.ref)
             if ticker is not None:
-                price = ticker.ask if ticket.side == "buy" else ticker.bid
+                price = ticker.ask if ticket.side == Side.BUY else ticker.bid
             price = price or self._md.last_price(ticket.ref)
         if not price:
             raise InvalidOrder(f"No price for {ticket.ref.display} yet to convert the size; try again in a moment.")
@@ -268,10 +262,11 @@ class TradingService(QObject):
         for everything else."""
         if ticket.size <= 0:
             raise InvalidOrder("Enter a size greater than 0.")
-        if ticket.order_type == "limit" and (ticket.price is None or ticket.price <= 0):
+        if ticket.order_type == OrderType.LIMIT and (ticket.price is None or ticket.price <= 0):
             raise InvalidOrder("A limit order needs a price greater than 0.")
         market = self._market(ticket.ref)
-        quote_wanted = ticket.ref.product is SPOT and ticket.order_type == "market" and ticket.side == "buy"
+        quote_wanted = (ticket.ref.product is SPOT and ticket.order_type == OrderType.MARKET
+                        and ticket.side == Side.BUY)
         if quote_wanted and not ticket.size_in_quote:
             size = round_quote(ticket.size * self._reference_price(ticket), market)
             return replace(ticket, size=size, size_in_quote=True)
@@ -284,19 +279,20 @@ class TradingService(QObject):
 
     async def _submit(self, ticket: OrderTicket, oid: str) -> OrderAck:
         rest = self._session.rest
-        limit = ticket.order_type == "limit"
+        limit = ticket.order_type == OrderType.LIMIT
         price = ticket.price if limit else None
-        force = ticket.force if limit else "gtc"
+        force = ticket.force if limit else TimeInForce.GTC
         if ticket.ref.product is SPOT:
             return await rest.spot_place_order(ticket.ref, ticket.side, ticket.order_type, ticket.size, price=price,
                                                force=force, client_oid=oid, preset_take_profit=ticket.tp,
                                                preset_stop_loss=ticket.sl)
         market = self._market(ticket.ref)
-        hedge = self._account.position_mode() == HEDGE
-        mode = ticket.margin_mode or self._account.margin_mode(ticket.ref) or "crossed"
+        hedge = self._account.position_mode() == PositionMode.HEDGE
+        mode = ticket.margin_mode or self._account.margin_mode(ticket.ref) or MarginMode.CROSSED
         return await rest.mix_place_order(
             ticket.ref, ticket.side, ticket.order_type, ticket.size, margin_coin=market.quote_coin or MARGIN_COIN,
-            margin_mode=mode, price=price, trade_side=(ticket.trade_side or "open") if hedge else None, force=force,
+            margin_mode=mode, price=price, trade_side=(ticket.trade_side or TradeSide.OPEN) if hedge else None,
+            force=force,
             client_oid=oid, reduce_only=True if ticket.reduce_only and not hedge else None,
             preset_take_profit=ticket.tp, preset_stop_loss=ticket.sl)
 
@@ -519,7 +515,7 @@ class TradingService(QObject):
             else:
                 order = await rest.mix_order_detail(view.ref, **by_id)
         except OrderNotFound:
-            if view.status == PENDING and view.order_id is None:
+            if view.status == OrderStatus.PENDING and view.order_id is None:
                 self._suspects.pop(view.client_oid, None)
                 return True  # not on the exchange yet: its placement is still under way
             if self._tracker.provisional(view.client_oid):
@@ -592,7 +588,7 @@ class TradingService(QObject):
     def _explained(self, update: Update | None) -> Update | None:
         """A cancel nobody here asked for gets its likely reason (core.cancels) and is announced
         (``cancelled_unasked``): V2 pushes say no why, and an exit order must never vanish without a word."""
-        if update is None or update.view.status != CANCELLED or not update.became_final:
+        if update is None or update.view.status != OrderStatus.CANCELLED or not update.became_final:
             return update
         view = update.view
         if view.client_oid in self._cancels_asked:

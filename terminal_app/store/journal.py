@@ -57,16 +57,17 @@ from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from terminal_app.bitget.models import Fill, Order
+from terminal_app.core.enums import Liquidity, OrderStatus, OrderType, PositionMode, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import Product, SymbolRef
-from terminal_app.core.orders import OrderView, view_from_order
+from terminal_app.core.orders import Fill, Order, OrderView, view_from_order
 
 log = logging.getLogger("terminal_app.store.journal")
 
 _ZERO = Decimal(0)
 _PLACES = Decimal(1).scaleb(-12)  # results are cut to 12 decimals (average-cost quotients do not terminate)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_RANK = {"pending": 0, "live": 1, "partially_filled": 2, "filled": 3, "cancelled": 3, "rejected": 3}
+_RANK = {OrderStatus.PENDING: 0, OrderStatus.LIVE: 1, OrderStatus.PARTIALLY_FILLED: 2, OrderStatus.FILLED: 3,
+         OrderStatus.CANCELLED: 3, OrderStatus.REJECTED: 3}
 
 # Known spot quote coins, longest first, to tell BTCUSDT's quote from its base when no mapping is given.
 SPOT_QUOTES: tuple[str, ...] = ("USDT", "USDC", "USDE", "EURT", "BTC", "ETH", "EUR", "BRL", "TRY", "BGB", "USD")
@@ -666,6 +667,27 @@ def _stored(product: Product) -> str:
     return _PRODUCT_TEXT[product]
 
 
+# Rows written before the journal stored the terminal's own words hold the exchange's raw ones: a fill's
+# ``trade_side`` such as ``buy_single`` (one-way) or ``burst_close_long`` (liquidation), ``pos_mode`` ``hedge_mode``.
+_OLD_POSITION_MODES = {"one_way_mode": PositionMode.ONE_WAY, "hedge_mode": PositionMode.HEDGE}
+
+
+def _trade_side(text: str | None) -> TradeSide | None:
+    if not text:
+        return None
+    if text in TradeSide.__members__.values():
+        return TradeSide(text)
+    if text.startswith("open"):
+        return TradeSide.OPEN
+    return TradeSide.CLOSE if "close" in text else None
+
+
+def _pos_mode(text: str | None) -> PositionMode | None:
+    if not text:
+        return None
+    return _OLD_POSITION_MODES.get(text) or PositionMode(text)
+
+
 def _filters(profile: str, ref: SymbolRef | None, since_ms: int | None, until_ms: int | None,
              time_col: str) -> tuple[list[str], list[Any]]:
     where = ["profile = ?"]
@@ -722,10 +744,11 @@ def _view_of(r: Mapping[str, Any]) -> OrderView:
     client_oid = r["client_oid"] or f"id:{r['order_id']}"
     return OrderView(
         client_oid=client_oid, order_id=r["order_id"], ref=SymbolRef(r["symbol"], _STORED_PRODUCTS[r["inst_type"]]),
-        side=r["side"], type=r["order_type"], force=r["force"], price=_dec(r["price"]), size=Decimal(r["size"]),
-        filled=Decimal(r["filled"]), avg_price=_dec(r["avg_price"]), status=r["status"], reason=r["reason"],
-        c_time=r["c_time"], u_time=r["u_time"], code=r["code"], size_in_quote=bool(r["size_in_quote"]),
-        trade_side=r["trade_side"], reduce_only=bool(r["reduce_only"]),
+        side=Side(r["side"]), type=OrderType(r["order_type"]), force=TimeInForce(r["force"] or TimeInForce.GTC),
+        price=_dec(r["price"]), size=Decimal(r["size"]), filled=Decimal(r["filled"]), avg_price=_dec(r["avg_price"]),
+        status=OrderStatus(r["status"]), reason=r["reason"], c_time=r["c_time"], u_time=r["u_time"], code=r["code"],
+        size_in_quote=bool(r["size_in_quote"]), trade_side=_trade_side(r["trade_side"]),
+        reduce_only=bool(r["reduce_only"]),
     )
 
 
@@ -742,9 +765,10 @@ def _insert_fill(db: sqlite3.Connection, profile: str, f: Fill) -> bool:
 def _fill_of(r: Mapping[str, Any]) -> Fill:
     return Fill(
         product=_STORED_PRODUCTS[r["inst_type"]], trade_id=r["trade_id"], order_id=r["order_id"], symbol=r["symbol"],
-        side=r["side"], price=Decimal(r["price"]), size=Decimal(r["size"]), quote_size=Decimal(r["quote_size"]),
-        fee=Decimal(r["fee"]), fee_coin=r["fee_coin"], scope=r["scope"], trade_side=r["trade_side"],
-        profit=_dec(r["profit"]), ts=r["ts"], order_type=r["order_type"], pos_mode=r["pos_mode"],
+        side=Side(r["side"]), price=Decimal(r["price"]), size=Decimal(r["size"]), quote_size=Decimal(r["quote_size"]),
+        fee=Decimal(r["fee"]), fee_coin=r["fee_coin"], scope=Liquidity(r["scope"]) if r["scope"] else None,
+        trade_side=_trade_side(r["trade_side"]), profit=_dec(r["profit"]), ts=r["ts"],
+        order_type=OrderType(r["order_type"]) if r["order_type"] else None, pos_mode=_pos_mode(r["pos_mode"]),
         fees=tuple((coin, Decimal(amount)) for coin, amount in json.loads(r["fees"])),
     )
 

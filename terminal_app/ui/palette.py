@@ -20,6 +20,7 @@ from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from terminal_app.config.actions import ACTIONS, BY_ID
+from terminal_app.core.enums import PositionMode, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.palette import (
@@ -42,8 +43,6 @@ from terminal_app.services.guards import CommandError, GuardedServices, TradingC
 from terminal_app.services.symbols import parse_symbol
 from terminal_app.ui.actions import ActionRegistry, display_keys
 from terminal_app.ui.theme import current_colors
-
-HEDGE = "hedge_mode"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +87,7 @@ class PaletteEngine:
         reference = cmd.price if cmd.price is not None else last
         futures = ref.is_futures
         leverage = account.leverage(ref) if futures else None
-        hedge = futures and account.position_mode() == HEDGE
+        hedge = futures and account.position_mode() == PositionMode.HEDGE
         if not futures and (cmd.reduce_only or cmd.trade_side):
             raise CommandError("Reduce-only and open/close are for futures, not for spot orders.")
         if hedge and cmd.reduce_only:
@@ -104,7 +103,7 @@ class PaletteEngine:
             if sized is None:
                 raise CommandError("There is no price yet to size the order from; try again in a moment.")
             size, in_quote = sized, False
-        spot_market_buy = not futures and cmd.price is None and cmd.side == "buy"
+        spot_market_buy = not futures and cmd.price is None and cmd.side == Side.BUY
         if spot_market_buy and not in_quote:
             if last is None:
                 raise CommandError("There is no last price yet to value the market buy; try again in a moment.")
@@ -114,12 +113,13 @@ class PaletteEngine:
                 raise CommandError("There is no price yet to convert the amount; try again in a moment.")
             size, in_quote = round_to_lot(size / reference, market), False
         ticket = OrderTicket(
-            ref=ref, side=cmd.side, order_type=cmd.order_type, force=cmd.force if cmd.price is not None else "gtc",
+            ref=ref, side=cmd.side, order_type=cmd.order_type,
+            force=cmd.force if cmd.price is not None else TimeInForce.GTC,
             size=size, price=cmd.price, size_in_quote=in_quote,
             reduce_only=futures and not hedge and cmd.reduce_only,
-            trade_side=(cmd.trade_side or "open") if hedge else None,
+            trade_side=(cmd.trade_side or TradeSide.OPEN) if hedge else None,
             margin_mode=account.margin_mode(ref) if futures else None, tp=cmd.tp, sl=cmd.sl)
-        closing = ticket.reduce_only or ticket.trade_side == "close"
+        closing = ticket.reduce_only or ticket.trade_side == TradeSide.CLOSE
         issues = validate_ticket(ticket, market, last_price=last,
                                  available=None if closing else account.available(ref, cmd.side),
                                  leverage=leverage)

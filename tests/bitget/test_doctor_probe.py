@@ -15,12 +15,13 @@ import orjson
 import pytest
 
 from terminal_app.bitget.clock import ServerClock
-from terminal_app.bitget.doctor_probe import DoctorFacts, gather_facts, probe_client_oid
+from terminal_app.bitget.doctor_probe import gather_facts, probe_client_oid
 from terminal_app.bitget.http import BitgetHttp
-from terminal_app.bitget.models import Order
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import Credentials
-from terminal_app.core.doctor import Finding, Severity, blocks_trading, diagnose
+from terminal_app.core.doctor import DoctorFacts, Finding, Severity, blocks_trading, diagnose
+from terminal_app.core.enums import PositionMode
+from terminal_app.core.orders import Order
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.http import SimConfig
 
@@ -132,7 +133,7 @@ async def test_a_healthy_classic_account(bitget: FakeBitget) -> None:
     assert facts == DoctorFacts(
         profile_kind="live", paptrading=False, rest_url="https://api.example", reachable=True, clock_offset_ms=1234,
         rest_rtt_ms=0.0, key_present=True, key_accepted=True, can_read=True, can_trade_spot=True,
-        can_trade_futures=True, uta=False, position_mode="one_way_mode")
+        can_trade_futures=True, uta=False, position_mode=PositionMode.ONE_WAY)
     assert bitget.paths() == ["/api/v2/public/time", "/api/v2/spot/account/assets", "/api/v3/account/settings",
                               "/api/v2/mix/account/account", "/api/v2/spot/trade/cancel-order",
                               "/api/v2/mix/order/cancel-order"]
@@ -148,7 +149,7 @@ async def test_a_healthy_classic_account(bitget: FakeBitget) -> None:
 async def test_hedge_mode(bitget: FakeBitget) -> None:
     bitget.pos_mode = "hedge_mode"
     facts = await run(bitget)
-    assert facts.position_mode == "hedge_mode"
+    assert facts.position_mode == PositionMode.HEDGE
 
 
 @pytest.mark.asyncio
@@ -311,7 +312,7 @@ async def test_simulator_trading_key_is_healthy(simulator: SimulatorRunner) -> N
     assert facts.key_accepted
     assert facts.can_read
     assert facts.uta is False
-    assert facts.position_mode in ("one_way_mode", "hedge_mode")
+    assert facts.position_mode in (PositionMode.ONE_WAY, PositionMode.HEDGE)
     assert facts.can_trade_spot
     assert facts.can_trade_futures
     assert abs(facts.clock_offset_ms or 0) < 1000

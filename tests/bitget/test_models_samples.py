@@ -21,8 +21,10 @@ import pytest
 from terminal_app.bitget import errors
 from terminal_app.bitget import models as m
 from terminal_app.core.accounts import ClosedPosition, FuturesAccount, FuturesEquity, Position, SpotAsset
+from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import MarketInfo, Product
 from terminal_app.core.market_data import Candle, PublicTrade, Ticker
+from terminal_app.core.orders import Fill, Order
 
 SPOT = Product.SPOT
 USDT = Product.USDT_FUTURES
@@ -328,7 +330,7 @@ def _mix_account(data: Any) -> Any:
     a = m.parse_futures_account(data)
     assert (a.margin_coin, a.available, a.locked, a.equity) == ("USDT", D("13168.86110692"), D(0), D("13178.86110692"))
     assert (a.usdt_equity, a.unrealized_pl) == (D("13178.861106922"), None)  # unrealizedPL is "" → unknown
-    assert (a.margin_mode, a.pos_mode, a.crossed_leverage, a.isolated_long_leverage) == ("crossed", "hedge_mode",
+    assert (a.margin_mode, a.pos_mode, a.crossed_leverage, a.isolated_long_leverage) == ("crossed", PositionMode.HEDGE,
                                                                                          D(20), D(20))
     return a
 
@@ -356,7 +358,7 @@ def _set_margin_mode(data: Any) -> Any:
 
 def _set_position_mode(data: Any) -> Any:
     r = m.parse_position_mode_result(data)
-    assert (r.pos_mode, r.hedged) == ("one_way_mode", False)
+    assert (r.pos_mode, r.hedged) == (PositionMode.ONE_WAY, False)
     return r
 
 
@@ -375,7 +377,7 @@ def _mix_orders(data: Any) -> Any:
     assert (o.symbol, o.order_id, o.client_oid, o.status, o.is_open) == ("ETHUSDT", "123", "12321",
                                                                          "partially_filled", True)
     assert (o.size, o.filled_size, o.price, o.avg_price) == (D(100), D("12.1"), D(1900), D(1903))
-    assert (o.trade_side, o.pos_side, o.pos_mode, o.reduce_only) == ("open", "long", "hedge_mode", None)
+    assert (o.trade_side, o.pos_side, o.pos_mode, o.reduce_only) == ("open", "long", PositionMode.HEDGE, None)
     assert (o.c_time, o.u_time, o.preset_tp, o.preset_sl) == (1627293504612, 1627293505612, D(2001), D(1800))
     assert m.end_id(data) == "123"
     return o
@@ -384,7 +386,7 @@ def _mix_orders(data: Any) -> Any:
 def _mix_open_orders2(data: Any) -> Any:
     (o,) = m.parse_futures_orders(data, USDT)
     assert (o.symbol, o.status, o.avg_price, o.reduce_only) == ("BLURUSDT", "live", None, False)  # priceAvg ""
-    assert (o.preset_tp, o.preset_sl, o.margin_mode, o.trade_side) == (None, None, "crossed", "buy_single")
+    assert (o.preset_tp, o.preset_sl, o.margin_mode, o.trade_side) == (None, None, "crossed", None)
     return o
 
 
@@ -431,7 +433,7 @@ def _mix_plan_pending2(data: Any) -> Any:
 def _positions(data: Any) -> Any:
     (p,) = m.parse_positions(data, USDT)
     assert (p.symbol, p.margin_coin, p.hold_side, p.pos_mode, p.margin_mode) == ("BTCUSDT", "USDT", "long",
-                                                                                 "hedge_mode", "isolated")
+                                                                                 PositionMode.HEDGE, "isolated")
     assert (p.total, p.available, p.locked, p.leverage, p.open_price_avg) == (D("0.01"), D("0.01"), D("0.09"),
                                                                               D(20), D(25000))
     assert (p.mark_price, p.liquidation_price, p.unrealized_pl) == (D(25100), D("24144.1124161806977798"), D(1))
@@ -719,7 +721,7 @@ def _ws_candle(ts: int, close: str, quote: str) -> Callable[[list[Any]], None]:
 
 def _ws_spot_fill(items: list[Any]) -> None:
     first, second = items
-    assert isinstance(first, m.Fill)
+    assert isinstance(first, Fill)
     assert (first.trade_id, first.order_id, first.symbol, first.price, first.size) == ("111", "111", "BTCUSDT",
                                                                                        D("42740.41"), D("0.0006"))
     assert (first.quote_size, first.fee, first.fee_coin, first.scope) == (D("25.644246"), D("0.01538655"), "USDT",
@@ -737,7 +739,7 @@ def _ws_spot_algo(items: list[Any]) -> None:
 
 def _ws_spot_orders(items: list[Any]) -> None:
     (o,) = items
-    assert isinstance(o, m.Order)
+    assert isinstance(o, Order)
     assert (o.product, o.symbol, o.order_id, o.status, o.price) == (SPOT, "BTCUSDT", "1", "partially_filled", None)
     assert (o.size, o.notional, o.filled_size, o.avg_price) == (D(8), D(8), D("0.0003"), D(26256))
     assert (o.trade_id, o.fill_price, o.fill_size, o.fill_fee, o.fill_fee_coin) == ("1", D(26256), D("0.0003"),
@@ -780,11 +782,11 @@ def _ws_equity(items: list[Any]) -> None:
 
 def _ws_futures_fill(items: list[Any]) -> None:
     (f,) = items
-    assert isinstance(f, m.Fill)
+    assert isinstance(f, Fill)
     assert (f.product, f.trade_id, f.price, f.size, f.quote_size) == (USDT, "222", D("51000.5"), D("0.01"),
                                                                         D("510.005"))
     assert (f.trade_side, f.profit, f.fee, f.scope, f.pos_mode) == ("open", D(0), D("-0.183717"), "taker",
-                                                                    "one_way_mode")
+                                                                    PositionMode.ONE_WAY)
 
 
 def _ws_futures_algo(items: list[Any]) -> None:
@@ -796,9 +798,9 @@ def _ws_futures_algo(items: list[Any]) -> None:
 
 def _ws_futures_orders(items: list[Any]) -> None:
     (o,) = items
-    assert isinstance(o, m.Order)
+    assert isinstance(o, Order)
     assert (o.product, o.symbol, o.status, o.price, o.filled_size) == (USDT, "BTCUSDT", "filled", None, D("0.01"))
-    assert (o.leverage, o.margin_mode, o.pos_mode, o.pos_side, o.trade_side) == (D(20), "crossed", "hedge_mode",
+    assert (o.leverage, o.margin_mode, o.pos_mode, o.pos_side, o.trade_side) == (D(20), "crossed", PositionMode.HEDGE,
                                                                                  "long", "open")
     assert (o.reduce_only, o.pnl, o.fee, o.trade_id, o.fill_price) == (False, D(0), D("-0.162003"), "1111111111",
                                                                        D("27000.5"))

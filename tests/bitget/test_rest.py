@@ -34,11 +34,8 @@ from terminal_app.bitget.models import (
     CancelSymbolResult,
     CloseResult,
     Depth,
-    Fill,
     FundingRate,
     OpenInterest,
-    Order,
-    OrderAck,
     PlanOrderAck,
     ServerTime,
 )
@@ -53,8 +50,10 @@ from terminal_app.core.accounts import (
     PositionModeResult,
     SpotAsset,
 )
+from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Candle, PublicTrade, Ticker
+from terminal_app.core.orders import Fill, Order, OrderAck
 
 CREDS = Credentials("bg_key_2", "rest-secret", "phrase")
 SPOT = SymbolRef("BTCUSDT", Product.SPOT)
@@ -170,7 +169,7 @@ ENDPOINTS: list[tuple[str, Call, str, str, dict[str, Any], type, bool]] = [
      {"leverage": "20", "marginCoin": "USDT", "productType": "USDT-FUTURES"}, LeverageResult, True),
     ("mix_set_margin_mode", lambda c: c.mix_set_margin_mode(PERP, "USDT", "crossed"), "POST",
      "/api/v2/mix/account/set-margin-mode", {"marginMode": "crossed"}, MarginModeResult, True),
-    ("mix_set_position_mode", lambda c: c.mix_set_position_mode(Product.USDT_FUTURES, "hedge_mode"), "POST",
+    ("mix_set_position_mode", lambda c: c.mix_set_position_mode(Product.USDT_FUTURES, PositionMode.HEDGE), "POST",
      "/api/v2/mix/account/set-position-mode", {"productType": "USDT-FUTURES", "posMode": "hedge_mode"},
      PositionModeResult, True),
     ("mix_place_order", lambda c: c.mix_place_order(PERP, "buy", "limit", Decimal("0.5"), margin_coin="USDT",
@@ -545,7 +544,7 @@ async def test_probe_detects_a_classic_account_and_its_position_mode(samples: Pa
     mode = await client.probe_account_mode(PERP, "USDT")
     assert not mode.uta
     assert mode.supported
-    assert mode.position_mode == "hedge_mode"
+    assert mode.position_mode == PositionMode.HEDGE
     assert "hedge" in mode.detail
     assert sent(seen[1]) == {"symbol": "BTCUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT"}
     await client.aclose()

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from terminal_app.bitget.doctor_probe import DoctorFacts, ProbeError
-from terminal_app.core.doctor import Finding, Severity, blocks_trading, diagnose, worst
+from terminal_app.core.doctor import DoctorFacts, Finding, ProbeError, Severity, blocks_trading, diagnose, worst
+from terminal_app.core.enums import PositionMode
 
 HEALTHY = DoctorFacts(profile_kind="live", rest_url="https://api.bitget.com", clock_offset_ms=120, key_accepted=True,
                       can_read=True, can_trade_spot=True, can_trade_futures=True, uta=False,
-                      position_mode="one_way_mode")
+                      position_mode=PositionMode.ONE_WAY)
 
 
 def by_key(findings: list[Finding]) -> dict[str, Finding]:
@@ -31,7 +31,7 @@ def test_a_healthy_account_is_all_ok_in_order() -> None:
 
 
 def test_hedge_mode_is_explained() -> None:
-    finding = by_key(diagnose(replace(HEALTHY, position_mode="hedge_mode")))["position_mode"]
+    finding = by_key(diagnose(replace(HEALTHY, position_mode=PositionMode.HEDGE)))["position_mode"]
     assert finding.severity is Severity.OK
     assert "says whether it opens or closes" in finding.explanation
     assert "40774" in finding.explanation

@@ -8,15 +8,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from terminal_app.bitget.models import Order
+from terminal_app.core.enums import OrderStatus as S
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import (
-    CANCELLED,
-    FILLED,
-    LIVE,
-    PARTIALLY_FILLED,
-    PENDING,
-    REJECTED,
+    Order,
     OrderTicket,
     OrderTracker,
     view_from_order,
@@ -32,7 +27,7 @@ def ticket(ref: SymbolRef = BTC, **kw: object) -> OrderTicket:
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
-def order(oid: str | None, order_id: str = "1", status: str = LIVE, filled: str = "0", ref: SymbolRef = BTC,
+def order(oid: str | None, order_id: str = "1", status: str = S.LIVE, filled: str = "0", ref: SymbolRef = BTC,
           u_time: int = 2, price: str | None = "60000") -> Order:
     return Order(product=ref.product, symbol=ref.symbol, order_id=order_id, client_oid=oid, side="buy",
                  order_type="limit", force="gtc", price=None if price is None else D(price), size=D("0.01"),
@@ -43,7 +38,7 @@ def order(oid: str | None, order_id: str = "1", status: str = LIVE, filled: str 
 def test_a_placed_order_is_pending_at_once_and_open() -> None:
     t = OrderTracker()
     view = t.add_pending(ticket(), "c1", 100)
-    assert (view.status, view.order_id, view.price, view.size, view.c_time) == (PENDING, None, D("60000"),
+    assert (view.status, view.order_id, view.price, view.size, view.c_time) == (S.PENDING, None, D("60000"),
                                                                                 D("0.01"), 100)
     assert t.open_orders() == [view]
     assert t.open_orders(PERP) == []
@@ -62,7 +57,7 @@ def test_rest_reply_makes_it_live_with_its_order_id() -> None:
     t.add_pending(ticket(), "c1", 1)
     update = t.acknowledge("c1", "555", 2)
     assert update is not None
-    assert update.view.status == LIVE
+    assert update.view.status == S.LIVE
     assert update.view.order_id == "555"
     assert not update.open_set_changed
     assert t.by_order_id("555") == update.view
@@ -71,35 +66,35 @@ def test_rest_reply_makes_it_live_with_its_order_id() -> None:
 def test_stream_first_then_late_rest_reply_does_not_move_it_back() -> None:
     t = OrderTracker()
     t.add_pending(ticket(), "c1", 1)
-    t.apply(order("c1", "555", PARTIALLY_FILLED, "0.004"))
+    t.apply(order("c1", "555", S.PARTIALLY_FILLED, "0.004"))
     assert t.acknowledge("c1", "555", 3) is None
     view = t.get("c1")
     assert view is not None
-    assert view.status == PARTIALLY_FILLED
+    assert view.status == S.PARTIALLY_FILLED
     assert view.filled == D("0.004")
 
 
 def test_status_and_filled_size_never_go_backwards() -> None:
     t = OrderTracker()
     t.add_pending(ticket(), "c1", 1)
-    t.apply(order("c1", "555", PARTIALLY_FILLED, "0.006"))
-    assert t.apply(order("c1", "555", LIVE, "0.002")) is None
+    t.apply(order("c1", "555", S.PARTIALLY_FILLED, "0.006"))
+    assert t.apply(order("c1", "555", S.LIVE, "0.002")) is None
     view = t.get("c1")
     assert view is not None
-    assert (view.status, view.filled) == (PARTIALLY_FILLED, D("0.006"))
+    assert (view.status, view.filled) == (S.PARTIALLY_FILLED, D("0.006"))
 
 
 def test_fill_makes_it_final_and_moves_it_to_history() -> None:
     t = OrderTracker()
     t.add_pending(ticket(), "c1", 1)
     t.acknowledge("c1", "555", 2)
-    update = t.apply(order("c1", "555", FILLED, "0.01"))
+    update = t.apply(order("c1", "555", S.FILLED, "0.01"))
     assert update is not None
     assert update.became_final
     assert update.open_set_changed
     assert t.open_orders() == []
-    assert [v.status for v in t.history()] == [FILLED]
-    assert t.apply(order("c1", "555", CANCELLED, "0.01")) is None  # first final state wins
+    assert [v.status for v in t.history()] == [S.FILLED]
+    assert t.apply(order("c1", "555", S.CANCELLED, "0.01")) is None  # first final state wins
 
 
 def test_exchange_rejection_is_final() -> None:
@@ -107,20 +102,20 @@ def test_exchange_rejection_is_final() -> None:
     t.add_pending(ticket(), "c1", 1)
     update = t.reject("c1", "[45110] below the minimum", "45110", now_ms=5)
     assert update is not None
-    assert update.view.status == REJECTED
+    assert update.view.status == S.REJECTED
     assert update.view.code == "45110"
     assert update.became_final
     assert update.open_set_changed
-    assert t.apply(order("c1", "555", LIVE)) is None
+    assert t.apply(order("c1", "555", S.LIVE)) is None
 
 
 def test_undecided_rejection_is_overturned_by_the_exchange() -> None:
     t = OrderTracker()
     t.add_pending(ticket(), "c1", 1)
     t.reject("c1", "could not be confirmed", definitive=False)
-    update = t.apply(order("c1", "555", LIVE))
+    update = t.apply(order("c1", "555", S.LIVE))
     assert update is not None
-    assert update.view.status == LIVE
+    assert update.view.status == S.LIVE
     assert update.view.reason == ""
     assert update.open_set_changed
     assert t.history() == []
@@ -133,20 +128,20 @@ def test_an_undecided_rejection_confirmed_is_final() -> None:
     assert t.provisional("c1")
     update = t.confirm_rejection("c1", "not placed", 5)
     assert update is not None
-    assert (update.view.status, update.view.reason, update.view.u_time) == (REJECTED, "not placed", 5)
+    assert (update.view.status, update.view.reason, update.view.u_time) == (S.REJECTED, "not placed", 5)
     assert not t.provisional("c1")
-    assert t.apply(order("c1", "555", LIVE)) is None  # final now: a report can no longer overturn it
+    assert t.apply(order("c1", "555", S.LIVE)) is None  # final now: a report can no longer overturn it
     assert t.confirm_rejection("c1", "again", 6) is None
 
 
 def test_rejection_after_the_stream_saw_the_order_is_ignored() -> None:
     t = OrderTracker()
     t.add_pending(ticket(), "c1", 1)
-    t.apply(order("c1", "555", LIVE))
+    t.apply(order("c1", "555", S.LIVE))
     assert t.reject("c1", "timeout", definitive=False) is None
     view = t.get("c1")
     assert view is not None
-    assert view.status == LIVE
+    assert view.status == S.LIVE
 
 
 def test_orders_placed_elsewhere_are_tracked_by_order_id() -> None:
@@ -155,7 +150,7 @@ def test_orders_placed_elsewhere_are_tracked_by_order_id() -> None:
     assert update is not None
     assert update.view.client_oid == "id:777"
     assert update.open_set_changed
-    assert t.apply(order(None, "777", FILLED, "0.01")) is not None
+    assert t.apply(order(None, "777", S.FILLED, "0.01")) is not None
     assert t.open_orders() == []
 
 
@@ -167,11 +162,11 @@ def test_reconcile_lists_orders_gone_while_disconnected() -> None:
     t.add_pending(ticket(PERP), "f", 1)
     t.acknowledge("f", "9", 2)
     t.add_pending(ticket(), "in-flight", 3)  # no reply yet: still being placed
-    updates, missing = t.reconcile([order("a", "1", PARTIALLY_FILLED, "0.001"), order(None, "4")], [Product.SPOT])
+    updates, missing = t.reconcile([order("a", "1", S.PARTIALLY_FILLED, "0.001"), order(None, "4")], [Product.SPOT])
     assert sorted(u.view.client_oid for u in updates) == ["a", "id:4"]
     assert sorted(v.client_oid for v in missing) == ["b", "c"]  # the futures order is out of scope
     assert t.cancel_missing("b", "not found on the exchange", 9) is not None
-    assert t.apply(order("c", "3", FILLED, "0.01")) is not None
+    assert t.apply(order("c", "3", S.FILLED, "0.01")) is not None
     assert sorted(v.client_oid for v in t.open_orders()) == ["a", "f", "id:4", "in-flight"]
 
 
@@ -185,13 +180,13 @@ def test_history_is_bounded_and_newest_first() -> None:
 
 
 def test_view_from_an_exchange_market_order() -> None:
-    view = view_from_order(order("x", "5", FILLED, "0.01", price=None))
+    view = view_from_order(order("x", "5", S.FILLED, "0.01", price=None))
     assert view.price is None
-    assert view.status == FILLED
+    assert view.status == S.FILLED
     assert view.client_oid == "x"
 
 
-_EVENTS = st.lists(st.tuples(st.sampled_from([LIVE, PARTIALLY_FILLED, FILLED, CANCELLED, "ack"]),
+_EVENTS = st.lists(st.tuples(st.sampled_from([S.LIVE, S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED, "ack"]),
                              st.integers(0, 10)), max_size=12)
 
 
@@ -200,7 +195,7 @@ _EVENTS = st.lists(st.tuples(st.sampled_from([LIVE, PARTIALLY_FILLED, FILLED, CA
 def test_any_order_of_news_never_regresses(events: list[tuple[str, int]]) -> None:
     t = OrderTracker()
     t.add_pending(ticket(), "c1", 0)
-    rank = {PENDING: 0, LIVE: 1, PARTIALLY_FILLED: 2, FILLED: 3, CANCELLED: 3}
+    rank = {S.PENDING: 0, S.LIVE: 1, S.PARTIALLY_FILLED: 2, S.FILLED: 3, S.CANCELLED: 3}
     seen_rank, seen_filled = 0, D(0)
     for kind, n in events:
         if kind == "ack":
@@ -222,7 +217,7 @@ def test_a_modification_that_keeps_the_order_id_retires_the_old_client_oid() -> 
     update = t.acknowledge("new", "555", 4)  # futures modify-order: same order id, new clientOid
     assert update is not None
     assert update.replaced is not None
-    assert (update.replaced.client_oid, update.replaced.status) == ("old", CANCELLED)
+    assert (update.replaced.client_oid, update.replaced.status) == ("old", S.CANCELLED)
     assert update.open_set_changed
     assert [v.client_oid for v in t.open_orders()] == ["new"]
     assert t.by_order_id("555") == t.get("new")
@@ -233,7 +228,7 @@ def test_a_push_for_the_new_client_oid_retires_the_old_one_when_it_comes_first()
     t.add_pending(ticket(), "old", 1)
     t.acknowledge("old", "555", 2)
     t.add_pending(ticket(price=D("59990")), "new", 3)
-    update = t.apply(order("new", "555", LIVE, u_time=5))
+    update = t.apply(order("new", "555", S.LIVE, u_time=5))
     assert update is not None
     assert update.replaced is not None
     assert update.replaced.client_oid == "old"

@@ -14,11 +14,10 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QObject, Signal
 
-from terminal_app.bitget.models import Fill
 from terminal_app.config.profiles import Profile
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import Product, SymbolRef
-from terminal_app.core.orders import OrderView
+from terminal_app.core.orders import Fill, OrderView
 from terminal_app.services.journal_sink import JournalSink, journal_path
 from terminal_app.store.journal import Journal
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.services.stack import Services
@@ -176,11 +177,11 @@ async def test_hedge_mode_opens_and_closes_with_trade_side(kit: Any) -> None:
     async with kit.open(history_pages=1) as s:
         tr, account = s.trading, s.account
         await resting_price(kit, s, BTC_PERP)
-        account.set_position_mode("hedge_mode")
-        await kit.wait_until(account.position_mode_changed, lambda: account.position_mode() == "hedge_mode")
+        account.set_position_mode(PositionMode.HEDGE)
+        await kit.wait_until(account.position_mode_changed, lambda: account.position_mode() == PositionMode.HEDGE)
         oid = tr.place(OrderTicket(BTC_PERP, "sell", "market", size=D("0.02"), trade_side="open"))
         short = await kit.wait_until(account.positions_changed, lambda: account.position(BTC_PERP, "short"))
-        assert (short.total, short.pos_mode) == (D("0.02"), "hedge_mode")
+        assert (short.total, short.pos_mode) == (D("0.02"), PositionMode.HEDGE)
         assert status(s, oid) in ("live", "filled")
         close_oid = tr.close_position(short)
         closing = tr.order(close_oid)

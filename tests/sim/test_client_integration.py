@@ -18,6 +18,7 @@ from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_spot import SpotOrderRequest
 from terminal_app.bitget.signing import Credentials
+from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.http import SimConfig
@@ -251,8 +252,8 @@ async def _setup_futures(client: BitgetRestClient, pos_mode: str) -> None:
 async def test_futures_one_way_open_long_close_with_exact_pnl_and_fees(
         pair: tuple[BitgetRestClient, BitgetRestClient]) -> None:
     trader, maker = pair
-    await _setup_futures(trader, "one_way_mode")
-    await _setup_futures(maker, "one_way_mode")
+    await _setup_futures(trader, PositionMode.ONE_WAY)
+    await _setup_futures(maker, PositionMode.ONE_WAY)
     info, price = await _perp(trader)
     size = Decimal("0.01")
     equity0 = await _equity(trader)
@@ -310,7 +311,7 @@ async def test_futures_one_way_open_long_close_with_exact_pnl_and_fees(
 async def test_futures_pending_orders_modify_cancel_and_cancel_all(
         pair: tuple[BitgetRestClient, BitgetRestClient]) -> None:
     trader, _ = pair
-    await _setup_futures(trader, "one_way_mode")
+    await _setup_futures(trader, PositionMode.ONE_WAY)
     info, price = await _perp(trader)
     low = (price * Decimal("0.8")).quantize(info.tick_size)
     first = await trader.mix_place_order(BTC_PERP, "buy", "limit", "0.01", price=low, margin_coin=USDT,
@@ -338,8 +339,8 @@ async def test_futures_pending_orders_modify_cancel_and_cancel_all(
 async def test_futures_hedge_mode_both_sides_tpsl_and_close_positions(
         pair: tuple[BitgetRestClient, BitgetRestClient]) -> None:
     trader, maker = pair
-    await _setup_futures(trader, "hedge_mode")
-    await _setup_futures(maker, "hedge_mode")
+    await _setup_futures(trader, PositionMode.HEDGE)
+    await _setup_futures(maker, PositionMode.HEDGE)
     info, price = await _perp(trader)
     size = Decimal("0.02")
     equity0 = await _equity(trader)
@@ -356,7 +357,7 @@ async def test_futures_hedge_mode_both_sides_tpsl_and_close_positions(
                                  trade_side="open")
     positions = {p.hold_side: p for p in await trader.mix_all_positions()}
     assert set(positions) == {"long", "short"}
-    assert all(p.total == size and p.open_price_avg == price and p.pos_mode == "hedge_mode"
+    assert all(p.total == size and p.open_price_avg == price and p.pos_mode == PositionMode.HEDGE
                for p in positions.values())
     single = {p.hold_side: p.total for p in await trader.mix_single_position(BTC_PERP, USDT)}
     assert single == {"long": size, "short": size}

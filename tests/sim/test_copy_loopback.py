@@ -23,6 +23,7 @@ from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_copy import COPY_RATES, BrokerAccessDenied, CopyClient, CopyPaths, TraderSymbolChange
 from terminal_app.bitget.signing import Credentials
 from terminal_app.core.copy_trading import FollowSetting, SpotFollowSetting
+from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.copy.state import FOLLOWER, SPOT_MARKET
@@ -139,7 +140,7 @@ def test_the_loopback_scenarios_cover_every_copy_endpoint() -> None:
 @pytest.mark.asyncio
 async def test_follower_copies_a_trader(sim: Sim) -> None:
     client, rest = await sim.client()
-    await rest.mix_set_position_mode(FUT, "hedge_mode")
+    await rest.mix_set_position_mode(FUT, PositionMode.HEDGE)
     traders = await client.broker_traders(sort_rule="roi", sort_flag="desc")
     assert len(traders) == 6
     rois = [t.roi for t in traders]
@@ -214,7 +215,7 @@ async def test_follower_copies_a_trader(sim: Sim) -> None:
 async def test_elite_trader_is_copied_and_receives_profit_share(sim: Sim) -> None:
     uid, creds = sim.new_user()
     client, rest = await sim.client(creds)
-    await rest.mix_set_position_mode(FUT, "hedge_mode")
+    await rest.mix_set_position_mode(FUT, PositionMode.HEDGE)
     assert await client.trader_set_base(enable=True, show_tpsl=True)
     followers = await client.trader_followers()
     assert len(followers) == 4
@@ -339,7 +340,7 @@ async def test_spot_follower(sim: Sim) -> None:
 async def test_spot_elite_trader(sim: Sim) -> None:
     _uid, creds = sim.new_user()
     client, rest = await sim.client(creds)
-    await rest.mix_set_position_mode(FUT, "hedge_mode")
+    await rest.mix_set_position_mode(FUT, PositionMode.HEDGE)
     assert await client.trader_set_base(enable=True)
     assert await client.spot_trader_set_symbols([SPOT_BTC], "add")
     settings = await client.spot_trader_settings()
@@ -437,7 +438,7 @@ def _shape_diff(sample: object, answer: object, where: str) -> list[str]:
 @pytest.mark.asyncio
 async def test_copy_answers_have_the_samples_shapes(sim: Sim, samples: Path) -> None:
     client, rest = await sim.client()
-    await rest.mix_set_position_mode(FUT, "hedge_mode")
+    await rest.mix_set_position_mode(FUT, PositionMode.HEDGE)
     tid = await trader_id_named(client, "MomentumMaya")
     await client.follower_set_settings(tid, [FollowSetting(s, "percent", D(1)) for s in ("BTCUSDT", "ETHUSDT",
                                                                                          "SOLUSDT")])
@@ -449,7 +450,7 @@ async def test_copy_answers_have_the_samples_shapes(sim: Sim, samples: Path) -> 
             break
     _uid, creds = sim.new_user()
     trader, trader_rest = await sim.client(creds)
-    await trader_rest.mix_set_position_mode(FUT, "hedge_mode")
+    await trader_rest.mix_set_position_mode(FUT, PositionMode.HEDGE)
     await trader.trader_set_base(enable=True)
     await trader.trader_place_futures_order(PERP, "buy", "market", D("0.02"), margin_coin="USDT",
                                             margin_mode="crossed", trade_side="open")

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from terminal_app.bitget.models import Fill
 from terminal_app.bitget.models.trade import parse_futures_fills, parse_spot_orders
+from terminal_app.core.enums import Liquidity, PositionMode, Side, TradeSide
 from terminal_app.core.instruments import Product, SymbolRef
-from terminal_app.core.orders import OrderView
+from terminal_app.core.orders import Fill, OrderView
 from terminal_app.store.journal import (
     MIGRATIONS,
     DailyPnl,
@@ -216,6 +216,24 @@ def test_fills_are_stored_once_and_read_back_exactly(path: Path, samples: Path) 
         assert j.fills("Demo", since_ms=ms(2)) == [own]
         assert j.fills("Live") == [own]
         assert sample.fees == (("BGB", D("-0.017118519726")),)
+
+
+def test_rows_written_with_the_exchanges_words_still_read(path: Path) -> None:
+    # Journals written before the domain types stored V2's raw words for a fill's position mode and trade side.
+    j = Journal(path)
+    j.add_fill("p", fill("1", "sell", "65000", "0.1", ts=ms(1), trade_side="close"))
+    j.add_fill("p", fill("2", "buy", "65000", "0.1", ts=ms(2)))
+    j.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE fills SET pos_mode = 'hedge_mode', trade_side = 'burst_close_long' WHERE trade_id = '1'")
+        db.execute("UPDATE fills SET pos_mode = 'one_way_mode', trade_side = 'buy_single' WHERE trade_id = '2'")
+    again = Journal(path)
+    try:
+        first, second = again.fills("p", newest_first=False)
+    finally:
+        again.close()
+    assert (first.pos_mode, first.trade_side, first.side) == (PositionMode.HEDGE, TradeSide.CLOSE, Side.SELL)
+    assert (second.pos_mode, second.trade_side, second.scope) == (PositionMode.ONE_WAY, None, Liquidity.TAKER)
 
 
 def test_the_same_trade_id_on_spot_and_futures_is_two_fills(journal: Journal) -> None:

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from terminal_app.bitget.models import Fill
 from terminal_app.config.profiles import Profile
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import Product
+from terminal_app.core.orders import Fill
 from terminal_app.services.journal_sink import JournalSink
 from terminal_app.store.journal import Journal
 from terminal_app.ui import journal as journal_ui

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from terminal_app.bitget.models.fields import Fields, inner_list, norm_margin_mode, parse_list
+from terminal_app.bitget.models.fields import Fields, fail, inner_list, parse_list
+from terminal_app.bitget.models.mapping import MARGIN_MODE_FROM_WIRE, POSITION_MODE_FROM_WIRE, POSITION_SIDE_FROM_WIRE
 from terminal_app.core.accounts import (
     ClosedPosition,
     FuturesAccount,
@@ -20,7 +21,15 @@ from terminal_app.core.accounts import (
     PositionModeResult,
     SpotAsset,
 )
+from terminal_app.core.enums import PositionSide
 from terminal_app.core.instruments import Product
+
+
+def _hold_side(f: Fields) -> PositionSide:
+    side = f.enum("holdSide", POSITION_SIDE_FROM_WIRE)
+    if side is None:
+        fail(f.kind, "field 'holdSide' names no side")
+    return side
 
 
 def _coin(f: Fields, key: str | tuple[str, ...]) -> str:
@@ -111,11 +120,11 @@ def futures_account_from(entry: Any) -> FuturesAccount:
         max_open_pos_available=f.opt_dec("maxOpenPosAvailable"),
         btc_equity=f.opt_dec("btcEquity"),
         crossed_risk_rate=f.opt_dec("crossedRiskRate"),
-        margin_mode=norm_margin_mode(f.opt_word("marginMode")),
+        margin_mode=f.opt_enum("marginMode", MARGIN_MODE_FROM_WIRE),
         crossed_leverage=f.opt_dec("crossedMarginLeverage"),
         isolated_long_leverage=f.opt_dec("isolatedLongLever"),
         isolated_short_leverage=f.opt_dec("isolatedShortLever"),
-        pos_mode=f.opt_word("posMode"),
+        pos_mode=f.opt_enum("posMode", POSITION_MODE_FROM_WIRE),
     )
 
 
@@ -150,9 +159,9 @@ def position_from(entry: Any, product: Product) -> Position:
         product=product,
         symbol=f.symbol(("symbol", "instId")),
         margin_coin=_coin(f, "marginCoin"),
-        hold_side=f.word("holdSide"),
-        pos_mode=f.word("posMode"),
-        margin_mode=norm_margin_mode(f.word("marginMode")) or "",
+        hold_side=_hold_side(f),
+        pos_mode=f.enum("posMode", POSITION_MODE_FROM_WIRE),
+        margin_mode=f.opt_enum("marginMode", MARGIN_MODE_FROM_WIRE),
         total=f.dec("total"),
         available=f.dec("available"),
         locked=f.dec(("locked", "frozen"), "0"),
@@ -192,8 +201,8 @@ def closed_position_from(entry: Any, product: Product) -> ClosedPosition:
         product=product,
         symbol=f.symbol(("symbol", "instId")),
         margin_coin=_coin(f, "marginCoin"),
-        hold_side=f.word("holdSide"),
-        margin_mode=norm_margin_mode(f.opt_word("marginMode")),
+        hold_side=_hold_side(f),
+        margin_mode=f.opt_enum("marginMode", MARGIN_MODE_FROM_WIRE),
         open_price_avg=f.dec(("openAvgPrice", "openPriceAvg")),
         close_price_avg=f.dec(("closeAvgPrice", "closePriceAvg")),
         open_size=f.dec(("openTotalPos", "openSize")),
@@ -205,7 +214,7 @@ def closed_position_from(entry: Any, product: Product) -> ClosedPosition:
         u_time=f.opt_ms(("uTime", "utime")) or c_time,
         net_profit=f.opt_dec("netProfit"),
         total_funding=f.opt_dec("totalFunding"),
-        pos_mode=f.opt_word("posMode"),
+        pos_mode=f.opt_enum("posMode", POSITION_MODE_FROM_WIRE),
         pos_id=f.opt_text("posId"),
     )
 
@@ -227,7 +236,7 @@ def parse_leverage_result(data: Any) -> LeverageResult:
         long_leverage=f.dec("longLeverage"),
         short_leverage=f.dec("shortLeverage"),
         cross_margin_leverage=f.opt_dec("crossMarginLeverage"),
-        margin_mode=norm_margin_mode(f.opt_word("marginMode")),
+        margin_mode=f.opt_enum("marginMode", MARGIN_MODE_FROM_WIRE),
     )
 
 
@@ -239,13 +248,13 @@ def parse_margin_mode_result(data: Any) -> MarginModeResult:
         margin_coin=_coin(f, "marginCoin"),
         long_leverage=f.opt_dec("longLeverage"),
         short_leverage=f.opt_dec("shortLeverage"),
-        margin_mode=norm_margin_mode(f.word("marginMode")) or "",
+        margin_mode=f.opt_enum("marginMode", MARGIN_MODE_FROM_WIRE),
     )
 
 
 def parse_position_mode_result(data: Any) -> PositionModeResult:
     """``POST /api/v2/mix/account/set-position-mode``."""
-    return PositionModeResult(pos_mode=Fields(data, "PositionModeResult").word("posMode"))
+    return PositionModeResult(pos_mode=Fields(data, "PositionModeResult").enum("posMode", POSITION_MODE_FROM_WIRE))
 
 
 __all__ = [

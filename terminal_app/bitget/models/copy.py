@@ -24,11 +24,10 @@ from terminal_app.bitget.models.fields import (
     end_id,
     fail,
     inner_list,
-    norm_margin_mode,
     parse_list,
     text,
 )
-from terminal_app.bitget.models.mapping import product_from_wire
+from terminal_app.bitget.models.mapping import MARGIN_MODE_FROM_WIRE, POSITION_SIDE_FROM_WIRE, product_from_wire
 from terminal_app.core.copy_trading import (
     BrokerTrader,
     ClosedTrack,
@@ -51,6 +50,7 @@ from terminal_app.core.copy_trading import (
     TraderSymbolSetting,
     display_decimal,
 )
+from terminal_app.core.enums import PositionSide
 from terminal_app.core.instruments import Product
 
 
@@ -62,6 +62,13 @@ def _product_type(f: Fields) -> Product | None:
         return product_from_wire(value)
     except ValueError:
         fail(f.kind, f"unknown productType {value!r}")
+
+
+def _pos_side(f: Fields) -> PositionSide:
+    side = f.enum(("posSide", "holdSide"), POSITION_SIDE_FROM_WIRE)
+    if side is None:
+        fail(f.kind, "field 'posSide' names no side")
+    return side
 
 
 def _opt_int(f: Fields, key: str) -> int | None:
@@ -86,7 +93,7 @@ def futures_track_from(entry: Any) -> FuturesTrack:
     return FuturesTrack(
         tracking_no=f.text("trackingNo"),
         symbol=f.symbol("symbol"),
-        pos_side=f.word(("posSide", "holdSide")),
+        pos_side=_pos_side(f),
         open_leverage=f.dec("openLeverage", "0"),
         open_price=f.dec(("openPriceAvg", "openAvgPrice")),
         open_size=f.dec("openSize"),
@@ -96,7 +103,7 @@ def futures_track_from(entry: Any) -> FuturesTrack:
         product_type=_product_type(f),
         trader_id=f.opt_text("traderId"),
         trader_name=f.opt_text("traderName"),
-        margin_mode=norm_margin_mode(f.opt_word("marginMode")),
+        margin_mode=f.opt_enum("marginMode", MARGIN_MODE_FROM_WIRE),
         margin=f.opt_dec(("openMarginSz", "marginAmount")),
         stop_surplus_price=f.opt_dec(("presetStopSurplusPrice", "stopSurplusPrice")),
         stop_loss_price=f.opt_dec(("presetStopLossPrice", "stopLossPrice")),

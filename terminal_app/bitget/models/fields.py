@@ -16,6 +16,7 @@ from typing import Any, NoReturn, TypeVar
 from terminal_app.bitget.errors import ProtocolError
 
 T = TypeVar("T")
+E = TypeVar("E")
 
 _ZERO = Decimal(0)
 # Any epoch value below this is in seconds: 10**11 ms is March 1973, 10**11 s is the year 5138.
@@ -136,14 +137,6 @@ def yes_no(value: Any) -> bool | None:
     raise BadValue(f"not yes/no: {value!r}")
 
 
-_MARGIN_MODES = {"cross": "crossed"}
-
-
-def norm_margin_mode(value: str | None) -> str | None:
-    """Futures answers say both ``cross`` and ``crossed``; the terminal uses ``crossed``/``isolated``."""
-    return None if value is None else _MARGIN_MODES.get(value, value)
-
-
 def protocol_error(kind: str, message: str) -> ProtocolError:
     return ProtocolError(f"Unexpected Bitget data for {kind}: {message}.")
 
@@ -247,6 +240,23 @@ class Fields:
     def opt_word(self, key: str | tuple[str, ...]) -> str | None:
         value = self.opt_text(key)
         return value.strip().lower() if value else None
+
+    def enum(self, key: str | tuple[str, ...], table: Mapping[str, E], default: str | None = None) -> E:
+        """A required word looked up in ``table`` (a V2 spelling → domain enum table of ``mapping``); a word the
+        table lacks fails like any malformed value."""
+        word = self.word(key, default)
+        if word not in table:
+            fail(self.kind, f"field {key!r} has an unknown value {word!r}")
+        return table[word]
+
+    def opt_enum(self, key: str | tuple[str, ...], table: Mapping[str, E]) -> E | None:
+        """Like :meth:`enum`; an absent or empty field gives ``None``."""
+        word = self.opt_word(key)
+        if word is None:
+            return None
+        if word not in table:
+            fail(self.kind, f"field {key!r} has an unknown value {word!r}")
+        return table[word]
 
     def symbol(self, key: str | tuple[str, ...] = ("symbol", "instId")) -> str:
         """Upper-cased symbol: some samples send ``ethusdt``."""

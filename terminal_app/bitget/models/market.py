@@ -21,7 +21,7 @@ from terminal_app.bitget.models.fields import (
     num_str,
     parse_list,
 )
-from terminal_app.bitget.models.mapping import product_from_wire
+from terminal_app.bitget.models.mapping import SIDE_FROM_WIRE, product_from_wire
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 
@@ -353,7 +353,7 @@ def public_trade_from(entry: Any, symbol: str | None = None) -> PublicTrade:
     return PublicTrade(
         trade_id=f.text("tradeId"),
         symbol=symbol if symbol is not None else f.symbol(("symbol", "instId")),
-        side=f.word("side"),
+        side=f.enum("side", SIDE_FROM_WIRE),
         price=f.dec("price"),
         size=f.dec("size"),
         ts=f.ms("ts"),

@@ -23,10 +23,11 @@ from terminal_app.bitget.models.account import (
 from terminal_app.bitget.models.fields import BadValue, as_list, fail, int_ms, text
 from terminal_app.bitget.models.mapping import product_from_wire
 from terminal_app.bitget.models.market import Depth, candle_from, depth_from, public_trade_from, ticker_from
-from terminal_app.bitget.models.trade import AlgoOrder, Fill, Order, algo_order_from, fill_from, order_from
+from terminal_app.bitget.models.trade import AlgoOrder, algo_order_from, fill_from, order_from
 from terminal_app.core.accounts import ClosedPosition, FuturesAccount, FuturesEquity, Position, SpotAsset
 from terminal_app.core.instruments import Product, UnknownSymbol
 from terminal_app.core.market_data import Candle, PublicTrade, Ticker
+from terminal_app.core.orders import Fill, Order
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,39 +11,37 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from terminal_app.bitget.models.fields import Fields, dec, fail, inner_list, norm_margin_mode, parse_list, text
+from terminal_app.bitget.models.fields import Fields, dec, fail, inner_list, parse_list, text
+from terminal_app.bitget.models.mapping import (
+    FORCE_FROM_WIRE,
+    LIQUIDITY_FROM_WIRE,
+    MARGIN_MODE_FROM_WIRE,
+    ORDER_STATUS_FROM_WIRE,
+    ORDER_TYPE_FROM_WIRE,
+    POSITION_MODE_FROM_WIRE,
+    POSITION_SIDE_FROM_WIRE,
+    SIDE_FROM_WIRE,
+    trade_side_from_wire,
+)
+from terminal_app.core.enums import MarginMode, OrderType
 from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.orders import Fill, Order, OrderAck
 
 _ZERO = Decimal(0)
 
-# Older answers say "new"/"init" for a resting order and futures say "canceled"; the terminal uses one spelling.
-_STATUS = {"new": "live", "init": "live", "canceled": "cancelled"}
-# WebSocket orders abbreviate the liquidity side of the fill.
-_SCOPE = {"t": "taker", "m": "maker"}
+# Plan orders have statuses of their own (not_trigger, executed, …): only the spellings of the shared ones are unified.
+_PLAN_STATUS = {"new": "live", "init": "live", "canceled": "cancelled"}
 
 
 def normalise_status(status: str) -> str:
+    """A trigger order's ``planStatus``/``status`` in one spelling (``canceled`` → ``cancelled``)."""
     word = status.strip().lower()
-    return _STATUS.get(word, word)
-
-
-def _scope(value: str | None) -> str | None:
-    return None if value is None else _SCOPE.get(value, value)
-
+    return _PLAN_STATUS.get(word, word)
 
 
 def _coin(f: Fields, key: str) -> str | None:
     value = f.opt_text(key)
     return value.strip().upper() if value else None
-
-
-@dataclass(frozen=True, slots=True)
-class OrderAck:
-    """``{orderId, clientOid}``. ``order_id`` is ``None`` when Bitget accepted a reduce-only order without one
-    (one-way mode, documented on futures place-order): look it up by ``client_oid``."""
-
-    order_id: str | None
-    client_oid: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,89 +95,6 @@ class PlanOrderAck:
 
 
 @dataclass(frozen=True, slots=True)
-class Order:
-    """A spot or futures order. ``status`` is ``live``/``partially_filled``/``filled``/``cancelled``.
-
-    ``price`` is ``None`` for market orders Bitget reports without a price; ``filled_size`` is cumulative.
-    ``fee`` keeps Bitget's sign (negative = paid). The ``fill_*`` fields describe the trade that caused a WebSocket
-    update (``trade_id`` present); they are ``None`` otherwise.
-    """
-
-    product: Product
-    symbol: str
-    order_id: str
-    client_oid: str | None
-    side: str
-    order_type: str
-    force: str | None
-    price: Decimal | None
-    size: Decimal
-    filled_size: Decimal
-    avg_price: Decimal | None
-    quote_volume: Decimal | None
-    status: str
-    fee: Decimal
-    c_time: int
-    u_time: int
-    fee_coin: str | None = None
-    notional: Decimal | None = None
-    trade_side: str | None = None
-    pos_side: str | None = None
-    pos_mode: str | None = None
-    reduce_only: bool | None = None
-    margin_mode: str | None = None
-    margin_coin: str | None = None
-    leverage: Decimal | None = None
-    preset_tp: Decimal | None = None
-    preset_sl: Decimal | None = None
-    pnl: Decimal | None = None
-    source: str | None = None
-    trade_id: str | None = None
-    fill_price: Decimal | None = None
-    fill_size: Decimal | None = None
-    fill_fee: Decimal | None = None
-    fill_fee_coin: str | None = None
-    fill_time: int | None = None
-    trade_scope: str | None = None
-
-    @property
-    def ref(self) -> SymbolRef:
-        return SymbolRef(self.symbol, self.product)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in ("live", "partially_filled")
-
-
-@dataclass(frozen=True, slots=True)
-class Fill:
-    """One own trade. ``fee`` is the first fee entry's amount in ``fee_coin`` (Bitget's sign); ``fees`` lists all
-    entries when part of the fee was paid in another coin (BGB deduction). ``scope`` is ``maker``/``taker``."""
-
-    product: Product
-    trade_id: str
-    order_id: str
-    symbol: str
-    side: str
-    price: Decimal
-    size: Decimal
-    quote_size: Decimal
-    fee: Decimal
-    fee_coin: str | None
-    scope: str | None
-    trade_side: str | None
-    profit: Decimal | None
-    ts: int
-    order_type: str | None = None
-    pos_mode: str | None = None
-    fees: tuple[tuple[str, Decimal], ...] = ()
-
-    @property
-    def ref(self) -> SymbolRef:
-        return SymbolRef(self.symbol, self.product)
-
-
-@dataclass(frozen=True, slots=True)
 class AlgoOrder:
     """A trigger order (plan) or TP/SL order, spot or futures, from REST plan lists or the ``orders-algo`` channel.
 
@@ -206,7 +121,7 @@ class AlgoOrder:
     pos_side: str | None = None
     pos_mode: str | None = None
     margin_coin: str | None = None
-    margin_mode: str | None = None
+    margin_mode: MarginMode | None = None
     actual_size: Decimal | None = None
     trigger_time: int | None = None
     callback_ratio: Decimal | None = None
@@ -372,34 +287,34 @@ def order_from(entry: Any, product: Product, *, ws: bool = False) -> Order:
     if not fees and f.has("fee"):
         fee = f.dec("fee")
     trade_id = f.opt_text("tradeId") if ws else None
-    order_type = f.word("orderType")
+    order_type = f.enum("orderType", ORDER_TYPE_FROM_WIRE)
     price = f.opt_dec("price")
-    if order_type == "market" and not price:
+    if order_type is OrderType.MARKET and not price:
         price = None  # Bitget reports "0" as the price of market orders
     return Order(
         product=product,
         symbol=f.symbol(("symbol", "instId")),
         order_id=f.text("orderId"),
         client_oid=f.opt_text("clientOid"),
-        side=f.word("side"),
+        side=f.enum("side", SIDE_FROM_WIRE),
         order_type=order_type,
-        force=f.opt_word("force"),
+        force=f.opt_enum("force", FORCE_FROM_WIRE),
         price=price,
         size=f.dec("size"),
         filled_size=f.dec(("accBaseVolume", "baseVolume") if ws else "baseVolume", "0"),
         avg_price=f.opt_dec("priceAvg"),
         quote_volume=f.opt_dec("quoteVolume"),
-        status=normalise_status(f.text(("status", "state"))),
+        status=f.enum(("status", "state"), ORDER_STATUS_FROM_WIRE),
         fee=fee,
         c_time=f.ms("cTime"),
         u_time=f.ms(("uTime", "cTime")),
         fee_coin=fee_coin,
         notional=f.opt_dec("notional"),
-        trade_side=f.opt_word("tradeSide") if futures else None,
-        pos_side=f.opt_word("posSide") if futures else None,
-        pos_mode=f.opt_word("posMode") if futures else None,
+        trade_side=trade_side_from_wire(f.opt_word("tradeSide")) if futures else None,
+        pos_side=f.opt_enum("posSide", POSITION_SIDE_FROM_WIRE) if futures else None,
+        pos_mode=f.opt_enum("posMode", POSITION_MODE_FROM_WIRE) if futures else None,
         reduce_only=f.yes_no("reduceOnly") if futures else None,
-        margin_mode=norm_margin_mode(f.opt_word("marginMode")) if futures else None,
+        margin_mode=f.opt_enum("marginMode", MARGIN_MODE_FROM_WIRE) if futures else None,
         margin_coin=_coin(f, "marginCoin") if futures else None,
         leverage=f.opt_dec("leverage") if futures else None,
         preset_tp=f.opt_dec("presetStopSurplusPrice"),
@@ -412,7 +327,7 @@ def order_from(entry: Any, product: Product, *, ws: bool = False) -> Order:
         fill_fee=f.opt_dec("fillFee") if trade_id else None,
         fill_fee_coin=_coin(f, "fillFeeCoin") if trade_id else None,
         fill_time=f.opt_ms("fillTime") if trade_id else None,
-        trade_scope=_scope(f.opt_word("tradeScope")) if trade_id else None,
+        trade_scope=f.opt_enum("tradeScope", LIQUIDITY_FROM_WIRE) if trade_id else None,
     )
 
 
@@ -451,18 +366,18 @@ def fill_from(entry: Any, product: Product) -> Fill:
         trade_id=f.text("tradeId"),
         order_id=f.text("orderId"),
         symbol=f.symbol(("symbol", "instId")),
-        side=f.word("side"),
+        side=f.enum("side", SIDE_FROM_WIRE),
         price=f.dec(("price", "priceAvg")),
         size=f.dec(("baseVolume", "size")),
         quote_size=f.dec(("quoteVolume", "amount")),
         fee=fee,
         fee_coin=fee_coin,
-        scope=_scope(f.opt_word("tradeScope")),
-        trade_side=f.opt_word("tradeSide") if futures else None,
+        scope=f.opt_enum("tradeScope", LIQUIDITY_FROM_WIRE),
+        trade_side=trade_side_from_wire(f.opt_word("tradeSide")) if futures else None,
         profit=f.opt_dec("profit") if futures else None,
         ts=f.ms(("cTime", "ts")),
-        order_type=f.opt_word("orderType"),
-        pos_mode=f.opt_word("posMode") if futures else None,
+        order_type=f.opt_enum("orderType", ORDER_TYPE_FROM_WIRE),
+        pos_mode=f.opt_enum("posMode", POSITION_MODE_FROM_WIRE) if futures else None,
         fees=fees,
     )
 
@@ -504,7 +419,7 @@ def algo_order_from(entry: Any, product: Product) -> AlgoOrder:
         pos_side=f.opt_word("posSide") if futures else None,
         pos_mode=f.opt_word("posMode") if futures else None,
         margin_coin=_coin(f, "marginCoin") if futures else None,
-        margin_mode=norm_margin_mode(f.opt_word("marginMode")) if futures else None,
+        margin_mode=f.opt_enum("marginMode", MARGIN_MODE_FROM_WIRE) if futures else None,
         actual_size=f.opt_dec("actualSize"),
         trigger_time=f.opt_ms("triggerTime"),
         callback_ratio=f.opt_dec("callbackRatio"),
@@ -535,9 +450,6 @@ __all__ = [
     "CancelReplaceResult",
     "CancelSymbolResult",
     "CloseResult",
-    "Fill",
-    "Order",
-    "OrderAck",
     "PlanOrderAck",
     "algo_order_from",
     "fee_entries",

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from terminal_app.core.copy_trading import FollowSetting, QuantityLimit
+from terminal_app.core.enums import PositionMode
 
 TRACE_TYPES = (("percent", "Ratio of the trader's size"), ("amount", "Fixed margin (USDT) per order"),
                ("count", "Fixed size per order"))
@@ -188,10 +189,10 @@ class FollowDialog(QDialog):
         self._update_hint()
         self._settings: list[FollowSetting] = []
 
-    def set_position_mode(self, mode: str | None, problem: str = "") -> None:
+    def set_position_mode(self, mode: PositionMode | None, problem: str = "") -> None:
         """The futures account's position mode as the exchange reports it (None: not known); ``problem`` is why a
         switch just failed."""
-        one_way = mode == "one_way_mode"
+        one_way = mode == PositionMode.ONE_WAY
         self.mode_box.setVisible(one_way or bool(problem))
         self.hedge_button.setEnabled(one_way)
         self.hedge_button.setText("Switch to hedge mode")

@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal_app.bitget.models import Fill
 from terminal_app.config.settings import Settings
+from terminal_app.core.enums import OrderStatus
 from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.core.orders import Fill
 from terminal_app.core.validation import on_step
 from terminal_app.ui.docks import DockServices, active_ref
 from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
@@ -39,8 +40,8 @@ from terminal_app.ui.format import MarketPlaces, coin_places, fmt_clock
 from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, compact, fixed, signed, text
 from terminal_app.ui.theme import current_colors
 
-OPEN_STATUSES = frozenset({"pending", "live", "new", "partially_filled"})
-DONE_STATUSES = frozenset({"filled", "cancelled", "canceled", "rejected"})
+OPEN_STATUSES = frozenset({OrderStatus.PENDING, OrderStatus.LIVE, OrderStatus.PARTIALLY_FILLED})
+DONE_STATUSES = frozenset({OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED})
 MAX_HISTORY = 500
 MAX_FILLS = 500
 CANCEL_MARK = "✕"

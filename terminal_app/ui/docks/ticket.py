@@ -39,6 +39,7 @@ from terminal_app.config.settings import (
     Settings,
 )
 from terminal_app.core.accounts import Position
+from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.market_data import Ticker
 from terminal_app.core.orders import OrderTicket
@@ -58,10 +59,10 @@ from terminal_app.ui.format import fmt_amount, fmt_fixed
 from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
 
 PRESETS = (25, 50, 75, 100)
-FORCES = (("gtc", "GTC"), ("post_only", "Post-only"), ("ioc", "IOC"), ("fok", "FOK"))
-HEDGE = "hedge_mode"
-ONE_WAY = "one_way_mode"
-_SIDE_WORDS = {"buy": "buy", "long": "buy", "b": "buy", "sell": "sell", "short": "sell", "s": "sell"}
+FORCES = ((TimeInForce.GTC, "GTC"), (TimeInForce.POST_ONLY, "Post-only"), (TimeInForce.IOC, "IOC"),
+          (TimeInForce.FOK, "FOK"))
+_SIDE_WORDS = {"buy": Side.BUY, "long": Side.BUY, "b": Side.BUY, "sell": Side.SELL, "short": Side.SELL,
+               "s": Side.SELL}
 
 
 def _call(obj: Any, name: str, *args: Any) -> Any:
@@ -70,7 +71,7 @@ def _call(obj: Any, name: str, *args: Any) -> Any:
     return method(*args) if callable(method) else None
 
 
-def _side(side: str) -> str:
+def _side(side: str) -> Side:
     try:
         return _SIDE_WORDS[side.strip().lower()]
     except KeyError:
@@ -99,7 +100,7 @@ class TicketPanel(QWidget):
         self.links = links_for(services)
         self.ref: SymbolRef | None = None
         self.market: MarketInfo | None = None
-        self.side = "buy"
+        self.side = Side.BUY
         self.leverage: int | None = None
         self.issues: list[Issue] = []
         self.last_submission: Submission | None = None
@@ -170,8 +171,8 @@ class TicketPanel(QWidget):
 
         self.margin_mode = QComboBox(self)
         self.margin_mode.setObjectName("TicketMarginMode")
-        self.margin_mode.addItem("Cross", "crossed")
-        self.margin_mode.addItem("Isolated", "isolated")
+        self.margin_mode.addItem("Cross", MarginMode.CROSSED.value)
+        self.margin_mode.addItem("Isolated", MarginMode.ISOLATED.value)
         self.margin_mode.activated.connect(self._on_margin_mode_chosen)
         self.leverage_box = QSpinBox(self)
         self.leverage_box.setObjectName("TicketLeverage")
@@ -193,8 +194,8 @@ class TicketPanel(QWidget):
         self.reduce_only.toggled.connect(lambda _c: self._changed())
         self.position_mode = QComboBox(self)
         self.position_mode.setObjectName("TicketPositionMode")
-        self.position_mode.addItem("One-way", ONE_WAY)
-        self.position_mode.addItem("Hedge", HEDGE)
+        self.position_mode.addItem("One-way", PositionMode.ONE_WAY.value)
+        self.position_mode.addItem("Hedge", PositionMode.HEDGE.value)
         self.position_mode.setToolTip("Bitget's position mode for every USDT-M symbol: one position per symbol "
                                       "(one-way) or a long and a short side by side (hedge). It can only change "
                                       "while no USDT-M position or order is open.")
@@ -225,7 +226,7 @@ class TicketPanel(QWidget):
         self.force = QComboBox(self)
         self.force.setObjectName("TicketForce")
         for value, label in FORCES:
-            self.force.addItem(label, value)
+            self.force.addItem(label, value.value)
         self.force.activated.connect(lambda _i: self._changed())
         self.tpsl = QCheckBox("TP/SL", self)
         self.tpsl.setObjectName("TicketTpSl")
@@ -380,16 +381,16 @@ class TicketPanel(QWidget):
         self._update_controls()
         self.revalidate()
 
-    def set_force(self, force: str) -> None:
+    def set_force(self, force: TimeInForce) -> None:
         index = self.force.findData(force)
         if index < 0:
             raise ValueError(f"unknown time in force {force!r}")
         self.force.setCurrentIndex(index)
         self.revalidate()
 
-    def set_trade_side(self, trade_side: str) -> None:
-        """Hedge mode: "open" or "close" the position on the current side."""
-        (self.open_button if trade_side == "open" else self.close_button).setChecked(True)
+    def set_trade_side(self, trade_side: TradeSide) -> None:
+        """Hedge mode: open or close the position on the current side."""
+        (self.open_button if trade_side == TradeSide.OPEN else self.close_button).setChecked(True)
         self._update_controls()
         self.revalidate()
 
@@ -406,8 +407,8 @@ class TicketPanel(QWidget):
         self.revalidate()
 
     def toggle_post_only(self) -> None:
-        self.set_force("gtc" if self.force_value() == "post_only" else "post_only")
-        if self.force_value() == "post_only" and self.order_type() == "market":
+        self.set_force(TimeInForce.GTC if self.force_value() == TimeInForce.POST_ONLY else TimeInForce.POST_ONLY)
+        if self.force_value() == TimeInForce.POST_ONLY and self.order_type() == OrderType.MARKET:
             self.set_order_type("limit")
 
     def toggle_reduce_only(self) -> None:
@@ -485,10 +486,10 @@ class TicketPanel(QWidget):
         market = self.market
         side = _side(side) if side is not None else self.side
         order_type = self.order_type()
-        is_limit = order_type == "limit"
+        is_limit = order_type == OrderType.LIMIT
         price = self.price.value() if is_limit else None
         amount = self.size.value() or Decimal(0)
-        spot_market_buy = not self.ref.is_futures and not is_limit and side == "buy"
+        spot_market_buy = not self.ref.is_futures and not is_limit and side == Side.BUY
         size, in_quote = amount, False
         if spot_market_buy:
             in_quote = True
@@ -504,19 +505,19 @@ class TicketPanel(QWidget):
         sl = self.sl.value() if self.tpsl.isChecked() else None
         return OrderTicket(
             ref=self.ref, side=side, order_type=order_type,
-            force=self.force_value() if is_limit else "gtc",
+            force=self.force_value() if is_limit else TimeInForce.GTC,
             size=size, price=price, size_in_quote=in_quote,
             reduce_only=futures and not hedge and self.reduce_only.isChecked(),
-            trade_side=("close" if self.close_button.isChecked() else "open") if hedge else None,
-            margin_mode=self.margin_mode.currentData() if futures else None,
+            trade_side=(TradeSide.CLOSE if self.close_button.isChecked() else TradeSide.OPEN) if hedge else None,
+            margin_mode=MarginMode(self.margin_mode.currentData()) if futures else None,
             tp=tp, sl=sl,
         )
 
-    def order_type(self) -> str:
-        return "limit" if self.limit_button.isChecked() else "market"
+    def order_type(self) -> OrderType:
+        return OrderType.LIMIT if self.limit_button.isChecked() else OrderType.MARKET
 
-    def force_value(self) -> str:
-        return str(self.force.currentData())
+    def force_value(self) -> TimeInForce:
+        return TimeInForce(self.force.currentData())
 
     def revalidate(self) -> list[Issue]:
         """Check the ticket now; updates the reason line and the submit button."""
@@ -526,7 +527,7 @@ class TicketPanel(QWidget):
             self.issues = [Issue("market", "Waiting for the symbol's market rules…")] if self.ref else \
                 [Issue("market", "Choose a symbol in the watchlist.")]
         else:
-            closing = ticket.reduce_only or ticket.trade_side == "close"
+            closing = ticket.reduce_only or ticket.trade_side == TradeSide.CLOSE
             last, leverage = self._last_price(), self.leverage if ticket.ref.is_futures else None
             self.issues = self._form_issues(ticket) + validate_ticket(
                 ticket, self.market, last_price=last,
@@ -572,7 +573,7 @@ class TicketPanel(QWidget):
         return self.unit.currentData() == "quote"
 
     def _hedge(self) -> bool:
-        return self.account.position_mode() == HEDGE
+        return self.account.position_mode() == PositionMode.HEDGE
 
     def _one_way_futures(self) -> bool:
         return self.ref is not None and self.ref.is_futures and not self._hedge()
@@ -591,16 +592,16 @@ class TicketPanel(QWidget):
                 continue
             if hedge:
                 # hedge: Bitget's side names the position, so "close long" is side buy
-                if (p.hold_side == "long") == (self.side == "buy"):
+                if (p.hold_side == PositionSide.LONG) == (self.side == Side.BUY):
                     return p
-            elif (p.hold_side == "long") != (self.side == "buy"):
+            elif (p.hold_side == PositionSide.LONG) != (self.side == Side.BUY):
                 return p  # one-way: reduce a long by selling, a short by buying
         return None
 
     def _notional(self, ticket: OrderTicket) -> Decimal | None:
         if ticket.size_in_quote:
             return ticket.size
-        price = ticket.price if ticket.order_type == "limit" else self._last_price()
+        price = ticket.price if ticket.order_type == OrderType.LIMIT else self._last_price()
         return ticket.size * price if price is not None else None
 
     def _describe(self, ticket: OrderTicket) -> str:
@@ -659,11 +660,12 @@ class TicketPanel(QWidget):
     def _update_controls(self) -> None:
         futures = self.ref is not None and self.ref.is_futures
         hedge = futures and self._hedge()
-        is_limit = self.order_type() == "limit"
+        is_limit = self.order_type() == OrderType.LIMIT
         for w in (self.margin_label, self.margin_mode, self.leverage_label, self.leverage_box,
                   self.position_mode_label, self.position_mode):
             w.setVisible(futures)
-        self.position_mode.setCurrentIndex(self.position_mode.findData(HEDGE if hedge else ONE_WAY))
+        mode = PositionMode.HEDGE if hedge else PositionMode.ONE_WAY
+        self.position_mode.setCurrentIndex(self.position_mode.findData(mode.value))
         self.open_button.setVisible(hedge)
         self.close_button.setVisible(hedge)
         self.reduce_only.setVisible(futures and not hedge)
@@ -756,12 +758,12 @@ class TicketPanel(QWidget):
         self._schedule()
 
     def _on_position_mode_chosen(self, _index: int) -> None:
-        mode = self.position_mode.currentData()
-        current = HEDGE if self._hedge() else ONE_WAY
+        mode = PositionMode(self.position_mode.currentData())
+        current = PositionMode.HEDGE if self._hedge() else PositionMode.ONE_WAY
         if mode == current:
             return
         self._update_controls()  # shows the mode the exchange has until it confirms the change
-        word = "hedge" if mode == HEDGE else "one-way"
+        word = "hedge" if mode == PositionMode.HEDGE else "one-way"
         busy = [p for p in self.account.positions() if p.ref.is_futures and p.total != 0]
         orders = [o for o in self.trading.open_orders() if o.ref.is_futures]
         if busy or orders:
@@ -775,9 +777,10 @@ class TicketPanel(QWidget):
         self._status(f"Switching to {word} mode…", current_colors().muted)
         set_mode(mode)
 
-    def _on_position_mode_changed(self, mode: str) -> None:
+    def _on_position_mode_changed(self, mode: PositionMode) -> None:
         text = ("Hedge mode: longs and shorts are separate positions; Open/Close choose what an order does."
-                if mode == HEDGE else "One-way mode: one position per symbol; Reduce-only orders only shrink it.")
+                if mode == PositionMode.HEDGE
+                else "One-way mode: one position per symbol; Reduce-only orders only shrink it.")
         self._status(text, current_colors().muted)
 
     def _on_account_error(self, text: str) -> None:

@@ -27,6 +27,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from terminal_app.bitget.signing import Credentials
+from terminal_app.core.enums import PositionMode
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.copy_trading import CopyTradingService
@@ -126,7 +127,7 @@ async def opened(runner: ClockedRunner, creds: Credentials | None = None, *, hed
     session = _session(info, creds or Credentials(info.api_key, info.secret, info.passphrase))
     await session.open()
     if hedge:
-        await session.rest.mix_set_position_mode(FUT, "hedge_mode")
+        await session.rest.mix_set_position_mode(FUT, PositionMode.HEDGE)
     service = CopyTradingService(session, fast_s=fast_s, slow_s=2 * fast_s)
     try:
         yield service

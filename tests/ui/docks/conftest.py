@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset
+from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Ticker
 from terminal_app.core.orderbook import OrderBook
@@ -78,7 +79,7 @@ def position(ref: SymbolRef = BTC_PERP, side: str = "long", total: str = "0.5", 
              upl: str = "250", margin: str = "3000", mark: str | None = "60500", liq: str | None = "50000",
              **kw: Any) -> Position:
     return Position(product=ref.product, symbol=ref.symbol, margin_coin="USDT", hold_side=side,
-                    pos_mode=kw.pop("pos_mode", "one_way_mode"), margin_mode=kw.pop("margin_mode", "crossed"),
+                    pos_mode=kw.pop("pos_mode", PositionMode.ONE_WAY), margin_mode=kw.pop("margin_mode", "crossed"),
                     total=D(total), available=D(total), locked=D(0), leverage=D(kw.pop("leverage", "10")),
                     open_price_avg=D(entry), mark_price=None if mark is None else D(mark),
                     liquidation_price=None if liq is None else D(liq), unrealized_pl=D(upl), achieved_profits=D(0),
@@ -203,7 +204,7 @@ class FakeAccount(QObject):
         self.assets: list[SpotAsset] = []
         self.futures: FuturesAccount | None = None
         self.open_positions: list[Position] = []
-        self.mode: str | None = "one_way_mode"
+        self.mode: str | None = PositionMode.ONE_WAY
         self.avail: dict[tuple[str, str], Decimal] = {}
 
     def spot_assets(self) -> list[SpotAsset]:

@@ -12,6 +12,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from terminal_app.config.settings import Settings
+from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.ui.docks import trading_dock_specs
@@ -199,15 +200,15 @@ async def test_position_mode_switched_from_the_ticket(qtbot: QtBot, live: Any, u
         md, account, ticket = s.market_data, s.account, p.ticket
         md.set_active(BTC_PERP)
         await until(md.ticker_changed, lambda: md.last_price(BTC_PERP))
-        await until(account.position_mode_changed, lambda: account.position_mode() == "one_way_mode")
-        assert ticket.position_mode.currentData() == "one_way_mode"
+        await until(account.position_mode_changed, lambda: account.position_mode() == PositionMode.ONE_WAY)
+        assert ticket.position_mode.currentData() == PositionMode.ONE_WAY
         assert not ticket.reduce_only.isHidden()
         assert ticket.open_button.isHidden()
 
-        ticket.position_mode.setCurrentIndex(ticket.position_mode.findData("hedge_mode"))
+        ticket.position_mode.setCurrentIndex(ticket.position_mode.findData(PositionMode.HEDGE))
         ticket.position_mode.activated.emit(ticket.position_mode.currentIndex())  # what a user's pick emits
-        await until(account.position_mode_changed, lambda: account.position_mode() == "hedge_mode")
-        assert ticket.position_mode.currentData() == "hedge_mode"
+        await until(account.position_mode_changed, lambda: account.position_mode() == PositionMode.HEDGE)
+        assert ticket.position_mode.currentData() == PositionMode.HEDGE
         assert not ticket.open_button.isHidden()
         assert ticket.reduce_only.isHidden()
         assert ticket.status.text().startswith("Hedge mode")
@@ -222,8 +223,8 @@ async def test_position_mode_switched_from_the_ticket(qtbot: QtBot, live: Any, u
         oid = s.trading.submit(order).client_oid
         await until(account.positions_changed, lambda: account.positions() != [])
         assert s.trading.order(oid) is not None
-        ticket.position_mode.setCurrentIndex(ticket.position_mode.findData("one_way_mode"))
+        ticket.position_mode.setCurrentIndex(ticket.position_mode.findData(PositionMode.ONE_WAY))
         ticket.position_mode.activated.emit(ticket.position_mode.currentIndex())
         assert ticket.status.text().startswith("Close every USDT-M position before switching to one-way mode")
-        assert ticket.position_mode.currentData() == "hedge_mode"  # still what the exchange has
-        assert account.position_mode() == "hedge_mode"
+        assert ticket.position_mode.currentData() == PositionMode.HEDGE  # still what the exchange has
+        assert account.position_mode() == PositionMode.HEDGE

@@ -16,8 +16,8 @@ from PySide6.QtGui import QColor
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.models import Fill
 from terminal_app.core.instruments import Product
+from terminal_app.core.orders import Fill
 from terminal_app.services.logbook import LogRing
 from terminal_app.services.order_log import OrderLog
 from terminal_app.ui.docks.log import Level, LogPanel, create_log

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.models import Fill
 from terminal_app.core.instruments import Product
+from terminal_app.core.orders import Fill
 from terminal_app.ui.docks.orders import OrdersPanel, create_orders
 from terminal_app.ui.format import fmt_clock
 

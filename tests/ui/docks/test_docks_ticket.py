@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from terminal_app.config.settings import Settings
+from terminal_app.core.enums import PositionMode
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.submission import SubmissionState
 from terminal_app.ui.docks import links_for
@@ -211,8 +212,8 @@ def test_futures_one_way_controls_leverage_and_margin_mode(qtbot: QtBot, service
 
 def test_futures_hedge_mode_opens_and_closes(qtbot: QtBot, services: Any, kit: Any) -> None:
     acct = services.account
-    acct.mode = "hedge_mode"
-    acct.open_positions = [kit.position(side="long", total="0.3", pos_mode="hedge_mode")]
+    acct.mode = PositionMode.HEDGE
+    acct.open_positions = [kit.position(side="long", total="0.3", pos_mode=PositionMode.HEDGE)]
     t = make(qtbot, services, kit, kit.BTC_PERP, last="65000.5")
     assert t.reduce_only.isHidden()
     assert not t.open_button.isHidden()
@@ -296,8 +297,8 @@ def test_screenshots(qtbot: QtBot, services: Any, kit: Any) -> None:
     assert kit.shot(t, "ticket-spot", (320, 440)).exists()
     t.set_price(D("65000.001"))
     assert kit.shot(t, "ticket-spot-invalid", (320, 440)).exists()
-    services.account.mode = "hedge_mode"
-    services.account.open_positions = [kit.position(leverage="10", pos_mode="hedge_mode")]
+    services.account.mode = PositionMode.HEDGE
+    services.account.open_positions = [kit.position(leverage="10", pos_mode=PositionMode.HEDGE)]
     services.market_data.lasts[kit.BTC_PERP.key] = D("65000.5")
     services.market_data.set_active(kit.BTC_PERP)
     t.set_size(D("0.05"))

@@ -12,12 +12,12 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.doctor_probe import DoctorFacts, ProbeError
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.profiles import Profile
 from terminal_app.config.secrets import CredentialStore
 from terminal_app.config.settings import Settings
-from terminal_app.core.doctor import diagnose
+from terminal_app.core.doctor import DoctorFacts, ProbeError, diagnose
+from terminal_app.core.enums import PositionMode
 from terminal_app.core.health import ProfileKind
 from terminal_app.ui.dialogs.keys import KeysDialog
 from terminal_app.ui.doctor import DoctorDialog
@@ -58,7 +58,7 @@ def window(qtbot: QtBot, tmp_path: Path) -> MainWindow:
 def sample_findings() -> list:
     facts = DoctorFacts(profile_kind="live", rest_url="https://api.bitget.com", clock_offset_ms=2_400,
                         rest_rtt_ms=41.0, key_accepted=True, can_read=True, can_trade_spot=True,
-                        can_trade_futures=False, uta=False, position_mode="hedge_mode",
+                        can_trade_futures=False, uta=False, position_mode=PositionMode.HEDGE,
                         errors=(ProbeError("futures trade permission", "40014", "Incorrect permissions"),))
     return diagnose(facts)
 
