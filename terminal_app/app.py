@@ -40,7 +40,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from terminal_app.bitget.signing import Credentials
 from terminal_app.config.actions import INTERVALS, SIZE_PRESETS, Context
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.profiles import (
@@ -54,6 +53,7 @@ from terminal_app.config.profiles import (
 from terminal_app.config.secrets import CredentialStore
 from terminal_app.config.settings import CHART_INTERVAL, PALETTE, THEME, WATCHLIST, Settings
 from terminal_app.core.candles import Interval
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product, SymbolRef, UnknownSymbol
 from terminal_app.core.validation import round_to_tick
 from terminal_app.services import logbook

@@ -41,7 +41,7 @@ from decimal import Decimal
 from typing import Any
 
 from terminal_app.bitget.rest_core import V2
-from terminal_app.bitget.signing import Credentials
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.enums import OrderStatus
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import Product, SymbolRef

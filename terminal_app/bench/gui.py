@@ -396,8 +396,8 @@ class ExtraBooks:
 
 def _bench_terminal(app: Any, paths: Any, sim_info: Any) -> Any:
     from terminal_app.app import Terminal
-    from terminal_app.bitget.signing import Credentials
     from terminal_app.config.profiles import Endpoints
+    from terminal_app.core.credentials import Credentials
     from terminal_app.services.profiles import Exchange
 
     class BenchTerminal(Terminal):

@@ -34,8 +34,9 @@ import orjson
 from terminal_app.bitget.errors import BitgetError
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
-from terminal_app.bitget.signing import Credentials, canonical_query, verify_rest_signature
+from terminal_app.bitget.signing import canonical_query, verify_rest_signature
 from terminal_app.bitget.transport import TRANSPORTS, transport_name
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.enums import OrderType, Side
 from terminal_app.core.instruments import Product, SymbolRef
 

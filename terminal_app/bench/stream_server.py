@@ -8,7 +8,7 @@ a repeated subscribe (a client resynchronising after a checksum mismatch) gets a
 ``--corrupt-at K`` sends update K with a wrong checksum, to exercise that path end to end.
 
 The feed (:class:`BookFeed`) is seeded and deterministic. Its reference book works in integer ticks with
-bisect-sorted lists and computes checksums with the plain ``bitget.checksum.book_checksum``, so it shares no code
+bisect-sorted lists and computes checksums with the plain ``core.book_checksum.book_checksum``, so it shares no code
 with ``core.orderbook``'s float keys and cached top-25 pieces: a client that verifies these checksums is checked
 against an independent implementation.
 
@@ -35,7 +35,7 @@ from websockets.http11 import Request
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
-from terminal_app.bitget.checksum import CHECKSUM_DEPTH, book_checksum
+from terminal_app.core.book_checksum import CHECKSUM_DEPTH, book_checksum
 
 PRICE_DECIMALS = 2
 SIZE_DECIMALS = 4

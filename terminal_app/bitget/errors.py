@@ -1,6 +1,7 @@
 """Typed errors from Bitget's code table, each carrying Bitget's code and a plain-language message for the UI.
 
-Tree::
+``BitgetError`` derives from ``core.errors.VenueError``, the type services and widgets catch (so they never import
+this module to show an error). Tree::
 
     BitgetError
     ├── TransportError            network failure; ``ambiguous`` when a request may have reached the exchange
@@ -26,9 +27,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from terminal_app.core.errors import VenueError
 
-class BitgetError(Exception):
-    """Base of every error this layer raises. ``user_message`` is safe to show; it never contains secrets."""
+
+class BitgetError(VenueError):
+    """Base of every error this layer raises; the core :class:`VenueError` the upper layers catch.
+    ``user_message`` is safe to show; it never contains secrets."""
 
     code: str = ""
     default_message: str = "Bitget request failed."

@@ -44,7 +44,7 @@ from terminal_app.bitget.errors import (
     error_for_code,
 )
 from terminal_app.bitget.ratelimit import RateLimiter
-from terminal_app.bitget.signing import Credentials, canonical_query, encoded_query, rest_signature
+from terminal_app.bitget.signing import canonical_query, encoded_query, rest_signature
 from terminal_app.bitget.transport import (
     DEFAULT_TIMEOUT,
     TransportName,
@@ -53,6 +53,7 @@ from terminal_app.bitget.transport import (
     may_have_reached_server,
     transport_name,
 )
+from terminal_app.core.credentials import Credentials
 
 log = logging.getLogger("terminal_app.bitget.http")
 

@@ -10,27 +10,13 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from terminal_app.core.credentials import Credentials
+
 WS_LOGIN_PATH = "/user/verify"
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """An API key triple. ``repr`` never shows the secret parts, so it is safe to log the object."""
-
-    api_key: str
-    secret: str = field(repr=False)
-    passphrase: str = field(repr=False)
-
-    def __repr__(self) -> str:
-        shown = self.api_key[:4] + "…" if len(self.api_key) > 4 else "…"
-        return f"Credentials(api_key={shown!r})"
-
-    __str__ = __repr__
 
 
 def _param_text(value: Any) -> str:

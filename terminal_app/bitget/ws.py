@@ -25,7 +25,6 @@ from typing import Any
 
 from terminal_app.bitget.clock import ServerClock
 from terminal_app.bitget.models.mapping import wire_product
-from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.ws_connection import (
     ChannelEvent,
     ChannelEventKind,
@@ -40,6 +39,7 @@ from terminal_app.bitget.ws_connection import (
     WsConnection,
     arg_key,
 )
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product
 
 __all__ = [

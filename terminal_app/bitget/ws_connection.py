@@ -28,8 +28,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from terminal_app.bitget.errors import AuthError, BitgetError, ExchangeError, TransportError, error_for_code
-from terminal_app.bitget.signing import Credentials, ws_login_message
+from terminal_app.bitget.signing import ws_login_message
 from terminal_app.bitget.ws_pacing import MSG_WINDOW_S, MessagePacer
+from terminal_app.core.credentials import Credentials
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ When the keyring cannot be used (no backend at all, the ``fail`` or ``null`` bac
 Service that cannot create its collection, a plaintext file backend) the store raises :class:`SecretsUnavailable`
 with a sentence the dialog can show as is, and the user may choose to keep the keys in memory for this run only
 (:meth:`CredentialStore.keep_for_session`). Nothing here logs, formats or raises a secret: log lines name the profile
-and the backend only, and :class:`~terminal_app.bitget.signing.Credentials` hides its secret parts in ``repr``.
+and the backend only, and :class:`~terminal_app.core.credentials.Credentials` hides its secret parts in ``repr``.
 
 Keyring calls may block (D-Bus round trips, an unlock prompt), so the GUI should use the ``*_async`` variants, which
 run the call in a worker thread.
@@ -27,7 +27,7 @@ import keyring.backend
 import keyring.errors
 from keyring.backends import chainer, fail, null
 
-from terminal_app.bitget.signing import Credentials
+from terminal_app.core.credentials import Credentials
 
 log = logging.getLogger("terminal_app.config.secrets")
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 from zlib import crc32
 
-from terminal_app.bitget.checksum import CHECKSUM_DEPTH
+from terminal_app.core.book_checksum import CHECKSUM_DEPTH
 
 _DEPTH = CHECKSUM_DEPTH
 

@@ -32,12 +32,12 @@ from terminal_app.bitget.doctor_probe import gather_facts
 from terminal_app.bitget.errors import BitgetError
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
-from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.ws import StreamerConfig
 from terminal_app.bitget.ws_connection import FRAME_LOGGER, LoginFrameRedactor
 from terminal_app.config.profiles import Endpoints, Profile, ProfileBook, ProfileError, risk_policy, set_active
 from terminal_app.config.secrets import CredentialStore, SecretsUnavailable
 from terminal_app.config.settings import CHART_INTERVAL, Settings
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.doctor import Finding, Severity, blocks_trading, diagnose
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.risk import RiskPolicy

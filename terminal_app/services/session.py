@@ -19,9 +19,9 @@ from terminal_app.bitget.clock import ServerClock
 from terminal_app.bitget.errors import AuthError, BitgetError
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
-from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.core.accounts import AccountMode
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 

@@ -12,7 +12,7 @@ import pytest
 from terminal_app.__main__ import main as cli_main
 from terminal_app.bench import book as bench_book
 from terminal_app.bench.stream_server import DEFAULT_LEVELS, DEFAULT_SEED, BookFeed, BookStreamServer
-from terminal_app.bitget.checksum import book_checksum
+from terminal_app.core.book_checksum import book_checksum
 
 COUNT = 3000
 

@@ -33,8 +33,8 @@ from terminal_app.bitget.rest_copy import (
     CopyPaths,
     TraderSymbolChange,
 )
-from terminal_app.bitget.signing import Credentials
 from terminal_app.core.copy_trading import FollowSetting, SpotFollowSetting, display_decimal
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product, SymbolRef
 
 CREDS = Credentials("bg_copy_key", "copy-secret", "phrase")

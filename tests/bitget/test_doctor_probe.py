@@ -18,7 +18,7 @@ from terminal_app.bitget.clock import ServerClock
 from terminal_app.bitget.doctor_probe import gather_facts, probe_client_oid
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
-from terminal_app.bitget.signing import Credentials
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.doctor import DoctorFacts, Finding, Severity, blocks_trading, diagnose
 from terminal_app.core.enums import PositionMode
 from terminal_app.core.orders import Order

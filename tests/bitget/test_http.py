@@ -33,8 +33,9 @@ from terminal_app.bitget.errors import (
     TransportError,
 )
 from terminal_app.bitget.http import BitgetHttp, encode_body, wire_text
-from terminal_app.bitget.signing import Credentials, canonical_query, verify_rest_signature
+from terminal_app.bitget.signing import canonical_query, verify_rest_signature
 from terminal_app.bitget.transport import TRANSPORTS, may_have_reached_server
+from terminal_app.core.credentials import Credentials
 
 CREDS = Credentials("bg_key_1", "s3cret", "phrase")
 TRUE_T0 = 1_700_000_000_000

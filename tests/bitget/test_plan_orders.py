@@ -17,7 +17,7 @@ from terminal_app.bitget.errors import BitgetError, ProtocolError
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.models import AlgoOrder
 from terminal_app.bitget.rest import BitgetRestClient
-from terminal_app.bitget.signing import Credentials
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product, SymbolRef
 
 CREDS = Credentials("bg_key_plan", "plan-secret", "phrase")

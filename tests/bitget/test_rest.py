@@ -40,7 +40,6 @@ from terminal_app.bitget.models import (
     ServerTime,
 )
 from terminal_app.bitget.rest import BitgetRestClient, ExchangeRest, SpotOrderRequest
-from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.transport import TRANSPORTS
 from terminal_app.core.accounts import (
     FuturesAccount,
@@ -50,6 +49,7 @@ from terminal_app.core.accounts import (
     PositionModeResult,
     SpotAsset,
 )
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Candle, PublicTrade, Ticker

@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 
 from terminal_app.bitget.signing import (
-    Credentials,
     auth_headers,
     canonical_query,
     encoded_query,
@@ -22,6 +21,7 @@ from terminal_app.bitget.signing import (
     ws_login_message,
     ws_login_signature,
 )
+from terminal_app.core.credentials import Credentials
 
 SECRET = "bitget-test-secret-7f3a"
 CREDS = Credentials("bg_test_key_0001", SECRET, "pass phrase")

@@ -15,9 +15,8 @@ import pytest_asyncio
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from terminal_app.bitget.checksum import book_checksum
 from terminal_app.bitget.errors import AuthError, TransportError, WebSocketError
-from terminal_app.bitget.signing import Credentials, verify_ws_login
+from terminal_app.bitget.signing import verify_ws_login
 from terminal_app.bitget.ws import (
     BitgetStreamer,
     ChannelEvent,
@@ -29,7 +28,9 @@ from terminal_app.bitget.ws import (
 )
 from terminal_app.bitget.ws_connection import backoff_delay
 from terminal_app.bitget.ws_pacing import MessagePacer
+from terminal_app.core.book_checksum import book_checksum
 from terminal_app.core.book_sync import BookSync
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.orderbook import OrderBook
 
 CREDS = Credentials("bg_test_key", "test-secret", "test-pass")

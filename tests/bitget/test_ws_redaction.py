@@ -13,9 +13,9 @@ import pytest
 import pytest_asyncio
 from websockets.frames import Frame
 
-from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.bitget.ws_connection import FRAME_LOGGER
+from terminal_app.core.credentials import Credentials
 from terminal_app.sim.server.http import SimConfig, SimServer
 
 ORDERS = {"instType": "SPOT", "channel": "orders", "instId": "default"}

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from keyring.backends import fail
 
-from terminal_app.bitget.signing import Credentials
 from terminal_app.config.profiles import (
     BANDS,
     DEFAULT_PROFILE,
@@ -34,6 +33,7 @@ from terminal_app.config.settings import (
     MAX_ORDER_NOTIONAL,
     Settings,
 )
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.risk import RiskPolicy
 

@@ -16,7 +16,6 @@ from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 from keyring.errors import InitError, KeyringLocked, PasswordDeleteError
 
-from terminal_app.bitget.signing import Credentials
 from terminal_app.config.secrets import (
     SERVICE,
     CredentialStore,
@@ -26,6 +25,7 @@ from terminal_app.config.secrets import (
     Storage,
     credentials_from_input,
 )
+from terminal_app.core.credentials import Credentials
 
 KEY = Credentials("bg_7f3a9c1e2d", "s3cr3t-VALUE-9x8y7z", "pass-PHRASE-42")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from terminal_app.bitget.checksum import book_checksum
+from terminal_app.core.book_checksum import book_checksum
 from terminal_app.core.book_sync import BookSync
 from terminal_app.core.orderbook import OrderBook
 

@@ -19,8 +19,8 @@ import qasync
 from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QApplication
 
-from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.ws import StreamerConfig
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.health import ProfileKind
 from terminal_app.services.session import Session, SessionEndpoints
 from terminal_app.services.stack import Services

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from terminal_app.bitget.errors import AuthError
-from terminal_app.bitget.signing import Credentials
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.health import HealthSnapshot, ProfileKind, StreamState
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.session import Session, SessionEndpoints

@@ -17,7 +17,7 @@ import pytest_asyncio
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_spot import SpotOrderRequest
-from terminal_app.bitget.signing import Credentials
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.sim.runner import SimulatorRunner

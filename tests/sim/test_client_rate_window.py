@@ -17,7 +17,7 @@ from terminal_app.bitget.errors import RateLimited
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.ratelimit import ENDPOINT_RATES, WINDOW_S
 from terminal_app.bitget.rest import BitgetRestClient
-from terminal_app.bitget.signing import Credentials
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.server.http import SimConfig, SimServer
 

@@ -29,9 +29,9 @@ from terminal_app.bitget.models.push import (
     parse_ws_trades,
 )
 from terminal_app.bitget.rest import BitgetRestClient
-from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.core.book_sync import BookSync
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.sim.runner import SimulatorRunner

@@ -21,8 +21,8 @@ from terminal_app.bitget.errors import InvalidOrder, RateLimited
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_copy import COPY_RATES, BrokerAccessDenied, CopyClient, CopyPaths, TraderSymbolChange
-from terminal_app.bitget.signing import Credentials
 from terminal_app.core.copy_trading import FollowSetting, SpotFollowSetting
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.copy.engine import CopyEngine

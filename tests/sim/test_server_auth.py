@@ -13,7 +13,8 @@ import pytest_asyncio
 from multidict import CIMultiDict
 
 from terminal_app.bitget.errors import ExchangeError
-from terminal_app.bitget.signing import Credentials, auth_headers, canonical_query, encoded_query, ws_login_message
+from terminal_app.bitget.signing import auth_headers, canonical_query, encoded_query, ws_login_message
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product
 from terminal_app.sim.server.auth import DEMO_CREDENTIALS, Authenticator, KeyStore
 from terminal_app.sim.server.http import SimConfig, SimServer

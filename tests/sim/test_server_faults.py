@@ -15,11 +15,11 @@ import pytest_asyncio
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from terminal_app.bitget.checksum import book_checksum
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.signing import auth_headers, ws_login_message
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
+from terminal_app.core.book_checksum import book_checksum
 from terminal_app.core.book_sync import BookSync
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orderbook import OrderBook

@@ -22,7 +22,8 @@ import pytest
 import pytest_asyncio
 import websockets
 
-from terminal_app.bitget.signing import Credentials, auth_headers, canonical_query, encoded_query, ws_login_message
+from terminal_app.bitget.signing import auth_headers, canonical_query, encoded_query, ws_login_message
+from terminal_app.core.credentials import Credentials
 from terminal_app.sim.server.auth import DEMO_UID
 from terminal_app.sim.server.http import SimConfig, SimServer
 

@@ -15,8 +15,9 @@ import pytest_asyncio
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from terminal_app.bitget.checksum import book_checksum
-from terminal_app.bitget.signing import Credentials, auth_headers, ws_login_message
+from terminal_app.bitget.signing import auth_headers, ws_login_message
+from terminal_app.core.book_checksum import book_checksum
+from terminal_app.core.credentials import Credentials
 from terminal_app.sim.server.auth import DEMO_CREDENTIALS
 from terminal_app.sim.server.http import SimConfig, SimServer
 from terminal_app.sim.server.ws_protocol import WsConfig
@@ -239,7 +240,7 @@ def test_the_client_stays_inside_the_servers_hourly_budget() -> None:
 
 
 class RefBook:
-    """An independent reference book: Decimal-keyed dicts, checksum from the plain bitget.checksum function."""
+    """An independent reference book: Decimal-keyed dicts, checksum from the plain core.book_checksum function."""
 
     def __init__(self, item: Msg) -> None:
         self.bids = {Decimal(p): [p, s] for p, s in item["bids"]}

@@ -16,7 +16,7 @@ import pytest
 
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
-from terminal_app.bitget.signing import Credentials
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.process import SimulatorProcess, SimulatorProcessError
 from terminal_app.sim.server.http import SimConfig, SimInfo

@@ -21,7 +21,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from terminal_app.bitget.errors import ExchangeError, error_for_code
-from terminal_app.bitget.signing import Credentials, canonical_query, verify_rest_signature, verify_ws_login
+from terminal_app.bitget.signing import canonical_query, verify_rest_signature, verify_ws_login
+from terminal_app.core.credentials import Credentials
 
 DEMO_UID = "10000001"
 DEMO_CREDENTIALS = Credentials("bg_sim_demo_key_0001", "sim-demo-secret-0001", "simdemo")

@@ -16,8 +16,8 @@ from typing import Any
 
 from sortedcontainers import SortedDict
 
-from terminal_app.bitget.checksum import CHECKSUM_DEPTH, book_checksum
 from terminal_app.bitget.models.mapping import wire_product
+from terminal_app.core.book_checksum import CHECKSUM_DEPTH, book_checksum
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.events import (
     AccountEvent,

@@ -25,8 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal_app.bitget.errors import BitgetError
-from terminal_app.bitget.signing import Credentials
 from terminal_app.config.profiles import Profile
 from terminal_app.config.secrets import (
     CredentialStore,
@@ -35,7 +33,9 @@ from terminal_app.config.secrets import (
     Storage,
     credentials_from_input,
 )
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.doctor import Finding
+from terminal_app.core.errors import VenueError
 from terminal_app.ui.doctor import DoctorView
 from terminal_app.ui.theme import current_colors
 
@@ -187,7 +187,7 @@ class KeysDialog(QDialog):
         self._say("Testing the key against the exchange…")
         try:
             findings = await self._tester(self.profile, creds)
-        except BitgetError as exc:
+        except VenueError as exc:
             self._say(f"The test could not run: {exc.user_message}", error=True)
             return []
         finally:

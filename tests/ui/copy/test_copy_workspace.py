@@ -26,7 +26,7 @@ from PySide6.QtCore import Qt, SignalInstance
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.signing import Credentials
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.enums import PositionMode
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import Product, SymbolRef

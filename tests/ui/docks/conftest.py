@@ -312,9 +312,9 @@ def live(no_gc_off_thread: None, caplog: pytest.LogCaptureFixture,
     ``live(streamer=StreamerConfig(...))`` replaces the streamer's settings; ``live.sim`` is the simulator's runner
     (its ``faults``, ``call``)."""
     caplog.set_level(logging.INFO, logger="terminal_app")
-    from terminal_app.bitget.signing import Credentials
     from terminal_app.bitget.ws import StreamerConfig
     from terminal_app.config.settings import Settings
+    from terminal_app.core.credentials import Credentials
     from terminal_app.core.health import ProfileKind
     from terminal_app.core.risk import RiskPolicy
     from terminal_app.services.guards import GuardedServices

@@ -24,12 +24,12 @@ from keyring.errors import PasswordDeleteError
 from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QApplication, QWidget
 
-from terminal_app.bitget.signing import Credentials
 from terminal_app.bitget.ws import StreamerConfig
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.profiles import Endpoints, Profile, ProfileBook, profiles_path
 from terminal_app.config.secrets import CredentialStore
 from terminal_app.config.settings import Settings
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.guards import (

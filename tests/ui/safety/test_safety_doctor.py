@@ -13,7 +13,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 import terminal_app.services.profiles as profiles_module
-from terminal_app.bitget.signing import Credentials
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.doctor import Finding, Severity
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.orders import OrderTicket

@@ -14,9 +14,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.signing import Credentials
 from terminal_app.config.profiles import Profile
 from terminal_app.config.secrets import SERVICE, CredentialStore, Storage
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.health import ProfileKind
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.ui.dialogs.keys import KeysDialog, ask_for_key

@@ -18,8 +18,8 @@ import pytest
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.signing import Credentials
 from terminal_app.config.settings import CONFIRM_MARKET_NOTIONAL
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.health import ProfileKind
 from terminal_app.services import logbook
 from terminal_app.sim.runner import SimulatorRunner

@@ -14,7 +14,6 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from terminal_app.bitget.signing import Credentials
 from terminal_app.config.paths import AppPaths
 from terminal_app.config.profiles import ProfileBook, profiles_path, risk_policy
 from terminal_app.config.secrets import CredentialStore
@@ -28,6 +27,7 @@ from terminal_app.config.settings import (
     THEME,
     Settings,
 )
+from terminal_app.core.credentials import Credentials
 from terminal_app.core.health import ProfileKind
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.ui.dialogs.profiles import ProfilesDialog, install_profiles_menu

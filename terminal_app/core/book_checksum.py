@@ -1,11 +1,12 @@
-"""The wire-level CRC32 rule of Bitget's ``books`` channel (bitget-v2.md §7).
+"""The order-book checksum: CRC32 over the top 25 levels, as Bitget's ``books`` channel sends it (bitget-v2.md §7).
 
 The checksum covers the top 25 levels, interleaving bid then ask per rank:
 ``bid1p:bid1s:ask1p:ask1s:bid2p:…``; a side with fewer levels simply contributes nothing for the missing ranks.
 Prices and sizes are the strings exactly as Bitget sent them (``"0.0500"`` and ``"0.05"`` give different checksums),
 so callers must keep the raw strings. The result is zlib's CRC32 read as a signed 32-bit integer.
 
-Shared by the client's order book (``core.orderbook``) and the simulator's book pushes, so both sides agree.
+It lives in ``core`` because verifying a book is the order book's job (``core.orderbook``); the simulator's book pushes
+and the benchmarks use the same function, so both sides agree.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 
-from terminal_app.bitget.checksum import book_checksum, checksum_text, signed_crc32
+from terminal_app.core.book_checksum import book_checksum, checksum_text, signed_crc32
 
 
 @pytest.mark.parametrize(
