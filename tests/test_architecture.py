@@ -1,11 +1,14 @@
-"""The layer rule of architecture.md: imports point down only, and I/O libraries stay in their layer; and the
-simulator's shape: subpackages by seam (market < engine < copy < server), entry points at sim/, no module over 600
-lines."""
+"""The layer rule of architecture.md: imports point down only, I/O libraries stay in their layer, widgets stay in ui/,
+and core/ speaks the terminal's words, not a wire format's; and the simulator's shape: subpackages by seam
+(market < engine < copy < server), entry points at sim/, no module over 600 lines."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+
+import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "terminal_app"
 
@@ -13,20 +16,46 @@ QT = {"PySide6", "qasync", "pyqtgraph", "shiboken6"}
 NET = {"httpx", "httpx_aiohttp", "websockets", "aiohttp", "socket"}
 DB = {"sqlite3"}
 KEYRING = {"keyring"}
+WIDGETS = "PySide6.QtWidgets"
 
-# layer → (project layers it may import, third-party roots it must not import)
-RULES: dict[str, tuple[set[str], set[str]]] = {
+Rules = Mapping[str, tuple[set[str], set[str]]]
+
+# layer → (project layers it may import, third-party roots it must not import). core is the ground floor: it imports
+# no other layer; the protocol (bitget) maps its wire format to core's types and is imported by the layers that do I/O
+# with it (sim, services) and by the composition root (app.py), never by the ui, the store or the settings.
+RULES: Rules = {
+    "core": (set(), QT | NET | DB | KEYRING | {"asyncio"}),
     "bitget": ({"core"}, QT | DB | KEYRING),
-    "core": ({"bitget"}, QT | NET | DB | KEYRING | {"asyncio"}),
-    "store": ({"bitget", "core"}, QT | NET | KEYRING),
-    "config": ({"bitget", "core"}, QT | NET | DB),
+    "store": ({"core"}, QT | NET | KEYRING),
+    "config": ({"core"}, QT | NET | DB),
     "sim": ({"bitget", "core", "store"}, QT | KEYRING),
     "services": ({"bitget", "core", "store", "config"}, {"pyqtgraph"}),
-    "ui": ({"bitget", "core", "services", "config"}, NET | DB | KEYRING),
+    "ui": ({"core", "services", "config"}, NET | DB | KEYRING),
 }
+# Layers that may use Qt's core (signals, timers) where allowed above, but never build a widget: a dialog or a
+# message box belongs to ui/ (services emit a request; ui shows it and answers).
+NO_WIDGETS = frozenset({"services", "core", "bitget", "store", "config"})
+
+# (file under terminal_app/, imported module) → why it is allowed anyway. Each entry is a known debt, named here so
+# it cannot spread.
+EXEMPTIONS: Mapping[tuple[str, str], str] = {
+    ("config/profiles.py", "terminal_app.bitget.http"):
+        "a profile's default REST host is Bitget's (BITGET_REST_URL); host choice moves to the venue with V3",
+    ("config/profiles.py", "terminal_app.bitget.ws_connection"):
+        "a profile's default WebSocket hosts are Bitget's V2 ones; host choice moves to the venue with V3",
+}
+
+# V2 wire spellings that must not appear as string values in core (docstrings may name them when explaining).
+WIRE_WORDS = frozenset({
+    "SPOT", "USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES", "SUSDT-FUTURES", "SCOIN-FUTURES", "SUSDC-FUTURES",
+    "hedge_mode", "one_way_mode", "canceled", "cross", "open_long", "close_long", "open_short", "close_short",
+    "buy_single", "sell_single", "instId", "instType", "productType", "tradeSide", "posMode", "posSide", "holdSide",
+    "marginMode", "clientOid",
+})
 
 
 def _imports(path: Path) -> list[tuple[str, int]]:
+    """Every module a file imports, with its line; ``from a import b`` also yields ``a.b`` (b may be a module)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     found: list[tuple[str, int]] = []
     for node in ast.walk(tree):
@@ -34,28 +63,81 @@ def _imports(path: Path) -> list[tuple[str, int]]:
             found += [(a.name, node.lineno) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.append((node.module, node.lineno))
+            found += [(f"{node.module}.{a.name}", node.lineno) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level:
             raise AssertionError(f"{path}:{node.lineno}: use absolute imports (terminal_app.…)")
     return found
 
 
-def test_layer_imports() -> None:
+def layer_problems(pkg: Path, rules: Rules = RULES, exemptions: Mapping[tuple[str, str], str] = EXEMPTIONS,
+                   no_widgets: frozenset[str] = NO_WIDGETS) -> list[str]:
+    """Every import under ``pkg`` (a ``terminal_app`` tree) that breaks ``rules``, as ``file:line: reason``."""
     problems: list[str] = []
-    for layer, (allowed, forbidden) in RULES.items():
-        for path in sorted((PKG / layer).rglob("*.py")):
-            rel = path.relative_to(PKG.parent)
+    for layer, (allowed, forbidden) in rules.items():
+        for path in sorted((pkg / layer).rglob("*.py")):
+            rel = path.relative_to(pkg).as_posix()
+            exempt = tuple(module for (file, module) in exemptions if file == rel)
             for name, line in _imports(path):
+                if any(name == module or name.startswith(module + ".") for module in exempt):
+                    continue
                 root = name.split(".")[0]
+                where = f"{pkg.name}/{rel}:{line}"
                 if root == "terminal_app":
                     parts = name.split(".")
                     target = parts[1] if len(parts) > 1 else ""
-                    if target and target != layer and target not in allowed:
-                        problems.append(f"{rel}:{line}: {layer}/ must not import terminal_app.{target}")
+                    known = (pkg / target).is_dir() or (pkg / f"{target}.py").is_file()
+                    if target and target != layer and target not in allowed and known:
+                        problems.append(f"{where}: {layer}/ must not import terminal_app.{target}")
                 elif root in forbidden:
                     if root == "keyring" and path.name == "secrets.py":
                         continue
-                    problems.append(f"{rel}:{line}: {layer}/ must not import {root}")
+                    problems.append(f"{where}: {layer}/ must not import {root}")
+                elif layer in no_widgets and (name == WIDGETS or name.startswith(WIDGETS + ".")):
+                    problems.append(f"{where}: {layer}/ must not build widgets ({WIDGETS})")
+    return sorted(set(problems))
+
+
+def _strings(path: Path) -> Iterator[tuple[str, int]]:
+    """String constants of a module other than docstrings."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.value, node.lineno
+
+
+def wire_word_problems(pkg: Path, layers: tuple[str, ...] = ("core",)) -> list[str]:
+    """String values under ``layers`` that are V2 wire spellings (:data:`WIRE_WORDS`)."""
+    return [
+        f"{pkg.name}/{path.relative_to(pkg).as_posix()}:{line}: {value!r} is a wire spelling; map it in bitget/"
+        for layer in layers
+        for path in sorted((pkg / layer).rglob("*.py"))
+        for value, line in _strings(path)
+        if value in WIRE_WORDS
+    ]
+
+
+def test_layer_imports() -> None:
+    problems = layer_problems(PKG)
     assert not problems, "\n".join(problems)
+
+
+def test_core_holds_no_wire_spelling() -> None:
+    problems = wire_word_problems(PKG)
+    assert not problems, "\n".join(problems)
+
+
+def test_exemptions_are_still_needed() -> None:
+    # An exemption whose import is gone would silently allow it to come back.
+    for (rel, module), why in EXEMPTIONS.items():
+        assert why
+        names = {name for name, _ in _imports(PKG / rel)}
+        assert module in names, f"{rel} no longer imports {module}: drop its exemption"
 
 
 def test_keyring_only_in_secrets() -> None:
@@ -65,6 +147,60 @@ def test_keyring_only_in_secrets() -> None:
         if any(n.split(".")[0] == "keyring" for n, _ in _imports(p))
     ]
     assert all(u.endswith("config/secrets.py") for u in users), users
+
+
+PLANTED = {
+    "core/orders.py": "from terminal_app.bitget.models import trade\n",
+    "core/wire.py": 'HEDGE = "hedge_mode"\n\n\ndef f() -> str:\n    """Bitget says hedge_mode; a docstring may."""\n'
+                    '    return "USDT-FUTURES"\n',
+    "core/book.py": "from PySide6.QtWidgets import QWidget\n",
+    "ui/panel.py": "from terminal_app.bitget.errors import BitgetError\n",
+    "ui/other.py": "from terminal_app import bitget\n",
+    "store/journal.py": "import terminal_app.bitget.symbols\n",
+    "config/settings.py": "from terminal_app.bitget import symbols\n",
+    "config/profiles.py": "from terminal_app.bitget.http import BITGET_REST_URL\n",
+    "services/sink.py": "from PySide6 import QtWidgets\nfrom PySide6.QtCore import QObject\n",
+    "bitget/rest.py": "from PySide6.QtWidgets import QMessageBox\nfrom terminal_app.core.orders import Order\n",
+    "sim/engine.py": "from terminal_app.bitget.errors import ExchangeError\n",
+}
+
+
+@pytest.fixture
+def planted(tmp_path: Path) -> Path:
+    """A synthetic ``terminal_app`` tree with one violation per rule (and a few allowed imports)."""
+    pkg = tmp_path / "terminal_app"
+    for layer in RULES:
+        (pkg / layer).mkdir(parents=True)
+    for rel, text in PLANTED.items():
+        (pkg / rel).write_text(text, encoding="utf-8")
+    return pkg
+
+
+def test_the_rules_catch_planted_violations(planted: Path) -> None:
+    problems = layer_problems(planted)
+    assert problems == [
+        "terminal_app/bitget/rest.py:1: bitget/ must not import PySide6",
+        "terminal_app/config/settings.py:1: config/ must not import terminal_app.bitget",
+        "terminal_app/core/book.py:1: core/ must not import PySide6",
+        "terminal_app/core/orders.py:1: core/ must not import terminal_app.bitget",
+        "terminal_app/services/sink.py:1: services/ must not build widgets (PySide6.QtWidgets)",
+        "terminal_app/store/journal.py:1: store/ must not import terminal_app.bitget",
+        "terminal_app/ui/other.py:1: ui/ must not import terminal_app.bitget",
+        "terminal_app/ui/panel.py:1: ui/ must not import terminal_app.bitget",
+    ]  # config/profiles.py's import is an exemption; sim may import bitget; bitget may import core
+
+
+def test_widgets_are_refused_outside_ui_even_where_qt_is_allowed(planted: Path) -> None:
+    rules = {**RULES, "bitget": ({"core"}, DB | KEYRING)}  # a layer allowed Qt still may not build widgets
+    assert "terminal_app/bitget/rest.py:1: bitget/ must not build widgets (PySide6.QtWidgets)" in layer_problems(
+        planted, rules)
+
+
+def test_wire_spellings_in_core_are_found_outside_docstrings(planted: Path) -> None:
+    assert wire_word_problems(planted) == [
+        "terminal_app/core/wire.py:1: 'hedge_mode' is a wire spelling; map it in bitget/",
+        "terminal_app/core/wire.py:6: 'USDT-FUTURES' is a wire spelling; map it in bitget/",
+    ]
 
 
 # ---- the simulator's shape (architecture.md: sim/ in subpackages by seam) ------------------------------------------

@@ -111,12 +111,12 @@ class SymbolRef:
 SymbolParser = Callable[[str, Product], SymbolRef]
 """Turns typed text into a :class:`SymbolRef`; the second argument is the product a bare name means."""
 
-# Words a trader appends to a name: "BTCUSDT PERP", "BTCUSDT SPOT", "BTCUSDT:PERP".
+# Words a trader appends to a name, in any case: "BTCUSDT PERP", "BTCUSDT spot", "BTCUSDT:perp".
 SUFFIX_WORDS: dict[str, Product] = {
-    "SPOT": Product.SPOT,
-    "PERP": Product.USDT_FUTURES,
-    "FUTURES": Product.USDT_FUTURES,
-    "SWAP": Product.USDT_FUTURES,
+    "spot": Product.SPOT,
+    "perp": Product.USDT_FUTURES,
+    "futures": Product.USDT_FUTURES,
+    "swap": Product.USDT_FUTURES,
 }
 _SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,30}$")
 
@@ -142,8 +142,7 @@ def parse_symbol(text: str, default: Product = Product.SPOT) -> SymbolRef:
     text = text or ""
     if ":" in text:
         sym, _, kind = text.partition(":")
-        word = kind.strip().upper()
-        product = SUFFIX_WORDS.get(word) or Product.parse(word)
+        product = SUFFIX_WORDS.get(kind.strip().lower()) or Product.parse(kind)
         return checked_ref(normalise_name(sym), product, text)
     raw = normalise_name(text)
     if not raw:
@@ -151,8 +150,8 @@ def parse_symbol(text: str, default: Product = Product.SPOT) -> SymbolRef:
     for sep in (" ", "."):
         if sep in raw:
             sym, _, word = raw.partition(sep)
-            word = word.strip()
-            if word == "P":
+            word = word.strip().lower()
+            if word == "p":
                 return checked_ref(sym, Product.USDT_FUTURES, text)
             if word in SUFFIX_WORDS:
                 return checked_ref(sym, SUFFIX_WORDS[word], text)
