@@ -52,16 +52,17 @@ def clocked_runner(clock: Clock) -> Any:
 
 
 async def shoot(app: Any) -> None:
-    from terminal_app.bitget.signing import Credentials
-    from terminal_app.bitget.symbols import InstType, SymbolRef
+    from terminal_app.core.credentials import Credentials
+    from terminal_app.core.enums import PositionMode
     from terminal_app.core.health import ProfileKind
+    from terminal_app.core.instruments import Product, SymbolRef
     from terminal_app.services.copy_trading import CopyTradingService
     from terminal_app.services.session import Session, SessionEndpoints
     from terminal_app.ui.copy.discover import TraderRow
     from terminal_app.ui.copy.follow_dialog import validate
     from terminal_app.ui.copy.workspace import CopyWorkspace
 
-    fut = InstType.USDT_FUTURES
+    fut = Product.USDT_FUTURES
     clock = Clock()
     runner = clocked_runner(clock)
     info = runner.start()
@@ -74,7 +75,7 @@ async def shoot(app: Any) -> None:
         session = Session("Demo", ProfileKind.DEMO, SessionEndpoints(info.rest, info.ws_public, info.ws_private),
                           creds, rate_limits=False)
         await session.open()
-        await session.rest.mix_set_position_mode(fut, "hedge_mode")
+        await session.rest.mix_set_position_mode(fut, PositionMode.HEDGE)
         service = CopyTradingService(session, fast_s=0.3, slow_s=0.6)
         sessions.append(session)
         services.append(service)

@@ -23,7 +23,7 @@ async def _settle(seconds: float) -> None:
 
 
 async def shoot(terminal: object) -> None:
-    from terminal_app.bitget.symbols import InstType, SymbolRef
+    from terminal_app.core.instruments import Product, SymbolRef
     from terminal_app.core.orders import OrderTicket
 
     t = terminal  # type: ignore[assignment]
@@ -35,7 +35,7 @@ async def shoot(terminal: object) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(OUT / "demo-spot.png"))
 
-    perp = SymbolRef("BTCUSDT", InstType.USDT_FUTURES)
+    perp = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
     t.switch_symbol("BTCUSDT_UMCBL")  # type: ignore[attr-defined]
     await _settle(4)
     services = t.services  # type: ignore[attr-defined]
