@@ -15,6 +15,7 @@ from terminal_app.config.settings import Settings
 from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
+from terminal_app.services import logbook
 from terminal_app.ui.docks import trading_dock_specs
 from terminal_app.ui.docks.balances import BalancesPanel
 from terminal_app.ui.docks.ladder import LadderPanel
@@ -32,6 +33,8 @@ BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 
 class Panels:
     def __init__(self, qtbot: QtBot, services: Any) -> None:
+        # The log panel shows the process's log ring, earlier tests' records too: this test reads only its own.
+        self.log_from = logbook.ring().last_seq
         built = {spec.id: spec.factory() for spec in trading_dock_specs(services, Settings())}
         for widget in built.values():
             qtbot.addWidget(widget)
@@ -63,7 +66,7 @@ def min_size(market: MarketInfo, price: Decimal) -> Decimal:
 
 
 def logged(p: Panels, word: str) -> list[str]:
-    return [e.text for e in p.log.entries() if e.text.startswith(word)]
+    return [e.text for e in p.log.entries() if e.seq > p.log_from and e.text.startswith(word)]
 
 
 @pytest.mark.asyncio
