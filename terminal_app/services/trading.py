@@ -588,9 +588,12 @@ class TradingService(QObject):
     def _explained(self, update: Update | None) -> Update | None:
         """A cancel nobody here asked for gets its likely reason (core.cancels) and is announced
         (``cancelled_unasked``): V2 pushes say no why, and an exit order must never vanish without a word."""
-        if update is None or update.view.status != OrderStatus.CANCELLED or not update.became_final:
+        if update is None or not update.became_final:
             return update
         view = update.view
+        if view.status != OrderStatus.CANCELLED:  # filled or rejected after all: a cancel asked for it is moot
+            self._cancels_asked.discard(view.client_oid)
+            return update
         if view.client_oid in self._cancels_asked:
             self._cancels_asked.discard(view.client_oid)
             return update

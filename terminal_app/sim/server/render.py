@@ -1,10 +1,12 @@
-"""Engine snapshots → Bitget V2 JSON dicts, with the keys and value types of /work/shared/bitget-samples.
+"""Engine snapshots → Bitget V2 JSON dicts, with the keys and value types of Bitget's samples
+(tests/data/bitget-samples).
 
 Every amount is a string in plain notation (``format(d, "f")``), timestamps are strings of ms, and the few fields
 Bitget sends as numbers stay numbers (WebSocket ``positions.leverage``, ticker ``symbolType``, book ``checksum``).
 Book levels keep the market's decimals (``"97000.10"``, ``"0.150000"``) because the ``books`` checksum is computed
 over exactly these strings. Known deviation: ``mix/market/merge-depth`` levels are strings, not the numbers of the
-documentation example, so no precision is lost (bitget-samples/README.md: the simulator emits the string forms).
+documentation example, so no precision is lost (tests/data/bitget-samples/README.md: the simulator emits the string
+forms).
 
 Also here: the candle granularity vocabulary of REST and WebSocket (Bitget's UTC+8 alignment for the non-``utc``
 6H/12H/1D/3D/1W/1M candles).
