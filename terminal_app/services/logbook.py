@@ -17,6 +17,7 @@ The ring and the file see the same records: what passes the loggers' levels (:fu
 
 from __future__ import annotations
 
+import io
 import itertools
 import logging
 import logging.handlers
@@ -155,7 +156,7 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """Every file it opens (the first, and each one after a rollover) is readable by the user only: the log names
     orders, accounts and balances."""
 
-    def _open(self) -> TextIO:
+    def _open(self) -> io.TextIOWrapper:
         stream = super()._open()
         if os.name == "posix":
             os.chmod(self.baseFilename, 0o600)

@@ -148,11 +148,10 @@ class TradingService(QObject):
         for (arg, _), result in zip(subs, results, strict=True):
             if isinstance(result, BitgetError):
                 log.warning(f"Private channel {arg['instType']}/{arg['channel']}: {result}")
-        results = await asyncio.gather(self._read_history(), self.reconcile(announce_fills=False),
-                                       return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, ReconcileIncomplete):
-                raise result
+        loads = await asyncio.gather(self._read_history(), self.reconcile(announce_fills=False), return_exceptions=True)
+        for load in loads:
+            if isinstance(load, BaseException) and not isinstance(load, ReconcileIncomplete):
+                raise load
         if isinstance(results[1], ReconcileIncomplete):
             # Every list was read; only some lookups failed: no reason to refuse the start, they are retried.
             log.warning(f"Some orders could not be read at start ({results[1]}); retrying.")
@@ -433,10 +432,11 @@ class TradingService(QObject):
                 reads += [rest.mix_orders_pending(kind), rest.mix_fills(kind, limit=RECENT_ROWS)]
         # Every read finishes before a failure is raised, so no read of a failed pass is still running when the next
         # pass starts.
-        results = await asyncio.gather(*reads, return_exceptions=True)
-        for result in results:
+        results: list[Any] = []
+        for result in await asyncio.gather(*reads, return_exceptions=True):
             if isinstance(result, BaseException):
                 raise result
+            results.append(result)
         open_orders = [order for listed in results[0::2] for order in listed]
         fills = [fill for listed in results[1::2] for fill in listed]
         updates, missing = self._tracker.reconcile(open_orders, kinds)
