@@ -465,6 +465,8 @@ class WsConnection:
                     continue
                 try:
                     if entry[1]:
+                        # entry[1] records that the handler is a coroutine function; Handler's type cannot tie that
+                        # flag to its return type, and checking the result on every frame would cost time here
                         await entry[0](msg)  # type: ignore[misc]
                     else:
                         entry[0](msg)
