@@ -404,7 +404,7 @@ def install_crash_report() -> None:
                          details="".join(traceback.format_exception(kind, value, tb)))
         previous(kind, value, tb)
 
-    hook._terminal_crash_report = True  # type: ignore[attr-defined]
+    hook._terminal_crash_report = True  # type: ignore[attr-defined]  # a mark on the function: installed once
     sys.excepthook = hook
 
 
