@@ -274,7 +274,8 @@ def _spot_unfilled(data: Any) -> Any:
     assert o.symbol == "BTCUSDT"  # sent as "btcusdt"
     assert o.status == "live"  # sent as the old "new"
     assert o.is_open
-    assert (o.order_type, o.size, o.filled_size, o.avg_price) == ("limit", D(1), D(0), D("34829.12"))
+    # unfilled-orders has no "price": priceAvg is the limit price, basePrice the fill average (issue 12 §3)
+    assert (o.order_type, o.size, o.filled_size, o.price, o.avg_price) == ("limit", D(1), D(0), D("34829.12"), D(0))
     assert o.c_time == 1622697148000  # sent in seconds
     return o
 

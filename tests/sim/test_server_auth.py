@@ -37,9 +37,9 @@ def _headers(creds: Credentials = DEMO_CREDENTIALS, ts: int = NOW, query: str = 
 
 
 def _code(auth: Authenticator, headers: CIMultiDict[str], query: str = "", body: str = "",
-          params: dict[str, str] | None = None, method: str = "GET") -> str:
+          method: str = "GET") -> str:
     try:
-        auth.check_rest(method, PATH, query, headers, body, params or {})
+        auth.check_rest(method, PATH, query, headers, body)
     except ExchangeError as exc:
         return exc.code
     return "ok"
@@ -72,17 +72,19 @@ def test_key_timestamp_passphrase_and_signature_codes() -> None:
     assert _code(auth, headers) == "40005"
 
 
-def test_query_signed_raw_encoded_or_canonical() -> None:
-    """ccxt signs sorted raw values and sends them encoded; others sign exactly what they send: both pass."""
+def test_query_signed_exactly_as_bitget_signs_it() -> None:
+    """Bitget signs the query as sent, in URL order, percent-decoded (JKorf/Bitget.Net#48, ccxt PR #28890/#29094):
+    that one form passes; signing the encoded text, or another order than the one sent, is 40009 as on Bitget."""
     auth = _auth()
     params = {"symbol": "BTCUSDT", "clientOid": "a:b/c"}
-    raw_sent = encoded_query(params)                 # clientOid=a%3Ab%2Fc&symbol=BTCUSDT
-    assert raw_sent != canonical_query(params)
-    assert _code(auth, _headers(query=canonical_query(params)), raw_sent, params=params) == "ok"
-    assert _code(auth, _headers(query=raw_sent), raw_sent, params=params) == "ok"
-    unsorted = "symbol=BTCUSDT&clientOid=a%3Ab%2Fc"   # sent in its own order and signed as sent
-    assert _code(auth, _headers(query=unsorted), unsorted, params=params) == "ok"
-    assert _code(auth, _headers(query="symbol=ETHUSDT"), raw_sent, params=params) == "40009"
+    sent = encoded_query(params)                     # clientOid=a%3Ab%2Fc&symbol=BTCUSDT
+    assert sent != canonical_query(params)
+    assert _code(auth, _headers(query=canonical_query(params)), sent) == "ok"
+    assert _code(auth, _headers(query=sent), sent) == "40009"                  # signed the percent-encoded text
+    unsorted = "symbol=BTCUSDT&clientOid=a%3Ab%2Fc"   # sent in its own order, signed decoded in that order
+    assert _code(auth, _headers(query="symbol=BTCUSDT&clientOid=a:b/c"), unsorted) == "ok"
+    assert _code(auth, _headers(query=canonical_query(params)), unsorted) == "40009"  # signed sorted, sent unsorted
+    assert _code(auth, _headers(query="symbol=ETHUSDT"), sent) == "40009"
 
 
 def test_demo_key_needs_paptrading_only_when_required() -> None:

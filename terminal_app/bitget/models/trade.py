@@ -274,6 +274,15 @@ def _fee_total(entries: tuple[tuple[str, Decimal], ...]) -> tuple[Decimal, str |
 # --- orders --------------------------------------------------------------------------------------------------------
 
 
+def _prices(f: Fields) -> tuple[Decimal | None, Decimal | None]:
+    """(order price, fill average). Spot ``unfilled-orders`` has no ``price``: there ``priceAvg`` is the order's
+    limit price and ``basePrice`` the fill average (Bitget's page and sample; ccxt parseOrder reads it so); every
+    other order answer has ``price`` and the fill average in ``priceAvg``."""
+    if not f.has("price") and f.has("basePrice"):
+        return f.opt_dec("priceAvg"), f.opt_dec("basePrice")
+    return f.opt_dec("price"), f.opt_dec("priceAvg")
+
+
 def order_from(entry: Any, product: Product, *, ws: bool = False) -> Order:
     """One order object from any source. In WebSocket pushes ``baseVolume`` is the *last fill's* size and
     ``accBaseVolume`` the cumulative one; in REST answers ``baseVolume`` is cumulative."""
@@ -288,7 +297,7 @@ def order_from(entry: Any, product: Product, *, ws: bool = False) -> Order:
         fee = f.dec("fee")
     trade_id = f.opt_text("tradeId") if ws else None
     order_type = f.enum("orderType", ORDER_TYPE_FROM_WIRE)
-    price = f.opt_dec("price")
+    price, avg_price = _prices(f)
     if order_type is OrderType.MARKET and not price:
         price = None  # Bitget reports "0" as the price of market orders
     return Order(
@@ -302,7 +311,7 @@ def order_from(entry: Any, product: Product, *, ws: bool = False) -> Order:
         price=price,
         size=f.dec("size"),
         filled_size=f.dec(("accBaseVolume", "baseVolume") if ws else "baseVolume", "0"),
-        avg_price=f.opt_dec("priceAvg"),
+        avg_price=avg_price,
         quote_volume=f.opt_dec("quoteVolume"),
         status=f.enum(("status", "state"), ORDER_STATUS_FROM_WIRE),
         fee=fee,

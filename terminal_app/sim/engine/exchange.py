@@ -223,7 +223,8 @@ class Exchange:
     def place_spot_order(self, uid: str, symbol: str, side: str, order_type: str, size: DecimalLike,
                          price: DecimalLike | None = None, force: str = "gtc",
                          client_oid: str | None = None) -> Order:
-        """Market buys are sized in quote. Codes: 40034, 40017, 41103, 40808, 45110, 45111, 43012, 43111, 43118."""
+        """Market buys are sized in quote. Codes: 40034, 40017, 41103, 40808, 45110, 45111, 43012, 43118; a post-only
+        order that would take is accepted, then cancelled."""
         engine = self._user(uid)
         try:
             market = find_market(symbol, Product.SPOT)

@@ -11,10 +11,8 @@ from terminal_app.sim.engine.lifecycle import OrderLifecycle
 from terminal_app.sim.engine.margin import max_available
 from terminal_app.sim.engine.matcher import Matcher, sweep_cost
 from terminal_app.sim.engine.orders import (
-    POST_ONLY_CODE,
     OrderState,
     OrderStatus,
-    crosses,
     parse_decimal,
     reject,
     to_lots,
@@ -97,9 +95,6 @@ class FuturesOrders:
         ref_price = ref_ticks * info.tick_size
         if not is_close and ref_price * size < info.min_notional:
             raise reject("45110", f"less than the minimum amount {info.min_notional} USDT")
-        if (force == "post_only" and order_type == "limit" and opposite_best is not None
-                and crosses(is_buy, price_ticks, opposite_best)):
-            raise reject(POST_ONLY_CODE, "Post only order will take liquidity and was rejected")
         open_side = hold_side if user.pos_mode == HEDGE else ("long" if is_buy else "short")
         leverage = settings.leverage(open_side)
         frozen = per_lot = ZERO
@@ -209,10 +204,6 @@ class FuturesOrders:
         sl = preset_price(new_sl, info.tick_size) if new_sl not in (None, "") else st.preset_sl
         remaining = lots - st.filled_lots
         if reprice:
-            opposite_best = ms.book.side(not st.is_buy).best()
-            if (st.force == "post_only" and opposite_best is not None
-                    and crosses(st.is_buy, price_ticks, opposite_best)):
-                raise reject(POST_ONLY_CODE, "Post only order will take liquidity and was rejected")
             price = (price_ticks or 0) * info.tick_size
             if st.is_close:
                 pos = user.positions.get((market.symbol, st.hold_side))
@@ -257,6 +248,9 @@ class FuturesOrders:
         state.touched_futures.add(uid)
         state.order_changed(st)
         if reprice:
+            if self.matcher.post_only_takes(ms, st):
+                self.orders.finish(st, OrderStatus.CANCELLED, "post_only")
+                return st
             self.matcher.match(ms, st, st.price_ticks)
             if st.status.is_open:
                 self.matcher.rest(ms, st)

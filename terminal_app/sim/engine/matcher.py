@@ -53,6 +53,9 @@ class Matcher:
         ms = self.state.markets[st.market.ref]
         opposite = ms.book.side(not st.is_buy)
         limit = st.price_ticks if st.order_type == "limit" else None
+        if self.post_only_takes(ms, st):
+            self.orders.finish(st, OrderStatus.CANCELLED, "post_only")
+            return
         if st.force == "fok" and st.lots is not None and fillable_lots(opposite, st.is_buy, limit,
                                                                         st.remaining_lots) < st.remaining_lots:
             self.orders.finish(st, OrderStatus.CANCELLED, "fok")
@@ -68,6 +71,16 @@ class Matcher:
                                    "market_remainder" if st.order_type == "market" else st.force)
             return
         self.rest(ms, st)
+
+    @staticmethod
+    def post_only_takes(ms: MarketState, st: OrderState) -> bool:
+        """A post-only limit order that would take liquidity. Bitget accepts it (an orderId comes back) and
+        cancels it at once: its error table has no "post-only would take" code (43111 is "param error" since the
+        2025-10-14 remap) and UTA's cancel reasons name ``post_only_fill_cancel`` (bitget-v3-uta.md §10)."""
+        if st.force != "post_only" or st.order_type != "limit":
+            return False
+        best = ms.book.side(not st.is_buy).best()
+        return best is not None and crosses(st.is_buy, st.price_ticks, best)
 
     def rest(self, ms: MarketState, st: OrderState) -> None:
         """Queue what is left of a limit order at its price."""

@@ -102,7 +102,7 @@ class Fill:
 # ---- engine-side order state and rules ------------------------------------------------------------------------
 
 FORCES = ("gtc", "post_only", "ioc", "fok")
-POST_ONLY_CODE = "43111"             # the one code for "post-only would take liquidity"
+
 
 
 def reject(code: str, msg: str) -> ExchangeError:

@@ -7,10 +7,8 @@ from decimal import Decimal
 from terminal_app.sim.engine.lifecycle import OrderLifecycle
 from terminal_app.sim.engine.matcher import Matcher
 from terminal_app.sim.engine.orders import (
-    POST_ONLY_CODE,
     OrderState,
     check_places,
-    crosses,
     parse_decimal,
     reject,
     to_lots,
@@ -69,10 +67,6 @@ class SpotOrders:
         spot = self.state.spot
         if spot.available(uid, coin) < need:
             raise reject("43012", "Insufficient balance")
-        if force == "post_only" and order_type == "limit":
-            best = ms.book.side(side == "sell").best()
-            if best is not None and crosses(side == "buy", price_ticks, best):
-                raise reject(POST_ONLY_CODE, "Post only order will take liquidity and was rejected")
         if order_type == "market":
             force = "gtc"
         st = self.orders.new_state(uid, market, side, order_type, force, price_ticks, size, lots, budget, client_oid)

@@ -1,8 +1,10 @@
 """API keys of the simulator and the checks Bitget makes on every private REST call and WebSocket login.
 
-Signatures are verified with :mod:`terminal_app.bitget.signing`, the code the client signs with. Clients differ in
-how they build the signed query string, so a REST signature is accepted if it matches the raw query as received, its
-percent-decoded form, or the canonical (sorted, raw values) query of the decoded parameters.
+Signatures are verified with :mod:`terminal_app.bitget.signing`, the code the client signs with, over exactly one
+query form: the query string as sent, in the order sent, percent-decoded. Bitget signs the raw (not percent-encoded)
+query (JKorf/Bitget.Net#48, ccxt PR #28890) in URL order (ccxt PR #29094 sorts only so that its URL and its signature
+agree), so a client that signs one order and sends another, or signs the encoded text of a value that needs encoding,
+fails here as it would on Bitget.
 
 Error codes (bitget-v2.md §3): missing ACCESS-KEY 40001, ACCESS-SIGN 40003, ACCESS-PASSPHRASE 40011, missing or
 non-numeric ACCESS-TIMESTAMP 40005 (Bitget's 40002 "SECRET_KEY cannot be empty" has no header that could be
@@ -21,7 +23,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from terminal_app.bitget.errors import ExchangeError, error_for_code
-from terminal_app.bitget.signing import canonical_query, verify_rest_signature, verify_ws_login
+from terminal_app.bitget.signing import verify_rest_signature, verify_ws_login
 from terminal_app.core.credentials import Credentials
 
 DEMO_UID = "10000001"
@@ -103,10 +105,9 @@ class Authenticator:
         self.window_ms = window_ms
         self.require_paptrading = require_paptrading
 
-    def check_rest(self, method: str, path: str, raw_query: str, headers: Mapping[str, str], body: str,
-                   params: Mapping[str, Any]) -> ApiKey:
+    def check_rest(self, method: str, path: str, raw_query: str, headers: Mapping[str, str], body: str) -> ApiKey:
         """The key of a signed request, or the ExchangeError Bitget would answer. ``headers`` is case-insensitive
-        (aiohttp's CIMultiDict); ``params`` the decoded query parameters."""
+        (aiohttp's CIMultiDict); ``raw_query`` the query string exactly as received."""
         api_key = headers.get("ACCESS-KEY", "").strip()
         sign = headers.get("ACCESS-SIGN", "").strip()
         ts = headers.get("ACCESS-TIMESTAMP", "").strip()
@@ -128,23 +129,15 @@ class Authenticator:
             raise _fail("40008", "Request timestamp expired")
         if passphrase != key.passphrase:
             raise _fail("40012", "apikey/password is incorrect")
-        if not self._signature_ok(key.secret, sign, ts, method, path, raw_query, body, params):
+        if not self._signature_ok(key.secret, sign, ts, method, path, raw_query, body):
             raise _fail("40009", "sign signature error")
         if key.demo and self.require_paptrading and headers.get("paptrading", "").strip() != "1":
             raise _fail("40099", "exchange environment is incorrect")
         return key
 
     @staticmethod
-    def _signature_ok(secret: str, sign: str, ts: str, method: str, path: str, raw_query: str, body: str,
-                      params: Mapping[str, Any]) -> bool:
-        candidates = [raw_query]
-        decoded = unquote(raw_query)
-        if decoded != raw_query:
-            candidates.append(decoded)
-        canonical = canonical_query(params)
-        if canonical not in candidates:
-            candidates.append(canonical)
-        return any(verify_rest_signature(secret, sign, ts, method, path, q, body) for q in candidates)
+    def _signature_ok(secret: str, sign: str, ts: str, method: str, path: str, raw_query: str, body: str) -> bool:
+        return verify_rest_signature(secret, sign, ts, method, path, unquote(raw_query), body)
 
     def check_ws_login(self, arg: Any) -> ApiKey:
         """One ``args`` entry of ``{"op":"login"}``; raises the ExchangeError of Bitget's WebSocket code."""

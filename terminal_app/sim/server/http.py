@@ -256,7 +256,7 @@ class SimServer:
             key = None
             if route.private:
                 key = self.auth.check_rest(request.method, path, request.rel_url.raw_query_string, request.headers,
-                                           body, request.query)
+                                           body)
                 if route.trade:
                     require(key, TRADE)
             caller = key.uid if key is not None else (request.remote or "?")

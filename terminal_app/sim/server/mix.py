@@ -210,7 +210,12 @@ def cancel_order(call: Call) -> Any:
 
 
 def batch_cancel_orders(call: Call) -> Any:
+    """Without ``orderIdList`` Bitget cancels every open order of the symbol (ccxt's ``cancel_all_orders`` for swaps
+    sends exactly that: ts/src/bitget.ts cancelAllOrders)."""
     symbol = _symbol(call)
+    if not call.params.get("orderIdList"):
+        cancelled = call.ex.cancel_all_futures(call.uid, symbol)
+        return {"successList": [render.ack(o.order_id, o.client_oid) for o in cancelled], "failureList": []}
 
     def cancel(entry: dict[str, Any]) -> Any:
         order = call.ex.cancel_futures_order(call.uid, symbol, entry.get("orderId") or None,

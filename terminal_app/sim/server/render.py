@@ -177,7 +177,19 @@ def _spot_fee_detail(o: Order) -> str:
     return "{" + new_fees + "," + per_coin + "}"
 
 
+# spot orders carry the preset TP/SL fields (the simulator places none on spot orders)
+_NO_PRESETS = {"presetTakeProfitPrice": "", "executeTakeProfitPrice": "", "presetStopLossPrice": "",
+               "executeStopLossPrice": ""}
+
+
+def cancel_reason(o: Order) -> str:
+    """``cancelReason``: ``normal_cancel`` for a cancel the user asked for, ``""`` otherwise (V2 documents only
+    ``normal_cancel`` and ``stp_cancel``: SG:contract/trade/Get-Order-Details)."""
+    return "normal_cancel" if o.status.value == "cancelled" and o.cancel_reason == "user" else ""
+
+
 def spot_order(o: Order, uid: str) -> Json:
+    """``orderInfo`` and ``history-orders``: ``price`` is the limit price, ``priceAvg`` the fill average."""
     return {
         "userId": uid, "symbol": o.ref.symbol, "orderId": o.order_id, "clientOid": o.client_oid,
         "price": num(o.price) if o.price is not None else "0", "size": num(o.size), "orderType": o.order_type,
@@ -185,7 +197,24 @@ def spot_order(o: Order, uid: str) -> Json:
         "baseVolume": num(o.filled_size), "quoteVolume": num(o.filled_quote), "enterPointSource": "API",
         "feeDetail": _spot_fee_detail(o), "orderSource": "market" if o.order_type == "market" else "normal",
         "cTime": ms(o.c_time), "uTime": ms(o.u_time), "tpslType": "normal", "triggerPrice": None,
+        **_NO_PRESETS, "cancelReason": cancel_reason(o),
     }
+
+
+def spot_open_order(o: Order, uid: str) -> Json:
+    """``unfilled-orders`` in Bitget's own shape: no ``price``; ``priceAvg`` is the order (limit) price and
+    ``basePrice`` the fill average (SG:spot/trade/Get-Unfilled-Orders; sample
+    rest/GET_api_v2_spot_trade_unfilled-orders.json; ccxt parseOrder relies on it)."""
+    return {
+        "userId": uid, "symbol": o.ref.symbol, "orderId": o.order_id, "clientOid": o.client_oid,
+        "priceAvg": num(o.price) if o.price is not None else "0", "size": num(o.size), "orderType": o.order_type,
+        "side": o.side, "status": o.status.value, "basePrice": num(o.avg_price), "baseVolume": num(o.filled_size),
+        "quoteVolume": num(o.filled_quote), "enterPointSource": "API",
+        "orderSource": "market" if o.order_type == "market" else "normal", **_NO_PRESETS,
+        "cTime": ms(o.c_time), "uTime": ms(o.u_time), "tpslType": "normal", "triggerPrice": None,
+    }
+
+
 
 
 def spot_fill(f: Fill, uid: str) -> Json:
@@ -210,6 +239,13 @@ def ack(order_id: str, client_oid: str) -> Json:
 # ---- futures trading --------------------------------------------------------------------------------------------
 
 
+def futures_status(o: Order) -> str:
+    """Futures orders spell the state ``canceled`` (spot and plan orders: ``cancelled``) in order detail,
+    orders-history and the ``orders`` push (SG:contract/trade/Get-Order-Details, contract/websocket/private/
+    Order-Channel)."""
+    return "canceled" if o.status.value == "cancelled" else o.status.value
+
+
 def _trade_side(o: Order) -> str:
     return o.trade_side or f"{o.side}_single"
 
@@ -225,13 +261,14 @@ def mix_order(o: Order, *, detail: bool = False) -> Json:
         "symbol": o.ref.symbol, "size": num(o.size), "orderId": o.order_id, "clientOid": o.client_oid,
         "baseVolume": num(o.filled_size), "fee": neg(o.fee), "price": num(o.price) if o.price is not None else "0",
         "priceAvg": num(o.avg_price) if o.avg_price else "",
-        ("state" if detail else "status"): o.status.value,
+        ("state" if detail else "status"): futures_status(o),
         "side": o.side, "force": o.force, "totalProfits": num(o.profit), "posSide": o.pos_side or "net",
         "marginCoin": "USDT", "quoteVolume": num(o.filled_quote), "leverage": str(o.leverage),
         "marginMode": o.margin_mode, "enterPointSource": "API", "tradeSide": _trade_side(o), "posMode": o.pos_mode,
         "orderType": o.order_type, "orderSource": _order_source(o),
         "presetStopSurplusPrice": num(o.preset_tp), "presetStopLossPrice": num(o.preset_sl),
-        "reduceOnly": "YES" if o.reduce_only else "NO", "cTime": ms(o.c_time), "uTime": ms(o.u_time),
+        "reduceOnly": "YES" if o.reduce_only else "NO", "cancelReason": cancel_reason(o),
+        "cTime": ms(o.c_time), "uTime": ms(o.u_time),
     }
     return d
 
@@ -364,7 +401,7 @@ def ws_futures_order(o: Order, fill: Fill | None) -> Json:
                "orderId": o.order_id, "orderType": o.order_type, "pnl": num(o.profit), "posMode": o.pos_mode,
                "posSide": o.pos_side or "net", "price": num(o.price) if o.price is not None else "0",
                "priceAvg": num(o.avg_price), "reduceOnly": "yes" if o.reduce_only else "no", "side": o.side,
-               "size": num(o.size), "enterPointSource": "API", "status": o.status.value,
+               "size": num(o.size), "enterPointSource": "API", "status": futures_status(o),
                "tradeSide": _trade_side(o), "presetStopSurplusPrice": num(o.preset_tp),
                "presetStopLossPrice": num(o.preset_sl), "uTime": ms(o.u_time)}
     _ws_fill_fields(d, o, fill)

@@ -173,7 +173,7 @@ def unfilled_orders(call: Call) -> Any:
         if ((order_id and o.order_id != order_id) or (start is not None and o.c_time < start)
                 or (end is not None and o.c_time > end) or (below and int(o.order_id) >= int(below))):
             continue
-        out.append(render.spot_order(o, call.uid))
+        out.append(render.spot_open_order(o, call.uid))
     return out[:call.limit(100, 100)]
 
 

@@ -2,7 +2,7 @@
 connections and what clients send. What the server pushes is :mod:`terminal_app.sim.server.ws_channels`.
 
 Client side: ``{"op":"subscribe"|"unsubscribe","args":[…]}`` with one ack per arg, ``{"op":"login"}`` with Bitget's
-signature (acked ``{"event":"login","code":"0","msg":""}``), text ``ping`` → ``pong``, error events 30001 (unknown
+signature (acked ``{"event":"login","code":0,"msg":""}``), text ``ping`` → ``pong``, error events 30001 (unknown
 channel/instId), 30002 (illegal request), 30003 (unknown op), 30004 (login required), 30005/30011-30015 (login),
 30006 (more than ``max_msgs_per_s`` messages in a second; the connection is then closed) and 30016 (bad arg). A
 connection without a ``ping`` for ``idle_timeout_s`` (120 s) is closed. Bitget's per-connection budgets: 240
@@ -257,7 +257,9 @@ class WsHub:
             conn.send(error_frame(int(exc.code), exc.exchange_msg))
             return
         conn.key = key
-        conn.send(event_frame("login", code="0", msg=""))
+        # the live exchange acks with a numeric 0 (ccxt pro's handleAuthenticate; SDKs that compare with 0), although
+        # Bitget's page prints the string "0"
+        conn.send(event_frame("login", code=0, msg=""))
 
     def _parse_arg(self, conn: Conn, arg: Any) -> tuple[SubKey, Product, str] | None:
         """Validate one subscribe/unsubscribe arg; sends the error event and returns None when it is invalid."""

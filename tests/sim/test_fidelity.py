@@ -1,0 +1,142 @@
+"""Issue 12 §3: where the simulator and the client shared a misconception about Bitget, the simulator now answers as
+Bitget does. Each test talks to a real simulator over loopback sockets and fails on the shape the simulator had.
+
+Sources are in ``docs``/``bitget-v2.md`` "Changes in 2026" and in the docstrings of ``sim/server/render.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal as D
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import pytest_asyncio
+import websockets
+
+from terminal_app.bitget.signing import auth_headers, canonical_query, encoded_query, ws_login_message
+from terminal_app.core.credentials import Credentials
+from terminal_app.sim.server.http import SimConfig, SimServer
+
+pytestmark = pytest.mark.asyncio
+MIX = {"productType": "USDT-FUTURES", "marginCoin": "USDT"}
+
+
+class Api:
+    def __init__(self, server: SimServer, http: httpx.AsyncClient) -> None:
+        info = server.info
+        assert info is not None
+        self.server = server
+        self.http = http
+        self.creds = Credentials(info.api_key, info.secret, info.passphrase)
+
+    async def raw(self, method: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        query = canonical_query(params) if method == "GET" else ""
+        body = orjson.dumps(params).decode() if method == "POST" and params else ""
+        headers = auth_headers(self.creds, str(self.server.now_ms()), method, path, query, body)
+        url = path + ("?" + encoded_query(params) if query else "")
+        response = await self.http.request(method, url, headers=headers, content=body)
+        payload: dict[str, Any] = response.json()
+        return payload
+
+    async def __call__(self, method: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        payload = await self.raw(method, path, params)
+        assert payload["code"] == "00000", (path, payload)
+        return payload["data"]
+
+
+@pytest_asyncio.fixture
+async def api() -> AsyncIterator[Api]:
+    server = SimServer(SimConfig(seed=3, rate_limits=False))
+    info = await server.start()
+    async with httpx.AsyncClient(base_url=info.rest, timeout=10) as http:
+        yield Api(server, http)
+    await server.stop()
+
+
+def _best(api: Api, symbol: str, futures: bool) -> tuple[D, D]:
+    from terminal_app.core.instruments import Product, SymbolRef
+
+    ref = SymbolRef(symbol, Product.USDT_FUTURES if futures else Product.SPOT)
+    depth = api.server.exchange.depth(ref, 1)
+    return depth.bids[0][0], depth.asks[0][0]
+
+
+async def test_spot_unfilled_orders_carry_the_limit_price_in_price_avg(api: Api) -> None:
+    bid, _ = _best(api, "BTCUSDT", False)
+    price = (bid * D("0.9")).quantize(D("0.01"))
+    await api("POST", "/api/v2/spot/trade/place-order", {"symbol": "BTCUSDT", "side": "buy", "orderType": "limit",
+                                                          "force": "gtc", "price": str(price), "size": "0.001"})
+    (row,) = await api("GET", "/api/v2/spot/trade/unfilled-orders", {"symbol": "BTCUSDT"})
+    assert "price" not in row
+    assert (D(row["priceAvg"]), D(row["basePrice"])) == (price, 0)
+
+
+async def test_futures_cancelled_order_is_spelled_canceled_in_rest_and_push(api: Api) -> None:
+    info = api.server.info
+    assert info is not None
+    bid, _ = _best(api, "BTCUSDT", True)
+    price = str((bid * D("0.9")).quantize(D("0.1")))
+    async with websockets.connect(info.ws_private) as ws:
+        await ws.send(orjson.dumps(ws_login_message(api.creds, str(api.server.now_ms() // 1000))).decode())
+        login = orjson.loads(await ws.recv())
+        assert login == {"event": "login", "code": 0, "msg": ""} and type(login["code"]) is int
+        await ws.send(orjson.dumps({"op": "subscribe", "args": [
+            {"instType": "USDT-FUTURES", "channel": "orders", "instId": "default"}]}).decode())
+        ack = await api("POST", "/api/v2/mix/order/place-order", {
+            **MIX, "symbol": "BTCUSDT", "marginMode": "crossed", "side": "buy", "orderType": "limit",
+            "force": "gtc", "price": price, "size": "0.01"})
+        await api("POST", "/api/v2/mix/order/cancel-order", {**MIX, "symbol": "BTCUSDT", "orderId": ack["orderId"]})
+        statuses: list[str] = []
+        while "canceled" not in statuses and "cancelled" not in statuses:
+            msg = orjson.loads(await ws.recv())
+            statuses += [row["status"] for row in msg.get("data", []) if msg.get("arg", {}).get("channel") == "orders"]
+    assert statuses[-1] == "canceled"
+    detail = await api("GET", "/api/v2/mix/order/detail", {**MIX, "symbol": "BTCUSDT", "orderId": ack["orderId"]})
+    assert (detail["state"], detail["cancelReason"]) == ("canceled", "normal_cancel")
+    history = await api("GET", "/api/v2/mix/order/orders-history", {**MIX, "symbol": "BTCUSDT"})
+    assert [o["status"] for o in history["entrustedList"] if o["orderId"] == ack["orderId"]] == ["canceled"]
+
+
+async def test_spot_cancelled_keeps_two_ls(api: Api) -> None:
+    bid, _ = _best(api, "ETHUSDT", False)
+    ack = await api("POST", "/api/v2/spot/trade/place-order", {
+        "symbol": "ETHUSDT", "side": "buy", "orderType": "limit", "force": "gtc",
+        "price": str((bid * D("0.9")).quantize(D("0.01"))), "size": "0.01"})
+    await api("POST", "/api/v2/spot/trade/cancel-order", {"symbol": "ETHUSDT", "orderId": ack["orderId"]})
+    (row,) = await api("GET", "/api/v2/spot/trade/orderInfo", {"orderId": ack["orderId"]})
+    assert row["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("futures", [False, True])
+async def test_post_only_that_would_take_is_accepted_then_cancelled(api: Api, futures: bool) -> None:
+    """No 43111 ("param error {0}" in Bitget's table): an orderId comes back and the order ends cancelled."""
+    _, ask = _best(api, "BTCUSDT", futures)
+    if futures:
+        ack = await api("POST", "/api/v2/mix/order/place-order", {
+            **MIX, "symbol": "BTCUSDT", "marginMode": "crossed", "side": "buy", "orderType": "limit",
+            "force": "post_only", "price": str(ask), "size": "0.01"})
+        detail = await api("GET", "/api/v2/mix/order/detail", {**MIX, "symbol": "BTCUSDT", "orderId": ack["orderId"]})
+        assert (detail["state"], D(detail["baseVolume"])) == ("canceled", 0)
+    else:
+        ack = await api("POST", "/api/v2/spot/trade/place-order", {
+            "symbol": "BTCUSDT", "side": "buy", "orderType": "limit", "force": "post_only", "price": str(ask),
+            "size": "0.001"})
+        (row,) = await api("GET", "/api/v2/spot/trade/orderInfo", {"orderId": ack["orderId"]})
+        assert (row["status"], D(row["baseVolume"])) == ("cancelled", 0)
+
+
+async def test_batch_cancel_orders_without_a_list_cancels_the_symbol(api: Api) -> None:
+    bid, _ = _best(api, "BTCUSDT", True)
+    ids = []
+    for k in (8, 9):
+        ack = await api("POST", "/api/v2/mix/order/place-order", {
+            **MIX, "symbol": "BTCUSDT", "marginMode": "crossed", "side": "buy", "orderType": "limit",
+            "force": "gtc", "price": str((bid * D(k) / 10).quantize(D("0.1"))), "size": "0.01"})
+        ids.append(ack["orderId"])
+    result = await api("POST", "/api/v2/mix/order/batch-cancel-orders", {**MIX, "symbol": "BTCUSDT"})
+    assert sorted(o["orderId"] for o in result["successList"]) == sorted(ids)
+    pending = await api("GET", "/api/v2/mix/order/orders-pending", {**MIX, "symbol": "BTCUSDT"})
+    assert pending["entrustedList"] is None
