@@ -82,7 +82,8 @@ async def test_futures_cancelled_order_is_spelled_canceled_in_rest_and_push(api:
     async with websockets.connect(info.ws_private) as ws:
         await ws.send(orjson.dumps(ws_login_message(api.creds, str(api.server.now_ms() // 1000))).decode())
         login = orjson.loads(await ws.recv())
-        assert login == {"event": "login", "code": 0, "msg": ""} and type(login["code"]) is int
+        assert login == {"event": "login", "code": 0, "msg": ""}
+        assert type(login["code"]) is int
         await ws.send(orjson.dumps({"op": "subscribe", "args": [
             {"instType": "USDT-FUTURES", "channel": "orders", "instId": "default"}]}).decode())
         ack = await api("POST", "/api/v2/mix/order/place-order", {
