@@ -7,20 +7,26 @@ this module to show an error). Tree::
     ├── TransportError            network failure; ``ambiguous`` when a request may have reached the exchange
     ├── ProtocolError             an answer that is not what Bitget sends (bad JSON, missing fields)
     └── ExchangeError             Bitget answered with a non-success code
-        ├── AuthError             key, signature, passphrase, IP (40001-40003, 40006, 40009-40012, 40018, 40037)
+        ├── AuthError             key, signature, passphrase, IP (40001-40003, 40006, 40009, 40011, 40012, 40018, 40037)
         │   └── PermissionDenied  key lacks the permission (40014)
         ├── TimestampError        clock skew / expired timestamp (40004, 40005, 40008)
         ├── RateLimited           HTTP 429, 1001, 30006, 30007
         ├── EnvironmentMismatch   demo key on live or the reverse (40099)
+        ├── AccountModeMismatch   classic key on the UTA API (40084, 25245) or UTA key on the classic API (40085)
         ├── InsufficientBalance   40762, 40711, 40712, 43012
         ├── InvalidOrder          parameters, precision, minimums, limits
         │   ├── PrecisionError    40808, 41103
-        │   ├── MinimumSizeError  45110, 45111, 40020
-        │   ├── PositionModeMismatch 40774 (hedge-style order on a one-way account)
+        │   ├── MinimumSizeError  45110, 45111, 43006, 43027, 45114
+        │   ├── PositionModeMismatch 40774, 45021 (hedge-style order on a one-way account)
         │   └── DuplicateClientOid   43118
         ├── OrderNotFound         40109, 40768, 43001, 43025
         ├── MarketUnavailable     41114, 43115, 40200
         └── WebSocketError        30001-30016 error events
+
+Codes and messages follow Bitget's classic (V2) REST error table as remapped on 2025-10-14 ("one code maps to one
+message": SG:common/changelog, spot/error-code/restapi and contract/error-code/restapi, mirror of 2025-12-05). Codes
+that table no longer lists but live answers and ccxt still carry (40099, 40711, 40712, 40768, 40774) stay. There is
+no "post-only would take liquidity" code: Bitget accepts such an order and cancels it (43111 is "param error {0}").
 """
 
 from __future__ import annotations
@@ -95,6 +101,14 @@ class EnvironmentMismatch(ExchangeError):
                        "(a Bitget demo key needs the 'Bitget demo' profile, a live key the 'Live' profile).")
 
 
+class AccountModeMismatch(ExchangeError):
+    """The key's account is of the other kind: classic on the UTA (V3) API, or unified on the classic (V2) one
+    (bitget-v3-uta.md §1)."""
+
+    default_message = ("The account mode does not match the API: classic accounts use Bitget's V2 API, unified "
+                       "trading accounts (UTA) the V3 API.")
+
+
 class InsufficientBalance(ExchangeError):
     default_message = "Insufficient balance for this order."
 
@@ -135,13 +149,13 @@ class WebSocketError(ExchangeError):
 # Bitget code → (class, plain-language message or None for the class default).
 _CODES: dict[str, tuple[type[ExchangeError], str | None]] = {
     "40001": (AuthError, "The API key is missing."),
-    "40002": (AuthError, "The API secret is missing."),
+    "40002": (AuthError, "The request signature is missing."),   # "ACCESS_SIGN cannot be empty"
     "40003": (AuthError, "The request signature is missing."),
     "40011": (AuthError, "The API passphrase is missing."),
     "40006": (AuthError, "The API key is not valid."),
     "40037": (AuthError, "The API key does not exist (deleted, or typed wrong)."),
     "40009": (AuthError, "The signature is wrong: check the API secret."),
-    "40010": (AuthError, "The signature is wrong: check the API secret."),
+    "40010": (ExchangeError, "Bitget timed out handling the request; check whether it took effect."),
     "40012": (AuthError, "The passphrase is wrong for this API key."),
     "40018": (AuthError, "This IP address is not on the API key's whitelist."),
     "40014": (PermissionDenied, None),
@@ -151,15 +165,23 @@ _CODES: dict[str, tuple[type[ExchangeError], str | None]] = {
     "429": (RateLimited, None),
     "1001": (RateLimited, None),
     "40099": (EnvironmentMismatch, None),
-    "40762": (InsufficientBalance, "The order value exceeds the available balance."),
+    "40084": (AccountModeMismatch, "This is a classic account: it cannot use Bitget's unified-account (V3) API."),
+    "25245": (AccountModeMismatch, "This is a classic account: it cannot use Bitget's unified-account (V3) API."),
+    "40085": (AccountModeMismatch, "This is a unified trading account (UTA): Bitget refuses its key on the classic "
+                                   "(V2) API the terminal speaks."),
+    # "The order size is greater than the max open size" since the remap: the balance does not cover it
+    "40762": (InsufficientBalance, "The order is larger than the available balance can open."),
+    "40754": (InsufficientBalance, None),
+    "40798": (InsufficientBalance, "Insufficient futures account balance."),
+    "40800": (InsufficientBalance, "Insufficient margin."),
     "40711": (InsufficientBalance, "Insufficient futures balance."),
     "40712": (InsufficientBalance, "Insufficient margin for this order."),
     "43012": (InsufficientBalance, None),
     "40017": (InvalidOrder, None),
     "40019": (InvalidOrder, "A required parameter is empty."),
-    "40020": (MinimumSizeError, None),
+    "40020": (InvalidOrder, "A parameter has a wrong value (for example the order id)."),   # "Parameter {0} error"
     "40034": (InvalidOrder, "A parameter does not exist."),
-    "43111": (InvalidOrder, "The order is invalid (post-only would take liquidity)."),
+    "43111": (InvalidOrder, None),                                                            # "param error {0}"
     "45113": (InvalidOrder, "The order exceeds the maximum order value."),
     "45117": (InvalidOrder, "Open positions or orders exist: the margin or position mode cannot be changed now."),
     "22002": (InvalidOrder, "There is no position to close."),
@@ -170,7 +192,12 @@ _CODES: dict[str, tuple[type[ExchangeError], str | None]] = {
     "41103": (PrecisionError, "The price has more decimals than this market allows (tick size)."),
     "45110": (MinimumSizeError, "The order is below the minimum order value (5 USDT)."),
     "45111": (MinimumSizeError, "The order is below the minimum order size."),
+    "43006": (MinimumSizeError, "The order is below the minimum order size."),
+    "43027": (MinimumSizeError, "The order is below the minimum order value."),
+    "45114": (MinimumSizeError, "The order is below the market's minimum."),
+    "40920": (InvalidOrder, "Open positions or orders exist: the position mode cannot be switched now."),
     "40774": (PositionModeMismatch, None),
+    "45021": (PositionModeMismatch, None),
     "43118": (DuplicateClientOid, None),
     "40109": (OrderNotFound, None),
     "40768": (OrderNotFound, None),

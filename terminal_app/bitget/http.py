@@ -5,8 +5,8 @@ What one request does (:meth:`BitgetHttp.request`):
 1. waits for its endpoint's rate-limit slot (:mod:`terminal_app.bitget.ratelimit`);
 2. builds the query once — signed as :func:`signing.canonical_query`, sent as :func:`signing.encoded_query`, same
    order — and the body once as orjson bytes, which are both sent as-is and signed;
-3. signs with the exchange-corrected clock (:class:`ServerClock`); adds ``paptrading: 1`` on signed calls of a
-   Bitget demo profile;
+3. signs with the exchange-corrected clock (:class:`ServerClock`); adds ``paptrading: 1`` on every call of a
+   Bitget demo profile but the server-time one (as ccxt);
 4. decodes the envelope: ``code == "00000"`` → ``data``; otherwise the typed error from ``errors.error_for_code``;
    HTTP 429 → ``RateLimited`` (with ``Retry-After``); a non-JSON answer → ``ProtocolError`` (or an ambiguous
    ``TransportError`` for a 5xx gateway page, since the request may have been executed).
@@ -61,6 +61,10 @@ BITGET_REST_URL = "https://api.bitget.com"
 TIME_PATH = "/api/v2/public/time"
 SUCCESS = "00000"
 TIME_SYNC_INTERVAL_S = 300.0
+# A Bitget demo profile sends ``paptrading: 1`` on every call, public market data included, so REST books and
+# candles come from the same (demo) market as the wspap stream; like ccxt (bitget.ts sign(), issue #25252) it leaves
+# the header off the server-time call only.
+PAPTRADING_EXEMPT = frozenset({TIME_PATH})
 USER_AGENT = "bitget-terminal"
 
 Params = Mapping[str, Any]
@@ -256,8 +260,8 @@ class BitgetHttp:
                 ("ACCESS-TIMESTAMP", timestamp),
                 ("ACCESS-PASSPHRASE", creds.passphrase),
             ]
-            if self.paptrading:
-                headers.append(("paptrading", "1"))
+        if self.paptrading and path not in PAPTRADING_EXEMPT:
+            headers = [*headers, ("paptrading", "1")]
         request = httpx.Request(method, self._absolute(url), headers=headers, content=content or None,
                                 extensions=self._extensions)
         try:

@@ -32,7 +32,7 @@ FUTURES = Product.USDT_FUTURES
 
 @dataclass(frozen=True, slots=True)
 class SessionEndpoints:
-    """Where a session connects; ``paptrading`` adds Bitget's demo-trading header to signed requests."""
+    """Where a session connects; ``paptrading`` adds Bitget's demo-trading header to every request."""
 
     rest_url: str
     ws_public_url: str

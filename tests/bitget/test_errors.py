@@ -57,3 +57,23 @@ def test_every_table_entry_is_an_exchange_error_subclass() -> None:
     for code, cls in e.known_codes().items():
         assert issubclass(cls, e.ExchangeError), code
         assert e.error_for_code(code).code == code
+
+
+@pytest.mark.parametrize(("code", "cls", "bitget_msg"), [
+    # Bitget's classic REST table after the 2025-10-14 remap (SG spot/contract error-code/restapi)
+    ("40020", e.InvalidOrder, "Parameter orderId error"),
+    ("43111", e.InvalidOrder, "param error price"),
+    ("40010", e.ExchangeError, "Request timed out"),
+    ("40002", e.AuthError, "ACCESS_SIGN cannot be empty"),
+    # classic/unified mismatch (bitget-v3-uta.md §1)
+    ("40084", e.AccountModeMismatch, "You are in Classic Account mode, and the Unified Account API is not supported"),
+    ("25245", e.AccountModeMismatch, "The account is not the unified account mode"),
+    ("40085", e.AccountModeMismatch, "You are in Unified Account mode, and the Classic Account API is not supported"),
+])
+def test_codes_as_bitget_remapped_them(code: str, cls: type[e.ExchangeError], bitget_msg: str) -> None:
+    """40020 was read as "below minimum size" and 43111 as "post-only would take"; neither is what Bitget means."""
+    err = e.error_for_code(code, bitget_msg)
+    assert type(err) is cls
+    assert not isinstance(err, e.MinimumSizeError)
+    assert "post-only" not in err.user_message.lower()
+    assert "signature is wrong" not in err.user_message

@@ -114,6 +114,25 @@ async def test_signed_get_headers_query_order_and_signature() -> None:
 
 
 @pytest.mark.asyncio
+async def test_demo_profile_sends_paptrading_on_every_call_but_server_time() -> None:
+    """Public REST market data must come from the demo market the wspap stream shows: ccxt sends the header on every
+    request except v2/public/time (bitget.ts sign()); the terminal sent it on signed calls only (issue 12 §3)."""
+    http, server, _ = make_http(lambda r: envelope({"serverTime": str(TRUE_T0)} if "time" in r.url.path else []),
+                                paptrading=True, credentials=None)
+    await http.get("/api/v2/spot/market/orderbook", {"symbol": "BTCUSDT"})
+    await http.get("/api/v2/mix/market/candles", {"symbol": "BTCUSDT", "productType": "USDT-FUTURES",
+                                                  "granularity": "1m"})
+    await http.get("/api/v2/public/time")
+    assert [(r.url.path, r.headers.get("paptrading")) for r in server.requests] == [
+        ("/api/v2/spot/market/orderbook", "1"), ("/api/v2/mix/market/candles", "1"), ("/api/v2/public/time", None)]
+    live, live_server, _ = make_http(lambda r: envelope([]), credentials=None)
+    await live.get("/api/v2/spot/market/orderbook", {"symbol": "BTCUSDT"})
+    assert "paptrading" not in live_server.requests[0].headers
+    await http.aclose()
+    await live.aclose()
+
+
+@pytest.mark.asyncio
 async def test_post_body_is_sent_exactly_as_signed_with_plain_decimals() -> None:
     http, server, _ = make_http(lambda r: envelope({"orderId": "1", "clientOid": "c"}), paptrading=True,
                                 locale="zh-CN")
@@ -137,7 +156,7 @@ async def test_public_calls_are_unsigned_even_on_a_demo_profile() -> None:
     await http.get("/api/v2/spot/market/tickers", {"symbol": "BTCUSDT"})
     h = server.requests[0].headers
     assert not any(k.lower().startswith("access-") for k in h)
-    assert "paptrading" not in h
+    assert h["paptrading"] == "1"          # unsigned, but still the demo market
     with pytest.raises(AuthError, match="no API key"):
         await http.get("/api/v2/spot/account/assets", signed=True)
     assert len(server.requests) == 1

@@ -43,7 +43,7 @@ class AccountSettings:
         for pos in affected:
             extra += money(pos.cost / leverage) - initial_margin(pos)
         if extra > 0 and extra > max_available(state, user):
-            raise reject("40762", "The order amount exceeds the balance")
+            raise reject("40762", "The order size is greater than the max open size")
         if s.margin_mode == CROSSED:
             s.cross_leverage = leverage
         else:

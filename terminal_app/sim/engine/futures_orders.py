@@ -111,7 +111,7 @@ class FuturesOrders:
                 est_value = ref_price * est_open * info.lot_size
             fee_est = ref_price * size * info.taker_fee
             if est_value / leverage + fee_est > max_available(state, user):
-                raise reject("40762", "The order amount exceeds the balance")
+                raise reject("40762", "The order size is greater than the max open size")
             if order_type == "limit":
                 per_lot = money(ref_price * info.lot_size / leverage)
                 frozen = per_lot * est_open
@@ -221,7 +221,7 @@ class FuturesOrders:
                 new_frozen = per_lot * est_open
                 fee_est = price * remaining * info.lot_size * info.taker_fee
                 if new_frozen + fee_est > max_available(state, user) + st.frozen:
-                    raise reject("40762", "The order amount exceeds the balance")
+                    raise reject("40762", "The order size is greater than the max open size")
             # re-queue: leave the book, swap what the order holds, then match like a new order
             if st.entry is not None:
                 ms.book.side(st.is_buy).remove(st.entry)
