@@ -27,7 +27,7 @@ from terminal_app.bitget.errors import (
     TimestampError,
     TransportError,
 )
-from terminal_app.bitget.rest import BitgetRestClient
+from terminal_app.bitget.rest import UTA_ON_CLASSIC_API, BitgetRestClient
 from terminal_app.core.doctor import DoctorFacts, ProbeError
 from terminal_app.core.instruments import Product, SymbolRef
 
@@ -36,7 +36,6 @@ log = logging.getLogger("terminal_app.bitget.doctor")
 SPOT_PROBE = SymbolRef("BTCUSDT", Product.SPOT)
 FUTURES_PROBE = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 IP_NOT_ALLOWED = "40018"
-UTA_ON_CLASSIC_API = "40085"  # "You are in Unified Account mode, and the Classic Account API is not supported"
 
 
 def probe_client_oid() -> str:
@@ -109,6 +108,8 @@ async def gather_facts(
         try:
             mode = await rest.probe_account_mode(futures_probe)
             c.set(uta=mode.uta, position_mode=mode.position_mode)
+            if mode.uta is None:      # the UTA check answered something that is not Bitget's classic answer
+                c.errors.append(ProbeError("account mode", "", mode.detail))
         except BitgetError as exc:
             c.failed("account mode", exc)
             if _stops_everything(exc):

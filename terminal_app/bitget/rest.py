@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 from terminal_app.bitget.errors import (
+    AccountModeMismatch,
     AuthError,
     BitgetError,
     ExchangeError,
@@ -47,6 +48,17 @@ __all__ = [
 
 PROBE_SYMBOL = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 _POS_MODE_WORDS = {PositionMode.ONE_WAY: "one-way", PositionMode.HEDGE: "hedge"}
+# Bitget's answers that mean "this is a classic account" on the UTA API, and "this is a UTA" on the classic one
+CLASSIC_ON_UTA_API = frozenset({"40084", "25245"})
+UTA_ON_CLASSIC_API = "40085"
+_UTA_MODE = AccountMode(True, None, "This is a Unified Trading Account (UTA). The terminal speaks Bitget's classic V2 "
+                                    "API; UTA accounts are not supported yet.")
+
+
+def _mode_words(uta: bool | None, reason: str) -> str:
+    if uta is None:
+        return f"Account type unknown (the UTA check answered: {reason})."
+    return "Classic account."
 
 
 @runtime_checkable
@@ -97,32 +109,45 @@ class BitgetRestClient(SpotRestMixin, MixRestMixin):
         return parse_server_time(await self.http.get(V2.TIME))
 
     async def probe_account_mode(self, ref: SymbolRef = PROBE_SYMBOL, margin_coin: str = "USDT") -> AccountMode:
-        """UTA or classic, and the futures position mode of ``ref``'s product type.
+        """UTA, classic or unknown, and the futures position mode of ``ref``'s product type.
 
-        UTA: ``GET /api/v3/account/settings`` answers ``00000``; a classic account gets an error code or a 404.
-        The position mode comes from ``GET /api/v2/mix/account/account`` (``posMode``). Transport failures and a
-        rejected key propagate: they say nothing about the account.
+        ``GET /api/v3/account/settings``: ``00000`` means UTA; only Bitget's documented classic answers (``40084``
+        "You are in Classic Account mode…", or ``25245`` "not the unified account mode") mean classic. Anything else
+        (a permission error: the call needs the UTA read permission; a 429; a 404; a rejected key) says nothing about
+        the account: ``uta`` is then ``None`` and ``detail`` gives the reason (bitget-v3-uta.md §1). The position mode
+        comes from ``GET /api/v2/mix/account/account`` (``posMode``), which also settles an unknown mode when it
+        answers (classic) or refuses with ``40085`` (UTA). Transport failures propagate.
         """
+        uta: bool | None
+        reason = ""
         try:
             await self.http.get(V2.V3_ACCOUNT_SETTINGS, signed=True)
             uta = True
         except TransportError:
             raise
-        except (ExchangeError, ProtocolError):
-            uta = False
+        except ExchangeError as exc:
+            uta = False if exc.code in CLASSIC_ON_UTA_API else None
+            reason = str(exc)
+        except ProtocolError as exc:
+            uta, reason = None, str(exc)
         if uta:
-            return AccountMode(True, None, "This is a Unified Trading Account (UTA). The terminal speaks Bitget's "
-                                           "classic V2 API; UTA accounts are not supported yet.")
+            return _UTA_MODE
         try:
             position_mode = (await self.mix_account(ref, margin_coin)).pos_mode
+        except AccountModeMismatch as exc:
+            if exc.code == UTA_ON_CLASSIC_API:
+                return _UTA_MODE
+            raise
         except PermissionDenied as exc:
-            return AccountMode(False, None, f"Classic account. The futures position mode could not be read: "
-                                            f"{exc.user_message}")
+            return AccountMode(uta, None, f"{_mode_words(uta, reason)} The futures position mode could not be read: "
+                                          f"{exc.user_message}")
         except AuthError:
             raise
         except BitgetError as exc:
-            return AccountMode(False, None, f"Classic account. The futures position mode could not be read: "
-                                            f"{exc.user_message}")
+            return AccountMode(uta, None, f"{_mode_words(uta, reason)} The futures position mode could not be read: "
+                                          f"{exc.user_message}")
+        if uta is None:
+            uta = False      # the classic API answered a private call: a classic account
         word = _POS_MODE_WORDS[position_mode] if position_mode is not None else "unknown"
         return AccountMode(False, position_mode,
                            f"Classic account; {wire_product(ref.product)} positions are in {word} mode.")

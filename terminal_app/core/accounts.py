@@ -173,14 +173,16 @@ class PositionModeResult:
 class AccountMode:
     """What kind of account the key belongs to.
 
-    ``uta``: a unified trading account (Bitget's V3 API), which the V2 client cannot trade. ``position_mode``: the
+    ``uta``: a unified trading account (Bitget's V3 API), which the V2 client cannot trade; ``None`` when the
+    exchange's answer did not tell (e.g. a permission error or a 429 on the check). ``position_mode``: the
     futures position mode, or ``None`` when it could not be read. ``detail``: one sentence for the user.
     """
 
-    uta: bool
+    uta: bool | None
     position_mode: PositionMode | None
     detail: str
 
     @property
     def supported(self) -> bool:
-        return not self.uta
+        """Not known to be a UTA: an unknown account is tried (its V2 calls tell soon enough)."""
+        return self.uta is not True

@@ -555,9 +555,42 @@ async def test_probe_reports_an_unreadable_position_mode(samples: Path) -> None:
     denied = envelope(None, code="40014", msg="Incorrect permissions", status=400)
     client, _, _ = make_client(probe_exchange(samples, httpx.Response(404, text="nope"), denied))
     mode = await client.probe_account_mode()
-    assert not mode.uta
+    assert mode.uta is None                   # a 404 is not Bitget's classic answer, and V2 did not tell either
+    assert mode.supported
     assert mode.position_mode is None
     assert "permission" in mode.detail
+    assert "unknown" in mode.detail.lower()
+    await client.aclose()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("v3", [envelope(None, code="40014", msg="Incorrect permissions", status=400),
+                                envelope(None, code="429", msg="Too Many Requests", status=429),
+                                envelope(None, code="40006", msg="Invalid ACCESS_KEY", status=400)],
+                         ids=["permission", "429", "bad-key"])
+async def test_probe_only_the_documented_classic_answer_means_classic(samples: Path, v3: httpx.Response) -> None:
+    """Issue 12 §3: any error on /api/v3/account/settings used to mean "classic". A key without the UTA read
+    permission, a 429 or a refused key say nothing; the account type stays unknown, with the reason."""
+    denied = envelope(None, code="40014", msg="Incorrect permissions", status=400)
+    client, _, _ = make_client(probe_exchange(samples, v3, denied))
+    mode = await client.probe_account_mode()
+    await client.aclose()
+    assert mode.uta is None
+    assert "unknown" in mode.detail.lower()
+
+
+@pytest.mark.asyncio
+async def test_probe_settles_an_unknown_mode_from_the_classic_api(samples: Path) -> None:
+    denied_v3 = envelope(None, code="40014", msg="Incorrect permissions", status=400)
+    client, _, _ = make_client(probe_exchange(samples, denied_v3))        # V2 account answers: classic
+    assert (await client.probe_account_mode()).uta is False
+    await client.aclose()
+    uta_on_v2 = envelope(None, code="40085", msg="You are in Unified Account mode, and the Classic Account API is not "
+                         "supported at this time", status=400)
+    client, _, _ = make_client(probe_exchange(samples, denied_v3, uta_on_v2))
+    mode = await client.probe_account_mode()
+    assert mode.uta is True
+    assert not mode.supported
     await client.aclose()
 
 
