@@ -179,8 +179,14 @@ class AccountService(QObject):
             self._tasks.spawn(self._load_symbol(ref), f"settings {ref.key}")
 
     async def _set_leverage(self, ref: SymbolRef, leverage: int) -> None:
+        rest = self._session.rest
         try:
-            result = await self._session.rest.mix_set_leverage(ref, MARGIN_COIN, int(leverage))
+            if self._margin_mode.get(ref.key) == MarginMode.ISOLATED and self._position_mode == PositionMode.HEDGE:
+                # Bitget needs holdSide for isolated margin in hedge mode; the terminal sets both sides alike
+                await rest.mix_set_leverage(ref, MARGIN_COIN, int(leverage), hold_side=PositionSide.LONG)
+                result = await rest.mix_set_leverage(ref, MARGIN_COIN, int(leverage), hold_side=PositionSide.SHORT)
+            else:
+                result = await rest.mix_set_leverage(ref, MARGIN_COIN, int(leverage))
         except BitgetError as exc:
             self._fail(f"Leverage of {ref.display} not changed: {exc}")
             return

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from terminal_app.core.enums import PositionMode
+from terminal_app.core.enums import MarginMode, PositionMode
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.services.stack import Services
@@ -146,6 +146,25 @@ async def test_futures_leverage_long_position_with_pnl_then_close(kit: Any) -> N
         assert (closing.side, closing.reduce_only, closing.size) == ("sell", True, D("0.01"))
         await kit.wait_until(account.positions_changed, lambda: account.position(BTC_PERP) is None)
         await kit.wait_until(tr.order_updated, lambda: status(s, close_oid) == "filled")
+
+
+@pytest.mark.asyncio
+async def test_leverage_in_isolated_hedge_mode_sends_hold_side(kit: Any) -> None:
+    """Bitget needs holdSide for isolated margin in hedge mode (Change-Leverage page); the service sent none and the
+    exchange refused it with 40019 (issue 12 §3). Both sides get the leverage."""
+    async with kit.open(history_pages=1) as s:
+        account = s.account
+        await resting_price(kit, s, BTC_PERP)
+        account.set_position_mode(PositionMode.HEDGE)
+        await kit.next(account.position_mode_changed, where=lambda mode: mode == PositionMode.HEDGE)
+        account.set_margin_mode(BTC_PERP, MarginMode.ISOLATED)
+        await kit.next(account.margin_mode_changed, where=lambda ref, mode: mode == MarginMode.ISOLATED)
+        errors = kit.record(account.error)
+        account.set_leverage(BTC_PERP, 9)
+        await kit.next(account.leverage_changed, where=lambda ref, lev: ref == BTC_PERP and lev == 9)
+        assert errors.calls == []
+        settings = await s.session.rest.mix_account(BTC_PERP, "USDT")
+        assert (settings.isolated_long_leverage, settings.isolated_short_leverage) == (9, 9)
 
 
 @pytest.mark.asyncio

@@ -141,3 +141,18 @@ async def test_batch_cancel_orders_without_a_list_cancels_the_symbol(api: Api) -
     assert sorted(o["orderId"] for o in result["successList"]) == sorted(ids)
     pending = await api("GET", "/api/v2/mix/order/orders-pending", {**MIX, "symbol": "BTCUSDT"})
     assert pending["entrustedList"] is None
+
+
+async def test_set_leverage_in_isolated_hedge_mode_needs_hold_side(api: Api) -> None:
+    """SG:contract/account/Change-Leverage: isolated + hedge needs holdSide, unless longLeverage and shortLeverage
+    set both directions; the simulator used to apply a bare leverage to both sides."""
+    await api("POST", "/api/v2/mix/account/set-position-mode", {**MIX, "posMode": "hedge_mode"})
+    await api("POST", "/api/v2/mix/account/set-margin-mode", {**MIX, "symbol": "BTCUSDT", "marginMode": "isolated"})
+    bare = await api.raw("POST", "/api/v2/mix/account/set-leverage", {**MIX, "symbol": "BTCUSDT", "leverage": "5"})
+    assert bare["code"] == "40019"
+    long = await api("POST", "/api/v2/mix/account/set-leverage",
+                     {**MIX, "symbol": "BTCUSDT", "leverage": "5", "holdSide": "long"})
+    assert (long["longLeverage"], long["shortLeverage"]) == ("5", "20")
+    both = await api("POST", "/api/v2/mix/account/set-leverage",
+                     {**MIX, "symbol": "BTCUSDT", "longLeverage": "7", "shortLeverage": "3"})
+    assert (both["longLeverage"], both["shortLeverage"]) == ("7", "3")

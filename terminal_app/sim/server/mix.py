@@ -138,12 +138,22 @@ def account(call: Call) -> Any:
 
 
 def set_leverage(call: Call) -> Any:
+    """Isolated margin in hedge mode needs ``holdSide``, unless ``longLeverage`` and ``shortLeverage`` set both
+    directions at once (SG:contract/account/Change-Leverage; the long/short pair since 2025-07-14)."""
     symbol = _symbol(call)
     _margin_coin(call)
+    hold_side = call.word("holdSide", ("long", "short"))
+    long_lev, short_lev = call.integer("longLeverage", lo=1), call.integer("shortLeverage", lo=1)
+    isolated_hedge = (call.ex.symbol_settings(call.uid, symbol).margin_mode == "isolated"
+                      and call.ex.futures_account(call.uid).pos_mode == "hedge_mode")
+    if isolated_hedge and long_lev is not None and short_lev is not None:
+        call.ex.set_leverage(call.uid, symbol, long_lev, "long")
+        return render.leverage_result(call.ex.set_leverage(call.uid, symbol, short_lev, "short"))
     leverage = call.integer("leverage", lo=1)
     if leverage is None:
         raise reject("40019", "Parameter leverage cannot be empty")
-    hold_side = call.word("holdSide", ("long", "short"))
+    if isolated_hedge and hold_side is None:
+        raise reject("40019", "Parameter holdSide cannot be empty")
     return render.leverage_result(call.ex.set_leverage(call.uid, symbol, leverage, hold_side))
 
 
