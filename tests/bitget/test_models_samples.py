@@ -793,7 +793,9 @@ def _ws_futures_fill(items: list[Any]) -> None:
 def _ws_futures_algo(items: list[Any]) -> None:
     (a,) = items
     assert isinstance(a, m.AlgoOrder)
-    assert (a.product, a.plan_type, a.trade_side, a.pos_side, a.margin_coin) == (USDT, "pl", "open", "long", "USDT")
+    # the push says "pl"; parsed into the REST spelling (Plan-Order-Channel page)
+    assert (a.product, a.plan_type, a.trade_side, a.pos_side, a.margin_coin) == (USDT, "normal_plan", "open", "long",
+                                                                               "USDT")
     assert (a.trigger_time, a.tp_trigger_type, a.sl_trigger_type) == (1695719197612, "fill_price", "fill_price")
 
 

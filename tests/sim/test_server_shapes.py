@@ -337,7 +337,8 @@ async def _mix_scenario(s: Session) -> None:
     await c("POST", "/api/v2/mix/account/set-margin-mode",
             _mix(symbol="BTCUSDT", marginCoin="USDT", marginMode="isolated"),
             "POST_api_v2_mix_account_set-margin-mode.json")
-    await c("POST", "/api/v2/mix/account/set-leverage", _mix(symbol="BTCUSDT", marginCoin="USDT", leverage="10"),
+    await c("POST", "/api/v2/mix/account/set-leverage",
+            _mix(symbol="BTCUSDT", marginCoin="USDT", leverage="10", holdSide="long"),   # isolated hedge: needed
             "POST_api_v2_mix_account_set-leverage.json")
     order = _mix(symbol="BTCUSDT", marginCoin="USDT", marginMode="isolated")
     await c("POST", "/api/v2/mix/order/place-order",

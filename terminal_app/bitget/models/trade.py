@@ -33,6 +33,17 @@ _ZERO = Decimal(0)
 _PLAN_STATUS = {"new": "live", "init": "live", "canceled": "cancelled"}
 
 
+# The orders-algo push's short plan types (Plan-Order-Channel page) in the REST spelling the rest of the code uses.
+_WS_PLAN_TYPES = {"pl": "normal_plan", "tp": "profit_plan", "sl": "loss_plan", "ptp": "pos_profit",
+                  "psl": "pos_loss", "track": "track_plan", "mtpsl": "moving_plan"}
+
+
+def normalise_plan_type(plan_type: str) -> str:
+    """A trigger order's ``planType`` in the REST spelling (``ptp`` → ``pos_profit``)."""
+    word = plan_type.strip().lower()
+    return _WS_PLAN_TYPES.get(word, word)
+
+
 def normalise_status(status: str) -> str:
     """A trigger order's ``planStatus``/``status`` in one spelling (``canceled`` → ``cancelled``)."""
     word = status.strip().lower()
@@ -413,7 +424,7 @@ def algo_order_from(entry: Any, product: Product) -> AlgoOrder:
         symbol=f.symbol(("symbol", "instId")),
         order_id=f.text("orderId"),
         client_oid=f.opt_text("clientOid"),
-        plan_type=f.word("planType", ""),
+        plan_type=normalise_plan_type(f.word("planType", "")),
         trigger_price=f.opt_dec("triggerPrice"),
         trigger_type=f.opt_word("triggerType"),
         price=f.opt_dec("price"),
@@ -463,6 +474,7 @@ __all__ = [
     "algo_order_from",
     "fee_entries",
     "fill_from",
+    "normalise_plan_type",
     "normalise_status",
     "order_from",
     "parse_batch_cancel_replace",

@@ -79,6 +79,14 @@ def _spot(symbol: str, base: str, price_places: int, size_places: int, min_amoun
         "status": "online",
         "buyLimitPriceRatio": "0.05",
         "sellLimitPriceRatio": "0.05",
+        # documented since 2025 (SG:spot/market/Get-Symbols; openTime "deprecated" but still sent), and the order
+        # value caps typed-bitget saw live
+        "areaSymbol": "no",
+        "orderQuantity": "200",
+        "openTime": "1532454360000",
+        "offTime": "",
+        "maxLimitOrderValue": "5000000",
+        "maxMarketOrderValue": "1000000",
     }
     info = spot_market_from(raw)
     return SimMarket(SymbolRef(symbol, SPOT), info, raw, base, Decimal(start), params)
@@ -86,6 +94,7 @@ def _spot(symbol: str, base: str, price_places: int, size_places: int, min_amoun
 
 def _contract(symbol: str, base: str, price_place: int, end_step: int, volume_place: int, multiplier: str,
               max_lever: int, start: str, keep_margin_rate: str, params: MarketParams) -> SimMarket:
+    max_market_qty = int(Decimal(2_000_000) / Decimal(start))       # about 2M USDT per market order
     raw: dict[str, Any] = {
         "symbol": symbol,
         "baseCoin": base,
@@ -118,6 +127,9 @@ def _contract(symbol: str, base: str, price_place: int, end_step: int, volume_pl
         "maxLever": str(max_lever),
         "posLimit": "0.05",
         "maintainTime": "",
+        "maxMarketOrderQty": str(max_market_qty),       # base units (SG:contract/market/Get-All-Symbols-Contracts)
+        "maxOrderQty": str(max_market_qty * 5),
+        "isRwa": "NO",                                  # 2025-11-19
     }
     info = contract_market_from(raw, USDT_FUTURES)
     return SimMarket(SymbolRef(symbol, USDT_FUTURES), info, raw, base, Decimal(start), params,

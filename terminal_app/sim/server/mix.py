@@ -96,7 +96,7 @@ def market_fills(call: Call) -> Any:
 
 def market_fills_history(call: Call) -> Any:
     ref = call.futures_ref()
-    return [render.public_trade(call.ex.market(ref).symbol, t) for t in trades_in_window(call, ref)]
+    return [render.public_trade(call.ex.market(ref).symbol, t, history=True) for t in trades_in_window(call, ref)]
 
 
 def current_fund_rate(call: Call) -> Any:
@@ -127,14 +127,15 @@ def symbol_price(call: Call) -> Any:
 def accounts(call: Call) -> Any:
     if not _served(call):
         return []
-    return [render.mix_account(call.ex.futures_account(call.uid), _btc_price(call))]
+    return [render.mix_account(call.ex.futures_account(call.uid), _btc_price(call), call.ex.positions(call.uid))]
 
 
 def account(call: Call) -> Any:
     symbol = _symbol(call)
     _margin_coin(call)
     acc = call.ex.futures_account(call.uid)
-    return render.mix_account_single(acc, call.ex.symbol_settings(call.uid, symbol), _btc_price(call))
+    return render.mix_account_single(acc, call.ex.symbol_settings(call.uid, symbol), _btc_price(call),
+                                     call.ex.positions(call.uid, symbol))
 
 
 def set_leverage(call: Call) -> Any:
@@ -261,7 +262,9 @@ def close_positions(call: Call) -> Any:
     symbol = call.opt("symbol")
     hold_side = call.word("holdSide", ("long", "short"))
     orders = call.ex.close_positions(call.uid, symbol, hold_side)
-    return {"successList": [render.ack(o.order_id, o.client_oid) for o in orders], "failureList": []}
+    # successList carries the symbol (SG:contract/trade/Flash-Close-Position; ccxt reads it)
+    return {"successList": [{**render.ack(o.order_id, o.client_oid), "symbol": o.ref.symbol} for o in orders],
+            "failureList": []}
 
 
 _PLAN_TYPES = ("profit_plan", "loss_plan", "moving_plan", "pos_profit", "pos_loss")
@@ -300,7 +303,8 @@ def orders_plan_pending(call: Call) -> Any:
         return _listing([], "entrustedList", lambda p: "")
     plans = call.ex.plan_orders(call.uid, call.opt("symbol"))
     order_id = call.opt("orderId")
-    rows = [render.plan_pending(p) for p in plans if not order_id or p.order_id == order_id]
+    rows = [render.plan_pending(p, call.ex.symbol_settings(call.uid, p.ref.symbol).margin_mode) for p in plans
+            if not order_id or p.order_id == order_id]
     return _listing(rows[:call.limit(100, 100)], "entrustedList", lambda r: r["orderId"])
 
 
@@ -361,7 +365,7 @@ def orders_history(call: Call) -> Any:
     if not _served(call):
         return _listing([], "entrustedList", lambda r: "")
     orders = _order_filter(call, call.ex.order_history(call.uid, USDT, call.opt("symbol"), limit=1000))
-    rows = [render.mix_order(o) for o in orders[:call.limit(100, 100)]]
+    rows = [render.mix_order(o, history=True) for o in orders[:call.limit(100, 100)]]
     return _listing(rows, "entrustedList", lambda r: r["orderId"])
 
 

@@ -23,7 +23,7 @@ from terminal_app.sim.engine.market_data import FundingInfo, Ticker
 from terminal_app.sim.engine.orders import Fill, Order
 from terminal_app.sim.engine.spot_accounts import Balance
 from terminal_app.sim.market.history import Candle, Granularity
-from terminal_app.sim.market.markets import COINS
+from terminal_app.sim.market.markets import COINS, find_market
 from terminal_app.sim.market.state import Trade
 
 ZERO = Decimal(0)
@@ -127,8 +127,11 @@ def ws_candle_row(c: Candle) -> Row:
             num(c.quote_volume)]
 
 
-def public_trade(symbol: str, t: Trade) -> Json:
-    return {"symbol": symbol, "tradeId": t.trade_id, "side": t.side, "price": num(t.price), "size": num(t.size),
+def public_trade(symbol: str, t: Trade, *, history: bool = False) -> Json:
+    """``market/fills`` says ``buy``/``sell``; ``fills-history`` capitalises them (``Buy``/``Sell``: the samples
+    rest/GET_api_v2_*_market_fills-history.json, and typed-bitget saw it live)."""
+    side = t.side.capitalize() if history else t.side
+    return {"symbol": symbol, "tradeId": t.trade_id, "side": side, "price": num(t.price), "size": num(t.size),
             "ts": ms(t.ts)}
 
 
@@ -153,7 +156,7 @@ def coin_row(index: int, coin: str) -> Json:
             "chain": chain, "needTag": "true" if coin == "XRP" else "false", "withdrawable": "false",
             "rechargeable": "false", "withdrawFee": "0", "extraWithdrawFee": "0", "depositConfirm": "1",
             "withdrawConfirm": "1", "minDepositAmount": "0", "minWithdrawAmount": "0", "browserUrl": "",
-            "contractAddress": "", "withdrawStep": "0", "withdrawMinScale": "8",
+            "contractAddress": "", "withdrawStep": "0", "withdrawMinScale": "8", "congestion": "normal",
         }],
     }
 
@@ -182,6 +185,11 @@ _NO_PRESETS = {"presetTakeProfitPrice": "", "executeTakeProfitPrice": "", "prese
                "executeStopLossPrice": ""}
 
 
+def _coins(o: Order) -> Json:
+    info = find_market(o.ref.symbol, o.ref.product).info
+    return {"baseCoin": info.base_coin, "quoteCoin": info.quote_coin}
+
+
 def cancel_reason(o: Order) -> str:
     """``cancelReason``: ``normal_cancel`` for a cancel the user asked for, ``""`` otherwise (V2 documents only
     ``normal_cancel`` and ``stp_cancel``: SG:contract/trade/Get-Order-Details)."""
@@ -197,7 +205,7 @@ def spot_order(o: Order, uid: str) -> Json:
         "baseVolume": num(o.filled_size), "quoteVolume": num(o.filled_quote), "enterPointSource": "API",
         "feeDetail": _spot_fee_detail(o), "orderSource": "market" if o.order_type == "market" else "normal",
         "cTime": ms(o.c_time), "uTime": ms(o.u_time), "tpslType": "normal", "triggerPrice": None,
-        **_NO_PRESETS, "cancelReason": cancel_reason(o),
+        **_NO_PRESETS, "cancelReason": cancel_reason(o), **_coins(o),
     }
 
 
@@ -256,7 +264,7 @@ def _order_source(o: Order) -> str:
     return "market" if o.order_type == "market" else "normal"
 
 
-def mix_order(o: Order, *, detail: bool = False) -> Json:
+def mix_order(o: Order, *, detail: bool = False, history: bool = False) -> Json:
     d: Json = {
         "symbol": o.ref.symbol, "size": num(o.size), "orderId": o.order_id, "clientOid": o.client_oid,
         "baseVolume": num(o.filled_size), "fee": neg(o.fee), "price": num(o.price) if o.price is not None else "0",
@@ -268,8 +276,15 @@ def mix_order(o: Order, *, detail: bool = False) -> Json:
         "orderType": o.order_type, "orderSource": _order_source(o),
         "presetStopSurplusPrice": num(o.preset_tp), "presetStopLossPrice": num(o.preset_sl),
         "reduceOnly": "YES" if o.reduce_only else "NO", "cancelReason": cancel_reason(o),
+        # preset TP/SL execution (the simulator's presets trigger on the mark price and close at market)
+        "presetStopSurplusType": "mark_price" if o.preset_tp else "", "presetStopSurplusExecutePrice": "",
+        "presetStopLossType": "mark_price" if o.preset_sl else "", "presetStopLossExecutePrice": "",
         "cTime": ms(o.c_time), "uTime": ms(o.u_time),
     }
+    if detail:
+        d["newTradeSide"] = None          # undocumented, null on every answer typed-bitget captured
+    if history:
+        d["liqPrice"] = "0"               # 2025-11-27; the simulator does not keep the estimate per order
     return d
 
 
@@ -286,24 +301,35 @@ def mix_fill(f: Fill) -> Json:
     }
 
 
-def mix_account(a: FuturesAccount, btc_price: Decimal) -> Json:
+def mix_account(a: FuturesAccount, btc_price: Decimal, positions: Iterable[Position] = ()) -> Json:
+    """With the 2025 fields of SG:contract/account/Get-Account-List (margin and unrealised PnL per margin mode,
+    ``assetMode``: the simulator's accounts are single-asset) and ``grant``, which typed-bitget saw live."""
     btc = (a.equity / btc_price).quantize(Decimal("0.000000000001")) if btc_price else ZERO
+    upl = {"crossed": ZERO, "isolated": ZERO}
+    for p in positions:
+        upl[p.margin_mode] = upl.get(p.margin_mode, ZERO) + p.unrealized_pl
     return {
         "marginCoin": a.margin_coin, "locked": num(a.locked), "available": num(a.available),
         "crossedMaxAvailable": num(a.crossed_max_available), "isolatedMaxAvailable": num(a.isolated_max_available),
         "maxTransferOut": num(a.max_transfer_out), "accountEquity": num(a.equity), "usdtEquity": num(a.equity),
         "btcEquity": num(btc), "crossedRiskRate": num(a.crossed_risk_rate), "unrealizedPL": num(a.unrealized_pl),
-        "coupon": "0",
+        "coupon": "0", "grant": "", "isolatedMargin": num(a.isolated_margin), "crossedMargin": num(a.crossed_margin),
+        "crossedUnrealizedPL": num(upl["crossed"]), "isolatedUnrealizedPL": num(upl["isolated"]),
+        "assetMode": "single",
     }
 
 
-def mix_account_single(a: FuturesAccount, s: SymbolSettings, btc_price: Decimal) -> Json:
-    d = mix_account(a, btc_price)
+def mix_account_single(a: FuturesAccount, s: SymbolSettings, btc_price: Decimal,
+                       positions: Iterable[Position] = ()) -> Json:
+    d = mix_account(a, btc_price, positions)
     coupon = d.pop("coupon")
     unrealized = d.pop("unrealizedPL")
     d.update({"crossedMarginLeverage": str(s.cross_leverage), "isolatedLongLever": str(s.long_leverage),
               "isolatedShortLever": str(s.short_leverage), "marginMode": s.margin_mode, "posMode": a.pos_mode,
               "unrealizedPL": unrealized, "coupon": coupon})
+    for key in ("crossedUnrealizedPL", "isolatedUnrealizedPL", "assetMode", "grant", "isolatedMargin",
+                "crossedMargin"):
+        d[key] = d.pop(key)
     return d
 
 
@@ -329,6 +355,7 @@ def position(p: Position) -> Json:
         "markPrice": num(p.mark_price), "breakEvenPrice": num(p.break_even_price), "totalFee": neg(p.total_fee),
         "deductedFee": "0", "marginRatio": num(p.margin_ratio), "takeProfit": num(p.take_profit),
         "stopLoss": num(p.stop_loss), "cTime": ms(p.c_time), "uTime": ms(p.u_time),
+        "assetMode": "single", "autoMargin": "off",     # SG:contract/position/get-all-position (2025)
     }
 
 
@@ -336,7 +363,7 @@ def _plan_trade_side(p: PlanOrder) -> str:
     return "close" if p.pos_mode == "hedge_mode" else f"{p.side}_single"
 
 
-def plan_pending(p: PlanOrder) -> Json:
+def plan_pending(p: PlanOrder, margin_mode: str = "crossed") -> Json:
     profit = p.plan_type in ("profit_plan", "pos_profit")
     trigger = num(p.trigger_price)
     execute = num(p.execute_price) if p.execute_price is not None else "0"
@@ -344,7 +371,8 @@ def plan_pending(p: PlanOrder) -> Json:
         "planType": p.plan_type, "symbol": p.ref.symbol, "size": num(p.size) if p.size is not None else "0",
         "orderId": p.order_id, "clientOid": p.client_oid, "price": execute, "executePrice": execute,
         "callbackRatio": "", "triggerPrice": trigger, "triggerType": p.trigger_type, "planStatus": p.status,
-        "side": p.side, "posSide": p.hold_side, "marginCoin": "USDT", "marginMode": "", "enterPointSource": "API",
+        "side": p.side, "posSide": p.hold_side, "marginCoin": "USDT", "marginMode": margin_mode,
+        "enterPointSource": "API",
         "tradeSide": _plan_trade_side(p), "posMode": p.pos_mode,
         "orderType": "market" if p.execute_price is None else "limit", "orderSource": "normal",
         "presetStopSurplusPrice": "", "presetStopLossPrice": "",
@@ -367,7 +395,10 @@ def ws_futures_account(a: FuturesAccount) -> Json:
     return {"marginCoin": a.margin_coin, "frozen": num(a.locked), "available": num(a.available),
             "maxOpenPosAvailable": num(a.crossed_max_available), "maxTransferOut": num(a.max_transfer_out),
             "equity": num(a.equity), "usdtEquity": num(a.equity), "crossedRiskRate": num(a.crossed_risk_rate),
-            "unrealizedPL": num(a.unrealized_pl)}
+            "unrealizedPL": num(a.unrealized_pl),
+            # union-margin fields of 2025-09-11 (SG:common/changelog); the simulator's accounts are single-asset.
+            # The push spells the mode "assetsMode" (SG:contract/websocket/private/Account-Channel; typed-bitget).
+            "unionTotalMargin": "0", "unionAvailable": "0", "unionMm": "0", "assetsMode": "single"}
 
 
 def _ws_fill_fields(d: Json, o: Order, fill: Fill | None) -> None:
@@ -387,7 +418,7 @@ def ws_spot_order(o: Order, fill: Fill | None) -> Json:
                "notional": num(notional), "orderType": o.order_type, "force": o.force, "side": o.side}
     _ws_fill_fields(d, o, fill)
     d.update({"accBaseVolume": num(o.filled_size), "priceAvg": num(o.avg_price), "status": o.status.value,
-              "cTime": ms(o.c_time), "uTime": ms(o.u_time),
+              "stpMode": "none", "cTime": ms(o.c_time), "uTime": ms(o.u_time),
               "feeDetail": [{"feeCoin": o.fee_coin, "fee": neg(o.fee)}] if o.fee_coin else [],
               "enterPointSource": "API"})
     return d
@@ -403,7 +434,10 @@ def ws_futures_order(o: Order, fill: Fill | None) -> Json:
                "priceAvg": num(o.avg_price), "reduceOnly": "yes" if o.reduce_only else "no", "side": o.side,
                "size": num(o.size), "enterPointSource": "API", "status": futures_status(o),
                "tradeSide": _trade_side(o), "presetStopSurplusPrice": num(o.preset_tp),
-               "presetStopLossPrice": num(o.preset_sl), "uTime": ms(o.u_time)}
+               "presetStopLossPrice": num(o.preset_sl), "stpMode": "none", "totalProfits": num(o.profit),
+               "uTime": ms(o.u_time)}
+    if cancel_reason(o):      # the push carries cancelReason only for a cancelled order
+        d["cancelReason"] = cancel_reason(o)
     _ws_fill_fields(d, o, fill)
     return d
 
@@ -415,8 +449,10 @@ def ws_spot_fill(f: Fill) -> Json:
 
 
 def ws_futures_fill(f: Fill) -> Json:
-    return {"orderId": f.order_id, "tradeId": f.trade_id, "symbol": f.ref.symbol, "side": f.side,
-            "orderType": f.order_type, "posMode": f.pos_mode, "price": num(f.price), "baseVolume": num(f.size),
+    # clientOid since 2025-04-30 (SG:common/changelog)
+    return {"orderId": f.order_id, "clientOid": f.client_oid, "tradeId": f.trade_id, "symbol": f.ref.symbol,
+            "side": f.side, "orderType": f.order_type, "posMode": f.pos_mode, "price": num(f.price),
+            "baseVolume": num(f.size),
             "quoteVolume": num(f.quote), "profit": num(f.profit), "tradeSide": f.trade_side, "tradeScope": f.scope,
             "feeDetail": _fee_list(f.fee, f.fee_coin), "cTime": ms(f.ts), "uTime": ms(f.ts)}
 
@@ -434,11 +470,20 @@ def ws_position(p: Position) -> Json:
     }
 
 
+# The orders-algo push names plan types with short codes, unlike REST (SG:contract/websocket/private/
+# Plan-Order-Channel: pl trigger order, tp/sl partial TP/SL, ptp/psl position TP/SL, track trailing stop, mtpsl
+# trailing TP/SL; typed-bitget's PlanOrdersPush agrees).
+WS_PLAN_TYPES = {"normal_plan": "pl", "profit_plan": "tp", "loss_plan": "sl", "pos_profit": "ptp",
+                 "pos_loss": "psl", "track_plan": "track", "moving_plan": "mtpsl"}
+
+
 def ws_plan_order(p: PlanOrder) -> Json:
+    execute = num(p.execute_price) if p.execute_price is not None else "0"
     return {
         "instId": p.ref.symbol, "orderId": p.order_id, "clientOid": p.client_oid,
         "triggerPrice": num(p.trigger_price), "triggerType": p.trigger_type, "triggerTime": ms(p.u_time),
-        "planType": p.plan_type, "price": num(p.execute_price) if p.execute_price is not None else "0",
+        "planType": WS_PLAN_TYPES.get(p.plan_type, p.plan_type), "price": execute, "executePrice": execute,
+        "stpMode": "none",
         "size": num(p.size) if p.size is not None else "0",
         "actualSize": num(p.size) if p.status == "executed" and p.size is not None else "0",
         "orderType": "market" if p.execute_price is None else "limit", "side": p.side,

@@ -74,7 +74,7 @@ def market_fills(call: Call) -> Any:
 
 def market_fills_history(call: Call) -> Any:
     ref = call.spot_ref()
-    return [render.public_trade(call.ex.market(ref).symbol, t) for t in trades_in_window(call, ref)]
+    return [render.public_trade(call.ex.market(ref).symbol, t, history=True) for t in trades_in_window(call, ref)]
 
 
 # ---- trading -----------------------------------------------------------------------------------------------------
