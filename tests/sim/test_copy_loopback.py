@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from decimal import ROUND_DOWN
 from decimal import Decimal as D
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -46,8 +47,12 @@ class Clock:
         return time.time_ns() // 1_000_000 + self.offset
 
 
+# Every successful copy-trading answer of every scenario of this module, for typed-bitget's judgement at the end.
+COPY_ANSWERS: list[tuple[tuple[str, str], Any]] = []
+
+
 class Recording(httpx.AsyncBaseTransport):
-    """The real loopback transport, remembering every path requested."""
+    """The real loopback transport, remembering every path requested and every copy-trading answer's ``data``."""
 
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport()
@@ -55,7 +60,15 @@ class Recording(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.paths.add(request.url.path)
-        return await self.inner.handle_async_request(request)
+        response = await self.inner.handle_async_request(request)
+        if "/api/v2/copy/" not in request.url.path:
+            return response
+        body = await response.aread()
+        payload = json.loads(body) if body else None
+        if isinstance(payload, dict) and payload.get("code") == "00000":
+            COPY_ANSWERS.append(((request.method, request.url.path), payload.get("data")))
+        return httpx.Response(response.status_code, headers=response.headers, content=body,
+                              extensions=response.extensions)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -469,3 +482,31 @@ async def test_copy_answers_have_the_samples_shapes(sim: Sim, samples: Path) -> 
         sample = json.loads((samples / "copy" / name).read_text())["data"]
         answer = await who.http.get(path, params, signed=True)
         assert _shape_diff(sample, answer, "data") == [], name
+
+
+# Where typed-bitget is narrower than Bitget's documentation for a copy-trading answer: route -> {location: source}.
+COPY_DOC_WINS: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/api/v2/copy/mix-trader/order-history-track"): {
+        "trackingList.*.stopType": "stopType is \"\" for a copy position closed by hand, not by its TP/SL: the "
+                                   "page's own example (SG:copytrading/future-copytrade/trader/Trader-Order-History-"
+                                   "Track, \"stopType\": \"\"); typed-bitget allows only profit/loss"},
+}
+
+
+def test_copy_answers_pass_typed_bitget(request: pytest.FixtureRequest, typed_bitget_judge: Any) -> None:
+    """Issue 12 §2: every copy-trading answer the scenarios above received, judged by typed-bitget's own models.
+    Runs last in file order; a selection of tests judges what it saw, the whole module every copy endpoint."""
+    judged = {route for route, _ in COPY_ANSWERS}
+    module_tests = {item.name for item in request.session.items if item.module is request.module}
+    if module_tests >= {name for name in dir(request.module) if name.startswith("test_")}:
+        assert {path for _, path in judged} == set(P.all()), "copy endpoints no scenario answered"
+    found: dict[tuple[str, str], set[str]] = {}
+    for route, data in COPY_ANSWERS:
+        assert route in typed_bitget_judge.response_types, f"{route}: typed-bitget has no model"
+        problems = typed_bitget_judge.problems(route, data)
+        if problems:
+            found.setdefault(route, set()).update(problems)
+    unexplained = typed_bitget_judge.unexplained(found, COPY_DOC_WINS)
+    assert not unexplained, "typed-bitget rejects these copy answers:\n" + typed_bitget_judge.report(unexplained)
+    stale = typed_bitget_judge.stale(found, COPY_DOC_WINS, judged)
+    assert not stale, "listed exceptions that no longer happen:\n" + typed_bitget_judge.report(stale)

@@ -4,7 +4,7 @@ driven over loopback sockets and each answer is validated with typed-bitget's ow
 typed-bitget (PyPI ``typed-bitget``, a typed, validated Bitget client whose schemas are checked against the live
 API) was written by people who never saw this simulator. For every ``(method, path)`` its generated endpoint module
 names the ``response_type`` it validates ``data`` with; for every channel its ``classic_streams`` module has a
-``…Push`` model of the whole frame. This test finds both by reading typed-bitget's installed sources, so a route
+``…Push`` model of the whole frame. ``conftest.TypedBitget`` reads the installed sources for the first, so a route
 the simulator adds is judged without editing this file, and a route typed-bitget does not know must be listed in
 :data:`NOT_IN_TYPED_BITGET` with a reason.
 
@@ -16,30 +16,20 @@ still happens, so the list cannot go stale.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import re
 from collections.abc import AsyncIterator
 from decimal import Decimal as D
-from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
-import pydantic
 import pytest
 import pytest_asyncio
-import typed_bitget  # a test dependency (pyproject [test]): missing, the test fails rather than skips
 import websockets
-from typed_core.exceptions import ValidationError
-from typed_core.validation import validator
 
 from terminal_app.bitget.signing import auth_headers, canonical_query, encoded_query, ws_login_message
 from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.server.http import SimConfig, SimServer
-
-PACKAGE = Path(typed_bitget.__file__).parent
-ENDPOINT = re.compile(r"method='(\w+)',\s*path='([^']+)',.*?response_type=([^,\n]+),", re.S)
 
 # Routes the simulator serves that typed-bitget's classic (V2) surface has no model for.
 NOT_IN_TYPED_BITGET: dict[tuple[str, str], str] = {
@@ -57,21 +47,6 @@ DOC_WINS: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
-def _response_types() -> dict[tuple[str, str], Any]:
-    """typed-bitget's own ``response_type`` of every classic REST endpoint, keyed by (method, path)."""
-    out: dict[tuple[str, str], Any] = {}
-    for file in sorted((PACKAGE / "classic").rglob("*.py")):
-        text = file.read_text()
-        for method, path, expr in ENDPOINT.findall(text):
-            module = importlib.import_module("typed_bitget." + ".".join(file.relative_to(PACKAGE).with_suffix("")
-                                                                         .parts))
-            out[(method, path)] = eval(expr.strip(), vars(module))  # a type name or list[...] of the module
-    return out
-
-
-RESPONSE_TYPES = _response_types()
-
-
 def _push_types() -> dict[str, Any]:
     """typed-bitget's push-frame model of each classic WebSocket channel (``candle`` for every interval)."""
     from typed_bitget.classic_streams import account, candle, fill, orderbook, orders, plan_orders, ticker, trade
@@ -83,17 +58,6 @@ def _push_types() -> dict[str, Any]:
 
 
 PUSH_TYPES = _push_types()
-
-
-def _problems(model: Any, data: Any) -> set[str]:
-    """The locations pydantic rejects (``data.*.status``: list indexes as ``*``), empty when ``data`` is valid."""
-    try:
-        validator(model).python(data)
-    except ValidationError as exc:
-        cause = exc.__cause__
-        assert isinstance(cause, pydantic.ValidationError)
-        return {".".join("*" if isinstance(p, int) else str(p) for p in err["loc"]) for err in cause.errors()}
-    return set()
 
 
 # ---- the simulator and a signed caller ---------------------------------------------------------------------------
@@ -233,36 +197,31 @@ async def _futures(c: Caller) -> None:
     await c("POST", "/api/v2/mix/order/close-positions", _mix(symbol="BTCUSDT"))
 
 
-def _judge(answers: list[tuple[tuple[str, str], Any]]) -> dict[tuple[str, str], set[str]]:
+def _judge(judge: Any, answers: list[tuple[tuple[str, str], Any]]) -> dict[tuple[str, str], set[str]]:
     found: dict[tuple[str, str], set[str]] = {}
     for route, data in answers:
         if route in NOT_IN_TYPED_BITGET:
             continue
-        assert route in RESPONSE_TYPES, f"{route}: typed-bitget has no model; list it in NOT_IN_TYPED_BITGET"
-        problems = _problems(RESPONSE_TYPES[route], data)
+        assert route in judge.response_types, f"{route}: typed-bitget has no model; list it in NOT_IN_TYPED_BITGET"
+        problems = judge.problems(route, data)
         if problems:
             found.setdefault(route, set()).update(problems)
     return found
 
 
-def _check_against_exceptions(found: dict[tuple[str, str], set[str]], routes: set[tuple[str, str]],
-                              exceptions: dict[tuple[str, str], dict[str, str]]) -> None:
-    unexplained = {r: sorted(p - set(exceptions.get(r, {}))) for r, p in found.items()}
-    unexplained = {r: p for r, p in unexplained.items() if p}
-    assert not unexplained, f"typed-bitget rejects these answers: {unexplained}"
-    stale = {r: sorted(set(locs) - found.get(r, set())) for r, locs in exceptions.items() if r in routes}
-    stale = {r: p for r, p in stale.items() if p}
-    assert not stale, f"listed exceptions that no longer happen (remove them): {stale}"
-
-
 @pytest.mark.asyncio
-async def test_every_rest_answer_passes_typed_bitget(caller: Caller) -> None:
+async def test_every_rest_answer_passes_typed_bitget(caller: Caller, typed_bitget_judge: Any) -> None:
+    """Copy-trading routes are judged by tests/sim/test_copy_loopback.py, whose scenarios reach all of them."""
     await _spot(caller)
     await _futures(caller)
     routes = {route for route, _ in caller.answers}
     served = {key for key in caller.server.routes if "/copy/" not in key[1]} - set(NOT_IN_TYPED_BITGET)
     assert served - routes == set(), "routes the scenario does not drive"
-    _check_against_exceptions(_judge(caller.answers), routes, DOC_WINS)
+    found = _judge(typed_bitget_judge, caller.answers)
+    unexplained = typed_bitget_judge.unexplained(found, DOC_WINS)
+    assert not unexplained, "typed-bitget rejects these answers:\n" + typed_bitget_judge.report(unexplained)
+    stale = typed_bitget_judge.stale(found, DOC_WINS, routes)
+    assert not stale, "listed exceptions that no longer happen:\n" + typed_bitget_judge.report(stale)
 
 
 # ---- WebSocket ---------------------------------------------------------------------------------------------------
@@ -296,7 +255,7 @@ async def _collect(ws: websockets.ClientConnection, frames: dict[tuple[str, str]
 
 
 @pytest.mark.asyncio
-async def test_every_push_passes_typed_bitget(caller: Caller) -> None:
+async def test_every_push_passes_typed_bitget(caller: Caller, typed_bitget_judge: Any) -> None:
     info = caller.server.info
     assert info is not None
     frames: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -324,12 +283,11 @@ async def test_every_push_passes_typed_bitget(caller: Caller) -> None:
         # a union model reports every branch; only the branch of the push's own market says what is wrong
         other = "Mix" if inst_type == "SPOT" else "Spot"
         for push in pushes:
-            problems = {p for p in _problems(PUSH_TYPES[_model_key(channel)], push)
+            problems = {p for p in typed_bitget_judge.rejects(PUSH_TYPES[_model_key(channel)], push)
                         if not p.startswith(f"data.*.{other}")}
             if problems:
                 found.setdefault(channel, set()).update(problems)
-    unexplained = {ch: sorted(p - set(WS_DOC_WINS.get(ch, {}))) for ch, p in found.items()}
-    unexplained = {ch: p for ch, p in unexplained.items() if p}
-    assert not unexplained, f"typed-bitget rejects these pushes: {unexplained}"
-    stale = {ch: sorted(set(locs) - found.get(ch, set())) for ch, locs in WS_DOC_WINS.items()}
-    assert not {ch: p for ch, p in stale.items() if p}, f"stale exceptions: {stale}"
+    unexplained = typed_bitget_judge.unexplained(found, WS_DOC_WINS)
+    assert not unexplained, "typed-bitget rejects these pushes:\n" + typed_bitget_judge.report(unexplained)
+    stale = typed_bitget_judge.stale(found, WS_DOC_WINS, set(WS_DOC_WINS))
+    assert not stale, "listed exceptions that no longer happen:\n" + typed_bitget_judge.report(stale)

@@ -11,7 +11,8 @@ from terminal_app.bitget.models.mapping import wire_product
 from terminal_app.bitget.rest_copy import CopyPaths as P
 from terminal_app.core.instruments import Product
 from terminal_app.sim.copy.engine import CopyEngine
-from terminal_app.sim.copy.state import FOLLOWER, FUTURES_MARKET, SPOT_MARKET
+from terminal_app.sim.copy.state import FOLLOWER, FUTURES_MARKET, SPOT_MARKET, RankedTrader, Trader
+from terminal_app.sim.copy.traders import TraderStats
 from terminal_app.sim.market.markets import find_market
 from terminal_app.sim.market.price import DAY_MS
 from terminal_app.sim.server.copy_params import (
@@ -52,8 +53,10 @@ class FollowerRoutes(CopyHandlers):
     def follower_current_orders(self, call: Call) -> Any:
         e = self._e()
         tracks = e.tracks_of(call.uid, role=FOLLOWER, symbol=futures_symbol(call), trader_id=call.opt("traderId"))
-        page, _ = page_tracks(call, tracks, default=20, maximum=100)
-        return [follower_current(e, t) for t in page]
+        page, end = page_tracks(call, tracks, default=20, maximum=100)
+        # {trackingList, endId}, trackingList null when empty: typed-bitget's live capture (Bitget's page shows a
+        # bare list; the client reads both)
+        return {"trackingList": [follower_current(e, t) for t in page] or None, "endId": end if page else None}
 
     def follower_history_orders(self, call: Call) -> Any:
         e = self._e()
@@ -286,8 +289,23 @@ class BrokerRoutes(CopyHandlers):
                 "totalFollowers": str(stats.total_followers), "profitCount": str(stats.wins),
                 "lossCount": str(stats.losses), "isMyTrader": yes(e.follow_of(call.uid, trader.trader_id)
                                                                    is not None),
-                "profitShareRatio": pct(trader.share_ratio * 100)})
+                "profitShareRatio": pct(trader.share_ratio * 100), **self._trader_card(e, trader, stats, r)})
         return page_rows(call, rows, 20, 20)
+
+    @staticmethod
+    def _trader_card(e: CopyEngine, trader: Trader, stats: TraderStats, ranked: RankedTrader) -> Json:
+        """The profile-card fields typed-bitget saw live on this answer (not on Bitget's page): trade counts,
+        drawdown, win rate, followers' profit and the daily ROI/profit series (last 7 days; 24 h = the last day)."""
+        rois, profits = e.summary_series(trader, 7)
+        closes = [t.close_time for t in e.tracks.values() if t.trader_id == trader.trader_id and t.close_time]
+        last = max(closes, default=0)
+        return {"tradeCount": str(stats.trades), "traderPic": "", "maxCallbackRate": pct(stats.max_drawdown),
+                "averageWinRate": pct(stats.win_rate), "followerTotalProfit": num(ranked.followers_pnl),
+                "dailyProfitRateList": [{"rate": num(v), "cTime": str(t)} for t, v in rois],
+                "dailyProfitList": [{"amount": num(v), "cTime": str(t)} for t, v in profits],
+                "profitRate24hList": [{"rate": num(v), "cTime": str(t)} for t, v in rois[-1:]],
+                "profit24hList": [{"amount": num(v), "cTime": str(t)} for t, v in profits[-1:]],
+                "lastTradeTime": str(last), "tradeDays": str(max(1, (e.now() - trader.since_ms) // DAY_MS))}
 
     def broker_current_traces(self, call: Call) -> Any:
         e = self._broker(call)

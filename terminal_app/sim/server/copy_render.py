@@ -90,7 +90,9 @@ def follower_history(t: Track) -> Json:
 
 def broker_trace(t: Track) -> Json:
     out = {"trackingNo": t.tracking_no, "openOrderId": t.open_order_id,
-           "marginMode": "cross" if t.margin_mode in ("crossed", "") else t.margin_mode, "posSide": t.hold_side,
+           # "crossed"/"isolated" (typed-bitget's live captures; the doc's request enum also says crossed)
+           "marginMode": "crossed" if t.margin_mode in ("crossed", "cross", "") else t.margin_mode,
+           "posSide": t.hold_side,
            "symbol": t.symbol, "openLeverage": str(t.leverage), "openPriceAvg": num(t.open_price),
            "openTime": time_text(t.open_time), "openSize": num(t.size), "openFee": neg(t.open_fee),
            "marginAmount": num(t.margin.quantize(Decimal("0.0001"))), "followCount": str(t.follow_count),

@@ -203,7 +203,8 @@ class TraderRoutes(CopyHandlers):
         for symbol in COPY_SYMBOLS:
             market = find_market(symbol, Product.USDT_FUTURES)
             config = trader.symbols.get(symbol)
-            rows.append({"symbol": symbol, "openTrader": yes(config is not None and config.open, upper=False),
+            # YES/NO as the page's field table and typed-bitget say (the page's example prints "yes")
+            rows.append({"symbol": symbol, "openTrader": yes(config is not None and config.open),
                          "minOpenCount": num(market.info.min_size), "maxLeverage": str(market.info.max_leverage),
                          "stopSurplusRatio": opt(config.tp_ratio) or "" if config else "",
                          "stopLossRatio": opt(config.sl_ratio) or "" if config else ""})
