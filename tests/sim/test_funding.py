@@ -17,6 +17,8 @@ from terminal_app.sim.engine.events import AccountEvent, Event
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import OrderStatus
 
+FUNDING = "contract_settle_fee"      # trades leave bills of their own (open_long, close_short, …)
+
 T0 = 1_780_000_000_000
 FUT = Product.USDT_FUTURES
 BTC = SymbolRef("BTCUSDT", FUT)
@@ -82,7 +84,7 @@ def test_long_pays_shorts_receive_exactly_at_the_funding_time(ex: Exchange, cloc
 
     run_to(ex, clock, due - 100)
     assert {uid: available(ex, uid) for uid in before} == {uid: b[0] for uid, b in before.items()}
-    assert ex.account_bills("u") == []
+    assert ex.account_bills("u", business_type=FUNDING) == []
 
     run_to(ex, clock, due)
     mark = ex.mark_price(BTC)
@@ -91,7 +93,7 @@ def test_long_pays_shorts_receive_exactly_at_the_funding_time(ex: Exchange, cloc
     assert paid["u"] < 0 < paid["mm"]
     for uid, amount in paid.items():
         assert available(ex, uid) == before[uid][0] + amount
-        (bill,) = ex.account_bills(uid)
+        (bill,) = ex.account_bills(uid, business_type=FUNDING)
         assert (bill.symbol, bill.coin, bill.business_type) == ("BTCUSDT", "USDT", "contract_settle_fee")
         assert (bill.amount, bill.fee, bill.c_time) == (amount, 0, due)
         assert bill.balance == wallet(ex, uid)
@@ -106,7 +108,7 @@ def test_long_pays_shorts_receive_exactly_at_the_funding_time(ex: Exchange, cloc
     assert ex.funding(BTC).next_time == due + EIGHT_HOURS
 
     run_to(ex, clock, due + 100)
-    assert len(ex.account_bills("u")) == 1                  # once per funding time
+    assert len(ex.account_bills("u", business_type=FUNDING)) == 1                  # once per funding time
 
 
 def test_negative_rate_pays_the_long_and_isolated_margin_takes_it(ex: Exchange, clock: Clock) -> None:
@@ -125,7 +127,7 @@ def test_negative_rate_pays_the_long_and_isolated_margin_takes_it(ex: Exchange, 
     assert pos.margin == margin + amount                    # isolated: funding goes into the position's margin
     assert available(ex, "u") == free_u
     assert available(ex, "mm") == free_mm - amount          # the crossed short pays from cash
-    assert [b.amount for b in ex.account_bills("u")] == [amount]
+    assert [b.amount for b in ex.account_bills("u", business_type=FUNDING)] == [amount]
     assert [b.amount for b in ex.account_bills("mm", business_type="contract_settle_fee")] == [-amount]
     assert ex.account_bills("mm", business_type="close_long") == []
     assert all(v == 0 for v in ex.audit().values())
@@ -137,7 +139,7 @@ def test_a_position_against_the_house_pays_the_funding_pot(clock: Clock) -> None
     assert order.status is OrderStatus.FILLED
     due = ex.funding(BTC).next_time
     run_to(ex, clock, due + 3 * EIGHT_HOURS + 1_800_000)    # a long gap: settles once, at the first step after it
-    (bill,) = ex.account_bills("u")
+    (bill,) = ex.account_bills("u", business_type=FUNDING)
     assert bill.c_time > due + 3 * EIGHT_HOURS
     # charged at the mark of that step (the exchange then ran on for a minute): the amount is a whole-tick mark
     # times size times rate, close to the current mark, and the short receives it
@@ -155,7 +157,7 @@ def test_funding_money_survives_a_restart(tmp_path: Path, clock: Clock) -> None:
     ex = Exchange(seed=5, clock=clock, state_path=path)
     ex.place_futures_order("u", "BTCUSDT", "buy", "market", "0.02")
     run_to(ex, clock, ex.funding(BTC).next_time)
-    paid = ex.account_bills("u")[0].amount
+    paid = ex.account_bills("u", business_type=FUNDING)[0].amount
     assert paid < 0
     free = available(ex, "u")
     ex.close()

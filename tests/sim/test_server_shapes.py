@@ -131,6 +131,8 @@ REST_SERVED = {
     "GET_api_v2_mix_order_orders-plan-pending__GetOpenTriggerOrders2.json",
     "POST_api_v2_mix_order_cancel-plan-order.json",
     "GET_api_v2_mix_position_all-position.json", "GET_api_v2_mix_position_single-position.json",
+    "GET_api_v2_spot_account_bills.json", "GET_api_v2_mix_account_bill.json",
+    "GET_api_v2_mix_market_history-fund-rate.json", "POST_api_v2_mix_account_set-margin.json",
 }
 
 _NOT_IN_SIM = "not served: the simulator has no {what}"
@@ -138,10 +140,8 @@ REST_NOT_SERVED: dict[str, str] = {
     "GET_api_v2_account_all-account-balance.json": _NOT_IN_SIM.format(what="funding/earn accounts"),
     "GET_api_v2_account_funding-assets.json": _NOT_IN_SIM.format(what="funding account"),
     "GET_api_v2_common_trade-rate.json": "not served: the client reads fee rates from symbols/contracts",
-    "GET_api_v2_mix_account_bill.json": _NOT_IN_SIM.format(what="account bills"),
     "GET_api_v2_mix_market_fills-history.json": "not served: only recent public trades are kept",
     "GET_api_v2_mix_market_funding-time.json": "not served: current-fund-rate carries nextUpdate",
-    "GET_api_v2_mix_market_history-fund-rate.json": _NOT_IN_SIM.format(what="funding history"),
     "GET_api_v2_mix_market_history-index-candles.json": "not served: index candles via candles?kLineType=INDEX",
     "GET_api_v2_mix_market_history-mark-candles.json": "not served: mark candles via candles?kLineType=MARK",
     "GET_api_v2_mix_market_query-position-lever.json": _NOT_IN_SIM.format(what="leverage tiers"),
@@ -156,7 +156,6 @@ REST_NOT_SERVED: dict[str, str] = {
     "GET_api_v2_mix_position_adlRank.json": _NOT_IN_SIM.format(what="auto-deleveraging"),
     "GET_api_v2_mix_position_history-position.json": _NOT_IN_SIM.format(what="closed-position history"),
     "GET_api_v2_public_annoucements.json": _NOT_IN_SIM.format(what="announcements"),
-    "GET_api_v2_spot_account_bills.json": _NOT_IN_SIM.format(what="account bills"),
     "GET_api_v2_spot_account_deduct-info.json": _NOT_IN_SIM.format(what="BGB fee deduction"),
     "GET_api_v2_spot_account_info.json": _NOT_IN_SIM.format(what="account info endpoint"),
     "GET_api_v2_spot_account_transferRecords.json": _NOT_IN_SIM.format(what="transfers"),
@@ -169,7 +168,6 @@ REST_NOT_SERVED: dict[str, str] = {
     "GET_api_v2_spot_wallet_deposit-records.json": _NOT_IN_SIM.format(what="wallet"),
     "GET_api_v2_spot_wallet_transfer-coin-info.json": _NOT_IN_SIM.format(what="wallet"),
     "GET_api_v2_spot_wallet_withdrawal-records.json": _NOT_IN_SIM.format(what="wallet"),
-    "POST_api_v2_mix_account_set-margin.json": _NOT_IN_SIM.format(what="isolated margin adjustment endpoint"),
     "POST_api_v2_mix_order_modify-plan-order.json": _NOT_IN_SIM.format(what="trigger (plan) orders beyond TP/SL"),
     "POST_api_v2_mix_order_modify-tpsl-order.json": _NOT_IN_SIM.format(what="TP/SL modification (cancel + place)"),
     "POST_api_v2_mix_order_place-plan-order.json": _NOT_IN_SIM.format(what="trigger (plan) orders beyond TP/SL"),
@@ -300,6 +298,7 @@ async def _spot_scenario(s: Session) -> None:
             "GET_api_v2_spot_trade_history-orders.json")
     await c("GET", "/api/v2/spot/trade/fills", {"symbol": "BTCUSDT"}, "GET_api_v2_spot_trade_fills.json")
     await c("GET", "/api/v2/spot/account/assets", None, "GET_api_v2_spot_account_assets.json")
+    await c("GET", "/api/v2/spot/account/bills", {"coin": "USDT"}, "GET_api_v2_spot_account_bills.json")
     await c("POST", "/api/v2/spot/trade/cancel-order", {"symbol": "BTCUSDT", "orderId": resting["orderId"]},
             "POST_api_v2_spot_trade_cancel-order.json")
     await c("POST", "/api/v2/spot/trade/batch-cancel-order",
@@ -332,6 +331,8 @@ async def _mix_scenario(s: Session) -> None:
     await c("GET", "/api/v2/mix/market/symbol-price", _mix(symbol="BTCUSDT"),
             "GET_api_v2_mix_market_symbol-price.json")
     await c("GET", "/api/v2/mix/market/fills", _mix(symbol="BTCUSDT"), "GET_api_v2_mix_market_fills.json")
+    await c("GET", "/api/v2/mix/market/history-fund-rate", _mix(symbol="BTCUSDT"),
+            "GET_api_v2_mix_market_history-fund-rate.json")
     await c("POST", "/api/v2/mix/account/set-position-mode", _mix(posMode="hedge_mode"),
             "POST_api_v2_mix_account_set-position-mode.json")
     await c("POST", "/api/v2/mix/account/set-margin-mode",
@@ -347,6 +348,9 @@ async def _mix_scenario(s: Session) -> None:
     pending = await c("POST", "/api/v2/mix/order/place-order",
                       {**order, "side": "buy", "tradeSide": "open", "orderType": "limit", "price": "50000",
                        "size": "0.01", "clientOid": "mix-1"})
+    await c("POST", "/api/v2/mix/account/set-margin", _mix(symbol="BTCUSDT", marginCoin="USDT", holdSide="long",
+                                                          amount="10"), "POST_api_v2_mix_account_set-margin.json")
+    await c("GET", "/api/v2/mix/account/bill", _mix(), "GET_api_v2_mix_account_bill.json")
     await c("POST", "/api/v2/mix/order/batch-place-order",
             {**order, "orderList": [
                 {"side": "buy", "tradeSide": "open", "orderType": "limit", "price": "50001", "size": "0.01",

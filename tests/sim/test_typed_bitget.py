@@ -128,6 +128,7 @@ async def _spot(c: Caller) -> None:
     await c("GET", "/api/v2/spot/trade/unfilled-orders", {"symbol": "BTCUSDT"})
     await c("GET", "/api/v2/spot/trade/fills", {"symbol": "BTCUSDT"})
     await c("GET", "/api/v2/spot/account/assets", None)
+    await c("GET", "/api/v2/spot/account/bills", None)
     await c("POST", "/api/v2/spot/trade/cancel-order", {"symbol": "BTCUSDT", "orderId": resting["orderId"]})
     await c("POST", "/api/v2/spot/trade/batch-cancel-order",
             {"symbol": "BTCUSDT", "orderList": [{"clientOid": "tb-2"}, {"orderId": "42"}]})
@@ -152,6 +153,7 @@ async def _futures(c: Caller) -> None:
         ("/api/v2/mix/market/current-fund-rate", _mix(symbol="BTCUSDT")),
         ("/api/v2/mix/market/open-interest", _mix(symbol="BTCUSDT")),
         ("/api/v2/mix/market/symbol-price", _mix(symbol="BTCUSDT")),
+        ("/api/v2/mix/market/history-fund-rate", _mix(symbol="BTCUSDT")),
     ):
         await c("GET", path, params)
     usdt = {"symbol": "BTCUSDT", "marginCoin": "USDT"}
@@ -161,6 +163,8 @@ async def _futures(c: Caller) -> None:
     order = _mix(**usdt, marginMode="isolated")
     await c("POST", "/api/v2/mix/order/place-order",
             {**order, "side": "buy", "tradeSide": "open", "orderType": "market", "size": "0.05"})
+    await c("POST", "/api/v2/mix/account/set-margin", _mix(**usdt, holdSide="long", amount="10"))
+    await c("GET", "/api/v2/mix/account/bill", _mix())
     price = _far_below(c, "BTCUSDT", Product.USDT_FUTURES, "0.1")
     pending = await c("POST", "/api/v2/mix/order/place-order",
                       {**order, "side": "buy", "tradeSide": "open", "orderType": "limit", "force": "gtc",

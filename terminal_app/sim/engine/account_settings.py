@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from terminal_app.sim.engine.futures import CROSSED, HEDGE, ISOLATED, ONE_WAY, initial_margin, money
+from terminal_app.sim.engine.futures import (
+    CROSSED,
+    HEDGE,
+    ISOLATED,
+    ONE_WAY,
+    initial_margin,
+    maintenance,
+    money,
+    unrealized,
+)
 from terminal_app.sim.engine.margin import max_available, symbol_busy
 from terminal_app.sim.engine.orders import reject
 from terminal_app.sim.engine.state import EngineState
@@ -58,6 +67,30 @@ class AccountSettings:
                 pos.margin = new_margin
             pos.leverage = leverage
             pos.u_time = state.now
+        state.dirty_users.add(uid)
+        state.touched_futures.add(uid)
+
+    def adjust_margin(self, uid: str, market: SimMarket, hold_side: str, amount: Decimal) -> None:
+        """Bitget's ``set-margin``: add (+) or remove (-) margin of an isolated position. 22002 without one, 40017
+        for a crossed one (its margin is the account's), 40762 when the account cannot pay in, 45117-like 40017 when
+        taking out would leave the position at or below its maintenance margin."""
+        state = self.state
+        user = state.fut.users[uid]
+        pos = user.positions.get((market.symbol, hold_side))
+        if pos is None or not pos.lots:
+            raise reject("22002", "No position to close")
+        if pos.margin_mode != ISOLATED:
+            raise reject("40017", "Parameter marginMode error: margin can be adjusted on isolated positions only")
+        if amount > 0 and amount > max_available(state, user):
+            raise reject("40762", "The order size is greater than the max open size")
+        if amount < 0:
+            ms = state.futures_market(market.symbol)
+            left = pos.margin + amount + unrealized(pos, ms.mark, market.lot)
+            if left <= maintenance(pos, ms.mark, market.lot, market.keep_margin_rate) * 2:
+                raise reject("40017", "Parameter amount error: the margin left would not keep the position safe")
+        pos.margin += amount
+        user.cash -= amount
+        pos.u_time = user.u_time = state.now
         state.dirty_users.add(uid)
         state.touched_futures.add(uid)
 

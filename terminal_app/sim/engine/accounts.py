@@ -57,7 +57,7 @@ class UserAccounts:
         for st in state.done.pop(uid, ()):
             state.done_by_id.pop(st.order_id, None)
         state.user_fills.pop(uid, None)
-        self.funding.bills.pop(uid, None)
+        state.bills.forget(uid)
         state.open_by_user.pop(uid, None)
         state.touched_futures.discard(uid)
         state.dirty_users.discard(uid)

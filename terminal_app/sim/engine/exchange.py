@@ -33,6 +33,7 @@ from pathlib import Path
 
 from terminal_app.bitget.clock import system_ms
 from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.sim.engine.bills import SpotBill
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.events import EventPump, Listener
 from terminal_app.sim.engine.futures import AccountBill, FuturesAccount, PlanOrder, Position, SymbolSettings
@@ -342,6 +343,20 @@ class Exchange:
         finally:
             self._done()
 
+    def adjust_margin(self, uid: str, symbol: str, hold_side: str, amount: DecimalLike) -> Position:
+        """Add (+) or remove (-) margin of an isolated position; returns the position as it is now."""
+        engine = self._user(uid)
+        try:
+            market = find_market(symbol, Product.USDT_FUTURES)
+            value = Decimal(str(amount))
+            if not value.is_finite() or not value:
+                raise reject("40017", "Parameter amount error")
+            engine.settings.adjust_margin(uid, market, hold_side, value)
+            (pos,) = [p for p in engine.views.positions(uid, market.symbol) if p.hold_side == hold_side]
+            return pos
+        finally:
+            self._done()
+
     def set_margin_mode(self, uid: str, symbol: str, margin_mode: str) -> SymbolSettings:
         """45117 with an open position or order on the symbol."""
         engine = self._user(uid)
@@ -417,11 +432,19 @@ class Exchange:
     def account_bills(self, uid: str, symbol: str | None = None, *, business_type: str | None = None,
                       start_ms: int | None = None, end_ms: int | None = None, id_less_than: str | None = None,
                       limit: int = 100) -> list[AccountBill]:
-        """USDT-M account bills, newest first (funding payments so far; kept in memory, not across restarts)."""
+        """USDT-M account bills, newest first: a row per fill (realised PnL and fee) and per funding payment."""
         self._user(uid)
         self._done()
         sym = find_market(symbol, Product.USDT_FUTURES).symbol if symbol else None
         return self._queries.account_bills(uid, sym, business_type, start_ms, end_ms, id_less_than, limit)
+
+    def spot_bills(self, uid: str, coin: str | None = None, *, group_type: str | None = None,
+                   business_type: str | None = None, start_ms: int | None = None, end_ms: int | None = None,
+                   id_less_than: str | None = None, limit: int = 100) -> list[SpotBill]:
+        """Spot bills, newest first: one row per coin each fill moved."""
+        self._user(uid)
+        self._done()
+        return self._queries.spot_bills(uid, coin, group_type, business_type, start_ms, end_ms, id_less_than, limit)
 
     def positions(self, uid: str, symbol: str | None = None) -> list[Position]:
         engine = self._user(uid)

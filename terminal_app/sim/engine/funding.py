@@ -3,14 +3,12 @@ receives ``mark * size * rate`` (the money model is in ``engine.futures``), with
 
 from __future__ import annotations
 
-from collections import deque
 from decimal import Decimal
 
 from terminal_app.sim.engine.futures import (
     FUNDING_FEE,
     ISOLATED,
     USDT,
-    AccountBill,
     FuturesUser,
     PositionState,
     funding_fee,
@@ -25,7 +23,6 @@ ZERO = Decimal(0)
 # Bitget's rate is premium + clamp(interest - premium, ±0.05 %) with interest 0.01 % per 8 h; the simulated futures
 # trade a steady 0.03 % over the index, inside that band, so the rate is the interest rate.
 FUNDING_RATE = Decimal("0.0001")
-BILL_ID_BASE = 1_300_000_000_000_000_000
 
 
 class FundingScheduler:
@@ -35,8 +32,6 @@ class FundingScheduler:
         self.state = state
         self.funding_rates: dict[str, Decimal] = {}               # futures symbol → rate, when not FUNDING_RATE
         self.next_funding: dict[str, int] = {}                    # futures symbol → next funding time (ms)
-        self.bills: dict[str, deque[AccountBill]] = {}            # USDT-M account bills per user, newest last
-        self.bill_seq = 0
 
     @staticmethod
     def interval_ms(market: SimMarket) -> int:
@@ -86,12 +81,6 @@ class FundingScheduler:
         state.fut.funding -= amount
         pos.u_time = t
         user.u_time = t
-        self.bill_seq += 1
-        bill = AccountBill(str(BILL_ID_BASE + self.bill_seq), user.uid, pos.symbol, USDT, FUNDING_FEE, amount, ZERO,
-                           wallet(user), t)
-        bills = self.bills.get(user.uid)
-        if bills is None:
-            bills = self.bills[user.uid] = deque(maxlen=state.history_cap)
-        bills.append(bill)
+        state.bills.add_futures(user.uid, pos.symbol, USDT, FUNDING_FEE, amount, ZERO, wallet(user), t)
         state.touched_futures.add(user.uid)
         state.dirty_users.add(user.uid)

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from terminal_app.sim.engine.futures import HEDGE, ISOLATED, ONE_WAY, USDT, FuturesUser, PositionState, money
+from terminal_app.sim.engine.futures import (
+    HEDGE,
+    ISOLATED,
+    ONE_WAY,
+    USDT,
+    FuturesUser,
+    PositionState,
+    money,
+    wallet,
+)
 from terminal_app.sim.engine.lifecycle import OrderLifecycle
 from terminal_app.sim.engine.orders import Fill, OrderState, OrderStatus
 from terminal_app.sim.engine.state import EngineState
@@ -73,6 +82,9 @@ class FuturesSettler:
         now = state.now
         user.cash -= fee
         state.fut.fees += fee
+        # one bill row per fill, as Bitget's sample shows (amount: realised PnL; fee: negative when paid)
+        business = f"close_{close_side}" if close_lots else f"open_{open_side}"
+        state.bills.add_futures(st.uid, symbol, USDT, business, profit, -fee, wallet(user), now)
         if fee_pos is not None:
             fee_pos.total_fee += fee
         user.u_time = now

@@ -98,7 +98,7 @@ class Persistence:
         kv = {"order_seq": str(state.order_seq), "trade_seq": str(state.trade_seq),
               "entry_seq": str(state.entry_seq), "futures.house": str(state.fut.house),
               "futures.fees": str(state.fut.fees), "futures.minted": str(state.fut.minted),
-              "futures.funding": str(state.fut.funding), "bill_seq": str(self.engine.funding.bill_seq)}
+              "futures.funding": str(state.fut.funding), "bill_seq": str(state.bills.seq)}
         for name, book in (("house", state.spot.house), ("fees", state.spot.fees), ("minted", state.spot.minted)):
             for coin, amount in book.items():
                 kv[f"spot.{name}.{coin}"] = str(amount)
@@ -116,7 +116,7 @@ class Persistence:
         state.fut.fees = Decimal(kv.get("futures.fees", "0"))
         state.fut.minted = Decimal(kv.get("futures.minted", "0"))
         state.fut.funding = Decimal(kv.get("futures.funding", "0"))
-        engine.funding.bill_seq = int(kv.get("bill_seq", "0"))
+        state.bills.seq = int(kv.get("bill_seq", "0"))
         for key, value in kv.items():
             if key.startswith("spot."):
                 _, name, coin = key.split(".", 2)

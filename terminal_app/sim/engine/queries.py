@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from terminal_app.core.instruments import Product
+from terminal_app.sim.engine.bills import SpotBill
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.futures import AccountBill, PlanOrder
 from terminal_app.sim.engine.orders import Fill, Order
@@ -66,8 +67,16 @@ class AccountQueries:
 
     def account_bills(self, uid: str, symbol: str | None, business_type: str | None, start_ms: int | None,
                       end_ms: int | None, id_less_than: str | None, limit: int) -> list[AccountBill]:
-        return _page(reversed(self.engine.funding.bills.get(uid, ())),
+        return _page(reversed(self.engine.state.bills.futures.get(uid, ())),
                      lambda b: None if (symbol and b.symbol != symbol)
+                     or (business_type and b.business_type != business_type) else (b.c_time, b.bill_id),
+                     start_ms, end_ms, id_less_than, limit)
+
+    def spot_bills(self, uid: str, coin: str | None, group_type: str | None, business_type: str | None,
+                   start_ms: int | None, end_ms: int | None, id_less_than: str | None, limit: int) -> list[SpotBill]:
+        word = coin.upper() if coin else None
+        return _page(reversed(self.engine.state.bills.spot.get(uid, ())),
+                     lambda b: None if (word and b.coin != word) or (group_type and b.group_type != group_type)
                      or (business_type and b.business_type != business_type) else (b.c_time, b.bill_id),
                      start_ms, end_ms, id_less_than, limit)
 

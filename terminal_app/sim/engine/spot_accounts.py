@@ -37,6 +37,11 @@ class SpotLedger:
     def has(self, uid: str) -> bool:
         return uid in self.accounts
 
+    def total(self, uid: str, coin: str) -> Decimal:
+        """Available plus frozen: the balance a bill row reports."""
+        row = self.accounts.get(uid, {}).get(coin)
+        return row[0] + row[1] if row is not None else ZERO
+
     def open_account(self, uid: str, funding: dict[str, Decimal]) -> None:
         self.accounts[uid] = {}
         self.u_time[uid] = {}

@@ -52,6 +52,14 @@ class SpotSettler:
         st.filled_quote += quote
         st.fee += fee
         st.u_time = now
+        # the spot bill: one row per coin the fill moved, the fee taken from the coin received
+        got, paid = (base, quote_coin) if st.is_buy else (quote_coin, base)
+        got_size, paid_size = (size, quote) if st.is_buy else (quote, size)
+        bills = self.state.bills
+        bills.add_spot(uid, got, "transaction", st.side, got_size - fee, spot.total(uid, got), -fee, st.order_id,
+                       now)
+        bills.add_spot(uid, paid, "transaction", st.side, -paid_size, spot.total(uid, paid), Decimal(0),
+                       st.order_id, now)
         fill = Fill(trade_id, st.order_id, st.client_oid, uid, m.ref, st.side, st.order_type, price, size, quote,
                     fee, st.fee_coin, "maker" if is_maker else "taker", now)
         self.orders.after_fill(st, fill)

@@ -12,6 +12,7 @@ from collections import deque
 from typing import Any
 
 from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.sim.engine.bills import BillBook
 from terminal_app.sim.engine.futures import FuturesLedger, PlanState
 from terminal_app.sim.engine.orders import Fill, OrderState
 from terminal_app.sim.engine.spot_accounts import SpotLedger
@@ -49,6 +50,7 @@ class EngineState:
         self.new_fills: list[Fill] = []
         self.counters = {"steps": 0, "book_changes": 0, "trades": 0, "user_fills": 0}
         self.history_cap = HISTORY_CAP
+        self.bills = BillBook(HISTORY_CAP)
 
     # ---- ids -----------------------------------------------------------------------------------------------
 

@@ -164,6 +164,50 @@ def set_margin_mode(call: Call) -> Any:
     return render.margin_mode_result(call.ex.set_margin_mode(call.uid, symbol, call.req("marginMode")))
 
 
+def set_margin(call: Call) -> Any:
+    """Add (+) or remove (-) isolated margin; Bitget answers an empty string (sample
+    rest/POST_api_v2_mix_account_set-margin.json)."""
+    symbol = _symbol(call)
+    _margin_coin(call)
+    hold_side = call.word("holdSide", ("long", "short"))
+    amount = call.decimal("amount")
+    if amount is None:
+        raise reject("40019", "Parameter amount cannot be empty")
+    if hold_side is None:
+        if call.ex.futures_account(call.uid).pos_mode == "hedge_mode":
+            raise reject("40019", "Parameter holdSide cannot be empty")
+        sides = {p.hold_side for p in call.ex.positions(call.uid, symbol)}
+        hold_side = sides.pop() if len(sides) == 1 else "long"
+    call.ex.adjust_margin(call.uid, symbol, hold_side, amount)
+    return ""
+
+
+def bill(call: Call) -> Any:
+    """``/api/v2/mix/account/bill``: ``{bills, endId}``, newest first (fills and funding)."""
+    if not _served(call):
+        return {"bills": [], "endId": None}
+    coin = call.opt("coin")
+    if coin and coin.upper() != "USDT":
+        return {"bills": [], "endId": None}
+    rows = call.ex.account_bills(call.uid, call.opt("symbol"), business_type=call.opt("businessType"),
+                                 start_ms=call.integer("startTime"), end_ms=call.integer("endTime"),
+                                 id_less_than=call.opt("idLessThan"), limit=call.limit(20, 100))
+    return {"bills": [render.mix_bill(b) for b in rows], "endId": rows[-1].bill_id if rows else None}
+
+
+def history_fund_rate(call: Call) -> Any:
+    """Past funding settlements, newest first (``pageSize`` ≤ 100, ``pageNo``): the simulator charges a steady
+    rate, so every past settlement shows the current one."""
+    ref = call.ex.market(call.futures_ref()).ref
+    info = call.ex.funding(ref)
+    size = call.integer("pageSize", 20, lo=1, hi=100) or 20
+    page = call.integer("pageNo", 1, lo=1) or 1
+    step = info.interval_hours * 3_600_000
+    last = info.next_time - step
+    return [{"symbol": ref.symbol, "fundingRate": render.num(info.rate), "fundingTime": str(last - k * step)}
+            for k in range((page - 1) * size, page * size)]
+
+
 def set_position_mode(call: Call) -> Any:
     if not _served(call):
         raise reject("40017", "Parameter productType error")
@@ -402,6 +446,9 @@ MIX_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v2/mix/market/current-fund-rate", current_fund_rate),
     Route("GET", "/api/v2/mix/market/open-interest", open_interest),
     Route("GET", "/api/v2/mix/market/symbol-price", symbol_price),
+    Route("GET", "/api/v2/mix/market/history-fund-rate", history_fund_rate),
+    Route("POST", "/api/v2/mix/account/set-margin", set_margin, private=True, trade=True),
+    Route("GET", "/api/v2/mix/account/bill", bill, private=True),
     Route("GET", "/api/v2/mix/account/accounts", accounts, private=True),
     Route("GET", "/api/v2/mix/account/account", account, private=True),
     Route("POST", "/api/v2/mix/account/set-leverage", set_leverage, private=True, trade=True),

@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from terminal_app.sim.engine.futures import FuturesAccount, PlanOrder, Position, SymbolSettings
+from terminal_app.sim.engine.bills import SpotBill
+from terminal_app.sim.engine.futures import AccountBill, FuturesAccount, PlanOrder, Position, SymbolSettings
 from terminal_app.sim.engine.market_data import FundingInfo, Ticker
 from terminal_app.sim.engine.orders import Fill, Order
 from terminal_app.sim.engine.spot_accounts import Balance
@@ -238,6 +239,21 @@ def spot_fill(f: Fill, uid: str) -> Json:
 def spot_asset(b: Balance) -> Json:
     return {"coin": b.coin, "available": num(b.available), "frozen": num(b.frozen), "locked": "0",
             "limitAvailable": "0", "uTime": ms(b.u_time)}
+
+
+def spot_bill(b: SpotBill) -> Json:
+    """A row of ``/api/v2/spot/account/bills`` (sample rest/GET_api_v2_spot_account_bills.json, with the
+    ``bizOrderId`` typed-bitget saw live)."""
+    return {"cTime": ms(b.c_time), "coin": b.coin, "groupType": b.group_type, "businessType": b.business_type,
+            "size": num(b.size), "balance": num(b.balance), "fees": num(b.fees), "billId": b.bill_id,
+            "bizOrderId": b.order_id}
+
+
+def mix_bill(b: AccountBill) -> Json:
+    """A row of ``/api/v2/mix/account/bill`` (sample rest/GET_api_v2_mix_account_bill.json)."""
+    return {"billId": b.bill_id, "symbol": b.symbol, "amount": num(b.amount), "fee": num(b.fee),
+            "feeByCoupon": "", "businessType": b.business_type, "coin": b.coin, "balance": num(b.balance),
+            "cTime": ms(b.c_time)}
 
 
 def ack(order_id: str, client_oid: str) -> Json:

@@ -205,6 +205,15 @@ def assets(call: Call) -> Any:
     return out
 
 
+def bills(call: Call) -> Any:
+    """``/api/v2/spot/account/bills``: newest first, ``limit`` ≤ 500."""
+    start, end, below = _window(call)
+    rows = call.ex.spot_bills(call.uid, call.opt("coin"), group_type=call.opt("groupType"),
+                              business_type=call.opt("businessType"), start_ms=start, end_ms=end, id_less_than=below,
+                              limit=call.limit(100, 500))
+    return [render.spot_bill(b) for b in rows]
+
+
 SPOT_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v2/spot/public/symbols", symbols),
     Route("GET", "/api/v2/spot/public/coins", coins),
@@ -226,4 +235,5 @@ SPOT_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v2/spot/trade/history-orders", history_orders, private=True),
     Route("GET", "/api/v2/spot/trade/fills", fills, private=True),
     Route("GET", "/api/v2/spot/account/assets", assets, private=True),
+    Route("GET", "/api/v2/spot/account/bills", bills, private=True),
 )
