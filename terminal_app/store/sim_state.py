@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # (version, description, statements); append new migrations, never edit applied ones.
 MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
@@ -81,6 +81,21 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         """CREATE TABLE kv (
                key TEXT PRIMARY KEY,
                value TEXT NOT NULL)""",
+    )),
+    (2, "account bills and copy trading", (
+        """CREATE TABLE bills (
+               uid TEXT NOT NULL,
+               bill_id TEXT NOT NULL,
+               kind TEXT NOT NULL,
+               c_time INTEGER NOT NULL,
+               data BLOB NOT NULL,
+               PRIMARY KEY (uid, bill_id))""",
+        "CREATE INDEX bills_by_user ON bills (uid, c_time)",
+        # copy trading (traders the users became, follows and their settings, tracking orders, profit share) as
+        # one document per part: the copy engine rewrites it whenever it changes
+        """CREATE TABLE copy_state (
+               part TEXT PRIMARY KEY,
+               data BLOB NOT NULL)""",
     )),
 )
 
@@ -188,6 +203,32 @@ class SimStateStore:
     def load_plans(self) -> list[dict[str, Any]]:
         return [orjson.loads(data) for (data,) in self._db.execute("SELECT data FROM plan_orders ORDER BY order_id")]
 
+    def load_bills(self, *, per_user: int) -> list[dict[str, Any]]:
+        """The newest ``per_user`` bills of each kind of each user, oldest first."""
+        rows = self._db.execute(
+            """SELECT data FROM (
+                   SELECT data, c_time, bill_id, ROW_NUMBER() OVER (
+                       PARTITION BY uid, kind ORDER BY c_time DESC, bill_id DESC) AS n
+                   FROM bills)
+               WHERE n <= ? ORDER BY c_time, bill_id""", (per_user,))
+        return [orjson.loads(data) for (data,) in rows]
+
+    def load_copy(self) -> dict[str, Any]:
+        """The copy-trading documents by part (empty for a new state file)."""
+        return {part: orjson.loads(data) for part, data in self._db.execute("SELECT part, data FROM copy_state")}
+
+    def save_copy(self, parts: dict[str, Any]) -> None:
+        """Replace the copy-trading documents given, in one transaction."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT OR REPLACE INTO copy_state VALUES (?, ?)",
+                           [(part, orjson.dumps(doc)) for part, doc in sorted(parts.items())])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
     def load_kv(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT key, value FROM kv"))
 
@@ -195,8 +236,9 @@ class SimStateStore:
 
     def save(self, *, users: Iterable[UserRecord] = (), orders: Iterable[dict[str, Any]] = (),
              fills: Iterable[dict[str, Any]] = (), plans: Iterable[dict[str, Any]] = (),
-             kv: dict[str, str] | None = None) -> None:
-        """Write changed users (their full account state), changed orders and plans, new fills; one transaction."""
+             bills: Iterable[dict[str, Any]] = (), kv: dict[str, str] | None = None) -> None:
+        """Write changed users (their full account state), changed orders and plans, new fills and bills; one
+        transaction. A bill record has ``uid``, ``bill_id``, ``kind`` (futures/spot) and ``c_time``."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -213,6 +255,9 @@ class SimStateStore:
             db.executemany(
                 "INSERT OR REPLACE INTO plan_orders VALUES (?, ?, ?, ?, ?)",
                 [(p["order_id"], p["uid"], p["symbol"], p["status"], orjson.dumps(p)) for p in plans])
+            db.executemany(
+                "INSERT OR REPLACE INTO bills VALUES (?, ?, ?, ?, ?)",
+                [(b["uid"], b["bill_id"], b["kind"], b["c_time"], orjson.dumps(b)) for b in bills])
             if kv:
                 db.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?)", sorted(kv.items()))
             db.execute("COMMIT")
@@ -242,7 +287,7 @@ class SimStateStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             for table in ("users", "spot_balances", "futures_accounts", "futures_settings", "positions", "orders",
-                          "fills", "plan_orders"):
+                          "fills", "plan_orders", "bills"):
                 db.execute(f"DELETE FROM {table} WHERE uid = ?", (uid,))
             db.execute("COMMIT")
         except BaseException:

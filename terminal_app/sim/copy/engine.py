@@ -45,6 +45,7 @@ from terminal_app.sim.copy.copier import Copier
 from terminal_app.sim.copy.desk import CopyDesk
 from terminal_app.sim.copy.following import Following
 from terminal_app.sim.copy.guards import CopyGuards
+from terminal_app.sim.copy.persistence import CopyPersistence
 from terminal_app.sim.copy.registry import CopyRegistry
 from terminal_app.sim.copy.state import FUTURES_MARKET, Follow, RankedTrader, SymbolConfig, Track, Trader
 from terminal_app.sim.copy.stats import CopyStats
@@ -87,6 +88,8 @@ class CopyEngine:
         self._fills: list[FillEvent] = []
         self._syncing = False
         self._next_reconcile = start
+        self.persistence = CopyPersistence(self)
+        self.persistence.load()
         exchange.add_listener(self._on_event)
         if guard:
             self.guard()
@@ -148,6 +151,7 @@ class CopyEngine:
                 # position reads go through the facade's full request path; a few per second are plenty
                 self._next_reconcile = now + RECONCILE_MS
                 self.closer.reconcile()
+            self.persistence.save()
         finally:
             self._syncing = False
 

@@ -19,7 +19,7 @@ from terminal_app.sim.copy.state import (
 
 
 class CopyRegistry:
-    """In memory only (copy state is not persisted with the demo account)."""
+    """Saved with the demo accounts by :mod:`terminal_app.sim.copy.persistence`."""
 
     def __init__(self) -> None:
         self.traders: dict[str, Trader] = {}

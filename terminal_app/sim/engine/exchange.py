@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from terminal_app.bitget.clock import system_ms
 from terminal_app.core.instruments import Product, SymbolRef
@@ -107,6 +108,18 @@ class Exchange:
 
     def close(self) -> None:
         self._store.close()
+
+    def save_copy_state(self, parts: dict[str, Any]) -> bool:
+        """Write copy trading's records (``sim.copy.persistence``) to the state file; False without one."""
+        store = self._store.store
+        if store is None:
+            return False
+        store.save_copy(parts)
+        return True
+
+    def load_copy_state(self) -> dict[str, Any]:
+        store = self._store.store
+        return store.load_copy() if store is not None else {}
 
     def add_listener(self, listener: Listener) -> None:
         self._events.add(listener)

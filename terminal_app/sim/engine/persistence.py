@@ -10,10 +10,13 @@ from pathlib import Path
 
 from terminal_app.bitget.models.mapping import product_from_wire
 from terminal_app.core.instruments import SymbolRef
+from terminal_app.sim.engine.bills import SpotBill
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.futures import FuturesUser, SettingsState
 from terminal_app.sim.engine.orders import OrderState
 from terminal_app.sim.engine.records import (
+    bill_from_record,
+    bill_record,
     fill_from_record,
     fill_record,
     order_from_record,
@@ -46,8 +49,12 @@ class Persistence:
             state.dirty_orders.clear()
             state.dirty_plans.clear()
             state.new_fills.clear()
+            state.bills.new_futures.clear()
+            state.bills.new_spot.clear()
             return
-        if state.dirty_users or state.dirty_orders or state.dirty_plans or state.new_fills:
+        bills = state.bills
+        if (state.dirty_users or state.dirty_orders or state.dirty_plans or state.new_fills or bills.new_futures
+                or bills.new_spot):
             self._save(self.store)
 
     def forget_user(self, uid: str) -> None:
@@ -87,7 +94,11 @@ class Persistence:
                    orders=[order_record(st) for st in state.dirty_orders.values() if st.uid in live_users],
                    fills=[fill_record(f) for f in state.new_fills if f.uid in live_users],
                    plans=[plan_record(p) for p in state.dirty_plans.values() if p.uid in live_users],
+                   bills=[bill_record(b) for b in (*state.bills.new_futures, *state.bills.new_spot)
+                          if b.uid in live_users],
                    kv=self._ledger_kv())
+        state.bills.new_futures.clear()
+        state.bills.new_spot.clear()
         state.dirty_users.clear()
         state.dirty_orders.clear()
         state.dirty_plans.clear()
@@ -157,6 +168,13 @@ class Persistence:
         for d in store.load_fills(per_user=cap):
             if d["uid"] in state.user_fills:
                 state.user_fills[d["uid"]].append(fill_from_record(d))
+        for d in store.load_bills(per_user=cap):
+            if d["uid"] in state.spot.accounts:
+                bill = bill_from_record(d)
+                if isinstance(bill, SpotBill):
+                    state.bills.restore_spot(bill)
+                else:
+                    state.bills.restore_futures(bill)
         for d in store.load_plans():
             if d["uid"] not in state.spot.accounts:
                 continue

@@ -1,4 +1,4 @@
-"""Persistence records: the engine's orders, fills, positions and plans as plain dicts of strings and ints (what
+"""Persistence records: the engine's orders, fills, positions, plans and bills as plain dicts of strings and ints (what
 ``store.sim_state`` writes), and back."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from typing import Any
 
 from terminal_app.bitget.models.mapping import product_from_wire, wire_product
 from terminal_app.core.instruments import SymbolRef
-from terminal_app.sim.engine.futures import PlanState, PositionState
+from terminal_app.sim.engine.bills import SpotBill
+from terminal_app.sim.engine.futures import AccountBill, PlanState, PositionState
 from terminal_app.sim.engine.orders import Fill, OrderState, OrderStatus
 from terminal_app.sim.market.markets import SimMarket
 
@@ -101,3 +102,30 @@ def plan_from_record(d: dict[str, Any]) -> PlanState:
     if values.get("execute_price") is not None:
         values["execute_price"] = Decimal(values["execute_price"])
     return PlanState(**values)
+
+
+# ---- account bills ----------------------------------------------------------------------------------------------
+
+_FUTURES_BILL_DECIMALS = ("amount", "fee", "balance")
+_SPOT_BILL_DECIMALS = ("size", "balance", "fees")
+
+
+def bill_record(bill: AccountBill | SpotBill) -> dict[str, Any]:
+    """A bill as plain data; ``kind`` tells which bill it belongs to."""
+    futures = isinstance(bill, AccountBill)
+    d: dict[str, Any] = {f: getattr(bill, f) for f in type(bill).__dataclass_fields__}
+    for f in _FUTURES_BILL_DECIMALS if futures else _SPOT_BILL_DECIMALS:
+        d[f] = str(d[f])
+    d["kind"] = "futures" if futures else "spot"
+    return d
+
+
+def bill_from_record(d: dict[str, Any]) -> AccountBill | SpotBill:
+    values = {k: v for k, v in d.items() if k != "kind"}
+    if d["kind"] == "futures":
+        for f in _FUTURES_BILL_DECIMALS:
+            values[f] = Decimal(values[f])
+        return AccountBill(**values)
+    for f in _SPOT_BILL_DECIMALS:
+        values[f] = Decimal(values[f])
+    return SpotBill(**values)

@@ -173,6 +173,7 @@ class SimServer:
             self._runner = None
         for task in list(self._hanging):
             task.cancel()
+        self.copy.persistence.save(force=True)         # follows and tracking orders outlive a restart
         self.exchange.close()
         self._release_state()
 
