@@ -67,7 +67,7 @@ class ActionSpec:
     section: str = ""
 
 
-INTERVALS: tuple[str, ...] = ("1m", "5m", "15m", "30m", "1H", "4H", "1D", "1W")
+INTERVALS: tuple[str, ...] = ("1m", "5m", "15m", "30m", "1H", "4H", "1D", "1W", "1Dutc", "1Wutc")
 SIZE_PRESETS: tuple[int, ...] = (10, 25, 50, 75, 100)
 
 
@@ -91,6 +91,8 @@ INTERVAL_KEYS: dict[str, tuple[str, ...]] = {
     "1m": ("1, Return",), "5m": ("5, Return",), "15m": ("1, 5, Return",), "30m": ("3, 0, Return",),
     "1H": ("6, 0, Return", "1, H, Return"), "4H": ("2, 4, 0, Return", "4, H, Return"), "1D": ("1, D, Return",),
     "1W": ("1, W, Return",),
+    # Bitget's days and weeks start at 00:00 UTC+8; these start at 00:00 UTC (no default keys: pick from the menu)
+    "1Dutc": (), "1Wutc": (),
 }
 
 

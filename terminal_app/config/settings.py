@@ -207,7 +207,8 @@ WATCHLIST = symbols_setting(
 )
 LAST_PROFILE = text_setting("profile.last", "Demo", "The profile opened at start-up.")
 CHART_INTERVAL = choice_setting(
-    "chart.interval", "15m", "Candle interval of the chart.", ("1m", "5m", "15m", "30m", "1H", "4H", "1D", "1W")
+    "chart.interval", "15m", "Candle interval of the chart.",
+    ("1m", "5m", "15m", "30m", "1H", "4H", "1D", "1W", "1Dutc", "1Wutc")
 )
 CHART_MA = bool_setting("chart.ma20", False, "Chart: MA 20 (simple moving average of 20 closes) on the price pane.")
 CHART_EMA = bool_setting("chart.ema50", False, "Chart: EMA 50 (exponential moving average) on the price pane.")

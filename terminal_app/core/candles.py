@@ -25,7 +25,11 @@ IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 
 class Interval(StrEnum):
-    """Chart intervals; the value is the label shown on the buttons (and Bitget's futures spelling)."""
+    """Chart intervals; the value is the label shown on the buttons (and Bitget's futures spelling).
+
+    Bitget's daily and weekly candles open at 00:00 UTC+8 (16:00 UTC); the ``utc`` intervals are the same candles
+    aligned to 00:00 UTC (Bitget's ``1Dutc``/``1Wutc`` granularities and ``candle1Dutc``/``candle1Wutc`` channels).
+    """
 
     M1 = "1m"
     M5 = "5m"
@@ -35,6 +39,8 @@ class Interval(StrEnum):
     H4 = "4H"
     D1 = "1D"
     W1 = "1W"
+    D1_UTC = "1Dutc"
+    W1_UTC = "1Wutc"
 
     @property
     def ms(self) -> int:
@@ -77,6 +83,8 @@ _INTERVAL_MS: dict[Interval, int] = {
     Interval.H4: 14_400_000,
     Interval.D1: 86_400_000,
     Interval.W1: 604_800_000,
+    Interval.D1_UTC: 86_400_000,
+    Interval.W1_UTC: 604_800_000,
 }
 _SPOT_GRANULARITY: dict[Interval, str] = {
     Interval.M1: "1min",
@@ -87,6 +95,8 @@ _SPOT_GRANULARITY: dict[Interval, str] = {
     Interval.H4: "4h",
     Interval.D1: "1day",
     Interval.W1: "1week",
+    Interval.D1_UTC: "1Dutc",        # spot takes the utc forms in the futures spelling (SpotKlineIntervalV2)
+    Interval.W1_UTC: "1Wutc",
 }
 _ALIASES: dict[str, Interval] = {
     **{i.value: i for i in Interval},

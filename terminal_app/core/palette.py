@@ -9,7 +9,7 @@ Grammar (words are case-insensitive; ``N`` is a number such as ``0.1``, ``65000`
     cancel all [SYMBOL | account]     cancel every order of the symbol (default: the active one) or of the account
     flat [SYMBOL | account]           close the position of the symbol (default: the active one) or every position
     lev N[x] [SYMBOL]                 set the leverage
-    iv INTERVAL                       chart interval: 1m 5m 15m 30m 1H 4H 1D 1W
+    iv INTERVAL                       chart interval: 1m 5m 15m 30m 1H 4H 1D 1W (1Dutc 1Wutc: days from 00:00 UTC)
     sym SYMBOL                        switch symbol: BTCUSDT, ETHUSDT PERP, BTCUSDT.P, BTCUSDT:usdt_futures …
                                       (and the exchange's own names when ``parse`` gets its symbol parser)
 

@@ -43,24 +43,28 @@ def ref_values(r: tuple[int, str, str, str, str, str]) -> tuple[float, ...]:
 
 # --- intervals ---------------------------------------------------------------------------------------------------
 def test_interval_spellings_and_lengths() -> None:
-    assert [i.value for i in Interval] == ["1m", "5m", "15m", "30m", "1H", "4H", "1D", "1W"]
+    assert [i.value for i in Interval] == ["1m", "5m", "15m", "30m", "1H", "4H", "1D", "1W", "1Dutc", "1Wutc"]
     assert [i.ms for i in Interval] == [60_000, 300_000, 900_000, 1_800_000, 3_600_000, 14_400_000, 86_400_000,
-                                        604_800_000]
-    assert [i.spot_granularity for i in Interval] == ["1min", "5min", "15min", "30min", "1h", "4h", "1day", "1week"]
-    assert [i.futures_granularity for i in Interval] == ["1m", "5m", "15m", "30m", "1H", "4H", "1D", "1W"]
+                                        604_800_000, 86_400_000, 604_800_000]
+    assert [i.spot_granularity for i in Interval] == ["1min", "5min", "15min", "30min", "1h", "4h", "1day", "1week",
+                                                      "1Dutc", "1Wutc"]
+    assert [i.futures_granularity for i in Interval] == ["1m", "5m", "15m", "30m", "1H", "4H", "1D", "1W", "1Dutc",
+                                                         "1Wutc"]
     assert Interval.H4.ws_channel == "candle4H"
+    assert Interval.D1_UTC.ws_channel == "candle1Dutc"
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("1m", Interval.M1), ("1min", Interval.M1), ("1h", Interval.H1), ("1H", Interval.H1), ("candle1H", Interval.H1),
-     ("1day", Interval.D1), ("1d", Interval.D1), ("1D", Interval.D1), ("1week", Interval.W1), ("4h", Interval.H4)],
+     ("1day", Interval.D1), ("1d", Interval.D1), ("1D", Interval.D1), ("1week", Interval.W1), ("4h", Interval.H4),
+     ("1Dutc", Interval.D1_UTC), ("candle1Wutc", Interval.W1_UTC)],
 )
 def test_interval_parse(text: str, expected: Interval) -> None:
     assert Interval.parse(text) is expected
 
 
-@pytest.mark.parametrize("text", ["1M", "3m", "6H", "", "1Dutc"])
+@pytest.mark.parametrize("text", ["1M", "3m", "6H", "", "3Dutc"])
 def test_interval_parse_rejects_unsupported(text: str) -> None:
     # 1M is one month to Bitget, not one minute
     with pytest.raises(ValueError, match="unsupported candle interval"):

@@ -164,7 +164,7 @@ def test_descriptions() -> None:
     ("lev ten", "whole number", 4, 7, ("number",)),
     ("lev 0", "between 1 and 125", 4, 5, None),
     ("lev 126", "between 1 and 125", 4, 7, None),
-    ("iv 2m", "Unknown interval '2m'", 3, 5, ("1m", "5m", "15m", "30m", "1H", "4H", "1D", "1W")),
+    ("iv 2m", "Unknown interval '2m'", 3, 5, ("1m", "5m", "15m", "30m", "1H", "4H", "1D", "1W", "1Dutc", "1Wutc")),
     ("iv 1M", "Unknown interval", 3, 5, None),  # one month, which the chart does not offer, not one minute
     ("sym", "Expected a symbol", 3, 3, ("symbol",)),
     ("sym BTCUSDT_XYZ", "not a symbol", 4, 15, ("symbol",)),

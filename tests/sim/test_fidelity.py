@@ -156,3 +156,24 @@ async def test_set_leverage_in_isolated_hedge_mode_needs_hold_side(api: Api) -> 
     both = await api("POST", "/api/v2/mix/account/set-leverage",
                      {**MIX, "symbol": "BTCUSDT", "longLeverage": "7", "shortLeverage": "3"})
     assert (both["longLeverage"], both["shortLeverage"]) == ("7", "3")
+
+
+@pytest.mark.parametrize(("spot", "interval", "open_hour_utc"), [
+    (True, "D1", 16), (True, "D1_UTC", 0), (False, "D1", 16), (False, "D1_UTC", 0), (False, "W1_UTC", 0)])
+async def test_daily_candles_open_at_utc8_midnight_unless_utc_is_asked(api: Api, spot: bool, interval: str,
+                                                                       open_hour_utc: int) -> None:
+    """Bitget's 1day/1D (and weeks) open at 00:00 UTC+8; the chart's 1Dutc/1Wutc intervals ask for 00:00 UTC."""
+    from terminal_app.core.candles import Interval
+
+    iv = Interval[interval]
+    path = "/api/v2/spot/market/candles" if spot else "/api/v2/mix/market/candles"
+    params = {"symbol": "BTCUSDT", "granularity": iv.spot_granularity if spot else iv.futures_granularity,
+              "limit": "5", **({} if spot else {"productType": "USDT-FUTURES"})}
+    rows = await api("GET", path, params)
+    assert rows
+    hours = {int(r[0]) % 86_400_000 // 3_600_000 for r in rows}
+    assert hours == {open_hour_utc}
+    if iv is Interval.W1_UTC:           # and weeks start on Monday
+        import datetime as dt
+
+        assert {dt.datetime.fromtimestamp(int(r[0]) / 1000, dt.UTC).weekday() for r in rows} == {0}
