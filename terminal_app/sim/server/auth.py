@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 from terminal_app.bitget.errors import ExchangeError, error_for_code
 from terminal_app.bitget.signing import verify_rest_signature, verify_ws_login
@@ -137,7 +137,8 @@ class Authenticator:
 
     @staticmethod
     def _signature_ok(secret: str, sign: str, ts: str, method: str, path: str, raw_query: str, body: str) -> bool:
-        return verify_rest_signature(secret, sign, ts, method, path, unquote(raw_query), body)
+        # form decoding ("+" is a space): ccxt sends a space as "+" and signs it as a space
+        return verify_rest_signature(secret, sign, ts, method, path, unquote_plus(raw_query), body)
 
     def check_ws_login(self, arg: Any) -> ApiKey:
         """One ``args`` entry of ``{"op":"login"}``; raises the ExchangeError of Bitget's WebSocket code."""
