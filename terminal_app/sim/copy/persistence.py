@@ -66,7 +66,7 @@ def _fields(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def _trader(d: dict[str, Any]) -> dict[str, Any]:
-    values = _typed(d)
+    values: dict[str, Any] = _typed(d)
     values["symbols"] = {s: SymbolConfig(**c) for s, c in values["symbols"].items()}
     values["spot_symbols"] = set(values["spot_symbols"])
     values["profits"] = [ProfitRecord(**p) for p in values["profits"]]

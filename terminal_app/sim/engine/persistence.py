@@ -12,7 +12,7 @@ from terminal_app.bitget.models.mapping import product_from_wire
 from terminal_app.core.instruments import SymbolRef
 from terminal_app.sim.engine.bills import SpotBill
 from terminal_app.sim.engine.engine import Engine
-from terminal_app.sim.engine.futures import FuturesUser, SettingsState
+from terminal_app.sim.engine.futures import AccountBill, FuturesUser, SettingsState
 from terminal_app.sim.engine.orders import OrderState
 from terminal_app.sim.engine.records import (
     bill_from_record,
@@ -90,12 +90,12 @@ class Persistence:
                           for sym, s in fu.settings.items()},
                 positions=[position_record(p) for p in fu.positions.values() if p.lots]))
         live_users = state.spot.accounts
+        new_bills: list[AccountBill | SpotBill] = [*state.bills.new_futures, *state.bills.new_spot]
         store.save(users=users,
                    orders=[order_record(st) for st in state.dirty_orders.values() if st.uid in live_users],
                    fills=[fill_record(f) for f in state.new_fills if f.uid in live_users],
                    plans=[plan_record(p) for p in state.dirty_plans.values() if p.uid in live_users],
-                   bills=[bill_record(b) for b in (*state.bills.new_futures, *state.bills.new_spot)
-                          if b.uid in live_users],
+                   bills=[bill_record(b) for b in new_bills if b.uid in live_users],
                    kv=self._ledger_kv())
         state.bills.new_futures.clear()
         state.bills.new_spot.clear()
