@@ -23,7 +23,7 @@ from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.v2 import FUTURES_LINES, V2Venue
 from terminal_app.bitget.v2.futures import closing_fields
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
-from terminal_app.core.accounts import Position
+from terminal_app.core.accounts import FuturesAccount, Position
 from terminal_app.core.candles import Interval
 from terminal_app.core.credentials import Credentials
 from terminal_app.core.enums import (
@@ -260,7 +260,7 @@ async def test_futures_one_way_through_the_venue_open_close_modify_cancel_and_st
     orders: Inbox[Order] = Inbox()
     await venue.stream_positions(Product.USDT_FUTURES, positions)
     await venue.stream_orders(Product.USDT_FUTURES, orders)
-    accounts: Inbox[object] = Inbox()
+    accounts: Inbox[FuturesAccount] = Inbox()
     await venue.stream_futures_accounts(Product.USDT_FUTURES, accounts)
 
     price = await _last(rig, PERP)
@@ -301,7 +301,7 @@ async def test_futures_one_way_through_the_venue_open_close_modify_cancel_and_st
     assert {o.client_oid for o in await venue.order_history(Product.USDT_FUTURES, limit=20)} >= {"vf-6", "vf-7"}
     (account,) = [a for a in await venue.futures_accounts(Product.USDT_FUTURES) if a.margin_coin == "USDT"]
     assert account.locked == 0
-    await accounts.until(lambda a: True)
+    assert (await accounts.until(lambda a: a.margin_coin == "USDT")).equity > 0
     candles = await venue.candles(PERP, Interval.M1, before_ts=None, limit=3)
     assert 0 < len(candles) <= 3
 
