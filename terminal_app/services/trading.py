@@ -36,7 +36,7 @@ from terminal_app.core.accounts import Position
 from terminal_app.core.cancels import unasked_cancel_reason
 from terminal_app.core.enums import MarginMode, OrderStatus, OrderType, Side
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
-from terminal_app.core.orders import Fill, Order, OrderAck, OrderTicket, OrderTracker, OrderView, Update, closing_ticket
+from terminal_app.core.orders import Fill, Order, OrderTicket, OrderTracker, OrderView, Update, closing_ticket
 from terminal_app.core.validation import round_quote, round_to_lot
 from terminal_app.core.venue import OrderKey, PlaceOrder, Venue
 from terminal_app.services.account import AccountService
@@ -281,17 +281,14 @@ class TradingService(QObject):
             return replace(ticket, size=size, size_in_quote=False)
         return ticket
 
-    async def _submit(self, ticket: OrderTicket, oid: str) -> OrderAck:
-        """Hand the order to the venue with the account facts its product line words it by (the closing rule of
-        the position mode lives in the venue's futures adapter)."""
-        mode = ticket.margin_mode or self._account.margin_mode(ticket.ref) or MarginMode.CROSSED
-        order = PlaceOrder(ticket, oid, self._account.position_mode(), mode)
-        return await self._venue.place(order)
-
     async def _send(self, ticket: OrderTicket, oid: str) -> None:
+        """Hand the order to the venue with the account facts its product line words it by (the closing rule of
+        the position mode lives in the venue's futures adapter); the answer, or the failure, updates the view."""
+        margin_mode = ticket.margin_mode or self._account.margin_mode(ticket.ref) or MarginMode.CROSSED
+        order = PlaceOrder(ticket, oid, self._account.position_mode(), margin_mode)
         self._sending.add(oid)
         try:
-            ack = await self._submit(ticket, oid)
+            ack = await self._venue.place(order)
         except BitgetError as exc:
             self._cancel_when_placed.discard(oid)
             self._rejected(oid, exc)
