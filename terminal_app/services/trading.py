@@ -26,7 +26,6 @@ import random
 from collections import OrderedDict
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -145,8 +144,8 @@ class TradingService(QObject):
                 for kind in venue.products
                 for what, stream in (("orders", venue.stream_orders(kind, self._on_orders)),
                                      ("fills", venue.stream_fills(kind, self._on_fills)))]
-        results = await asyncio.gather(*(stream for _, stream in subs), return_exceptions=True)
-        for (what, _), result in zip(subs, results, strict=True):
+        subscribed = await asyncio.gather(*(stream for _, stream in subs), return_exceptions=True)
+        for (what, _), result in zip(subs, subscribed, strict=True):
             if isinstance(result, BitgetError):
                 log.warning(f"Private stream of {what}: {result}")
         results = await asyncio.gather(self._read_history(), self.reconcile(announce_fills=False),
@@ -395,17 +394,16 @@ class TradingService(QObject):
 
     async def _reconcile_pass(self, kinds: tuple[Product, ...], *, announce_fills: bool, always_emit: bool) -> None:
         venue = self._venue
-        reads: list[Any] = []
-        for kind in kinds:
-            reads += [venue.open_orders(kind), venue.fills(kind, limit=RECENT_ROWS)]
         # Every read finishes before a failure is raised, so no read of a failed pass is still running when the next
         # pass starts.
-        results = await asyncio.gather(*reads, return_exceptions=True)
-        for result in results:
+        order_lists, fill_lists = await asyncio.gather(
+            asyncio.gather(*(venue.open_orders(kind) for kind in kinds), return_exceptions=True),
+            asyncio.gather(*(venue.fills(kind, limit=RECENT_ROWS) for kind in kinds), return_exceptions=True))
+        for result in (*order_lists, *fill_lists):
             if isinstance(result, BaseException):
                 raise result
-        open_orders = [order for listed in results[0::2] for order in listed]
-        fills = [fill for listed in results[1::2] for fill in listed]
+        open_orders = [order for listed in order_lists if not isinstance(listed, BaseException) for order in listed]
+        fills = [fill for listed in fill_lists if not isinstance(listed, BaseException) for fill in listed]
         updates, missing = self._tracker.reconcile(open_orders, kinds)
         for update in updates:
             if update.replaced is not None:
