@@ -56,6 +56,8 @@ case "$mode" in
     XDG_RUNTIME_DIR="$(mktemp -d)"; chmod 700 "$XDG_RUNTIME_DIR"; export XDG_RUNTIME_DIR
     KR_DATA="$(mktemp -d)"; export KR_DATA   # isolated keyring store, never the user's own
     .venv/bin/ruff check terminal_app tests
+    # The type check of terminal_app/ (settings in pyproject.toml: strict for core/ and bitget/); an error fails here.
+    .venv/bin/mypy
     # A real Secret Service (gnome-keyring on a private D-Bus session) for the keyring integration test.
     exec timeout 1500 dbus-run-session -- bash -c '
       export XDG_DATA_HOME="$KR_DATA"

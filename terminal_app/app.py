@@ -38,7 +38,7 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from terminal_app.config.actions import INTERVALS, SIZE_PRESETS, Context
 from terminal_app.config.paths import AppPaths
@@ -68,6 +68,16 @@ from terminal_app.services.journal_sink import JournalSink
 from terminal_app.services.profiles import Exchange, ProfileService
 from terminal_app.services.symbols import parse_symbol
 from terminal_app.ui.confirm import MessageBoxAsk
+
+if TYPE_CHECKING:  # imported where used: each is loaded only when the terminal gets that far
+    from PySide6.QtWidgets import QApplication
+
+    from terminal_app.services.copy_trading import CopyTradingService
+    from terminal_app.sim.process import SimulatorProcess
+    from terminal_app.sim.runner import SimulatorRunner
+    from terminal_app.ui.chart import ChartWidget
+    from terminal_app.ui.main_window import MainWindow
+    from terminal_app.ui.palette import CommandPalette
 
 log = logging.getLogger("terminal_app.app")
 
@@ -129,7 +139,7 @@ def _panel_specs(services: GuardedServices, settings: Settings, copy: Any = None
 class Terminal:
     """One run of the terminal; see the module docstring for the order of things."""
 
-    def __init__(self, app: Any, *, profile: str | None = None, smoke_test: bool = False,
+    def __init__(self, app: QApplication, *, profile: str | None = None, smoke_test: bool = False,
                  paths: AppPaths | None = None, panic_window_s: float | None = None,
                  demo_sim: str = "process") -> None:
         if demo_sim not in ("process", "thread"):
@@ -147,17 +157,18 @@ class Terminal:
         self.settings = Settings.load(self.paths.settings_file)
         self.profile: Profile | None = None
         self.demo_sim = demo_sim
-        self.runners: dict[str, Any] = {}  # one embedded simulator per Demo profile name, stopped at shutdown
+        # one embedded simulator per Demo profile name, stopped at shutdown
+        self.runners: dict[str, SimulatorProcess | SimulatorRunner] = {}
         self.services: GuardedServices | None = None
-        self.copy: Any = None  # the CopyTradingService of the copy-trading panel
-        self.window: Any = None
-        self.chart: Any = None
+        self.copy: CopyTradingService | None = None  # the service of the copy-trading panel
+        self.window: MainWindow | None = None
+        self.chart: ChartWidget | None = None
         self.store = CredentialStore()
         self.journal = JournalSink(self.paths.data_dir)
         # panic_window_s: the time between the two panic presses (None: PanicSwitch's default; tests widen it)
         self.panic = PanicController(lambda: window_account(self.window), window_s=panic_window_s)
         self.profiles: ProfileService | None = None
-        self.palette: Any = None  # the command palette (Ctrl+K) of the current window
+        self.palette: CommandPalette | None = None  # the command palette (Ctrl+K) of the current window
         self._helpers: list[Any] = []  # the window's menu and palette objects (kept alive with it)
         self._closing: set[asyncio.Future[Any]] = set()  # the copy-trading services of replaced windows
         self._unlisten: list[Any] = []  # the current window's settings listeners, removed when it is replaced
@@ -261,13 +272,20 @@ class Terminal:
 
                 runner = SimulatorRunner(state_path=state)
             loop = asyncio.get_running_loop()
-            try:
+            starting = runner
+
+            def start() -> None:
                 # Not runner.start itself: qasync logs an executor's result at DEBUG, and SimInfo holds the demo key.
-                await loop.run_in_executor(None, lambda: runner.start() and None)
+                starting.start()
+
+            try:
+                await loop.run_in_executor(None, start)
             except Exception as exc:  # a locked or unreadable state file, no free port, …
                 raise OSError(f"The demo exchange could not start: {exc}") from exc
             self.runners[profile.name] = runner
         info = runner.info
+        if info is None:  # the runner was kept only once started
+            raise OSError("The demo exchange is not running.")
         endpoints = profile.endpoints(Endpoints(info.rest, info.ws_public, info.ws_private,
                                                 paptrading=runner.config.require_paptrading))
         return Exchange(endpoints, Credentials(info.api_key, info.secret, info.passphrase))
@@ -327,7 +345,7 @@ class Terminal:
         window.activateWindow()
         services.market_data.set_active(self._first_symbol())
 
-    def _wire_safety(self, window: Any, services: GuardedServices) -> None:
+    def _wire_safety(self, window: MainWindow, services: GuardedServices) -> None:
         """The issue-5 safety layer on this window: profile binding, held ticket, palette, menus, doctor."""
         from terminal_app.ui.dialogs.profiles import install_profiles_menu
         from terminal_app.ui.dialogs.settings import install_settings_menu
@@ -365,7 +383,7 @@ class Terminal:
                 return ref
         return DEFAULT_SYMBOL
 
-    def _wire_status(self, window: Any, services: GuardedServices) -> None:
+    def _wire_status(self, window: MainWindow, services: GuardedServices) -> None:
         from terminal_app.ui.format import MarketPlaces, fmt_fixed
         from terminal_app.ui.toast import ToastKind
 
@@ -480,7 +498,7 @@ class Terminal:
 
         md.active_changed.connect(title)
         md.interval_changed.connect(title)
-        self._wire_chart_perpetual(services)
+        self._wire_chart_perpetual(services, chart)
         def on_tick(ref: SymbolRef | None, price: float) -> Decimal | None:
             """A price the chart drew (a float) as a price the market accepts."""
             market = md.market(ref) if ref is not None else None
@@ -491,7 +509,9 @@ class Terminal:
 
         def order_moved(client_oid: str, price: float) -> None:
             view = trading.order(client_oid)
-            new_price = on_tick(view.ref, price) if view is not None else None
+            if view is None:
+                return
+            new_price = on_tick(view.ref, price)
             if new_price is not None and new_price != view.price:
                 trading.modify(client_oid, new_price, None)  # guarded: a dragged price passes the fat-finger band
 
@@ -521,9 +541,8 @@ class Terminal:
         md.active_changed.connect(order_lines)
         md.active_changed.connect(position_lines)
 
-    def _wire_chart_perpetual(self, services: GuardedServices) -> None:
+    def _wire_chart_perpetual(self, services: GuardedServices, chart: ChartWidget) -> None:
         """Mark price and funding countdown of the active perpetual, from its ticker (nothing for spot)."""
-        chart = self.chart
         md = services.market_data
         chart.now_ms = services.session.clock.now_ms  # the countdown runs on the exchange's clock
 
@@ -562,7 +581,7 @@ class Terminal:
         services.market_data.set_interval(interval)
         self.settings.set(CHART_INTERVAL, Interval.parse(interval).value)
 
-    def _wire_actions(self, window: Any, services: GuardedServices) -> None:
+    def _wire_actions(self, window: MainWindow, services: GuardedServices) -> None:
         registry = window.registry
         ticket = self.panel("ticket")
         if ticket is not None:
@@ -629,16 +648,16 @@ class Terminal:
         return self._switcher
 
     def switch_symbol(self, text: str) -> SymbolRef | None:
-        services = self.services
-        if services is None:
+        services, window = self.services, self.window
+        if services is None or window is None:
             return None
         try:
             ref = parse_symbol(text)
         except UnknownSymbol as exc:
-            self.window.toasts.show_toast("Unknown symbol", exc.user_message)
+            window.toasts.show_toast("Unknown symbol", exc.user_message)
             return None
         if services.session.markets and ref.key not in services.session.markets:
-            self.window.toasts.show_toast("Unknown symbol", f"{ref.display} ({ref.product.label}) is not listed.")
+            window.toasts.show_toast("Unknown symbol", f"{ref.display} ({ref.product.label}) is not listed.")
             return None
         services.market_data.set_active(ref)
         return ref
@@ -733,11 +752,10 @@ def run_app(profile: str | None = None, smoke_test: bool = False) -> int:
     from terminal_app.ui.chart.none_guard import pin_none
 
     pin_none()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Bitget Terminal")
-    icon = frozen.app_icon()
-    with contextlib.suppress(TypeError):
-        app.setWindowIcon(icon)  # type: ignore[arg-type]
+    app.setWindowIcon(frozen.app_icon())
     collector = MainThreadGc()
     # Python runs signal handlers only between bytecodes; a timer makes sure that happens while Qt idles.
     wake = QTimer()
@@ -752,7 +770,7 @@ def run_app(profile: str | None = None, smoke_test: bool = False) -> int:
         except OSError as exc:  # a read-only or full disk: the terminal still runs, the panel still logs
             log.error("The log file cannot be written: %s", exc)
         with loop:
-            status = loop.run_until_complete(_main(terminal, collector))
+            status: int = loop.run_until_complete(_main(terminal, collector))
     finally:
         wake.stop()
         collector.stop()

@@ -86,7 +86,7 @@ def is_frozen() -> bool:
 
 def bundle_dir() -> Path | None:
     """The bundle's contents folder (``_internal`` of an onedir build), or None when running from source."""
-    return Path(sys._MEIPASS) if is_frozen() else None  # type: ignore[attr-defined]
+    return Path(sys._MEIPASS) if is_frozen() else None  # type: ignore[attr-defined]  # set by PyInstaller
 
 
 def resource_path(*parts: str) -> Path:
@@ -330,6 +330,7 @@ def _native_alert(message: str) -> None:
     """A message box without Qt (Qt is what failed): Win32 MessageBoxW, or AppleScript on macOS."""
     try:
         if sys.platform.startswith("win"):
+            # windll exists on Windows only, and mypy checks for the platform it runs on
             ctypes.windll.user32.MessageBoxW(None, message, APP_TITLE, 0x10)  # type: ignore[attr-defined]
         elif sys.platform == "darwin":
             script = f"display alert {_applescript_text(APP_TITLE)} message {_applescript_text(message)} as critical"
@@ -403,7 +404,7 @@ def install_crash_report() -> None:
                          details="".join(traceback.format_exception(kind, value, tb)))
         previous(kind, value, tb)
 
-    hook._terminal_crash_report = True  # type: ignore[attr-defined]
+    hook._terminal_crash_report = True  # type: ignore[attr-defined]  # a mark on the function: installed once
     sys.excepthook = hook
 
 

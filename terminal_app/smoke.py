@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import SignalInstance
 
 from terminal_app.app import StartupError, Terminal
+from terminal_app.core.enums import OrderType, Side, TimeInForce
 from terminal_app.core.orders import OrderTicket
 
 SMOKE_TIMEOUT_S = 30.0
@@ -88,7 +89,7 @@ async def scenario(terminal: Terminal, out: dict[str, Any], state: dict[str, str
     price = (bid * PRICE_FACTOR).quantize(market.tick_size)
     lots = (market.min_notional * 2 / price / market.lot_size).to_integral_value(rounding=ROUND_CEILING)
     size = max(lots * market.lot_size, market.min_size)
-    await until(services.account.balances_changed, lambda: services.account.available(ref, "buy") >= price * size,
+    await until(services.account.balances_changed, lambda: services.account.available(ref, Side.BUY) >= price * size,
                 "balances", state)
 
     ticket = terminal.panel("ticket")
@@ -104,7 +105,7 @@ async def scenario(terminal: Terminal, out: dict[str, Any], state: dict[str, str
             raise SmokeFailure(f"the order ticket refused the order: {reasons}")
         out["entry"] = "ticket"
     else:
-        submission = trading.submit(OrderTicket(ref, "buy", "limit", "gtc", size, price))
+        submission = trading.submit(OrderTicket(ref, Side.BUY, OrderType.LIMIT, TimeInForce.GTC, size, price))
         out["entry"] = "trading-service"
     placed_at = terminal.elapsed_ms()
     oid = submission.client_oid

@@ -42,7 +42,7 @@ from typing import Any
 
 from terminal_app.bitget.rest_core import V2
 from terminal_app.core.credentials import Credentials
-from terminal_app.core.enums import OrderStatus
+from terminal_app.core.enums import OrderStatus, OrderType, Side, TimeInForce
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import Fill, OrderTicket, OrderView
@@ -148,7 +148,7 @@ class Rig:
     # --- the terminal's side ------------------------------------------------------------------------------------
 
     def price(self, ref: SymbolRef, factor: str) -> Decimal:
-        bid = self.on_exchange(lambda ex: ex.ticker(ref).bid)
+        bid: Decimal = self.on_exchange(lambda ex: ex.ticker(ref).bid)
         market = self.s.market_data.market(ref)
         if market is None:
             raise BenchError(f"{ref.display} is not listed")
@@ -156,7 +156,8 @@ class Rig:
 
     def place(self, ref: SymbolRef, factor: str = "0.9") -> str:
         size = D("0.001") if ref.product is Product.SPOT else D("0.01")
-        oid = self.s.trading.place(OrderTicket(ref, "buy", "limit", "gtc", size, self.price(ref, factor)))
+        oid = self.s.trading.place(OrderTicket(ref, Side.BUY, OrderType.LIMIT, TimeInForce.GTC, size,
+                                               self.price(ref, factor)))
         self.intents.append(oid)
         return oid
 

@@ -264,7 +264,7 @@ class Stages:
                 return await _original(*args, **kw)
 
             setattr(cls, method, timed)
-            self._undo.append(lambda cls=cls, method=method, original=original: setattr(cls, method, original))
+            self._undo.append(partial(setattr, cls, method, original))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -432,7 +432,7 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
             handler_ms.append((t1 - t0) / 1e6)
             oid = new[0]
             try:
-                await _signal_until(trading.order_updated, lambda oid=oid: acknowledged(oid), ACK_TIMEOUT_S,
+                await _signal_until(trading.order_updated, partial(acknowledged, oid), ACK_TIMEOUT_S,
                                     f"press {i + 1}'s order to be acknowledged")
             except BenchError as exc:
                 view = trading.order(oid)

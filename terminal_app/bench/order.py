@@ -132,7 +132,8 @@ class LocalOrderServer:
 
     def start(self, timeout_s: float = 30.0) -> str:
         # fork on Linux: nothing runs yet in this process, and spawn would re-import the caller's __main__.
-        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        ctx = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else \
+            multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
         self._process = ctx.Process(target=_serve, args=(child, self._secret), daemon=True, name="bench-order-server")
         self._process.start()

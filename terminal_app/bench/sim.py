@@ -99,12 +99,15 @@ async def book_stream(url: str, pid: int, connections: int = CONNECTIONS, window
         stop.set()
         await asyncio.wait_for(asyncio.gather(*tasks), 30)
         # a fresh subscriber's snapshot carries the server's current seq: the old ones must be right behind it
+        server_seq: int | None = None
         async with session.ws_connect(url) as probe:
             await probe.send_str(orjson.dumps({"op": "subscribe", "args": [args[0]]}).decode())
             async for msg in probe:
                 if '"action":"snapshot"' in msg.data:
                     server_seq = orjson.loads(msg.data)["data"][0]["seq"]
                     break
+        if server_seq is None:
+            raise RuntimeError("the probe subscriber's connection closed before its snapshot")
     key = args[0]["instType"] + args[0]["instId"]
     behind = [server_seq - seqs[key] for seqs in last_seq]
     elapsed = t1 - t0

@@ -158,15 +158,15 @@ class BookFeed:
             return
         if roll < p_remove + p_insert:
             best_bid, best_ask = self._ticks_at("bids", 0), self._ticks_at("asks", 0)
-            ticks: int | None
+            free: int | None
             if best_ask - best_bid > 1 and rng.random() < 0.25:
-                ticks = best_bid + 1 if side == "bids" else best_ask - 1
+                free = best_bid + 1 if side == "bids" else best_ask - 1
             else:
-                ticks = self._free_tick_behind(side, self._random_rank(side))
-            if ticks is not None:
+                free = self._free_tick_behind(side, self._random_rank(side))
+            if free is not None:
                 size = self._random_size()
-                self._put(side, ticks, size)
-                out[ticks] = size
+                self._put(side, free, size)
+                out[free] = size
                 return
         ticks = self._ticks_at(side, self._random_rank(side))
         size = self._random_size()

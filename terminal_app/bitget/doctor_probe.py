@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -114,11 +115,12 @@ async def gather_facts(
                 return c.done()
 
     oid = probe_client_oid()
-    for step, attr, call in (
+    probes: tuple[tuple[str, str, Callable[[], Awaitable[object]]], ...] = (
         ("spot trade permission", "can_trade_spot", lambda: rest.spot_cancel_order(spot_probe, client_oid=oid)),
         ("futures trade permission", "can_trade_futures",
          lambda: rest.mix_cancel_order(futures_probe, client_oid=oid)),
-    ):
+    )
+    for step, attr, call in probes:
         allowed: bool | None = True  # a cancel that succeeded (impossible with a fresh id) proves it just the same
         try:
             await call()

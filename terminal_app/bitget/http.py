@@ -227,7 +227,7 @@ class BitgetHttp:
                 await self.sleep(self._backoff(attempt))
 
     def _backoff(self, attempt: int) -> float:
-        delay = min(self._retry_cap_s, self._retry_base_s * 2 ** (attempt - 1))
+        delay = min(self._retry_cap_s, self._retry_base_s * 2.0 ** (attempt - 1))
         return delay * (0.5 + self._rng.random() / 2)
 
     async def _send(self, method: str, path: str, params: Params | None, body: Any, signed: bool) -> Any:

@@ -148,7 +148,7 @@ class EndpointWindow:
             self.strikes = 0
         self.strikes += 1
         self._last_strike = now
-        delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (self.strikes - 1)) * (0.5 + rng.random() / 2)
+        delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2.0 ** (self.strikes - 1)) * (0.5 + rng.random() / 2)
         if retry_after is not None and retry_after > delay:
             delay = min(retry_after, BACKOFF_CAP_S * 4)
         until = now + delay

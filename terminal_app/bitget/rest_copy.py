@@ -68,6 +68,7 @@ from terminal_app.core.copy_trading import (
     TraderSummary,
     TraderSymbolSetting,
 )
+from terminal_app.core.enums import OrderType, Side
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderAck
 
@@ -333,14 +334,14 @@ class CopyClient:
     async def trader_remove_follower(self, follower_uid: str) -> bool:
         return parse_success(await self._post(CopyPaths.MIX_TRADER_REMOVE_FOLLOWER, {"followerUid": follower_uid}))
 
-    async def trader_place_futures_order(self, ref: SymbolRef, side: str, order_type: str, size: Amount,
+    async def trader_place_futures_order(self, ref: SymbolRef, side: Side, order_type: OrderType, size: Amount,
                                          **kwargs: Any) -> OrderAck:
         """``BitgetRestClient.mix_place_order`` within an elite trader's limit of one order per second (Bitget answers
         40918 beyond it). Copy trading is hedge-mode only: pass ``trade_side`` ``open``/``close``."""
         await self.limiter.acquire(TRADER_FUTURES_ORDER)
         return await self.rest.mix_place_order(ref, side, order_type, size, **kwargs)
 
-    async def trader_place_spot_order(self, ref: SymbolRef, side: str, order_type: str, size: Amount,
+    async def trader_place_spot_order(self, ref: SymbolRef, side: Side, order_type: OrderType, size: Amount,
                                       **kwargs: Any) -> OrderAck:
         """``BitgetRestClient.spot_place_order`` within the spot elite trader's one order per second."""
         await self.limiter.acquire(TRADER_SPOT_ORDER)

@@ -122,7 +122,7 @@ def transport_name(name: TransportName | str) -> TransportName:
         return DEFAULT_TRANSPORT
     if name not in TRANSPORTS:
         raise ValueError(f"unknown transport {name!r}; choose one of {', '.join(TRANSPORTS)}")
-    return name  # type: ignore[return-value]
+    return name
 
 
 def build_client(base_url: str, *, transport: TransportName | str | httpx.AsyncBaseTransport = "auto",

@@ -201,7 +201,7 @@ class ConnectionStats:
 def backoff_delay(attempt: int, config: StreamerConfig, rng: random.Random) -> float:
     """Exponential backoff with jitter: ``initial * 2**(attempt-1)`` capped at ``backoff_max_s``, scaled down by a
     random factor so that many clients dropped at once do not reconnect in lockstep."""
-    base = min(config.backoff_max_s, config.backoff_initial_s * 2 ** max(0, attempt - 1))
+    base = min(config.backoff_max_s, config.backoff_initial_s * 2.0 ** max(0, attempt - 1))
     return base * rng.uniform(1.0 - config.backoff_jitter, 1.0)
 
 
@@ -465,6 +465,8 @@ class WsConnection:
                     continue
                 try:
                     if entry[1]:
+                        # entry[1] records that the handler is a coroutine function; Handler's type cannot tie that
+                        # flag to its return type, and checking the result on every frame would cost time here
                         await entry[0](msg)  # type: ignore[misc]
                     else:
                         entry[0](msg)
@@ -506,16 +508,16 @@ class WsConnection:
             if self._login_future is not None and not self._login_future.done():
                 self._settle_login(error)
                 return
-            key = _error_arg_key(msg)
+            refused = _error_arg_key(msg)
             arg = msg.get("arg") if isinstance(msg.get("arg"), dict) else None
-            if key is not None:
-                if key in self._subs and key not in self._acked:
+            if refused is not None:
+                if refused in self._subs and refused not in self._acked:
                     # refused: do not resubscribe it after a reconnect either
-                    self._subs.pop(key, None)
-                    self._handlers.pop(key, None)
-                self._fail_waiters("subscribe", key, error)
-                self._fail_waiters("unsubscribe", key, error)
-                arg = arg or {"instType": key[0], "channel": key[1], "instId": key[2]}
+                    self._subs.pop(refused, None)
+                    self._handlers.pop(refused, None)
+                self._fail_waiters("subscribe", refused, error)
+                self._fail_waiters("unsubscribe", refused, error)
+                arg = arg or {"instType": refused[0], "channel": refused[1], "instId": refused[2]}
             log.warning("%s: error event %s", self.name, error)
             self._channel_event(ChannelEventKind.ERROR, arg, error)
             return
@@ -538,8 +540,8 @@ class WsConnection:
         self._login_future = loop.create_future()
         message = ws_login_message(self._credentials, str(self._clock.now_s()))
         await self._paced_send(ws, orjson.dumps(message))
-        done, _ = await asyncio.wait({self._login_future, reader}, timeout=self._config.login_timeout_s,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        waiting: set[asyncio.Future[Any]] = {self._login_future, reader}
+        done, _ = await asyncio.wait(waiting, timeout=self._config.login_timeout_s, return_when=asyncio.FIRST_COMPLETED)
         if self._login_future in done:
             error = self._login_future.exception()
             if error is None:

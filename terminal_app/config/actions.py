@@ -32,7 +32,7 @@ class Context(StrEnum):
         return self in (Context.GLOBAL, Context.TRADING)
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return _CONTEXT_TITLES[self]
 
 

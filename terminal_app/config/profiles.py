@@ -195,7 +195,7 @@ class Profile:
         if not isinstance(doc, dict):
             raise ProfileError(f"Expected a profile, got {doc!r:.60}.")
         try:
-            kind = ProfileKind(doc.get("kind"))
+            kind = ProfileKind(doc.get("kind", ""))
         except ValueError:
             raise ProfileError(f"Unknown profile kind {doc.get('kind')!r}.") from None
         skip = doc.get("skip_market_confirm", False)

@@ -101,8 +101,8 @@ class TradedVolume:
         self._window_ms = window_ms
         self._max_views = max(1, max_views)
         self._trades: deque[_Record] = deque()
-        self._prices: SortedDict = SortedDict()  # price → _Cell
-        self._views: dict[tuple[Decimal, bool], SortedDict] = {}
+        self._prices: SortedDict[Decimal, _Cell] = SortedDict()
+        self._views: dict[tuple[Decimal, bool], SortedDict[Decimal, _Cell]] = {}
         self._newest: int | None = None
         self._count = 0
         self.version = 0
@@ -223,7 +223,7 @@ class TradedVolume:
         """Buckets of ``step`` on that side with trades in the window, ``low`` ≤ key ≤ ``high``, ascending."""
         return list(self._view(step, up).irange(low, high))
 
-    def _view(self, step: Decimal, up: bool) -> SortedDict:
+    def _view(self, step: Decimal, up: bool) -> SortedDict[Decimal, _Cell]:
         key = (step, up)
         view = self._views.get(key)
         if view is None:
@@ -241,7 +241,7 @@ class TradedVolume:
         return view
 
 
-def _bump(cells: SortedDict, key: Decimal, is_buy: bool, amount: Decimal, records: int) -> None:
+def _bump(cells: SortedDict[Decimal, _Cell], key: Decimal, is_buy: bool, amount: Decimal, records: int) -> None:
     cell = cells.get(key)
     if cell is None:
         cell = cells[key] = _Cell(key)

@@ -11,7 +11,6 @@ import asyncio
 import logging
 from dataclasses import fields, replace
 from decimal import Decimal
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -21,6 +20,7 @@ from terminal_app.core.enums import MarginMode, PositionMode, PositionSide, Side
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.venue import Venue
 from terminal_app.services.connection import ConnectionService
+from terminal_app.services.market_data import MarketDataService
 from terminal_app.services.tasks import TaskSet
 
 log = logging.getLogger("terminal_app.services.account")
@@ -59,7 +59,7 @@ class AccountService(QObject):
     position_mode_changed = Signal(object)
     error = Signal(str)
 
-    def __init__(self, connection: ConnectionService, market_data: Any | None = None,
+    def __init__(self, connection: ConnectionService, market_data: MarketDataService | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._connection = connection
@@ -141,8 +141,8 @@ class AccountService(QObject):
         await self.reload()
         self._connection.add_reconciler(self.reload)
         self.loaded.set()
-        active = getattr(self._market_data, "active", None)
-        if isinstance(active, SymbolRef):
+        active = self._market_data.active if self._market_data is not None else None
+        if active is not None:
             self._on_active_changed(active)
 
     async def reload(self) -> None:
@@ -262,8 +262,7 @@ class AccountService(QObject):
         self._set_positions(positions, keep_marks=True)
 
     def _mark(self, position: Position, before: Position | None) -> Decimal | None:
-        ticker_of = getattr(self._market_data, "ticker", None)
-        ticker = ticker_of(position.ref) if callable(ticker_of) else None
+        ticker = self._market_data.ticker(position.ref) if self._market_data is not None else None
         if ticker is not None and ticker.mark_price is not None:
             return ticker.mark_price
         return before.mark_price if before is not None else None

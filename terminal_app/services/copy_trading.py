@@ -222,7 +222,7 @@ class CopyTradingService(QObject):
                 jobs += [self._guard(self.load_trader_lists())]
         await asyncio.gather(*jobs)
 
-    async def _guard(self, job: Awaitable[None]) -> None:
+    async def _guard(self, job: Awaitable[object]) -> None:
         try:
             await job
         except asyncio.CancelledError:

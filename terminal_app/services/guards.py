@@ -46,12 +46,18 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from terminal_app.config.settings import Settings
 from terminal_app.core.accounts import Position
 from terminal_app.core.enums import OrderStatus, OrderType
+from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import SymbolRef
 from terminal_app.core.orders import FINAL_STATUSES, Fill, OrderTicket, OrderView, closing_ticket
 from terminal_app.core.panic import PanicAction, PanicRefused, PanicStep, PanicSwitch
 from terminal_app.core.risk import RiskPolicy, Verdict, check_leverage, check_order
 from terminal_app.core.submission import Submission, SubmissionState
+from terminal_app.services.account import AccountService
+from terminal_app.services.connection import ConnectionService
+from terminal_app.services.market_data import MarketDataService
+from terminal_app.services.session import Session
 from terminal_app.services.stack import Services
+from terminal_app.services.trading import TradingService
 
 log = logging.getLogger("terminal_app.services.guards")
 
@@ -116,7 +122,7 @@ class GuardedTrading(QObject):
         inner.cancelled_unasked.connect(self.cancelled_unasked)
 
     @property
-    def inner(self) -> Any:
+    def inner(self) -> TradingService:
         """The unguarded trading service (the journal listens to it)."""
         return self._inner
 
@@ -262,12 +268,6 @@ class GuardedTrading(QObject):
         older = [f for f in self._history.fills() if (f.product, f.trade_id) not in seen]
         return sorted([*live, *older], key=lambda f: (f.ts, f.trade_id), reverse=True)
 
-    def __getattr__(self, name: str) -> Any:
-        # Anything else the trading service offers (loaded, reconcile, …) is read through unchanged.
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._inner, name)
-
     # --- refusals ---------------------------------------------------------------------------------------------
 
     def _local_id(self, what: str) -> str:
@@ -311,19 +311,19 @@ class GuardedServices:
         return cls(services, GuardedTrading(services, policy, ask=ask, history=history), settings)
 
     @property
-    def connection(self) -> Any:
+    def connection(self) -> ConnectionService:
         return self.raw.connection
 
     @property
-    def market_data(self) -> Any:
+    def market_data(self) -> MarketDataService:
         return self.raw.market_data
 
     @property
-    def account(self) -> Any:
+    def account(self) -> AccountService:
         return self.raw.account
 
     @property
-    def session(self) -> Any:
+    def session(self) -> Session:
         return self.raw.session
 
     async def close(self) -> None:
@@ -411,14 +411,17 @@ class PanicController(QObject):
     def press(self) -> PanicStep | None:
         services, switch = self._services, self._switch
         if services is None or switch is None:
-            return self._refuse("Panic: no account is connected, so there is nothing to cancel or close.")
+            self._refuse("Panic: no account is connected, so there is nothing to cancel or close.")
+            return None
         shown = self._shown()
         if shown is None:
-            return self._refuse("Panic refused: the window does not show which account is active.")
+            self._refuse("Panic refused: the window does not show which account is active.")
+            return None
         try:
             step = switch.press(shown)
         except PanicRefused as exc:
-            return self._refuse(str(exc))
+            self._refuse(str(exc))
+            return None
         trading = services.trading
         trading.cancel_all(None)
         if step.action is PanicAction.FLATTEN_ALL_POSITIONS:
@@ -518,12 +521,21 @@ class CommandError(RuntimeError):
     """A command that cannot be carried out; the message is for the user."""
 
 
-def window_account(window: Any) -> str | None:
-    """The account a ``MainWindow`` shows in its title and band (``Profile.account_id`` of what it shows)."""
-    name, kind = getattr(window, "profile_name", None), getattr(window, "profile_kind", None)
-    if not name or kind is None:
+class ShowsAccount(Protocol):
+    """What the panic wiring reads from a ``MainWindow``: the profile its title and band show."""
+
+    @property
+    def profile_name(self) -> str: ...
+    @property
+    def profile_kind(self) -> ProfileKind: ...
+
+
+def window_account(window: ShowsAccount | None) -> str | None:
+    """The account a ``MainWindow`` shows in its title and band (``Profile.account_id`` of what it shows); None
+    before the first window."""
+    if window is None or not window.profile_name:
         return None
-    return f"{kind.value}:{name}"
+    return f"{window.profile_kind.value}:{window.profile_name}"
 
 
 Notify = Callable[[str, str], object]  # (title, text)

@@ -219,7 +219,12 @@ class JournalSink(QObject):
         # Read on the GUI thread (the trading service's own state), written on the journal's.
         views = [*trading.order_history(), *trading.open_orders(None)]
         fills = trading.fills()
-        self._write(lambda j, p: (j.record_orders(p, views), j.add_fills(p, fills)))
+
+        def write(journal: Journal, profile: str) -> None:
+            journal.record_orders(profile, views)
+            journal.add_fills(profile, fills)
+
+        self._write(write)
 
     def _write_failed(self, exc: BaseException) -> None:
         """On the writer thread: every failure logged, the user told once per journal; trading goes on."""

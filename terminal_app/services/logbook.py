@@ -17,6 +17,7 @@ The ring and the file see the same records: what passes the loggers' levels (:fu
 
 from __future__ import annotations
 
+import io
 import itertools
 import logging
 import logging.handlers
@@ -110,24 +111,24 @@ class LogRing(logging.Handler):
 
     def entries(self) -> list[LogEntry]:
         """Everything kept, oldest first."""
-        with self.lock:  # type: ignore[union-attr]
+        with self.lock:  # type: ignore[union-attr]  # typeshed: None until createLock(), which __init__ calls
             return list(self._entries)
 
     def subscribe(self, notify: Callable[[], None]) -> LogReader:
         """A reader positioned after the newest entry; ``notify()`` is called (on the logging thread, under this
         handler's lock: keep it cheap and never log from it) when there is something new, once until it reads."""
-        with self.lock:  # type: ignore[union-attr]
+        with self.lock:  # type: ignore[union-attr]  # typeshed: None until createLock(), which __init__ calls
             reader = LogReader(self, notify)
             self._readers.append(reader)
             return reader
 
     def _unsubscribe(self, reader: LogReader) -> None:
-        with self.lock:  # type: ignore[union-attr]
+        with self.lock:  # type: ignore[union-attr]  # typeshed: None until createLock(), which __init__ calls
             if reader in self._readers:
                 self._readers.remove(reader)
 
     def _read(self, reader: LogReader) -> list[LogEntry]:
-        with self.lock:  # type: ignore[union-attr]
+        with self.lock:  # type: ignore[union-attr]  # typeshed: None until createLock(), which __init__ calls
             reader.notified = False
             new = self.last_seq - reader.last_seq
             reader.last_seq = self.last_seq
@@ -155,7 +156,7 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """Every file it opens (the first, and each one after a rollover) is readable by the user only: the log names
     orders, accounts and balances."""
 
-    def _open(self) -> TextIO:
+    def _open(self) -> io.TextIOWrapper:
         stream = super()._open()
         if os.name == "posix":
             os.chmod(self.baseFilename, 0o600)

@@ -24,6 +24,7 @@ Granularity spellings differ: spot REST says ``1min``/``1h``/``1day``, futures R
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -279,7 +280,7 @@ class MarketDataService(QObject):
         watched = [ref for refs in self._price_watch.values() for ref in refs]
         for ref in dict.fromkeys([*self._watchlist, *([active] if active else []), *watched]):
             if self._known(ref):
-                add(stream(ref, MarketChannel.TICKER), lambda ref=ref: self._ticker_handler(ref))
+                add(stream(ref, MarketChannel.TICKER), functools.partial(self._ticker_handler, ref))
         if active is not None and self._known(active):
             books = stream(active, MarketChannel.BOOK)
             interval = self._interval

@@ -23,7 +23,7 @@ class Backoff:
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """The wait before retry number ``attempt`` (1 for the first retry)."""
-        base = min(self.max_s, self.initial_s * 2 ** max(0, attempt - 1))
+        base = min(self.max_s, self.initial_s * 2.0 ** max(0, attempt - 1))
         return base * rng.uniform(1.0 - self.jitter, 1.0)
 
 

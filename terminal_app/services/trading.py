@@ -148,14 +148,13 @@ class TradingService(QObject):
         for (what, _), result in zip(subs, subscribed, strict=True):
             if isinstance(result, BitgetError):
                 log.warning(f"Private stream of {what}: {result}")
-        results = await asyncio.gather(self._read_history(), self.reconcile(announce_fills=False),
-                                       return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, ReconcileIncomplete):
-                raise result
-        if isinstance(results[1], ReconcileIncomplete):
+        loads = await asyncio.gather(self._read_history(), self.reconcile(announce_fills=False), return_exceptions=True)
+        for load in loads:
+            if isinstance(load, BaseException) and not isinstance(load, ReconcileIncomplete):
+                raise load
+        if isinstance(loads[1], ReconcileIncomplete):
             # Every list was read; only some lookups failed: no reason to refuse the start, they are retried.
-            log.warning(f"Some orders could not be read at start ({results[1]}); retrying.")
+            log.warning(f"Some orders could not be read at start ({loads[1]}); retrying.")
             self._tasks.spawn(until_done(self.reconcile, self.retry, self._rng), "reconcile after start")
         self._connection.add_reconciler(self.reconcile)
         self._tasks.spawn(self._watch(), "open-order check")

@@ -14,6 +14,7 @@ has the focus. Menu and toolbar clicks always work. :class:`HotkeysIndicator` sh
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import re
@@ -68,7 +69,7 @@ def text_input_has_focus(widget: QWidget | None = None) -> bool:
     if w is None:
         return False
     if isinstance(w, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox):
-        return not getattr(w, "isReadOnly", lambda: False)()
+        return not w.isReadOnly()
     return isinstance(w, QComboBox) and w.isEditable()
 
 
@@ -90,7 +91,7 @@ def open_overlay(window: QWidget | None = None, overlays: Sequence[QWidget] = ()
         return active
     dialogs = [w for w in QApplication.topLevelWidgets()
                if isinstance(w, QDialog) and w.isVisible() and isValid(w)
-               and (window is None or w.parentWidget() is None or w.parentWidget().window() is window)]
+               and (window is None or (parent := w.parentWidget()) is None or parent.window() is window)]
     if dialogs:
         return dialogs[-1]
     return next((o for o in overlays if isValid(o) and o.isVisible()), None)
@@ -192,7 +193,8 @@ class ActionRegistry(QObject):
         self._mnemonic_roots: list[QWidget] = []
         self._overlays: list[QWidget] = []
         self._hotkeys = settings.get(HOTKEYS_ENABLED)
-        self._bindings, self.problems = resolve_bindings(settings.get(KEY_BINDINGS))
+        keymap = settings.get(KEY_BINDINGS)  # read first: as an argument, mypy would solve the setting's type from it
+        self._bindings, self.problems = resolve_bindings(keymap)
         for note in self.problems:
             log.warning("keymap: %s", note)
         for spec in ACTIONS:
@@ -452,7 +454,7 @@ class ActionRegistry(QObject):
                 fix(w.title(), w.setTitle)
             elif isinstance(w, QTabBar):
                 for i in range(w.count()):
-                    fix(w.tabText(i), lambda new, i=i, bar=w: bar.setTabText(i, new))
+                    fix(w.tabText(i), functools.partial(w.setTabText, i))
         for change in changed:
             log.info("keymap: mnemonic %s (its Alt key belongs to an action of the table)", change)
         return changed
@@ -482,7 +484,8 @@ class ActionRegistry(QObject):
         self._mnemonic_roots = [r for r in self._mnemonic_roots if isValid(r)]
         for root in list(self._mnemonic_roots):
             self.yield_mnemonics(root)
-        overrides = dict(self._settings.get(KEY_BINDINGS))
+        keymap = self._settings.get(KEY_BINDINGS)
+        overrides = dict(keymap)
         defaults = BY_ID[action_id].keys
         if proposed[action_id] == tuple(normalize_sequence(k) for k in defaults):
             overrides.pop(action_id, None)

@@ -7,6 +7,8 @@ are listed last, together, so the keys come first and the rest still shows what 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -80,12 +82,10 @@ class CheatSheetDialog(QDialog):
     def rows(self) -> list[tuple[str, str, str]]:
         """(context title, keys, label) of every visible action row, in display order."""
         out: list[tuple[str, str, str]] = []
-        for i in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(i)
+        for group in self._groups():
             if group.isHidden():
                 continue
-            for j in range(group.childCount()):
-                item = group.child(j)
+            for item in _children(group):
                 if not item.isHidden():
                     out.append((group.text(0), item.text(0), item.text(1)))
         return out
@@ -103,7 +103,7 @@ class CheatSheetDialog(QDialog):
         bold = self.tree.font()
         bold.setBold(True)
         bound = [s for s in ACTIONS if self.registry.keys_for(s.id)]
-        groups = [(context.title, [s for s in bound if s.context is context]) for context in Context]
+        groups = [(context.label, [s for s in bound if s.context is context]) for context in Context]
         # A cheat-sheet is for keys: the actions without one come last, in one group, as a hint that they can have one.
         groups.append((UNBOUND_TITLE, [s for s in ACTIONS if not self.registry.keys_for(s.id)]))
         for title, specs in groups:
@@ -123,16 +123,27 @@ class CheatSheetDialog(QDialog):
         self.tree.resizeColumnToContents(1)
         self._apply_filter(self.filter.text())
 
-    def _apply_filter(self, needle: str) -> None:
-        needle = needle.strip().lower()
+    def _groups(self) -> Iterator[QTreeWidgetItem]:
         for i in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(i)
+            if group is not None:  # None only past the end
+                yield group
+
+    def _apply_filter(self, needle: str) -> None:
+        needle = needle.strip().lower()
+        for group in self._groups():
             shown = 0
-            for j in range(group.childCount()):
-                item = group.child(j)
+            for item in _children(group):
                 action_id = str(item.data(0, Qt.ItemDataRole.UserRole))
                 hay = " ".join([*(item.text(c) for c in range(3)), action_id]).lower()
                 hide = bool(needle) and needle not in hay
                 item.setHidden(hide)
                 shown += not hide
             group.setHidden(shown == 0)
+
+
+def _children(item: QTreeWidgetItem) -> Iterator[QTreeWidgetItem]:
+    for i in range(item.childCount()):
+        child = item.child(i)
+        if child is not None:  # None only past the end
+            yield child

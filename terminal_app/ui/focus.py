@@ -45,8 +45,8 @@ class FocusKeeper(QObject):
         window = self._window
         if not isValid(window) or not window.isVisible():
             return
-        if any(isinstance(w, QDialog) and w.isVisible() and w.parentWidget() is not None
-               and w.parentWidget().window() is window for w in QApplication.topLevelWidgets()):
+        if any(isinstance(w, QDialog) and w.isVisible() and (parent := w.parentWidget()) is not None
+               and parent.window() is window for w in QApplication.topLevelWidgets()):
             return  # another dialog of the window is still open: it keeps the focus
         active = QApplication.activeWindow()
         if active is not None and active is not window and active.isVisible():

@@ -394,7 +394,7 @@ class MainWindow(QMainWindow):
         """The widget a DockSpec's factory built, docked or central."""
         if self._central is not None and self._specs.get(panel_id) is not None and panel_id not in self._docks:
             return self._central.body
-        widget = self._docks[panel_id].widget()
+        widget: QWidget | None = self._docks[panel_id].widget()
         if isinstance(widget, QScrollArea) and self._specs[panel_id].scroll:
             widget = widget.widget()
         assert widget is not None

@@ -42,6 +42,7 @@ from terminal_app.core.validation import preset_size, round_quote, round_to_lot,
 from terminal_app.services.guards import CommandError, GuardedServices, TradingCommands
 from terminal_app.services.symbols import parse_symbol
 from terminal_app.ui.actions import ActionRegistry, display_keys
+from terminal_app.ui.main_window import MainWindow
 from terminal_app.ui.theme import current_colors
 
 
@@ -134,7 +135,8 @@ class PaletteEngine:
         active = services.market_data.active if services is not None else None
         named = cmd
         if isinstance(cmd, OrderCommand | LeverageCommand | CancelCommand | FlattenCommand) and cmd.ref is None \
-                and active is not None and getattr(cmd, "scope", Scope.SYMBOL) is Scope.SYMBOL:
+                and active is not None \
+                and (not isinstance(cmd, CancelCommand | FlattenCommand) or cmd.scope is Scope.SYMBOL):
             named = replace(cmd, ref=active)
         if not isinstance(named, OrderCommand):
             return named.describe()
@@ -450,19 +452,20 @@ class CommandPalette(QFrame):
         return False
 
 
-def install_palette(window: QWidget, engine: PaletteEngine) -> CommandPalette:
-    """Put the palette over ``window`` (a ``MainWindow``) and bind it to the ``palette.open`` action (Ctrl+K), with
-    the window's actions to find by name; results of commands go to the window's toasts."""
-    registry = getattr(window, "registry", None)
-    palette = CommandPalette(engine, window, registry if isinstance(registry, ActionRegistry) else None)
-    if palette.registry is not None:
-        palette.registry.on("palette.open", lambda: palette.open_palette())
-        palette.registry.add_overlay(palette)
-    toasts = getattr(window, "toasts", None)
-    if toasts is not None:
+def install_palette(window: MainWindow, engine: PaletteEngine) -> CommandPalette:
+    """Put the palette over ``window`` and bind it to the ``palette.open`` action (Ctrl+K), with the window's
+    actions to find by name; results of commands go to the window's toasts."""
+    palette = CommandPalette(engine, window, window.registry)
+    window.registry.on("palette.open", lambda: palette.open_palette())
+    window.registry.add_overlay(palette)
+
+    def told(ok: bool, message: str) -> None:
         # Failures stay in the open palette; what was done is told once the palette has closed. An action speaks
         # for itself (a dialog, or its own toast).
-        palette.executed.connect(lambda ok, msg: ok and toasts.show_toast("Command", msg))
+        if ok:
+            window.toasts.show_toast("Command", message)
+
+    palette.executed.connect(told)
     return palette
 
 

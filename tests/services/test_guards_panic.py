@@ -148,10 +148,10 @@ async def open_exposure(guarded: GuardedServices, signals: Any) -> None:
     md.set_active(BTC)
     last = await signals.wait_until(md.ticker_changed, lambda: md.last_price(BTC))
     price = (last * Decimal("0.98")).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-    assert trading.place(OrderTicket(BTC, "buy", "limit", size=Decimal("0.001"), price=price))
+    assert trading.inner.place(OrderTicket(BTC, "buy", "limit", size=Decimal("0.001"), price=price))
     md.set_active(BTC_PERP)  # the guard values the market order at this symbol's last price
     await signals.wait_until(md.ticker_changed, lambda: md.last_price(BTC_PERP))
-    assert trading.place(OrderTicket(BTC_PERP, "buy", "market", size=Decimal("0.002")))
+    assert trading.inner.place(OrderTicket(BTC_PERP, "buy", "market", size=Decimal("0.002")))
     await signals.wait_until(trading.orders_changed, lambda: trading.open_orders(None))
     await signals.wait_until(account.positions_changed, lambda: account.positions())
 

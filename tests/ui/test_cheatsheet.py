@@ -11,7 +11,7 @@ from terminal_app.config.actions import ACTIONS, Context
 from terminal_app.ui.cheatsheet import UNBOUND_TITLE, CheatSheetDialog
 from terminal_app.ui.main_window import MainWindow
 
-TRADING = Context.TRADING.title
+TRADING = Context.TRADING.label
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_lists_every_action_keys_first(sheet: CheatSheetDialog) -> None:
     assert ("Chart", "1 Enter", "1m") in rows
     assert ("Chart", "6 0 Enter / 1 H Enter", "1H") in rows  # alternatives, each a run of keys
     assert ("Chart", "Up / + / =", "Zoom in") in rows
-    assert rows[0][0] == Context.GLOBAL.title
+    assert rows[0][0] == Context.GLOBAL.label
     # the actions without a key come last, together (they can be given one)
     unbound = [r for r in rows if r[0] == UNBOUND_TITLE]
     assert rows[-len(unbound):] == unbound

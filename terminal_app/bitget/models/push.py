@@ -89,19 +89,19 @@ _ARG_CACHE_LIMIT = 4096
 
 
 def parse_push_arg(arg: Any) -> PushArg:
-    if type(arg) is dict:
-        key = (arg.get("instType"), arg.get("channel"), arg.get("instId"), arg.get("coin"))
-        try:
-            cached = _ARG_CACHE.get(key)
-        except TypeError:  # an unhashable value: let the slow path report it
-            cached = None
-        if cached is not None:
-            return cached
+    if type(arg) is not dict:
+        return _build_push_arg(arg)
+    key = (arg.get("instType"), arg.get("channel"), arg.get("instId"), arg.get("coin"))
+    try:
+        cached = _ARG_CACHE.get(key)
+    except TypeError:  # an unhashable value: let the slow path report it
+        cached = None
+    if cached is not None:
+        return cached
     result = _build_push_arg(arg)
-    if type(arg) is dict:
-        if len(_ARG_CACHE) >= _ARG_CACHE_LIMIT:
-            _ARG_CACHE.clear()
-        _ARG_CACHE[key] = result
+    if len(_ARG_CACHE) >= _ARG_CACHE_LIMIT:
+        _ARG_CACHE.clear()
+    _ARG_CACHE[key] = result
     return result
 
 

@@ -52,11 +52,11 @@ class Copier:
             market = find_market(decision.symbol, SPOT)
             price = self.desk.spot_price(market)
             if price <= 0:
-                return
+                return None
             size = round_down(profile.spot_amount / price, market.lot)
             fee = (size * market.info.taker_fee).quantize(MONEY)
             if size <= 0:
-                return
+                return None
             track = Track(decision.tracking_no, TRADER, trader.trader_id, trader.trader_id, SPOT_MARKET,
                           decision.symbol, "long", 1, "", size - fee, price, fee * price, decision.time,
                           decision.tracking_no, due_ms=decision.close_time)
@@ -65,7 +65,7 @@ class Copier:
             # sized on the trader's starting equity: live trading must not wait for the year of history
             size = self.book.size_for(profile, decision.symbol, price, profile.initial_equity)
             if size <= 0:
-                return
+                return None
             track = Track(decision.tracking_no, TRADER, trader.trader_id, trader.trader_id, FUTURES_MARKET,
                           decision.symbol, decision.hold_side, profile.leverage, "crossed", size, price,
                           taker_fee(price * size), decision.time, decision.tracking_no, due_ms=decision.close_time)

@@ -173,8 +173,8 @@ class Following:
         follow.mode = mode
         for s in settings:
             follow.settings[s.symbol] = s
-        for s in spot_settings:
-            follow.spot_settings[s.symbol] = s
+        for spot in spot_settings:
+            follow.spot_settings[spot.symbol] = spot
         return follow
 
     def follow_of(self, uid: str, trader_id: str, market: str = FUTURES_MARKET) -> Follow | None:

@@ -29,6 +29,7 @@ class AccountSettings:
         user = state.fut.users[uid]
         s = user.setting(market.symbol)
         side = (hold_side or "").lower()
+        sides: tuple[str, ...]
         if s.margin_mode == CROSSED:
             sides = ("long", "short")
         elif side in ("long", "short") and user.pos_mode == HEDGE:

@@ -124,7 +124,7 @@ class MarketData:
             open_24h=open_24h, high_24h=h * tick, low_24h=low * tick, base_volume=v * lot,
             quote_volume=Decimal(q).scaleb(-4), open_utc=day_open,
             change_24h=_ratio(last, open_24h), change_utc=_ratio(last, day_open), ts=now,
-            **extra)  # type: ignore[arg-type]
+            **extra)  # type: ignore[arg-type]  # extra's values differ per key (Decimal, int, None): mypy sees one union
 
     def tickers(self, product: Product) -> list[Ticker]:
         return [self.ticker(m.ref) for m in all_markets(product)]

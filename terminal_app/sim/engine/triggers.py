@@ -99,10 +99,10 @@ class TriggerBook:
             self.linked_plans[st.order_id] = ids
             return
         for pid in ids:
-            plan = self.plans.get(pid)
-            if plan is not None and plan.status == "live" and plan.lots is not None:
-                plan.lots += k
-                self.changed(plan)
+            linked = self.plans.get(pid)
+            if linked is not None and linked.status == "live" and linked.lots is not None:
+                linked.lots += k
+                self.changed(linked)
 
     # ---- placing ---------------------------------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ class BookSide:
     def __init__(self, is_bid: bool) -> None:
         self.is_bid = is_bid
         self.levels: dict[int, Level] = {}
-        self.prices: SortedList = SortedList()
+        self.prices: SortedList[int] = SortedList()
         self.changed: set[int] = set()
 
     def best(self) -> int | None:

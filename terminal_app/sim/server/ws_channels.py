@@ -56,8 +56,8 @@ class BookMirror:
     __slots__ = ("asks", "bids")
 
     def __init__(self, bids: Iterable[tuple[Decimal, Decimal]], asks: Iterable[tuple[Decimal, Decimal]]) -> None:
-        self.bids: SortedDict = SortedDict()     # -price → [price, size]
-        self.asks: SortedDict = SortedDict()     # price → [price, size]
+        self.bids: SortedDict[Decimal, list[str]] = SortedDict()     # -price → [price, size]
+        self.asks: SortedDict[Decimal, list[str]] = SortedDict()     # price → [price, size]
         for p, q in bids:
             self.bids[-p] = [render.num(p), render.num(q)]
         for p, q in asks:
@@ -71,7 +71,7 @@ class BookMirror:
         return out_bids, out_asks
 
     @staticmethod
-    def _set(side: SortedDict, key: Decimal, price: Decimal, size: Decimal) -> list[str]:
+    def _set(side: SortedDict[Decimal, list[str]], key: Decimal, price: Decimal, size: Decimal) -> list[str]:
         level = [render.num(price), render.num(size)]
         if size:
             side[key] = level

@@ -83,7 +83,7 @@ class TaggedAxis(pg.AxisItem):
             if not clamp:
                 return None
             f = min(max(f, 0.0), 1.0)
-        rect = self.mapRectFromParent(self.geometry())
+        rect: QtCore.QRectF = self.mapRectFromParent(self.geometry())
         if self.orientation in ("left", "right"):
             return rect.bottom() - f * rect.height()
         return rect.left() + f * rect.width()

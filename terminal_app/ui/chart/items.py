@@ -44,7 +44,8 @@ class RenderStats:
 
 
 def _qcolor(colour: str) -> QtGui.QColor:
-    return pg.mkColor(colour)
+    qcolor: QtGui.QColor = pg.mkColor(colour)
+    return qcolor
 
 
 class BarsItem(pg.GraphicsObject):

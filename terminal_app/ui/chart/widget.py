@@ -188,7 +188,7 @@ class ChartWidget(QtWidgets.QWidget):
         self._interval_group.setExclusive(True)
         self.interval_buttons: dict[Interval, QtWidgets.QToolButton] = {}
         for iv in Interval:
-            button = QtWidgets.QToolButton(text=iv.value, checkable=True, autoRaise=True)
+            button = _tool_button(iv.value)
             button.setObjectName(f"interval_{iv.value}")
             button.setChecked(iv == self._interval)
             button.clicked.connect(lambda _checked=False, iv=iv: self._on_interval_clicked(iv))
@@ -199,7 +199,7 @@ class ChartWidget(QtWidgets.QWidget):
         self.indicator_buttons: dict[str, QtWidgets.QToolButton] = {}
         self.overlay_buttons = self.indicator_buttons  # the older name
         for name, text in [(n, t) for n, t, *_ in OVERLAYS] + list(PANES):
-            button = QtWidgets.QToolButton(text=text, checkable=True, autoRaise=True)
+            button = _tool_button(text)
             button.setObjectName(f"overlay_{name}")
             button.toggled.connect(lambda on, name=name: self._on_indicator_toggled(name, on))
             self.indicator_buttons[name] = button
@@ -327,8 +327,8 @@ class ChartWidget(QtWidgets.QWidget):
         for name, _text, _spec, colour_attr in OVERLAYS:
             for line in self.overlay_lines[name]:
                 line.set_colour(getattr(palette, colour_attr))
-        for pane in self.indicator_panes.values():
-            pane.set_palette(palette)
+        for indicator in self.indicator_panes.values():
+            indicator.set_palette(palette)
         pen = pg.mkPen(palette.crosshair, width=1, style=QtCore.Qt.PenStyle.DashLine)
         for pane in self.panes.values():
             pane.vline.setPen(pen)
@@ -663,7 +663,8 @@ class ChartWidget(QtWidgets.QWidget):
         when = None if slot is None else self._time_text(self.series.ts_at_slot(slot), seconds=False)
         for p in self.panes.values():
             p.axis.set_tag(CROSS_TAG, AxisTag(y, p.format(y), colour, z=2) if p.name == on and y is not None else None)
-            p.time_axis.set_tag(CROSS_TAG, AxisTag(slot, when, colour, z=2) if when is not None else None)
+            p.time_axis.set_tag(CROSS_TAG, AxisTag(slot, when, colour, z=2)
+                                if slot is not None and when is not None else None)
 
     def _time_text(self, ts_ms: int, seconds: bool = False) -> str:
         fmt = "%Y-%m-%d" if self.series.interval.ms >= Interval.D1.ms else "%Y-%m-%d %H:%M"
@@ -815,3 +816,12 @@ class ChartWidget(QtWidgets.QWidget):
     @property
     def is_loading(self) -> bool:
         return not self.progress.isHidden()
+
+
+def _tool_button(text: str) -> QtWidgets.QToolButton:
+    # Not QToolButton(text=…, checkable=…): PySide6 takes properties as keywords, but its stubs do not know them.
+    button = QtWidgets.QToolButton()
+    button.setText(text)
+    button.setCheckable(True)
+    button.setAutoRaise(True)
+    return button

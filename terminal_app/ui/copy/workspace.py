@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
@@ -18,9 +18,11 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from terminal_app.config.settings import Settings
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.services.copy_trading import CopyTradingService
+from terminal_app.services.session import Session
 from terminal_app.ui.copy.discover import DiscoverView
 from terminal_app.ui.copy.follower import FollowerView, Mark
 from terminal_app.ui.copy.trader import TraderView
+from terminal_app.ui.docks import MarketDataApi
 from terminal_app.ui.main_window import DockSpec
 from terminal_app.ui.theme import current_colors
 
@@ -73,20 +75,26 @@ class CopyWorkspace(QWidget):
         self.service.set_visible(False)
 
 
-def mark_from(services: Any) -> Mark | None:
-    """The futures last price from a services stack's market data, if it has one."""
-    market_data = getattr(services, "market_data", None)
-    if market_data is None:
-        return None
+class ServicesStack(Protocol):
+    """What the copy dock reads from a profile's services (``Services`` or ``GuardedServices``)."""
+
+    @property
+    def session(self) -> Session: ...
+    @property
+    def market_data(self) -> MarketDataApi: ...
+
+
+def mark_from(services: ServicesStack) -> Mark:
+    """The futures last price from a services stack's market data."""
+    market_data = services.market_data
 
     def mark(symbol: str) -> Decimal | None:
-        price = market_data.last_price(SymbolRef(symbol, Product.USDT_FUTURES))
-        return price if isinstance(price, Decimal) else None
+        return market_data.last_price(SymbolRef(symbol, Product.USDT_FUTURES))
 
     return mark
 
 
-def copy_dock_specs(services_or_copy_service: Any, settings: Settings | None = None, *,
+def copy_dock_specs(services_or_copy_service: CopyTradingService | ServicesStack, settings: Settings | None = None, *,
                     mark: Mark | None = None) -> tuple[DockSpec, ...]:
     """The copy-trading dock. Give the :class:`CopyTradingService` the app owns (it starts and closes it), or a
     services stack (``Services``): then a service is made on its session and started with the panel; its tasks end
@@ -105,7 +113,9 @@ def copy_dock_specs(services_or_copy_service: Any, settings: Settings | None = N
     def factory() -> QWidget:
         copy = service()
         copy.start()
-        prices: Callable[[str], Decimal | None] | None = mark or mark_from(source)
+        prices: Callable[[str], Decimal | None] | None = mark
+        if prices is None and not isinstance(source, CopyTradingService):
+            prices = mark_from(source)
         return CopyWorkspace(copy, prices)
 
     del settings  # the panel has no settings of its own yet; the parameter keeps the spec functions uniform

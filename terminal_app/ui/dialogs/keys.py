@@ -280,7 +280,12 @@ async def ask_for_key(profile: Profile, reason: str, *, store: CredentialStore, 
     closed: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
     kept = {"yes": False}
     dialog.stored.connect(lambda *_a: kept.__setitem__("yes", True))
-    dialog.finished.connect(lambda _r: closed.done() or closed.set_result(kept["yes"]))
+
+    def on_finished(_result: int) -> None:
+        if not closed.done():
+            closed.set_result(kept["yes"])
+
+    dialog.finished.connect(on_finished)
     dialog.open()
     try:
         return await closed

@@ -139,7 +139,8 @@ class ProfilesDialog(QDialog):
     # --- list ---------------------------------------------------------------------------------------------------
 
     def refresh(self, select: str | None = None) -> None:
-        keep = select or (self.selected().name if self.selected() is not None else self.active)
+        selected = self.selected()
+        keep = select or (selected.name if selected is not None else self.active)
         self.list.blockSignals(True)
         self.list.clear()
         for profile in self.book:

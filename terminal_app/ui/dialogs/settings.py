@@ -131,7 +131,7 @@ class SettingsDialog(QDialog):
         bold.setBold(True)
         for r, spec in enumerate(ACTIONS):
             keys = display_keys(self.registry.keys_for(spec.id)) or "—"
-            cells = (spec.label, spec.context.title, keys)
+            cells = (spec.label, spec.context.label, keys)
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, spec.id)
@@ -150,6 +150,7 @@ class SettingsDialog(QDialog):
 
     def selected_action(self) -> str:
         item = self.table.item(max(self.table.currentRow(), 0), 0)
+        assert item is not None  # the table has a row for every action
         return str(item.data(Qt.ItemDataRole.UserRole))
 
     def select_action(self, action_id: str) -> None:

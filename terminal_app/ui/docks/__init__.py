@@ -1,9 +1,11 @@
 """The trading panels: watchlist, order-book ladder, trade tape, order ticket, orders, positions, balances, log.
 
 Each module exposes ``create_<dock>(services, parent) -> QWidget``; :func:`trading_dock_specs` declares them all for
-``MainWindow`` (id, title, default area). A panel talks only to the services (services-contract.md): it calls their
-methods and listens to their signals, so the same widget runs over the real services and over test fakes with the
-same signals and methods. The Protocols below list exactly what the panels use.
+``MainWindow`` (id, title, default area). A panel talks only to the services: it calls their methods and listens to
+their signals, so the same widget runs over the real services and over test fakes with the same signals and methods.
+The Protocols below list exactly what the panels use, and mypy holds both sides to them: a panel that reaches for
+something not listed, or a services set that lacks something listed, is a type error, not a missing reading at run
+time.
 
 Panels that must talk to each other without a service in between (a ladder click sets the ticket's price) go
 through :func:`links_for`, one :class:`DockLinks` per services set.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import QWidget
@@ -25,6 +27,8 @@ from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset
 from terminal_app.core.enums import MarginMode, PositionMode, Side
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.orderbook import OrderBook
+from terminal_app.core.orders import Fill, OrderTicket, OrderView
+from terminal_app.core.submission import Submission
 from terminal_app.ui.main_window import DockSpec
 
 
@@ -35,6 +39,9 @@ class MarketDataApi(Protocol):
     book_changed: SignalInstance  # (SymbolRef)
     trades_added: SignalInstance  # (SymbolRef, list[PublicTrade])
 
+    @property
+    def active(self) -> SymbolRef | None: ...
+    def markets(self) -> Mapping[str, MarketInfo]: ...
     def set_active(self, ref: SymbolRef) -> None: ...
     def set_watchlist(self, refs: list[SymbolRef]) -> None: ...
     def market(self, ref: SymbolRef) -> MarketInfo | None: ...
@@ -49,13 +56,15 @@ class TradingApi(Protocol):
     fill_received: SignalInstance  # (Fill)
     order_rejected: SignalInstance  # (OrderView, str)
 
-    def submit(self, ticket: Any) -> Any: ...  # -> core.submission.Submission
-    def cancel(self, view_or_client_oid: Any) -> None: ...
-    def cancel_all(self, ref: SymbolRef) -> None: ...
-    def modify(self, client_oid: str, new_price: Decimal | None, new_size: Decimal | None) -> None: ...
-    def close_position(self, position: Position, price: Decimal | None) -> None: ...
+    def submit(self, ticket: OrderTicket) -> Submission: ...
+    def cancel(self, view_or_client_oid: OrderView | str) -> None: ...
+    def cancel_all(self, ref: SymbolRef | None) -> None: ...
+    def modify(self, client_oid: str, new_price: Decimal | None, new_size: Decimal | None) -> str | None: ...
+    def close_position(self, position: Position, price: Decimal | None = None) -> str | None: ...
     def flash_close_all(self) -> None: ...
-    def open_orders(self, ref: SymbolRef | None = None) -> list[Any]: ...
+    def open_orders(self, ref: SymbolRef | None = None) -> list[OrderView]: ...
+    def order_history(self) -> list[OrderView]: ...
+    def fills(self) -> list[Fill]: ...
 
 
 class AccountApi(Protocol):
@@ -63,14 +72,19 @@ class AccountApi(Protocol):
     positions_changed: SignalInstance  # ()
     futures_account_changed: SignalInstance  # ()
     leverage_changed: SignalInstance  # (SymbolRef, int)
+    margin_mode_changed: SignalInstance  # (SymbolRef, MarginMode)
+    position_mode_changed: SignalInstance  # (PositionMode)
     error: SignalInstance  # (str)
 
     def spot_assets(self) -> list[SpotAsset]: ...
     def futures_account(self) -> FuturesAccount | None: ...
     def positions(self) -> list[Position]: ...
     def position_mode(self) -> PositionMode | None: ...
+    def leverage(self, ref: SymbolRef) -> int | None: ...
+    def margin_mode(self, ref: SymbolRef) -> MarginMode | None: ...
     def set_leverage(self, ref: SymbolRef, leverage: int) -> None: ...
     def set_margin_mode(self, ref: SymbolRef, mode: MarginMode) -> None: ...
+    def set_position_mode(self, mode: PositionMode) -> None: ...
     def available(self, ref: SymbolRef, side: Side) -> Decimal: ...
 
 
@@ -81,37 +95,29 @@ class ConnectionApi(Protocol):
 
 
 class DockServices(Protocol):
-    """What every ``create_<dock>`` receives: the four services of one profile."""
+    """What every ``create_<dock>`` receives: the four services of one profile (read-only, so a dataclass of
+    fakes and ``GuardedServices``' properties both fit)."""
 
-    market_data: Any  # MarketDataApi; Any so concrete QObject services and test fakes both fit
-    trading: Any  # TradingApi
-    account: Any  # AccountApi
-    connection: Any  # ConnectionApi
+    @property
+    def market_data(self) -> MarketDataApi: ...
+    @property
+    def trading(self) -> TradingApi: ...
+    @property
+    def account(self) -> AccountApi: ...
+    @property
+    def connection(self) -> ConnectionApi: ...
 
 
 # --- reading state the contract exposes only through signals --------------------------------------------------------
 
 def active_ref(services: DockServices) -> SymbolRef | None:
     """The active symbol now, for a panel created after ``active_changed`` was emitted."""
-    md = services.market_data
-    for name in ("active", "active_ref"):
-        value = getattr(md, name, None)
-        value = value() if callable(value) else value
-        if isinstance(value, SymbolRef):
-            return value
-    return None
+    return services.market_data.active
 
 
 def known_markets(services: DockServices) -> Mapping[str, MarketInfo]:
     """Markets loaded so far (keyed by ``SymbolRef.key``), for a panel created after ``markets_loaded``."""
-    md = services.market_data
-    value = getattr(md, "markets", None)
-    value = value() if callable(value) else value
-    if isinstance(value, Mapping):
-        return value
-    session = getattr(services.connection, "session", None)
-    markets = getattr(session, "markets", None)
-    return markets if isinstance(markets, Mapping) else {}
+    return services.market_data.markets()
 
 
 # --- links between panels --------------------------------------------------------------------------------------------
@@ -128,7 +134,7 @@ class DockLinks(QObject):
     size_picked = Signal(object)
 
 
-_LINKS: weakref.WeakKeyDictionary[Any, DockLinks] = weakref.WeakKeyDictionary()
+_LINKS: weakref.WeakKeyDictionary[MarketDataApi, DockLinks] = weakref.WeakKeyDictionary()
 
 
 def links_for(services: DockServices) -> DockLinks:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer
 from PySide6.QtGui import QRegularExpressionValidator
@@ -15,7 +16,7 @@ from terminal_app.ui.theme import ThemeColors, current_colors
 ROW_HEIGHT = 22
 
 
-def make_table(model: StreamingTableModel, parent: QWidget | None = None, *, stretch: int | None = None,
+def make_table(model: StreamingTableModel[Any], parent: QWidget | None = None, *, stretch: int | None = None,
                widths: dict[str, int] | None = None) -> QTableView:
     """A compact, row-selecting, read-only view over one of H7's streaming models.
 

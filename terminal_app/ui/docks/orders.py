@@ -9,7 +9,6 @@ History and fills are filled from the service's signals (and from its history re
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 from terminal_app.config.settings import Settings
 from terminal_app.core.enums import OrderStatus
 from terminal_app.core.instruments import MarketInfo, SymbolRef
-from terminal_app.core.orders import Fill
+from terminal_app.core.orders import Fill, OrderView
 from terminal_app.core.validation import on_step
 from terminal_app.ui.docks import DockServices, active_ref
 from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
@@ -60,9 +59,9 @@ def _finished_at(view: Any) -> int:
     return int(view.u_time or view.c_time)
 
 
-def _type_label(view: Any) -> str:
+def _type_label(view: OrderView) -> str:
     kind = str(view.type).capitalize()
-    force = _FORCE_LABELS.get(str(getattr(view, "force", "") or ""), "")
+    force = _FORCE_LABELS.get(str(view.force or ""), "")
     return f"{kind} · {force}" if force and view.type == "limit" else kind
 
 
@@ -77,8 +76,8 @@ class ModifyDialog(QDialog):
         self.setWindowTitle(f"Modify {view.side} {view.ref.display}")
         self.price = DecimalEdit("price", self)
         self.price.set_value(view.price)
-        self.size = DecimalEdit("size", self)
-        self.size.set_value(view.size)
+        self.size_edit = DecimalEdit("size", self)
+        self.size_edit.set_value(view.size)
         how = ("Bitget changes the futures order in place (modify-order)." if view.ref.is_futures else
                "Bitget replaces a spot order: it is cancelled and placed again with the new values "
                "(cancel-replace); it loses its place in the queue.")
@@ -91,7 +90,7 @@ class ModifyDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         form = QFormLayout()
         form.addRow("Price", self.price)
-        form.addRow("Size", self.size)
+        form.addRow("Size", self.size_edit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)
@@ -99,7 +98,7 @@ class ModifyDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def problem(self) -> str | None:
-        price, size = self.price.value(), self.size.value()
+        price, size = self.price.value(), self.size_edit.value()
         if price is None or price <= 0:
             return "Enter a price greater than 0."
         if size is None or size <= 0:
@@ -224,7 +223,7 @@ class OrdersPanel(QWidget):
             Column("Size", lambda v: v.size, fixed(self._size), numeric=True),
             Column("Filled", lambda v: v.filled, fixed(self._size), numeric=True),
             Column("Status", lambda v: str(v.status).replace("_", " "), text(),
-                   tooltip=lambda v: getattr(v, "reason", "") or None),
+                   tooltip=lambda v: v.reason or None),
             Column("", lambda v: CANCEL_MARK, text(), align=Qt.AlignmentFlag.AlignCenter,
                    tooltip=lambda v: "Cancel this order"),
         ]
@@ -243,8 +242,7 @@ class OrdersPanel(QWidget):
             Column("Size", lambda v: v.size, fixed(self._size), numeric=True),
             Column("Filled", lambda v: v.filled, fixed(self._size), numeric=True),
             Column("Status", lambda v: str(v.status).replace("_", " "), text()),
-            Column("Reason", lambda v: getattr(v, "reason", "") or "", text(),
-                   tooltip=lambda v: getattr(v, "reason", "") or None),
+            Column("Reason", lambda v: v.reason, text(), tooltip=lambda v: v.reason or None),
         ]
 
     def _fill_columns(self) -> list[Column[Fill]]:
@@ -329,12 +327,8 @@ class OrdersPanel(QWidget):
         self._update_buttons()
 
     def refresh_history(self) -> None:
-        read = _reader(self.trading, "order_history", "history_orders", "history")
-        if read is not None:
-            self.history_model.replace_all(sorted(read(), key=_finished_at))
-        fills = _reader(self.trading, "fills", "fill_history")
-        if fills is not None:
-            self.fills_model.replace_all(sorted(fills(), key=lambda f: f.ts))
+        self.history_model.replace_all(sorted(self.trading.order_history(), key=_finished_at))
+        self.fills_model.replace_all(sorted(self.trading.fills(), key=lambda f: f.ts))
 
     # --- reactions ----------------------------------------------------------------------------------------------
 
@@ -357,7 +351,7 @@ class OrdersPanel(QWidget):
             self.modify_selected()
 
     def _send_modify(self, dialog: ModifyDialog) -> None:
-        price, size = dialog.price.value(), dialog.size.value()
+        price, size = dialog.price.value(), dialog.size_edit.value()
         view = dialog.view
         self.trading.modify(view.client_oid, price if price != view.price else None,
                             size if size != view.size else None)
@@ -396,15 +390,6 @@ class OrdersPanel(QWidget):
         self.cancel_all_button.setEnabled(self.ref is not None)
         if self.ref is not None:
             self.cancel_all_button.setText(f"Cancel all {self.ref.display}")
-
-
-def _reader(obj: Any, *names: str) -> Callable[[], list[Any]] | None:
-    """The service's history read, under whichever name it has; None when it offers none (signals only)."""
-    for name in names:
-        attr = getattr(obj, name, None)
-        if callable(attr):
-            return attr
-    return None
 
 
 def create_orders(services: DockServices, parent: QWidget | None = None, *,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from terminal_app.config.settings import Settings
@@ -139,8 +139,8 @@ class TapePanel(QWidget):
         if value is not None and value >= 0 and value != self.large_quote:
             self.set_large_threshold(value)
 
-    def _on_double_click(self, index: object) -> None:
-        row = getattr(index, "row", lambda: -1)()
+    def _on_double_click(self, index: QModelIndex) -> None:
+        row = index.row()
         if 0 <= row < self.model.rowCount():
             self.links.price_picked.emit(self.model.row_at(row).price)
 

@@ -16,7 +16,6 @@ Keyboard actions and the smoke test drive it through :meth:`set_price`, :meth:`s
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -63,12 +62,6 @@ FORCES = ((TimeInForce.GTC, "GTC"), (TimeInForce.POST_ONLY, "Post-only"), (TimeI
           (TimeInForce.FOK, "FOK"))
 _SIDE_WORDS = {"buy": Side.BUY, "long": Side.BUY, "b": Side.BUY, "sell": Side.SELL, "short": Side.SELL,
                "s": Side.SELL}
-
-
-def _call(obj: Any, name: str, *args: Any) -> Any:
-    """``obj.name(*args)`` when the service offers that reading (beyond the contract), else None."""
-    method = getattr(obj, name, None)
-    return method(*args) if callable(method) else None
 
 
 def _side(side: str) -> Side:
@@ -124,13 +117,9 @@ class TicketPanel(QWidget):
         self.account.futures_account_changed.connect(self._on_account_changed)
         self.account.positions_changed.connect(self._on_account_changed)
         self.account.leverage_changed.connect(self._on_leverage_changed)
-        for name in ("margin_mode_changed", "position_mode_changed"):  # offered by the real service, not required
-            signal = getattr(self.account, name, None)
-            if signal is not None:
-                signal.connect(lambda *_a: self._on_account_changed())
-        mode_changed = getattr(self.account, "position_mode_changed", None)
-        if mode_changed is not None:
-            mode_changed.connect(self._on_position_mode_changed)
+        self.account.margin_mode_changed.connect(lambda *_a: self._on_account_changed())
+        self.account.position_mode_changed.connect(lambda *_a: self._on_account_changed())
+        self.account.position_mode_changed.connect(self._on_position_mode_changed)
         self.account.error.connect(self._on_account_error)
         self.links.price_picked.connect(self.set_price)
         self.links.size_picked.connect(self.set_size)
@@ -207,9 +196,9 @@ class TicketPanel(QWidget):
         self.last_button = QPushButton("Last", self)
         self.last_button.setToolTip("Use the last traded price")
         self.last_button.clicked.connect(self._use_last)
-        self.size = DecimalEdit("size", self)
-        self.size.setObjectName("TicketSize")
-        self.size.textChanged.connect(lambda _t: self._changed())
+        self.size_edit = DecimalEdit("size", self)
+        self.size_edit.setObjectName("TicketSize")
+        self.size_edit.textChanged.connect(lambda _t: self._changed())
         self.unit = QComboBox(self)
         self.unit.setObjectName("TicketUnit")
         self.unit.addItem("BASE", "base")
@@ -283,7 +272,7 @@ class TicketPanel(QWidget):
         grid.addWidget(self.last_button, row, 3)
         row += 1
         grid.addWidget(QLabel("Size", self), row, 0)
-        grid.addWidget(self.size, row, 1, 1, 2)
+        grid.addWidget(self.size_edit, row, 1, 1, 2)
         grid.addWidget(self.unit, row, 3)
         row += 1
         presets = QHBoxLayout()
@@ -345,7 +334,7 @@ class TicketPanel(QWidget):
             if changed:
                 last = self._last_price()
                 self.price.set_value(round_to_tick(last, market) if last is not None and market is not None else None)
-                self.size.clear()
+                self.size_edit.clear()
                 self.tp.clear()
                 self.sl.clear()
                 self.status.hide()
@@ -364,7 +353,7 @@ class TicketPanel(QWidget):
 
     def set_size(self, size: Decimal) -> None:
         """Put ``size`` in the size field, in the unit the field shows."""
-        self.size.set_value(size)
+        self.size_edit.set_value(size)
         self.revalidate()
 
     def set_side(self, side: str) -> None:
@@ -423,6 +412,7 @@ class TicketPanel(QWidget):
         if self.ref is None or self.market is None:
             return None
         closing = self._closing()
+        size: Decimal | None
         if closing:
             position = self._position_to_close()
             if position is None:
@@ -438,7 +428,7 @@ class TicketPanel(QWidget):
             if size is None:
                 self._status("Enter a price first: the size is worked out from it.", current_colors().warn)
                 return None
-        self.size.set_value(size)
+        self.size_edit.set_value(size)
         self.revalidate()
         return size
 
@@ -488,7 +478,7 @@ class TicketPanel(QWidget):
         order_type = self.order_type()
         is_limit = order_type == OrderType.LIMIT
         price = self.price.value() if is_limit else None
-        amount = self.size.value() or Decimal(0)
+        amount = self.size_edit.value() or Decimal(0)
         spot_market_buy = not self.ref.is_futures and not is_limit and side == Side.BUY
         size, in_quote = amount, False
         if spot_market_buy:
@@ -548,7 +538,7 @@ class TicketPanel(QWidget):
 
     def _form_issues(self, ticket: OrderTicket) -> list[Issue]:
         """Problems of the form itself, which the ticket alone cannot show (a conversion that had no price)."""
-        amount = self.size.value()
+        amount = self.size_edit.value()
         if amount and amount > 0 and ticket.size == 0:
             return [Issue("size", "The size cannot be converted without a price yet.")]
         if self.tpsl.isChecked() and ticket.tp is None and ticket.sl is None:
@@ -570,7 +560,7 @@ class TicketPanel(QWidget):
         return last if last is not None else self._last.get(self.ref.key)
 
     def _in_quote(self) -> bool:
-        return self.unit.currentData() == "quote"
+        return str(self.unit.currentData()) == "quote"
 
     def _hedge(self) -> bool:
         return self.account.position_mode() == PositionMode.HEDGE
@@ -633,16 +623,16 @@ class TicketPanel(QWidget):
 
     def _sync_account_state(self) -> None:
         """Leverage and margin mode as the exchange has them for the symbol: the account service's per-symbol
-        reading where it offers one, else the symbol's position, else the futures account's settings."""
+        reading once it has one, else the symbol's position, else the futures account's settings."""
         if self.ref is None or not self.ref.is_futures:
             return
         account = self.account.futures_account()
         positions = [p for p in self.account.positions() if p.ref == self.ref]
-        mode = _call(self.account, "margin_mode", self.ref) or (positions[0].margin_mode if positions else None) \
+        mode = self.account.margin_mode(self.ref) or (positions[0].margin_mode if positions else None) \
             or (account.margin_mode if account else None)
         if mode in ("crossed", "isolated"):
             self.margin_mode.setCurrentIndex(self.margin_mode.findData(mode))
-        leverage = _call(self.account, "leverage", self.ref)
+        leverage: int | Decimal | None = self.account.leverage(self.ref)
         if leverage is None and positions:
             leverage = positions[0].leverage
         if leverage is None and account is not None:
@@ -669,8 +659,8 @@ class TicketPanel(QWidget):
         self.open_button.setVisible(hedge)
         self.close_button.setVisible(hedge)
         self.reduce_only.setVisible(futures and not hedge)
-        for w in (self.price_label, self.price, self.last_button, self.force_label, self.force):
-            w.setEnabled(is_limit)
+        for limit_only in (self.price_label, self.price, self.last_button, self.force_label, self.force):
+            limit_only.setEnabled(is_limit)
         spot_market = not futures and not is_limit
         if spot_market:  # Bitget: market buys are sized in the quote coin, market sells in the base coin
             self.unit.setCurrentIndex(self.unit.findData("quote" if self.side == "buy" else "base"))
@@ -694,7 +684,7 @@ class TicketPanel(QWidget):
         convert at — never left standing under a different unit. Says what it did."""
         old, new = self._unit_shown, str(self.unit.currentData())
         self._unit_shown = new
-        amount = self.size.value()
+        amount = self.size_edit.value()
         if self._loading or old == new or self.market is None or not amount:
             return
         market = self.market
@@ -702,13 +692,13 @@ class TicketPanel(QWidget):
         coin = {"base": market.base_coin, "quote": market.quote_coin}
         places = {"base": market.size_places, "quote": 2}  # as the value and the balance are shown above
         if not reference:
-            self.size.set_value(None)
+            self.size_edit.set_value(None)
             self._status(f"Size cleared: the unit is now {coin[new]} and there is no price to convert "
                          f"{fmt_amount(amount, coin[old], places[old])} at.", current_colors().warn)
             return
         converted = round_quote(amount * reference, market) if new == "quote" else round_to_lot(amount / reference,
                                                                                                   market)
-        self.size.set_value(converted if converted > 0 else None)
+        self.size_edit.set_value(converted if converted > 0 else None)
         self._status(f"Size converted: {fmt_amount(amount, coin[old], places[old])} → "
                      f"{fmt_amount(converted, coin[new], places[new])} at "
                      f"{fmt_fixed(reference, market.price_places)}", current_colors().muted)
@@ -771,11 +761,8 @@ class TicketPanel(QWidget):
             self._status(f"Close every USDT-M {what} before switching to {word} mode; Bitget refuses otherwise.",
                          current_colors().alert)
             return
-        set_mode = getattr(self.account, "set_position_mode", None)
-        if set_mode is None:
-            return
         self._status(f"Switching to {word} mode…", current_colors().muted)
-        set_mode(mode)
+        self.account.set_position_mode(mode)
 
     def _on_position_mode_changed(self, mode: PositionMode) -> None:
         text = ("Hedge mode: longs and shorts are separate positions; Open/Close choose what an order does."
@@ -809,7 +796,7 @@ class TicketPanel(QWidget):
 
     def _on_margin_mode_chosen(self, _index: int) -> None:
         if self.ref is not None and self.ref.is_futures:
-            self.account.set_margin_mode(self.ref, str(self.margin_mode.currentData()))
+            self.account.set_margin_mode(self.ref, MarginMode(self.margin_mode.currentData()))
             self._schedule()
 
     def _on_tpsl_toggled(self, on: bool) -> None:

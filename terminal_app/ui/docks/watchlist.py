@@ -119,8 +119,8 @@ class Watchlist(QWidget):
         layout.addWidget(self.view, 1)
         # Never fewer than MIN_ROWS symbols on screen, whatever the panels below it want.
         rows = MIN_ROWS * self.view.verticalHeader().defaultSectionSize()
-        header = self.view.horizontalHeader().sizeHint().height()
-        self.view.setMinimumHeight(rows + header + 2 * self.view.frameWidth())
+        header_height = self.view.horizontalHeader().sizeHint().height()
+        self.view.setMinimumHeight(rows + header_height + 2 * self.view.frameWidth())
 
         self._flash_timer = QTimer(self)
         self._flash_timer.setObjectName("watchlist-flash")

@@ -1,4 +1,5 @@
-"""Fake services with the signals and methods of services-contract.md, for the trading-panel tests.
+"""Fake services with the signals and methods of the panels' contract (``terminal_app.ui.docks``: ``DockServices``
+and the four ``…Api`` Protocols), for the trading-panel tests.
 
 Each fake records the calls a panel makes (``calls``) and lets a test push what the real service would emit.
 """
@@ -153,7 +154,7 @@ class FakeTrading(QObject):
         self.calls: list[tuple[Any, ...]] = []
         self.open: dict[str, Any] = {}
         self.history: list[Any] = []
-        self.fills: list[Any] = []
+        self.fill_rows: list[Any] = []
         self._ids = itertools.count(1)
 
     def submit(self, ticket: Any) -> Submission:
@@ -185,6 +186,12 @@ class FakeTrading(QObject):
     def open_orders(self, ref: SymbolRef | None = None) -> list[Any]:
         return [v for v in self.open.values() if ref is None or v.ref == ref]
 
+    def order_history(self) -> list[Any]:
+        return list(self.history)
+
+    def fills(self) -> list[Any]:
+        return list(self.fill_rows)
+
     # --- test helpers
     def set_open(self, *views: Any) -> None:
         self.open = {v.client_oid: v for v in views}
@@ -196,11 +203,15 @@ class FakeAccount(QObject):
     positions_changed = Signal()
     futures_account_changed = Signal()
     leverage_changed = Signal(object, int)
+    margin_mode_changed = Signal(object, object)
+    position_mode_changed = Signal(object)
     error = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[tuple[Any, ...]] = []
+        self.leverages: dict[str, int] = {}
+        self.margin_modes: dict[str, str] = {}
         self.assets: list[SpotAsset] = []
         self.futures: FuturesAccount | None = None
         self.open_positions: list[Position] = []
@@ -218,6 +229,15 @@ class FakeAccount(QObject):
 
     def position_mode(self) -> str | None:
         return self.mode
+
+    def leverage(self, ref: SymbolRef) -> int | None:
+        return self.leverages.get(ref.key)
+
+    def margin_mode(self, ref: SymbolRef) -> str | None:
+        return self.margin_modes.get(ref.key)
+
+    def set_position_mode(self, mode: str) -> None:
+        self.calls.append(("set_position_mode", mode))
 
     def set_leverage(self, ref: SymbolRef, leverage: int) -> None:
         self.calls.append(("set_leverage", ref, leverage))

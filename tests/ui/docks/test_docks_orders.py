@@ -119,7 +119,7 @@ def test_modify_spot_says_it_replaces_and_market_orders_cannot_be_modified(qtbot
     assert dialog is not None
     texts = " ".join(label.text() for label in dialog.findChildren(type(panel.message)))
     assert "cancel-replace" in texts
-    dialog.size.setText("0.0200")
+    dialog.size_edit.setText("0.0200")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert services.trading.calls == [("modify", "a", None, D("0.0200"))]
     panel.select_order("c")

@@ -79,10 +79,10 @@ def test_invalid_ticket_disables_the_button_with_the_reason(qtbot: QtBot, servic
 
 def test_typing_revalidates(qtbot: QtBot, services: Any, kit: Any) -> None:
     t = make(qtbot, services, kit)
-    qtbot.keyClicks(t.size, "0.00001")
+    qtbot.keyClicks(t.size_edit, "0.00001")
     qtbot.waitUntil(lambda: t.reason.text() == "The size must be a multiple of 0.0001 BTC: use 0.0001.")
-    t.size.clear()
-    qtbot.keyClicks(t.size, "0.001")
+    t.size_edit.clear()
+    qtbot.keyClicks(t.size_edit, "0.001")
     qtbot.waitUntil(t.submit_button.isEnabled)
 
 
@@ -97,7 +97,7 @@ def test_risk_limits_from_settings(qtbot: QtBot, services: Any, kit: Any) -> Non
 def test_size_presets(qtbot: QtBot, services: Any, kit: Any) -> None:
     t = make(qtbot, services, kit)
     assert t.apply_size_preset(25) == D("0.0038")  # 250 USDT at 65,000, floored to the lot
-    assert t.size.value() == D("0.0038")
+    assert t.size_edit.value() == D("0.0038")
     t.set_side("sell")
     assert t.apply_size_preset(50) == D("0.25")
     t.set_side("buy")
@@ -113,7 +113,7 @@ def test_size_presets(qtbot: QtBot, services: Any, kit: Any) -> None:
 def test_preset_buttons(qtbot: QtBot, services: Any, kit: Any) -> None:
     t = make(qtbot, services, kit)
     t.preset_buttons[1].click()
-    assert t.size.value() == D("0.0076")
+    assert t.size_edit.value() == D("0.0076")
 
 
 def test_spot_market_orders(qtbot: QtBot, services: Any, kit: Any) -> None:
@@ -256,12 +256,12 @@ def test_links_and_symbol_changes(qtbot: QtBot, services: Any, kit: Any) -> None
     assert t.order_type() == "limit"
     assert t.price.value() == D("64321.5")
     links_for(services).size_picked.emit(D("0.5"))
-    assert t.size.value() == D("0.5")
+    assert t.size_edit.value() == D("0.5")
     services.market_data.lasts[kit.ETH.key] = D("3000.123")
     services.market_data.set_active(kit.ETH)
     assert t.title.text() == "ETHUSDT"
     assert t.price.value() == D("3000.12")
-    assert t.size.text() == ""
+    assert t.size_edit.text() == ""
     assert t.unit.itemText(0) == "ETH"
     services.market_data.ticker_changed.emit(kit.ticker(kit.ETH, "3001.5"))
     assert t.last_label.text() == "Last 3,001.50"
@@ -327,13 +327,13 @@ def test_a_unit_change_converts_the_size_visibly(qtbot: QtBot, services: Any, ki
     t.set_size(D("0.01"))
     t.set_order_type("market")  # a spot market buy is sized in USDT: 0.01 BTC becomes its value at the last price
     assert t.unit.currentData() == "quote"
-    assert t.size.value() == D("650")
+    assert t.size_edit.value() == D("650")
     assert t.status.text() == "Size converted: 0.0100 BTC → 650.00 USDT at 65,000.00"
     t.set_side("sell")  # and a market sell in BTC again
     assert t.unit.currentData() == "base"
-    assert t.size.value() == D("0.01")
+    assert t.size_edit.value() == D("0.01")
     t.set_order_type("limit")
     t.price.clear()
     t.set_size_unit("quote")  # no price to convert at: cleared, and said so
-    assert t.size.value() is None
+    assert t.size_edit.value() is None
     assert t.status.text().startswith("Size cleared: the unit is now USDT")
