@@ -124,8 +124,7 @@ async def scenario(terminal: Terminal, out: dict[str, Any], state: dict[str, str
 
     await until(trading.order_updated, listed_live, "order live in open orders", state)
     out["order_live_ms"] = round(terminal.elapsed_ms() - placed_at)
-    on_exchange = await services.session.rest.spot_unfilled_orders(ref) if not ref.is_futures else \
-        await services.session.rest.mix_orders_pending(ref)
+    on_exchange = await services.session.venue.open_orders(ref)
     if oid not in {o.client_oid for o in on_exchange}:
         raise SmokeFailure("the order is not among the exchange's open orders")
 

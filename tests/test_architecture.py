@@ -203,6 +203,71 @@ def test_wire_spellings_in_core_are_found_outside_docstrings(planted: Path) -> N
     ]
 
 
+# ---- services trade through a venue (issue 11 §3) -------------------------------------------------------------------
+# Services and the smoke test reach the exchange through ``session.venue`` (core.venue.Venue), which routes each call by
+# product to its adapter: no call of the V2 REST client's ``spot_*``/``mix_*`` endpoints, and no comparison with a
+# product to pick one (the venue's one dispatch does that).
+
+VENUE_USERS = ("services", "smoke.py")
+
+
+def _rest_endpoint_names() -> frozenset[str]:
+    from terminal_app.bitget.rest import BitgetRestClient
+
+    return frozenset(n for n in dir(BitgetRestClient) if n.startswith(("spot_", "mix_")))
+
+
+def _product_word(node: ast.expr) -> bool:
+    """``Product.X`` or a module constant standing for one (``SPOT``, ``FUTURES``)."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "Product":
+        return True
+    return isinstance(node, ast.Name) and node.id in {"SPOT", "FUTURES", "PERP"}
+
+
+def venue_problems(pkg: Path, users: tuple[str, ...] = VENUE_USERS,
+                   endpoints: frozenset[str] | None = None) -> list[str]:
+    """Calls of REST endpoints and forks on a product under ``users`` (folders or modules of ``pkg``)."""
+    endpoints = _rest_endpoint_names() if endpoints is None else endpoints
+    paths = [p for user in users for p in ([pkg / user] if user.endswith(".py") else sorted((pkg / user).rglob("*.py")))
+             if p.is_file()]
+    problems = []
+    for path in paths:
+        where = f"{pkg.name}/{path.relative_to(pkg).as_posix()}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in endpoints:
+                problems.append(f"{where}:{node.lineno}: calls the REST endpoint {node.func.attr}; ask the venue")
+            elif isinstance(node, ast.Compare) and any(map(_product_word, [node.left, *node.comparators])):
+                problems.append(f"{where}:{node.lineno}: forks on a product; the venue dispatches by product")
+    return sorted(problems, key=lambda p: (p.split(":")[0], int(p.split(":")[1])))
+
+
+def test_services_trade_through_the_venue() -> None:
+    problems = venue_problems(PKG)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_venue_rule_catches_planted_violations(tmp_path: Path) -> None:
+    pkg = tmp_path / "terminal_app"
+    (pkg / "services").mkdir(parents=True)
+    (pkg / "services" / "trading.py").write_text(
+        "async def send(session, ref, kind):\n"
+        "    rest = session.rest\n"
+        "    if ref.product is Product.SPOT:\n"
+        "        await rest.spot_place_order(ref)\n"
+        "    elif kind == FUTURES:\n"
+        "        await session.rest.mix_cancel_order(ref)\n"
+        "    await session.venue.place(ref)\n"
+        "    return session.account.spot_assets\n", encoding="utf-8")
+    (pkg / "smoke.py").write_text("async def f(s):\n    return await s.rest.mix_orders_pending()\n", encoding="utf-8")
+    assert venue_problems(pkg) == [
+        "terminal_app/services/trading.py:3: forks on a product; the venue dispatches by product",
+        "terminal_app/services/trading.py:4: calls the REST endpoint spot_place_order; ask the venue",
+        "terminal_app/services/trading.py:5: forks on a product; the venue dispatches by product",
+        "terminal_app/services/trading.py:6: calls the REST endpoint mix_cancel_order; ask the venue",
+        "terminal_app/smoke.py:2: calls the REST endpoint mix_orders_pending; ask the venue",
+    ]
+
+
 # ---- the simulator's shape (architecture.md: sim/ in subpackages by seam) ------------------------------------------
 
 SIM_MAX_LINES = 600

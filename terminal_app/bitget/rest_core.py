@@ -71,6 +71,7 @@ class V2:
     MIX_SET_MARGIN_MODE = "/api/v2/mix/account/set-margin-mode"
     MIX_SET_POSITION_MODE = "/api/v2/mix/account/set-position-mode"
     MIX_PLACE_ORDER = "/api/v2/mix/order/place-order"
+    MIX_BATCH_PLACE_ORDER = "/api/v2/mix/order/batch-place-order"
     MIX_CANCEL_ORDER = "/api/v2/mix/order/cancel-order"
     MIX_CANCEL_ALL_ORDERS = "/api/v2/mix/order/cancel-all-orders"
     MIX_MODIFY_ORDER = "/api/v2/mix/order/modify-order"

@@ -6,7 +6,8 @@ Every call carries the ``productType`` of its :class:`SymbolRef` / :class:`Produ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -94,6 +95,30 @@ def _opt(table: Mapping[K, str], value: K | None) -> str | None:
 
 def _yes_no(flag: bool | None) -> str | None:
     return None if flag is None else ("YES" if flag else "NO")
+
+
+@dataclass(frozen=True, slots=True)
+class MixOrderRequest:
+    """One order of a futures ``batch-place-order`` call; ``trade_side`` in hedge mode, ``reduce_only`` in one-way
+    mode (as for :meth:`MixRestMixin.mix_place_order`)."""
+
+    side: Side
+    order_type: OrderType
+    size: Amount
+    price: Amount | None = None
+    force: TimeInForce = TimeInForce.GTC
+    client_oid: str | None = None
+    trade_side: TradeSide | None = None
+    reduce_only: bool | None = None
+    preset_take_profit: Amount | None = None
+    preset_stop_loss: Amount | None = None
+
+    def wire(self) -> dict[str, Any]:
+        return compact(side=SIDE_TO_WIRE[self.side], tradeSide=_opt(TRADE_SIDE_TO_WIRE, self.trade_side),
+                       orderType=ORDER_TYPE_TO_WIRE[self.order_type], force=FORCE_TO_WIRE[self.force],
+                       price=opt_num(self.price), size=num(self.size), clientOid=checked_client_oid(self.client_oid),
+                       reduceOnly=_yes_no(self.reduce_only), presetStopSurplusPrice=opt_num(self.preset_take_profit),
+                       presetStopLossPrice=opt_num(self.preset_stop_loss))
 
 
 class MixRestMixin(RestCore):
@@ -237,6 +262,17 @@ class MixRestMixin(RestCore):
             body.update(extra)
         oid = body["clientOid"]
         return await self._place_safely(V2.MIX_PLACE_ORDER, body, lambda: self.mix_order_detail(ref, client_oid=oid))
+
+    async def mix_batch_place_orders(self, ref: SymbolRef, orders: Sequence[MixOrderRequest], *, margin_coin: str,
+                                     margin_mode: MarginMode) -> BatchResult:
+        """Up to 50 orders for one symbol (``batch-place-order``). Never re-sent: an ambiguous failure raises
+        ``TransportError(ambiguous=True)``; every order carries a clientOid so the caller can look each one up."""
+        futures_ref(ref)
+        if not 0 < len(orders) <= 50:
+            raise ValueError("a batch holds 1 to 50 orders")
+        body = {"symbol": ref.symbol, "productType": _wire(ref), "marginCoin": margin_coin,
+                "marginMode": MARGIN_MODE_TO_WIRE[margin_mode], "orderList": [o.wire() for o in orders]}
+        return parse_batch_result(await self.http.post(V2.MIX_BATCH_PLACE_ORDER, body))
 
     async def mix_cancel_order(self, ref: SymbolRef, *, order_id: str | None = None, client_oid: str | None = None,
                                margin_coin: str | None = None) -> OrderAck:

@@ -1,7 +1,8 @@
 """The account service: spot balances, the USDT-M futures account and positions, and the futures settings of a
 symbol (leverage, margin mode, position mode), read from REST at start and after a reconnect, live from the private
 ``account`` (spot and futures) and ``positions`` channels in between. Leverage and margin mode are set on the
-exchange; the service reports the exchange's answer, never an assumed value.
+exchange; the service reports the exchange's answer, never an assumed value. Every call goes through the session's
+venue (:class:`terminal_app.core.venue.Venue`), which words it for the product line.
 """
 
 from __future__ import annotations
@@ -10,24 +11,22 @@ import asyncio
 import logging
 from dataclasses import fields, replace
 from decimal import Decimal
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from terminal_app.bitget.errors import BitgetError
-from terminal_app.bitget.models import parse_ws_futures_account, parse_ws_positions, parse_ws_spot_account
-from terminal_app.bitget.ws import channel_arg
 from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset
 from terminal_app.core.enums import MarginMode, PositionMode, PositionSide, Side
 from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.venue import Venue
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
 from terminal_app.services.tasks import TaskSet
 
 log = logging.getLogger("terminal_app.services.account")
 
-FUTURES = Product.USDT_FUTURES
-MARGIN_COIN = "USDT"
+FUTURES = Product.USDT_FUTURES  # the futures line whose account and positions the panels show
+MARGIN_COIN = FUTURES.settle_coin or "USDT"
 _ZERO = Decimal(0)
 
 
@@ -129,16 +128,16 @@ class AccountService(QObject):
         mode = self._session.account_mode
         if mode is not None and mode.position_mode:
             self._position_mode = mode.position_mode
-        ws = self._session.ws
+        venue = self._venue
         subs = (
-            (channel_arg(Product.SPOT, "account", coin="default"), self._on_spot_account),
-            (channel_arg(FUTURES, "account", coin="default"), self._on_futures_account),
-            (channel_arg(FUTURES, "positions"), self._on_positions),
+            ("spot balances", venue.stream_balances(self._on_spot_account)),
+            (f"{FUTURES.label} account", venue.stream_futures_accounts(FUTURES, self._on_futures_account)),
+            (f"{FUTURES.label} positions", venue.stream_positions(FUTURES, self._on_positions)),
         )
-        results = await asyncio.gather(*(ws.subscribe(arg, handler) for arg, handler in subs), return_exceptions=True)
-        for (arg, _), result in zip(subs, results, strict=True):
+        results = await asyncio.gather(*(stream for _, stream in subs), return_exceptions=True)
+        for (what, _), result in zip(subs, results, strict=True):
             if isinstance(result, BitgetError):
-                log.warning(f"Private channel {arg['instType']}/{arg['channel']}: {result}")
+                log.warning(f"Private stream of {what}: {result}")
         await self.reload()
         self._connection.add_reconciler(self.reload)
         self.loaded.set()
@@ -148,9 +147,9 @@ class AccountService(QObject):
 
     async def reload(self) -> None:
         """Read balances, the futures account and positions from REST."""
-        rest = self._session.rest
+        venue = self._venue
         assets, accounts, positions = await asyncio.gather(
-            rest.spot_assets(), rest.mix_accounts(FUTURES), rest.mix_all_positions(FUTURES))
+            venue.balances(), venue.futures_accounts(FUTURES), venue.positions(FUTURES))
         self._assets = {a.coin: a for a in assets}
         account = next((a for a in accounts if a.margin_coin == MARGIN_COIN), None)
         self._futures = merge_account(self._futures, account) if account is not None else None
@@ -160,6 +159,10 @@ class AccountService(QObject):
 
     async def close(self) -> None:
         await self._tasks.close()
+
+    @property
+    def _venue(self) -> Venue:
+        return self._session.venue
 
     # --- settings on the exchange -----------------------------------------------------------------------------
 
@@ -179,14 +182,13 @@ class AccountService(QObject):
             self._tasks.spawn(self._load_symbol(ref), f"settings {ref.key}")
 
     async def _set_leverage(self, ref: SymbolRef, leverage: int) -> None:
-        rest = self._session.rest
         try:
             if self._margin_mode.get(ref.key) == MarginMode.ISOLATED and self._position_mode == PositionMode.HEDGE:
-                # Bitget needs holdSide for isolated margin in hedge mode; the terminal sets both sides alike
-                await rest.mix_set_leverage(ref, MARGIN_COIN, int(leverage), hold_side=PositionSide.LONG)
-                result = await rest.mix_set_leverage(ref, MARGIN_COIN, int(leverage), hold_side=PositionSide.SHORT)
+                # Bitget needs the side for isolated margin in hedge mode; the terminal sets both sides alike
+                await self._venue.set_leverage(ref, int(leverage), side=PositionSide.LONG)
+                result = await self._venue.set_leverage(ref, int(leverage), side=PositionSide.SHORT)
             else:
-                result = await rest.mix_set_leverage(ref, MARGIN_COIN, int(leverage))
+                result = await self._venue.set_leverage(ref, int(leverage))
         except BitgetError as exc:
             self._fail(f"Leverage of {ref.display} not changed: {exc}")
             return
@@ -199,7 +201,7 @@ class AccountService(QObject):
 
     async def _set_margin_mode(self, ref: SymbolRef, mode: MarginMode) -> None:
         try:
-            result = await self._session.rest.mix_set_margin_mode(ref, MARGIN_COIN, mode)
+            result = await self._venue.set_margin_mode(ref, mode)
         except BitgetError as exc:
             self._fail(f"Margin mode of {ref.display} not changed: {exc}")
             return
@@ -210,7 +212,7 @@ class AccountService(QObject):
 
     async def _set_position_mode(self, mode: PositionMode) -> None:
         try:
-            result = await self._session.rest.mix_set_position_mode(FUTURES, mode)
+            result = await self._venue.set_position_mode(FUTURES, mode)
         except BitgetError as exc:
             self._fail(f"Position mode not changed: {exc}")
             return
@@ -221,7 +223,7 @@ class AccountService(QObject):
 
     async def _load_symbol(self, ref: SymbolRef) -> None:
         try:
-            account = await self._session.rest.mix_account(ref, MARGIN_COIN)
+            account = await self._venue.futures_settings(ref)
         except BitgetError as exc:
             log.warning(f"Futures settings of {ref.display} could not be read: {exc}")
             return
@@ -246,23 +248,23 @@ class AccountService(QObject):
 
     # --- private channels -------------------------------------------------------------------------------------
 
-    def _on_spot_account(self, msg: dict[str, Any]) -> None:
-        for asset in parse_ws_spot_account(msg):
+    def _on_spot_account(self, assets: list[SpotAsset]) -> None:
+        for asset in assets:
             self._assets[asset.coin] = asset
         self.balances_changed.emit()
 
-    def _on_futures_account(self, msg: dict[str, Any]) -> None:
+    def _on_futures_account(self, accounts: list[FuturesAccount]) -> None:
         changed = False
-        for account in parse_ws_futures_account(msg):
+        for account in accounts:
             if account.margin_coin == MARGIN_COIN:
                 self._futures = merge_account(self._futures, account)
                 changed = True
         if changed:
             self.futures_account_changed.emit()
 
-    def _on_positions(self, msg: dict[str, Any]) -> None:
+    def _on_positions(self, positions: list[Position]) -> None:
         # Each push is the full list of open positions.
-        self._set_positions(parse_ws_positions(msg), keep_marks=True)
+        self._set_positions(positions, keep_marks=True)
 
     def _mark(self, position: Position, before: Position | None) -> Decimal | None:
         ticker = self._market_data.ticker(position.ref) if self._market_data is not None else None

@@ -450,10 +450,10 @@ class CopyTradingService(QObject):
 
     async def position_mode(self) -> PositionMode | None:
         """The USDT-M futures position mode: copy trading needs hedge mode."""
-        account = await self.session.rest.mix_account(SymbolRef("BTCUSDT", FUTURES), "USDT")
+        account = await self.session.venue.futures_settings(SymbolRef("BTCUSDT", FUTURES))
         return account.pos_mode
 
     def use_hedge_mode(self) -> Any:
         """Copy trading needs hedge (two-way) mode; Bitget refuses the switch while positions are open."""
-        return self._act(lambda: self.session.rest.mix_set_position_mode(FUTURES, PositionMode.HEDGE),
+        return self._act(lambda: self.session.venue.set_position_mode(FUTURES, PositionMode.HEDGE),
                          "Futures position mode set to hedge", "hedge-mode")

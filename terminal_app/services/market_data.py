@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from time import monotonic
 from typing import Any
@@ -36,18 +36,19 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from terminal_app.bitget.errors import BitgetError
 from terminal_app.bitget.models import parse_ws_candles, parse_ws_ticker, parse_ws_trades
-from terminal_app.bitget.ws import ChannelKey, ConnectionEvent, ConnectionState, StreamEvent, arg_key, channel_arg
+from terminal_app.bitget.ws import ChannelKey, ConnectionEvent, ConnectionState, StreamEvent, arg_key
 from terminal_app.core.book_sync import BookSync
 from terminal_app.core.candles import Interval
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 from terminal_app.core.orderbook import OrderBook
+from terminal_app.core.venue import MarketChannel
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.tasks import TaskSet
 
 log = logging.getLogger("terminal_app.services.market_data")
 
-Arg = dict[str, str]
+Arg = Mapping[str, str]  # the venue's name of a subscription (core.venue.StreamArg)
 Handler = Callable[[dict[str, Any]], None]
 
 RECENT_LIMIT = 1000  # Bitget's maximum for /market/candles
@@ -55,10 +56,6 @@ PAGE_LIMIT = 200  # and for /market/history-candles
 TRADE_IDS_KEPT = 2000  # to drop the trades a resubscription's snapshot repeats
 LIVE_ROWS_KEPT = 300
 SILENCE_CHECK_MS = 250  # a silent book is flagged at most this long after the limit
-
-
-def _arg(ref: SymbolRef, channel: str) -> Arg:
-    return channel_arg(ref.product, channel, ref.symbol)
 
 
 class _Trades:
@@ -274,6 +271,7 @@ class MarketDataService(QObject):
         """Every channel that should be subscribed now, with a factory for its handler (called only for a new
         subscription: a kept channel keeps the handler, and the book, it has)."""
         wanted: dict[ChannelKey, tuple[Arg, Callable[[], Handler]]] = {}
+        stream = self._session.venue.market_stream  # the venue names each line's channels
 
         def add(arg: Arg, factory: Callable[[], Handler]) -> None:
             wanted[arg_key(arg)] = (arg, factory)
@@ -282,13 +280,13 @@ class MarketDataService(QObject):
         watched = [ref for refs in self._price_watch.values() for ref in refs]
         for ref in dict.fromkeys([*self._watchlist, *([active] if active else []), *watched]):
             if self._known(ref):
-                add(_arg(ref, "ticker"), functools.partial(self._ticker_handler, ref))
+                add(stream(ref, MarketChannel.TICKER), functools.partial(self._ticker_handler, ref))
         if active is not None and self._known(active):
-            books = _arg(active, "books")
+            books = stream(active, MarketChannel.BOOK)
             interval = self._interval
             add(books, lambda: self._books_handler(active, books))
-            add(_arg(active, "trade"), lambda: self._trade_handler(active))
-            add(_arg(active, interval.ws_channel), lambda: self._candle_handler(active, interval))
+            add(stream(active, MarketChannel.TRADES), lambda: self._trade_handler(active))
+            add(stream(active, MarketChannel.CANDLES, interval), lambda: self._candle_handler(active, interval))
         return wanted
 
     def _sync_subscriptions(self) -> None:
@@ -467,17 +465,8 @@ class MarketDataService(QObject):
         self._tasks.spawn(self._load_history(ref, self._interval, self._history_gen), "candle-history")
 
     async def _fetch(self, ref: SymbolRef, interval: Interval, end_ts: int | None) -> list[Candle]:
-        rest = self._session.rest
-        if end_ts is None:
-            if ref.is_futures:
-                rows = await rest.mix_candles(ref, interval.futures_granularity, limit=RECENT_LIMIT)
-            else:
-                rows = await rest.spot_candles(ref, interval.spot_granularity, limit=RECENT_LIMIT)
-        elif ref.is_futures:  # endTime is inclusive: ask for the bars strictly before the oldest one held
-            rows = await rest.mix_history_candles(ref, interval.futures_granularity, end_time=end_ts - 1,
-                                                  limit=PAGE_LIMIT)
-        else:
-            rows = await rest.spot_history_candles(ref, interval.spot_granularity, end_ts - 1, limit=PAGE_LIMIT)
+        limit = RECENT_LIMIT if end_ts is None else PAGE_LIMIT
+        rows = await self._session.venue.candles(ref, interval, before_ts=end_ts, limit=limit)
         rows.sort(key=lambda c: c.ts)
         if end_ts is not None:
             rows = [c for c in rows if c.ts < end_ts]

@@ -1,4 +1,5 @@
-"""One profile's link to one exchange: the REST client, the WebSocket streamer, the exchange clock and the markets.
+"""One profile's link to one exchange: the REST client, the WebSocket streamer, the exchange clock, the trading venue
+and the markets.
 
 A plain object (no Qt). ``await Session.open()`` syncs the clock with the exchange, loads the spot symbols and the
 USDT-M contracts, and (with an API key) asks what kind of account the key belongs to; ``await Session.close()`` closes
@@ -7,11 +8,14 @@ and WebSocket logins carry the exchange's time even when this computer's clock i
 
 One :class:`BitgetStreamer` carries both kinds of WebSocket connection: public channels go to the public URL and
 private ones (which need the key) to the private URL; ``session.ws`` is that streamer.
+
+The services trade through ``session.venue`` (:class:`terminal_app.core.venue.Venue`), never through the REST client:
+this is where the account gets its venue. Every account is a classic one for now (Bitget V2: spot and USDT-M
+futures); a unified account gets the V3 venue here once it exists, and the services do not change.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, replace
 
@@ -19,15 +23,17 @@ from terminal_app.bitget.clock import ServerClock
 from terminal_app.bitget.errors import AuthError, BitgetError
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
+from terminal_app.bitget.v2 import V2Venue
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.core.accounts import AccountMode
 from terminal_app.core.credentials import Credentials
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
+from terminal_app.core.venue import Venue
 
 log = logging.getLogger("terminal_app.services.session")
 
-FUTURES = Product.USDT_FUTURES
+TRADED_PRODUCTS = (Product.SPOT, Product.USDT_FUTURES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +49,8 @@ class SessionEndpoints:
 class Session:
     """The connection objects of one profile.
 
-    Attributes: ``name`` and ``kind`` of the profile, ``rest`` (:class:`BitgetRestClient`), ``ws``
+    Attributes: ``name`` and ``kind`` of the profile, ``venue`` (the account's :class:`Venue`, what services use),
+    ``rest`` (:class:`BitgetRestClient`, the venue's transport; the account probe and copy trading use it), ``ws``
     (:class:`BitgetStreamer`, public and private connections), ``clock`` (:class:`ServerClock`), ``markets`` (every
     market by ``SymbolRef.key``, filled by :meth:`open`), ``account_mode`` (None until probed, or without a key) and
     ``problem`` (one sentence when the account could not be probed).
@@ -71,6 +78,7 @@ class Session:
         config = replace(streamer_config or StreamerConfig(), public_url=endpoints.ws_public_url,
                          private_url=endpoints.ws_private_url)
         self.ws = BitgetStreamer(config, credentials=credentials, clock=self.clock)
+        self.venue: Venue = V2Venue(self.rest, self.ws, TRADED_PRODUCTS)
         self.markets: dict[str, MarketInfo] = {}
         self.account_mode: AccountMode | None = None
         self.problem: str | None = None
@@ -89,8 +97,7 @@ class Session:
         """Clock sync, markets, account probe. Raises the typed error when the exchange cannot be reached or
         refuses the key outright; an account that merely cannot be probed is reported in ``problem``."""
         await self.rest.connect()
-        spot, contracts = await asyncio.gather(self.rest.spot_symbols(), self.rest.mix_contracts(FUTURES))
-        self.markets = {m.ref.key: m for m in (*spot, *contracts)}
+        self.markets = {m.ref.key: m for m in await self.venue.markets()}
         if self.credentials is not None:
             try:
                 self.account_mode = await self.rest.probe_account_mode()

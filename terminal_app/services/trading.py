@@ -13,6 +13,9 @@ retries it until every read and lookup succeeded. While connected, a periodic ch
 types that have open orders (nothing open: no request), so a stream that is silently missing pushes cannot leave an
 order shown wrongly for longer than ``check_interval_s``. A lookup that fails (REST down, or the lookup by clientOid
 after an ambiguous placement) is not dropped: the order is looked up again with backoff until the exchange answers.
+
+Every exchange call goes through the session's venue (:class:`terminal_app.core.venue.Venue`), which routes it by
+product to its spot or futures adapter: this service speaks domain types only and has no product fork.
 """
 
 from __future__ import annotations
@@ -23,21 +26,19 @@ import random
 from collections import OrderedDict
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from terminal_app.bitget.errors import BitgetError, InvalidOrder, OrderNotFound, TransportError
-from terminal_app.bitget.models import parse_ws_fills, parse_ws_orders
 from terminal_app.bitget.rest_core import new_client_oid
-from terminal_app.bitget.ws import channel_arg
 from terminal_app.core.accounts import Position
 from terminal_app.core.cancels import unasked_cancel_reason
-from terminal_app.core.enums import MarginMode, OrderStatus, OrderType, PositionMode, Side, TimeInForce, TradeSide
+from terminal_app.core.enums import MarginMode, OrderStatus, OrderType, Side
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
-from terminal_app.core.orders import Fill, Order, OrderAck, OrderTicket, OrderTracker, OrderView, Update, closing_ticket
+from terminal_app.core.orders import Fill, Order, OrderTicket, OrderTracker, OrderView, Update, closing_ticket
 from terminal_app.core.validation import round_quote, round_to_lot
-from terminal_app.services.account import MARGIN_COIN, AccountService
+from terminal_app.core.venue import OrderKey, PlaceOrder, Venue
+from terminal_app.services.account import AccountService
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
 from terminal_app.services.retry import Backoff, until_done
@@ -45,10 +46,8 @@ from terminal_app.services.tasks import TaskSet
 
 log = logging.getLogger("terminal_app.services.trading")
 
-SPOT = Product.SPOT
-FUTURES = Product.USDT_FUTURES
 FILLS_KEPT = 500
-RECENT_ROWS = 50  # history orders and fills read at start and after a reconnect, per product type
+RECENT_ROWS = 50  # history orders and fills read at start and after a reconnect, per product line
 # The periodic check of open orders while connected: often enough that an order cancelled or filled behind a silent
 # stream is not shown wrongly for long, rarely enough to be noise next to Bitget's 20 req/s per endpoint (two reads
 # per product type with open orders, once a minute at most).
@@ -135,26 +134,27 @@ class TradingService(QObject):
     # --- lifecycle --------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Subscribe ``orders`` and ``fill`` (spot and USDT-M), then read open orders, recent history and fills
-        from REST; register for reconciliation."""
+        """Subscribe the order and fill streams of every product line the venue trades, then read open orders,
+        recent history and fills from REST; register for reconciliation."""
         if not self._session.can_trade:
             self.loaded.set()
             return
-        ws = self._session.ws
-        subs = [(channel_arg(kind, channel), handler)
-                for kind in (SPOT, FUTURES)
-                for channel, handler in (("orders", self._on_orders), ("fill", self._on_fills))]
-        results = await asyncio.gather(*(ws.subscribe(arg, handler) for arg, handler in subs), return_exceptions=True)
-        for (arg, _), result in zip(subs, results, strict=True):
+        venue = self._venue
+        subs = [(f"{kind.label} {what}", stream)
+                for kind in venue.products
+                for what, stream in (("orders", venue.stream_orders(kind, self._on_orders)),
+                                     ("fills", venue.stream_fills(kind, self._on_fills)))]
+        subscribed = await asyncio.gather(*(stream for _, stream in subs), return_exceptions=True)
+        for (what, _), result in zip(subs, subscribed, strict=True):
             if isinstance(result, BitgetError):
-                log.warning(f"Private channel {arg['instType']}/{arg['channel']}: {result}")
+                log.warning(f"Private stream of {what}: {result}")
         loads = await asyncio.gather(self._read_history(), self.reconcile(announce_fills=False), return_exceptions=True)
         for load in loads:
             if isinstance(load, BaseException) and not isinstance(load, ReconcileIncomplete):
                 raise load
-        if isinstance(results[1], ReconcileIncomplete):
+        if isinstance(loads[1], ReconcileIncomplete):
             # Every list was read; only some lookups failed: no reason to refuse the start, they are retried.
-            log.warning(f"Some orders could not be read at start ({results[1]}); retrying.")
+            log.warning(f"Some orders could not be read at start ({loads[1]}); retrying.")
             self._tasks.spawn(until_done(self.reconcile, self.retry, self._rng), "reconcile after start")
         self._connection.add_reconciler(self.reconcile)
         self._tasks.spawn(self._watch(), "open-order check")
@@ -231,10 +231,14 @@ class TradingService(QObject):
         return self.place(ticket)
 
     def flash_close_all(self) -> None:
-        """Close every USDT-M position at market (Bitget's ``close-positions``)."""
+        """Close every futures position at market (Bitget's ``close-positions``), line by line."""
         self._tasks.spawn(self._flash_close(), "flash close")
 
     # --- sending ----------------------------------------------------------------------------------------------
+
+    @property
+    def _venue(self) -> Venue:
+        return self._session.venue
 
     def _now(self) -> int:
         return self._session.clock.now_ms()
@@ -257,15 +261,14 @@ class TradingService(QObject):
         return price
 
     def _wire_ticket(self, ticket: OrderTicket) -> OrderTicket:
-        """The ticket with its size in the unit Bitget wants: the quote coin for a spot market buy, the base coin
-        for everything else."""
+        """The ticket with its size in the unit the venue wants for it (V2: the quote coin for a spot market buy,
+        the base coin for everything else). The one size conversion of an order's trip."""
         if ticket.size <= 0:
             raise InvalidOrder("Enter a size greater than 0.")
         if ticket.order_type == OrderType.LIMIT and (ticket.price is None or ticket.price <= 0):
             raise InvalidOrder("A limit order needs a price greater than 0.")
         market = self._market(ticket.ref)
-        quote_wanted = (ticket.ref.product is SPOT and ticket.order_type == OrderType.MARKET
-                        and ticket.side == Side.BUY)
+        quote_wanted = self._venue.wants_quote_size(ticket)
         if quote_wanted and not ticket.size_in_quote:
             size = round_quote(ticket.size * self._reference_price(ticket), market)
             return replace(ticket, size=size, size_in_quote=True)
@@ -276,29 +279,14 @@ class TradingService(QObject):
             return replace(ticket, size=size, size_in_quote=False)
         return ticket
 
-    async def _submit(self, ticket: OrderTicket, oid: str) -> OrderAck:
-        rest = self._session.rest
-        limit = ticket.order_type == OrderType.LIMIT
-        price = ticket.price if limit else None
-        force = ticket.force if limit else TimeInForce.GTC
-        if ticket.ref.product is SPOT:
-            return await rest.spot_place_order(ticket.ref, ticket.side, ticket.order_type, ticket.size, price=price,
-                                               force=force, client_oid=oid, preset_take_profit=ticket.tp,
-                                               preset_stop_loss=ticket.sl)
-        market = self._market(ticket.ref)
-        hedge = self._account.position_mode() == PositionMode.HEDGE
-        mode = ticket.margin_mode or self._account.margin_mode(ticket.ref) or MarginMode.CROSSED
-        return await rest.mix_place_order(
-            ticket.ref, ticket.side, ticket.order_type, ticket.size, margin_coin=market.quote_coin or MARGIN_COIN,
-            margin_mode=mode, price=price, trade_side=(ticket.trade_side or TradeSide.OPEN) if hedge else None,
-            force=force,
-            client_oid=oid, reduce_only=True if ticket.reduce_only and not hedge else None,
-            preset_take_profit=ticket.tp, preset_stop_loss=ticket.sl)
-
     async def _send(self, ticket: OrderTicket, oid: str) -> None:
+        """Hand the order to the venue with the account facts its product line words it by (the closing rule of
+        the position mode lives in the venue's futures adapter); the answer, or the failure, updates the view."""
+        margin_mode = ticket.margin_mode or self._account.margin_mode(ticket.ref) or MarginMode.CROSSED
+        order = PlaceOrder(ticket, oid, self._account.position_mode(), margin_mode)
         self._sending.add(oid)
         try:
-            ack = await self._submit(ticket, oid)
+            ack = await self._venue.place(order)
         except BitgetError as exc:
             self._cancel_when_placed.discard(oid)
             self._rejected(oid, exc)
@@ -322,13 +310,8 @@ class TradingService(QObject):
             self._suspect(oid)  # the exchange may have it after all: keep asking until it says
 
     async def _cancel(self, view: OrderView) -> None:
-        rest = self._session.rest
-        by_id = {"order_id": view.order_id} if view.order_id else {"client_oid": view.client_oid}
         try:
-            if view.ref.product is SPOT:
-                await rest.spot_cancel_order(view.ref, **by_id)
-            else:
-                await rest.mix_cancel_order(view.ref, margin_coin=self._market(view.ref).quote_coin, **by_id)
+            await self._venue.cancel(view.ref, OrderKey.of(view.order_id, view.client_oid))
         except OrderNotFound:
             # Filled or cancelled meanwhile (or still being placed): ask the exchange what became of it.
             await self._look_up(self._tracker.get(view.client_oid) or view)
@@ -336,53 +319,39 @@ class TradingService(QObject):
             log.warning(f"Cancel of {view.side} {view.ref.display} failed: {exc}")
 
     async def _cancel_all(self, ref: SymbolRef) -> None:
-        rest = self._session.rest
         try:
-            if ref.product is SPOT:
-                await rest.spot_cancel_symbol_orders(ref)
-            else:
-                result = await rest.mix_cancel_all_orders(ref, margin_coin=self._market(ref).quote_coin)
-                for failure in result.failures:
-                    log.warning(f"Cancel of order {failure.order_id} failed: "
-                                f"[{failure.code}] {failure.message}")
+            result = await self._venue.cancel_all(ref)
+            for failure in result.failed:
+                log.warning(f"Cancel of order {failure.order_id} failed: [{failure.code}] {failure.message}")
         except BitgetError as exc:
             log.warning(f"Cancel all {ref.display} failed: {exc}")
             return
         log.info(f"Cancel all {ref.display} sent.")
 
     async def _modify(self, view: OrderView, new_oid: str, price: Decimal, size: Decimal) -> None:
-        rest = self._session.rest
-        by_id = {"order_id": view.order_id} if view.order_id else {"client_oid": view.client_oid}
         try:
-            if view.ref.product is SPOT:
-                result = await rest.spot_cancel_replace_order(view.ref, price, size, new_client_oid=new_oid, **by_id)
-                if not result.success:
-                    raise InvalidOrder(result.message or "Bitget did not replace the order.")
-                order_id = result.order_id
-            else:
-                ack = await rest.mix_modify_order(view.ref, new_client_oid=new_oid, new_price=price, new_size=size,
-                                                  margin_coin=self._market(view.ref).quote_coin, **by_id)
-                order_id = ack.order_id
+            ack = await self._venue.modify(view.ref, OrderKey.of(view.order_id, view.client_oid), new_oid, price, size)
         except BitgetError as exc:
             self._rejected(new_oid, exc)
             return
-        self._emit(self._tracker.acknowledge(new_oid, order_id, self._now()))
+        self._emit(self._tracker.acknowledge(new_oid, ack.order_id, self._now()))
 
     async def _flash_close(self) -> None:
-        try:
-            result = await self._session.rest.mix_close_positions(FUTURES)
-        except BitgetError as exc:
-            log.error(f"Flash close failed: {exc}")
-            return
-        for failure in result.failures:
-            log.error(f"Flash close failed for one position: [{failure.code}] {failure.message}")
-        log.info(f"Flash close sent: {len(result.successes)} market order(s).")
+        for product in self._venue.futures_products:
+            try:
+                result = await self._venue.close_positions(product)
+            except BitgetError as exc:
+                log.error(f"Flash close of {product.label} failed: {exc}")
+                continue
+            for failure in result.failed:
+                log.error(f"Flash close failed for one position: [{failure.code}] {failure.message}")
+            log.info(f"Flash close sent: {len(result.succeeded)} market order(s).")
 
     # --- private channels -------------------------------------------------------------------------------------
 
-    def _on_orders(self, msg: dict[str, Any]) -> None:
+    def _on_orders(self, orders: list[Order]) -> None:
         changed = False
-        for order in parse_ws_orders(msg):
+        for order in orders:
             update = self._explained(self._tracker.apply(order))
             if update is not None:
                 if update.replaced is not None:
@@ -392,8 +361,8 @@ class TradingService(QObject):
         if changed:
             self.orders_changed.emit()
 
-    def _on_fills(self, msg: dict[str, Any]) -> None:
-        for fill in parse_ws_fills(msg):
+    def _on_fills(self, fills: list[Fill]) -> None:
+        for fill in fills:
             if self._add_fill(fill):
                 self.fill_received.emit(fill)
 
@@ -408,14 +377,14 @@ class TradingService(QObject):
     # --- reconciliation ---------------------------------------------------------------------------------------
 
     async def reconcile(self, *, announce_fills: bool = True) -> None:
-        """One pass: re-read open orders and recent fills (spot and USDT-M) from REST and look up every order that
-        vanished meanwhile, or whose fate is still unknown.
+        """One pass: re-read open orders and recent fills (every product line of the venue) from REST and look up
+        every order that vanished meanwhile, or whose fate is still unknown.
 
         Raises when any read failed (``BitgetError``) or an order could not be looked up (:class:`ReconcileIncomplete`)
         so that the caller retries: the connection service runs this after every reconnect until it succeeds, and
         only then says ``reconciled``. Whatever was read is applied either way."""
         async with self._reconcile_lock:
-            await self._reconcile_pass((SPOT, FUTURES), announce_fills=announce_fills, always_emit=True)
+            await self._reconcile_pass(self._venue.products, announce_fills=announce_fills, always_emit=True)
 
     def set_check_interval(self, seconds: float) -> None:
         """How often open orders are re-read while connected (:meth:`_watch`); takes effect at once."""
@@ -423,22 +392,17 @@ class TradingService(QObject):
         self._check_wake.set()
 
     async def _reconcile_pass(self, kinds: tuple[Product, ...], *, announce_fills: bool, always_emit: bool) -> None:
-        rest = self._session.rest
-        reads: list[Any] = []
-        for kind in kinds:
-            if kind is SPOT:
-                reads += [rest.spot_unfilled_orders(), rest.spot_fills(limit=RECENT_ROWS)]
-            else:
-                reads += [rest.mix_orders_pending(kind), rest.mix_fills(kind, limit=RECENT_ROWS)]
+        venue = self._venue
         # Every read finishes before a failure is raised, so no read of a failed pass is still running when the next
         # pass starts.
-        results: list[Any] = []
-        for result in await asyncio.gather(*reads, return_exceptions=True):
+        order_lists, fill_lists = await asyncio.gather(
+            asyncio.gather(*(venue.open_orders(kind) for kind in kinds), return_exceptions=True),
+            asyncio.gather(*(venue.fills(kind, limit=RECENT_ROWS) for kind in kinds), return_exceptions=True))
+        for result in (*order_lists, *fill_lists):
             if isinstance(result, BaseException):
                 raise result
-            results.append(result)
-        open_orders = [order for listed in results[0::2] for order in listed]
-        fills = [fill for listed in results[1::2] for fill in listed]
+        open_orders = [order for listed in order_lists if not isinstance(listed, BaseException) for order in listed]
+        fills = [fill for listed in fill_lists if not isinstance(listed, BaseException) for fill in listed]
         updates, missing = self._tracker.reconcile(open_orders, kinds)
         for update in updates:
             if update.replaced is not None:
@@ -491,7 +455,7 @@ class TradingService(QObject):
             return ()  # down: the reconciliation after the reconnect covers it
         views = [*self._tracker.open_orders(), *filter(None, map(self._tracker.get, self._suspects))]
         present = {view.ref.product for view in views}
-        return tuple(kind for kind in (SPOT, FUTURES) if kind in present)
+        return tuple(kind for kind in self._venue.products if kind in present)
 
     async def _periodic_pass(self) -> None:
         kinds = self._check_kinds()
@@ -507,13 +471,8 @@ class TradingService(QObject):
         """Ask the exchange what became of ``view`` (by order id, else clientOid) and apply the answer; True once the
         exchange answered. When the lookup itself fails the order becomes a *suspect*: it stays as shown and is
         looked up again, with backoff, until the exchange answers (:meth:`_resolve_suspects`)."""
-        rest = self._session.rest
-        by_id = {"order_id": view.order_id} if view.order_id else {"client_oid": view.client_oid}
         try:
-            if view.ref.product is SPOT:
-                order: Order = await rest.spot_order_info(**by_id)
-            else:
-                order = await rest.mix_order_detail(view.ref, **by_id)
+            order = await self._venue.order(view.ref, OrderKey.of(view.order_id, view.client_oid))
         except OrderNotFound:
             if view.status == OrderStatus.PENDING and view.order_id is None:
                 self._suspects.pop(view.client_oid, None)
@@ -543,12 +502,8 @@ class TradingService(QObject):
 
     async def _look_up_by_id(self, ref: SymbolRef, order_id: str) -> bool:
         """Read an order this session has not seen (placed elsewhere) and list it; True once the exchange answered."""
-        rest = self._session.rest
         try:
-            if ref.product is SPOT:
-                order: Order = await rest.spot_order_info(order_id=order_id)
-            else:
-                order = await rest.mix_order_detail(ref, order_id=order_id)
+            order = await self._venue.order(ref, OrderKey(order_id=order_id))
         except OrderNotFound:
             self._strangers_read.add(order_id)  # too old for the exchange to tell: its fills are listed all the same
             return True
@@ -579,10 +534,9 @@ class TradingService(QObject):
             self._resolving = False
 
     async def _read_history(self) -> None:
-        rest = self._session.rest
-        spot, futures = await asyncio.gather(rest.spot_history_orders(limit=RECENT_ROWS),
-                                             rest.mix_orders_history(FUTURES, limit=RECENT_ROWS))
-        for order in sorted([*spot, *futures], key=lambda o: o.u_time):
+        venue = self._venue
+        lists = await asyncio.gather(*(venue.order_history(kind, limit=RECENT_ROWS) for kind in venue.products))
+        for order in sorted([order for listed in lists for order in listed], key=lambda o: o.u_time):
             self._tracker.apply(order)
 
     def _explained(self, update: Update | None) -> Update | None:

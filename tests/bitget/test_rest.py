@@ -40,6 +40,7 @@ from terminal_app.bitget.models import (
     ServerTime,
 )
 from terminal_app.bitget.rest import BitgetRestClient, ExchangeRest, SpotOrderRequest
+from terminal_app.bitget.rest_mix import MixOrderRequest
 from terminal_app.bitget.transport import TRANSPORTS
 from terminal_app.core.accounts import (
     FuturesAccount,
@@ -50,7 +51,7 @@ from terminal_app.core.accounts import (
     SpotAsset,
 )
 from terminal_app.core.credentials import Credentials
-from terminal_app.core.enums import PositionMode
+from terminal_app.core.enums import MarginMode, OrderType, PositionMode, Side, TradeSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 from terminal_app.core.orders import Fill, Order, OrderAck
@@ -183,6 +184,17 @@ ENDPOINTS: list[tuple[str, Call, str, str, dict[str, Any], type, bool]] = [
     ("mix_cancel_all_orders", lambda c: c.mix_cancel_all_orders(Product.USDT_FUTURES, margin_coin="USDT"), "POST",
      "/api/v2/mix/order/cancel-all-orders", {"productType": "USDT-FUTURES", "marginCoin": "USDT"}, BatchResult,
      True),
+    ("mix_batch_place_orders", lambda c: c.mix_batch_place_orders(PERP, [
+        MixOrderRequest(Side.BUY, OrderType.LIMIT, Decimal("0.01"), Decimal("60000"), client_oid="b1",
+                        trade_side=TradeSide.OPEN),
+        MixOrderRequest(Side.BUY, OrderType.MARKET, Decimal("0.02"), client_oid="b2", trade_side=TradeSide.CLOSE)],
+        margin_coin="USDT", margin_mode=MarginMode.CROSSED),
+     "POST", "/api/v2/mix/order/batch-place-order",
+     {"symbol": "BTCUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT", "marginMode": "crossed",
+      "orderList": [{"side": "buy", "tradeSide": "open", "orderType": "limit", "force": "gtc", "price": "60000",
+                     "size": "0.01", "clientOid": "b1"},
+                    {"side": "buy", "tradeSide": "close", "orderType": "market", "force": "gtc", "size": "0.02",
+                     "clientOid": "b2"}]}, BatchResult, True),
     ("mix_modify_order", lambda c: c.mix_modify_order(PERP, order_id="1", new_client_oid="n2",
                                                       new_price=Decimal("61000")),
      "POST", "/api/v2/mix/order/modify-order", {"orderId": "1", "newClientOid": "n2", "newPrice": "61000"},

@@ -227,3 +227,22 @@ async def test_an_unanswered_order_the_exchange_never_got_ends_rejected_for_good
         assert (view.status, view.reason) == ("rejected", "Not placed: the exchange has no such order.")
         assert tr.unresolved == 0
         assert on_exchange(sim, lambda ex: ex.open_orders(DEMO_UID, Product.SPOT)) == []
+
+
+@pytest.mark.asyncio
+async def test_a_start_whose_lookups_failed_says_so_and_looks_again(kit: Any,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    # An order placed and filled elsewhere is found at start only through its fill (the history read is slowed
+    # down so the reconciliation reads first); its lookup fails once: the start goes on, says so, and looks again.
+    async with kit.open(history_pages=1) as s:
+        ack = await s.session.rest.spot_place_order(BTC, "buy", "market", D("20"))  # "elsewhere": no service saw it
+    sim = kit.sim
+    sim.faults.delay_rest(1.0, path=V2.SPOT_HISTORY_ORDERS)
+    sim.faults.fail_rest(503, path=V2.SPOT_ORDER_INFO, count=3)  # the client's three GET attempts of one lookup
+    caplog.set_level(logging.WARNING, logger="terminal_app.services.trading")
+    async with kit.open(history_pages=1) as s:
+        warned = [r.getMessage() for r in caplog.records if r.name == "terminal_app.services.trading"]
+        assert any("could not be read at start" in m and "retrying" in m for m in warned), warned
+        await eventually(lambda: s.trading.order(f"id:{ack.order_id}") or any(
+            v.order_id == ack.order_id for v in s.trading.order_history()))
+        assert any(f.order_id == ack.order_id for f in s.trading.fills())

@@ -16,9 +16,10 @@ import pytest_asyncio
 
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
+from terminal_app.bitget.rest_mix import MixOrderRequest
 from terminal_app.bitget.rest_spot import SpotOrderRequest
 from terminal_app.core.credentials import Credentials
-from terminal_app.core.enums import PositionMode
+from terminal_app.core.enums import MarginMode, OrderType, PositionMode, Side, TimeInForce
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.http import SimConfig
@@ -47,7 +48,8 @@ COVERED = frozenset({
     "spot_candles", "spot_fills", "spot_history_candles", "spot_history_orders", "spot_market_fills",
     "spot_merge_depth", "spot_order_info", "spot_orderbook", "spot_place_order", "spot_symbols", "spot_tickers",
     "spot_unfilled_orders",
-    "mix_account", "mix_accounts", "mix_all_positions", "mix_cancel_all_orders", "mix_cancel_order", "mix_candles",
+    "mix_account", "mix_accounts", "mix_all_positions", "mix_batch_place_orders", "mix_cancel_all_orders",
+    "mix_cancel_order", "mix_candles",
     "mix_close_positions", "mix_contracts", "mix_fills", "mix_funding_rate", "mix_history_candles",
     "mix_merge_depth", "mix_modify_order", "mix_open_interest", "mix_order_detail", "mix_orders_history",
     "mix_orders_pending", "mix_plan_orders_pending", "mix_place_order", "mix_place_pos_tpsl", "mix_place_tpsl_order",
@@ -333,6 +335,17 @@ async def test_futures_pending_orders_modify_cancel_and_cancel_all(
     assert result.ok
     assert await trader.mix_orders_pending(BTC_PERP) == []
     assert (await trader.mix_account(BTC_PERP, USDT)).locked == 0
+
+    batch = await trader.mix_batch_place_orders(BTC_PERP, [
+        MixOrderRequest(Side.BUY, OrderType.LIMIT, "0.01", low, client_oid="b-1"),
+        MixOrderRequest(Side.BUY, OrderType.LIMIT, "0.02", low - info.tick_size, TimeInForce.POST_ONLY, "b-2"),
+    ], margin_coin=USDT, margin_mode=MarginMode.CROSSED)
+    assert batch.ok
+    assert sorted(a.client_oid or "" for a in batch.successes) == ["b-1", "b-2"]
+    resting = {o.client_oid: o for o in await trader.mix_orders_pending(BTC_PERP)}
+    assert (resting["b-1"].size, resting["b-2"].size, resting["b-2"].force) == (
+        Decimal("0.01"), Decimal("0.02"), TimeInForce.POST_ONLY)
+    assert (await trader.mix_cancel_all_orders(BTC_PERP, margin_coin=USDT)).ok
 
 
 @pytest.mark.asyncio
