@@ -35,6 +35,10 @@ def _build_parser() -> argparse.ArgumentParser:
     book.add_argument("--inst-type", default="SPOT")
     book.add_argument("--count", type=int, default=200_000)
     book.add_argument("--final-out", default=None)
+    book.add_argument("--form", choices=["checksum", "seq"], default="checksum",
+                      help="legacy CRC32 checksum on every push, or Bitget's 2026 seq/pseq without checksum")
+    book.add_argument("--compare", action="store_true", help="also run ccxt.pro's watch_order_book on the same stream")
+    book.add_argument("--rounds", type=int, default=1, help="with --compare: alternate the two clients N times")
     order = bsub.add_parser("order", help="sequential signed order placement rate")
     order.add_argument("--url", default=None, help="REST base URL (default: a local simulator)")
     order.add_argument("--count", type=int, default=2000)

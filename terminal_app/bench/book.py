@@ -1,13 +1,17 @@
-"""``terminal-app bench book``: order-book stream rate through the real streamer, with a checksum on every update.
+"""``terminal-app bench book``: order-book stream rate through the real streamer, every update verified.
 
-Measured: the time from the arrival of the first snapshot to the arrival of the last counted update, on the client's
-event loop; msgs_per_s is the number of updates received in that span divided by it. Each one went through
-websockets → orjson → the streamer's dispatch → ``BookSync`` → ``OrderBook.apply_update`` with CRC32 verification.
-Without ``--url`` the frames come from ``bench.stream_server`` in a separate process (pre-generated, sent as fast as
-the socket takes them), so producing them does not compete with the client for its core.
+Measured: the time from the arrival of the first snapshot to the arrival of the last update, on the client's event
+loop; msgs_per_s is the number of updates received in that span divided by it. Each one went through websockets ->
+orjson -> the streamer's dispatch -> ``BookSync`` -> ``OrderBook.apply_update``, which verifies the CRC32 (``--form
+checksum``, the legacy push) or the ``seq``/``pseq`` chain (``--form seq``, Bitget's 2026 push) on every message.
+Without ``--url`` the frames come from ``bench.stream_server`` in a separate process (pre-generated in Bitget's
+busiest-book shape, sent as fast as the socket takes them), so producing them does not compete with the client.
 
-Prints one JSON line: ``{"msgs_per_s", "applied", "checksum_errors", "best_bid", "best_ask", ...}``;
-``--final-out FILE`` writes the final book ``{"bids": [[price, size], ...], "asks": [...]}`` with the raw strings.
+``--compare`` runs ccxt.pro's ``watch_order_book`` (which verifies the same CRC32 on every update where one is sent)
+on the same stream in the same run, after ours, and reports both rates and their ratio (``vs_ccxt``); ``--rounds``
+alternates the two clients that many times and keeps every figure. Both final books are compared with the server's.
+
+Prints one JSON line; ``--final-out FILE`` writes our final book ``{"bids": [[price, size], ...], "asks": [...]}``.
 """
 
 from __future__ import annotations
@@ -28,14 +32,17 @@ from terminal_app.core.book_sync import BookSync
 from terminal_app.core.orderbook import OrderBook
 
 SERVER_START_TIMEOUT_S = 120.0
+Book = dict[str, list[list[str]]]
 
 
 def _start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     command = [sys.executable, "-m", "terminal_app.bench.stream_server", "--count", str(args.count),
-               "--symbol", args.symbol, "--inst-type", args.inst_type]
-    corrupt_at = getattr(args, "corrupt_at", None)
-    if corrupt_at:
-        command += ["--corrupt-at", str(corrupt_at)]
+               "--symbol", args.symbol, "--inst-type", args.inst_type,
+               "--form", getattr(args, "form", None) or "checksum"]
+    for option in ("corrupt_at", "gap_at"):
+        value = getattr(args, option, None)
+        if value:
+            command += ["--" + option.replace("_", "-"), str(value)]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -56,6 +63,10 @@ def _stop_server(process: subprocess.Popen[bytes]) -> None:
         process.wait()
     if process.stdout is not None:
         process.stdout.close()
+
+
+def book_levels(book: OrderBook) -> Book:
+    return {"bids": [list(level) for level in book.bids()], "asks": [list(level) for level in book.asks()]}
 
 
 async def run_bench(url: str, symbol: str, inst_type: str, count: int, *, last_seq: int | None = None,
@@ -95,6 +106,7 @@ async def run_bench(url: str, symbol: str, inst_type: str, count: int, *, last_s
         "msgs_per_s": round(received / seconds) if seconds > 0 else None,
         "applied": book.updates,
         "checksum_errors": book.checksum_errors,
+        "sequence_errors": book.sequence_errors,
         "best_bid": best_bid[0] if best_bid else None,
         "best_ask": best_ask[0] if best_ask else None,
         "received": received,
@@ -105,25 +117,122 @@ async def run_bench(url: str, symbol: str, inst_type: str, count: int, *, last_s
     return result, book
 
 
+async def run_ccxt(url: str, symbol: str, inst_type: str, last_seq: int, *, timeout_s: float = 120.0
+                   ) -> tuple[dict[str, Any], Book]:
+    """ccxt.pro's ``watch_order_book`` on the same stream: its own socket, parser and book, CRC32 on every update.
+
+    Markets are given to ccxt (no REST server here); every ``books`` push goes through its ``handle_order_book``,
+    which is wrapped only to time the first snapshot and the last update.
+    """
+    import ccxt.pro  # a test dependency; imported only for --compare
+
+    if inst_type.upper() != "SPOT":
+        raise ValueError("--compare streams a spot book (ccxt needs to know the market)")
+    exchange = ccxt.pro.bitget({"options": {"uta": False}})
+    exchange.urls["api"]["ws"] = {"public": url, "private": url, "utaPublic": url, "utaPrivate": url}
+    base, quote = symbol[:-4], symbol[-4:]
+    unified = f"{base}/{quote}"
+    exchange.set_markets([exchange.safe_market_structure({
+        "id": symbol, "symbol": unified, "base": base, "quote": quote, "baseId": base, "quoteId": quote,
+        "type": "spot", "spot": True, "active": True, "precision": {"price": 0.01, "amount": 0.0001},
+    })])
+    finished = asyncio.Event()
+    marks: dict[str, float] = {}
+    counts = {"received": 0, "checksum_errors": 0}
+    handle = exchange.handle_order_book
+
+    def timed_handle(client: Any, message: dict[str, Any]) -> None:
+        handle(client, message)
+        if "start" not in marks:
+            if message.get("action") == "snapshot":
+                marks["start"] = time.perf_counter()
+            return
+        counts["received"] += 1
+        if int(message["data"][0]["seq"]) == last_seq:
+            marks["end"] = time.perf_counter()
+            finished.set()
+
+    check_sum_error = exchange.handle_check_sum_error
+
+    async def counted_check_sum_error(*args: Any) -> None:
+        counts["checksum_errors"] += 1
+        finished.set()
+        await check_sum_error(*args)
+
+    exchange.handle_order_book = timed_handle
+    exchange.handle_check_sum_error = counted_check_sum_error
+
+    async def watch() -> None:
+        while not finished.is_set():
+            await exchange.watch_order_book(unified)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        await asyncio.wait_for(finished.wait(), timeout_s)
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(BaseException):
+            await watcher
+        stored = exchange.orderbooks.get(unified)
+        final: Book = {side: [list(level[2]) for level in stored[side]] for side in ("bids", "asks")} \
+            if stored is not None else {"bids": [], "asks": []}
+        await exchange.close()
+    if "end" not in marks:
+        raise RuntimeError(f"ccxt stopped before the last update: {counts}")
+    seconds = marks["end"] - marks["start"]
+    result = {"msgs_per_s": round(counts["received"] / seconds) if seconds > 0 else None,
+              "received": counts["received"], "seconds": round(seconds, 4),
+              "checksum_errors": counts["checksum_errors"], "ccxt_version": ccxt.pro.__version__}
+    return result, final
+
+
 def main(args: argparse.Namespace) -> int:
     process: subprocess.Popen[bytes] | None = None
     last_seq: int | None = None
     url = args.url
+    compare = bool(getattr(args, "compare", False))
+    rounds = max(1, int(getattr(args, "rounds", 1) or 1))
+    ready: dict[str, Any] = {}
+    ours: list[dict[str, Any]] = []
+    theirs: list[dict[str, Any]] = []
     try:
         if url is None:
             process, ready = _start_server(args)
             url = ready["url"]
-            last_seq = int(ready["count"])
+            last_seq = int(ready.get("last_seq", ready["count"]))
         try:
-            result, book = asyncio.run(run_bench(url, args.symbol, args.inst_type, args.count, last_seq=last_seq))
+            for _ in range(rounds):
+                result, book = asyncio.run(run_bench(url, args.symbol, args.inst_type, args.count,
+                                                     last_seq=last_seq))
+                if "final_book" in ready:
+                    result["final_identical"] = book_levels(book) == ready["final_book"]
+                ours.append(result)
+                if compare:
+                    if last_seq is None:
+                        raise ValueError("--compare needs the bench's own stream server (no --url)")
+                    ccxt_result, ccxt_final = asyncio.run(run_ccxt(url, args.symbol, args.inst_type, last_seq))
+                    ccxt_result["final_identical"] = ccxt_final == ready["final_book"]
+                    theirs.append(ccxt_result)
         except TimeoutError:
             print(orjson.dumps({"error": "timed out before the updates arrived", "url": url}).decode())
             return 1
     finally:
         if process is not None:
             _stop_server(process)
-    print(orjson.dumps(result).decode(), flush=True)
+    line = dict(ours[-1])
+    if ready:
+        line.update({"form": ready.get("form"), "touches_per_update": round(ready["touches"] / ready["count"], 2),
+                     "kinds": ready["kinds"]})
+    if rounds > 1:
+        line["rounds_msgs_per_s"] = [r["msgs_per_s"] for r in ours]
+    if theirs:
+        line["ccxt"] = theirs[-1]
+        ratios = [a["msgs_per_s"] / b["msgs_per_s"] for a, b in zip(ours, theirs, strict=True)]
+        line["vs_ccxt"] = round(ratios[-1], 2)
+        if rounds > 1:
+            line["rounds_ccxt_msgs_per_s"] = [r["msgs_per_s"] for r in theirs]
+            line["rounds_vs_ccxt"] = [round(r, 2) for r in ratios]
+    print(orjson.dumps(line).decode(), flush=True)
     if args.final_out:
-        final = {"bids": [list(level) for level in book.bids()], "asks": [list(level) for level in book.asks()]}
-        Path(args.final_out).write_bytes(orjson.dumps(final))
+        Path(args.final_out).write_bytes(orjson.dumps(book_levels(book)))
     return 0
