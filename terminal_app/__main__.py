@@ -50,6 +50,8 @@ def _build_parser() -> argparse.ArgumentParser:
     chart = bsub.add_parser("chart", help="chart load and pan/zoom frame times with N candles (offscreen)")
     chart.add_argument("--candles", type=int, default=1_000_000)
     chart.add_argument("--frames", type=int, default=30)
+    chart.add_argument("--source", choices=["rows", "arrays"], default="rows",
+                       help="wire rows of strings (the REST path) or columns (a local candle cache)")
     simb = bsub.add_parser("sim", help="simulator throughput: book stream fan-out and signed REST orders")
     simb.add_argument("--connections", type=int, default=16)
     simb.add_argument("--seconds", type=float, default=3.0)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any, Literal
 
 import numpy as np
@@ -276,6 +277,12 @@ class CandleSeries:
         ts, values = parse_rows(rows)
         return self._merge(ts, values, prefer_existing=True)
 
+    def prepend_arrays(self, ts: IntArray, values: FloatArray) -> SeriesChange:
+        """:meth:`prepend_history` from columns (bars already held win), e.g. the rest of a history parsed later."""
+        if len(self) == 0:
+            return self.set_history_arrays(ts, values)
+        return self._merge(np.asarray(ts, np.int64), np.asarray(values, np.float64), prefer_existing=True)
+
     def apply_live(self, row: Any) -> SeriesChange:
         """A candle-channel row: update the bar with that open time, or append it if it is newer."""
         ts, values = parse_rows([row])
@@ -433,23 +440,25 @@ def _no_gc() -> Iterator[None]:
 
 
 def parse_rows(rows: Iterable[Any]) -> tuple[IntArray, FloatArray]:
-    """Rows (see :class:`CandleSeries`) → (ts int64 (n,), values float64 (5, n)), in the given order."""
+    """Rows (see :class:`CandleSeries`) → (ts int64 (n,), values float64 (5, n)), in the given order.
+
+    Each column is read straight from the rows (``itemgetter`` under ``map``, parsed by ``float`` into
+    ``np.fromiter``): transposing with ``zip(*rows)`` first built six million-entry tuples, about a quarter of the
+    parse of a million wire rows.
+    """
     rows = rows if isinstance(rows, Sequence) else list(rows)
     n = len(rows)
     if n == 0:
         return np.empty(0, np.int64), np.empty((5, 0), np.float64)
     with _no_gc():
         if hasattr(rows[0], "ts"):
-            cols: list[Sequence[Any]] = [tuple(c) for c in zip(*(_fields(r) for r in rows), strict=True)]
-        else:
-            cols = list(zip(*rows, strict=False))
-            if len(cols) < 6:
-                raise ValueError("candle rows need ts, open, high, low, close and volume")
-        ts = np.array(cols[0], dtype=np.int64)
+            rows = [_fields(r) for r in rows]
+        elif len(rows[0]) < 6:
+            raise ValueError("candle rows need ts, open, high, low, close and volume")
+        ts = np.fromiter(map(int, map(itemgetter(0), rows)), np.int64, n)
         values = np.empty((5, n), np.float64)
         for k in range(5):
-            # numpy parses str and Decimal elements itself, far faster than float() per element in Python
-            values[k] = np.array(cols[k + 1], dtype=np.float64)
+            values[k] = np.fromiter(map(float, map(itemgetter(k + 1), rows)), np.float64, n)
     return ts, values
 
 

@@ -29,6 +29,7 @@ from terminal_app.core.candles import (
     SeriesChange,
 )
 from terminal_app.ui.chart.axis import AxisTag, GridItem, TaggedAxis, TimeAxis
+from terminal_app.ui.chart.backfill import HistoryBackfill, split_history
 from terminal_app.ui.chart.items import CandleItem, IndicatorLine, VolumeItem
 from terminal_app.ui.chart.lod import LodPyramid
 from terminal_app.ui.chart.none_guard import pin_none
@@ -145,6 +146,7 @@ class ChartWidget(QtWidgets.QWidget):
         self._price_decimals: int | None = None
         self.series = CandleSeries(interval)
         self.pyramid = LodPyramid()
+        self._backfill: HistoryBackfill | None = None
         self._indicator_values: dict[str, tuple[FloatArray, ...]] = {}
         self._crosshair_slot: int | None = None
         self._crosshair_pane: str | None = None
@@ -375,16 +377,45 @@ class ChartWidget(QtWidgets.QWidget):
 
     # --- data ----------------------------------------------------------------------------------------------------
     def set_history(self, rows: Iterable[Any]) -> None:
-        """Replace the bars (rows of (ts_ms, o, h, l, c, vol, …) or candle objects) and show the latest ones."""
+        """Replace the bars (rows of (ts_ms, o, h, l, c, vol, …) or candle objects) and show the latest ones.
+
+        A long history (oldest first) shows its newest bars at once and parses the rest between frames
+        (:mod:`terminal_app.ui.chart.backfill`); :attr:`history_pending` is True until they are merged in.
+        """
+        self._cancel_backfill()
         self.series.interval = self._interval
-        self._data_changed(self.series.set_history(rows))
+        rows = rows if isinstance(rows, Sequence) else list(rows)
+        older, newest = split_history(rows)
+        self._data_changed(self.series.set_history(newest))
         self.reset_view()
+        if older:
+            self._backfill = HistoryBackfill(older, self._backfill_done, self)
 
     def set_history_arrays(self, ts: IntArray, values: FloatArray) -> None:
         """Like :meth:`set_history` from columns (ts (n,), values (5, n)), e.g. from a local candle cache."""
+        self._cancel_backfill()
         self.series.interval = self._interval
         self._data_changed(self.series.set_history_arrays(ts, values))
         self.reset_view()
+
+    @property
+    def history_pending(self) -> bool:
+        """Older rows of the last history are still being parsed (the newest bars are shown)."""
+        return self._backfill is not None and self._backfill.pending
+
+    def finish_history(self) -> None:
+        """Parse and merge the rest of the last history now."""
+        if self._backfill is not None:
+            self._backfill.finish()
+
+    def _cancel_backfill(self) -> None:
+        if self._backfill is not None:
+            self._backfill.cancel()
+            self._backfill.deleteLater()
+            self._backfill = None
+
+    def _backfill_done(self, ts: IntArray, values: FloatArray) -> None:
+        self._data_changed(self.series.prepend_arrays(ts, values))
 
     def prepend_history(self, rows: Iterable[Any]) -> None:
         """An older page; the view stays on the bars it shows."""
