@@ -15,6 +15,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default=None, help="profile to open (default: Demo)")
     p.add_argument("--smoke-test", action="store_true",
                    help="run the full GUI offscreen against the demo exchange, place and cancel an order, exit")
+    p.add_argument("--start-probe", action="store_true", help=argparse.SUPPRESS)  # the child of bench start
     sub = p.add_subparsers(dest="command")
 
     sim = sub.add_parser("sim", help="run the Bitget-compatible exchange simulator standalone")
@@ -62,6 +63,9 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="run this scenario only (repeatable; default: all)")
     faults.add_argument("--seed", type=int, default=41)
     faults.add_argument("--verbose", action="store_true", help="log everything to standard error")
+    start = bsub.add_parser("start", help="process start to the first painted frame and to live data, beside a bare "
+                                          "PySide6 window")
+    start.add_argument("--runs", type=int, default=3)
     gui = bsub.add_parser("gui", help="GUI event-loop lag under market-data load")
     gui.add_argument("--symbols", type=int, default=10)
     gui.add_argument("--seconds", type=float, default=30.0)
@@ -101,12 +105,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             from terminal_app.bench.faults import main as bench_main
         elif args.bench == "keys":
             from terminal_app.bench.keys import main as bench_main
+        elif args.bench == "start":
+            from terminal_app.bench.start import main as bench_main
         else:
             from terminal_app.bench.gui import main as bench_main
         return bench_main(args)
+    # The demo exchange's child starts now, and a first window shows, before pyqtgraph, numpy, aiohttp and the
+    # services are imported (see terminal_app.startup).
+    import os
+
+    from terminal_app.startup import open_shell, prepare
+
+    if args.smoke_test or args.start_probe:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    prepared = open_shell(prepare(args.profile, smoke_test=args.smoke_test))
     from terminal_app.app import run_app
 
-    return run_app(profile=args.profile, smoke_test=args.smoke_test)
+    return run_app(profile=args.profile, smoke_test=args.smoke_test, start_probe=args.start_probe, prepared=prepared)
 
 
 if __name__ == "__main__":

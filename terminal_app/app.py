@@ -67,6 +67,7 @@ from terminal_app.services.guards import (
 from terminal_app.services.journal_sink import JournalSink
 from terminal_app.services.profiles import Exchange, ProfileService
 from terminal_app.services.symbols import parse_symbol
+from terminal_app.startup import Prepared, demo_state_file, prepare
 from terminal_app.ui.confirm import MessageBoxAsk
 
 if TYPE_CHECKING:  # imported where used: each is loaded only when the terminal gets that far
@@ -82,7 +83,6 @@ if TYPE_CHECKING:  # imported where used: each is loaded only when the terminal 
 log = logging.getLogger("terminal_app.app")
 
 DEFAULT_SYMBOL = SymbolRef("BTCUSDT", Product.SPOT)
-DEMO_STATE_FILE = "demo-exchange.sqlite3"
 GC_INTERVAL_MS = 250
 ORDER_LINES_DELAY_MS = 16
 
@@ -141,7 +141,7 @@ class Terminal:
 
     def __init__(self, app: QApplication, *, profile: str | None = None, smoke_test: bool = False,
                  paths: AppPaths | None = None, panic_window_s: float | None = None,
-                 demo_sim: str = "process") -> None:
+                 demo_sim: str = "process", prepared: Prepared | None = None) -> None:
         if demo_sim not in ("process", "thread"):
             raise ValueError(f"demo_sim is 'process' or 'thread', not {demo_sim!r}")
         self.app = app
@@ -150,6 +150,15 @@ class Terminal:
         self.requested_profile = profile
         self.started = time.perf_counter()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        # The demo exchange's child that __main__ launched before the heavy imports (terminal_app.startup).
+        self._early_exchange: tuple[str, Any] | None = None
+        self._shell: Any = None
+        if prepared is not None:
+            self._shell = prepared.shell
+            paths = paths or prepared.paths
+            self._tmp = prepared.tmp
+            if prepared.exchange is not None and demo_sim == "process":
+                self._early_exchange = (prepared.exchange_profile or "", prepared.exchange)
         if paths is None and smoke_test and not os.environ.get("BITGET_TERMINAL_HOME"):
             self._tmp = tempfile.TemporaryDirectory(prefix="bitget-terminal-smoke-")
             paths = AppPaths.under(Path(self._tmp.name))
@@ -262,15 +271,21 @@ class Terminal:
         """The embedded simulator of a Demo profile (started on first use; one per profile name)."""
         runner = self.runners.get(profile.name)
         if runner is None:
-            state = None if self.smoke_test else self.paths.data_dir / self._demo_state_file(profile)
-            if self.demo_sim == "process":
-                from terminal_app.sim.process import SimulatorProcess
-
-                runner = SimulatorProcess(state_path=state)
+            early, self._early_exchange = self._early_exchange, None
+            if early is not None and early[0] == profile.name:
+                runner = early[1]  # launched first thing by __main__; start() waits for its ready line
             else:
-                from terminal_app.sim.runner import SimulatorRunner
+                if early is not None:
+                    early[1].stop()  # another profile opened after all
+                state = None if self.smoke_test else self.paths.data_dir / demo_state_file(profile.name)
+                if self.demo_sim == "process":
+                    from terminal_app.sim.process import SimulatorProcess
 
-                runner = SimulatorRunner(state_path=state)
+                    runner = SimulatorProcess(state_path=state)
+                else:
+                    from terminal_app.sim.runner import SimulatorRunner
+
+                    runner = SimulatorRunner(state_path=state)
             loop = asyncio.get_running_loop()
             starting = runner
 
@@ -283,6 +298,7 @@ class Terminal:
             except Exception as exc:  # a locked or unreadable state file, no free port, …
                 raise OSError(f"The demo exchange could not start: {exc}") from exc
             self.runners[profile.name] = runner
+            self.marks.setdefault("exchange_ready_ms", self.elapsed_ms())
         info = runner.info
         if info is None:  # the runner was kept only once started
             raise OSError("The demo exchange is not running.")
@@ -293,10 +309,7 @@ class Terminal:
     @staticmethod
     def _demo_state_file(profile: Profile) -> str:
         """The first Demo profile keeps the historic file name, so existing demo accounts stay where they were."""
-        if profile.name == "Demo":
-            return DEMO_STATE_FILE
-        safe = "".join(c if c.isalnum() else "-" for c in profile.name)
-        return f"demo-exchange-{safe}.sqlite3"
+        return demo_state_file(profile.name)
 
     # --- window -----------------------------------------------------------------------------------------------
 
@@ -340,6 +353,10 @@ class Terminal:
                 window.toasts.show_toast("Note", problem)
         window.fit_to_screen()
         window.show()
+        shell, self._shell = self._shell, None
+        if shell is not None:  # the start-up window (terminal_app.startup) has done its job
+            shell.close()
+            shell.deleteLater()
         # Ask for the keyboard: without a window manager (or under one that does not focus new windows) the window
         # otherwise gets no key until it is clicked, and F1, Ctrl+K and the trading keys do nothing.
         window.activateWindow()
@@ -677,6 +694,9 @@ class Terminal:
         elif self.services is not None:
             await self.services.close()
         loop = asyncio.get_running_loop()
+        early, self._early_exchange = self._early_exchange, None
+        if early is not None:  # launched for a profile that never opened
+            await loop.run_in_executor(None, early[1].stop)
         while self.runners:
             _name, runner = self.runners.popitem()
             await loop.run_in_executor(None, runner.stop)
@@ -713,8 +733,13 @@ def _show_startup_error(message: str) -> None:
     QMessageBox.critical(None, "Bitget Terminal could not start", message)
 
 
-async def _main(terminal: Terminal, collector: MainThreadGc) -> int:
+async def _main(terminal: Terminal, collector: MainThreadGc, start_probe_at: float | None = None,
+                early_marks: dict[str, float] | None = None) -> int:
     try:
+        if start_probe_at is not None:
+            from terminal_app.bench.start_probe import probe
+
+            return await probe(terminal, start_probe_at, early_marks)  # bench start: when the frame and the data showed
         if terminal.smoke_test:
             from terminal_app.smoke import run_smoke
 
@@ -732,9 +757,16 @@ async def _main(terminal: Terminal, collector: MainThreadGc) -> int:
         await terminal.shutdown()
 
 
-def run_app(profile: str | None = None, smoke_test: bool = False) -> int:
-    """Run the terminal until its window closes (or the smoke test ends); returns the exit status."""
-    if smoke_test:
+def run_app(profile: str | None = None, smoke_test: bool = False, start_probe: bool = False,
+            prepared: Prepared | None = None) -> int:
+    """Run the terminal until its window closes (or the smoke test ends); returns the exit status.
+
+    ``prepared``: what ``__main__`` began before importing this module (the demo exchange's child, see
+    :mod:`terminal_app.startup`); prepared here otherwise."""
+    run_app_at = time.monotonic()
+    if prepared is None:
+        prepared = prepare(profile, smoke_test=smoke_test)
+    if smoke_test or start_probe:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # One log (services.logbook): the Log panel's ring from the first record on, stderr, and the rotating file once
     # the terminal knows its folders.
@@ -752,7 +784,7 @@ def run_app(profile: str | None = None, smoke_test: bool = False) -> int:
     from terminal_app.ui.chart.none_guard import pin_none
 
     pin_none()
-    existing = QApplication.instance()
+    existing = prepared.qt_app or QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("Bitget Terminal")
     app.setWindowIcon(frozen.app_icon())
@@ -764,13 +796,14 @@ def run_app(profile: str | None = None, smoke_test: bool = False) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        terminal = Terminal(app, profile=profile, smoke_test=smoke_test)
+        terminal = Terminal(app, profile=profile, smoke_test=smoke_test, prepared=prepared)
         try:
             log.info("log file: %s", book.open_file(terminal.paths.log_dir))
         except OSError as exc:  # a read-only or full disk: the terminal still runs, the panel still logs
             log.error("The log file cannot be written: %s", exc)
         with loop:
-            status: int = loop.run_until_complete(_main(terminal, collector))
+            status: int = loop.run_until_complete(_main(terminal, collector, run_app_at if start_probe else None,
+                                                        prepared.marks))
     finally:
         wake.stop()
         collector.stop()

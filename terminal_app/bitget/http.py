@@ -33,6 +33,7 @@ import httpx
 import orjson
 
 from terminal_app.bitget.clock import ServerClock
+from terminal_app.bitget.endpoints import BITGET_REST_URL  # re-exported: its historic home
 from terminal_app.bitget.errors import (
     AuthError,
     BitgetError,
@@ -57,7 +58,6 @@ from terminal_app.core.credentials import Credentials
 
 log = logging.getLogger("terminal_app.bitget.http")
 
-BITGET_REST_URL = "https://api.bitget.com"
 TIME_PATH = "/api/v2/public/time"
 SUCCESS = "00000"
 TIME_SYNC_INTERVAL_S = 300.0

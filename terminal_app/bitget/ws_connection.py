@@ -27,6 +27,12 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
+from terminal_app.bitget.endpoints import (  # re-exported: their historic home
+    DEMO_PRIVATE_URL,
+    DEMO_PUBLIC_URL,
+    LIVE_PRIVATE_URL,
+    LIVE_PUBLIC_URL,
+)
 from terminal_app.bitget.errors import AuthError, BitgetError, ExchangeError, TransportError, error_for_code
 from terminal_app.bitget.signing import ws_login_message
 from terminal_app.bitget.ws_pacing import MSG_WINDOW_S, MessagePacer
@@ -137,10 +143,6 @@ class ChannelEvent:
 StreamEvent = ConnectionEvent | ChannelEvent
 
 
-LIVE_PUBLIC_URL = "wss://ws.bitget.com/v2/ws/public"
-LIVE_PRIVATE_URL = "wss://ws.bitget.com/v2/ws/private"
-DEMO_PUBLIC_URL = "wss://wspap.bitget.com/v2/ws/public"  # Bitget demo keys (paptrading) use these hosts
-DEMO_PRIVATE_URL = "wss://wspap.bitget.com/v2/ws/private"
 
 
 @dataclass(frozen=True, slots=True)

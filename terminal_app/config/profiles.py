@@ -23,8 +23,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from terminal_app.bitget.http import BITGET_REST_URL
-from terminal_app.bitget.ws_connection import DEMO_PRIVATE_URL, DEMO_PUBLIC_URL, LIVE_PRIVATE_URL, LIVE_PUBLIC_URL
+from terminal_app.bitget.endpoints import (
+    BITGET_REST_URL,
+    DEMO_PRIVATE_URL,
+    DEMO_PUBLIC_URL,
+    LIVE_PRIVATE_URL,
+    LIVE_PUBLIC_URL,
+)
 from terminal_app.config.paths import atomic_write
 from terminal_app.config.settings import (
     CONFIRM_MARKET_NOTIONAL,

@@ -26,10 +26,14 @@ import logging
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from terminal_app.sim.server.http import SimConfig, SimInfo
+from terminal_app.sim.info import SimInfo
+
+if TYPE_CHECKING:
+    from terminal_app.sim.server.http import SimConfig
 
 log = logging.getLogger("terminal_app.sim.child")
 
@@ -40,10 +44,27 @@ class SimulatorProcessError(OSError):
     """The child did not start (the message carries its last log lines) or ended unexpectedly."""
 
 
+@dataclass(frozen=True)
+class ChildConfig:
+    """What a child simulator can be told on its command line (a ``SimConfig`` is accepted too). It does not import
+    the simulator: the terminal's process starts the child without loading the simulator's modules (~1 s of
+    imports — numpy, aiohttp's server, the engine — that would otherwise sit on the GUI's start-up path)."""
+
+    seed: int = 1
+    state_path: str | Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    fast: bool = False
+    quiet: bool = False
+    require_paptrading: bool = False
+    tick_ms: float | None = None
+    rate_limits: bool | None = None
+
+
 class SimulatorProcess:
-    def __init__(self, seed: int = 1, state_path: str | Path | None = None, *, config: SimConfig | None = None,
-                 log_level: str = "WARNING") -> None:
-        self.config = config or SimConfig(seed=seed, state_path=state_path)
+    def __init__(self, seed: int = 1, state_path: str | Path | None = None, *,
+                 config: SimConfig | ChildConfig | None = None, log_level: str = "WARNING") -> None:
+        self.config = config or ChildConfig(seed=seed, state_path=state_path)
         self.log_level = log_level
         self.info: SimInfo | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -67,8 +88,9 @@ class SimulatorProcess:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
-    def start(self, timeout_s: float = 60.0) -> SimInfo:
-        """Start the child and wait for its one JSON line (blocking: call it from a worker thread in a GUI)."""
+    def launch(self) -> None:
+        """Start the child without waiting for it (the terminal does this first thing, so the child's start-up runs
+        while the GUI's process imports Qt); :meth:`start` then waits for its ready line."""
         if self._proc is not None:
             raise RuntimeError("the simulator process is already running")
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # a windowed app on Windows must not flash a console
@@ -76,10 +98,20 @@ class SimulatorProcess:
                                 stderr=subprocess.PIPE, creationflags=flags)
         self._proc = proc
         assert proc.stderr is not None
-        assert proc.stdout is not None
         self._drain = threading.Thread(target=self._forward_stderr, args=(proc.stderr,), name="simulator-stderr",
                                        daemon=True)
         self._drain.start()
+
+    def start(self, timeout_s: float = 60.0) -> SimInfo:
+        """Start the child (unless :meth:`launch` did) and wait for its one JSON line (blocking: call it from a
+        worker thread in a GUI)."""
+        if self._proc is not None and self.info is not None:
+            raise RuntimeError("the simulator process is already running")
+        if self._proc is None:
+            self.launch()
+        proc = self._proc
+        assert proc is not None
+        assert proc.stdout is not None
         line = self._first_line(proc.stdout, timeout_s)
         try:
             fields = json.loads(line)

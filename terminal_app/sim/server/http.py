@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from aiohttp import web
 from terminal_app.bitget.clock import system_ms
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.info import SimInfo  # re-exported: its historic home
 from terminal_app.sim.server.auth import DEMO_CREDENTIALS, DEMO_UID, TRADE, Authenticator, KeyStore, require
 from terminal_app.sim.server.copy_routes import register_copy_routes
 from terminal_app.sim.server.faults import FaultInjector, RestFault
@@ -63,22 +63,6 @@ class SimConfig:
     tick_ms: float | None = None             # None: 25 ms, 5 ms in fast mode
     quiet: bool = False
     ws: WsConfig = field(default_factory=WsConfig)
-
-
-@dataclass(frozen=True, slots=True)
-class SimInfo:
-    rest: str
-    ws_public: str
-    ws_private: str
-    api_key: str
-    secret: str
-    passphrase: str
-
-    def as_dict(self) -> dict[str, str]:
-        return asdict(self)
-
-    def json_line(self) -> str:
-        return json.dumps(self.as_dict())
 
 
 def _envelope(code: str, msg: str, now: int, data: Any) -> bytes:

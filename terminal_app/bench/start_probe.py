@@ -1,0 +1,82 @@
+"""The child side of ``bench start`` (``terminal-app --start-probe``): start the terminal, note when things showed.
+
+Prints one JSON line of CLOCK_MONOTONIC marks (``time.monotonic``, comparable with the parent's spawn time):
+``prepare``, ``exchange_launched``, ``qt_app``, ``shell_frame`` (the start-up window's first paint, see
+``terminal_app.startup``), ``run_app`` (imports done), ``window_frame`` (the main window's first paint),
+``first_frame`` (the earlier of the two), ``exchange_ready``, ``services``, ``window`` and ``live`` (best bid and
+ask in the book, bars in the chart and a ticker), then returns.
+Live data is checked on every emission of the services' signals and by a 10 ms timer, never by a fixed delay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QMainWindow
+
+PROBE_TIMEOUT_S = 45.0
+
+
+class _FirstPaint(QObject):
+    """Application-wide filter: the time of the first paint event that reaches a main window."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at: float | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.at is None and event.type() == QEvent.Type.Paint and isinstance(watched, QMainWindow) \
+                and watched.objectName() != "StartupShell":
+            self.at = time.monotonic()
+        return False
+
+
+def _live(terminal: Any) -> bool:
+    services, chart = terminal.services, terminal.chart
+    if services is None or chart is None:
+        return False
+    md = services.market_data
+    ref = md.active
+    book = md.book(ref) if ref is not None else None
+    return bool(book is not None and book.best_bid() and book.best_ask() and len(chart.series) > 0
+                and md.ticker(ref) is not None)
+
+
+async def probe(terminal: Any, run_app_at: float, early: dict[str, float] | None = None) -> int:
+    """``early``: the marks of ``terminal_app.startup`` (the start-up window's first frame among them)."""
+    marks: dict[str, Any] = {"ok": False, "run_app": run_app_at, **(early or {})}
+    painted = _FirstPaint()
+    terminal.app.installEventFilter(painted)
+    live = asyncio.get_running_loop().create_future()
+
+    def check() -> None:
+        if not live.done() and painted.at is not None and _live(terminal):
+            live.set_result(time.monotonic())
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(check)
+    timer.start()
+    try:
+        await asyncio.wait_for(terminal.start(), PROBE_TIMEOUT_S)
+        marks["live"] = await asyncio.wait_for(live, PROBE_TIMEOUT_S)
+        marks["ok"] = True
+    except Exception as exc:  # the parent says what failed
+        marks["reason"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        timer.stop()
+        terminal.app.removeEventFilter(painted)
+    # The terminal's own marks are milliseconds since it was created; put them on the same clock.
+    created = time.monotonic() - terminal.elapsed_ms() / 1000
+    marks.update({name.removesuffix("_ms"): created + ms / 1000 for name, ms in terminal.marks.items()})
+    if painted.at is not None:
+        marks["window_frame"] = painted.at  # the main window's first paint
+    frames = [t for t in (marks.get("shell_frame"), painted.at) if t is not None]
+    if frames:
+        marks["first_frame"] = min(frames)
+    print(json.dumps(marks), flush=True)
+    return 0 if marks["ok"] else 1
