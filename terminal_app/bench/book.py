@@ -10,6 +10,8 @@ busiest-book shape, sent as fast as the socket takes them), so producing them do
 ``--compare`` runs ccxt.pro's ``watch_order_book`` (which verifies the same CRC32 on every update where one is sent)
 on the same stream in the same run, after ours, and reports both rates and their ratio (``vs_ccxt``); ``--rounds``
 alternates the two clients that many times and keeps every figure. Both final books are compared with the server's.
+On a shared machine the wall-clock rate also counts the time the client was not scheduled; ``msgs_per_cpu_s`` (the
+client process' CPU time over the same span; the server is another process) and ``vs_ccxt_cpu`` do not.
 
 Prints one JSON line; ``--final-out FILE`` writes our final book ``{"bids": [[price, size], ...], "asks": [...]}``.
 """
@@ -88,10 +90,12 @@ async def run_bench(url: str, symbol: str, inst_type: str, count: int, *, last_s
             if msg["action"] != "snapshot":
                 return
             marks["start"] = time.perf_counter()
+            marks["cpu_start"] = time.process_time()
             return
         received += 1
         if book.updates >= count or book.seq == end_seq:
             marks["end"] = time.perf_counter()
+            marks["cpu_end"] = time.process_time()
             finished.set()
 
     limit = timeout_s if timeout_s is not None else 30.0 + count / 5_000
@@ -101,9 +105,11 @@ async def run_bench(url: str, symbol: str, inst_type: str, count: int, *, last_s
     finally:
         await streamer.close()
     seconds = marks["end"] - marks["start"]
+    cpu_s = marks["cpu_end"] - marks["cpu_start"]
     best_bid, best_ask = book.best_bid(), book.best_ask()
     result = {
         "msgs_per_s": round(received / seconds) if seconds > 0 else None,
+        "msgs_per_cpu_s": round(received / cpu_s) if cpu_s > 0 else None,
         "applied": book.updates,
         "checksum_errors": book.checksum_errors,
         "sequence_errors": book.sequence_errors,
@@ -146,10 +152,12 @@ async def run_ccxt(url: str, symbol: str, inst_type: str, last_seq: int, *, time
         if "start" not in marks:
             if message.get("action") == "snapshot":
                 marks["start"] = time.perf_counter()
+                marks["cpu_start"] = time.process_time()
             return
         counts["received"] += 1
         if int(message["data"][0]["seq"]) == last_seq:
             marks["end"] = time.perf_counter()
+            marks["cpu_end"] = time.process_time()
             finished.set()
 
     check_sum_error = exchange.handle_check_sum_error
@@ -180,7 +188,9 @@ async def run_ccxt(url: str, symbol: str, inst_type: str, last_seq: int, *, time
     if "end" not in marks:
         raise RuntimeError(f"ccxt stopped before the last update: {counts}")
     seconds = marks["end"] - marks["start"]
+    cpu_s = marks["cpu_end"] - marks["cpu_start"]
     result = {"msgs_per_s": round(counts["received"] / seconds) if seconds > 0 else None,
+              "msgs_per_cpu_s": round(counts["received"] / cpu_s) if cpu_s > 0 else None,
               "received": counts["received"], "seconds": round(seconds, 4),
               "checksum_errors": counts["checksum_errors"], "ccxt_version": ccxt.pro.__version__}
     return result, final
@@ -228,10 +238,13 @@ def main(args: argparse.Namespace) -> int:
     if theirs:
         line["ccxt"] = theirs[-1]
         ratios = [a["msgs_per_s"] / b["msgs_per_s"] for a, b in zip(ours, theirs, strict=True)]
+        cpu_ratios = [a["msgs_per_cpu_s"] / b["msgs_per_cpu_s"] for a, b in zip(ours, theirs, strict=True)]
         line["vs_ccxt"] = round(ratios[-1], 2)
+        line["vs_ccxt_cpu"] = round(cpu_ratios[-1], 2)
         if rounds > 1:
             line["rounds_ccxt_msgs_per_s"] = [r["msgs_per_s"] for r in theirs]
             line["rounds_vs_ccxt"] = [round(r, 2) for r in ratios]
+            line["rounds_vs_ccxt_cpu"] = [round(r, 2) for r in cpu_ratios]
     print(orjson.dumps(line).decode(), flush=True)
     if args.final_out:
         Path(args.final_out).write_bytes(orjson.dumps(book_levels(book)))

@@ -201,8 +201,10 @@ class BookFeed:
     def next_update(self) -> dict[str, Any]:
         rng = self._rng
         changes: dict[Side, dict[int, str]] = {"bids": {}, "asks": {}}
-        touches = 1 + min(MAX_TOUCHES - 1, int(rng.expovariate(1 / 3.5)))
-        for _ in range(touches):
+        # Levels touched (a trim counts: it is a level of the push), drawn from 1 to MAX_TOUCHES - 1 so that an
+        # insert's trim on the last touch stays within MAX_TOUCHES.
+        touches = 1 + min(MAX_TOUCHES - 2, int(rng.expovariate(1 / 3.5)))
+        while len(changes["bids"]) + len(changes["asks"]) < touches:
             side: Side = "bids" if rng.random() < 0.5 else "asks"
             self._touch(side, changes[side])
         previous = self.seq

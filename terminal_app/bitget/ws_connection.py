@@ -35,6 +35,7 @@ from terminal_app.bitget.endpoints import (  # re-exported: their historic home
 )
 from terminal_app.bitget.errors import AuthError, BitgetError, ExchangeError, TransportError, error_for_code
 from terminal_app.bitget.signing import ws_login_message
+from terminal_app.bitget.ws_fast import FastClientConnection
 from terminal_app.bitget.ws_pacing import MSG_WINDOW_S, MessagePacer
 from terminal_app.core.credentials import Credentials
 
@@ -566,7 +567,8 @@ class WsConnection:
             try:
                 async with connect(self.url, ping_interval=None, ping_timeout=None, compression=None,
                                    open_timeout=c.open_timeout_s, close_timeout=c.close_timeout_s,
-                                   max_queue=c.max_queue, max_size=c.max_frame_bytes, logger=_FRAME_LOG) as ws:
+                                   max_queue=c.max_queue, max_size=c.max_frame_bytes, logger=_FRAME_LOG,
+                                   create_connection=FastClientConnection) as ws:
                     up_since = monotonic()
                     reason = await self._session(ws)
             except _PermanentFailure as failure:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from terminal_app.sim.info import SimInfo
+from terminal_app.sim.server.info import SimInfo
 
 if TYPE_CHECKING:
     from terminal_app.sim.server.http import SimConfig

@@ -33,6 +33,7 @@ def test_bench_book_cli_with_its_own_server(tmp_path: Path, capsys: pytest.Captu
     assert result["applied"] == COUNT
     assert result["checksum_errors"] == 0
     assert result["msgs_per_s"] > 0
+    assert result["final_identical"] is True  # against the book the server's ready line carries
     final = orjson.loads(out.read_bytes())
     assert final == expected_final_book(COUNT)
     assert result["best_bid"] == final["bids"][0][0]
@@ -88,19 +89,72 @@ def test_server_snapshot_at_a_position_matches_the_feed() -> None:
     assert again["data"][0]["seq"] == 10
 
 
-def test_feed_updates_are_small_uncrossed_and_near_the_top() -> None:
-    feed = BookFeed(3, levels=200)
-    near_top = 0
-    changes = 0
-    for _ in range(2000):
+def test_feed_has_the_busiest_book_shape() -> None:
+    """400-level window, 1-20 touches per update, sizes/inserts/removals in about the issue's mix, near the top."""
+    feed = BookFeed(3)
+    near_top = touched = 0
+    counts = []
+    for _ in range(3000):
         item = feed.next_update()["data"][0]
         rows = item["bids"] + item["asks"]
-        assert 1 <= len(rows) <= 6
-        changes += len(rows)
+        counts.append(len(rows))
+        assert 1 <= len(rows) <= 20
         book = feed.final_book()
         assert float(book["bids"][0][0]) < float(book["asks"][0][0])
+        assert len(book["bids"]) <= 400
+        assert len(book["asks"]) <= 400
         top = {p for p, _ in book["bids"][:25]} | {p for p, _ in book["asks"][:25]}
         near_top += sum(1 for p, s in rows if p in top or float(s) == 0)
-    assert near_top / changes > 0.6
+        touched += len(rows)
+    assert near_top / touched > 0.8
+    assert max(counts) >= 15
+    assert sum(counts) / len(counts) > 3
+    kinds = {k: v / feed.touches for k, v in feed.kinds.items()}
+    assert 0.45 < kinds["size"] < 0.65
+    assert 0.18 < kinds["insert"] < 0.36
+    assert 0.15 < kinds["delete"] < 0.25
     depth = feed.final_book()
-    assert 100 < len(depth["bids"]) < 400
+    assert 380 <= len(depth["bids"]) <= 400
+    assert 380 <= len(depth["asks"]) <= 400
+
+
+def test_seq_form_has_no_checksum_and_chains_pseq() -> None:
+    feed = BookFeed(form="seq")
+    snapshot = feed.snapshot()["data"][0]
+    assert "checksum" not in snapshot
+    previous = snapshot["seq"]
+    for _ in range(50):
+        item = feed.next_update()["data"][0]
+        assert "checksum" not in item
+        assert item["pseq"] == previous
+        previous = item["seq"]
+
+
+def test_seq_form_end_to_end_with_a_gap_resyncs_and_ends_on_the_server_book() -> None:
+    server_args = argparse.Namespace(count=COUNT, symbol="BTCUSDT", inst_type="SPOT", form="seq", gap_at=900)
+    process, ready = bench_book._start_server(server_args)
+    try:
+        result, book = asyncio.run(bench_book.run_bench(ready["url"], "BTCUSDT", "SPOT", COUNT,
+                                                        last_seq=ready["last_seq"]))
+    finally:
+        bench_book._stop_server(process)
+    assert ready["form"] == "seq"
+    assert result["sequence_errors"] == 1
+    assert result["checksum_errors"] == 0
+    assert result["resyncs"] == 1
+    assert not book.stale
+    assert bench_book.book_levels(book) == ready["final_book"]
+
+
+def test_compare_runs_ccxt_on_the_same_stream(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("ccxt.pro", reason="ccxt is a test dependency")
+    args = argparse.Namespace(url=None, symbol="BTCUSDT", inst_type="SPOT", count=COUNT, final_out=None,
+                              form="checksum", compare=True, rounds=1)
+    assert bench_book.main(args) == 0
+    line = orjson.loads(capsys.readouterr().out)
+    assert line["final_identical"] is True
+    assert line["checksum_errors"] == 0
+    assert line["ccxt"]["final_identical"] is True
+    assert line["ccxt"]["checksum_errors"] == 0
+    assert line["ccxt"]["received"] == COUNT
+    assert line["vs_ccxt"] > 0

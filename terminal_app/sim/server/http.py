@@ -26,10 +26,10 @@ from aiohttp import web
 from terminal_app.bitget.clock import system_ms
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.sim.engine.exchange import Exchange
-from terminal_app.sim.info import SimInfo  # re-exported: its historic home
 from terminal_app.sim.server.auth import DEMO_CREDENTIALS, DEMO_UID, TRADE, Authenticator, KeyStore, require
 from terminal_app.sim.server.copy_routes import register_copy_routes
 from terminal_app.sim.server.faults import FaultInjector, RestFault
+from terminal_app.sim.server.info import SimInfo  # re-exported: its historic home
 from terminal_app.sim.server.mix import MIX_ROUTES
 from terminal_app.sim.server.ratelimits import RateLimiter
 from terminal_app.sim.server.routes import COMMON_ROUTES, Call, Route
