@@ -27,6 +27,9 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 _DATA_OPCODES = {1: Opcode.TEXT, 2: Opcode.BINARY}
+# What the fast path reads of websockets' protocol (present in websockets 14-17, the versions pyproject allows); a
+# protocol without them is left as it is.
+_PROTOCOL_FIELDS = ("parser", "reader", "current_size", "max_message_size", "max_fragment_size", "recv_frame")
 
 
 def _parser_at_boundary(protocol: ClientProtocol) -> bool:
@@ -116,6 +119,6 @@ class FastClientConnection(ClientConnection):
     """websockets' asyncio client connection on a :class:`FastClientProtocol`."""
 
     def __init__(self, protocol: ClientProtocol, **kwargs: Any) -> None:
-        if type(protocol) is ClientProtocol:
+        if type(protocol) is ClientProtocol and all(hasattr(protocol, name) for name in _PROTOCOL_FIELDS):
             protocol.__class__ = FastClientProtocol
         super().__init__(protocol, **kwargs)

@@ -102,3 +102,31 @@ def test_fast_path_is_taken_for_plain_text_frames() -> None:
     assert client._fast == bytearray(Frame(Opcode.TEXT, b"tw").serialize(mask=False)[:3])  # the partial frame waits
     client.receive_data(Frame(Opcode.TEXT, b"tw").serialize(mask=False)[3:])
     assert [bytes(e.data) for e in client.events_received()] == [b"one", b"tw"]
+
+
+def test_the_streamer_receives_through_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench book's stream through BitgetStreamer: every update frame took the fast path and the book is right."""
+    import argparse
+    import asyncio
+
+    from terminal_app.bench import book as bench_book
+
+    fast_frames = 0
+    room = FastClientProtocol._room
+
+    def counted(self: FastClientProtocol) -> int:  # called once per frame the fast path looks at
+        nonlocal fast_frames
+        fast_frames += 1
+        return room(self)
+
+    monkeypatch.setattr(FastClientProtocol, "_room", counted)
+    count = 2000
+    process, ready = bench_book._start_server(argparse.Namespace(count=count, symbol="BTCUSDT", inst_type="SPOT"))
+    try:
+        result, book = asyncio.run(bench_book.run_bench(ready["url"], "BTCUSDT", "SPOT", count,
+                                                        last_seq=ready["last_seq"]))
+    finally:
+        bench_book._stop_server(process)
+    assert result["checksum_errors"] == 0
+    assert bench_book.book_levels(book) == ready["final_book"]
+    assert fast_frames >= count - 10  # the first frames may arrive with the handshake, before the fast path is on
