@@ -34,7 +34,11 @@ Measured over ``--seconds``, after the chart history loaded, every book got its 
 * ``cpu_pct``: process CPU time / wall time (100 = one core; with ``--sim thread`` it includes the simulator), and
   ``gui_cpu_pct`` for the GUI thread alone;
 * ``peak_rss_mb``: ``ru_maxrss`` of the GUI's process (simulator included with ``--sim thread``);
-  ``sim_peak_rss_mb``: the simulator child's (``--sim process``; null with ``--sim thread``).
+  ``sim_peak_rss_mb``: the simulator child's (``--sim process``; null with ``--sim thread``);
+* a long session (``--seconds`` >= 120: warmed up 30 s instead of 1): ``rss_start_mb``/``rss_end_mb`` (the GUI's
+  resident set, now, at the start and the end of the measured span), ``rss_growth_pct``, the child's likewise
+  (``sim_rss_*``), ``rss_series_mb`` ([second, GUI MB, child MB] every 30 s) and ``lag_p99_end_ms`` (the last
+  minute, or fifth of the span); ``growth_ok`` (< 5 % each) and ``lag_end_ok``.
 
 ``TERMINAL_BENCH_PROFILE=file`` also writes a cProfile of the GUI thread over the measured seconds.
 Targets (issue 4, 2-core machine): lag p99 < 16 ms, ladder and tape >= 30 repaints/s, RSS < 300 MB.
@@ -61,6 +65,14 @@ from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 
 PROBE_INTERVAL_MS = 10
 WARMUP_S = 1.0
+# A long session (issue 16): warmed up for LONG_WARMUP_S (caches, the chart's pictures, the journal's first pages
+# fill), the resident sets sampled every RSS_SAMPLE_S, growth from the end of the warm-up to the end under
+# GROWTH_TARGET_PCT, and the lag's p99 over the last LAG_TAIL_S still under LAG_TARGET_MS.
+LONG_SESSION_S = 120.0
+LONG_WARMUP_S = 30.0
+RSS_SAMPLE_S = 30.0
+LAG_TAIL_S = 60.0
+GROWTH_TARGET_PCT = 5.0
 READY_TIMEOUT_S = 60.0
 TAKER_ORDERS_PER_S = 250.0  # per symbol; with the 5 ms book steps about 500 messages/s per symbol
 TAKER_QUOTE = Decimal(25)  # USDT per taker order
@@ -286,7 +298,8 @@ async def serve_sim(n_symbols: int, rate: float) -> None:
                 break
             if line == "takers" and not flows:
                 flows = install_takers(server, bench_symbols(n_symbols), rate)
-            print(json.dumps({**sim_counters(server, flows), "rss_kb": _peak_rss_kb() or 0}), flush=True)
+            print(json.dumps({**sim_counters(server, flows), "rss_kb": _peak_rss_kb() or 0,
+                              "rss_now_kb": _rss_now_kb() or 0}), flush=True)
     finally:
         await server.stop()
 
@@ -427,6 +440,19 @@ def _peak_rss_kb() -> int | None:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
 
 
+def _rss_now_kb() -> int | None:
+    """The resident set now (not the peak): what a long session's growth is measured on."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except OSError:  # not Linux
+        return None
+
+
+def _growth_pct(start_kb: int | None, end_kb: int | None) -> float | None:
+    return round((end_kb - start_kb) / start_kb * 100, 2) if start_kb and end_kb else None
+
+
 def _peak_rss_mb() -> float | None:
     kb = _peak_rss_kb()
     return None if kb is None else round(kb / 1024, 1)
@@ -478,7 +504,8 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
     painter.watch("tape", tape.view.viewport())
     painter.watch("chart", chart_view.viewport())
     painter.watch("watchlist", watchlist.view.viewport())
-    await asyncio.sleep(WARMUP_S)  # the load settles: the takers' first trades, first paints of every view
+    # The load settles: the takers' first trades, first paints of every view (and, for a long session, the caches).
+    await asyncio.sleep(LONG_WARMUP_S if seconds >= LONG_SESSION_S else WARMUP_S)
 
     signals = {"book": 0, "trades": 0}
 
@@ -499,15 +526,26 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
     profile_to = os.environ.get(PROFILE_ENV)
     profiler = cProfile.Profile() if profile_to else None
     t0, cpu0, gui0, msgs0, flushes0, sim0 = await totals()
+    rss0 = _rss_now_kb()
     painter.reset()
     signals.update(book=0, trades=0)
     probe.start()
     if profiler is not None:
         profiler.enable()
-    await asyncio.sleep(seconds)
+    # A long session: the resident sets every RSS_SAMPLE_S (the GUI's here, the child's from its counters).
+    rss_series: list[tuple[float, float | None, float | None]] = []
+    end = time.perf_counter() + seconds
+    while (left := end - time.perf_counter()) > 0:
+        await asyncio.sleep(min(RSS_SAMPLE_S, left))
+        if seconds >= 2 * RSS_SAMPLE_S:
+            sample = await loop.run_in_executor(None, sim.counters)
+            gui_kb, sim_kb = _rss_now_kb(), sample.get("rss_now_kb")
+            rss_series.append((round(time.perf_counter() - t0), round(gui_kb / 1024, 1) if gui_kb else None,
+                               round(sim_kb / 1024, 1) if sim_kb else None))
     if profiler is not None:
         profiler.disable()
     probe.stop()
+    rss1 = _rss_now_kb()
     counts = dict(painter.counts)
     emitted = dict(signals)
     t1, cpu1, gui1, msgs1, flushes1, sim1 = await totals()
@@ -515,6 +553,8 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
         profiler.dump_stats(profile_to)
 
     wall = t1 - t0
+    tail = probe.lags_ms[-max(1, int(min(LAG_TAIL_S, wall / 5) * 1000 / PROBE_INTERVAL_MS)):]
+    lag_p99_end = percentile(sorted(tail), 0.99)
     lags = sorted(probe.lags_ms)
     repaints = {name: round(count / wall, 1) for name, count in counts.items()}
     rss = _peak_rss_mb()
@@ -539,12 +579,24 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
         "gui_cpu_pct": round((gui1 - gui0) / wall * 100, 1),
         "peak_rss_mb": rss,
         "sim_peak_rss_mb": round(sim1["rss_kb"] / 1024, 1) if sim1.get("rss_kb") else None,  # the child's
+        "lag_p99_end_ms": round(lag_p99_end, 2),
+        "rss_start_mb": round(rss0 / 1024, 1) if rss0 else None,
+        "rss_end_mb": round(rss1 / 1024, 1) if rss1 else None,
+        "rss_growth_pct": _growth_pct(rss0, rss1),
+        "sim_rss_start_mb": round(sim0["rss_now_kb"] / 1024, 1) if sim0.get("rss_now_kb") else None,
+        "sim_rss_end_mb": round(sim1["rss_now_kb"] / 1024, 1) if sim1.get("rss_now_kb") else None,
+        "sim_rss_growth_pct": _growth_pct(sim0.get("rss_now_kb"), sim1.get("rss_now_kb")),
+        "rss_series_mb": rss_series,
         "checksum_errors": extras.checksum_errors() + (active_book.checksum_errors if active_book else 0),
         "window": f"{window.width()}x{window.height()}",
         "platform": QGuiApplication.platformName(),
         "lag_ok": lag_p99 < LAG_TARGET_MS,
         "repaint_ok": min(repaints["ladder"], repaints["tape"]) >= REPAINT_TARGET_HZ,
         "rss_ok": rss is None or rss < RSS_TARGET_MB,
+        "growth_ok": all(g is None or g < GROWTH_TARGET_PCT
+                         for g in (_growth_pct(rss0, rss1),
+                                   _growth_pct(sim0.get("rss_now_kb"), sim1.get("rss_now_kb")))),
+        "lag_end_ok": lag_p99_end < LAG_TARGET_MS,
     }
 
 
