@@ -1,0 +1,56 @@
+"""terminal_app.startup: the demo exchange's child launched before the heavy imports, taken over by the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from terminal_app import startup
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BITGET_TERMINAL_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_demo_profile_gets_its_exchange_launched_on_its_state_file(home: Path) -> None:
+    prepared = startup.prepare()
+    exchange = prepared.exchange
+    try:
+        assert prepared.profile_name == "Demo"
+        assert prepared.exchange_profile == "Demo"
+        assert exchange is not None
+        assert exchange.running()  # launched, not waited for
+        assert exchange.info is None
+        assert str(exchange.config.state_path) == str(home / "data" / startup.DEMO_STATE_FILE)
+        info = exchange.start(timeout_s=60)  # what the terminal does when it opens the profile
+        assert info.rest.startswith("http://127.0.0.1:")
+    finally:
+        if exchange is not None:
+            exchange.stop()
+
+
+def test_smoke_test_exchange_keeps_no_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BITGET_TERMINAL_HOME", raising=False)
+    prepared = startup.prepare(smoke_test=True)
+    try:
+        assert prepared.tmp is not None
+        assert prepared.exchange is not None
+        assert prepared.exchange.config.state_path is None
+    finally:
+        if prepared.exchange is not None:
+            prepared.exchange.stop()
+        prepared.tmp.cleanup()
+
+
+def test_an_unknown_profile_launches_nothing(home: Path) -> None:
+    prepared = startup.prepare("no such profile")
+    assert prepared.exchange is None  # the terminal's own start says the profile does not exist
+    assert prepared.paths is not None
+
+
+def test_demo_state_file_names() -> None:
+    assert startup.demo_state_file("Demo") == "demo-exchange.sqlite3"
+    assert startup.demo_state_file("My demo 2") == "demo-exchange-My-demo-2.sqlite3"
