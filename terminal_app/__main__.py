@@ -6,12 +6,23 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from terminal_app import __version__
+
+class _Version(argparse.Action):
+    """``--version``: reads the version only when asked (see ``terminal_app.__getattr__``)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kwargs: object) -> None:
+        import terminal_app
+
+        print(f"terminal-app {terminal_app.__version__}")  # on stdout, as argparse's own version action prints it
+        parser.exit()
 
 
 def _build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="terminal-app", description="Bitget Terminal")
-    p.add_argument("--version", action="version", version=f"terminal-app {__version__}")
+    p.add_argument("--version", action=_Version)
     p.add_argument("--profile", default=None, help="profile to open (default: Demo)")
     p.add_argument("--smoke-test", action="store_true",
                    help="run the full GUI offscreen against the demo exchange, place and cancel an order, exit")
@@ -118,6 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.smoke_test or args.start_probe:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from terminal_app import frozen
+
+    frozen.ensure_gui_can_start()  # no screen: say so and exit before starting anything
     prepared = open_shell(prepare(args.profile, smoke_test=args.smoke_test))
     from terminal_app.app import run_app
 

@@ -55,11 +55,9 @@ class Prepared:
 def open_shell(prepared: Prepared) -> Prepared:
     """Make the QApplication and show the start-up window now, before the heavy imports (Qt is all it needs).
 
-    Called outside any event loop (``__main__``), so painting it with ``processEvents`` is safe here.
+    Called outside any event loop (``__main__``, after ``frozen.ensure_gui_can_start``), so painting it with
+    ``processEvents`` is safe here.
     """
-    from terminal_app import frozen
-
-    frozen.ensure_gui_can_start()
     from PySide6.QtWidgets import QApplication
 
     from terminal_app.ui.chart.none_guard import pin_none
