@@ -19,6 +19,7 @@ create_connection=FastClientConnection)``).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
@@ -27,6 +28,8 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 _DATA_OPCODES = {1: Opcode.TEXT, 2: Opcode.BINARY}
+# BITGET_TERMINAL_WS_FAST=0 keeps websockets' own parser for every frame (to compare, or to rule the fast path out).
+FAST_ENV = "BITGET_TERMINAL_WS_FAST"
 # What the fast path reads of websockets' protocol (present in websockets 14-17, the versions pyproject allows); a
 # protocol without them is left as it is.
 _PROTOCOL_FIELDS = ("parser", "reader", "current_size", "max_message_size", "max_fragment_size", "recv_frame")
@@ -119,6 +122,7 @@ class FastClientConnection(ClientConnection):
     """websockets' asyncio client connection on a :class:`FastClientProtocol`."""
 
     def __init__(self, protocol: ClientProtocol, **kwargs: Any) -> None:
-        if type(protocol) is ClientProtocol and all(hasattr(protocol, name) for name in _PROTOCOL_FIELDS):
+        if (type(protocol) is ClientProtocol and os.environ.get(FAST_ENV, "1") != "0"
+                and all(hasattr(protocol, name) for name in _PROTOCOL_FIELDS)):
             protocol.__class__ = FastClientProtocol
         super().__init__(protocol, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import pytest
@@ -130,3 +131,18 @@ def test_the_streamer_receives_through_the_fast_path(monkeypatch: pytest.MonkeyP
     assert result["checksum_errors"] == 0
     assert bench_book.book_levels(book) == ready["final_book"]
     assert fast_frames >= count - 10  # the first frames may arrive with the handshake, before the fast path is on
+
+
+def test_the_fast_path_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from websockets.asyncio.client import ClientConnection
+
+    from terminal_app.bitget.ws_fast import FAST_ENV, FastClientConnection
+
+    async def build(fast: str) -> type:
+        monkeypatch.setenv(FAST_ENV, fast)
+        connection = FastClientConnection(ClientProtocol(URI))  # needs a running loop, nothing else
+        assert isinstance(connection, ClientConnection)
+        return type(connection.protocol)
+
+    assert asyncio.run(build("0")) is ClientProtocol
+    assert asyncio.run(build("1")) is FastClientProtocol
