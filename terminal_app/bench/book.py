@@ -205,6 +205,7 @@ def main(args: argparse.Namespace) -> int:
     ready: dict[str, Any] = {}
     ours: list[dict[str, Any]] = []
     theirs: list[dict[str, Any]] = []
+    book: OrderBook | None = None
     try:
         if url is None:
             process, ready = _start_server(args)
@@ -246,6 +247,6 @@ def main(args: argparse.Namespace) -> int:
             line["rounds_vs_ccxt"] = [round(r, 2) for r in ratios]
             line["rounds_vs_ccxt_cpu"] = [round(r, 2) for r in cpu_ratios]
     print(orjson.dumps(line).decode(), flush=True)
-    if args.final_out:
+    if args.final_out and book is not None:
         Path(args.final_out).write_bytes(orjson.dumps(book_levels(book)))
     return 0

@@ -77,7 +77,7 @@ def _spawn(command: list[str], env: dict[str, str]) -> tuple[float, dict[str, An
 
 def bare_run(env: dict[str, str]) -> float:
     started, marks = _spawn([sys.executable, "-c", BARE_WINDOW], env)
-    return marks["first_frame"] - started
+    return float(marks["first_frame"]) - started
 
 
 def terminal_run(env: dict[str, str]) -> dict[str, float]:
