@@ -8,6 +8,7 @@ Each job has its own class, all working on one :class:`~terminal_app.sim.engine.
 * ``spot_orders`` / ``futures_orders``: placing (and modifying, closing) orders with Bitget's rules;
 * ``settings`` (:mod:`~terminal_app.sim.engine.account_settings`): leverage, margin mode, position mode;
 * ``triggers`` (:mod:`~terminal_app.sim.engine.triggers`): TP/SL plan orders and their firing;
+* ``stops`` (:mod:`~terminal_app.sim.engine.stops`): trigger orders and trailing stops, spot and futures;
 * ``funding`` (:mod:`~terminal_app.sim.engine.funding`): funding times, rates, charges and bills;
 * ``liquidator`` (:mod:`~terminal_app.sim.engine.liquidation`): maintenance checks and liquidations;
 * ``views`` (:mod:`~terminal_app.sim.engine.views`): position, account and settings snapshots;
@@ -32,6 +33,7 @@ from terminal_app.sim.engine.spot_accounts import SpotLedger
 from terminal_app.sim.engine.spot_orders import SpotOrders
 from terminal_app.sim.engine.spot_settlement import SpotSettler
 from terminal_app.sim.engine.state import EngineState
+from terminal_app.sim.engine.stops import StopBook
 from terminal_app.sim.engine.triggers import TriggerBook
 from terminal_app.sim.engine.views import FuturesViews
 from terminal_app.sim.market.flow import SyntheticFlow
@@ -50,6 +52,7 @@ class Engine:
         self.spot_orders = SpotOrders(state, self.orders, self.matcher)
         self.settings = AccountSettings(state, self.triggers)
         self.futures_orders = FuturesOrders(state, self.orders, self.matcher, self.settings)
+        self.stops = StopBook(state, self.triggers, self.spot_orders, self.futures_orders)
         self.funding = FundingScheduler(state)
         self.liquidator = Liquidator(state, self.orders, self.futures_settler)
         self.views = FuturesViews(state, self.triggers)
@@ -76,7 +79,7 @@ class Engine:
             ms.book.asks.take_changes()
 
     def step(self, t: int) -> None:
-        """One market step to time ``t``: quotes and synthetic trades, funding, TP/SL triggers, liquidations."""
+        """One market step to time ``t``: quotes and trades, funding, TP/SL and stop triggers, liquidations."""
         state = self.state
         state.now = t
         state.spot.now = t
@@ -91,4 +94,5 @@ class Engine:
         for ms in state.markets.values():
             if ms.market.is_futures:
                 self.triggers.fire(ms, close)
+            self.stops.fire(ms)
         self.liquidator.check_all()

@@ -41,6 +41,7 @@ from terminal_app.sim.engine.futures import AccountBill, FuturesAccount, PlanOrd
 from terminal_app.sim.engine.market_data import Depth, FundingInfo, MarketData, Ticker
 from terminal_app.sim.engine.orders import Fill, Order, OrderState, reject
 from terminal_app.sim.engine.persistence import Persistence
+from terminal_app.sim.engine.plan_desk import PlanDesk
 from terminal_app.sim.engine.queries import AccountQueries
 from terminal_app.sim.engine.spot_accounts import Balance
 from terminal_app.sim.market.history import Candle, Granularity
@@ -77,6 +78,7 @@ class Exchange:
         self._data = MarketData(engine, self.now_ms)
         self._events = EventPump(engine, self.now_ms, self._data.ticker)
         self._queries = AccountQueries(engine)
+        self.plans = PlanDesk(self._user, self._done)  # trigger orders, trailing stops, TP/SL (sim.engine.plan_desk)
         engine.state.outbox.clear()
         engine.state.spot.drain_touched()
         engine.state.touched_futures.clear()

@@ -98,6 +98,14 @@ class PlanOrder:
     linked_order_id: str           # the order whose preset TP/SL created it, else ""
     c_time: int
     u_time: int
+    # Trigger orders and trailing stops (``sim.engine.stops``); TP/SL plans leave them at their defaults.
+    amount: Decimal | None = None  # the stop's size (spot market buys of planType "total": quote)
+    callback_ratio: Decimal | None = None   # trailing: percent
+    best: Decimal | None = None    # trailing: the best price since activation (None: not active yet)
+    trade_side: str = ""           # hedge-mode stops: open / close
+    reduce_only: bool = False
+    order_type: str = ""           # "market" | "limit" for stops
+    size_unit: str = ""            # spot: "amount" (base) or "total" (quote)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +197,19 @@ class PlanState:
     u_time: int
     executed_order_id: str = ""
     linked_order_id: str = ""
+    # Trigger orders and trailing stops (``sim.engine.stops``): the product, the order placed when fired and the
+    # direction of the trigger (``upward``: fires when the price rises to it). TP/SL plans keep the defaults.
+    spot: bool = False
+    side: str = ""
+    trade_side: str = ""
+    reduce_only: bool = False
+    order_type: str = "market"
+    amount: Decimal | None = None
+    force: str = "gtc"
+    size_unit: str = "amount"
+    upward: bool = True
+    callback_ratio: Decimal | None = None
+    best: Decimal | None = None
 
     @property
     def is_profit(self) -> bool:

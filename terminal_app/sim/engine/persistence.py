@@ -178,10 +178,4 @@ class Persistence:
         for d in store.load_plans():
             if d["uid"] not in state.spot.accounts:
                 continue
-            plan = plan_from_record(d)
-            triggers.plans[plan.order_id] = plan
-            triggers.plan_client_ids[(plan.uid, plan.client_oid)] = plan.order_id
-            if plan.status == "live":
-                triggers.live_plans.setdefault(plan.symbol, {})[plan.order_id] = plan
-            if plan.linked_order_id:
-                triggers.linked_plans.setdefault(plan.linked_order_id, []).append(plan.order_id)
+            triggers.restore(plan_from_record(d))

@@ -89,18 +89,24 @@ def position_from_record(d: dict[str, Any]) -> PositionState:
     return PositionState(**values)
 
 
+_PLAN_OPTIONAL_DECIMALS = ("execute_price", "amount", "callback_ratio", "best")
+
+
 def plan_record(plan: PlanState) -> dict[str, Any]:
     d = {f: getattr(plan, f) for f in PlanState.__dataclass_fields__}
     d["trigger_price"] = str(plan.trigger_price)
-    d["execute_price"] = None if plan.execute_price is None else str(plan.execute_price)
+    for f in _PLAN_OPTIONAL_DECIMALS:
+        d[f] = None if d[f] is None else str(d[f])
     return d
 
 
 def plan_from_record(d: dict[str, Any]) -> PlanState:
-    values = dict(d)
+    """A plan saved by this or an older version (fields added since keep their defaults)."""
+    values = {k: v for k, v in d.items() if k in PlanState.__dataclass_fields__}
     values["trigger_price"] = Decimal(values["trigger_price"])
-    if values.get("execute_price") is not None:
-        values["execute_price"] = Decimal(values["execute_price"])
+    for f in _PLAN_OPTIONAL_DECIMALS:
+        if values.get(f) is not None:
+            values[f] = Decimal(values[f])
     return PlanState(**values)
 
 

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from terminal_app.bitget.errors import ExchangeError
+from terminal_app.core.instruments import SymbolRef
 from terminal_app.sim.engine.futures import PlanOrder, PlanState, PositionState
 from terminal_app.sim.engine.lifecycle import OrderLifecycle
 from terminal_app.sim.engine.orders import OrderState, OrderStatus, parse_decimal, reject, to_lots, to_ticks
 from terminal_app.sim.engine.state import EngineState
+from terminal_app.sim.engine.stop_views import is_stop, plan_ref, stop_view
 from terminal_app.sim.market.markets import SimMarket
 from terminal_app.sim.market.state import MarketState
 
@@ -29,10 +31,14 @@ class TriggerBook:
         self.live_plans: dict[str, dict[str, PlanState]] = {}     # symbol → id → live plan
         self.plan_client_ids: dict[tuple[str, str], str] = {}
         self.linked_plans: dict[str, list[str]] = {}              # order id → its preset TP/SL plan ids
+        # live trigger orders and trailing stops (sim.engine.stops), spot and futures: market → id → plan
+        self.live_stops: dict[SymbolRef, dict[str, PlanState]] = {}
 
     # ---- snapshots and notifications -------------------------------------------------------------------------
 
     def view(self, plan: PlanState) -> PlanOrder:
+        if is_stop(plan):
+            return stop_view(self.state, plan)
         ms = self.state.futures_market(plan.symbol)
         closing_side = "sell" if plan.hold_side == "long" else "buy"
         return PlanOrder(
@@ -77,11 +83,25 @@ class TriggerBook:
         plan.status = status
         plan.u_time = self.state.now
         self.live_plans.get(plan.symbol, {}).pop(plan.order_id, None)
+        self.live_stops.get(plan_ref(plan), {}).pop(plan.order_id, None)
         self.changed(plan)
+
+    def restore(self, plan: PlanState) -> None:
+        """A plan read back from SQLite at start."""
+        self.plans[plan.order_id] = plan
+        self.plan_client_ids[(plan.uid, plan.client_oid)] = plan.order_id
+        if plan.status == "live":
+            if is_stop(plan):
+                self.live_stops.setdefault(plan_ref(plan), {})[plan.order_id] = plan
+            else:
+                self.live_plans.setdefault(plan.symbol, {})[plan.order_id] = plan
+        if plan.linked_order_id:
+            self.linked_plans.setdefault(plan.linked_order_id, []).append(plan.order_id)
 
     def forget_user(self, uid: str) -> None:
         for plan in [p for p in self.plans.values() if p.uid == uid]:
             self.live_plans.get(plan.symbol, {}).pop(plan.order_id, None)
+            self.live_stops.get(plan_ref(plan), {}).pop(plan.order_id, None)
             del self.plans[plan.order_id]
         for key in [k for k in self.plan_client_ids if k[0] == uid]:
             del self.plan_client_ids[key]
