@@ -146,7 +146,7 @@ class StopBook:
         upward = direction == Side.SELL if ratio is not None else self._upward(market, trigger, ttype, direction)
         plan = self._new(uid, market, plan_type, trigger, ttype, client_oid, side=side, trade_side=ts,
                          reduce_only=bool(reduce_only) and user.pos_mode != HEDGE, order_type=order_type,
-                         amount=lots * info.lot_size, execute_price=execute, upward=upward, callback_ratio=ratio)
+                         amount=size, execute_price=execute, upward=upward, callback_ratio=ratio)
         return self._add(plan)
 
     def place_moving(self, uid: str, market: SimMarket, hold_side: str, size_raw: object, trigger_raw: object,
@@ -158,7 +158,8 @@ class StopBook:
         info = market.info
         trigger = parse_decimal(trigger_raw, "triggerPrice")
         to_ticks(trigger, info.tick_size)
-        lots = to_lots(parse_decimal(size_raw, "size"), info.lot_size, info.size_places)
+        size = parse_decimal(size_raw, "size")
+        to_lots(size, info.lot_size, info.size_places)
         ratio = parse_ratio(range_raw, "rangeRate")
         pos = self.state.fut.users[uid].positions.get((market.symbol, side))
         if pos is None or pos.lots == 0:
@@ -167,7 +168,7 @@ class StopBook:
         closing = "sell" if side == "long" else "buy"
         plan = self._new(uid, market, "moving_plan", trigger, _trigger_type(trigger_type or "mark_price"),
                          client_oid, side=closing, hold_side=side, order_type="market", reduce_only=True,
-                         amount=lots * info.lot_size, upward=closing == "sell", callback_ratio=ratio)
+                         amount=size, upward=closing == "sell", callback_ratio=ratio)
         return self._add(plan)
 
     def place_spot(self, uid: str, market: SimMarket, side: str, order_type: str, size_raw: object,
@@ -234,7 +235,6 @@ class StopBook:
                 lots = to_lots(size, info.lot_size, info.size_places)
                 if size < info.min_size or lots == 0:
                     raise reject("45111", "less than the minimum order quantity")
-                size = lots * info.lot_size
             plan.amount = size
         if callback_raw not in (None, ""):
             if plan.callback_ratio is None:

@@ -31,6 +31,7 @@ from terminal_app.sim.server.copy_routes import register_copy_routes
 from terminal_app.sim.server.faults import FaultInjector, RestFault
 from terminal_app.sim.server.info import SimInfo  # re-exported: its historic home
 from terminal_app.sim.server.mix import MIX_ROUTES
+from terminal_app.sim.server.plan_routes import PLAN_ROUTES
 from terminal_app.sim.server.ratelimits import RateLimiter
 from terminal_app.sim.server.routes import COMMON_ROUTES, Call, Route
 from terminal_app.sim.server.spot import SPOT_ROUTES
@@ -44,7 +45,8 @@ log = logging.getLogger("terminal_app.sim.server.http")
 class StateInUseError(OSError):
     """Another simulator holds the state file."""
 
-ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES)
+# PLAN_ROUTES last: they answer the plan paths server.mix also knows (every plan type; see server.plan_routes)
+ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES, *PLAN_ROUTES)
 
 
 @dataclass(slots=True)

@@ -321,8 +321,6 @@ def place_tpsl_order(call: Call) -> Any:
     plan_type = call.word("planType", _PLAN_TYPES)
     if plan_type is None:
         raise reject("40019", "Parameter planType cannot be empty")
-    if plan_type == "moving_plan":
-        raise reject("40017", "Parameter planType error: moving_plan is not supported by the simulator")
     plan = call.ex.place_tpsl_order(call.uid, symbol, plan_type, call.req("triggerPrice"), call.req("holdSide"),
                                     call.opt("size"), call.word("triggerType", _TRIGGER_TYPES, "mark_price")
                                     or "mark_price", call.opt("executePrice"), call.opt("clientOid"))
@@ -337,33 +335,6 @@ def place_pos_tpsl(call: Call) -> Any:
     return [{"orderId": p.order_id,
              "stopSurplusClientOid": p.client_oid if p.plan_type == "pos_profit" else "",
              "stopLossClientOid": p.client_oid if p.plan_type == "pos_loss" else ""} for p in plans]
-
-
-def orders_plan_pending(call: Call) -> Any:
-    plan_type = call.word("planType", ("normal_plan", "track_plan", "profit_loss"))
-    if plan_type is None:
-        raise reject("40019", "Parameter planType cannot be empty")
-    if not _served(call) or plan_type != "profit_loss":
-        return _listing([], "entrustedList", lambda p: "")
-    plans = call.ex.plan_orders(call.uid, call.opt("symbol"))
-    order_id = call.opt("orderId")
-    rows = [render.plan_pending(p, call.ex.symbol_settings(call.uid, p.ref.symbol).margin_mode) for p in plans
-            if not order_id or p.order_id == order_id]
-    return _listing(rows[:call.limit(100, 100)], "entrustedList", lambda r: r["orderId"])
-
-
-def cancel_plan_order(call: Call) -> Any:
-    symbol = _symbol(call)
-    entries = call.params.get("orderIdList")
-    if not isinstance(entries, list) or not entries:
-        entries = [{"orderId": call.opt("orderId"), "clientOid": call.opt("clientOid")}]
-
-    def cancel(entry: dict[str, Any]) -> Any:
-        plan = call.ex.cancel_plan_order(call.uid, symbol, entry.get("orderId") or None,
-                                         entry.get("clientOid") or None)
-        return render.ack(plan.order_id, plan.client_oid)
-
-    return batch(entries, "orderIdList", cancel)
 
 
 # ---- orders, fills, positions ------------------------------------------------------------------------------------
@@ -461,14 +432,11 @@ MIX_ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v2/mix/order/cancel-all-orders", cancel_all_orders, private=True, trade=True),
     Route("POST", "/api/v2/mix/order/modify-order", modify_order, private=True, trade=True),
     Route("POST", "/api/v2/mix/order/close-positions", close_positions, private=True, trade=True),
-    Route("POST", "/api/v2/mix/order/place-tpsl-order", place_tpsl_order, private=True, trade=True),
     Route("POST", "/api/v2/mix/order/place-pos-tpsl", place_pos_tpsl, private=True, trade=True),
-    Route("POST", "/api/v2/mix/order/cancel-plan-order", cancel_plan_order, private=True, trade=True),
     Route("GET", "/api/v2/mix/order/detail", detail, private=True),
     Route("GET", "/api/v2/mix/order/orders-pending", orders_pending, private=True),
     Route("GET", "/api/v2/mix/order/orders-history", orders_history, private=True),
     Route("GET", "/api/v2/mix/order/fills", fills, private=True),
-    Route("GET", "/api/v2/mix/order/orders-plan-pending", orders_plan_pending, private=True),
     Route("GET", "/api/v2/mix/position/all-position", all_position, private=True),
     Route("GET", "/api/v2/mix/position/single-position", single_position, private=True),
 )

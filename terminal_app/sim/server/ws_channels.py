@@ -34,7 +34,7 @@ from terminal_app.sim.engine.events import (
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.market_data import Ticker
 from terminal_app.sim.market.state import Trade
-from terminal_app.sim.server import render
+from terminal_app.sim.server import plan_render, render
 from terminal_app.sim.server.faults import FaultInjector
 from terminal_app.sim.server.ws_protocol import (
     BOOK_DEPTHS,
@@ -265,7 +265,7 @@ class WsChannels:
             self._send_private(conns, f.ref.product, "fill", f.ref.symbol, row)
         elif isinstance(event, PlanOrderEvent):
             p = event.plan
-            self._send_private(conns, p.ref.product, "orders-algo", p.ref.symbol, render.ws_plan_order(p))
+            self._send_private(conns, p.ref.product, "orders-algo", p.ref.symbol, plan_render.ws_plan(p))
         elif isinstance(event, PositionEvent):
             rows = [render.ws_position(p) for p in event.positions]
             self._send_private(conns, Product.USDT_FUTURES, "positions", None, rows)
