@@ -30,6 +30,7 @@ from terminal_app.bitget.errors import (
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.models import ServerTime, parse_server_time
 from terminal_app.bitget.models.mapping import wire_product
+from terminal_app.bitget.plans import PlanRestMixin
 from terminal_app.bitget.rest_core import V2, new_client_oid
 from terminal_app.bitget.rest_mix import MixRestMixin
 from terminal_app.bitget.rest_spot import SpotOrderRequest, SpotRestMixin
@@ -80,7 +81,7 @@ class ExchangeRest(Protocol):
                                client_oid: str | None = None) -> OrderAck: ...
 
 
-class BitgetRestClient(SpotRestMixin, MixRestMixin):
+class BitgetRestClient(SpotRestMixin, MixRestMixin, PlanRestMixin):
     """Typed V2 endpoints over one :class:`BitgetHttp` (which it owns and closes).
 
     ``lookup_delay_s``: how long to wait after an ambiguous order failure before looking the order up by

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
-from terminal_app.core.enums import PositionSide, Side, TradeSide
+from terminal_app.core.enums import PositionSide, Side, TradeSide, trade_direction
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.validation import Issue, on_step, round_to_lot, round_to_tick
 
@@ -89,7 +89,9 @@ class AlgoStatus(StrEnum):
 class AlgoIntent:
     """What the user asks for.
 
-    ``side`` is the direction of the order the trigger places (a stop-loss of a long sells). ``size`` None: the whole
+    ``side`` is the side of the order the trigger places, in the terminal's one convention (``core.enums``): with a
+    ``trade_side`` (hedge mode) it names the position, so "close long" is ``buy`` + ``close`` and trades a sell;
+    a TP/SL's ``side`` is always the closing trade's (a long's stop-loss sells). ``size`` None: the whole
     position (``POSITION_TP``/``POSITION_SL``). ``execute_price`` None: at market when triggered (stop-market), else
     a limit at that price (stop-limit). ``trigger_price`` of a trailing stop is its activation price.
     ``callback_ratio`` is in percent (``Decimal("1")`` = 1 %). ``hold_side`` names the position a TP/SL protects and,
@@ -168,12 +170,13 @@ def intent_of(order: AlgoOrder) -> AlgoIntent:
 
 # --- direction -----------------------------------------------------------------------------------------------------
 
-def fires_upward(kind: AlgoKind, side: Side) -> bool:
-    """Whether the trigger sits above the price (fires on a rise). A stop buys above and sells below; a TP/SL's
-    ``side`` is the closing trade's: a long's TP (sell) sits above, its SL (sell) below."""
+def fires_upward(kind: AlgoKind, side: Side, trade_side: TradeSide | None = None) -> bool:
+    """Whether the trigger sits above the price (fires on a rise). A stop that buys sits above, one that sells
+    below (a hedge-mode close long sells: ``side`` buy with ``trade_side`` close); a TP/SL's ``side`` is the closing
+    trade's: a long's TP (sell) sits above, its SL (sell) below."""
     if kind.is_tpsl:
         return (side == Side.SELL) == kind.is_profit
-    return side == Side.BUY
+    return trade_direction(side, trade_side) == Side.BUY
 
 
 def trigger_fires(trigger: Decimal, upward: bool, price: Decimal) -> bool:
@@ -273,7 +276,7 @@ def validate_algo(intent: AlgoIntent, market: MarketInfo, reference: Decimal | N
 
 
 def _side_issue(intent: AlgoIntent, reference: Decimal) -> list[Issue]:
-    upward = fires_upward(intent.kind, intent.side)
+    upward = fires_upward(intent.kind, intent.side, intent.trade_side)
     source = "mark" if intent.trigger_source is TriggerSource.MARK else "last"
     if upward and intent.trigger_price <= reference:
         where = "above"
@@ -281,6 +284,7 @@ def _side_issue(intent: AlgoIntent, reference: Decimal) -> list[Issue]:
         where = "below"
     else:
         return []
-    what = {AlgoKind.STOP: f"A {intent.side} stop"}.get(intent.kind, f"This {intent.kind.label.lower()}")
+    direction = trade_direction(intent.side, intent.trade_side)
+    what = {AlgoKind.STOP: f"A {direction} stop"}.get(intent.kind, f"This {intent.kind.label.lower()}")
     return [Issue("trigger", f"{what} must trigger {where} the {source} price {_num(reference)}; at "
                              f"{_num(intent.trigger_price)} it would fire at once.")]

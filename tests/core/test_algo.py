@@ -16,7 +16,7 @@ from terminal_app.core.algo import (
     trigger_fires,
     validate_algo,
 )
-from terminal_app.core.enums import Side
+from terminal_app.core.enums import Side, TradeSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 
 D = Decimal
@@ -44,6 +44,13 @@ def stop(side: Side, trigger: str, size: str | None = "0.01", **kw: object) -> A
 ])
 def test_direction(kind: AlgoKind, side: Side, up: bool) -> None:
     assert fires_upward(kind, side) is up
+
+
+def test_hedge_close_long_stop_sells_below() -> None:
+    assert fires_upward(AlgoKind.STOP, Side.BUY, TradeSide.CLOSE) is False
+    assert fires_upward(AlgoKind.STOP, Side.SELL, TradeSide.CLOSE) is True
+    [issue] = validate_algo(stop(Side.BUY, "65000", trade_side=TradeSide.CLOSE), PERP, D("64000"))
+    assert "A sell stop must trigger below" in issue.message
 
 
 def test_trigger_fires_at_the_exact_crossing() -> None:

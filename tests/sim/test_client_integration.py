@@ -14,12 +14,14 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from terminal_app.bitget.errors import BitgetError
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_mix import MixOrderRequest
 from terminal_app.bitget.rest_spot import SpotOrderRequest
+from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoStatus, TriggerSource
 from terminal_app.core.credentials import Credentials
-from terminal_app.core.enums import MarginMode, OrderType, PositionMode, Side, TimeInForce
+from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.http import SimConfig
@@ -55,6 +57,7 @@ COVERED = frozenset({
     "mix_orders_pending", "mix_plan_orders_pending", "mix_place_order", "mix_place_pos_tpsl", "mix_place_tpsl_order",
     "mix_set_leverage", "mix_set_margin_mode", "mix_set_position_mode", "mix_single_position", "mix_ticker",
     "mix_tickers",
+    "place_algo", "modify_algo", "cancel_algo", "cancel_algos", "algo_orders",
 })
 CALLED: set[str] = set()
 
@@ -411,6 +414,65 @@ async def test_futures_hedge_mode_both_sides_tpsl_and_close_positions(
     assert await trader.mix_plan_orders_pending(BTC_PERP, plan_type="profit_loss") == []  # gone with the positions
     fees = 4 * info.taker_fee * price * size
     assert await _equity(trader) == equity0 - fees
+
+
+@pytest.mark.asyncio
+async def test_plan_orders_spot_and_futures(pair: tuple[BitgetRestClient, BitgetRestClient]) -> None:
+    """core.algo intents placed, listed as core AlgoOrders, moved and cancelled through the client (bitget.plans)."""
+    trader, maker = pair
+    await _setup_futures(trader, PositionMode.HEDGE)
+    await _setup_futures(maker, PositionMode.HEDGE)
+    info, price = await _perp(trader)
+    size = Decimal("0.02")
+    await maker.mix_place_order(BTC_PERP, "sell", "limit", size, price=price, margin_coin=USDT, margin_mode="crossed",
+                                trade_side="open")
+    await trader.mix_place_order(BTC_PERP, "buy", "market", size, margin_coin=USDT, margin_mode="crossed",
+                                 trade_side="open")
+    far = (price * 2).quantize(info.tick_size)
+    low = (price / 2).quantize(info.tick_size)
+    intents = [
+        AlgoIntent(BTC_PERP, AlgoKind.STOP, Side.BUY, far, Decimal("0.01"), execute_price=far + 1,
+                   trigger_source=TriggerSource.MARK, trade_side=TradeSide.OPEN),
+        AlgoIntent(BTC_PERP, AlgoKind.TRAILING, Side.BUY, far, Decimal("0.01"), callback_ratio=Decimal("1.5"),
+                   trade_side=TradeSide.CLOSE),
+        AlgoIntent(BTC_PERP, AlgoKind.STOP_LOSS, Side.SELL, low, Decimal("0.01"), hold_side=PositionSide.LONG),
+        AlgoIntent(BTC_PERP, AlgoKind.POSITION_TP, Side.SELL, far, None, hold_side=PositionSide.LONG),
+    ]
+    acks = [await trader.place_algo(intent, f"algo-{i}", hedge=True) for i, intent in enumerate(intents)]
+    assert [a.client_oid for a in acks] == ["algo-0", "algo-1", "algo-2", "algo-3"]
+    listed = {a.client_oid: a for a in await trader.algo_orders(Product.USDT_FUTURES)}
+    assert set(listed) == {"algo-0", "algo-1", "algo-2", "algo-3"}
+    stop, trail, sl, tp = (listed[f"algo-{i}"] for i in range(4))
+    assert (stop.kind, stop.side, stop.trade_side, stop.trigger_price, stop.execute_price, stop.trigger_source) == (
+        AlgoKind.STOP, Side.BUY, TradeSide.OPEN, far, far + 1, TriggerSource.MARK)
+    assert (trail.kind, trail.callback_ratio, trail.execute_price) == (AlgoKind.TRAILING, Decimal("1.5"), None)
+    assert (sl.kind, sl.side, sl.hold_side, sl.size) == (AlgoKind.STOP_LOSS, Side.SELL, PositionSide.LONG,
+                                                         Decimal("0.01"))
+    assert (tp.kind, tp.size, tp.status) == (AlgoKind.POSITION_TP, None, AlgoStatus.LIVE)
+
+    await trader.modify_algo(stop, trigger_price=far + 10)
+    await trader.modify_algo(sl, trigger_price=low + 10)
+    moved = {a.client_oid: a.trigger_price for a in await trader.algo_orders(BTC_PERP)}
+    assert (moved["algo-0"], moved["algo-2"]) == (far + 10, low + 10)
+    await trader.cancel_algo(trail)
+    with pytest.raises(BitgetError) as gone:
+        await trader.cancel_algo(trail)
+    assert gone.value.code == "40768"
+    assert {a.client_oid for a in await trader.cancel_algos([stop, sl, tp])} == {"algo-0", "algo-2", "algo-3"}
+    assert await trader.algo_orders(Product.USDT_FUTURES) == []
+    assert {a.status for a in await trader.algo_orders(Product.USDT_FUTURES, history=True)} == {AlgoStatus.CANCELLED}
+
+    spot = AlgoIntent(BTC_SPOT, AlgoKind.STOP, Side.SELL, Decimal("1"), Decimal("0.001"))
+    await trader.place_algo(spot, "spot-stop")
+    [live] = await trader.algo_orders(BTC_SPOT)
+    assert (live.client_oid, live.kind, live.side, live.status) == ("spot-stop", AlgoKind.STOP, Side.SELL,
+                                                                    AlgoStatus.LIVE)
+    await trader.modify_algo(live, trigger_price=Decimal("2"), execute_price=Decimal("2.5"))
+    [moved_spot] = await trader.algo_orders(BTC_SPOT)
+    assert (moved_spot.trigger_price, moved_spot.execute_price) == (Decimal("2"), Decimal("2.5"))
+    await trader.cancel_algo(moved_spot)
+    assert await trader.algo_orders(BTC_SPOT) == []
+    assert [a.status for a in await trader.algo_orders(BTC_SPOT, history=True)] == [AlgoStatus.CANCELLED]
 
 
 @pytest.mark.asyncio

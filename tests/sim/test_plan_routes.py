@@ -186,6 +186,6 @@ async def test_orders_algo_pushes_have_the_samples_shapes(api: Api, samples: Pat
                        ("USDT-FUTURES", "ws-usdt-futures-orders-algo.push.json")):
         sample = json.loads((samples / "ws" / name).read_text())["data"][0]
         assert missing_keys(sample, pushes[inst]) == [], inst
-    assert pushes["USDT-FUTURES"]["planType"] == "track_plan"
+    assert pushes["USDT-FUTURES"]["planType"] == "track"
     assert pushes["USDT-FUTURES"]["callbackRatio"] == "1"
     assert pushes["SPOT"]["status"] == "live"

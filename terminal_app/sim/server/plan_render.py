@@ -13,6 +13,10 @@ from terminal_app.sim.server.render import ms, num
 
 Json = dict[str, Any]
 STOP_TYPES = ("normal_plan", "track_plan", "moving_plan")
+# The WebSocket's own planType words for futures plans (Bitget's Plan-Order-Channel page: "pl" for trigger orders,
+# "tp"/"sl" partial, "ptp"/"psl" position TP/SL; "track"/"mtpl" for the two trailing kinds).
+WS_PLAN_TYPE = {"normal_plan": "pl", "profit_plan": "tp", "loss_plan": "sl", "pos_profit": "ptp", "pos_loss": "psl",
+                "track_plan": "track", "moving_plan": "mtpl"}
 # Spot plan statuses on REST (the WebSocket says ``live`` for a waiting one, as the futures lists do).
 _SPOT_REST_STATUS = {"live": "not_trigger", "executed": "triggered"}
 
@@ -83,11 +87,11 @@ def ws_plan(p: PlanOrder) -> Json:
             "cTime": ms(p.c_time), "uTime": ms(p.u_time),
         }
     if not _is_stop(p):
-        return render.ws_plan_order(p)
+        return {**render.ws_plan_order(p), "planType": WS_PLAN_TYPE.get(p.plan_type, p.plan_type)}
     return {
         "instId": p.ref.symbol, "orderId": p.order_id, "clientOid": p.client_oid,
         "triggerPrice": num(p.trigger_price), "triggerType": p.trigger_type, "triggerTime": ms(p.u_time),
-        "planType": p.plan_type, "price": _price(p), "size": num(p.amount),
+        "planType": WS_PLAN_TYPE.get(p.plan_type, p.plan_type), "price": _price(p), "size": num(p.amount),
         "actualSize": num(p.amount) if p.status == "executed" else "0", "orderType": p.order_type or "market",
         "side": p.side, "tradeSide": _trade_side(p), "posSide": _pos_side(p), "marginCoin": "USDT",
         "status": p.status, "posMode": p.pos_mode, "enterPointSource": "API", "callbackRatio": num(p.callback_ratio),
