@@ -1,8 +1,9 @@
 """The two-stage panic key as a pure state machine, bound to one account.
 
-First press: cancel every open order of the account. Second press within ``window_s`` (1.5 s): close every position
-of the account at market. A press after the window is a new first press. Each press returns a :class:`PanicStep`
-naming the action *and the account it is for*; the caller carries it out on that account only.
+First press: cancel every open order of the account: limit orders, and stops, trailing stops and TP/SL orders
+(the caller reports what it found and cancelled as a further step). Second press within ``window_s`` (1.5 s):
+close every position of the account at market. A press after the window is a new first press. Each press returns a
+:class:`PanicStep` naming the action *and the account it is for*; the caller carries it out on that account only.
 
 Why the account is part of everything: the known failure of panic keys is a press meant for a demo account that
 closes positions on a live one (traders.md §3.20). So the switch is bound to the active profile's account
@@ -99,6 +100,7 @@ class PanicSwitch:
         self._armed_until = now + self.window_s
         return PanicStep(
             PanicAction.CANCEL_ALL_ORDERS, self._account_id,
-            f"PANIC: cancelling every open order. Press again within {self.window_s:g} s to close every position.",
+            f"PANIC: cancelling every open order (stops, trailing and TP/SL too). Press again within "
+            f"{self.window_s:g} s to close every position.",
             armed_until=self._armed_until,
         )

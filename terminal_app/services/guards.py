@@ -43,6 +43,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from terminal_app.bitget.errors import BitgetError
 from terminal_app.config.settings import Settings
 from terminal_app.core.accounts import Position
 from terminal_app.core.enums import OrderStatus, OrderType
@@ -53,10 +54,12 @@ from terminal_app.core.panic import PanicAction, PanicRefused, PanicStep, PanicS
 from terminal_app.core.risk import RiskPolicy, Verdict, check_leverage, check_order
 from terminal_app.core.submission import Submission, SubmissionState
 from terminal_app.services.account import AccountService
+from terminal_app.services.algo_orders import AlgoOrdersService, describe_cancelled
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
 from terminal_app.services.session import Session
 from terminal_app.services.stack import Services
+from terminal_app.services.tasks import TaskSet
 from terminal_app.services.trading import TradingService
 
 log = logging.getLogger("terminal_app.services.guards")
@@ -308,7 +311,14 @@ class GuardedServices:
     @classmethod
     def wrap(cls, services: Services, settings: Settings, policy: PolicyProvider, *, ask: Ask | None = None,
              history: HistorySource | None = None) -> GuardedServices:
-        return cls(services, GuardedTrading(services, policy, ask=ask, history=history), settings)
+        trading = GuardedTrading(services, policy, ask=ask, history=history)
+        if services.algo is not None:  # stops that open a position pass the same guards and block
+            services.algo.set_guard(policy, lambda: trading.blocked_reason)
+        return cls(services, trading, settings)
+
+    @property
+    def algo(self) -> AlgoOrdersService | None:
+        return self.raw.algo
 
     @property
     def connection(self) -> ConnectionService:
@@ -358,6 +368,7 @@ class PanicController(QObject):
         self._switch: PanicSwitch | None = None
         self._services: GuardedServices | None = None
         self._listener: _PanicListener | None = None
+        self._algo_tasks = TaskSet("panic")
 
     @property
     def account_id(self) -> str | None:
@@ -424,12 +435,31 @@ class PanicController(QObject):
             return None
         trading = services.trading
         trading.cancel_all(None)
+        if services.algo is not None:
+            self._cancel_algos(services.algo, step.account_id)
         if step.action is PanicAction.FLATTEN_ALL_POSITIONS:
             trading.flash_close_all()
         log.warning(step.message)
         log.warning("panic on %s: %s", step.account_id, step.action.value)
         self.acted.emit(step)
         return step
+
+    def _cancel_algos(self, algo: AlgoOrdersService, account_id: str) -> None:
+        """Every plan order the exchange lists (stops, trailing, TP/SL), read and cancelled in a task; what was
+        cancelled is reported as a further ``acted`` step (a toast and the log)."""
+
+        async def run() -> None:
+            try:
+                cancelled = await algo.cancel_everything()
+            except BitgetError as exc:
+                text = f"PANIC: the stop, trailing and TP/SL orders could not be read to cancel them: {exc}"
+                log.error(text)
+            else:
+                text = f"PANIC: cancelled {describe_cancelled(cancelled)}."
+                log.warning(text)
+            self.acted.emit(PanicStep(PanicAction.CANCEL_ALL_ORDERS, account_id, text))
+
+        self._algo_tasks.spawn(run(), "panic: cancel algo orders")
 
     def _refuse(self, text: str) -> None:
         log.warning("%s", text)
@@ -483,10 +513,17 @@ class TradingCommands:
         services = self._services()
         if account:
             services.trading.cancel_all(None)
+            self._cancel_algos(services, None)
             return "Cancelling every open order of this account."
         target = self._target(services, ref)
         services.trading.cancel_all(target)
+        self._cancel_algos(services, target)
         return f"Cancelling every open order on {target.display}."
+
+    @staticmethod
+    def _cancel_algos(services: GuardedServices, ref: SymbolRef | None) -> None:
+        if services.algo is not None:
+            services.algo.cancel_all(ref)
 
     def flatten(self, ref: SymbolRef | None = None, *, account: bool = False) -> str:
         """Cancel the orders, then close the position(s) at market."""
@@ -494,10 +531,12 @@ class TradingCommands:
         trading = services.trading
         if account:
             trading.cancel_all(None)
+            self._cancel_algos(services, None)
             trading.flash_close_all()
             return "Cancelling every order and closing every position at market."
         target = self._target(services, ref)
         trading.cancel_all(target)
+        self._cancel_algos(services, target)
         closing = [p for p in services.account.positions() if p.ref == target]
         for position in closing:
             trading.close_position(position)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from terminal_app.core.candles import Interval
 from terminal_app.services.account import AccountService
+from terminal_app.services.algo_orders import AlgoOrdersService
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
 from terminal_app.services.order_log import OrderLog
@@ -29,6 +30,7 @@ class Services:
     trading: TradingService
     account: AccountService
     order_log: OrderLog | None = field(default=None, repr=False)
+    algo: AlgoOrdersService | None = None  # stops, trailing stops, TP/SL (services.algo_orders)
 
     @property
     def session(self) -> Session:
@@ -44,11 +46,12 @@ class Services:
                                         history_pages=history_pages)
         account = AccountService(connection, market_data)
         trading = TradingService(connection, market_data, account)
-        services = cls(connection, market_data, trading, account, OrderLog(trading, market_data.market))
+        algo = AlgoOrdersService(connection, market_data, account)
+        services = cls(connection, market_data, trading, account, OrderLog(trading, market_data.market), algo)
         try:
             await connection.open()
             market_data.start()
-            await asyncio.gather(account.start(), trading.start())
+            await asyncio.gather(account.start(), trading.start(), algo.start())
         except BaseException:
             with contextlib.suppress(Exception):
                 await services.close()
@@ -59,6 +62,8 @@ class Services:
         """Stop every task, close the streamer and the HTTP client (safe to call twice)."""
         if self.order_log is not None:
             self.order_log.close()
+        if self.algo is not None:
+            await self.algo.close()
         for service in (self.trading, self.account, self.market_data):
             await service.close()
         await self.connection.close()
