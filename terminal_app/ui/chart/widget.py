@@ -35,7 +35,7 @@ from terminal_app.ui.chart.lod import LodPyramid
 from terminal_app.ui.chart.none_guard import pin_none
 from terminal_app.ui.chart.palette import ChartPalette
 from terminal_app.ui.chart.panes import IndicatorPane, MacdPane, RsiPane
-from terminal_app.ui.chart.price_lines import OrderLine, PriceLines
+from terminal_app.ui.chart.price_lines import AlgoLine, OrderLine, PriceLines
 
 Key = QtCore.Qt.Key
 Mod = QtCore.Qt.KeyboardModifier
@@ -126,6 +126,8 @@ class ChartWidget(QtWidgets.QWidget):
     indicator_toggled = QtCore.Signal(str, bool)
     older_history_wanted = QtCore.Signal(object)  # int ms; a Qt int signal would overflow
     order_moved = QtCore.Signal(str, float)
+    algo_moved = QtCore.Signal(str, float)  # an algo order's line dropped at a price (its clientOid, the price)
+    algo_clicked = QtCore.Signal(str)  # an algo order's line clicked: cancel it (its clientOid)
     price_clicked = QtCore.Signal(float)
 
     def __init__(
@@ -302,6 +304,8 @@ class ChartWidget(QtWidgets.QWidget):
         self.price_plot.addItem(self._mark_line, ignoreBounds=True)
         self.price_lines = PriceLines(self.price_plot, self._palette)
         self.price_lines.on_order_moved = self.order_moved.emit
+        self.price_lines.on_algo_moved = self.algo_moved.emit
+        self.price_lines.on_algo_clicked = self.algo_clicked.emit
         self.price_lines.format_price = lambda price: _fmt(price, self.price_decimals)
         self.price_lines.decimals = lambda: self.price_decimals
 
@@ -824,6 +828,10 @@ class ChartWidget(QtWidgets.QWidget):
     def set_order_lines(self, orders: Sequence[OrderLine]) -> None:
         """Open orders as (id, price, side "buy"/"sell", label); lines not in the list are removed."""
         self.price_lines.set_orders(orders)
+
+    def set_algo_lines(self, algos: Sequence[AlgoLine]) -> None:
+        """Algo orders as (id, trigger price, colour role, label); lines not in the list are removed."""
+        self.price_lines.set_algos(algos)
 
     def set_position_lines(self, entry: Decimal | None, liquidation: Decimal | None) -> None:
         self.price_lines.set_position(entry, liquidation)

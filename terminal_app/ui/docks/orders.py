@@ -34,6 +34,7 @@ from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.orders import Fill, OrderView
 from terminal_app.core.validation import on_step
 from terminal_app.ui.docks import DockServices, active_ref
+from terminal_app.ui.docks.algo_orders import AlgoOrdersTab
 from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
 from terminal_app.ui.format import MarketPlaces, coin_places, fmt_clock
 from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, compact, fixed, signed, text
@@ -189,6 +190,10 @@ class OrdersPanel(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(open_tab, "Open orders")
+        algo = getattr(services, "algo", None)  # stops, trailing, TP/SL: a tab beside the open orders
+        self.algo_tab = AlgoOrdersTab(algo, self.md, self) if algo is not None else None
+        if self.algo_tab is not None:
+            self.tabs.addTab(self.algo_tab, "Algo orders")
         self.tabs.addTab(self.history_view, "Order history")
         self.tabs.addTab(self.fills_view, "Fills")
         layout = QVBoxLayout(self)

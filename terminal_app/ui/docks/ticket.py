@@ -9,6 +9,9 @@ the position's direction: close long = buy + close), in one-way mode it has redu
 that open a position. The submit button is disabled with the reason whenever the ticket is invalid, so nothing
 invalid is sent. Quote-sized limit (and futures) orders are converted to a base size, rounded down to the lot.
 
+Stop-limit, Stop-market and (futures) Trailing send an algo order (``ui.docks.ticket_algo``) to the algo orders
+service: the trigger price (on the last or the mark price) and the trailing callback are checked live like the rest.
+
 Keyboard actions and the smoke test drive it through :meth:`set_price`, :meth:`set_size`, :meth:`set_side`,
 :meth:`submit`, :meth:`apply_size_preset`, :meth:`toggle_post_only` and :meth:`toggle_reduce_only`.
 """
@@ -38,6 +41,7 @@ from terminal_app.config.settings import (
     Settings,
 )
 from terminal_app.core.accounts import Position
+from terminal_app.core.algo import AlgoIntent, validate_algo
 from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.market_data import Ticker
@@ -54,6 +58,7 @@ from terminal_app.core.validation import (
 )
 from terminal_app.ui.docks import DockServices, active_ref, links_for
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, message_label, show_message
+from terminal_app.ui.docks.ticket_algo import AlgoFields
 from terminal_app.ui.format import fmt_amount, fmt_fixed
 from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
 
@@ -88,6 +93,7 @@ class TicketPanel(QWidget):
         self.setObjectName("TicketPanel")
         self.md = services.market_data
         self.trading = services.trading
+        self.algo = getattr(services, "algo", None)  # stops, trailing, TP/SL (services.algo_orders)
         self.account = services.account
         self.settings = settings
         self.links = links_for(services)
@@ -157,6 +163,13 @@ class TicketPanel(QWidget):
             button.clicked.connect(lambda _c=False, k=kind: self.set_order_type(k))
             self.type_group.addButton(button)
         self.limit_button.setChecked(True)
+        self.algo_fields = AlgoFields(self)
+        for mode, button in self.algo_fields.buttons.items():
+            button.clicked.connect(lambda _c=False, m=mode: self.set_order_type(m))
+            self.type_group.addButton(button)
+        self.algo_fields.trigger.textChanged.connect(lambda _t: self._changed())
+        self.algo_fields.callback.textChanged.connect(lambda _t: self._changed())
+        self.algo_fields.source.activated.connect(lambda _i: self._changed())
 
         self.margin_mode = QComboBox(self)
         self.margin_mode.setObjectName("TicketMarginMode")
@@ -249,6 +262,9 @@ class TicketPanel(QWidget):
         grid.addWidget(self.limit_button, row, 0, 1, 2)
         grid.addWidget(self.market_button, row, 2, 1, 2)
         row += 1
+        if self.algo is not None:
+            grid.addLayout(self.algo_fields.type_row, row, 0, 1, 4)
+            row += 1
         self.futures_row = row
         self.margin_label = QLabel("Margin", self)
         grid.addWidget(self.margin_label, row, 0)
@@ -270,6 +286,13 @@ class TicketPanel(QWidget):
         grid.addWidget(self.price_label, row, 0)
         grid.addWidget(self.price, row, 1, 1, 2)
         grid.addWidget(self.last_button, row, 3)
+        row += 1
+        grid.addWidget(self.algo_fields.trigger_label, row, 0)
+        grid.addWidget(self.algo_fields.trigger, row, 1, 1, 2)
+        grid.addWidget(self.algo_fields.source, row, 3)
+        row += 1
+        grid.addWidget(self.algo_fields.callback_label, row, 0)
+        grid.addWidget(self.algo_fields.callback, row, 1, 1, 2)
         row += 1
         grid.addWidget(QLabel("Size", self), row, 0)
         grid.addWidget(self.size_edit, row, 1, 1, 2)
@@ -346,7 +369,7 @@ class TicketPanel(QWidget):
 
     def set_price(self, price: Decimal) -> None:
         """Put ``price`` in the ticket (a limit order; a market ticket switches to limit)."""
-        if not self.limit_button.isChecked():
+        if self.order_type() != OrderType.LIMIT:
             self.set_order_type("limit")
         self.price.set_value(price)
         self.revalidate()
@@ -364,9 +387,17 @@ class TicketPanel(QWidget):
         self.revalidate()
 
     def set_order_type(self, order_type: str) -> None:
-        if order_type not in ("limit", "market"):
-            raise ValueError(f"order type must be limit or market, not {order_type!r}")
-        (self.limit_button if order_type == "limit" else self.market_button).setChecked(True)
+        """"limit", "market", or an algo type: "stop_limit", "stop_market", "trailing"."""
+        if order_type in self.algo_fields.buttons and self.algo is not None:
+            self.algo_fields.buttons[order_type].setChecked(True)
+            if self.algo_fields.trigger.value() is None and self.market is not None:
+                last = self._last_price()
+                self.algo_fields.trigger.set_value(round_to_tick(last, self.market) if last is not None else None)
+        elif order_type not in ("limit", "market"):
+            raise ValueError(f"order type must be limit, market, stop_limit, stop_market or trailing, "
+                             f"not {order_type!r}")
+        else:
+            (self.limit_button if order_type == "limit" else self.market_button).setChecked(True)
         self._update_controls()
         self.revalidate()
 
@@ -444,6 +475,17 @@ class TicketPanel(QWidget):
             reason = str(self.issues[0]) if self.issues else "Choose a symbol first."
             self._status(reason, current_colors().alert)
             return None
+        intent = self.algo_intent(ticket)
+        if intent is not None and self.algo is not None:
+            oid = self.algo.place(intent)
+            placed = self.algo.get(oid)
+            if placed is not None and placed.reason:
+                self._status(f"Not sent: {placed.reason}", current_colors().alert)
+            else:
+                self._status(f"Sent {intent.label.lower()} {self._describe(ticket)} "
+                             f"(trigger {intent.trigger_price.normalize():f})", current_colors().muted)
+                self.submitted.emit(oid)
+            return None
         submission: Submission = self.trading.submit(ticket)
         self.last_submission = submission
         submission.watch(lambda sub: self._show_submission(sub, self._describe(ticket)))
@@ -504,7 +546,22 @@ class TicketPanel(QWidget):
         )
 
     def order_type(self) -> OrderType:
+        """The order the ticket sends (for a stop, the order its trigger places)."""
+        algo = self.algo_fields.order_type()
+        if algo is not None:
+            return algo
         return OrderType.LIMIT if self.limit_button.isChecked() else OrderType.MARKET
+
+    def algo_intent(self, ticket: OrderTicket | None = None) -> AlgoIntent | None:
+        """The stop / trailing stop the form describes (None for a plain order), sized in the base coin."""
+        ticket = ticket or self.ticket()
+        if ticket is None or self.market is None or self.algo_fields.mode() is None:
+            return None
+        size = ticket.size
+        if ticket.size_in_quote:  # a spot market buy is sized in quote; a stop's size is in the base coin
+            reference = self.algo_fields.trigger.value()
+            size = round_to_lot(ticket.size / reference, self.market) if reference else Decimal(0)
+        return self.algo_fields.intent(ticket, size)
 
     def force_value(self) -> TimeInForce:
         return TimeInForce(self.force.currentData())
@@ -519,11 +576,17 @@ class TicketPanel(QWidget):
         else:
             closing = ticket.reduce_only or ticket.trade_side == TradeSide.CLOSE
             last, leverage = self._last_price(), self.leverage if ticket.ref.is_futures else None
+            intent = self.algo_intent(ticket)
+            if intent is not None:  # the order meets the trigger price, not today's last price
+                last = intent.trigger_price if intent.trigger_price > 0 else last
             self.issues = self._form_issues(ticket) + validate_ticket(
                 ticket, self.market, last_price=last,
                 available=None if closing or self.ref is None else self.account.available(self.ref, ticket.side),
                 leverage=leverage) + limit_issues(ticket, self._policy(), last_price=last, leverage=leverage,
                                                   quote_coin=self.market.quote_coin)
+            if intent is not None:
+                reference = self.algo.reference_price(intent.ref, intent.trigger_source) if self.algo else None
+                self.issues = validate_algo(intent, self.market, reference) + self.issues
         valid = not self.issues
         self.submit_button.setEnabled(valid)
         self.submit_button.setToolTip("" if valid else str(self.issues[0]))
@@ -661,11 +724,12 @@ class TicketPanel(QWidget):
         self.reduce_only.setVisible(futures and not hedge)
         for limit_only in (self.price_label, self.price, self.last_button, self.force_label, self.force):
             limit_only.setEnabled(is_limit)
+        self.algo_fields.update(futures, available=self.algo is not None)
         spot_market = not futures and not is_limit
         if spot_market:  # Bitget: market buys are sized in the quote coin, market sells in the base coin
             self.unit.setCurrentIndex(self.unit.findData("quote" if self.side == "buy" else "base"))
         self.unit.setEnabled(not spot_market)
-        self.tpsl.setEnabled(not self._closing())
+        self.tpsl.setEnabled(not self._closing() and self.algo_fields.mode() is None)
         if futures:
             long = self.side == "buy"
             self.buy_button.setText("Long" if hedge else "Buy / Long")

@@ -1,0 +1,47 @@
+"""Algo orders on the chart: one dash-dot line per stop, trailing stop and TP/SL of the active symbol, at its trigger
+price. Dragging a line moves the order (the drop price rounded to the tick, sent as a modify; the line stays at the
+order's price until the exchange says it moved), clicking it cancels the order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from terminal_app.core.algo import AlgoKind, AlgoOrder
+from terminal_app.core.instruments import SymbolRef
+from terminal_app.ui.docks.algo_orders import line_label
+
+
+def line_role(order: AlgoOrder) -> str:
+    """The chart palette colour of an algo line: take-profits as buys (green), stop-losses as sells (red), stops by
+    the side they trade, trailing stops in the liquidation colour (they follow the price)."""
+    if order.kind is AlgoKind.TRAILING:
+        return "liquidation"
+    if order.kind.is_tpsl:
+        return "buy_order" if order.kind.is_profit else "sell_order"
+    return "buy_order" if order.side == "buy" else "sell_order"
+
+
+def wire_algo_lines(chart: Any, algo: Any, md: Any,
+                    on_tick: Callable[[SymbolRef | None, float], Decimal | None]) -> Callable[[], None]:
+    """Keep ``chart``'s algo lines in step with ``algo`` (the algo orders service) for ``md.active``; returns the
+    refresh function (called on every change of the list or of the active symbol)."""
+
+    def refresh(*_args: Any) -> None:
+        ref = md.active
+        orders = algo.orders(ref) if ref is not None else []
+        chart.set_algo_lines([(o.client_oid, o.trigger_price, line_role(o), line_label(o)) for o in orders])
+
+    def moved(client_oid: str, price: float) -> None:
+        order = algo.get(client_oid)
+        trigger = on_tick(order.ref, price) if order is not None else None
+        if order is not None and trigger is not None and trigger != order.trigger_price:
+            algo.modify(client_oid, trigger)
+
+    algo.changed.connect(refresh)
+    md.active_changed.connect(refresh)
+    chart.algo_moved.connect(moved)
+    chart.algo_clicked.connect(algo.cancel)
+    refresh()
+    return refresh

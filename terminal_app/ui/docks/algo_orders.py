@@ -1,0 +1,271 @@
+"""The "Algo orders" tab of the orders panel: stops, trailing stops and TP/SL orders, live from the algo orders
+service (``services.algo_orders``).
+
+Move one with Move… or a double-click (a new trigger price, checked against the tick and the side of the current
+price before it is sent), cancel it with its ✕, the Cancel button or Delete, or every one of the active symbol with
+Cancel all. Finished ones (triggered, cancelled, failed, refused) leave the list; a refusal is said above it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from terminal_app.core.algo import AlgoKind, AlgoOrder, TriggerSource, intent_of, validate_algo
+from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
+from terminal_app.ui.format import MarketPlaces
+from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, fixed, text
+from terminal_app.ui.theme import current_colors
+
+CANCEL_MARK = "✕"
+
+
+def _sign(order: AlgoOrder) -> int:
+    return 1 if order.side == "buy" else -1
+
+
+def _side_text(order: AlgoOrder) -> str:
+    if order.trade_side is not None:
+        return f"{order.trade_side.capitalize()} {'long' if order.side == 'buy' else 'short'}"
+    return order.side.capitalize()
+
+
+def _trigger_text(order: AlgoOrder) -> str:
+    return "mark" if order.trigger_source is TriggerSource.MARK else "last"
+
+
+def line_label(order: AlgoOrder) -> str:
+    """What the chart line and the list call it: "Stop-market buy 0.01", "Position SL", "Trailing 1.5 %"."""
+    size = "" if order.size is None else f" {order.size.normalize():f}"
+    if order.kind is AlgoKind.TRAILING:
+        ratio = f" {order.callback_ratio.normalize():f} %" if order.callback_ratio is not None else ""
+        return f"Trailing {order.side}{size}{ratio}"
+    if order.kind.is_tpsl:
+        return f"{order.label}{size}"
+    return f"{order.label} {order.side}{size}"
+
+
+class MoveDialog(QDialog):
+    """A new trigger price for one algo order, checked as a new order would be before it is sent."""
+
+    def __init__(self, order: AlgoOrder, market: MarketInfo | None, reference: Decimal | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MoveAlgoDialog")
+        self.order = order
+        self.market = market
+        self.reference = reference
+        self.setWindowTitle(f"Move {line_label(order)} {order.ref.display}")
+        self.trigger = DecimalEdit("trigger price", self)
+        self.trigger.set_value(order.trigger_price)
+        self.error = message_label(self)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.accepted.connect(self._try_accept)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(f"Trigger ({_trigger_text(order)} price)", self.trigger)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def problem(self) -> str | None:
+        price = self.trigger.value()
+        if price is None or price <= 0:
+            return "Enter a trigger price greater than 0."
+        if price == self.order.trigger_price:
+            return "Nothing changed."
+        if self.market is not None:
+            issues = validate_algo(intent_of(self.order.moved(price)), self.market, self.reference)
+            if issues:
+                return str(issues[0])
+        return None
+
+    def _try_accept(self) -> None:
+        problem = self.problem()
+        if problem:
+            show_message(self.error, problem, current_colors().alert)
+            return
+        self.accept()
+
+
+class AlgoOrdersTab(QWidget):
+    """The algo orders of the account (``algo``: the algo orders service; ``md``: market data).
+
+    Signals:
+        move_requested(object): a move dialog opened for this order (tests use it).
+    """
+
+    move_requested = Signal(object)
+
+    def __init__(self, algo: Any, md: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("AlgoOrdersTab")
+        self.algo = algo
+        self.md = md
+        self.places = MarketPlaces(md.market)
+        self.ref: SymbolRef | None = md.active
+        self.dialog: MoveDialog | None = None
+        self.model: StreamingTableModel[AlgoOrder] = StreamingTableModel(self._columns(), key=lambda o: o.client_oid,
+                                                                         coalesce_ms=None)
+        self.view = make_table(self.model, self, stretch=self.model.column_of("Status"),
+                               widths={"Time": 66, "Symbol": 104, "Type": 110, "Side": 80, "": 28})
+        self.view.horizontalHeader().setSectionResizeMode(len(self.model.columns) - 1, QHeaderView.ResizeMode.Fixed)
+        self.view.setObjectName("AlgoOrdersView")
+        self.view.clicked.connect(self._on_clicked)
+        self.view.doubleClicked.connect(self._on_double_clicked)
+        self.view.installEventFilter(self)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.move_button = QPushButton("Move…", self)
+        self.move_button.clicked.connect(lambda: self.move_selected())
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setToolTip("Cancel the selected algo order (Delete)")
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.cancel_all_button = QPushButton("Cancel all", self)
+        self.cancel_all_button.setObjectName("AlgoCancelAllButton")
+        self.cancel_all_button.clicked.connect(self.cancel_all)
+        self.message = message_label(self)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 4, 4, 0)
+        bar.addWidget(QLabel("Stops, trailing stops and TP/SL", self))
+        bar.addStretch(1)
+        for button in (self.move_button, self.cancel_button, self.cancel_all_button):
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.view, 1)
+        algo.changed.connect(self.refresh)
+        algo.rejected.connect(self._on_rejected)
+        md.active_changed.connect(self._on_active_changed)
+        self.refresh()
+
+    def _columns(self) -> list[Column[AlgoOrder]]:
+        def price(o: AlgoOrder) -> int:
+            return self.places.price(o.ref)
+
+        def size(o: AlgoOrder) -> int:
+            return self.places.size(o.ref)
+
+        return [
+            Column("Time", lambda o: o.c_time, clock_ms(with_ms=False)),
+            Column("Symbol", lambda o: o.ref.display, text()),
+            Column("Type", lambda o: o.label, text()),
+            Column("Side", _side_text, text(), direction=_sign),
+            Column("Trigger", lambda o: o.trigger_price, fixed(price), numeric=True,
+                   tooltip=lambda o: f"Fires on the {_trigger_text(o)} price"),
+            Column("By", _trigger_text, text()),
+            Column("Price", lambda o: o.execute_price if o.execute_price is not None else "Market",
+                   lambda v, o: v if isinstance(v, str) else fixed(price)(v, o), numeric=True),
+            Column("Size", lambda o: o.size if o.size is not None else "Position",
+                   lambda v, o: v if isinstance(v, str) else fixed(size)(v, o), numeric=True),
+            Column("Callback", lambda o: f"{o.callback_ratio.normalize():f} %" if o.callback_ratio else "", text()),
+            Column("Status", lambda o: str(o.status), text(), tooltip=lambda o: o.reason or None),
+            Column("", lambda o: CANCEL_MARK, text(), align=Qt.AlignmentFlag.AlignCenter,
+                   tooltip=lambda o: "Cancel this algo order"),
+        ]
+
+    # --- public API ---------------------------------------------------------------------------------------------
+
+    def selected(self) -> AlgoOrder | None:
+        index = self.view.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def select(self, client_oid: str) -> None:
+        row = self.model.row_of(client_oid)
+        if row is not None:
+            self.view.setCurrentIndex(self.model.index(row, 0))
+        self._update_buttons()
+
+    def cancel_selected(self) -> None:
+        order = self.selected()
+        if order is not None:
+            self.algo.cancel(order.client_oid)
+
+    def cancel_all(self) -> None:
+        self.algo.cancel_all(self.ref)
+
+    def move_selected(self, trigger: Decimal | None = None) -> MoveDialog | None:
+        """With a price, send the move at once; without, open the dialog (and return it)."""
+        order = self.selected()
+        if order is None:
+            return None
+        if trigger is not None:
+            self.algo.modify(order.client_oid, trigger)
+            return None
+        dialog = MoveDialog(order, self.md.market(order.ref),
+                            self.algo.reference_price(order.ref, order.trigger_source), self)
+        dialog.accepted.connect(lambda: self._send_move(dialog))
+        dialog.finished.connect(dialog.deleteLater)
+        self.dialog = dialog
+        self.move_requested.emit(order)
+        dialog.open()
+        return dialog
+
+    def refresh(self) -> None:
+        orders = self.algo.orders()
+        keep = {o.client_oid for o in orders}
+        for old in self.model.rows():
+            if old.client_oid not in keep:
+                self.model.remove(old.client_oid)
+        self.model.upsert_many(orders)
+        self._update_buttons()
+
+    # --- reactions ----------------------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not event.modifiers():
+                self.cancel_selected()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _on_clicked(self, index: QModelIndex | QPersistentModelIndex) -> None:
+        self._update_buttons()
+        if index.isValid() and index.column() == len(self.model.columns) - 1:
+            self.algo.cancel(self.model.row_at(index.row()).client_oid)
+
+    def _on_double_clicked(self, index: QModelIndex | QPersistentModelIndex) -> None:
+        if index.isValid() and index.column() != len(self.model.columns) - 1:
+            self.view.setCurrentIndex(index)
+            self.move_selected()
+
+    def _send_move(self, dialog: MoveDialog) -> None:
+        price = dialog.trigger.value()
+        if price is not None:
+            self.algo.modify(dialog.order.client_oid, price)
+
+    def _on_rejected(self, order: AlgoOrder, message: str) -> None:
+        show_message(self.message, f"{order.label} {order.ref.display}: {message}", current_colors().alert,
+                     clear_after_ms=30_000)
+
+    def _on_active_changed(self, ref: SymbolRef) -> None:
+        self.ref = ref
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has = self.selected() is not None
+        self.move_button.setEnabled(has)
+        self.cancel_button.setEnabled(has)
+        self.cancel_all_button.setEnabled(self.ref is not None)
+        if self.ref is not None:
+            self.cancel_all_button.setText(f"Cancel all {self.ref.display}")

@@ -1,0 +1,247 @@
+"""Algo orders through the whole terminal (real window, real widgets, the demo exchange in-process over loopback
+sockets): each order type placed from the ticket, shown in the Algo orders tab and on the chart, moved by dragging its
+line, triggered by the simulated price at its level (checked against the simulator's fills), cancelled by a click on
+its line or from the tab; position TP/SL as first-class orders; the panic leaves no order of any kind."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from terminal_app.app import Terminal
+from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoStatus
+from terminal_app.core.enums import PositionSide, Side
+from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.orders import OrderTicket
+from terminal_app.sim.server.auth import DEMO_UID
+
+D = Decimal
+BTC = SymbolRef("BTCUSDT", Product.SPOT)
+BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
+FUT = Product.USDT_FUTURES
+
+
+class LeftClick:
+    """What pyqtgraph hands ``sigClicked``: the button of a mouse click."""
+
+    def button(self) -> Qt.MouseButton:
+        return Qt.MouseButton.LeftButton
+
+
+@contextlib.asynccontextmanager
+async def running(qapp: QApplication) -> AsyncIterator[Terminal]:
+    """The terminal on the Demo profile, its exchange on a thread of this process (the tests read the engine)."""
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    term = Terminal(qapp, smoke_test=True, demo_sim="thread", panic_window_s=60)
+    try:
+        await term.start()
+        yield term
+    finally:
+        await term.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
+
+
+def exchange(term: Terminal, fn: Any) -> Any:
+    runner = term.runner
+    return runner.call(lambda: fn(runner.server.exchange))
+
+
+async def ready(term: Terminal, signals: Any, ref: SymbolRef) -> tuple[Any, Any, D]:
+    services = term.services
+    assert services is not None
+    md = services.market_data
+    md.set_active(ref)
+    last = await signals.wait_until(md.ticker_changed, lambda: md.last_price(ref))
+    ticket = term.window.panel("ticket")
+    await signals.wait_until(md.ticker_changed, lambda: ticket.market is not None and ticket.ref == ref)
+    return services, ticket, last
+
+
+async def place_from_ticket(term: Terminal, signals: Any, ticket: Any, mode: str, side: str, trigger: D, size: D,
+                            *, price: D | None = None, callback: D | None = None) -> str:
+    algo = term.services.algo
+    ticket.set_side(side)
+    ticket.set_order_type(mode)
+    ticket.algo_fields.trigger.set_value(trigger)
+    if price is not None:
+        ticket.price.set_value(price)
+    if callback is not None:
+        ticket.algo_fields.callback.set_value(callback)
+    ticket.size.set_value(size)
+    issues = ticket.revalidate()
+    assert issues == [], issues
+    sent = []
+    ticket.submitted.connect(sent.append)
+    QTest.mouseClick(ticket.submit_button, Qt.MouseButton.LeftButton)
+    assert sent, ticket.status.text()
+    oid = sent[0]
+    await signals.wait_until(algo.changed, lambda: algo.get(oid).status is AlgoStatus.LIVE)
+    return oid
+
+
+async def shown(term: Terminal, signals: Any, oid: str) -> None:
+    """In the Algo orders tab and on the chart."""
+    algo = term.services.algo
+    tab = term.window.panel("orders").algo_tab
+    await signals.wait_until(algo.changed, lambda: tab.model.row_of(oid) is not None)
+    await signals.wait_until(algo.changed, lambda: f"algo:{oid}" in term.chart.price_lines.keys)
+
+
+async def fired(term: Terminal, signals: Any, oid: str) -> Any:
+    algo = term.services.algo
+    order = await signals.wait_until(algo.triggered, lambda: (o := algo.get(oid)).status is AlgoStatus.TRIGGERED
+                                     and o.executed_order_id and o, timeout=20)
+    await signals.wait_until(algo.changed, lambda: f"algo:{oid}" not in term.chart.price_lines.keys)
+    assert term.window.panel("orders").algo_tab.model.row_of(oid) is None
+    return order
+
+
+@pytest.mark.asyncio
+async def test_stop_market_futures_from_ticket_dragged_and_triggered(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as terminal:
+        services, ticket, last = await ready(terminal, signals, BTC_PERP)
+        algo = services.algo
+        trigger = (last * D("1.01")).quantize(D("0.1"))
+        oid = await place_from_ticket(terminal, signals, ticket, "stop_market", "buy", trigger, D("0.01"))
+        await shown(terminal, signals, oid)
+        tab = terminal.window.panel("orders").algo_tab
+        row = tab.model.row_of(oid)
+        assert tab.model.text(row, "Type") == "Stop-market"
+        assert tab.model.text(row, "Price") == "Market"
+
+        moved = (last * D("1.02")).quantize(D("0.1"))
+        terminal.chart.price_lines.drag_algo(oid, float(moved) + 0.03)  # rounded to the tick
+        await signals.wait_until(algo.changed, lambda: algo.get(oid).trigger_price == moved)
+        plans = exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, FUT))
+        assert [(p.client_oid, p.trigger_price) for p in plans] == [(oid, moved)]
+        assert terminal.chart.price_lines.line(f"algo:{oid}").value() == pytest.approx(float(moved))
+
+        exchange(terminal, lambda ex: ex.shock("BTC", "1.04"))
+        order = await fired(terminal, signals, oid)
+        fills = exchange(terminal, lambda ex: ex.fills(DEMO_UID, FUT, order_id=order.executed_order_id))
+        assert fills
+        assert all(f.side == "buy" for f in fills)
+        assert min(f.price for f in fills) >= moved * D("0.999")  # fired when the last price reached its trigger
+        await signals.wait_until(services.account.positions_changed, lambda: services.account.position(BTC_PERP))
+
+
+@pytest.mark.asyncio
+async def test_stop_limit_spot_moved_from_the_tab_and_cancelled_by_a_click(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as terminal:
+        services, ticket, last = await ready(terminal, signals, BTC)
+        algo = services.algo
+        trigger = (last * D("0.97")).quantize(D("0.01"))
+        oid = await place_from_ticket(terminal, signals, ticket, "stop_limit", "sell", trigger, D("0.001"),
+                                      price=trigger - D("5"))
+        await shown(terminal, signals, oid)
+        tab = terminal.window.panel("orders").algo_tab
+        assert tab.model.text(tab.model.row_of(oid), "Type") == "Stop-limit"
+        [plan] = exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, Product.SPOT))
+        assert (plan.execute_price, plan.order_type, plan.side) == (trigger - D("5"), "limit", "sell")
+
+        tab.select(oid)
+        dialog = tab.move_selected()
+        assert dialog is not None
+        dialog.trigger.set_value(last * 2)                      # a sell stop above the price: refused in the dialog
+        dialog.buttons.accepted.emit()
+        assert "below the last price" in dialog.error.text()
+        lower = (last * D("0.96")).quantize(D("0.01"))
+        dialog.trigger.set_value(lower)
+        dialog.buttons.accepted.emit()
+        await signals.wait_until(algo.changed, lambda: algo.get(oid).trigger_price == lower)
+
+        line = terminal.chart.price_lines.line(f"algo:{oid}")
+        line.sigClicked.emit(line, LeftClick())                  # click on the line: cancel
+        await signals.wait_until(algo.changed, lambda: algo.get(oid).status is AlgoStatus.CANCELLED)
+        assert exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, Product.SPOT)) == []
+        await signals.wait_until(algo.changed, lambda: f"algo:{oid}" not in terminal.chart.price_lines.keys)
+
+
+@pytest.mark.asyncio
+async def test_trailing_stop_from_ticket_fires_after_the_callback(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as terminal:
+        services, ticket, last = await ready(terminal, signals, BTC_PERP)
+        algo = services.algo
+        # under the market-order confirmation threshold
+        services.trading.submit(OrderTicket(BTC_PERP, "buy", "market", size=D("0.005")))
+        await signals.wait_until(services.account.positions_changed, lambda: services.account.position(BTC_PERP))
+        ticket.reduce_only.setChecked(True)
+        activation = (last * D("1.005")).quantize(D("0.1"))
+        oid = await place_from_ticket(terminal, signals, ticket, "trailing", "sell", activation, D("0.005"),
+                                      callback=D("1"))
+        await shown(terminal, signals, oid)
+        tab = terminal.window.panel("orders").algo_tab
+        assert tab.model.text(tab.model.row_of(oid), "Callback") == "1 %"
+        exchange(terminal, lambda ex: ex.shock("BTC", "1.02"))   # activates, best price climbs
+        await signals.wait_until(services.market_data.ticker_changed,
+                                 lambda: exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, FUT))[0].best)
+        best = exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, FUT))[0].best
+        assert algo.get(oid).status is AlgoStatus.LIVE
+        exchange(terminal, lambda ex: ex.shock("BTC", "0.97"))   # comes back more than 1 %
+        order = await fired(terminal, signals, oid)
+        fills = exchange(terminal, lambda ex: ex.fills(DEMO_UID, FUT, order_id=order.executed_order_id))
+        assert fills
+        assert all(f.side == "sell" for f in fills)
+        assert max(f.price for f in fills) <= best * D("0.99") * D("1.001")  # sold after the 1 % callback from the best
+        await signals.wait_until(services.account.positions_changed,
+                                 lambda: services.account.position(BTC_PERP) is None)
+
+
+@pytest.mark.asyncio
+async def test_position_tp_and_partial_sl_then_panic_leaves_nothing(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as terminal:
+        services, _ticket, last = await ready(terminal, signals, BTC_PERP)
+        algo, trading = services.algo, services.trading
+        trading.submit(OrderTicket(BTC_PERP, "buy", "market", size=D("0.006")))
+        await signals.wait_until(services.account.positions_changed, lambda: services.account.position(BTC_PERP))
+        tp_price = (last * D("1.2")).quantize(D("0.1"))
+        tp = algo.place(AlgoIntent(BTC_PERP, AlgoKind.POSITION_TP, Side.SELL, tp_price, None,
+                                   hold_side=PositionSide.LONG))
+        sl = algo.place(AlgoIntent(BTC_PERP, AlgoKind.STOP_LOSS, Side.SELL, (last * D("0.9")).quantize(D("0.1")),
+                                   D("0.003"), hold_side=PositionSide.LONG))
+        for oid in (tp, sl):
+            await signals.wait_until(algo.changed, lambda o=oid: algo.get(o).status is AlgoStatus.LIVE)
+            await shown(terminal, signals, oid)
+        tab = terminal.window.panel("orders").algo_tab
+        assert tab.model.text(tab.model.row_of(tp), "Size") == "Position"
+        higher_sl = (last * D("0.95")).quantize(D("0.1"))
+        terminal.chart.price_lines.drag_algo(sl, float(higher_sl))
+        await signals.wait_until(algo.changed, lambda: algo.get(sl).trigger_price == higher_sl)
+        assert {p.plan_type: p.trigger_price for p in exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, FUT))}[
+            "loss_plan"] == higher_sl
+
+        # more of every kind: a stop, a spot stop, a resting limit order
+        algo.place(AlgoIntent(BTC_PERP, AlgoKind.STOP, Side.BUY, (last * D("1.3")).quantize(D("0.1")), D("0.01")))
+        spot_last = services.market_data.last_price(BTC) or last
+        algo.place(AlgoIntent(BTC, AlgoKind.STOP, Side.BUY, (spot_last * D("1.3")).quantize(D("0.01")), D("0.001")))
+        resting = trading.submit(OrderTicket(BTC_PERP, "buy", "limit", "gtc", D("0.01"),
+                                             (last * D("0.97")).quantize(D("0.1")))).client_oid
+        await signals.wait_until(trading.order_updated, lambda: trading.order(resting).status == "live")
+        await signals.wait_until(algo.changed, lambda: len(algo.orders()) == 4
+                                 and all(o.status is AlgoStatus.LIVE for o in algo.orders()))
+
+        toasts = []
+        terminal.panic.acted.connect(lambda step: toasts.append(step.message))
+        terminal.window.registry.trigger("panic")
+        await signals.wait_until(terminal.panic.acted, lambda: any(t.startswith("PANIC: cancelled") for t in toasts),
+                                 timeout=20)
+        report = next(t for t in toasts if t.startswith("PANIC: cancelled"))
+        assert "position TP" in report
+        assert "stop loss" in report
+        assert "2 stops" in report
+
+        def everything(ex: Any) -> list[Any]:
+            return [*ex.plans.orders(DEMO_UID, FUT), *ex.plans.orders(DEMO_UID, Product.SPOT),
+                    *ex.open_orders(DEMO_UID, FUT), *ex.open_orders(DEMO_UID, Product.SPOT)]
+
+        await signals.wait_until(trading.orders_changed, lambda: exchange(terminal, everything) == [])
+        await signals.wait_until(algo.changed, lambda: algo.orders() == [])
+        await signals.wait_until(algo.changed, lambda: not [k for k in terminal.chart.price_lines.keys
+                                                            if k.startswith("algo:")])
