@@ -5,6 +5,10 @@ Grammar (words are case-insensitive; ``N`` is a number such as ``0.1``, ``65000`
     b|buy|s|sell  SIZE  [SYMBOL]  (@ N | m|mkt|market)  [tp N] [sl N] [post|ioc|fok|gtc] [ro|reduce] [open|close]
         SIZE:  N (base coin) · Nu (quote coin, e.g. 100u) · N% (of the available balance, e.g. 25%)
         the parts after SIZE may come in any order; "limit" may be written before "@ N"
+    b|s  SIZE  [SYMBOL]  stop N  [@ N]  [mark]  [trail N]  [ro|reduce] [open|close]
+        a stop: stop-market at the trigger N, or stop-limit with "@ N"; "mark" triggers on the mark price (futures)
+        instead of the last price; "trail N" makes it a trailing stop with an N % callback activated at the stop
+        price (futures, market). E.g. "b 0.1 stop 64000", "s 0.1 stop 64000 @ 63900", "s 0.1 stop 70000 trail 1"
     cancel [last]                     cancel the last order placed
     cancel all [SYMBOL | account]     cancel every order of the symbol (default: the active one) or of the account
     flat [SYMBOL | account]           close the position of the symbol (default: the active one) or every position
@@ -93,12 +97,24 @@ class OrderCommand:
     force: TimeInForce = TimeInForce.GTC
     reduce_only: bool = False
     trade_side: TradeSide | None = None
+    stop: Decimal | None = None          # trigger price: a stop (with ``price``: stop-limit), or a trail's activation
+    mark: bool = False                   # trigger on the mark price rather than the last price
+    trail: Decimal | None = None         # trailing stop callback ratio, percent
 
     is_trading = True
 
     @property
     def order_type(self) -> OrderType:
+        """The order placed (for a stop: when it triggers)."""
         return OrderType.MARKET if self.price is None else OrderType.LIMIT
+
+    @property
+    def kind_text(self) -> str:
+        if self.trail is not None:
+            return "Trailing stop"
+        if self.stop is not None:
+            return "Stop-market" if self.price is None else "Stop-limit"
+        return "Market" if self.price is None else "Limit"
 
     @property
     def size_text(self) -> str:
@@ -110,7 +126,16 @@ class OrderCommand:
         parts = [str(self.side), self.size_text]
         if self.ref is not None:
             parts.append(_sym(self.ref))
-        parts += ["market"] if self.price is None else ["@", _num(self.price)]
+        if self.stop is not None:
+            parts += ["stop", _num(self.stop)]
+        if self.price is not None:
+            parts += ["@", _num(self.price)]
+        elif self.stop is None:
+            parts.append("market")
+        if self.mark:
+            parts.append("mark")
+        if self.trail is not None:
+            parts += ["trail", _num(self.trail)]
         if self.tp is not None:
             parts += ["tp", _num(self.tp)]
         if self.sl is not None:
@@ -131,11 +156,17 @@ class OrderCommand:
             amount = f"{_num(self.size)} % of the available balance"
         else:
             amount = f"{_num(self.size)} {base_coin}".rstrip()
-        kind = "Market" if self.price is None else "Limit"
-        text = f"{kind} {self.side} {amount} of {_sym_name(self.ref)}"
+        text = f"{self.kind_text} {self.side} {amount} of {_sym_name(self.ref)}"
         if self.price is not None:
             text += f" at {_num(self.price)}"
         extras = []
+        if self.stop is not None:
+            source = "mark" if self.mark else "last"
+            if self.trail is not None:
+                extras.append(f"activated when the {source} price reaches {_num(self.stop)}, "
+                              f"{_num(self.trail)} % callback")
+            else:
+                extras.append(f"triggered when the {source} price reaches {_num(self.stop)}")
         if self.tp is not None:
             extras.append(f"take profit {_num(self.tp)}")
         if self.sl is not None:
@@ -412,6 +443,9 @@ def _order(r: _Reader, side: Side, read: _ReadSymbol) -> OrderCommand:
     force = TimeInForce.GTC
     reduce_only = False
     trade_side: TradeSide | None = None
+    stop: Decimal | None = None
+    mark = False
+    trail: Decimal | None = None
 
     def once(key: str, tok: _Tok, what: str) -> None:
         if key in seen:
@@ -445,6 +479,15 @@ def _order(r: _Reader, side: Side, read: _ReadSymbol) -> OrderCommand:
         elif word in ("open", "close"):
             once("trade_side", tok, "open/close")
             trade_side = TradeSide(word)
+        elif word == "stop":
+            once("stop", tok, "stop price")
+            stop = r.number("stop (trigger) price")
+        elif word == "mark":
+            once("mark", tok, "word 'mark'")
+            mark = True
+        elif word in ("trail", "trailing"):
+            once("trail", tok, "trailing callback")
+            trail = r.number("trailing callback in % (e.g. 1)")
         elif _NUMBER.match(tok.text):
             raise PaletteError(f"A number {tok.text!r} needs a word before it: '@' for the price, 'tp' or 'sl'.",
                                tok.start, tok.end, ("@", "tp", "sl"))
@@ -455,8 +498,26 @@ def _order(r: _Reader, side: Side, read: _ReadSymbol) -> OrderCommand:
             ref = _symbol(tok, read)
 
     end = len(r.text)
+    if stop is None:
+        for key in ("mark", "trail"):
+            if key in seen:
+                tok = seen[key]
+                raise PaletteError(f"'{tok.word}' goes with a stop: add 'stop N'.", tok.start, tok.end, ("stop",))
+    else:
+        if tp is not None or sl is not None:
+            tok = seen["tp" if tp is not None else "sl"]
+            raise PaletteError("A stop order takes no tp/sl here; set them on the position once it is open.",
+                               tok.start, tok.end)
+        if trail is not None and price is not None:
+            tok = seen["price"]
+            raise PaletteError("A trailing stop executes at market; drop '@ price'.", tok.start, tok.end)
+        if price is not None and market:
+            tok = seen["price"]
+            raise PaletteError("Give either '@ price' (stop-limit) or nothing (stop-market).", tok.start, tok.end)
+        market = price is None
     if price is None and not market:
-        raise PaletteError("Expected a price ('@ 65000') or 'm' for a market order.", end, end, ("@", "m"))
+        raise PaletteError("Expected a price ('@ 65000') or 'm' for a market order (or 'stop N' for a stop).", end,
+                           end, ("@", "m", "stop"))
     if market and limit_tok is not None:
         raise PaletteError("A market order has no limit price; drop 'limit' or give '@ price'.", limit_tok.start,
                            limit_tok.end)
@@ -467,7 +528,7 @@ def _order(r: _Reader, side: Side, read: _ReadSymbol) -> OrderCommand:
         tok = seen["reduce"]
         raise PaletteError("Use either reduce-only (one-way mode) or open/close (hedge mode), not both.", tok.start,
                            tok.end)
-    return OrderCommand(side, size, unit, price, ref, tp, sl, force, reduce_only, trade_side)
+    return OrderCommand(side, size, unit, price, ref, tp, sl, force, reduce_only, trade_side, stop, mark, trail)
 
 
 def _scope_target(r: _Reader, read: _ReadSymbol) -> tuple[Scope, SymbolRef | None]:

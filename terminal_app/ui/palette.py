@@ -20,6 +20,7 @@ from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from terminal_app.config.actions import ACTIONS, BY_ID
+from terminal_app.core.algo import AlgoIntent, AlgoKind, TriggerSource
 from terminal_app.core.enums import PositionMode, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import SymbolRef
 from terminal_app.core.orders import OrderTicket
@@ -128,6 +129,46 @@ class PaletteEngine:
             raise CommandError(str(issues[0]))
         return ticket
 
+    def intent_for(self, cmd: OrderCommand) -> AlgoIntent:
+        """The stop (or trailing stop) ``cmd`` describes, sized in the base coin at its trigger price; raises
+        :class:`CommandError` with the first reason it could not be sent (market rules, trigger side, guards)."""
+        services = self._active()
+        if services is None:
+            raise CommandError("No account is connected.")
+        algo = getattr(services, "algo", None)
+        if algo is None or cmd.stop is None:
+            raise CommandError("Stops need an account with algo orders.")
+        md, account = services.market_data, services.account
+        ref = cmd.ref or md.active
+        if ref is None:
+            raise CommandError("No symbol is active; name one, e.g. 'b 0.1 BTCUSDT stop 65000'.")
+        market = md.market(ref)
+        if market is None:
+            raise CommandError(f"{ref.display} ({ref.product.label}) is not a market of this exchange.")
+        futures = ref.is_futures
+        hedge = futures and account.position_mode() == PositionMode.HEDGE
+        if not futures and (cmd.reduce_only or cmd.trade_side):
+            raise CommandError("Reduce-only and open/close are for futures, not for spot orders.")
+        reference = cmd.price if cmd.price is not None else cmd.stop
+        size = cmd.size
+        if cmd.unit is SizeUnit.PERCENT:
+            sized = preset_size(market, account.available(ref, cmd.side), cmd.size, side=cmd.side, price=reference,
+                                in_quote=False, leverage=account.leverage(ref) if futures else None)
+            if sized is None:
+                raise CommandError("There is no price to size the stop from.")
+            size = sized
+        elif cmd.unit is SizeUnit.QUOTE:
+            size = round_to_lot(cmd.size / reference, market)
+        intent = AlgoIntent(
+            ref, AlgoKind.TRAILING if cmd.trail is not None else AlgoKind.STOP, cmd.side, cmd.stop, size,
+            execute_price=cmd.price, trigger_source=TriggerSource.MARK if cmd.mark else TriggerSource.LAST,
+            callback_ratio=cmd.trail, trade_side=(cmd.trade_side or TradeSide.OPEN) if hedge else None,
+            reduce_only=futures and not hedge and cmd.reduce_only)
+        problem = algo.problem(intent)
+        if problem:
+            raise CommandError(problem)
+        return intent
+
     def describe(self, cmd: Command) -> str:
         """The preview sentence (naming the active symbol where the command leaves it out), with the verdict for
         an order."""
@@ -145,6 +186,12 @@ class PaletteEngine:
         text = named.describe(market.base_coin if market else "", market.quote_coin if market else "")
         if services is not None and services.trading.blocked_reason:
             return f"{text}\nTrading is held: {services.trading.blocked_reason}"
+        if named.stop is not None:
+            try:
+                self.intent_for(named)
+            except CommandError as exc:
+                return f"{text}\nCannot send: {exc}"
+            return f"{text}\nEnter sends it."
         try:
             ticket = self.ticket_for(named)
         except CommandError as exc:
@@ -196,6 +243,15 @@ class PaletteEngine:
         held = self._services().trading.blocked_reason
         if held:
             return Result(False, f"Trading is held: {held}")
+        if cmd.stop is not None:
+            intent = self.intent_for(cmd)
+            algo = self._services().algo
+            assert algo is not None
+            oid = algo.place(intent)
+            placed = algo.get(oid)
+            if placed is not None and placed.reason:
+                return Result(False, placed.reason, oid)
+            return Result(True, f"Sent: {cmd.preview}", oid)
         ticket = self.ticket_for(cmd)
         submission = self._services().trading.submit(ticket)
         if submission.state is SubmissionState.REFUSED:

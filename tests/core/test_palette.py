@@ -141,7 +141,7 @@ def test_descriptions() -> None:
     ("", "Expected a command", 0, 0, ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym")),
     ("x 1", "Unknown command 'x'", 0, 1, None),
     ("b", "Expected the size", 1, 1, ("size",)),
-    ("b 0.1", "Expected a price ('@ 65000') or 'm'", 5, 5, ("@", "m")),
+    ("b 0.1", "Expected a price ('@ 65000') or 'm'", 5, 5, ("@", "m", "stop")),
     ("b 0.1 @", "Expected the price here", 7, 7, ("number",)),
     ("b 0.1 @ abc", "Expected the price as a number, got 'abc'", 8, 11, ("number",)),
     ("b 0,1 m", "use a dot for decimals", 2, 5, ("number",)),

@@ -245,3 +245,35 @@ async def test_position_tp_and_partial_sl_then_panic_leaves_nothing(qapp: QAppli
         await signals.wait_until(algo.changed, lambda: algo.orders() == [])
         await signals.wait_until(algo.changed, lambda: not [k for k in terminal.chart.price_lines.keys
                                                             if k.startswith("algo:")])
+
+
+@pytest.mark.asyncio
+async def test_palette_types_stops(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as terminal:
+        services, _ticket, last = await ready(terminal, signals, BTC_PERP)
+        algo, window = services.algo, terminal.window
+        window.activateWindow()
+        await signals.wait_until(services.market_data.ticker_changed, lambda: QApplication.activeWindow() is window)
+        palette = terminal.palette
+        wrong = (last * D("0.9")).quantize(D("1"))
+        QTest.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+        QTest.keyClicks(palette.input, f"b 0.005 stop {wrong}")
+        assert "Cannot send" in palette.preview.text()
+        assert "above the last price" in palette.preview.text()
+        palette.input.clear()
+        trigger = (last * D("1.1")).quantize(D("1"))
+        QTest.keyClicks(palette.input, f"s 0.005 stop {(last * D('0.9')).quantize(D('1'))} @ {wrong - 10} mark")
+        assert "Stop-limit sell 0.005" in palette.preview.text()
+        assert "Enter sends it" in palette.preview.text()
+        QTest.keyClick(palette.input, Qt.Key.Key_Return)
+        QTest.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+        QTest.keyClicks(palette.input, f"b 0.005 stop {trigger}")
+        QTest.keyClick(palette.input, Qt.Key.Key_Return)
+        await signals.wait_until(algo.changed, lambda: len(algo.orders()) == 2
+                                 and all(o.status is AlgoStatus.LIVE for o in algo.orders()))
+        plans = {p.side: p for p in exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, FUT))}
+        assert (plans["buy"].trigger_price, plans["buy"].order_type, plans["buy"].trigger_type) == (
+            trigger, "market", "fill_price")
+        assert (plans["sell"].execute_price, plans["sell"].trigger_type) == (wrong - 10, "mark_price")
+        for order in algo.orders():
+            await shown(terminal, signals, order.client_oid)
