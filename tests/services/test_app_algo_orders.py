@@ -6,8 +6,10 @@ its line or from the tab; position TP/SL as first-class orders; the panic leaves
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from terminal_app.app import Terminal
-from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoStatus
+from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoStatus, TriggerSource
 from terminal_app.core.enums import PositionSide, Side
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
@@ -68,7 +70,10 @@ async def place_from_ticket(term: Terminal, signals: Any, ticket: Any, mode: str
                             *, price: D | None = None, callback: D | None = None) -> str:
     algo = term.services.algo
     ticket.set_side(side)
-    ticket.set_order_type(mode)
+    kind = ticket.algo_fields.kind  # the type drop-down beside Limit and Market, as a user picks it
+    kind.setCurrentIndex(kind.findData(mode))
+    kind.activated.emit(kind.currentIndex())
+    assert ticket.algo_fields.mode() == mode
     ticket.algo_fields.trigger.set_value(trigger)
     if price is not None:
         ticket.price.set_value(price)
@@ -277,3 +282,41 @@ async def test_palette_types_stops(qapp: QApplication, signals: Any) -> None:
         assert (plans["sell"].execute_price, plans["sell"].trigger_type) == (wrong - 10, "mark_price")
         for order in algo.orders():
             await shown(terminal, signals, order.client_oid)
+
+
+@pytest.mark.asyncio
+async def test_screenshots_of_a_protected_position(qapp: QApplication, signals: Any, tmp_path: Path) -> None:
+    """The chart with a long position, its TP, SL and a trailing stop, and the Algo orders tab (written to
+    ``BITGET_TERMINAL_SCREENSHOTS`` when set; ``resources/screenshots`` holds the committed ones)."""
+    async with running(qapp) as terminal:
+        services, _ticket, last = await ready(terminal, signals, BTC_PERP)
+        algo, window = services.algo, terminal.window
+        window.resize(1600, 900)
+        services.trading.submit(OrderTicket(BTC_PERP, "buy", "market", size=D("0.008")))
+        await signals.wait_until(services.account.positions_changed, lambda: services.account.position(BTC_PERP))
+        await signals.wait_until(services.market_data.candles_history, lambda: len(terminal.chart.series) > 0)
+        oids = [
+            algo.place(AlgoIntent(BTC_PERP, AlgoKind.POSITION_TP, Side.SELL, (last * D("1.004")).quantize(D("0.1")),
+                                  None, hold_side=PositionSide.LONG)),
+            algo.place(AlgoIntent(BTC_PERP, AlgoKind.STOP_LOSS, Side.SELL, (last * D("0.996")).quantize(D("0.1")),
+                                  D("0.008"), trigger_source=TriggerSource.MARK, hold_side=PositionSide.LONG)),
+            algo.place(AlgoIntent(BTC_PERP, AlgoKind.TRAILING, Side.SELL, (last * D("1.002")).quantize(D("0.1")),
+                                  D("0.004"), callback_ratio=D("0.5"), reduce_only=True)),
+        ]
+        for oid in oids:
+            await signals.wait_until(algo.changed, lambda o=oid: algo.get(o).status is AlgoStatus.LIVE)
+            await shown(terminal, signals, oid)
+        terminal.chart.price_plot.vb.setYRange(float(last) * 0.993, float(last) * 1.007)
+        orders = window.panel("orders")
+        orders.tabs.setCurrentWidget(orders.algo_tab)
+        await signals.wait_until(services.market_data.ticker_changed, lambda: orders.algo_tab.isVisible())
+        target = os.environ.get("BITGET_TERMINAL_SCREENSHOTS")
+        for widget, name in ((window, "algo-orders-chart.png"), (orders, "algo-orders-tab.png")):
+            image = widget.grab().toImage()
+            assert not image.isNull()
+            assert image.width() > 300
+            assert widget.grab().save(str(tmp_path / name))
+            if target:
+                os.makedirs(target, exist_ok=True)
+                assert widget.grab().save(os.path.join(target, name))
+        assert orders.algo_tab.model.rowCount() == 3

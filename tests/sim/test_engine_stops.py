@@ -231,3 +231,15 @@ def test_stops_survive_a_restart(tmp_path: Path, clock: Clock) -> None:
         assert again.plans.orders("u", SPOT) == []
     finally:
         again.close()
+
+
+def test_a_trailing_tpsl_goes_with_its_position(ex: Exchange) -> None:
+    p = ex.mark_price(BTC).quantize(TICK)
+    ex.place_futures_order("mm", "BTCUSDT", "sell", "limit", "0.01", p)
+    ex.place_futures_order("u", "BTCUSDT", "buy", "market", "0.01")
+    ex.plans.place_tpsl("u", "BTCUSDT", "moving_plan", p + 500, "long", size="0.01", range_rate="1")
+    ex.place_futures_order("mm", "BTCUSDT", "buy", "limit", "0.01", p)
+    ex.close_positions("u")
+    assert ex.positions("u") == []
+    [done] = ex.plans.orders("u", FUT, pending=False)
+    assert (done.plan_type, done.status) == ("moving_plan", "cancelled")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from terminal_app.bitget.errors import ExchangeError
-from terminal_app.core.instruments import SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.futures import PlanOrder, PlanState, PositionState
 from terminal_app.sim.engine.lifecycle import OrderLifecycle
 from terminal_app.sim.engine.orders import OrderState, OrderStatus, parse_decimal, reject, to_lots, to_ticks
@@ -58,8 +58,10 @@ class TriggerBook:
     # ---- the book --------------------------------------------------------------------------------------------
 
     def position_plans(self, uid: str, symbol: str, hold_side: str) -> list[PlanState]:
-        return sorted((p for p in self.live_plans.get(symbol, {}).values()
-                       if p.uid == uid and p.hold_side == hold_side), key=lambda p: int(p.order_id))
+        """The live TP/SL plans of one position side, trailing ones (``moving_plan``) included: they go with it."""
+        moving = self.live_stops.get(SymbolRef(symbol, Product.USDT_FUTURES), {}).values()
+        plans = [*self.live_plans.get(symbol, {}).values(), *(p for p in moving if p.plan_type == "moving_plan")]
+        return sorted((p for p in plans if p.uid == uid and p.hold_side == hold_side), key=lambda p: int(p.order_id))
 
     def has_live(self, uid: str) -> bool:
         return any(p.uid == uid for live in self.live_plans.values() for p in live.values())

@@ -58,7 +58,7 @@ from terminal_app.core.validation import (
 )
 from terminal_app.ui.docks import DockServices, active_ref, links_for
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, message_label, show_message
-from terminal_app.ui.docks.ticket_algo import AlgoFields
+from terminal_app.ui.docks.ticket_algo import MODES, AlgoFields
 from terminal_app.ui.format import fmt_amount, fmt_fixed
 from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
 
@@ -164,9 +164,9 @@ class TicketPanel(QWidget):
             self.type_group.addButton(button)
         self.limit_button.setChecked(True)
         self.algo_fields = AlgoFields(self)
-        for mode, button in self.algo_fields.buttons.items():
-            button.clicked.connect(lambda _c=False, m=mode: self.set_order_type(m))
-            self.type_group.addButton(button)
+        self.type_group.addButton(self.algo_fields.button)
+        self.algo_fields.kind.activated.connect(
+            lambda _i: self.set_order_type(self.algo_fields.kind.currentData() or "limit"))
         self.algo_fields.trigger.textChanged.connect(lambda _t: self._changed())
         self.algo_fields.callback.textChanged.connect(lambda _t: self._changed())
         self.algo_fields.source.activated.connect(lambda _i: self._changed())
@@ -259,12 +259,14 @@ class TicketPanel(QWidget):
         grid.addWidget(self.buy_button, row, 0, 1, 2)
         grid.addWidget(self.sell_button, row, 2, 1, 2)
         row += 1
-        grid.addWidget(self.limit_button, row, 0, 1, 2)
-        grid.addWidget(self.market_button, row, 2, 1, 2)
+        if self.algo is not None:  # Limit · Market · Stop… on one row
+            grid.addWidget(self.limit_button, row, 0)
+            grid.addWidget(self.market_button, row, 1)
+            grid.addWidget(self.algo_fields.kind, row, 2, 1, 2)
+        else:
+            grid.addWidget(self.limit_button, row, 0, 1, 2)
+            grid.addWidget(self.market_button, row, 2, 1, 2)
         row += 1
-        if self.algo is not None:
-            grid.addLayout(self.algo_fields.type_row, row, 0, 1, 4)
-            row += 1
         self.futures_row = row
         self.margin_label = QLabel("Margin", self)
         grid.addWidget(self.margin_label, row, 0)
@@ -360,6 +362,8 @@ class TicketPanel(QWidget):
                 self.size_edit.clear()
                 self.tp.clear()
                 self.sl.clear()
+                self.algo_fields.trigger.clear()
+                self.algo_fields.callback.clear()
                 self.status.hide()
             self._sync_account_state()
         finally:
@@ -388,8 +392,8 @@ class TicketPanel(QWidget):
 
     def set_order_type(self, order_type: str) -> None:
         """"limit", "market", or an algo type: "stop_limit", "stop_market", "trailing"."""
-        if order_type in self.algo_fields.buttons and self.algo is not None:
-            self.algo_fields.buttons[order_type].setChecked(True)
+        if order_type in MODES and self.algo is not None:
+            self.algo_fields.choose(order_type)
             if self.algo_fields.trigger.value() is None and self.market is not None:
                 last = self._last_price()
                 self.algo_fields.trigger.set_value(round_to_tick(last, self.market) if last is not None else None)
@@ -398,6 +402,7 @@ class TicketPanel(QWidget):
                              f"not {order_type!r}")
         else:
             (self.limit_button if order_type == "limit" else self.market_button).setChecked(True)
+            self.algo_fields.choose(None)
         self._update_controls()
         self.revalidate()
 

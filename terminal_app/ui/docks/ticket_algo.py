@@ -1,6 +1,6 @@
 """The ticket's algo order types: Stop-limit, Stop-market and (futures) Trailing, beside Limit and Market.
 
-:class:`AlgoFields` owns the extra widgets (the three type buttons, the trigger price with its source — last or mark —
+:class:`AlgoFields` owns the extra widgets (the type drop-down, the trigger price with its source — last or mark —
 and the trailing stop's callback ratio) and turns the form into a ``core.algo.AlgoIntent``. The ticket keeps its
 own fields for the rest: side, size, the limit price of a stop-limit, open/close or reduce-only. A stop-limit is a
 limit order once triggered and a stop-market or trailing stop a market one, so the ticket's own checks of the order
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
 
 from terminal_app.core.algo import AlgoIntent, AlgoKind, TriggerSource
 from terminal_app.core.enums import OrderType
@@ -26,19 +26,23 @@ LABELS = {STOP_LIMIT: "Stop-limit", STOP_MARKET: "Stop-market", TRAILING: "Trail
 
 
 class AlgoFields:
-    """The algo part of the ticket (widgets parented to ``parent``; laid out by the ticket)."""
+    """The algo part of the ticket (widgets parented to ``parent``; laid out by the ticket).
+
+    The type is a drop-down beside the Limit and Market buttons (one row: the ticket must fit a laptop's height),
+    with a hidden checkable button that joins the ticket's exclusive Limit/Market group while an algo type is chosen.
+    """
 
     def __init__(self, parent: QWidget) -> None:
-        self.buttons: dict[str, QPushButton] = {}
+        self.kind = QComboBox(parent)
+        self.kind.setObjectName("TicketAlgoType")
+        self.kind.addItem("Stop…", None)
         for mode in MODES:
-            button = QPushButton(LABELS[mode], parent)
-            button.setObjectName(f"Ticket{LABELS[mode].replace('-', '')}")
-            button.setCheckable(True)
-            self.buttons[mode] = button
-        self.type_row = QHBoxLayout()
-        self.type_row.setSpacing(4)
-        for button in self.buttons.values():
-            self.type_row.addWidget(button)
+            self.kind.addItem(LABELS[mode], mode)
+        self.kind.setToolTip("Stop-limit, stop-market or (futures) trailing stop: an order placed when the price "
+                             "reaches its trigger")
+        self.button = QPushButton(parent)  # in the ticket's type group; never shown
+        self.button.setCheckable(True)
+        self.button.hide()
         self.trigger_label = QLabel("Trigger", parent)
         self.trigger = DecimalEdit("trigger price", parent)
         self.trigger.setObjectName("TicketTrigger")
@@ -53,9 +57,18 @@ class AlgoFields:
         self.callback.setToolTip("The trailing stop fires when the price comes back this many percent from the best "
                                  "price since its activation (the trigger price)")
 
+    def choose(self, mode: str | None) -> None:
+        """Select ``mode`` (None: back to a plain order) without emitting the drop-down's signal."""
+        self.kind.blockSignals(True)
+        self.kind.setCurrentIndex(max(0, self.kind.findData(mode)) if mode is not None else 0)
+        self.kind.blockSignals(False)
+        if mode is not None:
+            self.button.setChecked(True)
+
     def mode(self) -> str | None:
         """The algo type chosen, or None for a plain limit/market order."""
-        return next((m for m, b in self.buttons.items() if b.isChecked()), None)
+        data = self.kind.currentData()
+        return str(data) if data is not None and self.button.isChecked() else None
 
     def order_type(self) -> OrderType | None:
         """The order the trigger places: a stop-limit's limit, else market; None for plain orders."""
@@ -71,9 +84,9 @@ class AlgoFields:
         """Show what the chosen type needs; trailing stops and mark triggers are futures only; nothing at all
         without an algo orders service (``available``)."""
         mode = self.mode() if available else None
-        for button in self.buttons.values():
-            button.setVisible(available)
-        self.buttons[TRAILING].setVisible(available and futures)
+        self.kind.setVisible(available)
+        item = self.kind.model().item(self.kind.findData(TRAILING))  # type: ignore[attr-defined]
+        item.setEnabled(futures)
         if not futures:
             self.source.setCurrentIndex(0)
         self.source.setEnabled(futures)
