@@ -135,7 +135,7 @@ class PaletteEngine:
         services = self._active()
         if services is None:
             raise CommandError("No account is connected.")
-        algo = getattr(services, "algo", None)
+        algo = services.algo
         if algo is None or cmd.stop is None:
             raise CommandError("Stops need an account with algo orders.")
         md, account = services.market_data, services.account

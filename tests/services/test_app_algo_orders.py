@@ -79,7 +79,7 @@ async def place_from_ticket(term: Terminal, signals: Any, ticket: Any, mode: str
         ticket.price.set_value(price)
     if callback is not None:
         ticket.algo_fields.callback.set_value(callback)
-    ticket.size.set_value(size)
+    ticket.size_edit.set_value(size)
     issues = ticket.revalidate()
     assert issues == [], issues
     sent = []

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QWidget
 from terminal_app.config.actions import Context
 from terminal_app.config.settings import Settings
 from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset
+from terminal_app.core.algo import AlgoIntent, AlgoOrder, TriggerSource
 from terminal_app.core.enums import MarginMode, PositionMode, Side
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.orderbook import OrderBook
@@ -94,6 +95,25 @@ class ConnectionApi(Protocol):
     reconciled: SignalInstance  # ()
 
 
+class AlgoOrdersApi(Protocol):
+    """Stops, trailing stops and TP/SL (``services.algo_orders``); optional: see :func:`algo_service`."""
+
+    changed: SignalInstance  # ()
+    order_updated: SignalInstance  # (AlgoOrder)
+    rejected: SignalInstance  # (AlgoOrder, str)
+    triggered: SignalInstance  # (AlgoOrder)
+
+    def orders(self, ref: SymbolRef | None = None) -> list[AlgoOrder]: ...
+    def get(self, client_oid: str) -> AlgoOrder | None: ...
+    def reference_price(self, ref: SymbolRef, source: TriggerSource) -> Decimal | None: ...
+    def problem(self, intent: AlgoIntent) -> str | None: ...
+    def place(self, intent: AlgoIntent) -> str: ...
+    def modify(self, client_oid: str, trigger_price: Decimal, *, execute_price: Decimal | None = None,
+               size: Decimal | None = None, callback_ratio: Decimal | None = None) -> bool: ...
+    def cancel(self, client_oid: str) -> None: ...
+    def cancel_all(self, ref: SymbolRef | None = None) -> list[AlgoOrder]: ...
+
+
 class DockServices(Protocol):
     """What every ``create_<dock>`` receives: the four services of one profile (read-only, so a dataclass of
     fakes and ``GuardedServices``' properties both fit)."""
@@ -106,6 +126,14 @@ class DockServices(Protocol):
     def account(self) -> AccountApi: ...
     @property
     def connection(self) -> ConnectionApi: ...
+
+
+def algo_service(services: DockServices) -> AlgoOrdersApi | None:
+    """The algo orders service when the profile's services have one (``GuardedServices.algo``). It is not part of
+    the four-service contract, so a panel built on services without it (a test's fakes) simply offers no algo
+    orders."""
+    algo: AlgoOrdersApi | None = getattr(services, "algo", None)
+    return algo
 
 
 # --- reading state the contract exposes only through signals --------------------------------------------------------

@@ -9,7 +9,6 @@ Cancel all. Finished ones (triggered, cancelled, failed, refused) leave the list
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from terminal_app.core.algo import AlgoKind, AlgoOrder, TriggerSource, intent_of, validate_algo
 from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.ui.docks import AlgoOrdersApi, MarketDataApi
 from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
 from terminal_app.ui.format import MarketPlaces
 from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, fixed, text
@@ -114,7 +114,7 @@ class AlgoOrdersTab(QWidget):
 
     move_requested = Signal(object)
 
-    def __init__(self, algo: Any, md: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, algo: AlgoOrdersApi, md: MarketDataApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("AlgoOrdersTab")
         self.algo = algo

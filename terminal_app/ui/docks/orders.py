@@ -33,7 +33,7 @@ from terminal_app.core.enums import OrderStatus
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.orders import Fill, OrderView
 from terminal_app.core.validation import on_step
-from terminal_app.ui.docks import DockServices, active_ref
+from terminal_app.ui.docks import DockServices, active_ref, algo_service
 from terminal_app.ui.docks.algo_orders import AlgoOrdersTab
 from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
 from terminal_app.ui.format import MarketPlaces, coin_places, fmt_clock
@@ -190,7 +190,7 @@ class OrdersPanel(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(open_tab, "Open orders")
-        algo = getattr(services, "algo", None)  # stops, trailing, TP/SL: a tab beside the open orders
+        algo = algo_service(services)  # stops, trailing, TP/SL: a tab beside the open orders
         self.algo_tab = AlgoOrdersTab(algo, self.md, self) if algo is not None else None
         if self.algo_tab is not None:
             self.tabs.addTab(self.algo_tab, "Algo orders")

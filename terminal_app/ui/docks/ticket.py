@@ -56,7 +56,7 @@ from terminal_app.core.validation import (
     round_to_tick,
     validate_ticket,
 )
-from terminal_app.ui.docks import DockServices, active_ref, links_for
+from terminal_app.ui.docks import DockServices, active_ref, algo_service, links_for
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, message_label, show_message
 from terminal_app.ui.docks.ticket_algo import MODES, AlgoFields
 from terminal_app.ui.format import fmt_amount, fmt_fixed
@@ -93,7 +93,7 @@ class TicketPanel(QWidget):
         self.setObjectName("TicketPanel")
         self.md = services.market_data
         self.trading = services.trading
-        self.algo = getattr(services, "algo", None)  # stops, trailing, TP/SL (services.algo_orders)
+        self.algo = algo_service(services)  # stops, trailing, TP/SL (services.algo_orders)
         self.account = services.account
         self.settings = settings
         self.links = links_for(services)
