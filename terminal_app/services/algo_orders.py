@@ -4,7 +4,9 @@
 of the last or mark price, the callback range) and, for an order that opens or grows a position, the user's risk
 guards (the same ``core.risk.check_order`` and trading block as every other order, valued at the trigger price the
 order will meet); it is listed as *pending* at once and sent in a task. The REST reply or the ``orders-algo`` push,
-whichever comes first, makes it *live*; a refusal is ``rejected`` with Bitget's code. Modify and cancel go to the
+whichever comes first, makes it *live*; a refusal is ``rejected`` with Bitget's code. A placement that got no answer
+is never sent again: the order is looked for in the exchange's lists by its clientOid until found, or shown as not
+placed once the request cannot still be on its way. Modify and cancel go to the
 exchange and the change is shown when the exchange reports it. Closing orders (TP/SL, reduce-only, close) are never
 held back: getting out must not be blocked.
 
@@ -29,7 +31,7 @@ from PySide6.QtCore import QObject, Signal
 
 from terminal_app.bitget.errors import BitgetError, OrderNotFound
 from terminal_app.bitget.plans import parse_ws_algos
-from terminal_app.bitget.rest_core import new_client_oid
+from terminal_app.bitget.rest_core import is_ambiguous, new_client_oid
 from terminal_app.bitget.ws import channel_arg
 from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoOrder, AlgoStatus, TriggerSource, validate_algo
 from terminal_app.core.enums import MarginMode, OrderType, PositionMode, TradeSide
@@ -76,6 +78,10 @@ class AlgoOrdersService(QObject):
         self._policy: Callable[[], RiskPolicy] | None = None
         self._blocked: Callable[[], str] = lambda: ""
         self.loaded = asyncio.Event()
+        # An unanswered placement is looked for this long (longer than the client's read timeout, so the request
+        # itself cannot still be on its way) before it is shown as not placed; tests shorten both.
+        self.not_placed_after_s = 15.0
+        self.retry_s = 1.0
 
     # --- reads ------------------------------------------------------------------------------------------------
 
@@ -236,11 +242,40 @@ class AlgoOrdersService(QObject):
             ack = await self._session.rest.place_algo(intent, oid, hedge=hedge, margin_mode=mode,
                                                       margin_coin=self._coin(intent.ref))
         except BitgetError as exc:
-            self._reject(oid, str(exc))
+            if not is_ambiguous(exc):
+                self._reject(oid, str(exc))
+                return
+            # The request may have reached the exchange: never send it again, look for it by its clientOid.
+            log.warning(f"No answer placing {intent.label.lower()} {oid} ({exc}); looking for it on the exchange.")
+            await self._find_placed(oid)
             return
         order = self._orders.get(oid)
         if order is not None and order.status is AlgoStatus.PENDING:
             self._put(replace(order, order_id=ack.order_id, status=AlgoStatus.LIVE, u_time=self._now()))
+
+    async def _find_placed(self, oid: str) -> None:
+        """After an unanswered placement: the exchange's lists (live, then finished) say whether it exists; an order
+        still unknown after ``not_placed_after_s`` is shown as not placed."""
+        deadline = asyncio.get_running_loop().time() + self.not_placed_after_s
+        while True:
+            order = self._orders.get(oid)
+            if order is None or order.status is not AlgoStatus.PENDING:
+                return  # a push or a reconciliation told already
+            try:
+                await self.reconcile()
+                if (found := self._orders.get(oid)) is not None and found.status is AlgoStatus.PENDING:
+                    ended = (await self._ended([found.ref])).get(oid)
+                    if ended is not None:
+                        self._apply(ended)
+            except BitgetError as exc:
+                log.info(f"Looking for algo order {oid} failed ({exc}); trying again.")
+            order = self._orders.get(oid)
+            if order is None or order.status is not AlgoStatus.PENDING:
+                return
+            if asyncio.get_running_loop().time() >= deadline:
+                self._reject(oid, "Not placed: the exchange has no such order.")
+                return
+            await asyncio.sleep(self.retry_s)
 
     def _coin(self, ref: SymbolRef) -> str:
         market = self._session.market(ref)

@@ -160,3 +160,26 @@ async def test_panic_cancels_every_plan_order_and_reports_them(kit: Any) -> None
 
 def test_describe_cancelled() -> None:
     assert describe_cancelled([]) == "no stop, trailing or TP/SL order"
+
+
+@pytest.mark.asyncio
+async def test_an_unanswered_placement_is_looked_for_never_sent_twice(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        algo = s.algo
+        assert algo is not None
+        algo.not_placed_after_s, algo.retry_s = 2.0, 0.1
+        last = await last_price(kit, s, BTC_PERP)
+        high = (last * D("1.2")).quantize(D("0.1"))
+        path = "/api/v2/mix/order/place-plan-order"
+        # executed, then the connection closes without an answer: found live by its clientOid, placed once
+        kit.sim.faults.timeout_after_accept(path=path, close=True)
+        placed = algo.place(AlgoIntent(BTC_PERP, AlgoKind.STOP, Side.BUY, high, D("0.01")))
+        await kit.wait_until(algo.changed, lambda: status(s, placed) is AlgoStatus.LIVE)
+        plans = on_exchange(kit, lambda ex: ex.plans.orders(DEMO_UID, Product.USDT_FUTURES))
+        assert [p.client_oid for p in plans] == [placed]
+        # refused with a bare 503 before it was executed: not found, then shown as not placed
+        kit.sim.faults.fail_rest(503, path=path)
+        lost = algo.place(AlgoIntent(BTC_PERP, AlgoKind.STOP, Side.BUY, high, D("0.01")))
+        await kit.wait_until(algo.changed, lambda: status(s, lost) is AlgoStatus.REJECTED, timeout=15)
+        assert "Not placed" in algo.get(lost).reason  # type: ignore[union-attr]
+        assert len(on_exchange(kit, lambda ex: ex.plans.orders(DEMO_UID, Product.USDT_FUTURES))) == 1
