@@ -328,6 +328,8 @@ class AlgoOrdersService(QObject):
         self._trim()
         self.order_updated.emit(order)
         if order.status is AlgoStatus.TRIGGERED and (old is None or old.status is not AlgoStatus.TRIGGERED):
+            log.info(f"{order.label} {order.side} {order.ref.display} triggered at "
+                     f"{order.trigger_price.normalize():f} ({order.trigger_source.value} price)")
             if order.executed_order_id or order.ref.product is SPOT:
                 self.triggered.emit(order)
             else:  # the push does not name the order it placed; the plan history does
