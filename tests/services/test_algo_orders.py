@@ -183,3 +183,20 @@ async def test_an_unanswered_placement_is_looked_for_never_sent_twice(kit: Any) 
         await kit.wait_until(algo.changed, lambda: status(s, lost) is AlgoStatus.REJECTED, timeout=15)
         assert "Not placed" in algo.get(lost).reason  # type: ignore[union-attr]
         assert len(on_exchange(kit, lambda ex: ex.plans.orders(DEMO_UID, Product.USDT_FUTURES))) == 1
+
+
+@pytest.mark.asyncio
+async def test_tpsl_attached_to_an_order_is_listed_and_cancellable(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        algo = s.algo
+        assert algo is not None
+        last = await last_price(kit, s, BTC_PERP)
+        sl = (last * D("0.9")).quantize(D("0.1"))
+        tp = (last * D("1.1")).quantize(D("0.1"))
+        s.trading.place(OrderTicket(BTC_PERP, Side.BUY, "market", size=D("0.01"), tp=tp, sl=sl))
+        shown = await kit.wait_until(algo.changed, lambda: len(algo.orders(BTC_PERP)) == 2 and algo.orders(BTC_PERP))
+        kinds = {o.kind: o for o in shown}
+        assert (kinds[AlgoKind.TAKE_PROFIT].trigger_price, kinds[AlgoKind.STOP_LOSS].trigger_price) == (tp, sl)
+        assert all(o.hold_side is PositionSide.LONG and o.side is Side.SELL for o in shown)
+        algo.cancel(kinds[AlgoKind.STOP_LOSS].client_oid)
+        await kit.wait_until(algo.changed, lambda: [o.kind for o in algo.orders(BTC_PERP)] == [AlgoKind.TAKE_PROFIT])
