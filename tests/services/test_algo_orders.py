@@ -200,3 +200,28 @@ async def test_tpsl_attached_to_an_order_is_listed_and_cancellable(kit: Any) -> 
         assert all(o.hold_side is PositionSide.LONG and o.side is Side.SELL for o in shown)
         algo.cancel(kinds[AlgoKind.STOP_LOSS].client_oid)
         await kit.wait_until(algo.changed, lambda: [o.kind for o in algo.orders(BTC_PERP)] == [AlgoKind.TAKE_PROFIT])
+
+
+@pytest.mark.asyncio
+async def test_algo_orders_missed_while_disconnected_are_reconciled(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        algo, conn = s.algo, s.connection
+        assert algo is not None
+        last = await last_price(kit, s, BTC_PERP)
+        high = (last * D("1.2")).quantize(D("0.1"))
+        kept = algo.place(AlgoIntent(BTC_PERP, AlgoKind.STOP, Side.BUY, high, D("0.01")))
+        gone = algo.place(AlgoIntent(BTC_PERP, AlgoKind.STOP, Side.BUY, high + 10, D("0.01")))
+        await kit.wait_until(algo.changed, lambda: all(status(s, o) is AlgoStatus.LIVE for o in (kept, gone)))
+        kit.sim.faults.stall_ws()  # the server keeps the sockets but sends nothing
+        shown = algo.get(gone)
+        assert shown is not None
+        await s.session.rest.cancel_algo(shown)  # behind the service's back
+        on_exchange(kit, lambda ex: ex.plans.place_futures(DEMO_UID, "BTCUSDT", "track_plan", "sell", "market",
+                                                           "0.01", str(high), callback_ratio="1",
+                                                           client_oid="while-away"))
+        assert status(s, gone) is AlgoStatus.LIVE
+        reconciled = kit.record(conn.reconciled)
+        kit.sim.faults.drop_ws()
+        await kit.wait_until(conn.reconciled, lambda: reconciled.calls)
+        assert status(s, gone) is AlgoStatus.CANCELLED
+        assert {o.client_oid for o in algo.orders()} == {kept, "while-away"}
