@@ -10,6 +10,9 @@ placed once the request cannot still be on its way. Modify and cancel go to the
 exchange and the change is shown when the exchange reports it. Closing orders (TP/SL, reduce-only, close) are never
 held back: getting out must not be blocked.
 
+While connected, a periodic check (every ``check_interval_s``, only while an algo order is live) does the same, so a
+stream that is silently missing pushes cannot leave a fired stop shown as waiting for long.
+
 After the private stream reconnects (and at start) :meth:`reconcile` re-reads the live plan orders from REST — the
 three futures lists and every spot symbol the session has algo orders on (Bitget lists spot plans per symbol) — so a
 plan that fired, was cancelled elsewhere or was placed elsewhere while the stream was down is shown as it is.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
@@ -48,6 +52,9 @@ log = logging.getLogger("terminal_app.services.algo_orders")
 SPOT = Product.SPOT
 FUTURES = Product.USDT_FUTURES
 HISTORY_KEPT = 200
+# As the trading service's check of open orders: often enough that a silent stream cannot hide a fired stop for long,
+# rarely enough to be noise next to Bitget's 10 req/s of the plan lists (three reads per check).
+CHECK_INTERVAL_S = 45.0
 
 
 class AlgoOrdersService(QObject):
@@ -82,6 +89,9 @@ class AlgoOrdersService(QObject):
         # itself cannot still be on its way) before it is shown as not placed; tests shorten both.
         self.not_placed_after_s = 15.0
         self.retry_s = 1.0
+        self.check_interval_s = CHECK_INTERVAL_S
+        self._check_wake = asyncio.Event()
+        self._rng = random.Random()
 
     # --- reads ------------------------------------------------------------------------------------------------
 
@@ -132,7 +142,29 @@ class AlgoOrdersService(QObject):
         except BitgetError as exc:
             log.warning(f"The algo orders could not be read at start ({exc}); they are read after the next reconnect.")
         self._connection.add_reconciler(self.reconcile)
+        self._tasks.spawn(self._watch(), "algo order check")
         self.loaded.set()
+
+    def set_check_interval(self, seconds: float) -> None:
+        """How often live algo orders are re-read while connected; takes effect at once."""
+        self.check_interval_s = seconds
+        self._check_wake.set()
+
+    async def _watch(self) -> None:
+        while True:
+            self._check_wake.clear()
+            try:
+                await asyncio.wait_for(self._check_wake.wait(), self.check_interval_s * self._rng.uniform(0.9, 1.1))
+                continue  # the interval changed: wait the new one
+            except TimeoutError:
+                pass
+            if self._connection.state != "connected" or not any(o.status is AlgoStatus.LIVE
+                                                                  for o in self._orders.values()):
+                continue  # down: the reconnect's reconciliation covers it; nothing live: nothing to check
+            try:
+                await self.reconcile()
+            except BitgetError as exc:
+                log.info(f"Checking the algo orders failed ({exc}); trying again at the next check.")
 
     async def close(self) -> None:
         await self._tasks.close()

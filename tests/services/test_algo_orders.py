@@ -225,3 +225,20 @@ async def test_algo_orders_missed_while_disconnected_are_reconciled(kit: Any) ->
         await kit.wait_until(conn.reconciled, lambda: reconciled.calls)
         assert status(s, gone) is AlgoStatus.CANCELLED
         assert {o.client_oid for o in algo.orders()} == {kept, "while-away"}
+
+
+@pytest.mark.asyncio
+async def test_a_stop_fired_behind_a_silent_stream_is_found_by_the_periodic_check(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        algo = s.algo
+        assert algo is not None
+        last = await last_price(kit, s, BTC_PERP)
+        oid = algo.place(AlgoIntent(BTC_PERP, AlgoKind.STOP, Side.BUY, (last * D("1.01")).quantize(D("0.1")),
+                                    D("0.01")))
+        await kit.wait_until(algo.changed, lambda: status(s, oid) is AlgoStatus.LIVE)
+        kit.sim.faults.stall_ws()  # connected as far as the terminal knows, but no push arrives
+        on_exchange(kit, lambda ex: ex.shock("BTC", "1.05"))
+        algo.set_check_interval(0.3)
+        order = await kit.wait_until(algo.triggered, lambda: (o := algo.get(oid)) is not None
+                                     and o.status is AlgoStatus.TRIGGERED and o)
+        assert order.executed_order_id
