@@ -14,6 +14,7 @@ Grammar (words are case-insensitive; ``N`` is a number such as ``0.1``, ``65000`
     flat [SYMBOL | account]           close the position of the symbol (default: the active one) or every position
     lev N[x] [SYMBOL]                 set the leverage
     iv INTERVAL                       chart interval: 1m 5m 15m 30m 1H 4H 1D 1W (1Dutc 1Wutc: days from 00:00 UTC)
+    tp|sl N [SIZE] [SYMBOL] [long|short] [mark]   the position's take-profit / stop-loss (``core.palette_protect``)
     sym SYMBOL                        switch symbol: BTCUSDT, ETHUSDT PERP, BTCUSDT.P, BTCUSDT:usdt_futures …
                                       (and the exchange's own names when ``parse`` gets its symbol parser)
 
@@ -33,8 +34,9 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from terminal_app.core.candles import Interval
-from terminal_app.core.enums import OrderType, Side, TimeInForce, TradeSide
+from terminal_app.core.enums import OrderType, PositionSide, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import Product, SymbolParser, SymbolRef, UnknownSymbol, parse_symbol
+from terminal_app.core.palette_protect import ProtectCommand
 
 MAX_LEVERAGE = 125
 
@@ -265,7 +267,8 @@ class SymbolCommand:
         return f"Switch to {self.ref.display} ({self.ref.product.label})."
 
 
-Command = OrderCommand | CancelCommand | FlattenCommand | LeverageCommand | IntervalCommand | SymbolCommand
+Command = (OrderCommand | CancelCommand | FlattenCommand | LeverageCommand | IntervalCommand | SymbolCommand
+           | ProtectCommand)
 
 EXAMPLES: tuple[tuple[str, str], ...] = (
     ("b 0.1 @ 65000 tp 66000 sl 64000", "limit buy 0.1 with take profit and stop loss"),
@@ -274,6 +277,11 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ("b 25% @ 64000 post", "post-only limit buy with a quarter of the available balance"),
     ("buy 0.1 BTCUSDT @ 65000 post", "limit buy on another symbol"),
     ("s 0.2 m ro", "reduce-only market sell"),
+    ("b 0.1 stop 66000", "stop-market buy once the last price reaches 66000"),
+    ("s 0.1 stop 64000 @ 63900", "stop-limit sell"),
+    ("s 0.1 stop 70000 trail 1", "trailing stop with a 1 % callback, activated at 70000"),
+    ("sl 60000", "stop-loss of the whole position"),
+    ("tp 70000 0.05", "take-profit of 0.05 of the position"),
     ("cancel", "cancel the last order"),
     ("cancel all", "cancel every order on this symbol"),
     ("cancel all account", "cancel every order of the account"),
@@ -390,7 +398,7 @@ _MARKET = {"m", "mkt", "market"}
 _FORCES = {"post": TimeInForce.POST_ONLY, "po": TimeInForce.POST_ONLY, "post-only": TimeInForce.POST_ONLY,
            "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK, "gtc": TimeInForce.GTC}
 _REDUCE = {"ro", "reduce", "reduce-only"}
-_VERBS = ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym")
+_VERBS = ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym", "tp", "sl")
 
 
 def parse(text: str, *, symbols: SymbolParser = parse_symbol) -> Command:
@@ -415,6 +423,8 @@ def parse(text: str, *, symbols: SymbolParser = parse_symbol) -> Command:
         return _leverage(r, read)
     if verb in ("iv", "interval"):
         return _interval(r)
+    if verb in ("tp", "sl"):
+        return _protect(r, verb == "tp", read)
     if verb in ("sym", "symbol"):
         tok = r.next("a symbol", ("symbol",))
         ref = _symbol(tok, read)
@@ -529,6 +539,32 @@ def _order(r: _Reader, side: Side, read: _ReadSymbol) -> OrderCommand:
         raise PaletteError("Use either reduce-only (one-way mode) or open/close (hedge mode), not both.", tok.start,
                            tok.end)
     return OrderCommand(side, size, unit, price, ref, tp, sl, force, reduce_only, trade_side, stop, mark, trail)
+
+
+def _protect(r: _Reader, profit: bool, read: _ReadSymbol) -> ProtectCommand:
+    trigger = r.number("take-profit price" if profit else "stop-loss price")
+    size: Decimal | None = None
+    ref: SymbolRef | None = None
+    side: PositionSide | None = None
+    mark = False
+    seen: set[str] = set()
+    while not r.done():
+        tok = r.next("more")
+        key = "size" if _NUMBER.match(tok.text) else tok.word if tok.word in ("long", "short", "mark") else "symbol"
+        if key in seen or (key in ("long", "short") and side is not None):
+            raise PaletteError(f"{tok.text!r} is given twice.", tok.start, tok.end)
+        seen.add(key)
+        if key == "size":
+            m = _NUMBER.match(tok.text)
+            assert m is not None
+            size = _decimal(m.group(1), m.group(2), tok, "size")
+        elif key in ("long", "short"):
+            side = PositionSide(key)
+        elif key == "mark":
+            mark = True
+        else:
+            ref = _symbol(tok, read)
+    return ProtectCommand(profit, trigger, size, ref, side, mark)
 
 
 def _scope_target(r: _Reader, read: _ReadSymbol) -> tuple[Scope, SymbolRef | None]:

@@ -38,6 +38,7 @@ from terminal_app.core.palette import (
     SymbolCommand,
     parse,
 )
+from terminal_app.core.palette_protect import ProtectCommand
 from terminal_app.core.submission import SubmissionState
 from terminal_app.core.validation import preset_size, round_quote, round_to_lot, validate_ticket
 from terminal_app.services.guards import CommandError, GuardedServices, TradingCommands
@@ -169,12 +170,47 @@ class PaletteEngine:
             raise CommandError(problem)
         return intent
 
+    def protect_intent(self, cmd: ProtectCommand) -> AlgoIntent:
+        """The take-profit / stop-loss ``cmd`` describes on its position; raises :class:`CommandError` when there is
+        no such position (or two, in hedge mode, without 'long'/'short') or the exchange's rules refuse it."""
+        services = self._active()
+        if services is None or services.algo is None:
+            raise CommandError("No account is connected.")
+        ref = cmd.ref or services.market_data.active
+        if ref is None or not ref.is_futures:
+            raise CommandError("TP/SL orders protect a futures position: switch to a perpetual or name one.")
+        positions = [p for p in services.account.positions()
+                     if p.ref == ref and p.total > 0 and (cmd.side is None or p.hold_side == cmd.side)]
+        if not positions:
+            which = f"{cmd.side} " if cmd.side is not None else ""
+            raise CommandError(f"There is no {which}position on {ref.display} to protect.")
+        if len(positions) > 1:
+            raise CommandError("Both sides are open (hedge mode): say 'long' or 'short'.")
+        hold = positions[0].hold_side
+        if cmd.size is None:
+            kind = AlgoKind.POSITION_TP if cmd.profit else AlgoKind.POSITION_SL
+        else:
+            kind = AlgoKind.TAKE_PROFIT if cmd.profit else AlgoKind.STOP_LOSS
+        intent = AlgoIntent(ref, kind, hold.closing_side, cmd.trigger, cmd.size,
+                            trigger_source=TriggerSource.MARK if cmd.mark else TriggerSource.LAST, hold_side=hold)
+        problem = services.algo.problem(intent)
+        if problem:
+            raise CommandError(problem)
+        return intent
+
     def describe(self, cmd: Command) -> str:
         """The preview sentence (naming the active symbol where the command leaves it out), with the verdict for
         an order."""
         services = self._active()
         active = services.market_data.active if services is not None else None
         named = cmd
+        if isinstance(cmd, ProtectCommand):
+            named_protect = replace(cmd, ref=cmd.ref or active)
+            try:
+                self.protect_intent(named_protect)
+            except CommandError as exc:
+                return f"{named_protect.describe()}\nCannot send: {exc}"
+            return f"{named_protect.describe()}\nEnter sends it."
         if isinstance(cmd, OrderCommand | LeverageCommand | CancelCommand | FlattenCommand) and cmd.ref is None \
                 and active is not None \
                 and (not isinstance(cmd, CancelCommand | FlattenCommand) or cmd.scope is Scope.SYMBOL):
@@ -240,6 +276,15 @@ class PaletteEngine:
             return Result(True, self.commands.flatten(cmd.ref, account=cmd.scope is Scope.ACCOUNT))
         if isinstance(cmd, LeverageCommand):
             return Result(True, self.commands.set_leverage(cmd.leverage, cmd.ref))
+        if isinstance(cmd, ProtectCommand):
+            services = self._services()
+            intent = self.protect_intent(cmd)
+            assert services.algo is not None
+            oid = services.algo.place(intent)
+            placed = services.algo.get(oid)
+            if placed is not None and placed.reason:
+                return Result(False, placed.reason, oid)
+            return Result(True, f"Sent: {cmd.preview}", oid)
         held = self._services().trading.blocked_reason
         if held:
             return Result(False, f"Trading is held: {held}")

@@ -138,7 +138,7 @@ def test_descriptions() -> None:
 
 
 @pytest.mark.parametrize(("text", "message", "start", "end", "expected"), [
-    ("", "Expected a command", 0, 0, ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym")),
+    ("", "Expected a command", 0, 0, ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym", "tp", "sl")),
     ("x 1", "Unknown command 'x'", 0, 1, None),
     ("b", "Expected the size", 1, 1, ("size",)),
     ("b 0.1", "Expected a price ('@ 65000') or 'm'", 5, 5, ("@", "m", "stop")),

@@ -6,9 +6,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from terminal_app.core.enums import OrderType, Side, TradeSide
+from terminal_app.core.enums import OrderType, PositionSide, Side, TradeSide
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.palette import OrderCommand, PaletteError, parse
+from terminal_app.core.palette_protect import ProtectCommand
 
 
 def order(text: str) -> OrderCommand:
@@ -54,3 +55,23 @@ def test_errors(text: str, fragment: str) -> None:
     with pytest.raises(PaletteError) as err:
         parse(text)
     assert fragment in err.value.message
+
+
+def test_position_take_profit_and_stop_loss() -> None:
+    cmd = parse("tp 70000")
+    assert isinstance(cmd, ProtectCommand)
+    assert (cmd.profit, cmd.trigger, cmd.size, cmd.ref, cmd.side, cmd.mark) == (True, D(70000), None, None, None,
+                                                                              False)
+    assert cmd.describe() == ("Take profit of the whole position on the active symbol when the last price reaches "
+                              "70000.")
+    partial = parse("sl 60k 0.01 BTCUSDT.P short mark")
+    assert isinstance(partial, ProtectCommand)
+    assert (partial.profit, partial.trigger, partial.size, partial.side, partial.mark) == (
+        False, D(60000), D("0.01"), PositionSide.SHORT, True)
+    assert partial.ref == SymbolRef("BTCUSDT", Product.USDT_FUTURES)
+    assert parse(partial.preview) == partial
+    assert "Stop loss of 0.01 of the short position on BTCUSDT PERP" in partial.describe()
+    with pytest.raises(PaletteError):
+        parse("sl 60000 long short")
+    with pytest.raises(PaletteError):
+        parse("tp")

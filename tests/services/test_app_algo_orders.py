@@ -283,6 +283,25 @@ async def test_palette_types_stops(qapp: QApplication, signals: Any) -> None:
         for order in algo.orders():
             await shown(terminal, signals, order.client_oid)
 
+        # tp/sl: the position's take-profit, a partial stop-loss
+        QTest.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+        QTest.keyClicks(palette.input, f"tp {trigger}")
+        assert "There is no position on BTCUSDT PERP" in palette.preview.text()
+        palette.close_palette()
+        services.trading.submit(OrderTicket(BTC_PERP, "buy", "market", size=D("0.005")))
+        await signals.wait_until(services.account.positions_changed, lambda: services.account.position(BTC_PERP))
+        for text in (f"tp {trigger}", f"sl {(last * D('0.8')).quantize(D('1'))} 0.002 mark"):
+            QTest.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+            QTest.keyClicks(palette.input, text)
+            assert "Enter sends it" in palette.preview.text(), palette.preview.text()
+            QTest.keyClick(palette.input, Qt.Key.Key_Return)
+        await signals.wait_until(algo.changed, lambda: {o.kind for o in algo.orders()
+                                                        if o.status is AlgoStatus.LIVE} >= {AlgoKind.POSITION_TP,
+                                                                                            AlgoKind.STOP_LOSS})
+        tpsl = {p.plan_type: p for p in exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, FUT))}
+        assert (tpsl["pos_profit"].trigger_price, tpsl["loss_plan"].size, tpsl["loss_plan"].trigger_type) == (
+            trigger, D("0.002"), "mark_price")
+
 
 @pytest.mark.asyncio
 async def test_screenshots_of_a_protected_position(qapp: QApplication, signals: Any, tmp_path: Path) -> None:
