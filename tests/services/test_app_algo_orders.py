@@ -134,6 +134,8 @@ async def test_stop_market_futures_from_ticket_dragged_and_triggered(qapp: QAppl
         assert fills
         assert all(f.side == "buy" for f in fills)
         assert min(f.price for f in fills) >= moved * D("0.999")  # fired when the last price reached its trigger
+        tab.finished.setChecked(True)  # the finished ones, instead of the live ones
+        assert tab.model.text(tab.model.row_of(oid), "Status") == "triggered"
         await signals.wait_until(services.account.positions_changed, lambda: services.account.position(BTC_PERP))
 
 

@@ -3,7 +3,8 @@ service (``services.algo_orders``).
 
 Move one with Move… or a double-click (a new trigger price, checked against the tick and the side of the current
 price before it is sent), cancel it with its ✕, the Cancel button or Delete, or every one of the active symbol with
-Cancel all. Finished ones (triggered, cancelled, failed, refused) leave the list; a refusal is said above it.
+Cancel all. Finished ones (triggered, cancelled, failed, refused) leave the list; "Finished" shows those instead
+(newest first); a refusal is said above the list.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from decimal import Decimal
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -140,10 +142,15 @@ class AlgoOrdersTab(QWidget):
         self.cancel_all_button = QPushButton("Cancel all", self)
         self.cancel_all_button.setObjectName("AlgoCancelAllButton")
         self.cancel_all_button.clicked.connect(self.cancel_all)
+        self.finished = QCheckBox("Finished", self)
+        self.finished.setObjectName("AlgoFinished")
+        self.finished.setToolTip("Show the algo orders that fired, were cancelled or refused")
+        self.finished.toggled.connect(lambda _on: self.refresh())
         self.message = message_label(self)
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 4, 4, 0)
         bar.addWidget(QLabel("Stops, trailing stops and TP/SL", self))
+        bar.addWidget(self.finished)
         bar.addStretch(1)
         for button in (self.move_button, self.cancel_button, self.cancel_all_button):
             bar.addWidget(button)
@@ -221,7 +228,7 @@ class AlgoOrdersTab(QWidget):
         return dialog
 
     def refresh(self) -> None:
-        orders = self.algo.orders()
+        orders = self.algo.history() if self.finished.isChecked() else self.algo.orders()
         keep = {o.client_oid for o in orders}
         for old in self.model.rows():
             if old.client_oid not in keep:
@@ -263,7 +270,8 @@ class AlgoOrdersTab(QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        has = self.selected() is not None
+        selected = self.selected()
+        has = selected is not None and selected.is_open
         self.move_button.setEnabled(has)
         self.cancel_button.setEnabled(has)
         self.cancel_all_button.setEnabled(self.ref is not None)
