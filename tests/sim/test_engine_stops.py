@@ -243,3 +243,25 @@ def test_a_trailing_tpsl_goes_with_its_position(ex: Exchange) -> None:
     assert ex.positions("u") == []
     [done] = ex.plans.orders("u", FUT, pending=False)
     assert (done.plan_type, done.status) == ("moving_plan", "cancelled")
+
+
+def test_spot_market_buy_stops_in_base_and_in_quote(ex: Exchange, clock: Clock) -> None:
+    spot = SymbolRef("BTCUSDT", SPOT)
+    p = ex.ticker(spot).last.quantize(D("0.01"))
+    trade(ex, p, SPOT)
+    trigger = p + 10
+    base = ex.plans.place_spot("u", "BTCUSDT", "buy", "market", "0.001", trigger)
+    quote = ex.plans.place_spot("u", "BTCUSDT", "buy", "market", "50", trigger, size_unit="total")
+    ex.place_spot_order("mm", "BTCUSDT", "sell", "limit", "0.01", trigger)  # what the stops buy
+    trade(ex, trigger, SPOT)
+    step(ex, clock)
+    done = {x.order_id: x for x in ex.plans.orders("u", SPOT, pending=False)}
+    assert {x.status for x in done.values()} == {"executed"}
+    bought_base = ex.get_order("u", SPOT, done[base.order_id].executed_order_id)
+    bought_quote = ex.get_order("u", SPOT, done[quote.order_id].executed_order_id)
+    # a base-sized market buy spends the base size at the price it fired at; a quote-sized one its amount
+    assert bought_base.size == D("0.001") * trigger
+    assert bought_base.filled_size == D("0.001")
+    assert bought_quote.size == D("50")
+    with pytest.raises(ExchangeError):
+        ex.plans.place_spot("u", "BTCUSDT", "sell", "market", "50", trigger, size_unit="total")
