@@ -218,6 +218,8 @@ async def test_position_tp_and_partial_sl_then_panic_leaves_nothing(qapp: QAppli
             await shown(terminal, signals, oid)
         tab = terminal.window.panel("orders").algo_tab
         assert tab.model.text(tab.model.row_of(tp), "Size") == "Position"
+        orders_panel = terminal.window.panel("orders")
+        assert orders_panel.tabs.tabText(orders_panel.tabs.indexOf(tab)) == "Algo orders (2)"
         higher_sl = (last * D("0.95")).quantize(D("0.1"))
         terminal.chart.price_lines.drag_algo(sl, float(higher_sl))
         await signals.wait_until(algo.changed, lambda: algo.get(sl).trigger_price == higher_sl)

@@ -112,9 +112,11 @@ class AlgoOrdersTab(QWidget):
 
     Signals:
         move_requested(object): a move dialog opened for this order (tests use it).
+        count_changed(int): how many algo orders are open now (for the tab's title).
     """
 
     move_requested = Signal(object)
+    count_changed = Signal(int)
 
     def __init__(self, algo: AlgoOrdersApi, md: MarketDataApi, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -235,6 +237,7 @@ class AlgoOrdersTab(QWidget):
                 self.model.remove(old.client_oid)
         self.model.upsert_many(orders)
         self._update_buttons()
+        self.count_changed.emit(len(self.algo.orders()))
 
     # --- reactions ----------------------------------------------------------------------------------------------
 

@@ -193,7 +193,10 @@ class OrdersPanel(QWidget):
         algo = algo_service(services)  # stops, trailing, TP/SL: a tab beside the open orders
         self.algo_tab = AlgoOrdersTab(algo, self.md, self) if algo is not None else None
         if self.algo_tab is not None:
-            self.tabs.addTab(self.algo_tab, "Algo orders")
+            index = self.tabs.addTab(self.algo_tab, "Algo orders")
+            self.algo_tab.count_changed.connect(
+                lambda n: self.tabs.setTabText(index, f"Algo orders ({n})" if n else "Algo orders"))
+            self.algo_tab.refresh()
         self.tabs.addTab(self.history_view, "Order history")
         self.tabs.addTab(self.fills_view, "Fills")
         layout = QVBoxLayout(self)
