@@ -144,6 +144,9 @@ async def test_stop_limit_spot_moved_from_the_tab_and_cancelled_by_a_click(qapp:
     async with running(qapp) as terminal:
         services, ticket, last = await ready(terminal, signals, BTC)
         algo = services.algo
+        kind = ticket.algo_fields.kind
+        assert not kind.model().item(kind.findData("trailing")).isEnabled()  # trailing stops are futures only
+        assert not ticket.algo_fields.source.isEnabled()  # and so are mark-price triggers
         trigger = (last * D("0.97")).quantize(D("0.01"))
         oid = await place_from_ticket(terminal, signals, ticket, "stop_limit", "sell", trigger, D("0.001"),
                                       price=trigger - D("5"))
