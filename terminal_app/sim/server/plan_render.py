@@ -43,8 +43,8 @@ def _price(p: PlanOrder) -> str:
     return num(p.execute_price) if p.execute_price is not None else "0"
 
 
-def futures_row(p: PlanOrder, *, history: bool = False) -> Json:
-    """One row of ``orders-plan-pending`` / ``orders-plan-history``."""
+def futures_row(p: PlanOrder, *, history: bool = False, margin_mode: str = "crossed") -> Json:
+    """One row of ``orders-plan-pending`` / ``orders-plan-history`` (``margin_mode``: the symbol's)."""
     if not _is_stop(p):
         row = render.plan_pending(p)
     else:
@@ -53,7 +53,7 @@ def futures_row(p: PlanOrder, *, history: bool = False) -> Json:
             "clientOid": p.client_oid, "price": _price(p), "executePrice": _price(p),
             "callbackRatio": num(p.callback_ratio), "triggerPrice": num(p.trigger_price),
             "triggerType": p.trigger_type, "planStatus": p.status, "side": p.side, "posSide": _pos_side(p),
-            "marginCoin": "USDT", "marginMode": "crossed", "enterPointSource": "API", "tradeSide": _trade_side(p),
+            "marginCoin": "USDT", "marginMode": margin_mode, "enterPointSource": "API", "tradeSide": _trade_side(p),
             "posMode": p.pos_mode, "orderType": p.order_type or "market", "orderSource": "normal",
             "cTime": ms(p.c_time), "uTime": ms(p.u_time), "presetStopSurplusPrice": "",
             "stopSurplusTriggerPrice": "", "stopSurplusTriggerType": "", "presetStopLossPrice": "",

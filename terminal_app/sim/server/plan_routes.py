@@ -140,7 +140,9 @@ def _futures_list(call: Call, pending: bool) -> Any:
         return {"entrustedList": None, "endId": None}
     symbol = _futures_symbol(call) if call.opt("symbol") else None
     plans = call.ex.plans.orders(call.uid, USDT, symbol, _FAMILIES[plan_type], pending=pending)
-    rows = _page(call, plans, lambda p: plan_render.futures_row(p, history=not pending))
+    modes = {name: call.ex.symbol_settings(call.uid, name).margin_mode for name in {p.ref.symbol for p in plans}}
+    rows = _page(call, plans, lambda p: plan_render.futures_row(p, history=not pending,
+                                                                margin_mode=modes[p.ref.symbol]))
     return {"entrustedList": rows or None, "endId": rows[-1]["orderId"] if rows else None}
 
 
