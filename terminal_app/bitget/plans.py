@@ -12,8 +12,8 @@ Which endpoint an intent goes to (bitget-v2.md §5/§6; ccxt bitget.ts does the 
 Modify: stops and trailing stops by ``modify-plan-order`` (futures ``newTriggerPrice``…, spot ``triggerPrice`` with
 ``orderType``), TP/SL by ``modify-tpsl-order``. Cancel: futures ``cancel-plan-order`` with ``orderIdList`` and the
 plan's ``planType`` (Bitget needs it for other than trigger orders), spot ``cancel-plan-order``. The WebSocket says
-``planType`` in short words (``pl``, ``tp``, ``sl``, ``ptp``, ``psl``, and for trailing ``track``/``mtpl``); both
-spellings map here.
+``planType`` in short words (``pl``, ``tp``, ``sl``, ``ptp``, ``psl``, ``track``, ``mtpsl``; the wire model reads them
+back in the REST spelling); both spellings map here.
 """
 
 from __future__ import annotations
@@ -69,14 +69,14 @@ class PLAN:
 KIND_FROM_WIRE: dict[str, AlgoKind] = {
     "normal_plan": AlgoKind.STOP, "pl": AlgoKind.STOP, "amount": AlgoKind.STOP, "total": AlgoKind.STOP,
     "track_plan": AlgoKind.TRAILING, "track": AlgoKind.TRAILING,
-    "moving_plan": AlgoKind.TRAILING, "mtpl": AlgoKind.TRAILING,
+    "moving_plan": AlgoKind.TRAILING, "mtpsl": AlgoKind.TRAILING,
     "profit_plan": AlgoKind.TAKE_PROFIT, "tp": AlgoKind.TAKE_PROFIT,
     "loss_plan": AlgoKind.STOP_LOSS, "sl": AlgoKind.STOP_LOSS,
     "pos_profit": AlgoKind.POSITION_TP, "ptp": AlgoKind.POSITION_TP,
     "pos_loss": AlgoKind.POSITION_SL, "psl": AlgoKind.POSITION_SL,
 }
 # what a position-bound trailing stop is called apart from a plain one
-_POSITION_TRAILING = frozenset({"moving_plan", "mtpl"})
+_POSITION_TRAILING = frozenset({"moving_plan", "mtpsl"})
 TPSL_PLAN_TYPE: dict[AlgoKind, str] = {
     AlgoKind.TAKE_PROFIT: "profit_plan", AlgoKind.STOP_LOSS: "loss_plan",
     AlgoKind.POSITION_TP: "pos_profit", AlgoKind.POSITION_SL: "pos_loss",

@@ -59,7 +59,7 @@ def test_history_row_and_unknown_plan_types(samples: Path) -> None:
     msg = _load(samples, "ws/ws-usdt-futures-orders-algo.push.json")
     msg["data"][0]["planType"] = "something_new"
     assert parse_ws_algos(msg) == []
-    msg["data"][0]["planType"] = "mtpl"
+    msg["data"][0]["planType"] = "mtpsl"
     msg["data"][0]["posSide"] = "short"
     [trail] = parse_ws_algos(msg)
     assert (trail.kind, trail.hold_side, trail.side, wire_plan_type(trail)) == (

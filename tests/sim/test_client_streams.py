@@ -215,4 +215,4 @@ async def test_private_futures_positions_and_algo_orders(clients: Clients) -> No
     msg = await algos.until(lambda m: any(a.order_id == plan.order_id for a in parse_ws_algo_orders(m)))
     (algo,) = [a for a in parse_ws_algo_orders(msg) if a.order_id == plan.order_id]
     assert algo.trigger_price == price * 2
-    assert algo.plan_type == "tp"  # the channel's own word for a partial take-profit
+    assert algo.plan_type == "profit_plan"

@@ -126,9 +126,10 @@ async def test_futures_plans_place_list_modify_cancel(api: Api, samples: Path) -
     history = await api("GET", MIX + "orders-plan-history", {"productType": "USDT-FUTURES", "planType": "normal_plan"})
     [done] = history["entrustedList"]
     sample = json.loads((samples / "rest" / "GET_api_v2_mix_order_orders-plan-history.json").read_text())
-    # the sample is an executed plan; a cancelled one has no fill (priceAvg, baseVolume)
-    assert missing_keys(sample["data"]["entrustedList"][0], done) == ["priceAvg", "baseVolume"]
-    assert (done["planStatus"], done["executeOrderId"]) == ("cancelled", "")
+    assert missing_keys(sample["data"]["entrustedList"][0], done) == []
+    # the sample is an executed plan; a cancelled one has no order and no fill
+    assert (done["planStatus"], done["executeOrderId"], done["priceAvg"], done["baseVolume"]) == (
+        "cancelled", "", "", "")
 
 
 @pytest.mark.asyncio
@@ -189,3 +190,26 @@ async def test_orders_algo_pushes_have_the_samples_shapes(api: Api, samples: Pat
     assert pushes["USDT-FUTURES"]["planType"] == "track"
     assert pushes["USDT-FUTURES"]["callbackRatio"] == "1"
     assert pushes["SPOT"]["status"] == "live"
+
+
+@pytest.mark.asyncio
+async def test_an_executed_plan_names_its_order_and_fill(api: Api) -> None:
+    ex = api.server.exchange
+    mark = ex.mark_price(FUT)
+    low = str((mark / 2).quantize(FUT_TICK))
+    # a sell stop far below the price, then the price taken there: it fires at the next step
+    stop = await api("POST", MIX + "place-plan-order",
+                     _mix(planType="normal_plan", side="sell", orderType="market", size="0.01", marginMode="crossed",
+                          triggerPrice=low, triggerType="mark_price"))
+    ex.shock("BTC", "0.4")
+    for _ in range(100):
+        history = await api("GET", MIX + "orders-plan-history", {"productType": "USDT-FUTURES",
+                                                                   "planType": "normal_plan"})
+        if history["entrustedList"]:
+            break
+        await asyncio.sleep(0.05)
+    [row] = history["entrustedList"]
+    order = ex.get_order(DEMO_UID, Product.USDT_FUTURES, row["executeOrderId"])
+    assert row["orderId"] == stop["orderId"]
+    assert row["planStatus"] == "executed"
+    assert (Decimal(row["priceAvg"]), Decimal(row["baseVolume"])) == (order.avg_price, Decimal("0.01"))

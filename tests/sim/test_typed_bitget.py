@@ -140,6 +140,19 @@ async def _spot(c: Caller) -> None:
              "newClientOid": "tb-3"})
     await c("POST", "/api/v2/spot/trade/cancel-symbol-order", {"symbol": "BTCUSDT"})
     await c("GET", "/api/v2/spot/trade/history-orders", {"symbol": "BTCUSDT"})
+    # plan (trigger) orders
+    high = str((D(price) * 3).quantize(D("0.01")))
+    plan = await c("POST", "/api/v2/spot/trade/place-plan-order",
+                   {"symbol": "BTCUSDT", "side": "buy", "orderType": "limit", "size": "0.001", "triggerPrice": high,
+                    "executePrice": high, "planType": "amount", "triggerType": "fill_price", "clientOid": "tbp-1"})
+    await c("POST", "/api/v2/spot/trade/modify-plan-order",
+            {"orderId": plan["orderId"], "triggerPrice": high, "orderType": "market", "size": "0.002"})
+    await c("GET", "/api/v2/spot/trade/current-plan-order", {"symbol": "BTCUSDT"})
+    await c("POST", "/api/v2/spot/trade/cancel-plan-order", {"orderId": plan["orderId"]})
+    await c("POST", "/api/v2/spot/trade/place-plan-order",
+            {"symbol": "BTCUSDT", "side": "buy", "orderType": "market", "size": "0.001", "triggerPrice": high})
+    await c("POST", "/api/v2/spot/trade/batch-cancel-plan-order", {"symbolList": ["BTCUSDT"]})
+    await c("GET", "/api/v2/spot/trade/history-plan-order", {"symbol": "BTCUSDT"})
 
 
 async def _futures(c: Caller) -> None:
@@ -183,8 +196,24 @@ async def _futures(c: Caller) -> None:
     await c("POST", "/api/v2/mix/order/place-pos-tpsl",
             _mix(**usdt, holdSide="long", stopSurplusTriggerPrice="900000", stopLossTriggerPrice=price))
     plans = await c("GET", "/api/v2/mix/order/orders-plan-pending", _mix(planType="profit_loss"))
+    await c("POST", "/api/v2/mix/order/modify-tpsl-order",
+            _mix(**usdt, orderId=plans["entrustedList"][0]["orderId"], triggerPrice=price, size="0.01"))
     await c("POST", "/api/v2/mix/order/cancel-plan-order",
             _mix(symbol="BTCUSDT", orderIdList=[{"orderId": plans["entrustedList"][0]["orderId"]}, {"orderId": "7"}]))
+    high = str((D(price) * 3).quantize(D("0.1")))
+    stop = await c("POST", "/api/v2/mix/order/place-plan-order",
+                   {**order, "planType": "normal_plan", "side": "buy", "tradeSide": "open", "orderType": "limit",
+                    "size": "0.01", "price": high, "triggerPrice": high, "triggerType": "mark_price",
+                    "clientOid": "tbm-p1"})
+    await c("POST", "/api/v2/mix/order/place-plan-order",
+            {**order, "planType": "track_plan", "side": "sell", "tradeSide": "close", "orderType": "market",
+             "size": "0.01", "triggerPrice": high, "callbackRatio": "1"})
+    await c("POST", "/api/v2/mix/order/modify-plan-order",
+            _mix(symbol="BTCUSDT", orderId=stop["orderId"], newTriggerPrice=high, newSize="0.02"))
+    await c("GET", "/api/v2/mix/order/orders-plan-pending", _mix(planType="normal_plan"))
+    await c("GET", "/api/v2/mix/order/orders-plan-pending", _mix(planType="track_plan"))
+    await c("POST", "/api/v2/mix/order/cancel-plan-order", _mix(symbol="BTCUSDT", planType="normal_plan"))
+    await c("GET", "/api/v2/mix/order/orders-plan-history", _mix(planType="normal_plan"))
     await c("GET", "/api/v2/mix/account/accounts", _mix())
     await c("GET", "/api/v2/mix/account/account", _mix(**usdt))
     await c("GET", "/api/v2/mix/position/all-position", _mix(marginCoin="USDT"))

@@ -13,10 +13,8 @@ from terminal_app.sim.server.render import ms, num
 
 Json = dict[str, Any]
 STOP_TYPES = ("normal_plan", "track_plan", "moving_plan")
-# The WebSocket's own planType words for futures plans (Bitget's Plan-Order-Channel page: "pl" for trigger orders,
-# "tp"/"sl" partial, "ptp"/"psl" position TP/SL; "track"/"mtpl" for the two trailing kinds).
-WS_PLAN_TYPE = {"normal_plan": "pl", "profit_plan": "tp", "loss_plan": "sl", "pos_profit": "ptp", "pos_loss": "psl",
-                "track_plan": "track", "moving_plan": "mtpl"}
+# The futures push says "fail_execute" where the REST history says "fail_trigger" (typed-bitget's MixPlanOrder).
+_WS_FUTURES_STATUS = {"fail_trigger": "fail_execute"}
 # Spot plan statuses on REST (the WebSocket says ``live`` for a waiting one, as the futures lists do).
 _SPOT_REST_STATUS = {"live": "not_trigger", "executed": "triggered"}
 
@@ -43,10 +41,12 @@ def _price(p: PlanOrder) -> str:
     return num(p.execute_price) if p.execute_price is not None else "0"
 
 
-def futures_row(p: PlanOrder, *, history: bool = False, margin_mode: str = "crossed") -> Json:
-    """One row of ``orders-plan-pending`` / ``orders-plan-history`` (``margin_mode``: the symbol's)."""
+def futures_row(p: PlanOrder, *, history: bool = False, margin_mode: str = "crossed",
+                filled: tuple[str, str] = ("", "")) -> Json:
+    """One row of ``orders-plan-pending`` / ``orders-plan-history`` (``margin_mode``: the symbol's; ``filled``: the
+    average price and filled size of the order a triggered plan placed)."""
     if not _is_stop(p):
-        row = render.plan_pending(p)
+        row = render.plan_pending(p, margin_mode)
     else:
         row = {
             "planType": p.plan_type, "symbol": p.ref.symbol, "size": num(p.amount), "orderId": p.order_id,
@@ -56,11 +56,13 @@ def futures_row(p: PlanOrder, *, history: bool = False, margin_mode: str = "cros
             "marginCoin": "USDT", "marginMode": margin_mode, "enterPointSource": "API", "tradeSide": _trade_side(p),
             "posMode": p.pos_mode, "orderType": p.order_type or "market", "orderSource": "normal",
             "cTime": ms(p.c_time), "uTime": ms(p.u_time), "presetStopSurplusPrice": "",
-            "stopSurplusTriggerPrice": "", "stopSurplusTriggerType": "", "presetStopLossPrice": "",
-            "stopLossTriggerPrice": "", "stopLossTriggerType": "",
+            "stopSurplusTriggerPrice": "", "stopSurplusTriggerType": "", "stopSurplusExecutePrice": "",
+            "presetStopLossPrice": "", "stopLossTriggerPrice": "", "stopLossTriggerType": "",
+            "stopLossExecutePrice": "",
         }
     if history:
         row["executeOrderId"] = p.executed_order_id
+        row["priceAvg"], row["baseVolume"] = filled
     return row
 
 
@@ -84,17 +86,19 @@ def ws_plan(p: PlanOrder) -> Json:
             "planType": p.size_unit or "amount", "price": _price(p), "size": num(p.amount),
             "actualSize": num(p.amount) if p.status == "executed" else "0", "orderType": p.order_type or "market",
             "side": p.side, "status": p.status, "executePrice": _price(p), "enterPointSource": "API",
-            "cTime": ms(p.c_time), "uTime": ms(p.u_time),
+            "cTime": ms(p.c_time), "uTime": ms(p.u_time), "stpMode": "none",
         }
     if not _is_stop(p):
-        return {**render.ws_plan_order(p), "planType": WS_PLAN_TYPE.get(p.plan_type, p.plan_type)}
+        return render.ws_plan_order(p)
     return {
         "instId": p.ref.symbol, "orderId": p.order_id, "clientOid": p.client_oid,
         "triggerPrice": num(p.trigger_price), "triggerType": p.trigger_type, "triggerTime": ms(p.u_time),
-        "planType": WS_PLAN_TYPE.get(p.plan_type, p.plan_type), "price": _price(p), "size": num(p.amount),
+        "planType": render.WS_PLAN_TYPES.get(p.plan_type, p.plan_type), "price": _price(p),
+        "executePrice": _price(p), "stpMode": "none", "size": num(p.amount),
         "actualSize": num(p.amount) if p.status == "executed" else "0", "orderType": p.order_type or "market",
         "side": p.side, "tradeSide": _trade_side(p), "posSide": _pos_side(p), "marginCoin": "USDT",
-        "status": p.status, "posMode": p.pos_mode, "enterPointSource": "API", "callbackRatio": num(p.callback_ratio),
+        "status": _WS_FUTURES_STATUS.get(p.status, p.status), "posMode": p.pos_mode, "enterPointSource": "API",
+        "callbackRatio": num(p.callback_ratio),
         "stopSurplusTriggerType": p.trigger_type, "stopLossTriggerType": p.trigger_type,
         "cTime": ms(p.c_time), "uTime": ms(p.u_time),
     }

@@ -141,8 +141,15 @@ def _futures_list(call: Call, pending: bool) -> Any:
     symbol = _futures_symbol(call) if call.opt("symbol") else None
     plans = call.ex.plans.orders(call.uid, USDT, symbol, _FAMILIES[plan_type], pending=pending)
     modes = {name: call.ex.symbol_settings(call.uid, name).margin_mode for name in {p.ref.symbol for p in plans}}
+
+    def filled(p: PlanOrder) -> tuple[str, str]:
+        if pending or not p.executed_order_id:
+            return "", ""
+        order = call.ex.get_order(call.uid, USDT, p.executed_order_id)
+        return render.num(order.avg_price), render.num(order.filled_size)
+
     rows = _page(call, plans, lambda p: plan_render.futures_row(p, history=not pending,
-                                                                margin_mode=modes[p.ref.symbol]))
+                                                                margin_mode=modes[p.ref.symbol], filled=filled(p)))
     return {"entrustedList": rows or None, "endId": rows[-1]["orderId"] if rows else None}
 
 
