@@ -39,7 +39,8 @@ from terminal_app.bitget.models import (
 )
 from terminal_app.bitget.models.mapping import MARGIN_MODE_TO_WIRE, SIDE_TO_WIRE, TRADE_SIDE_TO_WIRE, wire_product
 from terminal_app.bitget.rest_core import RestCore, checked_client_oid, compact, num, opt_num
-from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoOrder, AlgoStatus, TriggerSource
+from terminal_app.bitget.ws import BitgetStreamer, channel_arg
+from terminal_app.core.algo import AlgoHandler, AlgoIntent, AlgoKind, AlgoOrder, AlgoStatus, TriggerSource
 from terminal_app.core.enums import MarginMode, PositionSide, Side, TradeSide
 from terminal_app.core.instruments import Product, SymbolRef
 
@@ -271,3 +272,35 @@ class PlanRestMixin(RestCore):
                                          for family in FUTURES_FAMILIES))
         rows = [w for data in answers for w in parse_futures_plan_orders(data, product)]
         return sorted(_domain(rows), key=lambda a: (a.c_time, a.order_id or ""), reverse=True)
+
+
+class V2AlgoVenue:
+    """``core.algo.AlgoVenue`` over the V2 REST client and streamer (``orders-algo`` per product line)."""
+
+    def __init__(self, rest: PlanRestMixin, streamer: BitgetStreamer) -> None:
+        self._rest = rest
+        self._streamer = streamer
+
+    async def place_algo(self, intent: AlgoIntent, client_oid: str, *, hedge: bool, margin_mode: MarginMode,
+                         margin_coin: str) -> str | None:
+        ack = await self._rest.place_algo(intent, client_oid, hedge=hedge, margin_mode=margin_mode,
+                                          margin_coin=margin_coin)
+        return ack.order_id
+
+    async def modify_algo(self, order: AlgoOrder, *, trigger_price: Decimal, size: Decimal | None = None,
+                          execute_price: Decimal | None = None, callback_ratio: Decimal | None = None,
+                          margin_coin: str) -> None:
+        await self._rest.modify_algo(order, trigger_price=trigger_price, size=size, execute_price=execute_price,
+                                     callback_ratio=callback_ratio, margin_coin=margin_coin)
+
+    async def cancel_algo(self, order: AlgoOrder, *, margin_coin: str) -> None:
+        await self._rest.cancel_algo(order, margin_coin=margin_coin)
+
+    async def cancel_algos(self, orders: list[AlgoOrder], *, margin_coin: str) -> list[AlgoOrder]:
+        return await self._rest.cancel_algos(orders, margin_coin=margin_coin)
+
+    async def algo_orders(self, target: Product | SymbolRef, *, history: bool = False) -> list[AlgoOrder]:
+        return await self._rest.algo_orders(target, history=history)
+
+    async def stream_algos(self, product: Product, handler: AlgoHandler) -> None:
+        await self._streamer.subscribe(channel_arg(product, "orders-algo"), lambda msg: handler(parse_ws_algos(msg)))

@@ -18,12 +18,14 @@ are the firing rules the simulator uses, in one place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
-from terminal_app.core.enums import PositionSide, Side, TradeSide, trade_direction
-from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.core.enums import MarginMode, PositionSide, Side, TradeSide, trade_direction
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.validation import Issue, on_step, round_to_lot, round_to_tick
 
 # Bitget's callback ratio of a trailing stop, in percent of the best price: from 0.1 % to 10 %.
@@ -160,6 +162,28 @@ class AlgoOrder:
 
     def moved(self, trigger_price: Decimal) -> AlgoOrder:
         return replace(self, trigger_price=trigger_price)
+
+
+AlgoHandler = Callable[[list["AlgoOrder"]], None]
+
+
+class AlgoVenue(Protocol):
+    """The algo orders of one account's exchange, in the terminal's words (one implementation per API generation;
+    Bitget V2: ``bitget.plans.V2AlgoVenue``). Errors are the venue's typed errors with the exchange's code. Placing
+    never sends twice: an unanswered placement is the caller's to look for (:meth:`algo_orders`)."""
+
+    async def place_algo(self, intent: AlgoIntent, client_oid: str, *, hedge: bool, margin_mode: MarginMode,
+                         margin_coin: str) -> str | None:
+        """The exchange's id of the new order (None when it did not say)."""
+        ...
+
+    async def modify_algo(self, order: AlgoOrder, *, trigger_price: Decimal, size: Decimal | None = None,
+                          execute_price: Decimal | None = None, callback_ratio: Decimal | None = None,
+                          margin_coin: str) -> None: ...
+    async def cancel_algo(self, order: AlgoOrder, *, margin_coin: str) -> None: ...
+    async def cancel_algos(self, orders: list[AlgoOrder], *, margin_coin: str) -> list[AlgoOrder]: ...
+    async def algo_orders(self, target: Product | SymbolRef, *, history: bool = False) -> list[AlgoOrder]: ...
+    async def stream_algos(self, product: Product, handler: AlgoHandler) -> None: ...
 
 
 def intent_of(order: AlgoOrder) -> AlgoIntent:

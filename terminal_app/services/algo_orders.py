@@ -29,15 +29,13 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from terminal_app.bitget.errors import BitgetError, OrderNotFound
-from terminal_app.bitget.plans import parse_ws_algos
+from terminal_app.bitget.plans import V2AlgoVenue
 from terminal_app.bitget.rest_core import is_ambiguous, new_client_oid
-from terminal_app.bitget.ws import channel_arg
-from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoOrder, AlgoStatus, TriggerSource, validate_algo
+from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoOrder, AlgoStatus, AlgoVenue, TriggerSource, validate_algo
 from terminal_app.core.enums import MarginMode, OrderType, PositionMode, TradeSide
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
@@ -73,12 +71,14 @@ class AlgoOrdersService(QObject):
     triggered = Signal(object)
 
     def __init__(self, connection: ConnectionService, market_data: MarketDataService, account: AccountService,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, venue: AlgoVenue | None = None) -> None:
         super().__init__(parent)
         self._connection = connection
         self._session = connection.session
         self._md = market_data
         self._account = account
+        # The account's algo orders on its exchange (one seam per API generation; V2 until the venue offers it).
+        self._venue: AlgoVenue = venue or V2AlgoVenue(self._session.rest, self._session.ws)
         self._orders: dict[str, AlgoOrder] = {}             # by clientOid: open ones and recent finished ones
         self._spot_refs: set[SymbolRef] = set()
         self._tasks = TaskSet("algo orders")
@@ -128,8 +128,7 @@ class AlgoOrdersService(QObject):
         if not self._session.can_trade:
             self.loaded.set()
             return
-        ws = self._session.ws
-        results = await asyncio.gather(*(ws.subscribe(channel_arg(kind, "orders-algo"), self._on_push)
+        results = await asyncio.gather(*(self._venue.stream_algos(kind, self._on_push)
                                          for kind in (SPOT, FUTURES)), return_exceptions=True)
         for result in results:
             if isinstance(result, BitgetError):
@@ -258,8 +257,8 @@ class AlgoOrdersService(QObject):
     async def cancel_everything(self) -> list[AlgoOrder]:
         """Read every live plan order from the exchange (futures, and the spot symbols known) and cancel them all;
         the cancelled ones. Raises the error of a read that failed (the caller says so: nothing is assumed)."""
-        rest = self._session.rest
-        reads = [rest.algo_orders(FUTURES), *(rest.algo_orders(ref) for ref in sorted(self._spot_refs))]
+        venue = self._venue
+        reads = [venue.algo_orders(FUTURES), *(venue.algo_orders(ref) for ref in sorted(self._spot_refs))]
         found = [o for listed in await asyncio.gather(*reads) for o in listed if o.status is AlgoStatus.LIVE]
         for order in found:
             self._apply(order)
@@ -271,8 +270,8 @@ class AlgoOrdersService(QObject):
         hedge = self._account.position_mode() == PositionMode.HEDGE
         mode = self._account.margin_mode(intent.ref) or MarginMode.CROSSED
         try:
-            ack = await self._session.rest.place_algo(intent, oid, hedge=hedge, margin_mode=mode,
-                                                      margin_coin=self._coin(intent.ref))
+            order_id = await self._venue.place_algo(intent, oid, hedge=hedge, margin_mode=mode,
+                                                    margin_coin=self._coin(intent.ref))
         except BitgetError as exc:
             if not is_ambiguous(exc):
                 self._reject(oid, str(exc))
@@ -283,7 +282,7 @@ class AlgoOrdersService(QObject):
             return
         order = self._orders.get(oid)
         if order is not None and order.status is AlgoStatus.PENDING:
-            self._put(replace(order, order_id=ack.order_id, status=AlgoStatus.LIVE, u_time=self._now()))
+            self._put(replace(order, order_id=order_id, status=AlgoStatus.LIVE, u_time=self._now()))
 
     async def _find_placed(self, oid: str) -> None:
         """After an unanswered placement: the exchange's lists (live, then finished) say whether it exists; an order
@@ -316,7 +315,7 @@ class AlgoOrdersService(QObject):
     async def _modify(self, order: AlgoOrder, trigger: Decimal, execute: Decimal | None, size: Decimal | None,
                       ratio: Decimal | None) -> None:
         try:
-            await self._session.rest.modify_algo(order, trigger_price=trigger, execute_price=execute, size=size,
+            await self._venue.modify_algo(order, trigger_price=trigger, execute_price=execute, size=size,
                                                  callback_ratio=ratio, margin_coin=self._coin(order.ref))
         except BitgetError as exc:
             self.rejected.emit(order, f"Moving the {order.label.lower()} failed: {exc}")
@@ -329,7 +328,7 @@ class AlgoOrdersService(QObject):
 
     async def _cancel(self, order: AlgoOrder) -> None:
         try:
-            await self._session.rest.cancel_algo(order, margin_coin=self._coin(order.ref))
+            await self._venue.cancel_algo(order, margin_coin=self._coin(order.ref))
         except OrderNotFound:
             await self.reconcile()  # fired or cancelled meanwhile: show what the exchange has
             return
@@ -339,11 +338,11 @@ class AlgoOrdersService(QObject):
         self._finish(order.client_oid, AlgoStatus.CANCELLED)
 
     async def _cancel_many(self, orders: list[AlgoOrder]) -> list[AlgoOrder]:
-        rest = self._session.rest
+        venue = self._venue
         done: list[AlgoOrder] = []
         for coin in sorted({self._coin(o.ref) for o in orders}):
             try:
-                done += await rest.cancel_algos([o for o in orders if self._coin(o.ref) == coin], margin_coin=coin)
+                done += await venue.cancel_algos([o for o in orders if self._coin(o.ref) == coin], margin_coin=coin)
             except BitgetError as exc:
                 log.warning(f"Cancelling algo orders failed: {exc}")
         for order in done:
@@ -414,17 +413,17 @@ class AlgoOrdersService(QObject):
             order = replace(order, c_time=old.c_time)
         self._put(order)
 
-    def _on_push(self, msg: dict[str, Any]) -> None:
-        for order in parse_ws_algos(msg):
+    def _on_push(self, orders: list[AlgoOrder]) -> None:
+        for order in orders:
             self._apply(order)
 
     async def reconcile(self) -> None:
         """Re-read the live plan orders from REST; an order shown live that the exchange no longer lists is looked
         for in the history (fired or cancelled) and shown as it ended. Raises when a read failed (retried by the
         connection service)."""
-        rest = self._session.rest
+        venue = self._venue
         refs = sorted(self._spot_refs)
-        reads: list[Any] = [rest.algo_orders(FUTURES), *(rest.algo_orders(ref) for ref in refs)]
+        reads = [venue.algo_orders(FUTURES), *(venue.algo_orders(ref) for ref in refs)]
         results = await asyncio.gather(*reads)
         live = {o.client_oid: o for listed in results for o in listed}
         for order in live.values():
@@ -442,10 +441,10 @@ class AlgoOrdersService(QObject):
         self.changed.emit()
 
     async def _ended(self, refs: Iterable[SymbolRef]) -> dict[str, AlgoOrder]:
-        rest = self._session.rest
+        venue = self._venue
         targets: list[Product | SymbolRef] = [FUTURES] if any(r.product is FUTURES for r in refs) else []
         targets += [r for r in refs if r.product is SPOT]
-        results = await asyncio.gather(*(rest.algo_orders(t, history=True) for t in targets))
+        results = await asyncio.gather(*(venue.algo_orders(t, history=True) for t in targets))
         return {o.client_oid: o for listed in results for o in listed}
 
 
