@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -277,9 +278,24 @@ class PlanRestMixin(RestCore):
 class V2AlgoVenue:
     """``core.algo.AlgoVenue`` over the V2 REST client and streamer (``orders-algo`` per product line)."""
 
-    def __init__(self, rest: PlanRestMixin, streamer: BitgetStreamer) -> None:
+    def __init__(self, rest: PlanRestMixin, streamer: BitgetStreamer,
+                 products: tuple[Product, ...] = (Product.SPOT, Product.USDT_FUTURES)) -> None:
         self._rest = rest
         self._streamer = streamer
+        self._products = products
+
+    @property
+    def products(self) -> tuple[Product, ...]:
+        return self._products
+
+    def target_of(self, ref: SymbolRef) -> Product | SymbolRef:
+        # V2 lists a futures line's plans whole, spot plans only per symbol (current-plan-order needs one).
+        return ref.product if ref.product.is_futures else ref
+
+    def targets(self, known: Iterable[SymbolRef] = ()) -> list[Product | SymbolRef]:
+        found: dict[Product | SymbolRef, None] = {p: None for p in self._products if p.is_futures}
+        found.update({self.target_of(ref): None for ref in known if ref.product in self._products})
+        return list(found)
 
     async def place_algo(self, intent: AlgoIntent, client_oid: str, *, hedge: bool, margin_mode: MarginMode,
                          margin_coin: str) -> str | None:

@@ -18,7 +18,7 @@ are the firing rules the simulator uses, in one place.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -169,8 +169,9 @@ AlgoHandler = Callable[[list["AlgoOrder"]], None]
 
 class AlgoVenue(Protocol):
     """The algo orders of one account's exchange, in the terminal's words (one implementation per API generation;
-    Bitget V2: ``bitget.plans.V2AlgoVenue``). Errors are the venue's typed errors with the exchange's code. Placing
-    never sends twice: an unanswered placement is the caller's to look for (:meth:`algo_orders`)."""
+    Bitget V2: ``bitget.plans.V2AlgoVenue``; a session reaches it as ``Venue.algos``). Errors are the venue's typed
+    errors with the exchange's code. Placing never sends twice: an unanswered placement is the caller's to look for
+    (:meth:`algo_orders`)."""
 
     async def place_algo(self, intent: AlgoIntent, client_oid: str, *, hedge: bool, margin_mode: MarginMode,
                          margin_coin: str) -> str | None:
@@ -184,6 +185,20 @@ class AlgoVenue(Protocol):
     async def cancel_algos(self, orders: list[AlgoOrder], *, margin_coin: str) -> list[AlgoOrder]: ...
     async def algo_orders(self, target: Product | SymbolRef, *, history: bool = False) -> list[AlgoOrder]: ...
     async def stream_algos(self, product: Product, handler: AlgoHandler) -> None: ...
+
+    @property
+    def products(self) -> tuple[Product, ...]:
+        """The product lines whose algo orders it streams."""
+        ...
+
+    def targets(self, known: Iterable[SymbolRef] = ()) -> list[Product | SymbolRef]:
+        """What :meth:`algo_orders` must read to see every algo order of the account, given the symbols ``known`` to
+        have some (an exchange may list a line whole, or only symbol by symbol)."""
+        ...
+
+    def target_of(self, ref: SymbolRef) -> Product | SymbolRef:
+        """The read of :meth:`targets` that lists ``ref``'s algo orders."""
+        ...
 
 
 def intent_of(order: AlgoOrder) -> AlgoIntent:

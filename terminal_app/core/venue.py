@@ -41,6 +41,7 @@ from terminal_app.core.accounts import (
     PositionModeResult,
     SpotAsset,
 )
+from terminal_app.core.algo import AlgoVenue
 from terminal_app.core.candles import Interval
 from terminal_app.core.enums import MarginMode, PositionMode, PositionSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
@@ -168,6 +169,10 @@ class Venue(Protocol):
     def products(self) -> tuple[Product, ...]: ...
     @property
     def futures_products(self) -> tuple[Product, ...]: ...
+    @property
+    def algos(self) -> AlgoVenue:
+        """The account's algo orders (stops, trailing stops, TP/SL), every product line (``core.algo``)."""
+        ...
 
     def line(self, product: Product) -> ProductVenue: ...
     def futures(self, product: Product) -> FuturesVenue: ...

@@ -14,7 +14,7 @@ While connected, a periodic check (every ``check_interval_s``, only while an alg
 stream that is silently missing pushes cannot leave a fired stop shown as waiting for long.
 
 After the private stream reconnects (and at start) :meth:`reconcile` re-reads the live plan orders from REST — the
-three futures lists and every spot symbol the session has algo orders on (Bitget lists spot plans per symbol) — so a
+lines the venue lists whole and every symbol the session knows algo orders on (lines listed per symbol) — so a
 plan that fired, was cancelled elsewhere or was placed elsewhere while the stream was down is shown as it is.
 
 :meth:`cancel_everything` is the panic's: it reads the exchange's lists (not only what this session knows), cancels
@@ -33,11 +33,10 @@ from decimal import Decimal
 from PySide6.QtCore import QObject, Signal
 
 from terminal_app.bitget.errors import BitgetError, OrderNotFound
-from terminal_app.bitget.plans import V2AlgoVenue
 from terminal_app.bitget.rest_core import is_ambiguous, new_client_oid
 from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoOrder, AlgoStatus, AlgoVenue, TriggerSource, validate_algo
 from terminal_app.core.enums import MarginMode, OrderType, PositionMode, TradeSide
-from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.instruments import SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.risk import RiskPolicy, check_order
 from terminal_app.services.account import MARGIN_COIN, AccountService
@@ -47,8 +46,6 @@ from terminal_app.services.tasks import TaskSet
 
 log = logging.getLogger("terminal_app.services.algo_orders")
 
-SPOT = Product.SPOT
-FUTURES = Product.USDT_FUTURES
 HISTORY_KEPT = 200
 # As the trading service's check of open orders: often enough that a silent stream cannot hide a fired stop for long,
 # rarely enough to be noise next to Bitget's 10 req/s of the plan lists (three reads per check).
@@ -77,10 +74,10 @@ class AlgoOrdersService(QObject):
         self._session = connection.session
         self._md = market_data
         self._account = account
-        # The account's algo orders on its exchange (one seam per API generation; V2 until the venue offers it).
-        self._venue: AlgoVenue = venue or V2AlgoVenue(self._session.rest, self._session.ws)
+        # The account's algo orders on its exchange, through the session's venue (whatever API generation it is).
+        self._venue: AlgoVenue = venue or self._session.venue.algos
         self._orders: dict[str, AlgoOrder] = {}             # by clientOid: open ones and recent finished ones
-        self._spot_refs: set[SymbolRef] = set()
+        self._refs: set[SymbolRef] = set()  # symbols known to have algo orders (some lines list per symbol)
         self._tasks = TaskSet("algo orders")
         self._policy: Callable[[], RiskPolicy] | None = None
         self._blocked: Callable[[], str] = lambda: ""
@@ -128,14 +125,14 @@ class AlgoOrdersService(QObject):
         if not self._session.can_trade:
             self.loaded.set()
             return
-        results = await asyncio.gather(*(self._venue.stream_algos(kind, self._on_push)
-                                         for kind in (SPOT, FUTURES)), return_exceptions=True)
+        results = await asyncio.gather(*(self._venue.stream_algos(product, self._on_push)
+                                         for product in self._venue.products), return_exceptions=True)
         for result in results:
             if isinstance(result, BitgetError):
                 log.warning(f"Private channel orders-algo: {result}")
         active = self._md.active
-        if active is not None and active.product is SPOT:
-            self._spot_refs.add(active)
+        if active is not None:
+            self._refs.add(active)
         try:
             await self.reconcile()
         except BitgetError as exc:
@@ -211,8 +208,7 @@ class AlgoOrdersService(QObject):
                           AlgoStatus.PENDING, intent.execute_price, intent.trigger_source, intent.callback_ratio,
                           intent.trade_side, intent.hold_side, c_time=self._now(), u_time=self._now())
         self._put(order)
-        if intent.ref.product is SPOT:
-            self._spot_refs.add(intent.ref)
+        self._refs.add(intent.ref)
         reason = self.problem(intent)
         if reason is not None:
             self._reject(oid, reason)
@@ -258,7 +254,7 @@ class AlgoOrdersService(QObject):
         """Read every live plan order from the exchange (futures, and the spot symbols known) and cancel them all;
         the cancelled ones. Raises the error of a read that failed (the caller says so: nothing is assumed)."""
         venue = self._venue
-        reads = [venue.algo_orders(FUTURES), *(venue.algo_orders(ref) for ref in sorted(self._spot_refs))]
+        reads = [venue.algo_orders(target) for target in venue.targets(self._refs)]
         found = [o for listed in await asyncio.gather(*reads) for o in listed if o.status is AlgoStatus.LIVE]
         for order in found:
             self._apply(order)
@@ -361,9 +357,9 @@ class AlgoOrdersService(QObject):
         if order.status is AlgoStatus.TRIGGERED and (old is None or old.status is not AlgoStatus.TRIGGERED):
             log.info(f"{order.label} {order.side} {order.ref.display} triggered at "
                      f"{order.trigger_price.normalize():f} ({order.trigger_source.value} price)")
-            if order.executed_order_id or order.ref.product is SPOT:
+            if order.executed_order_id:
                 self.triggered.emit(order)
-            else:  # the push does not name the order it placed; the plan history does
+            else:  # the push does not name the order it placed; the plan history may
                 self._tasks.spawn(self._execution(order), f"execution of {order.client_oid}")
         self.changed.emit()
 
@@ -404,8 +400,7 @@ class AlgoOrdersService(QObject):
 
     def _apply(self, order: AlgoOrder) -> None:
         """An order as the exchange reports it; a final state is never undone by an older report."""
-        if order.ref.product is SPOT:
-            self._spot_refs.add(order.ref)
+        self._refs.add(order.ref)
         old = self._orders.get(order.client_oid)
         if old is not None and not old.is_open and order.is_open:
             return
@@ -422,14 +417,13 @@ class AlgoOrdersService(QObject):
         for in the history (fired or cancelled) and shown as it ended. Raises when a read failed (retried by the
         connection service)."""
         venue = self._venue
-        refs = sorted(self._spot_refs)
-        reads = [venue.algo_orders(FUTURES), *(venue.algo_orders(ref) for ref in refs)]
-        results = await asyncio.gather(*reads)
+        targets = venue.targets(self._refs)
+        results = await asyncio.gather(*(venue.algo_orders(target) for target in targets))
         live = {o.client_oid: o for listed in results for o in listed}
         for order in live.values():
             self._apply(order)
         gone = [o for o in self._orders.values() if o.status is AlgoStatus.LIVE and o.client_oid not in live
-                and (o.ref.product is FUTURES or o.ref in refs)]
+                and venue.target_of(o.ref) in targets]
         if gone:
             ended = await self._ended({o.ref for o in gone})
             for order in gone:
@@ -442,8 +436,7 @@ class AlgoOrdersService(QObject):
 
     async def _ended(self, refs: Iterable[SymbolRef]) -> dict[str, AlgoOrder]:
         venue = self._venue
-        targets: list[Product | SymbolRef] = [FUTURES] if any(r.product is FUTURES for r in refs) else []
-        targets += [r for r in refs if r.product is SPOT]
+        targets = list(dict.fromkeys(venue.target_of(ref) for ref in refs))
         results = await asyncio.gather(*(venue.algo_orders(t, history=True) for t in targets))
         return {o.client_oid: o for listed in results for o in listed}
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from terminal_app.bitget.errors import InvalidOrder
+from terminal_app.bitget.plans import V2AlgoVenue
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.v2.futures import V2FuturesVenue
 from terminal_app.bitget.v2.lines import FUTURES_LINES
@@ -20,6 +21,7 @@ from terminal_app.core.accounts import (
     PositionModeResult,
     SpotAsset,
 )
+from terminal_app.core.algo import AlgoVenue
 from terminal_app.core.candles import Interval
 from terminal_app.core.enums import MarginMode, PositionMode, PositionSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
@@ -58,6 +60,12 @@ class V2Venue:
                          for p in products if p.is_futures}
         self._lines: dict[Product, ProductVenue] = {p: self._futures[p] if p.is_futures else self._spot_line()
                                                     for p in products}
+        self._algos = V2AlgoVenue(rest, ws, tuple(products))
+
+    @property
+    def algos(self) -> AlgoVenue:
+        """Plan orders of every line (``bitget.plans``)."""
+        return self._algos
 
     @property
     def products(self) -> tuple[Product, ...]:
