@@ -97,6 +97,16 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
                part TEXT PRIMARY KEY,
                data BLOB NOT NULL)""",
     )),
+    (3, "futures accounts of the other margin coins (USDC-M, coin-M)", (
+        """CREATE TABLE futures_coin_accounts (
+               uid TEXT NOT NULL,
+               coin TEXT NOT NULL,
+               cash TEXT NOT NULL,
+               frozen TEXT NOT NULL,
+               pos_mode TEXT NOT NULL,
+               u_time INTEGER NOT NULL,
+               PRIMARY KEY (uid, coin))""",
+    )),
 )
 
 OPEN_STATUSES = ("live", "partially_filled")
@@ -113,6 +123,8 @@ class UserRecord:
     futures_u_time: int = 0
     settings: dict[str, tuple[str, int, int, int]] = field(default_factory=dict)  # symbol → (mode, cross, long, short)
     positions: list[dict[str, Any]] = field(default_factory=list)      # each has "symbol" and "hold_side"
+    # futures accounts in margin coins other than USDT: coin → (cash, frozen, pos_mode, u_time)
+    coin_accounts: dict[str, tuple[str, str, str, int]] = field(default_factory=dict)
 
 
 class SimStateStore:
@@ -170,6 +182,10 @@ class SimStateStore:
             if uid in users:
                 rec = users[uid]
                 rec.futures_cash, rec.futures_frozen, rec.pos_mode, rec.futures_u_time = cash, frozen, pos_mode, u_time
+        for uid, coin, cash, frozen, pos_mode, u_time in db.execute(
+                "SELECT uid, coin, cash, frozen, pos_mode, u_time FROM futures_coin_accounts"):
+            if uid in users:
+                users[uid].coin_accounts[coin] = (cash, frozen, pos_mode, u_time)
         for uid, symbol, mode, cross, long, short in db.execute(
                 "SELECT uid, symbol, margin_mode, cross_leverage, long_leverage, short_leverage "
                 "FROM futures_settings"):
@@ -277,6 +293,9 @@ class SimStateStore:
         db.execute("DELETE FROM futures_settings WHERE uid = ?", (uid,))
         db.executemany("INSERT INTO futures_settings VALUES (?, ?, ?, ?, ?, ?)",
                        [(uid, sym, *values) for sym, values in sorted(rec.settings.items())])
+        db.execute("DELETE FROM futures_coin_accounts WHERE uid = ?", (uid,))
+        db.executemany("INSERT INTO futures_coin_accounts VALUES (?, ?, ?, ?, ?, ?)",
+                       [(uid, coin, *values) for coin, values in sorted(rec.coin_accounts.items())])
         db.execute("DELETE FROM positions WHERE uid = ?", (uid,))
         db.executemany("INSERT INTO positions VALUES (?, ?, ?, ?)",
                        [(uid, p["symbol"], p["hold_side"], orjson.dumps(p)) for p in rec.positions])
@@ -286,8 +305,8 @@ class SimStateStore:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            for table in ("users", "spot_balances", "futures_accounts", "futures_settings", "positions", "orders",
-                          "fills", "plan_orders", "bills"):
+            for table in ("users", "spot_balances", "futures_accounts", "futures_coin_accounts",
+                          "futures_settings", "positions", "orders", "fills", "plan_orders", "bills"):
                 db.execute(f"DELETE FROM {table} WHERE uid = ?", (uid,))
             db.execute("COMMIT")
         except BaseException:

@@ -38,7 +38,20 @@ def test_contract_rows_look_like_bitget(samples: Path) -> None:
         assert {k: v for k, v in _shape(row).items() if k in sample} == _shape(sample)
         assert contract_market_from(row, Product.USDT_FUTURES) == find_market(row["symbol"],
                                                                               Product.USDT_FUTURES).info
-    assert contracts_raw(Product.COIN_FUTURES) == []
+    coin_m = contracts_raw(Product.COIN_FUTURES)
+    assert [r["symbol"] for r in coin_m] == ["BTCUSD", "ETHUSD", "BTCUSDH27", "ETHUSDH27"]
+    for row in coin_m:
+        # the delivery contracts add Bitget's deliveryPeriod; every other field is the sample's
+        assert {k: v for k, v in _shape(row).items() if k != "deliveryPeriod"} == _shape(sample)
+        assert row["quoteCoin"] == "USD" and row["supportMarginCoins"] == [row["baseCoin"]]
+        assert contract_market_from(row, Product.COIN_FUTURES) == find_market(row["symbol"],
+                                                                              Product.COIN_FUTURES).info
+    delivery = find_market("BTCUSDH27", Product.COIN_FUTURES)
+    assert delivery.is_delivery and delivery.raw["deliveryTime"] == "1806048000000"
+    assert delivery.raw["fundInterval"] == "0"
+    usdc = contracts_raw(Product.USDC_FUTURES)
+    assert [(r["symbol"], r["quoteCoin"], r["supportMarginCoins"]) for r in usdc] == [
+        ("BTCPERP", "USDC", ["USDC"]), ("ETHPERP", "USDC", ["USDC"])]
 
 
 def test_parameters_are_the_realistic_ones() -> None:
@@ -52,8 +65,12 @@ def test_parameters_are_the_realistic_ones() -> None:
     starts = {m.ref.key: m.start_price for m in all_markets()}
     assert starts["BTCUSDT:spot"] == D("97000")
     assert starts["ETHUSDT:usdt_futures"] == D("3400")
-    assert len(MARKETS) == 11
-    assert COINS == ("USDT", "ADA", "BGB", "BTC", "ETH", "LINK", "LTC", "SOL", "XRP")
+    assert len(MARKETS) == 17
+    assert COINS == ("USDT", "USDC", "ADA", "BGB", "BTC", "ETH", "LINK", "LTC", "SOL", "XRP")
+    inverse = find_market("BTCUSD", Product.COIN_FUTURES)
+    assert inverse.inverse and inverse.margin_coin == "BTC"
+    assert (inverse.info.lot_size, inverse.info.min_size) == (D("0.001"), D("0.001"))   # coins (products §2.2)
+    assert find_market("ETHPERP", Product.USDC_FUTURES).margin_coin == "USDC"
     ada = find_market("ADAUSDT", Product.SPOT).info
     assert (ada.tick_size, ada.lot_size) == (D("0.0001"), D("0.01"))
 

@@ -97,7 +97,8 @@ def test_long_pays_shorts_receive_exactly_at_the_funding_time(ex: Exchange, cloc
         assert (bill.symbol, bill.coin, bill.business_type) == ("BTCUSDT", "USDT", "contract_settle_fee")
         assert (bill.amount, bill.fee, bill.c_time) == (amount, 0, due)
         assert bill.balance == wallet(ex, uid)
-        pushed = [e.futures for e in events if isinstance(e, AccountEvent) and e.uid == uid and e.futures]
+        pushed = [e.futures for e in events if isinstance(e, AccountEvent) and e.uid == uid and e.futures
+                  and e.futures.margin_coin == "USDT"]
         assert pushed
         assert pushed[-1].available == before[uid][0] + amount
     # equity moves by the funding plus the mark's move on the position

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from terminal_app.core.instruments import Product
 from terminal_app.sim.engine.futures import (
     CROSSED,
     HEDGE,
     ISOLATED,
     ONE_WAY,
+    PositionState,
     initial_margin,
     maintenance,
     money,
@@ -35,7 +37,7 @@ class AccountSettings:
         if not info.min_leverage <= leverage <= info.max_leverage:
             raise reject("40017", f"leverage must be between {info.min_leverage} and {info.max_leverage}")
         state = self.state
-        user = state.fut.users[uid]
+        user = state.fut_user(uid, market.symbol)
         s = user.setting(market.symbol)
         side = (hold_side or "").lower()
         sides: tuple[str, ...]
@@ -50,7 +52,7 @@ class AccountSettings:
         # margin the change would need (isolated: moved now; crossed: earmarked)
         extra = ZERO
         for pos in affected:
-            extra += money(pos.cost / leverage) - initial_margin(pos)
+            extra += self._margin_at(market, pos, leverage) - initial_margin(pos, market.lot, market.inverse)
         if extra > 0 and extra > max_available(state, user):
             raise reject("40762", "The order size is greater than the max open size")
         if s.margin_mode == CROSSED:
@@ -62,7 +64,7 @@ class AccountSettings:
                 s.short_leverage = leverage
         for pos in affected:
             if pos.margin_mode == ISOLATED:
-                new_margin = money(pos.cost / leverage)
+                new_margin = self._margin_at(market, pos, leverage)
                 user.cash -= new_margin - pos.margin
                 pos.margin = new_margin
             pos.leverage = leverage
@@ -100,7 +102,7 @@ class AccountSettings:
             mode = CROSSED
         if mode not in (CROSSED, ISOLATED):
             raise reject("40017", "Parameter marginMode error")
-        user = self.state.fut.users[uid]
+        user = self.state.fut_user(uid, market.symbol)
         s = user.setting(market.symbol)
         if mode != s.margin_mode:
             if symbol_busy(self.state, user, market.symbol):
@@ -108,16 +110,25 @@ class AccountSettings:
             s.margin_mode = mode
             self.state.dirty_users.add(uid)
 
-    def set_position_mode(self, uid: str, pos_mode: str) -> str:
+    def set_position_mode(self, uid: str, pos_mode: str, product: Product = Product.USDT_FUTURES) -> str:
+        """Bitget keeps one position mode per futures line: every margin-coin account of ``product`` changes."""
         mode = (pos_mode or "").lower()
         if mode not in (ONE_WAY, HEDGE):
             raise reject("40017", "Parameter posMode error")
         state = self.state
-        user = state.fut.users[uid]
-        if mode != user.pos_mode:
-            if symbol_busy(state, user, None) or self.triggers.has_live(uid):
+        users = [led.users[uid] for led in state.ledgers(product) if uid in led.users]
+        if any(user.pos_mode != mode for user in users):
+            if any(symbol_busy(state, user, None) for user in users) or self.triggers.has_live(uid):
                 raise reject("45117", "Currently holding positions or orders, the position mode cannot be adjusted")
-            user.pos_mode = mode
+            for user in users:
+                user.pos_mode = mode
             state.dirty_users.add(uid)
             state.touched_futures.add(uid)
         return mode
+
+    @staticmethod
+    def _margin_at(market: SimMarket, pos: PositionState, leverage: int) -> Decimal:
+        """The isolated margin of ``pos`` at ``leverage``: cost / leverage, in coin for inverse (size / leverage)."""
+        if market.inverse:
+            return money(pos.lots * market.lot / leverage)
+        return money(pos.cost / leverage)

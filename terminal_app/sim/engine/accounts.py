@@ -14,6 +14,8 @@ from terminal_app.sim.engine.triggers import TriggerBook
 
 DEMO_SPOT_FUNDING = {"USDT": Decimal("10000"), "BTC": Decimal("0.1"), "ETH": Decimal("1")}
 DEMO_FUTURES_FUNDING = Decimal("10000")
+# The other futures accounts of a new demo user: USDC-M and coin-M (one account per margin coin).
+DEMO_OTHER_FUTURES = {"USDC": Decimal("10000"), "BTC": Decimal("0.2"), "ETH": Decimal("3")}
 
 
 class UserAccounts:
@@ -34,6 +36,9 @@ class UserAccounts:
         state.spot.now = state.now
         state.spot.open_account(uid, dict(DEMO_SPOT_FUNDING))
         state.fut.open_account(uid, DEMO_FUTURES_FUNDING).u_time = state.now
+        for coin, ledger in state.futs.items():
+            if ledger is not state.fut:
+                ledger.open_account(uid, DEMO_OTHER_FUTURES.get(coin, Decimal(0))).u_time = state.now
         state.open_by_user.setdefault(uid, {})
         state.done.setdefault(uid, deque(maxlen=state.history_cap))
         state.user_fills.setdefault(uid, deque(maxlen=state.history_cap))
@@ -46,12 +51,13 @@ class UserAccounts:
         for st in list(state.open_by_user.get(uid, {}).values()):
             self.orders.finish(st, OrderStatus.CANCELLED, "user")
         self.triggers.forget_user(uid)
-        user = state.fut.users.get(uid)
-        if user is not None:
-            for symbol, _ in user.positions:
-                state.pos_users.get(symbol, set()).discard(uid)
+        for ledger in state.futs.values():
+            user = ledger.users.get(uid)
+            if user is not None:
+                for symbol, _ in user.positions:
+                    state.pos_users.get(symbol, set()).discard(uid)
+            ledger.close_account(uid)
         state.spot.close_account(uid)
-        state.fut.close_account(uid)
         for key in [k for k in state.client_ids if k[0] == uid]:
             del state.client_ids[key]
         for st in state.done.pop(uid, ()):

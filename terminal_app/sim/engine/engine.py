@@ -34,6 +34,7 @@ from terminal_app.sim.engine.spot_orders import SpotOrders
 from terminal_app.sim.engine.spot_settlement import SpotSettler
 from terminal_app.sim.engine.state import EngineState
 from terminal_app.sim.engine.stops import StopBook
+from terminal_app.sim.engine.transfers import Transfers
 from terminal_app.sim.engine.triggers import TriggerBook
 from terminal_app.sim.engine.views import FuturesViews
 from terminal_app.sim.market.flow import SyntheticFlow
@@ -57,6 +58,7 @@ class Engine:
         self.liquidator = Liquidator(state, self.orders, self.futures_settler)
         self.views = FuturesViews(state, self.triggers)
         self.accounts = UserAccounts(state, self.orders, self.triggers, self.funding)
+        self.transfers = Transfers(state)
         self.flow = SyntheticFlow(self.matcher.house_take, step_ms=step_ms, churn=churn, quiet=quiet)
 
     @property
@@ -73,7 +75,7 @@ class Engine:
         self.state.now = t
         for ms in self.state.markets.values():
             self.flow.quote(ms, t)
-            if ms.market.is_futures:
+            if ms.market.is_futures and not ms.market.is_delivery:
                 self.funding.schedule(ms.market, t)
             ms.book.bids.take_changes()
             ms.book.asks.take_changes()

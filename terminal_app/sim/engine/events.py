@@ -17,6 +17,7 @@ from terminal_app.sim.engine.market_data import Level, Ticker
 from terminal_app.sim.engine.orders import Fill, Order
 from terminal_app.sim.engine.spot_accounts import Balance
 from terminal_app.sim.market.history import Candle
+from terminal_app.sim.market.markets import FUTURES_PRODUCTS
 from terminal_app.sim.market.price import MINUTE_MS
 from terminal_app.sim.market.state import MarketState, Trade
 
@@ -74,15 +75,18 @@ class FillEvent:
 
 @dataclass(frozen=True, slots=True)
 class PositionEvent:
-    """The user's full list of open futures positions after a change (Bitget pushes full snapshots)."""
+    """The user's full list of open positions of one futures line after a change (Bitget pushes full snapshots per
+    instType)."""
 
     uid: str
     positions: tuple[Position, ...]
+    product: Product = Product.USDT_FUTURES
 
 
 @dataclass(frozen=True, slots=True)
 class AccountEvent:
-    """Spot: the balances that changed (``product`` SPOT). Futures: the USDT-M account (``futures`` set)."""
+    """Spot: the balances that changed (``product`` SPOT). Futures: one margin coin's account of the futures line
+    ``product`` (``futures`` set)."""
 
     uid: str
     product: Product
@@ -192,6 +196,9 @@ class EventPump:
             if state.spot.has(uid):
                 self.emit(AccountEvent(uid, Product.SPOT, tuple(state.spot.balances(uid, touched_spot[uid]))))
         for uid in sorted(touched_futures):
-            if uid in state.fut.users:
-                self.emit(AccountEvent(uid, Product.USDT_FUTURES, futures=engine.views.account(uid)))
-                self.emit(PositionEvent(uid, tuple(engine.views.positions(uid))))
+            for product in FUTURES_PRODUCTS:
+                coins = [led.coin for led in state.ledgers(product) if uid in led.users]
+                for coin in coins:
+                    self.emit(AccountEvent(uid, product, futures=engine.views.account(uid, coin)))
+                if coins:
+                    self.emit(PositionEvent(uid, tuple(engine.views.positions(uid, product=product)), product))

@@ -45,7 +45,7 @@ from terminal_app.sim.engine.plan_desk import PlanDesk
 from terminal_app.sim.engine.queries import AccountQueries
 from terminal_app.sim.engine.spot_accounts import Balance
 from terminal_app.sim.market.history import Candle, Granularity
-from terminal_app.sim.market.markets import COINS, SimMarket, all_markets, find_market
+from terminal_app.sim.market.markets import COINS, SimMarket, all_markets, find_futures, find_market
 from terminal_app.sim.market.state import Trade
 
 DecimalLike = Decimal | str | int
@@ -259,11 +259,12 @@ class Exchange:
             raise reject(code, "The order does not exist")
         return st
 
-    def _cancel(self, uid: str, product: Product, symbol: str, order_id: str | None,
+    def _cancel(self, uid: str, product: Product | None, symbol: str, order_id: str | None,
                 client_oid: str | None) -> Order:
+        """``product`` None: the futures line that lists ``symbol``."""
         engine = self._user(uid)
         try:
-            find_market(symbol, product)
+            product = find_market(symbol, product).ref.product if product else find_futures(symbol).ref.product
             st = self._open_order(uid, product, symbol, order_id, client_oid)
             engine.orders.cancel(st)
             return st.snapshot()
@@ -332,23 +333,40 @@ class Exchange:
         self._done()
         return self._queries.fills(uid, product, symbol, order_id, start_ms, end_ms, id_less_than, limit)
 
-    # ---- futures (USDT-M) ------------------------------------------------------------------------------------
+    # ---- futures (every line; a symbol names its line, accounts are per margin coin) ---------------------------
 
-    def futures_account(self, uid: str) -> FuturesAccount:
+    def futures_account(self, uid: str, coin: str = "USDT") -> FuturesAccount:
+        """The futures account of one margin coin (40017 when no futures line margins in ``coin``)."""
         engine = self._user(uid)
         self._done()
-        return engine.views.account(uid)
+        if coin.upper() not in engine.state.futs:
+            raise reject("40017", "Parameter marginCoin error")
+        return engine.views.account(uid, coin.upper())
+
+    def futures_accounts(self, uid: str, product: Product = Product.USDT_FUTURES) -> list[FuturesAccount]:
+        """One account per margin coin of a futures line (coin-M: one per coin)."""
+        engine = self._user(uid)
+        self._done()
+        return [engine.views.account(uid, led.coin) for led in engine.state.ledgers(product)]
+
+    def transfer(self, uid: str, from_type: str, to_type: str, coin: str, amount: DecimalLike) -> str:
+        """Bitget's wallet transfer between the spot account and a futures account; the transfer id."""
+        engine = self._user(uid)
+        try:
+            return engine.transfers.transfer(uid, from_type, to_type, coin, amount)
+        finally:
+            self._done()
 
     def symbol_settings(self, uid: str, symbol: str) -> SymbolSettings:
         engine = self._user(uid)
         self._done()
-        return engine.views.settings(uid, find_market(symbol, Product.USDT_FUTURES).symbol)
+        return engine.views.settings(uid, find_futures(symbol).symbol)
 
     def set_leverage(self, uid: str, symbol: str, leverage: int, hold_side: str | None = None) -> SymbolSettings:
         """``hold_side`` (long/short) only for isolated margin in hedge mode; otherwise both sides change."""
         engine = self._user(uid)
         try:
-            market = find_market(symbol, Product.USDT_FUTURES)
+            market = find_futures(symbol)
             try:
                 lev = int(str(leverage))
             except ValueError:
@@ -376,17 +394,17 @@ class Exchange:
         """45117 with an open position or order on the symbol."""
         engine = self._user(uid)
         try:
-            market = find_market(symbol, Product.USDT_FUTURES)
+            market = find_futures(symbol)
             engine.settings.set_margin_mode(uid, market, margin_mode)
             return engine.views.settings(uid, market.symbol)
         finally:
             self._done()
 
-    def set_position_mode(self, uid: str, pos_mode: str) -> str:
-        """45117 with any open position or order."""
+    def set_position_mode(self, uid: str, pos_mode: str, product: Product = Product.USDT_FUTURES) -> str:
+        """45117 with any open position or order of the line."""
         engine = self._user(uid)
         try:
-            return engine.settings.set_position_mode(uid, pos_mode)
+            return engine.settings.set_position_mode(uid, pos_mode, product)
         finally:
             self._done()
 
@@ -400,7 +418,7 @@ class Exchange:
         the spot ones."""
         engine = self._user(uid)
         try:
-            market = find_market(symbol, Product.USDT_FUTURES)
+            market = find_futures(symbol)
             return engine.futures_orders.place(uid, market, side, order_type, size, price, force, client_oid,
                                                margin_mode, trade_side, reduce_only, preset_tp, preset_sl).snapshot()
         finally:
@@ -408,14 +426,18 @@ class Exchange:
 
     def cancel_futures_order(self, uid: str, symbol: str, order_id: str | None = None,
                              client_oid: str | None = None) -> Order:
-        return self._cancel(uid, Product.USDT_FUTURES, symbol, order_id, client_oid)
+        return self._cancel(uid, None, symbol, order_id, client_oid)
 
-    def cancel_all_futures(self, uid: str, symbol: str | None = None) -> list[Order]:
+    def cancel_all_futures(self, uid: str, symbol: str | None = None, product: Product = Product.USDT_FUTURES,
+                           margin_coin: str | None = None) -> list[Order]:
+        """Every open order of a futures line (or of one symbol; or of one margin coin of the line)."""
         engine = self._user(uid)
         try:
-            sym = find_market(symbol, Product.USDT_FUTURES).symbol if symbol else None
+            sym = find_futures(symbol).symbol if symbol else None
+            coin = margin_coin.upper() if margin_coin else None
             return [st.snapshot() for st in engine.orders.cancel_where(
-                uid, lambda st: st.market.is_futures and (sym is None or st.market.symbol == sym))]
+                uid, lambda st: st.market.ref.product is product and (sym is None or st.market.symbol == sym)
+                and (coin is None or st.market.margin_coin == coin))]
         finally:
             self._done()
 
@@ -427,20 +449,21 @@ class Exchange:
         """New price/size re-queues the order (it keeps its orderId; ``new_client_oid`` replaces the clientOid)."""
         engine = self._user(uid)
         try:
-            find_market(symbol, Product.USDT_FUTURES)
-            st = self._open_order(uid, Product.USDT_FUTURES, symbol, order_id, client_oid)
+            market = find_futures(symbol)
+            st = self._open_order(uid, market.ref.product, symbol, order_id, client_oid)
             return engine.futures_orders.modify(st, new_client_oid, new_size, new_price, new_preset_tp,
                                                 new_preset_sl).snapshot()
         finally:
             self._done()
 
-    def close_positions(self, uid: str, symbol: str | None = None, hold_side: str | None = None) -> list[Order]:
-        """Flash close at market: every position (or one symbol, or one side)."""
+    def close_positions(self, uid: str, symbol: str | None = None, hold_side: str | None = None,
+                        product: Product = Product.USDT_FUTURES) -> list[Order]:
+        """Flash close at market: every position of a futures line (or one symbol, or one side)."""
         engine = self._user(uid)
         try:
-            sym = find_market(symbol, Product.USDT_FUTURES).symbol if symbol else None
+            sym = find_futures(symbol).symbol if symbol else None
             side = (hold_side or "").lower() or None
-            return [st.snapshot() for st in engine.futures_orders.close_positions(uid, sym, side)]
+            return [st.snapshot() for st in engine.futures_orders.close_positions(uid, sym, side, product)]
         finally:
             self._done()
 
@@ -450,7 +473,7 @@ class Exchange:
         """USDT-M account bills, newest first: a row per fill (realised PnL and fee) and per funding payment."""
         self._user(uid)
         self._done()
-        sym = find_market(symbol, Product.USDT_FUTURES).symbol if symbol else None
+        sym = find_futures(symbol).symbol if symbol else None
         return self._queries.account_bills(uid, sym, business_type, start_ms, end_ms, id_less_than, limit)
 
     def spot_bills(self, uid: str, coin: str | None = None, *, group_type: str | None = None,
@@ -461,11 +484,13 @@ class Exchange:
         self._done()
         return self._queries.spot_bills(uid, coin, group_type, business_type, start_ms, end_ms, id_less_than, limit)
 
-    def positions(self, uid: str, symbol: str | None = None) -> list[Position]:
+    def positions(self, uid: str, symbol: str | None = None,
+                  product: Product | None = Product.USDT_FUTURES) -> list[Position]:
+        """Open positions of a futures line (every line when ``product`` is None), or of one symbol."""
         engine = self._user(uid)
         self._done()
-        sym = find_market(symbol, Product.USDT_FUTURES).symbol if symbol else None
-        return engine.views.positions(uid, sym)
+        sym = find_futures(symbol).symbol if symbol else None
+        return engine.views.positions(uid, sym, product)
 
     def place_tpsl_order(self, uid: str, symbol: str, plan_type: str, trigger_price: DecimalLike,
                          hold_side: str, size: DecimalLike | None = None, trigger_type: str = "mark_price",
@@ -475,7 +500,7 @@ class Exchange:
         trigger is on the wrong side of the mark; 22002 without a position. Executes at market."""
         engine = self._user(uid)
         try:
-            market = find_market(symbol, Product.USDT_FUTURES)
+            market = find_futures(symbol)
             plan = engine.triggers.place_tpsl(uid, market, plan_type, trigger_price, hold_side, size, trigger_type,
                                               execute_price, client_oid)
             return engine.triggers.view(plan)
@@ -486,7 +511,7 @@ class Exchange:
                        stop_loss: DecimalLike | None = None) -> list[PlanOrder]:
         engine = self._user(uid)
         try:
-            market = find_market(symbol, Product.USDT_FUTURES)
+            market = find_futures(symbol)
             out = []
             for plan_type, trigger in (("pos_profit", take_profit), ("pos_loss", stop_loss)):
                 if trigger not in (None, ""):
@@ -503,7 +528,7 @@ class Exchange:
                           client_oid: str | None = None) -> PlanOrder:
         engine = self._user(uid)
         try:
-            find_market(symbol, Product.USDT_FUTURES)
+            find_futures(symbol)
             triggers = engine.triggers
             pid = order_id or triggers.plan_client_ids.get((uid, client_oid or ""))
             plan = triggers.plans.get(pid or "")
@@ -531,7 +556,7 @@ class Exchange:
 
     def set_funding_rate(self, symbol: str, rate: DecimalLike) -> None:
         """Fix a futures market's funding rate (tests, demos); it is quoted and charged from now on."""
-        market = find_market(symbol, Product.USDT_FUTURES)
+        market = find_futures(symbol)
         self._engine.funding.funding_rates[market.symbol] = Decimal(str(rate))
 
     def stats(self) -> dict[str, int]:
@@ -541,5 +566,6 @@ class Exchange:
     def audit(self) -> dict[str, Decimal]:
         """Money created or destroyed per ledger (spot coins, "futures:USDT"): all zero unless there is a bug."""
         out = dict(self._engine.spot.imbalance())
-        out["futures:USDT"] = self._engine.fut.imbalance()
+        for coin, ledger in self._engine.state.futs.items():
+            out[f"futures:{coin}"] = ledger.imbalance()
         return out

@@ -8,7 +8,6 @@ from decimal import Decimal
 from terminal_app.sim.engine.futures import (
     FUNDING_FEE,
     ISOLATED,
-    USDT,
     FuturesUser,
     PositionState,
     funding_fee,
@@ -35,7 +34,8 @@ class FundingScheduler:
 
     @staticmethod
     def interval_ms(market: SimMarket) -> int:
-        return int(market.raw.get("fundInterval") or 8) * HOUR_MS
+        # a delivery contract has no funding ("0"); its interval only feeds the funding view
+        return (int(market.raw.get("fundInterval") or 8) or 8) * HOUR_MS
 
     def rate(self, symbol: str) -> Decimal:
         return self.funding_rates.get(symbol, FUNDING_RATE)
@@ -50,7 +50,7 @@ class FundingScheduler:
         several funding times (the exchange skips long gaps) settles once."""
         state = self.state
         for ms in state.markets.values():
-            if not ms.market.is_futures:
+            if not ms.market.is_futures or ms.market.is_delivery:
                 continue
             symbol = ms.market.symbol
             due = self.next_funding.get(symbol)
@@ -59,8 +59,9 @@ class FundingScheduler:
             interval = self.interval_ms(ms.market)
             self.next_funding[symbol] = (t // interval + 1) * interval
             rate = self.rate(symbol)
+            ledger = state.ledger(symbol)
             for uid in sorted(state.pos_users.get(symbol, ())):
-                user = state.fut.users[uid]
+                user = ledger.users[uid]
                 for hold_side in ("long", "short"):
                     pos = user.positions.get((symbol, hold_side))
                     if pos is not None and pos.lots:
@@ -68,7 +69,10 @@ class FundingScheduler:
 
     def _charge(self, user: FuturesUser, pos: PositionState, ms: MarketState, rate: Decimal, t: int) -> None:
         state = self.state
-        fee = funding_fee(ms.mark * pos.lots * ms.market.lot, rate)
+        m = ms.market
+        # coin-M: q · rate coins (the USD value q·mark at the mark, in coin), products doc §2.4
+        size = pos.lots * m.lot
+        fee = funding_fee(size if m.inverse else ms.mark * size, rate)
         amount = -fee if pos.hold_side == "long" else fee
         if not amount:
             return
@@ -78,9 +82,9 @@ class FundingScheduler:
             user.cash += amount - into_margin
         else:
             user.cash += amount
-        state.fut.funding -= amount
+        state.ledger(pos.symbol).funding -= amount
         pos.u_time = t
         user.u_time = t
-        state.bills.add_futures(user.uid, pos.symbol, USDT, FUNDING_FEE, amount, ZERO, wallet(user), t)
+        state.bills.add_futures(user.uid, pos.symbol, m.margin_coin, FUNDING_FEE, amount, ZERO, wallet(user), t)
         state.touched_futures.add(user.uid)
         state.dirty_users.add(user.uid)

@@ -1,4 +1,5 @@
-"""USDT-M futures: account, per-symbol settings, positions and TP/SL plan orders (snapshots)."""
+"""Futures accounts (one ledger per margin coin: USDT-M, USDC-M and each coin-M coin), per-symbol settings, positions
+and TP/SL plan orders (snapshots). Linear and inverse (coin-M) arithmetic both live here."""
 
 from __future__ import annotations
 
@@ -238,9 +239,10 @@ class FuturesUser:
 
 
 class FuturesLedger:
-    """All USDT-M money: users, the house and the fee pot (see the money model above)."""
+    """All the money of one margin coin: users, the house and the fee pot (see the money model above)."""
 
-    def __init__(self) -> None:
+    def __init__(self, coin: str = USDT) -> None:
+        self.coin = coin
         self.users: dict[str, FuturesUser] = {}
         self.house = ZERO
         self.fees = ZERO
@@ -285,26 +287,52 @@ def qty(pos: PositionState, lot: Decimal) -> Decimal:
     return pos.lots * lot
 
 
-def unrealized(pos: PositionState, mark: Decimal, lot: Decimal) -> Decimal:
+# Inverse (coin-M) contracts. ``cost`` stays the USD notional at entry (Σ price × size of the opening fills), so the
+# linear figures are computed first and turned into coin at the price they happen at (products doc §2.4):
+#   uPnL_coin = dir · (mark·q − cost) / mark        realised: the same at the exit price
+#   initial margin = q / leverage (cost / leverage at the entry price); maintenance = q · kmr
+#   liquidation: long cost / (backing + q·(1 − kmr)), short cost / (q·(1 + kmr) − backing) (none when ≤ 0)
+#   fee = notional · rate / price; funding = q · rate
+
+
+def in_margin_coin(value: Decimal, price: Decimal, inverse: bool) -> Decimal:
+    """A USD amount at ``price`` in the margin coin: itself for linear contracts, ``value / price`` (cut to money)
+    for inverse ones."""
+    if not inverse:
+        return value
+    return money(value / price) if price else ZERO
+
+
+def unrealized(pos: PositionState, mark: Decimal, lot: Decimal, inverse: bool = False) -> Decimal:
     value = mark * pos.lots * lot
-    return value - pos.cost if pos.hold_side == "long" else pos.cost - value
+    linear = value - pos.cost if pos.hold_side == "long" else pos.cost - value
+    return in_margin_coin(linear, mark, inverse)
 
 
-def initial_margin(pos: PositionState) -> Decimal:
-    """Isolated: the margin it holds; crossed: cost / leverage."""
-    return pos.margin if pos.margin_mode == ISOLATED else money(pos.cost / pos.leverage)
+def initial_margin(pos: PositionState, lot: Decimal = ZERO, inverse: bool = False) -> Decimal:
+    """Isolated: the margin it holds; crossed: cost / leverage (in coin for inverse: size / leverage)."""
+    if pos.margin_mode == ISOLATED:
+        return pos.margin
+    if inverse:
+        return money(pos.lots * lot / pos.leverage)
+    return money(pos.cost / pos.leverage)
 
 
-def maintenance(pos: PositionState, mark: Decimal, lot: Decimal, kmr: Decimal) -> Decimal:
-    return mark * pos.lots * lot * kmr
+def maintenance(pos: PositionState, mark: Decimal, lot: Decimal, kmr: Decimal, inverse: bool = False) -> Decimal:
+    size = pos.lots * lot
+    return size * kmr if inverse else mark * size * kmr
 
 
-def liquidation_price(pos: PositionState, lot: Decimal, kmr: Decimal, cross_buffer: Decimal) -> Decimal:
+def liquidation_price(pos: PositionState, lot: Decimal, kmr: Decimal, cross_buffer: Decimal,
+                      inverse: bool = False) -> Decimal:
     """See the money model; ``cross_buffer`` is E for crossed positions (ignored for isolated). Never negative."""
     size = pos.lots * lot
     if size == 0:
         return ZERO
     backing = pos.margin if pos.margin_mode == ISOLATED else cross_buffer
+    if inverse:
+        denominator = backing + size * (1 - kmr) if pos.hold_side == "long" else size * (1 + kmr) - backing
+        return pos.cost / denominator if denominator > 0 else ZERO
     if pos.hold_side == "long":
         price = (pos.cost - backing) / (size * (1 - kmr))
     else:

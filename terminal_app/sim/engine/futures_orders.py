@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from terminal_app.core.instruments import Product
 from terminal_app.sim.engine.account_settings import AccountSettings
-from terminal_app.sim.engine.futures import HEDGE, ONE_WAY, USDT, money
+from terminal_app.sim.engine.futures import HEDGE, ONE_WAY, in_margin_coin, money
 from terminal_app.sim.engine.lifecycle import OrderLifecycle
 from terminal_app.sim.engine.margin import max_available
 from terminal_app.sim.engine.matcher import Matcher, sweep_cost
@@ -34,7 +35,7 @@ def preset_price(raw: object, tick: Decimal) -> Decimal | None:
 
 
 class FuturesOrders:
-    """Places, modifies and closes USDT-M orders and positions."""
+    """Places, modifies and closes futures orders and positions (every line; money in the market's margin coin)."""
 
     def __init__(self, state: EngineState, orders: OrderLifecycle, matcher: Matcher,
                  settings: AccountSettings) -> None:
@@ -49,7 +50,7 @@ class FuturesOrders:
               preset_tp: object = None, preset_sl: object = None, origin: str = "api") -> OrderState:
         side, order_type, force, client_oid = self.orders.common_checks(uid, side, order_type, force, client_oid)
         state = self.state
-        user = state.fut.users[uid]
+        user = state.fut_user(uid, market.symbol)
         info = market.info
         ms = state.markets[market.ref]
         symbol = market.symbol
@@ -94,7 +95,7 @@ class FuturesOrders:
         ref_ticks = price_ticks if price_ticks is not None else (opposite_best or int(ms.fair_ticks + 0.5))
         ref_price = ref_ticks * info.tick_size
         if not is_close and ref_price * size < info.min_notional:
-            raise reject("45110", f"less than the minimum amount {info.min_notional} USDT")
+            raise reject("45110", f"less than the minimum amount {info.min_notional} {info.quote_coin}")
         open_side = hold_side if user.pos_mode == HEDGE else ("long" if is_buy else "short")
         leverage = settings.leverage(open_side)
         frozen = per_lot = ZERO
@@ -109,11 +110,11 @@ class FuturesOrders:
                 est_value = (cost_ticks + (est_open - got) * ref_ticks) * info.tick_size * info.lot_size
             else:
                 est_value = ref_price * est_open * info.lot_size
-            fee_est = ref_price * size * info.taker_fee
-            if est_value / leverage + fee_est > max_available(state, user):
+            need = in_margin_coin(est_value / leverage + ref_price * size * info.taker_fee, ref_price, market.inverse)
+            if need > max_available(state, user):
                 raise reject("40762", "The order size is greater than the max open size")
             if order_type == "limit":
-                per_lot = money(ref_price * info.lot_size / leverage)
+                per_lot = in_margin_coin(money(ref_price * info.lot_size / leverage), ref_price, market.inverse)
                 frozen = per_lot * est_open
         tp = preset_price(preset_tp, info.tick_size)
         sl = preset_price(preset_sl, info.tick_size)
@@ -136,7 +137,7 @@ class FuturesOrders:
         st.leverage = leverage
         st.preset_tp = tp
         st.preset_sl = sl
-        st.fee_coin = USDT
+        st.fee_coin = market.margin_coin
         st.origin = origin
         if is_close:
             user.positions[(symbol, hold_side)].locked_lots += lots
@@ -152,7 +153,7 @@ class FuturesOrders:
 
     def close_market(self, uid: str, symbol: str, hold_side: str, lots: int, origin: str) -> OrderState:
         """A market order that closes ``lots`` of a position (TP/SL, flash close)."""
-        user = self.state.fut.users[uid]
+        user = self.state.fut_user(uid, symbol)
         ms = self.state.futures_market(symbol)
         size = lots * ms.market.lot
         if user.pos_mode == HEDGE:
@@ -161,11 +162,13 @@ class FuturesOrders:
         return self.place(uid, ms.market, "sell" if hold_side == "long" else "buy", "market", size,
                           reduce_only=True, origin=origin)
 
-    def close_positions(self, uid: str, symbol: str | None, hold_side: str | None) -> list[OrderState]:
-        """Flash close at market: every position (or one symbol, or one side); 22002 when there is none. The
-        positions' pending close orders are cancelled first."""
-        user = self.state.fut.users[uid]
-        targets = [p for (s, hs), p in sorted(user.positions.items())
+    def close_positions(self, uid: str, symbol: str | None, hold_side: str | None,
+                        product: Product = Product.USDT_FUTURES) -> list[OrderState]:
+        """Flash close at market: every position of a futures line (or one symbol, or one side); 22002 when there
+        is none. The positions' pending close orders are cancelled first."""
+        ledgers = [self.state.ledger(symbol)] if symbol else self.state.ledgers(product)
+        targets = [p for led in ledgers if uid in led.users
+                   for (s, hs), p in sorted(led.users[uid].positions.items())
                    if p.lots and (symbol is None or s == symbol) and (hold_side is None or hs == hold_side)]
         if not targets:
             raise reject("22002", "No position to close")
@@ -184,7 +187,7 @@ class FuturesOrders:
         uid = st.uid
         market = st.market
         info = market.info
-        user = state.fut.users[uid]
+        user = state.fut_user(uid, market.symbol)
         ms = state.markets[market.ref]
         if new_client_oid and new_client_oid != st.client_oid and (uid, new_client_oid) in state.client_ids:
             raise reject("43118", "clientOrderId duplicate")
@@ -212,14 +215,14 @@ class FuturesOrders:
                     raise reject("40757", "Not enough position is available.")
                 new_frozen = per_lot = ZERO
             else:
-                per_lot = money(price * info.lot_size / st.leverage)
+                per_lot = in_margin_coin(money(price * info.lot_size / st.leverage), price, market.inverse)
                 est_open = remaining
                 if st.pos_mode == ONE_WAY:
                     opp = user.positions.get((market.symbol, "short" if st.is_buy else "long"))
                     if opp is not None:
                         est_open = max(0, remaining - opp.lots)
                 new_frozen = per_lot * est_open
-                fee_est = price * remaining * info.lot_size * info.taker_fee
+                fee_est = in_margin_coin(price * remaining * info.lot_size * info.taker_fee, price, market.inverse)
                 if new_frozen + fee_est > max_available(state, user) + st.frozen:
                     raise reject("40762", "The order size is greater than the max open size")
             # re-queue: leave the book, swap what the order holds, then match like a new order

@@ -10,9 +10,9 @@ from terminal_app.sim.engine.futures import (
     HEDGE,
     ISOLATED,
     ONE_WAY,
-    USDT,
     FuturesUser,
     PositionState,
+    in_margin_coin,
     money,
     wallet,
 )
@@ -26,7 +26,7 @@ ZERO = Decimal(0)
 
 
 class FuturesSettler:
-    """Books USDT-M fills into positions and money."""
+    """Books futures fills into positions and money (in the market's margin coin; inverse for coin-M)."""
 
     def __init__(self, state: EngineState, orders: OrderLifecycle, triggers: TriggerBook) -> None:
         self.state = state
@@ -39,10 +39,11 @@ class FuturesSettler:
         m = ms.market
         lot = m.lot
         price = price_ticks * m.tick
-        user = state.fut.users[st.uid]
+        ledger = state.ledger(m.symbol)
+        user = ledger.users[st.uid]
         symbol = m.symbol
         value = price * lots * lot
-        fee = value * (m.info.maker_fee if is_maker else m.info.taker_fee)
+        fee = in_margin_coin(value * (m.info.maker_fee if is_maker else m.info.taker_fee), price, m.inverse)
         close_side = ""
         close_lots = 0
         pos: PositionState | None = None
@@ -64,7 +65,7 @@ class FuturesSettler:
         fee_pos: PositionState | None = None
         closed: PositionState | None = None
         if close_lots and pos is not None:
-            profit = self._reduce(user, pos, price, close_lots, lot, st.is_close)
+            profit = self._reduce(user, pos, price, close_lots, lot, st.is_close, m.inverse)
             fee_pos = pos
             if pos.lots == 0:
                 closed = pos
@@ -81,10 +82,10 @@ class FuturesSettler:
             fee_pos = self._grow(user, ms, st, open_side, price, open_lots)
         now = state.now
         user.cash -= fee
-        state.fut.fees += fee
+        ledger.fees += fee
         # one bill row per fill, as Bitget's sample shows (amount: realised PnL; fee: negative when paid)
         business = f"close_{close_side}" if close_lots else f"open_{open_side}"
-        state.bills.add_futures(st.uid, symbol, USDT, business, profit, -fee, wallet(user), now)
+        state.bills.add_futures(st.uid, symbol, m.margin_coin, business, profit, -fee, wallet(user), now)
         if fee_pos is not None:
             fee_pos.total_fee += fee
         user.u_time = now
@@ -95,7 +96,7 @@ class FuturesSettler:
         st.u_time = now
         trade_side = st.trade_side or ("buy_single" if st.is_buy else "sell_single")
         fill = Fill(trade_id, st.order_id, st.client_oid, st.uid, m.ref, st.side, st.order_type, price, lots * lot,
-                    value, fee, USDT, "maker" if is_maker else "taker", now, profit=profit,
+                    value, fee, m.margin_coin, "maker" if is_maker else "taker", now, profit=profit,
                     trade_side=trade_side, pos_mode=st.pos_mode, hold_side=open_side or close_side)
         state.touched_futures.add(st.uid)
         self.orders.after_fill(st, fill)
@@ -103,14 +104,14 @@ class FuturesSettler:
             self.position_closed(user, closed, "position_closed")
 
     def _reduce(self, user: FuturesUser, pos: PositionState, price: Decimal, k: int, lot: Decimal,
-                locked: bool) -> Decimal:
+                locked: bool, inverse: bool) -> Decimal:
         if k == pos.lots:
             cost_part, margin_part = pos.cost, pos.margin
         else:
             cost_part = money(pos.cost * k / pos.lots)
             margin_part = money(pos.margin * k / pos.lots)
         value = price * k * lot
-        pnl = value - cost_part if pos.hold_side == "long" else cost_part - value
+        pnl = in_margin_coin(value - cost_part if pos.hold_side == "long" else cost_part - value, price, inverse)
         pos.cost -= cost_part
         pos.margin -= margin_part
         pos.lots -= k
@@ -119,7 +120,7 @@ class FuturesSettler:
         pos.achieved += pnl
         pos.u_time = self.state.now
         user.cash += margin_part + pnl
-        self.state.fut.house -= pnl
+        self.state.ledger(pos.symbol).house -= pnl
         return pnl
 
     def _grow(self, user: FuturesUser, ms: MarketState, st: OrderState, side: str, price: Decimal,
@@ -139,7 +140,7 @@ class FuturesSettler:
             user.frozen -= release
             user.cash += release
         if pos.margin_mode == ISOLATED:
-            margin = money(value / pos.leverage)
+            margin = in_margin_coin(money(value / pos.leverage), price, ms.market.inverse)
             user.cash -= margin
             pos.margin += margin
         pos.cost += value

@@ -72,7 +72,7 @@ class OrderLifecycle:
                 state.markets[st.market.ref].book.side(st.is_buy).remove(st.entry)
             st.entry = None
         if st.market.is_futures:
-            user = state.fut.users[st.uid]
+            user = state.fut_user(st.uid, st.market.symbol)
             if st.frozen:
                 user.frozen -= st.frozen
                 user.cash += st.frozen

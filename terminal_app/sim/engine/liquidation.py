@@ -10,7 +10,6 @@ from terminal_app.sim.engine.futures import (
     CROSSED,
     HEDGE,
     ISOLATED,
-    USDT,
     FuturesUser,
     PositionState,
     maintenance,
@@ -43,14 +42,20 @@ class Liquidator:
 
     def check(self, uid: str) -> None:
         state = self.state
-        user = state.fut.users[uid]
+        for ledger in state.futs.values():
+            user = ledger.users.get(uid)
+            if user is not None and user.positions:
+                self._check_user(user)
+
+    def _check_user(self, user: FuturesUser) -> None:
+        state = self.state
         for pos in sorted(user.positions.values(), key=lambda p: (p.symbol, p.hold_side)):
             if pos.margin_mode != ISOLATED:
                 continue
             ms = state.futures_market(pos.symbol)
-            lot = ms.market.lot
-            if pos.margin + unrealized(pos, ms.mark, lot) <= maintenance(pos, ms.mark, lot,
-                                                                          ms.market.keep_margin_rate):
+            m = ms.market
+            if pos.margin + unrealized(pos, ms.mark, m.lot, m.inverse) <= maintenance(
+                    pos, ms.mark, m.lot, m.keep_margin_rate, m.inverse):
                 self._liquidate_isolated(user, pos, ms)
         crossed = [p for p in user.positions.values() if p.margin_mode == CROSSED]
         if not crossed:
@@ -63,7 +68,7 @@ class Liquidator:
         for st in self.orders.close_orders(user.uid, pos):
             self.orders.finish(st, OrderStatus.CANCELLED, "liquidation")
         loss = pos.margin
-        self.state.fut.house += loss
+        self.state.ledger(pos.symbol).house += loss
         self._record(user, pos, ms, -loss)
         pos.margin = ZERO
         pos.cost = ZERO
@@ -73,22 +78,23 @@ class Liquidator:
 
     def _liquidate_crossed(self, user: FuturesUser) -> None:
         state = self.state
+        ledger = next(led for led in state.futs.values() if led.users.get(user.uid) is user)
         for st in sorted(state.open_by_user.get(user.uid, {}).values(), key=lambda s: s.seq):
-            if st.market.is_futures:
+            if st.market.is_futures and st.market.margin_coin == ledger.coin:
                 self.orders.finish(st, OrderStatus.CANCELLED, "liquidation")
         for pos in sorted((p for p in user.positions.values() if p.margin_mode == CROSSED),
                           key=lambda p: (p.symbol, p.hold_side)):
             ms = state.futures_market(pos.symbol)
-            pnl = unrealized(pos, ms.mark, ms.market.lot)
+            pnl = unrealized(pos, ms.mark, ms.market.lot, ms.market.inverse)
             user.cash += pnl
-            state.fut.house -= pnl
+            ledger.house -= pnl
             self._record(user, pos, ms, pnl)
             pos.cost = ZERO
             pos.lots = 0
             pos.locked_lots = 0
             self.settler.position_closed(user, pos, "liquidation")
         # what is left backs the liquidation (insurance fund); a deficit is covered by it
-        state.fut.house += user.cash
+        ledger.house += user.cash
         user.cash = ZERO
 
     def _record(self, user: FuturesUser, pos: PositionState, ms: MarketState, profit: Decimal) -> None:
@@ -106,7 +112,7 @@ class Liquidator:
         st.margin_mode = pos.margin_mode
         st.leverage = pos.leverage
         st.origin = "liquidation"
-        st.fee_coin = USDT
+        st.fee_coin = m.margin_coin
         self.orders.register(st)
         value = ms.mark * size
         st.filled_lots = pos.lots
@@ -114,7 +120,7 @@ class Liquidator:
         st.profit = profit
         pos.achieved += profit
         fill = Fill(state.next_trade_id(), st.order_id, st.client_oid, user.uid, m.ref, side, "market", ms.mark,
-                    size, value, ZERO, USDT, "taker", state.now, profit=profit,
+                    size, value, ZERO, m.margin_coin, "taker", state.now, profit=profit,
                     trade_side=f"burst_close_{pos.hold_side}", pos_mode=user.pos_mode, hold_side=pos.hold_side)
         state.touched_futures.add(user.uid)
         self.orders.after_fill(st, fill)

@@ -18,10 +18,10 @@ def cross_state(state: EngineState, user: FuturesUser) -> tuple[Decimal, Decimal
         if pos.margin_mode != CROSSED:
             continue
         ms = state.futures_market(pos.symbol)
-        lot = ms.market.lot
-        im += initial_margin(pos)
-        upl += unrealized(pos, ms.mark, lot)
-        mm += maintenance(pos, ms.mark, lot, ms.market.keep_margin_rate)
+        m = ms.market
+        im += initial_margin(pos, m.lot, m.inverse)
+        upl += unrealized(pos, ms.mark, m.lot, m.inverse)
+        mm += maintenance(pos, ms.mark, m.lot, m.keep_margin_rate, m.inverse)
     return im, upl, mm
 
 
@@ -35,5 +35,7 @@ def symbol_busy(state: EngineState, user: FuturesUser, symbol: str | None) -> bo
     """A position or an open futures order on ``symbol`` (any symbol when None)."""
     if any(p.lots and (symbol is None or p.symbol == symbol) for p in user.positions.values()):
         return True
+    # the orders of this account's margin coin (one user's accounts in other coins are other FuturesUser rows)
     return any(st.market.is_futures and (symbol is None or st.market.symbol == symbol)
+               and user is state.ledger(st.market.symbol).users.get(user.uid)
                for st in state.open_by_user.get(user.uid, {}).values())

@@ -167,7 +167,8 @@ class MarketData:
     def open_interest(self, ref: SymbolRef) -> Decimal:
         ms = self._state(ref)
         m = ms.market
-        users = sum((p.lots for u in self.engine.state.fut.users.values() for (sym, side), p in u.positions.items()
+        users = sum((p.lots for u in self.engine.state.ledger(m.symbol).users.values()
+                     for (sym, side), p in u.positions.items()
                      if sym == m.symbol and side == "long"), 0)
         synthetic = int(m.params.trades_per_s * 86_400 * m.params.trade_lots * 0.4)
         return (synthetic + users) * m.lot

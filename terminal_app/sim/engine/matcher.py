@@ -140,7 +140,7 @@ class Matcher:
 
     def closable_lots(self, st: OrderState) -> int:
         """Lots of the position a futures close/reduce-only order may still close (0 when it is gone)."""
-        user = self.state.fut.users.get(st.uid)
+        user = self.state.ledger(st.market.symbol).users.get(st.uid)
         pos = user.positions.get((st.market.symbol, st.hold_side)) if user is not None else None
         return pos.lots if pos is not None else 0
 

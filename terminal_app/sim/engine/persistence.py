@@ -26,7 +26,7 @@ from terminal_app.sim.engine.records import (
     position_from_record,
     position_record,
 )
-from terminal_app.sim.market.markets import MARKETS
+from terminal_app.sim.market.markets import FUTURES_BY_SYMBOL, MARKETS
 from terminal_app.store.sim_state import SimStateStore, UserRecord
 
 
@@ -81,14 +81,19 @@ class Persistence:
             if not state.spot.has(uid):
                 continue
             fu = state.fut.users[uid]
+            # every margin coin's account: settings and positions are keyed by symbol, unique across lines
+            accounts = [led.users[uid] for led in state.futs.values() if uid in led.users]
             users.append(UserRecord(
                 uid=uid, created_ms=self.created.get(uid, state.now),
                 spot={coin: (str(a), str(f)) for coin, (a, f) in state.spot.accounts[uid].items()},
                 futures_cash=str(fu.cash), futures_frozen=str(fu.frozen), pos_mode=fu.pos_mode,
                 futures_u_time=fu.u_time,
                 settings={sym: (s.margin_mode, s.cross_leverage, s.long_leverage, s.short_leverage)
-                          for sym, s in fu.settings.items()},
-                positions=[position_record(p) for p in fu.positions.values() if p.lots]))
+                          for a in accounts for sym, s in a.settings.items()},
+                positions=[position_record(p) for a in accounts for p in a.positions.values() if p.lots],
+                coin_accounts={coin: (str(led.users[uid].cash), str(led.users[uid].frozen),
+                                      led.users[uid].pos_mode, led.users[uid].u_time)
+                               for coin, led in state.futs.items() if led is not state.fut and uid in led.users}))
         live_users = state.spot.accounts
         new_bills: list[AccountBill | SpotBill] = [*state.bills.new_futures, *state.bills.new_spot]
         store.save(users=users,
@@ -110,6 +115,10 @@ class Persistence:
               "entry_seq": str(state.entry_seq), "futures.house": str(state.fut.house),
               "futures.fees": str(state.fut.fees), "futures.minted": str(state.fut.minted),
               "futures.funding": str(state.fut.funding), "bill_seq": str(state.bills.seq)}
+        for coin, led in state.futs.items():
+            if led is not state.fut:
+                for name in ("house", "fees", "minted", "funding"):
+                    kv[f"futures.{coin}.{name}"] = str(getattr(led, name))
         for name, book in (("house", state.spot.house), ("fees", state.spot.fees), ("minted", state.spot.minted)):
             for coin, amount in book.items():
                 kv[f"spot.{name}.{coin}"] = str(amount)
@@ -127,6 +136,10 @@ class Persistence:
         state.fut.fees = Decimal(kv.get("futures.fees", "0"))
         state.fut.minted = Decimal(kv.get("futures.minted", "0"))
         state.fut.funding = Decimal(kv.get("futures.funding", "0"))
+        for coin, led in state.futs.items():
+            if led is not state.fut:
+                for name in ("house", "fees", "minted", "funding"):
+                    setattr(led, name, Decimal(kv.get(f"futures.{coin}.{name}", "0")))
         state.bills.seq = int(kv.get("bill_seq", "0"))
         for key, value in kv.items():
             if key.startswith("spot."):
@@ -139,13 +152,19 @@ class Persistence:
             state.spot.restore(uid, {coin: (Decimal(a), Decimal(f)) for coin, (a, f) in rec.spot.items()})
             fu = FuturesUser(uid, Decimal(rec.futures_cash), Decimal(rec.futures_frozen), rec.pos_mode,
                              u_time=rec.futures_u_time)
+            state.fut.users[uid] = fu
+            for coin, led in state.futs.items():
+                if led is not state.fut:
+                    # a store written before coin-M existed has no row: an empty account (its money was never minted)
+                    cash, frozen, pos_mode, u_time = rec.coin_accounts.get(coin, ("0", "0", rec.pos_mode, 0))
+                    led.users[uid] = FuturesUser(uid, Decimal(cash), Decimal(frozen), pos_mode, u_time=u_time)
             for sym, (mode, cross, long, short) in rec.settings.items():
-                fu.settings[sym] = SettingsState(mode, cross, long, short)
+                if sym in FUTURES_BY_SYMBOL:
+                    state.fut_user(uid, sym).settings[sym] = SettingsState(mode, cross, long, short)
             for d in rec.positions:
                 pos = position_from_record(d)
-                fu.positions[(pos.symbol, pos.hold_side)] = pos
+                state.fut_user(uid, pos.symbol).positions[(pos.symbol, pos.hold_side)] = pos
                 state.pos_users.setdefault(pos.symbol, set()).add(uid)
-            state.fut.users[uid] = fu
             state.open_by_user.setdefault(uid, {})
             state.done.setdefault(uid, deque(maxlen=cap))
             state.user_fills.setdefault(uid, deque(maxlen=cap))

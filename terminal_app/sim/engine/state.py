@@ -13,9 +13,10 @@ from typing import Any
 
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.bills import BillBook
-from terminal_app.sim.engine.futures import FuturesLedger, PlanState
+from terminal_app.sim.engine.futures import FuturesLedger, FuturesUser, PlanState
 from terminal_app.sim.engine.orders import Fill, OrderState
 from terminal_app.sim.engine.spot_accounts import SpotLedger
+from terminal_app.sim.market.markets import MARGIN_COINS, find_futures, margin_product
 from terminal_app.sim.market.state import MarketState
 
 ORDER_ID_BASE = 1_300_000_000_000_000_000
@@ -30,7 +31,9 @@ class EngineState:
         self.now = 0
         self.markets = markets
         self.spot = SpotLedger()
-        self.fut = FuturesLedger()
+        # one futures ledger per margin coin; ``fut`` is USDT-M's, the one copy trading and older callers use
+        self.futs: dict[str, FuturesLedger] = {coin: FuturesLedger(coin) for coin in MARGIN_COINS}
+        self.fut = self.futs["USDT"]
         self.orders: dict[str, OrderState] = {}                   # open orders by id
         self.open_by_user: dict[str, dict[str, OrderState]] = {}
         self.client_ids: dict[tuple[str, str], str] = {}          # (uid, clientOid) → orderId
@@ -69,7 +72,19 @@ class EngineState:
     # ---- lookups -------------------------------------------------------------------------------------------
 
     def futures_market(self, symbol: str) -> MarketState:
-        return self.markets[SymbolRef(symbol, Product.USDT_FUTURES)]
+        return self.markets[find_futures(symbol).ref]
+
+    def ledger(self, symbol: str) -> FuturesLedger:
+        """The ledger of the margin coin of a futures symbol."""
+        return self.futs[find_futures(symbol).margin_coin]
+
+    def fut_user(self, uid: str, symbol: str) -> FuturesUser:
+        """``uid``'s account in the margin coin of a futures symbol (KeyError when the user is unknown)."""
+        return self.ledger(symbol).users[uid]
+
+    def ledgers(self, product: Product | None = None) -> list[FuturesLedger]:
+        """The ledgers of one futures line (all when None), USDT first."""
+        return [led for coin, led in self.futs.items() if product is None or margin_product(coin) is product]
 
     # ---- notifications ---------------------------------------------------------------------------------------
 

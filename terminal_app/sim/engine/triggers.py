@@ -71,8 +71,9 @@ class TriggerBook:
             linked: str = "") -> PlanState:
         state = self.state
         order_id = state.next_order_id()
+        pos_mode = state.fut_user(uid, symbol).pos_mode
         plan = PlanState(order_id, client_oid or order_id, uid, symbol, plan_type, trigger, trigger_type,
-                         execute_price, hold_side, lots, "live", state.fut.users[uid].pos_mode, state.now, state.now,
+                         execute_price, hold_side, lots, "live", pos_mode, state.now, state.now,
                          linked_order_id=linked)
         self.plans[order_id] = plan
         self.live_plans.setdefault(symbol, {})[order_id] = plan
@@ -134,7 +135,7 @@ class TriggerBook:
         plan_type = (plan_type or "").lower()
         if plan_type not in PLAN_TYPES:
             raise reject("40017", "Parameter planType error")
-        user = self.state.fut.users[uid]
+        user = self.state.fut_user(uid, market.symbol)
         side = {"buy": "long", "sell": "short"}.get((hold_side or "").lower(), (hold_side or "").lower())
         if side not in ("long", "short"):
             raise reject("40017", "Parameter holdSide error")
@@ -180,7 +181,7 @@ class TriggerBook:
                     self._trigger(plan, close)
 
     def _trigger(self, plan: PlanState, close: CloseMarket) -> None:
-        user = self.state.fut.users.get(plan.uid)
+        user = self.state.ledger(plan.symbol).users.get(plan.uid)
         pos = user.positions.get((plan.symbol, plan.hold_side)) if user is not None else None
         if user is None or pos is None or pos.lots == 0:
             self.cancel(plan)

@@ -1,15 +1,15 @@
-"""Futures views: a user's positions (with liquidation price, margin ratio, break-even, TP/SL), the USDT-M account
-and per-symbol settings as the immutable snapshots the facade returns."""
+"""Futures views: a user's positions (with liquidation price, margin ratio, break-even, TP/SL), the account of each
+margin coin and per-symbol settings as the immutable snapshots the facade returns."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from terminal_app.core.instruments import Product
 from terminal_app.sim.engine.futures import (
     CROSSED,
     HEDGE,
     ISOLATED,
-    USDT,
     FuturesAccount,
     FuturesUser,
     Position,
@@ -41,12 +41,13 @@ class FuturesViews:
         lot = m.lot
         mark = ms.mark
         kmr = m.keep_margin_rate
+        inv = m.inverse
         total = pos.lots * lot
-        im = initial_margin(pos)
-        upl = unrealized(pos, mark, lot)
-        maint = maintenance(pos, mark, lot, kmr)
+        im = initial_margin(pos, lot, inv)
+        upl = unrealized(pos, mark, lot, inv)
+        maint = maintenance(pos, mark, lot, kmr, inv)
         if pos.margin_mode == ISOLATED:
-            liq = liquidation_price(pos, lot, kmr, ZERO)
+            liq = liquidation_price(pos, lot, kmr, ZERO, inv)
             balance = pos.margin + upl
         else:
             others = ZERO
@@ -54,12 +55,13 @@ class FuturesViews:
             for other in user.positions.values():
                 if other.margin_mode != CROSSED:
                     continue
-                oms = state.futures_market(other.symbol)
-                o_upl = unrealized(other, oms.mark, oms.market.lot)
+                om = state.futures_market(other.symbol)
+                o_upl = unrealized(other, om.mark, om.market.lot, om.market.inverse)
                 cross_upl += o_upl
                 if other is not pos:
-                    others += o_upl - maintenance(other, oms.mark, oms.market.lot, oms.market.keep_margin_rate)
-            liq = liquidation_price(pos, lot, kmr, user.cash + user.frozen + others)
+                    others += o_upl - maintenance(other, om.mark, om.market.lot, om.market.keep_margin_rate,
+                                                  om.market.inverse)
+            liq = liquidation_price(pos, lot, kmr, user.cash + user.frozen + others, inv)
             balance = user.cash + user.frozen + cross_upl
         delegate = sum((st.remaining_lots for st in state.open_by_user.get(user.uid, {}).values()
                         if st.market is m and not st.is_close
@@ -83,26 +85,30 @@ class FuturesViews:
             break_even_price=break_even, total_fee=fees, margin_ratio=maint / balance if balance > 0 else Decimal(1),
             take_profit=tp, stop_loss=sl, c_time=pos.c_time, u_time=pos.u_time)
 
-    def positions(self, uid: str, symbol: str | None = None) -> list[Position]:
-        user = self.state.fut.users[uid]
-        return [self.position(user, p) for _, p in sorted(user.positions.items())
+    def positions(self, uid: str, symbol: str | None = None,
+                  product: Product | None = Product.USDT_FUTURES) -> list[Position]:
+        """Open positions of one futures line (every line when ``product`` is None), or of one symbol."""
+        state = self.state
+        ledgers = [state.ledger(symbol)] if symbol else state.ledgers(product)
+        return [self.position(led.users[uid], p) for led in ledgers if uid in led.users
+                for _, p in sorted(led.users[uid].positions.items())
                 if p.lots and (symbol is None or p.symbol == symbol)]
 
-    def account(self, uid: str) -> FuturesAccount:
+    def account(self, uid: str, coin: str = "USDT") -> FuturesAccount:
         state = self.state
-        user = state.fut.users[uid]
+        user = state.futs[coin].users[uid]
         im, cross_upl, mm = cross_state(state, user)
         iso_margin = iso_upl = ZERO
         for pos in user.positions.values():
             if pos.margin_mode == ISOLATED:
                 ms = state.futures_market(pos.symbol)
                 iso_margin += pos.margin
-                iso_upl += unrealized(pos, ms.mark, ms.market.lot)
+                iso_upl += unrealized(pos, ms.mark, ms.market.lot, ms.market.inverse)
         available = user.cash - im
         max_avail = available + min(cross_upl, ZERO)
         cross_equity = user.cash + user.frozen + cross_upl
         return FuturesAccount(
-            uid=uid, margin_coin=USDT, available=available, locked=user.frozen, crossed_margin=im,
+            uid=uid, margin_coin=coin, available=available, locked=user.frozen, crossed_margin=im,
             isolated_margin=iso_margin, unrealized_pl=cross_upl + iso_upl,
             equity=user.cash + user.frozen + iso_margin + cross_upl + iso_upl,
             crossed_max_available=max_avail, isolated_max_available=max_avail,
@@ -111,5 +117,5 @@ class FuturesViews:
             pos_mode=user.pos_mode, u_time=user.u_time)
 
     def settings(self, uid: str, symbol: str) -> SymbolSettings:
-        s = self.state.fut.users[uid].setting(symbol)
+        s = self.state.fut_user(uid, symbol).setting(symbol)
         return SymbolSettings(symbol, s.margin_mode, s.cross_leverage, s.long_leverage, s.short_leverage)
