@@ -1,5 +1,6 @@
-"""Futures ("mix") REST endpoints of the simulator (bitget-v2.md §5). Only USDT-FUTURES has markets here; other
-valid product types answer empty lists (their symbols do not exist: 40034)."""
+"""Futures ("mix") REST endpoints of the simulator (bitget-v2.md §5) for USDT-FUTURES, COIN-FUTURES and USDC-FUTURES;
+the legacy demo product types answer empty lists (their symbols do not exist: 40034). A request's ``marginCoin`` must
+be the contract's (the base coin for coin-M, bitget-futures-products.md §2.3)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.orders import Order
-from terminal_app.sim.market.markets import contracts_raw, find_market
+from terminal_app.sim.market.markets import FUTURES_PRODUCTS, contracts_raw, find_futures, find_market
 from terminal_app.sim.server import render
 from terminal_app.sim.server.routes import Call, Route, batch, merge_depth, reject, trades_in_window
 
@@ -22,8 +23,8 @@ _KLINE_KINDS = {"MARKET": "market", "MARK": "mark", "INDEX": "index"}
 
 
 def _served(call: Call) -> bool:
-    """Whether the product type has markets in the simulator (only USDT-FUTURES)."""
-    return call.product_type() is USDT
+    """Whether the product type has markets in the simulator (all but the legacy demo lines)."""
+    return call.product_type() in FUTURES_PRODUCTS
 
 
 def _symbol(call: Call) -> str:
@@ -34,10 +35,18 @@ def _btc_price(call: Call) -> Decimal:
     return call.ex.mark_price(SymbolRef("BTCUSDT", USDT))
 
 
-def _margin_coin(call: Call) -> None:
-    coin = call.req("marginCoin")
-    if coin.upper() != "USDT":
+def _usdt_price(call: Call, coin: str) -> Decimal:
+    """A margin coin's price in USDT for ``usdtEquity`` (USDC counts 1:1; a coin-M coin at its USDT-M mark)."""
+    if coin in ("USDT", "USDC"):
+        return Decimal(1)
+    return call.ex.mark_price(SymbolRef(f"{coin}USDT", USDT))
+
+
+def _margin_coin(call: Call, symbol: str) -> str:
+    coin = call.req("marginCoin").upper()
+    if coin != find_futures(symbol).margin_coin:
         raise reject("40017", "Parameter marginCoin error")
+    return coin
 
 
 def _listing(rows: list[Any], key: str, id_of: Callable[[Any], str]) -> dict[str, Any]:
@@ -62,7 +71,7 @@ def ticker(call: Call) -> Any:
 
 def tickers(call: Call) -> Any:
     product = call.product_type()
-    return [render.mix_ticker(t) for t in call.ex.tickers(product)] if product is USDT else []
+    return [render.mix_ticker(t) for t in call.ex.tickers(product)] if product in FUTURES_PRODUCTS else []
 
 
 def mix_merge_depth(call: Call) -> Any:
@@ -127,26 +136,30 @@ def symbol_price(call: Call) -> Any:
 def accounts(call: Call) -> Any:
     if not _served(call):
         return []
-    return [render.mix_account(call.ex.futures_account(call.uid), _btc_price(call), call.ex.positions(call.uid))]
+    btc = _btc_price(call)
+    positions = call.ex.positions(call.uid, product=call.product_type())
+    return [render.mix_account(a, btc, _usdt_price(call, a.margin_coin),
+                               [p for p in positions if find_futures(p.ref.symbol).margin_coin == a.margin_coin])
+            for a in call.ex.futures_accounts(call.uid, call.product_type())]
 
 
 def account(call: Call) -> Any:
     symbol = _symbol(call)
-    _margin_coin(call)
-    acc = call.ex.futures_account(call.uid)
+    coin = _margin_coin(call, symbol)
+    acc = call.ex.futures_account(call.uid, coin)
     return render.mix_account_single(acc, call.ex.symbol_settings(call.uid, symbol), _btc_price(call),
-                                     call.ex.positions(call.uid, symbol))
+                                     _usdt_price(call, coin), call.ex.positions(call.uid, symbol))
 
 
 def set_leverage(call: Call) -> Any:
     """Isolated margin in hedge mode needs ``holdSide``, unless ``longLeverage`` and ``shortLeverage`` set both
     directions at once (SG:contract/account/Change-Leverage; the long/short pair since 2025-07-14)."""
     symbol = _symbol(call)
-    _margin_coin(call)
+    coin = _margin_coin(call, symbol)
     hold_side = call.word("holdSide", ("long", "short"))
     long_lev, short_lev = call.integer("longLeverage", lo=1), call.integer("shortLeverage", lo=1)
     isolated_hedge = (call.ex.symbol_settings(call.uid, symbol).margin_mode == "isolated"
-                      and call.ex.futures_account(call.uid).pos_mode == "hedge_mode")
+                      and call.ex.futures_account(call.uid, coin).pos_mode == "hedge_mode")
     if isolated_hedge and long_lev is not None and short_lev is not None:
         call.ex.set_leverage(call.uid, symbol, long_lev, "long")
         return render.leverage_result(call.ex.set_leverage(call.uid, symbol, short_lev, "short"))
@@ -160,7 +173,7 @@ def set_leverage(call: Call) -> Any:
 
 def set_margin_mode(call: Call) -> Any:
     symbol = _symbol(call)
-    _margin_coin(call)
+    _margin_coin(call, symbol)
     return render.margin_mode_result(call.ex.set_margin_mode(call.uid, symbol, call.req("marginMode")))
 
 
@@ -211,7 +224,7 @@ def history_fund_rate(call: Call) -> Any:
 def set_position_mode(call: Call) -> Any:
     if not _served(call):
         raise reject("40017", "Parameter productType error")
-    return {"posMode": call.ex.set_position_mode(call.uid, call.req("posMode"))}
+    return {"posMode": call.ex.set_position_mode(call.uid, call.req("posMode"), call.product_type())}
 
 
 # ---- trading -----------------------------------------------------------------------------------------------------
@@ -241,14 +254,14 @@ def _place(call: Call, params: dict[str, Any], symbol: str, margin_mode: str | N
 
 def place_order(call: Call) -> Any:
     symbol = _symbol(call)
-    _margin_coin(call)
+    _margin_coin(call, symbol)
     order = _place(call, dict(call.params), symbol, None)
     return {"clientOid": order.client_oid, "orderId": order.order_id}
 
 
 def batch_place_order(call: Call) -> Any:
     symbol = _symbol(call)
-    _margin_coin(call)
+    _margin_coin(call, symbol)
     mode = call.opt("marginMode")
 
     def place(entry: dict[str, Any]) -> Any:
@@ -283,11 +296,11 @@ def batch_cancel_orders(call: Call) -> Any:
 def cancel_all_orders(call: Call) -> Any:
     if not _served(call):
         return {"successList": [], "failureList": []}
+    product = call.product_type()
     symbol = call.opt("symbol")
-    coin = call.opt("marginCoin")
-    if coin and coin.upper() != "USDT":
-        return {"successList": [], "failureList": []}
-    cancelled = call.ex.cancel_all_futures(call.uid, symbol)
+    if symbol:
+        find_market(symbol, product)
+    cancelled = call.ex.cancel_all_futures(call.uid, symbol, product, call.opt("marginCoin"))
     return {"successList": [render.ack(o.order_id, o.client_oid) for o in cancelled], "failureList": []}
 
 
@@ -303,9 +316,12 @@ def modify_order(call: Call) -> Any:
 def close_positions(call: Call) -> Any:
     if not _served(call):
         return {"successList": [], "failureList": []}
+    product = call.product_type()
     symbol = call.opt("symbol")
+    if symbol:
+        find_market(symbol, product)
     hold_side = call.word("holdSide", ("long", "short"))
-    orders = call.ex.close_positions(call.uid, symbol, hold_side)
+    orders = call.ex.close_positions(call.uid, symbol, hold_side, product)
     # successList carries the symbol (SG:contract/trade/Flash-Close-Position; ccxt reads it)
     return {"successList": [{**render.ack(o.order_id, o.client_oid), "symbol": o.ref.symbol} for o in orders],
             "failureList": []}
@@ -317,7 +333,7 @@ _TRIGGER_TYPES = ("fill_price", "mark_price")
 
 def place_tpsl_order(call: Call) -> Any:
     symbol = _symbol(call)
-    _margin_coin(call)
+    _margin_coin(call, symbol)
     plan_type = call.word("planType", _PLAN_TYPES)
     if plan_type is None:
         raise reject("40019", "Parameter planType cannot be empty")
@@ -329,7 +345,7 @@ def place_tpsl_order(call: Call) -> Any:
 
 def place_pos_tpsl(call: Call) -> Any:
     symbol = _symbol(call)
-    _margin_coin(call)
+    _margin_coin(call, symbol)
     plans = call.ex.place_pos_tpsl(call.uid, symbol, call.req("holdSide"), call.opt("stopSurplusTriggerPrice"),
                                    call.opt("stopLossTriggerPrice"))
     return [{"orderId": p.order_id,
@@ -346,7 +362,7 @@ def detail(call: Call) -> Any:
     if not order_id and not client_oid:
         raise reject("40019", "Parameter orderId or clientOid cannot be empty")
     try:
-        order = call.ex.get_order(call.uid, USDT, order_id, client_oid)
+        order = call.ex.get_order(call.uid, call.product_type(), order_id, client_oid)
     except ExchangeError as exc:
         if exc.code == "40768":
             raise reject("40109", "The data of the order cannot be found, please confirm the order number") from None
@@ -371,7 +387,7 @@ def _order_filter(call: Call, orders: list[Order]) -> list[Order]:
 def orders_pending(call: Call) -> Any:
     if not _served(call):
         return _listing([], "entrustedList", lambda r: "")
-    orders = _order_filter(call, call.ex.open_orders(call.uid, USDT, call.opt("symbol")))
+    orders = _order_filter(call, call.ex.open_orders(call.uid, call.product_type(), call.opt("symbol")))
     rows = [render.mix_order(o) for o in orders[:call.limit(100, 100)]]
     return _listing(rows, "entrustedList", lambda r: r["orderId"])
 
@@ -379,7 +395,8 @@ def orders_pending(call: Call) -> Any:
 def orders_history(call: Call) -> Any:
     if not _served(call):
         return _listing([], "entrustedList", lambda r: "")
-    orders = _order_filter(call, call.ex.order_history(call.uid, USDT, call.opt("symbol"), limit=1000))
+    orders = _order_filter(call, call.ex.order_history(call.uid, call.product_type(), call.opt("symbol"),
+                                                       limit=1000))
     rows = [render.mix_order(o, history=True) for o in orders[:call.limit(100, 100)]]
     return _listing(rows, "entrustedList", lambda r: r["orderId"])
 
@@ -387,7 +404,7 @@ def orders_history(call: Call) -> Any:
 def fills(call: Call) -> Any:
     if not _served(call):
         return _listing([], "fillList", lambda r: "")
-    rows = call.ex.fills(call.uid, USDT, call.opt("symbol"), order_id=call.opt("orderId"),
+    rows = call.ex.fills(call.uid, call.product_type(), call.opt("symbol"), order_id=call.opt("orderId"),
                          start_ms=call.integer("startTime"), end_ms=call.integer("endTime"),
                          id_less_than=call.opt("idLessThan"), limit=call.limit(100, 100))
     return _listing([render.mix_fill(f) for f in rows], "fillList", lambda r: r["tradeId"])
@@ -396,12 +413,14 @@ def fills(call: Call) -> Any:
 def all_position(call: Call) -> Any:
     if not _served(call):
         return []
-    return [render.position(p) for p in call.ex.positions(call.uid)]
+    coin = (call.opt("marginCoin") or "").upper()
+    return [render.position(p) for p in call.ex.positions(call.uid, product=call.product_type())
+            if not coin or render.margin_coin(p.ref) == coin]
 
 
 def single_position(call: Call) -> Any:
     symbol = _symbol(call)
-    _margin_coin(call)
+    _margin_coin(call, symbol)
     return [render.position(p) for p in call.ex.positions(call.uid, symbol)]
 
 

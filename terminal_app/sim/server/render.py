@@ -18,13 +18,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from terminal_app.core.instruments import SymbolRef
 from terminal_app.sim.engine.bills import SpotBill
 from terminal_app.sim.engine.futures import AccountBill, FuturesAccount, PlanOrder, Position, SymbolSettings
 from terminal_app.sim.engine.market_data import FundingInfo, Ticker
 from terminal_app.sim.engine.orders import Fill, Order
 from terminal_app.sim.engine.spot_accounts import Balance
 from terminal_app.sim.market.history import Candle, Granularity
-from terminal_app.sim.market.markets import COINS, find_market
+from terminal_app.sim.market.markets import COINS, FUTURES_BY_SYMBOL, find_market
 from terminal_app.sim.market.state import Trade
 
 ZERO = Decimal(0)
@@ -280,6 +281,11 @@ def _order_source(o: Order) -> str:
     return "market" if o.order_type == "market" else "normal"
 
 
+def margin_coin(ref: SymbolRef) -> str:
+    """The ``marginCoin`` of a futures symbol: the quote coin of linear lines, the base coin of coin-M."""
+    return FUTURES_BY_SYMBOL[ref.symbol].margin_coin
+
+
 def mix_order(o: Order, *, detail: bool = False, history: bool = False) -> Json:
     d: Json = {
         "symbol": o.ref.symbol, "size": num(o.size), "orderId": o.order_id, "clientOid": o.client_oid,
@@ -287,7 +293,7 @@ def mix_order(o: Order, *, detail: bool = False, history: bool = False) -> Json:
         "priceAvg": num(o.avg_price) if o.avg_price else "",
         ("state" if detail else "status"): futures_status(o),
         "side": o.side, "force": o.force, "totalProfits": num(o.profit), "posSide": o.pos_side or "net",
-        "marginCoin": "USDT", "quoteVolume": num(o.filled_quote), "leverage": str(o.leverage),
+        "marginCoin": margin_coin(o.ref), "quoteVolume": num(o.filled_quote), "leverage": str(o.leverage),
         "marginMode": o.margin_mode, "enterPointSource": "API", "tradeSide": _trade_side(o), "posMode": o.pos_mode,
         "orderType": o.order_type, "orderSource": _order_source(o),
         "presetStopSurplusPrice": num(o.preset_tp), "presetStopLossPrice": num(o.preset_sl),
@@ -317,17 +323,20 @@ def mix_fill(f: Fill) -> Json:
     }
 
 
-def mix_account(a: FuturesAccount, btc_price: Decimal, positions: Iterable[Position] = ()) -> Json:
+def mix_account(a: FuturesAccount, btc_price: Decimal, usdt_price: Decimal = Decimal(1),
+                positions: Iterable[Position] = ()) -> Json:
     """With the 2025 fields of SG:contract/account/Get-Account-List (margin and unrealised PnL per margin mode,
-    ``assetMode``: the simulator's accounts are single-asset) and ``grant``, which typed-bitget saw live."""
-    btc = (a.equity / btc_price).quantize(Decimal("0.000000000001")) if btc_price else ZERO
+    ``assetMode``: the simulator's accounts are single-asset) and ``grant``, which typed-bitget saw live.
+    ``usdt_price``: the margin coin's price in USDT (1 for USDT; the coin's mark for coin-M accounts)."""
+    usdt = a.equity * usdt_price
+    btc = (usdt / btc_price).quantize(Decimal("0.000000000001")) if btc_price else ZERO
     upl = {"crossed": ZERO, "isolated": ZERO}
     for p in positions:
         upl[p.margin_mode] = upl.get(p.margin_mode, ZERO) + p.unrealized_pl
     return {
         "marginCoin": a.margin_coin, "locked": num(a.locked), "available": num(a.available),
         "crossedMaxAvailable": num(a.crossed_max_available), "isolatedMaxAvailable": num(a.isolated_max_available),
-        "maxTransferOut": num(a.max_transfer_out), "accountEquity": num(a.equity), "usdtEquity": num(a.equity),
+        "maxTransferOut": num(a.max_transfer_out), "accountEquity": num(a.equity), "usdtEquity": num(usdt),
         "btcEquity": num(btc), "crossedRiskRate": num(a.crossed_risk_rate), "unrealizedPL": num(a.unrealized_pl),
         "coupon": "0", "grant": "", "isolatedMargin": num(a.isolated_margin), "crossedMargin": num(a.crossed_margin),
         "crossedUnrealizedPL": num(upl["crossed"]), "isolatedUnrealizedPL": num(upl["isolated"]),
@@ -336,8 +345,8 @@ def mix_account(a: FuturesAccount, btc_price: Decimal, positions: Iterable[Posit
 
 
 def mix_account_single(a: FuturesAccount, s: SymbolSettings, btc_price: Decimal,
-                       positions: Iterable[Position] = ()) -> Json:
-    d = mix_account(a, btc_price, positions)
+                       usdt_price: Decimal = Decimal(1), positions: Iterable[Position] = ()) -> Json:
+    d = mix_account(a, btc_price, usdt_price, positions)
     coupon = d.pop("coupon")
     unrealized = d.pop("unrealizedPL")
     d.update({"crossedMarginLeverage": str(s.cross_leverage), "isolatedLongLever": str(s.long_leverage),
@@ -350,19 +359,21 @@ def mix_account_single(a: FuturesAccount, s: SymbolSettings, btc_price: Decimal,
 
 
 def leverage_result(s: SymbolSettings) -> Json:
-    return {"symbol": s.symbol, "marginCoin": "USDT", "longLeverage": str(s.long_leverage),
+    return {"symbol": s.symbol, "marginCoin": FUTURES_BY_SYMBOL[s.symbol].margin_coin,
+            "longLeverage": str(s.long_leverage),
             "shortLeverage": str(s.short_leverage), "crossMarginLeverage": str(s.cross_leverage),
             "marginMode": s.margin_mode}
 
 
 def margin_mode_result(s: SymbolSettings) -> Json:
-    return {"symbol": s.symbol, "marginCoin": "USDT", "longLeverage": str(s.long_leverage),
+    return {"symbol": s.symbol, "marginCoin": FUTURES_BY_SYMBOL[s.symbol].margin_coin,
+            "longLeverage": str(s.long_leverage),
             "shortLeverage": str(s.short_leverage), "marginMode": s.margin_mode}
 
 
 def position(p: Position) -> Json:
     return {
-        "marginCoin": "USDT", "symbol": p.ref.symbol, "holdSide": p.hold_side,
+        "marginCoin": margin_coin(p.ref), "symbol": p.ref.symbol, "holdSide": p.hold_side,
         "openDelegateSize": num(p.open_delegate_size), "marginSize": num(p.margin), "available": num(p.available),
         "locked": num(p.locked), "total": num(p.total), "leverage": str(p.leverage),
         "achievedProfits": num(p.achieved_profits), "openPriceAvg": num(p.open_price_avg),
@@ -387,7 +398,7 @@ def plan_pending(p: PlanOrder, margin_mode: str = "crossed") -> Json:
         "planType": p.plan_type, "symbol": p.ref.symbol, "size": num(p.size) if p.size is not None else "0",
         "orderId": p.order_id, "clientOid": p.client_oid, "price": execute, "executePrice": execute,
         "callbackRatio": "", "triggerPrice": trigger, "triggerType": p.trigger_type, "planStatus": p.status,
-        "side": p.side, "posSide": p.hold_side, "marginCoin": "USDT", "marginMode": margin_mode,
+        "side": p.side, "posSide": p.hold_side, "marginCoin": margin_coin(p.ref), "marginMode": margin_mode,
         "enterPointSource": "API",
         "tradeSide": _plan_trade_side(p), "posMode": p.pos_mode,
         "orderType": "market" if p.execute_price is None else "limit", "orderSource": "normal",
@@ -407,11 +418,11 @@ def ws_spot_account(b: Balance) -> Json:
     return spot_asset(b)
 
 
-def ws_futures_account(a: FuturesAccount) -> Json:
+def ws_futures_account(a: FuturesAccount, usdt_price: Decimal = Decimal(1)) -> Json:
     return {"marginCoin": a.margin_coin, "frozen": num(a.locked), "available": num(a.available),
             "maxOpenPosAvailable": num(a.crossed_max_available), "maxTransferOut": num(a.max_transfer_out),
-            "equity": num(a.equity), "usdtEquity": num(a.equity), "crossedRiskRate": num(a.crossed_risk_rate),
-            "unrealizedPL": num(a.unrealized_pl),
+            "equity": num(a.equity), "usdtEquity": num(a.equity * usdt_price),
+            "crossedRiskRate": num(a.crossed_risk_rate), "unrealizedPL": num(a.unrealized_pl),
             # union-margin fields of 2025-09-11 (SG:common/changelog); the simulator's accounts are single-asset.
             # The push spells the mode "assetsMode" (SG:contract/websocket/private/Account-Channel; typed-bitget).
             "unionTotalMargin": "0", "unionAvailable": "0", "unionMm": "0", "assetsMode": "single"}
@@ -442,8 +453,8 @@ def ws_spot_order(o: Order, fill: Fill | None) -> Json:
 
 def ws_futures_order(o: Order, fill: Fill | None) -> Json:
     d: Json = {"accBaseVolume": num(o.filled_size), "cTime": ms(o.c_time), "clientOid": o.client_oid,
-               "feeDetail": [{"feeCoin": o.fee_coin or "USDT", "fee": neg(o.fee)}], "force": o.force,
-               "instId": o.ref.symbol, "leverage": str(o.leverage), "marginCoin": "USDT",
+               "feeDetail": [{"feeCoin": o.fee_coin or margin_coin(o.ref), "fee": neg(o.fee)}], "force": o.force,
+               "instId": o.ref.symbol, "leverage": str(o.leverage), "marginCoin": margin_coin(o.ref),
                "marginMode": o.margin_mode, "notionalUsd": num((o.price or o.avg_price) * o.size),
                "orderId": o.order_id, "orderType": o.order_type, "pnl": num(o.profit), "posMode": o.pos_mode,
                "posSide": o.pos_side or "net", "price": num(o.price) if o.price is not None else "0",
@@ -475,7 +486,7 @@ def ws_futures_fill(f: Fill) -> Json:
 
 def ws_position(p: Position) -> Json:
     return {
-        "posId": p.pos_id, "instId": p.ref.symbol, "marginCoin": "USDT", "marginSize": num(p.margin),
+        "posId": p.pos_id, "instId": p.ref.symbol, "marginCoin": margin_coin(p.ref), "marginSize": num(p.margin),
         "marginMode": p.margin_mode, "holdSide": p.hold_side, "posMode": p.pos_mode, "total": num(p.total),
         "available": num(p.available), "frozen": num(p.locked), "openPriceAvg": num(p.open_price_avg),
         "leverage": p.leverage, "achievedProfits": num(p.achieved_profits), "unrealizedPL": num(p.unrealized_pl),
@@ -503,7 +514,7 @@ def ws_plan_order(p: PlanOrder) -> Json:
         "size": num(p.size) if p.size is not None else "0",
         "actualSize": num(p.size) if p.status == "executed" and p.size is not None else "0",
         "orderType": "market" if p.execute_price is None else "limit", "side": p.side,
-        "tradeSide": _plan_trade_side(p), "posSide": p.hold_side, "marginCoin": "USDT", "status": p.status,
+        "tradeSide": _plan_trade_side(p), "posSide": p.hold_side, "marginCoin": margin_coin(p.ref), "status": p.status,
         "posMode": p.pos_mode, "enterPointSource": "API", "stopSurplusTriggerType": p.trigger_type,
         "stopLossTriggerType": p.trigger_type, "cTime": ms(p.c_time), "uTime": ms(p.u_time),
     }

@@ -214,6 +214,14 @@ def bills(call: Call) -> Any:
     return [render.spot_bill(b) for b in rows]
 
 
+def wallet_transfer(call: Call) -> Any:
+    """Between the spot account and a futures account (``fromType``/``toType`` spot, usdt_futures, usdc_futures,
+    coin_futures); the sample's ``{"transferId", "clientOid"}``."""
+    transfer_id = call.ex.transfer(call.uid, call.req("fromType"), call.req("toType"), call.req("coin"),
+                                   call.req("amount"))
+    return {"transferId": transfer_id, "clientOid": call.opt("clientOid") or ""}
+
+
 SPOT_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v2/spot/public/symbols", symbols),
     Route("GET", "/api/v2/spot/public/coins", coins),
@@ -236,4 +244,5 @@ SPOT_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v2/spot/trade/fills", fills, private=True),
     Route("GET", "/api/v2/spot/account/assets", assets, private=True),
     Route("GET", "/api/v2/spot/account/bills", bills, private=True),
+    Route("POST", "/api/v2/spot/wallet/transfer", wallet_transfer, private=True, trade=True),
 )

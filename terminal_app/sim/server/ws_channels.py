@@ -215,10 +215,17 @@ class WsChannels:
                 rows = [render.ws_spot_account(b) for b in self.ex.spot_balances(uid)
                         if (b.available or b.frozen) and key[2] in ("default", b.coin)]
             else:
-                rows = [render.ws_futures_account(self.ex.futures_account(uid))]
+                rows = [render.ws_futures_account(a, self._usdt_price(a.margin_coin))
+                        for a in self.ex.futures_accounts(uid, product)]
             conn.send(self.push(arg, rows))
         elif channel == "positions":
-            conn.send(self.push(arg, [render.ws_position(p) for p in self.ex.positions(uid)]))
+            conn.send(self.push(arg, [render.ws_position(p) for p in self.ex.positions(uid, product=product)]))
+
+    def _usdt_price(self, coin: str) -> Decimal:
+        """A margin coin's price in USDT for ``usdtEquity`` (USDC 1:1, a coin-M coin at its USDT-M mark)."""
+        if coin in ("USDT", "USDC"):
+            return Decimal(1)
+        return self.ex.mark_price(SymbolRef(f"{coin}USDT", Product.USDT_FUTURES))
 
     # ---- engine events -----------------------------------------------------------------------------------------
 
@@ -268,10 +275,11 @@ class WsChannels:
             self._send_private(conns, p.ref.product, "orders-algo", p.ref.symbol, plan_render.ws_plan(p))
         elif isinstance(event, PositionEvent):
             rows = [render.ws_position(p) for p in event.positions]
-            self._send_private(conns, Product.USDT_FUTURES, "positions", None, rows)
+            self._send_private(conns, event.product, "positions", None, rows)
         elif isinstance(event, AccountEvent):
             if event.futures is not None:
-                self._send_private(conns, event.product, "account", None, render.ws_futures_account(event.futures))
+                row = render.ws_futures_account(event.futures, self._usdt_price(event.futures.margin_coin))
+                self._send_private(conns, event.product, "account", None, row)
             else:
                 for conn in conns:
                     for key, arg in conn.subs.items():

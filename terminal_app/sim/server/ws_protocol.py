@@ -17,7 +17,8 @@ from terminal_app.sim.server.auth import ApiKey
 
 PUBLIC_PATH = "/v2/ws/public"
 PRIVATE_PATH = "/v2/ws/private"
-INST_TYPES = {"SPOT": Product.SPOT, "USDT-FUTURES": Product.USDT_FUTURES}
+INST_TYPES = {"SPOT": Product.SPOT, "USDT-FUTURES": Product.USDT_FUTURES, "COIN-FUTURES": Product.COIN_FUTURES,
+              "USDC-FUTURES": Product.USDC_FUTURES}
 BOOK_DEPTHS = {"books1": 1, "books5": 5, "books15": 15}
 PUBLIC_CHANNELS = {"ticker", "trade", "books", *BOOK_DEPTHS}
 PRIVATE_CHANNELS = {"account", "orders", "fill", "orders-algo", "positions"}
