@@ -57,6 +57,7 @@ class V2:
     SPOT_HISTORY_ORDERS = "/api/v2/spot/trade/history-orders"
     SPOT_FILLS = "/api/v2/spot/trade/fills"
     SPOT_ASSETS = "/api/v2/spot/account/assets"
+    SPOT_WALLET_TRANSFER = "/api/v2/spot/wallet/transfer"
     MIX_CONTRACTS = "/api/v2/mix/market/contracts"
     MIX_TICKER = "/api/v2/mix/market/ticker"
     MIX_TICKERS = "/api/v2/mix/market/tickers"

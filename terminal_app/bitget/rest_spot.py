@@ -26,10 +26,11 @@ from terminal_app.bitget.models import (
     parse_spot_tickers,
 )
 from terminal_app.bitget.models.mapping import FORCE_TO_WIRE, ORDER_TYPE_TO_WIRE, SIDE_TO_WIRE
+from terminal_app.bitget.models.fields import as_mapping, fail, text
 from terminal_app.bitget.rest_core import V2, RestCore, checked_client_oid, compact, num, opt_num, spot_ref
 from terminal_app.core.accounts import SpotAsset
 from terminal_app.core.enums import OrderType, Side, TimeInForce
-from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 from terminal_app.core.orders import Fill, Order, OrderAck
 
@@ -194,7 +195,32 @@ class SpotRestMixin(RestCore):
                          endTime=end_time, idLessThan=id_less_than, limit=limit)
         return parse_spot_fills(await self.http.get(V2.SPOT_FILLS, params, signed=True))
 
+    async def spot_wallet_transfer(self, from_account: Product, to_account: Product, coin: str, amount: Decimal, *,
+                                   client_oid: str | None = None) -> str:
+        """Move ``amount`` of ``coin`` between the spot account and a futures account (``POST
+        /api/v2/spot/wallet/transfer``, ``fromType``/``toType`` spot, usdt_futures, coin_futures, usdc_futures);
+        Bitget's ``transferId``."""
+        body = compact(fromType=_account_type(from_account), toType=_account_type(to_account), amount=num(amount),
+                       coin=coin.upper(), clientOid=client_oid)
+        data = as_mapping(await self.http.post(V2.SPOT_WALLET_TRANSFER, body), "Transfer")
+        transfer_id = text(data.get("transferId"))
+        if not transfer_id:
+            fail("Transfer", "no transferId in the answer")
+        return transfer_id
+
     async def spot_assets(self, coin: str | None = None, *, asset_type: str | None = None) -> list[SpotAsset]:
         """Balances; ``asset_type`` ``hold_only`` (Bitget's default) or ``all``."""
         params = compact(coin=coin, assetType=asset_type)
         return parse_spot_assets(await self.http.get(V2.SPOT_ASSETS, params, signed=True))
+
+
+# The account types of Bitget's wallet transfer; the terminal moves money between spot and the futures lines.
+_ACCOUNT_TYPES = {Product.SPOT: "spot", Product.USDT_FUTURES: "usdt_futures", Product.COIN_FUTURES: "coin_futures",
+                  Product.USDC_FUTURES: "usdc_futures"}
+
+
+def _account_type(product: Product) -> str:
+    kind = _ACCOUNT_TYPES.get(product)
+    if kind is None:
+        raise ValueError(f"Bitget has no transfer account for {product.label}")
+    return kind

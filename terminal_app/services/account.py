@@ -1,8 +1,9 @@
-"""The account service: spot balances, the USDT-M futures account and positions, and the futures settings of a
-symbol (leverage, margin mode, position mode), read from REST at start and after a reconnect, live from the private
-``account`` (spot and futures) and ``positions`` channels in between. Leverage and margin mode are set on the
-exchange; the service reports the exchange's answer, never an assumed value. Every call goes through the session's
-venue (:class:`terminal_app.core.venue.Venue`), which words it for the product line.
+"""The account service: spot balances, the futures accounts (one per margin coin of every futures line the venue
+trades: USDT-M, USDC-M, and coin-M's one per coin) and the positions of every line in one list, and the futures
+settings of a symbol (leverage, margin mode, position mode per line), read from REST at start and after a reconnect,
+live from the private ``account`` (spot and futures) and ``positions`` channels of each line in between. Leverage and
+margin mode are set on the exchange; the service reports the exchange's answer, never an assumed value. Every call
+goes through the session's venue (:class:`terminal_app.core.venue.Venue`), which words it for the product line.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from terminal_app.services.tasks import TaskSet
 
 log = logging.getLogger("terminal_app.services.account")
 
-FUTURES = Product.USDT_FUTURES  # the futures line whose account and positions the panels show
+FUTURES = Product.USDT_FUTURES  # the line whose account :meth:`AccountService.futures_account` answers
 MARGIN_COIN = FUTURES.settle_coin or "USDT"
 _ZERO = Decimal(0)
 
@@ -44,10 +45,13 @@ class AccountService(QObject):
     Signals:
         balances_changed(): spot assets changed; read :meth:`spot_assets`.
         positions_changed(): the open positions changed; read :meth:`positions`.
-        futures_account_changed(): the USDT-M account changed; read :meth:`futures_account`.
+        futures_account_changed(): a futures account changed; read :meth:`futures_account` (USDT-M) or
+            :meth:`futures_accounts` (every margin coin of every line).
         leverage_changed(SymbolRef, int): the exchange reports this leverage for the symbol.
         margin_mode_changed(SymbolRef, MarginMode): the exchange reports this margin mode.
-        position_mode_changed(PositionMode): the position mode of USDT-M futures.
+        position_mode_changed(PositionMode): the position mode of USDT-M futures (other lines: read
+            :meth:`position_mode` with their product).
+        transferred(str): a transfer between spot and a futures account was done (Bitget's transfer id).
         error(str): a request failed (Bitget's code and the plain-language reason).
     """
 
@@ -57,6 +61,7 @@ class AccountService(QObject):
     leverage_changed = Signal(object, int)
     margin_mode_changed = Signal(object, object)
     position_mode_changed = Signal(object)
+    transferred = Signal(str)
     error = Signal(str)
 
     def __init__(self, connection: ConnectionService, market_data: MarketDataService | None = None,
@@ -66,9 +71,11 @@ class AccountService(QObject):
         self._session = connection.session
         self._tasks = TaskSet("account", on_error=self._fail)
         self._assets: dict[str, SpotAsset] = {}
-        self._futures: FuturesAccount | None = None
+        self._accounts: dict[tuple[Product, str], FuturesAccount] = {}    # (line, margin coin) → account
         self._positions: list[Position] = []
+        self._line_positions: dict[Product, list[Position]] = {}
         self._position_mode: PositionMode | None = None
+        self._line_modes: dict[Product, PositionMode] = {}
         self._leverage: dict[str, int] = {}
         self._margin_mode: dict[str, MarginMode] = {}
         self._market_data = market_data
@@ -85,7 +92,25 @@ class AccountService(QObject):
         return self._assets.get(coin.upper())
 
     def futures_account(self) -> FuturesAccount | None:
-        return self._futures
+        """The USDT-M account."""
+        return self._accounts.get((FUTURES, MARGIN_COIN))
+
+    def futures_accounts(self) -> list[tuple[Product, FuturesAccount]]:
+        """Every futures account: each line the venue trades, one per margin coin, in the venue's line order."""
+        order = {p: i for i, p in enumerate(self._futures_products)}
+        return [(product, account) for (product, _), account in
+                sorted(self._accounts.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1]))]
+
+    def margin_account(self, ref: SymbolRef) -> FuturesAccount | None:
+        """The account that margins a futures symbol (its line, its margin coin)."""
+        coin = self._margin_coin(ref)
+        return self._accounts.get((ref.product, coin)) if coin else None
+
+    def _margin_coin(self, ref: SymbolRef) -> str | None:
+        market = self._session.market(ref)
+        if ref.product.settle_coin:
+            return ref.product.settle_coin
+        return market.base_coin if market is not None else None
 
     def positions(self) -> list[Position]:
         return list(self._positions)
@@ -96,8 +121,9 @@ class AccountService(QObject):
                 return p
         return None
 
-    def position_mode(self) -> PositionMode | None:
-        return self._position_mode
+    def position_mode(self, product: Product = FUTURES) -> PositionMode | None:
+        """The position mode of a futures line (Bitget keeps one per line)."""
+        return self._position_mode if product is FUTURES else self._line_modes.get(product)
 
     def leverage(self, ref: SymbolRef) -> int | None:
         return self._leverage.get(ref.key)
@@ -107,9 +133,9 @@ class AccountService(QObject):
 
     def available(self, ref: SymbolRef, side: Side) -> Decimal:
         """What a ticket's % buttons size against: spot buys spend the quote coin, sells the base coin; futures use
-        the USDT-M account's available margin."""
+        the available margin of the account that margins the contract (coin-M: in its base coin)."""
         if ref.is_futures:
-            account = self._futures
+            account = self.margin_account(ref)
             return account.available if account is not None else _ZERO
         market = self._session.market(ref)
         if market is None:
@@ -129,11 +155,11 @@ class AccountService(QObject):
         if mode is not None and mode.position_mode:
             self._position_mode = mode.position_mode
         venue = self._venue
-        subs = (
-            ("spot balances", venue.stream_balances(self._on_spot_account)),
-            (f"{FUTURES.label} account", venue.stream_futures_accounts(FUTURES, self._on_futures_account)),
-            (f"{FUTURES.label} positions", venue.stream_positions(FUTURES, self._on_positions)),
-        )
+        subs = [("spot balances", venue.stream_balances(self._on_spot_account))]
+        for product in self._futures_products:
+            subs += [
+                (f"{product.label} account", venue.stream_futures_accounts(product, self._account_handler(product))),
+                (f"{product.label} positions", venue.stream_positions(product, self._line_handler(product)))]
         results = await asyncio.gather(*(stream for _, stream in subs), return_exceptions=True)
         for (what, _), result in zip(subs, results, strict=True):
             if isinstance(result, BitgetError):
@@ -146,16 +172,28 @@ class AccountService(QObject):
             self._on_active_changed(active)
 
     async def reload(self) -> None:
-        """Read balances, the futures account and positions from REST."""
+        """Read balances, every futures line's accounts and positions from REST."""
         venue = self._venue
-        assets, accounts, positions = await asyncio.gather(
-            venue.balances(), venue.futures_accounts(FUTURES), venue.positions(FUTURES))
+        products = self._futures_products
+        assets, account_lists, position_lists = await asyncio.gather(
+            venue.balances(), asyncio.gather(*(venue.futures_accounts(p) for p in products)),
+            asyncio.gather(*(venue.positions(p) for p in products)))
         self._assets = {a.coin: a for a in assets}
-        account = next((a for a in accounts if a.margin_coin == MARGIN_COIN), None)
-        self._futures = merge_account(self._futures, account) if account is not None else None
-        self._set_positions(positions, keep_marks=False)
+        accounts: dict[tuple[Product, str], FuturesAccount] = {}
+        for product, listed in zip(products, account_lists, strict=True):
+            for account in listed:
+                key = (product, account.margin_coin)
+                accounts[key] = merge_account(self._accounts.get(key), account)
+        self._accounts = accounts
+        for product, positions in zip(products, position_lists, strict=True):
+            self._line_positions[product] = positions
+        self._set_positions(keep_marks=False)
         self.balances_changed.emit()
         self.futures_account_changed.emit()
+
+    @property
+    def _futures_products(self) -> tuple[Product, ...]:
+        return tuple(getattr(self._venue, "futures_products", (FUTURES,)))
 
     async def close(self) -> None:
         await self._tasks.close()
@@ -175,6 +213,22 @@ class AccountService(QObject):
     def set_position_mode(self, mode: PositionMode) -> None:
         """For every USDT-M symbol (Bitget refuses while positions are open)."""
         self._tasks.spawn(self._set_position_mode(mode), "position mode")
+
+    def transfer(self, from_account: Product, to_account: Product, coin: str, amount: Decimal) -> None:
+        """Move ``coin`` between the spot account and a futures line's account; the balances are read again after
+        (the pushes bring them too). A refusal is reported on :attr:`error`."""
+        self._tasks.spawn(self._transfer(from_account, to_account, coin.upper(), amount), f"transfer {coin}")
+
+    async def _transfer(self, from_account: Product, to_account: Product, coin: str, amount: Decimal) -> None:
+        try:
+            transfer_id = await self._venue.transfer(from_account, to_account, coin, amount)
+        except BitgetError as exc:
+            self._fail(f"Transfer of {amount} {coin} from {from_account.label} to {to_account.label} refused: {exc}")
+            return
+        log.info(f"Transferred {amount} {coin} from {from_account.label} to {to_account.label} "
+                 f"(transfer {transfer_id}).")
+        self.transferred.emit(transfer_id)
+        await self.reload()
 
     def refresh_symbol(self, ref: SymbolRef) -> None:
         """Re-read the symbol's leverage and margin mode from the exchange."""
@@ -211,6 +265,7 @@ class AccountService(QObject):
         self.margin_mode_changed.emit(ref, done)
 
     async def _set_position_mode(self, mode: PositionMode) -> None:
+        # the ticket's control sets USDT-M's; the other lines keep theirs (Bitget: one mode per product type)
         try:
             result = await self._venue.set_position_mode(FUTURES, mode)
         except BitgetError as exc:
@@ -234,9 +289,8 @@ class AccountService(QObject):
         if lever is not None:
             self._leverage[ref.key] = int(lever)
             self.leverage_changed.emit(ref, int(lever))
-        if account.pos_mode and account.pos_mode != self._position_mode:
-            self._position_mode = account.pos_mode
-            self.position_mode_changed.emit(account.pos_mode)
+        if account.pos_mode:
+            self._note_mode(ref.product, account.pos_mode)
 
     def _on_active_changed(self, ref: SymbolRef) -> None:
         if self.loaded.is_set():
@@ -253,18 +307,37 @@ class AccountService(QObject):
             self._assets[asset.coin] = asset
         self.balances_changed.emit()
 
+    def _account_handler(self, product: Product) -> Any:
+        def on_accounts(accounts: list[FuturesAccount]) -> None:
+            for account in accounts:
+                key = (product, account.margin_coin)
+                self._accounts[key] = merge_account(self._accounts.get(key), account)
+            if accounts:
+                self.futures_account_changed.emit()
+        return on_accounts
+
     def _on_futures_account(self, accounts: list[FuturesAccount]) -> None:
-        changed = False
-        for account in accounts:
-            if account.margin_coin == MARGIN_COIN:
-                self._futures = merge_account(self._futures, account)
-                changed = True
-        if changed:
-            self.futures_account_changed.emit()
+        """A push of USDT-M accounts (kept for callers that feed pushes directly)."""
+        self._account_handler(FUTURES)(accounts)
+
+    def _line_handler(self, product: Product) -> Any:
+        def on_positions(positions: list[Position]) -> None:
+            # Each push is the full list of the line's open positions.
+            self._line_positions[product] = positions
+            self._set_positions(keep_marks=True)
+        return on_positions
 
     def _on_positions(self, positions: list[Position]) -> None:
-        # Each push is the full list of open positions.
-        self._set_positions(positions, keep_marks=True)
+        """A full list of open positions of USDT-M (kept for callers that feed pushes directly)."""
+        self._line_handler(FUTURES)(positions)
+
+    def _note_mode(self, product: Product, mode: PositionMode) -> None:
+        if product is FUTURES:
+            if mode != self._position_mode:
+                self._position_mode = mode
+                self.position_mode_changed.emit(mode)
+        else:
+            self._line_modes[product] = mode
 
     def _mark(self, position: Position, before: Position | None) -> Decimal | None:
         ticker = self._market_data.ticker(position.ref) if self._market_data is not None else None
@@ -272,18 +345,18 @@ class AccountService(QObject):
             return ticker.mark_price
         return before.mark_price if before is not None else None
 
-    def _set_positions(self, positions: list[Position], *, keep_marks: bool) -> None:
+    def _set_positions(self, *, keep_marks: bool) -> None:
+        """One list across every line, from each line's last full list."""
         old = {(p.symbol, p.hold_side): p for p in self._positions}
         fresh: list[Position] = []
-        for p in positions:
+        for p in (p for listed in self._line_positions.values() for p in listed):
             if p.total <= 0:
                 continue
             if p.mark_price is None:  # the push carries none: the ticker's, else the last one known
                 p = replace(p, mark_price=self._mark(p, old.get((p.symbol, p.hold_side)) if keep_marks else None))
             fresh.append(p)
-            if p.pos_mode and p.pos_mode != self._position_mode:
-                self._position_mode = p.pos_mode
-                self.position_mode_changed.emit(p.pos_mode)
+            if p.pos_mode:
+                self._note_mode(p.product, p.pos_mode)
         fresh.sort(key=lambda p: (p.symbol, p.hold_side))
         self._positions = fresh
         self.positions_changed.emit()

@@ -33,7 +33,8 @@ from terminal_app.core.venue import Venue
 
 log = logging.getLogger("terminal_app.services.session")
 
-TRADED_PRODUCTS = (Product.SPOT, Product.USDT_FUTURES)
+# Every classic futures line: a coin-M or USDC-M position must be seen (and flattened by panic) like a USDT-M one.
+TRADED_PRODUCTS = (Product.SPOT, Product.USDT_FUTURES, Product.COIN_FUTURES, Product.USDC_FUTURES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,8 @@ from terminal_app.services.market_data import MarketDataService
 from terminal_app.services.retry import Backoff, until_done
 from terminal_app.services.tasks import TaskSet
 
+NO_POSITION_CODE = "22002"   # Bitget's "No position to close": nothing to flatten on that line
+
 log = logging.getLogger("terminal_app.services.trading")
 
 FILLS_KEPT = 500
@@ -283,7 +285,8 @@ class TradingService(QObject):
         """Hand the order to the venue with the account facts its product line words it by (the closing rule of
         the position mode lives in the venue's futures adapter); the answer, or the failure, updates the view."""
         margin_mode = ticket.margin_mode or self._account.margin_mode(ticket.ref) or MarginMode.CROSSED
-        order = PlaceOrder(ticket, oid, self._account.position_mode(), margin_mode)
+        order = PlaceOrder(ticket, oid, self._account.position_mode(ticket.ref.product) if ticket.ref.is_futures
+                           else None, margin_mode)
         self._sending.add(oid)
         try:
             ack = await self._venue.place(order)
@@ -337,15 +340,22 @@ class TradingService(QObject):
         self._emit(self._tracker.acknowledge(new_oid, ack.order_id, self._now()))
 
     async def _flash_close(self) -> None:
-        for product in self._venue.futures_products:
-            try:
-                result = await self._venue.close_positions(product)
-            except BitgetError as exc:
-                log.error(f"Flash close of {product.label} failed: {exc}")
-                continue
-            for failure in result.failed:
-                log.error(f"Flash close failed for one position: [{failure.code}] {failure.message}")
-            log.info(f"Flash close sent: {len(result.succeeded)} market order(s).")
+        """Every line at once (a slow line must not hold the others' closes back); one line per product says what
+        was done there."""
+        products = self._venue.futures_products
+        results = await asyncio.gather(*(self._venue.close_positions(p) for p in products), return_exceptions=True)
+        for product, result in zip(products, results, strict=True):
+            if isinstance(result, BitgetError) and result.code == NO_POSITION_CODE:
+                log.info(f"Flash close of {product.label}: no open position.")
+            elif isinstance(result, BaseException):
+                if not isinstance(result, BitgetError):
+                    raise result
+                log.error(f"Flash close of {product.label} failed: {result}")
+            else:
+                for failure in result.failed:
+                    log.error(f"Flash close of {product.label} failed for one position: "
+                              f"[{failure.code}] {failure.message}")
+                log.info(f"Flash close of {product.label} sent: {len(result.succeeded)} market order(s).")
 
     # --- private channels -------------------------------------------------------------------------------------
 

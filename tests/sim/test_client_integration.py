@@ -50,6 +50,7 @@ COVERED = frozenset({
     "spot_candles", "spot_fills", "spot_history_candles", "spot_history_orders", "spot_market_fills",
     "spot_merge_depth", "spot_order_info", "spot_orderbook", "spot_place_order", "spot_symbols", "spot_tickers",
     "spot_unfilled_orders",
+    "spot_wallet_transfer",
     "mix_account", "mix_accounts", "mix_all_positions", "mix_batch_place_orders", "mix_cancel_all_orders",
     "mix_cancel_order", "mix_candles",
     "mix_close_positions", "mix_contracts", "mix_fills", "mix_funding_rate", "mix_history_candles",

@@ -43,11 +43,13 @@ def test_contract_rows_look_like_bitget(samples: Path) -> None:
     for row in coin_m:
         # the delivery contracts add Bitget's deliveryPeriod; every other field is the sample's
         assert {k: v for k, v in _shape(row).items() if k != "deliveryPeriod"} == _shape(sample)
-        assert row["quoteCoin"] == "USD" and row["supportMarginCoins"] == [row["baseCoin"]]
+        assert row["quoteCoin"] == "USD"
+        assert row["supportMarginCoins"] == [row["baseCoin"]]
         assert contract_market_from(row, Product.COIN_FUTURES) == find_market(row["symbol"],
                                                                               Product.COIN_FUTURES).info
     delivery = find_market("BTCUSDH27", Product.COIN_FUTURES)
-    assert delivery.is_delivery and delivery.raw["deliveryTime"] == "1806048000000"
+    assert delivery.is_delivery
+    assert delivery.raw["deliveryTime"] == "1806048000000"
     assert delivery.raw["fundInterval"] == "0"
     usdc = contracts_raw(Product.USDC_FUTURES)
     assert [(r["symbol"], r["quoteCoin"], r["supportMarginCoins"]) for r in usdc] == [
@@ -68,7 +70,8 @@ def test_parameters_are_the_realistic_ones() -> None:
     assert len(MARKETS) == 17
     assert COINS == ("USDT", "USDC", "ADA", "BGB", "BTC", "ETH", "LINK", "LTC", "SOL", "XRP")
     inverse = find_market("BTCUSD", Product.COIN_FUTURES)
-    assert inverse.inverse and inverse.margin_coin == "BTC"
+    assert inverse.inverse
+    assert inverse.margin_coin == "BTC"
     assert (inverse.info.lot_size, inverse.info.min_size) == (D("0.001"), D("0.001"))   # coins (products §2.2)
     assert find_market("ETHPERP", Product.USDC_FUTURES).margin_coin == "USDC"
     ada = find_market("ADAUSDT", Product.SPOT).info

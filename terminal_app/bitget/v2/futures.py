@@ -1,5 +1,7 @@
-"""The futures adapter of the V2 venue, one instance per futures line (USDT-M now; coin-M and USDC-M are entries of
-:data:`~terminal_app.bitget.v2.lines.FUTURES_LINES`).
+"""The futures adapter of the V2 venue, one instance per futures line (USDT-M, coin-M and USDC-M are entries of
+:data:`~terminal_app.bitget.v2.lines.FUTURES_LINES`). Coin-M contracts margin in their base coin: requests carry it as
+``marginCoin``, and positions are read once per margin coin (ccxt and Bitget's docs ask for ``marginCoin`` there,
+bitget-futures-products.md §2.3).
 
 V2's closing rule lives here and nowhere else. In hedge mode an order names the position by ``side`` (buy = long)
 and says ``tradeSide`` open or close; in one-way mode it carries no ``tradeSide`` and a closing order is
@@ -9,6 +11,7 @@ which of the two V2 fields to send from the account's position mode.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
@@ -146,7 +149,11 @@ class V2FuturesVenue:
         return await self._rest.mix_fills(self.product, limit=limit)
 
     async def positions(self) -> list[Position]:
-        return await self._rest.mix_all_positions(self.product)
+        if self._line.account_coin is not None:
+            return await self._rest.mix_all_positions(self.product)
+        coins = sorted({m.base_coin for m in self._markets.values() if m.ref.product is self.product})
+        lists = await asyncio.gather(*(self._rest.mix_all_positions(self.product, margin_coin=c) for c in coins))
+        return [p for listed in lists for p in listed]
 
     async def accounts(self) -> list[FuturesAccount]:
         return await self._rest.mix_accounts(self.product)

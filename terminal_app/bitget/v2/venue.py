@@ -55,6 +55,7 @@ class V2Venue:
     def __init__(self, rest: BitgetRestClient, ws: BitgetStreamer,
                  products: Sequence[Product] = DEFAULT_PRODUCTS) -> None:
         self._markets: dict[str, MarketInfo] = {}
+        self._rest = rest
         self._spot = V2SpotVenue(rest, ws) if Product.SPOT in products else None
         self._futures = {p: V2FuturesVenue(FUTURES_LINES[p], rest, ws, self._markets)
                          for p in products if p.is_futures}
@@ -163,6 +164,12 @@ class V2Venue:
 
     async def futures_accounts(self, product: Product) -> list[FuturesAccount]:
         return await self.futures(product).accounts()
+
+    async def transfer(self, from_account: Product, to_account: Product, coin: str, amount: Decimal) -> str:
+        for product in (from_account, to_account):
+            if product is not Product.SPOT and product not in self._futures:
+                raise InvalidOrder(f"This account does not trade {product.label} here.")
+        return await self._rest.spot_wallet_transfer(from_account, to_account, coin, amount)
 
     async def futures_settings(self, ref: SymbolRef) -> FuturesAccount:
         return await self.futures(ref.product).settings(ref)
