@@ -25,8 +25,8 @@ from terminal_app.bitget.models import (
     parse_spot_symbols,
     parse_spot_tickers,
 )
-from terminal_app.bitget.models.mapping import FORCE_TO_WIRE, ORDER_TYPE_TO_WIRE, SIDE_TO_WIRE
 from terminal_app.bitget.models.fields import as_mapping, fail, text
+from terminal_app.bitget.models.mapping import FORCE_TO_WIRE, ORDER_TYPE_TO_WIRE, SIDE_TO_WIRE
 from terminal_app.bitget.rest_core import V2, RestCore, checked_client_oid, compact, num, opt_num, spot_ref
 from terminal_app.core.accounts import SpotAsset
 from terminal_app.core.enums import OrderType, Side, TimeInForce
