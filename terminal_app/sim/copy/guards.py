@@ -14,6 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from terminal_app.core.instruments import Product
 from terminal_app.sim.copy.desk import CopyDesk
 from terminal_app.sim.copy.registry import CopyRegistry
 from terminal_app.sim.copy.state import FUTURES_MARKET, ORDER_INTERVAL_MS, SPOT, SPOT_MARKET, ZERO, reject
@@ -79,17 +80,20 @@ class CopyGuards:
         return self.desk.place_futures(uid, symbol, side, order_type, size, price, force, client_oid, margin_mode,
                                        trade_side, reduce_only, preset_tp, preset_sl)
 
-    def close_positions(self, uid: str, symbol: str | None = None, hold_side: str | None = None) -> list[Order]:
-        for t in self.reg.open_tracks(uid, FUTURES_MARKET):
+    def close_positions(self, uid: str, symbol: str | None = None, hold_side: str | None = None,
+                        product: Product = Product.USDT_FUTURES) -> list[Order]:
+        # copy trading is USDT-M only: the other lines close as usual
+        for t in self.reg.open_tracks(uid, FUTURES_MARKET) if product is Product.USDT_FUTURES else ():
             if (symbol is None or t.symbol == symbol.upper()) and (hold_side is None or t.hold_side == hold_side):
                 raise reject("40866", "You are currently a trader, please close the position under the current "
                                       "order")
-        return self.desk.close_positions(uid, symbol, hold_side)
+        return self.desk.close_positions(uid, symbol, hold_side, product)
 
-    def set_position_mode(self, uid: str, pos_mode: str) -> str:
-        if (pos_mode or "").lower() == "one_way_mode" and self.reg.in_copy_trading(uid):
+    def set_position_mode(self, uid: str, pos_mode: str, product: Product = Product.USDT_FUTURES) -> str:
+        if (product is Product.USDT_FUTURES and (pos_mode or "").lower() == "one_way_mode"
+                and self.reg.in_copy_trading(uid)):
             raise reject("40731", "This product does not support copy trading")
-        return self.desk.set_position_mode(uid, pos_mode)
+        return self.desk.set_position_mode(uid, pos_mode, product)
 
     def place_spot(self, uid: str, symbol: str, side: str, order_type: str, size: Any, price: Any = None,
                    force: str = "gtc", client_oid: str | None = None) -> Order:
