@@ -77,6 +77,7 @@ if TYPE_CHECKING:  # imported where used: each is loaded only when the terminal 
     from terminal_app.sim.process import SimulatorProcess
     from terminal_app.sim.runner import SimulatorRunner
     from terminal_app.ui.chart import ChartWidget
+    from terminal_app.ui.dialogs.transfer import TransferDialog
     from terminal_app.ui.main_window import MainWindow
     from terminal_app.ui.palette import CommandPalette
 
@@ -178,6 +179,7 @@ class Terminal:
         self.panic = PanicController(lambda: window_account(self.window), window_s=panic_window_s)
         self.profiles: ProfileService | None = None
         self.palette: CommandPalette | None = None  # the command palette (Ctrl+K) of the current window
+        self.transfer_dialog: TransferDialog | None = None  # File ▸ Transfer between accounts, while open
         self._helpers: list[Any] = []  # the window's menu and palette objects (kept alive with it)
         self._closing: set[asyncio.Future[Any]] = set()  # the copy-trading services of replaced windows
         self._unlisten: list[Any] = []  # the current window's settings listeners, removed when it is replaced
@@ -389,8 +391,13 @@ class Terminal:
         registry.route("api_key", profiles_menu.actions["api_key"])
         doctor = install_doctor(window, profiles)
         registry.route("account_doctor", doctor.action)
+        registry.on("account.transfer", lambda: self._open_transfer(window, services))
         helpers += [journal_menu, install_settings_menu(window), profiles_menu, doctor]
         self._helpers = helpers
+
+    def _open_transfer(self, window: Any, services: GuardedServices) -> None:
+        from terminal_app.ui.dialogs.transfer import open_transfer_dialog
+        self.transfer_dialog = open_transfer_dialog(window, services.account)
 
     def _first_symbol(self) -> SymbolRef:
         markets = self.services.session.markets if self.services else {}

@@ -115,6 +115,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
           "Add, remove or switch profiles (Demo, Bitget demo, live); a switch moves the whole window to that account."),
     _file("api_key", "API key of this profile…", "profile",
           "Enter, test or replace the active profile's Bitget API key (kept in the system password store)."),
+    _file("account.transfer", "Transfer between accounts…", "profile",
+          "Move coins between the spot account and a futures account (USDT-M, coin-M, USDC-M), e.g. BTC from spot "
+          "to margin coin-M contracts."),
     _file("settings", "Settings…", "settings", "Rebind any action, set your risk limits, choose the theme.",
           ("Ctrl+,",)),
     _file("journal.export_fills", "Export fills (CSV)…", "journal",

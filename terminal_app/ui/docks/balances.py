@@ -18,6 +18,8 @@ from terminal_app.ui.docks.common import make_table
 from terminal_app.ui.format import STABLE_COINS, coin_places, fmt_fixed
 from terminal_app.ui.models.table import Column, StreamingTableModel, fixed, signed, text
 
+LINE_LABELS = {"usdt_futures": "USDT-M", "coin_futures": "Coin-M", "usdc_futures": "USDC-M"}
+
 
 @dataclass(frozen=True, slots=True)
 class FuturesRow:
@@ -26,6 +28,7 @@ class FuturesRow:
     account: FuturesAccount
     position_margin: Decimal
     unrealized: Decimal
+    line: str = "USDT-M"
 
     @property
     def coin(self) -> str:
@@ -110,12 +113,15 @@ class BalancesPanel(QWidget):
 
         return [
             Column("Coin", lambda r: r.coin, text()),
+            Column("Line", lambda r: r.line, text()),
             Column("Equity", lambda r: r.account.equity, fixed(p), numeric=True),
             Column("Available", lambda r: r.account.available, fixed(p), numeric=True),
             Column("Order margin", lambda r: r.account.locked, fixed(p), numeric=True,
                    tooltip=lambda r: "Held by open orders"),
             Column("Position margin", lambda r: r.position_margin, fixed(p), numeric=True),
             Column("uPnL", lambda r: r.unrealized, signed(p), numeric=True, direction=lambda r: r.unrealized),
+            Column("USDT value", lambda r: r.account.usdt_equity, fixed(2), numeric=True,
+                   tooltip=lambda r: "The account's equity in USDT (Bitget's usdtEquity)"),
         ]
 
     # --- refresh --------------------------------------------------------------------------------------------------
@@ -134,19 +140,28 @@ class BalancesPanel(QWidget):
         self.total.setText(f"  stable coins {fmt_fixed(stable, 2)}" if assets else "  no spot balance")
 
     def refresh_futures(self) -> None:
-        account = self.account.futures_account()
-        if account is None:
+        """One row per margin coin of every futures line (USDT-M's USDT, USDC-M's USDC, coin-M's BTC, ETH …)."""
+        every = getattr(self.account, "futures_accounts", None)
+        if callable(every):
+            accounts = [(LINE_LABELS.get(product.value, product.label), a) for product, a in every()]
+        else:
+            single = self.account.futures_account()
+            accounts = [("USDT-M", single)] if single is not None else []
+        if not accounts:
             self.futures_model.clear()
             return
-        positions = [p for p in self.account.positions() if p.margin_coin == account.margin_coin]
-        margin = sum((p.margin_size for p in positions), Decimal(0))
-        unrealized = account.unrealized_pl if account.unrealized_pl is not None else \
-            sum((p.unrealized_pl for p in positions), Decimal(0))
-        row = FuturesRow(account, margin, unrealized)
+        rows = []
+        for line, account in accounts:
+            positions = [p for p in self.account.positions() if p.margin_coin == account.margin_coin]
+            margin = sum((p.margin_size for p in positions), Decimal(0))
+            unrealized = account.unrealized_pl if account.unrealized_pl is not None else \
+                sum((p.unrealized_pl for p in positions), Decimal(0))
+            rows.append(FuturesRow(account, margin, unrealized, line))
+        keep = {r.coin for r in rows}
         for old in self.futures_model.rows():
-            if old.coin != row.coin:
+            if old.coin not in keep:
                 self.futures_model.remove(old.coin)
-        self.futures_model.upsert(row)
+        self.futures_model.upsert_many(rows)
         self.futures_model.flush()
 
     def _learn_coin_places(self, markets: Mapping[str, MarketInfo] | None = None) -> None:

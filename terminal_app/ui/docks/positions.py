@@ -1,5 +1,6 @@
-"""Positions panel: futures positions with size, entry, mark, liquidation, unrealized PnL and ROE, margin; close the
-selected one at market or with a limit (price prompt), or flash-close every position after a confirmation.
+"""Positions panel: the futures positions of every line (USDT-M, coin-M, USDC-M) in one table, with size, entry, mark,
+liquidation, unrealized PnL in the margin coin and its USDT value, ROE, margin; close the selected one at market or
+with a limit (price prompt), or flash-close every position after a confirmation.
 
 Closing goes through ``TradingService.close_position`` / ``flash_close_all``; the panel never builds close orders
 itself, so hedge/one-way details stay in one place. Double-clicking a position puts its mark price and size in the
@@ -30,7 +31,7 @@ from terminal_app.core.market_data import Ticker
 from terminal_app.core.validation import on_step
 from terminal_app.ui.docks import DockServices, links_for
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message
-from terminal_app.ui.format import MarketPlaces, fmt_fixed
+from terminal_app.ui.format import STABLE_COINS, MarketPlaces, fmt_fixed
 from terminal_app.ui.models.table import Column, StreamingTableModel, fixed, percent, signed, text
 from terminal_app.ui.theme import current_colors
 
@@ -48,6 +49,23 @@ def roe(p: Position) -> Decimal | None:
 
 def _sign(p: Position) -> int:
     return 1 if p.hold_side == "long" else -1
+
+
+COIN_PLACES = 8          # a coin-M PnL or margin in BTC/ETH: satoshi-sized digits matter
+
+
+def line_label(p: Position) -> str:
+    """The futures line, short: USDT-M, Coin-M, USDC-M."""
+    return {"usdt_futures": "USDT-M", "coin_futures": "Coin-M", "usdc_futures": "USDC-M"}.get(
+        p.product.value, p.product.label)
+
+
+def usdt_value(amount: Decimal, p: Position, mark: Decimal | None) -> Decimal | None:
+    """An amount in the position's margin coin in USDT: stable coins count 1:1; a coin-M coin at the contract's mark
+    (the USD price of the coin, which the terminal takes as its USDT price)."""
+    if p.margin_coin in STABLE_COINS:
+        return amount
+    return amount * mark if mark is not None else None
 
 
 class ClosePriceDialog(QDialog):
@@ -151,17 +169,25 @@ class PositionsPanel(QWidget):
         def quote(p: Position) -> int:
             return places.quote(p.ref)
 
+        def coin(p: Position) -> int:
+            return places.quote(p.ref) if p.margin_coin in STABLE_COINS else COIN_PLACES
+
         return [
             Column("Symbol", lambda p: p.ref.display, text()),
+            Column("Line", line_label, text()),
             Column("Side", lambda p: p.hold_side.capitalize(), text(), direction=_sign),
             Column("Size", lambda p: p.total, fixed(size), numeric=True, direction=_sign),
             Column("Entry", lambda p: p.open_price_avg, fixed(price), numeric=True),
             Column("Mark", self.mark_of, fixed(price), numeric=True),
             Column("Liq.", lambda p: p.liquidation_price if p.liquidation_price and p.liquidation_price > 0 else None,
                    fixed(price), numeric=True),
-            Column("uPnL", lambda p: p.unrealized_pl, signed(quote), numeric=True, direction=lambda p: p.unrealized_pl),
+            Column("uPnL", lambda p: p.unrealized_pl, signed(coin), numeric=True, direction=lambda p: p.unrealized_pl),
+            Column("Coin", lambda p: p.margin_coin, text()),
+            Column("uPnL USDT", self.pnl_usdt, signed(2), numeric=True, direction=lambda p: p.unrealized_pl,
+                   tooltip=lambda p: None if p.margin_coin in STABLE_COINS else
+                   f"{p.margin_coin} PnL at the mark, in USDT"),
             Column("ROE", roe, percent(2), numeric=True, direction=lambda p: p.unrealized_pl),
-            Column("Margin", lambda p: p.margin_size, fixed(quote), numeric=True),
+            Column("Margin", lambda p: p.margin_size, fixed(coin), numeric=True),
             Column("Lev.", lambda p: f"{p.leverage.normalize():f}x", text(), numeric=True),
             Column("Mode", lambda p: p.margin_mode, text()),
         ]
@@ -172,6 +198,9 @@ class PositionsPanel(QWidget):
         """The position's mark price; the positions push omits it, so the ticker's mark (or last) stands in."""
         return p.mark_price if p.mark_price is not None else self._marks.get(p.ref.key)
 
+    def pnl_usdt(self, p: Position) -> Decimal | None:
+        return usdt_value(p.unrealized_pl, p, self.mark_of(p))
+
     def refresh(self) -> None:
         positions = [p for p in self.account.positions() if p.total != 0]
         keep = {position_key(p) for p in positions}
@@ -180,8 +209,10 @@ class PositionsPanel(QWidget):
                 self.model.remove(position_key(old))
         self.model.upsert_many(positions)
         self.model.flush()
-        total = sum((p.unrealized_pl for p in positions), Decimal(0))
+        # one total across lines and margin coins: each position's PnL valued in USDT
+        total = sum((v for v in map(self.pnl_usdt, positions) if v is not None), Decimal(0))
         self.summary.setText(f"{len(positions)} open · uPnL {fmt_fixed(total, 2)}" if positions else "No positions")
+        self.summary.setToolTip("Unrealized PnL of every line, in USDT (coin-M at each contract's mark)")
         self._update_buttons()
 
     def selected(self) -> Position | None:

@@ -662,6 +662,9 @@ class TicketPanel(QWidget):
         price = ticket.price if ticket.order_type == OrderType.LIMIT else self._last_price()
         return ticket.size * price if price is not None else None
 
+    def _notional_price(self, ticket: OrderTicket) -> Decimal | None:
+        return ticket.price if ticket.order_type == OrderType.LIMIT else self._last_price()
+
     def _describe(self, ticket: OrderTicket) -> str:
         places = self.market.price_places if self.market is not None else 2
         unit = f" {self.market.quote_coin}" if ticket.size_in_quote and self.market is not None else ""
@@ -694,7 +697,8 @@ class TicketPanel(QWidget):
         reading once it has one, else the symbol's position, else the futures account's settings."""
         if self.ref is None or not self.ref.is_futures:
             return
-        account = self.account.futures_account()
+        margin_account = getattr(self.account, "margin_account", None)
+        account = margin_account(self.ref) if callable(margin_account) else self.account.futures_account()
         positions = [p for p in self.account.positions() if p.ref == self.ref]
         mode = self.account.margin_mode(self.ref) or (positions[0].margin_mode if positions else None) \
             or (account.margin_mode if account else None)
@@ -779,18 +783,27 @@ class TicketPanel(QWidget):
         market = self.market
         parts = []
         value = self._notional(ticket)
+        # coin-M contracts are margined in their base coin (inverse): margin and balance are shown in it
+        inverse = ticket.ref.is_futures and market.quote_coin == "USD"
+        margin_coin = market.base_coin if inverse else market.quote_coin
+        margin_places = 8 if inverse else 2
         if value is not None and value > 0:
             parts.append(f"Value ≈ {fmt_fixed(value, 2)} {market.quote_coin}")
-            if ticket.ref.is_futures and self.leverage:
-                parts.append(f"margin ≈ {fmt_fixed(value / self.leverage, 2)}")
+            reference = self._notional_price(ticket)
+            if ticket.ref.is_futures and self.leverage and (not inverse or reference):
+                margin = value / self.leverage / reference if inverse and reference else value / self.leverage
+                parts.append(f"margin ≈ {fmt_fixed(margin, margin_places)} {margin_coin}")
         if self._closing():
             position = self._position_to_close()
             parts.append(f"Position {fmt_fixed(position.available, market.size_places)} {market.base_coin}"
                          if position is not None else "No position on this side")
         else:
             available = self.account.available(self.ref, self.side)
-            coin = market.base_coin if not self.ref.is_futures and self.side == "sell" else market.quote_coin
-            places = market.size_places if coin == market.base_coin else 2
+            if self.ref.is_futures:
+                coin, places = margin_coin, margin_places
+            else:
+                coin = market.base_coin if self.side == "sell" else market.quote_coin
+                places = market.size_places if coin == market.base_coin else 2
             parts.append(f"Available {fmt_fixed(available, places)} {coin}")
         self.info.setText(" · ".join(parts))
 
