@@ -105,6 +105,11 @@ def on_step(value: Decimal, step: Decimal) -> bool:
 
 # --- presets -------------------------------------------------------------------------------------------------------
 
+def is_inverse(ref: SymbolRef) -> bool:
+    """Coin-M contracts: priced in USD, margined and settled in the base coin (no fixed settle coin)."""
+    return ref.is_futures and ref.product.settle_coin is None
+
+
 def preset_size(
     market: MarketInfo,
     available: Decimal,
@@ -125,6 +130,13 @@ def preset_size(
         return Decimal(0)
     if market.ref.is_futures:
         power = share * (leverage or 1)  # quote value the margin can carry
+        if is_inverse(market.ref):
+            # coin-M: the margin is in the base coin, so it carries ``power`` coins of contracts
+            if not in_quote:
+                return round_to_lot(power, market)
+            if price is None or price <= 0:
+                return None
+            return round_quote(power * price, market)
         if in_quote:
             return round_quote(power, market)
         if price is None or price <= 0:
@@ -267,9 +279,15 @@ def validate_ticket(
                                   f"{_num(available)} is available."))
         elif not closing and leverage:
             margin = notional / leverage
+            coin = quote
+            if is_inverse(ref) and ref_price:
+                # coin-M is margined in the base coin: the USD notional at the price, in coins
+                margin, coin = margin / ref_price, base
             if margin > available:
-                add(Issue("size", f"Not enough margin: the order needs about {_money(margin)} {quote} at {leverage}x "
-                                  f"and {_money(available)} is available."))
+                amount = _num(margin.quantize(Decimal("1e-8"), ROUND_CEILING)) if coin == base else _money(margin)
+                have = _num(available) if coin == base else _money(available)
+                add(Issue("size", f"Not enough margin: the order needs about {amount} {coin} at {leverage}x "
+                                  f"and {have} is available."))
 
     # --- TP/SL
     if ticket.tp is not None or ticket.sl is not None:

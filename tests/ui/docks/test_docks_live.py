@@ -163,8 +163,10 @@ async def test_futures_position_opened_from_the_ticket_and_closed_from_positions
         assert (pos.ref, pos.hold_side, pos.total) == (BTC_PERP, "long", min_size(market, last))
         assert p.positions.model.text(0, "Entry")
         assert p.positions.model.text(0, "uPnL")
-        await until(account.futures_account_changed, lambda: p.balances.futures_model.rowCount() == 1)
-        assert p.balances.futures_model.row_at(0).position_margin > 0
+        # one futures row per margin coin of every line (USDT, USDC, BTC, ETH); USDT-M's holds this margin
+        await until(account.futures_account_changed, lambda: p.balances.futures_model.rowCount() == 4)
+        usdt = next(r for r in p.balances.futures_model.rows() if r.coin == "USDT")
+        assert usdt.position_margin > 0
         p.positions.select(pos)
         p.positions.close_selected_market()
         await until(account.positions_changed, lambda: p.positions.model.rowCount() == 0)
