@@ -3,7 +3,8 @@
 Usage: ``QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/take_screenshots.py`` (or under Xvfb). It starts the real
 terminal against the embedded simulator in a temporary profile folder, waits for live data, grabs the spot view,
 switches to the BTCUSDT perpetual, opens a small long through the trading service and grabs the futures view with the
-position panel in front.
+position panel in front; then opens BTCUSD (coin-M, typed as its V1 name BTCUSD_DMCBL) and BTCPERP (USDC-M) longs and
+grabs the coin-M view and the positions table holding all three lines.
 """
 
 from __future__ import annotations
@@ -48,6 +49,25 @@ async def shoot(terminal: object) -> None:
         dock.raise_()
     await _settle(2)
     window.grab().save(str(OUT / "demo-futures.png"))
+
+    # coin-M (inverse, margined in BTC) and USDC-M beside the USDT-M position: one positions table for every line
+    coin_m = SymbolRef("BTCUSD", Product.COIN_FUTURES)
+    usdc_m = SymbolRef("BTCPERP", Product.USDC_FUTURES)
+    t.switch_symbol("BTCPERP_CMCBL")  # type: ignore[attr-defined]
+    await _settle(3)
+    services.trading.submit(OrderTicket(usdc_m, "buy", "market", "gtc", Decimal("0.009"), None))
+    t.switch_symbol("BTCUSD_DMCBL")  # type: ignore[attr-defined]
+    await _settle(4)
+    services.trading.submit(OrderTicket(coin_m, "buy", "market", "gtc", Decimal("0.009"), None))
+    await _settle(4)
+    if dock is not None:
+        dock.raise_()
+    await _settle(2)
+    window.grab().save(str(OUT / "demo-coin-m.png"))
+    if positions is not None:
+        positions.resize(1400, 220)
+        await _settle(1)
+        positions.grab().save(str(OUT / "demo-positions-all-lines.png"))
 
 
 def main() -> int:
