@@ -185,3 +185,25 @@ def test_transfers_between_spot_and_each_futures_account(ex: Exchange) -> None:
         ex.transfer("u", "spot", "coin_futures", "BTC", "100")
     assert poor.value.code == "43012"
     assert all(v == 0 for v in ex.audit().values())
+
+
+def test_coin_m_accounts_and_positions_survive_a_restart(tmp_path: object, clock: Clock) -> None:
+    path = f"{tmp_path}/sim.sqlite"
+    first = Exchange(seed=5, clock=clock, quiet=True, state_path=path)
+    p = first.mark_price(BTCUSD)
+    first.place_futures_order("mm", "BTCUSD", "sell", "limit", "0.1", p)
+    first.place_futures_order("u", "BTCUSD", "buy", "market", "0.1")
+    first.set_position_mode("u", "hedge_mode", USDC)
+    first.transfer("u", "spot", "coin_futures", "ETH", "0.5")
+    before = (first.futures_account("u", "BTC"), first.positions("u", product=COIN))
+    first.close()
+    again = Exchange(seed=5, clock=clock, quiet=True, state_path=path)
+    try:
+        assert again.futures_account("u", "BTC").available == before[0].available
+        assert again.futures_account("u", "ETH").available == D("3.5")
+        assert [(x.ref, x.total, x.open_price_avg) for x in again.positions("u", product=COIN)] == [
+            (x.ref, x.total, x.open_price_avg) for x in before[1]]
+        assert again.futures_account("u", "USDC").pos_mode == "hedge_mode"
+        assert all(v == 0 for v in again.audit().values())
+    finally:
+        again.close()
