@@ -496,6 +496,11 @@ async def test_futures_market_data_and_accounts(pair: tuple[BitgetRestClient, Bi
     depth = await client.mix_merge_depth(BTC_PERP, limit=5)
     assert not depth.bids       # quiet: nobody quotes the perpetual
     assert not depth.asks
+    # spot → coin-M: the BTC account of COIN-FUTURES grows by what spot sends
+    coin_m = {a.margin_coin: a.available for a in await client.mix_accounts(Product.COIN_FUTURES)}
+    assert await client.spot_wallet_transfer(Product.SPOT, Product.COIN_FUTURES, "BTC", Decimal("0.01"))
+    after = {a.margin_coin: a.available for a in await client.mix_accounts(Product.COIN_FUTURES)}
+    assert after["BTC"] == coin_m["BTC"] + Decimal("0.01")
 
 
 def test_every_public_method_is_covered(request: pytest.FixtureRequest) -> None:
