@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from terminal_app.core.accounts import FuturesAccount, SpotAsset
 from terminal_app.core.instruments import Product
 from terminal_app.ui.docks.common import DecimalEdit, message_label, show_message
 from terminal_app.ui.format import coin_places, fmt_fixed
@@ -102,9 +103,10 @@ class TransferDialog(QDialog):
             return None
         src = self.from_product()
         if src is Product.SPOT:
-            asset = self.account.asset(coin)
+            asset: SpotAsset | None = self.account.asset(coin)
             return asset.available if asset is not None else Decimal(0)
-        for product, acct in self.account.futures_accounts():
+        accounts: list[tuple[Product, FuturesAccount]] = self.account.futures_accounts()
+        for product, acct in accounts:
             if product is src and acct.margin_coin == coin:
                 out = acct.max_transfer_out
                 return out if out is not None else acct.available
