@@ -74,7 +74,6 @@ class AccountService(QObject):
         self._accounts: dict[tuple[Product, str], FuturesAccount] = {}    # (line, margin coin) → account
         self._positions: list[Position] = []
         self._line_positions: dict[Product, list[Position]] = {}
-        self._position_mode: PositionMode | None = None
         self._line_modes: dict[Product, PositionMode] = {}
         self._leverage: dict[str, int] = {}
         self._margin_mode: dict[str, MarginMode] = {}
@@ -123,7 +122,7 @@ class AccountService(QObject):
 
     def position_mode(self, product: Product = FUTURES) -> PositionMode | None:
         """The position mode of a futures line (Bitget keeps one per line)."""
-        return self._position_mode if product is FUTURES else self._line_modes.get(product)
+        return self._line_modes.get(product)
 
     def leverage(self, ref: SymbolRef) -> int | None:
         return self._leverage.get(ref.key)
@@ -153,7 +152,7 @@ class AccountService(QObject):
             return
         mode = self._session.account_mode
         if mode is not None and mode.position_mode:
-            self._position_mode = mode.position_mode
+            self._line_modes[FUTURES] = mode.position_mode
         venue = self._venue
         subs = [("spot balances", venue.stream_balances(self._on_spot_account))]
         for product in self._futures_products:
@@ -271,7 +270,7 @@ class AccountService(QObject):
         except BitgetError as exc:
             self._fail(f"Position mode not changed: {exc}")
             return
-        self._position_mode = result.pos_mode
+        self._line_modes[FUTURES] = result.pos_mode
         word = "hedge" if result.pos_mode == PositionMode.HEDGE else "one-way"
         log.info(f"Position mode of USDT-M futures set to {word} on the exchange.")
         self.position_mode_changed.emit(result.pos_mode)
@@ -332,12 +331,12 @@ class AccountService(QObject):
         self._line_handler(FUTURES)(positions)
 
     def _note_mode(self, product: Product, mode: PositionMode) -> None:
-        if product is FUTURES:
-            if mode != self._position_mode:
-                self._position_mode = mode
-                self.position_mode_changed.emit(mode)
-        else:
-            self._line_modes[product] = mode
+        # the signal speaks of USDT-M's mode (the ticket's control); every line's is kept for its orders
+        before = self._line_modes.get(FUTURES)
+        self._line_modes[product] = mode
+        usdt_m = self._line_modes.get(FUTURES)
+        if usdt_m is not None and usdt_m != before:
+            self.position_mode_changed.emit(usdt_m)
 
     def _mark(self, position: Position, before: Position | None) -> Decimal | None:
         ticker = self._market_data.ticker(position.ref) if self._market_data is not None else None

@@ -289,8 +289,8 @@ def test_menu_bar_is_the_one_under_the_band(make_window: Callable[..., MainWindo
     assert w.menuBar() is w.menu_bar
     assert w.menuWidget().isAncestorOf(w.band)  # QMainWindow's own menuBar() would have replaced both
     file_menu = [a.text() if not a.isSeparator() else "—" for a in w.registry.menu("File").actions()]
-    assert file_menu == ["Profiles…", "API key of this profile…", "—", "Settings…", "—", "Export fills (CSV)…",
-                         "Export orders (CSV)…", "Realized PnL by day…", "—", "Quit"]
+    assert file_menu == ["Profiles…", "API key of this profile…", "Transfer between accounts…", "—", "Settings…", "—",
+                         "Export fills (CSV)…", "Export orders (CSV)…", "Realized PnL by day…", "—", "Quit"]
 
 
 def _dialog(rig: Rig, title: str = "A dialog") -> QDialog:

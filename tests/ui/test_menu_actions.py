@@ -100,8 +100,8 @@ async def test_every_menu_entry_is_an_action_of_the_table_and_runs_its_handler(
             assert a.isEnabled(), f"{path}: no handler"
         paths = [path for path, _a in entries]
         file_menu = [p.removeprefix("File ▸ ") for p in paths if p.startswith("File ▸ ")]
-        assert file_menu == ["Profiles…", "API key of this profile…", "Settings…", "Export fills (CSV)…",
-                             "Export orders (CSV)…", "Realized PnL by day…", "Quit"]
+        assert file_menu == ["Profiles…", "API key of this profile…", "Transfer between accounts…", "Settings…",
+                             "Export fills (CSV)…", "Export orders (CSV)…", "Realized PnL by day…", "Quit"]
         assert [p for p in paths if p.startswith("Help")] == ["Help ▸ Keyboard cheat-sheet", "Help ▸ Account doctor…"]
         panels = {OBJECT_NAMES[a.objectName()] for p, a in entries if p.startswith("View ▸ Panels")}
         assert panels == {panel_action_id(d) for d in window.dock_ids}
