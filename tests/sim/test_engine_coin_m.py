@@ -207,3 +207,28 @@ def test_coin_m_accounts_and_positions_survive_a_restart(tmp_path: object, clock
         assert all(v == 0 for v in again.audit().values())
     finally:
         again.close()
+
+
+def test_a_store_from_before_coin_m_gets_the_demo_funding_of_the_new_accounts(tmp_path: object, clock: Clock) -> None:
+    import sqlite3
+
+    path = f"{tmp_path}/old.sqlite"
+    first = Exchange(seed=5, clock=clock, quiet=True, state_path=path)
+    first.ensure_user("u")
+    first.close()
+    with sqlite3.connect(path) as db:          # what a schema-1 store holds: no coin-M or USDC-M accounts
+        db.execute("DELETE FROM futures_coin_accounts")
+        db.execute("DELETE FROM kv WHERE key LIKE 'futures.%.%'")
+    again = Exchange(seed=5, clock=clock, quiet=True, state_path=path)
+    try:
+        assert again.futures_account("u", "BTC").equity == D("0.2")
+        assert again.futures_account("u", "USDC").equity == D("10000")
+        assert all(v == 0 for v in again.audit().values())
+    finally:
+        again.close()
+    third = Exchange(seed=5, clock=clock, quiet=True, state_path=path)   # saved with it: not funded twice
+    try:
+        assert third.futures_account("u", "ETH").equity == D("3")
+        assert all(v == 0 for v in third.audit().values())
+    finally:
+        third.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from terminal_app.bitget.models.mapping import product_from_wire
 from terminal_app.core.instruments import SymbolRef
+from terminal_app.sim.engine.accounts import DEMO_OTHER_FUTURES
 from terminal_app.sim.engine.bills import SpotBill
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.futures import AccountBill, FuturesUser, SettingsState
@@ -155,8 +156,14 @@ class Persistence:
             state.fut.users[uid] = fu
             for coin, led in state.futs.items():
                 if led is not state.fut:
-                    # a store written before coin-M existed has no row: an empty account (its money was never minted)
-                    cash, frozen, pos_mode, u_time = rec.coin_accounts.get(coin, ("0", "0", rec.pos_mode, 0))
+                    row = rec.coin_accounts.get(coin)
+                    if row is None:
+                        # a store written before coin-M and USDC-M existed: the user gets the demo funding of those
+                        # accounts now (minted, as for a new user) and is saved with it
+                        led.open_account(uid, DEMO_OTHER_FUTURES.get(coin, Decimal(0))).pos_mode = rec.pos_mode
+                        state.dirty_users.add(uid)
+                        continue
+                    cash, frozen, pos_mode, u_time = row
                     led.users[uid] = FuturesUser(uid, Decimal(cash), Decimal(frozen), pos_mode, u_time=u_time)
             for sym, (mode, cross, long, short) in rec.settings.items():
                 if sym in FUTURES_BY_SYMBOL:
