@@ -19,7 +19,7 @@ from terminal_app.bitget.errors import BitgetError
 from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset
 from terminal_app.core.enums import MarginMode, PositionMode, PositionSide, Side
 from terminal_app.core.instruments import Product, SymbolRef
-from terminal_app.core.venue import Venue
+from terminal_app.core.venue import FuturesAccountsHandler, PositionsHandler, Venue
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
 from terminal_app.services.tasks import TaskSet
@@ -236,7 +236,8 @@ class AccountService(QObject):
 
     async def _set_leverage(self, ref: SymbolRef, leverage: int) -> None:
         try:
-            if self._margin_mode.get(ref.key) == MarginMode.ISOLATED and self._position_mode == PositionMode.HEDGE:
+            if (self._margin_mode.get(ref.key) == MarginMode.ISOLATED
+                    and self.position_mode(ref.product) == PositionMode.HEDGE):
                 # Bitget needs the side for isolated margin in hedge mode; the terminal sets both sides alike
                 await self._venue.set_leverage(ref, int(leverage), side=PositionSide.LONG)
                 result = await self._venue.set_leverage(ref, int(leverage), side=PositionSide.SHORT)
@@ -306,7 +307,7 @@ class AccountService(QObject):
             self._assets[asset.coin] = asset
         self.balances_changed.emit()
 
-    def _account_handler(self, product: Product) -> Any:
+    def _account_handler(self, product: Product) -> FuturesAccountsHandler:
         def on_accounts(accounts: list[FuturesAccount]) -> None:
             for account in accounts:
                 key = (product, account.margin_coin)
@@ -319,7 +320,7 @@ class AccountService(QObject):
         """A push of USDT-M accounts (kept for callers that feed pushes directly)."""
         self._account_handler(FUTURES)(accounts)
 
-    def _line_handler(self, product: Product) -> Any:
+    def _line_handler(self, product: Product) -> PositionsHandler:
         def on_positions(positions: list[Position]) -> None:
             # Each push is the full list of the line's open positions.
             self._line_positions[product] = positions

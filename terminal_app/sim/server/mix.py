@@ -181,13 +181,13 @@ def set_margin(call: Call) -> Any:
     """Add (+) or remove (-) isolated margin; Bitget answers an empty string (sample
     rest/POST_api_v2_mix_account_set-margin.json)."""
     symbol = _symbol(call)
-    _margin_coin(call)
+    coin = _margin_coin(call, symbol)
     hold_side = call.word("holdSide", ("long", "short"))
     amount = call.decimal("amount")
     if amount is None:
         raise reject("40019", "Parameter amount cannot be empty")
     if hold_side is None:
-        if call.ex.futures_account(call.uid).pos_mode == "hedge_mode":
+        if call.ex.futures_account(call.uid, coin).pos_mode == "hedge_mode":
             raise reject("40019", "Parameter holdSide cannot be empty")
         sides = {p.hold_side for p in call.ex.positions(call.uid, symbol)}
         hold_side = sides.pop() if len(sides) == 1 else "long"
