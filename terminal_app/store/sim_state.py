@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # (version, description, statements); append new migrations, never edit applied ones.
 MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
