@@ -226,8 +226,8 @@ class AccountService(QObject):
             return
         log.info(f"Transferred {amount} {coin} from {from_account.label} to {to_account.label} "
                  f"(transfer {transfer_id}).")
+        await self.reload()  # the balances show the moved coins by the time the dialog says it is done
         self.transferred.emit(transfer_id)
-        await self.reload()
 
     def refresh_symbol(self, ref: SymbolRef) -> None:
         """Re-read the symbol's leverage and margin mode from the exchange."""

@@ -129,6 +129,8 @@ async def _spot(c: Caller) -> None:
     await c("GET", "/api/v2/spot/trade/fills", {"symbol": "BTCUSDT"})
     await c("GET", "/api/v2/spot/account/assets", None)
     await c("GET", "/api/v2/spot/account/bills", None)
+    await c("POST", "/api/v2/spot/wallet/transfer",
+            {"fromType": "spot", "toType": "usdt_futures", "coin": "USDT", "amount": "5"})
     await c("POST", "/api/v2/spot/trade/cancel-order", {"symbol": "BTCUSDT", "orderId": resting["orderId"]})
     await c("POST", "/api/v2/spot/trade/batch-cancel-order",
             {"symbol": "BTCUSDT", "orderList": [{"clientOid": "tb-2"}, {"orderId": "42"}]})
