@@ -78,8 +78,12 @@ Handler = Callable[[dict[str, Any]], Awaitable[None] | None]
 
 
 def arg_key(arg: Mapping[str, Any]) -> ChannelKey:
-    return (str(arg.get("instType", "")), str(arg.get("channel", "")),
-            str(arg.get("instId") or arg.get("coin") or ""))
+    """V2 args name ``channel`` + ``instId``/``coin``; V3 (unified account) args ``topic`` + ``symbol`` and, for
+    ``kline``, an ``interval`` that is part of the channel's identity."""
+    channel = arg.get("channel") or arg.get("topic") or ""
+    ident = arg.get("instId") or arg.get("coin") or arg.get("symbol") or ""
+    interval = arg.get("interval")
+    return (str(arg.get("instType", "")), str(channel), f"{ident}@{interval}" if interval else str(ident))
 
 
 def _error_arg_key(msg: Mapping[str, Any]) -> ChannelKey | None:
@@ -456,7 +460,11 @@ class WsConnection:
                     msg = loads(raw)
                     if "action" in msg:
                         arg = msg["arg"]
-                        entry = handlers.get((arg["instType"], arg["channel"], arg.get("instId") or arg.get("coin")))
+                        channel = arg.get("channel")
+                        if channel is not None:
+                            entry = handlers.get((arg["instType"], channel, arg.get("instId") or arg.get("coin")))
+                        else:  # V3
+                            entry = handlers.get(arg_key(arg))
                     else:
                         self._on_event(msg)
                         continue

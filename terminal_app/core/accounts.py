@@ -170,6 +170,45 @@ class PositionModeResult:
 
 
 @dataclass(frozen=True, slots=True)
+class UnifiedAsset:
+    """One coin of a unified account's pool. ``equity`` = balance + frozen margin + unrealised PnL; ``debt`` is
+    what the coin owes (borrowed), positive."""
+
+    coin: str
+    equity: Decimal
+    balance: Decimal
+    available: Decimal
+    locked: Decimal
+    debt: Decimal
+    usd_value: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnifiedAccount:
+    """A unified trading account: one margin pool for spot and every futures line, valued in USD.
+
+    ``margin_ratio`` is the maintenance margin over the equity (the account is liquidated as it nears 1);
+    ``effective_equity`` is the equity usable as cross margin after each coin's discount.
+    """
+
+    equity: Decimal
+    effective_equity: Decimal | None
+    unrealized_pl: Decimal | None
+    maintenance_margin: Decimal | None
+    initial_margin: Decimal | None
+    margin_ratio: Decimal | None
+    assets: tuple[UnifiedAsset, ...] = ()
+    u_time: int | None = None
+
+    @property
+    def available_usd(self) -> Decimal | None:
+        """Equity not tied up as initial margin, in USD (``None`` when the exchange did not say)."""
+        if self.initial_margin is None:
+            return None
+        return self.equity - self.initial_margin
+
+
+@dataclass(frozen=True, slots=True)
 class AccountMode:
     """What kind of account the key belongs to.
 
