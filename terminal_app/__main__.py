@@ -34,6 +34,8 @@ def _build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--port", type=int, default=0, help="0 picks a free port")
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--state", default=None, help="SQLite file for accounts (default: in memory)")
+    sim.add_argument("--account-mode", default="classic", choices=["classic", "unified"],
+                     help="the demo key's account: classic (V2 API) or unified trading account (V3 API)")
     sim.add_argument("--fast", action="store_true", help="benchmark rates: push book updates as fast as possible")
     sim.add_argument("--watch-stdin", action="store_true",
                      help="stop when standard input reaches end-of-file (a parent process holds the other end)")

@@ -71,7 +71,8 @@ def run_standalone(args: argparse.Namespace) -> int:
     fmt = "%(levelname)s %(name)s: %(message)s" if watch_stdin else "%(asctime)s %(levelname)s %(name)s: %(message)s"
     logging.basicConfig(level=level, stream=sys.stderr, format=fmt)
     config = SimConfig(seed=args.seed, state_path=args.state, fast=bool(getattr(args, "fast", False)),
-                       host=args.host, port=args.port)
+                       host=args.host, port=args.port,
+                       account_mode=str(getattr(args, "account_mode", "classic")))
     try:
         asyncio.run(_serve(config, watch_stdin))
     except KeyboardInterrupt:

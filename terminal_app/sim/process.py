@@ -79,6 +79,8 @@ class SimulatorProcess:
                "--seed", str(cfg.seed), "--host", cfg.host, "--port", str(cfg.port)]
         if cfg.state_path is not None:
             cmd += ["--state", str(cfg.state_path)]
+        if cfg.account_mode != "classic":
+            cmd += ["--account-mode", cfg.account_mode]
         return cmd
 
     @property

@@ -215,7 +215,8 @@ def position_from(entry: Any, product: Product | None = None) -> Position:
     if f.has("category"):
         product = product_of(f.text("category"))
     elif product is None:
-        product = Product.USDC_FUTURES if f.text("marginCoin", "").upper() == "USDC" else Product.USDT_FUTURES
+        coin = f.text("marginCoin", "USDT").upper()
+        product = {"USDT": Product.USDT_FUTURES, "USDC": Product.USDC_FUTURES}.get(coin, Product.COIN_FUTURES)
     liq = f.opt_dec(("liquidationPrice", "liqPrice"))
     return Position(
         product=product,

@@ -229,6 +229,21 @@ class Exchange:
         """Like :meth:`transfer_futures`, between spot accounts."""
         self._engine.accounts.transfer_spot(src, dst, amount)
 
+    def shift_usdt(self, uid: str, amount: Decimal) -> None:
+        """Move USDT between one user's spot wallet and futures wallet (positive: spot → futures); a unified
+        account's one pool (``engine.unified``)."""
+        engine = self._user(uid)
+        try:
+            # Through each ledger's house account, so both ledgers stay balanced for ``audit``.
+            engine.state.spot.credit(uid, "USDT", -amount)
+            engine.state.spot.house_add("USDT", amount)
+            engine.state.fut.users[uid].cash += amount
+            engine.state.fut.house -= amount
+            engine.state.dirty_users.add(uid)
+            engine.state.touched_futures.add(uid)
+        finally:
+            self._done()
+
     # ---- spot ------------------------------------------------------------------------------------------------
 
     def spot_balances(self, uid: str) -> list[Balance]:

@@ -35,6 +35,8 @@ from terminal_app.sim.server.plan_routes import PLAN_ROUTES
 from terminal_app.sim.server.ratelimits import RateLimiter
 from terminal_app.sim.server.routes import COMMON_ROUTES, Call, Route
 from terminal_app.sim.server.spot import SPOT_ROUTES
+from terminal_app.sim.server.v3_routes import V3_ROUTES
+from terminal_app.sim.server.v3_ws import V3_PRIVATE_PATH, V3_PUBLIC_PATH, V3WsHub
 from terminal_app.sim.server.ws import WsHub
 from terminal_app.sim.server.ws_protocol import PRIVATE_PATH, PUBLIC_PATH, WsConfig
 from terminal_app.store.file_lock import ExclusiveFileLock, FileLockedError
@@ -46,7 +48,10 @@ class StateInUseError(OSError):
     """Another simulator holds the state file."""
 
 # PLAN_ROUTES last: they answer the plan paths server.mix also knows (every plan type; see server.plan_routes)
-ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES, *PLAN_ROUTES)
+ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES, *PLAN_ROUTES, *V3_ROUTES)
+# A key works only against its account's generation (bitget-v3-uta.md §1): Bitget's answers, HTTP 400.
+CLASSIC_ON_V3 = ("40084", "You are in Classic Account mode, and the Unified Account API is not supported at this time")
+UNIFIED_ON_V2 = ("40085", "You are in Unified Account mode, and the Classic Account API is not supported at this time")
 
 
 @dataclass(slots=True)
@@ -64,6 +69,7 @@ class SimConfig:
     require_paptrading: bool = False
     tick_ms: float | None = None             # None: 25 ms, 5 ms in fast mode
     quiet: bool = False
+    account_mode: str = "classic"            # the demo key's account: "classic" (V2) or "unified" (V3, UTA)
     ws: WsConfig = field(default_factory=WsConfig)
 
 
@@ -82,6 +88,11 @@ class SimServer:
         self._clock = clock_ms
         self.faults = FaultInjector()
         self.keys = KeyStore()
+        if cfg.account_mode not in ("classic", "unified"):
+            raise ValueError(f"unknown account mode {cfg.account_mode!r} (classic or unified)")
+        if cfg.account_mode == "unified":
+            c = DEMO_CREDENTIALS
+            self.keys.add(c.api_key, c.secret, c.passphrase, DEMO_UID, demo=True, uta=True)
         # One simulator per state file: a second one would overwrite the first one's accounts.
         self._state_lock: ExclusiveFileLock | None = None
         if exchange is None and cfg.state_path is not None:
@@ -102,6 +113,7 @@ class SimServer:
         limits_on = (not cfg.fast) if cfg.rate_limits is None else cfg.rate_limits
         self.limiter = RateLimiter(scale=cfg.rate_limit_scale, enabled=limits_on)
         self.hub = WsHub(self.exchange, self.auth, self.faults, self.now_ms, cfg.ws)
+        self.v3_hub = V3WsHub(self.exchange, self.auth, self.now_ms, cfg.ws)
         self.routes: dict[tuple[str, str], Route] = {(r.method, r.path): r for r in ALL_ROUTES}
         self.tick_s = (cfg.tick_ms if cfg.tick_ms is not None else (5.0 if cfg.fast else 25.0)) / 1000.0
         self.requests = 0
@@ -125,6 +137,8 @@ class SimServer:
         app = web.Application(client_max_size=1 << 20)
         app.router.add_get(PUBLIC_PATH, self.hub.handle)
         app.router.add_get(PRIVATE_PATH, self.hub.handle)
+        app.router.add_get(V3_PUBLIC_PATH, self.v3_hub.handle)
+        app.router.add_get(V3_PRIVATE_PATH, self.v3_hub.handle)
         app.router.add_route("*", "/{tail:.*}", self._handle_rest)
         return app
 
@@ -142,7 +156,9 @@ class SimServer:
         shown = host if ":" not in host else f"[{host}]"
         c = DEMO_CREDENTIALS
         self.info = SimInfo(f"http://{shown}:{port}", f"ws://{shown}:{port}{PUBLIC_PATH}",
-                            f"ws://{shown}:{port}{PRIVATE_PATH}", c.api_key, c.secret, c.passphrase)
+                            f"ws://{shown}:{port}{PRIVATE_PATH}", c.api_key, c.secret, c.passphrase,
+                            cfg.account_mode, f"ws://{shown}:{port}{V3_PUBLIC_PATH}",
+                            f"ws://{shown}:{port}{V3_PRIVATE_PATH}")
         log.info("simulator listening on %s", self.info.rest)
         return self.info
 
@@ -154,6 +170,7 @@ class SimServer:
                 await self._ticker
             self._ticker = None
         await self.hub.close_all()
+        await self.v3_hub.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -178,6 +195,7 @@ class SimServer:
                 for hook in self.tick_hooks:
                     hook()
                 hub.flush()
+                self.v3_hub.flush()
                 if loop.time() >= next_idle_check:
                     next_idle_check = loop.time() + 1.0
                     hub.idle_check()
@@ -235,6 +253,8 @@ class SimServer:
                 params = orjson.loads(body)
             except orjson.JSONDecodeError:
                 return self._answer(400, "40017", "Parameter verification failed: the body is not JSON")
+            if isinstance(params, list) and path.startswith("/api/v3/"):
+                params = {"_items": params}      # V3's batch endpoints take a bare array
             if not isinstance(params, dict):
                 return self._answer(400, "40017", "Parameter verification failed: the body is not a JSON object")
         else:
@@ -244,6 +264,10 @@ class SimServer:
             if route.private:
                 key = self.auth.check_rest(request.method, path, request.rel_url.raw_query_string, request.headers,
                                            body)
+                if path.startswith("/api/v3/") and not key.uta:
+                    return self._answer(400, *CLASSIC_ON_V3)
+                if path.startswith("/api/v2/") and key.uta:
+                    return self._answer(400, *UNIFIED_ON_V2)
                 if route.trade:
                     require(key, TRADE)
             caller = key.uid if key is not None else (request.remote or "?")

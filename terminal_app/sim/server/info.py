@@ -15,6 +15,9 @@ class SimInfo:
     api_key: str
     secret: str
     passphrase: str
+    account_mode: str = "classic"            # the demo key's account: classic (V2) or unified (V3)
+    ws_public_v3: str = ""
+    ws_private_v3: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)

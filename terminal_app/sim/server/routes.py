@@ -204,19 +204,9 @@ def margin_currencies(call: Call) -> Any:
     return []
 
 
-def v3_account_settings(call: Call) -> Any:
-    """A classic account gets Bitget's 40084; a key flagged ``uta`` gets a UTA settings answer."""
-    key = call.key
-    if key is None or not key.uta:
-        raise reject("40084", "You are in Classic Account mode, and cannot use the UTA API")
-    return {"assetMode": "union", "holdMode": "one_way_mode", "stpMode": "none", "symbolConfigList": [],
-            "coinConfigList": []}
-
-
 COMMON_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v2/public/time", server_time),
     Route("GET", "/api/v2/margin/currencies", margin_currencies),
-    Route("GET", "/api/v3/account/settings", v3_account_settings, private=True),
 )
 
 

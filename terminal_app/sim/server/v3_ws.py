@@ -1,0 +1,285 @@
+"""Bitget's V3 (unified account) WebSocket on the simulator: ``/v3/ws/public`` and ``/v3/ws/private``
+(bitget-v3-uta.md §6).
+
+Same protocol as V2 (text ``ping``/``pong``, ``op`` subscribe/unsubscribe/login with the same signature), V3's
+words: args ``{instType, topic, symbol[, interval]}`` with lower-case public ``instType`` and ``instType: "UTA"`` for
+the account-wide private topics; every ack carries ``connId``. Public topics: ``ticker``, ``books`` (a snapshot, then
+the top 50 levels again whenever they changed, each with ``seq`` and ``pseq`` = the previous ``seq``), ``books1``/
+``books5``/``books50`` snapshots, ``publicTrade`` (one-letter keys) and ``kline`` (the forming candle). Private:
+``account`` and ``position`` (a snapshot on subscribe, then on change), ``order`` and ``fill`` on events; only a
+unified key may log in here (a classic key gets 40084).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from aiohttp import WSMsgType, web
+
+from terminal_app.bitget.errors import ExchangeError
+from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.sim.engine import unified
+from terminal_app.sim.engine.events import (
+    AccountEvent,
+    BookChanged,
+    CandleTick,
+    Event,
+    FillEvent,
+    OrderEvent,
+    PositionEvent,
+    TickerChanged,
+    TradeEvent,
+)
+from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.server import v3_render as r
+from terminal_app.sim.server.auth import Authenticator
+from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels
+from terminal_app.sim.server.ws_protocol import Conn, WsConfig, dumps, error_frame, event_frame
+
+V3_PUBLIC_PATH = "/v3/ws/public"
+V3_PRIVATE_PATH = "/v3/ws/private"
+INST_TYPES = {"spot": Product.SPOT, "usdt-futures": Product.USDT_FUTURES}
+DEPTHS = {"books": 50, "books1": 1, "books5": 5, "books50": 50}
+PUBLIC_TOPICS = {"ticker", "publicTrade", "kline", *DEPTHS}
+PRIVATE_TOPICS = {"account", "position", "order", "fill"}
+Key = tuple[str, str, str]        # (instType, topic, symbol or symbol@interval)
+
+
+class V3WsHub:
+    def __init__(self, ex: Exchange, auth: Authenticator, clock_ms: Callable[[], int], config: WsConfig) -> None:
+        self.ex = ex
+        self.auth = auth
+        self.clock_ms = clock_ms
+        self.config = config
+        self.conns: dict[int, Conn] = {}
+        self._next = 1
+        self._dirty: set[tuple[str, SymbolRef]] = set()   # (what, market) changed since the last flush
+        self._trades: dict[SymbolRef, list[dict[str, str]]] = {}
+        self._seq: dict[tuple[int, Key], int] = {}   # per connection and channel: pseq chains the pushes it got
+        self._last_flush = 0.0
+        self._dirty_accounts: set[str] = set()
+        ex.add_listener(self.on_event)
+
+    # ---- connections -------------------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(autoping=True, compress=False, max_msg_size=1 << 20)
+        await ws.prepare(request)
+        conn = Conn(self._next, ws, request, request.path == V3_PRIVATE_PATH)
+        self._next += 1
+        self.conns[conn.id] = conn
+        conn.writer = asyncio.create_task(self._write(conn), name=f"sim-v3ws-writer-{conn.id}")
+        try:
+            async for msg in ws:
+                if conn.closed:
+                    break
+                if msg.type is WSMsgType.TEXT:
+                    self._on_text(conn, msg.data)
+        finally:
+            conn.closed = True
+            self.conns.pop(conn.id, None)
+            for key in conn.subs:
+                self._seq.pop((conn.id, key), None)
+            conn.wake.set()
+            conn.writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
+                await conn.writer
+        return ws
+
+    async def _write(self, conn: Conn) -> None:
+        try:
+            while not conn.closed:
+                await conn.wake.wait()
+                conn.wake.clear()
+                while conn.out:
+                    await conn.ws.send_frame(conn.out.popleft(), WSMsgType.TEXT)
+        except (ConnectionError, RuntimeError):
+            pass
+
+    async def close_all(self) -> None:
+        for conn in list(self.conns.values()):
+            conn.closed = True
+            conn.wake.set()
+            if not conn.ws.closed:
+                await conn.ws.close(code=1001, message=b"server shutdown")
+
+    def _ack(self, conn: Conn, event: str, arg: Any) -> None:
+        conn.send(event_frame(event, arg=arg, connId=f"sim-{conn.id}"))
+
+    def _on_text(self, conn: Conn, data: str) -> None:
+        if data == "ping":
+            conn.last_ping = time.monotonic()
+            conn.send(b"pong")
+            return
+        try:
+            msg = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            conn.send(error_frame(30002, "illegal request"))
+            return
+        op = msg.get("op") if isinstance(msg, dict) else None
+        args = msg.get("args") if isinstance(msg, dict) else None
+        if op not in ("subscribe", "unsubscribe", "login") or not isinstance(args, list) or not args:
+            conn.send(error_frame(30003 if op else 30002, f"Invalid op: {op}"))
+            return
+        if op == "login":
+            try:
+                api_key = self.auth.check_ws_login(args[0])
+            except ExchangeError as exc:
+                conn.send(error_frame(int(exc.code), exc.exchange_msg))
+                return
+            if not api_key.uta:
+                conn.send(error_frame(40084, "You are in Classic Account mode, and the Unified Account API is not "
+                                             "supported at this time"))
+                return
+            conn.key = api_key
+            conn.send(event_frame("login", code="0", msg="", connId=f"sim-{conn.id}"))
+            return
+        for arg in args:
+            key = self._parse(conn, arg)
+            if key is None:
+                continue
+            if op == "unsubscribe":
+                conn.subs.pop(key, None)
+                self._seq.pop((conn.id, key), None)
+                self._ack(conn, "unsubscribe", arg)
+                continue
+            if key[0] == "UTA" and conn.key is None:
+                conn.send(error_frame(30004, "User not logged in", arg))
+                continue
+            conn.subs[key] = dict(arg)
+            self._ack(conn, "subscribe", arg)
+            self._snapshot(conn, key, conn.subs[key])
+
+    def _parse(self, conn: Conn, arg: Any) -> Key | None:
+        if not isinstance(arg, dict) or not arg.get("instType") or not arg.get("topic"):
+            conn.send(error_frame(30016, "Param error", arg))
+            return None
+        inst, topic, symbol = str(arg["instType"]), str(arg["topic"]), str(arg.get("symbol") or "").upper()
+        missing = error_frame(30001, f"instType:{inst},topic:{topic},symbol:{symbol} doesn't exist", arg)
+        if inst == "UTA":
+            if topic not in PRIVATE_TOPICS or not conn.private:
+                conn.send(missing)
+                return None
+            return ("UTA", topic, "")
+        product = INST_TYPES.get(inst)
+        if product is None or topic not in PUBLIC_TOPICS or conn.private:
+            conn.send(missing)
+            return None
+        try:
+            self.ex.market(SymbolRef(symbol, product))
+        except ExchangeError:
+            conn.send(missing)
+            return None
+        if topic == "kline":
+            interval = str(arg.get("interval") or "")
+            if interval not in FUTURES_GRANULARITIES:
+                conn.send(missing)
+                return None
+            return (inst, topic, f"{symbol}@{interval}")
+        return (inst, topic, symbol)
+
+    # ---- pushes ------------------------------------------------------------------------------------------------
+
+    def _push(self, arg: dict[str, Any], data: Any, action: str = "snapshot") -> bytes:
+        return dumps({"arg": arg, "action": action, "data": data, "ts": self.clock_ms()})
+
+    @staticmethod
+    def _ref(key: Key) -> SymbolRef:
+        return SymbolRef(key[2].split("@", 1)[0], INST_TYPES[key[0]])
+
+    def _snapshot(self, conn: Conn, key: Key, arg: dict[str, Any]) -> None:
+        inst, topic, _ = key
+        if inst == "UTA":
+            uid = conn.key.uid if conn.key else ""
+            if topic == "account":
+                conn.send(self._push(arg, [r.assets(unified.unified_view(self.ex, uid), ws=True)]))
+            elif topic == "position":
+                conn.send(self._push(arg, [r.position(p, ws=True) for p in self.ex.positions(uid)]))
+            return
+        ref = self._ref(key)
+        if topic == "ticker":
+            conn.send(self._push(arg, [r.ticker(self.ex.ticker(ref), rest=False)]))
+        elif topic in DEPTHS:
+            conn.send(self._depth(conn, key, arg))
+        elif topic == "kline":
+            conn.send(self._push(arg, [r.kline(c) for c in self._candles(key, 100)]))
+        elif topic == "publicTrade":
+            trades = self.ex.recent_trades(ref, 50)
+            conn.send(self._push(arg, [{"i": t.trade_id, "L": t.trade_id, "p": r.num(t.price), "v": r.num(t.size),
+                                        "S": t.side, "T": str(t.ts), "isRPI": "no"} for t in trades]))
+
+    def _candles(self, key: Key, limit: int) -> list[Any]:
+        gran, offset = FUTURES_GRANULARITIES[key[2].split("@", 1)[1]]
+        return self.ex.candles(self._ref(key), gran, limit=limit, offset_ms=offset)
+
+    def _depth(self, conn: Conn, key: Key, arg: dict[str, Any]) -> bytes:
+        topic = key[1]
+        depth = self.ex.depth(self._ref(key), DEPTHS[topic])
+        pseq = self._seq.get((conn.id, key), 0)
+        seq = self._seq[(conn.id, key)] = pseq + 1
+        body = {"a": levels(depth.asks), "b": levels(depth.bids), "seq": seq, "pseq": pseq if topic == "books" else 0,
+                "ts": str(depth.ts)}
+        if topic == "books":
+            body["maxDepth"] = "50"
+        return self._push(arg, [body])
+
+    def on_event(self, event: Event) -> None:
+        if not self.conns:
+            return
+        if isinstance(event, BookChanged):
+            self._dirty.add(("book", event.ref))
+        elif isinstance(event, TickerChanged):
+            self._dirty.add(("ticker", event.ref))
+        elif isinstance(event, CandleTick):
+            self._dirty.add(("kline", event.ref))
+        elif isinstance(event, TradeEvent):
+            self._trades.setdefault(event.ref, []).append(
+                {"i": event.trade_id, "L": event.trade_id, "p": r.num(event.price), "v": r.num(event.size),
+                 "S": event.side, "T": str(event.ts), "isRPI": "no"})
+        elif isinstance(event, OrderEvent):
+            self._private(event.uid, "order", [r.order(event.order, ws=True)])
+            self._dirty_accounts.add(event.uid)
+        elif isinstance(event, FillEvent):
+            self._private(event.uid, "fill", [r.fill(event.fill, ws=True)])
+        elif isinstance(event, PositionEvent):
+            self._private(event.uid, "position", [r.position(p, ws=True) for p in event.positions])
+        elif isinstance(event, AccountEvent):
+            self._dirty_accounts.add(event.uid)
+
+    def _private(self, uid: str, topic: str, data: list[Any]) -> None:
+        for conn in self.conns.values():
+            if conn.key is not None and conn.key.uid == uid:
+                arg = conn.subs.get(("UTA", topic, ""))
+                if arg is not None:
+                    conn.send(self._push(arg, data))
+
+    def flush(self) -> None:
+        """Push what changed, at most every ``books_interval_ms`` (accounts too: they coalesce, as Bitget's do)."""
+        now = time.monotonic()
+        if not self.conns or now - self._last_flush < self.config.books_interval_ms / 1000.0:
+            return
+        self._last_flush = now
+        dirty, self._dirty = self._dirty, set()
+        trades, self._trades = self._trades, {}
+        accounts, self._dirty_accounts = self._dirty_accounts, set()
+        for conn in list(self.conns.values()):
+            for key, arg in conn.subs.items():
+                inst, topic, _ = key
+                if inst == "UTA":
+                    if topic == "account" and conn.key is not None and conn.key.uid in accounts:
+                        self._snapshot(conn, key, arg)
+                    continue
+                ref = self._ref(key)
+                if topic in DEPTHS and ("book", ref) in dirty:
+                    conn.send(self._depth(conn, key, arg))
+                elif topic == "ticker" and ("ticker", ref) in dirty:
+                    conn.send(self._push(arg, [r.ticker(self.ex.ticker(ref), rest=False)]))
+                elif topic == "kline" and ("kline", ref) in dirty:
+                    conn.send(self._push(arg, [r.kline(c) for c in self._candles(key, 1)], "update"))
+                elif topic == "publicTrade" and trades.get(ref):
+                    conn.send(self._push(arg, trades[ref], "update"))
