@@ -42,7 +42,9 @@ def test_cli_prints_one_json_line_serves_and_stops(tmp_path: Path, sig: signal.S
     try:
         line = _read_line(proc, 60)
         info = json.loads(line)
-        assert list(info) == ["rest", "ws_public", "ws_private", "api_key", "secret", "passphrase"]
+        assert list(info) == ["rest", "ws_public", "ws_private", "api_key", "secret", "passphrase", "account_mode",
+                              "ws_public_v3", "ws_private_v3"]
+        assert info["account_mode"] == "classic"
         port = info["rest"].rsplit(":", 1)[1]
         assert info["rest"] == f"http://127.0.0.1:{port}"
         assert info["ws_public"] == f"ws://127.0.0.1:{port}/v2/ws/public"
@@ -65,6 +67,32 @@ def test_cli_prints_one_json_line_serves_and_stops(tmp_path: Path, sig: signal.S
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_cli_account_mode_unified_serves_v3_to_the_demo_key_and_refuses_v2_trading() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "terminal_app", "sim", "--port", "0", "--account-mode", "unified"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        info = json.loads(_read_line(proc, 60))
+        port = info["rest"].rsplit(":", 1)[1]
+        assert (info["account_mode"], info["ws_private_v3"]) == ("unified", f"ws://127.0.0.1:{port}/v3/ws/private")
+        now = httpx.get(info["rest"] + "/api/v3/public/time", timeout=10).json()["data"]["serverTime"]
+        path = "/api/v3/account/settings"
+        headers = auth_headers(DEMO_CREDENTIALS, now, "GET", path, "", "")
+        settings = httpx.get(info["rest"] + path, headers=headers, timeout=10).json()
+        assert (settings["code"], settings["data"]["accountMode"]) == ("00000", "unified")
+        path = "/api/v2/spot/account/assets"
+        headers = auth_headers(DEMO_CREDENTIALS, now, "GET", path, "", "")
+        refused = httpx.get(info["rest"] + path, headers=headers, timeout=10)
+        assert (refused.status_code, refused.json()["code"]) == (400, "40085")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
