@@ -28,6 +28,7 @@ from terminal_app.bitget.errors import (
     TransportError,
 )
 from terminal_app.bitget.rest import UTA_ON_CLASSIC_API, BitgetRestClient
+from terminal_app.bitget.v3.rest import V3RestClient
 from terminal_app.core.doctor import DoctorFacts, ProbeError
 from terminal_app.core.instruments import Product, SymbolRef
 
@@ -104,16 +105,19 @@ async def gather_facts(
     if not await _probe_read(rest, c):
         return c.done()
 
-    if c.facts.uta is None:
-        try:
-            mode = await rest.probe_account_mode(futures_probe)
-            c.set(uta=mode.uta, position_mode=mode.position_mode)
-            if mode.uta is None:      # the UTA check answered something that is not Bitget's classic answer
-                c.errors.append(ProbeError("account mode", "", mode.detail))
-        except BitgetError as exc:
-            c.failed("account mode", exc)
-            if _stops_everything(exc):
-                return c.done()
+    seen_uta = c.facts.uta  # a 40085 on a V2 read already proved it, whatever the settings probe may say
+    try:
+        mode = await rest.probe_account_mode(futures_probe)
+        uta = seen_uta if seen_uta is not None else mode.uta
+        c.set(uta=uta, position_mode=mode.position_mode)
+        if uta is None:      # the UTA check answered something that is not Bitget's classic answer
+            c.errors.append(ProbeError("account mode", "", mode.detail))
+    except BitgetError as exc:
+        c.failed("account mode", exc)
+        if _stops_everything(exc):
+            return c.done()
+    if c.facts.uta:
+        return await _probe_unified(V3RestClient(http), c, spot_probe, futures_probe)
 
     oid = probe_client_oid()
     probes: tuple[tuple[str, str, Callable[[], Awaitable[object]]], ...] = (
@@ -136,6 +140,39 @@ async def gather_facts(
             if _stops_everything(exc):
                 c.set(**{attr: allowed})
                 return c.done()
+        c.set(**{attr: allowed})
+    return c.done()
+
+
+async def _probe_unified(rest: V3RestClient, c: _Facts, spot_probe: SymbolRef, futures_probe: SymbolRef
+                         ) -> DoctorFacts:
+    """A unified account answers on V3: the V2 reads' 40085 said only that, so they are dropped; the pool is read
+    and each trade permission probed with a cancel of an order that cannot exist (25204 = allowed)."""
+    c.errors = [e for e in c.errors if e.code != UTA_ON_CLASSIC_API]
+    try:
+        await rest.assets()
+        c.set(key_accepted=True, can_read=True)
+    except PermissionDenied as exc:
+        c.errors.append(ProbeError("read unified assets", exc.code, exc.user_message))
+        c.set(key_accepted=True, can_read=False)
+    except BitgetError as exc:
+        c.failed("read unified assets", exc)
+        if _stops_everything(exc):
+            return c.done()
+    oid = probe_client_oid()
+    for step, attr, ref in (("spot trade permission", "can_trade_spot", spot_probe),
+                            ("futures trade permission", "can_trade_futures", futures_probe)):
+        allowed: bool | None = True
+        try:
+            await rest.cancel_order(ref, client_oid=oid)
+        except OrderNotFound:
+            pass
+        except PermissionDenied as exc:
+            c.errors.append(ProbeError(step, exc.code, exc.user_message))
+            allowed = False
+        except BitgetError as exc:
+            c.failed(step, exc)
+            allowed = None
         c.set(**{attr: allowed})
     return c.done()
 

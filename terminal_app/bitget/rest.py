@@ -34,6 +34,7 @@ from terminal_app.bitget.plans import PlanRestMixin
 from terminal_app.bitget.rest_core import V2, new_client_oid
 from terminal_app.bitget.rest_mix import MixRestMixin
 from terminal_app.bitget.rest_spot import SpotOrderRequest, SpotRestMixin
+from terminal_app.bitget.v3.trade import parse_settings
 from terminal_app.core.accounts import AccountMode, FuturesAccount, Position, SpotAsset
 from terminal_app.core.enums import PositionMode
 from terminal_app.core.instruments import Product, SymbolRef
@@ -118,21 +119,25 @@ class BitgetRestClient(SpotRestMixin, MixRestMixin, PlanRestMixin):
         the account: ``uta`` is then ``None`` and ``detail`` gives the reason (bitget-v3-uta.md §1). The position mode
         comes from ``GET /api/v2/mix/account/account`` (``posMode``), which also settles an unknown mode when it
         answers (classic) or refuses with ``40085`` (UTA). Transport failures propagate.
+        A UTA's ``holdMode`` (account-wide) is read from the same settings answer.
         """
         uta: bool | None
         reason = ""
         try:
-            await self.http.get(V2.V3_ACCOUNT_SETTINGS, signed=True)
-            uta = True
+            settings = parse_settings(await self.http.get(V2.V3_ACCOUNT_SETTINGS, signed=True))
         except TransportError:
             raise
         except ExchangeError as exc:
             uta = False if exc.code in CLASSIC_ON_UTA_API else None
             reason = str(exc)
+            settings = None
         except ProtocolError as exc:
-            uta, reason = None, str(exc)
-        if uta:
-            return _UTA_MODE
+            uta, reason, settings = None, str(exc), None
+        if settings is not None:
+            word = _POS_MODE_WORDS[settings.hold_mode] if settings.hold_mode is not None else "an unknown"
+            return AccountMode(True, settings.hold_mode,
+                               f"Unified Trading Account (UTA): one margin pool for spot and futures, traded "
+                               f"through Bitget's V3 API; futures are in {word} mode, account-wide.")
         try:
             position_mode = (await self.mix_account(ref, margin_coin)).pos_mode
         except AccountModeMismatch as exc:

@@ -212,9 +212,10 @@ class UnifiedAccount:
 class AccountMode:
     """What kind of account the key belongs to.
 
-    ``uta``: a unified trading account (Bitget's V3 API), which the V2 client cannot trade; ``None`` when the
-    exchange's answer did not tell (e.g. a permission error or a 429 on the check). ``position_mode``: the
-    futures position mode, or ``None`` when it could not be read. ``detail``: one sentence for the user.
+    ``uta``: a unified trading account (Bitget's V3 API, one margin pool); otherwise classic (V2); ``None`` when
+    the exchange's answer did not tell (e.g. a permission error or a 429 on the check). ``position_mode``: the
+    futures position mode (account-wide on a UTA), or ``None`` when it could not be read. ``detail``: one sentence
+    for the user.
     """
 
     uta: bool | None
@@ -222,6 +223,14 @@ class AccountMode:
     detail: str
 
     @property
+    def label(self) -> str:
+        """How the status bar names it."""
+        if self.uta is None:
+            return "Account type unknown"
+        return "Unified account" if self.uta else "Classic account"
+
+    @property
     def supported(self) -> bool:
-        """Not known to be a UTA: an unknown account is tried (its V2 calls tell soon enough)."""
-        return self.uta is not True
+        """Both kinds trade: a classic account through V2, a unified one through V3; an unknown account is tried
+        through V2 (its V2 calls tell soon enough)."""
+        return True

@@ -158,9 +158,8 @@ def diagnose(facts: DoctorFacts, *, clock_warn_ms: int = CLOCK_WARN_MS) -> list[
         return findings
 
     findings.append(_account_type(facts))
-    if not facts.uta:  # a UTA account refuses the V2 calls these would be read from
-        findings.append(_position_mode(facts))
-        findings.append(_permissions(facts))
+    findings.append(_position_mode(facts))
+    findings.append(_permissions(facts))
     findings.append(_clock(facts, clock_warn_ms))
     return findings
 
@@ -200,20 +199,22 @@ def _environment(kind: ProfileKind) -> Finding:
 def _account_type(facts: DoctorFacts) -> Finding:
     if facts.uta:
         return Finding(
-            "account_type", Severity.ERROR, "Unified Trading Account (UTA)",
-            "This key belongs to a Unified Trading Account. The terminal speaks Bitget's classic V2 API, which a UTA "
-            "account refuses (40085), so balances and orders cannot be handled yet.",
-            "Use a classic account or a classic sub-account for this profile. A main account can switch back to "
-            "classic in Bitget's account settings while it holds no positions or orders.",
+            "account_type", Severity.OK, "Unified Trading Account (UTA)",
+            "This key belongs to a Unified Trading Account; the terminal trades it through Bitget's V3 API. One "
+            "margin pool backs spot and every futures line: balances are one equity in USD with a margin ratio "
+            "(maintenance margin over equity) that liquidates the whole account as it nears 100 %, not one futures "
+            "wallet. The futures position mode (hold mode) is account-wide, and margin orders may borrow.",
         )
     if facts.uta is False:
         return Finding("account_type", Severity.OK, "Classic account",
-                       "The account uses Bitget's classic V2 API, which the terminal speaks.")
+                       "The account uses Bitget's classic V2 API, which the terminal speaks: spot and each futures "
+                       "line have wallets of their own.")
     return Finding(
         "account_type", Severity.WARN, "Account type unknown",
         "The terminal could not tell whether this is a classic or a unified (UTA) account. "
         f"{_first_message(facts, 'account mode')}".strip(),
-        "If orders fail with 40085, the account is a UTA account, which the terminal does not support yet.",
+        "Give the key the read permission (for a UTA key: 'Unified account management', read) and run the doctor "
+        "again; the terminal trades either kind once it knows which.",
     )
 
 
@@ -223,13 +224,13 @@ def _position_mode(facts: DoctorFacts) -> Finding:
         return Finding(
             "position_mode", Severity.OK, "Futures: one-way position mode",
             "Each futures symbol holds one net position; orders buy or sell it, and 'reduce-only' keeps an order "
-            "from opening the other way. Copy trading needs hedge mode instead.",
+            "from opening the other way. Copy trading needs hedge mode instead." + _account_wide(facts),
         )
     if mode == PositionMode.HEDGE:
         return Finding(
             "position_mode", Severity.OK, "Futures: hedge position mode",
             "Long and short positions are held side by side; every futures order says whether it opens or closes "
-            "(the ticket's open/close), otherwise Bitget refuses it (40774/40808).",
+            "(the ticket's open/close), otherwise Bitget refuses it (40774/40808)." + _account_wide(facts),
         )
     return Finding(
         "position_mode", Severity.WARN, "Futures position mode unknown",
@@ -237,6 +238,10 @@ def _position_mode(facts: DoctorFacts) -> Finding:
         "match; a mismatch makes Bitget refuse orders (40774).",
         "Give the key the futures permission (read), then run the doctor again.",
     )
+
+
+def _account_wide(facts: DoctorFacts) -> str:
+    return " On a unified account the mode is account-wide: one setting for every futures line." if facts.uta else ""
 
 
 def _permissions(facts: DoctorFacts) -> Finding:

@@ -73,10 +73,17 @@ class FakeBitget:
             return reject("40018", "Invalid IP")
         if (request.headers.get("paptrading") == "1") != self.demo_key:
             return reject("40099", "exchange environment is incorrect")
-        if path == "/api/v3/account/settings":
-            if self.uta:
-                return envelope({"accountMode": "unified", "assetMode": "single"})
+        if path.startswith("/api/v3/") and not self.uta:
             return reject("40084", "You are in Classic Account mode, and cannot use the UTA API")
+        if path == "/api/v3/account/settings":
+            return envelope({"accountMode": "unified", "assetMode": "single", "holdMode": self.pos_mode})
+        if path == "/api/v3/account/assets":
+            if not self.read_spot:
+                return reject("40014", "Incorrect permissions")
+            return envelope(json.loads((self.samples / "v3" / "GET_api_v3_account_assets.json").read_text())["data"])
+        if path == "/api/v3/trade/cancel-order":
+            trade = self.trade_spot if "SPOT" in request.content.decode() else self.trade_futures
+            return reject("25204", "Order does not exist") if trade else reject("40014", "Incorrect permissions")
         if self.uta:
             return reject("40085", "You are in Unified Account mode, and the Classic Account API is not supported")
         if path == "/api/v2/spot/account/assets":
@@ -221,10 +228,26 @@ async def test_a_uta_account(bitget: FakeBitget) -> None:
     bitget.uta = True
     facts = await run(bitget)
     assert facts.uta
-    assert facts.key_accepted
-    assert facts.position_mode is None
-    assert "/api/v3/account/settings" not in bitget.paths()  # 40085 on the read already told
-    assert {f.key: f.severity for f in diagnose(facts)}["account_type"] is Severity.ERROR
+    assert (facts.key_accepted, facts.can_read) == (True, True)
+    assert facts.position_mode == PositionMode.ONE_WAY  # V3 settings' holdMode, account-wide
+    assert (facts.can_trade_spot, facts.can_trade_futures) == (True, True)  # V3 cancels answered 25204
+    assert bitget.paths()[-3:] == ["/api/v3/account/assets", "/api/v3/trade/cancel-order",
+                                   "/api/v3/trade/cancel-order"]
+    findings = {f.key: f for f in diagnose(facts)}
+    assert findings["account_type"].severity is Severity.OK
+    assert "one margin pool" in findings["account_type"].explanation.lower()
+    assert "account-wide" in findings["position_mode"].explanation
+    assert not blocks_trading(diagnose(facts))
+    assert "40085" not in facts.error_codes()  # expected on V2 reads; not a problem once the mode is known
+
+
+@pytest.mark.asyncio
+async def test_a_uta_key_without_trade_permission(bitget: FakeBitget) -> None:
+    bitget.uta = True
+    bitget.trade_futures = False
+    facts = await run(bitget)
+    assert (facts.can_trade_spot, facts.can_trade_futures) == (True, False)
+    assert {f.key: f.severity for f in diagnose(facts)}["permissions"] is Severity.WARN
 
 
 @pytest.mark.asyncio
@@ -345,7 +368,10 @@ async def test_simulator_demo_key_needs_the_demo_profile(simulator: SimulatorRun
 async def test_simulator_uta_account(simulator: SimulatorRunner) -> None:
     facts, _ = await run_sim(simulator, key_of(simulator, uta=True), "live")
     assert facts.uta
-    assert by_key(diagnose(facts))["account_type"].severity is Severity.ERROR
+    assert (facts.can_read, facts.can_trade_spot, facts.can_trade_futures) == (True, True, True)
+    assert facts.position_mode == PositionMode.ONE_WAY
+    assert by_key(diagnose(facts))["account_type"].severity is Severity.OK
+    assert not blocks_trading(diagnose(facts))
 
 
 @pytest.mark.asyncio

@@ -43,14 +43,15 @@ def test_unknown_position_mode_is_a_warning_with_a_fix() -> None:
     assert finding.fix
 
 
-def test_uta_blocks_trading() -> None:
-    findings = diagnose(replace(HEALTHY, uta=True, position_mode=None, can_trade_spot=None, can_trade_futures=None))
-    assert [f.key for f in findings] == ["api_key", "account_type", "clock"]
+def test_a_uta_account_trades_and_the_doctor_explains_it() -> None:
+    findings = diagnose(replace(HEALTHY, uta=True, position_mode=PositionMode.HEDGE))
+    assert [f.key for f in findings] == ["api_key", "account_type", "position_mode", "permissions", "clock"]
     uta = by_key(findings)["account_type"]
-    assert uta.severity is Severity.ERROR
-    assert uta.title == "Unified Trading Account (UTA)"
-    assert "classic" in uta.fix
-    assert blocks_trading(findings)
+    assert (uta.severity, uta.title) == (Severity.OK, "Unified Trading Account (UTA)")
+    assert "margin pool" in uta.explanation
+    assert "borrow" in uta.explanation
+    assert "account-wide" in by_key(findings)["position_mode"].explanation
+    assert not blocks_trading(findings)
 
 
 def test_unknown_account_type() -> None:
