@@ -63,6 +63,8 @@ __all__ = [
 PRIVATE_CHANNELS = frozenset({
     "account", "orders", "positions", "fill", "orders-algo", "positions-history", "equity",
     "orders-crossed", "orders-isolated", "account-crossed", "account-isolated",
+    # V3 (unified account) topics, all under instType "UTA"
+    "order", "position", "strategy-order", "fast-fill", "adl-notification",
 })
 
 

@@ -260,6 +260,9 @@ class OrderTracker:
         self._local_reject: set[str] = set()
         self._history: OrderedDict[str, OrderView] = OrderedDict()
         self._history_limit = history_limit
+        # An exchange that modifies in place keeps reporting the order under its first clientOid (Bitget V3):
+        # that clientOid → the replacement's view, which owns the order from the acknowledgement on.
+        self._aliases: dict[str, str] = {}
 
     # --- queries ---------------------------------------------------------------------------------------------
 
@@ -318,6 +321,12 @@ class OrderTracker:
             update = self._store(view, replace(view, order_id=order_id))
         return self._with_replaced(update, replaced, client_oid)
 
+    def modified_in_place(self, exchange_client_oid: str, client_oid: str) -> None:
+        """The exchange modified an order in place and keeps its clientOid ``exchange_client_oid``; from now on
+        its news belongs to the replacement view ``client_oid`` (acknowledged with the same order id)."""
+        if exchange_client_oid != client_oid:
+            self._aliases[exchange_client_oid] = client_oid
+
     def reject(self, client_oid: str, message: str, code: str = "", *, definitive: bool = True,
                now_ms: int = 0) -> Update | None:
         """The placement failed. ``definitive=False`` when the terminal could not learn the outcome (the exchange
@@ -336,7 +345,9 @@ class OrderTracker:
     def apply(self, order: Order) -> Update | None:
         """An order as the exchange reports it (stream or REST); None when it tells nothing new."""
         key = None
-        if order.client_oid and order.client_oid in self._views:
+        if order.client_oid and order.client_oid in self._aliases:
+            key = self._aliases[order.client_oid]
+        elif order.client_oid and order.client_oid in self._views:
             key = order.client_oid
         elif order.order_id in self._by_order_id:
             key = self._by_order_id[order.order_id]
@@ -457,6 +468,8 @@ class OrderTracker:
                       became_final=final and (old is None or old.status != new.status))
 
     def _forget(self, key: str) -> None:
+        for alias in [a for a, k in self._aliases.items() if k == key]:
+            del self._aliases[alias]
         view = self._views.pop(key, None)
         if view is not None and view.order_id is not None and self._by_order_id.get(view.order_id) == key:
             del self._by_order_id[view.order_id]

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from terminal_app.core.accounts import (
     FuturesAccount,
@@ -45,7 +45,7 @@ from terminal_app.core.algo import AlgoVenue
 from terminal_app.core.candles import Interval
 from terminal_app.core.enums import MarginMode, PositionMode, PositionSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
-from terminal_app.core.market_data import Candle
+from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 from terminal_app.core.orders import Fill, Order, OrderAck, OrderTicket
 
 StreamArg = Mapping[str, str]
@@ -115,6 +115,20 @@ class BulkResult:
     failed: tuple[ItemFailure, ...] = ()
 
 
+class MarketPushes(Protocol):
+    """Reads the pushes of the public streams :meth:`Venue.market_stream` named, in the venue's generation's words.
+
+    ``book`` hands the push to :class:`~terminal_app.core.book_sync.BookSync` in the one shape it applies: a mapping
+    with ``action`` ("snapshot"/"update") and ``data`` items of ``bids``/``asks`` rows and the optional ``seq``,
+    ``pseq``, ``checksum`` and ``ts``.
+    """
+
+    def tickers(self, msg: Mapping[str, Any]) -> list[Ticker]: ...
+    def trades(self, msg: Mapping[str, Any]) -> list[PublicTrade]: ...
+    def candles(self, msg: Mapping[str, Any]) -> list[Candle]: ...
+    def book(self, msg: Mapping[str, Any]) -> Mapping[str, Any]: ...
+
+
 @runtime_checkable
 class ProductVenue(Protocol):
     """One product line of an account (spot, or one futures line)."""
@@ -173,6 +187,9 @@ class Venue(Protocol):
     def algos(self) -> AlgoVenue:
         """The account's algo orders (stops, trailing stops, TP/SL), every product line (``core.algo``)."""
         ...
+
+    @property
+    def pushes(self) -> MarketPushes: ...
 
     def line(self, product: Product) -> ProductVenue: ...
     def futures(self, product: Product) -> FuturesVenue: ...

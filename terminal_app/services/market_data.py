@@ -35,7 +35,6 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from terminal_app.bitget.errors import BitgetError
-from terminal_app.bitget.models import parse_ws_candles, parse_ws_ticker, parse_ws_trades
 from terminal_app.bitget.ws import ChannelKey, ConnectionEvent, ConnectionState, StreamEvent, arg_key
 from terminal_app.core.book_sync import BookSync
 from terminal_app.core.candles import Interval
@@ -316,8 +315,10 @@ class MarketDataService(QObject):
         key = ref.key
         record = self._connection.record_push
 
+        parse = self._session.venue.pushes.tickers
+
         def on_ticker(msg: dict[str, Any]) -> None:
-            tickers = parse_ws_ticker(msg)
+            tickers = parse(msg)
             if tickers:
                 self._tickers[key] = tickers[-1]
                 self._dirty_tickers.add(key)
@@ -333,12 +334,13 @@ class MarketDataService(QObject):
         self._syncs[key] = sync
         dirty = self._dirty_books
         record = self._connection.record_push
+        shape = self._session.venue.pushes.book
 
         def on_books(msg: dict[str, Any]) -> None:
             if self._books.get(key) is not book:
                 return  # a push queued before the symbol changed
             silent = book.silent_s
-            sync(msg)
+            sync(shape(msg))
             dirty.add(key)
             record(msg.get("ts"))
             if silent is not None:
@@ -350,9 +352,10 @@ class MarketDataService(QObject):
     def _trade_handler(self, ref: SymbolRef) -> Handler:
         key = ref.key
         record = self._connection.record_push
+        parse = self._session.venue.pushes.trades
 
         def on_trades(msg: dict[str, Any]) -> None:
-            trades = parse_ws_trades(msg)  # newest first, as Bitget sends them
+            trades = parse(msg)  # newest first, as Bitget sends them
             if not trades:
                 return
             trades.sort(key=lambda t: (t.ts, t.trade_id))
@@ -367,11 +370,12 @@ class MarketDataService(QObject):
 
     def _candle_handler(self, ref: SymbolRef, interval: Interval) -> Handler:
         live = self._live
+        parse = self._session.venue.pushes.candles
 
         def on_candles(msg: dict[str, Any]) -> None:
             if ref != self._active or interval != self._interval:
                 return
-            for candle in parse_ws_candles(msg):
+            for candle in parse(msg):
                 live[candle.ts] = candle
             if len(live) > LIVE_ROWS_KEPT:
                 for ts in sorted(live)[: len(live) - LIVE_ROWS_KEPT]:

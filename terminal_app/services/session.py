@@ -10,8 +10,9 @@ One :class:`BitgetStreamer` carries both kinds of WebSocket connection: public c
 private ones (which need the key) to the private URL; ``session.ws`` is that streamer.
 
 The services trade through ``session.venue`` (:class:`terminal_app.core.venue.Venue`), never through the REST client:
-this is where the account gets its venue. Every account is a classic one for now (Bitget V2: spot and USDT-M
-futures); a unified account gets the V3 venue here once it exists, and the services do not change.
+this is where the account gets its venue. :meth:`Session.open` asks what kind of account the key belongs to: a
+classic account trades through the V2 venue (``bitget.v2``), a unified trading account (UTA) through the V3 venue
+(``bitget.v3``) with a streamer on the V3 WebSocket URLs; the services do not change.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from terminal_app.bitget.errors import AuthError, BitgetError
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.v2 import V2Venue
+from terminal_app.bitget.v3.rest import V3RestClient
+from terminal_app.bitget.v3.venue import V3Venue
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.core.accounts import AccountMode
 from terminal_app.core.credentials import Credentials
@@ -35,6 +38,12 @@ log = logging.getLogger("terminal_app.services.session")
 
 # Every classic futures line: a coin-M or USDC-M position must be seen (and flattened by panic) like a USDT-M one.
 TRADED_PRODUCTS = (Product.SPOT, Product.USDT_FUTURES, Product.COIN_FUTURES, Product.USDC_FUTURES)
+
+
+def v3_ws_url(url: str) -> str:
+    """The V3 (unified account) WebSocket beside a V2 one: Bitget, its demo hosts and the simulator all serve
+    ``/v3/ws/public`` and ``/v3/ws/private`` next to ``/v2/ws/...``."""
+    return url.replace("/v2/ws/", "/v3/ws/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +97,17 @@ class Session:
 
     @property
     def can_trade(self) -> bool:
-        """Whether private calls can be made at all (a key is configured and the account is not a UTA one)."""
+        """Whether private calls can be made at all (a key is configured; classic and unified accounts both trade)."""
         return self.credentials is not None and (self.account_mode is None or self.account_mode.supported)
 
     def market(self, ref: SymbolRef) -> MarketInfo | None:
         return self.markets.get(ref.key)
 
     async def open(self) -> None:
-        """Clock sync, markets, account probe. Raises the typed error when the exchange cannot be reached or
-        refuses the key outright; an account that merely cannot be probed is reported in ``problem``."""
+        """Clock sync, account probe (which picks the venue), markets. Raises the typed error when the exchange
+        cannot be reached or refuses the key outright; an account that merely cannot be probed is reported in
+        ``problem`` (and trades through the V2 venue)."""
         await self.rest.connect()
-        self.markets = {m.ref.key: m for m in await self.venue.markets()}
         if self.credentials is not None:
             try:
                 self.account_mode = await self.rest.probe_account_mode()
@@ -108,9 +117,21 @@ class Session:
                 self.problem = f"The account could not be checked: {exc}"
                 log.warning("%s: %s", self.name, self.problem)
             else:
-                if not self.account_mode.supported:
-                    self.problem = self.account_mode.detail
+                if self.account_mode.uta:
+                    await self._use_v3()
+        self.markets = {m.ref.key: m for m in await self.venue.markets()}
         self._opened = True
+
+    async def _use_v3(self) -> None:
+        """A unified account: the V3 venue over the same signed HTTP client, and a streamer on the V3 URLs (the V2
+        one has no connection yet: nothing has subscribed before ``open``)."""
+        unused = self.ws
+        config = replace(unused.config, public_url=v3_ws_url(self.endpoints.ws_public_url),
+                         private_url=v3_ws_url(self.endpoints.ws_private_url))
+        self.ws = BitgetStreamer(config, credentials=self.credentials, clock=self.clock)
+        self.venue = V3Venue(V3RestClient(self.http), self.ws, TRADED_PRODUCTS)
+        await unused.close()
+        log.info("%s: unified trading account; trading through Bitget's V3 API", self.name)
 
     async def close(self) -> None:
         if self._closed:

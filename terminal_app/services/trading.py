@@ -338,6 +338,9 @@ class TradingService(QObject):
             self._rejected(new_oid, exc)
             return
         self._emit(self._tracker.acknowledge(new_oid, ack.order_id, self._now()))
+        if ack.client_oid:
+            # V3 modifies in place and keeps the order's clientOid: its pushes now describe the replacement.
+            self._tracker.modified_in_place(ack.client_oid, new_oid)
 
     async def _flash_close(self) -> None:
         """Every line at once (a slow line must not hold the others' closes back); one line per product says what

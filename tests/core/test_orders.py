@@ -234,3 +234,29 @@ def test_a_push_for_the_new_client_oid_retires_the_old_one_when_it_comes_first()
     assert update.replaced.client_oid == "old"
     assert t.acknowledge("new", "555", 6) is None
     assert [v.client_oid for v in t.open_orders()] == ["new"]
+
+
+def test_an_order_modified_in_place_keeps_reporting_under_its_first_client_oid() -> None:
+    # Bitget V3 modifies in place: same order id, same clientOid; the terminal's replacement view owns it after.
+    t = OrderTracker()
+    t.add_pending(ticket(), "c1", 1)
+    t.acknowledge("c1", "555", 2)
+    t.add_pending(ticket(price=D("59000")), "c2", 3)
+    update = t.acknowledge("c2", "555", 4)
+    assert update is not None
+    assert update.replaced is not None
+    assert (update.replaced.client_oid, update.replaced.status) == ("c1", S.CANCELLED)
+    t.modified_in_place("c1", "c2")
+    pushed = t.apply(order("c1", "555", S.PARTIALLY_FILLED, filled="0.004", u_time=5, price="59000"))
+    assert pushed is not None
+    assert (pushed.view.client_oid, pushed.view.status, pushed.view.filled) == ("c2", S.PARTIALLY_FILLED,
+                                                                                D("0.004"))
+    view = t.get("c1")
+    assert view is not None
+    assert view.status == S.CANCELLED  # the first view stays retired
+    assert [v.client_oid for v in t.open_orders()] == ["c2"]
+    updates, missing = t.reconcile([order("c1", "555", S.PARTIALLY_FILLED, filled="0.004", u_time=6)],
+                                   [Product.SPOT])
+    assert missing == []
+    t.modified_in_place("c3", "c3")  # the same id: nothing to follow
+    assert t.apply(order("c3", "777")) is not None

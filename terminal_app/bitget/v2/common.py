@@ -3,15 +3,16 @@ and private-stream subscriptions that hand domain objects to the caller."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from terminal_app.bitget.models import BatchResult
+from terminal_app.bitget.models import BatchResult, parse_ws_candles, parse_ws_ticker, parse_ws_trades
 from terminal_app.bitget.ws import BitgetStreamer, channel_arg
 from terminal_app.core.candles import Interval
 from terminal_app.core.enums import OrderType, TimeInForce
 from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.venue import BulkResult, ItemFailure, MarketChannel, StreamArg
 
@@ -54,3 +55,19 @@ async def subscribe_private(ws: BitgetStreamer, product: Product, channel: str,
         handler(parse(msg))
 
     await ws.subscribe(arg, on_push)
+
+
+class V2MarketPushes:
+    """V2's public pushes (``terminal_app.core.venue.MarketPushes``); V2 books are already in BookSync's shape."""
+
+    def tickers(self, msg: Mapping[str, Any]) -> list[Ticker]:
+        return parse_ws_ticker(msg)
+
+    def trades(self, msg: Mapping[str, Any]) -> list[PublicTrade]:
+        return parse_ws_trades(msg)
+
+    def candles(self, msg: Mapping[str, Any]) -> list[Candle]:
+        return parse_ws_candles(msg)
+
+    def book(self, msg: Mapping[str, Any]) -> Mapping[str, Any]:
+        return msg

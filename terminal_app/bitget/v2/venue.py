@@ -9,6 +9,7 @@ from decimal import Decimal
 from terminal_app.bitget.errors import InvalidOrder
 from terminal_app.bitget.plans import V2AlgoVenue
 from terminal_app.bitget.rest import BitgetRestClient
+from terminal_app.bitget.v2.common import V2MarketPushes
 from terminal_app.bitget.v2.futures import V2FuturesVenue
 from terminal_app.bitget.v2.lines import FUTURES_LINES
 from terminal_app.bitget.v2.spot import V2SpotVenue
@@ -43,6 +44,7 @@ from terminal_app.core.venue import (
 )
 
 DEFAULT_PRODUCTS = (Product.SPOT, Product.USDT_FUTURES)
+_PUSHES = V2MarketPushes()
 
 
 class V2Venue:
@@ -75,6 +77,10 @@ class V2Venue:
     @property
     def futures_products(self) -> tuple[Product, ...]:
         return tuple(self._futures)
+
+    @property
+    def pushes(self) -> V2MarketPushes:
+        return _PUSHES
 
     # --- the one dispatch by product ----------------------------------------------------------------------------
 

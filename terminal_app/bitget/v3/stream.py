@@ -8,14 +8,17 @@ V3 differs in the words, not the protocol: URLs ``/v3/ws/public`` and ``/v3/ws/p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from terminal_app.bitget.v3.mapping import inst_type
+from terminal_app.bitget.models.fields import as_list
+from terminal_app.bitget.v3.mapping import inst_type, product_of
+from terminal_app.bitget.v3.market import kline_from, public_trade_from, ticker_from
 from terminal_app.bitget.ws import BitgetStreamer
-from terminal_app.bitget.ws_connection import StreamerConfig
+from terminal_app.bitget.ws_connection import StreamerConfig, arg_key
 from terminal_app.core.candles import Interval
-from terminal_app.core.instruments import SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 from terminal_app.core.venue import MarketChannel, StreamArg
 
 T = TypeVar("T")
@@ -62,3 +65,52 @@ async def subscribe_private(ws: BitgetStreamer, topic: str, parse: Callable[[dic
         handler(parse(msg))
 
     await ws.subscribe(private_arg(topic), on_push, private=True)
+
+
+def _arg(msg: Mapping[str, Any]) -> tuple[Product, str]:
+    arg = msg.get("arg") or {}
+    return product_of(str(arg.get("instType", ""))), str(arg.get("symbol", "")).upper()
+
+
+def _items(msg: Mapping[str, Any]) -> list[Any]:
+    data = msg.get("data")
+    return [data] if isinstance(data, dict) else as_list(data, "Push")
+
+
+class V3MarketPushes:
+    """V3's public pushes (``terminal_app.core.venue.MarketPushes``): rows name no symbol (the arg does); books
+    carry ``a``/``b`` and ``seq``/``pseq`` (no checksum)."""
+
+    def tickers(self, msg: Mapping[str, Any]) -> list[Ticker]:
+        product, symbol = _arg(msg)
+        ts = msg.get("ts")
+        return [ticker_from(e, product, symbol, int(ts) if ts is not None else None) for e in _items(msg)]
+
+    def trades(self, msg: Mapping[str, Any]) -> list[PublicTrade]:
+        _, symbol = _arg(msg)
+        return [public_trade_from(e, symbol) for e in _items(msg)]
+
+    def candles(self, msg: Mapping[str, Any]) -> list[Candle]:
+        return [kline_from(e) for e in _items(msg)]
+
+    def __init__(self) -> None:
+        self._after_snapshot: set[tuple[str, str, str]] = set()
+
+    def book(self, msg: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``pseq`` chains updates; Bitget's first update after a snapshot only brackets the snapshot's ``seq``
+        (``pseq <= seq``), so its ``pseq`` is not checked."""
+        action = msg.get("action")
+        key = arg_key(msg.get("arg") or {})
+        first = action == "update" and key in self._after_snapshot
+        if action == "snapshot":
+            self._after_snapshot.add(key)
+        else:
+            self._after_snapshot.discard(key)
+        items = []
+        for entry in _items(msg):
+            if not isinstance(entry, Mapping):
+                continue
+            pseq = entry.get("pseq") if action == "update" and not first else None
+            items.append({"bids": entry.get("b") or (), "asks": entry.get("a") or (), "seq": entry.get("seq"),
+                          "pseq": pseq, "ts": entry.get("ts")})
+        return {"action": action, "arg": msg.get("arg"), "ts": msg.get("ts"), "data": items}

@@ -14,6 +14,7 @@ from terminal_app.bitget.v3 import trade as t
 from terminal_app.bitget.v3.account import UnifiedAccountState, spot_assets
 from terminal_app.bitget.v3.lines import V3FuturesLine, V3Line, V3SpotLine
 from terminal_app.bitget.v3.rest import V3RestClient
+from terminal_app.bitget.v3.stream import V3MarketPushes
 from terminal_app.bitget.ws import BitgetStreamer
 from terminal_app.core.accounts import (
     FuturesAccount,
@@ -53,6 +54,7 @@ class V3Venue:
     def __init__(self, rest: V3RestClient, ws: BitgetStreamer,
                  products: Sequence[Product] = DEFAULT_PRODUCTS) -> None:
         self.account = UnifiedAccountState(rest, ws)
+        self._pushes = V3MarketPushes()
         self._rest = rest
         self._futures = {p: V3FuturesLine(p, self.account) for p in products if p.is_futures}
         self._lines: dict[Product, V3Line] = {
@@ -65,6 +67,10 @@ class V3Venue:
     @property
     def futures_products(self) -> tuple[Product, ...]:
         return tuple(self._futures)
+
+    @property
+    def pushes(self) -> V3MarketPushes:
+        return self._pushes
 
     @property
     def hold_mode(self) -> PositionMode | None:

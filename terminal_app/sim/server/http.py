@@ -36,7 +36,7 @@ from terminal_app.sim.server.ratelimits import RateLimiter
 from terminal_app.sim.server.routes import COMMON_ROUTES, Call, Route
 from terminal_app.sim.server.spot import SPOT_ROUTES
 from terminal_app.sim.server.v3_routes import V3_ROUTES
-from terminal_app.sim.server.v3_ws import V3_PRIVATE_PATH, V3_PUBLIC_PATH, V3WsHub
+from terminal_app.sim.server.v3_ws import V3_PRIVATE_PATH, V3_PUBLIC_PATH, BothHubs, V3WsHub
 from terminal_app.sim.server.ws import WsHub
 from terminal_app.sim.server.ws_protocol import PRIVATE_PATH, PUBLIC_PATH, WsConfig
 from terminal_app.store.file_lock import ExclusiveFileLock, FileLockedError
@@ -151,7 +151,7 @@ class SimServer:
         await site.start()
         self._runner = runner
         host, port = runner.addresses[0][:2]
-        self.faults.attach(self.hub, asyncio.get_running_loop())
+        self.faults.attach(BothHubs(self.hub, self.v3_hub), asyncio.get_running_loop())
         self._ticker = asyncio.create_task(self._tick(), name="sim-tick")
         shown = host if ":" not in host else f"[{host}]"
         c = DEMO_CREDENTIALS
@@ -199,6 +199,7 @@ class SimServer:
                 if loop.time() >= next_idle_check:
                     next_idle_check = loop.time() + 1.0
                     hub.idle_check()
+                    self.v3_hub.idle_check()
             except Exception:
                 log.exception("simulator tick failed")
             await asyncio.sleep(self.tick_s)

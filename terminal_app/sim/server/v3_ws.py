@@ -38,6 +38,7 @@ from terminal_app.sim.engine.events import (
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.server import v3_render as r
 from terminal_app.sim.server.auth import Authenticator
+from terminal_app.sim.server.faults import WsControl
 from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels
 from terminal_app.sim.server.ws_protocol import Conn, WsConfig, dumps, error_frame, event_frame
 
@@ -48,6 +49,7 @@ DEPTHS = {"books": 50, "books1": 1, "books5": 5, "books50": 50}
 PUBLIC_TOPICS = {"ticker", "publicTrade", "kline", *DEPTHS}
 PRIVATE_TOPICS = {"account", "position", "order", "fill"}
 Key = tuple[str, str, str]        # (instType, topic, symbol or symbol@interval)
+V3_FIRST_CONN_ID = 100_001        # V3 connection ids never meet the V2 hub's in the fault injector
 
 
 class V3WsHub:
@@ -57,7 +59,7 @@ class V3WsHub:
         self.clock_ms = clock_ms
         self.config = config
         self.conns: dict[int, Conn] = {}
-        self._next = 1
+        self._next = V3_FIRST_CONN_ID
         self._dirty: set[tuple[str, SymbolRef]] = set()   # (what, market) changed since the last flush
         self._trades: dict[SymbolRef, list[dict[str, str]]] = {}
         self._seq: dict[tuple[int, Key], int] = {}   # per connection and channel: pseq chains the pushes it got
@@ -107,6 +109,47 @@ class V3WsHub:
             conn.wake.set()
             if not conn.ws.closed:
                 await conn.ws.close(code=1001, message=b"server shutdown")
+
+    def idle_check(self) -> None:
+        """Close connections that sent no ``ping`` for ``idle_timeout_s`` (Bitget: 2 minutes)."""
+        limit = time.monotonic() - self.config.idle_timeout_s
+        for conn in list(self.conns.values()):
+            if conn.last_ping < limit and not conn.closed:
+                conn.closed = True
+                conn.wake.set()
+                asyncio.ensure_future(conn.ws.close(code=1000, message=b"idle"))
+
+    # ---- faults (``faults.WsControl``) -----------------------------------------------------------------------
+
+    def _targets(self, conn_id: int | None) -> list[Conn]:
+        if conn_id is None:
+            return list(self.conns.values())
+        conn = self.conns.get(conn_id)
+        return [conn] if conn else []
+
+    def connection_ids(self) -> list[int]:
+        return sorted(self.conns)
+
+    def drop(self, conn_id: int | None) -> int:
+        targets = self._targets(conn_id)
+        for conn in targets:
+            conn.closed = True
+            conn.out.clear()
+            transport = conn.request.transport
+            if transport is not None:
+                transport.abort()
+        return len(targets)
+
+    def stall(self, conn_id: int | None, stalled: bool) -> int:
+        targets = self._targets(conn_id)
+        for conn in targets:
+            conn.stalled = stalled
+            if stalled:
+                conn.out.clear()
+        return len(targets)
+
+    def send_raw(self, conn_id: int | None, text: str) -> int:
+        return sum(conn.send(text.encode()) for conn in self._targets(conn_id))
 
     def _ack(self, conn: Conn, event: str, arg: Any) -> None:
         conn.send(event_frame(event, arg=arg, connId=f"sim-{conn.id}"))
@@ -283,3 +326,25 @@ class V3WsHub:
                     conn.send(self._push(arg, [r.kline(c) for c in self._candles(key, 1)], "update"))
                 elif topic == "publicTrade" and trades.get(ref):
                     conn.send(self._push(arg, trades[ref], "update"))
+
+
+class BothHubs:
+    """The V2 and V3 hubs as one ``faults.WsControl``: a fault without a connection id hits every connection."""
+
+    def __init__(self, *hubs: WsControl) -> None:
+        self._hubs = hubs
+
+    def connection_ids(self) -> list[int]:
+        return sorted(i for hub in self._hubs for i in hub.connection_ids())
+
+    def _each(self, conn_id: int | None, act: Callable[[WsControl], int]) -> int:
+        return sum(act(hub) for hub in self._hubs if conn_id is None or conn_id in hub.connection_ids())
+
+    def drop(self, conn_id: int | None) -> int:
+        return self._each(conn_id, lambda hub: hub.drop(conn_id))
+
+    def stall(self, conn_id: int | None, stalled: bool) -> int:
+        return self._each(conn_id, lambda hub: hub.stall(conn_id, stalled))
+
+    def send_raw(self, conn_id: int | None, text: str) -> int:
+        return self._each(conn_id, lambda hub: hub.send_raw(conn_id, text))
