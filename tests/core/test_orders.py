@@ -255,7 +255,7 @@ def test_an_order_modified_in_place_keeps_reporting_under_its_first_client_oid()
     assert view is not None
     assert view.status == S.CANCELLED  # the first view stays retired
     assert [v.client_oid for v in t.open_orders()] == ["c2"]
-    updates, missing = t.reconcile([order("c1", "555", S.PARTIALLY_FILLED, filled="0.004", u_time=6)],
+    _, missing = t.reconcile([order("c1", "555", S.PARTIALLY_FILLED, filled="0.004", u_time=6)],
                                    [Product.SPOT])
     assert missing == []
     t.modified_in_place("c3", "c3")  # the same id: nothing to follow

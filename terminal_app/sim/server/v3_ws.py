@@ -115,9 +115,8 @@ class V3WsHub:
         limit = time.monotonic() - self.config.idle_timeout_s
         for conn in list(self.conns.values()):
             if conn.last_ping < limit and not conn.closed:
-                conn.closed = True
-                conn.wake.set()
-                asyncio.ensure_future(conn.ws.close(code=1000, message=b"idle"))
+                # Dropped like a dead peer: the reader's ``finally`` cleans up.
+                self.drop(conn.id)
 
     # ---- faults (``faults.WsControl``) -----------------------------------------------------------------------
 
