@@ -281,13 +281,14 @@ class Terminal:
                     early[1].stop()  # another profile opened after all
                 state = None if self.smoke_test else self.paths.data_dir / demo_state_file(profile.name)
                 if self.demo_sim == "process":
-                    from terminal_app.sim.process import SimulatorProcess
+                    from terminal_app.sim.process import ChildConfig, SimulatorProcess
 
-                    runner = SimulatorProcess(state_path=state)
+                    runner = SimulatorProcess(config=ChildConfig(state_path=state, account_mode=profile.account_mode))
                 else:
                     from terminal_app.sim.runner import SimulatorRunner
+                    from terminal_app.sim.server.http import SimConfig
 
-                    runner = SimulatorRunner(state_path=state)
+                    runner = SimulatorRunner(config=SimConfig(state_path=state, account_mode=profile.account_mode))
             loop = asyncio.get_running_loop()
             starting = runner
 

@@ -99,10 +99,10 @@ def prepare(profile: str | None = None, *, smoke_test: bool = False) -> Prepared
     prepared.profile_name = chosen.name
     if chosen.kind is not ProfileKind.DEMO or chosen.has_overrides:
         return prepared
-    from terminal_app.sim.process import SimulatorProcess
+    from terminal_app.sim.process import ChildConfig, SimulatorProcess
 
     state = None if smoke_test else paths.data_dir / demo_state_file(chosen.name)
-    exchange = SimulatorProcess(state_path=state)
+    exchange = SimulatorProcess(config=ChildConfig(state_path=state, account_mode=chosen.account_mode))
     try:
         exchange.launch()
         prepared.marks["exchange_launched"] = time.monotonic()

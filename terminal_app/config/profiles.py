@@ -122,7 +122,8 @@ class Profile:
     """One named way of connecting. No secrets: the API key is in the keyring under :attr:`name`.
 
     ``skip_market_confirm`` turns off the market-order confirmation for this profile only (a scalper's demo
-    profile, say). ``*_url`` override the kind's hosts; ``None`` means the kind's own.
+    profile, say). ``*_url`` override the kind's hosts; ``None`` means the kind's own. ``unified``: a Demo profile
+    whose simulated account is a unified trading account (UTA, Bitget's V3 API) instead of a classic one.
     """
 
     name: str
@@ -131,11 +132,15 @@ class Profile:
     rest_url: str | None = None
     ws_public_url: str | None = None
     ws_private_url: str | None = None
+    unified: bool = False
 
     def __post_init__(self) -> None:
         check_name(self.name)
         if not isinstance(self.kind, ProfileKind):
             raise ProfileError(f"Unknown profile kind {self.kind!r}.")
+        if self.unified and self.kind is not ProfileKind.DEMO:
+            # A Bitget key's account is what it is: the doctor finds out. Only the simulator's account is chosen.
+            raise ProfileError("Only a Demo profile chooses its account mode (unified or classic).")
         _url(self.rest_url, "REST URL")
         _url(self.ws_public_url, "WebSocket public URL")
         _url(self.ws_private_url, "WebSocket private URL")
@@ -153,6 +158,11 @@ class Profile:
     @property
     def band(self) -> Band:
         return BANDS[self.kind]
+
+    @property
+    def account_mode(self) -> str:
+        """The simulator's ``--account-mode`` for a Demo profile: ``unified`` or ``classic``."""
+        return "unified" if self.unified else "classic"
 
     @property
     def title(self) -> str:
@@ -188,6 +198,8 @@ class Profile:
         doc: dict[str, Any] = {"name": self.name, "kind": self.kind.value}
         if self.skip_market_confirm:
             doc["skip_market_confirm"] = True
+        if self.unified:
+            doc["account_mode"] = "unified"
         for key in ("rest_url", "ws_public_url", "ws_private_url"):
             value = getattr(self, key)
             if value is not None:
@@ -206,6 +218,9 @@ class Profile:
         skip = doc.get("skip_market_confirm", False)
         if not isinstance(skip, bool):
             raise ProfileError("skip_market_confirm must be true or false.")
+        mode = doc.get("account_mode", "classic")
+        if mode not in ("classic", "unified"):
+            raise ProfileError("account_mode must be classic or unified.")
         return cls(
             name=doc.get("name", ""),
             kind=kind,
@@ -213,6 +228,7 @@ class Profile:
             rest_url=_url(doc.get("rest_url"), "REST URL"),
             ws_public_url=_url(doc.get("ws_public_url"), "WebSocket public URL"),
             ws_private_url=_url(doc.get("ws_private_url"), "WebSocket private URL"),
+            unified=mode == "unified",
         )
 
 

@@ -63,6 +63,7 @@ class HealthSnapshot:
     checksum_ok: bool | None = None
     checksum_at: float | None = None
     checksum_failures: int = 0
+    account: str | None = None  # "Classic account" / "Unified account" once the key's account was probed
 
 
 @dataclass(frozen=True, slots=True)

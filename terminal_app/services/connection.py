@@ -191,6 +191,7 @@ class ConnectionService(QObject):
             checksum_ok=self._checksum_ok,
             checksum_at=self._checksum_at,
             checksum_failures=self._checksum_failures,
+            account=mode.label if (mode := self._session.account_mode) is not None else None,
         )
 
     async def reconcile(self) -> None:

@@ -59,6 +59,7 @@ class ChildConfig:
     require_paptrading: bool = False
     tick_ms: float | None = None
     rate_limits: bool | None = None
+    account_mode: str = "classic"      # the demo key's account: classic (V2) or unified (V3)
 
 
 class SimulatorProcess:

@@ -35,6 +35,13 @@ _HELP = {
 }
 
 
+_ACCOUNT_HELP = {
+    "Classic account": "A classic Bitget account (V2 API): spot and each futures line have wallets of their own.",
+    "Unified account": "A unified trading account (UTA, V3 API): one margin pool in USD backs spot and futures; "
+                       "the position mode is account-wide.",
+}
+
+
 def _fmt_ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f} ms"
 
@@ -59,6 +66,10 @@ class HealthStatusBar(QStatusBar):
         self.badge = QLabel(self)
         self.badge.setObjectName("ProfileBadge")
         self.addWidget(self.badge)
+        self.account = QLabel(self)
+        self.account.setObjectName("AccountMode")
+        self.account.hide()
+        self.addWidget(self.account)
         self._fields: dict[str, QLabel] = {}
         for name in FIELDS:
             label = QLabel(self)
@@ -77,6 +88,7 @@ class HealthStatusBar(QStatusBar):
         """Show ``snapshot``; its ``*_at`` times must come from the same clock as this bar's (monotonic by default)."""
         self._snapshot = snapshot
         self.set_profile(snapshot.profile, snapshot.kind)
+        self.set_account(snapshot.account)
         if not self._refresh_timer.isActive():
             self._refresh_timer.start()
         self._render()
@@ -85,6 +97,15 @@ class HealthStatusBar(QStatusBar):
         self.badge.setText(f"{kind.badge} · {name}")
         self.badge.setToolTip(f"Orders and hotkeys act on the account of profile “{name}” ({kind.badge}).")
         set_style_property(self.badge, "kind", kind.value)
+
+    def set_account(self, account: str | None) -> None:
+        """The account's mode beside the badge (classic or unified), once the exchange said which."""
+        if account is None:
+            self.account.hide()
+            return
+        self.account.setText(account)
+        self.account.setToolTip(_ACCOUNT_HELP.get(account, account))
+        self.account.show()
 
     def add_indicator(self, widget: QWidget) -> None:
         """A permanent widget at the right end (the HOTKEYS indicator)."""

@@ -213,3 +213,17 @@ def test_risk_policy_from_settings_and_profile() -> None:
     settings.set(LEVERAGE_CAP, 5)
     policy = risk_policy(settings, demo)
     assert policy == RiskPolicy(Decimal("2.5"), Decimal(0), Decimal(0), 5, skip_market_confirm=True)
+
+
+def test_a_demo_profile_may_be_a_unified_account(tmp_path: Path) -> None:
+    book = ProfileBook(path=tmp_path / "profiles.json")
+    unified = book.add(Profile("Demo UTA", ProfileKind.DEMO, unified=True))
+    assert (unified.account_mode, Profile("Demo 2", ProfileKind.DEMO).account_mode) == ("unified", "classic")
+    book.save()
+    doc = json.loads((tmp_path / "profiles.json").read_text())
+    assert doc["profiles"][-1] == {"name": "Demo UTA", "kind": "demo", "account_mode": "unified"}
+    assert ProfileBook.load(tmp_path / "profiles.json").get("Demo UTA").unified
+    with pytest.raises(ProfileError, match="Only a Demo profile"):
+        Profile("Main", ProfileKind.LIVE, unified=True)
+    with pytest.raises(ProfileError, match="account_mode"):
+        Profile.from_dict({"name": "X", "kind": "demo", "account_mode": "hybrid"})

@@ -133,6 +133,9 @@ def test_only_the_demo_settings_cross_the_process_boundary(tmp_path: Path) -> No
     assert cmd[:4] == [sys.executable, "-m", "terminal_app", "sim"]
     assert "--watch-stdin" in cmd
     assert cmd[cmd.index("--seed") + 1] == "5"
+    assert "--account-mode" not in cmd  # classic is the default
+    unified = SimulatorProcess(config=SimConfig(account_mode="unified")).command()
+    assert unified[unified.index("--account-mode") + 1] == "unified"
     with pytest.raises(ValueError):
         SimulatorProcess(config=SimConfig(fast=True)).command()
 

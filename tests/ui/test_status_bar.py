@@ -99,3 +99,15 @@ def test_levels_paint_amber_and_red(qtbot: QtBot) -> None:
     assert _background(bar, "ws") == c.alert
     bar.update_health(healthy(clock.now))
     assert _background(bar, "rest") != c.warn  # back to normal once it recovers
+
+
+def test_the_account_mode_shows_once_known(qtbot: QtBot) -> None:
+    bar, clock = make(qtbot)
+    bar.update_health(healthy(clock.now))
+    assert not bar.account.isVisible()
+    bar.update_health(healthy(clock.now, account="Unified account"))
+    assert bar.account.isVisible()
+    assert bar.account.text() == "Unified account"
+    assert "one margin pool" in bar.account.toolTip()
+    bar.update_health(healthy(clock.now, account="Classic account"))
+    assert "V2" in bar.account.toolTip()

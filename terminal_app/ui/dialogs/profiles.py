@@ -35,10 +35,13 @@ from terminal_app.core.health import ProfileKind
 from terminal_app.ui.dialogs.keys import KeysDialog
 from terminal_app.ui.theme import current_colors
 
+UNIFIED_SUFFIX = ":unified"
+# (kind, label, unified account): the embedded simulator's account is classic or unified, as the user picks.
 KIND_CHOICES = (
-    (ProfileKind.DEMO, "Demo (simulated exchange on this computer)"),
-    (ProfileKind.BITGET_DEMO, "Bitget demo trading (demo API key)"),
-    (ProfileKind.LIVE, "Live (real money)"),
+    (ProfileKind.DEMO, "Demo (simulated exchange on this computer)", False),
+    (ProfileKind.DEMO, "Demo (unified account)", True),
+    (ProfileKind.BITGET_DEMO, "Bitget demo trading (demo API key)", False),
+    (ProfileKind.LIVE, "Live (real money)", False),
 )
 
 
@@ -114,9 +117,9 @@ class ProfilesDialog(QDialog):
         add.addWidget(self.new_name, 0, 1)
         self.new_kind = QComboBox(self)
         self.new_kind.setObjectName("NewProfileKind")
-        for kind, label in KIND_CHOICES:
-            self.new_kind.addItem(band_icon(kind), label, kind.value)
-        self.new_kind.setCurrentIndex(1)
+        for kind, label, unified in KIND_CHOICES:
+            self.new_kind.addItem(band_icon(kind), label, f"{kind.value}{UNIFIED_SUFFIX if unified else ''}")
+        self.new_kind.setCurrentIndex(2)
         add.addWidget(self.new_kind, 0, 2)
         self.add_button = QPushButton("Add", self)
         self.add_button.setObjectName("AddProfile")
@@ -175,7 +178,8 @@ class ProfilesDialog(QDialog):
             hosts = profile.endpoints().rest_url
         except ProfileError:  # a Demo profile: its simulator's address exists only while it runs
             hosts = "the embedded simulator"
-        self.details.setText(f"<b>{profile.name}</b><br>{profile.band.description}<br>Connects to: {hosts}")
+        account = "<br>Account: unified trading account (one margin pool, Bitget's V3 API)" if profile.unified else ""
+        self.details.setText(f"<b>{profile.name}</b><br>{profile.band.description}{account}<br>Connects to: {hosts}")
         self.keys_button.setEnabled(profile.needs_api_key or profile.has_overrides)
         self.skip_confirm.blockSignals(True)
         self.skip_confirm.setChecked(profile.skip_market_confirm)
@@ -184,9 +188,10 @@ class ProfilesDialog(QDialog):
     # --- changes ------------------------------------------------------------------------------------------------
 
     def add_profile(self) -> Profile | None:
-        kind = ProfileKind(self.new_kind.currentData())
+        choice = str(self.new_kind.currentData())
+        kind_value, unified = choice.removesuffix(UNIFIED_SUFFIX), choice.endswith(UNIFIED_SUFFIX)
         try:
-            profile = self.book.add(Profile(self.new_name.text(), kind))
+            profile = self.book.add(Profile(self.new_name.text(), ProfileKind(kind_value), unified=unified))
         except ProfileError as exc:
             self._say(str(exc), error=True)
             return None

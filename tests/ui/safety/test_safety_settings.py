@@ -166,6 +166,16 @@ async def test_profile_manager_adds_removes_and_sets_the_skip(qtbot: QtBot, path
     dialog.add_button.click()
     assert "already exists" in dialog.message.text()
     assert ProfileBook.load(profiles_path(paths.config_dir)).names() == ["Demo", "Main", "Paper"]
+    labels = [dialog.new_kind.itemText(i) for i in range(dialog.new_kind.count())]
+    assert labels.index("Demo (unified account)") == labels.index("Demo (simulated exchange on this computer)") + 1
+    dialog.new_name.setText("Unified")
+    dialog.new_kind.setCurrentIndex(labels.index("Demo (unified account)"))
+    dialog.add_button.click()
+    unified = ProfileBook.load(profiles_path(paths.config_dir)).get("Unified")
+    assert (unified.kind, unified.account_mode) == (ProfileKind.DEMO, "unified")
+    assert "unified trading account" in dialog.details.text()
+    dialog.select("Unified")
+    dialog.remove_button.click()
 
     dialog.select("Paper")
     dialog.skip_confirm.click()
