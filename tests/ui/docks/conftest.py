@@ -322,7 +322,13 @@ def no_gc_off_thread() -> Iterator[None]:
 
 
 @pytest.fixture
-def live(no_gc_off_thread: None, caplog: pytest.LogCaptureFixture,
+def account_mode() -> str:
+    """The simulated account's mode for ``live``; a test parametrised on ``account_mode`` runs on both kinds."""
+    return "classic"
+
+
+@pytest.fixture
+def live(no_gc_off_thread: None, caplog: pytest.LogCaptureFixture, account_mode: str,
          ) -> Iterator[Callable[..., contextlib.AbstractAsyncContextManager[Any]]]:
     """``async with live() as services:`` the four real services on a fresh simulator (seeded, loopback, port 0),
     with trading behind the real order pipeline (``GuardedTrading``; no risk limits, so the ticket's own checks are
@@ -342,7 +348,9 @@ def live(no_gc_off_thread: None, caplog: pytest.LogCaptureFixture,
     from terminal_app.services.stack import Services
     from terminal_app.sim.runner import SimulatorRunner
 
-    runner = SimulatorRunner(seed=23)
+    from terminal_app.sim.server.http import SimConfig
+
+    runner = SimulatorRunner(config=SimConfig(seed=23, account_mode=account_mode))
     info = runner.start()
 
     @contextlib.asynccontextmanager
@@ -351,6 +359,8 @@ def live(no_gc_off_thread: None, caplog: pytest.LogCaptureFixture,
                           Credentials(info.api_key, info.secret, info.passphrase),
                           streamer_config=streamer or StreamerConfig(backoff_initial_s=0.05, backoff_max_s=0.2))
         services = await Services.open(session, history_pages=1, **kw)
+        assert session.account_mode is not None
+        assert session.account_mode.uta is (account_mode == "unified")
         no_limits = RiskPolicy(None, None, None, None)
         guarded = GuardedServices.wrap(services, Settings(), lambda: no_limits)
         try:

@@ -29,6 +29,8 @@ from terminal_app.ui.docks.watchlist import Watchlist
 D = Decimal
 BTC = SymbolRef("BTCUSDT", Product.SPOT)
 BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
+# The panels on a classic account (Bitget V2) and on a unified trading account (V3): the same behaviour.
+BOTH_ACCOUNTS = pytest.mark.parametrize("account_mode", ["classic", "unified"])
 
 
 class Panels:
@@ -69,6 +71,7 @@ def logged(p: Panels, word: str) -> list[str]:
     return [e.text for e in p.log.entries() if e.seq > p.log_from and e.text.startswith(word)]
 
 
+@BOTH_ACCOUNTS
 @pytest.mark.asyncio
 async def test_spot_panels_on_the_simulator(qtbot: QtBot, live: Any, until: Any) -> None:
     async with live() as s:
@@ -136,6 +139,7 @@ async def test_spot_panels_on_the_simulator(qtbot: QtBot, live: Any, until: Any)
         assert p.balances.spot_model.row_at(row).available > btc_before
 
 
+@BOTH_ACCOUNTS
 @pytest.mark.asyncio
 async def test_futures_position_opened_from_the_ticket_and_closed_from_positions(qtbot: QtBot, live: Any,
                                                                                 until: Any) -> None:
@@ -173,6 +177,7 @@ async def test_futures_position_opened_from_the_ticket_and_closed_from_positions
         assert p.positions.summary.text() == "No positions"
 
 
+@BOTH_ACCOUNTS
 @pytest.mark.asyncio
 async def test_an_exchange_rejection_shows_bitgets_code(qtbot: QtBot, live: Any, until: Any) -> None:
     async with live() as s:
@@ -191,13 +196,14 @@ async def test_an_exchange_rejection_shows_bitgets_code(qtbot: QtBot, live: Any,
         await until(p.log.model.flushed, lambda: [t for t in logged(p, "Rejected") if " 1000 BTCUSDT " in t])
         (text,) = [t for t in logged(p, "Rejected") if " 1000 BTCUSDT " in t]
         assert text.startswith("Rejected buy 1000 BTCUSDT @ ")
-        assert "[43012]" in text or "[40762]" in text
+        assert any(code in text for code in ("[43012]", "[40762]", "[25202]"))  # V2 spot, V2 futures, V3
         await until(p.orders.history_model.flushed, lambda: p.orders.history_model.rowCount() > 0)
         assert p.orders.history_model.row_at(0).client_oid == oid
         assert p.orders.history_model.text(0, "Status") == "rejected"
         assert p.orders.message.text().startswith("Rejected buy BTCUSDT: [")
 
 
+@BOTH_ACCOUNTS
 @pytest.mark.asyncio
 async def test_position_mode_switched_from_the_ticket(qtbot: QtBot, live: Any, until: Any) -> None:
     async with live() as s:

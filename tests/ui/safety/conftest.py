@@ -43,6 +43,7 @@ from terminal_app.services.journal_sink import JournalSink
 from terminal_app.services.profiles import Exchange, ProfileService
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.auth import DEMO_UID
+from terminal_app.sim.server.http import SimConfig
 from terminal_app.ui.docks import trading_dock_specs
 from terminal_app.ui.doctor import TicketHold
 from terminal_app.ui.main_window import MainWindow
@@ -210,6 +211,12 @@ class Harness:
     async def connect(self, name: str, *, symbol: SymbolRef | None = BTC) -> GuardedServices:
         guarded = await self.service.switch(name)
         assert guarded is not None, f"profile {name} did not connect"
+        runner = self.runners.get(name)
+        if runner is not None:  # a Demo profile trades through the venue of its simulator's account mode
+            unified = runner.config.account_mode == "unified"
+            assert guarded.session.account_mode is not None
+            assert guarded.session.account_mode.uta is unified
+            assert type(guarded.session.venue).__name__ == ("V3Venue" if unified else "V2Venue")
         if symbol is not None:
             await self.activate(symbol)
         return guarded
@@ -250,8 +257,17 @@ class Harness:
 
 
 @pytest.fixture
-def sim() -> Iterator[SimulatorRunner]:
-    runner = SimulatorRunner(seed=5)
+def account_mode() -> str:
+    """The Demo account's mode; ``@BOTH_ACCOUNTS`` runs a test on a classic and on a unified (UTA) account."""
+    return "classic"
+
+
+BOTH_ACCOUNTS = pytest.mark.parametrize("account_mode", ["classic", "unified"])
+
+
+@pytest.fixture
+def sim(account_mode: str) -> Iterator[SimulatorRunner]:
+    runner = SimulatorRunner(config=SimConfig(seed=5, account_mode=account_mode))
     runner.start()
     try:
         yield runner

@@ -22,7 +22,7 @@ from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.store.journal import Journal
 from terminal_app.ui.journal import DailyPnlDialog, install_journal_menu
 
-from .conftest import BTC, TIMEOUT, Harness, next_emission, until
+from .conftest import BOTH_ACCOUNTS, BTC, TIMEOUT, Harness, next_emission, until
 
 pytestmark = pytest.mark.asyncio
 
@@ -39,6 +39,7 @@ async def journal_until(sink: JournalSink, read: Callable[[Journal, str], Any], 
     return value
 
 
+@BOTH_ACCOUNTS
 async def test_orders_and_fills_survive_a_restart(
         qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner, tmp_path: Path) -> None:
     root = tmp_path / "app"

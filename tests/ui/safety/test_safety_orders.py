@@ -21,7 +21,17 @@ from terminal_app.services.guards import NOT_CONFIRMED, RISK_CODE, GuardedServic
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.ui.actions import text_input_has_focus
 
-from .conftest import BTC, BTC_PERP, Harness, next_emission, sim_open_orders, sim_orders, sim_positions, until
+from .conftest import (
+    BOTH_ACCOUNTS,
+    BTC,
+    BTC_PERP,
+    Harness,
+    next_emission,
+    sim_open_orders,
+    sim_orders,
+    sim_positions,
+    until,
+)
 
 CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
 pytestmark = pytest.mark.asyncio
@@ -40,6 +50,7 @@ async def demo(make_harness: Callable[..., Harness], sim: SimulatorRunner) -> tu
     return h, guarded
 
 
+@BOTH_ACCOUNTS
 async def test_place_by_hotkey_cancel_by_esc_and_keys_inert_while_typing(
         qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
     h, guarded = await demo(make_harness, sim)
@@ -83,6 +94,7 @@ async def test_place_by_hotkey_cancel_by_esc_and_keys_inert_while_typing(
         await h.close()
 
 
+@BOTH_ACCOUNTS
 async def test_place_and_cancel_through_the_palette(
         qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
     h, guarded = await demo(make_harness, sim)
@@ -308,6 +320,7 @@ async def test_market_confirmation_asks_once_and_only_yes_sends(
         await h.close()
 
 
+@BOTH_ACCOUNTS
 async def test_flatten_by_hotkey_and_palette_commands_for_chart_and_symbol(
         qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner) -> None:
     h, guarded = await demo(make_harness, sim)

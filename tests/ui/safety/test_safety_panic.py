@@ -17,15 +17,16 @@ from terminal_app.core.orders import OrderTicket
 from terminal_app.core.panic import PanicAction
 from terminal_app.services.guards import GuardedServices
 from terminal_app.sim.runner import SimulatorRunner
+from terminal_app.sim.server.http import SimConfig
 
-from .conftest import BTC, BTC_PERP, Harness, sim_open_orders, sim_positions, until
+from .conftest import BOTH_ACCOUNTS, BTC, BTC_PERP, Harness, sim_open_orders, sim_positions, until
 
 pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
-def sim_b() -> Iterator[SimulatorRunner]:
-    runner = SimulatorRunner(seed=9)
+def sim_b(account_mode: str) -> Iterator[SimulatorRunner]:
+    runner = SimulatorRunner(config=SimConfig(seed=9, account_mode=account_mode))
     runner.start()
     try:
         yield runner
@@ -46,6 +47,7 @@ async def open_exposure(h: Harness, guarded: GuardedServices, sim: SimulatorRunn
     await until(lambda: guarded.account.positions() and guarded.trading.open_orders(None), what="terminal sees them")
 
 
+@BOTH_ACCOUNTS
 async def test_panic_on_one_demo_profile_leaves_the_other_account_untouched(
         qtbot: QtBot, make_harness: Callable[..., Harness], sim: SimulatorRunner, sim_b: SimulatorRunner) -> None:
     h = make_harness({"Demo": sim, "Demo 2": sim_b})
