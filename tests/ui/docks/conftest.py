@@ -347,7 +347,6 @@ def live(no_gc_off_thread: None, caplog: pytest.LogCaptureFixture, account_mode:
     from terminal_app.services.session import Session, SessionEndpoints
     from terminal_app.services.stack import Services
     from terminal_app.sim.runner import SimulatorRunner
-
     from terminal_app.sim.server.http import SimConfig
 
     runner = SimulatorRunner(config=SimConfig(seed=23, account_mode=account_mode))
