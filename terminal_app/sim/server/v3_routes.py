@@ -22,7 +22,8 @@ from terminal_app.sim.server import v3_render as r
 from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels
 from terminal_app.sim.server.routes import Call, Route, reject
 
-PRODUCTS = {"SPOT": Product.SPOT, "MARGIN": Product.SPOT, "USDT-FUTURES": Product.USDT_FUTURES}
+PRODUCTS = {"SPOT": Product.SPOT, "MARGIN": Product.SPOT, "USDT-FUTURES": Product.USDT_FUTURES,
+            "COIN-FUTURES": Product.COIN_FUTURES, "USDC-FUTURES": Product.USDC_FUTURES}
 INTERVALS = ("1m", "3m", "5m", "15m", "30m", "1H", "4H", "6H", "12H", "1D", "1W")
 # The engine answers with V2's codes; V3 has its own for the same rejections (bitget-v3-uta.md §7).
 V2_TO_V3 = {"43001": "25204", "40768": "25204", "43012": "25202", "40762": "25203", "41103": "25244",
@@ -72,6 +73,7 @@ def time(call: Call) -> Any:
 
 
 def instruments(call: Call) -> Any:
+    """Every category answers; one without markets in the simulator (coin-M, USDC-M so far) is an empty list."""
     product = _product(call)
     symbol = (call.opt("symbol") or "").upper()
     return [r.instrument(m) for m in call.ex.markets(product) if not symbol or m.symbol == symbol]

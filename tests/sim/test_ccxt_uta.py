@@ -1,0 +1,119 @@
+"""ccxt with ``uta: True`` against a unified simulator account: the third-party client's V3 (UTA) paths work
+unchanged for what ccxt supports there — markets, tickers, books, candles, trades, balances, spot and futures
+orders (create, fetch, cancel, cancel-all, batch), fills, leverage, positions and close-positions (issue 14)."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterator
+
+import pytest
+
+ccxt = pytest.importorskip("ccxt", reason="ccxt is a test dependency (pip install -e '.[test]')")
+
+from terminal_app.sim.runner import SimulatorRunner  # noqa: E402
+from terminal_app.sim.server.http import SimConfig, SimInfo  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _keep_decimal_context() -> Iterator[None]:
+    saved = decimal.getcontext().copy()
+    try:
+        yield
+    finally:
+        decimal.setcontext(saved)
+
+
+PATHS: list[str] = []  # every REST path ccxt called, in order
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[SimInfo]:
+    runner = SimulatorRunner(config=SimConfig(seed=13, account_mode="unified"))
+    info = runner.start()
+    runner.server.request_hooks.append(lambda request: PATHS.append(request.path))
+    try:
+        yield info
+    finally:
+        runner.stop()
+
+
+def called(*paths: str) -> None:
+    """ccxt used V3 for these, and no private V2 path (a unified key gets 40085 there; public V2 data, such as
+    the coin list ccxt reads, still works for it)."""
+    assert set(paths) <= set(PATHS), sorted(set(paths) - set(PATHS))
+    assert not [p for p in PATHS if p.startswith("/api/v2/") and "/public/" not in p and "/market/" not in p]
+
+
+def _client(info: SimInfo) -> ccxt.bitget:
+    ex = ccxt.bitget({"apiKey": info.api_key, "secret": info.secret, "password": info.passphrase,
+                      "options": {"uta": True}, "timeout": 10_000})
+    ws_urls = {"public": info.ws_public_v3, "private": info.ws_private_v3}
+    ex.urls["api"] = {k: (ws_urls if k == "ws" else info.rest) for k in ex.urls["api"]}
+    return ex
+
+
+def test_ccxt_uta_market_data(sim: SimInfo) -> None:
+    ex = _client(sim)
+    markets = ex.load_markets()
+    assert {"BTC/USDT", "ETH/USDT", "BTC/USDT:USDT"} <= set(markets)
+    assert markets["BTC/USDT"]["precision"]["price"] == 0.01
+    assert markets["BTC/USDT:USDT"]["contract"]
+    ticker = ex.fetch_ticker("BTC/USDT")
+    book = ex.fetch_order_book("BTC/USDT")
+    assert book["bids"][0][0] < book["asks"][0][0]
+    assert book["bids"][0][0] <= ticker["last"] * 1.01
+    candles = ex.fetch_ohlcv("BTC/USDT:USDT", "1m", limit=50)
+    assert 0 < len(candles) <= 50
+    assert candles == sorted(candles)
+    assert ex.fetch_trades("BTC/USDT")
+    perp = ex.fetch_ticker("BTC/USDT:USDT")
+    assert perp["last"] > 0
+    called("/api/v3/market/instruments", "/api/v3/market/tickers", "/api/v3/market/orderbook",
+           "/api/v3/market/candles", "/api/v3/market/fills")
+
+
+def test_ccxt_uta_spot_orders_and_the_pool(sim: SimInfo) -> None:
+    ex = _client(sim)
+    ex.load_markets()
+    balance = ex.fetch_balance()
+    assert balance["USDT"]["total"] == pytest.approx(20000)  # both demo wallets, one pool
+    bid = ex.fetch_order_book("BTC/USDT")["bids"][0][0]
+    price = round(bid * 0.9, 2)
+    order = ex.create_order("BTC/USDT", "limit", "buy", 0.001, price)
+    assert order["id"] in [o["id"] for o in ex.fetch_open_orders("BTC/USDT")]
+    fetched = ex.fetch_order(order["id"], "BTC/USDT")
+    assert (fetched["status"], fetched["price"], fetched["amount"]) == ("open", price, 0.001)
+    assert ex.fetch_balance()["USDT"]["used"] == pytest.approx(0.001 * price)
+    ex.cancel_order(order["id"], "BTC/USDT")
+    assert ex.fetch_open_orders("BTC/USDT") == []
+    assert ex.fetch_order(order["id"], "BTC/USDT")["status"] == "canceled"
+
+    sell = ex.create_order("BTC/USDT", "market", "sell", 0.001)
+    assert any(t["order"] == sell["id"] for t in ex.fetch_my_trades("BTC/USDT"))
+    batch = ex.create_orders([{"symbol": "BTC/USDT", "type": "limit", "side": "buy", "amount": 0.001,
+                               "price": price},
+                              {"symbol": "BTC/USDT", "type": "limit", "side": "buy", "amount": 0.001,
+                               "price": round(price - 1, 2)}])
+    assert all(o["id"] for o in batch)
+    assert len(ex.fetch_open_orders("BTC/USDT")) == 2
+    ex.cancel_all_orders("BTC/USDT")
+    assert ex.fetch_open_orders("BTC/USDT") == []
+    called("/api/v3/account/assets", "/api/v3/trade/place-order", "/api/v3/trade/unfilled-orders",
+           "/api/v3/trade/order-info", "/api/v3/trade/cancel-order", "/api/v3/trade/fills",
+           "/api/v3/trade/place-batch", "/api/v3/trade/cancel-symbol-order")
+
+
+def test_ccxt_uta_futures_leverage_positions_and_close(sim: SimInfo) -> None:
+    ex = _client(sim)
+    ex.load_markets()
+    symbol = "BTC/USDT:USDT"
+    ex.set_leverage(5, symbol)
+    order = ex.create_order(symbol, "market", "buy", 0.01)
+    assert order["id"]
+    positions = [p for p in ex.fetch_positions([symbol]) if p["contracts"]]
+    assert len(positions) == 1
+    assert (positions[0]["side"], positions[0]["contracts"], positions[0]["leverage"]) == ("long", 0.01, 5)
+    ex.close_position(symbol, "long")
+    assert [p for p in ex.fetch_positions([symbol]) if p["contracts"]] == []
+    called("/api/v3/account/set-leverage", "/api/v3/position/current-position", "/api/v3/trade/close-positions")
