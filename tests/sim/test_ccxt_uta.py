@@ -4,7 +4,9 @@ orders (create, fetch, cancel, cancel-all, batch), fills, leverage, positions an
 
 from __future__ import annotations
 
+import asyncio
 import decimal
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -66,7 +68,11 @@ def test_ccxt_uta_market_data(sim: SimInfo) -> None:
     candles = ex.fetch_ohlcv("BTC/USDT:USDT", "1m", limit=50)
     assert 0 < len(candles) <= 50
     assert candles == sorted(candles)
-    assert ex.fetch_trades("BTC/USDT")
+    deadline = time.monotonic() + 10
+    while not (trades := ex.fetch_trades("BTC/USDT")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the synthetic tape's first trade comes a moment after the simulator starts
+    assert trades[0]["symbol"] == "BTC/USDT"
+    assert trades[0]["price"] > 0
     perp = ex.fetch_ticker("BTC/USDT:USDT")
     assert perp["last"] > 0
     called("/api/v3/market/instruments", "/api/v3/market/tickers", "/api/v3/market/orderbook",
@@ -117,3 +123,37 @@ def test_ccxt_uta_futures_leverage_positions_and_close(sim: SimInfo) -> None:
     ex.close_position(symbol, "long")
     assert [p for p in ex.fetch_positions([symbol]) if p["contracts"]] == []
     called("/api/v3/account/set-leverage", "/api/v3/position/current-position", "/api/v3/trade/close-positions")
+
+
+def test_ccxt_pro_uta_streams(sim: SimInfo) -> None:
+    """ccxt pro on /v3/ws/public and /v3/ws/private: ticker, book, trades, and the unified account's orders."""
+    ccxt_pro = pytest.importorskip("ccxt.pro")
+
+    async def scenario() -> tuple[float, float, float, int, str]:
+        ex = ccxt_pro.bitget({"apiKey": sim.api_key, "secret": sim.secret, "password": sim.passphrase,
+                              "options": {"uta": True}, "timeout": 10_000})
+        ex.urls["api"] = {k: ({"public": sim.ws_public, "private": sim.ws_private, "utaPublic": sim.ws_public_v3,
+                               "utaPrivate": sim.ws_private_v3} if k == "ws" else sim.rest) for k in ex.urls["api"]}
+        try:
+            await ex.load_markets()
+            ticker = await ex.watch_ticker("BTC/USDT:USDT", {"uta": True})
+            book = None
+            for _ in range(3):
+                book = await ex.watch_order_book("BTC/USDT", None, {"uta": True})
+            assert book is not None
+            trades = await ex.watch_trades("BTC/USDT", None, None, {"uta": True})
+            watching = asyncio.ensure_future(ex.watch_orders(None, None, None, {"uta": True}))
+            await asyncio.sleep(0.5)  # the private subscription is acked before the order is placed
+            bid = book["bids"][0][0]
+            placed = await ex.create_order("BTC/USDT", "limit", "buy", 0.001, round(bid * 0.9, 2))
+            orders = await asyncio.wait_for(watching, 10)
+            await ex.cancel_order(placed["id"], "BTC/USDT")
+            assert any(o["id"] == placed["id"] for o in orders)
+            return ticker["last"], book["bids"][0][0], book["asks"][0][0], len(trades), placed["id"]
+        finally:
+            await ex.close()
+
+    last, bid, ask, trades, _ = asyncio.run(asyncio.wait_for(scenario(), 40))
+    assert last > 0
+    assert bid < ask
+    assert trades > 0

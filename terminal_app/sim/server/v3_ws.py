@@ -3,11 +3,12 @@
 
 Same protocol as V2 (text ``ping``/``pong``, ``op`` subscribe/unsubscribe/login with the same signature), V3's
 words: args ``{instType, topic, symbol[, interval]}`` with lower-case public ``instType`` and ``instType: "UTA"`` for
-the account-wide private topics; every ack carries ``connId``. Public topics: ``ticker``, ``books`` (a snapshot, then
-the top 50 levels again whenever they changed, each with ``seq`` and ``pseq`` = the previous ``seq``), ``books1``/
-``books5``/``books50`` snapshots, ``publicTrade`` (one-letter keys) and ``kline`` (the forming candle). Private:
-``account`` and ``position`` (a snapshot on subscribe, then on change), ``order`` and ``fill`` on events; only a
-unified key may log in here (a classic key gets 40084).
+the account-wide private topics; every ack carries ``connId``. Public topics: ``ticker``, ``books`` (the whole book as a
+snapshot, then incremental updates of the changed levels, size ``"0"`` = removed, each with ``seq`` and ``pseq`` = the
+previous update's ``seq``; no checksum), ``books1``/``books5``/``books50`` snapshots, ``publicTrade`` (one-letter
+keys) and ``kline`` (the forming candle). Private: ``account`` and ``position`` (a snapshot on subscribe, then on
+change), ``order`` and ``fill`` on events; only a unified key may log in here (a classic key gets 40084). Not served:
+WebSocket trading (``op: trade``), ``fast-fill``, ``strategy-order``, ``liquidation``, ``adl-notification``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -40,6 +42,7 @@ from terminal_app.sim.server import v3_render as r
 from terminal_app.sim.server.auth import Authenticator
 from terminal_app.sim.server.faults import WsControl
 from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels
+from terminal_app.sim.server.ws_channels import BookMirror
 from terminal_app.sim.server.ws_protocol import Conn, WsConfig, dumps, error_frame, event_frame
 
 V3_PUBLIC_PATH = "/v3/ws/public"
@@ -52,6 +55,25 @@ Key = tuple[str, str, str]        # (instType, topic, symbol or symbol@interval)
 V3_FIRST_CONN_ID = 100_001        # V3 connection ids never meet the V2 hub's in the fault injector
 
 
+class IncrementalBook:
+    """The ``books`` channel of one market: the levels as sent, the sequence, and the changes since the last push
+    (wire strings by price, the latest size of each)."""
+
+    __slots__ = ("asks", "bids", "mirror", "seq")
+
+    def __init__(self, mirror: BookMirror) -> None:
+        self.mirror = mirror
+        self.seq = 1
+        self.bids: dict[str, list[str]] = {}
+        self.asks: dict[str, list[str]] = {}
+
+    def take(self) -> tuple[list[list[str]], list[list[str]]]:
+        bids = sorted(self.bids.values(), key=lambda level: -Decimal(level[0]))
+        asks = sorted(self.asks.values(), key=lambda level: Decimal(level[0]))
+        self.bids, self.asks = {}, {}
+        return bids, asks
+
+
 class V3WsHub:
     def __init__(self, ex: Exchange, auth: Authenticator, clock_ms: Callable[[], int], config: WsConfig) -> None:
         self.ex = ex
@@ -62,7 +84,8 @@ class V3WsHub:
         self._next = V3_FIRST_CONN_ID
         self._dirty: set[tuple[str, SymbolRef]] = set()   # (what, market) changed since the last flush
         self._trades: dict[SymbolRef, list[dict[str, str]]] = {}
-        self._seq: dict[tuple[int, Key], int] = {}   # per connection and channel: pseq chains the pushes it got
+        self._seq: dict[tuple[int, Key], int] = {}   # books1/5/50 per connection: their own counters
+        self._books: dict[SymbolRef, IncrementalBook] = {}
         self._last_flush = 0.0
         self._dirty_accounts: set[str] = set()
         ex.add_listener(self.on_event)
@@ -246,6 +269,8 @@ class V3WsHub:
         ref = self._ref(key)
         if topic == "ticker":
             conn.send(self._push(arg, [r.ticker(self.ex.ticker(ref), rest=False)]))
+        elif topic == "books":
+            conn.send(self._books_snapshot(ref, arg))
         elif topic in DEPTHS:
             conn.send(self._depth(conn, key, arg))
         elif topic == "kline":
@@ -258,6 +283,16 @@ class V3WsHub:
     def _candles(self, key: Key, limit: int) -> list[Any]:
         gran, offset = FUTURES_GRANULARITIES[key[2].split("@", 1)[1]]
         return self.ex.candles(self._ref(key), gran, limit=limit, offset_ms=offset)
+
+    def _books_snapshot(self, ref: SymbolRef, arg: dict[str, Any]) -> bytes:
+        book = self._books.get(ref)
+        if book is None:
+            depth = self.ex.depth(ref)
+            book = self._books[ref] = IncrementalBook(BookMirror(depth.bids, depth.asks))
+        bids, asks = book.mirror.top(len(book.mirror.bids) + len(book.mirror.asks))
+        body = {"a": asks, "b": bids, "seq": book.seq, "pseq": 0, "maxDepth": str(max(len(bids), len(asks))),
+                "ts": str(self.clock_ms())}
+        return self._push(arg, [body])
 
     def _depth(self, conn: Conn, key: Key, arg: dict[str, Any]) -> bytes:
         topic = key[1]
@@ -275,6 +310,11 @@ class V3WsHub:
             return
         if isinstance(event, BookChanged):
             self._dirty.add(("book", event.ref))
+            book = self._books.get(event.ref)
+            if book is not None:
+                bids, asks = book.mirror.apply(event.bids, event.asks)
+                book.bids.update((level[0], level) for level in bids)
+                book.asks.update((level[0], level) for level in asks)
         elif isinstance(event, TickerChanged):
             self._dirty.add(("ticker", event.ref))
         elif isinstance(event, CandleTick):
@@ -293,6 +333,22 @@ class V3WsHub:
         elif isinstance(event, AccountEvent):
             self._dirty_accounts.add(event.uid)
 
+    def _books_updates(self) -> dict[SymbolRef, dict[str, Any]]:
+        """One update per market whose book changed; books nobody reads any more are forgotten."""
+        read = {self._ref(k) for c in self.conns.values() for k in c.subs if k[1] == "books" and k[0] != "UTA"}
+        out: dict[SymbolRef, dict[str, Any]] = {}
+        for ref in list(self._books):
+            book = self._books[ref]
+            if ref not in read:
+                del self._books[ref]
+                continue
+            if not book.bids and not book.asks:
+                continue
+            bids, asks = book.take()
+            pseq, book.seq = book.seq, book.seq + 1
+            out[ref] = {"a": asks, "b": bids, "seq": book.seq, "pseq": pseq, "ts": str(self.clock_ms())}
+        return out
+
     def _private(self, uid: str, topic: str, data: list[Any]) -> None:
         for conn in self.conns.values():
             if conn.key is not None and conn.key.uid == uid:
@@ -309,9 +365,15 @@ class V3WsHub:
         dirty, self._dirty = self._dirty, set()
         trades, self._trades = self._trades, {}
         accounts, self._dirty_accounts = self._dirty_accounts, set()
+        updates = self._books_updates()
         for conn in list(self.conns.values()):
             for key, arg in conn.subs.items():
                 inst, topic, _ = key
+                if topic == "books" and inst != "UTA":
+                    update = updates.get(self._ref(key))
+                    if update is not None:
+                        conn.send(self._push(arg, [update], "update"))
+                    continue
                 if inst == "UTA":
                     if topic == "account" and conn.key is not None and conn.key.uid in accounts:
                         self._snapshot(conn, key, arg)
