@@ -1,10 +1,13 @@
 """Render the README screenshots of the running terminal (demo mode) into resources/screenshots/.
 
-Usage: ``QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/take_screenshots.py`` (or under Xvfb). It starts the real
-terminal against the embedded simulator in a temporary profile folder, waits for live data, grabs the spot view,
-switches to the BTCUSDT perpetual, opens a small long through the trading service and grabs the futures view with the
-position panel in front; then opens BTCUSD (coin-M, typed as its V1 name BTCUSD_DMCBL) and BTCPERP (USDC-M) longs and
-grabs the coin-M view and the positions table holding all three lines.
+Usage: ``QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/take_screenshots.py [--unified]`` (or under Xvfb). It
+starts the real terminal against the embedded simulator in a temporary profile folder, waits for live data, grabs the
+spot view, switches to the BTCUSDT perpetual, opens a small long through the trading service and grabs the futures view
+with the position panel in front; then opens BTCUSD (coin-M, typed as its V1 name BTCUSD_DMCBL) and BTCPERP (USDC-M)
+longs and grabs the coin-M view and the positions table holding all three lines. ``--unified`` does it on a "Demo
+(unified account)" profile instead (the simulator's account is a UTA, traded through Bitget's V3 API) and grabs the
+balances (the pool's coins, equity and margin ratio) and the positions: ``demo-unified-balances.png``,
+``demo-unified-positions.png``.
 """
 
 from __future__ import annotations
@@ -70,6 +73,49 @@ async def shoot(terminal: object) -> None:
         positions.grab().save(str(OUT / "demo-positions-all-lines.png"))
 
 
+async def shoot_unified(terminal: object) -> None:
+    from terminal_app.core.instruments import Product, SymbolRef
+    from terminal_app.core.orders import OrderTicket
+
+    t = terminal  # type: ignore[assignment]
+    await t.start()  # type: ignore[attr-defined]
+    window = t.window  # type: ignore[attr-defined]
+    window.resize(1600, 900)
+    window.show()
+    await _settle(6)
+    services = t.services  # type: ignore[attr-defined]
+    mode = services.session.account_mode
+    if mode is None or not mode.uta:
+        raise SystemExit("the Demo (unified account) profile did not connect to a unified account")
+    spot = SymbolRef("BTCUSDT", Product.SPOT)
+    last = services.market_data.last_price(spot)
+    if last is not None:  # a resting spot bid, so the pool shows coins held by an order
+        price = (last * Decimal("0.97")).quantize(Decimal("0.01"))
+        services.trading.submit(OrderTicket(spot, "buy", "limit", "gtc", Decimal("0.002"), price))
+    perp = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
+    t.switch_symbol("BTCUSDT_UMCBL")  # type: ignore[attr-defined]
+    await _settle(4)
+    services.trading.submit(OrderTicket(perp, "buy", "market", "gtc", Decimal("0.009"), None))
+    await _settle(4)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, dock_id in (("demo-unified-balances.png", "balances"), ("demo-unified-positions.png", "positions")):
+        dock = window.dock(dock_id)
+        if dock is not None:
+            dock.raise_()
+        await _settle(2)
+        window.grab().save(str(OUT / name))
+
+
+def _unified_profile(paths: object) -> str:
+    from terminal_app.config.profiles import Profile, ProfileBook, profiles_path
+    from terminal_app.core.health import ProfileKind
+
+    book = ProfileBook.load(profiles_path(paths.config_dir))  # type: ignore[attr-defined]
+    book.add(Profile("Demo UTA", ProfileKind.DEMO, unified=True))
+    book.save()
+    return "Demo UTA"
+
+
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
@@ -83,11 +129,14 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    unified = "--unified" in sys.argv[1:]
     with tempfile.TemporaryDirectory(prefix="bt-shots-") as home:
-        terminal = Terminal(app, paths=AppPaths.under(Path(home)))
+        paths = AppPaths.under(Path(home)).ensure()
+        profile = _unified_profile(paths) if unified else None
+        terminal = Terminal(app, paths=paths, profile=profile)
         try:
             with loop:
-                loop.run_until_complete(shoot(terminal))
+                loop.run_until_complete(shoot_unified(terminal) if unified else shoot(terminal))
                 loop.run_until_complete(terminal.shutdown())
         finally:
             pass

@@ -111,6 +111,13 @@ class AccountService(QObject):
             return ref.product.settle_coin
         return market.base_coin if market is not None else None
 
+    @property
+    def unified(self) -> bool:
+        """A unified trading account: one margin pool (the futures account's ``usdt_equity`` is the pool's equity in
+        USD, its ``crossed_risk_rate`` the pool's margin ratio; the spot assets are the pool's coins)."""
+        mode = self._session.account_mode
+        return mode is not None and mode.uta
+
     def positions(self) -> list[Position]:
         return list(self._positions)
 

@@ -88,5 +88,5 @@ def unified_view(ex: Exchange, uid: str) -> PoolView:
     equity_usd = sum((c.usd_value for c in coins), ZERO)
     maintenance = sum((p.total * p.mark_price * p.keep_margin_rate for p in positions), ZERO)
     initial = fut.crossed_margin + fut.isolated_margin + fut.locked
-    ratio = (maintenance / equity_usd).quantize(Decimal("0.0001")) if equity_usd > 0 else ZERO
+    ratio = (maintenance / equity_usd).quantize(Decimal("0.00000001")) if equity_usd > 0 else ZERO
     return PoolView(equity_usd, fut.unrealized_pl, initial, maintenance, ratio, tuple(coins))

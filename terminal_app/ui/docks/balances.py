@@ -1,5 +1,7 @@
 """Balances panel: spot assets (available / frozen / locked) and the USDT-M futures account (equity, available,
-order margin, position margin, unrealized PnL), refreshed whenever the account service says they changed.
+order margin, position margin, unrealized PnL), refreshed whenever the account service says they changed. On a
+unified account the coins are the pool's and a line above the futures table shows the pool's equity in USD and its
+margin ratio.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class BalancesPanel(QWidget):
         self.setObjectName("BalancesPanel")
         self.services = services
         self.account = services.account
+        self.unified = bool(getattr(self.account, "unified", False))
         self._coin_places: dict[str, int] = {}
 
         self.spot_model: StreamingTableModel[SpotAsset] = StreamingTableModel(self._spot_columns(),
@@ -63,18 +66,25 @@ class BalancesPanel(QWidget):
         # hiding BTC and ETH below it. Each table now has the panel's whole height: a handful of coins at a glance.
         spot_bar = QHBoxLayout()
         spot_bar.setContentsMargins(4, 4, 4, 0)
-        spot_bar.addWidget(QLabel("<b>Spot</b>", self))
+        spot_bar.addWidget(QLabel("<b>Unified account: coins</b>" if self.unified else "<b>Spot</b>", self))
         spot_bar.addWidget(self.total, 1)
         spot_bar.addWidget(self.hide_zero)
         spot = QVBoxLayout()
         spot.setSpacing(2)
         spot.addLayout(spot_bar)
         spot.addWidget(self.spot_view, 1)
-        futures_title = QLabel("<b>USDT-M futures</b>", self)
+        futures_title = QLabel("<b>USDT-M futures (margin from the pool)</b>" if self.unified
+                               else "<b>USDT-M futures</b>", self)
         futures_title.setContentsMargins(4, 4, 4, 0)
+        # A unified account's one margin pool: equity in USD and the margin ratio that liquidates the whole account.
+        self.pool = QLabel(self)
+        self.pool.setObjectName("UnifiedPool")
+        self.pool.setContentsMargins(4, 0, 4, 0)
+        self.pool.setVisible(self.unified)
         futures = QVBoxLayout()
         futures.setSpacing(2)
         futures.addWidget(futures_title)
+        futures.addWidget(self.pool)
         futures.addWidget(self.futures_view, 1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -150,6 +160,14 @@ class BalancesPanel(QWidget):
         if not accounts:
             self.futures_model.clear()
             return
+        if self.unified:
+            pool = self.account.futures_account()
+            ratio = pool.crossed_risk_rate if pool is not None else None
+            equity = fmt_fixed(pool.usdt_equity, 2) if pool is not None else "–"
+            self.pool.setText(f"Equity {equity} USD · margin ratio "
+                              + ("–" if ratio is None else f"{fmt_fixed(ratio * 100, 2)} %"))
+            self.pool.setToolTip("One margin pool backs spot and futures. The margin ratio is the maintenance "
+                                 "margin over the equity: near 100 % the whole account is liquidated.")
         rows = []
         for line, account in accounts:
             positions = [p for p in self.account.positions() if p.margin_coin == account.margin_coin]

@@ -167,10 +167,19 @@ async def test_futures_position_opened_from_the_ticket_and_closed_from_positions
         assert (pos.ref, pos.hold_side, pos.total) == (BTC_PERP, "long", min_size(market, last))
         assert p.positions.model.text(0, "Entry")
         assert p.positions.model.text(0, "uPnL")
-        # one futures row per margin coin of every line (USDT, USDC, BTC, ETH); USDT-M's holds this margin
-        await until(account.futures_account_changed, lambda: p.balances.futures_model.rowCount() == 4)
+        unified = s.session.account_mode.uta
+        # classic: one futures row per margin coin of every line (USDT, USDC, BTC, ETH); unified: the pool's USDT
+        rows = 1 if unified else 4
+        await until(account.futures_account_changed, lambda: p.balances.futures_model.rowCount() == rows)
         usdt = next(r for r in p.balances.futures_model.rows() if r.coin == "USDT")
         assert usdt.position_margin > 0
+        assert p.balances.unified is unified
+        assert p.balances.pool.isHidden() is not unified
+        if unified:  # the pool's equity in USD and its margin ratio, above the futures table
+            await until(account.futures_account_changed,
+                        lambda: (account.futures_account().crossed_risk_rate or 0) > 0)
+            assert p.balances.pool.text().startswith("Equity ")
+            assert " USD · margin ratio " in p.balances.pool.text()
         p.positions.select(pos)
         p.positions.close_selected_market()
         await until(account.positions_changed, lambda: p.positions.model.rowCount() == 0)
