@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 import terminal_app.services.profiles as profiles_module
 from terminal_app.core.credentials import Credentials
-from terminal_app.core.doctor import Finding, Severity
+from terminal_app.core.doctor import Finding, Severity, blocks_trading
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.orders import OrderTicket
 from terminal_app.services.profiles import DOCTOR_PENDING
@@ -22,7 +22,7 @@ from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.http import SimConfig
 from terminal_app.ui.doctor import DoctorDialog
 
-from .conftest import BTC, Harness, next_emission, sim_orders, until
+from .conftest import BTC, Harness, next_emission, sim_open_orders, sim_orders, until
 
 pytestmark = pytest.mark.asyncio
 
@@ -105,33 +105,47 @@ async def test_a_read_only_key_is_reported_with_its_fix(
         await h.close()
 
 
-async def test_a_uta_account_holds_the_ticket_with_the_reason(
+async def test_a_uta_account_is_explained_and_trades(
         qtbot: QtBot, make_harness: Callable[..., Harness], bitget_sim: SimulatorRunner) -> None:
     h = make_harness({})
     try:
+        uta = bitget_sim.add_key(uta=True)
         guarded, findings = await connect_keyed(h, bitget_sim, "Unified", ProfileKind.LIVE,
-                                                key(bitget_sim, uta=True))
+                                                Credentials(uta.api_key, uta.secret, uta.passphrase))
         account = by_key(findings)["account_type"]
-        assert account.severity is Severity.ERROR
-        assert account.title == "Unified Trading Account (UTA)"
-        assert guarded.trading.blocked_reason.startswith("Unified Trading Account (UTA). Use a classic account")
+        assert (account.severity, account.title) == (Severity.OK, "Unified Trading Account (UTA)")
+        assert "margin pool" in account.explanation
+        assert by_key(findings)["permissions"].severity is Severity.OK  # probed through V3
+        assert "account-wide" in by_key(findings)["position_mode"].explanation
+        assert not blocks_trading(findings)
+        assert guarded.trading.blocked_reason == ""
+        assert type(guarded.session.venue).__name__ == "V3Venue"
         await h.activate(BTC)
         window = h.build_window(qtbot, guarded)
         ticket = window.panel("ticket")
         assert h.ticket_hold is not None
+        assert not h.ticket_hold.held
+        assert ticket.isEnabled()
+        dialog = shown(qtbot, "Unified", findings)
+        assert "orders would fail" not in dialog.view.summary.text()
+        last = guarded.market_data.last_price(BTC)
+        assert last is not None
+        price = (last * Decimal("0.98")).quantize(Decimal("0.01"))  # within the fat-finger limit, resting
+        submission = guarded.trading.submit(OrderTicket(BTC, "buy", "limit", size=Decimal("0.001"), price=price))
+        assert submission.sent, submission
+        await until(lambda: sim_open_orders(bitget_sim, uta.uid), what="the UTA order on the exchange")
+
+        # A hold (any ERROR finding) reaches the ticket, the palette and the order path alike.
+        guarded.trading.block("Trading is held for this test. Fix it and run the doctor again.")
         assert h.ticket_hold.held
         assert not ticket.isEnabled()
-        assert h.ticket_hold.banner.text().startswith("Trading is held: Unified Trading Account (UTA)")
-        dialog = shown(qtbot, "Unified", findings)
-        assert "orders would fail" in dialog.view.summary.text()
-        # Hotkeys and the palette reach the same hold.
+        assert h.ticket_hold.banner.text().startswith("Trading is held: Trading is held for this test")
         assert h.palette is not None
         h.palette.open_palette("b 0.001 @ 90000")
-        assert "Trading is held: Unified Trading Account" in h.palette.preview.text()
-        submission = guarded.trading.submit(OrderTicket(BTC, "buy", "limit", size=Decimal("0.001"),
-                                                        price=Decimal("90000")))
-        assert not submission.sent
-        # Once the problem is gone (the doctor runs again and is happy), the ticket is released.
+        assert "Trading is held" in h.palette.preview.text()
+        held = guarded.trading.submit(OrderTicket(BTC, "buy", "limit", size=Decimal("0.001"),
+                                                  price=Decimal("90000")))
+        assert not held.sent
         guarded.trading.unblock()
         assert ticket.isEnabled()
         assert not h.ticket_hold.banner.isVisibleTo(ticket)
