@@ -320,3 +320,36 @@ async def test_public_streams_on_v3(rig: Rig) -> None:
     assert book["data"][0]["pseq"] == 0
     kline = await asyncio.wait_for(got["candles"], TIMEOUT)
     assert m.kline_from(kline["data"][-1]).close > 0
+
+
+@pytest.mark.asyncio
+async def test_tpsl_preset_and_strategy_orders_on_v3(rig: Rig, runner: SimulatorRunner) -> None:
+    venue, rest = rig.venue, rig.rest
+    await venue.set_position_mode(Product.USDT_FUTURES, PositionMode.ONE_WAY)
+    price = await _last(rig, PERP)
+    tick = rig.markets[PERP.key].tick_size
+    await _maker_offers(rig, Side.SELL, price, "0.01", hedge=False)
+    # a preset TP/SL rides on the opening order (V3's takeProfit/stopLoss)
+    opened = OrderTicket(PERP, Side.BUY, OrderType.MARKET, size=Decimal("0.01"), tp=price + 500 * tick,
+                         sl=price - 500 * tick)
+    ack = await venue.place(PlaceOrder(opened, "ut-1", PositionMode.ONE_WAY))
+    order = await venue.order(PERP, OrderKey.of(ack.order_id, "ut-1"))
+    assert (order.preset_tp, order.preset_sl) == (price + 500 * tick, price - 500 * tick)
+    uid = runner.server.keys.get(rig.creds.api_key).uid  # type: ignore[union-attr]
+    plans = runner.call(lambda: runner.server.exchange.plan_orders(uid))
+    assert {(p.plan_type, p.trigger_price) for p in plans} >= {("profit_plan", price + 500 * tick),
+                                                                ("loss_plan", price - 500 * tick)}
+    # a standalone TP/SL strategy order replaces the position's; listed once, cancelled as one
+    placed = await rest.place_tpsl(PERP, None, take_profit=price + 800 * tick, stop_loss=price - 800 * tick,
+                                   client_oid="ut-tpsl")
+    (listed,) = [s for s in await rest.strategy_orders(Product.USDT_FUTURES) if s.order_id == placed.order_id]
+    assert (listed.kind, listed.take_profit, listed.stop_loss, listed.pos_side) == (
+        "tpsl", price + 800 * tick, price - 800 * tick, PositionSide.LONG)
+    assert listed.client_oid == "ut-tpsl"
+    await rest.cancel_strategy(client_oid="ut-tpsl")
+    assert placed.order_id not in {s.order_id for s in await rest.strategy_orders(Product.USDT_FUTURES)}
+    with pytest.raises(OrderNotFound):
+        await rest.cancel_strategy(order_id=placed.order_id)
+    await _maker_offers(rig, Side.BUY, price, "0.01", hedge=False)
+    await venue.close_positions(Product.USDT_FUTURES)
+    assert await venue.positions(Product.USDT_FUTURES) == []

@@ -19,6 +19,7 @@ from terminal_app.sim.engine import unified
 from terminal_app.sim.engine.orders import Order
 from terminal_app.sim.market.markets import find_market
 from terminal_app.sim.server import v3_render as r
+from terminal_app.sim.server import v3_strategy
 from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels
 from terminal_app.sim.server.routes import Call, Route, reject
 
@@ -28,7 +29,8 @@ INTERVALS = ("1m", "3m", "5m", "15m", "30m", "1H", "4H", "6H", "12H", "1D", "1W"
 # The engine answers with V2's codes; V3 has its own for the same rejections (bitget-v3-uta.md §7).
 V2_TO_V3 = {"43001": "25204", "40768": "25204", "43012": "25202", "40762": "25203", "41103": "25244",
             "40808": "25244", "45110": "25207", "45111": "25207", "43118": "25212", "40774": "25236",
-            "22002": "25231", "40757": "25225", "45117": "25241"}
+            "22002": "25231", "40757": "25225", "45117": "25241", "40917": "25579", "45122": "25580",
+            "40837": "25231"}
 
 
 def v3_errors(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
@@ -356,7 +358,8 @@ def _routes() -> tuple[Route, ...]:
            ("/api/v3/market/history-candles", lambda c: _candles(c, history=True)),
            ("/api/v3/market/fills", market_fills), ("/api/v3/market/current-fund-rate", current_fund_rate),
            ("/api/v3/market/open-interest", open_interest)]
-    reads = [("/api/v3/account/settings", settings), ("/api/v3/account/assets", assets),
+    reads = [("/api/v3/trade/unfilled-strategy-orders", v3_strategy.unfilled),
+             ("/api/v3/account/settings", settings), ("/api/v3/account/assets", assets),
              ("/api/v3/account/fee-rate", fee_rate), ("/api/v3/trade/order-info", order_info),
              ("/api/v3/trade/unfilled-orders", unfilled_orders), ("/api/v3/trade/history-orders", history_orders),
              ("/api/v3/trade/fills", fills), ("/api/v3/position/current-position", current_position)]
@@ -365,7 +368,9 @@ def _routes() -> tuple[Route, ...]:
               ("/api/v3/trade/modify-order", modify_order), ("/api/v3/trade/cancel-order", cancel_order),
               ("/api/v3/trade/cancel-batch", cancel_batch),
               ("/api/v3/trade/cancel-symbol-order", cancel_symbol_order),
-              ("/api/v3/trade/close-positions", close_positions)]
+              ("/api/v3/trade/close-positions", close_positions),
+              ("/api/v3/trade/place-strategy-order", v3_strategy.place),
+              ("/api/v3/trade/cancel-strategy-order", v3_strategy.cancel)]
     return (*(Route("GET", p, v3_errors(h)) for p, h in pub),
             *(Route("GET", p, v3_errors(h), private=True) for p, h in reads),
             *(Route("POST", p, v3_errors(h), private=True, trade=True) for p, h in writes))
