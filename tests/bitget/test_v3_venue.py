@@ -353,3 +353,16 @@ async def test_tpsl_preset_and_strategy_orders_on_v3(rig: Rig, runner: Simulator
     await _maker_offers(rig, Side.BUY, price, "0.01", hedge=False)
     await venue.close_positions(Product.USDT_FUTURES)
     assert await venue.positions(Product.USDT_FUTURES) == []
+
+
+@pytest.mark.asyncio
+async def test_a_unified_key_keeps_the_v2_copy_trading_endpoints(rig: Rig, runner: SimulatorRunner) -> None:
+    info = runner.info
+    assert info is not None
+    from terminal_app.bitget.rest_copy import CopyClient
+
+    async with BitgetRestClient(BitgetHttp(info.rest, rig.creds)) as v2:
+        copy = CopyClient(v2)
+        assert (await copy.follower_current_tracks()).items == ()  # no 40085: copy trading has no V3 API
+        with pytest.raises(AccountModeMismatch):
+            await v2.mix_accounts()  # the rest of V2 stays closed to a unified key

@@ -51,6 +51,9 @@ class StateInUseError(OSError):
 ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES, *PLAN_ROUTES, *V3_ROUTES)
 # A key works only against its account's generation (bitget-v3-uta.md §1): Bitget's answers, HTTP 400.
 CLASSIC_ON_V3 = ("40084", "You are in Classic Account mode, and the Unified Account API is not supported at this time")
+# Copy trading has no V3 API: unified keys carry the copy permissions (copy_futures_position, copy_futures_order,
+# bitget-v3-uta.md §2) and keep using /api/v2/copy/..., so the simulator leaves those open to them.
+COPY_PREFIX = "/api/v2/copy/"
 UNIFIED_ON_V2 = ("40085", "You are in Unified Account mode, and the Classic Account API is not supported at this time")
 
 
@@ -267,7 +270,7 @@ class SimServer:
                                            body)
                 if path.startswith("/api/v3/") and not key.uta:
                     return self._answer(400, *CLASSIC_ON_V3)
-                if path.startswith("/api/v2/") and key.uta:
+                if path.startswith("/api/v2/") and key.uta and not path.startswith(COPY_PREFIX):
                     return self._answer(400, *UNIFIED_ON_V2)
                 if route.trade:
                     require(key, TRADE)

@@ -27,6 +27,9 @@ from terminal_app.ui.main_window import DockSpec
 from terminal_app.ui.theme import current_colors
 
 COPY_DOCK_ID = "copy-trading"
+UNIFIED_NOTE = ("Copy trading · unified account: Bitget has no V3 copy-trading API; a unified key with the copy "
+                "permissions uses the V2 copy endpoints (/api/v2/copy/…), and copy positions draw on the unified "
+                "margin pool. Polled while this panel is visible.")
 
 
 class CopyWorkspace(QWidget):
@@ -43,7 +46,9 @@ class CopyWorkspace(QWidget):
         self.tabs.addTab(self.discover, "&Discover")
         self.tabs.addTab(self.follower, "F&ollowing")
         self.tabs.addTab(self.trader, "&My trading")
-        self.status = QLabel("Copy trading · Bitget's copy endpoints are polled while this panel is visible")
+        mode = service.session.account_mode
+        self.status = QLabel(UNIFIED_NOTE if mode is not None and mode.uta else
+                             "Copy trading · Bitget's copy endpoints are polled while this panel is visible")
         self.status.setObjectName("copy-status")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)

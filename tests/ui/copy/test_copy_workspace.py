@@ -442,3 +442,24 @@ def test_trader_rows_key_by_id() -> None:
 
     trader = BrokerTrader("abc", "Name", True, 10, 1, 2, 3, 4, (), ())
     assert TraderRow(trader, D(10)).trader_id == "abc"
+
+
+@pytest.mark.asyncio
+async def test_a_unified_account_copies_through_the_v2_copy_endpoints(qtbot: QtBot, keep: list[Any],
+                                                                       runner: ClockedRunner) -> None:
+    from terminal_app.ui.copy.workspace import UNIFIED_NOTE
+
+    key = runner.add_key(uta=True)
+    async with opened(runner, Credentials(key.api_key, key.secret, key.passphrase), hedge=False) as service:
+        assert service.session.account_mode is not None
+        assert service.session.account_mode.uta
+        workspace = CopyWorkspace(service)
+        keep.append(workspace)
+        assert workspace.status.text() == UNIFIED_NOTE
+        errors: list[str] = []
+        service.error.connect(errors.append)
+        seen: list[object] = []
+        service.my_traders_changed.connect(seen.append)
+        workspace.show()
+        await wait_until(service.my_traders_changed, lambda: seen)  # the follower side polls: no 40085
+        assert not [e for e in errors if "40085" in e]
