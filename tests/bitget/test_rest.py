@@ -547,11 +547,16 @@ async def test_probe_detects_a_uta_account(samples: Path) -> None:
     client, seen, _ = make_client(probe_exchange(samples, envelope({"accountMode": "unified", "assetMode": "single"})))
     mode = await client.probe_account_mode()
     assert mode.uta
-    assert not mode.supported
-    assert mode.position_mode is None
+    assert mode.supported  # traded through the V3 venue
+    assert mode.position_mode is None  # no holdMode in this answer
     assert "UTA" in mode.detail
+    assert mode.label == "Unified account"
     assert [r.url.path for r in seen] == ["/api/v3/account/settings"]
     assert "ACCESS-SIGN" in seen[0].headers
+    await client.aclose()
+    settings = json.loads((samples / "v3" / "GET_api_v3_account_settings.json").read_text())["data"]
+    client, _, _ = make_client(probe_exchange(samples, envelope(settings)))
+    assert (await client.probe_account_mode()).position_mode == PositionMode.ONE_WAY  # the account-wide holdMode
     await client.aclose()
 
 
