@@ -146,13 +146,6 @@ class WebSocketError(ExchangeError):
     default_message = "The WebSocket request was refused."
 
 
-class AccountModeMismatch(ExchangeError):
-    """The key's account is of the other generation: a classic key on V3 (40084, 25245) or a unified (UTA) key on
-    V2's private endpoints (40085). The account doctor reads it as the account mode."""
-
-    default_message = "This API key belongs to an account of the other mode (classic or unified)."
-
-
 # Bitget code → (class, plain-language message or None for the class default).
 _CODES: dict[str, tuple[type[ExchangeError], str | None]] = {
     "40001": (AuthError, "The API key is missing."),
@@ -248,10 +241,6 @@ _CODES: dict[str, tuple[type[ExchangeError], str | None]] = {
     "45075": (InvalidOrder, "You are copying elite traders: stop copying before becoming an elite trader."),
     "40837": (InvalidOrder, "There is no position for this take-profit/stop-loss."),
     # V3 (unified account) codes (bitget-v3-uta.md §7)
-    "40084": (AccountModeMismatch, "This is a classic account: Bitget's unified-account (V3) API is not open to it."),
-    "25245": (AccountModeMismatch, "This is a classic account: Bitget's unified-account (V3) API is not open to it."),
-    "40085": (AccountModeMismatch, "This is a unified (UTA) account: Bitget's classic (V2) trading API is not open "
-                                   "to it."),
     "25100": (MarketUnavailable, "The trading pair does not exist or is not open."),
     "25202": (InsufficientBalance, None),
     "25203": (InsufficientBalance, "Insufficient margin for this order."),

@@ -116,7 +116,7 @@ class AccountService(QObject):
         """A unified trading account: one margin pool (the futures account's ``usdt_equity`` is the pool's equity in
         USD, its ``crossed_risk_rate`` the pool's margin ratio; the spot assets are the pool's coins)."""
         mode = self._session.account_mode
-        return mode is not None and mode.uta
+        return mode is not None and mode.uta is True
 
     def positions(self) -> list[Position]:
         return list(self._positions)

@@ -174,8 +174,9 @@ class V3FuturesLine(V3Line):
         return replace(account, margin_mode=config.margin_mode, crossed_leverage=config.leverage,
                        isolated_long_leverage=config.leverage, isolated_short_leverage=config.leverage)
 
-    async def set_leverage(self, ref: SymbolRef, leverage: int) -> LeverageResult:
-        await self._rest.set_leverage(ref, int(leverage))
+    async def set_leverage(self, ref: SymbolRef, leverage: int, *,
+                           side: PositionSide | None = None) -> LeverageResult:
+        await self._rest.set_leverage(ref, int(leverage), pos_side=side)
         lev = Decimal(int(leverage))
         return LeverageResult(ref.symbol, self.margin_coin, lev, lev, lev, None)
 

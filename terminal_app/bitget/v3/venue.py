@@ -163,8 +163,13 @@ class V3Venue:
     async def futures_settings(self, ref: SymbolRef) -> FuturesAccount:
         return await self.futures(ref.product).settings(ref)
 
-    async def set_leverage(self, ref: SymbolRef, leverage: int) -> LeverageResult:
-        return await self.futures(ref.product).set_leverage(ref, leverage)
+    async def set_leverage(self, ref: SymbolRef, leverage: int, *,
+                           side: PositionSide | None = None) -> LeverageResult:
+        return await self.futures(ref.product).set_leverage(ref, leverage, side=side)
+
+    async def transfer(self, from_account: Product, to_account: Product, coin: str, amount: Decimal) -> str:
+        # one margin pool backs spot and every futures category: there is no account to move coins between
+        raise InvalidOrder("A unified account has one margin pool for spot and futures: there is nothing to transfer.")
 
     async def set_margin_mode(self, ref: SymbolRef, mode: MarginMode) -> MarginModeResult:
         return await self.futures(ref.product).set_margin_mode(ref, mode)
