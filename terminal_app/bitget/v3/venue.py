@@ -12,6 +12,7 @@ from typing import Any
 from terminal_app.bitget.errors import InvalidOrder
 from terminal_app.bitget.v3 import trade as t
 from terminal_app.bitget.v3.account import UnifiedAccountState, spot_assets
+from terminal_app.bitget.v3.algos import V3AlgoVenue
 from terminal_app.bitget.v3.lines import V3FuturesLine, V3Line, V3SpotLine
 from terminal_app.bitget.v3.rest import V3RestClient
 from terminal_app.bitget.v3.stream import V3MarketPushes
@@ -25,6 +26,7 @@ from terminal_app.core.accounts import (
     SpotAsset,
     UnifiedAccount,
 )
+from terminal_app.core.algo import AlgoVenue
 from terminal_app.core.candles import Interval
 from terminal_app.core.enums import MarginMode, PositionMode, PositionSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
@@ -56,6 +58,7 @@ class V3Venue:
         self.account = UnifiedAccountState(rest, ws)
         self._pushes = V3MarketPushes()
         self._rest = rest
+        self._algos = V3AlgoVenue()
         self._futures = {p: V3FuturesLine(p, self.account) for p in products if p.is_futures}
         self._lines: dict[Product, V3Line] = {
             p: self._futures[p] if p.is_futures else V3SpotLine(self.account) for p in products}
@@ -71,6 +74,10 @@ class V3Venue:
     @property
     def pushes(self) -> V3MarketPushes:
         return self._pushes
+
+    @property
+    def algos(self) -> AlgoVenue:
+        return self._algos
 
     @property
     def hold_mode(self) -> PositionMode | None:

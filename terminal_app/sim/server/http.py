@@ -47,7 +47,7 @@ log = logging.getLogger("terminal_app.sim.server.http")
 class StateInUseError(OSError):
     """Another simulator holds the state file."""
 
-# PLAN_ROUTES last: they answer the plan paths server.mix also knows (every plan type; see server.plan_routes)
+# PLAN_ROUTES after MIX_ROUTES: they answer the plan paths server.mix also knows (every plan type; server.plan_routes)
 ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES, *PLAN_ROUTES, *V3_ROUTES)
 # A key works only against its account's generation (bitget-v3-uta.md §1): Bitget's answers, HTTP 400.
 CLASSIC_ON_V3 = ("40084", "You are in Classic Account mode, and the Unified Account API is not supported at this time")
