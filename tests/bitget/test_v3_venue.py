@@ -375,7 +375,8 @@ async def test_algo_orders_on_a_unified_account_are_refused_in_plain_words() -> 
     from terminal_app.core.instruments import Product
 
     algos = V3AlgoVenue()
-    assert algos.products == () and algos.targets() == []
+    assert algos.products == ()
+    assert algos.targets() == []
     assert await algos.algo_orders(Product.USDT_FUTURES) == []
     assert await algos.cancel_algos([], margin_coin="USDT") == []
     with pytest.raises(InvalidOrder) as caught:
