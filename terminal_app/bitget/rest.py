@@ -53,8 +53,8 @@ _POS_MODE_WORDS = {PositionMode.ONE_WAY: "one-way", PositionMode.HEDGE: "hedge"}
 # Bitget's answers that mean "this is a classic account" on the UTA API, and "this is a UTA" on the classic one
 CLASSIC_ON_UTA_API = frozenset({"40084", "25245"})
 UTA_ON_CLASSIC_API = "40085"
-_UTA_MODE = AccountMode(True, None, "This is a Unified Trading Account (UTA). The terminal speaks Bitget's classic V2 "
-                                    "API; UTA accounts are not supported yet.")
+_UTA_MODE = AccountMode(True, None, "Unified Trading Account (UTA): one margin pool for spot and futures, traded "
+                                    "through Bitget's V3 API.")
 
 
 def _mode_words(uta: bool | None, reason: str) -> str:

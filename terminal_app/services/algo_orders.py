@@ -74,8 +74,7 @@ class AlgoOrdersService(QObject):
         self._session = connection.session
         self._md = market_data
         self._account = account
-        # The account's algo orders on its exchange, through the session's venue (whatever API generation it is).
-        self._venue: AlgoVenue = venue or self._session.venue.algos
+        self._own_venue = venue  # tests hand one in; otherwise the session's, read when used (see _venue)
         self._orders: dict[str, AlgoOrder] = {}             # by clientOid: open ones and recent finished ones
         self._refs: set[SymbolRef] = set()  # symbols known to have algo orders (some lines list per symbol)
         self._tasks = TaskSet("algo orders")
@@ -411,6 +410,12 @@ class AlgoOrdersService(QObject):
     def _on_push(self, orders: list[AlgoOrder]) -> None:
         for order in orders:
             self._apply(order)
+
+    @property
+    def _venue(self) -> AlgoVenue:
+        """The account's algo orders on its exchange, through the session's venue: read on each use, because the
+        session picks its venue (V2 classic or V3 unified) from the account mode when it connects."""
+        return self._own_venue or self._session.venue.algos
 
     async def reconcile(self) -> None:
         """Re-read the live plan orders from REST; an order shown live that the exchange no longer lists is looked

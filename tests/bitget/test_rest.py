@@ -615,7 +615,8 @@ async def test_probe_settles_an_unknown_mode_from_the_classic_api(samples: Path)
     client, _, _ = make_client(probe_exchange(samples, denied_v3, uta_on_v2))
     mode = await client.probe_account_mode()
     assert mode.uta is True
-    assert not mode.supported
+    assert mode.supported              # traded through the V3 venue
+    assert "V3" in mode.detail
     await client.aclose()
 
 
