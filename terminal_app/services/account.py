@@ -199,7 +199,7 @@ class AccountService(QObject):
 
     @property
     def _futures_products(self) -> tuple[Product, ...]:
-        return tuple(getattr(self._venue, "futures_products", (FUTURES,)))
+        return tuple(self._venue.futures_products)
 
     async def close(self) -> None:
         await self._tasks.close()

@@ -8,9 +8,8 @@ Which coin may go where is Bitget's rule: USDT-M holds USDT, USDC-M holds USDC, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
@@ -19,6 +18,9 @@ from terminal_app.core.instruments import Product
 from terminal_app.ui.docks.common import DecimalEdit, message_label, show_message
 from terminal_app.ui.format import coin_places, fmt_fixed
 from terminal_app.ui.theme import current_colors
+
+if TYPE_CHECKING:
+    from terminal_app.services.account import AccountService
 
 ACCOUNTS: tuple[tuple[str, Product], ...] = (
     ("Spot", Product.SPOT), ("USDT-M futures", Product.USDT_FUTURES), ("Coin-M futures", Product.COIN_FUTURES),
@@ -29,7 +31,7 @@ ACCOUNTS: tuple[tuple[str, Product], ...] = (
 class TransferDialog(QDialog):
     """From, to, coin and amount; OK sends the transfer through the account service and waits for its answer."""
 
-    def __init__(self, account: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, account: AccountService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TransferDialog")
         self.setWindowTitle("Transfer between accounts")
@@ -92,8 +94,7 @@ class TransferDialog(QDialog):
             return []
         if line.settle_coin:
             return [line.settle_coin]
-        every: Callable[[], list[tuple[Product, Any]]] | None = getattr(self.account, "futures_accounts", None)
-        coins = sorted({a.margin_coin for p, a in every() if p is line}) if callable(every) else []
+        coins = sorted({a.margin_coin for p, a in self.account.futures_accounts() if p is line})
         return coins or ["BTC", "ETH"]
 
     def available_amount(self) -> Decimal | None:
@@ -164,7 +165,7 @@ class TransferDialog(QDialog):
             show_message(self.message, text, current_colors().alert)
 
 
-def open_transfer_dialog(parent: QWidget, account: Any) -> TransferDialog:
+def open_transfer_dialog(parent: QWidget, account: AccountService) -> TransferDialog:
     dialog = TransferDialog(account, parent)
     dialog.finished.connect(dialog.deleteLater)
     dialog.open()

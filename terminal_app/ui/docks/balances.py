@@ -45,7 +45,7 @@ class BalancesPanel(QWidget):
         self.setObjectName("BalancesPanel")
         self.services = services
         self.account = services.account
-        self.unified = bool(getattr(self.account, "unified", False))
+        self.unified = self.account.unified
         self._coin_places: dict[str, int] = {}
 
         self.spot_model: StreamingTableModel[SpotAsset] = StreamingTableModel(self._spot_columns(),
@@ -151,12 +151,8 @@ class BalancesPanel(QWidget):
 
     def refresh_futures(self) -> None:
         """One row per margin coin of every futures line (USDT-M's USDT, USDC-M's USDC, coin-M's BTC, ETH …)."""
-        every = getattr(self.account, "futures_accounts", None)
-        if callable(every):
-            accounts = [(LINE_LABELS.get(product.value, product.label), a) for product, a in every()]
-        else:
-            single = self.account.futures_account()
-            accounts = [("USDT-M", single)] if single is not None else []
+        accounts = [(LINE_LABELS.get(product.value, product.label), a)
+                    for product, a in self.account.futures_accounts()]
         if not accounts:
             self.futures_model.clear()
             return

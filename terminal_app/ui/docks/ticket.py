@@ -697,8 +697,7 @@ class TicketPanel(QWidget):
         reading once it has one, else the symbol's position, else the futures account's settings."""
         if self.ref is None or not self.ref.is_futures:
             return
-        margin_account = getattr(self.account, "margin_account", None)
-        account = margin_account(self.ref) if callable(margin_account) else self.account.futures_account()
+        account = self.account.margin_account(self.ref)
         positions = [p for p in self.account.positions() if p.ref == self.ref]
         mode = self.account.margin_mode(self.ref) or (positions[0].margin_mode if positions else None) \
             or (account.margin_mode if account else None)

@@ -221,7 +221,15 @@ class FakeAccount(QObject):
     def spot_assets(self) -> list[SpotAsset]:
         return list(self.assets)
 
+    unified = False
+
     def futures_account(self) -> FuturesAccount | None:
+        return self.futures
+
+    def futures_accounts(self) -> list[tuple[Product, FuturesAccount]]:
+        return [(Product.USDT_FUTURES, self.futures)] if self.futures is not None else []
+
+    def margin_account(self, ref: SymbolRef) -> FuturesAccount | None:
         return self.futures
 
     def positions(self) -> list[Position]:
