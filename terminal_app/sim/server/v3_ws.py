@@ -264,7 +264,7 @@ class V3WsHub:
             if topic == "account":
                 conn.send(self._push(arg, [r.assets(unified.unified_view(self.ex, uid), ws=True)]))
             elif topic == "position":
-                conn.send(self._push(arg, [r.position(p, ws=True) for p in self.ex.positions(uid)]))
+                conn.send(self._push(arg, [r.position(p, ws=True) for p in self.ex.positions(uid, product=None)]))
             return
         ref = self._ref(key)
         if topic == "ticker":
@@ -329,7 +329,10 @@ class V3WsHub:
         elif isinstance(event, FillEvent):
             self._private(event.uid, "fill", [r.fill(event.fill, ws=True)])
         elif isinstance(event, PositionEvent):
-            self._private(event.uid, "position", [r.position(p, ws=True) for p in event.positions])
+            # V3 has one position topic for the whole account: a push lists every category's positions, whichever
+            # line the event came from (the engine's events are per futures line)
+            self._private(event.uid, "position",
+                          [r.position(p, ws=True) for p in self.ex.positions(event.uid, product=None)])
         elif isinstance(event, AccountEvent):
             self._dirty_accounts.add(event.uid)
 

@@ -150,9 +150,14 @@ class BalancesPanel(QWidget):
         self.total.setText(f"  stable coins {fmt_fixed(stable, 2)}" if assets else "  no spot balance")
 
     def refresh_futures(self) -> None:
-        """One row per margin coin of every futures line (USDT-M's USDT, USDC-M's USDC, coin-M's BTC, ETH …)."""
-        accounts = [(LINE_LABELS.get(product.value, product.label), a)
-                    for product, a in self.account.futures_accounts()]
+        """One row per margin coin of every futures line (USDT-M's USDT, USDC-M's USDC, coin-M's BTC, ETH …); a
+        unified account has one row, its margin pool, which every futures category draws on."""
+        if self.unified:
+            pool = self.account.futures_account()
+            accounts = [("Pool", pool)] if pool is not None else []
+        else:
+            accounts = [(LINE_LABELS.get(product.value, product.label), a)
+                        for product, a in self.account.futures_accounts()]
         if not accounts:
             self.futures_model.clear()
             return
