@@ -246,11 +246,14 @@ def _judge(judge: Any, answers: list[tuple[tuple[str, str], Any]]) -> dict[tuple
 
 @pytest.mark.asyncio
 async def test_every_rest_answer_passes_typed_bitget(caller: Caller, typed_bitget_judge: Any) -> None:
-    """Copy-trading routes are judged by tests/sim/test_copy_loopback.py, whose scenarios reach all of them."""
+    """Copy-trading routes are judged by tests/sim/test_copy_loopback.py, whose scenarios reach all of them. This is
+    the classic (V2) account's judge: the V3 routes answer a unified key only, and their judge by typed-bitget's V3
+    models is still to be written (issue 14); tests/bitget/test_v3_samples.py checks the V3 shapes meanwhile."""
     await _spot(caller)
     await _futures(caller)
     routes = {route for route, _ in caller.answers}
-    served = {key for key in caller.server.routes if "/copy/" not in key[1]} - set(NOT_IN_TYPED_BITGET)
+    served = {key for key in caller.server.routes
+              if "/copy/" not in key[1] and not key[1].startswith("/api/v3/")} - set(NOT_IN_TYPED_BITGET)
     assert served - routes == set(), "routes the scenario does not drive"
     found = _judge(typed_bitget_judge, caller.answers)
     unexplained = typed_bitget_judge.unexplained(found, DOC_WINS)
