@@ -22,7 +22,10 @@ from terminal_app.sim.market.markets import MARKETS
 KEYS = {"bench", "ok", "symbols", "seconds", "sim", "lag_p50_ms", "lag_p99_ms", "lag_max_ms", "lag_samples",
         "msgs_per_s", "sim_per_s", "repaints_per_s", "md_flushes_per_s", "md_signals_per_s", "cpu_pct",
         "gui_cpu_pct", "peak_rss_mb", "sim_peak_rss_mb", "checksum_errors", "window", "platform", "lag_ok",
-        "repaint_ok", "rss_ok", "taker_rate"}
+        "repaint_ok", "rss_ok", "taker_rate",
+        # the long-session figures (meaningful from --seconds 120 on; every run reports them)
+        "lag_p99_end_ms", "rss_start_mb", "rss_end_mb", "rss_growth_pct", "sim_rss_start_mb", "sim_rss_end_mb",
+        "sim_rss_growth_pct", "rss_series_mb", "growth_ok", "lag_end_ok"}
 
 
 def _run(tmp_path: Path, *args: str, module: str = "terminal_app") -> tuple[int, dict[str, Any], str]:
