@@ -93,7 +93,7 @@ class ProfileView(QWidget):
         self.title.setFont(font)
         self.figures = QLabel()
         self.figures.setWordWrap(True)
-        self.follow_button = QPushButton("&Follow…")
+        self.follow_button = QPushButton("Follow…")
         self.follow_button.setEnabled(False)
         colors = current_colors()
         self.plot = pg.PlotWidget(background=colors.surface)
@@ -139,7 +139,7 @@ class ProfileView(QWidget):
         self.current.replace_all(profile.current)
         self.recent.replace_all(profile.recent)
         self.follow_button.setEnabled(bool(t.can_follow) and not t.is_my_trader)
-        self.follow_button.setText("Following" if t.is_my_trader else "&Follow…")
+        self.follow_button.setText("Following" if t.is_my_trader else "Follow…")
 
 
 def _pct(value: Decimal | None, *, sign: bool = True) -> str:
@@ -184,7 +184,7 @@ class DiscoverView(QWidget):
         accent = current_colors().accent
         for button in self.period_buttons.values():
             button.setStyleSheet(f"QPushButton:checked {{ background: {accent}; color: white; font-weight: bold; }}")
-        refresh = QPushButton("&Refresh")
+        refresh = QPushButton("Refresh")
         refresh.clicked.connect(service.refresh)
         bar.addWidget(refresh)
 

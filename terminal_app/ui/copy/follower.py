@@ -120,10 +120,10 @@ class FollowerView(QWidget):
         self.history_table = CopyTable(self.history, "copy-history")
         self.fills_table = CopyTable(self.fills, "copy-slippage")
 
-        self.edit_button = QPushButton("&Edit settings…")
-        self.unfollow_button = QPushButton("&Unfollow…")
+        self.edit_button = QPushButton("Edit settings…")
+        self.unfollow_button = QPushButton("Unfollow…")
         self.tpsl_button = QPushButton("Set &TP/SL…")
-        self.close_button = QPushButton("&Close copy")
+        self.close_button = QPushButton("Close copy")
         self.edit_button.clicked.connect(self.edit_selected)
         self.unfollow_button.clicked.connect(self.unfollow_selected)
         self.tpsl_button.clicked.connect(self.tpsl_selected)

@@ -107,8 +107,8 @@ class TraderView(QWidget):
         self.profit_summary.setObjectName("copy-profit-summary")
 
         self.tpsl_button = QPushButton("Set &TP/SL…")
-        self.close_button = QPushButton("&Close tracking order")
-        self.remove_button = QPushButton("&Remove follower…")
+        self.close_button = QPushButton("Close tracking order")
+        self.remove_button = QPushButton("Remove follower…")
         self.tpsl_button.clicked.connect(self.tpsl_selected)
         self.close_button.clicked.connect(self.close_selected)
         self.remove_button.clicked.connect(self.remove_selected)
