@@ -25,7 +25,9 @@ KEYS = {"bench", "ok", "symbols", "seconds", "sim", "lag_p50_ms", "lag_p99_ms", 
         "repaint_ok", "rss_ok", "taker_rate",
         # the long-session figures (meaningful from --seconds 120 on; every run reports them)
         "lag_p99_end_ms", "rss_start_mb", "rss_end_mb", "rss_growth_pct", "sim_rss_start_mb", "sim_rss_end_mb",
-        "sim_rss_growth_pct", "rss_series_mb", "growth_ok", "lag_end_ok"}
+        "sim_rss_growth_pct", "rss_series_mb", "growth_ok", "lag_end_ok",
+        # streams the simulator cut off for not reading, the terminal's reconnects, market time the simulator skipped
+        "sim_slow_closes", "reconnects", "sim_skipped_pct"}
 
 
 def _run(tmp_path: Path, *args: str, module: str = "terminal_app") -> tuple[int, dict[str, Any], str]:

@@ -79,6 +79,10 @@ TAKER_QUOTE = Decimal(25)  # USDT per taker order
 TAKER_UID = "bench-taker"
 SIM_ENV = "TERMINAL_BENCH_SIM"  # "thread" or "process"
 PROFILE_ENV = "TERMINAL_BENCH_PROFILE"  # a file name: cProfile of the GUI thread over the measured seconds
+# A directory: both processes trace their allocations (tracemalloc) and write a snapshot at every resident-set sample
+# (gui-SECONDS.snap, sim-SECONDS.snap), to diff what grows over a long session. Slows both down several times.
+TRACEMALLOC_ENV = "TERMINAL_BENCH_TRACEMALLOC"
+TRACE_FRAMES = 6
 
 LAG_TARGET_MS = 16.0
 REPAINT_TARGET_HZ = 30.0
@@ -148,13 +152,15 @@ class TakerFlow:
         now = time.monotonic()
         self._credit = min(self._credit + (now - self._last) * self.rate, 10.0)  # no burst after a stall
         self._last = now
-        while self._credit >= 1.0:
-            self._credit -= 1.0
-            try:
-                self._one()
-            except ExchangeError:
-                self.refused += 1
-            self.orders += 1
+        # right after the tick advanced the market: the orders trade on it as it is, not each stepping it again
+        with self.exchange.catch_up.held():
+            while self._credit >= 1.0:
+                self._credit -= 1.0
+                try:
+                    self._one()
+                except ExchangeError:
+                    self.refused += 1
+                self.orders += 1
 
     def _one(self) -> None:
         ex, symbol, buy = self.exchange, self.ref.symbol, self._buy_next
@@ -181,11 +187,13 @@ def install_takers(server: Any, refs: Sequence[SymbolRef], rate: float) -> list[
 
 
 def sim_counters(server: Any, flows: Sequence[TakerFlow]) -> dict[str, int]:
-    """Totals so far, named as :data:`SIM_COUNTERS` (call on the simulator's thread)."""
+    """Totals so far, named as :data:`SIM_COUNTERS`, with the market time skipped (ms) and the connections cut off for
+    not reading (call on the simulator's thread)."""
     stats = server.exchange.stats()
     return {"ticks": flows[0].calls if flows else 0, "steps": stats["steps"], "trades": stats["trades"],
             "frames_sent": server.hub.sent, "books_updates": server.hub.books_updates,
-            "taker_orders": sum(f.orders for f in flows), "taker_refused": sum(f.refused for f in flows)}
+            "taker_orders": sum(f.orders for f in flows), "taker_refused": sum(f.refused for f in flows),
+            "skipped_ms": server.exchange.catch_up.skipped_ms, "slow_closes": server.hub.slow_closes}
 
 
 def _sim_config() -> Any:
@@ -286,10 +294,12 @@ async def serve_sim(n_symbols: int, rate: float) -> None:
     line on stdin (``takers`` starts the takers first, ``stats`` only asks); an empty line or EOF stops it."""
     from terminal_app.sim.server.http import SimServer
 
+    trace = _start_tracing()
     server = SimServer(_sim_config())
     info = await server.start()
     flows: list[TakerFlow] = []
     loop = asyncio.get_running_loop()
+    started = time.monotonic()
     try:
         print(info.json_line(), flush=True)
         while True:
@@ -298,10 +308,32 @@ async def serve_sim(n_symbols: int, rate: float) -> None:
                 break
             if line == "takers" and not flows:
                 flows = install_takers(server, bench_symbols(n_symbols), rate)
+            elif trace is not None and flows:
+                _snapshot(trace, "sim", time.monotonic() - started)
             print(json.dumps({**sim_counters(server, flows), "rss_kb": _peak_rss_kb() or 0,
                               "rss_now_kb": _rss_now_kb() or 0}), flush=True)
     finally:
         await server.stop()
+
+
+def _start_tracing() -> Path | None:
+    """Start tracemalloc when :data:`TRACEMALLOC_ENV` names a directory; that directory."""
+    where = os.environ.get(TRACEMALLOC_ENV)
+    if not where:
+        return None
+    import tracemalloc
+
+    tracemalloc.start(TRACE_FRAMES)
+    Path(where).mkdir(parents=True, exist_ok=True)
+    return Path(where)
+
+
+def _snapshot(where: Path, who: str, at_s: float) -> None:
+    import gc
+    import tracemalloc
+
+    gc.collect()  # what is still reachable, not what a collection would free
+    tracemalloc.take_snapshot().dump(str(where / f"{who}-{round(at_s):05d}.snap"))
 
 
 # --- GUI-thread instruments -------------------------------------------------------------------------------------------
@@ -467,6 +499,7 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
 
     from terminal_app.config.settings import WATCHLIST
 
+    trace = _start_tracing()
     active = refs[0]
     terminal.settings.set(WATCHLIST, tuple(r.key for r in refs))  # the watchlist panel starts with these
     await terminal.start()
@@ -520,12 +553,15 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
 
     async def totals() -> tuple[float, float, float, int, int, dict[str, int]]:
         counters = await loop.run_in_executor(None, sim.counters)
+        counters["reconnects"] = session.ws.stats().reconnects
         return (time.perf_counter(), time.process_time(), time.thread_time(), session.ws.stats().messages,
                 md.flushes, counters)
 
     profile_to = os.environ.get(PROFILE_ENV)
     profiler = cProfile.Profile() if profile_to else None
     t0, cpu0, gui0, msgs0, flushes0, sim0 = await totals()
+    if trace is not None:
+        _snapshot(trace, "gui", 0)
     rss0 = _rss_now_kb()
     painter.reset()
     signals.update(book=0, trades=0)
@@ -542,6 +578,8 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
             gui_kb, sim_kb = _rss_now_kb(), sample.get("rss_now_kb")
             rss_series.append((round(time.perf_counter() - t0), round(gui_kb / 1024, 1) if gui_kb else None,
                                round(sim_kb / 1024, 1) if sim_kb else None))
+            if trace is not None:
+                _snapshot(trace, "gui", time.perf_counter() - t0)
     if profiler is not None:
         profiler.disable()
     probe.stop()
@@ -572,6 +610,10 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
         "lag_samples": len(lags),
         "msgs_per_s": round((msgs1 - msgs0) / wall),
         "sim_per_s": {name: round((sim1[name] - sim0[name]) / wall) for name in SIM_COUNTERS},
+        # Bitget cuts off a client that does not read; the terminal reconnects and resubscribes, and the run goes on
+        "reconnects": sim1["reconnects"] - sim0["reconnects"],
+        "sim_slow_closes": sim1["slow_closes"] - sim0["slow_closes"],
+        "sim_skipped_pct": round((sim1["skipped_ms"] - sim0["skipped_ms"]) / (wall * 10), 1),
         "repaints_per_s": repaints,
         "md_flushes_per_s": round((flushes1 - flushes0) / wall, 1),
         "md_signals_per_s": {name: round(n / wall, 1) for name, n in emitted.items()},

@@ -10,6 +10,7 @@ from decimal import Decimal as D
 import pytest
 
 from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.sim.engine.catch_up import FAST_MAX_CATCHUP_MS
 from terminal_app.sim.engine.events import BookChanged, Event, TradeEvent
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import OrderStatus
@@ -153,3 +154,57 @@ def test_a_long_gap_is_skipped_not_replayed(ex: Exchange, clock: Clock) -> None:
     first = -(-T0 // 60_000) * 60_000
     assert len(candles) == (clock.t // 60_000 * 60_000 - first) // 60_000 + 1
     assert [c.ts for c in candles] == list(range(first, candles[-1].ts + 1, 60_000))
+
+
+def test_fast_mode_skips_what_it_cannot_catch_up_instead_of_blocking(clock: Clock) -> None:
+    # On a loaded machine fast mode falls behind; a minute of 5 ms steps in one call blocked the server for minutes.
+    fast = Exchange(seed=17, clock=clock, fast=True)
+    before = fast.stats()["steps"]
+    clock.t += 10_000
+    fast.advance()
+    ran = fast.stats()["steps"] - before
+    assert 1 <= ran <= FAST_MAX_CATCHUP_MS // fast.step_ms
+    assert fast.now_ms() == clock.t
+    assert fast.catch_up.skipped_ms == 10_000 - ran * fast.step_ms
+    fast.close()
+
+
+def test_fast_mode_steps_for_a_bounded_wall_time_per_call(clock: Clock) -> None:
+    fast = Exchange(seed=17, clock=clock, fast=True)
+    assert fast.catch_up.step_budget_s is None  # on a manual clock, deterministic; the server sets a budget
+    fast.catch_up.step_budget_s = 0.0          # as if every step took longer than the budget
+    before = fast.stats()["steps"]
+    clock.t += 50
+    fast.advance()
+    assert fast.stats()["steps"] - before == 1
+    assert fast.now_ms() == clock.t
+    assert fast.catch_up.skipped_ms == 45
+    fast.close()
+
+
+def test_the_normal_mode_catches_up_a_minute_step_by_step(ex: Exchange, clock: Clock) -> None:
+    before = ex.stats()["steps"]
+    clock.t += 30_000
+    ex.advance()
+    assert ex.stats()["steps"] - before == 30_000 // ex.step_ms
+    assert ex.catch_up.skipped_ms == 0
+
+
+def test_the_fast_server_on_the_wall_clock_gives_the_market_a_step_budget() -> None:
+    from terminal_app.sim.engine.catch_up import FAST_STEP_BUDGET_S
+    from terminal_app.sim.server.http import SimConfig, SimServer
+
+    assert SimServer(SimConfig(fast=True)).exchange.catch_up.step_budget_s == FAST_STEP_BUDGET_S
+    assert SimServer(SimConfig()).exchange.catch_up.step_budget_s is None
+
+
+def test_requests_while_the_catch_up_is_held_do_not_step_the_market(clock: Clock) -> None:
+    fast = Exchange(seed=17, clock=clock, fast=True)
+    before, t = fast.stats()["steps"], fast.now_ms()
+    clock.t += 50
+    with fast.catch_up.held():
+        fast.place_spot_order("taker", "BTCUSDT", "buy", "market", D(10))   # a request: it syncs, and may not step
+        assert (fast.stats()["steps"], fast.now_ms()) == (before, t)
+    fast.advance()
+    assert fast.stats()["steps"] - before == 10
+    fast.close()

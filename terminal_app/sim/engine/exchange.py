@@ -35,6 +35,7 @@ from typing import Any
 from terminal_app.bitget.clock import system_ms
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.bills import SpotBill
+from terminal_app.sim.engine.catch_up import CatchUp
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.events import EventPump, Listener
 from terminal_app.sim.engine.futures import AccountBill, FuturesAccount, PlanOrder, Position, SymbolSettings
@@ -49,7 +50,6 @@ from terminal_app.sim.market.markets import COINS, SimMarket, all_markets, find_
 from terminal_app.sim.market.state import Trade
 
 DecimalLike = Decimal | str | int
-_MAX_CATCHUP_MS = 60_000
 
 
 class Exchange:
@@ -67,6 +67,7 @@ class Exchange:
         self.seed = seed
         self.fast = fast
         self.step_ms = step_ms or (5 if fast else 100)
+        self.catch_up = CatchUp(self.step_ms, fast=fast)     # skipped_ms: market time jumped over when behind
         self._clock = clock
         engine = self._engine = Engine(seed, step_ms=self.step_ms, churn=12 if fast else 2, quiet=quiet)
         self._store = Persistence(engine, state_path)
@@ -90,19 +91,17 @@ class Exchange:
         return self._t
 
     def advance(self, now_ms: int | None = None) -> None:
-        """Run the market up to ``now_ms`` (default ``clock()``) in fixed steps; gaps over a minute are skipped."""
+        """Run the market up to ``now_ms`` (default ``clock()``) in fixed steps, within ``catch_up``'s limits (a gap
+        over a minute is skipped; fast mode skips sooner, see ``sim.engine.catch_up``)."""
         now = self._clock() if now_ms is None else now_ms
-        step = self.step_ms
-        if now - self._t > _MAX_CATCHUP_MS:
-            self._t = (now - _MAX_CATCHUP_MS) // step * step
-        engine = self._engine
-        events = self._events
-        while self._t + step <= now:
-            self._t += step
-            engine.step(self._t)
-            events.after_step()
-        events.dispatch()
+        self._t = self.catch_up.run(self._t, now, self._step)
+        self._events.dispatch()
         self._store.save()
+
+    def _step(self, t: int) -> None:
+        self._t = t          # the time events and queries of this step see
+        self._engine.step(t)
+        self._events.after_step()
 
     def flush(self) -> None:
         """Write pending state to SQLite (also done after every call that changed something)."""

@@ -25,6 +25,7 @@ from aiohttp import web
 
 from terminal_app.bitget.clock import system_ms
 from terminal_app.bitget.errors import ExchangeError
+from terminal_app.sim.engine.catch_up import FAST_STEP_BUDGET_S
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.server.auth import DEMO_CREDENTIALS, DEMO_UID, TRADE, Authenticator, KeyStore, require
 from terminal_app.sim.server.copy_routes import register_copy_routes
@@ -112,6 +113,8 @@ class SimServer:
         except BaseException:
             self._release_state()
             raise
+        if cfg.fast:   # on the wall clock, a fast market that falls behind skips ahead rather than block the loop
+            self.exchange.catch_up.step_budget_s = FAST_STEP_BUDGET_S
         self.auth = Authenticator(self.keys, self.now_ms, require_paptrading=cfg.require_paptrading)
         limits_on = (not cfg.fast) if cfg.rate_limits is None else cfg.rate_limits
         self.limiter = RateLimiter(scale=cfg.rate_limit_scale, enabled=limits_on)

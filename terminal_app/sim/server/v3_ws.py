@@ -95,7 +95,7 @@ class V3WsHub:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(autoping=True, compress=False, max_msg_size=1 << 20)
         await ws.prepare(request)
-        conn = Conn(self._next, ws, request, request.path == V3_PRIVATE_PATH)
+        conn = Conn(self._next, ws, request, request.path == V3_PRIVATE_PATH, max_queue=self.config.max_queue)
         self._next += 1
         self.conns[conn.id] = conn
         conn.writer = asyncio.create_task(self._write(conn), name=f"sim-v3ws-writer-{conn.id}")

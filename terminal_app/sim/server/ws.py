@@ -10,8 +10,8 @@ subscribe/unsubscribe requests an hour (the next one gets 30007 "Request over li
 connection is closed, as that message says) and 1000 channels (a subscribe beyond them is refused with 30007 for that
 arg and the connection stays; Bitget documents the limit, not the answer, so the code is the nearest documented one).
 
-Each connection has its own writer task, so a slow client delays only itself (and is cut off when its queue passes
-``max_queue``).
+Each connection has its own writer task, so a slow client delays only itself (and is cut off with 1008 ``slow
+consumer`` when ``max_queue`` frames wait for it, as Bitget disconnects a client that does not read).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class WsHub:
         self.conns: dict[int, Conn] = {}
         self.channels = WsChannels(ex, faults, clock_ms, self.config)
         self._next_id = 1
+        self.slow_closes = 0             # connections cut off for not reading (benchmarks)
 
     @property
     def feeds(self) -> dict[SymbolRef, Feed]:
@@ -84,7 +85,8 @@ class WsHub:
         private = request.path == PRIVATE_PATH
         ws = web.WebSocketResponse(autoping=True, compress=False, max_msg_size=1 << 20)
         await ws.prepare(request)
-        conn = Conn(self._next_id, ws, request, private)
+        conn = Conn(self._next_id, ws, request, private, max_queue=self.config.max_queue,
+                    on_cut_off=self._count_slow)
         self._next_id += 1
         self.conns[conn.id] = conn
         conn.writer = asyncio.create_task(self._write(conn), name=f"sim-ws-writer-{conn.id}")
@@ -111,11 +113,6 @@ class WsHub:
             while not conn.closed:
                 await conn.wake.wait()
                 conn.wake.clear()
-                if len(out) > self.config.max_queue:
-                    log.warning("ws %d: %d frames queued; closing a client that does not read", conn.id, len(out))
-                    out.clear()
-                    await ws.close(code=1008, message=b"slow consumer")
-                    break
                 while out:
                     await send(out.popleft(), text)
                 if conn.close_after is not None:
@@ -124,6 +121,11 @@ class WsHub:
                     break
         except (ConnectionError, RuntimeError):
             pass                     # the peer went away; the reader side cleans up
+
+    def _count_slow(self) -> None:
+        self.slow_closes += 1
+        log.warning("ws: %d frames queued for a client that does not read; closing it (slow consumer)",
+                    self.config.max_queue)
 
     async def _forget(self, conn: Conn) -> None:
         conn.closed = True
