@@ -56,6 +56,7 @@ import sys
 import tempfile
 import threading
 import time
+from array import array
 from collections.abc import Callable, Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from pathlib import Path
@@ -79,8 +80,9 @@ TAKER_QUOTE = Decimal(25)  # USDT per taker order
 TAKER_UID = "bench-taker"
 SIM_ENV = "TERMINAL_BENCH_SIM"  # "thread" or "process"
 PROFILE_ENV = "TERMINAL_BENCH_PROFILE"  # a file name: cProfile of the GUI thread over the measured seconds
-# A directory: both processes trace their allocations (tracemalloc) and write a snapshot at every resident-set sample
-# (gui-SECONDS.snap, sim-SECONDS.snap), to diff what grows over a long session. Slows both down several times.
+# A directory: both processes trace their allocations (tracemalloc) from the start of the load (the takers) and write
+# a snapshot at every resident-set sample (gui-SECONDS.snap, sim-SECONDS.snap), to diff what grows over a long
+# session. Slows both down several times.
 TRACEMALLOC_ENV = "TERMINAL_BENCH_TRACEMALLOC"
 TRACE_FRAMES = 6
 
@@ -294,7 +296,7 @@ async def serve_sim(n_symbols: int, rate: float) -> None:
     line on stdin (``takers`` starts the takers first, ``stats`` only asks); an empty line or EOF stops it."""
     from terminal_app.sim.server.http import SimServer
 
-    trace = _start_tracing()
+    trace: Path | None = None
     server = SimServer(_sim_config())
     info = await server.start()
     flows: list[TakerFlow] = []
@@ -308,7 +310,8 @@ async def serve_sim(n_symbols: int, rate: float) -> None:
                 break
             if line == "takers" and not flows:
                 flows = install_takers(server, bench_symbols(n_symbols), rate)
-            elif trace is not None and flows:
+                trace = _start_tracing()
+            elif trace is not None:
                 _snapshot(trace, "sim", time.monotonic() - started)
             print(json.dumps({**sim_counters(server, flows), "rss_kb": _peak_rss_kb() or 0,
                               "rss_now_kb": _rss_now_kb() or 0}), flush=True)
@@ -338,8 +341,12 @@ def _snapshot(where: Path, who: str, at_s: float) -> None:
 
 # --- GUI-thread instruments -------------------------------------------------------------------------------------------
 
-def _make_probe(interval_ms: int) -> Any:
+def _make_probe(interval_ms: int, seconds: float = 60.0) -> Any:
+    """A lag probe for a span of about ``seconds``: its samples go to an array allocated (and written) up front,
+    so a long session's growth is the terminal's, not a list of a third of a million floats (~12 MB an hour)."""
     from PySide6.QtCore import QObject, Qt, QTimer
+
+    capacity = int(seconds * 1000 / interval_ms * 1.1) + 1000   # a timer never fires sooner than its interval
 
     class LagProbe(QObject):
         """A single-shot precise timer re-armed on every shot: each shot's lateness is the event loop's lag then."""
@@ -347,15 +354,21 @@ def _make_probe(interval_ms: int) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.interval_s = interval_ms / 1000
-            self.lags_ms: list[float] = []
+            self._samples = array("d", [0.0]) * capacity
+            self._n = 0
             self._due = 0.0
             self._timer = QTimer(self)
             self._timer.setSingleShot(True)
             self._timer.setTimerType(Qt.TimerType.PreciseTimer)
             self._timer.timeout.connect(self._fired)
 
+        @property
+        def lags_ms(self) -> array[float]:
+            """The samples so far, oldest first (a copy)."""
+            return self._samples[:self._n]
+
         def start(self) -> None:
-            self.lags_ms.clear()
+            self._n = 0
             self._arm()
 
         def stop(self) -> None:
@@ -366,7 +379,9 @@ def _make_probe(interval_ms: int) -> Any:
             self._timer.start(interval_ms)
 
         def _fired(self) -> None:
-            self.lags_ms.append(max(0.0, (time.perf_counter() - self._due) * 1000))
+            if self._n < capacity:
+                self._samples[self._n] = max(0.0, (time.perf_counter() - self._due) * 1000)
+                self._n += 1
             self._arm()
 
     return LagProbe()
@@ -499,7 +514,6 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
 
     from terminal_app.config.settings import WATCHLIST
 
-    trace = _start_tracing()
     active = refs[0]
     terminal.settings.set(WATCHLIST, tuple(r.key for r in refs))  # the watchlist panel starts with these
     await terminal.start()
@@ -531,7 +545,7 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sim.start_takers)  # only now: a busy simulator slows the start-up requests
 
-    probe = _make_probe(PROBE_INTERVAL_MS)
+    probe = _make_probe(PROBE_INTERVAL_MS, seconds)
     painter = _make_paint_counter()
     painter.watch("ladder", ladder.view)
     painter.watch("tape", tape.view.viewport())
@@ -559,6 +573,7 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
 
     profile_to = os.environ.get(PROFILE_ENV)
     profiler = cProfile.Profile() if profile_to else None
+    trace = _start_tracing()     # what is allocated from now on and still held at a sample is what grows
     t0, cpu0, gui0, msgs0, flushes0, sim0 = await totals()
     if trace is not None:
         _snapshot(trace, "gui", 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 from pathlib import Path
 
 import orjson
@@ -158,3 +159,20 @@ def test_compare_runs_ccxt_on_the_same_stream(capsys: pytest.CaptureFixture[str]
     assert line["ccxt"]["checksum_errors"] == 0
     assert line["ccxt"]["received"] == COUNT
     assert line["vs_ccxt"] > 0
+    assert line["median_vs_ccxt"] == line["vs_ccxt"]  # one round: its own median
+    assert line["median_vs_ccxt_cpu"] == line["vs_ccxt_cpu"]
+
+
+def test_compare_rounds_alternate_and_report_medians(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("ccxt.pro", reason="ccxt is a test dependency")
+    args = argparse.Namespace(url=None, symbol="BTCUSDT", inst_type="SPOT", count=COUNT, final_out=None,
+                              form="checksum", compare=True, rounds=2)
+    assert bench_book.main(args) == 0
+    line = orjson.loads(capsys.readouterr().out)
+    assert {"rounds_msgs_per_s", "rounds_ccxt_msgs_per_s", "rounds_vs_ccxt", "rounds_vs_ccxt_cpu", "median_vs_ccxt",
+            "median_vs_ccxt_cpu"} <= set(line)
+    assert len(line["rounds_vs_ccxt"]) == len(line["rounds_ccxt_msgs_per_s"]) == 2
+    assert line["final_identical"] is True
+    assert line["ccxt"]["final_identical"] is True
+    ours, theirs = line["rounds_msgs_per_s"], line["rounds_ccxt_msgs_per_s"]
+    assert line["median_vs_ccxt"] == round(statistics.median(ours) / statistics.median(theirs), 2)
