@@ -15,12 +15,14 @@ says how many orders it can. Pure, Decimal-only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from terminal_app.core.enums import Side
+from terminal_app.core.enums import OrderType, Side
 from terminal_app.core.instruments import MarketInfo
+from terminal_app.core.orders import OrderTicket
+from terminal_app.core.risk import Outcome, RiskPolicy, Verdict, check_order
 from terminal_app.core.validation import Issue, on_step, round_to_step, step_places
 
 MAX_LEGS = 100  # a sanity bound for a ticket; the batch endpoint's own limit is handled by splitting (BATCH_LIMIT)
@@ -171,3 +173,57 @@ def _notional_issues(legs: tuple[ScaleLeg, ...], market: MarketInfo) -> list[Iss
 def batches(count: int, limit: int = BATCH_LIMIT) -> list[range]:
     """Index ranges of ``count`` orders cut into batches of at most ``limit``."""
     return [range(i, min(i + limit, count)) for i in range(0, count, limit)]
+
+
+# --- through the guards ----------------------------------------------------------------------------------------------
+
+def leg_tickets(plan: ScalePlan, template: OrderTicket) -> list[OrderTicket]:
+    """One limit order per leg, with everything else (side, force, reduce-only, hedge open/close, margin mode) from
+    ``template``; no TP/SL (each leg would carry its own)."""
+    return [replace(template, side=plan.side, order_type=OrderType.LIMIT, price=leg.price, size=leg.size,
+                    size_in_quote=False, tp=None, sl=None) for leg in plan.legs]
+
+
+def _money(d: Decimal) -> str:
+    return f"{d.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+def describe_scale(plan: ScalePlan, ref_display: str, base_coin: str = "") -> str:
+    """"5 buy limit orders of BTCUSDT PERP from 63000 to 64000, 1 BTC in all (average 63500)"."""
+    first, last = plan.legs[0].price, plan.legs[-1].price
+    avg = plan.average_price or Decimal(0)
+    unit = f" {base_coin}" if base_coin else ""
+    return (f"{len(plan.legs)} {plan.side} limit orders of {ref_display} from {first.normalize():f} to "
+            f"{last.normalize():f}, {plan.total.normalize():f}{unit} in all (average "
+            f"{avg.quantize(first if first.as_tuple().exponent < 0 else Decimal(1)).normalize():f})")
+
+
+def check_scaled(plan: ScalePlan, template: OrderTicket, policy: RiskPolicy, *, last_price: Decimal | None,
+                 leverage: int | None = None, quote_coin: str = "", base_coin: str = "") -> Verdict:
+    """The guards on a scaled order as one: every leg's price within the fat-finger band, the maximum order value
+    and the leverage cap on the total (the set is one decision), and one confirmation for the whole set when its
+    value is above the confirmation threshold."""
+    tickets = leg_tickets(plan, template)
+    per_leg = replace(policy, max_order_notional=None, confirm_market_notional=None)
+    reasons = []
+    for ticket in tickets:
+        verdict = check_order(ticket, per_leg, last_price=last_price, leverage=None, quote_coin=quote_coin)
+        if verdict.refused:
+            reasons.extend(verdict.reasons)
+            break  # one leg out of the band says it for all: the others are further along the same range
+    whole = replace(template, side=plan.side, order_type=OrderType.LIMIT, size=plan.total,
+                    price=plan.average_price, size_in_quote=False, tp=None, sl=None)
+    total = check_order(whole, replace(policy, fat_finger_pct=None, confirm_market_notional=None),
+                        last_price=last_price, leverage=leverage, quote_coin=quote_coin)
+    reasons.extend(total.reasons)
+    notional = plan.notional
+    if reasons:
+        return Verdict(Outcome.REFUSED, tuple(reasons), notional=notional)
+    threshold = policy.confirm_market_notional
+    if threshold is not None and not policy.skip_market_confirm and notional > threshold:
+        coin = f" {quote_coin}" if quote_coin else ""
+        text = (f"Scaled order: {describe_scale(plan, template.ref.display, base_coin)}, worth about "
+                f"{_money(notional)}{coin}. This is above your confirmation threshold of {_money(threshold)}{coin}. "
+                f"Send all {len(plan.legs)}?")
+        return Verdict(Outcome.CONFIRM, confirm_text=text, notional=notional)
+    return Verdict(Outcome.OK, notional=notional)

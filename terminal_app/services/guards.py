@@ -37,7 +37,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -46,12 +46,14 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from terminal_app.bitget.errors import BitgetError
 from terminal_app.config.settings import Settings
 from terminal_app.core.accounts import Position
+from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoOrder, AlgoStatus
 from terminal_app.core.enums import OrderStatus, OrderType
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import SymbolRef
 from terminal_app.core.orders import FINAL_STATUSES, Fill, OrderTicket, OrderView, closing_ticket
 from terminal_app.core.panic import PanicAction, PanicRefused, PanicStep, PanicSwitch
 from terminal_app.core.risk import RiskPolicy, Verdict, check_leverage, check_order
+from terminal_app.core.scale import ScalePlan, check_scaled, leg_tickets
 from terminal_app.core.submission import Submission, SubmissionState
 from terminal_app.services.account import AccountService
 from terminal_app.services.algo_orders import AlgoOrdersService, describe_cancelled
@@ -115,6 +117,8 @@ class GuardedTrading(QObject):
         self._blocked = ""
         self._ids = itertools.count(1)
         self._watching: dict[str, Submission] = {}  # clientOid → a sent submission not yet settled
+        self._batches: dict[str, list[str]] = {}  # a scaled submission's clientOid (its first leg's) → every leg's
+        self._algo = services.algo
         inner = self._inner
         inner.orders_changed.connect(self.orders_changed)
         inner.order_updated.connect(self._follow)
@@ -172,6 +176,106 @@ class GuardedTrading(QObject):
             return submission
         self._send(submission)
         return submission
+
+    def submit_scaled(self, plan: ScalePlan, template: OrderTicket, *, confirmed: bool = False) -> Submission:
+        """A scaled order (``core.scale``) as one decision: the guards on the whole set, one confirmation, then every
+        leg placed with the batch call (``TradingService.place_batch``). The submission stands for the set (its
+        ticket: the total at the average price); once sent, ``client_oids`` of :meth:`batch_oids` names the legs,
+        whose own fates (a failure of the batch's failure list included) the orders panel shows."""
+        whole = replace(template, side=plan.side, order_type=OrderType.LIMIT, size=plan.total,
+                        price=plan.average_price, size_in_quote=False, tp=None, sl=None)
+        submission = Submission(whole, SubmissionState.SENT, "")
+        if not plan.ok:
+            return self._refuse(submission, str(plan.issues[0]) if plan.issues else "There is nothing to place.")
+        if self._blocked:
+            return self._refuse(submission, f"Trading is held: {self._blocked}")
+        market = self._md.market(template.ref)
+        leverage = self._account.leverage(template.ref) if template.ref.is_futures else None
+        verdict = check_scaled(plan, template, self.policy(), last_price=self._md.last_price(template.ref),
+                               leverage=leverage, quote_coin=market.quote_coin if market is not None else "",
+                               base_coin=market.base_coin if market is not None else "")
+        submission.verdict = verdict
+        if verdict.refused:
+            return self._refuse(submission, verdict.message)
+
+        def send() -> None:
+            oids = self._inner.place_batch(leg_tickets(plan, template))
+            self._batches[oids[0]] = oids
+            submission.move(SubmissionState.SENT, client_oid=oids[0], message=f"{len(oids)} orders")
+
+        if verdict.needs_confirmation and not confirmed:
+            submission.move(SubmissionState.AWAITING_CONFIRMATION, client_oid=self._local_id("confirm"),
+                            message=verdict.message)
+
+            def answered(yes: bool) -> None:
+                if not yes:
+                    self._refuse(submission, "Not sent: the scaled order was not confirmed.")
+                elif self._blocked:
+                    self._refuse(submission, f"Trading is held: {self._blocked}")
+                else:
+                    send()
+
+            self.ask("Confirm scaled order", verdict.message, answered)
+            return submission
+        send()
+        return submission
+
+    def batch_oids(self, submission: Submission) -> list[str]:
+        """The clientOids of the legs a sent scaled submission placed (empty before it was sent)."""
+        return list(self._batches.get(submission.client_oid, ()))
+
+    def submit_algo(self, intent: AlgoIntent, *, confirmed: bool = False) -> Submission:
+        """A stop or trailing stop through the same one confirmation as market orders: one that places a market
+        order when it fires (stop-market, trailing) and is worth more than the confirmation threshold at its
+        trigger price waits for the user's yes; the algo orders service then checks and sends it (its own guards:
+        market rules, the risk limits, the trading block). The submission is SENT with the algo order's clientOid,
+        then ACKNOWLEDGED when the exchange lists it, or REJECTED with the reason."""
+        algo = self._algo
+        ticket = OrderTicket(intent.ref, intent.side, OrderType.MARKET if intent.is_market else OrderType.LIMIT,
+                             size=intent.size or Decimal(0), price=intent.execute_price,
+                             reduce_only=intent.reduce_only, trade_side=intent.trade_side)
+        submission = Submission(ticket, SubmissionState.SENT, "")
+        if algo is None:
+            return self._refuse(submission, "Stops are not available on this account.")
+        fires_market = intent.is_market and intent.kind in (AlgoKind.STOP, AlgoKind.TRAILING)
+        if fires_market and intent.size is not None and not confirmed:
+            market = self._md.market(intent.ref)
+            leverage = self._account.leverage(intent.ref) if intent.ref.is_futures else None
+            verdict = check_order(ticket, self.policy(), last_price=intent.trigger_price, leverage=leverage,
+                                  quote_coin=market.quote_coin if market is not None else "",
+                                  base_coin=market.base_coin if market is not None else "")
+            submission.verdict = verdict
+            if verdict.needs_confirmation:
+                text = f"{intent.label} at {intent.trigger_price.normalize():f}: {verdict.message}"
+                submission.move(SubmissionState.AWAITING_CONFIRMATION, client_oid=self._local_id("confirm"),
+                                message=text)
+                self.ask(f"Confirm {intent.label.lower()}", text,
+                         lambda yes: self._place_algo(algo, submission, intent) if yes
+                         else self._refuse(submission, f"Not sent: the {intent.label.lower()} was not confirmed."))
+                return submission
+        self._place_algo(algo, submission, intent)
+        return submission
+
+    def _place_algo(self, algo: AlgoOrdersService, submission: Submission, intent: AlgoIntent) -> None:
+        oid = algo.place(intent)
+        placed = algo.get(oid)
+        if placed is not None and placed.status is AlgoStatus.REJECTED:
+            submission.move(SubmissionState.REFUSED, client_oid=oid, message=placed.reason, code=RISK_CODE)
+            return
+        submission.move(SubmissionState.SENT, client_oid=oid, message="")
+
+        def follow(order: AlgoOrder) -> None:
+            if order.client_oid != oid:
+                return
+            if order.status is AlgoStatus.REJECTED:
+                submission.move(SubmissionState.REJECTED, message=order.reason)
+            elif order.status is not AlgoStatus.PENDING:
+                submission.order_id = order.order_id
+                submission.move(SubmissionState.ACKNOWLEDGED, message=str(order.status))
+            if submission.done:
+                algo.order_updated.disconnect(follow)
+
+        algo.order_updated.connect(follow)
 
     def _refusal(self, submission: Submission) -> str | None:
         """Why the guards would not send ``submission``'s order now (None: they would)."""

@@ -36,6 +36,7 @@ from terminal_app.core.cancels import unasked_cancel_reason
 from terminal_app.core.enums import MarginMode, OrderStatus, OrderType, Side
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import Fill, Order, OrderTicket, OrderTracker, OrderView, Update, closing_ticket
+from terminal_app.core.scale import batches
 from terminal_app.core.validation import round_quote, round_to_lot
 from terminal_app.core.venue import OrderKey, PlaceOrder, Venue
 from terminal_app.services.account import AccountService
@@ -185,6 +186,63 @@ class TradingService(QObject):
         else:
             self._tasks.spawn(self._send(ticket, oid), f"place {oid}")
         return oid
+
+    def place_batch(self, tickets: list[OrderTicket]) -> list[str]:
+        """Send limit orders of one symbol with the venue's batch call, cut into batches of the exchange's limit
+        (``core.scale.BATCH_LIMIT``); returns their clientOids at once (each already listed as pending). Each order's
+        fate is its own: the batch answer's failure list rejects the orders it names, with Bitget's code."""
+        oids: list[str] = []
+        wired: list[tuple[OrderTicket, str]] = []
+        for ticket in tickets:
+            oid = new_client_oid()
+            oids.append(oid)
+            problem: InvalidOrder | None = None
+            try:
+                ticket = self._wire_ticket(ticket)
+            except InvalidOrder as exc:
+                problem = exc
+            view = self._tracker.add_pending(ticket, oid, self._now())
+            self.order_updated.emit(view)
+            if problem is None and not self._session.can_trade:
+                problem = InvalidOrder(self._session.problem or "This profile has no API key: trading is off.")
+            if problem is not None:
+                self._rejected(oid, problem)
+            else:
+                wired.append((ticket, oid))
+        self.orders_changed.emit()
+        if wired:
+            self._tasks.spawn(self._send_batches(wired), f"place batch of {len(wired)}")
+        return oids
+
+    async def _send_batches(self, orders: list[tuple[OrderTicket, str]]) -> None:
+        """One batch call after the other (Bitget allows one a second; the client paces them)."""
+        ref = orders[0][0].ref
+        margin_mode = orders[0][0].margin_mode or self._account.margin_mode(ref) or MarginMode.CROSSED
+        position_mode = self._account.position_mode(ref.product) if ref.is_futures else None
+        for part in batches(len(orders)):
+            chunk = [PlaceOrder(orders[i][0], orders[i][1], position_mode, margin_mode) for i in part]
+            oids = [p.client_oid for p in chunk]
+            self._sending.update(oids)
+            try:
+                result = await self._venue.place_batch(ref, chunk)
+            except BitgetError as exc:
+                for oid in oids:
+                    self._rejected(oid, exc)
+                continue
+            finally:
+                self._sending.difference_update(oids)
+            answered: set[str] = set()
+            for ack in result.succeeded:
+                if ack.client_oid in oids:
+                    answered.add(ack.client_oid)
+                    self._emit(self._tracker.acknowledge(ack.client_oid, ack.order_id, self._now()))
+            for failure in result.failed:
+                if failure.client_oid in oids:
+                    answered.add(failure.client_oid)
+                    self._rejected(failure.client_oid, InvalidOrder(failure.message, code=failure.code))
+            for oid in oids:
+                if oid not in answered:  # the answer named neither: only a lookup can tell
+                    self._suspect(oid)
 
     def cancel(self, view_or_client_oid: OrderView | str) -> None:
         oid = view_or_client_oid if isinstance(view_or_client_oid, str) else view_or_client_oid.client_oid

@@ -114,7 +114,8 @@ async def test_stop_market_futures_from_ticket_dragged_and_triggered(qapp: QAppl
         services, ticket, last = await ready(terminal, signals, BTC_PERP)
         algo = services.algo
         trigger = (last * D("1.01")).quantize(D("0.1"))
-        oid = await place_from_ticket(terminal, signals, ticket, "stop_market", "buy", trigger, D("0.01"))
+        # under the confirmation threshold (a larger stop-market asks first: tests/services/test_app_brackets.py)
+        oid = await place_from_ticket(terminal, signals, ticket, "stop_market", "buy", trigger, D("0.005"))
         await shown(terminal, signals, oid)
         tab = terminal.window.panel("orders").algo_tab
         row = tab.model.row_of(oid)

@@ -42,11 +42,13 @@ from terminal_app.config.settings import (
 )
 from terminal_app.core.accounts import Position
 from terminal_app.core.algo import AlgoIntent, validate_algo
+from terminal_app.core.bracket import LegUnit
 from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.market_data import Ticker
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.risk import RiskPolicy, check_leverage, limit_issues
+from terminal_app.core.scale import Weighting
 from terminal_app.core.submission import Submission, SubmissionState
 from terminal_app.core.validation import (
     Issue,
@@ -59,6 +61,8 @@ from terminal_app.core.validation import (
 from terminal_app.ui.docks import DockServices, active_ref, algo_service, links_for
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, message_label, show_message
 from terminal_app.ui.docks.ticket_algo import MODES, AlgoFields
+from terminal_app.ui.docks.ticket_bracket import BracketFields
+from terminal_app.ui.docks.ticket_scaled import ScaledFields
 from terminal_app.ui.format import fmt_amount, fmt_fixed
 from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
 
@@ -239,6 +243,15 @@ class TicketPanel(QWidget):
         self.sl = DecimalEdit("stop loss", self)
         self.sl.setObjectName("TicketSl")
         self.sl.textChanged.connect(lambda _t: self._changed())
+        self.bracket = BracketFields(self)
+        self.bracket.toggle.toggled.connect(lambda _c: self._changed())
+        self.scaled = ScaledFields(self)
+        self.scaled.toggle.toggled.connect(lambda _c: self._changed())
+        for edit in (self.bracket.tp, self.bracket.sl, self.scaled.to_price):
+            edit.textChanged.connect(lambda _t: self._changed())
+        for combo in (self.bracket.unit, self.scaled.weighting):
+            combo.activated.connect(lambda _i: self._changed())
+        self.scaled.count.valueChanged.connect(lambda _v: self._changed())
         self.info = QLabel(self)
         self.info.setObjectName("TicketInfo")
         self.info.setWordWrap(True)
@@ -320,6 +333,13 @@ class TicketPanel(QWidget):
         grid.addWidget(self.tp, row, 1)
         grid.addWidget(self.sl_label, row, 2)
         grid.addWidget(self.sl, row, 3)
+        row += 1
+        grid.addWidget(self.bracket.toggle, row, 0, 1, 2)
+        grid.addWidget(self.scaled.toggle, row, 2, 1, 2)
+        row += 1
+        grid.addWidget(self.bracket.panel, row, 0, 1, 4)
+        row += 1
+        grid.addWidget(self.scaled.panel, row, 0, 1, 4)
         for col in range(4):
             grid.setColumnStretch(col, 1)
 
@@ -364,6 +384,8 @@ class TicketPanel(QWidget):
                 self.sl.clear()
                 self.algo_fields.trigger.clear()
                 self.algo_fields.callback.clear()
+                self.bracket.clear()
+                self.scaled.clear()
                 self.status.hide()
             self._sync_account_state()
         finally:
@@ -425,6 +447,34 @@ class TicketPanel(QWidget):
         self.sl.set_value(sl)
         self.revalidate()
 
+    def set_bracket(self, tp: Decimal | None, sl: Decimal | None, unit: LegUnit = LegUnit.PRICE) -> None:
+        """Bracket on with these legs (prices, or distances from the entry in % or ticks); both None: off."""
+        on = tp is not None or sl is not None
+        if on:
+            self.tpsl.setChecked(False)
+            self.scaled.toggle.setChecked(False)
+        self.bracket.toggle.setChecked(on)
+        self.bracket.set_unit(unit)
+        self.bracket.tp.set_value(tp)
+        self.bracket.sl.set_value(sl)
+        self._update_controls()
+        self.revalidate()
+
+    def set_scaled(self, to_price: Decimal | None, count: int = 5, weighting: Weighting = Weighting.EVEN) -> None:
+        """Scaled on, from the ticket's price to ``to_price`` in ``count`` orders; ``to_price`` None: off."""
+        on = to_price is not None
+        if on:
+            if self.order_type() != OrderType.LIMIT:
+                self.set_order_type("limit")
+            self.tpsl.setChecked(False)
+            self.bracket.toggle.setChecked(False)
+        self.scaled.toggle.setChecked(on)
+        self.scaled.to_price.set_value(to_price)
+        self.scaled.count.setValue(count)
+        self.scaled.set_weighting(weighting)
+        self._update_controls()
+        self.revalidate()
+
     def set_size_unit(self, unit: str) -> None:
         """"base" or "quote"."""
         self.unit.setCurrentIndex(self.unit.findData(unit))
@@ -482,18 +532,17 @@ class TicketPanel(QWidget):
             return None
         intent = self.algo_intent(ticket)
         if intent is not None and self.algo is not None:
-            oid = self.algo.place(intent)
-            placed = self.algo.get(oid)
-            if placed is not None and placed.reason:
-                self._status(f"Not sent: {placed.reason}", current_colors().alert)
-            else:
-                self._status(f"Sent {intent.label.lower()} {self._describe(ticket)} "
-                             f"(trigger {intent.trigger_price.normalize():f})", current_colors().muted)
-                self.submitted.emit(oid)
-            return None
-        submission: Submission = self.trading.submit(ticket)
+            # through the pipeline: a large stop-market waits for the same confirmation as a market order
+            submission = self.trading.submit_algo(intent)  # type: ignore[attr-defined]
+            what = f"{intent.label.lower()} {self._describe(ticket)} (trigger {intent.trigger_price.normalize():f})"
+        elif self.scaled.on and self.scaled.plan is not None:
+            submission = self.trading.submit_scaled(self.scaled.plan, ticket)  # type: ignore[attr-defined]
+            what = f"scaled {self._describe(ticket)} in {len(self.scaled.plan.legs)} orders"
+        else:
+            submission = self.trading.submit(ticket)
+            what = self._describe(ticket)
         self.last_submission = submission
-        submission.watch(lambda sub: self._show_submission(sub, self._describe(ticket)))
+        submission.watch(lambda sub: self._show_submission(sub, what))
         return submission
 
     def _show_submission(self, submission: Submission, what: str) -> None:
@@ -540,6 +589,8 @@ class TicketPanel(QWidget):
         hedge = futures and self._hedge()
         tp = self.tp.value() if self.tpsl.isChecked() else None
         sl = self.sl.value() if self.tpsl.isChecked() else None
+        if self.bracket.on:
+            tp, sl = self.bracket.prices(side, price if is_limit else self._last_price(), market)
         return OrderTicket(
             ref=self.ref, side=side, order_type=order_type,
             force=self.force_value() if is_limit else TimeInForce.GTC,
@@ -592,6 +643,16 @@ class TicketPanel(QWidget):
             if intent is not None:
                 reference = self.algo.reference_price(intent.ref, intent.trigger_source) if self.algo else None
                 self.issues = validate_algo(intent, self.market, reference) + self.issues
+            entry = ticket.price if ticket.order_type == OrderType.LIMIT else self._last_price()
+            if self.bracket.on:
+                self.issues = self.bracket.issues(ticket.side, entry, self.market) + [
+                    i for i in self.issues if i.field not in ("tp", "sl")]
+                self.bracket.show_preview(ticket.side, entry, ticket.size, self.market)
+            if self.scaled.on:
+                plan = self.scaled.make_plan(self.market, ticket.side, ticket.size, ticket.price)
+                if self._in_quote():
+                    self.issues.insert(0, Issue("size", f"A scaled order's total is in {self.market.base_coin}."))
+                self.issues = list(plan.issues) + self.issues
         valid = not self.issues
         self.submit_button.setEnabled(valid)
         self.submit_button.setToolTip("" if valid else str(self.issues[0]))
@@ -737,7 +798,11 @@ class TicketPanel(QWidget):
         if spot_market:  # Bitget: market buys are sized in the quote coin, market sells in the base coin
             self.unit.setCurrentIndex(self.unit.findData("quote" if self.side == "buy" else "base"))
         self.unit.setEnabled(not spot_market)
-        self.tpsl.setEnabled(not self._closing() and self.algo_fields.mode() is None)
+        plain = self.algo_fields.mode() is None
+        self.tpsl.setEnabled(not self._closing() and plain and not self.bracket.on and not self.scaled.on)
+        self.bracket.update(futures, allowed=not self._closing() and plain and not self.scaled.on
+                            and not self.tpsl.isChecked())
+        self.scaled.update(allowed=is_limit and plain and not self.bracket.on and not self.tpsl.isChecked())
         if futures:
             long = self.side == "buy"
             self.buy_button.setText("Long" if hedge else "Buy / Long")
