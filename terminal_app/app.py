@@ -616,6 +616,8 @@ class Terminal:
         if ticket is not None:
             registry.on("order.buy", lambda: ticket.submit("buy"))
             registry.on("order.sell", lambda: ticket.submit("sell"))
+            registry.on("order.stop_buy", lambda: ticket.submit_stop("buy"))
+            registry.on("order.stop_sell", lambda: ticket.submit_stop("sell"))
             registry.on("order.join_bid", lambda: self._join("buy"))
             registry.on("order.join_ask", lambda: self._join("sell"))
             registry.on("ticket.post_only", ticket.toggle_post_only)

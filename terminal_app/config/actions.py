@@ -176,6 +176,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
              toolbar=True),
     _trading("order.sell", "Sell (ticket)", ("Ctrl+Alt+S",), "Send a sell order with the ticket's values.",
              toolbar=True),
+    # Shift adds "stop" to buy/sell, as Shift+click places a stop on a DOM ladder (traders.md §4).
+    _trading("order.stop_buy", "Stop-market buy (ticket)", ("Ctrl+Alt+Shift+B",),
+             "Send a buy stop-market at the ticket's trigger price with the ticket's size."),
+    _trading("order.stop_sell", "Stop-market sell (ticket)", ("Ctrl+Alt+Shift+S",),
+             "Send a sell stop-market at the ticket's trigger price with the ticket's size."),
     _trading("order.join_bid", "Join best bid", ("Ctrl+Alt+J",), "Buy limit at the best bid with the ticket's size."),
     _trading("order.join_ask", "Join best ask", ("Ctrl+Alt+K",), "Sell limit at the best ask with the ticket's size."),
     # Not Esc: Esc means "close / abort" everywhere else, so a trader pressing it to dismiss a dialog or a preview

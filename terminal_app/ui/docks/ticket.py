@@ -545,6 +545,15 @@ class TicketPanel(QWidget):
         submission.watch(lambda sub: self._show_submission(sub, what))
         return submission
 
+    def submit_stop(self, side: str) -> Submission | None:
+        """The stop hotkeys: a stop-market on ``side`` at the ticket's trigger price with its size (the ticket
+        switches to Stop-market, so what was sent stays on screen)."""
+        if self.algo is None:
+            self._status("Stops are not available on this account.", current_colors().warn)
+            return None
+        self.set_order_type("stop_market")
+        return self.submit(side)
+
     def _show_submission(self, submission: Submission, what: str) -> None:
         if submission is not self.last_submission:
             return  # an older order's news: the status line belongs to the latest one
