@@ -9,6 +9,9 @@ Grammar (words are case-insensitive; ``N`` is a number such as ``0.1``, ``65000`
         a stop: stop-market at the trigger N, or stop-limit with "@ N"; "mark" triggers on the mark price (futures)
         instead of the last price; "trail N" makes it a trailing stop with an N % callback activated at the stop
         price (futures, market). E.g. "b 0.1 stop 64000", "s 0.1 stop 64000 @ 63900", "s 0.1 stop 70000 trail 1"
+    b|s  SIZE  [SYMBOL]  scale N N  [xCOUNT]  [even|inc|dec]  [post] [ro|reduce] [open|close]
+        a scaled order (``core.scale``): SIZE in all, spread over COUNT limit orders (default 5) from the first price
+        to the second, even or with linearly increasing / decreasing sizes. E.g. "b 1 scale 63000 64000 x5"
     cancel [last]                     cancel the last order placed
     cancel all [SYMBOL | account]     cancel every order of the symbol (default: the active one) or of the account
     flat [SYMBOL | account]           close the position of the symbol (default: the active one) or every position
@@ -37,6 +40,7 @@ from terminal_app.core.candles import Interval
 from terminal_app.core.enums import OrderType, PositionSide, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import Product, SymbolParser, SymbolRef, UnknownSymbol, parse_symbol
 from terminal_app.core.palette_protect import ProtectCommand
+from terminal_app.core.scale import MAX_LEGS, Weighting
 
 MAX_LEVERAGE = 125
 
@@ -80,6 +84,10 @@ def _sym_name(ref: SymbolRef | None) -> str:
     return ref.display if ref is not None else "the active symbol"
 
 
+_WEIGHT_WORDS = {Weighting.INCREASING: "inc", Weighting.DECREASING: "dec"}
+_WEIGHTS = {"even": Weighting.EVEN, "inc": Weighting.INCREASING, "increasing": Weighting.INCREASING,
+            "dec": Weighting.DECREASING, "decreasing": Weighting.DECREASING}
+_COUNT = re.compile(r"^x(\d{1,4})$", re.IGNORECASE)
 _FORCE_WORDS = {TimeInForce.POST_ONLY: "post-only", TimeInForce.IOC: "ioc", TimeInForce.FOK: "fok"}
 _FORCE_TEXT = {TimeInForce.POST_ONLY: "post-only", TimeInForce.IOC: "immediate-or-cancel",
                TimeInForce.FOK: "fill-or-kill"}
@@ -102,6 +110,9 @@ class OrderCommand:
     stop: Decimal | None = None          # trigger price: a stop (with ``price``: stop-limit), or a trail's activation
     mark: bool = False                   # trigger on the mark price rather than the last price
     trail: Decimal | None = None         # trailing stop callback ratio, percent
+    scale: tuple[Decimal, Decimal] | None = None  # a scaled order: the first and the last price
+    count: int = 0                       # its number of orders
+    weighting: Weighting = Weighting.EVEN
 
     is_trading = True
 
@@ -112,6 +123,8 @@ class OrderCommand:
 
     @property
     def kind_text(self) -> str:
+        if self.scale is not None:
+            return "Scaled"
         if self.trail is not None:
             return "Trailing stop"
         if self.stop is not None:
@@ -130,7 +143,11 @@ class OrderCommand:
             parts.append(_sym(self.ref))
         if self.stop is not None:
             parts += ["stop", _num(self.stop)]
-        if self.price is not None:
+        if self.scale is not None:
+            parts += ["scale", _num(self.scale[0]), _num(self.scale[1]), f"x{self.count}"]
+            if self.weighting is not Weighting.EVEN:
+                parts.append(_WEIGHT_WORDS[self.weighting])
+        elif self.price is not None:
             parts += ["@", _num(self.price)]
         elif self.stop is None:
             parts.append("market")
@@ -159,6 +176,9 @@ class OrderCommand:
         else:
             amount = f"{_num(self.size)} {base_coin}".rstrip()
         text = f"{self.kind_text} {self.side} {amount} of {_sym_name(self.ref)}"
+        if self.scale is not None:
+            text += (f" in {self.count} limit orders from {_num(self.scale[0])} to {_num(self.scale[1])}"
+                     f" ({self.weighting.label.lower()} sizes)")
         if self.price is not None:
             text += f" at {_num(self.price)}"
         extras = []
@@ -278,6 +298,7 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ("buy 0.1 BTCUSDT @ 65000 post", "limit buy on another symbol"),
     ("s 0.2 m ro", "reduce-only market sell"),
     ("b 0.1 stop 66000", "stop-market buy once the last price reaches 66000"),
+    ("b 1 scale 63000 64000 x5", "scaled buy: 1 in 5 limit orders from 63000 to 64000"),
     ("s 0.1 stop 64000 @ 63900", "stop-limit sell"),
     ("s 0.1 stop 70000 trail 1", "trailing stop with a 1 % callback, activated at 70000"),
     ("sl 60000", "stop-loss of the whole position"),
@@ -456,6 +477,9 @@ def _order(r: _Reader, side: Side, read: _ReadSymbol) -> OrderCommand:
     stop: Decimal | None = None
     mark = False
     trail: Decimal | None = None
+    scale: tuple[Decimal, Decimal] | None = None
+    count = 0
+    weighting = Weighting.EVEN
 
     def once(key: str, tok: _Tok, what: str) -> None:
         if key in seen:
@@ -498,6 +522,17 @@ def _order(r: _Reader, side: Side, read: _ReadSymbol) -> OrderCommand:
         elif word in ("trail", "trailing"):
             once("trail", tok, "trailing callback")
             trail = r.number("trailing callback in % (e.g. 1)")
+        elif word in ("scale", "scaled"):
+            once("scale", tok, "scale range")
+            scale = (r.number("first price of the scale"), r.number("last price of the scale"))
+        elif (count_match := _COUNT.match(word)) is not None:
+            once("count", tok, "number of orders")
+            count = int(count_match.group(1))
+            if not 2 <= count <= MAX_LEGS:
+                raise PaletteError(f"A scaled order has 2 to {MAX_LEGS} orders.", tok.start, tok.end)
+        elif word in _WEIGHTS:
+            once("weighting", tok, "weighting (even/inc/dec)")
+            weighting = _WEIGHTS[word]
         elif _NUMBER.match(tok.text):
             raise PaletteError(f"A number {tok.text!r} needs a word before it: '@' for the price, 'tp' or 'sl'.",
                                tok.start, tok.end, ("@", "tp", "sl"))
@@ -508,6 +543,21 @@ def _order(r: _Reader, side: Side, read: _ReadSymbol) -> OrderCommand:
             ref = _symbol(tok, read)
 
     end = len(r.text)
+    for key in ("count", "weighting"):
+        if key in seen and scale is None:
+            tok = seen[key]
+            raise PaletteError(f"{tok.text!r} goes with a scaled order: add 'scale FROM TO'.", tok.start, tok.end,
+                               ("scale",))
+    if scale is not None:
+        for key in ("price", "limit", "stop", "tp", "sl"):
+            if key in seen:
+                tok = seen[key]
+                raise PaletteError(f"A scaled order is limit orders between its two prices: drop {tok.text!r}.",
+                                   tok.start, tok.end)
+        if unit is not SizeUnit.BASE:
+            raise PaletteError("A scaled order's total is in the base coin (e.g. 0.5).", size_tok.start, size_tok.end)
+        return OrderCommand(side, size, unit, None, ref, None, None, force, reduce_only, trade_side,
+                            scale=scale, count=count or 5, weighting=weighting)
     if stop is None:
         for key in ("mark", "trail"):
             if key in seen:

@@ -311,3 +311,31 @@ async def test_large_stop_market_waits_for_the_one_confirmation(qapp: QApplicati
         await signals.wait_until(algo.changed, lambda: again.state is SubmissionState.ACKNOWLEDGED)
         plans = exchange(terminal, lambda ex: ex.plan_orders(DEMO_UID))
         assert [(p.client_oid, p.trigger_price, p.size) for p in plans] == [(again.client_oid, trigger, D("0.02"))]
+
+
+@pytest.mark.asyncio
+async def test_palette_scaled_order_and_stop_through_the_pipeline(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as terminal:
+        services, _ticket, last = await ready(terminal, signals, BTC_PERP)
+        trading, algo = services.trading, services.algo
+        engine = terminal.palette.engine
+        first, to = (last * D("0.98")).quantize(D("0.1")), (last * D("0.97")).quantize(D("0.1"))
+        text = f"b 0.006 scale {first} {to} x3 inc"
+        preview = engine.describe(engine.parse(text))
+        assert "Scaled buy 0.006 BTC of BTCUSDT PERP in 3 limit orders" in preview, preview
+        assert "0.001 @" in preview
+        result = engine.execute(text)
+        assert result.ok, result.message
+        await signals.wait_until(trading.order_updated, lambda: len(
+            exchange(terminal, lambda ex: ex.open_orders(DEMO_UID, FUT))) == 3)
+        placed = sorted(exchange(terminal, lambda ex: ex.open_orders(DEMO_UID, FUT)), key=lambda o: -o.price)
+        assert [o.size for o in placed] == [D("0.001"), D("0.002"), D("0.003")]
+        assert (placed[0].price, placed[-1].price) == (first, to)
+
+        # a stop from the palette meets the same confirmation as the ticket's
+        trigger = (last * D("1.02")).quantize(D("0.1"))
+        pending = engine.execute(f"b 0.02 stop {trigger}")
+        assert pending.ok, pending.message
+        await answer(terminal, signals, True)
+        await signals.wait_until(algo.changed, lambda: [o.trigger_price for o in algo.orders()
+                                                        if o.status is AlgoStatus.LIVE] == [trigger])
