@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -107,7 +108,7 @@ class ScaledFields:
             for col, text in enumerate((fmt_fixed(leg.price, market.price_places),
                                         fmt_fixed(leg.size, market.size_places))):
                 item = QTableWidgetItem(text)
-                item.setTextAlignment(0x0082)  # right, vertically centred
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
         avg = plan.average_price
         if plan.legs and avg is not None:
