@@ -59,6 +59,7 @@ from terminal_app.services.account import AccountService
 from terminal_app.services.algo_orders import AlgoOrdersService, describe_cancelled
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
+from terminal_app.services.oco import SpotOcoService
 from terminal_app.services.session import Session
 from terminal_app.services.stack import Services
 from terminal_app.services.tasks import TaskSet
@@ -410,15 +411,18 @@ class GuardedServices:
     raw: Services
     trading: GuardedTrading
     panel_settings: Settings  # the user's settings, as the panels read and change them
+    oco: SpotOcoService | None = None  # spot brackets, managed by the terminal (services.oco)
     _closed: bool = False
 
     @classmethod
     def wrap(cls, services: Services, settings: Settings, policy: PolicyProvider, *, ask: Ask | None = None,
              history: HistorySource | None = None) -> GuardedServices:
         trading = GuardedTrading(services, policy, ask=ask, history=history)
+        oco = None
         if services.algo is not None:  # stops that open a position pass the same guards and block
             services.algo.set_guard(policy, lambda: trading.blocked_reason)
-        return cls(services, trading, settings)
+            oco = SpotOcoService(services.trading, services.algo, services.market_data)
+        return cls(services, trading, settings, oco)
 
     @property
     def algo(self) -> AlgoOrdersService | None:

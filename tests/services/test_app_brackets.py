@@ -339,3 +339,71 @@ async def test_palette_scaled_order_and_stop_through_the_pipeline(qapp: QApplica
         await answer(terminal, signals, True)
         await signals.wait_until(algo.changed, lambda: [o.trigger_price for o in algo.orders()
                                                         if o.status is AlgoStatus.LIVE] == [trigger])
+
+
+async def spot_bracket(terminal: Terminal, signals: Any) -> tuple[Any, Any, Any, D]:
+    """A spot buy that fills at once, with a bracket (TP +1 %, SL -2 %) from the ticket; the armed bracket."""
+    services, ticket, last = await ready(terminal, signals, BTC)
+    oco = services.oco
+    ticket.set_side("buy")
+    ticket.set_order_type("limit")
+    ticket.price.set_value((last * D("1.004")).quantize(ticket.market.tick_size))  # crosses the ask: fills
+    ticket.size_edit.set_value(D("0.002"))
+    ticket.set_bracket(D("1"), D("2"), LegUnit.PERCENT)
+    assert ticket.bracket.on
+    assert "watches the take-profit" in ticket.bracket.toggle.toolTip()
+    submission = click_submit(ticket)
+    bracket = oco.get(submission.client_oid)
+    assert bracket is not None
+    await signals.wait_until(services.trading.order_updated, lambda: (
+        v := services.trading.order(submission.client_oid)) is not None and not v.is_open, timeout=10)
+    await signals.wait_until(services.algo.changed, lambda: bracket.sl_oid is not None
+                             and services.algo.get(bracket.sl_oid).status is AlgoStatus.LIVE, timeout=15)
+    assert services.trading.order(submission.client_oid).status is OrderStatus.FILLED
+    assert bracket.size == (D("0.002") * (1 - ticket.market.taker_fee)).quantize(ticket.market.lot_size,
+                                                                                  rounding="ROUND_FLOOR")
+    [plan] = exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, Product.SPOT))
+    assert (plan.client_oid, plan.trigger_price, plan.side, plan.size) == (bracket.sl_oid, bracket.sl, "sell",
+                                                                             bracket.size)
+    return services, ticket, bracket, last
+
+
+@pytest.mark.asyncio
+async def test_spot_bracket_take_profit_cancels_the_stop_loss_then_sells(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as terminal:
+        services, _ticket, bracket, _last = await spot_bracket(terminal, signals)
+        oco = services.oco
+        ended: list[str] = []
+        oco.ended.connect(lambda _b, how: ended.append(how))
+        exchange(terminal, lambda ex: ex.shock("BTC", "1.03"))
+        await signals.wait_until(oco.changed, lambda: ended, timeout=20)
+        assert ended == ["take-profit reached: sold at market"]
+        done = exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, Product.SPOT, pending=False))
+        assert [(p.client_oid, p.status) for p in done] == [(bracket.sl_oid, "cancelled")]
+        exit_view = services.trading.order(bracket.exit_oid)
+        fills = exchange(terminal, lambda ex: ex.fills(DEMO_UID, Product.SPOT, order_id=exit_view.order_id))
+        assert sum(f.size for f in fills) == bracket.size
+        assert all(f.side == "sell" for f in fills)
+        assert min(f.price for f in fills) >= bracket.tp * D("0.995")
+
+
+@pytest.mark.asyncio
+async def test_spot_bracket_stop_loss_fires_on_the_exchange_and_ends_the_watch(qapp: QApplication,
+                                                                                signals: Any) -> None:
+    async with running(qapp) as terminal:
+        services, _ticket, bracket, _last = await spot_bracket(terminal, signals)
+        oco = services.oco
+        ended: list[str] = []
+        oco.ended.connect(lambda _b, how: ended.append(how))
+        exchange(terminal, lambda ex: ex.shock("BTC", "0.96"))
+        await signals.wait_until(oco.changed, lambda: ended, timeout=20)
+        assert ended == ["stop-loss fired on the exchange"]
+        [done] = exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, Product.SPOT, pending=False))
+        assert (done.client_oid, done.status) == (bracket.sl_oid, "executed")
+        assert bracket.exit_oid is None  # the terminal sold nothing itself
+        exchange(terminal, lambda ex: ex.shock("BTC", "1.10"))  # back above the TP: nothing more happens
+        await signals.wait_until(services.market_data.ticker_changed,
+                                 lambda: services.market_data.last_price(BTC) > bracket.tp)
+        assert oco.brackets() == []
+        sells = [f for f in exchange(terminal, lambda ex: ex.fills(DEMO_UID, Product.SPOT)) if f.side == "sell"]
+        assert sum(f.size for f in sells) == bracket.size

@@ -18,6 +18,7 @@ Keyboard actions and the smoke test drive it through :meth:`set_price`, :meth:`s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -98,6 +99,7 @@ class TicketPanel(QWidget):
         self.md = services.market_data
         self.trading = services.trading
         self.algo = algo_service(services)  # stops, trailing, TP/SL (services.algo_orders)
+        self.oco = getattr(services, "oco", None)  # spot brackets (services.oco), with the real pipeline only
         self.account = services.account
         self.settings = settings
         self.links = links_for(services)
@@ -538,11 +540,31 @@ class TicketPanel(QWidget):
         elif self.scaled.on and self.scaled.plan is not None:
             submission = self.trading.submit_scaled(self.scaled.plan, ticket)  # type: ignore[attr-defined]
             what = f"scaled {self._describe(ticket)} in {len(self.scaled.plan.legs)} orders"
+        elif self.bracket.on and not ticket.ref.is_futures and self.oco is not None:
+            submission = self._submit_spot_bracket(ticket)
+            what = f"{self._describe(ticket)} with a bracket"
         else:
             submission = self.trading.submit(ticket)
             what = self._describe(ticket)
         self.last_submission = submission
         submission.watch(lambda sub: self._show_submission(sub, what))
+        return submission
+
+    def _submit_spot_bracket(self, ticket: OrderTicket) -> Submission:
+        """A spot buy sent plain, its legs handed to the terminal's OCO service once the buy is sent."""
+        oco, tp, sl = self.oco, ticket.tp, ticket.sl
+        assert oco is not None
+        assert tp is not None
+        assert sl is not None
+        submission: Submission = self.trading.submit(replace(ticket, tp=None, sl=None))
+        armed: list[str] = []
+
+        def arm(sub: Submission) -> None:
+            if sub.sent and not armed and sub.state is not SubmissionState.REJECTED:
+                armed.append(sub.client_oid)
+                oco.arm(sub.client_oid, ticket.ref, tp, sl)
+
+        submission.watch(arm)
         return submission
 
     def submit_stop(self, side: str) -> Submission | None:
@@ -810,7 +832,7 @@ class TicketPanel(QWidget):
         plain = self.algo_fields.mode() is None
         self.tpsl.setEnabled(not self._closing() and plain and not self.bracket.on and not self.scaled.on)
         self.bracket.update(futures, allowed=not self._closing() and plain and not self.scaled.on
-                            and not self.tpsl.isChecked())
+                            and not self.tpsl.isChecked(), spot_buy=self.oco is not None and self.side == Side.BUY)
         self.scaled.update(allowed=is_limit and plain and not self.bracket.on and not self.tpsl.isChecked())
         if futures:
             long = self.side == "buy"

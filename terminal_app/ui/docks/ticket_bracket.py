@@ -4,8 +4,8 @@
 ticks from it), the two legs and the risk/reward preview; ``core.bracket`` does the arithmetic. The ticket sends the
 entry with the legs attached (``OrderTicket.tp``/``sl``): on Bitget futures they are the entry's preset TP/SL, which
 the exchange turns into the position's TP/SL orders when the entry fills and cancels one of when the other fires.
-Spot brackets are not offered: Bitget V2 spot has no OCO (``ccxt`` lists ``oco: false`` for it) and the simulator does
-not keep spot presets, so the toggle is off on spot with the reason in its tooltip.
+Bitget V2 spot has no OCO (``ccxt`` lists ``oco: false`` for it): a spot bracket (a buy) is sent without presets and
+handed to ``services.oco.SpotOcoService``, which rests the stop-loss on the exchange and watches the take-profit.
 """
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ from terminal_app.core.validation import Issue, is_inverse
 from terminal_app.ui.docks.common import DecimalEdit
 from terminal_app.ui.format import fmt_fixed
 
-SPOT_REASON = "Brackets are for futures: Bitget V2 spot has no one-cancels-the-other order."
+SPOT_REASON = "Spot brackets are for buys: the stop-loss rests on the exchange, the terminal watches the take-profit."
+FUTURES_TIP = "Attach a take-profit and a stop-loss: when one fires the exchange cancels the other"
+SPOT_TIP = ("Spot: the stop-loss rests on Bitget once the buy fills; the terminal watches the take-profit and, when it "
+            "is reached, cancels the stop-loss and sells at market (Bitget spot has no OCO)")
 
 
 class BracketFields:
@@ -65,11 +68,11 @@ class BracketFields:
     def set_unit(self, unit: LegUnit) -> None:
         self.unit.setCurrentIndex(self.unit.findData(unit.value))
 
-    def update(self, futures: bool, allowed: bool) -> None:
-        """Offer the toggle on futures when the order can carry legs (``allowed``: it opens, and is a plain order)."""
-        self.toggle.setEnabled(futures and allowed)
-        self.toggle.setToolTip(SPOT_REASON if not futures else
-                               "Attach a take-profit and a stop-loss: when one fires the exchange cancels the other")
+    def update(self, futures: bool, allowed: bool, spot_buy: bool = False) -> None:
+        """Offer the toggle when the order can carry legs (``allowed``: it opens, and is a plain order): on futures,
+        and on spot for a buy when the terminal can manage the bracket (``spot_buy``)."""
+        self.toggle.setEnabled(allowed and (futures or spot_buy))
+        self.toggle.setToolTip(FUTURES_TIP if futures else SPOT_TIP if spot_buy else SPOT_REASON)
         self.panel.setVisible(self.on)
 
     def prices(self, side: Side, entry: Decimal | None, market: MarketInfo) -> tuple[Decimal | None, Decimal | None]:

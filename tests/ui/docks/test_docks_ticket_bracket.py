@@ -55,8 +55,8 @@ def test_bracket_legs_on_the_wrong_side_are_refused(qtbot: QtBot, services: Any,
     assert t.reason.text() == "A bracket needs a stop-loss."
 
 
-def test_bracket_is_futures_only(qtbot: QtBot, services: Any, kit: Any) -> None:
-    t = make(qtbot, services, kit, kit.BTC)
+def test_spot_bracket_needs_the_terminals_oco_service(qtbot: QtBot, services: Any, kit: Any) -> None:
+    t = make(qtbot, services, kit, kit.BTC)  # fake services: no services.oco, so no spot bracket
     assert not t.bracket.toggle.isEnabled()
     assert t.bracket.toggle.toolTip() == SPOT_REASON
 
