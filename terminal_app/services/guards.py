@@ -119,6 +119,7 @@ class GuardedTrading(QObject):
         self._ids = itertools.count(1)
         self._watching: dict[str, Submission] = {}  # clientOid → a sent submission not yet settled
         self._batches: dict[str, list[str]] = {}  # a scaled submission's clientOid (its first leg's) → every leg's
+        self._batch_of: dict[str, Submission] = {}  # a leg not yet answered → its scaled submission
         self._algo = services.algo
         inner = self._inner
         inner.orders_changed.connect(self.orders_changed)
@@ -202,7 +203,10 @@ class GuardedTrading(QObject):
         def send() -> None:
             oids = self._inner.place_batch(leg_tickets(plan, template))
             self._batches[oids[0]] = oids
+            for oid in oids:
+                self._batch_of[oid] = submission
             submission.move(SubmissionState.SENT, client_oid=oids[0], message=f"{len(oids)} orders")
+            self._settle_batch(submission)
 
         if verdict.needs_confirmation and not confirmed:
             submission.move(SubmissionState.AWAITING_CONFIRMATION, client_oid=self._local_id("confirm"),
@@ -211,8 +215,14 @@ class GuardedTrading(QObject):
             def answered(yes: bool) -> None:
                 if not yes:
                     self._refuse(submission, "Not sent: the scaled order was not confirmed.")
-                elif self._blocked:
+                    return
+                if self._blocked:
                     self._refuse(submission, f"Trading is held: {self._blocked}")
+                    return
+                again = check_scaled(plan, template, self.policy(), last_price=self._md.last_price(template.ref),
+                                     leverage=leverage)  # the market moved while the question was open
+                if again.refused:
+                    self._refuse(submission, again.message)
                 else:
                     send()
 
@@ -220,6 +230,25 @@ class GuardedTrading(QObject):
             return submission
         send()
         return submission
+
+    def _settle_batch(self, submission: Submission) -> None:
+        """Once every leg has the exchange's answer: ACKNOWLEDGED with how many were placed (and why the others
+        were not, from the batch's failure list), or REJECTED when none was."""
+        oids = self._batches.get(submission.client_oid, [])
+        views = [self._inner.order(oid) for oid in oids]
+        if not oids or any(v is None or v.status is OrderStatus.PENDING for v in views):
+            return
+        refused = [v for v in views if v is not None and v.status is OrderStatus.REJECTED]
+        placed = len(oids) - len(refused)
+        reasons = sorted({f"{v.reason}" for v in refused})
+        why = f"; {len(refused)} refused: {' · '.join(reasons)}" if refused else ""
+        for oid in oids:
+            self._batch_of.pop(oid, None)
+        if placed == 0:
+            submission.move(SubmissionState.REJECTED, message=f"none of the {len(oids)} orders was placed{why}",
+                            code=refused[0].code if refused else "")
+        else:
+            submission.move(SubmissionState.ACKNOWLEDGED, message=f"{placed} of {len(oids)} orders live{why}")
 
     def batch_oids(self, submission: Submission) -> list[str]:
         """The clientOids of the legs a sent scaled submission placed (empty before it was sent)."""
@@ -305,6 +334,9 @@ class GuardedTrading(QObject):
             self._follow(view)
 
     def _follow(self, view: OrderView) -> None:
+        batch = self._batch_of.get(view.client_oid)
+        if batch is not None:
+            self._settle_batch(batch)
         submission = self._watching.get(view.client_oid)
         if submission is None:
             return

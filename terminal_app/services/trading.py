@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from terminal_app.bitget.errors import BitgetError, InvalidOrder, OrderNotFound, TransportError
+from terminal_app.bitget.errors import BitgetError, InvalidOrder, OrderNotFound, RateLimited, TransportError
 from terminal_app.bitget.rest_core import new_client_oid
 from terminal_app.core.accounts import Position
 from terminal_app.core.cancels import unasked_cancel_reason
@@ -38,7 +38,7 @@ from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import Fill, Order, OrderTicket, OrderTracker, OrderView, Update, closing_ticket
 from terminal_app.core.scale import batches
 from terminal_app.core.validation import round_quote, round_to_lot
-from terminal_app.core.venue import OrderKey, PlaceOrder, Venue
+from terminal_app.core.venue import BulkResult, OrderKey, PlaceOrder, Venue
 from terminal_app.services.account import AccountService
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
@@ -58,6 +58,7 @@ CHECK_INTERVAL_S = 45.0
 # An order whose placement got no answer and that the exchange cannot find is taken as not placed only this long after
 # it was sent: longer than the client's read timeout (10 s), so the request itself cannot still be on its way.
 NOT_PLACED_AFTER_S = 15.0
+BATCH_429_RETRIES = 3  # a batch refused with 429 (nothing placed) is sent again this many times at most
 
 
 class ReconcileIncomplete(Exception):
@@ -224,7 +225,7 @@ class TradingService(QObject):
             oids = [p.client_oid for p in chunk]
             self._sending.update(oids)
             try:
-                result = await self._venue.place_batch(ref, chunk)
+                result = await self._place_chunk(ref, chunk)
             except BitgetError as exc:
                 for oid in oids:
                     self._rejected(oid, exc)
@@ -243,6 +244,20 @@ class TradingService(QObject):
             for oid in oids:
                 if oid not in answered:  # the answer named neither: only a lookup can tell
                     self._suspect(oid)
+
+    async def _place_chunk(self, ref: SymbolRef, chunk: list[PlaceOrder]) -> BulkResult:
+        """One batch call. A 429 means Bitget processed nothing (it counts requests on arrival, so a call our limiter
+        spaced by its send time can still land in the previous window when the network or the host is slow): the
+        same orders, same clientOids, are sent again once the limiter's block has passed, a few times at most."""
+        for attempt in range(BATCH_429_RETRIES + 1):
+            try:
+                return await self._venue.place_batch(ref, chunk)
+            except RateLimited:
+                if attempt == BATCH_429_RETRIES:
+                    raise
+                log.info(f"Batch of {len(chunk)} orders on {ref.display} refused with 429; sending it again.")
+                await asyncio.sleep(self.retry.initial_s)
+        raise AssertionError("unreachable")
 
     def cancel(self, view_or_client_oid: OrderView | str) -> None:
         oid = view_or_client_oid if isinstance(view_or_client_oid, str) else view_or_client_oid.client_oid

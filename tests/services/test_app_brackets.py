@@ -239,6 +239,8 @@ async def test_scaled_set_over_the_batch_limit_one_confirmation_and_per_leg_fail
         assert states == [OrderStatus.LIVE] * 3 + [OrderStatus.REJECTED] * 2, states
         rejected = [trading.order(o) for o in legs[3:]]
         assert all(v.code == "43012" for v in rejected), [(v.code, v.reason) for v in rejected]
+        assert submission.state is SubmissionState.ACKNOWLEDGED  # the set as one: how many, and why not the others
+        assert submission.message.startswith("3 of 5 orders live; 2 refused: [43012]"), submission.message
         assert len(exchange(terminal, lambda ex: ex.open_orders(DEMO_UID, Product.SPOT))) == 3
         trading.cancel_all(BTC)
         await signals.wait_until(trading.orders_changed, lambda: not trading.open_orders(BTC), timeout=20)
@@ -257,7 +259,7 @@ async def test_scaled_set_over_the_batch_limit_one_confirmation_and_per_leg_fail
         oids = trading.batch_oids(submission)
         assert len(oids) == 60
         await signals.wait_until(trading.order_updated, lambda: all(
-            (v := trading.order(o)) is not None and v.status is OrderStatus.LIVE for o in oids), timeout=20)
+            (v := trading.order(o)) is not None and v.status is OrderStatus.LIVE for o in oids), timeout=60)
         placed = exchange(terminal, lambda ex: ex.open_orders(DEMO_UID, Product.SPOT))
         assert sorted((o.price, o.size) for o in placed) == sorted((leg.price, leg.size) for leg in plan.legs)
 
