@@ -35,7 +35,7 @@ from enum import StrEnum
 
 from terminal_app.core.candles import Interval
 from terminal_app.core.enums import OrderType, PositionSide, Side, TimeInForce, TradeSide
-from terminal_app.core.instruments import Product, SymbolParser, SymbolRef, UnknownSymbol, parse_symbol
+from terminal_app.core.instruments import SUFFIX_WORDS, Product, SymbolParser, SymbolRef, UnknownSymbol, parse_symbol
 from terminal_app.core.palette_protect import ProtectCommand
 
 MAX_LEVERAGE = 125
@@ -315,9 +315,15 @@ def _lex(text: str) -> list[_Tok]:
         raw, start = m.group(), m.start()
         if raw.startswith("@") and len(raw) > 1:  # "@65000" is "@ 65000"
             toks += [_Tok("@", start), _Tok(raw[1:], start + 1)]
+        elif raw.lower() in SUFFIX_WORDS and toks and _NAME.match(toks[-1].text) and toks[-1].word not in _VERBS:
+            # "BTCUSDT PERP" is one name, as the terminal itself writes it (chart title, ticket, positions)
+            toks[-1] = _Tok(f"{toks[-1].text} {raw}", toks[-1].start)
         else:
             toks.append(_Tok(raw, start))
     return toks
+
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9/_.-]*$")
 
 
 _NUMBER = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)(k?)$", re.IGNORECASE)

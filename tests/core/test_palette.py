@@ -137,6 +137,23 @@ def test_descriptions() -> None:
     assert parse("lev 5 BTCUSDT.P").describe() == "Set the leverage of BTCUSDT PERP to 5x."
 
 
+
+@pytest.mark.parametrize("text", ["sym BTCUSDT PERP", "sym btcusdt perp", "flat BTCUSDT PERP", "lev 10 BTCUSDT PERP",
+                                  "b 0.1 BTCUSDT PERP @ 60000", "s 1 BTCUSDT swap m"])
+def test_the_name_the_terminal_writes_is_a_name_it_reads(text: str) -> None:
+    """Chart title, ticket and positions write "BTCUSDT PERP"; the palette's own help offered "sym ETHUSDT PERP" and
+    then refused it ("Unexpected 'PERP'")."""
+    cmd = parse(text)
+    assert getattr(cmd, "ref", None) == PERP
+
+
+def test_a_product_word_alone_is_not_glued_to_a_verb_or_a_number() -> None:
+    stop = parse("b 0.1 stop 64000 perp")
+    assert isinstance(stop, OrderCommand)
+    assert stop.stop == D(64000)
+    assert stop.ref == SymbolRef("PERP", Product.SPOT)
+    assert parse("sym perp") == SymbolCommand(SymbolRef("PERP", Product.SPOT))
+
 @pytest.mark.parametrize(("text", "message", "start", "end", "expected"), [
     ("", "Expected a command", 0, 0, ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym", "tp", "sl")),
     ("x 1", "Unknown command 'x'", 0, 1, None),
