@@ -35,7 +35,9 @@ class TransferDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("TransferDialog")
         self.setWindowTitle("Transfer between accounts")
+        self.setMinimumWidth(380)  # narrower, the window manager elides the title to "Transfer … accounts"
         self.account = account
+        self._sent = ""  # what the last send moved, said again when Bitget confirms it
         self.source = QComboBox(self)
         self.target = QComboBox(self)
         for label, product in ACCOUNTS:
@@ -135,6 +137,8 @@ class TransferDialog(QDialog):
         assert amount is not None
         coin = self.coin.currentText()
         self.account.transfer(self.from_product(), self.to_product(), coin, amount)
+        self._sent = (f"{fmt_fixed(amount, coin_places(coin))} {coin} from {self.source.currentText()} "
+                      f"to {self.target.currentText()}")
         show_message(self.message, f"Sending {fmt_fixed(amount, coin_places(coin))} {coin}…", current_colors().muted)
         return True
 
@@ -156,7 +160,7 @@ class TransferDialog(QDialog):
                                if available is not None else "")
 
     def _on_transferred(self, transfer_id: str) -> None:
-        show_message(self.message, f"Done (transfer {transfer_id}).", current_colors().up)
+        show_message(self.message, f"Moved {self._sent} (transfer {transfer_id}).", current_colors().up)
         self.amount.set_value(None)
         self._show_available()
 
