@@ -105,18 +105,18 @@ def test_order_properties() -> None:
     ("b 0.1 @ 65000 tp 66000 sl 64000", "buy 0.1 @ 65000 tp 66000 sl 64000"),
     ("s 0.50 m", "sell 0.5 market"),
     ("b 100u m", "buy 100u market"),
-    ("buy 0.1 BTCUSDT @ 65000 post", "buy 0.1 BTCUSDT:spot @ 65000 post-only"),
+    ("buy 0.1 BTCUSDT @ 65000 post", "buy 0.1 BTCUSDT @ 65000 post-only"),
     ("b 25% @ 64k ro", "buy 25% @ 64000 reduce-only"),
-    ("s 1 ETHUSDT.P @ 3100 close", "sell 1 ETHUSDT:usdt_futures @ 3100 close"),
+    ("s 1 ETHUSDT.P @ 3100 close", "sell 1 ETHUSDT PERP @ 3100 close"),
     ("cancel", "cancel last"),
     ("cancel all", "cancel all"),
-    ("cancel all ETHUSDT.P", "cancel all ETHUSDT:usdt_futures"),
+    ("cancel all ETHUSDT.P", "cancel all ETHUSDT PERP"),
     ("cancel all account", "cancel all account"),
     ("flat", "flat"),
     ("flat account", "flat account"),
     ("lev 10x", "lev 10"),
     ("iv 1h", "iv 1H"),
-    ("sym ETHUSDT:USDT-FUTURES", "sym ETHUSDT:usdt_futures"),
+    ("sym ETHUSDT:USDT-FUTURES", "sym ETHUSDT PERP"),
 ])
 def test_previews(text: str, preview: str) -> None:
     command = parse(text)
