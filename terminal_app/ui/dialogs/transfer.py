@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 
 from terminal_app.core.accounts import FuturesAccount, SpotAsset
 from terminal_app.core.instruments import Product
-from terminal_app.ui.docks.common import DecimalEdit, message_label, show_message
+from terminal_app.ui.docks.common import DecimalEdit, message_label, show_message, titled
 from terminal_app.ui.format import coin_places, fmt_fixed
 from terminal_app.ui.theme import current_colors
 
@@ -34,8 +34,7 @@ class TransferDialog(QDialog):
     def __init__(self, account: AccountService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TransferDialog")
-        self.setWindowTitle("Transfer between accounts")
-        self.setMinimumWidth(380)  # narrower, the window manager elides the title to "Transfer … accounts"
+        titled(self, "Transfer between accounts")
         self.account = account
         self._sent = ""  # what the last send moved, said again when Bitget confirms it
         self.source = QComboBox(self)
