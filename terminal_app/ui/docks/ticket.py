@@ -687,7 +687,10 @@ class TicketPanel(QWidget):
         valid = not self.issues
         self.submit_button.setEnabled(valid)
         self.submit_button.setToolTip("" if valid else str(self.issues[0]))
-        show_message(self.reason, "" if valid else str(self.issues[0]), current_colors().alert)
+        # an empty size on a fresh ticket is the next thing to type, not a mistake: said in the muted colour
+        prompt = not valid and self.issues[0].field == "size" and not self.size_edit.text().strip()
+        show_message(self.reason, "" if valid else str(self.issues[0]),
+                     current_colors().muted if prompt else current_colors().alert)
         self._update_info(ticket)
         if valid != self._valid:
             self._valid = valid
