@@ -262,7 +262,7 @@ class AlgoOrdersService(QObject):
     # --- sending ----------------------------------------------------------------------------------------------
 
     async def _send(self, intent: AlgoIntent, oid: str) -> None:
-        hedge = self._account.position_mode() == PositionMode.HEDGE
+        hedge = self._account.position_mode(intent.ref.product) == PositionMode.HEDGE
         mode = self._account.margin_mode(intent.ref) or MarginMode.CROSSED
         try:
             order_id = await self._venue.place_algo(intent, oid, hedge=hedge, margin_mode=mode,
@@ -304,7 +304,12 @@ class AlgoOrdersService(QObject):
             await asyncio.sleep(self.retry_s)
 
     def _coin(self, ref: SymbolRef) -> str:
+        """The ``marginCoin`` of a plan: the line's settle coin (USDT, USDC), coin-M's base coin."""
         market = self._session.market(ref)
+        if ref.product.settle_coin:
+            return ref.product.settle_coin
+        if ref.is_futures and market is not None:
+            return market.base_coin
         return (market.quote_coin if market is not None else "") or MARGIN_COIN
 
     async def _modify(self, order: AlgoOrder, trigger: Decimal, execute: Decimal | None, size: Decimal | None,

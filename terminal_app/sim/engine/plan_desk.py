@@ -1,6 +1,6 @@
 """The facade's plan-order desk (``Exchange.plans``): trigger orders, trailing stops and TP/SL orders of spot and
-USDT-M, as the REST routes of ``sim.server.plan_routes`` need them: place, modify, cancel (one, or all of some
-types), list (pending or finished).
+every futures line (USDT-M, coin-M, USDC-M), as the REST routes of ``sim.server.plan_routes`` need them: place,
+modify, cancel (one, or all of some types), list (pending or finished).
 
 Every call brings the market to the clock first and, after it, sends its events and saves (the facade's
 ``_user``/``_done``), like the facade's own trading calls. Plan types are Bitget's words: ``normal_plan``,
@@ -19,7 +19,7 @@ from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.futures import PlanOrder, PlanState
 from terminal_app.sim.engine.orders import reject
 from terminal_app.sim.engine.stop_views import is_stop, plan_ref
-from terminal_app.sim.market.markets import find_market
+from terminal_app.sim.market.markets import find_futures, find_market
 
 DecimalLike = Decimal | str | int
 TPSL_TYPES = frozenset({"profit_plan", "loss_plan", "pos_profit", "pos_loss", "moving_plan"})
@@ -51,7 +51,7 @@ class PlanDesk:
         """``normal_plan`` (stop-market / stop-limit) or ``track_plan`` (trailing, ``callback_ratio`` percent).
         ``margin_mode`` switches the symbol's margin mode first, as a futures order does."""
         with self._call(uid) as engine:
-            market = find_market(symbol, Product.USDT_FUTURES)
+            market = find_futures(symbol)
             if margin_mode:
                 engine.settings.set_margin_mode(uid, market, margin_mode)
             plan = engine.stops.place_futures(uid, market, plan_type, side, order_type, size, trigger_price,
@@ -66,7 +66,7 @@ class PlanDesk:
         """``place-tpsl-order``: the TP/SL kinds (``sim.engine.triggers``) and ``moving_plan`` (a trailing stop
         closing ``size`` of the position, callback ``range_rate`` percent)."""
         with self._call(uid) as engine:
-            market = find_market(symbol, Product.USDT_FUTURES)
+            market = find_futures(symbol)
             if plan_type == "moving_plan":
                 plan = engine.stops.place_moving(uid, market, hold_side, size, trigger_price, trigger_type,
                                                  range_rate, client_oid)
@@ -120,10 +120,10 @@ class PlanDesk:
                     range_rate: DecimalLike | None = None) -> PlanOrder:
         """``modify-tpsl-order``: a TP/SL plan, or a trailing TP/SL (``moving_plan``: trigger, size, range rate)."""
         with self._call(uid) as engine:
-            plan = self._find(engine, uid, Product.USDT_FUTURES, symbol, order_id, client_oid)
+            market = find_futures(symbol)
+            plan = self._find(engine, uid, market.ref.product, symbol, order_id, client_oid)
             if plan.plan_type not in TPSL_TYPES:
                 raise reject("40017", "Parameter planType error: modify a trigger order with modify-plan-order")
-            market = find_market(plan.symbol, Product.USDT_FUTURES)
             if plan.plan_type == "moving_plan":
                 engine.stops.modify(plan, market, trigger_price, trigger_type, None, size, range_rate)
             else:
