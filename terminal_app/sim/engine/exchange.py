@@ -35,6 +35,7 @@ from typing import Any
 from terminal_app.bitget.clock import system_ms
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.bills import SpotBill
+from terminal_app.sim.engine.delivery import DeliveryDesk
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.events import EventPump, Listener
 from terminal_app.sim.engine.futures import AccountBill, FuturesAccount, PlanOrder, Position, SymbolSettings
@@ -568,6 +569,11 @@ class Exchange:
         shocks = self._sync().flow.shocks
         key = underlying.upper()
         shocks[key] = shocks.get(key, 1.0) * float(Decimal(str(factor)))
+
+    @property
+    def delivery(self) -> DeliveryDesk:
+        """Delivery contracts: their times, what was delivered at what price, ``schedule`` (tests, demos)."""
+        return self._engine.delivery
 
     def set_funding_rate(self, symbol: str, rate: DecimalLike) -> None:
         """Fix a futures market's funding rate (tests, demos); it is quoted and charged from now on."""

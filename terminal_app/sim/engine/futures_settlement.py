@@ -103,6 +103,13 @@ class FuturesSettler:
         if closed is not None:
             self.position_closed(user, closed, "position_closed")
 
+    def close_whole(self, user: FuturesUser, pos: PositionState, price: Decimal, lot: Decimal,
+                    inverse: bool) -> Decimal:
+        """The whole position closed at ``price`` by the exchange (delivery): its margin and PnL back to the
+        account, the PnL from the house; returns the realised PnL. Its orders must be gone first."""
+        pos.locked_lots = 0
+        return self._reduce(user, pos, price, pos.lots, lot, False, inverse)
+
     def _reduce(self, user: FuturesUser, pos: PositionState, price: Decimal, k: int, lot: Decimal,
                 locked: bool, inverse: bool) -> Decimal:
         if k == pos.lots:

@@ -20,6 +20,7 @@ from terminal_app.sim.engine.lifecycle import OrderLifecycle
 from terminal_app.sim.engine.margin import cross_state
 from terminal_app.sim.engine.orders import Fill, OrderStatus
 from terminal_app.sim.engine.state import EngineState
+from terminal_app.sim.market.markets import SimMarket
 from terminal_app.sim.market.state import MarketState
 
 ZERO = Decimal(0)
@@ -99,28 +100,36 @@ class Liquidator:
 
     def _record(self, user: FuturesUser, pos: PositionState, ms: MarketState, profit: Decimal) -> None:
         """The liquidation as a filled market order at the mark (``origin`` liquidation, a ``burst_close`` fill)."""
-        state = self.state
-        m = ms.market
-        long = pos.hold_side == "long"
-        side = ("buy" if long else "sell") if user.pos_mode == HEDGE else ("sell" if long else "buy")
-        size = pos.lots * m.lot
-        st = self.orders.new_state(user.uid, m, side, "market", "gtc", None, size, pos.lots, ZERO, "")
-        st.is_buy = not long
-        st.pos_mode = user.pos_mode
-        st.trade_side = "close" if user.pos_mode == HEDGE else ""
-        st.hold_side = pos.hold_side
-        st.margin_mode = pos.margin_mode
-        st.leverage = pos.leverage
-        st.origin = "liquidation"
-        st.fee_coin = m.margin_coin
-        self.orders.register(st)
-        value = ms.mark * size
-        st.filled_lots = pos.lots
-        st.filled_quote = value
-        st.profit = profit
         pos.achieved += profit
-        fill = Fill(state.next_trade_id(), st.order_id, st.client_oid, user.uid, m.ref, side, "market", ms.mark,
-                    size, value, ZERO, m.margin_coin, "taker", state.now, profit=profit,
-                    trade_side=f"burst_close_{pos.hold_side}", pos_mode=user.pos_mode, hold_side=pos.hold_side)
-        state.touched_futures.add(user.uid)
-        self.orders.after_fill(st, fill)
+        record_forced_close(self.state, self.orders, user, pos, pos.lots, ms.market, ms.mark, profit, ZERO,
+                            "liquidation", f"burst_close_{pos.hold_side}")
+
+
+def record_forced_close(state: EngineState, orders: OrderLifecycle, user: FuturesUser, pos: PositionState, lots: int,
+                        m: SimMarket, price: Decimal, profit: Decimal, fee: Decimal, origin: str,
+                        trade_side: str) -> None:
+    """A close the exchange made (liquidation, delivery) of ``lots`` of a position as a filled market order at
+    ``price`` with one taker fill."""
+    long = pos.hold_side == "long"
+    side = ("buy" if long else "sell") if user.pos_mode == HEDGE else ("sell" if long else "buy")
+    size = lots * m.lot
+    st = orders.new_state(user.uid, m, side, "market", "gtc", None, size, lots, ZERO, "")
+    st.is_buy = not long
+    st.pos_mode = user.pos_mode
+    st.trade_side = "close" if user.pos_mode == HEDGE else ""
+    st.hold_side = pos.hold_side
+    st.margin_mode = pos.margin_mode
+    st.leverage = pos.leverage
+    st.origin = origin
+    st.fee_coin = m.margin_coin
+    orders.register(st)
+    value = price * size
+    st.filled_lots = lots
+    st.filled_quote = value
+    st.profit = profit
+    st.fee = fee
+    fill = Fill(state.next_trade_id(), st.order_id, st.client_oid, user.uid, m.ref, side, "market", price,
+                size, value, fee, m.margin_coin, "taker", state.now, profit=profit,
+                trade_side=trade_side, pos_mode=user.pos_mode, hold_side=pos.hold_side)
+    state.touched_futures.add(user.uid)
+    orders.after_fill(st, fill)

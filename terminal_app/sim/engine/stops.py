@@ -107,6 +107,8 @@ class StopBook:
         """``place-plan-order``: ``normal_plan`` (a stop, market or limit) or ``track_plan`` (trailing, market)."""
         if plan_type not in ("normal_plan", "track_plan"):
             raise reject("40017", "Parameter planType error")
+        if market.symbol in self.state.delivered:
+            raise reject("40309", "The contract has been removed")
         side = (side or "").lower()
         if side not in ("buy", "sell"):
             raise reject("40017", "Parameter side error")

@@ -62,16 +62,22 @@ def contracts(call: Call) -> Any:
     symbol = call.opt("symbol")
     if symbol:
         find_market(symbol, product)
-    return [row for row in contracts_raw(product) if symbol is None or row["symbol"] == symbol.upper()]
+    # a delivery contract's times and status are the exchange's (a test may move them; it is "off" once delivered)
+    return [{**row, **call.ex.delivery.contract_fields(row["symbol"])} for row in contracts_raw(product)
+            if symbol is None or row["symbol"] == symbol.upper()]
+
+
+def _mix_ticker(call: Call, t: Any) -> dict[str, Any]:
+    return {**render.mix_ticker(t), **call.ex.delivery.ticker_fields(t.ref.symbol)}
 
 
 def ticker(call: Call) -> Any:
-    return [render.mix_ticker(call.ex.ticker(call.ex.market(call.futures_ref()).ref))]
+    return [_mix_ticker(call, call.ex.ticker(call.ex.market(call.futures_ref()).ref))]
 
 
 def tickers(call: Call) -> Any:
     product = call.product_type()
-    return [render.mix_ticker(t) for t in call.ex.tickers(product)] if product in FUTURES_PRODUCTS else []
+    return [_mix_ticker(call, t) for t in call.ex.tickers(product)] if product in FUTURES_PRODUCTS else []
 
 
 def mix_merge_depth(call: Call) -> Any:
