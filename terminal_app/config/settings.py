@@ -202,7 +202,8 @@ WATCHLIST = symbols_setting(
     "watchlist.symbols",
     tuple(SymbolRef(symbol, product).key for symbol, product in (
         ("BTCUSDT", Product.SPOT), ("ETHUSDT", Product.SPOT), ("SOLUSDT", Product.SPOT),
-        ("BTCUSDT", Product.USDT_FUTURES), ("ETHUSDT", Product.USDT_FUTURES))),
+        ("BTCUSDT", Product.USDT_FUTURES), ("ETHUSDT", Product.USDT_FUTURES),
+        ("BTCUSD", Product.COIN_FUTURES), ("BTCPERP", Product.USDC_FUTURES))),
     "Symbols in the watchlist, in order (e.g. BTCUSDT:spot, BTCUSDT:usdt_futures, BTCUSDT PERP).",
 )
 LAST_PROFILE = text_setting("profile.last", "Demo", "The profile opened at start-up.")
