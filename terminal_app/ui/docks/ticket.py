@@ -43,7 +43,7 @@ from terminal_app.config.settings import (
 from terminal_app.core.accounts import Position
 from terminal_app.core.algo import AlgoIntent, validate_algo
 from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side, TimeInForce, TradeSide
-from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Ticker
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.risk import RiskPolicy, check_leverage, limit_issues
@@ -63,6 +63,8 @@ from terminal_app.ui.format import fmt_amount, fmt_fixed
 from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
 
 PRESETS = (25, 50, 75, 100)
+# The futures lines as the position-mode control names them (Bitget keeps one position mode per line).
+_LINE_NAMES = {Product.USDT_FUTURES: "USDT-M", Product.COIN_FUTURES: "coin-M", Product.USDC_FUTURES: "USDC-M"}
 FORCES = ((TimeInForce.GTC, "GTC"), (TimeInForce.POST_ONLY, "Post-only"), (TimeInForce.IOC, "IOC"),
           (TimeInForce.FOK, "FOK"))
 _SIDE_WORDS = {"buy": Side.BUY, "long": Side.BUY, "b": Side.BUY, "sell": Side.SELL, "short": Side.SELL,
@@ -124,8 +126,7 @@ class TicketPanel(QWidget):
         self.account.positions_changed.connect(self._on_account_changed)
         self.account.leverage_changed.connect(self._on_leverage_changed)
         self.account.margin_mode_changed.connect(lambda *_a: self._on_account_changed())
-        self.account.position_mode_changed.connect(lambda *_a: self._on_account_changed())
-        self.account.position_mode_changed.connect(self._on_position_mode_changed)
+        self.account.line_position_mode_changed.connect(self._on_position_mode_changed)
         self.account.error.connect(self._on_account_error)
         self.links.price_picked.connect(self.set_price)
         self.links.size_picked.connect(self.set_size)
@@ -198,9 +199,10 @@ class TicketPanel(QWidget):
         self.position_mode.setObjectName("TicketPositionMode")
         self.position_mode.addItem("One-way", PositionMode.ONE_WAY.value)
         self.position_mode.addItem("Hedge", PositionMode.HEDGE.value)
-        self.position_mode.setToolTip("Bitget's position mode for every USDT-M symbol: one position per symbol "
+        self.position_mode.setToolTip("Bitget's position mode for every symbol of this market's futures line "
+                                      "(USDT-M, coin-M or USDC-M, one mode per line): one position per symbol "
                                       "(one-way) or a long and a short side by side (hedge). It can only change "
-                                      "while no USDT-M position or order is open.")
+                                      "while no position or order of that line is open.")
         self.position_mode.activated.connect(self._on_position_mode_chosen)
 
         self.price = DecimalEdit("price", self)
@@ -631,7 +633,9 @@ class TicketPanel(QWidget):
         return str(self.unit.currentData()) == "quote"
 
     def _hedge(self) -> bool:
-        return self.account.position_mode() == PositionMode.HEDGE
+        # the mode of this market's line: Bitget keeps one per product type
+        line = self.ref.product if self.ref is not None and self.ref.is_futures else Product.USDT_FUTURES
+        return self.account.position_mode(line) == PositionMode.HEDGE
 
     def _one_way_futures(self) -> bool:
         return self.ref is not None and self.ref.is_futures and not self._hedge()
@@ -835,17 +839,23 @@ class TicketPanel(QWidget):
             return
         self._update_controls()  # shows the mode the exchange has until it confirms the change
         word = "hedge" if mode == PositionMode.HEDGE else "one-way"
-        busy = [p for p in self.account.positions() if p.ref.is_futures and p.total != 0]
-        orders = [o for o in self.trading.open_orders() if o.ref.is_futures]
+        if self.ref is None or not self.ref.is_futures:
+            return
+        line = self.ref.product
+        busy = [p for p in self.account.positions() if p.ref.product is line and p.total != 0]
+        orders = [o for o in self.trading.open_orders() if o.ref.product is line]
         if busy or orders:
             what = " and ".join(x for x, n in (("position", len(busy)), ("order", len(orders))) if n)
-            self._status(f"Close every USDT-M {what} before switching to {word} mode; Bitget refuses otherwise.",
-                         current_colors().alert)
+            self._status(f"Close every {_LINE_NAMES.get(line, line.label)} {what} before switching to {word} mode; "
+                         "Bitget refuses otherwise.", current_colors().alert)
             return
-        self._status(f"Switching to {word} mode…", current_colors().muted)
-        self.account.set_position_mode(mode)
+        self._status(f"Switching {line.label} to {word} mode…", current_colors().muted)
+        self.account.set_position_mode(mode, line)
 
-    def _on_position_mode_changed(self, mode: PositionMode) -> None:
+    def _on_position_mode_changed(self, product: Product, mode: PositionMode) -> None:
+        self._on_account_changed()
+        if self.ref is None or self.ref.product is not product:
+            return  # another line's mode: the control shows this market's
         text = ("Hedge mode: longs and shorts are separate positions; Open/Close choose what an order does."
                 if mode == PositionMode.HEDGE
                 else "One-way mode: one position per symbol; Reduce-only orders only shrink it.")
