@@ -199,6 +199,11 @@ class PositionsPanel(QWidget):
         return p.mark_price if p.mark_price is not None else self._marks.get(p.ref.key)
 
     def pnl_usdt(self, p: Position) -> Decimal | None:
+        if p.margin_coin == "USDC":
+            # Bitget values the USDC-M account in USDT itself (usdtEquity beside accountEquity): its rate, not 1:1
+            account = self.account.margin_account(p.ref)
+            if account is not None and account.equity > 0 and account.usdt_equity > 0:
+                return p.unrealized_pl * account.usdt_equity / account.equity
         return usdt_value(p.unrealized_pl, p, self.mark_of(p))
 
     def refresh(self) -> None:
