@@ -14,7 +14,7 @@ any :data:`SymbolParser`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -192,6 +192,25 @@ def checked_ref(symbol: str, product: Product, typed: str) -> SymbolRef:
     if not _SYMBOL_RE.match(symbol):
         raise UnknownSymbol(f"Unknown symbol {typed!r}.")
     return SymbolRef(symbol, product)
+
+
+# Where a name that does not say its line is looked for: spot first (a bare BTCUSDT is the spot pair), then the
+# futures lines; a perpetual word (BTCUSD PERP, BTCUSD.P) looks in the futures lines only.
+_SEARCH = (Product.SPOT, Product.USDT_FUTURES, Product.COIN_FUTURES, Product.USDC_FUTURES)
+
+
+def resolve_listed(text: str, listed: Collection[str], parse: SymbolParser,
+                   default: Product = Product.SPOT) -> SymbolRef:
+    """``text`` read by ``parse`` as the instrument an exchange lists (``listed``: :attr:`SymbolRef.key` s): the
+    parse when listed, or when the text names its line (a ``_`` suffix, a ``:`` product); otherwise the first line
+    of spot, USDT-M, coin-M, USDC-M that lists the symbol (futures lines only for a perpetual word such as
+    ``BTCUSD PERP``). Listed nowhere: the parse."""
+    ref = parse(text, default)
+    if not listed or ref.key in listed or ":" in text or "_" in text:
+        return ref
+    bare = parse(text, Product.USDT_FUTURES if default is Product.SPOT else Product.SPOT) != ref
+    lines = _SEARCH if bare else tuple(p for p in _SEARCH if p.is_futures)
+    return next((SymbolRef(ref.symbol, p) for p in lines if SymbolRef(ref.symbol, p).key in listed), ref)
 
 
 def parse_symbol(text: str, default: Product = Product.SPOT) -> SymbolRef:

@@ -344,12 +344,13 @@ class AccountService(QObject):
         """A line's mode as the exchange reports it; the signals tell when it changed (``announce``: also when
         the exchange confirmed a change the user asked for)."""
         before = self._line_modes.get(product)
+        usdt_before = self._line_modes.get(FUTURES)
         self._line_modes[product] = mode
-        if mode == before and not announce:
-            return
-        self.line_position_mode_changed.emit(product, mode)
-        if product is FUTURES:
-            self.position_mode_changed.emit(mode)
+        if mode != before or announce:
+            self.line_position_mode_changed.emit(product, mode)
+        usdt_m = self._line_modes.get(FUTURES)
+        if usdt_m is not None and usdt_m != usdt_before:
+            self.position_mode_changed.emit(usdt_m)
 
     def _mark(self, position: Position, before: Position | None) -> Decimal | None:
         ticker = self._market_data.ticker(position.ref) if self._market_data is not None else None

@@ -10,11 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from terminal_app.bitget import symbols as bitget_symbols
+from terminal_app.core import instruments
 from terminal_app.core.instruments import Product, SymbolRef
-
-# Where a name that does not say its line is looked for: spot first (a bare BTCUSDT is the spot pair), then the
-# futures lines; a perpetual word (BTCUSD PERP, BTCUSD.P) looks in the futures lines only.
-_SEARCH = (Product.SPOT, Product.USDT_FUTURES, Product.COIN_FUTURES, Product.USDC_FUTURES)
 
 
 def parse_symbol(text: str, default: Product = Product.SPOT) -> SymbolRef:
@@ -29,9 +26,4 @@ def resolve_listed(text: str, listed: Collection[str], default: Product = Produc
     first line that lists the symbol: a bare ``BTCUSD`` is coin-M's, ``BTCPERP`` USDC-M's, ``BTCUSD PERP`` the
     coin-M perpetual. Unlisted everywhere: the parsed ref (the caller says so). Raises ``UnknownSymbol`` like
     :func:`parse_symbol`."""
-    ref = parse_symbol(text, default)
-    if not listed or ref.key in listed or ":" in text or "_" in text:
-        return ref
-    bare = parse_symbol(text, Product.USDT_FUTURES if default is Product.SPOT else Product.SPOT) != ref
-    lines = _SEARCH if bare else tuple(p for p in _SEARCH if p.is_futures)
-    return next((SymbolRef(ref.symbol, p) for p in lines if SymbolRef(ref.symbol, p).key in listed), ref)
+    return instruments.resolve_listed(text, listed, parse_symbol, default)
