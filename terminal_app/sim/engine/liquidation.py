@@ -14,6 +14,7 @@ from terminal_app.sim.engine.futures import (
     PositionState,
     maintenance,
     unrealized,
+    wallet,
 )
 from terminal_app.sim.engine.futures_settlement import FuturesSettler
 from terminal_app.sim.engine.lifecycle import OrderLifecycle
@@ -74,6 +75,7 @@ class Liquidator:
         pos.cost = ZERO
         pos.lots = 0
         pos.locked_lots = 0
+        self._bill(user, pos, -loss)
         self.settler.position_closed(user, pos, "liquidation")
 
     def _liquidate_crossed(self, user: FuturesUser) -> None:
@@ -92,10 +94,27 @@ class Liquidator:
             pos.cost = ZERO
             pos.lots = 0
             pos.locked_lots = 0
+            self._bill(user, pos, pnl)
             self.settler.position_closed(user, pos, "liquidation")
         # what is left backs the liquidation (insurance fund); a deficit is covered by it
-        ledger.house += user.cash
+        left = user.cash
+        ledger.house += left
         user.cash = ZERO
+        if left:
+            # Bitget's bill names this transfer (sic) risk_captital_user_transfer
+            state.bills.add_futures(user.uid, "", ledger.coin, "risk_captital_user_transfer", -left, ZERO,
+                                    wallet(user), state.now)
+
+    def _bill(self, user: FuturesUser, pos: PositionState, profit: Decimal) -> None:
+        """The liquidation's row of the account bill: hedge mode names the side (``burst_long_loss_query``),
+        one-way mode the trade (``burst_sell`` closes a long)."""
+        state = self.state
+        if user.pos_mode == HEDGE:
+            business = f"burst_{pos.hold_side}_loss_query"
+        else:
+            business = "burst_sell" if pos.hold_side == "long" else "burst_buy"
+        coin = state.futures_market(pos.symbol).market.margin_coin
+        state.bills.add_futures(user.uid, pos.symbol, coin, business, profit, ZERO, wallet(user), state.now)
 
     def _record(self, user: FuturesUser, pos: PositionState, ms: MarketState, profit: Decimal) -> None:
         """The liquidation as a filled market order at the mark (``origin`` liquidation, a ``burst_close`` fill)."""
@@ -119,6 +138,8 @@ class Liquidator:
         st.filled_quote = value
         st.profit = profit
         pos.achieved += profit
+        pos.close_lots_total += pos.lots
+        pos.close_value += value
         fill = Fill(state.next_trade_id(), st.order_id, st.client_oid, user.uid, m.ref, side, "market", ms.mark,
                     size, value, ZERO, m.margin_coin, "taker", state.now, profit=profit,
                     trade_side=f"burst_close_{pos.hold_side}", pos_mode=user.pos_mode, hold_side=pos.hold_side)

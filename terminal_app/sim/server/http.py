@@ -32,6 +32,7 @@ from terminal_app.sim.server.faults import FaultInjector, RestFault
 from terminal_app.sim.server.info import SimInfo  # re-exported: its historic home
 from terminal_app.sim.server.mix import MIX_ROUTES
 from terminal_app.sim.server.plan_routes import PLAN_ROUTES
+from terminal_app.sim.server.position_routes import POSITION_ROUTES
 from terminal_app.sim.server.ratelimits import RateLimiter
 from terminal_app.sim.server.routes import COMMON_ROUTES, Call, Route
 from terminal_app.sim.server.spot import SPOT_ROUTES
@@ -48,7 +49,8 @@ class StateInUseError(OSError):
     """Another simulator holds the state file."""
 
 # PLAN_ROUTES after MIX_ROUTES: they answer the plan paths server.mix also knows (every plan type; server.plan_routes)
-ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES, *PLAN_ROUTES, *V3_ROUTES)
+ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES, *PLAN_ROUTES, *POSITION_ROUTES,
+                                 *V3_ROUTES)
 # A key works only against its account's generation (bitget-v3-uta.md §1): Bitget's answers, HTTP 400.
 CLASSIC_ON_V3 = ("40084", "You are in Classic Account mode, and the Unified Account API is not supported at this time")
 # Copy trading has no V3 API: unified keys carry the copy permissions (copy_futures_position, copy_futures_order,
