@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
+from typing import Protocol
 
-from terminal_app.core.accounts import Position
+from terminal_app.core.accounts import ClosedPosition, Position
 from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import MarketInfo, Product
 from terminal_app.core.orders import OrderTicket, closing_ticket
@@ -282,3 +283,28 @@ def pnl_by_day(bills: Iterable[Bill]) -> list[DayPnl]:
 def usdt_values(days: Iterable[DayPnl], price_of: Callable[[str], Decimal | None]) -> list[Decimal | None]:
     """Each day's net in USDT, ``price_of(coin)`` giving a coin's USDT price (1 for USDT)."""
     return [d.usdt(price_of(d.coin)) for d in days]
+
+
+# --- what a venue offers for it ----------------------------------------------------------------------------------
+
+class PositionDesk(Protocol):
+    """An account's position management calls (Bitget V2: ``bitget.v2.position_desk``). Domain in, domain out;
+    failures raise :class:`~terminal_app.core.errors.VenueError` subclasses with the exchange's code."""
+
+    async def set_margin(self, position: Position, amount: Decimal) -> None:
+        """Add (+) or remove (-) isolated margin of ``position``."""
+        ...
+
+    async def max_open(self, market: MarketInfo, margin_coin: str, amount: Decimal, price: Decimal,
+                       leverage: int) -> Decimal:
+        """The size ``amount`` of margin opens at ``price`` and ``leverage`` (the exchange's estimate)."""
+        ...
+
+    async def closed_positions(self, product: Product, *, limit: int) -> list[ClosedPosition]:
+        """The line's closed positions, newest first."""
+        ...
+
+    async def bills(self, product: Product, *, since_ms: int | None, limit: int) -> list[Bill]:
+        """The line's futures account bill since ``since_ms`` (all the exchange keeps when None), newest first,
+        at most ``limit`` rows (read page by page)."""
+        ...

@@ -25,6 +25,7 @@ from terminal_app.bitget.errors import AuthError, BitgetError
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.v2 import V2Venue
+from terminal_app.bitget.v2.position_desk import V2PositionDesk
 from terminal_app.bitget.v3.rest import V3RestClient
 from terminal_app.bitget.v3.venue import V3Venue
 from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
@@ -32,6 +33,7 @@ from terminal_app.core.accounts import AccountMode
 from terminal_app.core.credentials import Credentials
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
+from terminal_app.core.position_tools import PositionDesk
 from terminal_app.core.venue import Venue
 
 log = logging.getLogger("terminal_app.services.session")
@@ -89,6 +91,9 @@ class Session:
                          private_url=endpoints.ws_private_url)
         self.ws = BitgetStreamer(config, credentials=credentials, clock=self.clock)
         self.venue: Venue = V2Venue(self.rest, self.ws, TRADED_PRODUCTS)
+        # position management (set-margin, open-count, closed positions, bills): V2 only so far; None on a
+        # unified account, whose V3 equivalents are not mapped yet (the panels say so)
+        self.desk: PositionDesk | None = V2PositionDesk(self.rest)
         self.markets: dict[str, MarketInfo] = {}
         self.account_mode: AccountMode | None = None
         self.problem: str | None = None
@@ -130,6 +135,7 @@ class Session:
                          private_url=v3_ws_url(self.endpoints.ws_private_url))
         self.ws = BitgetStreamer(config, credentials=self.credentials, clock=self.clock)
         self.venue = V3Venue(V3RestClient(self.http), self.ws, TRADED_PRODUCTS)
+        self.desk = None
         await unused.close()
         log.info("%s: unified trading account; trading through Bitget's V3 API", self.name)
 
