@@ -57,6 +57,7 @@ from terminal_app.services.account import AccountService
 from terminal_app.services.algo_orders import AlgoOrdersService, describe_cancelled
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
+from terminal_app.services.position_tools import BillJournal, PositionTools
 from terminal_app.services.session import Session
 from terminal_app.services.stack import Services
 from terminal_app.services.tasks import TaskSet
@@ -306,15 +307,17 @@ class GuardedServices:
     raw: Services
     trading: GuardedTrading
     panel_settings: Settings  # the user's settings, as the panels read and change them
+    tools: PositionTools | None = None  # reverse, break-even, margin, max size, closed positions, bills
     _closed: bool = False
 
     @classmethod
     def wrap(cls, services: Services, settings: Settings, policy: PolicyProvider, *, ask: Ask | None = None,
-             history: HistorySource | None = None) -> GuardedServices:
+             history: HistorySource | None = None, journal: BillJournal | None = None) -> GuardedServices:
+        """``journal``: where the bills read are kept (the tools are started by the caller: ``tools.start()``)."""
         trading = GuardedTrading(services, policy, ask=ask, history=history)
         if services.algo is not None:  # stops that open a position pass the same guards and block
             services.algo.set_guard(policy, lambda: trading.blocked_reason)
-        return cls(services, trading, settings)
+        return cls(services, trading, settings, PositionTools(services, trading, journal))
 
     @property
     def algo(self) -> AlgoOrdersService | None:
@@ -340,6 +343,8 @@ class GuardedServices:
         if self._closed:
             return
         self._closed = True
+        if self.tools is not None:
+            await self.tools.close()
         await self.raw.close()
 
 
