@@ -441,6 +441,8 @@ class Terminal:
         services.trading.fill_received.connect(filled)
         services.account.error.connect(lambda text: window.toasts.show_toast("Account", text, ToastKind.ERROR))
         connection.state_changed.connect(state)
+        if services.tools is not None:  # reverse outcomes, margin and bill failures
+            services.tools.said.connect(lambda title, text: window.toasts.show_toast(title, text))
 
     def _chart_palette(self) -> Any:
         """The chart's colours for the theme and market-colour settings."""

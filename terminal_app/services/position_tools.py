@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
@@ -49,6 +50,7 @@ from terminal_app.services.tasks import TaskSet
 log = logging.getLogger("terminal_app.services.position_tools")
 
 DEBOUNCE_MS = 300          # the max-size question waits this long for the ticket to stop changing
+MAX_FRESH_S = 10.0         # the same question is not asked again sooner (the ticket revalidates on every tick)
 REFRESH_AFTER_FILL_MS = 1500
 POLL_S = 60.0              # funding is charged without a fill: the bill is read this often too
 BILLS_KEPT = 2000          # rows read per line at start (then only what is newer)
@@ -92,6 +94,7 @@ class PositionTools(QObject):
         self._bills: dict[tuple[str, str], Bill] = {}
         self._reversing: dict[str, ReversePlan] = {}   # close clientOid -> the plan waiting for it (hedge mode)
         self._max_key: tuple[Any, ...] | None = None
+        self._max_asked_at = 0.0
         self._max_timer = QTimer(self)
         self._max_timer.setSingleShot(True)
         self._max_timer.setInterval(DEBOUNCE_MS)
@@ -304,7 +307,8 @@ class PositionTools(QObject):
     def want_max_open(self, ref: SymbolRef, side: Side, price: Decimal | None, leverage: int | None) -> None:
         """The ticket changed: ask again for the maximum openable size once it has been still for a moment."""
         key = (ref, side, price, leverage)
-        if key == self._max_key and self._max_timer.isActive():
+        if key == self._max_key and (self._max_timer.isActive()
+                                     or time.monotonic() - self._max_asked_at < MAX_FRESH_S):
             return
         self._max_key = key
         self._max_timer.start()
@@ -312,6 +316,7 @@ class PositionTools(QObject):
     def _ask_max_open(self) -> None:
         if self._max_key is None:
             return
+        self._max_asked_at = time.monotonic()
         self._tasks.spawn(self._max_open(*self._max_key), "max open")
 
     async def _max_open(self, ref: SymbolRef, side: Side, price: Decimal | None, leverage: int | None) -> None:

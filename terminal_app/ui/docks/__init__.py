@@ -188,6 +188,7 @@ Factory = Callable[..., QWidget]
 def _factories() -> dict[str, Factory]:
     # Imported here: each dock module imports this package for the Protocols.
     from terminal_app.ui.docks.balances import create_balances
+    from terminal_app.ui.docks.closed_positions import create_closed_positions, create_pnl_by_day
     from terminal_app.ui.docks.ladder import create_ladder
     from terminal_app.ui.docks.log import create_log
     from terminal_app.ui.docks.orders import create_orders
@@ -199,6 +200,7 @@ def _factories() -> dict[str, Factory]:
     return {
         "watchlist": create_watchlist, "ladder": create_ladder, "tape": create_tape, "ticket": create_ticket,
         "orders": create_orders, "positions": create_positions, "balances": create_balances, "log": create_log,
+        "closed_positions": create_closed_positions, "pnl_by_day": create_pnl_by_day,
     }
 
 
@@ -213,6 +215,8 @@ _LAYOUT: Sequence[tuple[str, str, Qt.DockWidgetArea, str | None, int | None, int
     ("positions", "Positions", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
     ("balances", "Balances", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
     ("log", "Log", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
+    ("closed_positions", "Closed positions", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
+    ("pnl_by_day", "PnL by day", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
 )
 
 

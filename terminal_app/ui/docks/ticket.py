@@ -57,8 +57,10 @@ from terminal_app.core.validation import (
     validate_ticket,
 )
 from terminal_app.ui.docks import DockServices, active_ref, algo_service, links_for
+from terminal_app.ui.docks.closed_positions import tools_service
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, message_label, show_message
 from terminal_app.ui.docks.ticket_algo import MODES, AlgoFields
+from terminal_app.ui.docks.ticket_max_open import MaxOpenLabel
 from terminal_app.ui.format import fmt_amount, fmt_fixed
 from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
 
@@ -94,6 +96,7 @@ class TicketPanel(QWidget):
         self.md = services.market_data
         self.trading = services.trading
         self.algo = algo_service(services)  # stops, trailing, TP/SL (services.algo_orders)
+        self.tools = tools_service(services)  # the max open size (services.position_tools)
         self.account = services.account
         self.settings = settings
         self.links = links_for(services)
@@ -335,6 +338,8 @@ class TicketPanel(QWidget):
         # while the pointer is on its way must never move the button under it (a missed Buy landed on Open long).
         layout.addWidget(self.submit_button)
         layout.addWidget(self.info)
+        self.max_open = MaxOpenLabel(self, self.tools, self)
+        layout.addWidget(self.max_open)
         layout.addWidget(self.reason)
         layout.addWidget(self.status)
         layout.addStretch(1)
@@ -808,6 +813,7 @@ class TicketPanel(QWidget):
                 places = market.size_places if coin == market.base_coin else 2
             parts.append(f"Available {fmt_fixed(available, places)} {coin}")
         self.info.setText(" · ".join(parts))
+        self.max_open.update_for(None if self._closing() else ticket)
 
     def _use_last(self) -> None:
         last = self._last_price()
