@@ -276,7 +276,8 @@ def pnl_by_day(bills: Iterable[Bill]) -> list[DayPnl]:
             row[0] += bill.amount
         row[1] += bill.fee
         counts[k] = counts.get(k, 0) + 1
-    days = [DayPnl(d, coin, *values, rows=counts[(d, coin)]) for (d, coin), values in sums.items()]
+    days = [DayPnl(d, coin, realized, fees, funding, liquidation, counts[(d, coin)])
+            for (d, coin), (realized, fees, funding, liquidation) in sums.items()]
     return sorted(days, key=lambda r: (-r.day.toordinal(), r.coin))
 
 

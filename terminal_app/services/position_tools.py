@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -45,7 +45,11 @@ from terminal_app.core.position_tools import (
     reverse_plan,
 )
 from terminal_app.core.submission import Submission, SubmissionState
+from terminal_app.services.stack import Services
 from terminal_app.services.tasks import TaskSet
+
+if TYPE_CHECKING:  # guards builds the tools: a runtime import would be circular
+    from terminal_app.services.guards import GuardedTrading
 
 log = logging.getLogger("terminal_app.services.position_tools")
 
@@ -83,11 +87,11 @@ class PositionTools(QObject):
     closed_changed = Signal()
     bills_changed = Signal()
 
-    def __init__(self, services: Any, trading: Any, journal: BillJournal | None = None,
+    def __init__(self, services: Services, trading: GuardedTrading, journal: BillJournal | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._services = services           # services.stack.Services
-        self._trading = trading             # services.guards.GuardedTrading
+        self._services = services
+        self._trading = trading
         self._journal = journal
         self._tasks = TaskSet("position tools", on_error=lambda text: self.said.emit("Positions", text))
         self._closed: list[ClosedPosition] = []
@@ -264,7 +268,7 @@ class PositionTools(QObject):
             return f"Moving the stop-loss of {where} to break-even {trigger.normalize():f}."
         intent = AlgoIntent(position.ref, AlgoKind.POSITION_SL, position.hold_side.closing_side, trigger, None,
                             trigger_source=TriggerSource.MARK, hold_side=position.hold_side)
-        problem_text = algo.problem(intent)
+        problem_text: str | None = algo.problem(intent)
         if problem_text:
             return problem_text
         algo.place(intent)

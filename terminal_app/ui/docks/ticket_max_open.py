@@ -24,7 +24,7 @@ class MaxOpenLabel(QLabel):
         self.setObjectName("TicketMaxOpen")
         self.ticket = ticket
         self.tools = tools
-        self.size: Decimal | None = None
+        self.max_size: Decimal | None = None
         self._asked: tuple[SymbolRef, Side, int | None] | None = None
         self.hide()
         if tools is not None:
@@ -41,7 +41,7 @@ class MaxOpenLabel(QLabel):
         asked = (ticket.ref, Side(ticket.side), leverage)
         if asked != self._asked:
             self._asked = asked
-            self.size = None
+            self.max_size = None
             self.setText("Max open …")
         self.show()
         tools.want_max_open(ticket.ref, Side(ticket.side), price, leverage)
@@ -49,7 +49,7 @@ class MaxOpenLabel(QLabel):
     def _answered(self, ref: SymbolRef, side: Side, size: Decimal | None) -> None:
         if self._asked is None or (ref, side) != self._asked[:2]:
             return  # an answer for what the ticket showed before
-        self.size = size
+        self.max_size = size
         market = self.ticket.market
         if size is None or market is None:
             self.setText("Max open: not known")
