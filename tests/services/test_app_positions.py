@@ -225,3 +225,27 @@ async def test_closed_positions_panel_and_a_funding_bill_in_the_journal(qapp: QA
         await signals.next(services.tools.bills_changed)
         stored = await term.journal.read(lambda j, p: j.bills(p))
         assert sorted(b.detail for b in stored) == ["close_long", "contract_settle_fee", "open_long"]
+
+
+async def test_the_ticket_shows_the_max_open_size_for_its_leverage(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as term:
+        services = await ready(term, signals)
+        ticket = term.window.panel("ticket")
+        await signals.wait_until(services.market_data.ticker_changed, lambda: ticket.ref == PERP)
+        ticket.set_order_type("limit")
+        label = ticket.max_open
+        price = (services.market_data.last_price(PERP) * D("0.99")).quantize(D("0.1"))
+        ticket.price.set_value(price)
+
+        def shown_at(leverage: int) -> D | None:
+            size = exchange(term, lambda ex: ex.position_desk.open_count(
+                DEMO_UID, "BTCUSDT", services.account.available(PERP, "buy"), price, leverage))
+            return size if label.max_size == size and f"at {leverage}x" in label.text() else None
+
+        leverage = ticket.leverage
+        assert leverage
+        size = await signals.wait_until(services.tools.max_open_changed, lambda: shown_at(leverage))
+        assert label.isVisible()
+        assert f"Max open {size:f}" in label.text()
+        ticket.leverage_box.setValue(leverage // 2)                  # a new leverage: asked again
+        await signals.wait_until(services.tools.max_open_changed, lambda: shown_at(leverage // 2))

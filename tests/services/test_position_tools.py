@@ -202,3 +202,22 @@ async def test_closed_positions_and_bills_reach_the_journal_once(kit: Any, tmp_p
         assert day.coin == "USDT"
         assert day.funding == row.total_funding
         assert day.net == sum((b.amount + b.fee for b in g.tools.bills()), D(0))
+
+
+@pytest.mark.asyncio
+async def test_a_reconnect_reads_what_happened_while_away_without_doubling(kit: Any, tmp_path: Path) -> None:
+    async with tools_on(kit, tmp_path) as (g, _asked):
+        position = await open_position(kit, g, Side.BUY, "0.01")
+        await g.tools.reconcile()
+        journal = g.tools._journal.journal                               # type: ignore[union-attr]
+        assert [b.detail for b in journal.bills("Demo")] == ["open_long"]
+        kit.sim.faults.stall_ws()                                       # the streams go quiet
+        on_sim(kit, lambda ex: ex.close_positions(DEMO_UID, "BTCUSDT"))  # closed elsewhere meanwhile
+        assert g.account.position(PERP) is not None
+        assert g.tools.closed() == []
+        reconciled = kit.record(g.connection.reconciled)
+        kit.sim.faults.drop_ws()
+        await kit.wait_until(g.connection.reconciled, lambda: reconciled.calls)
+        assert [(r.symbol, r.close_size) for r in g.tools.closed()] == [("BTCUSDT", position.total)]
+        assert sorted(b.detail for b in journal.bills("Demo")) == ["close_long", "open_long"]
+        assert len(g.tools.bills()) == 2
