@@ -562,7 +562,7 @@ class TradingCommands:
     def reverse(self, position: Position | None = None) -> str:
         """Ask, then reverse the position (``services.position_tools``); the question comes first."""
         services = self._services()
-        if services.tools is None or not services.tools.available:
+        if services.tools is None or not services.tools.trades:
             raise CommandError("Reversing is not available on this account.")
         position = position or self._position(services, "reverse")
         services.tools.reverse(position)

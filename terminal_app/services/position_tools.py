@@ -121,8 +121,15 @@ class PositionTools(QObject):
 
     @property
     def available(self) -> bool:
-        """Whether the account offers these tools (a V2 account with a key)."""
+        """Whether the account offers the desk's tools: margin, max open size, closed positions, bills (a V2
+        account with a key)."""
         return self.desk is not None and self._services.session.can_trade
+
+    @property
+    def trades(self) -> bool:
+        """Whether reverse and break-even can be used (any account with a key: they are plain orders and stops)."""
+        can: bool = self._services.session.can_trade
+        return can
 
     def closed(self) -> list[ClosedPosition]:
         """Closed positions, newest closing first."""

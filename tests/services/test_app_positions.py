@@ -157,8 +157,15 @@ async def test_margin_dialog_twice_esc_then_adds_margin(qapp: QApplication, sign
         await signals.wait_until(services.account.positions_changed, lambda: panel.model.rowCount() == 1)
         panel.select(position)
         registry = term.window.registry
-        for _attempt in (1, 2):
-            panel.margin_button.click()
+        for attempt in (1, 2):
+            if attempt == 1:
+                panel.margin_button.click()
+            else:                                           # the right-click menu's entry opens the same dialog
+                menu = panel.context_menu()
+                (entry,) = [a for a in menu.actions() if a.text() == "Add / remove margin…"]
+                assert entry.isEnabled()
+                entry.trigger()
+                menu.deleteLater()
             dialog = panel.margin_dialog
             assert isinstance(dialog, MarginDialog)
             assert dialog.isVisible()

@@ -310,12 +310,13 @@ class PositionsPanel(QWidget):
         """The right-click menu of the selected position (built now; the caller shows it)."""
         menu = QMenu(self)
         p = self.selected()
-        tools_on = p is not None and self.tools is not None and self.tools.available
+        trades = p is not None and self.tools is not None and self.tools.trades
+        desk = p is not None and self.tools is not None and self.tools.available
         for label, slot, enabled in (
-                ("Reverse…", self.reverse_selected, tools_on),
-                ("Break-even stop", self.break_even_selected, tools_on),
+                ("Reverse…", self.reverse_selected, trades),
+                ("Break-even stop", self.break_even_selected, trades),
                 ("Add / remove margin…", self.margin_selected,
-                 tools_on and p is not None and p.margin_mode == MarginMode.ISOLATED),
+                 desk and p is not None and p.margin_mode == MarginMode.ISOLATED),
                 ("Close at market", self.close_selected_market, p is not None),
                 ("Close with limit…", self.close_selected_limit, p is not None)):
             action = menu.addAction(label)
@@ -360,11 +361,11 @@ class PositionsPanel(QWidget):
         has = selected is not None
         self.close_market_button.setEnabled(has)
         self.close_limit_button.setEnabled(has)
-        tools_on = has and self.tools is not None and self.tools.available
-        self.reverse_button.setEnabled(tools_on)
-        self.break_even_button.setEnabled(tools_on)
-        self.margin_button.setEnabled(tools_on and selected is not None
-                                      and selected.margin_mode == MarginMode.ISOLATED)
+        trades = has and self.tools is not None and self.tools.trades
+        self.reverse_button.setEnabled(trades)
+        self.break_even_button.setEnabled(trades)
+        self.margin_button.setEnabled(trades and self.tools is not None and self.tools.available
+                                      and selected is not None and selected.margin_mode == MarginMode.ISOLATED)
         self.flash_button.setEnabled(self.model.rowCount() > 0)
         self.view.setToolTip("" if self.model.rowCount() else "No open positions")
 
