@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 
 from terminal_app.core.accounts import Position
 from terminal_app.core.position_tools import estimated_liquidation, removable_margin
-from terminal_app.ui.docks.common import DecimalEdit, message_label, show_message
+from terminal_app.ui.docks.common import DecimalEdit, message_label, show_message, titled
 from terminal_app.ui.theme import current_colors
 
 ADD, REMOVE = "add", "remove"
@@ -36,7 +36,7 @@ class MarginDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("MarginDialog")
-        self.setWindowTitle(f"Margin of {position.ref.display} {position.hold_side}")
+        titled(self, f"Margin of {position.ref.display} {position.hold_side}")
         self.position = position
         self.tools = tools
         self.available = available
