@@ -230,6 +230,10 @@ async def _futures(c: Caller) -> None:
     await c("GET", "/api/v2/mix/order/orders-history", _mix())
     await c("GET", "/api/v2/mix/order/fills", _mix())
     await c("POST", "/api/v2/mix/order/close-positions", _mix(symbol="BTCUSDT"))
+    await c("GET", "/api/v2/mix/position/history-position", _mix())
+    await c("GET", "/api/v2/mix/account/open-count",
+            _mix(**usdt, openAmount="100", openPrice=_far_below(c, "BTCUSDT", Product.USDT_FUTURES, "1"),
+                 leverage="10"))
 
 
 def _judge(judge: Any, answers: list[tuple[tuple[str, str], Any]]) -> dict[tuple[str, str], set[str]]:

@@ -2,7 +2,8 @@
 (``GET /api/v2/mix/position/history-position``) and the estimated open size (``GET /api/v2/mix/account/open-count``).
 
 Shapes: history-position as Bitget's page (api-doc contract/position/Get-History-Position; sample
-rest/GET_api_v2_mix_position_history-position.json, plus the ``positionId`` the current page documents);
+rest/GET_api_v2_mix_position_history-position.json): the doc page's ``positionId`` and the live answer's lowercase
+``ctime``/``utime``, ``posMode`` and ``cashDividend`` (as typed-bitget saw them live and ccxt's comment shows);
 open-count answers ``{"size"}`` (api-doc contract/account/Est-Open-Count).
 """
 
@@ -22,7 +23,8 @@ def closed_row(r: ClosedPosition) -> dict[str, Any]:
             "marginMode": r.margin_mode, "openTotalPos": render.num(r.open_total),
             "closeTotalPos": render.num(r.close_total), "pnl": render.num(r.pnl), "netProfit": render.num(r.net),
             "totalFunding": render.num(r.funding), "openFee": render.num(r.open_fee),
-            "closeFee": render.num(r.close_fee), "cTime": render.ms(r.c_time), "uTime": render.ms(r.u_time)}
+            "closeFee": render.num(r.close_fee), "ctime": render.ms(r.c_time), "utime": render.ms(r.u_time),
+            "posMode": r.pos_mode, "cashDividend": "0"}
 
 
 def history_position(call: Call) -> Any:
