@@ -118,14 +118,20 @@ async def test_break_even_places_then_moves_the_position_stop(kit: Any, tmp_path
     async with tools_on(kit, tmp_path) as (g, _asked):
         g.market_data.set_active(PERP)                  # its ticker streams: the mark is known
         position = await open_position(kit, g, Side.BUY, "0.01")
-        refused = g.tools.break_even(position)      # not above the entry yet: the stop would fire at once
-        on_sim(kit, lambda ex: ex.shock("BTC", "1.02"))
+
+        def mark() -> D | None:
+            ticker = g.market_data.ticker(PERP)
+            return ticker.mark_price if ticker is not None else None
+
+        on_sim(kit, lambda ex: ex.shock("BTC", "0.98"))
+        await kit.wait_until(g.market_data.ticker_changed, lambda: (m := mark()) and m < position.open_price_avg)
+        assert "fire at once" in g.tools.break_even(position)   # below the entry: a stop there is a market close
+        on_sim(kit, lambda ex: ex.shock("BTC", "1.05"))
         await kit.wait_until(g.market_data.ticker_changed,
-                             lambda: (t := g.market_data.ticker(PERP)) and t.mark_price
-                             and t.mark_price > position.open_price_avg * D("1.01"))
+                             lambda: (m := mark()) and m > position.open_price_avg * D("1.01"))
         position = g.account.position(PERP)
         text = g.tools.break_even(position)
-        assert "Placing" in text, (refused, text)
+        assert "Placing" in text, text
         market = g.market_data.market(PERP)
         expected = (position.open_price_avg / market.tick_size).to_integral_value("ROUND_CEILING") * market.tick_size
 
