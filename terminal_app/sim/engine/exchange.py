@@ -39,7 +39,7 @@ from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.events import EventPump, Listener
 from terminal_app.sim.engine.futures import AccountBill, FuturesAccount, PlanOrder, Position, SymbolSettings
 from terminal_app.sim.engine.market_data import Depth, FundingInfo, MarketData, Ticker
-from terminal_app.sim.engine.orders import Fill, Order, OrderState, reject
+from terminal_app.sim.engine.orders import Fill, Order, OrderState, OrderStatus, reject
 from terminal_app.sim.engine.persistence import Persistence
 from terminal_app.sim.engine.plan_desk import PlanDesk
 from terminal_app.sim.engine.queries import AccountQueries
@@ -230,17 +230,49 @@ class Exchange:
         self._engine.accounts.transfer_spot(src, dst, amount)
 
     def shift_usdt(self, uid: str, amount: Decimal) -> None:
-        """Move USDT between one user's spot wallet and futures wallet (positive: spot → futures); a unified
-        account's one pool (``engine.unified``)."""
+        """Move USDT between one user's spot wallet and USDT-M futures wallet (positive: spot → futures)."""
+        self.shift(uid, "USDT", amount)
+
+    def shift(self, uid: str, coin: str, amount: Decimal) -> None:
+        """Move ``coin`` between one user's spot wallet and the futures wallet margined in ``coin`` (positive: spot →
+        futures); a unified account's one pool (``engine.unified``)."""
         engine = self._user(uid)
         try:
             # Through each ledger's house account, so both ledgers stay balanced for ``audit``.
-            engine.state.spot.credit(uid, "USDT", -amount)
-            engine.state.spot.house_add("USDT", amount)
-            engine.state.fut.users[uid].cash += amount
-            engine.state.fut.house -= amount
+            engine.state.spot.credit(uid, coin, -amount)
+            engine.state.spot.house_add(coin, amount)
+            ledger = engine.state.futs[coin]
+            ledger.users[uid].cash += amount
+            ledger.house -= amount
             engine.state.dirty_users.add(uid)
             engine.state.touched_futures.add(uid)
+        finally:
+            self._done()
+
+    def pool_credit(self, uid: str, coin: str, amount: Decimal) -> None:
+        """Credit (negative: debit) ``coin`` to a user's spot wallet from the house: a unified account borrowing,
+        repaying, paying interest or converting one coin into another (``engine.pool``)."""
+        engine = self._user(uid)
+        try:
+            engine.state.spot.credit(uid, coin, amount)
+            engine.state.spot.house_add(coin, -amount)
+            engine.state.dirty_users.add(uid)
+        finally:
+            self._done()
+
+    def set_pooled(self, uid: str) -> None:
+        """Mark ``uid`` as a unified account: its crossed positions are liquidated on the pool's margin ratio
+        (``engine.pool``), not on one margin coin's wallet."""
+        self._engine.state.pooled.add(uid)
+
+    def liquidate_pool(self, uid: str) -> list[Order]:
+        """Cancel every open order of ``uid`` and close every crossed position at its mark (the pool fell below
+        maintenance); the liquidation orders, filled."""
+        engine = self._user(uid)
+        try:
+            for st in sorted(engine.state.open_by_user.get(uid, {}).values(), key=lambda s: s.seq):
+                engine.orders.finish(st, OrderStatus.CANCELLED, "liquidation")
+            return [st.snapshot() for st in engine.liquidator.close_crossed_at_mark(uid)]
         finally:
             self._done()
 

@@ -13,7 +13,7 @@ from terminal_app.sim.engine.market_data import Ticker
 from terminal_app.sim.engine.orders import Fill, Order
 from terminal_app.sim.engine.unified import PoolView
 from terminal_app.sim.market.history import Candle
-from terminal_app.sim.market.markets import SimMarket
+from terminal_app.sim.market.markets import SimMarket, find_futures
 from terminal_app.sim.server.render import num
 
 Json = dict[str, Any]
@@ -111,7 +111,8 @@ def order(o: Order, *, ws: bool = False) -> Json:
         d["category"] = d["category"].lower()
         d["holdSide"] = d.pop("posSide")
         d["reduceOnly"] = d["reduceOnly"].lower()
-        d.update(leverage=str(o.leverage or ""), marginCoin="USDT" if futures else "", totalProfit=num(o.profit))
+        d.update(leverage=str(o.leverage or ""), marginCoin=margin_coin(o.ref.symbol) if futures else "",
+                 totalProfit=num(o.profit))
     return d
 
 
@@ -133,11 +134,16 @@ def fill(f: Fill, *, ws: bool = False) -> Json:
     return d
 
 
+def margin_coin(symbol: str) -> str:
+    return find_futures(symbol).margin_coin
+
+
 def position(p: Position, *, ws: bool = False) -> Json:
     fees = num(-p.total_fee) if p.total_fee else "0"
+    coin = margin_coin(p.ref.symbol)
     if ws:
         return {
-            "symbol": p.ref.symbol, "marginCoin": "USDT", "marginSize": num(p.margin), "marginMode": p.margin_mode,
+            "symbol": p.ref.symbol, "marginCoin": coin, "marginSize": num(p.margin), "marginMode": p.margin_mode,
             "posSide": p.hold_side, "holdMode": p.pos_mode, "positionStatus": "opening" if p.total else "ended",
             "size": num(p.total), "available": num(p.available), "frozen": num(p.locked),
             "avgPrice": num(p.open_price_avg), "leverage": str(p.leverage), "curRealisedPnl": num(p.achieved_profits),
@@ -147,7 +153,7 @@ def position(p: Position, *, ws: bool = False) -> Json:
             "totalFundingFee": "0", "createdTime": str(p.c_time), "updatedTime": str(p.u_time),
         }
     return {
-        "category": CATEGORIES[p.ref.product], "symbol": p.ref.symbol, "marginCoin": "USDT", "holdMode": p.pos_mode,
+        "category": CATEGORIES[p.ref.product], "symbol": p.ref.symbol, "marginCoin": coin, "holdMode": p.pos_mode,
         "posSide": p.hold_side, "marginMode": p.margin_mode, "positionBalance": num(p.margin),
         "available": num(p.available), "frozen": num(p.locked), "total": num(p.total), "leverage": str(p.leverage),
         "curRealisedPnl": num(p.achieved_profits), "avgPrice": num(p.open_price_avg), "positionStatus": "normal",
@@ -159,19 +165,24 @@ def position(p: Position, *, ws: bool = False) -> Json:
 
 
 def assets(v: PoolView, *, ws: bool = False) -> Json:
+    """``GET /api/v3/account/assets`` (or the ``account`` push: ``totalEquity``, ``unrealisedPnL``, ``coin`` with
+    ``debts`` and ``borrow``); the sample's key set, coins with nothing in them left out."""
     coins = [{"coin": c.coin, "equity": num(c.equity), "usdValue": num(c.usd_value), "balance": num(c.balance),
-              "available": num(c.available), ("debts" if ws else "debt"): "0", "locked": num(c.locked)}
+              "available": num(c.available), ("debts" if ws else "debt"): num(c.debt), "locked": num(c.locked)}
              for c in v.coins]
     head: Json = {("totalEquity" if ws else "accountEquity"): num(v.equity), "effEquity": num(v.effective_equity),
                   ("unrealisedPnL" if ws else "unrealisedPnl"): num(v.unrealized_pl), "mmr": num(v.maintenance_margin),
                   "imr": num(v.initial_margin), "mgnRatio": num(v.margin_ratio),
                   "positionMgnRatio": num(v.margin_ratio)}
     if ws:
-        for c in coins:
-            c["borrow"] = "0"
+        for c, pool_coin in zip(coins, v.coins, strict=True):
+            c["borrow"] = num(pool_coin.debt)
         return {**head, "coin": coins}
-    return {**head, "usdtEquity": num(v.equity), "btcEquity": "", "usdtUnrealisedPnl": num(v.unrealized_pl),
-            "btcUnrealizedPnl": "", "assets": coins}
+    btc = v.btc_price
+    btc_equity = num((v.equity / btc).quantize(Decimal("0.00000001"))) if btc > 0 else "0"
+    btc_upl = num((v.unrealized_pl / btc).quantize(Decimal("0.00000001"))) if btc > 0 else "0"
+    return {**head, "usdtEquity": num(v.equity), "btcEquity": btc_equity, "usdtUnrealisedPnl": num(v.unrealized_pl),
+            "btcUnrealizedPnl": btc_upl, "assets": coins}
 
 
 def listed(items: list[Json], cursor: str | None = None) -> Json:

@@ -47,7 +47,8 @@ from terminal_app.sim.server.ws_protocol import Conn, WsConfig, dumps, error_fra
 
 V3_PUBLIC_PATH = "/v3/ws/public"
 V3_PRIVATE_PATH = "/v3/ws/private"
-INST_TYPES = {"spot": Product.SPOT, "usdt-futures": Product.USDT_FUTURES}
+INST_TYPES = {"spot": Product.SPOT, "usdt-futures": Product.USDT_FUTURES, "coin-futures": Product.COIN_FUTURES,
+              "usdc-futures": Product.USDC_FUTURES}
 DEPTHS = {"books": 50, "books1": 1, "books5": 5, "books50": 50}
 PUBLIC_TOPICS = {"ticker", "publicTrade", "kline", *DEPTHS}
 PRIVATE_TOPICS = {"account", "position", "order", "fill"}
