@@ -126,10 +126,12 @@ def unified_view(ex: Exchange, uid: str) -> PoolView:
     debt_usd = sum((c.debt * c.price for c in coins), ZERO)
     initial += debt_usd * rules.LOAN_IMR
     maintenance += debt_usd * rules.LOAN_MMR
-    if effective > 0:
+    if not maintenance:
+        ratio = maintenance = ZERO
+    elif effective > 0:
         ratio = (maintenance / effective).quantize(Decimal("0.00000001"))
     else:
-        ratio = Decimal(1) if maintenance > 0 else ZERO
+        ratio = Decimal(1)
     return PoolView(equity_usd, effective, upl_usd, initial, maintenance, ratio, tuple(coins), usd_price(ex, "BTC"))
 
 
@@ -188,7 +190,8 @@ def fund_spot(ex: Exchange, uid: str, ref: SymbolRef, side: str, order_type: str
     free = gather(ex, uid, quote, futures=False)
     if side != "buy":
         return
-    cost = qty if order_type == "market" else qty * _price(ex, ref, price) * (1 + market.info.taker_fee)
+    # the spot engine holds qty × price of a limit buy (its fee is taken from the coin received)
+    cost = qty if order_type == "market" else qty * _price(ex, ref, price)
     if cost > free and margin:
         borrow(ex, uid, quote, cost - free, now_ms)
 
@@ -201,11 +204,13 @@ def fund_futures(ex: Exchange, uid: str, ref: SymbolRef, qty: Decimal, price: st
     free = gather(ex, uid, coin, futures=True)
     if closing:
         return
-    px = _price(ex, ref, price)
+    # a market order may fill away from the last price: a little headroom, repaid from the free balance after
+    px = _price(ex, ref, price) * (1 if price else Decimal("1.005"))
     leverage = Decimal(ex.symbol_settings(uid, ref.symbol).cross_leverage or 1)
     # qty is in base coin on every line here (the route converts coin-M's USD); coin-M margin is in that coin
     margin = qty / leverage if market.inverse else qty * px / leverage
-    need = margin * (1 + 2 * market.info.taker_fee) - free
+    fee = qty * market.info.taker_fee * (1 if market.inverse else px)
+    need = margin + 2 * fee - free
     if need > 0:
         borrow(ex, uid, coin, need, now_ms, extra_im_usd=margin * usd_price(ex, coin), code="25203")
         ex.shift(uid, coin, need)
@@ -218,9 +223,10 @@ def _coin_balance(ex: Exchange, uid: str, coin: str) -> Decimal:
     return found.balance if found is not None else ZERO
 
 
-def repay_from_free(ex: Exchange, uid: str) -> None:
-    """Net every loan against its coin's free balance (Bitget's debt is a negative balance)."""
+def repay_from_free(ex: Exchange, uid: str) -> Decimal:
+    """Net every loan against its coin's free balance (Bitget's debt is a negative balance); the USD repaid."""
     pools = book(ex).user(uid)
+    usd = ZERO
     for coin in list(pools.loans):
         debt = pools.debt(coin)
         free = gather(ex, uid, coin, futures=False)
@@ -228,13 +234,14 @@ def repay_from_free(ex: Exchange, uid: str) -> None:
         if paid > 0:
             ex.pool_credit(uid, coin, -paid)
             book(ex).repaid(uid, coin, paid)
+            usd += paid * usd_price(ex, coin)
+    return usd
 
 
 def repay_with(ex: Exchange, uid: str, owed_coins: list[str], paying_coins: list[str]) -> Decimal:
     """Repay the loans of ``owed_coins`` by selling free ``paying_coins`` at the spot price; the USD repaid."""
     pools = book(ex).user(uid)
-    repaid_usd = ZERO
-    repay_from_free(ex, uid)
+    repaid_usd = repay_from_free(ex, uid)
     for owed in owed_coins:
         debt = pools.debt(owed)
         owed_price = usd_price(ex, owed)
@@ -257,9 +264,22 @@ def repay_with(ex: Exchange, uid: str, owed_coins: list[str], paying_coins: list
     return repaid_usd
 
 
+def cover_deficits(ex: Exchange, uid: str, now_ms: int) -> None:
+    """A futures wallet whose balance fell below zero (losses realised beyond its cash) owes the difference: the pool
+    books it as a loan of that coin (Bitget: debt = abs(min(balance, 0)))."""
+    for coin in MARGIN_COINS:
+        f = ex.futures_account(uid, coin)
+        cash = f.equity - f.unrealized_pl
+        if cash < 0:
+            ex.pool_credit(uid, coin, -cash)
+            book(ex).borrow(uid, coin, -cash, now_ms)
+            ex.shift(uid, coin, -cash)
+
+
 def liquidate(ex: Exchange, uid: str, now_ms: int) -> list[Order]:
     """Close every crossed position at its mark and repay the loans with every coin the pool has left."""
     done = ex.liquidate_pool(uid)
+    cover_deficits(ex, uid, now_ms)
     pools = book(ex).user(uid)
     owed = sorted(pools.loans)
     for coin in owed:
@@ -268,6 +288,9 @@ def liquidate(ex: Exchange, uid: str, now_ms: int) -> list[Order]:
         paid = before - pools.debt(coin)
         if paid > 0:
             book(ex).record(uid, coin, "RISK_LIQ_USER_OUT", -paid, _coin_balance(ex, uid, coin), now_ms)
+    # what the pool could not repay is the insurance fund's loss (the coin was the house's): the debt is gone
+    for coin in list(pools.loans):
+        book(ex).repaid(uid, coin, pools.debt(coin))
     return done
 
 
@@ -296,6 +319,7 @@ def check(ex: Exchange, now_ms: int) -> None:
             cancel_everything(ex, uid)
         for coin, interest in pools.interest_due(uid, now_ms):
             pools.record(uid, coin, "INTEREST_SETTLEMENT_OUT", -interest, _coin_balance(ex, uid, coin), now_ms)
+        cover_deficits(ex, uid, now_ms)
         if user.loans:
             repay_from_free(ex, uid)
         view = unified_view(ex, uid)
