@@ -17,6 +17,7 @@ from terminal_app.bitget.v3.algos import V3AlgoVenue
 from terminal_app.bitget.v3.lines import V3FuturesLine, V3Line, V3SpotLine
 from terminal_app.bitget.v3.rest import V3RestClient
 from terminal_app.bitget.v3.stream import V3MarketPushes
+from terminal_app.bitget.v3.ws_trade import V3WsTrader
 from terminal_app.bitget.ws import BitgetStreamer
 from terminal_app.core.accounts import (
     SpotAsset,
@@ -38,8 +39,8 @@ class V3Venue(LineRouter):
     """One unified (UTA) account over one V3 REST client and one streamer on the V3 URLs."""
 
     def __init__(self, rest: V3RestClient, ws: BitgetStreamer,
-                 products: Sequence[Product] = DEFAULT_PRODUCTS) -> None:
-        self.account = UnifiedAccountState(rest, ws)
+                 products: Sequence[Product] = DEFAULT_PRODUCTS, *, ws_trader: V3WsTrader | None = None) -> None:
+        self.account = UnifiedAccountState(rest, ws, ws_trader)
         self._pushes = V3MarketPushes()
         self._rest = rest
         self._algos = V3AlgoVenue()

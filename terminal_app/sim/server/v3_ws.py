@@ -7,8 +7,9 @@ the account-wide private topics; every ack carries ``connId``. Public topics: ``
 snapshot, then incremental updates of the changed levels, size ``"0"`` = removed, each with ``seq`` and ``pseq`` = the
 previous update's ``seq``; no checksum), ``books1``/``books5``/``books50`` snapshots, ``publicTrade`` (one-letter
 keys) and ``kline`` (the forming candle). Private: ``account`` and ``position`` (a snapshot on subscribe, then on
-change), ``order`` and ``fill`` on events; only a unified key may log in here (a classic key gets 40084). Not served:
-WebSocket trading (``op: trade``), ``fast-fill``, ``strategy-order``, ``liquidation``, ``adl-notification``.
+change), ``order`` and ``fill`` on events; orders over the private socket (``op: trade``, :mod:`.v3_ws_trade`); only a
+unified key may log in here (a classic key gets 40084). Not served: ``fast-fill``, ``strategy-order``, ``liquidation``,
+``adl-notification``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from terminal_app.sim.engine.events import (
 )
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.server import v3_render as r
+from terminal_app.sim.server import v3_ws_trade
 from terminal_app.sim.server.auth import Authenticator
 from terminal_app.sim.server.faults import WsControl
 from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels
@@ -189,6 +191,9 @@ class V3WsHub:
             return
         op = msg.get("op") if isinstance(msg, dict) else None
         args = msg.get("args") if isinstance(msg, dict) else None
+        if op == "trade" and isinstance(msg, dict):
+            conn.send(v3_ws_trade.answer(self.ex, conn.key, msg, self.clock_ms(), f"sim-{conn.id}"))
+            return
         if op not in ("subscribe", "unsubscribe", "login") or not isinstance(args, list) or not args:
             conn.send(error_frame(30003 if op else 30002, f"Invalid op: {op}"))
             return
