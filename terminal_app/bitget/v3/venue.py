@@ -97,6 +97,10 @@ class V3Venue(LineRouter):
     async def balances(self) -> list[SpotAsset]:
         return spot_assets(await self._rest.assets())
 
+    async def countdown_cancel_all(self, seconds: int) -> None:
+        """Arm (5-60 s) or disarm (0) Bitget's cancel-all countdown (services.countdown re-arms it)."""
+        await self._rest.countdown_cancel_all(seconds)
+
     async def transfer(self, from_account: Product, to_account: Product, coin: str, amount: Decimal) -> str:
         # one margin pool backs spot and every futures category: there is no account to move coins between
         raise InvalidOrder("A unified account has one margin pool for spot and futures: there is nothing to transfer.")
