@@ -19,7 +19,8 @@ import typed_bitget  # a test dependency (pyproject [test]): missing, the tests 
 from typed_core.exceptions import ValidationError
 from typed_core.validation import validator
 
-_ENDPOINT = re.compile(r"method='(\w+)',\s*path='([^']+)',.*?response_type=([^,\n]+),", re.S)
+# the response type runs to the end of its line (``cast(type, Response)`` holds a comma of its own)
+_ENDPOINT = re.compile(r"method='(\w+)',\s*path='([^']+)',.*?response_type=(.+?),[ \t]*\n", re.S)
 
 
 class TypedBitget:

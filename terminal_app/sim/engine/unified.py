@@ -73,6 +73,7 @@ class PoolView:
     margin_ratio: Decimal     # maintenance margin / effective equity
     coins: tuple[PoolCoin, ...]
     btc_price: Decimal
+    position_value: Decimal = ZERO   # USD, every line's positions at their marks
 
     @property
     def debt_usd(self) -> Decimal:
@@ -100,9 +101,10 @@ def unified_view(ex: Exchange, uid: str) -> PoolView:
     spot = {b.coin: b for b in ex.spot_balances(uid)}
     futs = _wallets(ex, uid)
     coins: list[PoolCoin] = []
-    initial = maintenance = upl_usd = ZERO
+    initial = maintenance = upl_usd = value = ZERO
     for p in ex.positions(uid, product=None):
         maintenance += p.total * p.mark_price * p.keep_margin_rate
+        value += p.total * p.mark_price
     for coin in sorted(set(spot) | set(futs) | set(pools.loans)):
         b, f = spot.get(coin), futs.get(coin)
         price = usd_price(ex, coin)
@@ -132,7 +134,8 @@ def unified_view(ex: Exchange, uid: str) -> PoolView:
         ratio = (maintenance / effective).quantize(Decimal("0.00000001"))
     else:
         ratio = Decimal(1)
-    return PoolView(equity_usd, effective, upl_usd, initial, maintenance, ratio, tuple(coins), usd_price(ex, "BTC"))
+    return PoolView(equity_usd, effective, upl_usd, initial, maintenance, ratio, tuple(coins), usd_price(ex, "BTC"),
+                    value)
 
 
 # ---- funding an order ------------------------------------------------------------------------------------------
