@@ -21,10 +21,10 @@ class CountdownIndicator(QLabel):
         super().__init__(parent)
         self.setObjectName("CountdownIndicator")
         self.service = service
-        service.changed.connect(self.render)
-        self.render()
+        service.changed.connect(self.refresh)
+        self.refresh()
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         s = self.service
         self.setVisible(s.seconds > 0)
         if not s.seconds:

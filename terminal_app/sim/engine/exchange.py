@@ -39,9 +39,10 @@ from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.events import EventPump, Listener
 from terminal_app.sim.engine.futures import AccountBill, FuturesAccount, PlanOrder, Position, SymbolSettings
 from terminal_app.sim.engine.market_data import Depth, FundingInfo, MarketData, Ticker
-from terminal_app.sim.engine.orders import Fill, Order, OrderState, OrderStatus, reject
+from terminal_app.sim.engine.orders import Fill, Order, OrderState, reject
 from terminal_app.sim.engine.persistence import Persistence
 from terminal_app.sim.engine.plan_desk import PlanDesk
+from terminal_app.sim.engine.pool_desk import PoolDesk
 from terminal_app.sim.engine.queries import AccountQueries
 from terminal_app.sim.engine.spot_accounts import Balance
 from terminal_app.sim.market.history import Candle, Granularity
@@ -79,6 +80,7 @@ class Exchange:
         self._events = EventPump(engine, self.now_ms, self._data.ticker)
         self._queries = AccountQueries(engine)
         self.plans = PlanDesk(self._user, self._done)  # trigger orders, trailing stops, TP/SL (sim.engine.plan_desk)
+        self.pool = PoolDesk(self._user, self._done)   # unified accounts' wallets as one pool (sim.engine.pool_desk)
         engine.state.outbox.clear()
         engine.state.spot.drain_touched()
         engine.state.touched_futures.clear()
@@ -228,53 +230,6 @@ class Exchange:
     def transfer_spot(self, src: str, dst: str | None, amount: Decimal) -> None:
         """Like :meth:`transfer_futures`, between spot accounts."""
         self._engine.accounts.transfer_spot(src, dst, amount)
-
-    def shift_usdt(self, uid: str, amount: Decimal) -> None:
-        """Move USDT between one user's spot wallet and USDT-M futures wallet (positive: spot → futures)."""
-        self.shift(uid, "USDT", amount)
-
-    def shift(self, uid: str, coin: str, amount: Decimal) -> None:
-        """Move ``coin`` between one user's spot wallet and the futures wallet margined in ``coin`` (positive: spot →
-        futures); a unified account's one pool (``engine.unified``)."""
-        engine = self._user(uid)
-        try:
-            # Through each ledger's house account, so both ledgers stay balanced for ``audit``.
-            engine.state.spot.credit(uid, coin, -amount)
-            engine.state.spot.house_add(coin, amount)
-            ledger = engine.state.futs[coin]
-            ledger.users[uid].cash += amount
-            ledger.house -= amount
-            engine.state.dirty_users.add(uid)
-            engine.state.touched_futures.add(uid)
-        finally:
-            self._done()
-
-    def pool_credit(self, uid: str, coin: str, amount: Decimal) -> None:
-        """Credit (negative: debit) ``coin`` to a user's spot wallet from the house: a unified account borrowing,
-        repaying, paying interest or converting one coin into another (``engine.pool``)."""
-        engine = self._user(uid)
-        try:
-            engine.state.spot.credit(uid, coin, amount)
-            engine.state.spot.house_add(coin, -amount)
-            engine.state.dirty_users.add(uid)
-        finally:
-            self._done()
-
-    def set_pooled(self, uid: str) -> None:
-        """Mark ``uid`` as a unified account: its crossed positions are liquidated on the pool's margin ratio
-        (``engine.pool``), not on one margin coin's wallet."""
-        self._engine.state.pooled.add(uid)
-
-    def liquidate_pool(self, uid: str) -> list[Order]:
-        """Cancel every open order of ``uid`` and close every crossed position at its mark (the pool fell below
-        maintenance); the liquidation orders, filled."""
-        engine = self._user(uid)
-        try:
-            for st in sorted(engine.state.open_by_user.get(uid, {}).values(), key=lambda s: s.seq):
-                engine.orders.finish(st, OrderStatus.CANCELLED, "liquidation")
-            return [st.snapshot() for st in engine.liquidator.close_crossed_at_mark(uid)]
-        finally:
-            self._done()
 
     # ---- spot ------------------------------------------------------------------------------------------------
 

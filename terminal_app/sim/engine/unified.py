@@ -48,7 +48,7 @@ def enrol(ex: Exchange, uid: str) -> None:
     """``uid`` is a unified account from now on."""
     if uid not in book(ex).users:
         book(ex).user(uid)
-        ex.set_pooled(uid)
+        ex.pool.enrol(uid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +154,9 @@ def gather(ex: Exchange, uid: str, coin: str, futures: bool) -> Decimal:
     if coin not in MARGIN_COINS:
         return spot
     if futures and spot > 0:
-        ex.shift(uid, coin, spot)
+        ex.pool.shift(uid, coin, spot)
     elif not futures and fut > 0:
-        ex.shift(uid, coin, -fut)
+        ex.pool.shift(uid, coin, -fut)
     return spot + fut
 
 
@@ -171,7 +171,7 @@ def borrow(ex: Exchange, uid: str, coin: str, amount: Decimal, now_ms: int, *, e
     need = view.initial_margin + extra_im_usd + amount * price * rules.LOAN_IMR
     if need > view.effective_equity:
         raise reject(code, "Insufficient balance: the unified account cannot borrow that much")
-    ex.pool_credit(uid, coin, amount)
+    ex.pool.credit(uid, coin, amount)
     book(ex).borrow(uid, coin, amount, now_ms)
 
 
@@ -216,7 +216,7 @@ def fund_futures(ex: Exchange, uid: str, ref: SymbolRef, qty: Decimal, price: st
     need = margin + 2 * fee - free
     if need > 0:
         borrow(ex, uid, coin, need, now_ms, extra_im_usd=margin * usd_price(ex, coin), code="25203")
-        ex.shift(uid, coin, need)
+        ex.pool.shift(uid, coin, need)
 
 
 # ---- the timer: interest, repayment, countdown, liquidation ----------------------------------------------------
@@ -235,7 +235,7 @@ def repay_from_free(ex: Exchange, uid: str) -> Decimal:
         free = gather(ex, uid, coin, futures=False)
         paid = min(debt, free)
         if paid > 0:
-            ex.pool_credit(uid, coin, -paid)
+            ex.pool.credit(uid, coin, -paid)
             book(ex).repaid(uid, coin, paid)
             usd += paid * usd_price(ex, coin)
     return usd
@@ -260,7 +260,7 @@ def repay_with(ex: Exchange, uid: str, owed_coins: list[str], paying_coins: list
             got = min(debt, (sell * pay_price / owed_price).quantize(Decimal("0.00000001"), ROUND_DOWN))
             if got <= 0:
                 continue
-            ex.pool_credit(uid, payer, -sell)
+            ex.pool.credit(uid, payer, -sell)
             book(ex).repaid(uid, owed, got)
             debt -= got
             repaid_usd += got * owed_price
@@ -274,14 +274,14 @@ def cover_deficits(ex: Exchange, uid: str, now_ms: int) -> None:
         f = ex.futures_account(uid, coin)
         cash = f.equity - f.unrealized_pl
         if cash < 0:
-            ex.pool_credit(uid, coin, -cash)
+            ex.pool.credit(uid, coin, -cash)
             book(ex).borrow(uid, coin, -cash, now_ms)
-            ex.shift(uid, coin, -cash)
+            ex.pool.shift(uid, coin, -cash)
 
 
 def liquidate(ex: Exchange, uid: str, now_ms: int) -> list[Order]:
     """Close every crossed position at its mark and repay the loans with every coin the pool has left."""
-    done = ex.liquidate_pool(uid)
+    done = ex.pool.liquidate(uid)
     cover_deficits(ex, uid, now_ms)
     pools = book(ex).user(uid)
     owed = sorted(pools.loans)

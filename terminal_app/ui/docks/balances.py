@@ -134,9 +134,9 @@ class BalancesPanel(QWidget):
             Column("Equity", lambda a: a.equity, signed(p), numeric=True, direction=lambda a: min(a.equity, _ZERO),
                    tooltip=lambda a: "Balance + margin + unrealised PnL − debt"),
             Column("Available", lambda a: a.available, fixed(p), numeric=True),
-            Column("Frozen", lambda a: a.locked, fixed(p), numeric=True, tooltip=lambda a: "Held by open orders"),
             Column("Borrowed", lambda a: a.debt, fixed(p), numeric=True,
                    tooltip=lambda a: "Debt of this coin (interest included); repaid from the coin's free balance"),
+            Column("Frozen", lambda a: a.locked, fixed(p), numeric=True, tooltip=lambda a: "Held by open orders"),
             Column("USD value", lambda a: a.usd_value if a.usd_value is not None else _ZERO, fixed(2), numeric=True),
         ]
 
