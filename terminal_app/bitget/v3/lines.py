@@ -23,7 +23,7 @@ from terminal_app.bitget.v3.rest import V3OrderRequest
 from terminal_app.bitget.v3.stream import market_arg
 from terminal_app.core.accounts import FuturesAccount, LeverageResult, MarginModeResult, Position, PositionModeResult
 from terminal_app.core.candles import Interval
-from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side
+from terminal_app.core.enums import MarginMode, OrderStatus, OrderType, PositionMode, PositionSide, Side
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Candle
 from terminal_app.core.orders import Fill, Order, OrderAck, OrderTicket
@@ -132,12 +132,19 @@ class V3Line:
                                              price=price)
 
     async def cancel(self, ref: SymbolRef, key: OrderKey) -> OrderAck:
+        """Over the private socket when it is up, else REST. A socket request left unanswered may have cancelled
+        the order: it is looked up first (cancelled: done; filled: nothing to cancel; open: REST cancels it)."""
         trader = self._account.trader
         if trader is not None and trader.connected:
             try:
                 return await trader.cancel(ref, order_id=key.order_id, client_oid=key.client_oid)
-            except TransportError:
-                pass      # REST's cancel looks the order up after an ambiguous failure
+            except TransportError as exc:
+                if exc.ambiguous:
+                    found = await self._rest.order_info(order_id=key.order_id, client_oid=key.client_oid)
+                    if found.status is OrderStatus.CANCELLED:
+                        return OrderAck(found.order_id, found.client_oid)
+                    if not found.is_open:
+                        raise OrderNotFound() from exc
         return await self._rest.cancel_order(ref, order_id=key.order_id, client_oid=key.client_oid)
 
     async def cancel_all(self, ref: SymbolRef | None) -> BulkResult:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.core.instruments import Product, SymbolRef
@@ -33,6 +33,7 @@ from terminal_app.sim.market.markets import MARGIN_COINS, find_futures
 ZERO = Decimal(0)
 USDT = "USDT"
 CHECK_EVERY_MS = 1_000
+EIGHT = Decimal("0.00000001")
 _BOOKS: weakref.WeakKeyDictionary[Exchange, rules.PoolBook] = weakref.WeakKeyDictionary()
 
 
@@ -255,9 +256,9 @@ def repay_with(ex: Exchange, uid: str, owed_coins: list[str], paying_coins: list
             free = gather(ex, uid, payer, futures=False)
             if pay_price <= 0 or free <= 0:
                 continue
-            # convert just enough of the paying coin into the owed coin, rounded to 8 decimals
-            sell = min(free, (debt * owed_price / pay_price).quantize(Decimal("0.00000001"), ROUND_DOWN) or free)
-            got = min(debt, (sell * pay_price / owed_price).quantize(Decimal("0.00000001"), ROUND_DOWN))
+            # convert just enough of the paying coin into the owed coin (8 decimals, rounded up to cover the debt)
+            sell = min(free, (debt * owed_price / pay_price).quantize(EIGHT, ROUND_UP))
+            got = min(debt, (sell * pay_price / owed_price).quantize(EIGHT, ROUND_DOWN))
             if got <= 0:
                 continue
             ex.pool.credit(uid, payer, -sell)
