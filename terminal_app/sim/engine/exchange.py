@@ -231,6 +231,10 @@ class Exchange:
         """Like :meth:`transfer_futures`, between spot accounts."""
         self._engine.accounts.transfer_spot(src, dst, amount)
 
+    def shift_usdt(self, uid: str, amount: Decimal) -> None:
+        """Move USDT from one user's spot wallet to its USDT-M wallet (negative: back); see ``Exchange.pool``."""
+        self.pool.shift(uid, "USDT", amount)
+
     # ---- spot ------------------------------------------------------------------------------------------------
 
     def spot_balances(self, uid: str) -> list[Balance]:
