@@ -324,6 +324,10 @@ async def test_palette_types_stops(qapp: QApplication, signals: Any, tmp_path: P
         QTest.keyClicks(palette.input, f"b 0.005 stop {wrong}")
         assert "Cannot send" in palette.preview.text()
         assert "above the last price" in palette.preview.text()
+        if account_mode == "unified":  # `trail`: refused before anything is sent, with the reason
+            palette.input.clear()
+            QTest.keyClicks(palette.input, f"s 0.005 stop {(last * D('1.01')).quantize(D('1'))} trail 1 ro")
+            assert "Trailing stops are not available on a unified (UTA) account" in palette.preview.text()
         palette.input.clear()
         trigger = (last * D("1.1")).quantize(D("1"))
         QTest.keyClicks(palette.input, f"s 0.005 stop {(last * D('0.9')).quantize(D('1'))} @ {wrong - 10} mark")
