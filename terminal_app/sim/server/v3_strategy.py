@@ -219,6 +219,9 @@ def row(legs: list[PlanOrder], *, ws: bool = False) -> dict[str, Any]:
     string)."""
     first = legs[0]
     none: Any = "" if ws else None
+    # an order type the order does not have: null on REST (typed-bitget, live); the push's field is always a word,
+    # and Bitget's default is market
+    no_type: Any = "market" if ws else None
     category = CATEGORY[first.ref.product]
     out: dict[str, Any] = {
         "orderId": order_id_of(first), "clientOid": first.client_oid,
@@ -228,12 +231,14 @@ def row(legs: list[PlanOrder], *, ws: bool = False) -> dict[str, Any]:
         hedge = bool(first.trade_side)
         direction = trade_direction(Side(first.side), TradeSide(first.trade_side) if hedge else None)
         limit = first.order_type == "limit"
+        # the position it opens or closes: hedge mode names it; one-way, the side it grows (or reduces, reduce-only)
+        held = Side(first.side) if hedge else direction.opposite if first.reduce_only else direction
         out.update({
             "qty": num(first.amount), "side": direction.value,
-            "posSide": ("long" if first.side == "buy" else "short") if hedge else none,
+            "posSide": none if first.ref.product is Product.SPOT else "long" if held == Side.BUY else "short",
             "reduceOnly": "yes" if first.reduce_only else "no", "type": "trigger", "status": _status(legs),
-            "tpTriggerBy": none, "slTriggerBy": none, "takeProfit": "", "stopLoss": "", "tpOrderType": none,
-            "slOrderType": none, "tpLimitPrice": "", "slLimitPrice": "",
+            "tpTriggerBy": none, "slTriggerBy": none, "takeProfit": "", "stopLoss": "", "tpOrderType": no_type,
+            "slOrderType": no_type, "tpLimitPrice": "", "slLimitPrice": "",
             "triggerBy": TRIGGER_BY_WIRE.get(first.trigger_type, "market"), "triggerPrice": num(first.trigger_price),
             "triggerOrderType": "limit" if limit else "market",
             "triggerOrderPrice": num(first.execute_price) if limit else "",
@@ -250,7 +255,7 @@ def row(legs: list[PlanOrder], *, ws: bool = False) -> dict[str, Any]:
             out.update({
                 f"{prefix}TriggerBy": TRIGGER_BY_WIRE.get(leg.trigger_type, "market") if leg else none,
                 name: num(leg.trigger_price) if leg else "",
-                f"{prefix}OrderType": ("limit" if leg.execute_price is not None else "market") if leg else none,
+                f"{prefix}OrderType": ("limit" if leg.execute_price is not None else "market") if leg else no_type,
                 f"{prefix}LimitPrice": num(leg.execute_price) if leg else "",
             })
         if ws:
