@@ -5,7 +5,7 @@ the ``strategy-order`` push frame, for a trigger order and for TP/SL orders of o
 Where typed-bitget is narrower than what the simulator serves on purpose, the test says so: its unfilled-list model
 allows futures categories only, while ccxt reads spot trigger orders there (``fetchOpenOrders`` with ``trigger`` on a
 UTA spot market) and typed-bitget itself saw SPOT rows in the history; so the spot list is judged with the history's
-row model."""
+row model. And a strategy order of two legs is still one order after a restart of the simulator."""
 
 from __future__ import annotations
 
@@ -120,3 +120,44 @@ async def test_strategy_answers_pass_typed_bitget(clients: tuple[V3RestClient, B
     assert frames
     for frame in frames:
         ok(StrategyOrderPush, frame)
+
+
+@pytest.mark.asyncio
+async def test_a_two_leg_strategy_order_survives_a_restart(tmp_path: Any) -> None:
+    """The legs of a V3 TP/SL order are linked in the simulator's saved state: after a restart it is still one
+    order, and cancelling it still cancels both."""
+    state = tmp_path / "uta.sqlite3"
+
+    async def session(work: Any) -> Any:
+        sim = SimulatorRunner(config=SimConfig(seed=44, account_mode="unified", state_path=state))
+        info = sim.start()
+        rest = V3RestClient(BitgetHttp(info.rest, Credentials(info.api_key, info.secret, info.passphrase)))
+        await rest.connect()
+        try:
+            return await work(rest)
+        finally:
+            await rest.aclose()
+            sim.stop()
+
+    async def place(rest: V3RestClient) -> tuple[str, list[Any]]:
+        await rest.set_hold_mode(PositionMode.ONE_WAY)
+        [ticker] = await rest.tickers(Product.USDT_FUTURES, "BTCUSDT")
+        await rest.http.post(V3.PLACE_ORDER, {"category": "USDT-FUTURES", "symbol": "BTCUSDT", "qty": "0.01",
+                                              "side": "buy", "orderType": "market"})
+        ack = await rest.place_tpsl(PERP, None, take_profit=(ticker.last * D("1.3")).quantize(D("0.1")),
+                                    stop_loss=(ticker.last * D("0.7")).quantize(D("0.1")), qty="0.01",
+                                    client_oid="keeps")
+        rows = await rest.http.get(V3.UNFILLED_STRATEGY, {"category": "USDT-FUTURES"}, signed=True)
+        return str(ack.order_id), rows
+
+    async def after(rest: V3RestClient) -> tuple[list[Any], list[Any]]:
+        rows = await rest.http.get(V3.UNFILLED_STRATEGY, {"category": "USDT-FUTURES"}, signed=True)
+        await rest.cancel_strategy(client_oid="keeps")
+        left = await rest.http.get(V3.UNFILLED_STRATEGY, {"category": "USDT-FUTURES"}, signed=True)
+        return rows, left
+
+    order_id, before = await session(place)
+    rows, left = await session(after)
+    assert [(r["orderId"], r["clientOid"], r["takeProfit"], r["stopLoss"]) for r in rows] == [
+        (order_id, "keeps", before[0]["takeProfit"], before[0]["stopLoss"])]
+    assert left == []
