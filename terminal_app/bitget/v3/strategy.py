@@ -143,7 +143,7 @@ def orders_from(entry: Any, hold_mode: PositionMode | None = None) -> list[AlgoO
         return []
     ref = SymbolRef(f.symbol(), product_of(f.text("category")))
     size = _positive(f.opt_dec("qty"))
-    times = {"c_time": f.ms("createdTime"), "u_time": f.ms(("updatedTime", "createdTime"))}
+    c_time, u_time = f.ms("createdTime"), f.ms(("updatedTime", "createdTime"))
     side = f.opt_enum("side", SIDE_FROM_WIRE)
     pos = f.opt_enum("posSide", POS_SIDE_FROM_WIRE)
     if kind == "trigger":
@@ -156,7 +156,7 @@ def orders_from(entry: Any, hold_mode: PositionMode | None = None) -> list[AlgoO
             side = Side.BUY if pos == PositionSide.LONG else Side.SELL  # the terminal's hedge side names the position
         return [AlgoOrder(ref, order_id, client_oid, AlgoKind.STOP, side, f.dec("triggerPrice"), size, status,
                           _limit(f, "triggerOrderType", "triggerOrderPrice"), _source(f, "triggerBy"),
-                          trade_side=trade_side, **times)]
+                          trade_side=trade_side, c_time=c_time, u_time=u_time)]
     hold = pos or (PositionSide.SHORT if side == Side.BUY else PositionSide.LONG)
     whole = size is None
     legs = [(profit, price) for profit, key in ((True, "takeProfit"), (False, "stopLoss"))
@@ -175,7 +175,7 @@ def orders_from(entry: Any, hold_mode: PositionMode | None = None) -> list[AlgoO
         key = client_oid if profit or len(legs) == 1 else client_oid + SL_SUFFIX
         out.append(AlgoOrder(ref, order_id, key, kind_, hold.closing_side, price, None if whole else size,
                              leg_status, _limit(f, f"{prefix}OrderType", f"{prefix}LimitPrice"),
-                             _source(f, f"{prefix}TriggerBy"), hold_side=hold, **times))
+                             _source(f, f"{prefix}TriggerBy"), hold_side=hold, c_time=c_time, u_time=u_time))
     return out
 
 
