@@ -58,7 +58,7 @@ from terminal_app.core.validation import (
 )
 from terminal_app.ui.docks import DockServices, active_ref, algo_service, links_for
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, message_label, show_message
-from terminal_app.ui.docks.ticket_algo import MODES, AlgoFields, trailing_refusal
+from terminal_app.ui.docks.ticket_algo import MODES, AlgoFields
 from terminal_app.ui.format import fmt_amount, fmt_fixed
 from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
 
@@ -592,9 +592,6 @@ class TicketPanel(QWidget):
             if intent is not None:
                 reference = self.algo.reference_price(intent.ref, intent.trigger_source) if self.algo else None
                 self.issues = validate_algo(intent, self.market, reference) + self.issues
-                refused = self.algo.unsupported(intent) if self.algo else None  # e.g. no trailing stop on V3
-                if refused:
-                    self.issues.insert(0, Issue("kind", refused))
         valid = not self.issues
         self.submit_button.setEnabled(valid)
         self.submit_button.setToolTip("" if valid else str(self.issues[0]))
@@ -611,7 +608,12 @@ class TicketPanel(QWidget):
     # --- helpers --------------------------------------------------------------------------------------------------
 
     def _form_issues(self, ticket: OrderTicket) -> list[Issue]:
-        """Problems of the form itself, which the ticket alone cannot show (a conversion that had no price)."""
+        """Problems of the form itself, which the ticket alone cannot show (a conversion that had no price, an algo
+        type the account cannot hold)."""
+        intent = self.algo_intent(ticket)
+        refused = self.algo.unsupported(intent) if intent is not None and self.algo is not None else None
+        if refused:  # a trailing stop on a unified account: V3 has none
+            return [Issue("kind", refused)]
         amount = self.size_edit.value()
         if amount and amount > 0 and ticket.size == 0:
             return [Issue("size", "The size cannot be converted without a price yet.")]
@@ -738,7 +740,8 @@ class TicketPanel(QWidget):
         self.reduce_only.setVisible(futures and not hedge)
         for limit_only in (self.price_label, self.price, self.last_button, self.force_label, self.force):
             limit_only.setEnabled(is_limit)
-        self.algo_fields.update(futures, available=self.algo is not None, refused=trailing_refusal(self.algo, self.ref))
+        self.algo_fields.update(futures, available=self.algo is not None,
+                                refused=self.algo_fields.refusal(self.algo, self.ref))
         spot_market = not futures and not is_limit
         if spot_market:  # Bitget: market buys are sized in the quote coin, market sells in the base coin
             self.unit.setCurrentIndex(self.unit.findData("quote" if self.side == "buy" else "base"))

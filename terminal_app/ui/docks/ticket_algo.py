@@ -100,6 +100,15 @@ class AlgoFields:
         for w in (self.callback_label, self.callback):
             w.setVisible(mode == TRAILING)
 
+    @staticmethod
+    def refusal(algo: Any, ref: SymbolRef | None) -> str | None:
+        """Why the account of ``algo`` (``services.algo_orders``) cannot hold a trailing stop on ``ref`` (a unified
+        account: Bitget's V3 has none), or None."""
+        if algo is None or ref is None:
+            return None
+        refused: str | None = algo.unsupported(AlgoIntent(ref, AlgoKind.TRAILING, Side.SELL, Decimal(0), None))
+        return refused
+
     def intent(self, ticket: OrderTicket, size: Decimal) -> AlgoIntent | None:
         """The algo order the form describes, with ``size`` in the base coin; None for a plain order."""
         mode = self.mode()
@@ -113,11 +122,3 @@ class AlgoFields:
             callback_ratio=self.callback.value() if mode == TRAILING else None, trade_side=ticket.trade_side,
             reduce_only=ticket.reduce_only)
 
-
-def trailing_refusal(algo: Any, ref: SymbolRef | None) -> str | None:
-    """Why the account of ``algo`` (``services.algo_orders``) cannot hold a trailing stop on ``ref`` (a unified
-    account: Bitget's V3 has none), or None."""
-    if algo is None or ref is None:
-        return None
-    refusal: str | None = algo.unsupported(AlgoIntent(ref, AlgoKind.TRAILING, Side.SELL, Decimal(0), None))
-    return refusal
