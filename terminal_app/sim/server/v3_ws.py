@@ -41,10 +41,10 @@ from terminal_app.sim.engine.events import (
 )
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.server import v3_render as r
-from terminal_app.sim.server import v3_strategy
 from terminal_app.sim.server.auth import Authenticator
 from terminal_app.sim.server.faults import WsControl
 from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels
+from terminal_app.sim.server.v3_strategy import order_id_of, push_rows
 from terminal_app.sim.server.ws_channels import BookMirror
 from terminal_app.sim.server.ws_protocol import Conn, WsConfig, dumps, error_frame, event_frame
 
@@ -341,7 +341,7 @@ class V3WsHub:
             self._dirty_accounts.add(event.uid)
         elif isinstance(event, PlanOrderEvent):
             # pushed at the flush, whole: one strategy order may be several plans changed in one call
-            self._dirty_strategies.setdefault(event.uid, set()).add(v3_strategy.order_id_of(event.plan))
+            self._dirty_strategies.setdefault(event.uid, set()).add(order_id_of(event.plan))
 
     def _books_updates(self) -> dict[SymbolRef, dict[str, Any]]:
         """One update per market whose book changed; books nobody reads any more are forgotten."""
@@ -379,7 +379,7 @@ class V3WsHub:
         for uid, order_ids in strategies.items():
             if any(c.key is not None and c.key.uid == uid and ("UTA", "strategy-order", "") in c.subs
                    for c in self.conns.values()):
-                self._private(uid, "strategy-order", v3_strategy.push_rows(self.ex, uid, order_ids))
+                self._private(uid, "strategy-order", push_rows(self.ex, uid, order_ids))
         updates = self._books_updates()
         for conn in list(self.conns.values()):
             for key, arg in conn.subs.items():
