@@ -20,11 +20,11 @@ fields are ``null``/``""``, a spot order's ``posSide`` ``null``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from terminal_app.core.enums import Side, TradeSide, trade_direction
 from terminal_app.core.instruments import Product
-from terminal_app.sim.engine import unified
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.futures import PlanOrder
 from terminal_app.sim.engine.plan_desk import TpslLeg
@@ -89,7 +89,7 @@ def _place_trigger(call: Call, product: Product, symbol: str) -> PlanOrder:
     price = call.req("triggerOrderPrice") if order_type == "limit" else None
     trigger_type = _trigger_by(call, "triggerBy") or "fill_price"
     client_oid = call.opt("clientOid")
-    unified.fund_for(call.ex, call.uid, product)  # the pool's USDT where the order it places will need it
+    _gather_usdt(call.ex, call.uid, product)
     if product is Product.SPOT:
         if trigger_type == "mark_price":
             raise reject("40017", "Parameter triggerBy error: spot has no mark price")
@@ -107,6 +107,20 @@ def _place_trigger(call: Call, product: Product, symbol: str) -> PlanOrder:
     return call.ex.plans.place_futures(call.uid, symbol, "normal_plan", side, order_type, qty, trigger,
                                        trigger_type=trigger_type, price=price, trade_side=trade_side,
                                        reduce_only=reduce_only, client_oid=client_oid)
+
+
+def _gather_usdt(ex: Exchange, uid: str, product: Product) -> None:
+    """The unified pool's free USDT into the wallet the trigger's order will draw from (futures margin or spot), as
+    the V3 order routes fund an order: the engine places a fired plan's order from that wallet. Through the facade's
+    ``shift_usdt`` only, so the pool's own rules stay in ``sim.engine.unified``."""
+    if product.is_futures:
+        spare = next((b.available for b in ex.spot_balances(uid) if b.coin == "USDT"), Decimal(0))
+        if spare > 0:
+            ex.shift_usdt(uid, spare)
+    else:
+        spare = ex.futures_account(uid).max_transfer_out
+        if spare > 0:
+            ex.shift_usdt(uid, -spare)
 
 
 def _hold_side(call: Call, symbol: str) -> str:
