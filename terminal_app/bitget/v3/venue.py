@@ -43,7 +43,7 @@ class V3Venue(LineRouter):
         self.account = UnifiedAccountState(rest, ws, ws_trader)
         self._pushes = V3MarketPushes()
         self._rest = rest
-        self._algos = V3AlgoVenue()
+        self._algos = V3AlgoVenue(self.account, products)
         self._futures = {p: V3FuturesLine(p, self.account) for p in products if p.is_futures}
         self._lines: dict[Product, V3Line] = {
             p: self._futures[p] if p.is_futures else V3SpotLine(self.account) for p in products}

@@ -391,6 +391,7 @@ def _routes() -> tuple[Route, ...]:
            ("/api/v3/market/fills", market_fills), ("/api/v3/market/current-fund-rate", current_fund_rate),
            ("/api/v3/market/open-interest", open_interest)]
     reads = [("/api/v3/trade/unfilled-strategy-orders", v3_strategy.unfilled),
+             ("/api/v3/trade/history-strategy-orders", v3_strategy.history),
              ("/api/v3/account/settings", settings), ("/api/v3/account/assets", assets),
              ("/api/v3/account/fee-rate", fee_rate), ("/api/v3/trade/order-info", order_info),
              ("/api/v3/trade/unfilled-orders", unfilled_orders), ("/api/v3/trade/history-orders", history_orders),
@@ -402,6 +403,7 @@ def _routes() -> tuple[Route, ...]:
               ("/api/v3/trade/cancel-symbol-order", cancel_symbol_order),
               ("/api/v3/trade/close-positions", close_positions),
               ("/api/v3/trade/place-strategy-order", v3_strategy.place),
+              ("/api/v3/trade/modify-strategy-order", v3_strategy.modify),
               ("/api/v3/trade/cancel-strategy-order", v3_strategy.cancel)]
     return (*(Route("GET", p, v3_errors(h)) for p, h in pub),
             *(Route("GET", p, v3_errors(h), private=True) for p, h in reads),

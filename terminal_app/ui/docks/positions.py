@@ -30,7 +30,7 @@ from terminal_app.core.instruments import MarketInfo
 from terminal_app.core.market_data import Ticker
 from terminal_app.core.validation import on_step
 from terminal_app.ui.docks import DockServices, links_for
-from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message
+from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message, titled
 from terminal_app.ui.format import STABLE_COINS, MarketPlaces, fmt_fixed
 from terminal_app.ui.models.table import Column, StreamingTableModel, fixed, percent, signed, text
 from terminal_app.ui.theme import current_colors
@@ -77,7 +77,7 @@ class ClosePriceDialog(QDialog):
         self.setObjectName("ClosePriceDialog")
         self.position = position
         self.market = market
-        self.setWindowTitle(f"Close {position.hold_side} {position.ref.display} with a limit")
+        titled(self, f"Close {position.hold_side} {position.ref.display} with a limit")
         self.price = DecimalEdit("limit price", self)
         self.price.set_value(default)
         self.error = message_label(self)

@@ -595,7 +595,10 @@ class TicketPanel(QWidget):
         valid = not self.issues
         self.submit_button.setEnabled(valid)
         self.submit_button.setToolTip("" if valid else str(self.issues[0]))
-        show_message(self.reason, "" if valid else str(self.issues[0]), current_colors().alert)
+        # an empty size on a fresh ticket is the next thing to type, not a mistake: said in the muted colour
+        prompt = not valid and self.issues[0].field == "size" and not self.size_edit.text().strip()
+        show_message(self.reason, "" if valid else str(self.issues[0]),
+                     current_colors().muted if prompt else current_colors().alert)
         self._update_info(ticket)
         if valid != self._valid:
             self._valid = valid
@@ -605,7 +608,12 @@ class TicketPanel(QWidget):
     # --- helpers --------------------------------------------------------------------------------------------------
 
     def _form_issues(self, ticket: OrderTicket) -> list[Issue]:
-        """Problems of the form itself, which the ticket alone cannot show (a conversion that had no price)."""
+        """Problems of the form itself, which the ticket alone cannot show (a conversion that had no price, an algo
+        type the account cannot hold)."""
+        intent = self.algo_intent(ticket)
+        refused = self.algo.unsupported(intent) if intent is not None and self.algo is not None else None
+        if refused:  # a trailing stop on a unified account: V3 has none
+            return [Issue("kind", refused)]
         amount = self.size_edit.value()
         if amount and amount > 0 and ticket.size == 0:
             return [Issue("size", "The size cannot be converted without a price yet.")]
@@ -732,7 +740,8 @@ class TicketPanel(QWidget):
         self.reduce_only.setVisible(futures and not hedge)
         for limit_only in (self.price_label, self.price, self.last_button, self.force_label, self.force):
             limit_only.setEnabled(is_limit)
-        self.algo_fields.update(futures, available=self.algo is not None)
+        self.algo_fields.update(futures, available=self.algo is not None,
+                                refused=self.algo_fields.refusal(self.algo, self.ref))
         spot_market = not futures and not is_limit
         if spot_market:  # Bitget: market buys are sized in the quote coin, market sells in the base coin
             self.unit.setCurrentIndex(self.unit.findData("quote" if self.side == "buy" else "base"))
