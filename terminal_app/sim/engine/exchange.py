@@ -42,6 +42,7 @@ from terminal_app.sim.engine.market_data import Depth, FundingInfo, MarketData, 
 from terminal_app.sim.engine.orders import Fill, Order, OrderState, reject
 from terminal_app.sim.engine.persistence import Persistence
 from terminal_app.sim.engine.plan_desk import PlanDesk
+from terminal_app.sim.engine.pool_desk import PoolDesk
 from terminal_app.sim.engine.position_desk import PositionDesk
 from terminal_app.sim.engine.queries import AccountQueries
 from terminal_app.sim.engine.spot_accounts import Balance
@@ -81,6 +82,7 @@ class Exchange:
         self._queries = AccountQueries(engine)
         self.plans = PlanDesk(self._user, self._done)  # trigger orders, trailing stops, TP/SL (sim.engine.plan_desk)
         self.position_desk = PositionDesk(self._user, self._done)  # closed positions, open count
+        self.pool = PoolDesk(self._user, self._done)   # unified accounts' wallets as one pool (sim.engine.pool_desk)
         engine.state.outbox.clear()
         engine.state.spot.drain_touched()
         engine.state.touched_futures.clear()
@@ -232,19 +234,8 @@ class Exchange:
         self._engine.accounts.transfer_spot(src, dst, amount)
 
     def shift_usdt(self, uid: str, amount: Decimal) -> None:
-        """Move USDT between one user's spot wallet and futures wallet (positive: spot → futures); a unified
-        account's one pool (``engine.unified``)."""
-        engine = self._user(uid)
-        try:
-            # Through each ledger's house account, so both ledgers stay balanced for ``audit``.
-            engine.state.spot.credit(uid, "USDT", -amount)
-            engine.state.spot.house_add("USDT", amount)
-            engine.state.fut.users[uid].cash += amount
-            engine.state.fut.house -= amount
-            engine.state.dirty_users.add(uid)
-            engine.state.touched_futures.add(uid)
-        finally:
-            self._done()
+        """Move USDT from one user's spot wallet to its USDT-M wallet (negative: back); see ``Exchange.pool``."""
+        self.pool.shift(uid, "USDT", amount)
 
     # ---- spot ------------------------------------------------------------------------------------------------
 

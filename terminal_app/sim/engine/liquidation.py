@@ -19,7 +19,7 @@ from terminal_app.sim.engine.futures import (
 from terminal_app.sim.engine.futures_settlement import FuturesSettler
 from terminal_app.sim.engine.lifecycle import OrderLifecycle
 from terminal_app.sim.engine.margin import cross_state
-from terminal_app.sim.engine.orders import Fill, OrderStatus
+from terminal_app.sim.engine.orders import Fill, OrderState, OrderStatus
 from terminal_app.sim.engine.state import EngineState
 from terminal_app.sim.market.state import MarketState
 
@@ -59,7 +59,7 @@ class Liquidator:
                     pos, ms.mark, m.lot, m.keep_margin_rate, m.inverse):
                 self._liquidate_isolated(user, pos, ms)
         crossed = [p for p in user.positions.values() if p.margin_mode == CROSSED]
-        if not crossed:
+        if not crossed or user.uid in state.pooled:     # a unified account's pool decides (engine.pool)
             return
         _, upl, mm = cross_state(state, user)
         if user.cash + user.frozen + upl <= mm:
@@ -116,7 +116,29 @@ class Liquidator:
         coin = state.futures_market(pos.symbol).market.margin_coin
         state.bills.add_futures(user.uid, pos.symbol, coin, business, profit, ZERO, wallet(user), state.now)
 
-    def _record(self, user: FuturesUser, pos: PositionState, ms: MarketState, profit: Decimal) -> None:
+    def close_crossed_at_mark(self, uid: str) -> list[OrderState]:
+        """A unified account's liquidation: every crossed position of every margin coin closed at its mark, the
+        profit or loss settled in the wallet (which keeps what is left: the pool repays its debts from it)."""
+        state = self.state
+        done: list[OrderState] = []
+        for ledger in state.futs.values():
+            user = ledger.users.get(uid)
+            if user is None:
+                continue
+            for pos in sorted((p for p in user.positions.values() if p.margin_mode == CROSSED and p.lots),
+                              key=lambda p: (p.symbol, p.hold_side)):
+                ms = state.futures_market(pos.symbol)
+                pnl = unrealized(pos, ms.mark, ms.market.lot, ms.market.inverse)
+                user.cash += pnl
+                ledger.house -= pnl
+                done.append(self._record(user, pos, ms, pnl))
+                pos.cost = ZERO
+                pos.lots = 0
+                pos.locked_lots = 0
+                self.settler.position_closed(user, pos, "liquidation")
+        return done
+
+    def _record(self, user: FuturesUser, pos: PositionState, ms: MarketState, profit: Decimal) -> OrderState:
         """The liquidation as a filled market order at the mark (``origin`` liquidation, a ``burst_close`` fill)."""
         state = self.state
         m = ms.market
@@ -145,3 +167,4 @@ class Liquidator:
                     trade_side=f"burst_close_{pos.hold_side}", pos_mode=user.pos_mode, hold_side=pos.hold_side)
         state.touched_futures.add(user.uid)
         self.orders.after_fill(st, fill)
+        return st

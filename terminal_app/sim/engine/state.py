@@ -42,6 +42,7 @@ class EngineState:
         self.done_by_id: dict[str, OrderState] = {}
         self.user_fills: dict[str, deque[Fill]] = {}
         self.pos_users: dict[str, set[str]] = {}                  # futures symbol → uids with a position
+        self.pooled: set[str] = set()                             # unified accounts: the pool liquidates them
         self.order_seq = 0
         self.trade_seq = 0
         self.entry_seq = 0
