@@ -54,3 +54,16 @@ def test_an_unknown_profile_launches_nothing(home: Path) -> None:
 def test_demo_state_file_names() -> None:
     assert startup.demo_state_file("Demo") == "demo-exchange.sqlite3"
     assert startup.demo_state_file("My demo 2") == "demo-exchange-My-demo-2.sqlite3"
+
+
+def test_the_simulator_child_does_not_load_the_terminals_client_stack() -> None:
+    """The demo exchange's child is on the start-up's critical path: it imports what serves, not the terminal's
+    HTTP and WebSocket clients (httpx, websockets, the bitget client modules)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, terminal_app.sim.cli; print(' '.join(m for m in ('httpx', 'websockets', "
+            "'terminal_app.bitget.http', 'terminal_app.bitget.ws', 'terminal_app.bitget.rest', 'PySide6') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == ""
