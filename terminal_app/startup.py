@@ -8,6 +8,14 @@ open costs only the configuration modules (JSON files; ``bitget.endpoints`` keep
 :func:`prepare` mirrors :meth:`terminal_app.app.Terminal.start`'s choice of profile and of demo state file; the
 terminal takes the child over when the profile it opens is the one prepared (anything else — a profile switch, an
 unreadable profile file — falls back to starting a child when needed, as before).
+
+For a Demo profile it also starts a first look at the opening symbol (``bitget.first_look``: a thread that waits for
+the child's ready line, then reads ticker, book and candles from its public stream), which the start-up window shows
+(``ui.shell``). :func:`import_in_steps` then imports the heavy modules one group at a time and lets Qt paint between
+them, so those prices keep moving while the terminal loads (the import of ``terminal_app.app`` alone is one block of
+about a second). Where the time goes (issue 16, ``bench start``): the child's own start (~0.4 s of imports and
+engine on a quiet machine), this process's imports (~1 s: aiohttp, numpy, pyqtgraph, the services), the services'
+first REST round trips, the main window's construction (~1 s: docks and the chart's plots), then the first pushes.
 """
 
 from __future__ import annotations
@@ -49,6 +57,8 @@ class Prepared:
     profile_name: str | None = None
     qt_app: Any = None
     shell: Any = None  # a terminal_app.ui.shell.StartupShell, closed when the main window shows
+    first_look: Any = None  # a terminal_app.bitget.first_look.FirstLook on the demo exchange's public stream
+    symbol: str | None = None  # the opening symbol, as the first look shows it
     marks: dict[str, float] = field(default_factory=dict)  # CLOCK_MONOTONIC of each step, for bench start
 
 
@@ -63,12 +73,24 @@ def open_shell(prepared: Prepared) -> Prepared:
     from terminal_app.ui.chart.none_guard import pin_none
 
     pin_none()
+    _quicker_pyside_import_check()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Bitget Terminal")
     from terminal_app.ui.shell import StartupShell
 
     prepared.marks["qt_app"] = time.monotonic()
     shell = StartupShell(prepared.profile_name)
+    look = prepared.first_look
+    if look is not None:
+        marks = prepared.marks
+
+        def stopped() -> None:  # the main window took over: the first look has done its job
+            view = shell.look
+            if view is not None and view.live_at is not None:
+                marks.setdefault("shell_live", view.live_at)
+            look.stop(timeout_s=0.0)
+
+        shell.show_market(prepared.symbol or "", look.latest, stopped)
     shell.show()
     app.processEvents()
     if shell.painted_at is not None:
@@ -92,7 +114,8 @@ def prepare(profile: str | None = None, *, smoke_test: bool = False) -> Prepared
         from terminal_app.config.settings import Settings
 
         book = ProfileBook.load(profiles_path(paths.config_dir))
-        chosen = book.first_demo() if smoke_test else active_profile(book, Settings.load(paths.settings_file), profile)
+        settings = Settings.load(paths.settings_file)
+        chosen = book.first_demo() if smoke_test else active_profile(book, settings, profile)
     except Exception:  # the terminal's own start reports what is wrong with the configuration
         log.debug("no early demo exchange: the profile could not be resolved", exc_info=True)
         return prepared
@@ -110,4 +133,68 @@ def prepare(profile: str | None = None, *, smoke_test: bool = False) -> Prepared
         log.debug("no early demo exchange: the child could not be started", exc_info=True)
         return prepared
     prepared.exchange_profile, prepared.exchange = chosen.name, exchange
+    _first_look(prepared, exchange, settings)
     return prepared
+
+
+def _first_look(prepared: Prepared, exchange: Any, settings: Any) -> None:
+    """Start reading the opening symbol's market from the demo exchange as soon as it is ready (on a thread)."""
+    from terminal_app.bitget.first_look import FirstLook
+    from terminal_app.config.settings import CHART_INTERVAL, WATCHLIST
+    from terminal_app.core.instruments import Product, SymbolRef, UnknownSymbol
+    from terminal_app.services.symbols import parse_symbol
+
+    try:  # the terminal opens on the watchlist's first symbol (Terminal._first_symbol)
+        keys = settings.get(WATCHLIST)
+        ref = parse_symbol(keys[0]) if keys else SymbolRef("BTCUSDT", Product.SPOT)
+    except UnknownSymbol:
+        return
+
+    def url() -> str:
+        return str(exchange.start().ws_public)
+
+    prepared.symbol = ref.display
+    prepared.first_look = FirstLook(url, ref, str(settings.get(CHART_INTERVAL))).start()
+
+
+# The heavy imports, in the order the terminal needs them, each a step after which Qt may paint (the start-up window
+# and its first look). One import of terminal_app.app would pull them all in one block.
+IMPORT_STEPS = (
+    "numpy", "aiohttp", "terminal_app.bitget.http", "terminal_app.bitget.ws", "terminal_app.services.session",
+    "terminal_app.services.guards", "terminal_app.config.secrets", "pyqtgraph", "terminal_app.ui.chart.widget",
+    "terminal_app.ui.main_window", "terminal_app.ui.docks", "terminal_app.app",
+)
+
+
+def import_in_steps(prepared: Prepared) -> None:
+    """Import :data:`IMPORT_STEPS` one by one, letting Qt process its events between them (outside any event loop,
+    like :func:`open_shell`). Only with a start-up window to keep painting."""
+    import importlib
+
+    app = prepared.qt_app
+    for name in IMPORT_STEPS:
+        importlib.import_module(name)
+        if app is not None and prepared.shell is not None:
+            app.processEvents()
+    prepared.marks["imported"] = time.monotonic()
+
+
+def _quicker_pyside_import_check() -> None:
+    """PySide6 checks every module imported after it for the word "PySide6" (its ``__feature__`` switches) through
+    ``inspect.getsource``, which looks the module up among all of ``sys.modules`` each time: a sixth to a quarter of
+    the terminal's import time (bench start, cProfile). The same test on the file's bytes gives the same answer."""
+    feature = sys.modules.get("shibokensupport.feature")
+    if feature is None or not callable(getattr(feature, "_mod_uses_pyside", None)):
+        return
+
+    def uses_pyside(module: Any) -> bool:
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            return False  # inspect.getsource finds no source for these either
+        try:
+            with open(path, "rb") as source:
+                return b"PySide6" in source.read()
+        except OSError:
+            return False
+
+    feature._mod_uses_pyside = uses_pyside

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,21 @@ def test_demo_profile_gets_its_exchange_launched_on_its_state_file(home: Path) -
         assert prepared.exchange_profile == "Demo"
         assert exchange is not None
         assert exchange.running()  # launched, not waited for
-        assert exchange.info is None
         assert str(exchange.config.state_path) == str(home / "data" / startup.DEMO_STATE_FILE)
+        # the first look's thread waits for the same ready line; both get the one answer
         info = exchange.start(timeout_s=60)  # what the terminal does when it opens the profile
         assert info.rest.startswith("http://127.0.0.1:")
+        look = prepared.first_look
+        assert look is not None
+        assert prepared.symbol == "BTCUSDT"
+        deadline = time.monotonic() + 30
+        while not look.latest().complete and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert look.latest().complete, look.error  # the watchlist's first symbol, live from the child's stream
+        assert exchange.start() is info
     finally:
+        if prepared.first_look is not None:
+            prepared.first_look.stop()
         if exchange is not None:
             exchange.stop()
 
@@ -40,6 +51,8 @@ def test_smoke_test_exchange_keeps_no_state(monkeypatch: pytest.MonkeyPatch) -> 
         assert prepared.exchange is not None
         assert prepared.exchange.config.state_path is None
     finally:
+        if prepared.first_look is not None:
+            prepared.first_look.stop()
         if prepared.exchange is not None:
             prepared.exchange.stop()
         prepared.tmp.cleanup()
