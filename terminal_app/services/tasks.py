@@ -77,8 +77,17 @@ def start_eagerly(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any
 
     The first step runs as that task (``asyncio.current_task()`` is it: aiohttp's timeouts need one, and cancel it),
     in its own context; a task the step creates starts eagerly too (aiohttp writes a request's body from a task of
-    its own: only eagerly do the bytes leave inside the call).
+    its own: only eagerly do the bytes leave inside the call). Only from outside any task, as a Qt slot (a key
+    press) runs: called inside a running task it starts the usual way (the test harnesses that press keys from a
+    coroutine saw such tasks never scheduled; not understood yet, so not done).
     """
+    if asyncio.current_task(loop) is not None:
+        return loop.create_task(coro, name=name)
+    return _start_now(loop, coro, name, context)
+
+
+def _start_now(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], name: str | None,
+               context: contextvars.Context | None) -> asyncio.Task[Any]:
     context = context if context is not None else contextvars.copy_context()
     first = _FirstStep()
     task: asyncio.Task[Any] = asyncio.Task(_resume(coro, first), loop=loop, name=name, context=context)
@@ -101,7 +110,7 @@ def start_eagerly(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any
 
 def _eager_factory(loop: asyncio.AbstractEventLoop, coro: Any, context: contextvars.Context | None = None
                    ) -> asyncio.Task[Any]:
-    return start_eagerly(loop, coro, None, context)
+    return _start_now(loop, coro, None, context)
 
 
 class _FirstStep:

@@ -15,6 +15,19 @@ from terminal_app.core.orders import OrderTicket
 from terminal_app.services.tasks import TaskSet
 
 
+def _spawn_from_callback(tasks: TaskSet, coro: Any) -> asyncio.Future[asyncio.Task[Any]]:
+    loop = asyncio.get_running_loop()
+    out: asyncio.Future[asyncio.Task[Any]] = loop.create_future()
+
+    def spawn() -> None:
+        task = tasks.spawn(coro, "job", eager=True)
+        assert task is not None
+        out.set_result(task)
+
+    loop.call_soon(spawn)
+    return out
+
+
 @pytest.mark.asyncio
 async def test_the_first_step_runs_inside_spawn_as_the_task() -> None:
     steps: list[Any] = []
@@ -39,19 +52,17 @@ async def test_the_first_step_runs_inside_spawn_as_the_task() -> None:
 
 
 @pytest.mark.asyncio
-async def test_inside_a_task_too_and_the_caller_is_the_current_task_again_after() -> None:
-    ran: list[Any] = []
-    me = asyncio.current_task()
+async def test_inside_a_task_spawn_starts_the_usual_way() -> None:
+    ran: list[str] = []
 
     async def job() -> None:
-        ran.append(asyncio.current_task())
-        await asyncio.sleep(0)
+        ran.append("ran")
 
     task = TaskSet("test").spawn(job(), "job", eager=True)
-    assert ran == [task]
-    assert asyncio.current_task() is me
+    assert ran == []
     assert task is not None
     await task
+    assert ran == ["ran"]
 
 
 @pytest.mark.asyncio
@@ -66,22 +77,9 @@ async def test_tasks_the_first_step_creates_start_eagerly_too() -> None:
         order.append("after create_task")
         await asyncio.sleep(0)
 
-    TaskSet("test").spawn(job(), "job", eager=True)
+    await _spawn_from_callback(TaskSet("test"), job())
     assert order == ["inner", "after create_task"]
     assert asyncio.get_running_loop().get_task_factory() is None
-
-
-def _spawn_from_callback(tasks: TaskSet, coro: Any) -> asyncio.Future[asyncio.Task[Any]]:
-    loop = asyncio.get_running_loop()
-    out: asyncio.Future[asyncio.Task[Any]] = loop.create_future()
-
-    def spawn() -> None:
-        task = tasks.spawn(coro, "job", eager=True)
-        assert task is not None
-        out.set_result(task)
-
-    loop.call_soon(spawn)
-    return out
 
 
 @pytest.mark.asyncio
