@@ -9,13 +9,15 @@ open costs only the configuration modules (JSON files; ``bitget.endpoints`` keep
 terminal takes the child over when the profile it opens is the one prepared (anything else — a profile switch, an
 unreadable profile file — falls back to starting a child when needed, as before).
 
-For a Demo profile it also starts a first look at the opening symbol (``bitget.first_look``: a thread that waits for
-the child's ready line, then reads ticker, book and candles from its public stream), which the start-up window shows
-(``ui.shell``). :func:`import_in_steps` then imports the heavy modules one group at a time and lets Qt paint between
-them, so those prices keep moving while the terminal loads (the import of ``terminal_app.app`` alone is one block of
-about a second). Where the time goes (issue 16, ``bench start``): the child's own start (~0.4 s of imports and
-engine on a quiet machine), this process's imports (~1 s: aiohttp, numpy, pyqtgraph, the services), the services'
-first REST round trips, the main window's construction (~1 s: docks and the chart's plots), then the first pushes.
+For a Demo profile it also starts a first look at the opening symbol (:class:`EarlyLook` around
+``bitget.first_look``: a thread that imports what it needs, waits for the child's ready line, then reads ticker, book
+and candles from its public stream), which the start-up window shows (``ui.shell``). :func:`import_in_steps` then
+imports the heavy modules one group at a time and lets Qt paint between them, so those prices keep moving while the
+terminal loads (the import of ``terminal_app.app`` alone is one block of about a second).
+
+Where the time goes (issue 16, ``bench start``): the child's own start (~0.4 s of imports and engine on a quiet
+machine), this process's imports (~1 s: aiohttp, numpy, pyqtgraph, the services), the services' first REST round
+trips, the main window's construction (~1 s: docks and the chart's plots), then the first pushes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,8 +61,7 @@ class Prepared:
     profile_name: str | None = None
     qt_app: Any = None
     shell: Any = None  # a terminal_app.ui.shell.StartupShell, closed when the main window shows
-    first_look: Any = None  # a terminal_app.bitget.first_look.FirstLook on the demo exchange's public stream
-    symbol: str | None = None  # the opening symbol, as the first look shows it
+    first_look: EarlyLook | None = None  # the opening symbol's market from the demo exchange's public stream
     marks: dict[str, float] = field(default_factory=dict)  # CLOCK_MONOTONIC of each step, for bench start
 
 
@@ -90,7 +93,7 @@ def open_shell(prepared: Prepared) -> Prepared:
                 marks.setdefault("shell_live", view.live_at)
             look.stop(timeout_s=0.0)
 
-        shell.show_market(prepared.symbol or "", look.latest, stopped)
+        shell.show_market(look.latest, stopped)
     shell.show()
     app.processEvents()
     if shell.painted_at is not None:
@@ -139,22 +142,51 @@ def prepare(profile: str | None = None, *, smoke_test: bool = False) -> Prepared
 
 def _first_look(prepared: Prepared, exchange: Any, settings: Any) -> None:
     """Start reading the opening symbol's market from the demo exchange as soon as it is ready (on a thread)."""
-    from terminal_app.bitget.first_look import FirstLook
     from terminal_app.config.settings import CHART_INTERVAL, WATCHLIST
-    from terminal_app.core.instruments import Product, SymbolRef, UnknownSymbol
-    from terminal_app.services.symbols import parse_symbol
 
-    try:  # the terminal opens on the watchlist's first symbol (Terminal._first_symbol)
-        keys = settings.get(WATCHLIST)
-        ref = parse_symbol(keys[0]) if keys else SymbolRef("BTCUSDT", Product.SPOT)
-    except UnknownSymbol:
-        return
+    keys = settings.get(WATCHLIST)
+    prepared.first_look = EarlyLook(keys[0] if keys else "BTCUSDT", str(settings.get(CHART_INTERVAL)),
+                                    lambda: str(exchange.start().ws_public))
 
-    def url() -> str:
-        return str(exchange.start().ws_public)
 
-    prepared.symbol = ref.display
-    prepared.first_look = FirstLook(url, ref, str(settings.get(CHART_INTERVAL))).start()
+class EarlyLook:
+    """A ``bitget.first_look.FirstLook`` built and run on a thread of its own: its imports (the wire parsers, the
+    symbol table) stay off the start-up window's first frame. ``latest()`` is None until it is built."""
+
+    def __init__(self, symbol_key: str, interval: str, url: Callable[[], str]) -> None:
+        self.look: Any = None
+        self.error: str | None = None
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(symbol_key, interval, url), name="first-look",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, symbol_key: str, interval: str, url: Callable[[], str]) -> None:
+        from terminal_app.bitget.first_look import FirstLook
+        from terminal_app.core.instruments import UnknownSymbol
+        from terminal_app.services.symbols import parse_symbol
+
+        try:  # the terminal opens on the watchlist's first symbol (Terminal._first_symbol)
+            look = FirstLook(url, parse_symbol(symbol_key), interval)
+        except UnknownSymbol as exc:
+            self.error = str(exc)
+            return
+        self.look = look
+        if not self._stopped.is_set():
+            look.run()
+        self.error = look.error
+
+    def latest(self) -> Any:
+        look = self.look
+        return look.latest() if look is not None else None
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        self._stopped.set()
+        look = self.look
+        if look is not None:
+            look.stop(timeout_s=0.0)
+        if timeout_s > 0 and threading.current_thread() is not self._thread:
+            self._thread.join(timeout_s)
 
 
 # The heavy imports, in the order the terminal needs them, each a step after which Qt may paint (the start-up window

@@ -30,11 +30,13 @@ def test_demo_profile_gets_its_exchange_launched_on_its_state_file(home: Path) -
         assert info.rest.startswith("http://127.0.0.1:")
         look = prepared.first_look
         assert look is not None
-        assert prepared.symbol == "BTCUSDT"
         deadline = time.monotonic() + 30
-        while not look.latest().complete and time.monotonic() < deadline:
+        while not ((seen := look.latest()) is not None and seen.complete) and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert look.latest().complete, look.error  # the watchlist's first symbol, live from the child's stream
+        seen = look.latest()
+        assert seen is not None, look.error
+        assert seen.complete, look.error  # the watchlist's first symbol, live from the child's stream
+        assert seen.ref.display == "BTCUSDT"
         assert exchange.start() is info
     finally:
         if prepared.first_look is not None:

@@ -18,17 +18,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from terminal_app.bitget.errors import BitgetError
-from terminal_app.bitget.models.fields import BadValue
-from terminal_app.bitget.models.mapping import wire_product
-from terminal_app.bitget.models.market import Level
-from terminal_app.bitget.models.push import parse_ws_books, parse_ws_candles, parse_ws_ticker
 from terminal_app.core.instruments import SymbolRef
-from terminal_app.core.market_data import Candle, Ticker
+
+if TYPE_CHECKING:  # the parsers are imported on the reading thread: this module is imported before the first frame
+    from terminal_app.bitget.models.market import Level
+    from terminal_app.core.market_data import Candle, Ticker
 
 log = logging.getLogger("terminal_app.bitget.first_look")
 
@@ -45,7 +43,7 @@ class Look:
     ref: SymbolRef
     interval: str
     ticker: Ticker | None = None
-    bids: tuple[Level, ...] = ()
+    bids: tuple[Level, ...] = ()  # (price, size) strings as Bitget sent them
     asks: tuple[Level, ...] = ()
     candles: tuple[Candle, ...] = ()
     pushes: int = 0
@@ -68,6 +66,7 @@ def apply_push(look: Look, msg: Any) -> Look:
     """``look`` with one decoded message applied (events and other symbols' pushes leave it as it was).
 
     Raises ``BitgetError`` or ``BadValue`` for a push of ours that does not parse."""
+    from terminal_app.bitget.models.push import parse_ws_books, parse_ws_candles, parse_ws_ticker
     if not isinstance(msg, dict) or "data" not in msg:
         return look
     arg = msg.get("arg")
@@ -90,6 +89,7 @@ def apply_push(look: Look, msg: Any) -> Look:
 
 
 def subscribe_message(ref: SymbolRef, interval: str) -> str:
+    from terminal_app.bitget.models.mapping import wire_product
     inst_type = wire_product(ref.product)
     args = [{"instType": inst_type, "channel": channel, "instId": ref.symbol}
             for channel in ("ticker", BOOK_CHANNEL, f"candle{interval}")]
@@ -124,6 +124,10 @@ class FirstLook:
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout_s)
 
+    def run(self) -> None:
+        """Read until stopped, on the calling thread (what :meth:`start`'s thread does)."""
+        self._run()
+
     def _run(self) -> None:
         try:
             url = self._url()
@@ -144,6 +148,9 @@ class FirstLook:
                 log.debug("first look ended: %s", self.error)
 
     def _read(self, socket: Any) -> None:
+        from terminal_app.bitget.errors import BitgetError
+        from terminal_app.bitget.models.fields import BadValue
+
         next_ping = time.monotonic() + PING_EVERY_S
         while not self._stop.is_set():
             try:

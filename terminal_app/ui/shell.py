@@ -32,6 +32,9 @@ class LookLike(Protocol):
     """What the shell reads of ``bitget.first_look.Look`` (core values and Bitget's level strings)."""
 
     @property
+    def ref(self) -> Any: ...
+
+    @property
     def ticker(self) -> Any: ...
     @property
     def bids(self) -> Sequence[tuple[str, str]]: ...
@@ -46,10 +49,9 @@ class LookLike(Protocol):
 class FirstLookView(QtWidgets.QWidget):
     """Ticker line on top; candles on the left, the book on the right. Paints whatever ``source()`` returns."""
 
-    def __init__(self, title: str, source: Callable[[], LookLike], parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, source: Callable[[], LookLike | None], parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("first_look")
-        self.title = title
         self._source = source
         self._shown: LookLike | None = None
         self.live_at: float | None = None  # CLOCK_MONOTONIC of the first paint with ticker, book and candles
@@ -89,11 +91,12 @@ class FirstLookView(QtWidgets.QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.4)
         painter.setFont(font)
         painter.setPen(TEXT)
-        text = self.title
+        title = look.ref.display
+        text = title
         if ticker is not None:
             change = Decimal(ticker.change_24h) * 100
             painter.setPen(UP if change >= 0 else DOWN)
-            text = f"{self.title}   {ticker.last}   {change:+.2f} %"
+            text = f"{title}   {ticker.last}   {change:+.2f} %"
         painter.drawText(rect, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, text)
 
     def _paint_candles(self, painter: QtGui.QPainter, rect: QtCore.QRect, candles: Sequence[Any]) -> None:
@@ -162,12 +165,13 @@ class StartupShell(QtWidgets.QMainWindow):
     def set_message(self, text: str) -> None:
         self.message.setText(text)
 
-    def show_market(self, title: str, source: Callable[[], LookLike], on_close: Callable[[], None]) -> FirstLookView:
-        """Show ``source``'s market under the message; ``on_close`` runs when the shell closes (the feed stops)."""
+    def show_market(self, source: Callable[[], LookLike | None], on_close: Callable[[], None]) -> FirstLookView:
+        """Show ``source``'s market under the message (None: nothing yet); ``on_close`` runs when the shell closes
+        (the feed stops)."""
         central = self.centralWidget()
         layout = central.layout()
         assert layout is not None
-        self.look = FirstLookView(title, source, central)
+        self.look = FirstLookView(source, central)
         layout.addWidget(self.look, 1)
         self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft)
         self._on_close = on_close

@@ -24,7 +24,7 @@ def test_the_shell_paints_the_market_live_and_stops_the_feed_when_closed(qtbot: 
             closed.append(True)
             look.stop()
 
-        view = shell.show_market("BTCUSDT", look.latest, on_close)
+        view = shell.show_market(look.latest, on_close)
         shell.show()
         try:
             qtbot.waitUntil(lambda: shell.live_at is not None, timeout=30_000)
