@@ -98,6 +98,8 @@ def open_shell(prepared: Prepared) -> Prepared:
     app.processEvents()
     if shell.painted_at is not None:
         prepared.marks["shell_frame"] = shell.painted_at
+    if look is not None:
+        look.start()
     prepared.qt_app, prepared.shell = app, shell
     return prepared
 
@@ -159,7 +161,13 @@ class EarlyLook:
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(symbol_key, interval, url), name="first-look",
                                         daemon=True)
-        self._thread.start()
+
+    def start(self) -> EarlyLook:
+        """Once the start-up window has painted (:func:`open_shell`): the thread's imports would share the GIL with
+        that first frame."""
+        if self._thread.ident is None and not self._stopped.is_set():  # not started yet
+            self._thread.start()
+        return self
 
     def _run(self, symbol_key: str, interval: str, url: Callable[[], str]) -> None:
         from terminal_app.bitget.first_look import FirstLook
@@ -185,7 +193,7 @@ class EarlyLook:
         look = self.look
         if look is not None:
             look.stop(timeout_s=0.0)
-        if timeout_s > 0 and threading.current_thread() is not self._thread:
+        if timeout_s > 0 and self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout_s)
 
 

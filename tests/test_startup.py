@@ -30,6 +30,7 @@ def test_demo_profile_gets_its_exchange_launched_on_its_state_file(home: Path) -
         assert info.rest.startswith("http://127.0.0.1:")
         look = prepared.first_look
         assert look is not None
+        look.start()  # open_shell does, once the start-up window has painted
         deadline = time.monotonic() + 30
         while not ((seen := look.latest()) is not None and seen.complete) and time.monotonic() < deadline:
             time.sleep(0.02)
