@@ -237,4 +237,4 @@ def _quicker_pyside_import_check() -> None:
         except OSError:
             return False
 
-    feature._mod_uses_pyside = uses_pyside
+    feature._mod_uses_pyside = uses_pyside  # type: ignore[attr-defined]  # PySide6's private hook, checked above

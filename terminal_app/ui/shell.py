@@ -169,8 +169,9 @@ class StartupShell(QtWidgets.QMainWindow):
         """Show ``source``'s market under the message (None: nothing yet); ``on_close`` runs when the shell closes
         (the feed stops)."""
         central = self.centralWidget()
+        assert central is not None
         layout = central.layout()
-        assert layout is not None
+        assert isinstance(layout, QtWidgets.QBoxLayout)
         self.look = FirstLookView(source, central)
         layout.addWidget(self.look, 1)
         self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft)
