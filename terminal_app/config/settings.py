@@ -238,6 +238,13 @@ CONFIRM_MARKET_NOTIONAL = decimal_setting(
     minimum="0",
 )
 LEVERAGE_CAP = int_setting("risk.leverage_cap", 20, "Never set futures leverage above this.", 1, 125)
+COUNTDOWN_CANCEL_ALL = choice_setting(
+    "risk.countdown_cancel_all",
+    "off",
+    "Dead man's switch (unified accounts): if the terminal loses contact with Bitget for this many seconds, Bitget "
+    "cancels all your open orders. The terminal re-arms it every third of that time while connected.",
+    ("off", "5", "10", "15", "30", "60"),
+)
 
 SCHEMA: tuple[Setting[Any], ...] = (
     THEME,
@@ -257,6 +264,7 @@ SCHEMA: tuple[Setting[Any], ...] = (
     MAX_ORDER_NOTIONAL,
     CONFIRM_MARKET_NOTIONAL,
     LEVERAGE_CAP,
+    COUNTDOWN_CANCEL_ALL,
 )
 BY_KEY: dict[str, Setting[Any]] = {s.key: s for s in SCHEMA}
 assert len(BY_KEY) == len(SCHEMA), "duplicate setting key"

@@ -35,7 +35,7 @@ from enum import StrEnum
 
 from terminal_app.core.candles import Interval
 from terminal_app.core.enums import OrderType, PositionSide, Side, TimeInForce, TradeSide
-from terminal_app.core.instruments import Product, SymbolParser, SymbolRef, UnknownSymbol, parse_symbol
+from terminal_app.core.instruments import SUFFIX_WORDS, Product, SymbolParser, SymbolRef, UnknownSymbol, parse_symbol
 from terminal_app.core.palette_protect import ProtectCommand
 
 MAX_LEVERAGE = 125
@@ -73,6 +73,13 @@ def _num(d: Decimal) -> str:
 
 
 def _sym(ref: SymbolRef) -> str:
+    """The name a trader reads ("BTCUSDT PERP") where it parses back to the same market, else the exact key
+    ("BTCUSD:coin_futures"): the preview is shown, and it must also re-run as typed."""
+    try:
+        if _names_a_market(_Tok(ref.symbol, 0)) and parse_symbol(ref.display, Product.SPOT) == ref:
+            return ref.display
+    except UnknownSymbol:
+        pass
     return ref.key
 
 
@@ -315,9 +322,20 @@ def _lex(text: str) -> list[_Tok]:
         raw, start = m.group(), m.start()
         if raw.startswith("@") and len(raw) > 1:  # "@65000" is "@ 65000"
             toks += [_Tok("@", start), _Tok(raw[1:], start + 1)]
+        elif raw.lower() in SUFFIX_WORDS and toks and _names_a_market(toks[-1]):
+            # "BTCUSDT PERP" is one name, as the terminal itself writes it (chart title, ticket, positions)
+            toks[-1] = _Tok(f"{toks[-1].text} {raw}", toks[-1].start)
         else:
             toks.append(_Tok(raw, start))
     return toks
+
+
+_NAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9/_.-]+$")  # 1000PEPEUSDT, btc/usdt; not 64000
+
+
+def _names_a_market(tok: _Tok) -> bool:
+    word = tok.word
+    return bool(_NAME.match(tok.text)) and not _SIZE.match(tok.text) and word not in _KEYWORDS
 
 
 _NUMBER = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)(k?)$", re.IGNORECASE)
@@ -399,6 +417,10 @@ _FORCES = {"post": TimeInForce.POST_ONLY, "po": TimeInForce.POST_ONLY, "post-onl
            "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK, "gtc": TimeInForce.GTC}
 _REDUCE = {"ro", "reduce", "reduce-only"}
 _VERBS = ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym", "tp", "sl")
+# words of the grammar: a product word after one of them is not part of a symbol's name
+_KEYWORDS = {*_VERBS, *_BUY, *_SELL, *_MARKET, *_FORCES, *_REDUCE, "flatten", "leverage", "interval", "symbol",
+             "limit", "l", "open", "close", "stop", "mark", "trail", "trailing", "long", "short", "account", "last",
+             "all"}
 
 
 def parse(text: str, *, symbols: SymbolParser = parse_symbol) -> Command:

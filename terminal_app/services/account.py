@@ -16,7 +16,7 @@ from decimal import Decimal
 from PySide6.QtCore import QObject, Signal
 
 from terminal_app.bitget.errors import BitgetError
-from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset
+from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset, UnifiedAccount
 from terminal_app.core.enums import MarginMode, PositionMode, PositionSide, Side
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.venue import FuturesAccountsHandler, PositionsHandler, Venue
@@ -73,6 +73,7 @@ class AccountService(QObject):
         self._session = connection.session
         self._tasks = TaskSet("account", on_error=self._fail)
         self._assets: dict[str, SpotAsset] = {}
+        self._unified: UnifiedAccount | None = None
         self._accounts: dict[tuple[Product, str], FuturesAccount] = {}    # (line, margin coin) → account
         self._positions: list[Position] = []
         self._line_positions: dict[Product, list[Position]] = {}
@@ -85,6 +86,11 @@ class AccountService(QObject):
             market_data.active_changed.connect(self._on_active_changed)
 
     # --- reads ------------------------------------------------------------------------------------------------
+
+    def unified_account(self) -> UnifiedAccount | None:
+        """A unified account's whole pool (equity, margin ratio, every coin with its debt); None on a classic one
+        or before the first answer."""
+        return self._unified
 
     def spot_assets(self) -> list[SpotAsset]:
         return sorted(self._assets.values(), key=lambda a: a.coin)
@@ -164,6 +170,9 @@ class AccountService(QObject):
             self._note_mode(FUTURES, mode.position_mode)
         venue = self._venue
         subs = [("spot balances", venue.stream_balances(self._on_spot_account))]
+        stream_unified = getattr(venue, "stream_unified", None)     # the V3 venue's pool, with debts
+        if stream_unified is not None:
+            subs.append(("unified account", stream_unified(self._on_unified)))
         for product in self._futures_products:
             subs += [
                 (f"{product.label} account", venue.stream_futures_accounts(product, self._account_handler(product))),
@@ -187,6 +196,9 @@ class AccountService(QObject):
             venue.balances(), asyncio.gather(*(venue.futures_accounts(p) for p in products)),
             asyncio.gather(*(venue.positions(p) for p in products)))
         self._assets = {a.coin: a for a in assets}
+        read_unified = getattr(venue, "unified_account", None)
+        if read_unified is not None:
+            self._unified = await read_unified()
         accounts: dict[tuple[Product, str], FuturesAccount] = {}
         for product, listed in zip(products, account_lists, strict=True):
             for account in listed:
@@ -310,6 +322,10 @@ class AccountService(QObject):
         self.error.emit(text)
 
     # --- private channels -------------------------------------------------------------------------------------
+
+    def _on_unified(self, account: UnifiedAccount) -> None:
+        self._unified = account
+        self.balances_changed.emit()
 
     def _on_spot_account(self, assets: list[SpotAsset]) -> None:
         for asset in assets:

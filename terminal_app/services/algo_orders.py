@@ -179,6 +179,9 @@ class AlgoOrdersService(QObject):
             return f"{intent.ref.display} is not a market of this exchange."
         if not self._session.can_trade:
             return self._session.problem or "This profile has no API key: trading is off."
+        unsupported = self.unsupported(intent)
+        if unsupported:
+            return unsupported
         position = None
         if intent.kind.is_tpsl and intent.hold_side is not None:
             position = next((p.total for p in self._account.positions()
@@ -199,6 +202,11 @@ class AlgoOrdersService(QObject):
                 if verdict.refused:
                     return verdict.message
         return None
+
+    def unsupported(self, intent: AlgoIntent) -> str | None:
+        """Why the account's exchange API cannot hold such an order at all (a trailing stop on a unified account),
+        or None."""
+        return self._venue.unsupported(intent)
 
     def place(self, intent: AlgoIntent) -> str:
         """Send ``intent``; returns its clientOid at once (listed as pending, or rejected with the reason)."""

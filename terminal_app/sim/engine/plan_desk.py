@@ -10,10 +10,11 @@ Every call brings the market to the clock first and, after it, sends its events 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 
+from terminal_app.bitget.errors import ExchangeError
 from terminal_app.core.instruments import Product
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.futures import PlanOrder, PlanState
@@ -22,6 +23,8 @@ from terminal_app.sim.engine.stop_views import is_stop, plan_ref
 from terminal_app.sim.market.markets import find_futures, find_market
 
 DecimalLike = Decimal | str | int
+# one leg of a TP/SL order of several plans: (planType, trigger price, triggerType, execute price or None)
+TpslLeg = tuple[str, DecimalLike, str | None, DecimalLike | None]
 TPSL_TYPES = frozenset({"profit_plan", "loss_plan", "pos_profit", "pos_loss", "moving_plan"})
 
 
@@ -146,6 +149,57 @@ class PlanDesk:
                 engine.triggers.cancel(plan)
                 out.append(engine.triggers.view(plan))
             return out
+
+    # ---- orders of several plans (V3 strategy orders) ---------------------------------------------------------
+
+    def place_tpsl_group(self, uid: str, symbol: str, hold_side: str, legs: Sequence[TpslLeg], *,
+                         size: DecimalLike | None = None, client_oid: str | None = None
+                         ) -> tuple[str, list[PlanOrder]]:
+        """One order of several TP/SL plans of a position (V3's strategy order: a take-profit and a stop-loss under
+        one id): the plans are linked as a preset TP/SL's are (one firing cancels the others) under a new id, which
+        is returned with them. ``size`` None: whole-position plans (``pos_profit``/``pos_loss``). The first plan
+        carries ``client_oid``. A leg refused after others were placed cancels those."""
+        with self._call(uid) as engine:
+            market = find_market(symbol, Product.USDT_FUTURES)
+            triggers = engine.triggers
+            group = engine.state.next_order_id()
+            plans: list[PlanState] = []
+            try:
+                for plan_type, trigger, trigger_type, execute in legs:
+                    plans.append(triggers.place_tpsl(uid, market, plan_type, trigger, hold_side, size, trigger_type,
+                                                     execute, None if plans else (client_oid or group),
+                                                     linked=group))
+            except ExchangeError:
+                for plan in plans:
+                    triggers.cancel(plan)
+                raise
+            triggers.linked_plans[group] = [p.order_id for p in plans]
+            return group, [triggers.view(p) for p in plans]
+
+    @staticmethod
+    def _group(engine: Engine, uid: str, order_id: str | None, client_oid: str | None) -> list[PlanState]:
+        triggers = engine.triggers
+        if not order_id:
+            found = triggers.plans.get(triggers.plan_client_ids.get((uid, client_oid or ""), ""))
+            order_id = (found.linked_order_id or found.order_id) if found is not None else None
+        ids = triggers.linked_plans.get(order_id or "") or [order_id or ""]
+        return [p for pid in ids if (p := triggers.plans.get(pid)) is not None and p.uid == uid]
+
+    def group(self, uid: str, order_id: str | None = None, client_oid: str | None = None) -> list[PlanOrder]:
+        """The plans of one order (a linked group's, or the one plan of that id), in any state, oldest first."""
+        with self._call(uid) as engine:
+            return [engine.triggers.view(p) for p in self._group(engine, uid, order_id, client_oid)]
+
+    def cancel_group(self, uid: str, order_id: str | None = None, client_oid: str | None = None
+                     ) -> list[PlanOrder]:
+        """Cancel the live plans of one order (see :meth:`group`); 40768 when none is live."""
+        with self._call(uid) as engine:
+            live = [p for p in self._group(engine, uid, order_id, client_oid) if p.status == "live"]
+            if not live:
+                raise reject("40768", "The order does not exist")
+            for plan in live:
+                engine.triggers.cancel(plan)
+            return [engine.triggers.view(p) for p in live]
 
     # ---- listing ---------------------------------------------------------------------------------------------
 

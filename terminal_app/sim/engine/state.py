@@ -15,6 +15,7 @@ from typing import Any
 
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.bills import BillBook
+from terminal_app.sim.engine.closed_positions import ClosedBook
 from terminal_app.sim.engine.futures import FuturesLedger, FuturesUser, PlanState
 from terminal_app.sim.engine.orders import Fill, OrderState
 from terminal_app.sim.engine.spot_accounts import SpotLedger
@@ -53,6 +54,7 @@ class EngineState:
         self.user_fills: dict[str, deque[Fill]] = {}
         self.pos_users: dict[str, set[str]] = {}                  # futures symbol → uids with a position
         self.delivered: dict[str, Delivery] = {}                  # delivery contracts past their expiry
+        self.pooled: set[str] = set()                             # unified accounts: the pool liquidates them
         self.order_seq = 0
         self.trade_seq = 0
         self.entry_seq = 0
@@ -66,6 +68,7 @@ class EngineState:
         self.counters = {"steps": 0, "book_changes": 0, "trades": 0, "user_fills": 0}
         self.history_cap = HISTORY_CAP
         self.bills = BillBook(HISTORY_CAP)
+        self.closed = ClosedBook(HISTORY_CAP)
 
     # ---- ids -----------------------------------------------------------------------------------------------
 

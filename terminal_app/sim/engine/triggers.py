@@ -131,7 +131,9 @@ class TriggerBook:
 
     def place_tpsl(self, uid: str, market: SimMarket, plan_type: str, trigger_raw: object, hold_side: str,
                    size_raw: object, trigger_type: str | None, execute_raw: object,
-                   client_oid: str | None) -> PlanState:
+                   client_oid: str | None, linked: str = "") -> PlanState:
+        """``linked``: the order the plan belongs to with its siblings (a preset TP/SL's order, a V3 strategy order
+        of several legs): when one fires, the others are cancelled."""
         plan_type = (plan_type or "").lower()
         if plan_type not in PLAN_TYPES:
             raise reject("40017", "Parameter planType error")
@@ -168,7 +170,7 @@ class TriggerBook:
                 if old.plan_type == plan_type:
                     self.cancel(old)
         return self.add(uid, market.symbol, plan_type, trigger, ttype, execute, side, lots,
-                        client_oid=client_oid or "")
+                        client_oid=client_oid or "", linked=linked)
 
     # ---- firing ----------------------------------------------------------------------------------------------
 

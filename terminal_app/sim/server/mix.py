@@ -202,15 +202,15 @@ def set_margin(call: Call) -> Any:
 
 
 def bill(call: Call) -> Any:
-    """``/api/v2/mix/account/bill``: ``{bills, endId}``, newest first (fills and funding)."""
+    """``/api/v2/mix/account/bill``: ``{bills, endId}``, newest first (fills, funding, liquidations) of the
+    ``productType``'s accounts (and of one margin ``coin`` when given)."""
     if not _served(call):
         return {"bills": [], "endId": None}
     coin = call.opt("coin")
-    if coin and coin.upper() != "USDT":
-        return {"bills": [], "endId": None}
     rows = call.ex.account_bills(call.uid, call.opt("symbol"), business_type=call.opt("businessType"),
                                  start_ms=call.integer("startTime"), end_ms=call.integer("endTime"),
-                                 id_less_than=call.opt("idLessThan"), limit=call.limit(20, 100))
+                                 id_less_than=call.opt("idLessThan"), limit=call.limit(20, 100),
+                                 product=call.product_type(), coin=coin.upper() if coin else None)
     return {"bills": [render.mix_bill(b) for b in rows], "endId": rows[-1].bill_id if rows else None}
 
 

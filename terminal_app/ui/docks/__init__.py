@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QWidget
 
 from terminal_app.config.actions import Context
 from terminal_app.config.settings import Settings
-from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset
+from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset, UnifiedAccount
 from terminal_app.core.algo import AlgoIntent, AlgoOrder, TriggerSource
 from terminal_app.core.enums import MarginMode, PositionMode, Side
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
@@ -81,6 +81,7 @@ class AccountApi(Protocol):
     @property
     def unified(self) -> bool: ...
     def spot_assets(self) -> list[SpotAsset]: ...
+    def unified_account(self) -> UnifiedAccount | None: ...
     def futures_account(self) -> FuturesAccount | None: ...
     def futures_accounts(self) -> list[tuple[Product, FuturesAccount]]: ...
     def margin_account(self, ref: SymbolRef) -> FuturesAccount | None: ...
@@ -113,6 +114,7 @@ class AlgoOrdersApi(Protocol):
     def get(self, client_oid: str) -> AlgoOrder | None: ...
     def reference_price(self, ref: SymbolRef, source: TriggerSource) -> Decimal | None: ...
     def problem(self, intent: AlgoIntent) -> str | None: ...
+    def unsupported(self, intent: AlgoIntent) -> str | None: ...
     def place(self, intent: AlgoIntent) -> str: ...
     def modify(self, client_oid: str, trigger_price: Decimal, *, execute_price: Decimal | None = None,
                size: Decimal | None = None, callback_ratio: Decimal | None = None) -> bool: ...
@@ -189,6 +191,7 @@ Factory = Callable[..., QWidget]
 def _factories() -> dict[str, Factory]:
     # Imported here: each dock module imports this package for the Protocols.
     from terminal_app.ui.docks.balances import create_balances
+    from terminal_app.ui.docks.closed_positions import create_closed_positions, create_pnl_by_day
     from terminal_app.ui.docks.ladder import create_ladder
     from terminal_app.ui.docks.log import create_log
     from terminal_app.ui.docks.orders import create_orders
@@ -200,6 +203,7 @@ def _factories() -> dict[str, Factory]:
     return {
         "watchlist": create_watchlist, "ladder": create_ladder, "tape": create_tape, "ticket": create_ticket,
         "orders": create_orders, "positions": create_positions, "balances": create_balances, "log": create_log,
+        "closed_positions": create_closed_positions, "pnl_by_day": create_pnl_by_day,
     }
 
 
@@ -214,6 +218,8 @@ _LAYOUT: Sequence[tuple[str, str, Qt.DockWidgetArea, str | None, int | None, int
     ("positions", "Positions", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
     ("balances", "Balances", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
     ("log", "Log", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
+    ("closed_positions", "Closed positions", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
+    ("pnl_by_day", "PnL by day", Qt.DockWidgetArea.BottomDockWidgetArea, "orders", None, None, ()),
 )
 
 

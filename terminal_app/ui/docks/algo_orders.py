@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from terminal_app.core.algo import AlgoKind, AlgoOrder, TriggerSource, intent_of, validate_algo
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.ui.docks import AlgoOrdersApi, MarketDataApi
-from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
+from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message, titled
 from terminal_app.ui.format import MarketPlaces
 from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, fixed, text
 from terminal_app.ui.theme import current_colors
@@ -72,7 +72,7 @@ class MoveDialog(QDialog):
         self.order = order
         self.market = market
         self.reference = reference
-        self.setWindowTitle(f"Move {line_label(order)} {order.ref.display}")
+        titled(self, f"Move {line_label(order)} {order.ref.display}")
         self.trigger = DecimalEdit("trigger price", self)
         self.trigger.set_value(order.trigger_price)
         self.error = message_label(self)

@@ -57,8 +57,10 @@ from terminal_app.core.validation import (
     validate_ticket,
 )
 from terminal_app.ui.docks import DockServices, active_ref, algo_service, links_for
+from terminal_app.ui.docks.closed_positions import tools_service
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, message_label, show_message
 from terminal_app.ui.docks.ticket_algo import MODES, AlgoFields
+from terminal_app.ui.docks.ticket_max_open import MaxOpenLabel
 from terminal_app.ui.format import fmt_amount, fmt_fixed
 from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
 
@@ -96,6 +98,7 @@ class TicketPanel(QWidget):
         self.md = services.market_data
         self.trading = services.trading
         self.algo = algo_service(services)  # stops, trailing, TP/SL (services.algo_orders)
+        self.tools = tools_service(services)  # the max open size (services.position_tools)
         self.account = services.account
         self.settings = settings
         self.links = links_for(services)
@@ -337,6 +340,8 @@ class TicketPanel(QWidget):
         # while the pointer is on its way must never move the button under it (a missed Buy landed on Open long).
         layout.addWidget(self.submit_button)
         layout.addWidget(self.info)
+        self.max_open = MaxOpenLabel(self, self.tools, self)
+        layout.addWidget(self.max_open)
         layout.addWidget(self.reason)
         layout.addWidget(self.status)
         layout.addStretch(1)
@@ -597,7 +602,10 @@ class TicketPanel(QWidget):
         valid = not self.issues
         self.submit_button.setEnabled(valid)
         self.submit_button.setToolTip("" if valid else str(self.issues[0]))
-        show_message(self.reason, "" if valid else str(self.issues[0]), current_colors().alert)
+        # an empty size on a fresh ticket is the next thing to type, not a mistake: said in the muted colour
+        prompt = not valid and self.issues[0].field == "size" and not self.size_edit.text().strip()
+        show_message(self.reason, "" if valid else str(self.issues[0]),
+                     current_colors().muted if prompt else current_colors().alert)
         self._update_info(ticket)
         if valid != self._valid:
             self._valid = valid
@@ -607,7 +615,12 @@ class TicketPanel(QWidget):
     # --- helpers --------------------------------------------------------------------------------------------------
 
     def _form_issues(self, ticket: OrderTicket) -> list[Issue]:
-        """Problems of the form itself, which the ticket alone cannot show (a conversion that had no price)."""
+        """Problems of the form itself, which the ticket alone cannot show (a conversion that had no price, an algo
+        type the account cannot hold)."""
+        intent = self.algo_intent(ticket)
+        refused = self.algo.unsupported(intent) if intent is not None and self.algo is not None else None
+        if refused:  # a trailing stop on a unified account: V3 has none
+            return [Issue("kind", refused)]
         amount = self.size_edit.value()
         if amount and amount > 0 and ticket.size == 0:
             return [Issue("size", "The size cannot be converted without a price yet.")]
@@ -736,7 +749,8 @@ class TicketPanel(QWidget):
         self.reduce_only.setVisible(futures and not hedge)
         for limit_only in (self.price_label, self.price, self.last_button, self.force_label, self.force):
             limit_only.setEnabled(is_limit)
-        self.algo_fields.update(futures, available=self.algo is not None)
+        self.algo_fields.update(futures, available=self.algo is not None,
+                                refused=self.algo_fields.refusal(self.algo, self.ref))
         spot_market = not futures and not is_limit
         if spot_market:  # Bitget: market buys are sized in the quote coin, market sells in the base coin
             self.unit.setCurrentIndex(self.unit.findData("quote" if self.side == "buy" else "base"))
@@ -809,6 +823,7 @@ class TicketPanel(QWidget):
                 places = market.size_places if coin == market.base_coin else 2
             parts.append(f"Available {fmt_fixed(available, places)} {coin}")
         self.info.setText(" · ".join(parts))
+        self.max_open.update_for(None if self._closing() else ticket)
 
     def _use_last(self) -> None:
         last = self._last_price()

@@ -223,6 +223,10 @@ class FakeAccount(QObject):
         return list(self.assets)
 
     unified = False
+    pool: Any = None
+
+    def unified_account(self) -> Any:
+        return self.pool
 
     def futures_account(self) -> FuturesAccount | None:
         return self.futures
