@@ -348,6 +348,10 @@ class Terminal:
         window = MainWindow(self.settings, self.paths, specs, profile=profile.name, kind=profile.kind)
         self.window = window
         self._wire_status(window, services)
+        if services.raw.countdown is not None:     # the dead man's switch and its status-bar word
+            from terminal_app.ui.countdown_indicator import wire_countdown
+
+            self._unlisten.append(wire_countdown(window.status, services.raw.countdown, self.settings))
         self._wire_chart(services)
         self._wire_actions(window, services)
         self._wire_safety(window, services)
@@ -441,6 +445,8 @@ class Terminal:
         services.trading.fill_received.connect(filled)
         services.account.error.connect(lambda text: window.toasts.show_toast("Account", text, ToastKind.ERROR))
         connection.state_changed.connect(state)
+        if services.tools is not None:  # reverse outcomes, margin and bill failures
+            services.tools.said.connect(lambda title, text: window.toasts.show_toast(title, text))
 
     def _chart_palette(self) -> Any:
         """The chart's colours for the theme and market-colour settings."""

@@ -82,7 +82,7 @@ def _trading(
 PANELS: tuple[tuple[str, str], ...] = (
     ("watchlist", "Watchlist"), ("ladder", "Order book"), ("tape", "Trades"), ("ticket", "Order entry"),
     ("orders", "Orders"), ("positions", "Positions"), ("balances", "Balances"), ("log", "Log"),
-    ("copy-trading", "Copy trading"),
+    ("closed_positions", "Closed positions"), ("pnl_by_day", "PnL by day"), ("copy-trading", "Copy trading"),
 )
 
 # Chart intervals are typed as in TradingView (traders.md §4): the number of minutes, or 1H/4H/1D/1W, then Enter.
@@ -193,6 +193,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
              "Cancel every open order of the active profile's account, all symbols."),
     _trading("position.flatten_symbol", "Flatten symbol", ("Ctrl+Alt+F",),
              "Cancel the symbol's orders and close its position at market."),
+    _trading("position.reverse", "Reverse position", ("Ctrl+Alt+R",),
+             "Turn the symbol's position the other way at market, after a confirmation."),
+    _trading("position.break_even", "Break-even stop", ("Ctrl+Alt+E",),
+             "Put the symbol's position stop-loss at its entry price (rounded to the safe side)."),
     _trading("ticket.post_only", "Toggle post-only", ("Ctrl+Alt+P",), "Switch the ticket's post-only flag.",
              menu="Trade/Ticket"),
     _trading("ticket.reduce_only", "Toggle reduce-only", ("Ctrl+Alt+O",), "Switch the ticket's reduce-only flag.",

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from terminal_app.core.accounts import Position
 from terminal_app.core.enums import (
+    ExchangeClose,
     Liquidity,
     MarginMode,
     OrderStatus,
@@ -131,6 +132,7 @@ class Fill:
     order_type: OrderType | None = None
     pos_mode: PositionMode | None = None
     fees: tuple[tuple[str, Decimal], ...] = ()
+    exchange_close: ExchangeClose | None = None     # the exchange closed the position itself (e.g. delivery)
 
     @property
     def ref(self) -> SymbolRef:

@@ -22,7 +22,7 @@ from enum import StrEnum
 from terminal_app.core.enums import OrderType, Side
 from terminal_app.core.instruments import MarketInfo
 from terminal_app.core.orders import OrderTicket
-from terminal_app.core.risk import Outcome, RiskPolicy, Verdict, check_order
+from terminal_app.core.risk import Outcome, Reason, RiskPolicy, Verdict, check_order
 from terminal_app.core.validation import Issue, on_step, round_to_step, step_places
 
 MAX_LEGS = 100  # a sanity bound for a ticket; the batch endpoint's own limit is handled by splitting (BATCH_LIMIT)
@@ -192,10 +192,12 @@ def describe_scale(plan: ScalePlan, ref_display: str, base_coin: str = "") -> st
     """"5 buy limit orders of BTCUSDT PERP from 63000 to 64000, 1 BTC in all (average 63500)"."""
     first, last = plan.legs[0].price, plan.legs[-1].price
     avg = plan.average_price or Decimal(0)
+    exponent = first.as_tuple().exponent
+    places = first if isinstance(exponent, int) and exponent < 0 else Decimal(1)
     unit = f" {base_coin}" if base_coin else ""
     return (f"{len(plan.legs)} {plan.side} limit orders of {ref_display} from {first.normalize():f} to "
             f"{last.normalize():f}, {plan.total.normalize():f}{unit} in all (average "
-            f"{avg.quantize(first if first.as_tuple().exponent < 0 else Decimal(1)).normalize():f})")
+            f"{avg.quantize(places).normalize():f})")
 
 
 def check_scaled(plan: ScalePlan, template: OrderTicket, policy: RiskPolicy, *, last_price: Decimal | None,
@@ -205,7 +207,7 @@ def check_scaled(plan: ScalePlan, template: OrderTicket, policy: RiskPolicy, *, 
     value is above the confirmation threshold."""
     tickets = leg_tickets(plan, template)
     per_leg = replace(policy, max_order_notional=None, confirm_market_notional=None)
-    reasons = []
+    reasons: list[Reason] = []
     for ticket in tickets:
         verdict = check_order(ticket, per_leg, last_price=last_price, leverage=None, quote_coin=quote_coin)
         if verdict.refused:

@@ -60,6 +60,7 @@ from terminal_app.services.algo_orders import AlgoOrdersService, describe_cancel
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
 from terminal_app.services.oco import SpotOcoService
+from terminal_app.services.position_tools import BillJournal, PositionTools
 from terminal_app.services.session import Session
 from terminal_app.services.stack import Services
 from terminal_app.services.tasks import TaskSet
@@ -279,9 +280,13 @@ class GuardedTrading(QObject):
                 text = f"{intent.label} at {intent.trigger_price.normalize():f}: {verdict.message}"
                 submission.move(SubmissionState.AWAITING_CONFIRMATION, client_oid=self._local_id("confirm"),
                                 message=text)
-                self.ask(f"Confirm {intent.label.lower()}", text,
-                         lambda yes: self._place_algo(algo, submission, intent) if yes
-                         else self._refuse(submission, f"Not sent: the {intent.label.lower()} was not confirmed."))
+                def answered(yes: bool) -> None:
+                    if yes:
+                        self._place_algo(algo, submission, intent)
+                    else:
+                        self._refuse(submission, f"Not sent: the {intent.label.lower()} was not confirmed.")
+
+                self.ask(f"Confirm {intent.label.lower()}", text, answered)
                 return submission
         self._place_algo(algo, submission, intent)
         return submission
@@ -444,17 +449,19 @@ class GuardedServices:
     trading: GuardedTrading
     panel_settings: Settings  # the user's settings, as the panels read and change them
     oco: SpotOcoService | None = None  # spot brackets, managed by the terminal (services.oco)
+    tools: PositionTools | None = None  # reverse, break-even, margin, max size, closed positions, bills
     _closed: bool = False
 
     @classmethod
     def wrap(cls, services: Services, settings: Settings, policy: PolicyProvider, *, ask: Ask | None = None,
-             history: HistorySource | None = None) -> GuardedServices:
+             history: HistorySource | None = None, journal: BillJournal | None = None) -> GuardedServices:
+        """``journal``: where the bills read are kept (the tools are started by the caller: ``tools.start()``)."""
         trading = GuardedTrading(services, policy, ask=ask, history=history)
         oco = None
         if services.algo is not None:  # stops that open a position pass the same guards and block
             services.algo.set_guard(policy, lambda: trading.blocked_reason)
             oco = SpotOcoService(services.trading, services.algo, services.market_data)
-        return cls(services, trading, settings, oco)
+        return cls(services, trading, settings, oco=oco, tools=PositionTools(services, trading, journal))
 
     @property
     def algo(self) -> AlgoOrdersService | None:
@@ -480,6 +487,8 @@ class GuardedServices:
         if self._closed:
             return
         self._closed = True
+        if self.tools is not None:
+            await self.tools.close()
         await self.raw.close()
 
 
@@ -684,6 +693,32 @@ class TradingCommands:
             return f"Cancelling the orders on {target.display}; there is no position to close."
         return f"Cancelling the orders on {target.display} and closing its position at market."
 
+    def _position(self, services: GuardedServices, what: str) -> Position:
+        """The active symbol's one open position (``what`` names the command in the refusals)."""
+        target = self._target(services, None)
+        positions = [p for p in services.account.positions() if p.ref == target and p.total > 0]
+        if not positions:
+            raise CommandError(f"There is no position on {target.display} to {what}.")
+        if len(positions) > 1:
+            raise CommandError(f"Both sides of {target.display} are open: {what} one from the Positions panel.")
+        return positions[0]
+
+    def reverse(self, position: Position | None = None) -> str:
+        """Ask, then reverse the position (``services.position_tools``); the question comes first."""
+        services = self._services()
+        if services.tools is None or not services.tools.trades:
+            raise CommandError("Reversing is not available on this account.")
+        position = position or self._position(services, "reverse")
+        services.tools.reverse(position)
+        return f"Reversing {position.ref.display} {position.hold_side}? Confirm to send."
+
+    def break_even(self, position: Position | None = None) -> str:
+        services = self._services()
+        if services.tools is None:
+            raise CommandError("Stops are not available on this account.")
+        position = position or self._position(services, "protect")
+        return services.tools.break_even(position)
+
     def set_leverage(self, leverage: int, ref: SymbolRef | None = None) -> str:
         services = self._services()
         target = self._target(services, ref)
@@ -737,5 +772,7 @@ def install_trading_actions(registry: Any, commands: TradingCommands, panic: Pan
     registry.on("order.cancel_all_symbol", lambda: run("Cancel all", commands.cancel_all))
     registry.on("order.cancel_all_account", lambda: run("Cancel all", lambda: commands.cancel_all(account=True)))
     registry.on("position.flatten_symbol", lambda: run("Flatten", commands.flatten))
+    registry.on("position.reverse", lambda: run("Reverse", commands.reverse))
+    registry.on("position.break_even", lambda: run("Break-even", commands.break_even))
     registry.on("panic", panic.press)
     panic.listen(lambda step: tell("PANIC", step.message), lambda text: tell("Panic refused", text))

@@ -185,7 +185,7 @@ class TradingService(QObject):
         if problem is not None:
             self._rejected(oid, problem)
         else:
-            self._tasks.spawn(self._send(ticket, oid), f"place {oid}")
+            self._tasks.spawn(self._send(ticket, oid), f"place {oid}", eager=True)  # bytes out within the key press
         return oid
 
     def place_batch(self, tickets: list[OrderTicket]) -> list[str]:
@@ -269,14 +269,14 @@ class TradingService(QObject):
         if view.status == OrderStatus.PENDING and view.order_id is None and oid in self._sending:
             self._cancel_when_placed.add(oid)  # the exchange may not know it yet: cancel once it answers
             return
-        self._tasks.spawn(self._cancel(view), f"cancel {oid}")
+        self._tasks.spawn(self._cancel(view), f"cancel {oid}", eager=True)
 
     def cancel_all(self, ref: SymbolRef | None) -> None:
         """Cancel every open order of ``ref`` (None: of every symbol with open orders)."""
         refs = [ref] if ref is not None else sorted({v.ref for v in self._tracker.open_orders()})
         self._cancels_asked.update(v.client_oid for r in refs for v in self._tracker.open_orders(r))
         for target in refs:
-            self._tasks.spawn(self._cancel_all(target), f"cancel all {target.key}")
+            self._tasks.spawn(self._cancel_all(target), f"cancel all {target.key}", eager=True)
 
     def modify(self, client_oid: str, new_price: Decimal | None, new_size: Decimal | None) -> str | None:
         """Change an open limit order's price and/or size. Bitget does it as a replacement (futures
@@ -307,7 +307,7 @@ class TradingService(QObject):
 
     def flash_close_all(self) -> None:
         """Close every futures position at market (Bitget's ``close-positions``), line by line."""
-        self._tasks.spawn(self._flash_close(), "flash close")
+        self._tasks.spawn(self._flash_close(), "flash close", eager=True)
 
     # --- sending ----------------------------------------------------------------------------------------------
 

@@ -92,7 +92,7 @@ class PaletteEngine:
         reference = cmd.price if cmd.price is not None else last
         futures = ref.is_futures
         leverage = account.leverage(ref) if futures else None
-        hedge = futures and account.position_mode() == PositionMode.HEDGE
+        hedge = futures and account.position_mode(ref.product) == PositionMode.HEDGE
         if not futures and (cmd.reduce_only or cmd.trade_side):
             raise CommandError("Reduce-only and open/close are for futures, not for spot orders.")
         if hedge and cmd.reduce_only:
@@ -162,7 +162,7 @@ class PaletteEngine:
         if market is None:
             raise CommandError(f"{ref.display} ({ref.product.label}) is not a market of this exchange.")
         futures = ref.is_futures
-        hedge = futures and account.position_mode() == PositionMode.HEDGE
+        hedge = futures and account.position_mode(ref.product) == PositionMode.HEDGE
         if not futures and (cmd.reduce_only or cmd.trade_side):
             raise CommandError("Reduce-only and open/close are for futures, not for spot orders.")
         reference = cmd.price if cmd.price is not None else cmd.stop

@@ -45,7 +45,7 @@ from terminal_app.core.accounts import Position
 from terminal_app.core.algo import AlgoIntent, validate_algo
 from terminal_app.core.bracket import LegUnit
 from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side, TimeInForce, TradeSide
-from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Ticker
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.risk import RiskPolicy, check_leverage, limit_issues
@@ -59,15 +59,20 @@ from terminal_app.core.validation import (
     round_to_tick,
     validate_ticket,
 )
+from terminal_app.services.oco import SpotOcoService
 from terminal_app.ui.docks import DockServices, active_ref, algo_service, links_for
+from terminal_app.ui.docks.closed_positions import tools_service
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, message_label, show_message
 from terminal_app.ui.docks.ticket_algo import MODES, AlgoFields
 from terminal_app.ui.docks.ticket_bracket import BracketFields
+from terminal_app.ui.docks.ticket_max_open import MaxOpenLabel
 from terminal_app.ui.docks.ticket_scaled import ScaledFields
 from terminal_app.ui.format import fmt_amount, fmt_fixed
 from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
 
 PRESETS = (25, 50, 75, 100)
+# The futures lines as the position-mode control names them (Bitget keeps one position mode per line).
+_LINE_NAMES = {Product.USDT_FUTURES: "USDT-M", Product.COIN_FUTURES: "coin-M", Product.USDC_FUTURES: "USDC-M"}
 FORCES = ((TimeInForce.GTC, "GTC"), (TimeInForce.POST_ONLY, "Post-only"), (TimeInForce.IOC, "IOC"),
           (TimeInForce.FOK, "FOK"))
 _SIDE_WORDS = {"buy": Side.BUY, "long": Side.BUY, "b": Side.BUY, "sell": Side.SELL, "short": Side.SELL,
@@ -99,7 +104,9 @@ class TicketPanel(QWidget):
         self.md = services.market_data
         self.trading = services.trading
         self.algo = algo_service(services)  # stops, trailing, TP/SL (services.algo_orders)
-        self.oco = getattr(services, "oco", None)  # spot brackets (services.oco), with the real pipeline only
+        # spot brackets (services.oco), with the real pipeline only
+        self.oco: SpotOcoService | None = getattr(services, "oco", None)
+        self.tools = tools_service(services)  # the max open size (services.position_tools)
         self.account = services.account
         self.settings = settings
         self.links = links_for(services)
@@ -130,8 +137,7 @@ class TicketPanel(QWidget):
         self.account.positions_changed.connect(self._on_account_changed)
         self.account.leverage_changed.connect(self._on_leverage_changed)
         self.account.margin_mode_changed.connect(lambda *_a: self._on_account_changed())
-        self.account.position_mode_changed.connect(lambda *_a: self._on_account_changed())
-        self.account.position_mode_changed.connect(self._on_position_mode_changed)
+        self.account.line_position_mode_changed.connect(self._on_position_mode_changed)
         self.account.error.connect(self._on_account_error)
         self.links.price_picked.connect(self.set_price)
         self.links.size_picked.connect(self.set_size)
@@ -204,9 +210,10 @@ class TicketPanel(QWidget):
         self.position_mode.setObjectName("TicketPositionMode")
         self.position_mode.addItem("One-way", PositionMode.ONE_WAY.value)
         self.position_mode.addItem("Hedge", PositionMode.HEDGE.value)
-        self.position_mode.setToolTip("Bitget's position mode for every USDT-M symbol: one position per symbol "
+        self.position_mode.setToolTip("Bitget's position mode for every symbol of this market's futures line "
+                                      "(USDT-M, coin-M or USDC-M, one mode per line): one position per symbol "
                                       "(one-way) or a long and a short side by side (hedge). It can only change "
-                                      "while no USDT-M position or order is open.")
+                                      "while no position or order of that line is open.")
         self.position_mode.activated.connect(self._on_position_mode_chosen)
 
         self.price = DecimalEdit("price", self)
@@ -357,6 +364,8 @@ class TicketPanel(QWidget):
         # while the pointer is on its way must never move the button under it (a missed Buy landed on Open long).
         layout.addWidget(self.submit_button)
         layout.addWidget(self.info)
+        self.max_open = MaxOpenLabel(self, self.tools, self)
+        layout.addWidget(self.max_open)
         layout.addWidget(self.reason)
         layout.addWidget(self.status)
         layout.addStretch(1)
@@ -535,10 +544,10 @@ class TicketPanel(QWidget):
         intent = self.algo_intent(ticket)
         if intent is not None and self.algo is not None:
             # through the pipeline: a large stop-market waits for the same confirmation as a market order
-            submission = self.trading.submit_algo(intent)  # type: ignore[attr-defined]
+            submission = self.trading.submit_algo(intent)
             what = f"{intent.label.lower()} {self._describe(ticket)} (trigger {intent.trigger_price.normalize():f})"
         elif self.scaled.on and self.scaled.plan is not None:
-            submission = self.trading.submit_scaled(self.scaled.plan, ticket)  # type: ignore[attr-defined]
+            submission = self.trading.submit_scaled(self.scaled.plan, ticket)
             what = f"scaled {self._describe(ticket)} in {len(self.scaled.plan.legs)} orders"
         elif self.bracket.on and not ticket.ref.is_futures and self.oco is not None:
             submission = self._submit_spot_bracket(ticket)
@@ -700,7 +709,12 @@ class TicketPanel(QWidget):
     # --- helpers --------------------------------------------------------------------------------------------------
 
     def _form_issues(self, ticket: OrderTicket) -> list[Issue]:
-        """Problems of the form itself, which the ticket alone cannot show (a conversion that had no price)."""
+        """Problems of the form itself, which the ticket alone cannot show (a conversion that had no price, an algo
+        type the account cannot hold)."""
+        intent = self.algo_intent(ticket)
+        refused = self.algo.unsupported(intent) if intent is not None and self.algo is not None else None
+        if refused:  # a trailing stop on a unified account: V3 has none
+            return [Issue("kind", refused)]
         amount = self.size_edit.value()
         if amount and amount > 0 and ticket.size == 0:
             return [Issue("size", "The size cannot be converted without a price yet.")]
@@ -726,7 +740,9 @@ class TicketPanel(QWidget):
         return str(self.unit.currentData()) == "quote"
 
     def _hedge(self) -> bool:
-        return self.account.position_mode() == PositionMode.HEDGE
+        # the mode of this market's line: Bitget keeps one per product type
+        line = self.ref.product if self.ref is not None and self.ref.is_futures else Product.USDT_FUTURES
+        return self.account.position_mode(line) == PositionMode.HEDGE
 
     def _one_way_futures(self) -> bool:
         return self.ref is not None and self.ref.is_futures and not self._hedge()
@@ -827,7 +843,8 @@ class TicketPanel(QWidget):
         self.reduce_only.setVisible(futures and not hedge)
         for limit_only in (self.price_label, self.price, self.last_button, self.force_label, self.force):
             limit_only.setEnabled(is_limit)
-        self.algo_fields.update(futures, available=self.algo is not None)
+        self.algo_fields.update(futures, available=self.algo is not None,
+                                refused=self.algo_fields.refusal(self.algo, self.ref))
         spot_market = not futures and not is_limit
         if spot_market:  # Bitget: market buys are sized in the quote coin, market sells in the base coin
             self.unit.setCurrentIndex(self.unit.findData("quote" if self.side == "buy" else "base"))
@@ -904,6 +921,7 @@ class TicketPanel(QWidget):
                 places = market.size_places if coin == market.base_coin else 2
             parts.append(f"Available {fmt_fixed(available, places)} {coin}")
         self.info.setText(" · ".join(parts))
+        self.max_open.update_for(None if self._closing() else ticket)
 
     def _use_last(self) -> None:
         last = self._last_price()
@@ -934,17 +952,23 @@ class TicketPanel(QWidget):
             return
         self._update_controls()  # shows the mode the exchange has until it confirms the change
         word = "hedge" if mode == PositionMode.HEDGE else "one-way"
-        busy = [p for p in self.account.positions() if p.ref.is_futures and p.total != 0]
-        orders = [o for o in self.trading.open_orders() if o.ref.is_futures]
+        if self.ref is None or not self.ref.is_futures:
+            return
+        line = self.ref.product
+        busy = [p for p in self.account.positions() if p.ref.product is line and p.total != 0]
+        orders = [o for o in self.trading.open_orders() if o.ref.product is line]
         if busy or orders:
             what = " and ".join(x for x, n in (("position", len(busy)), ("order", len(orders))) if n)
-            self._status(f"Close every USDT-M {what} before switching to {word} mode; Bitget refuses otherwise.",
-                         current_colors().alert)
+            self._status(f"Close every {_LINE_NAMES.get(line, line.label)} {what} before switching to {word} mode; "
+                         "Bitget refuses otherwise.", current_colors().alert)
             return
-        self._status(f"Switching to {word} mode…", current_colors().muted)
-        self.account.set_position_mode(mode)
+        self._status(f"Switching {line.label} to {word} mode…", current_colors().muted)
+        self.account.set_position_mode(mode, line)
 
-    def _on_position_mode_changed(self, mode: PositionMode) -> None:
+    def _on_position_mode_changed(self, product: Product, mode: PositionMode) -> None:
+        self._on_account_changed()
+        if self.ref is None or self.ref.product is not product:
+            return  # another line's mode: the control shows this market's
         text = ("Hedge mode: longs and shorts are separate positions; Open/Close choose what an order does."
                 if mode == PositionMode.HEDGE
                 else "One-way mode: one position per symbol; Reduce-only orders only shrink it.")
