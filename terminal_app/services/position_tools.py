@@ -109,8 +109,9 @@ class PositionTools(QObject):
         self._refresh_timer.timeout.connect(self.refresh)
         self.poll_s = POLL_S
         self.loaded = asyncio.Event()
+        self._closing = False
         trading.order_updated.connect(self._on_order)
-        trading.fill_received.connect(lambda _fill: self._refresh_timer.start())
+        trading.fill_received.connect(self._on_fill)
 
     # --- reads ------------------------------------------------------------------------------------------------
 
@@ -174,7 +175,12 @@ class PositionTools(QObject):
             except BitgetError as exc:
                 log.info("closed positions / bills not read: %s", exc)
 
+    def _on_fill(self, _fill: object) -> None:
+        if not self._closing:  # fills pushed while the services close must not re-arm the timer
+            self._refresh_timer.start()
+
     async def close(self) -> None:
+        self._closing = True
         self._max_timer.stop()
         self._refresh_timer.stop()
         await self._tasks.close()

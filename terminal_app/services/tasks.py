@@ -39,7 +39,13 @@ class TaskSet:
         if self._closed:
             coro.close()
             return None
-        loop, label = asyncio.get_event_loop(), f"{self._owner}:{name}"
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:  # a Qt timer or signal after the loop has gone (shutdown): nothing can run it
+            log.debug("%s:%s dropped: no event loop", self._owner, name)
+            coro.close()
+            return None
+        label = f"{self._owner}:{name}"
         task = start_eagerly(loop, coro, label) if eager else loop.create_task(coro, name=label)
         self._tasks.add(task)
         task.add_done_callback(self._done)

@@ -198,3 +198,18 @@ async def test_an_order_is_on_the_wire_before_the_loop_runs_again(kit: Any) -> N
         oid, arrived = await placed
         assert arrived
         await kit.wait_until(s.trading.order_updated, lambda: (v := s.trading.order(oid)) and v.order_id)
+
+
+def test_a_spawn_after_the_loop_has_gone_is_dropped_quietly() -> None:
+    """A Qt timer firing during shutdown (PositionTools' refresh after a late fill) raised "There is no current
+    event loop" inside Qt's event processing and left the coroutine never awaited."""
+    ran: list[str] = []
+
+    async def work() -> None:
+        ran.append("ran")
+
+    asyncio.set_event_loop(None)  # as qasync leaves it once its loop has closed
+    coro = work()
+    assert TaskSet("test").spawn(coro, "late") is None
+    assert coro.cr_frame is None  # closed, not left to warn "never awaited"
+    assert ran == []
