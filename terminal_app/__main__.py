@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # services are imported (see terminal_app.startup).
     import os
 
-    from terminal_app.startup import open_shell, prepare
+    from terminal_app.startup import import_in_steps, open_shell, prepare
 
     if args.smoke_test or args.start_probe:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -135,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     frozen.ensure_gui_can_start()  # no screen: say so and exit before starting anything
     prepared = open_shell(prepare(args.profile, smoke_test=args.smoke_test))
+    import_in_steps(prepared)  # the start-up window keeps painting (and its first look at the market moving)
     from terminal_app.app import run_app
 
     return run_app(profile=args.profile, smoke_test=args.smoke_test, start_probe=args.start_probe, prepared=prepared)

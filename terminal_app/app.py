@@ -348,6 +348,10 @@ class Terminal:
         window = MainWindow(self.settings, self.paths, specs, profile=profile.name, kind=profile.kind)
         self.window = window
         self._wire_status(window, services)
+        if services.raw.countdown is not None:     # the dead man's switch and its status-bar word
+            from terminal_app.ui.countdown_indicator import wire_countdown
+
+            self._unlisten.append(wire_countdown(window.status, services.raw.countdown, self.settings))
         self._wire_chart(services)
         self._wire_actions(window, services)
         self._wire_safety(window, services)
@@ -441,6 +445,8 @@ class Terminal:
         services.trading.fill_received.connect(filled)
         services.account.error.connect(lambda text: window.toasts.show_toast("Account", text, ToastKind.ERROR))
         connection.state_changed.connect(state)
+        if services.tools is not None:  # reverse outcomes, margin and bill failures
+            services.tools.said.connect(lambda title, text: window.toasts.show_toast(title, text))
 
     def _chart_palette(self) -> Any:
         """The chart's colours for the theme and market-colour settings."""
@@ -550,7 +556,7 @@ class Terminal:
         if services.algo is not None:  # stops, trailing stops and TP/SL: drag to move, click to cancel
             from terminal_app.ui.chart.algo_lines import wire_algo_lines
 
-            wire_algo_lines(chart, services.algo, md, on_tick)
+            wire_algo_lines(chart, services.algo, md, on_tick, services.trading)
         # A key press that sends an order emits its updates before the request can leave, and each new line is a
         # pyqtgraph item (milliseconds): draw the lines a frame later, once for a burst of updates.
         from PySide6.QtCore import QTimer
@@ -616,6 +622,8 @@ class Terminal:
         if ticket is not None:
             registry.on("order.buy", lambda: ticket.submit("buy"))
             registry.on("order.sell", lambda: ticket.submit("sell"))
+            registry.on("order.stop_buy", lambda: ticket.submit_stop("buy"))
+            registry.on("order.stop_sell", lambda: ticket.submit_stop("sell"))
             registry.on("order.join_bid", lambda: self._join("buy"))
             registry.on("order.join_ask", lambda: self._join("sell"))
             registry.on("ticket.post_only", ticket.toggle_post_only)

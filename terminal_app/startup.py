@@ -8,6 +8,16 @@ open costs only the configuration modules (JSON files; ``bitget.endpoints`` keep
 :func:`prepare` mirrors :meth:`terminal_app.app.Terminal.start`'s choice of profile and of demo state file; the
 terminal takes the child over when the profile it opens is the one prepared (anything else — a profile switch, an
 unreadable profile file — falls back to starting a child when needed, as before).
+
+For a Demo profile it also starts a first look at the opening symbol (:class:`EarlyLook` around
+``bitget.first_look``: a thread that imports what it needs, waits for the child's ready line, then reads ticker, book
+and candles from its public stream), which the start-up window shows (``ui.shell``). :func:`import_in_steps` then
+imports the heavy modules one group at a time and lets Qt paint between them, so those prices keep moving while the
+terminal loads (the import of ``terminal_app.app`` alone is one block of about a second).
+
+Where the time goes (issue 16, ``bench start``): the child's own start (~0.4 s of imports and engine on a quiet
+machine), this process's imports (~1 s: aiohttp, numpy, pyqtgraph, the services), the services' first REST round
+trips, the main window's construction (~1 s: docks and the chart's plots), then the first pushes.
 """
 
 from __future__ import annotations
@@ -16,7 +26,9 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +61,7 @@ class Prepared:
     profile_name: str | None = None
     qt_app: Any = None
     shell: Any = None  # a terminal_app.ui.shell.StartupShell, closed when the main window shows
+    first_look: EarlyLook | None = None  # the opening symbol's market from the demo exchange's public stream
     marks: dict[str, float] = field(default_factory=dict)  # CLOCK_MONOTONIC of each step, for bench start
 
 
@@ -63,16 +76,30 @@ def open_shell(prepared: Prepared) -> Prepared:
     from terminal_app.ui.chart.none_guard import pin_none
 
     pin_none()
+    _quicker_pyside_import_check()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Bitget Terminal")
     from terminal_app.ui.shell import StartupShell
 
     prepared.marks["qt_app"] = time.monotonic()
     shell = StartupShell(prepared.profile_name)
+    look = prepared.first_look
+    if look is not None:
+        marks = prepared.marks
+
+        def stopped() -> None:  # the main window took over: the first look has done its job
+            view = shell.look
+            if view is not None and view.live_at is not None:
+                marks.setdefault("shell_live", view.live_at)
+            look.stop(timeout_s=0.0)
+
+        shell.show_market(look.latest, stopped)
     shell.show()
     app.processEvents()
     if shell.painted_at is not None:
         prepared.marks["shell_frame"] = shell.painted_at
+    if look is not None:
+        look.start()
     prepared.qt_app, prepared.shell = app, shell
     return prepared
 
@@ -92,7 +119,8 @@ def prepare(profile: str | None = None, *, smoke_test: bool = False) -> Prepared
         from terminal_app.config.settings import Settings
 
         book = ProfileBook.load(profiles_path(paths.config_dir))
-        chosen = book.first_demo() if smoke_test else active_profile(book, Settings.load(paths.settings_file), profile)
+        settings = Settings.load(paths.settings_file)
+        chosen = book.first_demo() if smoke_test else active_profile(book, settings, profile)
     except Exception:  # the terminal's own start reports what is wrong with the configuration
         log.debug("no early demo exchange: the profile could not be resolved", exc_info=True)
         return prepared
@@ -110,4 +138,103 @@ def prepare(profile: str | None = None, *, smoke_test: bool = False) -> Prepared
         log.debug("no early demo exchange: the child could not be started", exc_info=True)
         return prepared
     prepared.exchange_profile, prepared.exchange = chosen.name, exchange
+    _first_look(prepared, exchange, settings)
     return prepared
+
+
+def _first_look(prepared: Prepared, exchange: Any, settings: Any) -> None:
+    """Start reading the opening symbol's market from the demo exchange as soon as it is ready (on a thread)."""
+    from terminal_app.config.settings import CHART_INTERVAL, WATCHLIST
+
+    keys = settings.get(WATCHLIST)
+    prepared.first_look = EarlyLook(keys[0] if keys else "BTCUSDT", str(settings.get(CHART_INTERVAL)),
+                                    lambda: str(exchange.start().ws_public))
+
+
+class EarlyLook:
+    """A ``bitget.first_look.FirstLook`` built and run on a thread of its own: its imports (the wire parsers, the
+    symbol table) stay off the start-up window's first frame. ``latest()`` is None until it is built."""
+
+    def __init__(self, symbol_key: str, interval: str, url: Callable[[], str]) -> None:
+        self.look: Any = None
+        self.error: str | None = None
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(symbol_key, interval, url), name="first-look",
+                                        daemon=True)
+
+    def start(self) -> EarlyLook:
+        """Once the start-up window has painted (:func:`open_shell`): the thread's imports would share the GIL with
+        that first frame."""
+        if self._thread.ident is None and not self._stopped.is_set():  # not started yet
+            self._thread.start()
+        return self
+
+    def _run(self, symbol_key: str, interval: str, url: Callable[[], str]) -> None:
+        from terminal_app.bitget.first_look import FirstLook
+        from terminal_app.core.instruments import UnknownSymbol
+        from terminal_app.services.symbols import parse_symbol
+
+        try:  # the terminal opens on the watchlist's first symbol (Terminal._first_symbol)
+            look = FirstLook(url, parse_symbol(symbol_key), interval)
+        except UnknownSymbol as exc:
+            self.error = str(exc)
+            return
+        self.look = look
+        if not self._stopped.is_set():
+            look.run()
+        self.error = look.error
+
+    def latest(self) -> Any:
+        look = self.look
+        return look.latest() if look is not None else None
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        self._stopped.set()
+        look = self.look
+        if look is not None:
+            look.stop(timeout_s=0.0)
+        if timeout_s > 0 and self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout_s)
+
+
+# The heavy imports, in the order the terminal needs them, each a step after which Qt may paint (the start-up window
+# and its first look). One import of terminal_app.app would pull them all in one block.
+IMPORT_STEPS = (
+    "numpy", "aiohttp", "terminal_app.bitget.http", "terminal_app.bitget.ws", "terminal_app.services.session",
+    "terminal_app.services.guards", "terminal_app.config.secrets", "pyqtgraph", "terminal_app.ui.chart.widget",
+    "terminal_app.ui.main_window", "terminal_app.ui.docks", "terminal_app.app",
+)
+
+
+def import_in_steps(prepared: Prepared) -> None:
+    """Import :data:`IMPORT_STEPS` one by one, letting Qt process its events between them (outside any event loop,
+    like :func:`open_shell`). Only with a start-up window to keep painting."""
+    import importlib
+
+    app = prepared.qt_app
+    for name in IMPORT_STEPS:
+        importlib.import_module(name)
+        if app is not None and prepared.shell is not None:
+            app.processEvents()
+    prepared.marks["imported"] = time.monotonic()
+
+
+def _quicker_pyside_import_check() -> None:
+    """PySide6 checks every module imported after it for the word "PySide6" (its ``__feature__`` switches) through
+    ``inspect.getsource``, which looks the module up among all of ``sys.modules`` each time: a sixth to a quarter of
+    the terminal's import time (bench start, cProfile). The same test on the file's bytes gives the same answer."""
+    feature = sys.modules.get("shibokensupport.feature")
+    if feature is None or not callable(getattr(feature, "_mod_uses_pyside", None)):
+        return
+
+    def uses_pyside(module: Any) -> bool:
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            return False  # inspect.getsource finds no source for these either
+        try:
+            with open(path, "rb") as source:
+                return b"PySide6" in source.read()
+        except OSError:
+            return False
+
+    feature._mod_uses_pyside = uses_pyside  # type: ignore[attr-defined]  # PySide6's private hook, checked above

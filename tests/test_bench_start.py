@@ -37,3 +37,18 @@ def test_terminal_marks_are_ordered(env: dict[str, str]) -> None:
     assert marks["shell_frame"] < marks["run_app"] < marks["exchange_ready"] <= marks["services"]
     assert marks["services"] <= marks["window"] <= marks["live"]
     assert marks["window_frame"] <= marks["live"]
+    # the start-up window showed the market live from its first look, while the heavy imports ran
+    assert marks["shell_frame"] < marks["shell_live"] < marks["window_frame"]
+    assert marks["imported"] <= marks["run_app"]
+
+
+def test_the_json_line_has_every_figure(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = bench_start.start_bench(runs=1)
+    assert set(result) == {"bench", "runs", "bare_first_frame_s", "first_frame_s", "live_s", "first_live_s",
+                           "shell_live_s", "first_frame_vs_bare", "window_frame_s", "marks_s", "rounds",
+                           "first_frame_ok", "live_ok", "first_live_ok"}
+    assert set(result["rounds"]) == {"bare", "first_frame", "window_frame", "live", "shell_live", "first_live",
+                                     "ratio", "loadavg"}
+    assert result["first_live_s"] == min(result["shell_live_s"], result["live_s"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,24 @@ def test_demo_profile_gets_its_exchange_launched_on_its_state_file(home: Path) -
         assert prepared.exchange_profile == "Demo"
         assert exchange is not None
         assert exchange.running()  # launched, not waited for
-        assert exchange.info is None
         assert str(exchange.config.state_path) == str(home / "data" / startup.DEMO_STATE_FILE)
+        # the first look's thread waits for the same ready line; both get the one answer
         info = exchange.start(timeout_s=60)  # what the terminal does when it opens the profile
         assert info.rest.startswith("http://127.0.0.1:")
+        look = prepared.first_look
+        assert look is not None
+        look.start()  # open_shell does, once the start-up window has painted
+        deadline = time.monotonic() + 30
+        while not ((seen := look.latest()) is not None and seen.complete) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        seen = look.latest()
+        assert seen is not None, look.error
+        assert seen.complete, look.error  # the watchlist's first symbol, live from the child's stream
+        assert seen.ref.display == "BTCUSDT"
+        assert exchange.start() is info
     finally:
+        if prepared.first_look is not None:
+            prepared.first_look.stop()
         if exchange is not None:
             exchange.stop()
 
@@ -40,6 +54,8 @@ def test_smoke_test_exchange_keeps_no_state(monkeypatch: pytest.MonkeyPatch) -> 
         assert prepared.exchange is not None
         assert prepared.exchange.config.state_path is None
     finally:
+        if prepared.first_look is not None:
+            prepared.first_look.stop()
         if prepared.exchange is not None:
             prepared.exchange.stop()
         prepared.tmp.cleanup()
@@ -54,3 +70,16 @@ def test_an_unknown_profile_launches_nothing(home: Path) -> None:
 def test_demo_state_file_names() -> None:
     assert startup.demo_state_file("Demo") == "demo-exchange.sqlite3"
     assert startup.demo_state_file("My demo 2") == "demo-exchange-My-demo-2.sqlite3"
+
+
+def test_the_simulator_child_does_not_load_the_terminals_client_stack() -> None:
+    """The demo exchange's child is on the start-up's critical path: it imports what serves, not the terminal's
+    HTTP and WebSocket clients (httpx, websockets, the bitget client modules)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, terminal_app.sim.cli; print(' '.join(m for m in ('httpx', 'websockets', "
+            "'terminal_app.bitget.http', 'terminal_app.bitget.ws', 'terminal_app.bitget.rest', 'PySide6') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == ""

@@ -417,13 +417,22 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
                 arm()
             before = {v.client_oid for v in trading.open_orders(active)}
             target = QApplication.focusWidget() or window
-            if profiler is not None:
-                profiler.enable()
-            t0 = time.monotonic_ns()
-            QTest.keyClick(target, Qt.Key.Key_B, chord)
-            t1 = time.monotonic_ns()
-            if profiler is not None:
-                profiler.disable()
+            # Pressed from a loop callback, not from this coroutine: a real key event reaches the window from Qt's
+            # event loop, outside any asyncio task (TaskSet's eager start depends on that).
+            clicked: asyncio.Future[tuple[int, int]] = loop.create_future()
+
+            def click(_target: Any = target, _clicked: asyncio.Future[tuple[int, int]] = clicked) -> None:
+                if profiler is not None:
+                    profiler.enable()
+                start = time.monotonic_ns()
+                QTest.keyClick(_target, Qt.Key.Key_B, chord)
+                end = time.monotonic_ns()
+                if profiler is not None:
+                    profiler.disable()
+                _clicked.set_result((start, end))
+
+            loop.call_soon(click)
+            t0, t1 = await clicked
             new = [v.client_oid for v in trading.open_orders(active) if v.client_oid not in before]
             if len(new) != 1:
                 raise BenchError(f"press {i + 1} sent {len(new)} orders (focus on {type(target).__name__}); the ticket "

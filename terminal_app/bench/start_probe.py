@@ -4,7 +4,9 @@ Prints one JSON line of CLOCK_MONOTONIC marks (``time.monotonic``, comparable wi
 ``prepare``, ``exchange_launched``, ``qt_app``, ``shell_frame`` (the start-up window's first paint, see
 ``terminal_app.startup``), ``run_app`` (imports done), ``window_frame`` (the main window's first paint),
 ``first_frame`` (the earlier of the two), ``exchange_ready``, ``services``, ``window`` and ``live`` (best bid and
-ask in the book, bars in the chart and a ticker), then returns.
+ask in the book, bars in the chart and a ticker, in the main window), ``imported`` (the heavy imports done) and
+``shell_live`` (the start-up window's first look painted a ticker, both sides of the book and candles), then
+returns.
 Live data is checked on every emission of the services' signals and by a 10 ms timer, never by a fixed delay.
 """
 
@@ -70,6 +72,7 @@ async def probe(terminal: Any, run_app_at: float, early: dict[str, float] | None
     finally:
         timer.stop()
         terminal.app.removeEventFilter(painted)
+    marks.update({k: v for k, v in (early or {}).items() if k not in marks})  # set since: the shell's live data
     # The terminal's own marks are milliseconds since it was created; put them on the same clock.
     created = time.monotonic() - terminal.elapsed_ms() / 1000
     marks.update({name.removesuffix("_ms"): created + ms / 1000 for name, ms in terminal.marks.items()})

@@ -13,7 +13,7 @@ this module to show an error). Tree::
         ├── RateLimited           HTTP 429, 1001, 30006, 30007
         ├── EnvironmentMismatch   demo key on live or the reverse (40099)
         ├── AccountModeMismatch   classic key on the UTA API (40084, 25245) or UTA key on the classic API (40085)
-        ├── InsufficientBalance   40762, 40711, 40712, 43012
+        ├── InsufficientBalance   40762, 40711, 40712, 43012, 43117 (a transfer over what can be moved)
         ├── InvalidOrder          parameters, precision, minimums, limits
         │   ├── PrecisionError    40808, 41103
         │   ├── MinimumSizeError  45110, 45111, 43006, 43027, 45114
@@ -177,6 +177,8 @@ _CODES: dict[str, tuple[type[ExchangeError], str | None]] = {
     "40711": (InsufficientBalance, "Insufficient futures balance."),
     "40712": (InsufficientBalance, "Insufficient margin for this order."),
     "43012": (InsufficientBalance, None),
+    # the answer to a wallet transfer larger than the source account can give (tiagosiebler/bitget-api's live test)
+    "43117": (InsufficientBalance, "The transfer exceeds the maximum amount that can be transferred."),
     "40017": (InvalidOrder, None),
     "40019": (InvalidOrder, "A required parameter is empty."),
     "40020": (InvalidOrder, "A parameter has a wrong value (for example the order id)."),   # "Parameter {0} error"

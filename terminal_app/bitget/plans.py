@@ -318,5 +318,8 @@ class V2AlgoVenue:
     async def algo_orders(self, target: Product | SymbolRef, *, history: bool = False) -> list[AlgoOrder]:
         return await self._rest.algo_orders(target, history=history)
 
+    def unsupported(self, intent: AlgoIntent) -> str | None:
+        return None  # V2 holds every kind of core.algo
+
     async def stream_algos(self, product: Product, handler: AlgoHandler) -> None:
         await self._streamer.subscribe(channel_arg(product, "orders-algo"), lambda msg: handler(parse_ws_algos(msg)))

@@ -26,6 +26,7 @@ from terminal_app.bitget.errors import (
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.models import parse_order_ack
 from terminal_app.bitget.models.mapping import wire_product
+from terminal_app.bitget.paths import V2 as V2  # its historic home: the client's modules import it from here
 from terminal_app.core.enums import OrderStatus
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import Order, OrderAck
@@ -34,59 +35,6 @@ log = logging.getLogger("terminal_app.bitget.rest")
 
 CLIENT_OID_MAX = 40
 CLIENT_OID_PREFIX = "bt"
-
-
-class V2:
-    """Every V2 path the client calls. A V3 (UTA) client would carry its own table beside this one."""
-
-    TIME = "/api/v2/public/time"
-    SPOT_SYMBOLS = "/api/v2/spot/public/symbols"
-    SPOT_TICKERS = "/api/v2/spot/market/tickers"
-    SPOT_ORDERBOOK = "/api/v2/spot/market/orderbook"
-    SPOT_MERGE_DEPTH = "/api/v2/spot/market/merge-depth"
-    SPOT_CANDLES = "/api/v2/spot/market/candles"
-    SPOT_HISTORY_CANDLES = "/api/v2/spot/market/history-candles"
-    SPOT_MARKET_FILLS = "/api/v2/spot/market/fills"
-    SPOT_PLACE_ORDER = "/api/v2/spot/trade/place-order"
-    SPOT_BATCH_ORDERS = "/api/v2/spot/trade/batch-orders"
-    SPOT_CANCEL_ORDER = "/api/v2/spot/trade/cancel-order"
-    SPOT_CANCEL_SYMBOL_ORDER = "/api/v2/spot/trade/cancel-symbol-order"
-    SPOT_CANCEL_REPLACE_ORDER = "/api/v2/spot/trade/cancel-replace-order"
-    SPOT_ORDER_INFO = "/api/v2/spot/trade/orderInfo"
-    SPOT_UNFILLED_ORDERS = "/api/v2/spot/trade/unfilled-orders"
-    SPOT_HISTORY_ORDERS = "/api/v2/spot/trade/history-orders"
-    SPOT_FILLS = "/api/v2/spot/trade/fills"
-    SPOT_ASSETS = "/api/v2/spot/account/assets"
-    SPOT_WALLET_TRANSFER = "/api/v2/spot/wallet/transfer"
-    MIX_CONTRACTS = "/api/v2/mix/market/contracts"
-    MIX_TICKER = "/api/v2/mix/market/ticker"
-    MIX_TICKERS = "/api/v2/mix/market/tickers"
-    MIX_MERGE_DEPTH = "/api/v2/mix/market/merge-depth"
-    MIX_CANDLES = "/api/v2/mix/market/candles"
-    MIX_HISTORY_CANDLES = "/api/v2/mix/market/history-candles"
-    MIX_FUNDING_RATE = "/api/v2/mix/market/current-fund-rate"
-    MIX_OPEN_INTEREST = "/api/v2/mix/market/open-interest"
-    MIX_ACCOUNTS = "/api/v2/mix/account/accounts"
-    MIX_ACCOUNT = "/api/v2/mix/account/account"
-    MIX_SET_LEVERAGE = "/api/v2/mix/account/set-leverage"
-    MIX_SET_MARGIN_MODE = "/api/v2/mix/account/set-margin-mode"
-    MIX_SET_POSITION_MODE = "/api/v2/mix/account/set-position-mode"
-    MIX_PLACE_ORDER = "/api/v2/mix/order/place-order"
-    MIX_BATCH_PLACE_ORDER = "/api/v2/mix/order/batch-place-order"
-    MIX_CANCEL_ORDER = "/api/v2/mix/order/cancel-order"
-    MIX_CANCEL_ALL_ORDERS = "/api/v2/mix/order/cancel-all-orders"
-    MIX_MODIFY_ORDER = "/api/v2/mix/order/modify-order"
-    MIX_ORDER_DETAIL = "/api/v2/mix/order/detail"
-    MIX_ORDERS_PENDING = "/api/v2/mix/order/orders-pending"
-    MIX_ORDERS_HISTORY = "/api/v2/mix/order/orders-history"
-    MIX_ORDERS_PLAN_PENDING = "/api/v2/mix/order/orders-plan-pending"
-    MIX_FILLS = "/api/v2/mix/order/fills"
-    MIX_CLOSE_POSITIONS = "/api/v2/mix/order/close-positions"
-    MIX_PLACE_TPSL_ORDER = "/api/v2/mix/order/place-tpsl-order"
-    MIX_PLACE_POS_TPSL = "/api/v2/mix/order/place-pos-tpsl"
-    MIX_ALL_POSITION = "/api/v2/mix/position/all-position"
-    MIX_SINGLE_POSITION = "/api/v2/mix/position/single-position"
-    V3_ACCOUNT_SETTINGS = "/api/v3/account/settings"
 
 
 def new_client_oid() -> str:

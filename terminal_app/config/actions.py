@@ -82,7 +82,7 @@ def _trading(
 PANELS: tuple[tuple[str, str], ...] = (
     ("watchlist", "Watchlist"), ("ladder", "Order book"), ("tape", "Trades"), ("ticket", "Order entry"),
     ("orders", "Orders"), ("positions", "Positions"), ("balances", "Balances"), ("log", "Log"),
-    ("copy-trading", "Copy trading"),
+    ("closed_positions", "Closed positions"), ("pnl_by_day", "PnL by day"), ("copy-trading", "Copy trading"),
 )
 
 # Chart intervals are typed as in TradingView (traders.md §4): the number of minutes, or 1H/4H/1D/1W, then Enter.
@@ -176,6 +176,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
              toolbar=True),
     _trading("order.sell", "Sell (ticket)", ("Ctrl+Alt+S",), "Send a sell order with the ticket's values.",
              toolbar=True),
+    # Shift adds "stop" to buy/sell, as Shift+click places a stop on a DOM ladder (traders.md §4).
+    _trading("order.stop_buy", "Stop-market buy (ticket)", ("Ctrl+Alt+Shift+B",),
+             "Send a buy stop-market at the ticket's trigger price with the ticket's size."),
+    _trading("order.stop_sell", "Stop-market sell (ticket)", ("Ctrl+Alt+Shift+S",),
+             "Send a sell stop-market at the ticket's trigger price with the ticket's size."),
     _trading("order.join_bid", "Join best bid", ("Ctrl+Alt+J",), "Buy limit at the best bid with the ticket's size."),
     _trading("order.join_ask", "Join best ask", ("Ctrl+Alt+K",), "Sell limit at the best ask with the ticket's size."),
     # Not Esc: Esc means "close / abort" everywhere else, so a trader pressing it to dismiss a dialog or a preview
@@ -188,6 +193,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
              "Cancel every open order of the active profile's account, all symbols."),
     _trading("position.flatten_symbol", "Flatten symbol", ("Ctrl+Alt+F",),
              "Cancel the symbol's orders and close its position at market."),
+    _trading("position.reverse", "Reverse position", ("Ctrl+Alt+R",),
+             "Turn the symbol's position the other way at market, after a confirmation."),
+    _trading("position.break_even", "Break-even stop", ("Ctrl+Alt+E",),
+             "Put the symbol's position stop-loss at its entry price (rounded to the safe side)."),
     _trading("ticket.post_only", "Toggle post-only", ("Ctrl+Alt+P",), "Switch the ticket's post-only flag.",
              menu="Trade/Ticket"),
     _trading("ticket.reduce_only", "Toggle reduce-only", ("Ctrl+Alt+O",), "Switch the ticket's reduce-only flag.",

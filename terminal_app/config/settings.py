@@ -202,7 +202,8 @@ WATCHLIST = symbols_setting(
     "watchlist.symbols",
     tuple(SymbolRef(symbol, product).key for symbol, product in (
         ("BTCUSDT", Product.SPOT), ("ETHUSDT", Product.SPOT), ("SOLUSDT", Product.SPOT),
-        ("BTCUSDT", Product.USDT_FUTURES), ("ETHUSDT", Product.USDT_FUTURES))),
+        ("BTCUSDT", Product.USDT_FUTURES), ("ETHUSDT", Product.USDT_FUTURES),
+        ("BTCUSD", Product.COIN_FUTURES), ("BTCPERP", Product.USDC_FUTURES))),
     "Symbols in the watchlist, in order (e.g. BTCUSDT:spot, BTCUSDT:usdt_futures, BTCUSDT PERP).",
 )
 LAST_PROFILE = text_setting("profile.last", "Demo", "The profile opened at start-up.")
@@ -237,6 +238,13 @@ CONFIRM_MARKET_NOTIONAL = decimal_setting(
     minimum="0",
 )
 LEVERAGE_CAP = int_setting("risk.leverage_cap", 20, "Never set futures leverage above this.", 1, 125)
+COUNTDOWN_CANCEL_ALL = choice_setting(
+    "risk.countdown_cancel_all",
+    "off",
+    "Dead man's switch (unified accounts): if the terminal loses contact with Bitget for this many seconds, Bitget "
+    "cancels all your open orders. The terminal re-arms it every third of that time while connected.",
+    ("off", "5", "10", "15", "30", "60"),
+)
 
 SCHEMA: tuple[Setting[Any], ...] = (
     THEME,
@@ -256,6 +264,7 @@ SCHEMA: tuple[Setting[Any], ...] = (
     MAX_ORDER_NOTIONAL,
     CONFIRM_MARKET_NOTIONAL,
     LEVERAGE_CAP,
+    COUNTDOWN_CANCEL_ALL,
 )
 BY_KEY: dict[str, Setting[Any]] = {s.key: s for s in SCHEMA}
 assert len(BY_KEY) == len(SCHEMA), "duplicate setting key"

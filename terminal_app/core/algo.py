@@ -186,6 +186,11 @@ class AlgoVenue(Protocol):
     async def algo_orders(self, target: Product | SymbolRef, *, history: bool = False) -> list[AlgoOrder]: ...
     async def stream_algos(self, product: Product, handler: AlgoHandler) -> None: ...
 
+    def unsupported(self, intent: AlgoIntent) -> str | None:
+        """Why this exchange API cannot hold such an order at all (a trailing stop on Bitget V3), in words for the
+        user; None when it can."""
+        ...
+
     @property
     def products(self) -> tuple[Product, ...]:
         """The product lines whose algo orders it streams."""

@@ -48,6 +48,20 @@ class Interval(StrEnum):
         return _INTERVAL_MS[self]
 
     @property
+    def label(self) -> str:
+        """What a button says: ``1D UTC`` rather than Bitget's ``1Dutc`` spelling."""
+        return self.value.replace("utc", " UTC")
+
+    @property
+    def hint(self) -> str:
+        """Where a day or week starts, for the daily and weekly intervals (empty for the others)."""
+        if self.value.endswith("utc"):
+            return f"{self.label}: days start at 00:00 UTC"
+        if self in (Interval.D1, Interval.W1):
+            return f"{self.label}: days start at 00:00 UTC+8 (16:00 UTC), as on Bitget's own charts"
+        return ""
+
+    @property
     def spot_granularity(self) -> str:
         """``granularity`` of /api/v2/spot/market/candles (lower-case h, ``min``, ``day``, ``week``)."""
         return _SPOT_GRANULARITY[self]

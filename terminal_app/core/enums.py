@@ -93,6 +93,15 @@ class Liquidity(StrEnum):
     TAKER = "taker"
 
 
+class ExchangeClose(StrEnum):
+    """A close the exchange made on its own, not an order of the trader: a liquidation, the delivery of a dated
+    contract at expiry, an auto-deleverage."""
+
+    LIQUIDATION = "liquidation"
+    DELIVERY = "delivery"
+    ADL = "adl"
+
+
 def position_side(side: Side, trade_side: TradeSide | None) -> PositionSide | None:
     """The position a hedge-mode order opens or closes (see the module docstring); ``None`` for one-way orders."""
     if trade_side is None:

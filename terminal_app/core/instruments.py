@@ -14,8 +14,9 @@ any :data:`SymbolParser`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -102,10 +103,70 @@ class SymbolRef:
 
     @property
     def display(self) -> str:
-        return self.symbol if not self.is_futures else f"{self.symbol} PERP"
+        """``BTCUSDT`` (spot), ``BTCUSDT PERP`` (a perpetual), ``BTCUSD Mar 27`` (a delivery contract: its expiry
+        as far as the name tells it; :attr:`MarketInfo.label` has the exact day from the exchange)."""
+        if not self.is_futures:
+            return self.symbol
+        expiry = delivery_expiry(self)
+        return f"{self.symbol} PERP" if expiry is None else f"{expiry.underlying} {expiry.text}"
+
+    @property
+    def is_delivery(self) -> bool:
+        """A dated (delivery) futures contract, recognised by its name (coin-M only on Bitget)."""
+        return delivery_expiry(self) is not None
 
     def __str__(self) -> str:
         return self.key
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryName:
+    """What a delivery contract's name says of its expiry: ``BTCUSDH27`` is BTCUSD of March 2027 (no day),
+    ``ETHUSD_231229`` ETHUSD of 29 Dec 2023, ``BTCUSD1226`` BTCUSD of 26 December (no year)."""
+
+    underlying: str               # the perpetual's name: BTCUSD
+    year: int | None              # 2027
+    month: int
+    day: int | None
+
+    @property
+    def text(self) -> str:
+        """``Mar 27``, ``29 Dec 23``, ``26 Dec``."""
+        parts = [str(self.day)] if self.day is not None else []
+        parts.append(_MONTHS[self.month - 1])
+        if self.year is not None:
+            parts.append(f"{self.year % 100:02d}")
+        return " ".join(parts)
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Futures month codes (F = January … Z = December); Bitget names 2025+ quarterlies BTCUSDH25 (ccxt PR #24824).
+_MONTH_CODES = {code: i + 1 for i, code in enumerate("FGHJKMNQUVXZ")}
+_CODED = re.compile(r"^(?P<u>[A-Z0-9]+USD)(?P<m>[FGHJKMNQUVXZ])(?P<y>\d{2})$")
+_DATED = re.compile(r"^(?P<u>[A-Z0-9]+USD)_?(?P<y>\d{2})(?P<m>\d{2})(?P<d>\d{2})$")      # ETHUSD_231229
+_MONTH_DAY = re.compile(r"^(?P<u>[A-Z0-9]+USD)(?P<m>\d{2})(?P<d>\d{2})$")                  # BTCUSD1226
+_DELIVERY_LINES = frozenset({Product.COIN_FUTURES, Product.DEMO_COIN_FUTURES})
+
+
+def delivery_expiry(ref: SymbolRef) -> DeliveryName | None:
+    """The expiry a coin-M delivery contract's name tells (Bitget lists delivery contracts on coin-M only); None
+    for every other instrument. Names are parsed by pattern; the exchange's ``deliveryTime`` is the truth."""
+    if ref.product not in _DELIVERY_LINES:
+        return None
+    symbol = ref.symbol
+    if m := _CODED.match(symbol):
+        return DeliveryName(m["u"], 2000 + int(m["y"]), _MONTH_CODES[m["m"]], None)
+    if (m := _DATED.match(symbol)) and 1 <= int(m["m"]) <= 12 and 1 <= int(m["d"]) <= 31:
+        return DeliveryName(m["u"], 2000 + int(m["y"]), int(m["m"]), int(m["d"]))
+    if (m := _MONTH_DAY.match(symbol)) and 1 <= int(m["m"]) <= 12 and 1 <= int(m["d"]) <= 31:
+        return DeliveryName(m["u"], None, int(m["m"]), int(m["d"]))
+    return None
+
+
+def expiry_text(ms: int) -> str:
+    """A delivery time as the label shows it: ``26 Mar 27`` (UTC)."""
+    when = datetime.fromtimestamp(ms / 1000, UTC)
+    return f"{when.day} {_MONTHS[when.month - 1]} {when.year % 100:02d}"
 
 
 SymbolParser = Callable[[str, Product], SymbolRef]
@@ -131,6 +192,25 @@ def checked_ref(symbol: str, product: Product, typed: str) -> SymbolRef:
     if not _SYMBOL_RE.match(symbol):
         raise UnknownSymbol(f"Unknown symbol {typed!r}.")
     return SymbolRef(symbol, product)
+
+
+# Where a name that does not say its line is looked for: spot first (a bare BTCUSDT is the spot pair), then the
+# futures lines; a perpetual word (BTCUSD PERP, BTCUSD.P) looks in the futures lines only.
+_SEARCH = (Product.SPOT, Product.USDT_FUTURES, Product.COIN_FUTURES, Product.USDC_FUTURES)
+
+
+def resolve_listed(text: str, listed: Collection[str], parse: SymbolParser,
+                   default: Product = Product.SPOT) -> SymbolRef:
+    """``text`` read by ``parse`` as the instrument an exchange lists (``listed``: :attr:`SymbolRef.key` s): the
+    parse when listed, or when the text names its line (a ``_`` suffix, a ``:`` product); otherwise the first line
+    of spot, USDT-M, coin-M, USDC-M that lists the symbol (futures lines only for a perpetual word such as
+    ``BTCUSD PERP``). Listed nowhere: the parse."""
+    ref = parse(text, default)
+    if not listed or ref.key in listed or ":" in text or "_" in text:
+        return ref
+    bare = parse(text, Product.USDT_FUTURES if default is Product.SPOT else Product.SPOT) != ref
+    lines = _SEARCH if bare else tuple(p for p in _SEARCH if p.is_futures)
+    return next((SymbolRef(ref.symbol, p) for p in lines if SymbolRef(ref.symbol, p).key in listed), ref)
 
 
 def parse_symbol(text: str, default: Product = Product.SPOT) -> SymbolRef:
@@ -183,3 +263,13 @@ class MarketInfo:
     max_leverage: int = 1
     min_leverage: int = 1
     quote_places: int = 8
+    delivery_time: int | None = None   # ms; delivery (dated) contracts only
+
+    @property
+    def label(self) -> str:
+        """The instrument's name for a trader: ``BTCUSD 26 Mar 27`` for a delivery contract (the exchange's delivery
+        day), else :attr:`SymbolRef.display`."""
+        if self.delivery_time is None:
+            return self.ref.display
+        named = delivery_expiry(self.ref)
+        return f"{named.underlying if named is not None else self.ref.symbol} {expiry_text(self.delivery_time)}"

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from terminal_app.core.accounts import Position
 from terminal_app.core.enums import (
+    ExchangeClose,
     Liquidity,
     MarginMode,
     OrderStatus,
@@ -131,6 +132,7 @@ class Fill:
     order_type: OrderType | None = None
     pos_mode: PositionMode | None = None
     fees: tuple[tuple[str, Decimal], ...] = ()
+    exchange_close: ExchangeClose | None = None     # the exchange closed the position itself (e.g. delivery)
 
     @property
     def ref(self) -> SymbolRef:
@@ -189,6 +191,8 @@ class OrderView:
     size_in_quote: bool = False
     trade_side: TradeSide | None = None
     reduce_only: bool = False
+    tp: Decimal | None = None  # the TP/SL attached to it (a bracket's legs, placed by the exchange on its fill)
+    sl: Decimal | None = None
 
     @property
     def is_open(self) -> bool:
@@ -234,6 +238,8 @@ def view_from_order(order: Order) -> OrderView:
         u_time=order.u_time,
         trade_side=order.trade_side,
         reduce_only=bool(order.reduce_only),
+        tp=order.preset_tp,
+        sl=order.preset_sl,
     )
 
 
@@ -303,6 +309,8 @@ class OrderTracker:
             size_in_quote=ticket.size_in_quote,
             trade_side=ticket.trade_side,
             reduce_only=ticket.reduce_only,
+            tp=ticket.tp,
+            sl=ticket.sl,
         )
         self._views[client_oid] = view
         return view
@@ -374,6 +382,8 @@ class OrderTracker:
             u_time=max(view.u_time, order.u_time),
             reason="" if overturn else view.reason,
             code="" if overturn else view.code,
+            tp=order.preset_tp or view.tp,
+            sl=order.preset_sl or view.sl,
         )
         self._local_reject.discard(key)
         return self._with_replaced(None if new == view else self._store(view, new), replaced, key)

@@ -9,6 +9,9 @@ Grammar (words are case-insensitive; ``N`` is a number such as ``0.1``, ``65000`
         a stop: stop-market at the trigger N, or stop-limit with "@ N"; "mark" triggers on the mark price (futures)
         instead of the last price; "trail N" makes it a trailing stop with an N % callback activated at the stop
         price (futures, market). E.g. "b 0.1 stop 64000", "s 0.1 stop 64000 @ 63900", "s 0.1 stop 70000 trail 1"
+    b|s  SIZE  [SYMBOL]  scale N N  [xCOUNT]  [even|inc|dec]  [post] [ro|reduce] [open|close]
+        a scaled order (``core.scale``): SIZE in all, spread over COUNT limit orders (default 5) from the first price
+        to the second, even or with linearly increasing / decreasing sizes. E.g. "b 1 scale 63000 64000 x5"
     cancel [last]                     cancel the last order placed
     cancel all [SYMBOL | account]     cancel every order of the symbol (default: the active one) or of the account
     flat [SYMBOL | account]           close the position of the symbol (default: the active one) or every position
@@ -35,8 +38,9 @@ from enum import StrEnum
 
 from terminal_app.core.candles import Interval
 from terminal_app.core.enums import OrderType, PositionSide, Side, TimeInForce, TradeSide
-from terminal_app.core.instruments import Product, SymbolParser, SymbolRef, UnknownSymbol, parse_symbol
+from terminal_app.core.instruments import SUFFIX_WORDS, Product, SymbolParser, SymbolRef, UnknownSymbol, parse_symbol
 from terminal_app.core.palette_protect import ProtectCommand
+from terminal_app.core.scale import MAX_LEGS, Weighting
 
 MAX_LEVERAGE = 125
 
@@ -73,6 +77,13 @@ def _num(d: Decimal) -> str:
 
 
 def _sym(ref: SymbolRef) -> str:
+    """The name a trader reads ("BTCUSDT PERP") where it parses back to the same market, else the exact key
+    ("BTCUSD:coin_futures"): the preview is shown, and it must also re-run as typed."""
+    try:
+        if _names_a_market(_Tok(ref.symbol, 0)) and parse_symbol(ref.display, Product.SPOT) == ref:
+            return ref.display
+    except UnknownSymbol:
+        pass
     return ref.key
 
 
@@ -80,6 +91,10 @@ def _sym_name(ref: SymbolRef | None) -> str:
     return ref.display if ref is not None else "the active symbol"
 
 
+_WEIGHT_WORDS = {Weighting.INCREASING: "inc", Weighting.DECREASING: "dec"}
+_WEIGHTS = {"even": Weighting.EVEN, "inc": Weighting.INCREASING, "increasing": Weighting.INCREASING,
+            "dec": Weighting.DECREASING, "decreasing": Weighting.DECREASING}
+_COUNT = re.compile(r"^x(\d{1,4})$", re.IGNORECASE)
 _FORCE_WORDS = {TimeInForce.POST_ONLY: "post-only", TimeInForce.IOC: "ioc", TimeInForce.FOK: "fok"}
 _FORCE_TEXT = {TimeInForce.POST_ONLY: "post-only", TimeInForce.IOC: "immediate-or-cancel",
                TimeInForce.FOK: "fill-or-kill"}
@@ -102,6 +117,9 @@ class OrderCommand:
     stop: Decimal | None = None          # trigger price: a stop (with ``price``: stop-limit), or a trail's activation
     mark: bool = False                   # trigger on the mark price rather than the last price
     trail: Decimal | None = None         # trailing stop callback ratio, percent
+    scale: tuple[Decimal, Decimal] | None = None  # a scaled order: the first and the last price
+    count: int = 0                       # its number of orders
+    weighting: Weighting = Weighting.EVEN
 
     is_trading = True
 
@@ -112,6 +130,8 @@ class OrderCommand:
 
     @property
     def kind_text(self) -> str:
+        if self.scale is not None:
+            return "Scaled"
         if self.trail is not None:
             return "Trailing stop"
         if self.stop is not None:
@@ -130,7 +150,11 @@ class OrderCommand:
             parts.append(_sym(self.ref))
         if self.stop is not None:
             parts += ["stop", _num(self.stop)]
-        if self.price is not None:
+        if self.scale is not None:
+            parts += ["scale", _num(self.scale[0]), _num(self.scale[1]), f"x{self.count}"]
+            if self.weighting is not Weighting.EVEN:
+                parts.append(_WEIGHT_WORDS[self.weighting])
+        elif self.price is not None:
             parts += ["@", _num(self.price)]
         elif self.stop is None:
             parts.append("market")
@@ -159,6 +183,9 @@ class OrderCommand:
         else:
             amount = f"{_num(self.size)} {base_coin}".rstrip()
         text = f"{self.kind_text} {self.side} {amount} of {_sym_name(self.ref)}"
+        if self.scale is not None:
+            text += (f" in {self.count} limit orders from {_num(self.scale[0])} to {_num(self.scale[1])}"
+                     f" ({self.weighting.label.lower()} sizes)")
         if self.price is not None:
             text += f" at {_num(self.price)}"
         extras = []
@@ -278,6 +305,7 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ("buy 0.1 BTCUSDT @ 65000 post", "limit buy on another symbol"),
     ("s 0.2 m ro", "reduce-only market sell"),
     ("b 0.1 stop 66000", "stop-market buy once the last price reaches 66000"),
+    ("b 1 scale 63000 64000 x5", "scaled buy: 1 in 5 limit orders from 63000 to 64000"),
     ("s 0.1 stop 64000 @ 63900", "stop-limit sell"),
     ("s 0.1 stop 70000 trail 1", "trailing stop with a 1 % callback, activated at 70000"),
     ("sl 60000", "stop-loss of the whole position"),
@@ -315,9 +343,20 @@ def _lex(text: str) -> list[_Tok]:
         raw, start = m.group(), m.start()
         if raw.startswith("@") and len(raw) > 1:  # "@65000" is "@ 65000"
             toks += [_Tok("@", start), _Tok(raw[1:], start + 1)]
+        elif raw.lower() in SUFFIX_WORDS and toks and _names_a_market(toks[-1]):
+            # "BTCUSDT PERP" is one name, as the terminal itself writes it (chart title, ticket, positions)
+            toks[-1] = _Tok(f"{toks[-1].text} {raw}", toks[-1].start)
         else:
             toks.append(_Tok(raw, start))
     return toks
+
+
+_NAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9/_.-]+$")  # 1000PEPEUSDT, btc/usdt; not 64000
+
+
+def _names_a_market(tok: _Tok) -> bool:
+    word = tok.word
+    return bool(_NAME.match(tok.text)) and not _SIZE.match(tok.text) and word not in _KEYWORDS
 
 
 _NUMBER = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)(k?)$", re.IGNORECASE)
@@ -399,6 +438,10 @@ _FORCES = {"post": TimeInForce.POST_ONLY, "po": TimeInForce.POST_ONLY, "post-onl
            "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK, "gtc": TimeInForce.GTC}
 _REDUCE = {"ro", "reduce", "reduce-only"}
 _VERBS = ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym", "tp", "sl")
+# words of the grammar: a product word after one of them is not part of a symbol's name
+_KEYWORDS = {*_VERBS, *_BUY, *_SELL, *_MARKET, *_FORCES, *_REDUCE, "flatten", "leverage", "interval", "symbol",
+             "limit", "l", "open", "close", "stop", "mark", "trail", "trailing", "long", "short", "account", "last",
+             "all"}
 
 
 def parse(text: str, *, symbols: SymbolParser = parse_symbol) -> Command:
@@ -456,6 +499,9 @@ def _order(r: _Reader, side: Side, read: _ReadSymbol) -> OrderCommand:
     stop: Decimal | None = None
     mark = False
     trail: Decimal | None = None
+    scale: tuple[Decimal, Decimal] | None = None
+    count = 0
+    weighting = Weighting.EVEN
 
     def once(key: str, tok: _Tok, what: str) -> None:
         if key in seen:
@@ -498,6 +544,17 @@ def _order(r: _Reader, side: Side, read: _ReadSymbol) -> OrderCommand:
         elif word in ("trail", "trailing"):
             once("trail", tok, "trailing callback")
             trail = r.number("trailing callback in % (e.g. 1)")
+        elif word in ("scale", "scaled"):
+            once("scale", tok, "scale range")
+            scale = (r.number("first price of the scale"), r.number("last price of the scale"))
+        elif (count_match := _COUNT.match(word)) is not None:
+            once("count", tok, "number of orders")
+            count = int(count_match.group(1))
+            if not 2 <= count <= MAX_LEGS:
+                raise PaletteError(f"A scaled order has 2 to {MAX_LEGS} orders.", tok.start, tok.end)
+        elif word in _WEIGHTS:
+            once("weighting", tok, "weighting (even/inc/dec)")
+            weighting = _WEIGHTS[word]
         elif _NUMBER.match(tok.text):
             raise PaletteError(f"A number {tok.text!r} needs a word before it: '@' for the price, 'tp' or 'sl'.",
                                tok.start, tok.end, ("@", "tp", "sl"))
@@ -508,6 +565,21 @@ def _order(r: _Reader, side: Side, read: _ReadSymbol) -> OrderCommand:
             ref = _symbol(tok, read)
 
     end = len(r.text)
+    for key in ("count", "weighting"):
+        if key in seen and scale is None:
+            tok = seen[key]
+            raise PaletteError(f"{tok.text!r} goes with a scaled order: add 'scale FROM TO'.", tok.start, tok.end,
+                               ("scale",))
+    if scale is not None:
+        for key in ("price", "limit", "stop", "tp", "sl"):
+            if key in seen:
+                tok = seen[key]
+                raise PaletteError(f"A scaled order is limit orders between its two prices: drop {tok.text!r}.",
+                                   tok.start, tok.end)
+        if unit is not SizeUnit.BASE:
+            raise PaletteError("A scaled order's total is in the base coin (e.g. 0.5).", size_tok.start, size_tok.end)
+        return OrderCommand(side, size, unit, None, ref, None, None, force, reduce_only, trade_side,
+                            scale=scale, count=count or 5, weighting=weighting)
     if stop is None:
         for key in ("mark", "trail"):
             if key in seen:

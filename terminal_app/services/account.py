@@ -16,7 +16,7 @@ from decimal import Decimal
 from PySide6.QtCore import QObject, Signal
 
 from terminal_app.bitget.errors import BitgetError
-from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset
+from terminal_app.core.accounts import FuturesAccount, Position, SpotAsset, UnifiedAccount
 from terminal_app.core.enums import MarginMode, PositionMode, PositionSide, Side
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.venue import FuturesAccountsHandler, PositionsHandler, Venue
@@ -49,8 +49,9 @@ class AccountService(QObject):
             :meth:`futures_accounts` (every margin coin of every line).
         leverage_changed(SymbolRef, int): the exchange reports this leverage for the symbol.
         margin_mode_changed(SymbolRef, MarginMode): the exchange reports this margin mode.
-        position_mode_changed(PositionMode): the position mode of USDT-M futures (other lines: read
-            :meth:`position_mode` with their product).
+        position_mode_changed(PositionMode): the position mode of USDT-M futures.
+        line_position_mode_changed(Product, PositionMode): the position mode of a futures line (every line,
+            USDT-M included); Bitget keeps one mode per line.
         transferred(str): a transfer between spot and a futures account was done (Bitget's transfer id).
         error(str): a request failed (Bitget's code and the plain-language reason).
     """
@@ -61,6 +62,7 @@ class AccountService(QObject):
     leverage_changed = Signal(object, int)
     margin_mode_changed = Signal(object, object)
     position_mode_changed = Signal(object)
+    line_position_mode_changed = Signal(object, object)
     transferred = Signal(str)
     error = Signal(str)
 
@@ -71,6 +73,7 @@ class AccountService(QObject):
         self._session = connection.session
         self._tasks = TaskSet("account", on_error=self._fail)
         self._assets: dict[str, SpotAsset] = {}
+        self._unified: UnifiedAccount | None = None
         self._accounts: dict[tuple[Product, str], FuturesAccount] = {}    # (line, margin coin) → account
         self._positions: list[Position] = []
         self._line_positions: dict[Product, list[Position]] = {}
@@ -83,6 +86,11 @@ class AccountService(QObject):
             market_data.active_changed.connect(self._on_active_changed)
 
     # --- reads ------------------------------------------------------------------------------------------------
+
+    def unified_account(self) -> UnifiedAccount | None:
+        """A unified account's whole pool (equity, margin ratio, every coin with its debt); None on a classic one
+        or before the first answer."""
+        return self._unified
 
     def spot_assets(self) -> list[SpotAsset]:
         return sorted(self._assets.values(), key=lambda a: a.coin)
@@ -159,9 +167,12 @@ class AccountService(QObject):
             return
         mode = self._session.account_mode
         if mode is not None and mode.position_mode:
-            self._line_modes[FUTURES] = mode.position_mode
+            self._note_mode(FUTURES, mode.position_mode)
         venue = self._venue
         subs = [("spot balances", venue.stream_balances(self._on_spot_account))]
+        stream_unified = getattr(venue, "stream_unified", None)     # the V3 venue's pool, with debts
+        if stream_unified is not None:
+            subs.append(("unified account", stream_unified(self._on_unified)))
         for product in self._futures_products:
             subs += [
                 (f"{product.label} account", venue.stream_futures_accounts(product, self._account_handler(product))),
@@ -185,6 +196,9 @@ class AccountService(QObject):
             venue.balances(), asyncio.gather(*(venue.futures_accounts(p) for p in products)),
             asyncio.gather(*(venue.positions(p) for p in products)))
         self._assets = {a.coin: a for a in assets}
+        read_unified = getattr(venue, "unified_account", None)
+        if read_unified is not None:
+            self._unified = await read_unified()
         accounts: dict[tuple[Product, str], FuturesAccount] = {}
         for product, listed in zip(products, account_lists, strict=True):
             for account in listed:
@@ -216,9 +230,10 @@ class AccountService(QObject):
     def set_margin_mode(self, ref: SymbolRef, mode: MarginMode) -> None:
         self._tasks.spawn(self._set_margin_mode(ref, mode), f"margin mode {ref.key}")
 
-    def set_position_mode(self, mode: PositionMode) -> None:
-        """For every USDT-M symbol (Bitget refuses while positions are open)."""
-        self._tasks.spawn(self._set_position_mode(mode), "position mode")
+    def set_position_mode(self, mode: PositionMode, product: Product = FUTURES) -> None:
+        """For every symbol of one futures line (Bitget keeps one mode per line and refuses the change while a
+        position or order of that line is open)."""
+        self._tasks.spawn(self._set_position_mode(mode, product), f"position mode {product.value}")
 
     def transfer(self, from_account: Product, to_account: Product, coin: str, amount: Decimal) -> None:
         """Move ``coin`` between the spot account and a futures line's account; the balances are read again after
@@ -271,17 +286,16 @@ class AccountService(QObject):
         log.info(f"Margin mode of {ref.display} set to {done} on the exchange.")
         self.margin_mode_changed.emit(ref, done)
 
-    async def _set_position_mode(self, mode: PositionMode) -> None:
-        # the ticket's control sets USDT-M's; the other lines keep theirs (Bitget: one mode per product type)
+    async def _set_position_mode(self, mode: PositionMode, product: Product) -> None:
+        # set-position-mode takes the productType: the other lines keep theirs
         try:
-            result = await self._venue.set_position_mode(FUTURES, mode)
+            result = await self._venue.set_position_mode(product, mode)
         except BitgetError as exc:
-            self._fail(f"Position mode not changed: {exc}")
+            self._fail(f"Position mode of {product.label} not changed: {exc}")
             return
-        self._line_modes[FUTURES] = result.pos_mode
         word = "hedge" if result.pos_mode == PositionMode.HEDGE else "one-way"
-        log.info(f"Position mode of USDT-M futures set to {word} on the exchange.")
-        self.position_mode_changed.emit(result.pos_mode)
+        log.info(f"Position mode of {product.label} set to {word} on the exchange.")
+        self._note_mode(product, result.pos_mode, announce=True)
 
     async def _load_symbol(self, ref: SymbolRef) -> None:
         try:
@@ -308,6 +322,10 @@ class AccountService(QObject):
         self.error.emit(text)
 
     # --- private channels -------------------------------------------------------------------------------------
+
+    def _on_unified(self, account: UnifiedAccount) -> None:
+        self._unified = account
+        self.balances_changed.emit()
 
     def _on_spot_account(self, assets: list[SpotAsset]) -> None:
         for asset in assets:
@@ -338,12 +356,16 @@ class AccountService(QObject):
         """A full list of open positions of USDT-M (kept for callers that feed pushes directly)."""
         self._line_handler(FUTURES)(positions)
 
-    def _note_mode(self, product: Product, mode: PositionMode) -> None:
-        # the signal speaks of USDT-M's mode (the ticket's control); every line's is kept for its orders
-        before = self._line_modes.get(FUTURES)
+    def _note_mode(self, product: Product, mode: PositionMode, *, announce: bool = False) -> None:
+        """A line's mode as the exchange reports it; the signals tell when it changed (``announce``: also when
+        the exchange confirmed a change the user asked for)."""
+        before = self._line_modes.get(product)
+        usdt_before = self._line_modes.get(FUTURES)
         self._line_modes[product] = mode
+        if mode != before or announce:
+            self.line_position_mode_changed.emit(product, mode)
         usdt_m = self._line_modes.get(FUTURES)
-        if usdt_m is not None and usdt_m != before:
+        if usdt_m is not None and usdt_m != usdt_before:
             self.position_mode_changed.emit(usdt_m)
 
     def _mark(self, position: Position, before: Position | None) -> Decimal | None:

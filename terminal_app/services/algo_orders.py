@@ -179,6 +179,9 @@ class AlgoOrdersService(QObject):
             return f"{intent.ref.display} is not a market of this exchange."
         if not self._session.can_trade:
             return self._session.problem or "This profile has no API key: trading is off."
+        unsupported = self.unsupported(intent)
+        if unsupported:
+            return unsupported
         position = None
         if intent.kind.is_tpsl and intent.hold_side is not None:
             position = next((p.total for p in self._account.positions()
@@ -199,6 +202,11 @@ class AlgoOrdersService(QObject):
                 if verdict.refused:
                     return verdict.message
         return None
+
+    def unsupported(self, intent: AlgoIntent) -> str | None:
+        """Why the account's exchange API cannot hold such an order at all (a trailing stop on a unified account),
+        or None."""
+        return self._venue.unsupported(intent)
 
     def place(self, intent: AlgoIntent) -> str:
         """Send ``intent``; returns its clientOid at once (listed as pending, or rejected with the reason)."""
@@ -262,7 +270,7 @@ class AlgoOrdersService(QObject):
     # --- sending ----------------------------------------------------------------------------------------------
 
     async def _send(self, intent: AlgoIntent, oid: str) -> None:
-        hedge = self._account.position_mode() == PositionMode.HEDGE
+        hedge = self._account.position_mode(intent.ref.product) == PositionMode.HEDGE
         mode = self._account.margin_mode(intent.ref) or MarginMode.CROSSED
         try:
             order_id = await self._venue.place_algo(intent, oid, hedge=hedge, margin_mode=mode,
@@ -304,7 +312,12 @@ class AlgoOrdersService(QObject):
             await asyncio.sleep(self.retry_s)
 
     def _coin(self, ref: SymbolRef) -> str:
+        """The ``marginCoin`` of a plan: the line's settle coin (USDT, USDC), coin-M's base coin."""
         market = self._session.market(ref)
+        if ref.product.settle_coin:
+            return ref.product.settle_coin
+        if ref.is_futures and market is not None:
+            return market.base_coin
         return (market.quote_coin if market is not None else "") or MARGIN_COIN
 
     async def _modify(self, order: AlgoOrder, trigger: Decimal, execute: Decimal | None, size: Decimal | None,

@@ -37,7 +37,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -46,17 +46,21 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from terminal_app.bitget.errors import BitgetError
 from terminal_app.config.settings import Settings
 from terminal_app.core.accounts import Position
+from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoOrder, AlgoStatus
 from terminal_app.core.enums import OrderStatus, OrderType
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import SymbolRef
 from terminal_app.core.orders import FINAL_STATUSES, Fill, OrderTicket, OrderView, closing_ticket
 from terminal_app.core.panic import PanicAction, PanicRefused, PanicStep, PanicSwitch
 from terminal_app.core.risk import RiskPolicy, Verdict, check_leverage, check_order
+from terminal_app.core.scale import ScalePlan, check_scaled, leg_tickets
 from terminal_app.core.submission import Submission, SubmissionState
 from terminal_app.services.account import AccountService
 from terminal_app.services.algo_orders import AlgoOrdersService, describe_cancelled
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
+from terminal_app.services.oco import SpotOcoService
+from terminal_app.services.position_tools import BillJournal, PositionTools
 from terminal_app.services.session import Session
 from terminal_app.services.stack import Services
 from terminal_app.services.tasks import TaskSet
@@ -115,6 +119,9 @@ class GuardedTrading(QObject):
         self._blocked = ""
         self._ids = itertools.count(1)
         self._watching: dict[str, Submission] = {}  # clientOid → a sent submission not yet settled
+        self._batches: dict[str, list[str]] = {}  # a scaled submission's clientOid (its first leg's) → every leg's
+        self._batch_of: dict[str, Submission] = {}  # a leg not yet answered → its scaled submission
+        self._algo = services.algo
         inner = self._inner
         inner.orders_changed.connect(self.orders_changed)
         inner.order_updated.connect(self._follow)
@@ -173,6 +180,138 @@ class GuardedTrading(QObject):
         self._send(submission)
         return submission
 
+    def submit_scaled(self, plan: ScalePlan, template: OrderTicket, *, confirmed: bool = False) -> Submission:
+        """A scaled order (``core.scale``) as one decision: the guards on the whole set, one confirmation, then every
+        leg placed with the batch call (``TradingService.place_batch``). The submission stands for the set (its
+        ticket: the total at the average price); once sent, ``client_oids`` of :meth:`batch_oids` names the legs,
+        whose own fates (a failure of the batch's failure list included) the orders panel shows."""
+        whole = replace(template, side=plan.side, order_type=OrderType.LIMIT, size=plan.total,
+                        price=plan.average_price, size_in_quote=False, tp=None, sl=None)
+        submission = Submission(whole, SubmissionState.SENT, "")
+        if not plan.ok:
+            return self._refuse(submission, str(plan.issues[0]) if plan.issues else "There is nothing to place.")
+        if self._blocked:
+            return self._refuse(submission, f"Trading is held: {self._blocked}")
+        market = self._md.market(template.ref)
+        leverage = self._account.leverage(template.ref) if template.ref.is_futures else None
+        verdict = check_scaled(plan, template, self.policy(), last_price=self._md.last_price(template.ref),
+                               leverage=leverage, quote_coin=market.quote_coin if market is not None else "",
+                               base_coin=market.base_coin if market is not None else "")
+        submission.verdict = verdict
+        if verdict.refused:
+            return self._refuse(submission, verdict.message)
+
+        def send() -> None:
+            oids = self._inner.place_batch(leg_tickets(plan, template))
+            self._batches[oids[0]] = oids
+            for oid in oids:
+                self._batch_of[oid] = submission
+            submission.move(SubmissionState.SENT, client_oid=oids[0], message=f"{len(oids)} orders")
+            self._settle_batch(submission)
+
+        if verdict.needs_confirmation and not confirmed:
+            submission.move(SubmissionState.AWAITING_CONFIRMATION, client_oid=self._local_id("confirm"),
+                            message=verdict.message)
+
+            def answered(yes: bool) -> None:
+                if not yes:
+                    self._refuse(submission, "Not sent: the scaled order was not confirmed.")
+                    return
+                if self._blocked:
+                    self._refuse(submission, f"Trading is held: {self._blocked}")
+                    return
+                again = check_scaled(plan, template, self.policy(), last_price=self._md.last_price(template.ref),
+                                     leverage=leverage)  # the market moved while the question was open
+                if again.refused:
+                    self._refuse(submission, again.message)
+                else:
+                    send()
+
+            self.ask("Confirm scaled order", verdict.message, answered)
+            return submission
+        send()
+        return submission
+
+    def _settle_batch(self, submission: Submission) -> None:
+        """Once every leg has the exchange's answer: ACKNOWLEDGED with how many were placed (and why the others
+        were not, from the batch's failure list), or REJECTED when none was."""
+        oids = self._batches.get(submission.client_oid, [])
+        views = [self._inner.order(oid) for oid in oids]
+        if not oids or any(v is None or v.status is OrderStatus.PENDING for v in views):
+            return
+        refused = [v for v in views if v is not None and v.status is OrderStatus.REJECTED]
+        placed = len(oids) - len(refused)
+        reasons = sorted({f"{v.reason}" for v in refused})
+        why = f"; {len(refused)} refused: {' · '.join(reasons)}" if refused else ""
+        for oid in oids:
+            self._batch_of.pop(oid, None)
+        if placed == 0:
+            submission.move(SubmissionState.REJECTED, message=f"none of the {len(oids)} orders was placed{why}",
+                            code=refused[0].code if refused else "")
+        else:
+            submission.move(SubmissionState.ACKNOWLEDGED, message=f"{placed} of {len(oids)} orders live{why}")
+
+    def batch_oids(self, submission: Submission) -> list[str]:
+        """The clientOids of the legs a sent scaled submission placed (empty before it was sent)."""
+        return list(self._batches.get(submission.client_oid, ()))
+
+    def submit_algo(self, intent: AlgoIntent, *, confirmed: bool = False) -> Submission:
+        """A stop or trailing stop through the same one confirmation as market orders: one that places a market
+        order when it fires (stop-market, trailing) and is worth more than the confirmation threshold at its
+        trigger price waits for the user's yes; the algo orders service then checks and sends it (its own guards:
+        market rules, the risk limits, the trading block). The submission is SENT with the algo order's clientOid,
+        then ACKNOWLEDGED when the exchange lists it, or REJECTED with the reason."""
+        algo = self._algo
+        ticket = OrderTicket(intent.ref, intent.side, OrderType.MARKET if intent.is_market else OrderType.LIMIT,
+                             size=intent.size or Decimal(0), price=intent.execute_price,
+                             reduce_only=intent.reduce_only, trade_side=intent.trade_side)
+        submission = Submission(ticket, SubmissionState.SENT, "")
+        if algo is None:
+            return self._refuse(submission, "Stops are not available on this account.")
+        fires_market = intent.is_market and intent.kind in (AlgoKind.STOP, AlgoKind.TRAILING)
+        if fires_market and intent.size is not None and not confirmed:
+            market = self._md.market(intent.ref)
+            leverage = self._account.leverage(intent.ref) if intent.ref.is_futures else None
+            verdict = check_order(ticket, self.policy(), last_price=intent.trigger_price, leverage=leverage,
+                                  quote_coin=market.quote_coin if market is not None else "",
+                                  base_coin=market.base_coin if market is not None else "")
+            submission.verdict = verdict
+            if verdict.needs_confirmation:
+                text = f"{intent.label} at {intent.trigger_price.normalize():f}: {verdict.message}"
+                submission.move(SubmissionState.AWAITING_CONFIRMATION, client_oid=self._local_id("confirm"),
+                                message=text)
+                def answered(yes: bool) -> None:
+                    if yes:
+                        self._place_algo(algo, submission, intent)
+                    else:
+                        self._refuse(submission, f"Not sent: the {intent.label.lower()} was not confirmed.")
+
+                self.ask(f"Confirm {intent.label.lower()}", text, answered)
+                return submission
+        self._place_algo(algo, submission, intent)
+        return submission
+
+    def _place_algo(self, algo: AlgoOrdersService, submission: Submission, intent: AlgoIntent) -> None:
+        oid = algo.place(intent)
+        placed = algo.get(oid)
+        if placed is not None and placed.status is AlgoStatus.REJECTED:
+            submission.move(SubmissionState.REFUSED, client_oid=oid, message=placed.reason, code=RISK_CODE)
+            return
+        submission.move(SubmissionState.SENT, client_oid=oid, message="")
+
+        def follow(order: AlgoOrder) -> None:
+            if order.client_oid != oid:
+                return
+            if order.status is AlgoStatus.REJECTED:
+                submission.move(SubmissionState.REJECTED, message=order.reason)
+            elif order.status is not AlgoStatus.PENDING:
+                submission.order_id = order.order_id
+                submission.move(SubmissionState.ACKNOWLEDGED, message=str(order.status))
+            if submission.done:
+                algo.order_updated.disconnect(follow)
+
+        algo.order_updated.connect(follow)
+
     def _refusal(self, submission: Submission) -> str | None:
         """Why the guards would not send ``submission``'s order now (None: they would)."""
         if self._blocked:
@@ -200,6 +339,9 @@ class GuardedTrading(QObject):
             self._follow(view)
 
     def _follow(self, view: OrderView) -> None:
+        batch = self._batch_of.get(view.client_oid)
+        if batch is not None:
+            self._settle_batch(batch)
         submission = self._watching.get(view.client_oid)
         if submission is None:
             return
@@ -306,15 +448,20 @@ class GuardedServices:
     raw: Services
     trading: GuardedTrading
     panel_settings: Settings  # the user's settings, as the panels read and change them
+    oco: SpotOcoService | None = None  # spot brackets, managed by the terminal (services.oco)
+    tools: PositionTools | None = None  # reverse, break-even, margin, max size, closed positions, bills
     _closed: bool = False
 
     @classmethod
     def wrap(cls, services: Services, settings: Settings, policy: PolicyProvider, *, ask: Ask | None = None,
-             history: HistorySource | None = None) -> GuardedServices:
+             history: HistorySource | None = None, journal: BillJournal | None = None) -> GuardedServices:
+        """``journal``: where the bills read are kept (the tools are started by the caller: ``tools.start()``)."""
         trading = GuardedTrading(services, policy, ask=ask, history=history)
+        oco = None
         if services.algo is not None:  # stops that open a position pass the same guards and block
             services.algo.set_guard(policy, lambda: trading.blocked_reason)
-        return cls(services, trading, settings)
+            oco = SpotOcoService(services.trading, services.algo, services.market_data)
+        return cls(services, trading, settings, oco=oco, tools=PositionTools(services, trading, journal))
 
     @property
     def algo(self) -> AlgoOrdersService | None:
@@ -340,6 +487,8 @@ class GuardedServices:
         if self._closed:
             return
         self._closed = True
+        if self.tools is not None:
+            await self.tools.close()
         await self.raw.close()
 
 
@@ -544,6 +693,32 @@ class TradingCommands:
             return f"Cancelling the orders on {target.display}; there is no position to close."
         return f"Cancelling the orders on {target.display} and closing its position at market."
 
+    def _position(self, services: GuardedServices, what: str) -> Position:
+        """The active symbol's one open position (``what`` names the command in the refusals)."""
+        target = self._target(services, None)
+        positions = [p for p in services.account.positions() if p.ref == target and p.total > 0]
+        if not positions:
+            raise CommandError(f"There is no position on {target.display} to {what}.")
+        if len(positions) > 1:
+            raise CommandError(f"Both sides of {target.display} are open: {what} one from the Positions panel.")
+        return positions[0]
+
+    def reverse(self, position: Position | None = None) -> str:
+        """Ask, then reverse the position (``services.position_tools``); the question comes first."""
+        services = self._services()
+        if services.tools is None or not services.tools.trades:
+            raise CommandError("Reversing is not available on this account.")
+        position = position or self._position(services, "reverse")
+        services.tools.reverse(position)
+        return f"Reversing {position.ref.display} {position.hold_side}? Confirm to send."
+
+    def break_even(self, position: Position | None = None) -> str:
+        services = self._services()
+        if services.tools is None:
+            raise CommandError("Stops are not available on this account.")
+        position = position or self._position(services, "protect")
+        return services.tools.break_even(position)
+
     def set_leverage(self, leverage: int, ref: SymbolRef | None = None) -> str:
         services = self._services()
         target = self._target(services, ref)
@@ -597,5 +772,7 @@ def install_trading_actions(registry: Any, commands: TradingCommands, panic: Pan
     registry.on("order.cancel_all_symbol", lambda: run("Cancel all", commands.cancel_all))
     registry.on("order.cancel_all_account", lambda: run("Cancel all", lambda: commands.cancel_all(account=True)))
     registry.on("position.flatten_symbol", lambda: run("Flatten", commands.flatten))
+    registry.on("position.reverse", lambda: run("Reverse", commands.reverse))
+    registry.on("position.break_even", lambda: run("Break-even", commands.break_even))
     registry.on("panic", panic.press)
     panic.listen(lambda step: tell("PANIC", step.message), lambda text: tell("Panic refused", text))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from terminal_app.core.enums import OrderStatus
+from terminal_app.core.enums import ExchangeClose, OrderStatus
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.orders import Fill, OrderView
 
@@ -62,6 +62,13 @@ class OrderLog:
         ref = SymbolRef(fill.symbol, fill.product)
         fee = f", fee {fill.fee.copy_abs().normalize():f} {fill.fee_coin}" if fill.fee and fill.fee_coin else ""
         pnl = f", PnL {fill.profit.normalize():f}" if fill.profit else ""
+        if fill.exchange_close is ExchangeClose.DELIVERY:
+            info = self._market(ref)
+            places = info.price_places if info is not None else FALLBACK_PRICE_PLACES
+            name = info.label if info is not None else ref.display
+            log.info("%s delivered at %s: the position closed (%s %s)%s%s", name,
+                     price_text(fill.price, places), fill.side, f"{fill.size.normalize():f}", fee, pnl)
+            return
         log.info("Filled %s%s%s", self.describe(fill.side, fill.size, ref, fill.price), fee, pnl)
 
     def _on_rejected(self, view: OrderView, message: str) -> None:

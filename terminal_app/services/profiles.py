@@ -213,9 +213,12 @@ class ProfileService(QObject):
             self._profile = None
             return None, message
         history = await self.journal.open_for(profile) if self.journal is not None else None
-        guarded = GuardedServices.wrap(services, self.settings, self.policy, ask=self.ask, history=history)
+        guarded = GuardedServices.wrap(services, self.settings, self.policy, ask=self.ask, history=history,
+                                       journal=self.journal)
         if self.journal is not None:
             self.journal.attach(services.trading)
+        if guarded.tools is not None:
+            guarded.tools.start()
         self._current = guarded
         if profile.name in self.book:
             set_active(self.book, self.settings, profile.name)

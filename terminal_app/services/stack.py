@@ -17,6 +17,7 @@ from terminal_app.core.candles import Interval
 from terminal_app.services.account import AccountService
 from terminal_app.services.algo_orders import AlgoOrdersService
 from terminal_app.services.connection import ConnectionService
+from terminal_app.services.countdown import CountdownService
 from terminal_app.services.market_data import MarketDataService
 from terminal_app.services.order_log import OrderLog
 from terminal_app.services.session import Session
@@ -31,6 +32,7 @@ class Services:
     account: AccountService
     order_log: OrderLog | None = field(default=None, repr=False)
     algo: AlgoOrdersService | None = None  # stops, trailing stops, TP/SL (services.algo_orders)
+    countdown: CountdownService | None = None  # the dead man's switch (services.countdown)
 
     @property
     def session(self) -> Session:
@@ -47,7 +49,8 @@ class Services:
         account = AccountService(connection, market_data)
         trading = TradingService(connection, market_data, account)
         algo = AlgoOrdersService(connection, market_data, account)
-        services = cls(connection, market_data, trading, account, OrderLog(trading, market_data.market), algo)
+        services = cls(connection, market_data, trading, account, OrderLog(trading, market_data.market), algo,
+                       CountdownService(session))
         try:
             await connection.open()
             market_data.start()
@@ -64,6 +67,8 @@ class Services:
             self.order_log.close()
         if self.algo is not None:
             await self.algo.close()
+        if self.countdown is not None:
+            await self.countdown.close()
         for service in (self.trading, self.account, self.market_data):
             await service.close()
         await self.connection.close()

@@ -29,15 +29,16 @@ from decimal import Decimal
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from terminal_app.bitget.errors import BitgetError, InvalidOrder, OrderNotFound, TransportError
+from terminal_app.bitget.errors import BitgetError, InvalidOrder, OrderNotFound, RateLimited, TransportError
 from terminal_app.bitget.rest_core import new_client_oid
 from terminal_app.core.accounts import Position
 from terminal_app.core.cancels import unasked_cancel_reason
 from terminal_app.core.enums import MarginMode, OrderStatus, OrderType, Side
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import Fill, Order, OrderTicket, OrderTracker, OrderView, Update, closing_ticket
+from terminal_app.core.scale import batches
 from terminal_app.core.validation import round_quote, round_to_lot
-from terminal_app.core.venue import OrderKey, PlaceOrder, Venue
+from terminal_app.core.venue import BulkResult, OrderKey, PlaceOrder, Venue
 from terminal_app.services.account import AccountService
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
@@ -57,6 +58,7 @@ CHECK_INTERVAL_S = 45.0
 # An order whose placement got no answer and that the exchange cannot find is taken as not placed only this long after
 # it was sent: longer than the client's read timeout (10 s), so the request itself cannot still be on its way.
 NOT_PLACED_AFTER_S = 15.0
+BATCH_429_RETRIES = 3  # a batch refused with 429 (nothing placed) is sent again this many times at most
 
 
 class ReconcileIncomplete(Exception):
@@ -183,8 +185,79 @@ class TradingService(QObject):
         if problem is not None:
             self._rejected(oid, problem)
         else:
-            self._tasks.spawn(self._send(ticket, oid), f"place {oid}")
+            self._tasks.spawn(self._send(ticket, oid), f"place {oid}", eager=True)  # bytes out within the key press
         return oid
+
+    def place_batch(self, tickets: list[OrderTicket]) -> list[str]:
+        """Send limit orders of one symbol with the venue's batch call, cut into batches of the exchange's limit
+        (``core.scale.BATCH_LIMIT``); returns their clientOids at once (each already listed as pending). Each order's
+        fate is its own: the batch answer's failure list rejects the orders it names, with Bitget's code."""
+        oids: list[str] = []
+        wired: list[tuple[OrderTicket, str]] = []
+        for ticket in tickets:
+            oid = new_client_oid()
+            oids.append(oid)
+            problem: InvalidOrder | None = None
+            try:
+                ticket = self._wire_ticket(ticket)
+            except InvalidOrder as exc:
+                problem = exc
+            view = self._tracker.add_pending(ticket, oid, self._now())
+            self.order_updated.emit(view)
+            if problem is None and not self._session.can_trade:
+                problem = InvalidOrder(self._session.problem or "This profile has no API key: trading is off.")
+            if problem is not None:
+                self._rejected(oid, problem)
+            else:
+                wired.append((ticket, oid))
+        self.orders_changed.emit()
+        if wired:
+            self._tasks.spawn(self._send_batches(wired), f"place batch of {len(wired)}")
+        return oids
+
+    async def _send_batches(self, orders: list[tuple[OrderTicket, str]]) -> None:
+        """One batch call after the other (Bitget allows one a second; the client paces them)."""
+        ref = orders[0][0].ref
+        margin_mode = orders[0][0].margin_mode or self._account.margin_mode(ref) or MarginMode.CROSSED
+        position_mode = self._account.position_mode(ref.product) if ref.is_futures else None
+        for part in batches(len(orders)):
+            chunk = [PlaceOrder(orders[i][0], orders[i][1], position_mode, margin_mode) for i in part]
+            oids = [p.client_oid for p in chunk]
+            self._sending.update(oids)
+            try:
+                result = await self._place_chunk(ref, chunk)
+            except BitgetError as exc:
+                for oid in oids:
+                    self._rejected(oid, exc)
+                continue
+            finally:
+                self._sending.difference_update(oids)
+            answered: set[str] = set()
+            for ack in result.succeeded:
+                if ack.client_oid in oids:
+                    answered.add(ack.client_oid)
+                    self._emit(self._tracker.acknowledge(ack.client_oid, ack.order_id, self._now()))
+            for failure in result.failed:
+                if failure.client_oid in oids:
+                    answered.add(failure.client_oid)
+                    self._rejected(failure.client_oid, InvalidOrder(failure.message, code=failure.code))
+            for oid in oids:
+                if oid not in answered:  # the answer named neither: only a lookup can tell
+                    self._suspect(oid)
+
+    async def _place_chunk(self, ref: SymbolRef, chunk: list[PlaceOrder]) -> BulkResult:
+        """One batch call. A 429 means Bitget processed nothing (it counts requests on arrival, so a call our limiter
+        spaced by its send time can still land in the previous window when the network or the host is slow): the
+        same orders, same clientOids, are sent again once the limiter's block has passed, a few times at most."""
+        for attempt in range(BATCH_429_RETRIES + 1):
+            try:
+                return await self._venue.place_batch(ref, chunk)
+            except RateLimited:
+                if attempt == BATCH_429_RETRIES:
+                    raise
+                log.info(f"Batch of {len(chunk)} orders on {ref.display} refused with 429; sending it again.")
+                await asyncio.sleep(self.retry.initial_s)
+        raise AssertionError("unreachable")
 
     def cancel(self, view_or_client_oid: OrderView | str) -> None:
         oid = view_or_client_oid if isinstance(view_or_client_oid, str) else view_or_client_oid.client_oid
@@ -196,14 +269,14 @@ class TradingService(QObject):
         if view.status == OrderStatus.PENDING and view.order_id is None and oid in self._sending:
             self._cancel_when_placed.add(oid)  # the exchange may not know it yet: cancel once it answers
             return
-        self._tasks.spawn(self._cancel(view), f"cancel {oid}")
+        self._tasks.spawn(self._cancel(view), f"cancel {oid}", eager=True)
 
     def cancel_all(self, ref: SymbolRef | None) -> None:
         """Cancel every open order of ``ref`` (None: of every symbol with open orders)."""
         refs = [ref] if ref is not None else sorted({v.ref for v in self._tracker.open_orders()})
         self._cancels_asked.update(v.client_oid for r in refs for v in self._tracker.open_orders(r))
         for target in refs:
-            self._tasks.spawn(self._cancel_all(target), f"cancel all {target.key}")
+            self._tasks.spawn(self._cancel_all(target), f"cancel all {target.key}", eager=True)
 
     def modify(self, client_oid: str, new_price: Decimal | None, new_size: Decimal | None) -> str | None:
         """Change an open limit order's price and/or size. Bitget does it as a replacement (futures
@@ -234,7 +307,7 @@ class TradingService(QObject):
 
     def flash_close_all(self) -> None:
         """Close every futures position at market (Bitget's ``close-positions``), line by line."""
-        self._tasks.spawn(self._flash_close(), "flash close")
+        self._tasks.spawn(self._flash_close(), "flash close", eager=True)
 
     # --- sending ----------------------------------------------------------------------------------------------
 

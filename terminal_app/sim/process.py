@@ -71,6 +71,7 @@ class SimulatorProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self._drain: threading.Thread | None = None
+        self._ready = threading.Lock()  # one reader of the ready line; a second caller waits and shares its answer
 
     def command(self) -> list[str]:
         cfg = self.config
@@ -107,9 +108,14 @@ class SimulatorProcess:
 
     def start(self, timeout_s: float = 60.0) -> SimInfo:
         """Start the child (unless :meth:`launch` did) and wait for its one JSON line (blocking: call it from a
-        worker thread in a GUI)."""
-        if self._proc is not None and self.info is not None:
-            raise RuntimeError("the simulator process is already running")
+        worker thread in a GUI). Safe from several threads at once: the start-up's first look at the market and the
+        terminal both wait for the same child; once it is ready, every call returns its info."""
+        with self._ready:
+            if self.info is not None and self.running():
+                return self.info
+            return self._start(timeout_s)
+
+    def _start(self, timeout_s: float) -> SimInfo:
         if self._proc is None:
             self.launch()
         proc = self._proc

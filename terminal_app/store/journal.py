@@ -60,6 +60,7 @@ from typing import Any, TextIO, TypeVar
 from terminal_app.core.enums import Liquidity, OrderStatus, OrderType, PositionMode, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import Fill, Order, OrderView, view_from_order
+from terminal_app.core.position_tools import Bill, BillKind
 
 log = logging.getLogger("terminal_app.store.journal")
 
@@ -133,6 +134,22 @@ MIGRATIONS: tuple[Migration, ...] = (
                ts INTEGER NOT NULL,
                PRIMARY KEY (profile, inst_type, trade_id)) WITHOUT ROWID""",
         "CREATE INDEX fills_by_time ON fills (profile, ts)",
+    )),
+    Migration(2, "futures account bills", (
+        """CREATE TABLE bills (
+               profile TEXT NOT NULL,
+               inst_type TEXT NOT NULL,
+               bill_id TEXT NOT NULL,
+               symbol TEXT NOT NULL,
+               coin TEXT NOT NULL,
+               kind TEXT NOT NULL,
+               detail TEXT NOT NULL,
+               amount TEXT NOT NULL,
+               fee TEXT NOT NULL,
+               balance TEXT,
+               ts INTEGER NOT NULL,
+               PRIMARY KEY (profile, inst_type, bill_id)) WITHOUT ROWID""",
+        "CREATE INDEX bills_by_time ON bills (profile, ts)",
     )),
 )
 
@@ -450,6 +467,41 @@ class Journal:
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         return [_fill_of(dict(zip(_FILL_COLUMNS, r, strict=True))) for r in rows]
+
+    # --- futures account bills (keyed by profile + product type + billId: a row read twice is stored once) -------
+
+    def add_bills(self, profile: str, bills: Iterable[Bill]) -> int:
+        """Store the rows not stored yet; how many were new."""
+        with self._tx() as db:
+            added = 0
+            for b in bills:
+                cur = db.execute("INSERT OR IGNORE INTO bills VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 (profile, _stored(b.product), b.bill_id, b.symbol, b.coin, b.kind.value, b.detail,
+                                  _text(b.amount), _text(b.fee), _text(b.balance), b.ts))
+                added += cur.rowcount
+            return added
+
+    def bills(self, profile: str, *, product: Product | None = None, since_ms: int | None = None) -> list[Bill]:
+        """Newest first."""
+        sql = "FROM bills WHERE profile = ?"
+        args: list[Any] = [profile]
+        if product is not None:
+            sql += " AND inst_type = ?"
+            args.append(_stored(product))
+        if since_ms is not None:
+            sql += " AND ts >= ?"
+            args.append(since_ms)
+        columns = ("inst_type", "bill_id", "symbol", "coin", "kind", "detail", "amount", "fee", "balance", "ts")
+        with self._lock:
+            rows = self._db.execute(f"SELECT {', '.join(columns)} {sql} ORDER BY ts DESC, bill_id DESC",
+                                    args).fetchall()
+        out = []
+        for row in rows:
+            r = dict(zip(columns, row, strict=True))
+            out.append(Bill(bill_id=r["bill_id"], product=_STORED_PRODUCTS[r["inst_type"]], symbol=r["symbol"],
+                            coin=r["coin"], kind=BillKind(r["kind"]), amount=Decimal(r["amount"]),
+                            fee=Decimal(r["fee"]), balance=_dec(r["balance"]), ts=r["ts"], detail=r["detail"]))
+        return out
 
     def profiles(self) -> list[str]:
         """Every profile the journal holds something for."""

@@ -39,11 +39,13 @@ from terminal_app.core.palette import (
     parse,
 )
 from terminal_app.core.palette_protect import ProtectCommand
+from terminal_app.core.scale import ScalePlan, plan_scale
 from terminal_app.core.submission import SubmissionState
 from terminal_app.core.validation import preset_size, round_quote, round_to_lot, validate_ticket
 from terminal_app.services.guards import CommandError, GuardedServices, TradingCommands
 from terminal_app.services.symbols import parse_symbol
 from terminal_app.ui.actions import ActionRegistry, display_keys
+from terminal_app.ui.format import fmt_fixed
 from terminal_app.ui.main_window import MainWindow
 from terminal_app.ui.theme import current_colors
 
@@ -90,7 +92,7 @@ class PaletteEngine:
         reference = cmd.price if cmd.price is not None else last
         futures = ref.is_futures
         leverage = account.leverage(ref) if futures else None
-        hedge = futures and account.position_mode() == PositionMode.HEDGE
+        hedge = futures and account.position_mode(ref.product) == PositionMode.HEDGE
         if not futures and (cmd.reduce_only or cmd.trade_side):
             raise CommandError("Reduce-only and open/close are for futures, not for spot orders.")
         if hedge and cmd.reduce_only:
@@ -130,6 +132,19 @@ class PaletteEngine:
             raise CommandError(str(issues[0]))
         return ticket
 
+    def scale_for(self, cmd: OrderCommand) -> tuple[ScalePlan, OrderTicket]:
+        """The legs of a scaled ``cmd`` and the ticket they share (side, flags, symbol); raises
+        :class:`CommandError` with the first reason it could not be sent (the market's rules)."""
+        assert cmd.scale is not None
+        first, last = cmd.scale
+        template = self.ticket_for(replace(cmd, price=first, scale=None, count=0))
+        market = self._services().market_data.market(template.ref)
+        assert market is not None
+        plan = plan_scale(market, cmd.side, template.size, first, last, cmd.count, cmd.weighting)
+        if plan.issues:
+            raise CommandError(str(plan.issues[0]))
+        return plan, template
+
     def intent_for(self, cmd: OrderCommand) -> AlgoIntent:
         """The stop (or trailing stop) ``cmd`` describes, sized in the base coin at its trigger price; raises
         :class:`CommandError` with the first reason it could not be sent (market rules, trigger side, guards)."""
@@ -147,7 +162,7 @@ class PaletteEngine:
         if market is None:
             raise CommandError(f"{ref.display} ({ref.product.label}) is not a market of this exchange.")
         futures = ref.is_futures
-        hedge = futures and account.position_mode() == PositionMode.HEDGE
+        hedge = futures and account.position_mode(ref.product) == PositionMode.HEDGE
         if not futures and (cmd.reduce_only or cmd.trade_side):
             raise CommandError("Reduce-only and open/close are for futures, not for spot orders.")
         reference = cmd.price if cmd.price is not None else cmd.stop
@@ -228,6 +243,16 @@ class PaletteEngine:
             except CommandError as exc:
                 return f"{text}\nCannot send: {exc}"
             return f"{text}\nEnter sends it."
+        if named.scale is not None:
+            try:
+                plan, _template = self.scale_for(named)
+            except CommandError as exc:
+                return f"{text}\nCannot send: {exc}"
+            assert market is not None
+            legs = ", ".join(f"{leg.size.normalize():f} @ {leg.price.normalize():f}" for leg in plan.legs[:6])
+            more = f" and {len(plan.legs) - 6} more" if len(plan.legs) > 6 else ""
+            return (f"{text}\n{legs}{more}; average {fmt_fixed(plan.average_price, market.price_places)}."
+                    "\nEnter sends them (one confirmation above your threshold).")
         try:
             ticket = self.ticket_for(named)
         except CommandError as exc:
@@ -289,17 +314,14 @@ class PaletteEngine:
         if held:
             return Result(False, f"Trading is held: {held}")
         if cmd.stop is not None:
-            intent = self.intent_for(cmd)
-            algo = self._services().algo
-            assert algo is not None
-            oid = algo.place(intent)
-            placed = algo.get(oid)
-            if placed is not None and placed.reason:
-                return Result(False, placed.reason, oid)
-            return Result(True, f"Sent: {cmd.preview}", oid)
-        ticket = self.ticket_for(cmd)
-        submission = self._services().trading.submit(ticket)
-        if submission.state is SubmissionState.REFUSED:
+            # the pipeline's: a large stop-market waits for the same confirmation as a market order
+            submission = self._services().trading.submit_algo(self.intent_for(cmd))
+        elif cmd.scale is not None:
+            plan, template = self.scale_for(cmd)
+            submission = self._services().trading.submit_scaled(plan, template)
+        else:
+            submission = self._services().trading.submit(self.ticket_for(cmd))
+        if submission.state in (SubmissionState.REFUSED, SubmissionState.REJECTED):
             return Result(False, submission.message, submission.client_oid)
         if submission.state is SubmissionState.AWAITING_CONFIRMATION:
             return Result(True, "Waiting for your confirmation…", submission.client_oid)

@@ -76,6 +76,7 @@ class HealthStatusBar(QStatusBar):
             label.setObjectName("HealthField")
             self._fields[name] = label
             self.addPermanentWidget(label)
+        self.messageChanged.connect(self._message_changed)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setObjectName("health-regrade")
         self._refresh_timer.setInterval(1000)
@@ -105,7 +106,14 @@ class HealthStatusBar(QStatusBar):
             return
         self.account.setText(account)
         self.account.setToolTip(_ACCOUNT_HELP.get(account, account))
-        self.account.show()
+        # While a temporary message (a status tip, the palette's hint) covers the left side, Qt hides the normal
+        # widgets; showing the label then drew it over the message's text every second.
+        if not self.currentMessage():
+            self.account.show()
+
+    def _message_changed(self, text: str) -> None:
+        if not text and self.account.text() and self._snapshot is not None and self._snapshot.account:
+            self.account.show()
 
     def add_indicator(self, widget: QWidget) -> None:
         """A permanent widget at the right end (the HOTKEYS indicator)."""

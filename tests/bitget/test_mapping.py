@@ -9,6 +9,7 @@ from terminal_app.bitget import errors
 from terminal_app.bitget.models import mapping as w
 from terminal_app.bitget.models.trade import fill_from, order_from
 from terminal_app.core.enums import (
+    ExchangeClose,
     Liquidity,
     MarginMode,
     OrderStatus,
@@ -96,3 +97,13 @@ def test_a_fill_reads_into_domain_enums() -> None:
                    "orderType": "market", "posMode": "one_way_mode"}, Product.USDT_FUTURES)
     assert (f.side, f.scope, f.trade_side, f.order_type, f.pos_mode) == (
         Side.BUY, Liquidity.MAKER, TradeSide.CLOSE, OrderType.MARKET, PositionMode.ONE_WAY)
+
+
+@pytest.mark.parametrize(("word", "closed_by"), [
+    ("burst_close_long", ExchangeClose.LIQUIDATION), ("burst_sell_single", ExchangeClose.LIQUIDATION),
+    ("delivery_close_short", ExchangeClose.DELIVERY), ("delivery_sell_single", ExchangeClose.DELIVERY),
+    ("dte_sys_adl_close_long", ExchangeClose.ADL), ("dte_sys_adl_buy_in_single_side_mode", ExchangeClose.ADL),
+    ("close", None), ("sell_single", None), ("reduce_close_long", None), ("", None), (None, None),
+])
+def test_exchange_close_from_wire(word: str | None, closed_by: ExchangeClose | None) -> None:
+    assert w.exchange_close_from_wire(word) is closed_by

@@ -91,3 +91,15 @@ def test_market_info_from_contract_sample_uses_price_end_step(samples: Path) -> 
     assert info.min_size == Decimal(str(data["minTradeNum"]))
     assert info.max_leverage == int(Decimal(str(data["maxLever"])))
     assert info.ref.product is Product.USDT_FUTURES
+
+
+def test_contract_delivery_time_is_read_for_delivery_contracts_only(samples: Path) -> None:
+    data = json.loads((samples / "rest" / "GET_api_v2_mix_market_contracts.json").read_text())["data"][0]
+    assert data["deliveryTime"] == ""                        # a perpetual says "" (typed-bitget saw it live)
+    assert contract_market_from(data, Product.USDT_FUTURES).delivery_time is None
+    quarter = dict(data, symbol="BTCUSDH27", baseCoin="BTC", quoteCoin="USD", symbolType="delivery",
+                   deliveryTime="1806048000000", deliveryStartTime="1806044400000", symbolStatus="off")
+    info = contract_market_from(quarter, Product.COIN_FUTURES)
+    assert info.delivery_time == 1_806_048_000_000
+    assert info.label == "BTCUSD 26 Mar 27"
+    assert not info.tradable                                  # delivered: "off"

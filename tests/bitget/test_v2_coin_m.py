@@ -200,4 +200,4 @@ async def test_transfer_funds_the_coin_m_account_and_refusals_are_typed(rig: Rig
     assert refused.value.code == "40017"
     with pytest.raises(BitgetError) as poor:
         await rig.venue.transfer(Product.COIN_FUTURES, Product.SPOT, "BTC", Decimal("1000"))
-    assert poor.value.code == "43012"
+    assert poor.value.code == "43117"          # "Exceeds the maximum amount that can be transferred"

@@ -366,19 +366,3 @@ async def test_a_unified_key_keeps_the_v2_copy_trading_endpoints(rig: Rig, runne
         assert (await copy.follower_current_tracks()).items == ()  # no 40085: copy trading has no V3 API
         with pytest.raises(AccountModeMismatch):
             await v2.mix_accounts()  # the rest of V2 stays closed to a unified key
-
-
-@pytest.mark.asyncio
-async def test_algo_orders_on_a_unified_account_are_refused_in_plain_words() -> None:
-    from terminal_app.bitget.errors import InvalidOrder
-    from terminal_app.bitget.v3.algos import NOT_ON_UNIFIED, V3AlgoVenue
-    from terminal_app.core.instruments import Product
-
-    algos = V3AlgoVenue()
-    assert algos.products == ()
-    assert algos.targets() == []
-    assert await algos.algo_orders(Product.USDT_FUTURES) == []
-    assert await algos.cancel_algos([], margin_coin="USDT") == []
-    with pytest.raises(InvalidOrder) as caught:
-        await algos.place_algo(None, "oid", hedge=False, margin_mode=None, margin_coin="USDT")  # type: ignore[arg-type]
-    assert caught.value.user_message == NOT_ON_UNIFIED

@@ -29,6 +29,8 @@ EXPECTED_DEFAULTS = {
     "order.cancel_last": ("Ctrl+Alt+Z",),
     "order.cancel_all_symbol": ("Ctrl+Alt+X",),
     "order.cancel_all_account": ("Ctrl+Alt+Shift+X",),
+    "order.stop_buy": ("Ctrl+Alt+Shift+B",),  # Shift adds "stop", as Shift+click on a DOM
+    "order.stop_sell": ("Ctrl+Alt+Shift+S",),
     "position.flatten_symbol": ("Ctrl+Alt+F",),
     "ticket.post_only": ("Ctrl+Alt+P",),
     "ticket.reduce_only": ("Ctrl+Alt+O",),

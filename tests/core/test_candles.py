@@ -355,3 +355,11 @@ def test_update_tail_grows_in_place_across_appends(prices: np.ndarray) -> None:
     assert len(buffers) == 1  # one buffer with room for the appended bars, not a copy per bar
     for got, want in zip(values, spec.compute(prices[:1099]), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-10, equal_nan=True)
+
+
+def test_interval_labels_say_utc_in_words_and_where_the_day_starts() -> None:
+    assert [iv.label for iv in Interval][-4:] == ["1D", "1W", "1D UTC", "1W UTC"]
+    assert Interval.D1_UTC.value == "1Dutc"  # Bitget's spelling stays on the wire
+    assert "UTC+8" in Interval.D1.hint
+    assert "00:00 UTC" in Interval.W1_UTC.hint
+    assert Interval.H1.hint == ""

@@ -58,3 +58,36 @@ def test_products_speak_the_traders_words() -> None:
     assert not Product.SPOT.is_futures
     assert all(p.is_futures for p in Product if p is not Product.SPOT)
     assert SymbolRef("BTCUSDT", Product.USDT_FUTURES).display == "BTCUSDT PERP"
+
+
+@pytest.mark.parametrize(
+    ("symbol", "product", "display"),
+    [
+        ("BTCUSDH27", Product.COIN_FUTURES, "BTCUSD Mar 27"),       # 2025+ V2 names: month code + yy
+        ("ETHUSDZ26", Product.COIN_FUTURES, "ETHUSD Dec 26"),
+        ("ETHUSD_231229", Product.COIN_FUTURES, "ETHUSD 29 Dec 23"),  # the V2 docs' response example
+        ("BTCUSD1226", Product.COIN_FUTURES, "BTCUSD 26 Dec"),       # Bitget's 2025 support article's code
+        ("BTCUSD", Product.COIN_FUTURES, "BTCUSD PERP"),
+        ("BTCPERP", Product.USDC_FUTURES, "BTCPERP PERP"),
+        ("BTCUSDT", Product.USDT_FUTURES, "BTCUSDT PERP"),
+        ("BTCUSDH27", Product.USDT_FUTURES, "BTCUSDH27 PERP"),       # only coin-M lists delivery contracts
+    ],
+)
+def test_delivery_contracts_never_display_as_perp(symbol: str, product: Product, display: str) -> None:
+    ref = SymbolRef(symbol, product)
+    assert ref.display == display
+    assert ref.is_delivery == ("PERP" not in display)
+
+
+def test_market_label_has_the_exchanges_delivery_day() -> None:
+    from decimal import Decimal
+
+    from terminal_app.core.instruments import MarketInfo, expiry_text
+
+    def info(symbol: str, delivery: int | None) -> MarketInfo:
+        return MarketInfo(SymbolRef(symbol, Product.COIN_FUTURES), "BTC", "USD", Decimal("0.1"), Decimal("0.001"),
+                          Decimal("0.001"), Decimal(5), 1, 3, Decimal(0), Decimal(0), delivery_time=delivery)
+
+    assert expiry_text(1_806_048_000_000) == "26 Mar 27"             # Friday 2027-03-26 08:00 UTC
+    assert info("BTCUSDH27", 1_806_048_000_000).label == "BTCUSD 26 Mar 27"
+    assert info("BTCUSD", None).label == "BTCUSD PERP"

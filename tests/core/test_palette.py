@@ -105,18 +105,18 @@ def test_order_properties() -> None:
     ("b 0.1 @ 65000 tp 66000 sl 64000", "buy 0.1 @ 65000 tp 66000 sl 64000"),
     ("s 0.50 m", "sell 0.5 market"),
     ("b 100u m", "buy 100u market"),
-    ("buy 0.1 BTCUSDT @ 65000 post", "buy 0.1 BTCUSDT:spot @ 65000 post-only"),
+    ("buy 0.1 BTCUSDT @ 65000 post", "buy 0.1 BTCUSDT @ 65000 post-only"),
     ("b 25% @ 64k ro", "buy 25% @ 64000 reduce-only"),
-    ("s 1 ETHUSDT.P @ 3100 close", "sell 1 ETHUSDT:usdt_futures @ 3100 close"),
+    ("s 1 ETHUSDT.P @ 3100 close", "sell 1 ETHUSDT PERP @ 3100 close"),
     ("cancel", "cancel last"),
     ("cancel all", "cancel all"),
-    ("cancel all ETHUSDT.P", "cancel all ETHUSDT:usdt_futures"),
+    ("cancel all ETHUSDT.P", "cancel all ETHUSDT PERP"),
     ("cancel all account", "cancel all account"),
     ("flat", "flat"),
     ("flat account", "flat account"),
     ("lev 10x", "lev 10"),
     ("iv 1h", "iv 1H"),
-    ("sym ETHUSDT:USDT-FUTURES", "sym ETHUSDT:usdt_futures"),
+    ("sym ETHUSDT:USDT-FUTURES", "sym ETHUSDT PERP"),
 ])
 def test_previews(text: str, preview: str) -> None:
     command = parse(text)
@@ -136,6 +136,23 @@ def test_descriptions() -> None:
     assert parse("cancel all").describe() == "Cancel every open order on the active symbol."
     assert parse("lev 5 BTCUSDT.P").describe() == "Set the leverage of BTCUSDT PERP to 5x."
 
+
+
+@pytest.mark.parametrize("text", ["sym BTCUSDT PERP", "sym btcusdt perp", "flat BTCUSDT PERP", "lev 10 BTCUSDT PERP",
+                                  "b 0.1 BTCUSDT PERP @ 60000", "s 1 BTCUSDT swap m"])
+def test_the_name_the_terminal_writes_is_a_name_it_reads(text: str) -> None:
+    """Chart title, ticket and positions write "BTCUSDT PERP"; the palette's own help offered "sym ETHUSDT PERP" and
+    then refused it ("Unexpected 'PERP'")."""
+    cmd = parse(text)
+    assert getattr(cmd, "ref", None) == PERP
+
+
+def test_a_product_word_alone_is_not_glued_to_a_verb_or_a_number() -> None:
+    stop = parse("b 0.1 stop 64000 perp")
+    assert isinstance(stop, OrderCommand)
+    assert stop.stop == D(64000)
+    assert stop.ref == SymbolRef("PERP", Product.SPOT)
+    assert parse("sym perp") == SymbolCommand(SymbolRef("PERP", Product.SPOT))
 
 @pytest.mark.parametrize(("text", "message", "start", "end", "expected"), [
     ("", "Expected a command", 0, 0, ("b", "buy", "s", "sell", "cancel", "flat", "lev", "iv", "sym", "tp", "sl")),

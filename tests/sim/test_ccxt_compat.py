@@ -243,3 +243,29 @@ def test_ccxt_pro_streams_carry_the_placed_values(sim: SimInfo) -> None:
             await ex.close()
 
     asyncio.run(asyncio.wait_for(scenario(), 60))
+
+
+def test_ccxt_reads_closed_positions_and_removes_margin(sim: SimInfo) -> None:
+    """history-position as ccxt's ``fetch_positions_history`` parses it, and ``reduce_margin`` (set-margin with a
+    negative amount) within what the position may give up."""
+    ex = _client(sim)
+    ex.load_markets()
+    symbol = "ETH/USDT:USDT"
+    ex.set_margin_mode("isolated", symbol)
+    ex.set_leverage(5, symbol, {"holdSide": "long"})
+    opened = ex.create_order(symbol, "market", "buy", 0.1, None, {"marginMode": "isolated"})
+    (position,) = [p for p in ex.fetch_positions([symbol]) if p["contracts"]]
+    margin = position["initialMargin"]
+    ex.reduce_margin(symbol, -1, {"holdSide": "long"})
+    (position,) = [p for p in ex.fetch_positions([symbol]) if p["contracts"]]
+    assert position["initialMargin"] == pytest.approx(margin - 1)
+    with pytest.raises(ccxt.BaseError):                              # more than it may give up
+        ex.reduce_margin(symbol, -margin, {"holdSide": "long"})
+    ex.close_position(symbol)
+    history = [h for h in ex.fetch_positions_history([symbol]) if h["info"]["positionId"]]
+    assert history
+    last = history[0]
+    assert (last["symbol"], last["side"], last["contracts"]) == (symbol, "long", 0.1)
+    assert last["entryPrice"] == pytest.approx(ex.fetch_order(opened["id"], symbol)["average"])
+    assert last["marginMode"] == "isolated"
+    assert last["realizedPnl"] == pytest.approx(float(last["info"]["pnl"]))

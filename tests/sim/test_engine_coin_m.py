@@ -10,7 +10,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from terminal_app.bitget.errors import ExchangeError
+from terminal_app.bitget.errors import ExchangeError, InsufficientBalance
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.futures import MONEY_STEP, Position
@@ -183,7 +183,11 @@ def test_transfers_between_spot_and_each_futures_account(ex: Exchange) -> None:
         assert refused.value.code == "40017"
     with pytest.raises(ExchangeError) as poor:
         ex.transfer("u", "spot", "coin_futures", "BTC", "100")
-    assert poor.value.code == "43012"
+    assert poor.value.code == "43117"          # Bitget's transfer answer (tiagosiebler/bitget-api's live test)
+    assert isinstance(poor.value, InsufficientBalance)
+    with pytest.raises(ExchangeError) as poor:
+        ex.transfer("u", "coin_futures", "spot", "BTC", "100")
+    assert poor.value.code == "43117"
     assert all(v == 0 for v in ex.audit().values())
 
 

@@ -81,33 +81,33 @@ def test_a_new_journal_is_migrated_and_in_wal_mode(journal: Journal, path: Path)
     assert (path.stat().st_mode & 0o777) == 0o600
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT version, description FROM schema_migrations").fetchall()
-    assert rows == [(1, "orders and fills")]
+    assert rows == [(1, "orders and fills"), (2, "futures account bills")]
 
 
 def test_reopening_runs_no_migration_twice_and_new_ones_once(path: Path) -> None:
     Journal(path).close()
-    extra = Migration(2, "fill tags", ("ALTER TABLE fills ADD COLUMN tag TEXT",))
+    extra = Migration(3, "fill tags", ("ALTER TABLE fills ADD COLUMN tag TEXT",))
     with Journal(path, migrations=(*MIGRATIONS, extra)) as j:
-        assert j.schema_version == 2
+        assert j.schema_version == 3
     with Journal(path, migrations=(*MIGRATIONS, extra)) as j:  # nothing left to do
-        assert j.schema_version == 2
+        assert j.schema_version == 3
     with sqlite3.connect(path) as db:
-        assert [r[0] for r in db.execute("SELECT version FROM schema_migrations ORDER BY 1")] == [1, 2]
+        assert [r[0] for r in db.execute("SELECT version FROM schema_migrations ORDER BY 1")] == [1, 2, 3]
         assert "tag" in [r[1] for r in db.execute("PRAGMA table_info(fills)")]
 
 
 def test_a_failing_migration_leaves_the_file_as_it_was(path: Path) -> None:
     Journal(path).close()
-    broken = Migration(2, "broken", ("CREATE TABLE tags (x)", "THIS IS NOT SQL"))
+    broken = Migration(3, "broken", ("CREATE TABLE tags (x)", "THIS IS NOT SQL"))
     with pytest.raises(sqlite3.OperationalError):
         Journal(path, migrations=(*MIGRATIONS, broken))
     with sqlite3.connect(path) as db:
-        assert [r[0] for r in db.execute("SELECT version FROM schema_migrations")] == [1]
+        assert [r[0] for r in db.execute("SELECT version FROM schema_migrations")] == [1, 2]
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'tags'").fetchone() is None
 
 
 def test_a_journal_from_a_newer_version_is_refused_untouched(path: Path) -> None:
-    extra = Migration(2, "future", ("CREATE TABLE future (x)",))
+    extra = Migration(3, "future", ("CREATE TABLE future (x)",))
     Journal(path, migrations=(*MIGRATIONS, extra)).close()
     before = path.read_bytes()
     with pytest.raises(JournalError, match="newer version"):

@@ -241,6 +241,12 @@ def test_interval_button_emits_only_on_change(chart: ChartWidget, qtbot: QtBot) 
         qtbot.mouseClick(chart.interval_buttons[Interval.H1], QtCore.Qt.MouseButton.LeftButton)
         chart.set_interval("4H")
     assert chart.interval_buttons[Interval.H4].isChecked()
+    utc = chart.interval_buttons[Interval.D1_UTC]
+    assert utc.text() == "1D UTC"
+    assert "00:00 UTC" in utc.toolTip()
+    with qtbot.waitSignal(chart.interval_changed) as blocker:
+        qtbot.mouseClick(utc, QtCore.Qt.MouseButton.LeftButton)
+    assert blocker.args == ["1Dutc"]
 
 
 def test_order_and_position_lines(chart: ChartWidget) -> None:

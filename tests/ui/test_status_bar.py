@@ -111,3 +111,29 @@ def test_the_account_mode_shows_once_known(qtbot: QtBot) -> None:
     assert "one margin pool" in bar.account.toolTip()
     bar.update_health(healthy(clock.now, account="Classic account"))
     assert "V2" in bar.account.toolTip()
+
+
+def test_a_temporary_message_is_not_drawn_over_by_the_account_mode(qtbot: QtBot) -> None:
+    """Seen on Xvfb: the palette's hint in the status bar had "Classic account" painted over it, because the
+    once-a-second health update showed the label again while Qt had hidden it for the message."""
+    bar, clock = make(qtbot)
+    bar.update_health(healthy(clock.now, account="Classic account"))
+    assert bar.account.isVisible()
+    bar.showMessage("Find a symbol by name, or type an order")
+    assert not bar.account.isVisible()
+    bar.update_health(healthy(clock.now, account="Classic account"))
+    assert not bar.account.isVisible()
+    bar.clearMessage()
+    assert bar.account.isVisible()
+    bar.showMessage("a status tip")
+    bar.clearMessage()
+    assert bar.account.isVisible()
+
+
+def test_the_account_mode_learnt_during_a_message_shows_when_it_clears(qtbot: QtBot) -> None:
+    bar, clock = make(qtbot)
+    bar.showMessage("starting")
+    bar.update_health(healthy(clock.now, account="Unified account"))
+    assert not bar.account.isVisible()
+    bar.clearMessage()
+    assert bar.account.isVisible()

@@ -215,7 +215,7 @@ def closed_position_from(entry: Any, product: Product) -> ClosedPosition:
         net_profit=f.opt_dec("netProfit"),
         total_funding=f.opt_dec("totalFunding"),
         pos_mode=f.opt_enum("posMode", POSITION_MODE_FROM_WIRE),
-        pos_id=f.opt_text("posId"),
+        pos_id=f.opt_text(("positionId", "posId")),
     )
 
 

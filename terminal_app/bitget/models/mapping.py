@@ -8,6 +8,7 @@ above ``terminal_app.bitget`` sees a V2 spelling. A V3 (UTA) client keeps its ow
 from __future__ import annotations
 
 from terminal_app.core.enums import (
+    ExchangeClose,
     Liquidity,
     MarginMode,
     OrderStatus,
@@ -90,6 +91,19 @@ ORDER_STATUS_FROM_WIRE: dict[str, OrderStatus] = {
 # ``tradeScope``; streamed orders abbreviate it.
 LIQUIDITY_FROM_WIRE: dict[str, Liquidity] = {"maker": Liquidity.MAKER, "taker": Liquidity.TAKER,
                                              "m": Liquidity.MAKER, "t": Liquidity.TAKER}
+
+
+def exchange_close_from_wire(word: str | None) -> ExchangeClose | None:
+    """Whether a futures ``tradeSide`` is a close the exchange made: ``burst_*`` (liquidation), ``delivery_*``
+    (delivery at expiry), ``dte_sys_adl_*`` (auto-deleverage); typed-bitget's ``MixTradeSide`` lists them all."""
+    word = (word or "").lower()
+    if word.startswith("burst_"):
+        return ExchangeClose.LIQUIDATION
+    if word.startswith("delivery_"):
+        return ExchangeClose.DELIVERY
+    if "_adl_" in word:
+        return ExchangeClose.ADL
+    return None
 
 
 def trade_side_from_wire(word: str | None) -> TradeSide | None:

@@ -179,7 +179,14 @@ def contract_market_from(d: dict[str, Any], product: Product | None = None) -> M
         status=status,
         max_leverage=int(_dec0(d.get("maxLever"), "125")),
         min_leverage=int(_dec0(d.get("minLever"), "1")),
+        delivery_time=_delivery_time(d.get("deliveryTime")) if d.get("symbolType") == "delivery" else None,
     )
+
+
+def _delivery_time(value: Any) -> int | None:
+    # "" for perpetuals (typed-bitget saw it live; the docs once said "-1"); epoch ms for delivery contracts
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
 
 
 def _market(kind: str, build: Callable[[dict[str, Any]], MarketInfo], entry: Any) -> MarketInfo:

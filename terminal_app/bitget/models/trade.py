@@ -21,6 +21,7 @@ from terminal_app.bitget.models.mapping import (
     POSITION_MODE_FROM_WIRE,
     POSITION_SIDE_FROM_WIRE,
     SIDE_FROM_WIRE,
+    exchange_close_from_wire,
     trade_side_from_wire,
 )
 from terminal_app.core.enums import MarginMode, OrderType
@@ -398,6 +399,7 @@ def fill_from(entry: Any, product: Product) -> Fill:
         ts=f.ms(("cTime", "ts")),
         order_type=f.opt_enum("orderType", ORDER_TYPE_FROM_WIRE),
         pos_mode=f.opt_enum("posMode", POSITION_MODE_FROM_WIRE) if futures else None,
+        exchange_close=exchange_close_from_wire(f.opt_word("tradeSide")) if futures else None,
         fees=fees,
     )
 

@@ -11,6 +11,7 @@ from typing import Any
 from terminal_app.bitget.v3 import trade as t
 from terminal_app.bitget.v3.rest import V3RestClient
 from terminal_app.bitget.v3.stream import private_arg
+from terminal_app.bitget.v3.ws_trade import V3WsTrader
 from terminal_app.bitget.ws import BitgetStreamer
 from terminal_app.core.accounts import FuturesAccount, SpotAsset, UnifiedAccount
 from terminal_app.core.enums import PositionMode
@@ -40,9 +41,10 @@ def margin_account(account: UnifiedAccount, coin: str, mode: PositionMode | None
 class UnifiedAccountState:
     """What every line of one unified account shares."""
 
-    def __init__(self, rest: V3RestClient, ws: BitgetStreamer) -> None:
+    def __init__(self, rest: V3RestClient, ws: BitgetStreamer, trader: V3WsTrader | None = None) -> None:
         self.rest = rest
         self.ws = ws
+        self.trader = trader          # orders over the private socket when connected (bitget.v3.ws_trade)
         self.hold_mode: PositionMode | None = None
         self.settings: t.AccountSettings | None = None
         self._listeners: dict[str, list[Listener]] = {}

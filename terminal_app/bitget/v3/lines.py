@@ -14,6 +14,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from terminal_app.bitget.errors import OrderNotFound, TransportError
 from terminal_app.bitget.models.fields import as_list
 from terminal_app.bitget.v3 import trade as t
 from terminal_app.bitget.v3.account import UnifiedAccountState, margin_account
@@ -22,7 +23,7 @@ from terminal_app.bitget.v3.rest import V3OrderRequest
 from terminal_app.bitget.v3.stream import market_arg
 from terminal_app.core.accounts import FuturesAccount, LeverageResult, MarginModeResult, Position, PositionModeResult
 from terminal_app.core.candles import Interval
-from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side
+from terminal_app.core.enums import MarginMode, OrderStatus, OrderType, PositionMode, PositionSide, Side
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Candle
 from terminal_app.core.orders import Fill, Order, OrderAck, OrderTicket
@@ -90,7 +91,29 @@ class V3Line:
     async def place(self, order: PlaceOrder) -> OrderAck:
         if self._product.is_futures and order.position_mode is None:
             await self._account.mode()
-        return await self._rest.place_order(self._request(order))
+        request = self._request(order)
+        ack = await self._place_over_socket(request)
+        return ack if ack is not None else await self._rest.place_order(request)
+
+    async def _place_over_socket(self, request: V3OrderRequest) -> OrderAck | None:
+        """The order over the private socket when it is up; None sends it by REST instead. After an answer that
+        never came, the order is looked up by clientOid first so REST cannot place it twice."""
+        trader = self._account.trader
+        if trader is None:
+            return None
+        if not trader.connected:
+            trader.ensure()
+            return None
+        try:
+            return await trader.place(request)
+        except TransportError as exc:
+            if not exc.ambiguous:
+                return None
+        try:
+            found = await self._rest.order_info(client_oid=request.client_oid)
+        except OrderNotFound:
+            return None
+        return OrderAck(found.order_id, found.client_oid)
 
     async def place_batch(self, ref: SymbolRef, orders: Sequence[PlaceOrder]) -> BulkResult:
         if not orders:
@@ -109,6 +132,19 @@ class V3Line:
                                              price=price)
 
     async def cancel(self, ref: SymbolRef, key: OrderKey) -> OrderAck:
+        """Over the private socket when it is up, else REST. A socket request left unanswered may have cancelled
+        the order: it is looked up first (cancelled: done; filled: nothing to cancel; open: REST cancels it)."""
+        trader = self._account.trader
+        if trader is not None and trader.connected:
+            try:
+                return await trader.cancel(ref, order_id=key.order_id, client_oid=key.client_oid)
+            except TransportError as exc:
+                if exc.ambiguous:
+                    found = await self._rest.order_info(order_id=key.order_id, client_oid=key.client_oid)
+                    if found.status is OrderStatus.CANCELLED:
+                        return OrderAck(found.order_id, found.client_oid)
+                    if not found.is_open:
+                        raise OrderNotFound() from exc
         return await self._rest.cancel_order(ref, order_id=key.order_id, client_oid=key.client_oid)
 
     async def cancel_all(self, ref: SymbolRef | None) -> BulkResult:

@@ -50,10 +50,17 @@ def market_arg(ref: SymbolRef, channel: MarketChannel, interval: Interval | None
     return arg
 
 
+# topics whose subscription names ``symbol: "default"`` (all symbols), as Bitget's pages and pushes do
+DEFAULT_SYMBOL_TOPICS = frozenset({"strategy-order", "fast-fill"})
+
+
 def private_arg(topic: str) -> dict[str, str]:
     if topic not in PRIVATE_TOPICS:
         raise ValueError(f"{topic!r} is not a private V3 topic")
-    return {"instType": PRIVATE_INST_TYPE, "topic": topic}
+    arg = {"instType": PRIVATE_INST_TYPE, "topic": topic}
+    if topic in DEFAULT_SYMBOL_TOPICS:
+        arg["symbol"] = "default"
+    return arg
 
 
 async def subscribe_private(ws: BitgetStreamer, topic: str, parse: Callable[[dict[str, Any]], list[T]],

@@ -177,7 +177,7 @@ def fill_from(entry: Any, mode: PositionMode | None = None) -> Fill:
     wire_side = f.enum("side", SIDE_FROM_WIRE)
     futures = product.is_futures
     trade_side = trade_side_from_wire(f.opt_word("tradeSide")) if futures else None
-    hold = f.opt_enum("holdSide", POS_SIDE_FROM_WIRE) if futures else None
+    hold = f.opt_enum(("holdSide", "posSide"), POS_SIDE_FROM_WIRE) if futures else None  # push / REST
     hedge = futures and mode == PositionMode.HEDGE
     return Fill(
         product=product,

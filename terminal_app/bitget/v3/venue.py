@@ -17,6 +17,7 @@ from terminal_app.bitget.v3.algos import V3AlgoVenue
 from terminal_app.bitget.v3.lines import V3FuturesLine, V3Line, V3SpotLine
 from terminal_app.bitget.v3.rest import V3RestClient
 from terminal_app.bitget.v3.stream import V3MarketPushes
+from terminal_app.bitget.v3.ws_trade import V3WsTrader
 from terminal_app.bitget.ws import BitgetStreamer
 from terminal_app.core.accounts import (
     SpotAsset,
@@ -38,11 +39,11 @@ class V3Venue(LineRouter):
     """One unified (UTA) account over one V3 REST client and one streamer on the V3 URLs."""
 
     def __init__(self, rest: V3RestClient, ws: BitgetStreamer,
-                 products: Sequence[Product] = DEFAULT_PRODUCTS) -> None:
-        self.account = UnifiedAccountState(rest, ws)
+                 products: Sequence[Product] = DEFAULT_PRODUCTS, *, ws_trader: V3WsTrader | None = None) -> None:
+        self.account = UnifiedAccountState(rest, ws, ws_trader)
         self._pushes = V3MarketPushes()
         self._rest = rest
-        self._algos = V3AlgoVenue()
+        self._algos = V3AlgoVenue(self.account, products)
         self._futures = {p: V3FuturesLine(p, self.account) for p in products if p.is_futures}
         self._lines: dict[Product, V3Line] = {
             p: self._futures[p] if p.is_futures else V3SpotLine(self.account) for p in products}
@@ -95,6 +96,10 @@ class V3Venue(LineRouter):
 
     async def balances(self) -> list[SpotAsset]:
         return spot_assets(await self._rest.assets())
+
+    async def countdown_cancel_all(self, seconds: int) -> None:
+        """Arm (5-60 s) or disarm (0) Bitget's cancel-all countdown (services.countdown re-arms it)."""
+        await self._rest.countdown_cancel_all(seconds)
 
     async def transfer(self, from_account: Product, to_account: Product, coin: str, amount: Decimal) -> str:
         # one margin pool backs spot and every futures category: there is no account to move coins between

@@ -77,7 +77,7 @@ class AccountSettings:
         for a crossed one (its margin is the account's), 40762 when the account cannot pay in, 45117-like 40017 when
         taking out would leave the position at or below its maintenance margin."""
         state = self.state
-        user = state.fut.users[uid]
+        user = state.fut_user(uid, market.symbol)
         pos = user.positions.get((market.symbol, hold_side))
         if pos is None or not pos.lots:
             raise reject("22002", "No position to close")
@@ -86,9 +86,13 @@ class AccountSettings:
         if amount > 0 and amount > max_available(state, user):
             raise reject("40762", "The order size is greater than the max open size")
         if amount < 0:
+            # the terminal's rule too (core.position_tools.removable_margin): unrealised profit cannot be taken
+            # out, and twice the maintenance margin stays
             ms = state.futures_market(market.symbol)
-            left = pos.margin + amount + unrealized(pos, ms.mark, market.lot)
-            if left <= maintenance(pos, ms.mark, market.lot, market.keep_margin_rate) * 2:
+            inverse = market.inverse
+            removable = (pos.margin + min(unrealized(pos, ms.mark, market.lot, inverse), Decimal(0))
+                         - 2 * maintenance(pos, ms.mark, market.lot, market.keep_margin_rate, inverse))
+            if -amount > removable:
                 raise reject("40017", "Parameter amount error: the margin left would not keep the position safe")
         pos.margin += amount
         user.cash -= amount

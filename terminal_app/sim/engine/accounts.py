@@ -64,6 +64,7 @@ class UserAccounts:
             state.done_by_id.pop(st.order_id, None)
         state.user_fills.pop(uid, None)
         state.bills.forget(uid)
+        state.closed.forget(uid)
         state.open_by_user.pop(uid, None)
         state.touched_futures.discard(uid)
         state.dirty_users.discard(uid)

@@ -11,6 +11,7 @@ Each job has its own class, all working on one :class:`~terminal_app.sim.engine.
 * ``stops`` (:mod:`~terminal_app.sim.engine.stops`): trigger orders and trailing stops, spot and futures;
 * ``funding`` (:mod:`~terminal_app.sim.engine.funding`): funding times, rates, charges and bills;
 * ``liquidator`` (:mod:`~terminal_app.sim.engine.liquidation`): maintenance checks and liquidations;
+* ``delivery`` (:mod:`~terminal_app.sim.engine.delivery`): delivery contracts settled at expiry;
 * ``views`` (:mod:`~terminal_app.sim.engine.views`): position, account and settings snapshots;
 * ``accounts`` (:mod:`~terminal_app.sim.engine.accounts`): opening, removing and funding users;
 * ``flow`` (:mod:`~terminal_app.sim.market.flow`): the house's quotes and synthetic trades.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from terminal_app.sim.engine.account_settings import AccountSettings
 from terminal_app.sim.engine.accounts import UserAccounts
+from terminal_app.sim.engine.delivery import DeliveryDesk
 from terminal_app.sim.engine.funding import FundingScheduler
 from terminal_app.sim.engine.futures import FuturesLedger
 from terminal_app.sim.engine.futures_orders import FuturesOrders
@@ -56,6 +58,7 @@ class Engine:
         self.stops = StopBook(state, self.triggers, self.spot_orders, self.futures_orders)
         self.funding = FundingScheduler(state)
         self.liquidator = Liquidator(state, self.orders, self.futures_settler)
+        self.delivery = DeliveryDesk(state, self.orders, self.triggers, self.futures_settler)
         self.views = FuturesViews(state, self.triggers)
         self.accounts = UserAccounts(state, self.orders, self.triggers, self.funding)
         self.transfers = Transfers(state)
@@ -81,14 +84,18 @@ class Engine:
             ms.book.asks.take_changes()
 
     def step(self, t: int) -> None:
-        """One market step to time ``t``: quotes and trades, funding, TP/SL and stop triggers, liquidations."""
+        """One market step to time ``t``: quotes and trades, funding, TP/SL and stop triggers, liquidations, then
+        deliveries (a delivered contract no longer quotes nor trades)."""
         state = self.state
         state.now = t
         state.spot.now = t
         state.counters["steps"] += 1
         flow = self.flow
+        delivered = state.delivered
         for ms in state.markets.values():
             ms.traded = False
+            if ms.market.symbol in delivered and ms.market.is_futures:
+                continue
             flow.quote(ms, t)
             flow.trade(ms)
         self.funding.settle(t)
@@ -98,3 +105,4 @@ class Engine:
                 self.triggers.fire(ms, close)
             self.stops.fire(ms)
         self.liquidator.check_all()
+        self.delivery.step(t)

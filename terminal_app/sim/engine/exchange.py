@@ -36,6 +36,7 @@ from terminal_app.bitget.clock import system_ms
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.bills import SpotBill
 from terminal_app.sim.engine.catch_up import CatchUp
+from terminal_app.sim.engine.delivery import DeliveryDesk
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.events import EventPump, Listener
 from terminal_app.sim.engine.futures import AccountBill, FuturesAccount, PlanOrder, Position, SymbolSettings
@@ -43,6 +44,8 @@ from terminal_app.sim.engine.market_data import Depth, FundingInfo, MarketData, 
 from terminal_app.sim.engine.orders import Fill, Order, OrderState, reject
 from terminal_app.sim.engine.persistence import Persistence
 from terminal_app.sim.engine.plan_desk import PlanDesk
+from terminal_app.sim.engine.pool_desk import PoolDesk
+from terminal_app.sim.engine.position_desk import PositionDesk
 from terminal_app.sim.engine.queries import AccountQueries
 from terminal_app.sim.engine.spot_accounts import Balance
 from terminal_app.sim.market.history import Candle, Granularity
@@ -80,6 +83,8 @@ class Exchange:
         self._events = EventPump(engine, self.now_ms, self._data.ticker)
         self._queries = AccountQueries(engine)
         self.plans = PlanDesk(self._user, self._done)  # trigger orders, trailing stops, TP/SL (sim.engine.plan_desk)
+        self.position_desk = PositionDesk(self._user, self._done)  # closed positions, open count
+        self.pool = PoolDesk(self._user, self._done)   # unified accounts' wallets as one pool (sim.engine.pool_desk)
         engine.state.outbox.clear()
         engine.state.spot.drain_touched()
         engine.state.touched_futures.clear()
@@ -229,19 +234,8 @@ class Exchange:
         self._engine.accounts.transfer_spot(src, dst, amount)
 
     def shift_usdt(self, uid: str, amount: Decimal) -> None:
-        """Move USDT between one user's spot wallet and futures wallet (positive: spot → futures); a unified
-        account's one pool (``engine.unified``)."""
-        engine = self._user(uid)
-        try:
-            # Through each ledger's house account, so both ledgers stay balanced for ``audit``.
-            engine.state.spot.credit(uid, "USDT", -amount)
-            engine.state.spot.house_add("USDT", amount)
-            engine.state.fut.users[uid].cash += amount
-            engine.state.fut.house -= amount
-            engine.state.dirty_users.add(uid)
-            engine.state.touched_futures.add(uid)
-        finally:
-            self._done()
+        """Move USDT from one user's spot wallet to its USDT-M wallet (negative: back); see ``Exchange.pool``."""
+        self.pool.shift(uid, "USDT", amount)
 
     # ---- spot ------------------------------------------------------------------------------------------------
 
@@ -394,7 +388,7 @@ class Exchange:
         """Add (+) or remove (-) margin of an isolated position; returns the position as it is now."""
         engine = self._user(uid)
         try:
-            market = find_market(symbol, Product.USDT_FUTURES)
+            market = find_futures(symbol)
             value = Decimal(str(amount))
             if not value.is_finite() or not value:
                 raise reject("40017", "Parameter amount error")
@@ -483,12 +477,15 @@ class Exchange:
 
     def account_bills(self, uid: str, symbol: str | None = None, *, business_type: str | None = None,
                       start_ms: int | None = None, end_ms: int | None = None, id_less_than: str | None = None,
-                      limit: int = 100) -> list[AccountBill]:
-        """USDT-M account bills, newest first: a row per fill (realised PnL and fee) and per funding payment."""
+                      limit: int = 100, product: Product | None = None, coin: str | None = None
+                      ) -> list[AccountBill]:
+        """Futures account bills, newest first: a row per fill (realised PnL and fee), per funding payment and
+        per liquidation; of one futures line (``product``) and margin ``coin`` when given."""
         self._user(uid)
         self._done()
         sym = find_futures(symbol).symbol if symbol else None
-        return self._queries.account_bills(uid, sym, business_type, start_ms, end_ms, id_less_than, limit)
+        return self._queries.account_bills(uid, sym, business_type, start_ms, end_ms, id_less_than, limit,
+                                           product=product, coin=coin)
 
     def spot_bills(self, uid: str, coin: str | None = None, *, group_type: str | None = None,
                    business_type: str | None = None, start_ms: int | None = None, end_ms: int | None = None,
@@ -567,6 +564,11 @@ class Exchange:
         shocks = self._sync().flow.shocks
         key = underlying.upper()
         shocks[key] = shocks.get(key, 1.0) * float(Decimal(str(factor)))
+
+    @property
+    def delivery(self) -> DeliveryDesk:
+        """Delivery contracts: their times, what was delivered at what price, ``schedule`` (tests, demos)."""
+        return self._engine.delivery
 
     def set_funding_rate(self, symbol: str, rate: DecimalLike) -> None:
         """Fix a futures market's funding rate (tests, demos); it is quoted and charged from now on."""

@@ -83,6 +83,7 @@ class FundingScheduler:
         else:
             user.cash += amount
         state.ledger(pos.symbol).funding -= amount
+        pos.funding += amount
         pos.u_time = t
         user.u_time = t
         state.bills.add_futures(user.uid, pos.symbol, m.margin_coin, FUNDING_FEE, amount, ZERO, wallet(user), t)

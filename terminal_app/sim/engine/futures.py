@@ -178,6 +178,14 @@ class PositionState:
     locked_lots: int = 0               # held by pending close / reduce-only orders
     c_time: int = 0
     u_time: int = 0
+    # its whole life, for the closed-position row (``engine.closed_positions``): partial closes add up
+    open_lots_total: int = 0
+    open_value: Decimal = ZERO         # sum of price * size of the fills that opened it
+    close_lots_total: int = 0
+    close_value: Decimal = ZERO
+    open_fee: Decimal = ZERO           # fees paid (positive) opening it, and closing it
+    close_fee: Decimal = ZERO
+    funding: Decimal = ZERO            # funding received (+) or paid (-)
 
 
 @dataclass(slots=True)

@@ -50,6 +50,8 @@ class FuturesOrders:
               preset_tp: object = None, preset_sl: object = None, origin: str = "api") -> OrderState:
         side, order_type, force, client_oid = self.orders.common_checks(uid, side, order_type, force, client_oid)
         state = self.state
+        if market.symbol in state.delivered:
+            raise reject("40309", "The contract has been removed")
         user = state.fut_user(uid, market.symbol)
         info = market.info
         ms = state.markets[market.ref]

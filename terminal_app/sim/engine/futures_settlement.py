@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from terminal_app.sim.engine.closed_positions import closed_from
 from terminal_app.sim.engine.futures import (
     HEDGE,
     ISOLATED,
@@ -88,6 +89,12 @@ class FuturesSettler:
         state.bills.add_futures(st.uid, symbol, m.margin_coin, business, profit, -fee, wallet(user), now)
         if fee_pos is not None:
             fee_pos.total_fee += fee
+        # the closed-position row splits a fill's fee between the side it closed and the side it opened
+        close_fee = money(fee * close_lots / lots) if close_lots else ZERO
+        if close_lots and pos is not None:
+            pos.close_fee += close_fee
+        if open_lots and fee_pos is not None and fee_pos is not pos:
+            fee_pos.open_fee += fee - close_fee
         user.u_time = now
         st.filled_lots += lots
         st.filled_quote += value
@@ -103,6 +110,13 @@ class FuturesSettler:
         if closed is not None:
             self.position_closed(user, closed, "position_closed")
 
+    def close_whole(self, user: FuturesUser, pos: PositionState, price: Decimal, lot: Decimal,
+                    inverse: bool) -> Decimal:
+        """The whole position closed at ``price`` by the exchange (delivery): its margin and PnL back to the
+        account, the PnL from the house; returns the realised PnL. Its orders must be gone first."""
+        pos.locked_lots = 0
+        return self._reduce(user, pos, price, pos.lots, lot, False, inverse)
+
     def _reduce(self, user: FuturesUser, pos: PositionState, price: Decimal, k: int, lot: Decimal,
                 locked: bool, inverse: bool) -> Decimal:
         if k == pos.lots:
@@ -115,6 +129,8 @@ class FuturesSettler:
         pos.cost -= cost_part
         pos.margin -= margin_part
         pos.lots -= k
+        pos.close_lots_total += k
+        pos.close_value += value
         if locked:
             pos.locked_lots -= k
         pos.achieved += pnl
@@ -145,6 +161,8 @@ class FuturesSettler:
             pos.margin += margin
         pos.cost += value
         pos.lots += k
+        pos.open_lots_total += k
+        pos.open_value += value
         pos.u_time = state.now
         if st.preset_tp is not None or st.preset_sl is not None:
             self.triggers.grow_linked(st, pos, k)
@@ -163,5 +181,7 @@ class FuturesSettler:
             self.orders.finish(st, OrderStatus.CANCELLED, reason)
         for plan in self.triggers.position_plans(user.uid, pos.symbol, pos.hold_side):
             self.triggers.cancel(plan)
+        market = state.futures_market(pos.symbol).market
+        state.closed.add(closed_from(pos, market.margin_coin, user.pos_mode, market.lot, state.now))
         state.touched_futures.add(user.uid)
         state.dirty_users.add(user.uid)

@@ -12,6 +12,8 @@ from terminal_app.bitget.models.mapping import product_from_wire
 from terminal_app.core.instruments import SymbolRef
 from terminal_app.sim.engine.accounts import DEMO_OTHER_FUTURES
 from terminal_app.sim.engine.bills import SpotBill
+from terminal_app.sim.engine.closed_positions import RECORD_KIND as CLOSED_KIND
+from terminal_app.sim.engine.closed_positions import closed_from_record, closed_record
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.futures import AccountBill, FuturesUser, SettingsState
 from terminal_app.sim.engine.orders import OrderState
@@ -52,10 +54,11 @@ class Persistence:
             state.new_fills.clear()
             state.bills.new_futures.clear()
             state.bills.new_spot.clear()
+            state.closed.new.clear()
             return
         bills = state.bills
         if (state.dirty_users or state.dirty_orders or state.dirty_plans or state.new_fills or bills.new_futures
-                or bills.new_spot):
+                or bills.new_spot or state.closed.new):
             self._save(self.store)
 
     def forget_user(self, uid: str) -> None:
@@ -101,10 +104,12 @@ class Persistence:
                    orders=[order_record(st) for st in state.dirty_orders.values() if st.uid in live_users],
                    fills=[fill_record(f) for f in state.new_fills if f.uid in live_users],
                    plans=[plan_record(p) for p in state.dirty_plans.values() if p.uid in live_users],
-                   bills=[bill_record(b) for b in new_bills if b.uid in live_users],
+                   bills=[*(bill_record(b) for b in new_bills if b.uid in live_users),
+                          *(closed_record(r) for r in state.closed.new if r.uid in live_users)],
                    kv=self._ledger_kv())
         state.bills.new_futures.clear()
         state.bills.new_spot.clear()
+        state.closed.new.clear()
         state.dirty_users.clear()
         state.dirty_orders.clear()
         state.dirty_plans.clear()
@@ -195,7 +200,9 @@ class Persistence:
             if d["uid"] in state.user_fills:
                 state.user_fills[d["uid"]].append(fill_from_record(d))
         for d in store.load_bills(per_user=cap):
-            if d["uid"] in state.spot.accounts:
+            if d["uid"] in state.spot.accounts and d["kind"] == CLOSED_KIND:
+                state.closed.restore(closed_from_record(d))
+            elif d["uid"] in state.spot.accounts:
                 bill = bill_from_record(d)
                 if isinstance(bill, SpotBill):
                     state.bills.restore_spot(bill)

@@ -1,6 +1,6 @@
 """The facade's plan-order desk (``Exchange.plans``): trigger orders, trailing stops and TP/SL orders of spot and
-USDT-M, as the REST routes of ``sim.server.plan_routes`` need them: place, modify, cancel (one, or all of some
-types), list (pending or finished).
+every futures line (USDT-M, coin-M, USDC-M), as the REST routes of ``sim.server.plan_routes`` need them: place,
+modify, cancel (one, or all of some types), list (pending or finished).
 
 Every call brings the market to the clock first and, after it, sends its events and saves (the facade's
 ``_user``/``_done``), like the facade's own trading calls. Plan types are Bitget's words: ``normal_plan``,
@@ -10,18 +10,21 @@ Every call brings the market to the clock first and, after it, sends its events 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 
+from terminal_app.bitget.errors import ExchangeError
 from terminal_app.core.instruments import Product
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.futures import PlanOrder, PlanState
 from terminal_app.sim.engine.orders import reject
 from terminal_app.sim.engine.stop_views import is_stop, plan_ref
-from terminal_app.sim.market.markets import find_market
+from terminal_app.sim.market.markets import find_futures, find_market
 
 DecimalLike = Decimal | str | int
+# one leg of a TP/SL order of several plans: (planType, trigger price, triggerType, execute price or None)
+TpslLeg = tuple[str, DecimalLike, str | None, DecimalLike | None]
 TPSL_TYPES = frozenset({"profit_plan", "loss_plan", "pos_profit", "pos_loss", "moving_plan"})
 
 
@@ -51,7 +54,7 @@ class PlanDesk:
         """``normal_plan`` (stop-market / stop-limit) or ``track_plan`` (trailing, ``callback_ratio`` percent).
         ``margin_mode`` switches the symbol's margin mode first, as a futures order does."""
         with self._call(uid) as engine:
-            market = find_market(symbol, Product.USDT_FUTURES)
+            market = find_futures(symbol)
             if margin_mode:
                 engine.settings.set_margin_mode(uid, market, margin_mode)
             plan = engine.stops.place_futures(uid, market, plan_type, side, order_type, size, trigger_price,
@@ -66,7 +69,7 @@ class PlanDesk:
         """``place-tpsl-order``: the TP/SL kinds (``sim.engine.triggers``) and ``moving_plan`` (a trailing stop
         closing ``size`` of the position, callback ``range_rate`` percent)."""
         with self._call(uid) as engine:
-            market = find_market(symbol, Product.USDT_FUTURES)
+            market = find_futures(symbol)
             if plan_type == "moving_plan":
                 plan = engine.stops.place_moving(uid, market, hold_side, size, trigger_price, trigger_type,
                                                  range_rate, client_oid)
@@ -120,10 +123,10 @@ class PlanDesk:
                     range_rate: DecimalLike | None = None) -> PlanOrder:
         """``modify-tpsl-order``: a TP/SL plan, or a trailing TP/SL (``moving_plan``: trigger, size, range rate)."""
         with self._call(uid) as engine:
-            plan = self._find(engine, uid, Product.USDT_FUTURES, symbol, order_id, client_oid)
+            market = find_futures(symbol)
+            plan = self._find(engine, uid, market.ref.product, symbol, order_id, client_oid)
             if plan.plan_type not in TPSL_TYPES:
                 raise reject("40017", "Parameter planType error: modify a trigger order with modify-plan-order")
-            market = find_market(plan.symbol, Product.USDT_FUTURES)
             if plan.plan_type == "moving_plan":
                 engine.stops.modify(plan, market, trigger_price, trigger_type, None, size, range_rate)
             else:
@@ -146,6 +149,57 @@ class PlanDesk:
                 engine.triggers.cancel(plan)
                 out.append(engine.triggers.view(plan))
             return out
+
+    # ---- orders of several plans (V3 strategy orders) ---------------------------------------------------------
+
+    def place_tpsl_group(self, uid: str, symbol: str, hold_side: str, legs: Sequence[TpslLeg], *,
+                         size: DecimalLike | None = None, client_oid: str | None = None
+                         ) -> tuple[str, list[PlanOrder]]:
+        """One order of several TP/SL plans of a position (V3's strategy order: a take-profit and a stop-loss under
+        one id): the plans are linked as a preset TP/SL's are (one firing cancels the others) under a new id, which
+        is returned with them. ``size`` None: whole-position plans (``pos_profit``/``pos_loss``). The first plan
+        carries ``client_oid``. A leg refused after others were placed cancels those."""
+        with self._call(uid) as engine:
+            market = find_market(symbol, Product.USDT_FUTURES)
+            triggers = engine.triggers
+            group = engine.state.next_order_id()
+            plans: list[PlanState] = []
+            try:
+                for plan_type, trigger, trigger_type, execute in legs:
+                    plans.append(triggers.place_tpsl(uid, market, plan_type, trigger, hold_side, size, trigger_type,
+                                                     execute, None if plans else (client_oid or group),
+                                                     linked=group))
+            except ExchangeError:
+                for plan in plans:
+                    triggers.cancel(plan)
+                raise
+            triggers.linked_plans[group] = [p.order_id for p in plans]
+            return group, [triggers.view(p) for p in plans]
+
+    @staticmethod
+    def _group(engine: Engine, uid: str, order_id: str | None, client_oid: str | None) -> list[PlanState]:
+        triggers = engine.triggers
+        if not order_id:
+            found = triggers.plans.get(triggers.plan_client_ids.get((uid, client_oid or ""), ""))
+            order_id = (found.linked_order_id or found.order_id) if found is not None else None
+        ids = triggers.linked_plans.get(order_id or "") or [order_id or ""]
+        return [p for pid in ids if (p := triggers.plans.get(pid)) is not None and p.uid == uid]
+
+    def group(self, uid: str, order_id: str | None = None, client_oid: str | None = None) -> list[PlanOrder]:
+        """The plans of one order (a linked group's, or the one plan of that id), in any state, oldest first."""
+        with self._call(uid) as engine:
+            return [engine.triggers.view(p) for p in self._group(engine, uid, order_id, client_oid)]
+
+    def cancel_group(self, uid: str, order_id: str | None = None, client_oid: str | None = None
+                     ) -> list[PlanOrder]:
+        """Cancel the live plans of one order (see :meth:`group`); 40768 when none is live."""
+        with self._call(uid) as engine:
+            live = [p for p in self._group(engine, uid, order_id, client_oid) if p.status == "live"]
+            if not live:
+                raise reject("40768", "The order does not exist")
+            for plan in live:
+                engine.triggers.cancel(plan)
+            return [engine.triggers.view(p) for p in live]
 
     # ---- listing ---------------------------------------------------------------------------------------------
 

@@ -11,11 +11,12 @@ from terminal_app.sim.engine.bills import SpotBill
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.futures import AccountBill, PlanOrder
 from terminal_app.sim.engine.orders import Fill, Order
+from terminal_app.sim.market.markets import margin_product
 
 R = TypeVar("R")
 
 
-def _page(rows: Iterable[R], time_and_id: Callable[[R], tuple[int, str] | None], start_ms: int | None,
+def page(rows: Iterable[R], time_and_id: Callable[[R], tuple[int, str] | None], start_ms: int | None,
           end_ms: int | None, id_less_than: str | None, limit: int) -> list[R]:
     """Rows (newest first) whose time is in [start_ms, end_ms] and id below ``id_less_than``, at most ``limit``;
     ``time_and_id`` returns None for a row the caller's own filter drops."""
@@ -52,7 +53,7 @@ class AccountQueries:
                       end_ms: int | None, id_less_than: str | None, limit: int) -> list[Order]:
         sym = symbol.upper() if symbol else None
         rows = sorted(self.engine.state.done.get(uid, ()), key=lambda s: -int(s.order_id))
-        picked = _page(rows, lambda st: None if st.market.ref.product is not product
+        picked = page(rows, lambda st: None if st.market.ref.product is not product
                        or (sym and st.market.symbol != sym) else (st.c_time, st.order_id),
                        start_ms, end_ms, id_less_than, limit)
         return [st.snapshot() for st in picked]
@@ -60,22 +61,25 @@ class AccountQueries:
     def fills(self, uid: str, product: Product, symbol: str | None, order_id: str | None, start_ms: int | None,
               end_ms: int | None, id_less_than: str | None, limit: int) -> list[Fill]:
         sym = symbol.upper() if symbol else None
-        return _page(reversed(self.engine.state.user_fills.get(uid, ())),
+        return page(reversed(self.engine.state.user_fills.get(uid, ())),
                      lambda f: None if f.ref.product is not product or (sym and f.ref.symbol != sym)
                      or (order_id and f.order_id != order_id) else (f.ts, f.trade_id),
                      start_ms, end_ms, id_less_than, limit)
 
     def account_bills(self, uid: str, symbol: str | None, business_type: str | None, start_ms: int | None,
-                      end_ms: int | None, id_less_than: str | None, limit: int) -> list[AccountBill]:
-        return _page(reversed(self.engine.state.bills.futures.get(uid, ())),
-                     lambda b: None if (symbol and b.symbol != symbol)
-                     or (business_type and b.business_type != business_type) else (b.c_time, b.bill_id),
-                     start_ms, end_ms, id_less_than, limit)
+                      end_ms: int | None, id_less_than: str | None, limit: int, *, product: Product | None = None,
+                      coin: str | None = None) -> list[AccountBill]:
+        """``product``: that futures line's rows only (a row without a symbol goes by its margin coin)."""
+        return page(reversed(self.engine.state.bills.futures.get(uid, ())),
+                    lambda b: None if (symbol and b.symbol != symbol) or (coin and b.coin != coin)
+                    or (business_type and b.business_type != business_type)
+                    or (product is not None and margin_product(b.coin) is not product) else (b.c_time, b.bill_id),
+                    start_ms, end_ms, id_less_than, limit)
 
     def spot_bills(self, uid: str, coin: str | None, group_type: str | None, business_type: str | None,
                    start_ms: int | None, end_ms: int | None, id_less_than: str | None, limit: int) -> list[SpotBill]:
         word = coin.upper() if coin else None
-        return _page(reversed(self.engine.state.bills.spot.get(uid, ())),
+        return page(reversed(self.engine.state.bills.spot.get(uid, ())),
                      lambda b: None if (word and b.coin != word) or (group_type and b.group_type != group_type)
                      or (business_type and b.business_type != business_type) else (b.c_time, b.bill_id),
                      start_ms, end_ms, id_less_than, limit)

@@ -71,7 +71,8 @@ def fill_from_record(d: dict[str, Any]) -> Fill:
     return Fill(ref=SymbolRef(d["symbol"], product_from_wire(d["inst_type"])), **values)
 
 
-_POSITION_DECIMALS = ("cost", "margin", "achieved", "total_fee")
+_POSITION_DECIMALS = ("cost", "margin", "achieved", "total_fee", "open_value", "close_value", "open_fee", "close_fee",
+                      "funding")
 _PLAN_DECIMALS = ("trigger_price",)
 
 
@@ -83,9 +84,11 @@ def position_record(pos: PositionState) -> dict[str, Any]:
 
 
 def position_from_record(d: dict[str, Any]) -> PositionState:
-    values = dict(d)
+    """A position saved by this or an older version (fields added since keep their defaults)."""
+    values = {k: v for k, v in d.items() if k in PositionState.__dataclass_fields__}
     for f in _POSITION_DECIMALS:
-        values[f] = Decimal(values[f])
+        if f in values:
+            values[f] = Decimal(values[f])
     return PositionState(**values)
 
 

@@ -9,10 +9,13 @@ Every collaborator of the engine works on one :class:`EngineState`. Mutations ap
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.bills import BillBook
+from terminal_app.sim.engine.closed_positions import ClosedBook
 from terminal_app.sim.engine.futures import FuturesLedger, FuturesUser, PlanState
 from terminal_app.sim.engine.orders import Fill, OrderState
 from terminal_app.sim.engine.spot_accounts import SpotLedger
@@ -22,6 +25,15 @@ from terminal_app.sim.market.state import MarketState
 ORDER_ID_BASE = 1_300_000_000_000_000_000
 TRADE_ID_BASE = 1_300_000_000_000_000_000
 HISTORY_CAP = 10_000                  # finished orders and fills kept in memory per user (SQLite keeps them all)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A delivered contract (``engine.delivery``): the price its positions were closed at, and when."""
+
+    symbol: str
+    price: Decimal
+    time: int
 
 
 class EngineState:
@@ -41,6 +53,8 @@ class EngineState:
         self.done_by_id: dict[str, OrderState] = {}
         self.user_fills: dict[str, deque[Fill]] = {}
         self.pos_users: dict[str, set[str]] = {}                  # futures symbol → uids with a position
+        self.delivered: dict[str, Delivery] = {}                  # delivery contracts past their expiry
+        self.pooled: set[str] = set()                             # unified accounts: the pool liquidates them
         self.order_seq = 0
         self.trade_seq = 0
         self.entry_seq = 0
@@ -54,6 +68,7 @@ class EngineState:
         self.counters = {"steps": 0, "book_changes": 0, "trades": 0, "user_fills": 0}
         self.history_cap = HISTORY_CAP
         self.bills = BillBook(HISTORY_CAP)
+        self.closed = ClosedBook(HISTORY_CAP)
 
     # ---- ids -----------------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.futures import PlanOrder, PlanState
 from terminal_app.sim.engine.state import EngineState
+from terminal_app.sim.market.markets import find_futures
 
 STOP_TYPES = frozenset({"normal_plan", "track_plan", "moving_plan"})
 
@@ -17,7 +18,8 @@ def is_stop(plan: PlanState) -> bool:
 
 
 def plan_ref(plan: PlanState) -> SymbolRef:
-    return SymbolRef(plan.symbol, Product.SPOT if plan.spot else Product.USDT_FUTURES)
+    """The plan's market: spot, or the futures line that lists its symbol (USDT-M, coin-M, USDC-M)."""
+    return SymbolRef(plan.symbol, Product.SPOT) if plan.spot else find_futures(plan.symbol).ref
 
 
 def stop_view(state: EngineState, plan: PlanState) -> PlanOrder:

@@ -1,4 +1,4 @@
-"""Trigger orders and trailing stops, spot and USDT-M: placing, modifying and firing them (the TP/SL book is
+"""Trigger orders and trailing stops, spot and every futures line: placing, modifying and firing them (the TP/SL book is
 :mod:`~terminal_app.sim.engine.triggers`; both share its ``plans`` and clientOid index so one id finds any plan).
 
 * ``normal_plan`` (futures) and spot plans: when the trigger price (last or mark, Bitget's ``triggerType``) is
@@ -92,8 +92,8 @@ class StopBook:
              client_oid: str | None, **fields: object) -> PlanState:
         state = self.state
         order_id = state.next_order_id()
-        user = state.fut.users.get(uid)
-        pos_mode = user.pos_mode if user is not None and market.is_futures else "one_way_mode"
+        user = state.ledger(market.symbol).users.get(uid) if market.is_futures else None
+        pos_mode = user.pos_mode if user is not None else "one_way_mode"
         plan = PlanState(order_id, client_oid or order_id, uid, market.symbol, plan_type, trigger, trigger_type,
                          None, "", None, "live", pos_mode, state.now, state.now, spot=not market.is_futures)
         for name, value in fields.items():
@@ -107,6 +107,8 @@ class StopBook:
         """``place-plan-order``: ``normal_plan`` (a stop, market or limit) or ``track_plan`` (trailing, market)."""
         if plan_type not in ("normal_plan", "track_plan"):
             raise reject("40017", "Parameter planType error")
+        if market.symbol in self.state.delivered:
+            raise reject("40309", "The contract has been removed")
         side = (side or "").lower()
         if side not in ("buy", "sell"):
             raise reject("40017", "Parameter side error")
@@ -133,7 +135,7 @@ class StopBook:
             execute = parse_decimal(price_raw, "price")
             to_ticks(execute, info.tick_size)
         ts = (trade_side or "").lower()
-        user = self.state.fut.users[uid]
+        user = self.state.fut_user(uid, market.symbol)
         if user.pos_mode == HEDGE:
             if ts not in ("open", "close"):
                 raise reject("40774", "The order type for hedge position must also be the hedge position type")
@@ -161,7 +163,7 @@ class StopBook:
         size = parse_decimal(size_raw, "size")
         to_lots(size, info.lot_size, info.size_places)
         ratio = parse_ratio(range_raw, "rangeRate")
-        pos = self.state.fut.users[uid].positions.get((market.symbol, side))
+        pos = self.state.fut_user(uid, market.symbol).positions.get((market.symbol, side))
         if pos is None or pos.lots == 0:
             raise reject("22002", "No position to close")
         self._check_client_oid(uid, client_oid)
@@ -316,7 +318,7 @@ class StopBook:
         market = ms.market
         size = plan.amount or Decimal(0)
         if plan.plan_type == "moving_plan":
-            user = self.state.fut.users.get(plan.uid)
+            user = self.state.ledger(plan.symbol).users.get(plan.uid)
             pos = user.positions.get((plan.symbol, plan.hold_side)) if user is not None else None
             lots = 0 if pos is None else min(to_lots(size, market.info.lot_size, market.info.size_places),
                                              pos.lots - pos.locked_lots)

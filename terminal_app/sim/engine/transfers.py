@@ -14,6 +14,10 @@ from terminal_app.sim.market.markets import margin_product
 
 ZERO = Decimal(0)
 SPOT = "spot"
+# Bitget's answer to a transfer over what the source account can give: 43117, as tiagosiebler/bitget-api's live
+# end-to-end test of spotTransfer (spot -> coin_futures) expects it (test/v2/private.write.test.ts); the SDK's
+# API_ERROR_CODE names it EXCEEDS_MAX_AMOUNT_TRANSFERRED. 43012 is the spot order's "Insufficient balance".
+TOO_MUCH = ("43117", "Exceeds the maximum amount that can be transferred")
 # Bitget's account types of the transfer endpoint that the simulator keeps (p2p and margin accounts it does not).
 ACCOUNT_PRODUCTS = {"usdt_futures": Product.USDT_FUTURES, "usdc_futures": Product.USDC_FUTURES,
                     "coin_futures": Product.COIN_FUTURES}
@@ -44,14 +48,14 @@ class Transfers:
         user = ledger.users[uid]
         if src == SPOT:
             if state.spot.available(uid, coin) < amount:
-                raise reject("43012", "Insufficient balance")
+                raise reject(*TOO_MUCH)
             state.spot.credit(uid, coin, -amount)
             state.spot.minted[coin] = state.spot.minted.get(coin, ZERO) - amount
             user.cash += amount
             ledger.minted += amount
         else:
             if max_available(state, user) < amount:
-                raise reject("43012", "Insufficient balance")
+                raise reject(*TOO_MUCH)
             user.cash -= amount
             ledger.minted -= amount
             state.spot.credit(uid, coin, amount)

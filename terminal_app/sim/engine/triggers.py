@@ -7,13 +7,13 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from terminal_app.bitget.errors import ExchangeError
-from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.instruments import SymbolRef
 from terminal_app.sim.engine.futures import PlanOrder, PlanState, PositionState
 from terminal_app.sim.engine.lifecycle import OrderLifecycle
 from terminal_app.sim.engine.orders import OrderState, OrderStatus, parse_decimal, reject, to_lots, to_ticks
 from terminal_app.sim.engine.state import EngineState
 from terminal_app.sim.engine.stop_views import is_stop, plan_ref, stop_view
-from terminal_app.sim.market.markets import SimMarket
+from terminal_app.sim.market.markets import SimMarket, find_futures
 from terminal_app.sim.market.state import MarketState
 
 # (uid, symbol, hold side, lots, origin) -> the market order that closes them
@@ -59,7 +59,7 @@ class TriggerBook:
 
     def position_plans(self, uid: str, symbol: str, hold_side: str) -> list[PlanState]:
         """The live TP/SL plans of one position side, trailing ones (``moving_plan``) included: they go with it."""
-        moving = self.live_stops.get(SymbolRef(symbol, Product.USDT_FUTURES), {}).values()
+        moving = self.live_stops.get(find_futures(symbol).ref, {}).values()
         plans = [*self.live_plans.get(symbol, {}).values(), *(p for p in moving if p.plan_type == "moving_plan")]
         return sorted((p for p in plans if p.uid == uid and p.hold_side == hold_side), key=lambda p: int(p.order_id))
 
@@ -131,7 +131,9 @@ class TriggerBook:
 
     def place_tpsl(self, uid: str, market: SimMarket, plan_type: str, trigger_raw: object, hold_side: str,
                    size_raw: object, trigger_type: str | None, execute_raw: object,
-                   client_oid: str | None) -> PlanState:
+                   client_oid: str | None, linked: str = "") -> PlanState:
+        """``linked``: the order the plan belongs to with its siblings (a preset TP/SL's order, a V3 strategy order
+        of several legs): when one fires, the others are cancelled."""
         plan_type = (plan_type or "").lower()
         if plan_type not in PLAN_TYPES:
             raise reject("40017", "Parameter planType error")
@@ -168,7 +170,7 @@ class TriggerBook:
                 if old.plan_type == plan_type:
                     self.cancel(old)
         return self.add(uid, market.symbol, plan_type, trigger, ttype, execute, side, lots,
-                        client_oid=client_oid or "")
+                        client_oid=client_oid or "", linked=linked)
 
     # ---- firing ----------------------------------------------------------------------------------------------
 

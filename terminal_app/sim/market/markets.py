@@ -141,7 +141,8 @@ def _contract(symbol: str, base: str, price_place: int, end_step: int, volume_pl
         "offTime": "-1",
         "limitOpenTime": "-1",
         "deliveryTime": str(delivery_ms) if delivery_ms else "",
-        "deliveryStartTime": str(delivery_ms - 600_000) if delivery_ms else "",
+        # the delivery price averages the index over the hour before delivery (Bitget support 12511874540313)
+        "deliveryStartTime": str(delivery_ms - 3_600_000) if delivery_ms else "",
         "launchTime": "",
         "fundInterval": "0" if delivery_ms else "8",
         "minLever": "1",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from terminal_app.bitget.models.mapping import wire_product
-from terminal_app.bitget.rest_copy import CopyPaths as P
+from terminal_app.bitget.paths import CopyPaths as P
 from terminal_app.core.instruments import Product
 from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.copy.state import FOLLOWER, FUTURES_MARKET, SPOT_MARKET, RankedTrader, Trader

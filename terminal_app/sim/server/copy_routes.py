@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from terminal_app.bitget.rest_copy import COPY_RATES
+from terminal_app.bitget.paths import COPY_RATES
 from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.server.copy_follower_routes import BrokerRoutes, FollowerRoutes
 from terminal_app.sim.server.copy_trader_routes import TraderRoutes

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from terminal_app.bitget.rest_copy import CopyPaths as P
+from terminal_app.bitget.paths import CopyPaths as P
 from terminal_app.core.instruments import Product
 from terminal_app.sim.copy.state import FUTURES_MARKET, SPOT_MARKET, TRADER, SymbolConfig, Trader, check_ratio
 from terminal_app.sim.copy.traders import COPY_SYMBOLS, SPOT_COPY_SYMBOLS

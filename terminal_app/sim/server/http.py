@@ -25,6 +25,7 @@ from aiohttp import web
 
 from terminal_app.bitget.clock import system_ms
 from terminal_app.bitget.errors import ExchangeError
+from terminal_app.sim.engine import unified
 from terminal_app.sim.engine.catch_up import FAST_STEP_BUDGET_S
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.server.auth import DEMO_CREDENTIALS, DEMO_UID, TRADE, Authenticator, KeyStore, require
@@ -33,9 +34,11 @@ from terminal_app.sim.server.faults import FaultInjector, RestFault
 from terminal_app.sim.server.info import SimInfo  # re-exported: its historic home
 from terminal_app.sim.server.mix import MIX_ROUTES
 from terminal_app.sim.server.plan_routes import PLAN_ROUTES
+from terminal_app.sim.server.position_routes import POSITION_ROUTES
 from terminal_app.sim.server.ratelimits import RateLimiter
 from terminal_app.sim.server.routes import COMMON_ROUTES, Call, Route
 from terminal_app.sim.server.spot import SPOT_ROUTES
+from terminal_app.sim.server.v3_pool_routes import V3_POOL_ROUTES
 from terminal_app.sim.server.v3_routes import V3_ROUTES
 from terminal_app.sim.server.v3_ws import V3_PRIVATE_PATH, V3_PUBLIC_PATH, BothHubs, V3WsHub
 from terminal_app.sim.server.ws import WsHub
@@ -49,7 +52,8 @@ class StateInUseError(OSError):
     """Another simulator holds the state file."""
 
 # PLAN_ROUTES after MIX_ROUTES: they answer the plan paths server.mix also knows (every plan type; server.plan_routes)
-ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES, *PLAN_ROUTES, *V3_ROUTES)
+ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES, *PLAN_ROUTES, *POSITION_ROUTES,
+                                 *V3_ROUTES, *V3_POOL_ROUTES)
 # A key works only against its account's generation (bitget-v3-uta.md §1): Bitget's answers, HTTP 400.
 CLASSIC_ON_V3 = ("40084", "You are in Classic Account mode, and the Unified Account API is not supported at this time")
 # Copy trading has no V3 API: unified keys carry the copy permissions (copy_futures_position, copy_futures_order,
@@ -132,6 +136,10 @@ class SimServer:
         # Called first thing for every REST request, on the server's loop (``bench keys`` times order arrivals).
         self.request_hooks: list[Callable[[web.Request], None]] = []
         self.copy = register_copy_routes(self)               # /api/v2/copy/... (server.copy_routes)
+        # unified accounts' pools: interest, repayment, countdown cancel-all, liquidation (engine.unified)
+        self.tick_hooks.append(lambda: unified.check(self.exchange, self.exchange.now_ms()))
+        if cfg.account_mode == "unified":
+            unified.enrol(self.exchange, DEMO_UID)
 
     def now_ms(self) -> int:
         """The exchange clock: the machine's, shifted by the clock fault."""
@@ -273,6 +281,8 @@ class SimServer:
                                            body)
                 if path.startswith("/api/v3/") and not key.uta:
                     return self._answer(400, *CLASSIC_ON_V3)
+                if key.uta:
+                    unified.enrol(self.exchange, key.uid)
                 if path.startswith("/api/v2/") and key.uta and not path.startswith(COPY_PREFIX):
                     return self._answer(400, *UNIFIED_ON_V2)
                 if route.trade:

@@ -62,16 +62,22 @@ def contracts(call: Call) -> Any:
     symbol = call.opt("symbol")
     if symbol:
         find_market(symbol, product)
-    return [row for row in contracts_raw(product) if symbol is None or row["symbol"] == symbol.upper()]
+    # a delivery contract's times and status are the exchange's (a test may move them; it is "off" once delivered)
+    return [{**row, **call.ex.delivery.contract_fields(row["symbol"])} for row in contracts_raw(product)
+            if symbol is None or row["symbol"] == symbol.upper()]
+
+
+def _mix_ticker(call: Call, t: Any) -> dict[str, Any]:
+    return {**render.mix_ticker(t), **call.ex.delivery.ticker_fields(t.ref.symbol)}
 
 
 def ticker(call: Call) -> Any:
-    return [render.mix_ticker(call.ex.ticker(call.ex.market(call.futures_ref()).ref))]
+    return [_mix_ticker(call, call.ex.ticker(call.ex.market(call.futures_ref()).ref))]
 
 
 def tickers(call: Call) -> Any:
     product = call.product_type()
-    return [render.mix_ticker(t) for t in call.ex.tickers(product)] if product in FUTURES_PRODUCTS else []
+    return [_mix_ticker(call, t) for t in call.ex.tickers(product)] if product in FUTURES_PRODUCTS else []
 
 
 def mix_merge_depth(call: Call) -> Any:
@@ -196,15 +202,15 @@ def set_margin(call: Call) -> Any:
 
 
 def bill(call: Call) -> Any:
-    """``/api/v2/mix/account/bill``: ``{bills, endId}``, newest first (fills and funding)."""
+    """``/api/v2/mix/account/bill``: ``{bills, endId}``, newest first (fills, funding, liquidations) of the
+    ``productType``'s accounts (and of one margin ``coin`` when given)."""
     if not _served(call):
         return {"bills": [], "endId": None}
     coin = call.opt("coin")
-    if coin and coin.upper() != "USDT":
-        return {"bills": [], "endId": None}
     rows = call.ex.account_bills(call.uid, call.opt("symbol"), business_type=call.opt("businessType"),
                                  start_ms=call.integer("startTime"), end_ms=call.integer("endTime"),
-                                 id_less_than=call.opt("idLessThan"), limit=call.limit(20, 100))
+                                 id_less_than=call.opt("idLessThan"), limit=call.limit(20, 100),
+                                 product=call.product_type(), coin=coin.upper() if coin else None)
     return {"bills": [render.mix_bill(b) for b in rows], "endId": rows[-1].bill_id if rows else None}
 
 

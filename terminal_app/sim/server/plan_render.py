@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from terminal_app.sim.engine.futures import PlanOrder
+from terminal_app.sim.market.markets import find_futures
 from terminal_app.sim.server import render
 from terminal_app.sim.server.render import ms, num
 
@@ -37,6 +38,11 @@ def _pos_side(p: PlanOrder) -> str:
     return "long" if p.side == "buy" else "short"
 
 
+def _margin_coin(p: PlanOrder) -> str:
+    """The contract's margin coin: USDT, USDC, or coin-M's base coin."""
+    return find_futures(p.ref.symbol).margin_coin
+
+
 def _price(p: PlanOrder) -> str:
     return num(p.execute_price) if p.execute_price is not None else "0"
 
@@ -53,7 +59,8 @@ def futures_row(p: PlanOrder, *, history: bool = False, margin_mode: str = "cros
             "clientOid": p.client_oid, "price": _price(p), "executePrice": _price(p),
             "callbackRatio": num(p.callback_ratio), "triggerPrice": num(p.trigger_price),
             "triggerType": p.trigger_type, "planStatus": p.status, "side": p.side, "posSide": _pos_side(p),
-            "marginCoin": "USDT", "marginMode": margin_mode, "enterPointSource": "API", "tradeSide": _trade_side(p),
+            "marginCoin": _margin_coin(p), "marginMode": margin_mode, "enterPointSource": "API",
+            "tradeSide": _trade_side(p),
             "posMode": p.pos_mode, "orderType": p.order_type or "market", "orderSource": "normal",
             "cTime": ms(p.c_time), "uTime": ms(p.u_time), "presetStopSurplusPrice": "",
             "stopSurplusTriggerPrice": "", "stopSurplusTriggerType": "", "stopSurplusExecutePrice": "",
@@ -96,7 +103,7 @@ def ws_plan(p: PlanOrder) -> Json:
         "planType": render.WS_PLAN_TYPES.get(p.plan_type, p.plan_type), "price": _price(p),
         "executePrice": _price(p), "stpMode": "none", "size": num(p.amount),
         "actualSize": num(p.amount) if p.status == "executed" else "0", "orderType": p.order_type or "market",
-        "side": p.side, "tradeSide": _trade_side(p), "posSide": _pos_side(p), "marginCoin": "USDT",
+        "side": p.side, "tradeSide": _trade_side(p), "posSide": _pos_side(p), "marginCoin": _margin_coin(p),
         "status": _WS_FUTURES_STATUS.get(p.status, p.status), "posMode": p.pos_mode, "enterPointSource": "API",
         "callbackRatio": num(p.callback_ratio),
         "stopSurplusTriggerType": p.trigger_type, "stopLossTriggerType": p.trigger_type,

@@ -1,5 +1,6 @@
-"""Plan-order REST endpoints of the simulator: futures trigger orders, trailing stops and TP/SL orders, and spot
-plan orders (bitget-v2.md §5, §6; request fields as Bitget's pages and ccxt's bitget.ts send them).
+"""Plan-order REST endpoints of the simulator: futures trigger orders, trailing stops and TP/SL orders on every futures
+line (USDT-M, coin-M, USDC-M; ``marginCoin`` is the contract's: USDT, USDC or coin-M's base coin), and spot plan
+orders (bitget-v2.md §5, §6; request fields as Bitget's pages and ccxt's bitget.ts send them).
 
 Registered after the spot and futures routes (``server.http``), so the three plan paths ``server.mix`` also serves
 (``place-tpsl-order``, ``cancel-plan-order``, ``orders-plan-pending``) are answered here, with every plan type:
@@ -14,12 +15,11 @@ from typing import Any
 
 from terminal_app.core.instruments import Product
 from terminal_app.sim.engine.futures import PlanOrder
-from terminal_app.sim.market.markets import find_market
+from terminal_app.sim.market.markets import FUTURES_PRODUCTS, MARGIN_COINS, find_market, margin_product
 from terminal_app.sim.server import mix, plan_render, render
 from terminal_app.sim.server.routes import Call, Route, batch, reject
 
 SPOT = Product.SPOT
-USDT = Product.USDT_FUTURES
 _TRIGGER_TYPES = ("fill_price", "mark_price")
 _TPSL_TYPES = ("profit_plan", "loss_plan", "moving_plan", "pos_profit", "pos_loss")
 # the planType of the futures lists and of cancel-plan-order: one word for a family of plans
@@ -40,12 +40,22 @@ def _futures_symbol(call: Call) -> str:
 
 
 def _served(call: Call) -> bool:
-    return call.product_type() is USDT
+    """Whether the product type has markets in the simulator (all but the legacy demo lines)."""
+    return call.product_type() in FUTURES_PRODUCTS
 
 
 def _margin_coin(call: Call, required: bool = True) -> None:
+    """``marginCoin`` must be one of the line's (the symbol's, when the request names one)."""
     coin = call.req("marginCoin") if required else call.opt("marginCoin")
-    if coin is not None and coin.upper() != "USDT":
+    if coin is None:
+        return
+    coin = coin.upper()
+    product = call.product_type()
+    if call.opt("symbol"):
+        fits = coin == find_market(call.futures_ref().symbol, product).margin_coin
+    else:
+        fits = coin in MARGIN_COINS and margin_product(coin) is product
+    if not fits:
         raise reject("40017", "Parameter marginCoin error")
 
 
@@ -81,7 +91,7 @@ def place_plan_order(call: Call) -> Any:
 def modify_plan_order(call: Call) -> Any:
     symbol = _futures_symbol(call)
     plan = call.ex.plans.modify(
-        call.uid, USDT, symbol, order_id=call.opt("orderId"), client_oid=call.opt("clientOid"),
+        call.uid, call.product_type(), symbol, order_id=call.opt("orderId"), client_oid=call.opt("clientOid"),
         trigger_price=call.opt("newTriggerPrice"), trigger_type=call.word("newTriggerType", _TRIGGER_TYPES),
         price=call.opt("newPrice"), size=call.opt("newSize"), callback_ratio=call.opt("newCallbackRatio"))
     return render.ack(plan.order_id, plan.client_oid)
@@ -123,12 +133,12 @@ def cancel_plan_order(call: Call) -> Any:
         entries = [{"orderId": call.opt("orderId"), "clientOid": call.opt("clientOid")}] if single else []
     if entries:
         def cancel(entry: dict[str, Any]) -> Any:
-            plan = call.ex.plans.cancel(call.uid, USDT, symbol, order_id=entry.get("orderId") or None,
+            plan = call.ex.plans.cancel(call.uid, call.product_type(), symbol, order_id=entry.get("orderId") or None,
                                         client_oid=entry.get("clientOid") or None)
             return render.ack(plan.order_id, plan.client_oid)
         return batch(entries, "orderIdList", cancel)
     types: Collection[str] | None = _CANCEL_TYPES[plan_type] if plan_type else None
-    plans = call.ex.plans.cancel_all(call.uid, USDT, symbol, types)
+    plans = call.ex.plans.cancel_all(call.uid, call.product_type(), symbol, types)
     return {"successList": [render.ack(p.order_id, p.client_oid) for p in plans], "failureList": []}
 
 
@@ -139,13 +149,14 @@ def _futures_list(call: Call, pending: bool) -> Any:
     if not _served(call):
         return {"entrustedList": None, "endId": None}
     symbol = _futures_symbol(call) if call.opt("symbol") else None
-    plans = call.ex.plans.orders(call.uid, USDT, symbol, _FAMILIES[plan_type], pending=pending)
+    product = call.product_type()
+    plans = call.ex.plans.orders(call.uid, product, symbol, _FAMILIES[plan_type], pending=pending)
     modes = {name: call.ex.symbol_settings(call.uid, name).margin_mode for name in {p.ref.symbol for p in plans}}
 
     def filled(p: PlanOrder) -> tuple[str, str]:
         if pending or not p.executed_order_id:
             return "", ""
-        order = call.ex.get_order(call.uid, USDT, p.executed_order_id)
+        order = call.ex.get_order(call.uid, product, p.executed_order_id)
         return render.num(order.avg_price), render.num(order.filled_size)
 
     rows = _page(call, plans, lambda p: plan_render.futures_row(p, history=not pending,

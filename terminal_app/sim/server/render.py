@@ -276,8 +276,8 @@ def _trade_side(o: Order) -> str:
 
 
 def _order_source(o: Order) -> str:
-    if o.origin == "liquidation":
-        return "liquidation"
+    if o.origin == "liquidation" or o.origin.startswith("delivery_close_"):
+        return o.origin
     return "market" if o.order_type == "market" else "normal"
 
 

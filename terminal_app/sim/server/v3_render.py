@@ -13,7 +13,7 @@ from terminal_app.sim.engine.market_data import Ticker
 from terminal_app.sim.engine.orders import Fill, Order
 from terminal_app.sim.engine.unified import PoolView
 from terminal_app.sim.market.history import Candle
-from terminal_app.sim.market.markets import SimMarket
+from terminal_app.sim.market.markets import SimMarket, find_futures
 from terminal_app.sim.server.render import num
 
 Json = dict[str, Any]
@@ -27,21 +27,32 @@ _CANCEL_REASON = {"": "", "user": "normal_cancel", "ioc": "ioc_not_full_cancel",
 
 
 def instrument(m: SimMarket) -> Json:
+    """The key sets of the samples ``GET_api_v3_market_instruments__{spot,usdt-futures}.json``: spot rows carry no
+    futures keys at all; ``priceMultiplier``/``quantityMultiplier`` are added to a spot row only where the tick or lot
+    is not 10^-precision (the client derives them from the precisions otherwise); fee rates on every row."""
     i = m.info
-    futures = m.is_futures
-    return {
+    d: Json = {
         "symbol": m.symbol, "category": CATEGORIES[m.ref.product], "baseCoin": i.base_coin,
-        "quoteCoin": i.quote_coin, "isRwa": "NO", "isReality": "no", "makerFeeRate": num(i.maker_fee),
-        "takerFeeRate": num(i.taker_fee), "minOrderQty": num(i.min_size), "maxOrderQty": "",
+        "quoteCoin": i.quote_coin, "buyLimitPriceRatio": "0.05" if m.is_futures else "0.02",
+        "sellLimitPriceRatio": "0.05" if m.is_futures else "0.02", "makerFeeRate": num(i.maker_fee),
+        "takerFeeRate": num(i.taker_fee), "minOrderQty": num(i.min_size), "maxOrderQty": "0",
         "pricePrecision": str(i.price_places), "quantityPrecision": str(i.size_places),
-        "quotePrecision": str(i.quote_places), "priceMultiplier": num(i.tick_size),
-        "quantityMultiplier": num(i.lot_size), "type": "perpetual" if futures else "",
-        "minOrderAmount": num(i.min_notional), "maxProductOrderNum": "400", "status": "online" if i.tradable
-        else "offline", "offTime": "-1", "limitOpenTime": "-1", "deliveryTime": "", "deliveryStartTime": "",
-        "deliveryPeriod": "", "launchTime": "0", "fundInterval": "8" if futures else "",
-        "minLeverage": str(i.min_leverage) if futures else "", "maxLeverage": str(i.max_leverage) if futures
-        else "", "maintainTime": "", "symbolType": "crypto", "maxMarketOrderQty": "",
+        "quotePrecision": str(i.quote_places), "minOrderAmount": num(i.min_notional), "maxSymbolOrderNum": "",
+        "maxProductOrderNum": "400", "maxPositionNum": "200", "status": "online" if i.tradable else "offline",
+        "maintainTime": "", "symbolType": "crypto", "launchTime": "0",
     }
+    if not m.is_futures:
+        if i.tick_size != Decimal(1).scaleb(-i.price_places) or i.lot_size != Decimal(1).scaleb(-i.size_places):
+            d.update(priceMultiplier=num(i.tick_size), quantityMultiplier=num(i.lot_size))
+        return d
+    d.update(isRwa="NO", isReality="no", feeRateUpRatio="0.005", openCostUpRatio="0.01",
+             priceMultiplier=num(i.tick_size), quantityMultiplier=num(i.lot_size), type="perpetual", offTime="-1",
+             limitOpenTime="-1", deliveryTime="", deliveryStartTime="", deliveryPeriod="", fundInterval="8",
+             minLeverage=str(i.min_leverage), maxLeverage=str(i.max_leverage), maxMarketOrderQty="0")
+    if m.is_delivery:     # a dated contract: no funding; its delivery time (bitget-futures-products §2.1)
+        d.update(type="delivery", deliveryTime=str(m.raw.get("deliveryTime", "")), deliveryPeriod="this_quarter",
+                 fundInterval="")
+    return d
 
 
 def ticker(t: Ticker, *, rest: bool = True) -> Json:
@@ -111,7 +122,15 @@ def order(o: Order, *, ws: bool = False) -> Json:
         d["category"] = d["category"].lower()
         d["holdSide"] = d.pop("posSide")
         d["reduceOnly"] = d["reduceOnly"].lower()
-        d.update(leverage=str(o.leverage or ""), marginCoin="USDT" if futures else "", totalProfit=num(o.profit))
+        # the push says "new" where REST says "live"; TP/SL keys are lower case, "" when none; matchType "0"
+        # (typed-bitget, confirmed live; bitget-v3-uta.md §6.3, §14)
+        if d["orderStatus"] == "live":
+            d["orderStatus"] = "new"
+        d["takeprofit"] = d.pop("takeProfit")
+        d["stoploss"] = d.pop("stopLoss")
+        d["matchType"] = "0"
+        d.update(leverage=str(o.leverage or ""), marginCoin=margin_coin(o.ref.symbol) if futures else "",
+                 totalProfit=num(o.profit))
     return d
 
 
@@ -122,7 +141,8 @@ def fill(f: Fill, *, ws: bool = False) -> Json:
         "execId": f.trade_id, "execLinkId": f.trade_id, "orderId": f.order_id, "clientOid": f.client_oid,
         "category": CATEGORIES[f.ref.product], "symbol": f.ref.symbol, "orderType": f.order_type, "side": side,
         "execPrice": num(f.price), "execQty": num(f.size), "execValue": num(f.quote), "tradeScope": f.scope,
-        "tradeSide": f.trade_side if f.trade_side in ("open", "close") else "", "feeDetail":
+        "tradeSide": f.trade_side if f.trade_side in ("open", "close") else "",
+        "posSide": f.hold_side if futures and f.pos_mode == "hedge_mode" else "", "feeDetail":
         [{"feeCoin": f.fee_coin, "fee": num(f.fee)}], "execPnl": num(f.profit), "isRPI": "no",
         "createdTime": str(f.ts), "updatedTime": str(f.ts),
     }
@@ -133,21 +153,26 @@ def fill(f: Fill, *, ws: bool = False) -> Json:
     return d
 
 
+def margin_coin(symbol: str) -> str:
+    return find_futures(symbol).margin_coin
+
+
 def position(p: Position, *, ws: bool = False) -> Json:
     fees = num(-p.total_fee) if p.total_fee else "0"
+    coin = margin_coin(p.ref.symbol)
     if ws:
         return {
-            "symbol": p.ref.symbol, "marginCoin": "USDT", "marginSize": num(p.margin), "marginMode": p.margin_mode,
+            "symbol": p.ref.symbol, "marginCoin": coin, "marginSize": num(p.margin), "marginMode": p.margin_mode,
             "posSide": p.hold_side, "holdMode": p.pos_mode, "positionStatus": "opening" if p.total else "ended",
             "size": num(p.total), "available": num(p.available), "frozen": num(p.locked),
             "avgPrice": num(p.open_price_avg), "leverage": str(p.leverage), "curRealisedPnl": num(p.achieved_profits),
             "unrealisedPnl": num(p.unrealized_pl), "liqPrice": num(p.liquidation_price), "mmr": num(p.keep_margin_rate),
             "marginRate": num(p.margin_ratio), "markPrice": num(p.mark_price), "openFeeTotal": fees,
             "closeFeeTotal": "0", "breakEvenPrice": num(p.break_even_price), "profitRate": num(p.unrealized_plr),
-            "totalFundingFee": "0", "createdTime": str(p.c_time), "updatedTime": str(p.u_time),
+            "totalFundingFee": "0", "cashDividend": "0", "createdTime": str(p.c_time), "updatedTime": str(p.u_time),
         }
     return {
-        "category": CATEGORIES[p.ref.product], "symbol": p.ref.symbol, "marginCoin": "USDT", "holdMode": p.pos_mode,
+        "category": CATEGORIES[p.ref.product], "symbol": p.ref.symbol, "marginCoin": coin, "holdMode": p.pos_mode,
         "posSide": p.hold_side, "marginMode": p.margin_mode, "positionBalance": num(p.margin),
         "available": num(p.available), "frozen": num(p.locked), "total": num(p.total), "leverage": str(p.leverage),
         "curRealisedPnl": num(p.achieved_profits), "avgPrice": num(p.open_price_avg), "positionStatus": "normal",
@@ -159,19 +184,26 @@ def position(p: Position, *, ws: bool = False) -> Json:
 
 
 def assets(v: PoolView, *, ws: bool = False) -> Json:
+    """``GET /api/v3/account/assets`` (or the ``account`` push: ``totalEquity``, ``unrealisedPnL``, ``coin`` with
+    ``debts`` and ``borrow``); the sample's key set, coins with nothing in them left out."""
     coins = [{"coin": c.coin, "equity": num(c.equity), "usdValue": num(c.usd_value), "balance": num(c.balance),
-              "available": num(c.available), ("debts" if ws else "debt"): "0", "locked": num(c.locked)}
-             for c in v.coins]
+              "available": num(c.available), ("debts" if ws else "debt"): num(c.debt), "locked": num(c.locked),
+              "bonus": "0"} for c in v.coins]
     head: Json = {("totalEquity" if ws else "accountEquity"): num(v.equity), "effEquity": num(v.effective_equity),
                   ("unrealisedPnL" if ws else "unrealisedPnl"): num(v.unrealized_pl), "mmr": num(v.maintenance_margin),
                   "imr": num(v.initial_margin), "mgnRatio": num(v.margin_ratio),
                   "positionMgnRatio": num(v.margin_ratio)}
     if ws:
-        for c in coins:
-            c["borrow"] = "0"
+        for c, pool_coin in zip(coins, v.coins, strict=True):
+            c["borrow"] = num(pool_coin.debt)
         return {**head, "coin": coins}
-    return {**head, "usdtEquity": num(v.equity), "btcEquity": "", "usdtUnrealisedPnl": num(v.unrealized_pl),
-            "btcUnrealizedPnl": "", "assets": coins}
+    btc = v.btc_price
+    btc_equity = num((v.equity / btc).quantize(Decimal("0.00000001"))) if btc > 0 else "0"
+    btc_upl = num((v.unrealized_pl / btc).quantize(Decimal("0.00000001"))) if btc > 0 else "0"
+    leverage = (v.position_value / v.equity).quantize(Decimal("0.01")) if v.equity > 0 else Decimal(0)
+    return {**head, "usdtEquity": num(v.equity), "btcEquity": btc_equity, "usdtUnrealisedPnl": num(v.unrealized_pl),
+            "btcUnrealizedPnl": btc_upl, "positionValue": num(v.position_value), "leverage": num(leverage),
+            "assets": coins}
 
 
 def listed(items: list[Json], cursor: str | None = None) -> Json:

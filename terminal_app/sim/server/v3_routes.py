@@ -11,18 +11,21 @@ over as the ``_items`` parameter.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine import unified
 from terminal_app.sim.engine.orders import Order
-from terminal_app.sim.market.markets import find_market
+from terminal_app.sim.market.markets import find_futures, find_market
 from terminal_app.sim.server import v3_render as r
 from terminal_app.sim.server import v3_strategy
-from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels
+from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels, num
 from terminal_app.sim.server.routes import Call, Route, reject
 
+FUTURES = (Product.USDT_FUTURES, Product.COIN_FUTURES, Product.USDC_FUTURES)
+ALL_PRODUCTS = (Product.SPOT, *FUTURES)
 PRODUCTS = {"SPOT": Product.SPOT, "MARGIN": Product.SPOT, "USDT-FUTURES": Product.USDT_FUTURES,
             "COIN-FUTURES": Product.COIN_FUTURES, "USDC-FUTURES": Product.USDC_FUTURES}
 INTERVALS = ("1m", "3m", "5m", "15m", "30m", "1H", "4H", "6H", "12H", "1D", "1W")
@@ -117,7 +120,10 @@ def market_fills(call: Call) -> Any:
 
 
 def current_fund_rate(call: Call) -> Any:
-    ref = SymbolRef(call.req("symbol").upper(), Product.USDT_FUTURES)
+    try:
+        ref = find_futures(call.req("symbol").upper()).ref
+    except ExchangeError:
+        raise reject("25100", "The symbol does not exist") from None
     f = call.ex.funding(ref)
     return [{"symbol": ref.symbol, "fundingRate": r.num(f.rate), "fundingRateInterval": str(f.interval_hours),
              "nextUpdate": str(f.next_time), "minFundingRate": r.num(f.min_rate), "maxFundingRate": r.num(f.max_rate),
@@ -134,8 +140,8 @@ def open_interest(call: Call) -> Any:
 def settings(call: Call) -> Any:
     uid = call.uid
     fut = call.ex.futures_account(uid)
-    symbols = [{"category": "USDT-FUTURES", "symbol": p.ref.symbol, "marginMode": p.margin_mode,
-                "leverage": str(p.leverage)} for p in call.ex.positions(uid)]
+    symbols = [{"category": r.CATEGORIES[p.ref.product], "symbol": p.ref.symbol, "marginMode": p.margin_mode,
+                "leverage": str(p.leverage)} for p in call.ex.positions(uid, product=None)]
     return {"uid": uid, "accountMode": "unified", "assetMode": "union", "accountLevel": "advanced",
             "holdMode": fut.pos_mode, "stpMode": "none", "symbolConfigList": symbols, "coinConfigList": []}
 
@@ -178,11 +184,13 @@ def _place(call: Call, p: Any) -> Order:
     order_type = one.word("orderType", ("limit", "market"))
     if side is None or order_type is None:
         raise reject("40019", "Parameter side/orderType cannot be empty")
-    qty = one.req("qty")
     force = one.word("timeInForce", ("gtc", "ioc", "fok", "post_only"), "gtc") or "gtc"
     price = one.opt("price") if order_type == "limit" else None
-    unified.fund_for(call.ex, call.uid, ref.product)
+    qty = _qty(call, ref, one.req("qty"), price)
+    unified.enrol(call.ex, call.uid)
     if ref.product is Product.SPOT:
+        margin = (one.opt("category") or "").upper() == "MARGIN"
+        unified.fund_spot(call.ex, call.uid, ref, side, order_type, qty, price, call.now_ms, margin=margin)
         return call.ex.place_spot_order(call.uid, ref.symbol, side, order_type, qty, price, force,
                                         one.opt("clientOid"))
     pos_side = one.word("posSide", ("long", "short"))
@@ -196,9 +204,31 @@ def _place(call: Call, p: Any) -> Order:
         trade_side = "open" if opens else "close"
         side = "buy" if pos_side == "long" else "sell"    # the engine's hedge convention names the position
         reduce_only = False
+    unified.fund_futures(call.ex, call.uid, ref, qty, price, call.now_ms,
+                         closing=reduce_only or trade_side == "close")
     return call.ex.place_futures_order(call.uid, ref.symbol, side, order_type, qty, price, force,
                                        one.opt("clientOid"), one.opt("marginMode"), trade_side, reduce_only,
                                        one.opt("takeProfit"), one.opt("stopLoss"))
+
+
+def _qty(call: Call, ref: SymbolRef, text: str, price: str | None) -> Decimal:
+    """The engine's size of a V3 ``qty``: coin-M's is in USD (bitget-v3-uta.md §4.2), converted to the base coin at
+    the order's price (market orders: the mark) and cut to the lot; every other line's is the engine's already."""
+    try:
+        qty = Decimal(text)
+    except ArithmeticError:
+        raise reject("40017", "Parameter qty error") from None
+    if not qty.is_finite() or qty <= 0:
+        raise reject("40017", "Parameter qty error")
+    if ref.product is not Product.COIN_FUTURES:
+        return qty
+    market = call.ex.market(ref)
+    px = Decimal(price) if price else call.ex.mark_price(ref)
+    lot = market.info.lot_size
+    base = (qty / px / lot).to_integral_value(ROUND_DOWN) * lot
+    if base <= 0:
+        raise reject("25207", f"The order value is below one lot ({lot} {market.info.base_coin})")
+    return base
 
 
 def place_order(call: Call) -> Any:
@@ -237,7 +267,7 @@ def _find_open(call: Call, p: Any) -> Order:
     order_id, client_oid = one.opt("orderId"), one.opt("clientOid")
     if not order_id and not client_oid:
         raise reject("40019", "Parameter orderId or clientOid cannot be empty")
-    for product in (Product.SPOT, Product.USDT_FUTURES):
+    for product in ALL_PRODUCTS:
         for o in call.ex.open_orders(call.uid, product):
             if (order_id and o.order_id == order_id) or (not order_id and o.client_oid == client_oid):
                 return o
@@ -271,7 +301,8 @@ def modify_order(call: Call) -> Any:
         new = call.ex.replace_spot_order(call.uid, o.ref.symbol, price or o.price or "0", qty or o.size,
                                          o.order_id)
     else:
-        new = call.ex.modify_futures_order(call.uid, o.ref.symbol, o.order_id, new_size=qty, new_price=price)
+        size = _qty(call, o.ref, qty, price or (num(o.price) if o.price else None)) if qty else None
+        new = call.ex.modify_futures_order(call.uid, o.ref.symbol, o.order_id, new_size=size, new_price=price)
     return {"orderId": new.order_id, "clientOid": new.client_oid}
 
 
@@ -285,7 +316,8 @@ def cancel_symbol_order(call: Call) -> Any:
             done = [o for s in {x.ref.symbol for x in call.ex.open_orders(call.uid, Product.SPOT)}
                     for o in call.ex.cancel_spot_symbol(call.uid, s)]
     else:
-        done = call.ex.cancel_all_futures(call.uid, _ref(call).symbol if symbol else None)
+        assert product is not None
+        done = call.ex.cancel_all_futures(call.uid, _ref(call).symbol if symbol else None, product)
     return {"list": [{"orderId": o.order_id, "clientOid": o.client_oid, "code": "0", "msg": "success"}
                      for o in done]}
 
@@ -295,7 +327,7 @@ def close_positions(call: Call) -> Any:
     if product is None or not product.is_futures:
         raise reject("40017", "Parameter category error")
     symbol = _ref(call).symbol if call.opt("symbol") else None
-    done = call.ex.close_positions(call.uid, symbol, call.opt("posSide"))
+    done = call.ex.close_positions(call.uid, symbol, call.opt("posSide"), product)
     return {"list": [{"orderId": o.order_id, "clientOid": o.client_oid, "code": "0", "msg": "success"}
                      for o in done]}
 
@@ -306,7 +338,7 @@ def order_info(call: Call) -> Any:
     order_id, client_oid = call.opt("orderId"), call.opt("clientOid")
     if not order_id and not client_oid:
         raise reject("40019", "Parameter orderId or clientOid cannot be empty")
-    for product in (Product.SPOT, Product.USDT_FUTURES):
+    for product in ALL_PRODUCTS:
         try:
             return r.order(call.ex.get_order(call.uid, product, order_id, client_oid))
         except ExchangeError:
@@ -317,7 +349,7 @@ def order_info(call: Call) -> Any:
 def _scope(call: Call) -> tuple[list[Product], str | None]:
     product = _product(call, required=False)
     symbol = call.opt("symbol")
-    return ([product] if product else [Product.SPOT, Product.USDT_FUTURES]), symbol.upper() if symbol else None
+    return ([product] if product else list(ALL_PRODUCTS)), symbol.upper() if symbol else None
 
 
 def unfilled_orders(call: Call) -> Any:
@@ -343,10 +375,10 @@ def fills(call: Call) -> Any:
 
 def current_position(call: Call) -> Any:
     product = _product(call)
-    if product is not Product.USDT_FUTURES:
+    if product is None or not product.is_futures:
         return {"list": None}
     symbol = call.opt("symbol")
-    rows = [r.position(p) for p in call.ex.positions(call.uid, symbol.upper() if symbol else None)
+    rows = [r.position(p) for p in call.ex.positions(call.uid, symbol.upper() if symbol else None, product)
             if not call.opt("posSide") or p.hold_side == call.opt("posSide")]
     return {"list": rows or None}
 
@@ -359,6 +391,7 @@ def _routes() -> tuple[Route, ...]:
            ("/api/v3/market/fills", market_fills), ("/api/v3/market/current-fund-rate", current_fund_rate),
            ("/api/v3/market/open-interest", open_interest)]
     reads = [("/api/v3/trade/unfilled-strategy-orders", v3_strategy.unfilled),
+             ("/api/v3/trade/history-strategy-orders", v3_strategy.history),
              ("/api/v3/account/settings", settings), ("/api/v3/account/assets", assets),
              ("/api/v3/account/fee-rate", fee_rate), ("/api/v3/trade/order-info", order_info),
              ("/api/v3/trade/unfilled-orders", unfilled_orders), ("/api/v3/trade/history-orders", history_orders),
@@ -370,6 +403,7 @@ def _routes() -> tuple[Route, ...]:
               ("/api/v3/trade/cancel-symbol-order", cancel_symbol_order),
               ("/api/v3/trade/close-positions", close_positions),
               ("/api/v3/trade/place-strategy-order", v3_strategy.place),
+              ("/api/v3/trade/modify-strategy-order", v3_strategy.modify),
               ("/api/v3/trade/cancel-strategy-order", v3_strategy.cancel)]
     return (*(Route("GET", p, v3_errors(h)) for p, h in pub),
             *(Route("GET", p, v3_errors(h), private=True) for p, h in reads),

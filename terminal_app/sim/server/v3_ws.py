@@ -7,8 +7,10 @@ the account-wide private topics; every ack carries ``connId``. Public topics: ``
 snapshot, then incremental updates of the changed levels, size ``"0"`` = removed, each with ``seq`` and ``pseq`` = the
 previous update's ``seq``; no checksum), ``books1``/``books5``/``books50`` snapshots, ``publicTrade`` (one-letter
 keys) and ``kline`` (the forming candle). Private: ``account`` and ``position`` (a snapshot on subscribe, then on
-change), ``order`` and ``fill`` on events; only a unified key may log in here (a classic key gets 40084). Not served:
-WebSocket trading (``op: trade``), ``fast-fill``, ``strategy-order``, ``liquidation``, ``adl-notification``.
+change), ``order`` and ``fill`` on events, ``strategy-order`` (``symbol: "default"``) with each changed strategy order
+at the next flush (:mod:`.v3_strategy`); orders over the private socket (``op: trade``, :mod:`.v3_ws_trade`); only a
+unified key may log in here (a classic key gets 40084). Not served: ``fast-fill``, ``liquidation``,
+``adl-notification``.
 """
 
 from __future__ import annotations
@@ -33,24 +35,28 @@ from terminal_app.sim.engine.events import (
     Event,
     FillEvent,
     OrderEvent,
+    PlanOrderEvent,
     PositionEvent,
     TickerChanged,
     TradeEvent,
 )
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.server import v3_render as r
+from terminal_app.sim.server import v3_ws_trade
 from terminal_app.sim.server.auth import Authenticator
 from terminal_app.sim.server.faults import WsControl
 from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels
+from terminal_app.sim.server.v3_strategy import order_id_of, push_rows
 from terminal_app.sim.server.ws_channels import BookMirror
 from terminal_app.sim.server.ws_protocol import Conn, WsConfig, dumps, error_frame, event_frame
 
 V3_PUBLIC_PATH = "/v3/ws/public"
 V3_PRIVATE_PATH = "/v3/ws/private"
-INST_TYPES = {"spot": Product.SPOT, "usdt-futures": Product.USDT_FUTURES}
+INST_TYPES = {"spot": Product.SPOT, "usdt-futures": Product.USDT_FUTURES, "coin-futures": Product.COIN_FUTURES,
+              "usdc-futures": Product.USDC_FUTURES}
 DEPTHS = {"books": 50, "books1": 1, "books5": 5, "books50": 50}
 PUBLIC_TOPICS = {"ticker", "publicTrade", "kline", *DEPTHS}
-PRIVATE_TOPICS = {"account", "position", "order", "fill"}
+PRIVATE_TOPICS = {"account", "position", "order", "fill", "strategy-order"}
 Key = tuple[str, str, str]        # (instType, topic, symbol or symbol@interval)
 V3_FIRST_CONN_ID = 100_001        # V3 connection ids never meet the V2 hub's in the fault injector
 
@@ -88,6 +94,7 @@ class V3WsHub:
         self._books: dict[SymbolRef, IncrementalBook] = {}
         self._last_flush = 0.0
         self._dirty_accounts: set[str] = set()
+        self._dirty_strategies: dict[str, set[str]] = {}   # uid -> strategy orders changed since the flush
         ex.add_listener(self.on_event)
 
     # ---- connections -------------------------------------------------------------------------------------------
@@ -188,6 +195,9 @@ class V3WsHub:
             return
         op = msg.get("op") if isinstance(msg, dict) else None
         args = msg.get("args") if isinstance(msg, dict) else None
+        if op == "trade" and isinstance(msg, dict):
+            conn.send(v3_ws_trade.answer(self.ex, conn.key, msg, self.clock_ms(), f"sim-{conn.id}"))
+            return
         if op not in ("subscribe", "unsubscribe", "login") or not isinstance(args, list) or not args:
             conn.send(error_frame(30003 if op else 30002, f"Invalid op: {op}"))
             return
@@ -335,6 +345,9 @@ class V3WsHub:
                           [r.position(p, ws=True) for p in self.ex.positions(event.uid, product=None)])
         elif isinstance(event, AccountEvent):
             self._dirty_accounts.add(event.uid)
+        elif isinstance(event, PlanOrderEvent):
+            # pushed at the flush, whole: one strategy order may be several plans changed in one call
+            self._dirty_strategies.setdefault(event.uid, set()).add(order_id_of(event.plan))
 
     def _books_updates(self) -> dict[SymbolRef, dict[str, Any]]:
         """One update per market whose book changed; books nobody reads any more are forgotten."""
@@ -368,6 +381,11 @@ class V3WsHub:
         dirty, self._dirty = self._dirty, set()
         trades, self._trades = self._trades, {}
         accounts, self._dirty_accounts = self._dirty_accounts, set()
+        strategies, self._dirty_strategies = self._dirty_strategies, {}
+        for uid, order_ids in strategies.items():
+            if any(c.key is not None and c.key.uid == uid and ("UTA", "strategy-order", "") in c.subs
+                   for c in self.conns.values()):
+                self._private(uid, "strategy-order", push_rows(self.ex, uid, order_ids))
         updates = self._books_updates()
         for conn in list(self.conns.values()):
             for key, arg in conn.subs.items():

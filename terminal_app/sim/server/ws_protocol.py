@@ -32,6 +32,9 @@ Json = dict[str, Any]
 SubKey = tuple[str, str, str]            # (instType, channel, instId or coin) as pushed in "arg"
 
 
+MAX_QUEUE = 50_000  # frames waiting for one client: past this it is a slow consumer
+
+
 @dataclass(slots=True)
 class WsConfig:
     idle_timeout_s: float = 120.0
@@ -40,7 +43,7 @@ class WsConfig:
     fast: bool = False
     books_interval_ms: float = 100.0     # also ticker and books1/5/15
     candle_interval_ms: float = 500.0
-    max_queue: int = 50_000                  # frames waiting for one client: past this it is a slow consumer
+    max_queue: int = MAX_QUEUE
     max_subscribe_requests: int = 240        # per connection per subscribe_window_s
     subscribe_window_s: float = 3600.0
     max_channels: int = 1000                 # per connection
@@ -72,7 +75,7 @@ class Conn:
                  "private", "received", "request", "stalled", "sub_requests", "subs", "wake", "writer", "ws")
 
     def __init__(self, conn_id: int, ws: web.WebSocketResponse, request: web.Request, private: bool, *,
-                 max_queue: int = WsConfig.max_queue, on_cut_off: Callable[[], None] | None = None) -> None:
+                 max_queue: int = MAX_QUEUE, on_cut_off: Callable[[], None] | None = None) -> None:
         self.id = conn_id
         self.ws = ws
         self.request = request

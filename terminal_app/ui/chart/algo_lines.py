@@ -1,6 +1,8 @@
 """Algo orders on the chart: one dash-dot line per stop, trailing stop and TP/SL of the active symbol, at its trigger
 price. Dragging a line moves the order (the drop price rounded to the tick, sent as a modify; the line stays at the
-order's price until the exchange says it moved), clicking it cancels the order."""
+order's price until the exchange says it moved), clicking it cancels the order. A bracket's legs attached to an
+entry that has not filled yet are drawn too (``ui.docks.algo_groups``); clicking one cancels the entry, and they
+cannot be dragged (they are the entry's, not orders of their own yet)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 
 from terminal_app.core.algo import AlgoKind, AlgoOrder
 from terminal_app.core.instruments import SymbolRef
+from terminal_app.ui.docks.algo_groups import attached_legs, entry_of, is_leg
 from terminal_app.ui.docks.algo_orders import line_label
 
 
@@ -24,14 +27,26 @@ def line_role(order: AlgoOrder) -> str:
 
 
 def wire_algo_lines(chart: Any, algo: Any, md: Any,
-                    on_tick: Callable[[SymbolRef | None, float], Decimal | None]) -> Callable[[], None]:
+                    on_tick: Callable[[SymbolRef | None, float], Decimal | None],
+                    trading: Any = None) -> Callable[[], None]:
     """Keep ``chart``'s algo lines in step with ``algo`` (the algo orders service) for ``md.active``; returns the
     refresh function (called on every change of the list or of the active symbol)."""
 
     def refresh(*_args: Any) -> None:
         ref = md.active
         orders = algo.orders(ref) if ref is not None else []
-        chart.set_algo_lines([(o.client_oid, o.trigger_price, line_role(o), line_label(o)) for o in orders])
+        if trading is not None and ref is not None:
+            orders = [*orders, *(leg for leg in attached_legs(trading.open_orders(ref)))]
+        chart.set_algo_lines([(o.client_oid, o.trigger_price, line_role(o),
+                               f"{line_label(o)} (on entry)" if is_leg(o.client_oid) else line_label(o))
+                              for o in orders])
+
+    def clicked(client_oid: str) -> None:
+        if is_leg(client_oid):
+            if trading is not None:
+                trading.cancel(entry_of(client_oid))
+        else:
+            algo.cancel(client_oid)
 
     def moved(client_oid: str, price: float) -> None:
         order = algo.get(client_oid)
@@ -41,7 +56,9 @@ def wire_algo_lines(chart: Any, algo: Any, md: Any,
 
     algo.changed.connect(refresh)
     md.active_changed.connect(refresh)
+    if trading is not None:
+        trading.orders_changed.connect(refresh)
     chart.algo_moved.connect(moved)
-    chart.algo_clicked.connect(algo.cancel)
+    chart.algo_clicked.connect(clicked)
     refresh()
     return refresh

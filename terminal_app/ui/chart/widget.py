@@ -192,7 +192,8 @@ class ChartWidget(QtWidgets.QWidget):
         self._interval_group.setExclusive(True)
         self.interval_buttons: dict[Interval, QtWidgets.QToolButton] = {}
         for iv in Interval:
-            button = _tool_button(iv.value)
+            button = _tool_button(iv.label)
+            button.setToolTip(iv.hint)
             button.setObjectName(f"interval_{iv.value}")
             button.setChecked(iv == self._interval)
             button.clicked.connect(lambda _checked=False, iv=iv: self._on_interval_clicked(iv))

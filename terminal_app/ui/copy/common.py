@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from terminal_app.core.copy_trading import FuturesTrack
+from terminal_app.ui.docks.common import titled
 from terminal_app.ui.models.table import SORT_ROLE, Column, StreamingTableModel
 
 R = TypeVar("R")
@@ -110,7 +111,7 @@ class TpSlDialog(QDialog):
 
     def __init__(self, track: FuturesTrack, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"TP/SL · {track.symbol} {track.pos_side} · {track.tracking_no}")
+        titled(self, f"TP/SL · {track.symbol} {track.pos_side} · {track.tracking_no}")
         form = QFormLayout(self)
         form.addRow(QLabel(f"Opened at {track.open_price} × {track.open_size}. Empty keeps the price, 0 removes it."))
         self.tp = QLineEdit(self)

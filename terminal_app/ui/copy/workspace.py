@@ -27,9 +27,11 @@ from terminal_app.ui.main_window import DockSpec
 from terminal_app.ui.theme import current_colors
 
 COPY_DOCK_ID = "copy-trading"
-UNIFIED_NOTE = ("Copy trading · unified account: Bitget has no V3 copy-trading API; a unified key with the copy "
-                "permissions uses the V2 copy endpoints (/api/v2/copy/…), and copy positions draw on the unified "
-                "margin pool. Polled while this panel is visible.")
+UNIFIED_NOTE = ("Copy trading · unified account: Bitget's V3 copy API (/api/v3/copy/futures/…) serves only the "
+                "elite trader's lead account (trading pairs, position and profit summaries, followers, transfers in "
+                "and out of it); following traders and the trader's copy orders go through the V2 copy endpoints "
+                "(/api/v2/copy/…) with the unified key's copy permissions, drawing on the unified margin pool. "
+                "Polled while this panel is visible.")
 
 
 class CopyWorkspace(QWidget):

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 
 from terminal_app.core.accounts import FuturesAccount, SpotAsset
 from terminal_app.core.instruments import Product
-from terminal_app.ui.docks.common import DecimalEdit, message_label, show_message
+from terminal_app.ui.docks.common import DecimalEdit, message_label, show_message, titled
 from terminal_app.ui.format import coin_places, fmt_fixed
 from terminal_app.ui.theme import current_colors
 
@@ -34,8 +34,9 @@ class TransferDialog(QDialog):
     def __init__(self, account: AccountService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TransferDialog")
-        self.setWindowTitle("Transfer between accounts")
+        titled(self, "Transfer between accounts")
         self.account = account
+        self._sent = ""  # what the last send moved, said again when Bitget confirms it
         self.source = QComboBox(self)
         self.target = QComboBox(self)
         for label, product in ACCOUNTS:
@@ -135,6 +136,8 @@ class TransferDialog(QDialog):
         assert amount is not None
         coin = self.coin.currentText()
         self.account.transfer(self.from_product(), self.to_product(), coin, amount)
+        self._sent = (f"{fmt_fixed(amount, coin_places(coin))} {coin} from {self.source.currentText()} "
+                      f"to {self.target.currentText()}")
         show_message(self.message, f"Sending {fmt_fixed(amount, coin_places(coin))} {coin}…", current_colors().muted)
         return True
 
@@ -156,7 +159,7 @@ class TransferDialog(QDialog):
                                if available is not None else "")
 
     def _on_transferred(self, transfer_id: str) -> None:
-        show_message(self.message, f"Done (transfer {transfer_id}).", current_colors().up)
+        show_message(self.message, f"Moved {self._sent} (transfer {transfer_id}).", current_colors().up)
         self.amount.set_value(None)
         self._show_available()
 

@@ -5,11 +5,15 @@ Move one with Move… or a double-click (a new trigger price, checked against th
 price before it is sent), cancel it with its ✕, the Cancel button or Delete, or every one of the active symbol with
 Cancel all. Finished ones (triggered, cancelled, failed, refused) leave the list; "Finished" shows those instead
 (newest first); a refusal is said above the list.
+
+Rows are grouped (``ui.docks.algo_groups``): a bracket's legs under their entry while it waits to fill (shown
+"on entry"; cancelling one cancels the entry), then under the position with every other TP/SL of it.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -29,7 +33,8 @@ from PySide6.QtWidgets import (
 from terminal_app.core.algo import AlgoKind, AlgoOrder, TriggerSource, intent_of, validate_algo
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.ui.docks import AlgoOrdersApi, MarketDataApi
-from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
+from terminal_app.ui.docks.algo_groups import ON_ENTRY, attached_legs, entry_of, grouped, is_leg
+from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message, titled
 from terminal_app.ui.format import MarketPlaces
 from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, fixed, text
 from terminal_app.ui.theme import current_colors
@@ -72,7 +77,7 @@ class MoveDialog(QDialog):
         self.order = order
         self.market = market
         self.reference = reference
-        self.setWindowTitle(f"Move {line_label(order)} {order.ref.display}")
+        titled(self, f"Move {line_label(order)} {order.ref.display}")
         self.trigger = DecimalEdit("trigger price", self)
         self.trigger.set_value(order.trigger_price)
         self.error = message_label(self)
@@ -118,11 +123,14 @@ class AlgoOrdersTab(QWidget):
     move_requested = Signal(object)
     count_changed = Signal(int)
 
-    def __init__(self, algo: AlgoOrdersApi, md: MarketDataApi, parent: QWidget | None = None) -> None:
+    def __init__(self, algo: AlgoOrdersApi, md: MarketDataApi, parent: QWidget | None = None, *,
+                 trading: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("AlgoOrdersTab")
         self.algo = algo
         self.md = md
+        self.trading = trading  # the open orders, for the legs attached to entries (None: not shown)
+        self._groups: dict[str, str] = {}
         self.places = MarketPlaces(md.market)
         self.ref: SymbolRef | None = md.active
         self.dialog: MoveDialog | None = None
@@ -164,6 +172,8 @@ class AlgoOrdersTab(QWidget):
         layout.addWidget(self.view, 1)
         algo.changed.connect(self.refresh)
         algo.rejected.connect(self._on_rejected)
+        if trading is not None:
+            trading.orders_changed.connect(self.refresh)
         md.active_changed.connect(self._on_active_changed)
         self.refresh()
 
@@ -175,6 +185,7 @@ class AlgoOrdersTab(QWidget):
             return self.places.size(o.ref)
 
         return [
+            Column("Group", lambda o: self._groups.get(o.client_oid, ""), text()),
             Column("Time", lambda o: o.c_time, clock_ms(with_ms=False)),
             Column("Symbol", lambda o: o.ref.display, text()),
             Column("Type", lambda o: o.label, text()),
@@ -187,7 +198,8 @@ class AlgoOrdersTab(QWidget):
             Column("Size", lambda o: o.size if o.size is not None else "Position",
                    lambda v, o: v if isinstance(v, str) else fixed(size)(v, o), numeric=True),
             Column("Callback", lambda o: f"{o.callback_ratio.normalize():f} %" if o.callback_ratio else "", text()),
-            Column("Status", lambda o: str(o.status), text(), tooltip=lambda o: o.reason or None),
+            Column("Status", lambda o: ON_ENTRY if is_leg(o.client_oid) else str(o.status), text(),
+                   tooltip=lambda o: o.reason or None),
             Column("", lambda o: CANCEL_MARK, text(), align=Qt.AlignmentFlag.AlignCenter,
                    tooltip=lambda o: "Cancel this algo order"),
         ]
@@ -207,7 +219,15 @@ class AlgoOrdersTab(QWidget):
     def cancel_selected(self) -> None:
         order = self.selected()
         if order is not None:
-            self.algo.cancel(order.client_oid)
+            self.cancel(order.client_oid)
+
+    def cancel(self, client_oid: str) -> None:
+        """Cancel one row's order: an attached leg's is its entry's."""
+        if is_leg(client_oid):
+            if self.trading is not None:
+                self.trading.cancel(entry_of(client_oid))
+        else:
+            self.algo.cancel(client_oid)
 
     def cancel_all(self) -> None:
         self.algo.cancel_all(self.ref)
@@ -229,15 +249,25 @@ class AlgoOrdersTab(QWidget):
         dialog.open()
         return dialog
 
+    def legs(self) -> list[AlgoOrder]:
+        """The TP/SL attached to open entries (not yet the exchange's orders)."""
+        return attached_legs(self.trading.open_orders()) if self.trading is not None else []
+
     def refresh(self) -> None:
-        orders = self.algo.history() if self.finished.isChecked() else self.algo.orders()
-        keep = {o.client_oid for o in orders}
-        for old in self.model.rows():
-            if old.client_oid not in keep:
-                self.model.remove(old.client_oid)
-        self.model.upsert_many(orders)
+        if self.finished.isChecked():
+            orders, entries = self.algo.history(), {}
+        else:
+            entries = {v.client_oid: v for v in self.trading.open_orders()} if self.trading is not None else {}
+            orders = [*self.algo.orders(), *self.legs()]
+        rows = grouped(orders, entries)
+        self._groups = {o.client_oid: group for group, o in rows}
+        ordered = [o for _g, o in rows]
+        if [o.client_oid for o in self.model.rows()] != [o.client_oid for o in ordered]:
+            self.model.replace_all(list(reversed(ordered)) if self.model.newest_first else ordered)
+        else:
+            self.model.upsert_many(ordered)
         self._update_buttons()
-        self.count_changed.emit(len(self.algo.orders()))
+        self.count_changed.emit(len(self.algo.orders()) + len(self.legs()))
 
     # --- reactions ----------------------------------------------------------------------------------------------
 
@@ -252,10 +282,11 @@ class AlgoOrdersTab(QWidget):
     def _on_clicked(self, index: QModelIndex | QPersistentModelIndex) -> None:
         self._update_buttons()
         if index.isValid() and index.column() == len(self.model.columns) - 1:
-            self.algo.cancel(self.model.row_at(index.row()).client_oid)
+            self.cancel(self.model.row_at(index.row()).client_oid)
 
     def _on_double_clicked(self, index: QModelIndex | QPersistentModelIndex) -> None:
-        if index.isValid() and index.column() != len(self.model.columns) - 1:
+        if index.isValid() and index.column() != len(self.model.columns) - 1 \
+                and not is_leg(self.model.row_at(index.row()).client_oid):
             self.view.setCurrentIndex(index)
             self.move_selected()
 
@@ -275,7 +306,7 @@ class AlgoOrdersTab(QWidget):
     def _update_buttons(self) -> None:
         selected = self.selected()
         has = selected is not None and selected.is_open
-        self.move_button.setEnabled(has)
+        self.move_button.setEnabled(has and selected is not None and not is_leg(selected.client_oid))
         self.cancel_button.setEnabled(has)
         self.cancel_all_button.setEnabled(self.ref is not None)
         if self.ref is not None:

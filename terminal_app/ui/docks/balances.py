@@ -1,7 +1,9 @@
 """Balances panel: spot assets (available / frozen / locked) and the USDT-M futures account (equity, available,
-order margin, position margin, unrealized PnL), refreshed whenever the account service says they changed. On a
-unified account the coins are the pool's and a line above the futures table shows the pool's equity in USD and its
-margin ratio.
+order margin, position margin, unrealized PnL), refreshed whenever the account service says they changed.
+
+On a unified account the left table is the pool's coins (equity, available, held by orders, borrowed, USD value) and
+a line above the futures table shows the pool: equity in USD, the equity that counts as margin after each coin's
+discount, what is borrowed, and the margin ratio that liquidates the whole account.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from decimal import Decimal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from terminal_app.config.settings import Settings
-from terminal_app.core.accounts import FuturesAccount, SpotAsset
+from terminal_app.core.accounts import FuturesAccount, SpotAsset, UnifiedAccount, UnifiedAsset
 from terminal_app.core.instruments import MarketInfo
 from terminal_app.ui.docks import DockServices, known_markets
 from terminal_app.ui.docks.common import make_table
 from terminal_app.ui.format import STABLE_COINS, coin_places, fmt_fixed
 from terminal_app.ui.models.table import Column, StreamingTableModel, fixed, signed, text
 
+_ZERO = Decimal(0)
 LINE_LABELS = {"usdt_futures": "USDT-M", "coin_futures": "Coin-M", "usdc_futures": "USDC-M"}
 
 
@@ -56,7 +59,12 @@ class BalancesPanel(QWidget):
         self.hide_zero.setChecked(True)
         self.hide_zero.toggled.connect(self.refresh_spot)
         self.total = QLabel(self)
-        self.spot_view = make_table(self.spot_model, self, stretch=0, widths={"Total": 110})
+        self.pool_model: StreamingTableModel[UnifiedAsset] = StreamingTableModel(self._pool_columns(),
+                                                                                 key=lambda a: a.coin)
+        if self.unified:
+            self.spot_view = make_table(self.pool_model, self, stretch=0, widths={"Equity": 110, "USD value": 110})
+        else:
+            self.spot_view = make_table(self.spot_model, self, stretch=0, widths={"Total": 110})
         self.spot_view.setObjectName("SpotBalancesView")
         self.futures_view = make_table(self.futures_model, self, stretch=0,
                                        widths={"Equity": 110, "Order margin": 110, "Position margin": 120})
@@ -117,6 +125,21 @@ class BalancesPanel(QWidget):
             Column("Total", lambda a: a.available + a.frozen + a.locked, fixed(p), numeric=True),
         ]
 
+    def _pool_columns(self) -> list[Column[UnifiedAsset]]:
+        def p(a: UnifiedAsset) -> int:
+            return self.places(a.coin)
+
+        return [
+            Column("Coin", lambda a: a.coin, text()),
+            Column("Equity", lambda a: a.equity, signed(p), numeric=True, direction=lambda a: min(a.equity, _ZERO),
+                   tooltip=lambda a: "Balance + margin + unrealised PnL − debt"),
+            Column("Available", lambda a: a.available, fixed(p), numeric=True),
+            Column("Borrowed", lambda a: a.debt, fixed(p), numeric=True,
+                   tooltip=lambda a: "Debt of this coin (interest included); repaid from the coin's free balance"),
+            Column("Frozen", lambda a: a.locked, fixed(p), numeric=True, tooltip=lambda a: "Held by open orders"),
+            Column("USD value", lambda a: a.usd_value if a.usd_value is not None else _ZERO, fixed(2), numeric=True),
+        ]
+
     def _futures_columns(self) -> list[Column[FuturesRow]]:
         def p(r: FuturesRow) -> int:
             return self.places(r.coin)
@@ -137,6 +160,10 @@ class BalancesPanel(QWidget):
     # --- refresh --------------------------------------------------------------------------------------------------
 
     def refresh_spot(self) -> None:
+        """The coins; on a unified account the pool's table is the one shown (the plain one stays current for
+        the callers that read balances as spot assets)."""
+        if self.unified:
+            self._refresh_pool(self.account.unified_account())
         assets = self.account.spot_assets()
         if self.hide_zero.isChecked():
             assets = [a for a in assets if a.available + a.frozen + a.locked != 0]
@@ -146,8 +173,39 @@ class BalancesPanel(QWidget):
                 self.spot_model.remove(old.coin)
         self.spot_model.upsert_many(sorted(assets, key=lambda a: (a.coin not in STABLE_COINS, a.coin)))
         self.spot_model.flush()
+        if self.unified:
+            return
         stable = sum((a.available + a.frozen + a.locked for a in assets if a.coin in STABLE_COINS), Decimal(0))
         self.total.setText(f"  stable coins {fmt_fixed(stable, 2)}" if assets else "  no spot balance")
+
+    def _refresh_pool(self, pool: UnifiedAccount | None) -> None:
+        assets = list(pool.assets) if pool is not None else []
+        if self.hide_zero.isChecked():
+            assets = [a for a in assets if a.equity or a.debt or a.locked]
+        keep = {a.coin for a in assets}
+        for old in self.pool_model.rows():
+            if old.coin not in keep:
+                self.pool_model.remove(old.coin)
+        self.pool_model.upsert_many(sorted(assets, key=lambda a: (a.coin not in STABLE_COINS, a.coin)))
+        self.pool_model.flush()
+        if pool is None:
+            self.total.setText("  no pool yet")
+            return
+        debt = sum((a.debt * (a.usd_value / a.equity if a.equity and a.usd_value is not None else _ZERO)
+                    for a in pool.assets if a.debt), _ZERO)
+        self.total.setText(f"  {len(assets)} coins")
+        ratio = pool.margin_ratio
+        parts = [f"Equity {fmt_fixed(pool.equity, 2)} USD"]
+        if pool.effective_equity is not None:
+            parts.append(f"as margin {fmt_fixed(pool.effective_equity, 2)} USD")
+        if any(a.debt for a in pool.assets):
+            parts.append(f"borrowed ≈ {fmt_fixed(debt, 2)} USD")
+        parts.append("margin ratio " + ("–" if ratio is None else f"{fmt_fixed(ratio * 100, 2)} %"))
+        self.pool.setText(" · ".join(parts))
+        self.pool.setToolTip("One margin pool backs spot and every futures line. Each coin counts as margin after "
+                             "its collateral discount; borrowed coins are debts that pay interest hourly. The margin "
+                             "ratio is the maintenance margin over that equity: at 100 % the whole account is "
+                             "liquidated.")
 
     def refresh_futures(self) -> None:
         """One row per margin coin of every futures line (USDT-M's USDT, USDC-M's USDC, coin-M's BTC, ETH …); a
@@ -161,14 +219,12 @@ class BalancesPanel(QWidget):
         if not accounts:
             self.futures_model.clear()
             return
-        if self.unified:
+        if self.unified and self.account.unified_account() is None:
             pool = self.account.futures_account()
             ratio = pool.crossed_risk_rate if pool is not None else None
             equity = fmt_fixed(pool.usdt_equity, 2) if pool is not None else "–"
             self.pool.setText(f"Equity {equity} USD · margin ratio "
                               + ("–" if ratio is None else f"{fmt_fixed(ratio * 100, 2)} %"))
-            self.pool.setToolTip("One margin pool backs spot and futures. The margin ratio is the maintenance "
-                                 "margin over the equity: near 100 % the whole account is liquidated.")
         rows = []
         for line, account in accounts:
             positions = [p for p in self.account.positions() if p.margin_coin == account.margin_coin]
@@ -189,7 +245,7 @@ class BalancesPanel(QWidget):
             if info.ref.is_futures or info.base_coin in STABLE_COINS:
                 continue
             self._coin_places[info.base_coin] = max(self._coin_places.get(info.base_coin, 0), info.size_places)
-        for model in (self.spot_model, self.futures_model):
+        for model in (self.spot_model, self.pool_model, self.futures_model):
             if model.rowCount():
                 model.dataChanged.emit(model.index(0, 0), model.index(model.rowCount() - 1, model.columnCount() - 1))
 

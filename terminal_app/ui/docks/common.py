@@ -7,8 +7,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer
-from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QWidget
+from PySide6.QtGui import QFontMetrics, QRegularExpressionValidator
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QLabel, QLineEdit, QTableView, QWidget
 
 from terminal_app.ui.models.table import StreamingTableModel
 from terminal_app.ui.theme import ThemeColors, current_colors
@@ -132,3 +132,13 @@ def show_message(label: QLabel, text: str, colour: str, *, clear_after_ms: int |
         timer.setSingleShot(True)
         timer.timeout.connect(lambda: show_message(label, "", ""))
     timer.start(clear_after_ms)
+
+
+TITLE_CHROME = 150  # the window manager's icon and buttons around a title bar's text
+
+
+def titled(dialog: QDialog, title: str) -> None:
+    """Set ``title`` and make the dialog wide enough for it: a small dialog sized by its form had its title elided
+    by the window manager ("Move Stop-… CUSDT PERP"), hiding which order it acts on."""
+    dialog.setWindowTitle(title)
+    dialog.setMinimumWidth(QFontMetrics(dialog.font()).horizontalAdvance(title) + TITLE_CHROME)

@@ -222,13 +222,14 @@ class LadderColumns:
     """Where each column is drawn, as (x, width): Mine, Price, Size, Total, Traded.
 
     ``bar`` is the length of a full Traded bar (0: the panel is too narrow for the column); ``traded_text`` says
-    whether the total is written (beside the bar where there is room, else over its track; without it only the bar
-    shows and the numbers are in the tooltip).
+    whether the total is written (beside the bar where there is room, else over its track with the bar drawn as a
+    strip along the row's foot; without it only the bar shows and the numbers are in the tooltip).
     """
 
     cells: tuple[tuple[int, int], ...]
     bar: int
     traded_text: bool
+    text_over_bar: bool = False  # the number shares the bar's track: the bar shrinks to a strip under it
 
     def span(self, index: int) -> tuple[int, int]:
         return self.cells[index]
@@ -367,14 +368,14 @@ class LadderView(QWidget):
     def _lay_out(self, width: int) -> LadderColumns:
         mine, price, size, total, text = self._natural
         rest = width - (mine + price + size + total)
-        traded_w, bar, with_text = 0, 0, False
+        traded_w, bar, with_text, over = 0, 0, False, False
         if self.traded is not None:
             least = BAR_MIN + 2 * BAR_INSET
             if rest >= text + BAR_MIN + BAR_INSET:  # the bar, then the number beside it
                 traded_w = min(rest, text + BAR_MAX + BAR_INSET)
                 bar, with_text = traded_w - text - BAR_INSET, True
             elif rest >= max(text, least):  # the number written over the bar's track
-                traded_w, with_text = rest, True
+                traded_w, with_text, over = rest, True, True
                 bar = traded_w - 2 * BAR_INSET
             elif rest >= least:  # the bar alone
                 traded_w = rest
@@ -386,7 +387,7 @@ class LadderView(QWidget):
         for w in widths:
             cells.append((x, w))
             x += w
-        return LadderColumns(tuple(cells), bar, with_text)
+        return LadderColumns(tuple(cells), bar, with_text, over)
 
     def _ask_top(self) -> int:
         return self.row_height
@@ -609,25 +610,15 @@ class LadderView(QWidget):
             length = max(1, round(float(row.traded / traded_top) * cols.bar))
             bought = round(length * float(row.bought / row.traded))
             left = vx + BAR_INSET
+            # a number half drawn in the background colour over a full-height bar was unreadable on screen
+            bar_y, bar_h = (y + h - 5, 3) if cols.text_over_bar else (y + 3, h - 6)
             if bought:
-                p.fillRect(QRect(left, y + 3, bought, h - 6), QColor(c.up))
+                p.fillRect(QRect(left, bar_y, bought, bar_h), QColor(c.up))
             if length > bought:
-                p.fillRect(QRect(left + bought, y + 3, length - bought, h - 6), QColor(c.down))
+                p.fillRect(QRect(left + bought, bar_y, length - bought, bar_h), QColor(c.down))
             if cols.traded_text:
-                text_rect = QRect(vx, y, vw - 6, h)
-                # digits are tabular and separators narrower, so this over-estimates where the number starts
-                if left + length < text_rect.right() - len(traded_s) * self._digit_w:
-                    p.setPen(QColor(c.text))
-                    p.drawText(text_rect, right_align, traded_s)
-                else:  # the bar runs under the number: the part over the bar in the background colour
-                    over = QRect(left, y, length, h)
-                    p.setClipRect(over)
-                    p.setPen(QColor(c.bg))
-                    p.drawText(text_rect, right_align, traded_s)
-                    p.setClipRect(QRect(left + length, y, vw, h))
-                    p.setPen(QColor(c.text))
-                    p.drawText(text_rect, right_align, traded_s)
-                    p.setClipping(False)
+                p.setPen(QColor(c.text))
+                p.drawText(QRect(vx, y, vw - 6, h), right_align, traded_s)
 
     def _paint_spread(self, p: QPainter, ladder: Ladder, price_places: int) -> None:
         c = self.colors

@@ -35,7 +35,7 @@ from terminal_app.core.orders import Fill, OrderView
 from terminal_app.core.validation import on_step
 from terminal_app.ui.docks import DockServices, active_ref, algo_service
 from terminal_app.ui.docks.algo_orders import AlgoOrdersTab
-from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
+from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message, titled
 from terminal_app.ui.format import MarketPlaces, coin_places, fmt_clock
 from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, compact, fixed, signed, text
 from terminal_app.ui.theme import current_colors
@@ -74,7 +74,7 @@ class ModifyDialog(QDialog):
         self.setObjectName("ModifyOrderDialog")
         self.view = view
         self.market = market
-        self.setWindowTitle(f"Modify {view.side} {view.ref.display}")
+        titled(self, f"Modify {view.side} {view.ref.display}")
         self.price = DecimalEdit("price", self)
         self.price.set_value(view.price)
         self.size_edit = DecimalEdit("size", self)
@@ -191,7 +191,7 @@ class OrdersPanel(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(open_tab, "Open orders")
         algo = algo_service(services)  # stops, trailing, TP/SL: a tab beside the open orders
-        self.algo_tab = AlgoOrdersTab(algo, self.md, self) if algo is not None else None
+        self.algo_tab = AlgoOrdersTab(algo, self.md, self, trading=self.trading) if algo is not None else None
         if self.algo_tab is not None:
             index = self.tabs.addTab(self.algo_tab, "Algo orders")
             self.algo_tab.count_changed.connect(

@@ -3,21 +3,23 @@ liquidation, unrealized PnL in the margin coin and its USDT value, ROE, margin; 
 with a limit (price prompt), or flash-close every position after a confirmation.
 
 Closing goes through ``TradingService.close_position`` / ``flash_close_all``; the panel never builds close orders
-itself, so hedge/one-way details stay in one place. Double-clicking a position puts its mark price and size in the
-ticket (traders.md §3.18).
+itself, so hedge/one-way details stay in one place. Reverse, break-even and isolated margin (buttons and the
+right-click menu) go through the position tools (``services.position_tools``); reverse asks first.
+Double-clicking a position puts its mark price and size in the ticket (traders.md §3.18).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -26,11 +28,14 @@ from PySide6.QtWidgets import (
 
 from terminal_app.config.settings import Settings
 from terminal_app.core.accounts import Position
+from terminal_app.core.enums import MarginMode
 from terminal_app.core.instruments import MarketInfo
 from terminal_app.core.market_data import Ticker
 from terminal_app.core.validation import on_step
+from terminal_app.ui.dialogs.margin import MarginDialog
 from terminal_app.ui.docks import DockServices, links_for
-from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message
+from terminal_app.ui.docks.closed_positions import tools_service
+from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message, titled
 from terminal_app.ui.format import STABLE_COINS, MarketPlaces, fmt_fixed
 from terminal_app.ui.models.table import Column, StreamingTableModel, fixed, percent, signed, text
 from terminal_app.ui.theme import current_colors
@@ -77,7 +82,7 @@ class ClosePriceDialog(QDialog):
         self.setObjectName("ClosePriceDialog")
         self.position = position
         self.market = market
-        self.setWindowTitle(f"Close {position.hold_side} {position.ref.display} with a limit")
+        titled(self, f"Close {position.hold_side} {position.ref.display} with a limit")
         self.price = DecimalEdit("limit price", self)
         self.price.set_value(default)
         self.error = message_label(self)
@@ -122,6 +127,9 @@ class PositionsPanel(QWidget):
         self._marks: dict[str, Decimal] = {}
         self.dialog: ClosePriceDialog | None = None
         self.confirm_box: QMessageBox | None = None
+        self.tools = tools_service(services)
+        self.margin_dialog: MarginDialog | None = None
+        self.menu: QMenu | None = None
 
         self.model: StreamingTableModel[Position] = StreamingTableModel(self._columns(), key=position_key)
         self.view = make_table(self.model, self, widths={"Symbol": 110, "Side": 56, "Lev.": 50, "Mode": 70})
@@ -136,13 +144,25 @@ class PositionsPanel(QWidget):
         self.flash_button.setObjectName("FlashCloseAllButton")
         self.flash_button.setToolTip("Close every position at market (asks first)")
         self.flash_button.clicked.connect(lambda: self.flash_close_all())
+        self.reverse_button = QPushButton("Reverse", self)
+        self.reverse_button.setToolTip("Turn the position the other way at market (asks first)")
+        self.reverse_button.clicked.connect(self.reverse_selected)
+        self.break_even_button = QPushButton("Break-even", self)
+        self.break_even_button.setToolTip("Put the position's stop-loss at its entry price")
+        self.break_even_button.clicked.connect(self.break_even_selected)
+        self.margin_button = QPushButton("Margin…", self)
+        self.margin_button.setToolTip("Add or remove margin of an isolated position")
+        self.margin_button.clicked.connect(lambda: self.margin_selected())
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.summary = QLabel(self)
         self.message = message_label(self)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 4, 4, 0)
         bar.addWidget(self.summary, 1)
-        for button in (self.close_market_button, self.close_limit_button, self.flash_button):
+        for button in (self.reverse_button, self.break_even_button, self.margin_button, self.close_market_button,
+                       self.close_limit_button, self.flash_button):
             bar.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -199,6 +219,11 @@ class PositionsPanel(QWidget):
         return p.mark_price if p.mark_price is not None else self._marks.get(p.ref.key)
 
     def pnl_usdt(self, p: Position) -> Decimal | None:
+        if p.margin_coin == "USDC":
+            # Bitget values the USDC-M account in USDT itself (usdtEquity beside accountEquity): its rate, not 1:1
+            account = self.account.margin_account(p.ref)
+            if account is not None and account.equity > 0 and account.usdt_equity > 0:
+                return p.unrealized_pl * account.usdt_equity / account.equity
         return usdt_value(p.unrealized_pl, p, self.mark_of(p))
 
     def refresh(self) -> None:
@@ -260,6 +285,59 @@ class PositionsPanel(QWidget):
         box.open()
         return box
 
+    def reverse_selected(self) -> None:
+        p = self.selected()
+        if p is not None and self.tools is not None:
+            self.tools.reverse(p)
+
+    def break_even_selected(self) -> str:
+        p = self.selected()
+        if p is None or self.tools is None:
+            return ""
+        text = self.tools.break_even(p)
+        show_message(self.message, text, current_colors().muted, clear_after_ms=8000)
+        return text
+
+    def margin_selected(self) -> MarginDialog | None:
+        """Open the margin dialog of the selected isolated position (and return it)."""
+        p = self.selected()
+        if p is None or self.tools is None or p.margin_mode != MarginMode.ISOLATED:
+            return None
+        account = self.account.margin_account(p.ref)
+        dialog = MarginDialog(p, self.tools, available=account.available if account is not None else None,
+                              mark=self.mark_of(p), parent=self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.margin_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def context_menu(self) -> QMenu:
+        """The right-click menu of the selected position (built now; the caller shows it)."""
+        menu = QMenu(self)
+        p = self.selected()
+        trades = p is not None and self.tools is not None and self.tools.trades
+        desk = p is not None and self.tools is not None and self.tools.available
+        for label, slot, enabled in (
+                ("Reverse…", self.reverse_selected, trades),
+                ("Break-even stop", self.break_even_selected, trades),
+                ("Add / remove margin…", self.margin_selected,
+                 desk and p is not None and p.margin_mode == MarginMode.ISOLATED),
+                ("Close at market", self.close_selected_market, p is not None),
+                ("Close with limit…", self.close_selected_limit, p is not None)):
+            action = menu.addAction(label)
+            action.setEnabled(enabled)
+            action.triggered.connect(lambda _c=False, s=slot: s())
+        return menu
+
+    def _context_menu(self, point: QPoint) -> None:
+        index = self.view.indexAt(point)
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+        menu = self.context_menu()
+        menu.aboutToHide.connect(menu.deleteLater)
+        self.menu = menu
+        menu.popup(self.view.viewport().mapToGlobal(point))
+
     # --- reactions ----------------------------------------------------------------------------------------------
 
     def _on_ticker(self, ticker: Ticker) -> None:
@@ -284,9 +362,15 @@ class PositionsPanel(QWidget):
         self.links.size_picked.emit(p.total)
 
     def _update_buttons(self) -> None:
-        has = self.selected() is not None
+        selected = self.selected()
+        has = selected is not None
         self.close_market_button.setEnabled(has)
         self.close_limit_button.setEnabled(has)
+        trades = has and self.tools is not None and self.tools.trades
+        self.reverse_button.setEnabled(trades)
+        self.break_even_button.setEnabled(trades)
+        self.margin_button.setEnabled(trades and self.tools is not None and self.tools.available
+                                      and selected is not None and selected.margin_mode == MarginMode.ISOLATED)
         self.flash_button.setEnabled(self.model.rowCount() > 0)
         self.view.setToolTip("" if self.model.rowCount() else "No open positions")
 

@@ -18,6 +18,7 @@ Keyboard actions and the smoke test drive it through :meth:`set_price`, :meth:`s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -42,11 +43,13 @@ from terminal_app.config.settings import (
 )
 from terminal_app.core.accounts import Position
 from terminal_app.core.algo import AlgoIntent, validate_algo
+from terminal_app.core.bracket import LegUnit
 from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side, TimeInForce, TradeSide
-from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Ticker
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.risk import RiskPolicy, check_leverage, limit_issues
+from terminal_app.core.scale import Weighting
 from terminal_app.core.submission import Submission, SubmissionState
 from terminal_app.core.validation import (
     Issue,
@@ -56,13 +59,20 @@ from terminal_app.core.validation import (
     round_to_tick,
     validate_ticket,
 )
+from terminal_app.services.oco import SpotOcoService
 from terminal_app.ui.docks import DockServices, active_ref, algo_service, links_for
+from terminal_app.ui.docks.closed_positions import tools_service
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, message_label, show_message
 from terminal_app.ui.docks.ticket_algo import MODES, AlgoFields
+from terminal_app.ui.docks.ticket_bracket import BracketFields
+from terminal_app.ui.docks.ticket_max_open import MaxOpenLabel
+from terminal_app.ui.docks.ticket_scaled import ScaledFields
 from terminal_app.ui.format import fmt_amount, fmt_fixed
 from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
 
 PRESETS = (25, 50, 75, 100)
+# The futures lines as the position-mode control names them (Bitget keeps one position mode per line).
+_LINE_NAMES = {Product.USDT_FUTURES: "USDT-M", Product.COIN_FUTURES: "coin-M", Product.USDC_FUTURES: "USDC-M"}
 FORCES = ((TimeInForce.GTC, "GTC"), (TimeInForce.POST_ONLY, "Post-only"), (TimeInForce.IOC, "IOC"),
           (TimeInForce.FOK, "FOK"))
 _SIDE_WORDS = {"buy": Side.BUY, "long": Side.BUY, "b": Side.BUY, "sell": Side.SELL, "short": Side.SELL,
@@ -94,6 +104,9 @@ class TicketPanel(QWidget):
         self.md = services.market_data
         self.trading = services.trading
         self.algo = algo_service(services)  # stops, trailing, TP/SL (services.algo_orders)
+        # spot brackets (services.oco), with the real pipeline only
+        self.oco: SpotOcoService | None = getattr(services, "oco", None)
+        self.tools = tools_service(services)  # the max open size (services.position_tools)
         self.account = services.account
         self.settings = settings
         self.links = links_for(services)
@@ -124,8 +137,7 @@ class TicketPanel(QWidget):
         self.account.positions_changed.connect(self._on_account_changed)
         self.account.leverage_changed.connect(self._on_leverage_changed)
         self.account.margin_mode_changed.connect(lambda *_a: self._on_account_changed())
-        self.account.position_mode_changed.connect(lambda *_a: self._on_account_changed())
-        self.account.position_mode_changed.connect(self._on_position_mode_changed)
+        self.account.line_position_mode_changed.connect(self._on_position_mode_changed)
         self.account.error.connect(self._on_account_error)
         self.links.price_picked.connect(self.set_price)
         self.links.size_picked.connect(self.set_size)
@@ -198,9 +210,10 @@ class TicketPanel(QWidget):
         self.position_mode.setObjectName("TicketPositionMode")
         self.position_mode.addItem("One-way", PositionMode.ONE_WAY.value)
         self.position_mode.addItem("Hedge", PositionMode.HEDGE.value)
-        self.position_mode.setToolTip("Bitget's position mode for every USDT-M symbol: one position per symbol "
+        self.position_mode.setToolTip("Bitget's position mode for every symbol of this market's futures line "
+                                      "(USDT-M, coin-M or USDC-M, one mode per line): one position per symbol "
                                       "(one-way) or a long and a short side by side (hedge). It can only change "
-                                      "while no USDT-M position or order is open.")
+                                      "while no position or order of that line is open.")
         self.position_mode.activated.connect(self._on_position_mode_chosen)
 
         self.price = DecimalEdit("price", self)
@@ -239,6 +252,15 @@ class TicketPanel(QWidget):
         self.sl = DecimalEdit("stop loss", self)
         self.sl.setObjectName("TicketSl")
         self.sl.textChanged.connect(lambda _t: self._changed())
+        self.bracket = BracketFields(self)
+        self.bracket.toggle.toggled.connect(lambda _c: self._changed())
+        self.scaled = ScaledFields(self)
+        self.scaled.toggle.toggled.connect(lambda _c: self._changed())
+        for edit in (self.bracket.tp, self.bracket.sl, self.scaled.to_price):
+            edit.textChanged.connect(lambda _t: self._changed())
+        for combo in (self.bracket.unit, self.scaled.weighting):
+            combo.activated.connect(lambda _i: self._changed())
+        self.scaled.count.valueChanged.connect(lambda _v: self._changed())
         self.info = QLabel(self)
         self.info.setObjectName("TicketInfo")
         self.info.setWordWrap(True)
@@ -320,6 +342,13 @@ class TicketPanel(QWidget):
         grid.addWidget(self.tp, row, 1)
         grid.addWidget(self.sl_label, row, 2)
         grid.addWidget(self.sl, row, 3)
+        row += 1
+        grid.addWidget(self.bracket.toggle, row, 0, 1, 2)
+        grid.addWidget(self.scaled.toggle, row, 2, 1, 2)
+        row += 1
+        grid.addWidget(self.bracket.panel, row, 0, 1, 4)
+        row += 1
+        grid.addWidget(self.scaled.panel, row, 0, 1, 4)
         for col in range(4):
             grid.setColumnStretch(col, 1)
 
@@ -335,6 +364,8 @@ class TicketPanel(QWidget):
         # while the pointer is on its way must never move the button under it (a missed Buy landed on Open long).
         layout.addWidget(self.submit_button)
         layout.addWidget(self.info)
+        self.max_open = MaxOpenLabel(self, self.tools, self)
+        layout.addWidget(self.max_open)
         layout.addWidget(self.reason)
         layout.addWidget(self.status)
         layout.addStretch(1)
@@ -364,6 +395,8 @@ class TicketPanel(QWidget):
                 self.sl.clear()
                 self.algo_fields.trigger.clear()
                 self.algo_fields.callback.clear()
+                self.bracket.clear()
+                self.scaled.clear()
                 self.status.hide()
             self._sync_account_state()
         finally:
@@ -425,6 +458,34 @@ class TicketPanel(QWidget):
         self.sl.set_value(sl)
         self.revalidate()
 
+    def set_bracket(self, tp: Decimal | None, sl: Decimal | None, unit: LegUnit = LegUnit.PRICE) -> None:
+        """Bracket on with these legs (prices, or distances from the entry in % or ticks); both None: off."""
+        on = tp is not None or sl is not None
+        if on:
+            self.tpsl.setChecked(False)
+            self.scaled.toggle.setChecked(False)
+        self.bracket.toggle.setChecked(on)
+        self.bracket.set_unit(unit)
+        self.bracket.tp.set_value(tp)
+        self.bracket.sl.set_value(sl)
+        self._update_controls()
+        self.revalidate()
+
+    def set_scaled(self, to_price: Decimal | None, count: int = 5, weighting: Weighting = Weighting.EVEN) -> None:
+        """Scaled on, from the ticket's price to ``to_price`` in ``count`` orders; ``to_price`` None: off."""
+        on = to_price is not None
+        if on:
+            if self.order_type() != OrderType.LIMIT:
+                self.set_order_type("limit")
+            self.tpsl.setChecked(False)
+            self.bracket.toggle.setChecked(False)
+        self.scaled.toggle.setChecked(on)
+        self.scaled.to_price.set_value(to_price)
+        self.scaled.count.setValue(count)
+        self.scaled.set_weighting(weighting)
+        self._update_controls()
+        self.revalidate()
+
     def set_size_unit(self, unit: str) -> None:
         """"base" or "quote"."""
         self.unit.setCurrentIndex(self.unit.findData(unit))
@@ -482,19 +543,47 @@ class TicketPanel(QWidget):
             return None
         intent = self.algo_intent(ticket)
         if intent is not None and self.algo is not None:
-            oid = self.algo.place(intent)
-            placed = self.algo.get(oid)
-            if placed is not None and placed.reason:
-                self._status(f"Not sent: {placed.reason}", current_colors().alert)
-            else:
-                self._status(f"Sent {intent.label.lower()} {self._describe(ticket)} "
-                             f"(trigger {intent.trigger_price.normalize():f})", current_colors().muted)
-                self.submitted.emit(oid)
-            return None
-        submission: Submission = self.trading.submit(ticket)
+            # through the pipeline: a large stop-market waits for the same confirmation as a market order
+            submission = self.trading.submit_algo(intent)
+            what = f"{intent.label.lower()} {self._describe(ticket)} (trigger {intent.trigger_price.normalize():f})"
+        elif self.scaled.on and self.scaled.plan is not None:
+            submission = self.trading.submit_scaled(self.scaled.plan, ticket)
+            what = f"scaled {self._describe(ticket)} in {len(self.scaled.plan.legs)} orders"
+        elif self.bracket.on and not ticket.ref.is_futures and self.oco is not None:
+            submission = self._submit_spot_bracket(ticket)
+            what = f"{self._describe(ticket)} with a bracket"
+        else:
+            submission = self.trading.submit(ticket)
+            what = self._describe(ticket)
         self.last_submission = submission
-        submission.watch(lambda sub: self._show_submission(sub, self._describe(ticket)))
+        submission.watch(lambda sub: self._show_submission(sub, what))
         return submission
+
+    def _submit_spot_bracket(self, ticket: OrderTicket) -> Submission:
+        """A spot buy sent plain, its legs handed to the terminal's OCO service once the buy is sent."""
+        oco, tp, sl = self.oco, ticket.tp, ticket.sl
+        assert oco is not None
+        assert tp is not None
+        assert sl is not None
+        submission: Submission = self.trading.submit(replace(ticket, tp=None, sl=None))
+        armed: list[str] = []
+
+        def arm(sub: Submission) -> None:
+            if sub.sent and not armed and sub.state is not SubmissionState.REJECTED:
+                armed.append(sub.client_oid)
+                oco.arm(sub.client_oid, ticket.ref, tp, sl)
+
+        submission.watch(arm)
+        return submission
+
+    def submit_stop(self, side: str) -> Submission | None:
+        """The stop hotkeys: a stop-market on ``side`` at the ticket's trigger price with its size (the ticket
+        switches to Stop-market, so what was sent stays on screen)."""
+        if self.algo is None:
+            self._status("Stops are not available on this account.", current_colors().warn)
+            return None
+        self.set_order_type("stop_market")
+        return self.submit(side)
 
     def _show_submission(self, submission: Submission, what: str) -> None:
         if submission is not self.last_submission:
@@ -540,6 +629,8 @@ class TicketPanel(QWidget):
         hedge = futures and self._hedge()
         tp = self.tp.value() if self.tpsl.isChecked() else None
         sl = self.sl.value() if self.tpsl.isChecked() else None
+        if self.bracket.on:
+            tp, sl = self.bracket.prices(side, price if is_limit else self._last_price(), market)
         return OrderTicket(
             ref=self.ref, side=side, order_type=order_type,
             force=self.force_value() if is_limit else TimeInForce.GTC,
@@ -592,10 +683,23 @@ class TicketPanel(QWidget):
             if intent is not None:
                 reference = self.algo.reference_price(intent.ref, intent.trigger_source) if self.algo else None
                 self.issues = validate_algo(intent, self.market, reference) + self.issues
+            entry = ticket.price if ticket.order_type == OrderType.LIMIT else self._last_price()
+            if self.bracket.on:
+                self.issues = self.bracket.issues(ticket.side, entry, self.market) + [
+                    i for i in self.issues if i.field not in ("tp", "sl")]
+                self.bracket.show_preview(ticket.side, entry, ticket.size, self.market)
+            if self.scaled.on:
+                plan = self.scaled.make_plan(self.market, ticket.side, ticket.size, ticket.price)
+                if self._in_quote():
+                    self.issues.insert(0, Issue("size", f"A scaled order's total is in {self.market.base_coin}."))
+                self.issues = list(plan.issues) + self.issues
         valid = not self.issues
         self.submit_button.setEnabled(valid)
         self.submit_button.setToolTip("" if valid else str(self.issues[0]))
-        show_message(self.reason, "" if valid else str(self.issues[0]), current_colors().alert)
+        # an empty size on a fresh ticket is the next thing to type, not a mistake: said in the muted colour
+        prompt = not valid and self.issues[0].field == "size" and not self.size_edit.text().strip()
+        show_message(self.reason, "" if valid else str(self.issues[0]),
+                     current_colors().muted if prompt else current_colors().alert)
         self._update_info(ticket)
         if valid != self._valid:
             self._valid = valid
@@ -605,7 +709,12 @@ class TicketPanel(QWidget):
     # --- helpers --------------------------------------------------------------------------------------------------
 
     def _form_issues(self, ticket: OrderTicket) -> list[Issue]:
-        """Problems of the form itself, which the ticket alone cannot show (a conversion that had no price)."""
+        """Problems of the form itself, which the ticket alone cannot show (a conversion that had no price, an algo
+        type the account cannot hold)."""
+        intent = self.algo_intent(ticket)
+        refused = self.algo.unsupported(intent) if intent is not None and self.algo is not None else None
+        if refused:  # a trailing stop on a unified account: V3 has none
+            return [Issue("kind", refused)]
         amount = self.size_edit.value()
         if amount and amount > 0 and ticket.size == 0:
             return [Issue("size", "The size cannot be converted without a price yet.")]
@@ -631,7 +740,9 @@ class TicketPanel(QWidget):
         return str(self.unit.currentData()) == "quote"
 
     def _hedge(self) -> bool:
-        return self.account.position_mode() == PositionMode.HEDGE
+        # the mode of this market's line: Bitget keeps one per product type
+        line = self.ref.product if self.ref is not None and self.ref.is_futures else Product.USDT_FUTURES
+        return self.account.position_mode(line) == PositionMode.HEDGE
 
     def _one_way_futures(self) -> bool:
         return self.ref is not None and self.ref.is_futures and not self._hedge()
@@ -732,12 +843,17 @@ class TicketPanel(QWidget):
         self.reduce_only.setVisible(futures and not hedge)
         for limit_only in (self.price_label, self.price, self.last_button, self.force_label, self.force):
             limit_only.setEnabled(is_limit)
-        self.algo_fields.update(futures, available=self.algo is not None)
+        self.algo_fields.update(futures, available=self.algo is not None,
+                                refused=self.algo_fields.refusal(self.algo, self.ref))
         spot_market = not futures and not is_limit
         if spot_market:  # Bitget: market buys are sized in the quote coin, market sells in the base coin
             self.unit.setCurrentIndex(self.unit.findData("quote" if self.side == "buy" else "base"))
         self.unit.setEnabled(not spot_market)
-        self.tpsl.setEnabled(not self._closing() and self.algo_fields.mode() is None)
+        plain = self.algo_fields.mode() is None
+        self.tpsl.setEnabled(not self._closing() and plain and not self.bracket.on and not self.scaled.on)
+        self.bracket.update(futures, allowed=not self._closing() and plain and not self.scaled.on
+                            and not self.tpsl.isChecked(), spot_buy=self.oco is not None and self.side == Side.BUY)
+        self.scaled.update(allowed=is_limit and plain and not self.bracket.on and not self.tpsl.isChecked())
         if futures:
             long = self.side == "buy"
             self.buy_button.setText("Long" if hedge else "Buy / Long")
@@ -805,6 +921,7 @@ class TicketPanel(QWidget):
                 places = market.size_places if coin == market.base_coin else 2
             parts.append(f"Available {fmt_fixed(available, places)} {coin}")
         self.info.setText(" · ".join(parts))
+        self.max_open.update_for(None if self._closing() else ticket)
 
     def _use_last(self) -> None:
         last = self._last_price()
@@ -835,17 +952,23 @@ class TicketPanel(QWidget):
             return
         self._update_controls()  # shows the mode the exchange has until it confirms the change
         word = "hedge" if mode == PositionMode.HEDGE else "one-way"
-        busy = [p for p in self.account.positions() if p.ref.is_futures and p.total != 0]
-        orders = [o for o in self.trading.open_orders() if o.ref.is_futures]
+        if self.ref is None or not self.ref.is_futures:
+            return
+        line = self.ref.product
+        busy = [p for p in self.account.positions() if p.ref.product is line and p.total != 0]
+        orders = [o for o in self.trading.open_orders() if o.ref.product is line]
         if busy or orders:
             what = " and ".join(x for x, n in (("position", len(busy)), ("order", len(orders))) if n)
-            self._status(f"Close every USDT-M {what} before switching to {word} mode; Bitget refuses otherwise.",
-                         current_colors().alert)
+            self._status(f"Close every {_LINE_NAMES.get(line, line.label)} {what} before switching to {word} mode; "
+                         "Bitget refuses otherwise.", current_colors().alert)
             return
-        self._status(f"Switching to {word} mode…", current_colors().muted)
-        self.account.set_position_mode(mode)
+        self._status(f"Switching {line.label} to {word} mode…", current_colors().muted)
+        self.account.set_position_mode(mode, line)
 
-    def _on_position_mode_changed(self, mode: PositionMode) -> None:
+    def _on_position_mode_changed(self, product: Product, mode: PositionMode) -> None:
+        self._on_account_changed()
+        if self.ref is None or self.ref.product is not product:
+            return  # another line's mode: the control shows this market's
         text = ("Hedge mode: longs and shorts are separate positions; Open/Close choose what an order does."
                 if mode == PositionMode.HEDGE
                 else "One-way mode: one position per symbol; Reduce-only orders only shrink it.")

@@ -10,11 +10,13 @@ itself still apply, with the trigger price as the price the order will meet.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
 
 from terminal_app.core.algo import AlgoIntent, AlgoKind, TriggerSource
-from terminal_app.core.enums import OrderType
+from terminal_app.core.enums import OrderType, Side
+from terminal_app.core.instruments import SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.ui.docks.common import DecimalEdit
 
@@ -80,13 +82,15 @@ class AlgoFields:
     def source_value(self) -> TriggerSource:
         return TriggerSource(self.source.currentData())
 
-    def update(self, futures: bool, available: bool = True) -> None:
-        """Show what the chosen type needs; trailing stops and mark triggers are futures only; nothing at all
-        without an algo orders service (``available``)."""
+    def update(self, futures: bool, available: bool = True, refused: str | None = None) -> None:
+        """Show what the chosen type needs; trailing stops and mark triggers are futures only, and trailing stops
+        off where the account cannot hold them (``refused`` says why); nothing at all without an algo orders service
+        (``available``)."""
         mode = self.mode() if available else None
         self.kind.setVisible(available)
         item = self.kind.model().item(self.kind.findData(TRAILING))  # type: ignore[attr-defined]
-        item.setEnabled(futures)
+        item.setEnabled(futures and not refused)
+        item.setToolTip(refused or "")
         if not futures:
             self.source.setCurrentIndex(0)
         self.source.setEnabled(futures)
@@ -95,6 +99,15 @@ class AlgoFields:
         self.trigger_label.setText("Activation" if mode == TRAILING else "Trigger")
         for w in (self.callback_label, self.callback):
             w.setVisible(mode == TRAILING)
+
+    @staticmethod
+    def refusal(algo: Any, ref: SymbolRef | None) -> str | None:
+        """Why the account of ``algo`` (``services.algo_orders``) cannot hold a trailing stop on ``ref`` (a unified
+        account: Bitget's V3 has none), or None."""
+        if algo is None or ref is None:
+            return None
+        refused: str | None = algo.unsupported(AlgoIntent(ref, AlgoKind.TRAILING, Side.SELL, Decimal(0), None))
+        return refused
 
     def intent(self, ticket: OrderTicket, size: Decimal) -> AlgoIntent | None:
         """The algo order the form describes, with ``size`` in the base coin; None for a plain order."""
@@ -108,3 +121,4 @@ class AlgoFields:
             trigger_source=self.source_value(),
             callback_ratio=self.callback.value() if mode == TRAILING else None, trade_side=ticket.trade_side,
             reduce_only=ticket.reduce_only)
+

@@ -1,7 +1,8 @@
 """Watchlist: spot and futures symbols with last price, 24 h change and volume; a moving price flashes its direction.
 
 Type a symbol in the box (``BTCUSDT``, ``ETHUSDT PERP``, ``BTCUSDT:USDT-FUTURES`` or a V1 id such as
-``BTCUSDT_UMCBL``) and press Enter to add it; Delete removes the selected row. Selecting a row makes it the active
+``BTCUSDT_UMCBL``; coin-M and USDC-M by any of their names: ``BTCUSD``, ``BTCUSD_DMCBL``, ``BTCPERP``,
+``BTCPERP_CMCBL``) and press Enter to add it; Delete removes the selected row. Selecting a row makes it the active
 symbol (``MarketDataService.set_active``), which relinks the chart, ladder, tape and ticket. The list is kept in the
 ``watchlist.symbols`` setting when settings are given.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from PySide6.QtCore import (
@@ -29,7 +31,7 @@ from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QVBoxLayout, QWidge
 from terminal_app.config.settings import WATCHLIST, Settings
 from terminal_app.core.instruments import MarketInfo, SymbolRef, UnknownSymbol
 from terminal_app.core.market_data import Ticker
-from terminal_app.services.symbols import parse_symbol
+from terminal_app.services.symbols import parse_symbol, resolve_listed
 from terminal_app.ui.docks import DockServices, active_ref, known_markets
 from terminal_app.ui.docks.common import ThemeWatcher, make_table, message_label, show_message
 from terminal_app.ui.format import MarketPlaces, fmt_fixed
@@ -59,9 +61,9 @@ class WatchRow:
 
 
 def short_name(ref: SymbolRef) -> str:
-    """The watchlist's narrow column: ``BTCUSDT`` for spot, ``BTCUSDT.P`` for perpetuals (TradingView's way, which
-    the add box also accepts)."""
-    return ref.symbol if not ref.is_futures else f"{ref.symbol}.P"
+    """The name the add box completes and accepts back: ``BTCUSDT`` for spot, ``BTCUSDT.P`` for perpetuals
+    (TradingView's way), a delivery contract's own symbol (``BTCUSDH27``)."""
+    return ref.symbol if not ref.is_futures or ref.is_delivery else f"{ref.symbol}.P"
 
 
 class Watchlist(QWidget):
@@ -148,8 +150,7 @@ class Watchlist(QWidget):
     def _columns(self) -> list[Column[WatchRow]]:
         places = self.places
         return [
-            Column("Symbol", lambda r: short_name(r.ref), text(),
-                   tooltip=lambda r: f"{r.ref.symbol} · {r.ref.product.label}"),
+            Column("Symbol", lambda r: self._name(r.ref), text(), tooltip=self._tooltip),
             Column("Last", lambda r: r.last, fixed(lambda r: places.price(r.ref)), numeric=True,
                    direction=lambda r: r.tick, tint=lambda r: r.flash),
             Column("24h", lambda r: r.change, percent(2), numeric=True, direction=lambda r: r.change),
@@ -166,7 +167,7 @@ class Watchlist(QWidget):
     def add_symbol(self, typed: str) -> SymbolRef | None:
         """Add what the user typed; on a bad or unlisted symbol show why and return None."""
         try:
-            ref = parse_symbol(typed)
+            ref = resolve_listed(typed, self._markets)
         except UnknownSymbol as exc:
             self._error(exc.user_message)
             return None
@@ -285,6 +286,21 @@ class Watchlist(QWidget):
                 last = self.md.last_price(row.ref)
                 if last is not None:
                     self.model.upsert(self._put(replace(row, last=last)))
+
+    def _name(self, ref: SymbolRef) -> str:
+        """The Symbol column: a delivery contract by its expiry (``BTCUSD 26 Mar 27``), never as a perpetual."""
+        market = self._markets.get(ref.key)
+        if ref.is_delivery or (market is not None and market.delivery_time is not None):
+            return market.label if market is not None else ref.display
+        return short_name(ref)
+
+    def _tooltip(self, row: WatchRow) -> str:
+        ref = row.ref
+        market = self._markets.get(ref.key)
+        if market is not None and market.delivery_time is not None:
+            when = datetime.fromtimestamp(market.delivery_time / 1000, UTC).strftime("%d %b %Y %H:%M UTC")
+            return f"{ref.symbol} · {ref.product.label} · delivers {when}"
+        return f"{ref.symbol} · {ref.product.label}"
 
     def _put(self, row: WatchRow) -> WatchRow:
         self._latest[row.key] = row

@@ -205,6 +205,7 @@ class FakeAccount(QObject):
     leverage_changed = Signal(object, int)
     margin_mode_changed = Signal(object, object)
     position_mode_changed = Signal(object)
+    line_position_mode_changed = Signal(object, object)
     error = Signal(str)
 
     def __init__(self) -> None:
@@ -222,6 +223,10 @@ class FakeAccount(QObject):
         return list(self.assets)
 
     unified = False
+    pool: Any = None
+
+    def unified_account(self) -> Any:
+        return self.pool
 
     def futures_account(self) -> FuturesAccount | None:
         return self.futures
@@ -235,7 +240,7 @@ class FakeAccount(QObject):
     def positions(self) -> list[Position]:
         return list(self.open_positions)
 
-    def position_mode(self) -> str | None:
+    def position_mode(self, product: Product = Product.USDT_FUTURES) -> str | None:
         return self.mode
 
     def leverage(self, ref: SymbolRef) -> int | None:
@@ -244,8 +249,8 @@ class FakeAccount(QObject):
     def margin_mode(self, ref: SymbolRef) -> str | None:
         return self.margin_modes.get(ref.key)
 
-    def set_position_mode(self, mode: str) -> None:
-        self.calls.append(("set_position_mode", mode))
+    def set_position_mode(self, mode: str, product: Product = Product.USDT_FUTURES) -> None:
+        self.calls.append(("set_position_mode", mode, product))
 
     def set_leverage(self, ref: SymbolRef, leverage: int) -> None:
         self.calls.append(("set_leverage", ref, leverage))

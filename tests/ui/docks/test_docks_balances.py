@@ -92,3 +92,37 @@ def test_screenshot(qtbot: QtBot, services: Any, kit: Any) -> None:
     services.account.open_positions = [kit.position()]
     panel = make(qtbot, services)
     assert kit.shot(panel, "balances", (640, 260)).exists()
+
+
+def _pool() -> Any:
+    from terminal_app.core.accounts import UnifiedAccount, UnifiedAsset
+
+    coins = (UnifiedAsset("USDT", D("-1500.25"), D("-1500.25"), D("0"), D("0"), D("3500.25"), D("-1500.25")),
+             UnifiedAsset("BTC", D("0.31"), D("0.31"), D("0.3"), D("0.01"), D("0"), D("30070")),
+             UnifiedAsset("USDC", D("10000"), D("10000"), D("10000"), D("0"), D("0"), D("10000")),
+             UnifiedAsset("ETH", D("0"), D("0"), D("0"), D("0"), D("0"), D("0")))
+    return UnifiedAccount(equity=D("38569.75"), effective_equity=D("38268.05"), unrealized_pl=D("0"),
+                          maintenance_margin=D("350.03"), initial_margin=D("700.05"), margin_ratio=D("0.0091"),
+                          assets=coins)
+
+
+def test_a_unified_pool_shows_every_coin_with_its_debt(qtbot: QtBot, services: Any, kit: Any) -> None:
+    services.account.unified = True
+    services.account.pool = _pool()
+    services.account.futures = futures()
+    panel = make(qtbot, services)
+    m = panel.pool_model
+    assert panel.spot_view.model() is m
+    assert [m.text(r, "Coin") for r in range(m.rowCount())] == ["USDC", "USDT", "BTC"]    # empty ETH hidden
+    usdt = m.row_of("USDT")
+    assert usdt is not None
+    assert m.row_at(usdt).debt == D("3500.25")
+    assert m.text(usdt, "Borrowed") == "3,500.2500"       # USDT at the money rule of the spot table
+    assert panel.pool.text() == ("Equity 38,569.75 USD · as margin 38,268.05 USD · borrowed ≈ 3,500.25 USD · "
+                                 "margin ratio 0.91 %")
+    services.account.pool = None
+    panel.refresh_spot()
+    assert m.rowCount() == 0
+    services.account.pool = _pool()
+    panel.refresh_spot()
+    assert kit.shot(panel, "balances-unified", (760, 260)).exists()

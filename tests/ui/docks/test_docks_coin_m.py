@@ -85,7 +85,8 @@ async def test_coin_m_ticket_positions_across_lines_balances_and_transfer(qtbot:
         assert dialog.send() is False                      # more than spot holds: refused before asking
         dialog.amount.set_value(Decimal("0.05"))
         assert dialog.send() is True
-        await until(account.transferred, lambda: "Done" in dialog.message.text())
+        moved = "Moved 0.05000000 BTC from Spot to Coin-M futures"
+        await until(account.transferred, lambda: moved in dialog.message.text())
         after = account.margin_account(BTCUSD)
         assert after is not None
         assert after.available == before.available + Decimal("0.05")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QColor, QFontMetrics
 from pytestqt.qtbot import QtBot
 
 from terminal_app.bitget.ws import StreamerConfig
@@ -285,15 +285,21 @@ def test_the_traded_cell_shows_bought_then_sold_in_the_up_and_down_colours(qtbot
     assert "last 5m of exchange time" in header
     assert "bought 3.0000 · sold 2.0000 · delta +1.0000" in header
     assert view.tooltip_at(QPoint(5, 3)) == ""  # the Mine header has none
-    # narrower: the number goes over the bar, in the background colour where the bar runs under it
+    # narrower: the number takes the bar's track and the bar becomes a strip along the row's foot, so no digit is
+    # drawn over a bar
     mine, price, size, total, text = view._natural
     panel.resize(panel.width() - view.width() + mine + price + size + total + text + 10, 320)
     qtbot.waitUntil(lambda: view.columns().bar == text + 10 - 8)
+    assert view.columns().text_over_bar
     image = view.grab().toImage()
     bar = view.traded_bar_rect("bid", 1)
     middle = {image.pixelColor(x, bar.center().y()).name() for x in range(bar.left(), bar.right() + 1)}
-    assert c.bg in middle
-    assert cell_colors(view, "bid", 1)[1] == c.up
+    assert {c.up, c.down}.isdisjoint(middle)
+    assert c.text in middle or any(QColor(m).lightness() > 150 for m in middle)  # the number, in the text colour
+    row = view.row_rect("bid", 1)
+    foot = [image.pixelColor(x, row.bottom() - 3).name() for x in range(bar.left(), bar.right() + 1)]
+    assert foot[1] == c.up
+    assert foot[-2] == c.down
 
 
 def test_columns_keep_their_text_and_the_traded_column_narrows_first(qtbot: QtBot, services: Any, kit: Any) -> None:

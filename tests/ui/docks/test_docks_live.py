@@ -137,6 +137,15 @@ async def test_spot_panels_on_the_simulator(qtbot: QtBot, live: Any, until: Any)
         row = p.balances.spot_model.row_of("BTC")
         assert row is not None
         assert p.balances.spot_model.row_at(row).available > btc_before
+        if s.session.account_mode.uta:   # the pool's coins: equity, borrowed, USD value; the pool above
+            await until(s.account.balances_changed, lambda: p.balances.pool_model.row_of("BTC") is not None)
+            assert p.balances.spot_view.model() is p.balances.pool_model
+            coins = {a.coin for a in p.balances.pool_model.rows()}
+            assert {"USDT", "USDC", "BTC", "ETH"} <= coins
+            usdt_row = p.balances.pool_model.row_of("USDT")
+            assert usdt_row is not None
+            assert p.balances.pool_model.row_at(usdt_row).debt == 0
+            assert "as margin" in p.balances.pool.text()
 
 
 @BOTH_ACCOUNTS

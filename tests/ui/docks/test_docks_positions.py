@@ -137,3 +137,19 @@ def test_screenshot(qtbot: QtBot, services: Any, kit: Any) -> None:
                               liq="4100", margin_mode="isolated", leverage="20"))
     panel.select(pos)
     assert kit.shot(panel, "positions", (900, 160)).exists()
+
+
+def test_usdc_m_pnl_in_usdt_at_the_accounts_own_rate(qtbot: QtBot, services: Any, kit: Any) -> None:
+    from dataclasses import replace
+
+    from terminal_app.core.accounts import FuturesAccount
+
+    perp = SymbolRef("BTCPERP", Product.USDC_FUTURES)
+    usdc = replace(kit.position(perp, upl="100"), margin_coin="USDC")
+    panel = make(qtbot, services, kit, usdc)
+    assert panel.pnl_usdt(usdc) == D("100")                   # no account read yet: USDC counts 1:1
+    # Bitget's account list gives usdtEquity beside accountEquity: the USDC-M account's own USDT valuation
+    services.account.futures = FuturesAccount(margin_coin="USDC", available=D(5000), locked=D(0), equity=D(10000),
+                                              usdt_equity=D("9998"), unrealized_pl=D(100),
+                                              crossed_max_available=None, isolated_max_available=None)
+    assert panel.pnl_usdt(usdc) == D("99.98")

@@ -15,6 +15,7 @@ from terminal_app.core.orders import OrderTicket
 from terminal_app.core.submission import SubmissionState
 from terminal_app.ui.docks import links_for
 from terminal_app.ui.docks.ticket import TicketPanel, create_ticket
+from terminal_app.ui.theme import current_colors
 
 D = Decimal
 
@@ -43,6 +44,11 @@ def test_spot_limit_buy_sends_the_exact_ticket(qtbot: QtBot, services: Any, kit:
     assert t.price.text() == "65000.00"  # prefilled with the last price on the tick
     assert not t.submit_button.isEnabled()
     assert t.reason.text() == "Enter a size greater than 0."
+    colors = current_colors()
+    assert colors.muted in t.reason.styleSheet()  # an empty size is the next thing to type, not an error yet
+    t.set_size(D("0"))
+    assert t.reason.text() == "Enter a size greater than 0."
+    assert colors.alert in t.reason.styleSheet()  # a typed 0 is a mistake
     t.set_size(D("0.01"))
     assert t.submit_button.isEnabled()
     assert t.submit_button.text() == "Buy BTC"

@@ -14,6 +14,7 @@ from terminal_app.core.accounts import SpotAsset
 from terminal_app.core.market_data import PublicTrade
 from terminal_app.ui.docks import trading_dock_specs
 from terminal_app.ui.docks.balances import BalancesPanel
+from terminal_app.ui.docks.closed_positions import ClosedPositionsPanel, PnlByDayPanel
 from terminal_app.ui.docks.ladder import LadderPanel
 from terminal_app.ui.docks.log import LogPanel
 from terminal_app.ui.docks.orders import OrdersPanel
@@ -25,7 +26,8 @@ from terminal_app.ui.main_window import CENTRAL, DockSpec
 
 D = Decimal
 KINDS = {"watchlist": Watchlist, "ladder": LadderPanel, "tape": TapePanel, "ticket": TicketPanel,
-         "orders": OrdersPanel, "positions": PositionsPanel, "balances": BalancesPanel, "log": LogPanel}
+         "orders": OrdersPanel, "positions": PositionsPanel, "balances": BalancesPanel, "log": LogPanel,
+         "closed_positions": ClosedPositionsPanel, "pnl_by_day": PnlByDayPanel}
 
 
 def feed(services: Any, kit: Any) -> None:

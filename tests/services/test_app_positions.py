@@ -1,0 +1,258 @@
+"""Position management through the whole terminal (real window, real widgets, the demo exchange on a thread of this
+process over loopback sockets): Ctrl+Alt+R reverses after the guards' question in one-way and hedge mode, Ctrl+Alt+E
+puts the position SL at break-even, the margin dialog adds isolated margin (opened twice, closed with Esc, trading keys
+inert while it is open), the Closed positions panel lists a closed position, and a funding bill reaches the journal
+and the PnL-by-day panel."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from terminal_app.app import Terminal
+from terminal_app.core.enums import MarginMode, PositionMode, PositionSide
+from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.orders import OrderTicket
+from terminal_app.sim.server.auth import DEMO_UID
+from terminal_app.ui.dialogs.margin import MarginDialog
+
+D = Decimal
+PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
+FUT = Product.USDT_FUTURES
+CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("gc_on_this_thread")]
+
+
+@contextlib.asynccontextmanager
+async def running(qapp: QApplication) -> AsyncIterator[Terminal]:
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    term = Terminal(qapp, smoke_test=True, demo_sim="thread", panic_window_s=60)
+    try:
+        await term.start()
+        yield term
+    finally:
+        window = term.window
+        await term.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
+        if window is not None:
+            window.deleteLater()
+            QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def exchange(term: Terminal, fn: Any) -> Any:
+    runner = term.runner
+    return runner.call(lambda: fn(runner.server.exchange))
+
+
+def sim_positions(term: Terminal) -> list[tuple[str, D]]:
+    return sorted((p.hold_side, p.total) for p in exchange(term, lambda ex: ex.positions(DEMO_UID, "BTCUSDT")))
+
+
+async def ready(term: Terminal, signals: Any) -> Any:
+    services = term.services
+    window = term.window
+    services.market_data.set_active(PERP)
+    await signals.wait_until(services.market_data.ticker_changed, lambda: services.market_data.last_price(PERP))
+    await signals.wait_until(services.tools.closed_changed, lambda: services.tools.loaded.is_set())
+    window.activateWindow()
+    await signals.wait_until(QApplication.instance().focusWindowChanged,
+                             lambda: QApplication.activeWindow() is window)
+    window.registry.set_hotkeys_enabled(True)
+    return services
+
+
+async def open_long(term: Terminal, signals: Any, size: str = "0.005", **kw: Any) -> Any:
+    services = term.services
+    services.trading.submit(OrderTicket(PERP, "buy", "market", size=D(size), **kw))
+    return await signals.wait_until(services.account.positions_changed, lambda: services.account.position(PERP))
+
+
+def press(term: Terminal, key: Qt.Key) -> None:
+    book = term.window.panel("ladder")
+    book.setFocus()  # keys land in the main window, as they do before a window manager moves focus
+    QTest.keyClick(QApplication.focusWidget() or term.window, key, CTRL_ALT)
+
+
+def question(window: QWidget) -> QMessageBox | None:
+    boxes = [b for b in window.findChildren(QMessageBox, "GuardConfirmation") if b.isVisible()]
+    return boxes[-1] if boxes else None
+
+
+async def answer_yes(term: Terminal, signals: Any) -> str:
+    box = question(term.window)
+    assert box is not None, "Ctrl+Alt+R asked nothing"
+    text = box.text()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    return text
+
+
+async def test_ctrl_alt_r_reverses_a_one_way_position(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as term:
+        services = await ready(term, signals)
+        await open_long(term, signals)
+        press(term, Qt.Key.Key_R)
+        text = await answer_yes(term, signals)
+        assert "one market sell of 0.01" in text
+        await signals.wait_until(services.account.positions_changed,
+                                 lambda: (p := services.account.position(PERP)) and p.hold_side == PositionSide.SHORT)
+        assert sim_positions(term) == [("short", D("0.0050"))]
+
+
+async def test_ctrl_alt_r_reverses_a_hedge_position_close_then_open(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as term:
+        services = await ready(term, signals)
+        services.account.set_position_mode(PositionMode.HEDGE)
+        await signals.wait_until(services.account.position_mode_changed,
+                                 lambda: services.account.position_mode() == PositionMode.HEDGE)
+        await open_long(term, signals, trade_side="open")
+        press(term, Qt.Key.Key_R)
+        text = await answer_yes(term, signals)
+        assert "once the close has filled" in text
+        await signals.wait_until(services.account.positions_changed,
+                                 lambda: [p.hold_side for p in services.account.positions() if p.ref == PERP]
+                                 == [PositionSide.SHORT])
+        assert sim_positions(term) == [("short", D("0.0050"))]
+
+
+async def test_ctrl_alt_e_puts_the_position_sl_at_break_even(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as term:
+        services = await ready(term, signals)
+        position = await open_long(term, signals)
+        exchange(term, lambda ex: ex.shock("BTC", "1.02"))
+        await signals.wait_until(services.market_data.ticker_changed,
+                                 lambda: (t := services.market_data.ticker(PERP)) and t.mark_price
+                                 and t.mark_price > position.open_price_avg * D("1.01"))
+        press(term, Qt.Key.Key_E)
+        tick = services.market_data.market(PERP).tick_size
+        expected = (position.open_price_avg / tick).to_integral_value(ROUND_CEILING) * tick
+
+        def stops() -> list[D]:
+            return [p.trigger_price for p in exchange(term, lambda ex: ex.plans.orders(DEMO_UID, FUT))
+                    if p.plan_type == "pos_loss"]
+
+        await signals.wait_until(services.algo.changed, lambda: stops())
+        assert stops() == [expected]
+        press(term, Qt.Key.Key_E)                   # again: the same stop, moved (here: kept), never a second
+        await asyncio.sleep(0.5)                    # a second stop, had one been sent, would be there by now
+        assert stops() == [expected]
+
+
+async def test_margin_dialog_twice_esc_then_adds_margin(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as term:
+        services = await ready(term, signals)
+        services.account.set_margin_mode(PERP, MarginMode.ISOLATED)
+        await signals.wait_until(services.account.margin_mode_changed,
+                                 lambda: services.account.margin_mode(PERP) == MarginMode.ISOLATED)
+        position = await open_long(term, signals, margin_mode=MarginMode.ISOLATED)
+        panel = term.window.panel("positions")
+        await signals.wait_until(services.account.positions_changed, lambda: panel.model.rowCount() == 1)
+        panel.select(position)
+        registry = term.window.registry
+        for attempt in (1, 2):
+            if attempt == 1:
+                panel.margin_button.click()
+            else:                                           # the right-click menu's entry opens the same dialog
+                menu = panel.context_menu()
+                (entry,) = [a for a in menu.actions() if a.text() == "Add / remove margin…"]
+                assert entry.isEnabled()
+                entry.trigger()
+                menu.deleteLater()
+            dialog = panel.margin_dialog
+            assert isinstance(dialog, MarginDialog)
+            assert dialog.isVisible()
+            assert registry.overlay() is dialog
+            dialog.amount.setFocus()
+            for key in (Qt.Key.Key_R, Qt.Key.Key_E):        # trading keys do nothing while it is open
+                QTest.keyClick(dialog.amount, key, CTRL_ALT)
+            assert question(term.window) is None
+            QTest.keyClick(dialog.amount, Qt.Key.Key_Escape)
+            assert not dialog.isVisible()
+            QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        assert sim_positions(term) == [("long", D("0.0050"))]
+
+        before = position.liquidation_price
+        dialog = panel.margin_selected()
+        assert dialog is not None
+        dialog.direction.setCurrentIndex(1)                 # remove more than allowed: refused in the dialog
+        dialog.amount.set_value(D("100000"))
+        dialog.buttons.accepted.emit()
+        assert dialog.error.text().startswith("At most")
+        dialog.direction.setCurrentIndex(0)
+        dialog.amount.set_value(D("20"))
+        assert "after" in dialog.liquidation.text()
+        dialog.buttons.accepted.emit()
+        await signals.wait_until(services.tools.margin_done, lambda: not dialog.isVisible())
+        (sim_pos,) = exchange(term, lambda ex: ex.positions(DEMO_UID, "BTCUSDT"))
+        assert sim_pos.margin == position.margin_size + 20
+        after = await signals.wait_until(services.account.positions_changed,
+                                         lambda: (p := services.account.position(PERP))
+                                         and p.liquidation_price < before and p)
+        row = panel.model.row_of(f"{PERP.key}:long")
+        assert panel.model.row_at(row).liquidation_price == after.liquidation_price
+
+
+async def test_closed_positions_panel_and_a_funding_bill_in_the_journal(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as term:
+        services = await ready(term, signals)
+        position = await open_long(term, signals)
+
+        def fund(ex: Any) -> None:
+            ex._engine.funding.next_funding["BTCUSDT"] = ex.now_ms()   # white box: the funding time is now
+        exchange(term, fund)
+        await signals.wait_until(services.account.futures_account_changed,
+                                 lambda: exchange(term, lambda ex: ex.account_bills(
+                                     DEMO_UID, business_type="contract_settle_fee")))
+        pnl = term.window.panel("pnl_by_day")
+        pnl.refresh_button.click()
+        await signals.wait_until(services.tools.bills_changed,
+                                 lambda: pnl.model.rowCount() == 1 and pnl.model.text(0, "Funding") not in ("", "0"))
+        assert pnl.model.text(0, "Coin") == "USDT"
+        assert pnl.model.text(0, "Net USDT") != ""
+        stored = await term.journal.read(lambda j, p: j.bills(p))
+        assert sorted(b.detail for b in stored) == ["contract_settle_fee", "open_long"]
+
+        services.trading.close_position(position)
+        await signals.wait_until(services.account.positions_changed, lambda: services.account.position(PERP) is None)
+        closed = term.window.panel("closed_positions")
+        closed.refresh_button.click()
+        await signals.wait_until(services.tools.closed_changed, lambda: closed.model.rowCount() == 1)
+        assert closed.model.text(0, "Symbol") == "BTCUSDT"
+        assert closed.model.text(0, "Side") == "Long"
+        assert closed.model.text(0, "Funding") not in ("", "0")
+        pnl.refresh_button.click()                                      # read again: no row doubles
+        await signals.next(services.tools.bills_changed)
+        stored = await term.journal.read(lambda j, p: j.bills(p))
+        assert sorted(b.detail for b in stored) == ["close_long", "contract_settle_fee", "open_long"]
+
+
+async def test_the_ticket_shows_the_max_open_size_for_its_leverage(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as term:
+        services = await ready(term, signals)
+        ticket = term.window.panel("ticket")
+        await signals.wait_until(services.market_data.ticker_changed, lambda: ticket.ref == PERP)
+        ticket.set_order_type("limit")
+        label = ticket.max_open
+        price = (services.market_data.last_price(PERP) * D("0.99")).quantize(D("0.1"))
+        ticket.price.set_value(price)
+
+        def shown_at(leverage: int) -> D | None:
+            size = exchange(term, lambda ex: ex.position_desk.open_count(
+                DEMO_UID, "BTCUSDT", services.account.available(PERP, "buy"), price, leverage))
+            return size if label.max_size == size and f"at {leverage}x" in label.text() else None
+
+        leverage = ticket.leverage
+        assert leverage
+        size = await signals.wait_until(services.tools.max_open_changed, lambda: shown_at(leverage))
+        assert label.isVisible()
+        assert f"Max open {size:f}" in label.text()
+        ticket.leverage_box.setValue(leverage // 2)                  # a new leverage: asked again
+        await signals.wait_until(services.tools.max_open_changed, lambda: shown_at(leverage // 2))
