@@ -81,13 +81,14 @@ async def caller() -> AsyncIterator[V3Caller]:
 
 
 def _below(c: V3Caller, symbol: str, product: Product, tick: str) -> str:
-    bid = c.server.exchange.depth(SymbolRef(symbol, product), 1).bids[0][0]
+    engine = symbol.removesuffix("_CM")       # the engine keeps V2's name of the coin-M line
+    bid = c.server.exchange.depth(SymbolRef(engine, product), 1).bids[0][0]
     return str((bid * D("0.8")).quantize(D(tick)))
 
 
 async def _market(c: V3Caller) -> None:
     now = c.server.now_ms()
-    for cat, symbol in (("SPOT", "BTCUSDT"), ("USDT-FUTURES", "BTCUSDT"), ("COIN-FUTURES", "BTCUSD"),
+    for cat, symbol in (("SPOT", "BTCUSDT"), ("USDT-FUTURES", "BTCUSDT"), ("COIN-FUTURES", "BTCUSD_CM"),
                         ("USDC-FUTURES", "BTCPERP")):
         one = {"category": cat, "symbol": symbol}
         await c("GET", "/api/v3/market/instruments", {"category": cat})
@@ -132,7 +133,7 @@ async def _trading(c: V3Caller) -> None:
     await c("GET", "/api/v3/account/assets")
     await c("POST", "/api/v3/account/repay", {"repayableCoinList": ["USDT"], "paymentCoinList": ["BTC", "ETH"]})
     # futures on every line
-    for cat, symbol, qty in (("USDT-FUTURES", "BTCUSDT", "0.01"), ("COIN-FUTURES", "BTCUSD", "500"),
+    for cat, symbol, qty in (("USDT-FUTURES", "BTCUSDT", "0.01"), ("COIN-FUTURES", "BTCUSD_CM", "500"),
                              ("USDC-FUTURES", "BTCPERP", "0.01")):
         await c("POST", "/api/v3/account/set-leverage", {"category": cat, "symbol": symbol, "leverage": "10"})
         product = {"USDT-FUTURES": Product.USDT_FUTURES, "COIN-FUTURES": Product.COIN_FUTURES,
@@ -195,7 +196,7 @@ async def test_every_v3_rest_answer_passes_typed_bitget(caller: V3Caller, uta_ju
 
 
 PUBLIC = [{"instType": t, "topic": topic, "symbol": s, **({"interval": "1m"} if topic == "kline" else {})}
-          for t, s in (("spot", "BTCUSDT"), ("usdt-futures", "BTCUSDT"), ("coin-futures", "BTCUSD"),
+          for t, s in (("spot", "BTCUSDT"), ("usdt-futures", "BTCUSDT"), ("coin-futures", "BTCUSD_CM"),
                        ("usdc-futures", "BTCPERP"))
           for topic in ("ticker", "kline", "books", "books1", "books5", "books50", "publicTrade")]
 PRIVATE = [{"instType": "UTA", "topic": t} for t in ("account", "position", "order", "fill")]

@@ -28,6 +28,7 @@ from terminal_app.bitget.errors import ExchangeError
 from terminal_app.sim.engine import unified
 from terminal_app.sim.engine.catch_up import FAST_STEP_BUDGET_S
 from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.server import v3_names
 from terminal_app.sim.server.auth import DEMO_CREDENTIALS, DEMO_UID, TRADE, Authenticator, KeyStore, require
 from terminal_app.sim.server.copy_routes import register_copy_routes
 from terminal_app.sim.server.faults import FaultInjector, RestFault
@@ -290,7 +291,12 @@ class SimServer:
             caller = key.uid if key is not None else (request.remote or "?")
             if not self.limiter.allow(path, caller, private=route.private):
                 return self._answer(429, "429", "Too Many Requests")
+            v3 = path.startswith("/api/v3/")
+            if v3:
+                params = v3_names.engine_params(params)     # coin-M's V3 names (BTCUSD_CM) to the engine's
             data = route.handler(Call(self.exchange, params, key, self.now_ms()))
+            if v3:
+                data = v3_names.wire(data)
         except ExchangeError as exc:
             return self._answer(400, exc.code, exc.exchange_msg or exc.user_message)
         return self._answer(200, "00000", "success", data)

@@ -19,8 +19,8 @@ from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine import unified
 from terminal_app.sim.engine.orders import Order
 from terminal_app.sim.market.markets import find_futures, find_market
+from terminal_app.sim.server import v3_names, v3_strategy
 from terminal_app.sim.server import v3_render as r
-from terminal_app.sim.server import v3_strategy
 from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels, num
 from terminal_app.sim.server.routes import Call, Route, reject
 
@@ -81,7 +81,7 @@ def instruments(call: Call) -> Any:
     """Every category answers; one without markets in the simulator (coin-M, USDC-M so far) is an empty list."""
     product = _product(call)
     symbol = (call.opt("symbol") or "").upper()
-    return [r.instrument(m) for m in call.ex.markets(product) if not symbol or m.symbol == symbol]
+    return [r.instrument(m) for m in v3_names.v3_markets(product) if not symbol or m.symbol == symbol]
 
 
 def tickers(call: Call) -> Any:
@@ -89,7 +89,8 @@ def tickers(call: Call) -> Any:
     assert product is not None
     if call.opt("symbol"):
         return [r.ticker(call.ex.ticker(_ref(call)))]
-    return [r.ticker(t) for t in call.ex.tickers(product)]
+    listed = {m.ref for m in v3_names.v3_markets(product)}
+    return [r.ticker(t) for t in call.ex.tickers(product) if t.ref in listed]
 
 
 def orderbook(call: Call) -> Any:
@@ -186,6 +187,8 @@ def _place(call: Call, p: Any) -> Order:
         raise reject("40019", "Parameter side/orderType cannot be empty")
     force = one.word("timeInForce", ("gtc", "ioc", "fok", "post_only"), "gtc") or "gtc"
     price = one.opt("price") if order_type == "limit" else None
+    if v3_names.is_coin_m_line(ref.symbol) and (one.opt("takeProfit") or one.opt("stopLoss")):
+        raise v3_names.refuse("preset take-profit/stop-loss orders")
     qty = _qty(call, ref, one.req("qty"), price)
     unified.enrol(call.ex, call.uid)
     if ref.product is Product.SPOT:
@@ -295,6 +298,8 @@ def cancel_batch(call: Call) -> Any:
 
 def modify_order(call: Call) -> Any:
     o = _find_open(call, call.params)
+    if v3_names.is_coin_m_line(o.ref.symbol):
+        raise v3_names.refuse("modifying orders")
     qty, price = call.opt("qty"), call.opt("price")
     if o.ref.product is Product.SPOT:
         # V3 modifies in place; the engine's spot book can only cancel-replace, under a fresh id and clientOid.

@@ -28,6 +28,7 @@ from terminal_app.core.instruments import Product
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.futures import PlanOrder
 from terminal_app.sim.engine.plan_desk import TpslLeg
+from terminal_app.sim.server import v3_names
 from terminal_app.sim.server.render import num
 from terminal_app.sim.server.routes import Call, reject
 
@@ -71,6 +72,8 @@ def place(call: Call) -> Any:
     product = _category(call)
     assert product is not None
     symbol = call.req("symbol").upper()
+    if v3_names.is_coin_m_line(symbol):
+        raise v3_names.refuse("strategy orders")
     if kind == "trigger":
         plan = _place_trigger(call, product, symbol)
         return {"orderId": plan.order_id, "clientOid": plan.client_oid}

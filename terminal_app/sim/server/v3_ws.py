@@ -41,8 +41,8 @@ from terminal_app.sim.engine.events import (
     TradeEvent,
 )
 from terminal_app.sim.engine.exchange import Exchange
+from terminal_app.sim.server import v3_names, v3_ws_trade
 from terminal_app.sim.server import v3_render as r
-from terminal_app.sim.server import v3_ws_trade
 from terminal_app.sim.server.auth import Authenticator
 from terminal_app.sim.server.faults import WsControl
 from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels
@@ -246,6 +246,7 @@ class V3WsHub:
             conn.send(missing)
             return None
         try:
+            symbol = v3_names.to_engine(symbol)
             self.ex.market(SymbolRef(symbol, product))
         except ExchangeError:
             conn.send(missing)
@@ -261,7 +262,7 @@ class V3WsHub:
     # ---- pushes ------------------------------------------------------------------------------------------------
 
     def _push(self, arg: dict[str, Any], data: Any, action: str = "snapshot") -> bytes:
-        return dumps({"arg": arg, "action": action, "data": data, "ts": self.clock_ms()})
+        return dumps(v3_names.wire({"arg": arg, "action": action, "data": data, "ts": self.clock_ms()}))
 
     @staticmethod
     def _ref(key: Key) -> SymbolRef:

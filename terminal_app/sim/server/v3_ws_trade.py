@@ -16,7 +16,7 @@ import orjson
 
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.sim.engine.exchange import Exchange
-from terminal_app.sim.server import v3_routes
+from terminal_app.sim.server import v3_names, v3_routes
 from terminal_app.sim.server.auth import TRADE, ApiKey, require
 from terminal_app.sim.server.routes import Call, reject
 
@@ -31,13 +31,15 @@ def _code(exc: ExchangeError) -> str:
 
 def _act(ex: Exchange, key: ApiKey, now_ms: int, action: str, category: str | None,
          item: dict[str, Any]) -> dict[str, Any]:
+    item = v3_names.engine_params(item)
     params = {**item, "category": item.get("category") or category} if category or item.get("category") else item
     call = Call(ex, params, key, now_ms)
     if action == "place":
         if not params.get("category"):
             raise reject("40019", "Parameter category cannot be empty")
         o = v3_routes._place(call, params)
-        return {"symbol": o.ref.symbol, "orderId": o.order_id, "clientOid": o.client_oid, "cTime": str(o.c_time)}
+        return {"symbol": v3_names.wire_symbol(o.ref.symbol), "orderId": o.order_id, "clientOid": o.client_oid,
+                "cTime": str(o.c_time)}
     if action == "cancel":
         o = v3_routes._cancel(call, params)
         return {"orderId": o.order_id, "clientOid": o.client_oid}
