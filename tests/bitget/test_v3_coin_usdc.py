@@ -92,7 +92,12 @@ async def test_both_lines_have_markets_data_and_streams(rig: Rig) -> None:
     assert COIN_M.key in rig.markets
     assert USDC_M.key in rig.markets
     coin_m_symbols = {m.ref.symbol for m in rig.markets.values() if m.ref.product is Product.COIN_FUTURES}
-    assert coin_m_symbols == {m.symbol for m in rig.sim(lambda ex: ex.markets(Product.COIN_FUTURES))}
+    # a unified account's coin-M line lists the perpetuals only (Bitget names no quarterly there), on the wire as
+    # BTCUSD_CM and to the terminal under V2's name
+    assert coin_m_symbols == {m.symbol for m in rig.sim(lambda ex: ex.markets(Product.COIN_FUTURES))
+                              if not m.is_delivery} == {"BTCUSD", "ETHUSD"}
+    raw = await venue.account.rest.http.get("/api/v3/market/instruments", {"category": "COIN-FUTURES"})
+    assert {row["symbol"] for row in raw} == {"BTCUSD_CM", "ETHUSD_CM"}
     for ref in (COIN_M, USDC_M):
         (ticker,) = await venue.account.rest.tickers(ref.product, ref.symbol)
         assert ticker.ref == ref

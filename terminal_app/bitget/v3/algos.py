@@ -21,7 +21,7 @@ from terminal_app.bitget.errors import BitgetError, InvalidOrder
 from terminal_app.bitget.rest_core import compact
 from terminal_app.bitget.v3 import strategy as s
 from terminal_app.bitget.v3.account import UnifiedAccountState
-from terminal_app.bitget.v3.mapping import category
+from terminal_app.bitget.v3.mapping import category, is_coin_m_line
 from terminal_app.bitget.v3.paths import V3
 from terminal_app.bitget.v3.trade import parse_ack
 from terminal_app.core.algo import AlgoHandler, AlgoIntent, AlgoKind, AlgoOrder
@@ -44,6 +44,8 @@ class V3AlgoVenue:
         return self._products
 
     def unsupported(self, intent: AlgoIntent) -> str | None:
+        if is_coin_m_line(intent.ref):
+            return s.NO_COIN_M
         return s.NO_TRAILING if intent.kind is AlgoKind.TRAILING else None
 
     def targets(self, known: Iterable[SymbolRef] = ()) -> list[Product | SymbolRef]:

@@ -14,11 +14,11 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from terminal_app.bitget.errors import OrderNotFound, TransportError
+from terminal_app.bitget.errors import InvalidOrder, OrderNotFound, TransportError
 from terminal_app.bitget.models.fields import as_list
 from terminal_app.bitget.v3 import trade as t
 from terminal_app.bitget.v3.account import UnifiedAccountState, margin_account
-from terminal_app.bitget.v3.mapping import order_fields
+from terminal_app.bitget.v3.mapping import COIN_M_UNSUPPORTED, is_coin_m_line, order_fields
 from terminal_app.bitget.v3.rest import V3OrderRequest
 from terminal_app.bitget.v3.stream import market_arg
 from terminal_app.core.accounts import FuturesAccount, LeverageResult, MarginModeResult, Position, PositionModeResult
@@ -79,6 +79,8 @@ class V3Line:
 
     def _request(self, order: PlaceOrder) -> V3OrderRequest:
         ticket = order.ticket
+        if (ticket.tp is not None or ticket.sl is not None) and is_coin_m_line(ticket.ref):
+            raise InvalidOrder(COIN_M_UNSUPPORTED.format(what="preset take-profit/stop-loss orders"))
         limit = ticket.order_type == OrderType.LIMIT
         if self._product.is_futures:
             side, pos_side, reduce_only = order_fields(ticket, order.position_mode or self._account.hold_mode)
@@ -128,6 +130,8 @@ class V3Line:
     async def modify(self, ref: SymbolRef, key: OrderKey, new_client_oid: str, price: Decimal, size: Decimal
                      ) -> OrderAck:
         """V3 modifies in place and keeps the clientOid (``new_client_oid`` is V2's need, unused here)."""
+        if is_coin_m_line(ref):
+            raise InvalidOrder(COIN_M_UNSUPPORTED.format(what="modifying orders: cancel it and place a new one"))
         return await self._rest.modify_order(ref, order_id=key.order_id, client_oid=key.client_oid, qty=size,
                                              price=price)
 

@@ -21,7 +21,7 @@ from terminal_app.core.enums import (
     position_side,
     trade_direction,
 )
-from terminal_app.core.instruments import Product, UnknownSymbol
+from terminal_app.core.instruments import Product, SymbolRef, UnknownSymbol
 from terminal_app.core.orders import OrderTicket
 
 CATEGORY_TO_WIRE: dict[Product, str] = {
@@ -33,6 +33,27 @@ CATEGORY_TO_WIRE: dict[Product, str] = {
 # MARGIN trades spot pairs with borrowing: the terminal shows those orders as spot.
 CATEGORY_FROM_WIRE: dict[str, Product] = {**{w: p for p, w in CATEGORY_TO_WIRE.items()}, "MARGIN": Product.SPOT}
 FUTURES_CATEGORIES = (Product.USDT_FUTURES, Product.COIN_FUTURES, Product.USDC_FUTURES)
+# A unified account's coin-M line names its perpetuals XXXUSD_CM (bitget-v3-uta.md §10, D:trade/Place-Order); the
+# terminal keeps V2's name (BTCUSD) so one contract is one market in both account modes, renamed here at the wire.
+COIN_M_SUFFIX = "_CM"
+COIN_M_UNSUPPORTED = "Bitget's coin-M line in a unified account does not support {what}."
+
+
+def is_coin_m_line(ref: SymbolRef) -> bool:
+    """A contract of the unified account's coin-M line (its perpetuals: Bitget names no dated contract there)."""
+    return ref.product is Product.COIN_FUTURES and not ref.is_delivery
+
+
+def wire_symbol(ref: SymbolRef) -> str:
+    """``ref``'s V3 ``symbol``: ``BTCUSD_CM`` for coin-M's ``BTCUSD``, else the symbol itself."""
+    if is_coin_m_line(ref) and not ref.symbol.endswith(COIN_M_SUFFIX):
+        return ref.symbol + COIN_M_SUFFIX
+    return ref.symbol
+
+
+def domain_symbol(text: str) -> str:
+    """The terminal's name of a V3 ``symbol`` (``BTCUSD_CM`` -> ``BTCUSD``)."""
+    return text.removesuffix(COIN_M_SUFFIX)
 
 
 def category(product: Product) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from terminal_app.bitget.models.fields import BadValue, Fields, as_list, as_mapping, fail, num_str, parse_list
 from terminal_app.bitget.models.market import Depth, FundingRate, Level, OpenInterest
-from terminal_app.bitget.v3.mapping import SIDE_FROM_WIRE, product_of
+from terminal_app.bitget.v3.mapping import SIDE_FROM_WIRE, domain_symbol, product_of
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Candle, PublicTrade, Ticker
 
@@ -34,7 +34,7 @@ def market_from(entry: Any, product: Product | None = None) -> MarketInfo:
     status = f.word("status", "online")
     quote_places = f.opt_dec("quotePrecision")
     return MarketInfo(
-        ref=SymbolRef(f.symbol(), product),
+        ref=SymbolRef(domain_symbol(f.symbol()), product),
         base_coin=f.text("baseCoin").upper(),
         quote_coin=f.text("quoteCoin").upper(),
         tick_size=tick,
@@ -67,7 +67,7 @@ def ticker_from(entry: Any, product: Product | None = None, symbol: str | None =
     last = f.dec("lastPrice")
     open_24h = f.dec("openPrice24h", "0")
     return Ticker(
-        symbol=symbol or f.symbol(),
+        symbol=symbol or domain_symbol(f.symbol()),
         product=product,
         last=last,
         bid=f.dec("bid1Price", "0"),
@@ -170,7 +170,7 @@ def parse_public_trades(data: Any, symbol: str) -> list[PublicTrade]:
 def _funding(entry: Any) -> FundingRate:
     f = Fields(entry, "FundingRate")
     interval = f.opt_dec("fundingRateInterval")
-    return FundingRate(symbol=f.symbol(), funding_rate=f.dec("fundingRate"),
+    return FundingRate(symbol=domain_symbol(f.symbol()), funding_rate=f.dec("fundingRate"),
                        interval_hours=int(interval) if interval is not None else None,
                        next_update=f.opt_ms("nextUpdate"), min_funding_rate=f.opt_dec("minFundingRate"),
                        max_funding_rate=f.opt_dec("maxFundingRate"), funding_time=f.opt_ms("fundingRateTimestamp"))
@@ -194,5 +194,5 @@ def parse_open_interest(data: Any) -> list[OpenInterest]:
     out = []
     for entry in f.seq("list"):
         row = Fields(entry, "OpenInterest")
-        out.append(OpenInterest(symbol=row.symbol(), size=row.dec("openInterest"), ts=ts))
+        out.append(OpenInterest(symbol=domain_symbol(row.symbol()), size=row.dec("openInterest"), ts=ts))
     return out

@@ -29,6 +29,7 @@ from terminal_app.bitget.v3.mapping import (
     SIDE_TO_WIRE,
     TIF_TO_WIRE,
     category,
+    wire_symbol,
 )
 from terminal_app.bitget.v3.paths import V3
 from terminal_app.core.accounts import ClosedPosition, Position, SpotAsset, UnifiedAccount
@@ -62,7 +63,7 @@ class V3OrderRequest:
         futures = self.ref.product.is_futures
         limit = self.order_type == OrderType.LIMIT
         return compact(
-            category=category(self.ref.product), symbol=self.ref.symbol, qty=num(self.qty),
+            category=category(self.ref.product), symbol=wire_symbol(self.ref), qty=num(self.qty),
             side=SIDE_TO_WIRE[self.side], orderType=ORDER_TYPE_TO_WIRE[self.order_type],
             price=opt_num(self.price) if limit else None, timeInForce=TIF_TO_WIRE[self.force] if limit else None,
             posSide=POS_SIDE_TO_WIRE[self.pos_side] if futures and self.pos_side else None,
@@ -75,10 +76,14 @@ class V3OrderRequest:
 
 def _cat(params: dict[str, Any], target: Product | SymbolRef | None) -> dict[str, Any]:
     if isinstance(target, SymbolRef):
-        params.update(category=category(target.product), symbol=target.symbol)
+        params.update(category=category(target.product), symbol=wire_symbol(target))
     elif target is not None:
         params["category"] = category(target)
     return params
+
+
+def _name(symbol: str | None, product: Product) -> str | None:
+    return wire_symbol(SymbolRef(symbol, product)) if symbol else None
 
 
 class V3RestClient(RestCore):
@@ -104,11 +109,12 @@ class V3RestClient(RestCore):
     # --- market data (public) ---------------------------------------------------------------------------------
 
     async def instruments(self, product: Product, symbol: str | None = None) -> list[MarketInfo]:
-        data = await self.http.get(V3.INSTRUMENTS, compact(category=category(product), symbol=symbol))
+        data = await self.http.get(V3.INSTRUMENTS, compact(category=category(product), symbol=_name(symbol, product)))
         return m.parse_instruments(data, product)
 
     async def tickers(self, product: Product, symbol: str | None = None) -> list[Ticker]:
-        return m.parse_tickers(await self.http.get(V3.TICKERS, compact(category=category(product), symbol=symbol)))
+        return m.parse_tickers(await self.http.get(V3.TICKERS, compact(category=category(product),
+                                                                    symbol=_name(symbol, product))))
 
     async def orderbook(self, ref: SymbolRef, limit: int | None = None) -> Depth:
         return m.parse_orderbook(await self.http.get(V3.ORDERBOOK, _cat(compact(limit=limit), ref)))
@@ -124,7 +130,7 @@ class V3RestClient(RestCore):
         return m.parse_public_trades(data, ref.symbol)
 
     async def current_funding(self, ref: SymbolRef) -> list[FundingRate]:
-        return m.parse_current_funding(await self.http.get(V3.CURRENT_FUND_RATE, {"symbol": ref.symbol}))
+        return m.parse_current_funding(await self.http.get(V3.CURRENT_FUND_RATE, {"symbol": wire_symbol(ref)}))
 
     async def funding_history(self, ref: SymbolRef, limit: int | None = None) -> list[FundingRate]:
         return m.parse_history_funding(await self.http.get(V3.HISTORY_FUND_RATE, _cat(compact(limit=limit), ref)))

@@ -31,12 +31,16 @@ from typing import Any
 from terminal_app.bitget.models.fields import Fields, parse_list
 from terminal_app.bitget.rest_core import checked_client_oid, compact, num, opt_num
 from terminal_app.bitget.v3.mapping import (
+    COIN_M_UNSUPPORTED,
     POS_SIDE_FROM_WIRE,
     POS_SIDE_TO_WIRE,
     SIDE_FROM_WIRE,
     SIDE_TO_WIRE,
     category,
+    domain_symbol,
+    is_coin_m_line,
     product_of,
+    wire_symbol,
 )
 from terminal_app.bitget.v3.trade import wrapped_list
 from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoOrder, AlgoStatus, TriggerSource
@@ -45,6 +49,7 @@ from terminal_app.core.instruments import SymbolRef
 
 log = logging.getLogger("terminal_app.bitget.v3.strategy")
 
+NO_COIN_M = COIN_M_UNSUPPORTED.format(what="strategy orders (stops, TP/SL, triggers)")
 NO_TRAILING = ("Trailing stops are not available on a unified (UTA) account: Bitget's V3 strategy orders are TP/SL "
                "and trigger orders only, with no callback ratio. Use a stop or a stop-loss instead.")
 TRIGGER_BY_TO_WIRE: dict[TriggerSource, str] = {TriggerSource.LAST: "market", TriggerSource.MARK: "mark"}
@@ -73,7 +78,10 @@ def place_body(intent: AlgoIntent, client_oid: str | None, *, hedge: bool) -> di
     """``place-strategy-order`` of ``intent`` (``hedge``: the account's hold mode). Raises ``ValueError`` for what
     V3 cannot hold (a trailing stop: :data:`NO_TRAILING`)."""
     ref = intent.ref
-    common = {"category": category(ref.product), "symbol": ref.symbol, "clientOid": checked_client_oid(client_oid)}
+    if is_coin_m_line(ref):
+        raise ValueError(NO_COIN_M)
+    common = {"category": category(ref.product), "symbol": wire_symbol(ref),
+              "clientOid": checked_client_oid(client_oid)}
     if intent.kind is AlgoKind.TRAILING:
         raise ValueError(NO_TRAILING)
     if intent.kind is AlgoKind.STOP:
@@ -141,7 +149,7 @@ def orders_from(entry: Any, hold_mode: PositionMode | None = None) -> list[AlgoO
     if status is None or kind not in TYPES:
         log.debug("strategy order %s: unknown type %r or status %r", order_id, kind, f.opt_word("status"))
         return []
-    ref = SymbolRef(f.symbol(), product_of(f.text("category")))
+    ref = SymbolRef(domain_symbol(f.symbol()), product_of(f.text("category")))
     size = _positive(f.opt_dec("qty"))
     c_time, u_time = f.ms("createdTime"), f.ms(("updatedTime", "createdTime"))
     side = f.opt_enum("side", SIDE_FROM_WIRE)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from terminal_app.bitget.models.fields import as_list
-from terminal_app.bitget.v3.mapping import inst_type, product_of
+from terminal_app.bitget.v3.mapping import domain_symbol, inst_type, product_of, wire_symbol
 from terminal_app.bitget.v3.market import kline_from, public_trade_from, ticker_from
 from terminal_app.bitget.ws import BitgetStreamer
 from terminal_app.bitget.ws_connection import StreamerConfig, arg_key
@@ -42,7 +42,7 @@ def streamer_config(*, demo: bool = False, **overrides: Any) -> StreamerConfig:
 
 
 def market_arg(ref: SymbolRef, channel: MarketChannel, interval: Interval | None = None) -> StreamArg:
-    arg = {"instType": inst_type(ref.product), "topic": _TOPICS[channel], "symbol": ref.symbol}
+    arg = {"instType": inst_type(ref.product), "topic": _TOPICS[channel], "symbol": wire_symbol(ref)}
     if channel is MarketChannel.CANDLES:
         if interval is None:
             raise ValueError("the candle stream needs an interval")
@@ -76,7 +76,7 @@ async def subscribe_private(ws: BitgetStreamer, topic: str, parse: Callable[[dic
 
 def _arg(msg: Mapping[str, Any]) -> tuple[Product, str]:
     arg = msg.get("arg") or {}
-    return product_of(str(arg.get("instType", ""))), str(arg.get("symbol", "")).upper()
+    return product_of(str(arg.get("instType", ""))), domain_symbol(str(arg.get("symbol", "")).upper())
 
 
 def _items(msg: Mapping[str, Any]) -> list[Any]:

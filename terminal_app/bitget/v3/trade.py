@@ -22,6 +22,7 @@ from terminal_app.bitget.v3.mapping import (
     SIDE_FROM_WIRE,
     STATUS_FROM_WIRE,
     TIF_FROM_WIRE,
+    domain_symbol,
     product_of,
     reduce_only_from_wire,
     ticket_side,
@@ -134,7 +135,7 @@ def order_from(entry: Any) -> Order:
     leverage = f.opt_dec("leverage")
     return Order(
         product=product,
-        symbol=f.symbol(),
+        symbol=domain_symbol(f.symbol()),
         order_id=f.text("orderId"),
         client_oid=f.opt_text("clientOid"),
         side=ticket_side(wire_side, pos_side, trade_side, mode),
@@ -183,7 +184,7 @@ def fill_from(entry: Any, mode: PositionMode | None = None) -> Fill:
         product=product,
         trade_id=f.text("execId"),
         order_id=f.text("orderId"),
-        symbol=f.symbol(),
+        symbol=domain_symbol(f.symbol()),
         side=ticket_side(wire_side, hold, trade_side, mode) if hedge else wire_side,
         price=f.dec("execPrice"),
         size=f.dec("execQty"),
@@ -220,7 +221,7 @@ def position_from(entry: Any, product: Product | None = None) -> Position:
     liq = f.opt_dec(("liquidationPrice", "liqPrice"))
     return Position(
         product=product,
-        symbol=f.symbol(),
+        symbol=domain_symbol(f.symbol()),
         margin_coin=f.text("marginCoin", "USDT").upper(),
         hold_side=f.enum("posSide", POS_SIDE_FROM_WIRE),
         pos_mode=f.enum("holdMode", HOLD_MODE_FROM_WIRE),
@@ -254,7 +255,8 @@ def parse_positions(data: Any, product: Product | None = None) -> list[Position]
 def closed_position_from(entry: Any) -> ClosedPosition:
     f = Fields(entry, "ClosedPosition")
     return ClosedPosition(
-        product=product_of(f.text("category")), symbol=f.symbol(), margin_coin=f.text("marginCoin", "USDT").upper(),
+        product=product_of(f.text("category")), symbol=domain_symbol(f.symbol()),
+        margin_coin=f.text("marginCoin", "USDT").upper(),
         hold_side=f.enum("posSide", POS_SIDE_FROM_WIRE),
         margin_mode=f.opt_enum("marginMode", MARGIN_MODE_FROM_WIRE), open_price_avg=f.dec("openPriceAvg"),
         close_price_avg=f.dec("closePriceAvg"), open_size=f.dec("openTotalPos"), close_size=f.dec("closeTotalPos"),
@@ -338,7 +340,7 @@ def parse_settings(data: Any) -> AccountSettings:
     symbols = []
     for entry in f.seq("symbolConfigList"):
         c = Fields(entry, "SymbolConfig")
-        symbols.append(SymbolConfig(product_of(c.text("category")), c.symbol(),
+        symbols.append(SymbolConfig(product_of(c.text("category")), domain_symbol(c.symbol()),
                                     c.opt_enum("marginMode", MARGIN_MODE_FROM_WIRE), c.dec("leverage", "0")))
     return AccountSettings(uid=f.opt_text("uid"), mode=f.word("accountMode", "unified"),
                            level=f.opt_word("accountLevel"), hold_mode=f.opt_enum("holdMode", HOLD_MODE_FROM_WIRE),
@@ -412,7 +414,7 @@ def strategy_order_from(entry: Any) -> StrategyOrder:
                                                                              or f.has("stopLoss")) else "tpsl")
     return StrategyOrder(
         order_id=f.text("orderId"), client_oid=f.opt_text("clientOid"), product=product_of(f.text("category")),
-        symbol=f.symbol(), kind=kind, status=f.word("status"), size=f.opt_dec("qty"),
+        symbol=domain_symbol(f.symbol()), kind=kind, status=f.word("status"), size=f.opt_dec("qty"),
         pos_side=f.opt_enum("posSide", POS_SIDE_FROM_WIRE), take_profit=f.opt_dec("takeProfit"),
         stop_loss=f.opt_dec("stopLoss"), trigger_price=f.opt_dec("triggerPrice"),
         trigger_order_price=f.opt_dec("triggerOrderPrice"), c_time=f.ms("createdTime"),

@@ -28,7 +28,7 @@ from terminal_app.bitget.clock import system_ms
 from terminal_app.bitget.errors import AuthError, ExchangeError, ProtocolError, TransportError, error_for_code
 from terminal_app.bitget.models.fields import Fields
 from terminal_app.bitget.signing import ws_login_message
-from terminal_app.bitget.v3.mapping import category
+from terminal_app.bitget.v3.mapping import category, wire_symbol
 from terminal_app.bitget.v3.rest import V3OrderRequest
 from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import SymbolRef
@@ -200,5 +200,5 @@ class V3WsTrader:
         if not order_id and not client_oid:
             raise ValueError("cancel needs an orderId or a clientOid")
         arg = {"orderId": order_id} if order_id else {"clientOid": client_oid}
-        return self._one(await self.request("cancel-order", [{**arg, "symbol": ref.symbol}],
+        return self._one(await self.request("cancel-order", [{**arg, "symbol": wire_symbol(ref)}],
                                             category(ref.product).lower()))
