@@ -36,11 +36,15 @@ class OrderLog:
         self._trading = trading
         self._market = market
         self._cancels_logged: set[str] = set()
+        self._closed = False
         trading.fill_received.connect(self._on_fill)
         trading.order_rejected.connect(self._on_rejected)
         trading.order_updated.connect(self._on_order_updated)
 
     def close(self) -> None:
+        if self._closed:  # a second disconnect only makes PySide warn "Failed to disconnect"
+            return
+        self._closed = True
         for signal, slot in ((self._trading.fill_received, self._on_fill),
                              (self._trading.order_rejected, self._on_rejected),
                              (self._trading.order_updated, self._on_order_updated)):

@@ -172,21 +172,28 @@ class TradingService(QObject):
     def place(self, ticket: OrderTicket) -> str:
         """Send ``ticket``; returns its clientOid at once (the order is already listed as pending)."""
         oid = new_client_oid()
-        problem = None
+        wired = self._admit(ticket, oid)
+        self.orders_changed.emit()
+        if wired is not None:
+            self._tasks.spawn(self._send(wired, oid), f"place {oid}", eager=True)  # bytes out within the key press
+        return oid
+
+    def _admit(self, ticket: OrderTicket, oid: str) -> OrderTicket | None:
+        """List ``ticket`` as pending under ``oid``; the ticket in the wire's units to send, or None when it was
+        rejected here (a conversion that failed, a profile that cannot trade)."""
+        problem: InvalidOrder | None = None
         try:
             ticket = self._wire_ticket(ticket)
         except InvalidOrder as exc:
             problem = exc
         view = self._tracker.add_pending(ticket, oid, self._now())
         self.order_updated.emit(view)
-        self.orders_changed.emit()
         if problem is None and not self._session.can_trade:
             problem = InvalidOrder(self._session.problem or "This profile has no API key: trading is off.")
         if problem is not None:
             self._rejected(oid, problem)
-        else:
-            self._tasks.spawn(self._send(ticket, oid), f"place {oid}", eager=True)  # bytes out within the key press
-        return oid
+            return None
+        return ticket
 
     def place_batch(self, tickets: list[OrderTicket]) -> list[str]:
         """Send limit orders of one symbol with the venue's batch call, cut into batches of the exchange's limit
@@ -197,19 +204,9 @@ class TradingService(QObject):
         for ticket in tickets:
             oid = new_client_oid()
             oids.append(oid)
-            problem: InvalidOrder | None = None
-            try:
-                ticket = self._wire_ticket(ticket)
-            except InvalidOrder as exc:
-                problem = exc
-            view = self._tracker.add_pending(ticket, oid, self._now())
-            self.order_updated.emit(view)
-            if problem is None and not self._session.can_trade:
-                problem = InvalidOrder(self._session.problem or "This profile has no API key: trading is off.")
-            if problem is not None:
-                self._rejected(oid, problem)
-            else:
-                wired.append((ticket, oid))
+            admitted = self._admit(ticket, oid)
+            if admitted is not None:
+                wired.append((admitted, oid))
         self.orders_changed.emit()
         if wired:
             self._tasks.spawn(self._send_batches(wired), f"place batch of {len(wired)}")

@@ -332,7 +332,13 @@ class TicketPanel(QWidget):
         grid.addWidget(self.force_label, row, 0, 1, 2)
         grid.addWidget(self.force, row, 2, 1, 2)
         row += 1
-        grid.addWidget(self.tpsl, row, 0, 1, 4)
+        # the three switches share one row: each row more pushed the Buy button below a 900-pixel window's fold
+        switches = QHBoxLayout()
+        switches.setSpacing(12)
+        for switch in (self.tpsl, self.bracket.toggle, self.scaled.toggle):
+            switches.addWidget(switch)
+        switches.addStretch(1)
+        grid.addLayout(switches, row, 0, 1, 4)
         row += 1
         self.tp_label = QLabel("TP", self)
         self.sl_label = QLabel("SL", self)
@@ -342,9 +348,6 @@ class TicketPanel(QWidget):
         grid.addWidget(self.tp, row, 1)
         grid.addWidget(self.sl_label, row, 2)
         grid.addWidget(self.sl, row, 3)
-        row += 1
-        grid.addWidget(self.bracket.toggle, row, 0, 1, 2)
-        grid.addWidget(self.scaled.toggle, row, 2, 1, 2)
         row += 1
         grid.addWidget(self.bracket.panel, row, 0, 1, 4)
         row += 1
