@@ -209,13 +209,16 @@ class ChartWidget(QtWidgets.QWidget):
             button.toggled.connect(lambda on, name=name: self._on_indicator_toggled(name, on))
             self.indicator_buttons[name] = button
             bar.addWidget(button)
-        bar.addStretch(1)
-        # Perpetuals: mark price and the funding countdown (hidden for spot).
+        # Perpetuals: mark price and the funding countdown (hidden for spot). It takes the room the buttons leave
+        # and no more: as a fixed-width label it made a 1,600-pixel window's minimum width 1,676 with a perpetual
+        # open, squeezing the book and the tape (screenshots); now it is cut on the left when narrow.
         self.funding_label = QtWidgets.QLabel()
         self.funding_label.setObjectName("chart_funding")
         self.funding_label.setToolTip("Mark price, current funding rate and the time left until the next funding")
+        self.funding_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self.funding_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.funding_label.hide()
-        bar.addWidget(self.funding_label)
+        bar.addWidget(self.funding_label, 1)
         bar.addSpacing(6)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setObjectName("chart_progress")
