@@ -289,16 +289,22 @@ def usdt_values(days: Iterable[DayPnl], price_of: Callable[[str], Decimal | None
 # --- what a venue offers for it ----------------------------------------------------------------------------------
 
 class PositionDesk(Protocol):
-    """An account's position management calls (Bitget V2: ``bitget.v2.position_desk``). Domain in, domain out;
-    failures raise :class:`~terminal_app.core.errors.VenueError` subclasses with the exchange's code."""
+    """An account's position management calls (Bitget V2: ``bitget.v2.position_desk``; a unified account, V3:
+    ``bitget.v3.position_desk``). Domain in, domain out; failures raise
+    :class:`~terminal_app.core.errors.VenueError` subclasses with the exchange's code."""
+
+    def bill_lines(self, futures: tuple[Product, ...]) -> tuple[Product, ...]:
+        """The lines whose bills are read, given the account's futures lines."""
+        ...
 
     async def set_margin(self, position: Position, amount: Decimal) -> None:
         """Add (+) or remove (-) isolated margin of ``position``."""
         ...
 
     async def max_open(self, market: MarketInfo, margin_coin: str, amount: Decimal, price: Decimal,
-                       leverage: int) -> Decimal:
-        """The size ``amount`` of margin opens at ``price`` and ``leverage`` (the exchange's estimate)."""
+                       leverage: int, side: Side | None = None) -> Decimal:
+        """The size ``amount`` of margin opens at ``price`` and ``leverage`` for ``side`` (the exchange's
+        estimate)."""
         ...
 
     async def closed_positions(self, product: Product, *, limit: int) -> list[ClosedPosition]:

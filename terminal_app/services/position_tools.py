@@ -122,8 +122,8 @@ class PositionTools(QObject):
 
     @property
     def available(self) -> bool:
-        """Whether the account offers the desk's tools: margin, max open size, closed positions, bills (a V2
-        account with a key)."""
+        """Whether the account offers the desk's tools: margin, max open size, closed positions, bills (a classic
+        or unified account with a key)."""
         return self.desk is not None and self._services.session.can_trade
 
     @property
@@ -347,7 +347,7 @@ class PositionTools(QObject):
             amount = self._services.account.available(ref, side)
             if amount > 0:
                 try:
-                    size = await desk.max_open(market, account.margin_coin, amount, price, leverage)
+                    size = await desk.max_open(market, account.margin_coin, amount, price, leverage, side)
                 except BitgetError as exc:
                     log.info("max open size of %s not read: %s", ref.display, exc)
             else:
@@ -373,7 +373,7 @@ class PositionTools(QObject):
         desk = self.desk
         if desk is None:
             return
-        products = self._services.session.venue.futures_products
+        products = desk.bill_lines(tuple(self._services.session.venue.futures_products))
         if not self._bills:
             await self._from_journal()
         newest = {p: max((b.ts for b in self._bills.values() if b.product == p), default=None) for p in products}

@@ -26,6 +26,7 @@ from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.v2 import V2Venue
 from terminal_app.bitget.v2.position_desk import V2PositionDesk
+from terminal_app.bitget.v3.position_desk import V3PositionDesk
 from terminal_app.bitget.v3.rest import V3RestClient
 from terminal_app.bitget.v3.venue import V3Venue
 from terminal_app.bitget.v3.ws_trade import V3WsTrader
@@ -92,8 +93,8 @@ class Session:
                          private_url=endpoints.ws_private_url)
         self.ws = BitgetStreamer(config, credentials=credentials, clock=self.clock)
         self.venue: Venue = V2Venue(self.rest, self.ws, TRADED_PRODUCTS)
-        # position management (set-margin, open-count, closed positions, bills): V2 only so far; None on a
-        # unified account, whose V3 equivalents are not mapped yet (the panels say so)
+        # position management (set-margin, max open size, closed positions, bills): V2's, or V3's on a unified
+        # account (_use_v3)
         self.desk: PositionDesk | None = V2PositionDesk(self.rest)
         self.markets: dict[str, MarketInfo] = {}
         self.account_mode: AccountMode | None = None
@@ -139,8 +140,9 @@ class Session:
         # Orders go over a private socket of their own when it is up (a round trip measured 3-4x faster than REST
         # on the simulator, tests/bitget/test_v3_ws_trade.py); REST whenever it is not.
         self.ws_trader = V3WsTrader(config.private_url, self.credentials) if self.credentials else None
-        self.venue = V3Venue(V3RestClient(self.http), self.ws, TRADED_PRODUCTS, ws_trader=self.ws_trader)
-        self.desk = None
+        v3_rest = V3RestClient(self.http)
+        self.venue = V3Venue(v3_rest, self.ws, TRADED_PRODUCTS, ws_trader=self.ws_trader)
+        self.desk = V3PositionDesk(v3_rest)
         await unused.close()
         if self.ws_trader is not None:
             self.ws_trader.ensure()

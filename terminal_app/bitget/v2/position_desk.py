@@ -26,6 +26,7 @@ from terminal_app.bitget.models.mapping import POSITION_SIDE_TO_WIRE, wire_produ
 from terminal_app.bitget.rest import BitgetRestClient
 from terminal_app.bitget.rest_core import compact, num
 from terminal_app.core.accounts import ClosedPosition, Position
+from terminal_app.core.enums import Side
 from terminal_app.core.instruments import MarketInfo, Product
 from terminal_app.core.position_tools import Bill, BillKind
 
@@ -84,8 +85,12 @@ class V2PositionDesk:
                 "holdSide": POSITION_SIDE_TO_WIRE[position.hold_side]}
         await self._http.post(SET_MARGIN, body)
 
+    def bill_lines(self, futures: tuple[Product, ...]) -> tuple[Product, ...]:
+        return futures
+
     async def max_open(self, market: MarketInfo, margin_coin: str, amount: Decimal, price: Decimal,
-                       leverage: int) -> Decimal:
+                       leverage: int, side: Side | None = None) -> Decimal:
+        # open-count is side-blind: a margin amount opens the same size either way
         params = {"symbol": market.ref.symbol, "productType": wire_product(market.ref.product),
                   "marginCoin": margin_coin, "openAmount": num(amount), "openPrice": num(price),
                   "leverage": str(leverage)}

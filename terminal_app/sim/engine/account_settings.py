@@ -85,20 +85,23 @@ class AccountSettings:
             raise reject("40017", "Parameter marginMode error: margin can be adjusted on isolated positions only")
         if amount > 0 and amount > max_available(state, user):
             raise reject("40762", "The order size is greater than the max open size")
-        if amount < 0:
-            # the terminal's rule too (core.position_tools.removable_margin): unrealised profit cannot be taken
-            # out, and twice the maintenance margin stays
-            ms = state.futures_market(market.symbol)
-            inverse = market.inverse
-            removable = (pos.margin + min(unrealized(pos, ms.mark, market.lot, inverse), Decimal(0))
-                         - 2 * maintenance(pos, ms.mark, market.lot, market.keep_margin_rate, inverse))
-            if -amount > removable:
-                raise reject("40017", "Parameter amount error: the margin left would not keep the position safe")
+        if amount < 0 and -amount > self.removable_margin(pos, market):
+            raise reject("40017", "Parameter amount error: the margin left would not keep the position safe")
         pos.margin += amount
         user.cash -= amount
         pos.u_time = user.u_time = state.now
         state.dirty_users.add(uid)
         state.touched_futures.add(uid)
+
+    def removable_margin(self, pos: PositionState, market: SimMarket) -> Decimal:
+        """How much margin may come out of isolated ``pos`` now: the terminal's rule too
+        (core.position_tools.removable_margin): unrealised profit cannot be taken out, and twice the maintenance
+        margin stays."""
+        ms = self.state.futures_market(market.symbol)
+        inverse = market.inverse
+        left = (pos.margin + min(unrealized(pos, ms.mark, market.lot, inverse), ZERO)
+                - 2 * maintenance(pos, ms.mark, market.lot, market.keep_margin_rate, inverse))
+        return max(left, ZERO)
 
     def set_margin_mode(self, uid: str, market: SimMarket, margin_mode: str) -> None:
         mode = (margin_mode or "").lower()

@@ -1,5 +1,6 @@
-"""The facade's position desk (``Exchange.position_desk``): closed positions (Bitget's ``history-position``) and the
-estimated open size (``open-count``), as the REST routes of ``sim.server.position_routes`` need them.
+"""The facade's position desk (``Exchange.position_desk``): closed positions (Bitget's ``history-position``), the
+estimated open size (V2 ``open-count``, V3 ``max-open-available``) and the margin an isolated position can give back,
+as the REST routes of ``sim.server.position_routes`` and ``sim.server.v3_position_routes`` need them.
 
 Every call brings the market to the clock first and, after it, sends its events and saves (the facade's
 ``_user``/``_done``), like the facade's own calls.
@@ -8,16 +9,32 @@ Every call brings the market to the clock first and, after it, sends its events 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from terminal_app.core.instruments import Product
 from terminal_app.sim.engine.closed_positions import ClosedPosition
 from terminal_app.sim.engine.engine import Engine
+from terminal_app.sim.engine.futures import CROSSED
+from terminal_app.sim.engine.margin import max_available
 from terminal_app.sim.engine.orders import reject
 from terminal_app.sim.engine.queries import page
 from terminal_app.sim.market.markets import find_futures
 
 ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class MaxOpen:
+    """What V3's ``max-open-available`` tells for one futures symbol: the margin ``available`` (margin coin), the
+    sizes a buy and a sell can open with it at the account's leverage, and the margin ``size`` would cost (None
+    without a size)."""
+
+    available: Decimal
+    max_buy: Decimal
+    max_sell: Decimal
+    buy_cost: Decimal | None
+    sell_cost: Decimal | None
 
 
 class PositionDesk:
@@ -56,9 +73,56 @@ class PositionDesk:
                 raise reject("40017", "Parameter openPrice error")
             if leverage < 1 or leverage > market.info.max_leverage:
                 raise reject("40017", "Parameter leverage error")
-            per_unit = Decimal(1) / leverage + market.info.taker_fee
-            # coin-M margins in the coin: a coin of margin backs leverage coins' worth whatever the price
-            size = amount / per_unit if market.inverse else amount / (price * per_unit)
-            return max((size / market.lot).to_integral_value(rounding=ROUND_FLOOR) * market.lot, ZERO)
+            return self._size(market.inverse, market.lot, market.info.taker_fee, amount, price, leverage)
+        finally:
+            self._done()
+
+    def max_open_available(self, uid: str, symbol: str, price: Decimal | None, size: Decimal | None) -> MaxOpen:
+        """The unified account's answer for one futures symbol at ``price`` (the mark for a market order) and the
+        leverage the account has set for each side."""
+        engine = self._user(uid)
+        try:
+            market = find_futures(symbol)
+            state = engine.state
+            user = state.fut_user(uid, market.symbol)
+            setting = user.setting(market.symbol)
+            at = price if price is not None and price > 0 else state.futures_market(market.symbol).mark
+            available = max(max_available(state, user), ZERO)
+            crossed = setting.margin_mode == CROSSED
+            long_lev = setting.cross_leverage if crossed else setting.long_leverage
+            short_lev = setting.cross_leverage if crossed else setting.short_leverage
+
+            def opens(leverage: int) -> Decimal:
+                return self._size(market.inverse, market.lot, market.info.taker_fee, available, at, leverage)
+
+            def cost(leverage: int) -> Decimal | None:
+                if size is None:
+                    return None
+                per_unit = Decimal(1) / leverage + market.info.taker_fee
+                return size * per_unit if market.inverse else size * at * per_unit
+
+            return MaxOpen(available, opens(long_lev), opens(short_lev), cost(long_lev), cost(short_lev))
+        finally:
+            self._done()
+
+    @staticmethod
+    def _size(inverse: bool, lot: Decimal, fee: Decimal, amount: Decimal, price: Decimal, leverage: int) -> Decimal:
+        if amount <= 0 or price <= 0 or leverage < 1:
+            return ZERO
+        per_unit = Decimal(1) / leverage + fee
+        # coin-M margins in the coin: a coin of margin backs leverage coins' worth whatever the price
+        size = amount / per_unit if inverse else amount / (price * per_unit)
+        return max((size / lot).to_integral_value(rounding=ROUND_FLOOR) * lot, ZERO)
+
+    def removable_margin(self, uid: str, symbol: str, hold_side: str) -> Decimal | None:
+        """How much margin may come out of the isolated position now (None: no such isolated position)."""
+        engine = self._user(uid)
+        try:
+            market = find_futures(symbol)
+            user = engine.state.fut_user(uid, market.symbol)
+            pos = user.positions.get((market.symbol, hold_side))
+            if pos is None or not pos.lots or pos.margin_mode == CROSSED:
+                return None
+            return engine.settings.removable_margin(pos, market)
         finally:
             self._done()

@@ -40,6 +40,7 @@ from terminal_app.sim.server.ratelimits import RateLimiter
 from terminal_app.sim.server.routes import COMMON_ROUTES, Call, Route
 from terminal_app.sim.server.spot import SPOT_ROUTES
 from terminal_app.sim.server.v3_pool_routes import V3_POOL_ROUTES
+from terminal_app.sim.server.v3_position_routes import V3_POSITION_ROUTES
 from terminal_app.sim.server.v3_routes import V3_ROUTES
 from terminal_app.sim.server.v3_ws import V3_PRIVATE_PATH, V3_PUBLIC_PATH, BothHubs, V3WsHub
 from terminal_app.sim.server.ws import WsHub
@@ -54,7 +55,7 @@ class StateInUseError(OSError):
 
 # PLAN_ROUTES after MIX_ROUTES: they answer the plan paths server.mix also knows (every plan type; server.plan_routes)
 ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES, *PLAN_ROUTES, *POSITION_ROUTES,
-                                 *V3_ROUTES, *V3_POOL_ROUTES)
+                                 *V3_ROUTES, *V3_POOL_ROUTES, *V3_POSITION_ROUTES)
 # A key works only against its account's generation (bitget-v3-uta.md §1): Bitget's answers, HTTP 400.
 CLASSIC_ON_V3 = ("40084", "You are in Classic Account mode, and the Unified Account API is not supported at this time")
 # Copy trading has no V3 API: unified keys carry the copy permissions (copy_futures_position, copy_futures_order,
