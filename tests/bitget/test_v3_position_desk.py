@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
@@ -165,8 +166,9 @@ async def test_isolated_margin_added_and_removed_and_over_removal_refused(rig: R
     with pytest.raises(BitgetError) as refused:
         await rig.desk.set_margin(position, -(removable + 1))
     assert refused.value.code == "25242"
-    most = removable.quantize(D("0.00000001"), rounding="ROUND_DOWN").normalize()
-    assert refused.value.exchange_msg == f"The maximum reducible amount is {most:f}USDT."
+    said = re.fullmatch(r"The maximum reducible amount is ([0-9.]+)USDT\.", refused.value.exchange_msg)
+    assert said is not None, refused.value.exchange_msg
+    assert abs(D(said.group(1)) - removable) < 1           # the mark may have moved a little in between
     await rig.desk.set_margin(position, D("-12"))
     (sim_pos,) = rig.on_sim(lambda ex: ex.positions(rig.uid, "BTCUSDT"))
     assert sim_pos.margin == position.margin_size + 3
@@ -203,8 +205,16 @@ async def test_max_open_available_has_the_documented_fields_and_the_desk_reads_i
         expected.available, expected.max_buy, expected.max_sell)
     assert expected.max_buy > 0
     assert D(raw["buyOpenCost"]) > 0
-    size = await rig.desk.max_open(market, "USDT", expected.available, price, 10, Side.SELL)
-    assert size == expected.max_sell
+    # no leverage set for the symbol yet: the ticket's 10x applied to Bitget's ``available``
+    at_ten = rig.on_sim(lambda ex: ex.position_desk.open_count(rig.uid, "BTCUSDT", expected.available, price, 10))
+    assert await rig.desk.max_open(market, "USDT", expected.available, price, 10, Side.SELL) == at_ten
+    # at the account's own leverage (the settings list it once a position holds it), Bitget's maxSellOpen
+    held = await rig.open(PERP, Side.BUY, "0.01")
+    now = rig.on_sim(lambda ex: ex.position_desk.max_open_available(rig.uid, "BTCUSDT", price, None))
+    assert now.max_sell != expected.max_sell                  # the position's margin is no longer available
+    assert await rig.desk.max_open(market, "USDT", now.available, price, int(held.leverage), Side.SELL) == (
+        now.max_sell)
+    await rig.close(PERP)
     spot = await rig.rest.http.post(MAX_OPEN_AVAILABLE, {"category": "SPOT", "symbol": "BTCUSDT",
                                                           "orderType": "market", "side": "buy"})
     assert spot["maxBuyOpen"] == ""

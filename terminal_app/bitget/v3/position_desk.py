@@ -23,11 +23,13 @@ terminal shows as a unified account's spot balances. Financial-record ``type`` w
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from terminal_app.bitget.errors import BitgetError
 from terminal_app.bitget.models.fields import Fields
 from terminal_app.bitget.rest_core import compact, num, opt_num
 from terminal_app.bitget.v3 import trade as t
@@ -103,6 +105,7 @@ class V3PositionDesk:
     rows asked per request (Bitget's largest by default)."""
 
     def __init__(self, rest: V3RestClient, *, page: int = PAGE, clock_ms: Callable[[], int] | None = None) -> None:
+        self._rest = rest
         self._http = rest.http
         self.page = page
         self._now = clock_ms or (lambda: int(time.time() * 1000))
@@ -119,12 +122,22 @@ class V3PositionDesk:
 
     async def max_open(self, market: MarketInfo, margin_coin: str, amount: Decimal, price: Decimal,
                        leverage: int, side: Side | None = None) -> Decimal:
-        # Bitget answers from the account's own balance and leverage: ``amount`` (the terminal's view of the same
-        # balance) is not sent; ``leverage`` serves the fallback of max_open_from only
+        """Bitget answers from the account's own balance and leverage (``amount``, the terminal's view of the same
+        balance, is not sent). Its ``max*Open`` is the ticket's figure only when the ticket's ``leverage`` is the
+        one the account has set for the symbol (read from the settings beside it); at any other leverage the size
+        is the one ``available`` opens at the ticket's leverage, as the ticket's "at Nx" says."""
         body = compact(category=category(market.ref.product), symbol=wire_symbol(market.ref), orderType="limit",
                        side=SIDE_TO_WIRE[side or Side.BUY], price=opt_num(price))
-        data = await self._http.post(MAX_OPEN_AVAILABLE, body)
-        return max_open_from(data, market, side, price, leverage)
+        data, set_at = await asyncio.gather(self._http.post(MAX_OPEN_AVAILABLE, body), self._leverage_of(market))
+        return max_open_from(data, market, side if set_at == leverage else None, price, leverage)
+
+    async def _leverage_of(self, market: MarketInfo) -> Decimal | None:
+        try:
+            settings = await self._rest.settings()
+        except BitgetError:                   # no management permission: Bitget's figure is not used then
+            return None
+        config = settings.leverage(market.ref.product, market.ref.symbol)
+        return config.leverage if config is not None else None
 
     async def closed_positions(self, product: Product, *, limit: int) -> list[ClosedPosition]:
         """Newest first, page by page (``cursor``) until ``limit`` rows or the last page."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from terminal_app.sim.engine import unified
 from terminal_app.sim.engine.closed_positions import ClosedPosition
 from terminal_app.sim.market.markets import find_futures
 from terminal_app.sim.server import v3_render as r
@@ -87,11 +88,11 @@ def max_open_available(call: Call) -> Any:
     out = dict.fromkeys(("available", "maxOpen", "buyOpenCost", "sellOpenCost", "maxBuyOpen", "maxSellOpen",
                          "maxBuyAvailable", "maxSellAvailable"), EMPTY)
     if not ref.product.is_futures:
-        # spot: buy spends the quote coin, sell the base coin (the page's wording of ``available``)
+        # spot: buy spends the quote coin, sell the base coin (the page's wording of ``available``), from the pool
         market = call.ex.market(ref)
         coin = market.info.quote_coin if side == "buy" else market.info.base_coin
-        balance = next((b for b in call.ex.spot_balances(call.uid) if b.coin == coin), None)
-        out["available"] = num(balance.available) if balance is not None else "0"
+        held = next((c for c in unified.unified_view(call.ex, call.uid).coins if c.coin == coin), None)
+        out["available"] = num(held.available) if held is not None else "0"
         return out
     got = call.ex.position_desk.max_open_available(call.uid, ref.symbol, price, size)
     out.update(available=num(got.available), maxBuyOpen=num(got.max_buy), maxSellOpen=num(got.max_sell))
