@@ -1,11 +1,14 @@
 """Position tools against the simulator over real sockets: reverse (one-way and hedge, and a hedge close that fails),
 break-even stop (placed, then moved rather than doubled), isolated margin add/remove, the maximum openable size,
-closed positions after a close, and bills into a real journal without duplicates."""
+closed positions after a close, and bills into a real journal without duplicates.
+
+The desk's tools (margin, max open size, closed positions, bills) run on a classic account (V2) and on a unified one
+(V3: set-margin, max-open-available, history-position, financial-records; issue 14)."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,13 +23,35 @@ from terminal_app.core.orders import OrderTicket
 from terminal_app.core.position_tools import BillKind
 from terminal_app.core.risk import RiskPolicy
 from terminal_app.services.guards import GuardedServices
+from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.auth import DEMO_UID
+from terminal_app.sim.server.http import SimConfig
 from terminal_app.store.journal import Journal
 
 D = Decimal
 PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 FUT = Product.USDT_FUTURES
 NO_LIMITS = RiskPolicy(None, None, None, None)
+# The classic Demo account (V2) and a unified one (V3): the same tools, the same figures.
+BOTH_ACCOUNTS = pytest.mark.parametrize("sim", ["classic", "unified"], indirect=True)
+# Each account's word for a bill row (the exchange's own, kept as the bill's detail)
+WORDS = {"classic": {"open": "open_long", "close": "close_long"},
+         "unified": {"open": "OPEN_LONG", "close": "CLOSE_LONG"}}
+
+
+@pytest.fixture
+def sim(request: pytest.FixtureRequest) -> Iterator[SimulatorRunner]:
+    """The simulator with the demo key's account ``classic`` (the default) or ``unified``."""
+    runner = SimulatorRunner(config=SimConfig(seed=11, account_mode=getattr(request, "param", "classic")))
+    runner.start()
+    try:
+        yield runner
+    finally:
+        runner.stop()
+
+
+def mode(kit: Any) -> str:
+    return str(kit.sim.config.account_mode)
 
 
 class JournalOnThisThread:
@@ -148,10 +173,13 @@ async def test_break_even_places_then_moves_the_position_stop(kit: Any, tmp_path
         assert [p.trigger_price for p in plans()] == [expected]
 
 
+@BOTH_ACCOUNTS
 @pytest.mark.asyncio
 async def test_isolated_margin_added_and_removed_moves_the_liquidation_price(kit: Any, tmp_path: Path) -> None:
     on_sim(kit, lambda ex: ex.set_margin_mode(DEMO_UID, "BTCUSDT", "isolated"))
     async with tools_on(kit, tmp_path) as (g, _asked):
+        assert g.tools.available
+        assert type(g.session.desk).__name__ == ("V3PositionDesk" if mode(kit) == "unified" else "V2PositionDesk")
         position = await open_position(kit, g, Side.BUY, "0.01", margin_mode=MarginMode.ISOLATED)
         before = position.liquidation_price
         assert g.tools.set_margin(position, D("-1000000")).startswith("At most")
@@ -163,8 +191,15 @@ async def test_isolated_margin_added_and_removed_moves_the_liquidation_price(kit
         assert sim_pos.margin == position.margin_size + 50
         after = g.account.position(PERP)
         assert after.liquidation_price < before
+        done.calls.clear()
+        assert g.tools.set_margin(after, D("-20")) == ""                 # and some of it back out
+        await kit.wait_until(g.tools.margin_done, lambda: done.calls)
+        assert done.calls[-1][1] == ""
+        (sim_pos,) = on_sim(kit, lambda ex: ex.positions(DEMO_UID, "BTCUSDT"))
+        assert sim_pos.margin == position.margin_size + 30
 
 
+@BOTH_ACCOUNTS
 @pytest.mark.asyncio
 async def test_max_open_size_is_the_exchanges_estimate(kit: Any, tmp_path: Path) -> None:
     async with tools_on(kit, tmp_path) as (g, _asked):
@@ -175,11 +210,16 @@ async def test_max_open_size_is_the_exchanges_estimate(kit: Any, tmp_path: Path)
         await kit.wait_until(g.tools.max_open_changed, lambda: seen.calls)
         ref, side, size = seen.calls[-1]
         available = g.account.available(PERP, Side.BUY)
+        if mode(kit) == "unified":     # V3 tells what the account has for margin; the size at the ticket's 10x
+            available = on_sim(kit, lambda ex: ex.position_desk.max_open_available(DEMO_UID, "BTCUSDT", price,
+                                                                                    None).available)
         expected = on_sim(kit, lambda ex: ex.position_desk.open_count(DEMO_UID, "BTCUSDT", available, price, 10))
+        assert expected > 0
         assert (ref, side, size) == (PERP, Side.BUY, expected)
         assert len(seen) == 1
 
 
+@BOTH_ACCOUNTS
 @pytest.mark.asyncio
 async def test_closed_positions_and_bills_reach_the_journal_once(kit: Any, tmp_path: Path) -> None:
     async with tools_on(kit, tmp_path) as (g, _asked):
@@ -210,13 +250,15 @@ async def test_closed_positions_and_bills_reach_the_journal_once(kit: Any, tmp_p
         assert day.net == sum((b.amount + b.fee for b in g.tools.bills()), D(0))
 
 
+@BOTH_ACCOUNTS
 @pytest.mark.asyncio
 async def test_a_reconnect_reads_what_happened_while_away_without_doubling(kit: Any, tmp_path: Path) -> None:
+    words = WORDS[mode(kit)]
     async with tools_on(kit, tmp_path) as (g, _asked):
         position = await open_position(kit, g, Side.BUY, "0.01")
         await g.tools.reconcile()
         journal = g.tools._journal.journal                               # type: ignore[union-attr]
-        assert [b.detail for b in journal.bills("Demo")] == ["open_long"]
+        assert [b.detail for b in journal.bills("Demo")] == [words["open"]]
         kit.sim.faults.stall_ws()                                       # the streams go quiet
         on_sim(kit, lambda ex: ex.close_positions(DEMO_UID, "BTCUSDT"))  # closed elsewhere meanwhile
         assert g.account.position(PERP) is not None
@@ -225,5 +267,5 @@ async def test_a_reconnect_reads_what_happened_while_away_without_doubling(kit: 
         kit.sim.faults.drop_ws()
         await kit.wait_until(g.connection.reconciled, lambda: reconciled.calls)
         assert [(r.symbol, r.close_size) for r in g.tools.closed()] == [("BTCUSDT", position.total)]
-        assert sorted(b.detail for b in journal.bills("Demo")) == ["close_long", "open_long"]
+        assert sorted(b.detail for b in journal.bills("Demo")) == sorted([words["close"], words["open"]])
         assert len(g.tools.bills()) == 2
