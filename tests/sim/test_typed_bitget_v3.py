@@ -40,7 +40,10 @@ _RPI = ("isRPI is lower case \"no\"/\"yes\" in Bitget's own examples (samples GE
         "GET_api_v3_trade_fills.json); typed-bitget types it YES/NO without marking that confirmed live")
 _OPEN_FEES = ("an order with nothing filled has feeDetail [{feeCoin: null, fee: null}] in Bitget's example "
               "(sample GET_api_v3_trade_unfilled-orders.json); typed-bitget types both strings")
+_FUTURES_ONLY = ("maxBuyOpen/maxSellOpen: \"Only the futures has a value\" (D:trade/Get-Max-Open-Available), so a "
+                 "SPOT question answers \"\"; typed-bitget types them Decimal (its live calls filled them: futures)")
 DOC_WINS: dict[tuple[str, str], dict[str, str]] = {
+    ("POST", "/api/v3/account/max-open-available"): {"maxBuyOpen": _FUTURES_ONLY, "maxSellOpen": _FUTURES_ONLY},
     ("GET", "/api/v3/market/fills"): {"*.isRPI": _RPI},
     ("GET", "/api/v3/trade/fills"): {"list.*.isRPI": _RPI},
     ("GET", "/api/v3/trade/order-info"): {"feeDetail.*.fee": _OPEN_FEES, "feeDetail.*.feeCoin": _OPEN_FEES},
@@ -155,8 +158,19 @@ async def _trading(c: V3Caller) -> None:
     rows = strategies.get("list") if isinstance(strategies, dict) else strategies
     if rows:
         await c("POST", "/api/v3/trade/cancel-strategy-order", {"orderId": rows[0]["orderId"]})
+    # an isolated position: its margin added and removed, the max open size beside it (position tools)
+    eth = {"category": "USDT-FUTURES", "symbol": "ETHUSDT"}
+    await c("POST", "/api/v3/account/set-leverage", {**eth, "leverage": "10", "marginMode": "isolated"})
+    await c("POST", "/api/v3/trade/place-order", {**eth, "side": "buy", "orderType": "market", "qty": "0.1",
+                                                  "marginMode": "isolated"})
+    await c("POST", "/api/v3/account/set-margin", {**eth, "posSide": "long", "operation": "add", "amount": "5"})
+    await c("POST", "/api/v3/account/set-margin", {**eth, "posSide": "long", "operation": "remove", "amount": "1"})
+    await c("POST", "/api/v3/account/max-open-available", {**eth, "orderType": "market", "side": "sell"})
+    await c("POST", "/api/v3/account/max-open-available", {"category": "SPOT", "symbol": "BTCUSDT",
+                                                            "orderType": "market", "side": "buy"})
     for cat in ("USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES"):
         await c("POST", "/api/v3/trade/close-positions", {"category": cat})
+        await c("GET", "/api/v3/position/history-position", {"category": cat})
     await c("GET", "/api/v3/trade/history-orders", {"category": "USDT-FUTURES"})
     await c("GET", "/api/v3/account/financial-records", {"category": "SPOT"})
     await c("GET", "/api/v3/account/financial-records", {"category": "OTHER"})

@@ -86,10 +86,13 @@ def parse_bills(data: Any, product: Product) -> tuple[list[Bill], str | None]:
 
 
 def max_open_from(data: Any, market: MarketInfo, side: Side | None, price: Decimal, leverage: int) -> Decimal:
-    """The size the ticket can open. Bitget documents ``maxBuyOpen``/``maxSellOpen`` (base coin, at the account's
-    leverage) for futures, but typed-bitget found ``maxOpen``, ``*OpenCost`` and ``max*Open`` empty on every live
-    call (bitget-v3-uta.md §14; the doc's own sample shows them ``""`` too) while ``available`` (the margin the
-    account can commit) is always filled. So: the side's ``max*Open`` when Bitget fills it, else the size
+    """The size the ticket can open, from the fields Bitget fills. ``maxOpen`` (margin trading's only) and
+    ``buyOpenCost``/``sellOpenCost`` came back ``""`` on every live call typed-bitget made (its model
+    ``uta/position/max_open_available.py`` types them plain strings, "confirmed live: empty string"), so nothing
+    here reads them. ``maxBuyOpen``/``maxSellOpen`` (base coin, at the account's leverage) it types as numbers,
+    but the doc's own sample (``POST_api_v3_account_max-open-available.json``) shows them ``""`` and
+    bitget-v3-uta.md §14 lists them among the empty ones, while ``available`` (the margin the account can commit)
+    is filled everywhere. So: the side's ``max*Open`` when given (``side`` None: not wanted), else the size
     ``available`` opens at ``price`` and ``leverage`` after the taker fee (``core.position_tools.max_open_for``,
     the V2 open-count rule)."""
     f = Fields(data, "MaxOpenAvailable")

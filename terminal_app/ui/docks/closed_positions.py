@@ -6,7 +6,7 @@
   coin, with its USDT value; the bill is kept in the journal, so earlier days stay after a restart.
 
 Both re-read on start, after a reconnect, after fills and with their Refresh button; on an account without these
-tools (a unified account for now) they say so.
+tools (a profile without a key) they say so. A unified account reads them through Bitget's V3 (bitget.v3.position_desk).
 """
 
 from __future__ import annotations
