@@ -283,3 +283,22 @@ async def test_financial_records_become_bills_with_funding_paged_and_windowed(ri
     assert await rig.rest.http.get("/api/v3/account/financial-records", {"category": "OTHER"},
                                    signed=True) == {"list": None, "cursor": None}
     assert await rig.desk.bills(Product.SPOT, since_ms=None, limit=100) == []
+
+
+@pytest.mark.asyncio
+async def test_coin_m_margin_in_the_base_coin_and_its_closed_position_under_the_unified_name(rig: Rig) -> None:
+    coin_m = SymbolRef("BTCUSD", Product.COIN_FUTURES)
+    position = await rig.open(coin_m, Side.BUY, "1000", MarginMode.ISOLATED)     # coin-M qty: USD
+    assert (position.margin_coin, position.margin_mode) == ("BTC", MarginMode.ISOLATED)
+    await rig.desk.set_margin(position, D("0.0001"))                              # BTC, the base coin
+    (sim_pos,) = rig.on_sim(lambda ex: ex.positions(rig.uid, "BTCUSD", Product.COIN_FUTURES))
+    assert sim_pos.margin == position.margin_size + D("0.0001")
+    await rig.close(coin_m)
+    raw = await rig.rest.http.get("/api/v3/position/history-position", {"category": "COIN-FUTURES"}, signed=True)
+    assert [(row["symbol"], row["marginCoin"]) for row in raw["list"]] == [("BTCUSD_CM", "BTC")]
+    (closed,) = await rig.desk.closed_positions(Product.COIN_FUTURES, limit=100)
+    assert (closed.product, closed.symbol, closed.margin_coin) == (Product.COIN_FUTURES, "BTCUSD", "BTC")
+    assert closed.close_size == sim_pos.total
+    bills = await rig.desk.bills(Product.COIN_FUTURES, since_ms=None, limit=100)
+    assert {(b.symbol, b.coin, b.detail) for b in bills} == {("BTCUSD", "BTC", "OPEN_LONG"),
+                                                             ("BTCUSD", "BTC", "CLOSE_LONG")}
