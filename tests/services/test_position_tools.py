@@ -23,6 +23,7 @@ from terminal_app.core.orders import OrderTicket
 from terminal_app.core.position_tools import BillKind
 from terminal_app.core.risk import RiskPolicy
 from terminal_app.services.guards import GuardedServices
+from terminal_app.sim.engine import unified
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.auth import DEMO_UID
 from terminal_app.sim.server.http import SimConfig
@@ -269,3 +270,26 @@ async def test_a_reconnect_reads_what_happened_while_away_without_doubling(kit: 
         assert [(r.symbol, r.close_size) for r in g.tools.closed()] == [("BTCUSDT", position.total)]
         assert sorted(b.detail for b in journal.bills("Demo")) == sorted([words["close"], words["open"]])
         assert len(g.tools.bills()) == 2
+
+
+@pytest.mark.parametrize("sim", ["unified"], indirect=True)
+@pytest.mark.asyncio
+async def test_the_pools_interest_and_a_loan_reach_the_journal_and_only_the_interest_is_pnl(kit: Any,
+                                                                                         tmp_path: Path) -> None:
+    """A unified account's pool records (category OTHER: interest on borrowing, the loan itself) are read as the
+    spot line's bill: the interest counts in the PnL by day, the borrowing does not."""
+    def pool_rows(ex: Any) -> None:   # white box: what the pool writes when it lends and charges interest
+        book = unified.book(ex)
+        book.record(DEMO_UID, "USDT", "BORROW", D("500"), D("0"), ex.now_ms())
+        book.record(DEMO_UID, "USDT", "INTEREST_SETTLEMENT_OUT", D("-0.125"), D("-0.125"), ex.now_ms())
+    on_sim(kit, pool_rows)
+    async with tools_on(kit, tmp_path) as (g, _asked):
+        pool = [b for b in g.tools.bills() if b.product is Product.SPOT]
+        assert sorted((b.detail, b.kind, b.amount) for b in pool) == [
+            ("BORROW", BillKind.TRANSFER, D("500")), ("INTEREST_SETTLEMENT_OUT", BillKind.OTHER, D("-0.125"))]
+        (day,) = g.tools.pnl_by_day()
+        assert (day.coin, day.net, day.rows) == ("USDT", D("-0.125"), 1)
+        journal = g.tools._journal.journal                               # type: ignore[union-attr]
+        assert len(journal.bills("Demo")) == 2
+        await g.tools.reconcile()                                       # read again: nothing doubles
+        assert len(journal.bills("Demo")) == 2
