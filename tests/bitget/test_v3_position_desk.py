@@ -73,7 +73,8 @@ class Rig:
     async def open(self, ref: SymbolRef, side: Side, qty: str, margin_mode: MarginMode | None = None) -> Position:
         await self.rest.place_order(V3OrderRequest(ref, side, OrderType.MARKET, qty, margin_mode=margin_mode,
                                                    client_oid=f"t{time.monotonic_ns()}"))
-        return await until(lambda: self.rest.positions(ref), lambda ps: bool(ps))
+        held: list[Position] = await until(lambda: self.rest.positions(ref), lambda ps: bool(ps))
+        return held[0]
 
     async def close(self, ref: SymbolRef) -> None:
         await self.rest.close_positions(ref)
@@ -85,7 +86,7 @@ async def until(read: Callable[[], Any], ok: Callable[[Any], bool], within: floa
     while True:
         value = await read()
         if ok(value):
-            return value[0] if isinstance(value, list) and value else value
+            return value
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"not reached: {value!r}")
         await asyncio.sleep(0.05)
@@ -261,7 +262,7 @@ async def test_financial_records_become_bills_with_funding_paged_and_windowed(ri
                                        signed=True)
         return t.wrapped_list(data, "FinancialRecord")
     rows = await until(records, lambda rs: any(r["type"].startswith("CONTRACT_MAIN_SETTLE_FEE_USER_") for r in rs))
-    assert set(rows) == set(sample("GET_api_v3_account_financial-records.json")["list"][0])
+    assert set(rows[0]) == set(sample("GET_api_v3_account_financial-records.json")["list"][0])
     await rig.close(PERP)
     bills = await rig.desk.bills(Product.USDT_FUTURES, since_ms=None, limit=100)
     assert [b.detail for b in bills if b.kind is BillKind.TRADE] == ["CLOSE_LONG", "OPEN_LONG"]
@@ -302,3 +303,17 @@ async def test_coin_m_margin_in_the_base_coin_and_its_closed_position_under_the_
     bills = await rig.desk.bills(Product.COIN_FUTURES, since_ms=None, limit=100)
     assert {(b.symbol, b.coin, b.detail) for b in bills} == {("BTCUSD", "BTC", "OPEN_LONG"),
                                                              ("BTCUSD", "BTC", "CLOSE_LONG")}
+
+
+@pytest.mark.asyncio
+async def test_a_liquidation_is_a_liquidation_bill(rig: Rig) -> None:
+    await rig.rest.set_leverage(ETH_PERP, 50, margin_mode=MarginMode.ISOLATED)
+    await rig.open(ETH_PERP, Side.BUY, "0.1", MarginMode.ISOLATED)
+    rig.on_sim(lambda ex: ex.shock("ETH", "0.9"))                 # 10% down at 50x: liquidated
+    await until(lambda: rig.rest.positions(ETH_PERP), lambda ps: not ps)
+    bills = await until(lambda: rig.desk.bills(Product.USDT_FUTURES, since_ms=None, limit=100),
+                        lambda bs: any(b.kind is BillKind.LIQUIDATION for b in bs))
+    burst = [b for b in bills if b.kind is BillKind.LIQUIDATION]
+    assert {b.detail for b in burst} <= {"BURST_SELL_SSM", "RISK_LIQ_USER_OUT"}
+    assert "BURST_SELL_SSM" in {b.detail for b in burst}            # one-way: the trade that closed the long
+    assert all(b.amount <= 0 for b in burst)

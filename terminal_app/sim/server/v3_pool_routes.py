@@ -27,7 +27,8 @@ CATEGORIES = {"SPOT": Product.SPOT, "MARGIN": Product.SPOT, "USDT-FUTURES": Prod
 # The engine's futures bill words as V3's financial-record types (SG:uta/enum "type (financial records)").
 _FUTURES_TYPES = {"open_long": "OPEN_LONG", "open_short": "OPEN_SHORT", "close_long": "CLOSE_LONG",
                   "close_short": "CLOSE_SHORT", "burst_long_loss_query": "BURST_CLOSE_LONG",
-                  "burst_short_loss_query": "BURST_CLOSE_SHORT", "contract_settle_fee": None,
+                  "burst_short_loss_query": "BURST_CLOSE_SHORT", "burst_buy": "BURST_BUY_SSM",
+                  "burst_sell": "BURST_SELL_SSM", "contract_settle_fee": None,
                   "trans_from_exchange": "TRANSFER_IN", "trans_to_exchange": "TRANSFER_OUT"}
 _SPOT_TYPES = {"buy": "BUY_DEAL", "sell": "SELL_DEAL"}
 COUNTDOWN_RANGE = (5, 60)
