@@ -278,6 +278,8 @@ async def test_financial_records_become_bills_with_funding_paged_and_windowed(ri
     newest = bills[0].ts
     assert await rig.desk.bills(Product.USDT_FUTURES, since_ms=newest, limit=100) == [
         b for b in bills if b.ts >= newest]
+    behind = V3PositionDesk(rig.rest, clock_ms=lambda: int(time.time() * 1000) - 3_600_000)   # our clock 1 h late
+    assert await behind.bills(Product.USDT_FUTURES, since_ms=newest, limit=100) == [b for b in bills if b.ts >= newest]
     assert await rig.desk.bills(Product.USDC_FUTURES, since_ms=None, limit=100) == []
     # the pool's own rows (interest, its liquidation) are category OTHER, read as the spot line
     assert rig.desk.bill_lines((Product.USDT_FUTURES,)) == (Product.USDT_FUTURES, Product.SPOT)

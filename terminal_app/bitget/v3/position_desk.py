@@ -165,12 +165,13 @@ class V3PositionDesk:
             return await self._pages(product, None, None, limit)
         now = self._now()
         start = max(since_ms, now - REACH_MS)
-        out: list[Bill] = []
-        end = now
-        while end >= start and len(out) < limit:
+        # the newest window ends at the exchange's own now (no endTime: a server clock ahead of ours loses nothing)
+        begin = max(start, now - WINDOW_MS + 1)
+        out = await self._pages(product, begin, None, limit)
+        while begin > start and len(out) < limit:
+            end = begin - 1
             begin = max(start, end - WINDOW_MS + 1)
             out.extend(await self._pages(product, begin, end, limit - len(out)))
-            end = begin - 1
         return out[:limit]
 
     async def _pages(self, product: Product, start: int | None, end: int | None, limit: int) -> list[Bill]:
