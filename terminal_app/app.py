@@ -154,8 +154,11 @@ class Terminal:
         # The demo exchange's child that __main__ launched before the heavy imports (terminal_app.startup).
         self._early_exchange: tuple[str, Any] | None = None
         self._shell: Any = None
+        self._first_look: Any = None  # the start-up's first look (startup.EarlyLook), handed to the first window
+        self.handover: Any = None  # the startup.Handover feeding the window's market data from it, while it runs
         if prepared is not None:
             self._shell = prepared.shell
+            self._first_look = prepared.first_look
             paths = paths or prepared.paths
             self._tmp = prepared.tmp
             if prepared.exchange is not None and demo_sim == "process":
@@ -232,6 +235,7 @@ class Terminal:
         copy, self.copy = self.copy, None
         if copy is not None:
             self._close_later(copy)
+        self._stop_first_look()  # it fed the services that are closing
 
     def _close_later(self, service: Any) -> None:
         closing = asyncio.ensure_future(service.close())
@@ -360,6 +364,7 @@ class Terminal:
                 window.toasts.show_toast("Note", problem)
         window.fit_to_screen()
         window.show()
+        handover = self._take_first_look(services, window)  # before the shell closes: it would stop the look
         shell, self._shell = self._shell, None
         if shell is not None:  # the start-up window (terminal_app.startup) has done its job
             shell.close()
@@ -368,6 +373,27 @@ class Terminal:
         # otherwise gets no key until it is clicked, and F1, Ctrl+K and the trading keys do nothing.
         window.activateWindow()
         services.market_data.set_active(self._first_symbol())
+        if handover is not None:  # the book, chart and ticker paint from the first look until the stream takes over
+            handover.start()
+
+    def _take_first_look(self, services: GuardedServices, window: MainWindow) -> Any:
+        """The start-up's first look at the opening symbol, to seed the first window's market data with
+        (``startup.Handover``); None for a later window or without one."""
+        look, self._first_look = self._first_look, None
+        if look is None or look.stopped:
+            return None
+        from terminal_app.startup import Handover
+
+        self.handover = Handover(look, services.market_data, services.session.endpoints.ws_public_url, window)
+        return self.handover
+
+    def _stop_first_look(self) -> None:
+        look, self._first_look = self._first_look, None
+        if look is not None:
+            look.stop(timeout_s=0.0)
+        handover, self.handover = self.handover, None
+        if handover is not None:
+            handover.stop()
 
     def _wire_safety(self, window: MainWindow, services: GuardedServices) -> None:
         """The issue-5 safety layer on this window: profile binding, held ticket, palette, menus, doctor."""
@@ -702,6 +728,7 @@ class Terminal:
     # --- shutdown ---------------------------------------------------------------------------------------------
 
     async def shutdown(self) -> None:
+        self._stop_first_look()
         window = self.window
         if window is not None and window.isVisible():
             window.close()

@@ -87,11 +87,12 @@ def open_shell(prepared: Prepared) -> Prepared:
     if look is not None:
         marks = prepared.marks
 
-        def stopped() -> None:  # the main window took over: the first look has done its job
+        def stopped() -> None:  # the main window took over: the first look has done its job here
             view = shell.look
             if view is not None and view.live_at is not None:
                 marks.setdefault("shell_live", view.live_at)
-            look.stop(timeout_s=0.0)
+            if not look.handed_over:  # else it feeds the main window until its stream takes over (Handover)
+                look.stop(timeout_s=0.0)
 
         shell.show_market(look.latest, stopped)
     shell.show()
@@ -158,6 +159,7 @@ class EarlyLook:
     def __init__(self, symbol_key: str, interval: str, url: Callable[[], str]) -> None:
         self.look: Any = None
         self.error: str | None = None
+        self.handed_over = False  # the terminal took it (Handover): closing the start-up window does not stop it
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(symbol_key, interval, url), name="first-look",
                                         daemon=True)
@@ -188,6 +190,16 @@ class EarlyLook:
         look = self.look
         return look.latest() if look is not None else None
 
+    @property
+    def url(self) -> str | None:
+        """The public stream it reads, once the exchange is ready."""
+        look = self.look
+        return look.url if look is not None else None
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
     def stop(self, timeout_s: float = 2.0) -> None:
         self._stopped.set()
         look = self.look
@@ -195,6 +207,69 @@ class EarlyLook:
             look.stop(timeout_s=0.0)
         if timeout_s > 0 and self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout_s)
+
+
+class Handover:
+    """The first look's market given to the main window's market data (``services.market_data.MarketDataService.seed``)
+    as soon as the window is built, then again whenever the look has something newer, until the service's own stream
+    and history have replaced every part (or :data:`HANDOVER_LIMIT_S` passed); the look stops then.
+
+    Only when the look reads the stream the services read (``ws_public``: the same exchange) and the service's active
+    symbol is the look's (the watchlist's first, as both choose it). Polls on a Qt timer: the look runs on a thread and
+    ``latest()`` is one attribute read, so nothing crosses threads but that immutable value.
+    """
+
+    def __init__(self, look: EarlyLook, market_data: Any, ws_public: str, parent: Any = None) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.look, self._md, self._ws_public = look, market_data, ws_public
+        look.handed_over = True
+        self._given: Any = None
+        self._until = time.monotonic() + HANDOVER_LIMIT_S
+        self.seeded = False  # something was given
+        self.timer = QTimer(parent)
+        self.timer.setInterval(HANDOVER_POLL_MS)
+        self.timer.timeout.connect(self.poll)
+
+    def start(self) -> Handover:
+        self.poll()
+        if not self.done:
+            self.timer.start()
+        return self
+
+    @property
+    def done(self) -> bool:
+        return self.look.stopped
+
+    def poll(self) -> None:
+        look = self.look
+        if look.stopped:
+            self.timer.stop()
+            return
+        url, latest = look.url, look.latest()
+        if (url is not None and url != self._ws_public) or time.monotonic() > self._until or look.error:
+            self.stop()
+            return
+        if latest is None or url is None:
+            return  # not reading yet
+        md = self._md
+        if latest is self._given:  # nothing new: only whether the stream has taken over
+            finished = md.seed(latest.ref, latest.interval)
+        else:
+            self._given = latest
+            finished = md.seed(latest.ref, latest.interval, ticker=latest.ticker, bids=latest.bids,
+                               asks=latest.asks, candles=latest.candles)
+            self.seeded = self.seeded or latest.pushes > 0
+        if finished:
+            self.stop()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.look.stop(timeout_s=0.0)
+
+
+HANDOVER_POLL_MS = 25
+HANDOVER_LIMIT_S = 20.0  # a stream that has not taken over by then never will soon: the terminal says so its own way
 
 
 # The heavy imports, in the order the terminal needs them, each a step after which Qt may paint (the start-up window
