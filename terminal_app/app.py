@@ -85,6 +85,7 @@ log = logging.getLogger("terminal_app.app")
 
 DEFAULT_SYMBOL = SymbolRef("BTCUSDT", Product.SPOT)
 GC_INTERVAL_MS = 250
+FIRST_FRAME_WAIT_S = 1.0  # the deferred panels wait at most this long for the window's first frame
 ORDER_LINES_DELAY_MS = 16
 
 
@@ -223,11 +224,30 @@ class Terminal:
             raise StartupError(failures[-1] if failures else f"Could not connect the profile {profile.name!r}.")
         self.services = services
         self.marks["services_ms"] = self.elapsed_ms()
-        self._build_window()
+        self._build_window(defer_tabbed=True)
         profiles.switching.connect(self._on_switching)
         profiles.switched.connect(self._on_switched)
         profiles.switch_failed.connect(self._on_switch_failed)
         self.marks["window_ms"] = self.elapsed_ms()
+        await self._build_deferred_panels()
+
+    async def _build_deferred_panels(self) -> None:
+        """The panels behind other panels' tabs, built once the window has painted its first frame (with the first
+        look's market, see _build_window), one per turn of the loop so the stream's first pushes get in between."""
+        window = self.window
+        if window is None:
+            return
+        if window.painted_at is None and window.pending_panels:
+            painted = asyncio.get_running_loop().create_future()
+            window.first_painted.connect(lambda: None if painted.done() else painted.set_result(None))
+            with contextlib.suppress(TimeoutError):  # offscreen or not, a shown window paints; this only bounds it
+                await asyncio.wait_for(painted, FIRST_FRAME_WAIT_S)
+        for dock_id in window.pending_panels:
+            if window is not self.window:
+                return  # replaced meanwhile (a profile switch builds every panel of the new one at once)
+            window.build_panel(dock_id)
+            await asyncio.sleep(0)
+        self.marks.setdefault("panels_ms", self.elapsed_ms())
 
     def _on_switching(self, _profile: Profile) -> None:
         """The current services are about to close: the copy-trading service polling them stops first, so nothing
@@ -320,7 +340,8 @@ class Terminal:
 
     # --- window -----------------------------------------------------------------------------------------------
 
-    def _build_window(self) -> None:
+    def _build_window(self, *, defer_tabbed: bool = False) -> None:
+        """``defer_tabbed``: the panels stacked behind another's tab are built later (``_build_deferred_panels``)."""
         from terminal_app.ui.chart import ChartWidget
         from terminal_app.ui.main_window import CENTRAL, DockSpec, MainWindow
 
@@ -349,7 +370,8 @@ class Terminal:
         copy.trader_current_changed.connect(copied_prices)
         specs = [DockSpec("chart", "Chart", CENTRAL, make_chart, contexts=(Context.CHART,)),
                  *_panel_specs(services, self.settings, self.copy)]
-        window = MainWindow(self.settings, self.paths, specs, profile=profile.name, kind=profile.kind)
+        window = MainWindow(self.settings, self.paths, specs, profile=profile.name, kind=profile.kind,
+                            defer_tabbed=defer_tabbed)
         self.window = window
         self._wire_status(window, services)
         if services.raw.countdown is not None:     # the dead man's switch and its status-bar word
