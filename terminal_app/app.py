@@ -219,7 +219,13 @@ class Terminal:
                                                           parent=self.window))
         failures: list[str] = []
         profiles.switch_failed.connect(lambda _p, message: failures.append(message))
-        services = await profiles.switch(profile)
+        from terminal_app.startup import import_while_waiting
+
+        warming = asyncio.ensure_future(import_while_waiting())  # the window's modules, while the exchange answers
+        try:
+            services = await profiles.switch(profile)
+        finally:
+            warming.cancel()  # what is left is imported by the window's build, as before
         if services is None:
             raise StartupError(failures[-1] if failures else f"Could not connect the profile {profile.name!r}.")
         self.services = services

@@ -281,6 +281,30 @@ IMPORT_STEPS = (
 )
 
 
+# What the main window's construction imports (Terminal._build_window: the panels, the copy-trading workspace, the
+# palette, menus, dialogs). Terminal.start imports them while it waits for the exchange's first answers, when the GUI
+# thread has nothing else to do; whatever is left when the services are up is imported by the build as before.
+WINDOW_IMPORTS = (
+    "terminal_app.ui.format", "terminal_app.ui.models.table", "terminal_app.ui.docks.common",
+    "terminal_app.ui.docks.watchlist", "terminal_app.ui.docks.ladder", "terminal_app.ui.docks.tape",
+    "terminal_app.ui.docks.ticket", "terminal_app.ui.docks.orders", "terminal_app.ui.docks.positions",
+    "terminal_app.ui.docks.balances", "terminal_app.ui.docks.log", "terminal_app.ui.docks.closed_positions",
+    "terminal_app.services.copy_trading", "terminal_app.ui.copy.workspace", "terminal_app.ui.palette",
+    "terminal_app.ui.journal", "terminal_app.ui.dialogs.profiles", "terminal_app.ui.dialogs.settings",
+    "terminal_app.ui.countdown_indicator", "terminal_app.ui.chart.persist", "terminal_app.ui.chart.algo_lines",
+)
+
+
+async def import_while_waiting(names: tuple[str, ...] = WINDOW_IMPORTS) -> None:
+    """Import ``names`` one per turn of the running event loop (the caller cancels it once it needs the loop)."""
+    import asyncio
+    import importlib
+
+    for name in names:
+        await asyncio.sleep(0)
+        importlib.import_module(name)
+
+
 def import_in_steps(prepared: Prepared) -> None:
     """Import :data:`IMPORT_STEPS` one by one, letting Qt process its events between them (outside any event loop,
     like :func:`open_shell`). Only with a start-up window to keep painting."""
