@@ -85,6 +85,7 @@ log = logging.getLogger("terminal_app.app")
 
 DEFAULT_SYMBOL = SymbolRef("BTCUSDT", Product.SPOT)
 GC_INTERVAL_MS = 250
+FIRST_FRAME_WAIT_S = 1.0  # the deferred panels wait at most this long for the window's first frame
 ORDER_LINES_DELAY_MS = 16
 
 
@@ -154,8 +155,11 @@ class Terminal:
         # The demo exchange's child that __main__ launched before the heavy imports (terminal_app.startup).
         self._early_exchange: tuple[str, Any] | None = None
         self._shell: Any = None
+        self._first_look: Any = None  # the start-up's first look (startup.EarlyLook), handed to the first window
+        self.handover: Any = None  # the startup.Handover feeding the window's market data from it, while it runs
         if prepared is not None:
             self._shell = prepared.shell
+            self._first_look = prepared.first_look
             paths = paths or prepared.paths
             self._tmp = prepared.tmp
             if prepared.exchange is not None and demo_sim == "process":
@@ -215,16 +219,41 @@ class Terminal:
                                                           parent=self.window))
         failures: list[str] = []
         profiles.switch_failed.connect(lambda _p, message: failures.append(message))
-        services = await profiles.switch(profile)
+        from terminal_app.startup import import_while_waiting
+
+        warming = asyncio.ensure_future(import_while_waiting())  # the window's modules, while the exchange answers
+        try:
+            services = await profiles.switch(profile)
+        finally:
+            warming.cancel()  # what is left is imported by the window's build, as before
         if services is None:
             raise StartupError(failures[-1] if failures else f"Could not connect the profile {profile.name!r}.")
         self.services = services
         self.marks["services_ms"] = self.elapsed_ms()
-        self._build_window()
+        self._build_window(defer_tabbed=True)
         profiles.switching.connect(self._on_switching)
         profiles.switched.connect(self._on_switched)
         profiles.switch_failed.connect(self._on_switch_failed)
         self.marks["window_ms"] = self.elapsed_ms()
+        await self._build_deferred_panels()
+
+    async def _build_deferred_panels(self) -> None:
+        """The panels behind other panels' tabs, built once the window has painted its first frame (with the first
+        look's market, see _build_window), one per turn of the loop so the stream's first pushes get in between."""
+        window = self.window
+        if window is None:
+            return
+        if window.painted_at is None and window.pending_panels:
+            painted = asyncio.get_running_loop().create_future()
+            window.first_painted.connect(lambda: None if painted.done() else painted.set_result(None))
+            with contextlib.suppress(TimeoutError):  # offscreen or not, a shown window paints; this only bounds it
+                await asyncio.wait_for(painted, FIRST_FRAME_WAIT_S)
+        for dock_id in window.pending_panels:
+            if window is not self.window:
+                return  # replaced meanwhile (a profile switch builds every panel of the new one at once)
+            window.build_panel(dock_id)
+            await asyncio.sleep(0)
+        self.marks.setdefault("panels_ms", self.elapsed_ms())
 
     def _on_switching(self, _profile: Profile) -> None:
         """The current services are about to close: the copy-trading service polling them stops first, so nothing
@@ -232,6 +261,7 @@ class Terminal:
         copy, self.copy = self.copy, None
         if copy is not None:
             self._close_later(copy)
+        self._stop_first_look()  # it fed the services that are closing
 
     def _close_later(self, service: Any) -> None:
         closing = asyncio.ensure_future(service.close())
@@ -316,7 +346,8 @@ class Terminal:
 
     # --- window -----------------------------------------------------------------------------------------------
 
-    def _build_window(self) -> None:
+    def _build_window(self, *, defer_tabbed: bool = False) -> None:
+        """``defer_tabbed``: the panels stacked behind another's tab are built later (``_build_deferred_panels``)."""
         from terminal_app.ui.chart import ChartWidget
         from terminal_app.ui.main_window import CENTRAL, DockSpec, MainWindow
 
@@ -345,7 +376,8 @@ class Terminal:
         copy.trader_current_changed.connect(copied_prices)
         specs = [DockSpec("chart", "Chart", CENTRAL, make_chart, contexts=(Context.CHART,)),
                  *_panel_specs(services, self.settings, self.copy)]
-        window = MainWindow(self.settings, self.paths, specs, profile=profile.name, kind=profile.kind)
+        window = MainWindow(self.settings, self.paths, specs, profile=profile.name, kind=profile.kind,
+                            defer_tabbed=defer_tabbed)
         self.window = window
         self._wire_status(window, services)
         if services.raw.countdown is not None:     # the dead man's switch and its status-bar word
@@ -360,6 +392,7 @@ class Terminal:
                 window.toasts.show_toast("Note", problem)
         window.fit_to_screen()
         window.show()
+        handover = self._take_first_look(services, window)  # before the shell closes: it would stop the look
         shell, self._shell = self._shell, None
         if shell is not None:  # the start-up window (terminal_app.startup) has done its job
             shell.close()
@@ -368,6 +401,27 @@ class Terminal:
         # otherwise gets no key until it is clicked, and F1, Ctrl+K and the trading keys do nothing.
         window.activateWindow()
         services.market_data.set_active(self._first_symbol())
+        if handover is not None:  # the book, chart and ticker paint from the first look until the stream takes over
+            handover.start()
+
+    def _take_first_look(self, services: GuardedServices, window: MainWindow) -> Any:
+        """The start-up's first look at the opening symbol, to seed the first window's market data with
+        (``startup.Handover``); None for a later window or without one."""
+        look, self._first_look = self._first_look, None
+        if look is None or look.stopped:
+            return None
+        from terminal_app.startup import Handover
+
+        self.handover = Handover(look, services.market_data, services.session.endpoints.ws_public_url, window)
+        return self.handover
+
+    def _stop_first_look(self) -> None:
+        look, self._first_look = self._first_look, None
+        if look is not None:
+            look.stop(timeout_s=0.0)
+        handover, self.handover = self.handover, None
+        if handover is not None:
+            handover.stop()
 
     def _wire_safety(self, window: MainWindow, services: GuardedServices) -> None:
         """The issue-5 safety layer on this window: profile binding, held ticket, palette, menus, doctor."""
@@ -702,6 +756,7 @@ class Terminal:
     # --- shutdown ---------------------------------------------------------------------------------------------
 
     async def shutdown(self) -> None:
+        self._stop_first_look()
         window = self.window
         if window is not None and window.isVisible():
             window.close()

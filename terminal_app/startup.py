@@ -17,7 +17,10 @@ terminal loads (the import of ``terminal_app.app`` alone is one block of about a
 
 Where the time goes (issue 16, ``bench start``): the child's own start (~0.4 s of imports and engine on a quiet
 machine), this process's imports (~1 s: aiohttp, numpy, pyqtgraph, the services), the services' first REST round
-trips, the main window's construction (~1 s: docks and the chart's plots), then the first pushes.
+trips (the window's own modules are imported meanwhile: :data:`WINDOW_IMPORTS`), the main window's construction
+(the chart's plots, the visible panels; the panels behind tabs are built after its first frame), then its first
+frame, which already shows the first look's market (:class:`Handover`) instead of waiting for the terminal's own
+subscriptions and candle history (0.6-0.9 s more on a quiet machine, 2.6 s under load).
 """
 
 from __future__ import annotations
@@ -87,11 +90,12 @@ def open_shell(prepared: Prepared) -> Prepared:
     if look is not None:
         marks = prepared.marks
 
-        def stopped() -> None:  # the main window took over: the first look has done its job
+        def stopped() -> None:  # the main window took over: the first look has done its job here
             view = shell.look
             if view is not None and view.live_at is not None:
                 marks.setdefault("shell_live", view.live_at)
-            look.stop(timeout_s=0.0)
+            if not look.handed_over:  # else it feeds the main window until its stream takes over (Handover)
+                look.stop(timeout_s=0.0)
 
         shell.show_market(look.latest, stopped)
     shell.show()
@@ -158,6 +162,7 @@ class EarlyLook:
     def __init__(self, symbol_key: str, interval: str, url: Callable[[], str]) -> None:
         self.look: Any = None
         self.error: str | None = None
+        self.handed_over = False  # the terminal took it (Handover): closing the start-up window does not stop it
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(symbol_key, interval, url), name="first-look",
                                         daemon=True)
@@ -188,6 +193,16 @@ class EarlyLook:
         look = self.look
         return look.latest() if look is not None else None
 
+    @property
+    def url(self) -> str | None:
+        """The public stream it reads, once the exchange is ready."""
+        look = self.look
+        return look.url if look is not None else None
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
     def stop(self, timeout_s: float = 2.0) -> None:
         self._stopped.set()
         look = self.look
@@ -197,6 +212,69 @@ class EarlyLook:
             self._thread.join(timeout_s)
 
 
+class Handover:
+    """The first look's market given to the main window's market data (``services.market_data.MarketDataService.seed``)
+    as soon as the window is built, then again whenever the look has something newer, until the service's own stream
+    and history have replaced every part (or :data:`HANDOVER_LIMIT_S` passed); the look stops then.
+
+    Only when the look reads the stream the services read (``ws_public``: the same exchange) and the service's active
+    symbol is the look's (the watchlist's first, as both choose it). Polls on a Qt timer: the look runs on a thread and
+    ``latest()`` is one attribute read, so nothing crosses threads but that immutable value.
+    """
+
+    def __init__(self, look: EarlyLook, market_data: Any, ws_public: str, parent: Any = None) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.look, self._md, self._ws_public = look, market_data, ws_public
+        look.handed_over = True
+        self._given: Any = None
+        self._until = time.monotonic() + HANDOVER_LIMIT_S
+        self.seeded = False  # something was given
+        self.timer = QTimer(parent)
+        self.timer.setInterval(HANDOVER_POLL_MS)
+        self.timer.timeout.connect(self.poll)
+
+    def start(self) -> Handover:
+        self.poll()
+        if not self.done:
+            self.timer.start()
+        return self
+
+    @property
+    def done(self) -> bool:
+        return self.look.stopped
+
+    def poll(self) -> None:
+        look = self.look
+        if look.stopped:
+            self.timer.stop()
+            return
+        url, latest = look.url, look.latest()
+        if (url is not None and url != self._ws_public) or time.monotonic() > self._until or look.error:
+            self.stop()
+            return
+        if latest is None or url is None:
+            return  # not reading yet
+        md = self._md
+        if latest is self._given:  # nothing new: only whether the stream has taken over
+            finished = md.seed(latest.ref, latest.interval)
+        else:
+            self._given = latest
+            finished = md.seed(latest.ref, latest.interval, ticker=latest.ticker, bids=latest.bids,
+                               asks=latest.asks, candles=latest.candles)
+            self.seeded = self.seeded or latest.pushes > 0
+        if finished:
+            self.stop()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.look.stop(timeout_s=0.0)
+
+
+HANDOVER_POLL_MS = 25
+HANDOVER_LIMIT_S = 20.0  # a stream that has not taken over by then never will soon: the terminal says so its own way
+
+
 # The heavy imports, in the order the terminal needs them, each a step after which Qt may paint (the start-up window
 # and its first look). One import of terminal_app.app would pull them all in one block.
 IMPORT_STEPS = (
@@ -204,6 +282,30 @@ IMPORT_STEPS = (
     "terminal_app.services.guards", "terminal_app.config.secrets", "pyqtgraph", "terminal_app.ui.chart.widget",
     "terminal_app.ui.main_window", "terminal_app.ui.docks", "terminal_app.app",
 )
+
+
+# What the main window's construction imports (Terminal._build_window: the panels, the copy-trading workspace, the
+# palette, menus, dialogs). Terminal.start imports them while it waits for the exchange's first answers, when the GUI
+# thread has nothing else to do; whatever is left when the services are up is imported by the build as before.
+WINDOW_IMPORTS = (
+    "terminal_app.ui.format", "terminal_app.ui.models.table", "terminal_app.ui.docks.common",
+    "terminal_app.ui.docks.watchlist", "terminal_app.ui.docks.ladder", "terminal_app.ui.docks.tape",
+    "terminal_app.ui.docks.ticket", "terminal_app.ui.docks.orders", "terminal_app.ui.docks.positions",
+    "terminal_app.ui.docks.balances", "terminal_app.ui.docks.log", "terminal_app.ui.docks.closed_positions",
+    "terminal_app.services.copy_trading", "terminal_app.ui.copy.workspace", "terminal_app.ui.palette",
+    "terminal_app.ui.journal", "terminal_app.ui.dialogs.profiles", "terminal_app.ui.dialogs.settings",
+    "terminal_app.ui.countdown_indicator", "terminal_app.ui.chart.persist", "terminal_app.ui.chart.algo_lines",
+)
+
+
+async def import_while_waiting(names: tuple[str, ...] = WINDOW_IMPORTS) -> None:
+    """Import ``names`` one per turn of the running event loop (the caller cancels it once it needs the loop)."""
+    import asyncio
+    import importlib
+
+    for name in names:
+        await asyncio.sleep(0)
+        importlib.import_module(name)
 
 
 def import_in_steps(prepared: Prepared) -> None:

@@ -6,7 +6,8 @@ better part of the start-up to import and build. This needs only ``websockets``'
 parsers, so the start-up window (``ui.shell``) shows live prices within a few tenths of a second of the exchange
 being reachable, and keeps them moving while the rest is imported. It subscribes to ``ticker``, ``books15`` (a full
 15-level snapshot on every push: no checksum state to keep) and ``candle<interval>`` of one symbol, keeps the latest
-of each as core values, and stops when the main window takes over.
+of each as core values, and stops when the main window's market data has its own (``terminal_app.startup.Handover``
+hands what it has over until then).
 
 Everything it receives is untrusted: a push that does not parse is skipped (and counted), never shown.
 """
@@ -107,6 +108,8 @@ class FirstLook:
         self._socket: Any = None
         self._thread = threading.Thread(target=self._run, name="first-look", daemon=True)
         self.error: str | None = None
+        self.url: str | None = None  # the public stream read, once known (the terminal seeds from it only if it
+        # reads the same one)
 
     def start(self) -> FirstLook:
         self._thread.start()
@@ -130,7 +133,7 @@ class FirstLook:
 
     def _run(self) -> None:
         try:
-            url = self._url()
+            url = self.url = self._url()
             if self._stop.is_set():
                 return
             from websockets.sync.client import connect

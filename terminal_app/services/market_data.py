@@ -18,6 +18,13 @@ is read and emitted as ``candles_history`` at once, so the chart shows something
 (``history-candles``, 200 rows each) follow as ``candles_older``, ``history_pages`` pages in all; ``candles_loading``
 announces the page count, ``candles_page(n)`` reports progress and ``candles_page(total)`` always comes last. Live
 rows from the candle channel are held back until the first page is out, then emitted as ``candle_live``.
+Seeding (:meth:`MarketDataService.seed`): at start-up the terminal already has the opening symbol's ticker, top of
+book and recent candles from its first look (``terminal_app.startup``), read before this service existed. Given to
+the active symbol, they are shown at once and stand in for the stream's until its own arrive: the book's levels until
+the channel's snapshot replaces them whole (its checksum and sequence hold from there, so the book ends as the
+exchange's), the ticker until the first pushed one, the candles as a provisional history that the REST page replaces
+(``set_history`` replaces, so nothing doubles) and, meanwhile, as live rows. Live data always wins over a seed.
+
 Granularity spellings differ: spot REST says ``1min``/``1h``/``1day``, futures REST ``1m``/``1H``/``1D``; the channel is
 ``candle1m``/``candle1H``/``candle1D`` for both (``core.candles.Interval`` knows all three).
 """
@@ -27,7 +34,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from time import monotonic
 from typing import Any
@@ -55,6 +62,10 @@ PAGE_LIMIT = 200  # and for /market/history-candles
 TRADE_IDS_KEPT = 2000  # to drop the trades a resubscription's snapshot repeats
 LIVE_ROWS_KEPT = 300
 SILENCE_CHECK_MS = 250  # a silent book is flagged at most this long after the limit
+# The sequence number of a seeded book (no channel's is negative): the channel's own snapshot replaces it whole, and an
+# update that came before that snapshot is a sequence gap (the checksum form fails its checksum), so the book
+# resyncs instead of building on levels the channel did not send.
+SEEDED_SEQ = -1
 
 
 class _Trades:
@@ -137,6 +148,9 @@ class MarketDataService(QObject):
         self._older_loading = False
         self._initial_loading = False
         self._unknown_reported: set[str] = set()
+        self._seed_ticker: dict[str, Ticker] = {}  # the seeded ticker, until a pushed one replaces it
+        self._seed_history: tuple[int, int] | None = None  # (history generation, newest ts) of a seeded history
+        self._seed_rows: Sequence[Candle] | None = None  # the candles last seeded (a caller's unchanged tuple)
         self._unlisten: Callable[[], object] | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, round(1000 / flush_hz)))
@@ -452,6 +466,54 @@ class MarketDataService(QObject):
         elif book.updates > updates:
             self._connection.record_checksum(True)
         self._book_seen[key] = (book.updates, book.checksum_errors)
+
+    # --- seeding ----------------------------------------------------------------------------------------------
+
+    def seed(self, ref: SymbolRef, interval: Interval | str, *, ticker: Ticker | None = None,
+             bids: Sequence[Sequence[str]] = (), asks: Sequence[Sequence[str]] = (),
+             candles: Sequence[Candle] = ()) -> bool:
+        """Show data read elsewhere (the start-up's first look) for the active symbol until the stream's own arrives;
+        call again with newer data as often as wanted. Returns True once the stream has taken over every part
+        (pushed ticker, book snapshot, REST history): seeding is over. Levels are Bitget's (price, size) strings."""
+        if ref != self._active or not self._known(ref):
+            return True
+        key = ref.key
+        iv = Interval.parse(interval) if isinstance(interval, str) else interval
+        done, changed = True, False
+        shown = self._tickers.get(key)
+        if shown is None or shown is self._seed_ticker.get(key):
+            done = False
+            if ticker is not None and ticker is not shown and ticker.ref == ref:
+                self._tickers[key] = self._seed_ticker[key] = ticker
+                self._dirty_tickers.add(key)
+                changed = True
+        book = self._books.get(key)
+        if book is not None and (not book.has_snapshot or book.seq == SEEDED_SEQ):
+            done = False
+            if bids and asks and not book.stale:  # a stale book waits for the snapshot its resync brings
+                book.load_snapshot(bids, asks, seq=SEEDED_SEQ)
+                self._dirty_books.add(key)
+                changed = True
+        if iv == self._interval and not self._history_ready:
+            done = False
+            if candles and candles is not self._seed_rows:
+                self._seed_rows = candles
+                self._seed_candles(ref, list(candles))
+        if changed:
+            self.flush()  # now, not at the next tick: the window's first frame shows it
+        return done
+
+    def _seed_candles(self, ref: SymbolRef, rows: list[Candle]) -> None:
+        seeded = self._seed_history
+        newest = rows[-1].ts
+        if seeded is None or seeded[0] != self._history_gen:
+            self._seed_history = (self._history_gen, newest)
+            self.candles_history.emit(ref, self._interval.value, rows)
+            return
+        for row in rows:
+            if row.ts >= seeded[1]:
+                self.candle_live.emit(ref, self._interval.value, row)
+        self._seed_history = (self._history_gen, newest)
 
     # --- candle history ---------------------------------------------------------------------------------------
 

@@ -8,6 +8,13 @@ Central area: one panel may be declared with ``area=CENTRAL`` (the chart, in the
 docks leave and is always shown. Qt's dock layout needs a real central widget to size docks (without one, the bottom
 dock area swallows all spare room and ``resizeDocks`` is ignored), so with no central panel a hint takes the place.
 
+Panels stacked behind another panel's tab (``DockSpec.tab_with``) may be built after the window's first frame
+(``MainWindow(defer_tabbed=True)``, what the terminal does at start-up): their dock exists at once, in its place, with
+an empty widget, and the panel is built by :meth:`MainWindow.build_panel` (the terminal calls it for every pending
+panel right after the first frame) or when :meth:`MainWindow.panel` asks for it. Not on the dock's first
+``visibilityChanged``: Qt emits it for every tabbed dock while the window is first shown, hidden tabs included. The
+copy-trading workspace, the positions, balances, log and history tables are a third of the window's construction.
+
 The band above the menu bar says which account the window trades on (DEMO / BITGET DEMO / LIVE) in a colour of its
 own, and the window title repeats it: a demo panic that closes live positions is the failure this prevents.
 The window wires nothing between panels; services and panels talk through signals (architecture.md).
@@ -18,13 +25,14 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QChildEvent, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -155,10 +163,12 @@ class MainWindow(QMainWindow):
     Signals:
         layout_saved(str): the layout was written to this path.
         symbol_typed(str): a letter or digit was typed with no text field focused (opens the symbol switcher).
+        first_painted(): the window painted its first frame (``painted_at`` says when).
     """
 
     layout_saved = Signal(str)
     symbol_typed = Signal(str)
+    first_painted = Signal()
 
     def __init__(
         self,
@@ -169,9 +179,13 @@ class MainWindow(QMainWindow):
         profile: str = "Demo",
         kind: ProfileKind = ProfileKind.DEMO,
         theme: ThemeManager | None = None,
+        defer_tabbed: bool = False,
     ) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
+        self.painted_at: float | None = None  # time.monotonic() of the first paint (bench start reads it)
+        self._defer_tabbed = defer_tabbed
+        self._pending: dict[str, DockSpec] = {}  # panels whose widget is still to be built (see build_panel)
         self.settings = settings
         self.paths = paths
         self.theme = theme or ThemeManager(self)
@@ -278,20 +292,12 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
-        widget = spec.factory()
-        if spec.scroll:
-            holder = QScrollArea(dock)
-            holder.setObjectName(f"scroll_{spec.id}")
-            holder.setWidgetResizable(True)
-            holder.setFrameShape(QFrame.Shape.NoFrame)
-            holder.setWidget(widget)
-            # Scroll down only: the panel keeps its own minimum width (a narrower column clipped the ticket's
-            # right edge, prices and the 100 % button included).
-            holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            _KeepWidth(holder, widget)
-            dock.setWidget(holder)
+        if self._defer_tabbed and spec.tab_with is not None and spec.tab_with in self._docks:
+            widget = QWidget()  # until the panel is built (build_panel): behind its tab, nobody sees it
+            self._pending[spec.id] = spec
         else:
-            dock.setWidget(widget)
+            widget = spec.factory()
+        self._fill(dock, spec, widget)
         self._specs[spec.id] = spec
         self._docks[spec.id] = dock
         # A panel added after the saved layout was applied takes its saved place, if the layout knows it.
@@ -307,6 +313,38 @@ class MainWindow(QMainWindow):
         dock.visibilityChanged.connect(self._on_dock_visibility)
         self._update_empty_state()
         return widget
+
+    @property
+    def pending_panels(self) -> list[str]:
+        """The panels whose widget is not built yet (``defer_tabbed``)."""
+        return list(self._pending)
+
+    def build_panel(self, dock_id: str) -> None:
+        """Build a deferred panel now (nothing if it is built already)."""
+        spec = self._pending.pop(dock_id, None)
+        if spec is None:
+            return
+        dock = self._docks[dock_id]
+        placeholder = dock.widget()
+        self._fill(dock, spec, spec.factory())
+        if placeholder is not None:
+            placeholder.deleteLater()
+        self.registry.yield_mnemonics(dock)  # the new widget's mnemonics
+
+    def _fill(self, dock: QDockWidget, spec: DockSpec, widget: QWidget) -> None:
+        if spec.scroll:
+            holder = QScrollArea(dock)
+            holder.setObjectName(f"scroll_{spec.id}")
+            holder.setWidgetResizable(True)
+            holder.setFrameShape(QFrame.Shape.NoFrame)
+            holder.setWidget(widget)
+            # Scroll down only: the panel keeps its own minimum width (a narrower column clipped the ticket's
+            # right edge, prices and the 100 % button included).
+            holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            _KeepWidth(holder, widget)
+            dock.setWidget(holder)
+        else:
+            dock.setWidget(widget)
 
     def _add_panel_action(self, dock_id: str, dock: QDockWidget) -> None:
         """View ▸ Panels ▸ <title>: the table's action when it lists the panel, else the dock's own toggle."""
@@ -394,6 +432,7 @@ class MainWindow(QMainWindow):
         """The widget a DockSpec's factory built, docked or central."""
         if self._central is not None and self._specs.get(panel_id) is not None and panel_id not in self._docks:
             return self._central.body
+        self.build_panel(panel_id)
         widget: QWidget | None = self._docks[panel_id].widget()
         if isinstance(widget, QScrollArea) and self._specs[panel_id].scroll:
             widget = widget.widget()
@@ -525,6 +564,14 @@ class MainWindow(QMainWindow):
             return False
         self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         return True
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        first = self.painted_at is None
+        if first:
+            self.painted_at = time.monotonic()
+        super().paintEvent(event)
+        if first:
+            self.first_painted.emit()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
