@@ -298,9 +298,64 @@ class TradingService(QObject):
         return new_oid
 
     def close_position(self, position: Position, price: Decimal | None = None) -> str:
-        """Close a whole position side: at market (``price`` None) or with a limit order at ``price``."""
+        """Close a whole position side: at market (``price`` None) or with a limit order at ``price``.
+
+        On a unified account a whole side closes at market through Bitget's ``close-positions`` (no size to get
+        wrong: a coin-M size is USD there, and a sized order converted at a moving price can leave a lot behind);
+        a limit close of a coin-M position is sized by the position's own USD count (its size at its entry), which
+        closes it whole (``sim.server.v3_names.close_size``). Returns the clientOid the close is listed under."""
         ticket = closing_ticket(position, price)
+        if self._whole_by_endpoint(position, ticket):
+            return self._close_by_endpoint(position, ticket)
+        if (position.product is Product.COIN_FUTURES and self._unified and position.open_price_avg > 0
+                and self._venue.wants_quote_size(ticket)):
+            usd = round_quote(ticket.size * position.open_price_avg, self._market(position.ref))
+            ticket = replace(ticket, size=usd, size_in_quote=True)
         return self.place(ticket)
+
+    @property
+    def _unified(self) -> bool:
+        mode = self._session.account_mode
+        return mode is not None and mode.uta is True
+
+    def _whole_by_endpoint(self, position: Position, ticket: OrderTicket) -> bool:
+        """A market close of the whole side on a unified account (a part reserved by resting closes stays sized)."""
+        return (self._unified and position.product.is_futures and ticket.order_type == OrderType.MARKET
+                and ticket.size >= position.total)
+
+    def _close_by_endpoint(self, position: Position, ticket: OrderTicket) -> str:
+        oid = new_client_oid()
+        self.order_updated.emit(self._tracker.add_pending(ticket, oid, self._now()))
+        self.orders_changed.emit()
+        if not self._session.can_trade:
+            self._rejected(oid, InvalidOrder(self._session.problem or "This profile has no API key: trading is off."))
+            return oid
+        self._tasks.spawn(self._close_whole(position, oid), f"close {position.ref.key} {oid}", eager=True)
+        return oid
+
+    async def _close_whole(self, position: Position, oid: str) -> None:
+        """``close-positions`` for one symbol and side; its answer names the exchange's order, adopted by ``oid``."""
+        self._sending.add(oid)
+        try:
+            result = await self._venue.close_positions(position.ref, position.hold_side)
+        except BitgetError as exc:
+            self._rejected(oid, exc)
+            return
+        finally:
+            self._sending.discard(oid)
+            self._cancel_when_placed.discard(oid)  # a market close: nothing rests to cancel
+        if not result.succeeded:
+            failure = result.failed[0] if result.failed else None
+            self._rejected(oid, InvalidOrder(failure.message if failure else "Bitget closed nothing.",
+                                             code=failure.code if failure else ""))
+            return
+        ack = result.succeeded[0]
+        if ack.order_id is None:
+            self._suspect(oid)
+            return
+        for update in self._tracker.adopt(oid, ack.order_id, ack.client_oid, self._now()):
+            self._emit(update)
+        self.history_changed.emit()
 
     def flash_close_all(self) -> None:
         """Close every futures position at market (Bitget's ``close-positions``), line by line."""
