@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.core.credentials import Credentials
 from terminal_app.sim.runner import SimulatorRunner
@@ -93,3 +94,20 @@ async def test_closing_a_coin_m_positions_own_usd_count_leaves_nothing(sim: Simu
         done = await http.post("/api/v3/trade/close-positions", {**CM, "posSide": "long"})
         assert len(done["list"]) == 1
         assert await positions(http) == []
+
+
+@pytest.mark.asyncio
+async def test_the_hold_mode_turns_on_every_futures_line_or_none(sim: SimulatorRunner) -> None:
+    async with http_of(sim) as http:
+        await market(http, "buy", "1700")                     # a coin-M position: that line cannot switch
+        with pytest.raises(ExchangeError) as refused:
+            await http.post("/api/v3/account/set-hold-mode", {"holdMode": "hedge_mode"})
+        assert refused.value.code == "25241"
+        settings = await http.get("/api/v3/account/settings", signed=True)
+        assert settings["holdMode"] == "one_way_mode"         # the USDT-M line, switched first, went back
+        (long,) = await positions(http)
+        await market(http, "sell", usd_count(long), reduceOnly="yes")
+        await http.post("/api/v3/account/set-hold-mode", {"holdMode": "hedge_mode"})
+        assert (await http.get("/api/v3/account/settings", signed=True))["holdMode"] == "hedge_mode"
+        await market(http, "buy", "1700", posSide="long")     # coin-M takes hedge orders now
+        assert [r["posSide"] for r in await positions(http)] == ["long"]

@@ -171,9 +171,18 @@ def set_hold_mode(call: Call) -> Any:
     mode = call.word("holdMode", ("one_way_mode", "hedge_mode"))
     if mode is None:
         raise reject("40019", "Parameter holdMode cannot be empty")
-    # account-wide in V3 (D:account/Change-Position-Mode): every futures line, each refusing while it holds anything
-    for product in FUTURES:
-        call.ex.set_position_mode(call.uid, mode, product)
+    # account-wide in V3 (D:account/Change-Position-Mode): every futures line or none (a line holding anything
+    # refuses, and the lines already switched go back)
+    was = {p: call.ex.futures_accounts(call.uid, p)[0].pos_mode for p in FUTURES}
+    done: list[Product] = []
+    try:
+        for product in FUTURES:
+            call.ex.set_position_mode(call.uid, mode, product)
+            done.append(product)
+    except ExchangeError:
+        for product in done:
+            call.ex.set_position_mode(call.uid, was[product], product)
+        raise
     return "success"
 
 
