@@ -33,7 +33,7 @@ from terminal_app.bitget.errors import BitgetError, InvalidOrder, OrderNotFound,
 from terminal_app.bitget.rest_core import new_client_oid
 from terminal_app.core.accounts import Position
 from terminal_app.core.cancels import unasked_cancel_reason
-from terminal_app.core.enums import MarginMode, OrderStatus, OrderType, Side
+from terminal_app.core.enums import MarginMode, OrderStatus, OrderType, PositionSide, Side, TradeSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import Fill, Order, OrderTicket, OrderTracker, OrderView, Update, closing_ticket
 from terminal_app.core.scale import batches
@@ -302,15 +302,11 @@ class TradingService(QObject):
 
         On a unified account a whole side closes at market through Bitget's ``close-positions`` (no size to get
         wrong: a coin-M size is USD there, and a sized order converted at a moving price can leave a lot behind);
-        a limit close of a coin-M position is sized by the position's own USD count (its size at its entry), which
-        closes it whole (``sim.server.v3_names.close_size``). Returns the clientOid the close is listed under."""
+        a limit close is a sized order, a coin-M one sized by the position's own USD count (:meth:`_wire_ticket`).
+        Returns the clientOid the close is listed under."""
         ticket = closing_ticket(position, price)
         if self._whole_by_endpoint(position, ticket):
             return self._close_by_endpoint(position, ticket)
-        if (position.product is Product.COIN_FUTURES and self._unified and position.open_price_avg > 0
-                and self._venue.wants_quote_size(ticket)):
-            usd = round_quote(ticket.size * position.open_price_avg, self._market(position.ref))
-            ticket = replace(ticket, size=usd, size_in_quote=True)
         return self.place(ticket)
 
     @property
@@ -397,7 +393,7 @@ class TradingService(QObject):
         market = self._market(ticket.ref)
         quote_wanted = self._venue.wants_quote_size(ticket)
         if quote_wanted and not ticket.size_in_quote:
-            size = round_quote(ticket.size * self._reference_price(ticket), market)
+            size = round_quote(ticket.size * (self._entry_closed(ticket) or self._reference_price(ticket)), market)
             return replace(ticket, size=size, size_in_quote=True)
         if not quote_wanted and ticket.size_in_quote:
             size = round_to_lot(ticket.size / self._reference_price(ticket), market)
@@ -405,6 +401,21 @@ class TradingService(QObject):
                 raise InvalidOrder("The amount buys less than one lot of this market.")
             return replace(ticket, size=size, size_in_quote=False)
         return ticket
+
+    def _entry_closed(self, ticket: OrderTicket) -> Decimal | None:
+        """The entry price of the coin-M position a unified account's ``ticket`` closes, else None. Bitget counts such
+        a position in USD contracts, so the coins to close are worth their share of it at the entry, not at the
+        market (``sim.server.v3_names.close_size``): closing the whole size this way leaves nothing."""
+        if not (self._unified and ticket.ref.product is Product.COIN_FUTURES):
+            return None
+        if ticket.trade_side == TradeSide.CLOSE:          # hedge: the side names the position
+            held = PositionSide.LONG if ticket.side == Side.BUY else PositionSide.SHORT
+        elif ticket.reduce_only:                           # one-way: the trade goes against it
+            held = PositionSide.SHORT if ticket.side == Side.BUY else PositionSide.LONG
+        else:
+            return None
+        position = self._account.position(ticket.ref, held)
+        return position.open_price_avg if position is not None and position.open_price_avg > 0 else None
 
     async def _send(self, ticket: OrderTicket, oid: str) -> None:
         """Hand the order to the venue with the account facts its product line words it by (the closing rule of

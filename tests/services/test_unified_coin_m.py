@@ -19,6 +19,7 @@ from terminal_app.core.credentials import Credentials
 from terminal_app.core.enums import PositionSide, Side
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
+from terminal_app.core.validation import round_quote
 from terminal_app.services.stack import Services
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.auth import DEMO_UID
@@ -191,3 +192,24 @@ async def test_a_hedge_reverse_of_coin_m_closes_by_close_positions_then_opens(ki
         assert closes == [{"category": "COIN-FUTURES", "symbol": "BTCUSD_CM", "posSide": "long"}]
         await kit.wait_until(g.tools.said, lambda: said.calls)
         assert "opening the short" in said.calls[-1][1]
+
+
+@pytest.mark.asyncio
+async def test_a_partial_coin_m_close_goes_out_in_usd_at_the_entry_and_takes_off_that_many_coins(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        tr, account, md = s.trading, s.account, s.market_data
+        md.set_active(COIN_M)
+        await kit.wait_until(md.ticker_changed, lambda: md.last_price(COIN_M))
+        tr.place(OrderTicket(COIN_M, "buy", "market", size=D("0.02")))
+        position = await kit.wait_until(account.positions_changed, lambda: account.position(COIN_M, "long"))
+        market = md.market(COIN_M)
+        assert market is not None
+        part = (position.total / 2).quantize(market.lot_size)
+        sent = record_sends(s)
+        oid = tr.place(OrderTicket(COIN_M, "sell", "market", size=part, reduce_only=True))
+        await kit.wait_until(tr.order_updated, lambda: status(s, oid) == "filled")
+        (body,) = [b[0] if isinstance(b, list) else b for path, b in sent if path.endswith("place-order")]
+        # USD at the entry (Bitget counts the position in USD contracts), not at the bid
+        assert (body["reduceOnly"], D(body["qty"])) == ("yes", round_quote(part * position.open_price_avg, market))
+        held = kit.sim.call(lambda: kit.sim.server.exchange.positions(DEMO_UID, "BTCUSD", Product.COIN_FUTURES))
+        assert [p.total for p in held] == [position.total - part]
