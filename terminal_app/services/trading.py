@@ -403,11 +403,10 @@ class TradingService(QObject):
         return ticket
 
     def _entry_closed(self, ticket: OrderTicket) -> Decimal | None:
-        """The entry price of the coin-M position a unified account's ``ticket`` closes, else None. Bitget counts such
-        a position in USD contracts, so the coins to close are worth their share of it at the entry, not at the
-        market (``sim.server.v3_names.close_size``): closing the whole size this way leaves nothing."""
-        if not (self._unified and ticket.ref.product is Product.COIN_FUTURES):
-            return None
+        """The entry price of the position ``ticket`` closes, for a close the venue wants sized in the quote coin
+        (only an inverse line does that: coin-M on a unified account); else None. Bitget counts such a position in
+        USD contracts, so the coins to close are worth their share of it at the entry, not at the market
+        (``sim.server.v3_names.close_size``): closing the whole size this way leaves nothing."""
         if ticket.trade_side == TradeSide.CLOSE:          # hedge: the side names the position
             held = PositionSide.LONG if ticket.side == Side.BUY else PositionSide.SHORT
         elif ticket.reduce_only:                           # one-way: the trade goes against it
