@@ -329,6 +329,27 @@ class OrderTracker:
             update = self._store(view, replace(view, order_id=order_id))
         return self._with_replaced(update, replaced, client_oid)
 
+    def adopt(self, client_oid: str, order_id: str, exchange_client_oid: str | None, now_ms: int) -> list[Update]:
+        """The exchange placed the order of the pending view ``client_oid`` under ids of its own (Bitget V3's
+        ``close-positions`` answers an orderId and a clientOid it made up): its news belongs to that view from now on.
+        A report that beat this answer here (listed meanwhile as an order placed elsewhere) is folded into the view."""
+        if exchange_client_oid and exchange_client_oid != client_oid:
+            self._aliases[exchange_client_oid] = client_oid
+        early_key = self._by_order_id.get(order_id)
+        early = None
+        if early_key is not None and early_key != client_oid:
+            early = self._views.pop(early_key, None)
+            self._history.pop(early_key, None)
+            del self._by_order_id[order_id]
+        updates = [u for u in (self.acknowledge(client_oid, order_id, now_ms),) if u is not None]
+        view = self._views.get(client_oid)
+        if early is not None and view is not None:
+            status = early.status if _RANK.get(early.status, 0) > _RANK.get(view.status, 0) else view.status
+            merged = replace(view, status=status, filled=max(view.filled, early.filled),
+                             avg_price=early.avg_price or view.avg_price, u_time=max(view.u_time, early.u_time))
+            updates.append(self._store(view, merged))
+        return updates
+
     def modified_in_place(self, exchange_client_oid: str, client_oid: str) -> None:
         """The exchange modified an order in place and keeps its clientOid ``exchange_client_oid``; from now on
         its news belongs to the replacement view ``client_oid`` (acknowledged with the same order id)."""

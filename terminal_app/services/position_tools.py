@@ -205,6 +205,19 @@ class PositionTools(QObject):
         if not yes:
             self.said.emit("Reverse", "Not reversed: not confirmed.")
             return
+        position = plan.position
+        if plan.then is not None and position.available >= position.total:
+            # The whole side closes as the positions table closes it (a unified account: Bitget's close-positions,
+            # which leaves no coin-M lot behind); the open follows its fill as below.
+            oid = self._trading.close_position(position)
+            if oid is None:
+                self._close_failed(plan, "the close was refused")
+                return
+            self._reversing[oid] = plan
+            view = self._trading.order(oid)
+            if view is not None:
+                self._on_order(view)
+            return
         submission: Submission = self._trading.submit(plan.first, confirmed=True)
         if plan.then is None:
             submission.watch(lambda s: self._one_way_watch(plan, s))

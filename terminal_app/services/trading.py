@@ -33,7 +33,7 @@ from terminal_app.bitget.errors import BitgetError, InvalidOrder, OrderNotFound,
 from terminal_app.bitget.rest_core import new_client_oid
 from terminal_app.core.accounts import Position
 from terminal_app.core.cancels import unasked_cancel_reason
-from terminal_app.core.enums import MarginMode, OrderStatus, OrderType, Side
+from terminal_app.core.enums import MarginMode, OrderStatus, OrderType, PositionSide, Side, TradeSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import Fill, Order, OrderTicket, OrderTracker, OrderView, Update, closing_ticket
 from terminal_app.core.scale import batches
@@ -298,9 +298,60 @@ class TradingService(QObject):
         return new_oid
 
     def close_position(self, position: Position, price: Decimal | None = None) -> str:
-        """Close a whole position side: at market (``price`` None) or with a limit order at ``price``."""
+        """Close a whole position side: at market (``price`` None) or with a limit order at ``price``.
+
+        On a unified account a whole side closes at market through Bitget's ``close-positions`` (no size to get
+        wrong: a coin-M size is USD there, and a sized order converted at a moving price can leave a lot behind);
+        a limit close is a sized order, a coin-M one sized by the position's own USD count (:meth:`_wire_ticket`).
+        Returns the clientOid the close is listed under."""
         ticket = closing_ticket(position, price)
+        if self._whole_by_endpoint(position, ticket):
+            return self._close_by_endpoint(position, ticket)
         return self.place(ticket)
+
+    @property
+    def _unified(self) -> bool:
+        mode = self._session.account_mode
+        return mode is not None and mode.uta is True
+
+    def _whole_by_endpoint(self, position: Position, ticket: OrderTicket) -> bool:
+        """A market close of the whole side on a unified account (a part reserved by resting closes stays sized)."""
+        return (self._unified and position.product.is_futures and ticket.order_type == OrderType.MARKET
+                and ticket.size >= position.total)
+
+    def _close_by_endpoint(self, position: Position, ticket: OrderTicket) -> str:
+        oid = new_client_oid()
+        self.order_updated.emit(self._tracker.add_pending(ticket, oid, self._now()))
+        self.orders_changed.emit()
+        if not self._session.can_trade:
+            self._rejected(oid, InvalidOrder(self._session.problem or "This profile has no API key: trading is off."))
+            return oid
+        self._tasks.spawn(self._close_whole(position, oid), f"close {position.ref.key} {oid}", eager=True)
+        return oid
+
+    async def _close_whole(self, position: Position, oid: str) -> None:
+        """``close-positions`` for one symbol and side; its answer names the exchange's order, adopted by ``oid``."""
+        self._sending.add(oid)
+        try:
+            result = await self._venue.close_positions(position.ref, position.hold_side)
+        except BitgetError as exc:
+            self._rejected(oid, exc)
+            return
+        finally:
+            self._sending.discard(oid)
+            self._cancel_when_placed.discard(oid)  # a market close: nothing rests to cancel
+        if not result.succeeded:
+            failure = result.failed[0] if result.failed else None
+            self._rejected(oid, InvalidOrder(failure.message if failure else "Bitget closed nothing.",
+                                             code=failure.code if failure else ""))
+            return
+        ack = result.succeeded[0]
+        if ack.order_id is None:
+            self._suspect(oid)
+            return
+        for update in self._tracker.adopt(oid, ack.order_id, ack.client_oid, self._now()):
+            self._emit(update)
+        self.history_changed.emit()
 
     def flash_close_all(self) -> None:
         """Close every futures position at market (Bitget's ``close-positions``), line by line."""
@@ -342,7 +393,7 @@ class TradingService(QObject):
         market = self._market(ticket.ref)
         quote_wanted = self._venue.wants_quote_size(ticket)
         if quote_wanted and not ticket.size_in_quote:
-            size = round_quote(ticket.size * self._reference_price(ticket), market)
+            size = round_quote(ticket.size * (self._entry_closed(ticket) or self._reference_price(ticket)), market)
             return replace(ticket, size=size, size_in_quote=True)
         if not quote_wanted and ticket.size_in_quote:
             size = round_to_lot(ticket.size / self._reference_price(ticket), market)
@@ -350,6 +401,20 @@ class TradingService(QObject):
                 raise InvalidOrder("The amount buys less than one lot of this market.")
             return replace(ticket, size=size, size_in_quote=False)
         return ticket
+
+    def _entry_closed(self, ticket: OrderTicket) -> Decimal | None:
+        """The entry price of the position ``ticket`` closes, for a close the venue wants sized in the quote coin
+        (only an inverse line does that: coin-M on a unified account); else None. Bitget counts such a position in
+        USD contracts, so the coins to close are worth their share of it at the entry, not at the market
+        (``sim.server.v3_names.close_size``): closing the whole size this way leaves nothing."""
+        if ticket.trade_side == TradeSide.CLOSE:          # hedge: the side names the position
+            held = PositionSide.LONG if ticket.side == Side.BUY else PositionSide.SHORT
+        elif ticket.reduce_only:                           # one-way: the trade goes against it
+            held = PositionSide.SHORT if ticket.side == Side.BUY else PositionSide.LONG
+        else:
+            return None
+        position = self._account.position(ticket.ref, held)
+        return position.open_price_avg if position is not None and position.open_price_avg > 0 else None
 
     async def _send(self, ticket: OrderTicket, oid: str) -> None:
         """Hand the order to the venue with the account facts its product line words it by (the closing rule of

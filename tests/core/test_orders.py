@@ -260,3 +260,28 @@ def test_an_order_modified_in_place_keeps_reporting_under_its_first_client_oid()
     assert missing == []
     t.modified_in_place("c3", "c3")  # the same id: nothing to follow
     assert t.apply(order("c3", "777")) is not None
+
+
+def test_an_order_the_exchange_placed_for_a_pending_view_is_adopted_by_it() -> None:
+    # Bitget V3's close-positions answers with an orderId and a clientOid of its own making
+    t = OrderTracker()
+    t.add_pending(ticket(PERP), "mine", 1)
+    t.adopt("mine", "9", "theirs", 2)
+    assert (t.get("mine").status, t.get("mine").order_id) == (S.LIVE, "9")
+    t.apply(order("theirs", "9", S.FILLED, "0.01", ref=PERP, u_time=3))
+    assert t.get("mine").status == S.FILLED
+    assert t.get("theirs") is None
+    assert [v.client_oid for v in t.history()] == ["mine"]
+
+
+def test_a_report_that_beat_the_adoption_is_folded_into_the_view() -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(PERP), "mine", 1)
+    t.apply(order("theirs", "9", S.FILLED, "0.01", ref=PERP, u_time=3))   # listed as placed elsewhere meanwhile
+    updates = t.adopt("mine", "9", "theirs", 4)
+    view = t.get("mine")
+    assert (view.status, view.filled, view.order_id) == (S.FILLED, D("0.01"), "9")
+    assert updates[-1].view == view
+    assert t.get("theirs") is None
+    assert [v.client_oid for v in t.history()] == ["mine"]
+    assert t.by_order_id("9") == view

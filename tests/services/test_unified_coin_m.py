@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,13 +16,16 @@ from terminal_app.bitget.errors import ExchangeError
 from terminal_app.bitget.http import BitgetHttp
 from terminal_app.core.algo import AlgoIntent, AlgoKind
 from terminal_app.core.credentials import Credentials
-from terminal_app.core.enums import Side
+from terminal_app.core.enums import PositionSide, Side
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
+from terminal_app.core.validation import round_quote
 from terminal_app.services.stack import Services
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.auth import DEMO_UID
 from terminal_app.sim.server.http import SimConfig
+
+from .test_position_tools import on_sim, tools_on
 
 D = Decimal
 COIN_M = SymbolRef("BTCUSD", Product.COIN_FUTURES)
@@ -164,3 +168,48 @@ async def test_the_simulator_names_coin_m_btcusd_cm_on_v3_and_refuses_the_lines_
         assert (code, "strategy orders" in msg) == ("40017", True)
         orders = await http.get("/api/v3/trade/unfilled-orders", {"category": "COIN-FUTURES"}, signed=True)
         assert [(o["symbol"], o["price"]) for o in orders["list"]] == [("BTCUSD_CM", "50000.0")]
+
+
+@pytest.mark.asyncio
+async def test_a_hedge_reverse_of_coin_m_closes_by_close_positions_then_opens(kit: Any, tmp_path: Path) -> None:
+    # V3's hold mode is account-wide: every futures line turns hedge (the simulator's set-hold-mode route)
+    for product in (Product.USDT_FUTURES, Product.COIN_FUTURES, Product.USDC_FUTURES):
+        on_sim(kit, lambda ex, p=product: ex.set_position_mode(DEMO_UID, "hedge_mode", p))
+    async with tools_on(kit, tmp_path) as (g, _asked):
+        g.market_data.set_active(COIN_M)
+        await kit.wait_until(g.market_data.ticker_changed, lambda: g.market_data.last_price(COIN_M))
+        g.trading.submit(OrderTicket(COIN_M, Side.BUY, "market", size=D("0.01"), trade_side="open"))
+        position = await kit.wait_until(g.account.positions_changed, lambda: g.account.position(COIN_M))
+        sent = record_sends(g)
+        said = kit.record(g.tools.said)
+        g.tools.reverse(position)
+        await kit.wait_until(g.account.positions_changed,
+                             lambda: [p.hold_side for p in g.account.positions() if p.ref == COIN_M]
+                             == [PositionSide.SHORT])
+        held = on_sim(kit, lambda ex: ex.positions(DEMO_UID, "BTCUSD", Product.COIN_FUTURES))
+        assert [p.hold_side for p in held] == ["short"]            # the long closed whole: no lot left behind
+        closes = [body for path, body in sent if path == "/api/v3/trade/close-positions"]
+        assert closes == [{"category": "COIN-FUTURES", "symbol": "BTCUSD_CM", "posSide": "long"}]
+        await kit.wait_until(g.tools.said, lambda: said.calls)
+        assert "opening the short" in said.calls[-1][1]
+
+
+@pytest.mark.asyncio
+async def test_a_partial_coin_m_close_goes_out_in_usd_at_the_entry_and_takes_off_that_many_coins(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        tr, account, md = s.trading, s.account, s.market_data
+        md.set_active(COIN_M)
+        await kit.wait_until(md.ticker_changed, lambda: md.last_price(COIN_M))
+        tr.place(OrderTicket(COIN_M, "buy", "market", size=D("0.02")))
+        position = await kit.wait_until(account.positions_changed, lambda: account.position(COIN_M, "long"))
+        market = md.market(COIN_M)
+        assert market is not None
+        part = (position.total / 2).quantize(market.lot_size)
+        sent = record_sends(s)
+        oid = tr.place(OrderTicket(COIN_M, "sell", "market", size=part, reduce_only=True))
+        await kit.wait_until(tr.order_updated, lambda: status(s, oid) == "filled")
+        (body,) = [b[0] if isinstance(b, list) else b for path, b in sent if path.endswith("place-order")]
+        # USD at the entry (Bitget counts the position in USD contracts), not at the bid
+        assert (body["reduceOnly"], D(body["qty"])) == ("yes", round_quote(part * position.open_price_avg, market))
+        held = kit.sim.call(lambda: kit.sim.server.exchange.positions(DEMO_UID, "BTCUSD", Product.COIN_FUTURES))
+        assert [p.total for p in held] == [position.total - part]

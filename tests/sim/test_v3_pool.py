@@ -118,7 +118,8 @@ async def test_a_margin_buy_beyond_the_usdt_borrows_pays_interest_hourly_and_rep
     refused = await rig.call.raw("POST", "/api/v3/trade/place-order", order)
     assert refused["code"] == "25202"                        # spot does not borrow
     placed = await rig.call("POST", "/api/v3/trade/place-order", {**order, "category": "MARGIN"})
-    loan = unified.book(rig.ex).user(DEMO_UID).debt("USDT")
+    book = unified.book(rig.ex).user(DEMO_UID)
+    loan = book.debt("USDT")
     assert loan == qty * price - usdt                         # the engine holds qty × price of a limit buy
     after = await rig.call("GET", "/api/v3/account/assets")
     row = rig.coin(after, "USDT")
@@ -126,23 +127,45 @@ async def test_a_margin_buy_beyond_the_usdt_borrows_pays_interest_hourly_and_rep
     assert D(row["available"]) == 0
     assert D(row["balance"]) == usdt                          # borrowed coin in, debt out: the balance nets them
     assert D(after["imr"]) >= loan * D("0.2")
-    # two hours later: one interest charge for both hours, added to the debt
+    # two hours of a resting buy: the balance is not negative, so nothing bears interest (pool.py)
     rig.clock.offset += 2 * HOUR + 5_000
-    book = unified.book(rig.ex).user(DEMO_UID)
-    await until(lambda: bool(book.records))
-    (rec,) = book.records
-    rate = D("0.1095") / 8760
-    assert rec.kind == "INTEREST_SETTLEMENT_OUT"
-    assert rec.coin == "USDT"
-    assert -rec.amount == (loan * rate * 2).quantize(D("0.00000001"))
-    records = await rig.call("GET", "/api/v3/account/financial-records", {"category": "OTHER"})
-    assert [(r["type"], D(r["amount"])) for r in records["list"]] == [("INTEREST_SETTLEMENT_OUT", rec.amount)]
-    assert book.debt("USDT") == loan - rec.amount
-    # cancelling frees the USDT: the loan is repaid from it, the interest stays paid
+    await asyncio.sleep(1.2)
+    assert list(book.records) == []
+    # cancelling frees the USDT: the loan is repaid from it
     await rig.call("POST", "/api/v3/trade/cancel-order", {"orderId": placed["orderId"]})
     await until(lambda: book.debt("USDT") == 0)
+
+    # a margin market buy spends beyond the USDT: the coin's balance is negative, and pays by the hour
+    spend = (usdt + 2000).quantize(D("1"))
+    await rig.call("POST", "/api/v3/trade/place-order", {"category": "MARGIN", "symbol": "BTCUSDT", "side": "buy",
+                                                          "orderType": "market", "qty": str(spend)})
+    loan = book.debt("USDT")
+    assert D(1999) <= loan <= D(2001)
+
+
+    def usdt_balance() -> D:
+        found = unified.unified_view(rig.ex, DEMO_UID).coin("USDT")
+        return found.balance if found is not None else D(0)
+
+    # the timer starts the interest clock, and nets the buy's remainder of USDT against the loan
+    await until(lambda: book.loans["USDT"].accrued_to is not None and -usdt_balance() == book.debt("USDT"))
+    below = book.debt("USDT")
+    assert loan - 1 < below <= loan
+    rig.clock.offset += HOUR + 5_000
+    await until(lambda: bool(book.records))
+    (rec,) = book.records
+    assert (rec.kind, rec.coin) == ("INTEREST_SETTLEMENT_OUT", "USDT")
+    assert -rec.amount == (below * D("0.1095") / 8760).quantize(D("0.00000001"))
+    records = await rig.call("GET", "/api/v3/account/financial-records", {"category": "OTHER"})
+    assert [(r["type"], D(r["amount"])) for r in records["list"]] == [("INTEREST_SETTLEMENT_OUT", rec.amount)]
+    assert book.debt("USDT") == below - rec.amount
+    # selling the BTC brings USDT back: the loan, interest included, is repaid from it
+    btc = D(rig.coin(await rig.call("GET", "/api/v3/account/assets"), "BTC")["available"])
+    await rig.call("POST", "/api/v3/trade/place-order", {"category": "SPOT", "symbol": "BTCUSDT", "side": "sell",
+                                                          "orderType": "market", "qty": str(btc.quantize(D("0.0001"),
+                                                                                                       "ROUND_DOWN"))})
+    await until(lambda: book.debt("USDT") == 0)
     final = await rig.call("GET", "/api/v3/account/assets")
-    assert D(rig.coin(final, "USDT")["balance"]) == usdt + rec.amount
     assert D(rig.coin(final, "USDT")["debt"]) == 0
 
 

@@ -84,7 +84,7 @@ class Exchange:
         self._queries = AccountQueries(engine)
         self.plans = PlanDesk(self._user, self._done)  # trigger orders, trailing stops, TP/SL (sim.engine.plan_desk)
         self.position_desk = PositionDesk(self._user, self._done)  # closed positions, open count
-        self.pool = PoolDesk(self._user, self._done)   # unified accounts' wallets as one pool (sim.engine.pool_desk)
+        self.pool = PoolDesk(self._user, self._done, self._store)  # unified pools (sim.engine.pool_desk)
         engine.state.outbox.clear()
         engine.state.spot.drain_touched()
         engine.state.touched_futures.clear()

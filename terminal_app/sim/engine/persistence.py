@@ -4,9 +4,11 @@ everything stays in memory and the change marks are just dropped."""
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from terminal_app.bitget.models.mapping import product_from_wire
 from terminal_app.core.instruments import SymbolRef
@@ -17,6 +19,7 @@ from terminal_app.sim.engine.closed_positions import closed_from_record, closed_
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.futures import AccountBill, FuturesUser, SettingsState
 from terminal_app.sim.engine.orders import OrderState
+from terminal_app.sim.engine.pool import PoolBook
 from terminal_app.sim.engine.records import (
     bill_from_record,
     bill_record,
@@ -40,6 +43,10 @@ class Persistence:
         self.engine = engine
         self.store = SimStateStore(path) if path is not None else None
         self.created: dict[str, int] = {}
+        # the unified pools (loans, interest, financial records): one kv document, read at load for the pool desk,
+        # which hands its book back here to be saved whenever it changed
+        self.pool_doc: dict[str, Any] | None = None
+        self.pool: PoolBook | None = None
 
     def load(self) -> None:
         if self.store is not None:
@@ -47,7 +54,10 @@ class Persistence:
 
     def save(self) -> None:
         state = self.engine.state
+        pool_dirty = self.pool is not None and self.pool.dirty
         if self.store is None:
+            if self.pool is not None:
+                self.pool.dirty = False
             state.dirty_users.clear()
             state.dirty_orders.clear()
             state.dirty_plans.clear()
@@ -58,7 +68,7 @@ class Persistence:
             return
         bills = state.bills
         if (state.dirty_users or state.dirty_orders or state.dirty_plans or state.new_fills or bills.new_futures
-                or bills.new_spot or state.closed.new):
+                or bills.new_spot or state.closed.new or pool_dirty):
             self._save(self.store)
 
     def forget_user(self, uid: str) -> None:
@@ -128,6 +138,9 @@ class Persistence:
         for name, book in (("house", state.spot.house), ("fees", state.spot.fees), ("minted", state.spot.minted)):
             for coin, amount in book.items():
                 kv[f"spot.{name}.{coin}"] = str(amount)
+        if self.pool is not None and self.pool.dirty:
+            kv["uta.pool"] = json.dumps(self.pool.to_doc(), separators=(",", ":"))
+            self.pool.dirty = False
         return kv
 
     def _load(self, store: SimStateStore) -> None:
@@ -147,6 +160,8 @@ class Persistence:
                 for name in ("house", "fees", "minted", "funding"):
                     setattr(led, name, Decimal(kv.get(f"futures.{coin}.{name}", "0")))
         state.bills.seq = int(kv.get("bill_seq", "0"))
+        if "uta.pool" in kv:
+            self.pool_doc = json.loads(kv["uta.pool"])
         for key, value in kv.items():
             if key.startswith("spot."):
                 _, name, coin = key.split(".", 2)

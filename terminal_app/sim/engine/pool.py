@@ -11,19 +11,30 @@ costs.
   recorded here. Margin orders (``category=MARGIN``) auto-borrow (D:trade/Place-Order); futures orders borrow their
   margin coin against the other coins (the pool's cross-collateral). A loan is repaid automatically from the coin's
   free balance (Bitget nets debt against balance) or by ``POST /api/v3/account/repay`` with other coins.
-* **Interest**: charged every whole hour on the open loan at ``annual rate / 8760``, added to the debt and listed
-  in the financial records as ``INTEREST_SETTLEMENT_OUT`` (Bitget's type word, SG:uta/enum).
+* **Interest**: charged every whole hour at ``annual rate / 8760`` on the coin's negative balance, not on the loan
+  from the moment of the order: Bitget "charges interest on outstanding debts", debt = abs[min(balance + unrealized
+  PnL, 0)], and "no interest is charged on unrealized losses of futures positions within the interest-free amount"
+  (interest-bearing = max(0, debt - min(unrealized loss, interest-free limit))); fees, funding and realised losses
+  "reduce the account balance" and the amounts borrowed for them accrue interest (support article 12560603822305,
+  "Borrowing, interest, and repayment in the unified account", 2025-02-08; bitget-v3-uta.md §13 for the debt). So a
+  futures margin loan whose coin still nets to a positive balance costs nothing; its hours count from the check that
+  first finds the balance (wallets less the loan, no unrealised PnL: the simulator's interest-free limit is
+  unbounded, Bitget's per-coin limit is not in the pages read) below zero, on the part below zero. Added to the debt
+  and listed in the financial records as ``INTEREST_SETTLEMENT_OUT`` (Bitget's type word, SG:uta/enum).
 * **Risk**: a loan needs :data:`LOAN_IMR` of its USD value as initial margin and :data:`LOAN_MMR` as maintenance
   (the simulator's figures; Bitget's cross-margin risk tiers are per coin and not in the pages read).
 
-Plain data, no I/O; :mod:`~terminal_app.sim.engine.unified` applies it to an :class:`Exchange`.
+Plain data, no I/O; :mod:`~terminal_app.sim.engine.unified` applies it to an :class:`Exchange`. The book is saved
+with the rest of the simulator's state (:meth:`PoolBook.to_doc`, ``engine.persistence``) whenever it changed.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from typing import Any
 
 ZERO = Decimal(0)
 HOUR_MS = 3_600_000
@@ -70,7 +81,8 @@ def hourly_rate(coin: str) -> Decimal:
 class Loan:
     coin: str
     amount: Decimal
-    accrued_to: int              # ms: interest is charged for every whole hour after this
+    accrued_to: int | None = None   # ms: interest is charged for every whole hour after this; None while the coin's
+    #                                 balance is not negative (nothing bears interest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,17 +113,49 @@ class UserPool:
 
 
 class PoolBook:
-    """The pools of one simulated exchange: loans, records and countdowns per unified user."""
+    """The pools of one simulated exchange: loans, records and countdowns per unified user. ``dirty``: changed since
+    it was last saved."""
 
     def __init__(self) -> None:
         self.users: dict[str, UserPool] = {}
         self._seq = 0
         self.last_check_ms = 0
+        self.dirty = False
+
+    def to_doc(self) -> dict[str, Any]:
+        """The book as JSON-ready data (amounts as exact strings)."""
+        def rec(r: Record) -> dict[str, Any]:
+            return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(r).items()}
+        return {"seq": self._seq, "users": {
+            uid: {"loans": [[ln.coin, str(ln.amount), ln.accrued_to] for ln in u.loans.values()],
+                  "records": [rec(r) for r in u.records], "countdown_s": u.countdown_s,
+                  "deadline_ms": u.deadline_ms}
+            for uid, u in self.users.items()}}
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any] | None) -> PoolBook:
+        book = cls()
+        if not doc:
+            return book
+        book._seq = int(doc.get("seq", 0))
+        for uid, u in dict(doc.get("users", {})).items():
+            pool = book.user(uid)
+            for coin, amount, accrued_to in u.get("loans", []):
+                pool.loans[coin] = Loan(coin, Decimal(amount), None if accrued_to is None else int(accrued_to))
+            for r in u.get("records", []):
+                pool.records.append(Record(r["record_id"], r["category"], r["symbol"], r["coin"], r["kind"],
+                                           Decimal(r["amount"]), Decimal(r["fee"]), Decimal(r["balance"]),
+                                           int(r["ts"])))
+            pool.countdown_s = int(u.get("countdown_s", 0))
+            pool.deadline_ms = int(u.get("deadline_ms", 0))
+        book.dirty = False
+        return book
 
     def user(self, uid: str) -> UserPool:
         pool = self.users.get(uid)
         if pool is None:
             pool = self.users[uid] = UserPool()
+            self.dirty = True
         return pool
 
     def next_id(self) -> str:
@@ -122,15 +166,18 @@ class PoolBook:
                category: str = "OTHER", symbol: str = "", fee: Decimal = ZERO) -> Record:
         row = Record(self.next_id(), category, symbol, coin, kind, amount, fee, balance, ts)
         self.user(uid).records.append(row)
+        self.dirty = True
         return row
 
     def borrow(self, uid: str, coin: str, amount: Decimal, now_ms: int) -> None:
+        """A loan of ``amount`` (``now_ms``: when; its interest starts once the coin's balance is negative)."""
         pool = self.user(uid)
         loan = pool.loans.get(coin)
         if loan is None:
-            pool.loans[coin] = Loan(coin, amount, now_ms)
+            pool.loans[coin] = Loan(coin, amount)
         else:
             loan.amount += amount
+        self.dirty = True
 
     def repaid(self, uid: str, coin: str, amount: Decimal) -> None:
         pool = self.user(uid)
@@ -140,16 +187,30 @@ class PoolBook:
         loan.amount -= amount
         if loan.amount <= 0:
             del pool.loans[coin]
+        self.dirty = True
 
-    def interest_due(self, uid: str, now_ms: int) -> list[tuple[str, Decimal]]:
-        """The interest of every whole hour since each loan's last charge, added to the loans: (coin, amount)."""
+    def interest_due(self, uid: str, now_ms: int, negative: Mapping[str, Decimal]) -> list[tuple[str, Decimal]]:
+        """The interest of every whole hour each coin's balance has been below zero since its last charge, on the
+        part below zero (``negative``: coin -> how far below, at most the loan), added to the loans: (coin, amount).
+        A coin back at zero or above stops its interest clock; one found below zero starts it now."""
         out = []
         for loan in self.user(uid).loans.values():
+            bearing = min(loan.amount, negative.get(loan.coin, ZERO))
+            if bearing <= 0:
+                if loan.accrued_to is not None:
+                    loan.accrued_to = None
+                    self.dirty = True
+                continue
+            if loan.accrued_to is None:
+                loan.accrued_to = now_ms
+                self.dirty = True
+                continue
             hours = (now_ms - loan.accrued_to) // HOUR_MS
             if hours <= 0:
                 continue
-            interest = (loan.amount * hourly_rate(loan.coin) * hours).quantize(Decimal("0.00000001"))
+            interest = (bearing * hourly_rate(loan.coin) * hours).quantize(Decimal("0.00000001"))
             loan.accrued_to += hours * HOUR_MS
             loan.amount += interest
+            self.dirty = True
             out.append((loan.coin, interest))
         return out

@@ -13,12 +13,20 @@ from decimal import Decimal
 
 from terminal_app.sim.engine.engine import Engine
 from terminal_app.sim.engine.orders import Order, OrderStatus
+from terminal_app.sim.engine.persistence import Persistence
+from terminal_app.sim.engine.pool import PoolBook
 
 
 class PoolDesk:
-    def __init__(self, user: Callable[[str], Engine], done: Callable[[], None]) -> None:
+    """``book``: the unified users' loans, financial records and countdowns (``engine.pool``), restored from the
+    state file and saved with the rest (``store.pool``); its users are pooled again after a restart."""
+
+    def __init__(self, user: Callable[[str], Engine], done: Callable[[], None], store: Persistence) -> None:
         self._user = user
         self._done = done
+        self.book = PoolBook.from_doc(store.pool_doc)
+        store.pool = self.book
+        store.engine.state.pooled.update(self.book.users)
 
     def shift(self, uid: str, coin: str, amount: Decimal) -> None:
         """Move ``coin`` from the spot wallet to the futures wallet margined in it (negative: back)."""

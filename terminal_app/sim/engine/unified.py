@@ -18,7 +18,6 @@ Which users are unified is the key store's business (``ApiKey.uta``); the server
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
@@ -34,15 +33,11 @@ ZERO = Decimal(0)
 USDT = "USDT"
 CHECK_EVERY_MS = 1_000
 EIGHT = Decimal("0.00000001")
-_BOOKS: weakref.WeakKeyDictionary[Exchange, rules.PoolBook] = weakref.WeakKeyDictionary()
 
 
 def book(ex: Exchange) -> rules.PoolBook:
-    """The pools of ``ex`` (created on first use)."""
-    found = _BOOKS.get(ex)
-    if found is None:
-        found = _BOOKS[ex] = rules.PoolBook()
-    return found
+    """The pools of ``ex`` (its pool desk's: saved and restored with the rest of the simulator's state)."""
+    return ex.pool.book
 
 
 def enrol(ex: Exchange, uid: str) -> None:
@@ -320,10 +315,14 @@ def check(ex: Exchange, now_ms: int) -> None:
         if user.deadline_ms and now_ms >= user.deadline_ms:
             user.deadline_ms = 0
             user.countdown_s = 0
+            pools.dirty = True
             cancel_everything(ex, uid)
-        for coin, interest in pools.interest_due(uid, now_ms):
-            pools.record(uid, coin, "INTEREST_SETTLEMENT_OUT", -interest, _coin_balance(ex, uid, coin), now_ms)
         cover_deficits(ex, uid, now_ms)
+        if user.loans:
+            # interest bears on each coin's negative balance only (pool.py: Bitget's debt, not the loan)
+            negative = {c.coin: -c.balance for c in unified_view(ex, uid).coins if c.balance < 0}
+            for coin, interest in pools.interest_due(uid, now_ms, negative):
+                pools.record(uid, coin, "INTEREST_SETTLEMENT_OUT", -interest, _coin_balance(ex, uid, coin), now_ms)
         if user.loans:
             repay_from_free(ex, uid)
         view = unified_view(ex, uid)
@@ -334,6 +333,8 @@ def check(ex: Exchange, now_ms: int) -> None:
 def arm_countdown(ex: Exchange, uid: str, seconds: int, now_ms: int) -> None:
     """``POST /api/v3/trade/countdown-cancel-all``: cancel every order of ``uid`` unless re-armed within
     ``seconds`` (0 disarms)."""
-    user = book(ex).user(uid)
+    pools = book(ex)
+    user = pools.user(uid)
     user.countdown_s = seconds
     user.deadline_ms = now_ms + seconds * 1000 if seconds else 0
+    pools.dirty = True

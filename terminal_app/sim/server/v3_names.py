@@ -10,6 +10,7 @@ code for those refusals is documented, so they answer Bitget's generic parameter
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError
@@ -71,3 +72,25 @@ def wire_symbol(engine_symbol: str) -> str:
 
 def refuse(what: str) -> ExchangeError:
     return reject(UNSUPPORTED_CODE, f"The coin-M business line does not support {what}")
+
+
+def close_size(usd: Decimal, held: Decimal, entry: Decimal, lot: Decimal) -> Decimal:
+    """The engine's coin size that a closing order of ``usd`` takes off a coin-M position of ``held`` coin entered at
+    ``entry`` (reduce-only in one-way mode, ``posSide`` against the trade in hedge mode).
+
+    Bitget's rule, as far as the sources go: on the unified account's coin-M line ``qty`` is in the quote coin, USD
+    (D:trade/Place-Order, Place-Batch: "COIN-Futures: the unit is quote coin"), and an inverse position is a count of
+    1-USD contracts (support 360052910872: PnL = "face value x number of positions x (1/open - 1/close)"); ccxt's
+    UTA markets give every line ``contractSize`` 1 with COIN-FUTURES ``inverse`` (bitget.py, fetch_markets with
+    ``uta``), so a ccxt amount there is that USD count, and ccxt's close_position / close_all_positions on UTA send
+    ``close-positions`` with no size at all. No page, issue or SDK in the corpora shows a sized ``_CM`` close that
+    misses (bitget-v3-uta.md §9.12: order and fill rows call their qty "base coin" generically). So a close takes
+    ``usd`` contracts off the position: the engine keeps it in coin, where ``usd`` contracts are ``usd / entry`` coin
+    (the entry is the coin-weighted average price, so ``held * entry`` is the position's USD count exactly). Cut to
+    the nearest lot and never past the position: closing the position's own USD count leaves nothing, where the
+    mark-price conversion of an opening order (rounded down) left one lot behind.
+    """
+    if entry <= 0 or held <= 0:
+        return Decimal(0)
+    lots = (usd / entry / lot).to_integral_value(ROUND_HALF_UP)
+    return min(held, lots * lot)

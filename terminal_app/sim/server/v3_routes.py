@@ -171,7 +171,18 @@ def set_hold_mode(call: Call) -> Any:
     mode = call.word("holdMode", ("one_way_mode", "hedge_mode"))
     if mode is None:
         raise reject("40019", "Parameter holdMode cannot be empty")
-    call.ex.set_position_mode(call.uid, mode)
+    # account-wide in V3 (D:account/Change-Position-Mode): every futures line or none (a line holding anything
+    # refuses, and the lines already switched go back)
+    was = {p: call.ex.futures_accounts(call.uid, p)[0].pos_mode for p in FUTURES}
+    done: list[Product] = []
+    try:
+        for product in FUTURES:
+            call.ex.set_position_mode(call.uid, mode, product)
+            done.append(product)
+    except ExchangeError:
+        for product in done:
+            call.ex.set_position_mode(call.uid, was[product], product)
+        raise
     return "success"
 
 
@@ -189,9 +200,10 @@ def _place(call: Call, p: Any) -> Order:
     price = one.opt("price") if order_type == "limit" else None
     if v3_names.is_coin_m_line(ref.symbol) and (one.opt("takeProfit") or one.opt("stopLoss")):
         raise v3_names.refuse("preset take-profit/stop-loss orders")
-    qty = _qty(call, ref, one.req("qty"), price)
+    qty_text = one.req("qty")
     unified.enrol(call.ex, call.uid)
     if ref.product is Product.SPOT:
+        qty = _qty(call, ref, qty_text, price)
         margin = (one.opt("category") or "").upper() == "MARGIN"
         unified.fund_spot(call.ex, call.uid, ref, side, order_type, qty, price, call.now_ms, margin=margin)
         return call.ex.place_spot_order(call.uid, ref.symbol, side, order_type, qty, price, force,
@@ -207,16 +219,23 @@ def _place(call: Call, p: Any) -> Order:
         trade_side = "open" if opens else "close"
         side = "buy" if pos_side == "long" else "sell"    # the engine's hedge convention names the position
         reduce_only = False
-    unified.fund_futures(call.ex, call.uid, ref, qty, price, call.now_ms,
-                         closing=reduce_only or trade_side == "close")
+    closing = reduce_only or trade_side == "close"
+    held = None
+    if closing and v3_names.is_coin_m_line(ref.symbol):
+        # one-way: a reduce-only sell closes the long; hedge: posSide names it (side is the engine's by now)
+        held = pos_side if hedge else ("long" if side == "sell" else "short")
+    qty = _qty(call, ref, qty_text, price, closing=held)
+    unified.fund_futures(call.ex, call.uid, ref, qty, price, call.now_ms, closing=closing)
     return call.ex.place_futures_order(call.uid, ref.symbol, side, order_type, qty, price, force,
                                        one.opt("clientOid"), one.opt("marginMode"), trade_side, reduce_only,
                                        one.opt("takeProfit"), one.opt("stopLoss"))
 
 
-def _qty(call: Call, ref: SymbolRef, text: str, price: str | None) -> Decimal:
+def _qty(call: Call, ref: SymbolRef, text: str, price: str | None, *, closing: str | None = None) -> Decimal:
     """The engine's size of a V3 ``qty``: coin-M's is in USD (bitget-v3-uta.md §4.2), converted to the base coin at
-    the order's price (market orders: the mark) and cut to the lot; every other line's is the engine's already."""
+    the order's price (market orders: the mark) and cut to the lot; every other line's is the engine's already. A
+    close of a coin-M position (``closing``: the side it closes) counts USD contracts of that position instead
+    (:func:`v3_names.close_size`)."""
     try:
         qty = Decimal(text)
     except ArithmeticError:
@@ -226,8 +245,15 @@ def _qty(call: Call, ref: SymbolRef, text: str, price: str | None) -> Decimal:
     if ref.product is not Product.COIN_FUTURES:
         return qty
     market = call.ex.market(ref)
-    px = Decimal(price) if price else call.ex.mark_price(ref)
     lot = market.info.lot_size
+    if closing is not None:
+        held = [p for p in call.ex.positions(call.uid, ref.symbol, ref.product) if p.hold_side == closing]
+        if held:
+            size = v3_names.close_size(qty, held[0].total, held[0].open_price_avg, lot)
+            if size <= 0:
+                raise reject("25207", f"The order value is below one lot ({lot} {market.info.base_coin})")
+            return size
+    px = Decimal(price) if price else call.ex.mark_price(ref)
     base = (qty / px / lot).to_integral_value(ROUND_DOWN) * lot
     if base <= 0:
         raise reject("25207", f"The order value is below one lot ({lot} {market.info.base_coin})")
