@@ -209,7 +209,7 @@ async def test_a_unified_elite_trader_over_v3(runner: SimulatorRunner, http: Bit
     assert summary.total == summary.allocated + summary.pending
     assert summary.total > 0
     details, _ = await client.profit_details()
-    assert details
+    assert len(details) == len(followers)                # one settlement per copy, each settled once
     assert all(d.share_profit > 0 and d.share_ratio > 0 for d in details)
     raw = await http.get(c.V3CopyPaths.PROFIT_DETAILS, {}, signed=True)
     assert set(raw) == {"list", "nextCursor"}
