@@ -33,8 +33,9 @@ from terminal_app.bitget.errors import BitgetError, ExchangeError
 from terminal_app.bitget.models.copy import parse_broker_traders
 from terminal_app.bitget.paths import CopyPaths
 from terminal_app.bitget.rest_copy import BrokerAccessDenied, CopyClient
-from terminal_app.bitget.v3.copy import NOT_ELITE, LeadPosition, V3CopyClient
+from terminal_app.bitget.v3.copy import NOT_ELITE, V3CopyClient
 from terminal_app.bitget.v3.rest import V3RestClient
+from terminal_app.core.copy_lead import LeadPosition
 from terminal_app.core.copy_trading import BrokerTrader, FollowSetting, FollowSettings, FuturesTrack, QuantityLimit
 from terminal_app.core.enums import PositionMode, PositionSide
 from terminal_app.core.instruments import Product, SymbolRef

@@ -46,12 +46,14 @@ permission); [S2] sieblyio/tiagosiebler bitget-api ``docs/endpointFunctionList.m
 getCopyFutures*/copyFutures*) and its ``types/response/v3`` copy types; [S3] UnipayFI/go-bitget ``uta/copy.go``,
 ``uta/copy_follower.go`` and their live-checked tests (``assertCovers``); [S4] enarjord/passivbot PR #601 (Bitget
 UTA / Elite account support: elite trading on the V3 trade API); [S5] a public TypeScript client's elite reader
-("classic copy-trading endpoints are disabled for Unified Account mode; dedicated Elite Trading API key").
+("classic copy-trading endpoints are disabled for Unified Account mode; dedicated Elite Trading API key");
+[S6] typed-bitget (PyPI) ``typed_bitget/uta/copytrading/*`` models (every endpoint above but portfolio-overview;
+``current-follower`` pages may carry ``endId``), which judge the simulator's answers in
+tests/sim/test_v3_copy_typed.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -60,7 +62,15 @@ from terminal_app.bitget.models.fields import Fields, as_list, as_mapping
 from terminal_app.bitget.ratelimit import RateLimiter
 from terminal_app.bitget.rest_core import compact
 from terminal_app.bitget.v3.mapping import MARGIN_MODE_FROM_WIRE, POS_SIDE_FROM_WIRE
-from terminal_app.core.enums import MarginMode, PositionSide
+from terminal_app.core.copy_lead import (
+    LeadFollower,
+    LeadOverview,
+    LeadPair,
+    LeadPosition,
+    LeadProfitDetail,
+    LeadProfitSummary,
+    LeadTransfer,
+)
 
 
 class V3CopyPaths:
@@ -82,96 +92,6 @@ class V3CopyPaths:
 
 V3_COPY_RATES: dict[str, float] = {path: 5.0 for path in V3CopyPaths.all()}
 NOT_ELITE = "40732"   # the simulator's (and V2's) answer to a key that is no elite trader
-
-
-@dataclass(frozen=True, slots=True)
-class LeadPair:
-    """A symbol the lead account may trade, with how many more long/short positions it may open (USDT margin)."""
-
-    symbol: str
-    leverage: str
-    max_long: Decimal
-    remaining_long: Decimal
-    max_short: Decimal
-    remaining_short: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class LeadPosition:
-    """One open position of the lead account (``position-summary``); followers copy it."""
-
-    symbol: str
-    hold_side: PositionSide
-    size: Decimal
-    avg_price: Decimal
-    mark_price: Decimal | None
-    liq_price: Decimal | None
-    leverage: Decimal
-    margin_mode: MarginMode | None
-    margin: Decimal
-    value: Decimal
-    unrealized_pnl: Decimal
-    realized_pnl: Decimal
-    roi: Decimal | None
-
-    @property
-    def key(self) -> tuple[str, PositionSide]:
-        return (self.symbol, self.hold_side)
-
-
-@dataclass(frozen=True, slots=True)
-class LeadFollower:
-    """A current (``end_time`` None) or past follower of the lead account."""
-
-    name: str
-    total_profit: Decimal
-    share_profit: Decimal
-    investment: Decimal
-    start_time: int | None
-    end_time: int | None = None
-    assets: Decimal | None = None
-    removable: bool | None = None
-    follow_days: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LeadProfitSummary:
-    total: Decimal
-    allocated: Decimal
-    pending: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class LeadProfitDetail:
-    follower_name: str
-    profit: Decimal
-    allocated: Decimal
-    pending: Decimal
-    share_ratio: Decimal
-    share_profit: Decimal
-    reason: str
-    settle_time: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class LeadOverview:
-    project_id: str
-    asset: Decimal
-    roi: Decimal | None
-    total_profit: Decimal
-    follower_profit: Decimal
-    max_drawdown: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class LeadTransfer:
-    transfer_id: str
-    from_type: str
-    to_type: str
-    coin: str
-    amount: Decimal
-    status: str
-    created_time: int | None
 
 
 def _rows(data: Any, kind: str) -> list[Any]:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal_app.bitget.v3.copy import (
+from terminal_app.core.copy_lead import (
     LeadFollower,
     LeadOverview,
     LeadPair,
