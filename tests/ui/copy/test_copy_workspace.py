@@ -487,8 +487,10 @@ async def test_a_unified_follower_keeps_the_v2_follower_endpoints(qtbot: QtBot, 
 @pytest.mark.asyncio
 async def test_unified_demo_elite_trader_console(qtbot: QtBot, keep: list[Any], qtmodeltester: ModelTester,
                                                  unified_runner: ClockedRunner, clock: Clock) -> None:
-    from terminal_app.bitget.v3.rest import V3OrderRequest, V3RestClient
-    from terminal_app.core.enums import OrderType, PositionSide, Side
+    from terminal_app.bitget.v3.rest import V3RestClient
+    from terminal_app.core.enums import OrderType, PositionSide, Side, TradeSide
+    from terminal_app.core.orders import OrderTicket
+    from terminal_app.core.venue import PlaceOrder
     from terminal_app.sim.server.auth import DEMO_UID
     from terminal_app.ui.copy.lead import LeadView
 
@@ -511,9 +513,11 @@ async def test_unified_demo_elite_trader_console(qtbot: QtBot, keep: list[Any], 
         await wait_until(service.lead_pairs_changed, lambda: lead.pairs.rowCount() == 3)
         assert lead.pairs.row_for("BTCUSDT") is not None
 
-        # a lead position opened with the ordinary V3 order entry: the console lists it, the followers copy it
+        # a lead position opened through the session's V3 venue (the order ticket's path): the console lists it,
+        # the followers copy it
+        ticket = OrderTicket(PERP, Side.BUY, OrderType.MARKET, size=D("0.05"), trade_side=TradeSide.OPEN)
+        await service.session.venue.place(PlaceOrder(ticket, "lead-open-1", PositionMode.HEDGE))
         v3 = V3RestClient(service.session.http)
-        await v3.place_order(V3OrderRequest(PERP, Side.BUY, OrderType.MARKET, D("0.05"), pos_side=PositionSide.LONG))
         await advance(runner, clock, service)
         await wait_until(service.lead_positions_changed, lambda: lead.positions.rowCount() == 1)
         position = lead.positions.row_at(0)
