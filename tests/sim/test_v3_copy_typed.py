@@ -12,7 +12,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from terminal_app.bitget.v3.copy import V3CopyPaths as P
+from terminal_app.bitget.v3.paths import V3CopyPaths as P
 from terminal_app.core.credentials import Credentials
 from terminal_app.sim.server.auth import DEMO_UID
 from terminal_app.sim.server.http import SimConfig, SimServer

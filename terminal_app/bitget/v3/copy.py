@@ -62,6 +62,7 @@ from terminal_app.bitget.models.fields import Fields, as_list, as_mapping
 from terminal_app.bitget.ratelimit import RateLimiter
 from terminal_app.bitget.rest_core import compact
 from terminal_app.bitget.v3.mapping import MARGIN_MODE_FROM_WIRE, POS_SIDE_FROM_WIRE
+from terminal_app.bitget.v3.paths import V3_COPY_RATES, V3CopyPaths
 from terminal_app.core.copy_lead import (
     LeadFollower,
     LeadOverview,
@@ -72,25 +73,6 @@ from terminal_app.core.copy_lead import (
     LeadTransfer,
 )
 
-
-class V3CopyPaths:
-    TRADING_PAIRS = "/api/v3/copy/futures/trading-pairs"
-    POSITION_SUMMARY = "/api/v3/copy/futures/position-summary"
-    MAX_TRANSFERABLE = "/api/v3/copy/futures/max-transferable"
-    TRANSFER = "/api/v3/copy/futures/transfer"
-    TRANSFER_RECORD = "/api/v3/copy/futures/transfer-record"
-    CURRENT_FOLLOWER = "/api/v3/copy/futures/current-follower"
-    HISTORY_FOLLOWER = "/api/v3/copy/futures/history-follower"
-    PROFIT_SUMMARY = "/api/v3/copy/futures/profit-summary"
-    PROFIT_DETAILS = "/api/v3/copy/futures/profit-details"
-    PORTFOLIO_OVERVIEW = "/api/v3/copy/futures/portfolio-overview"
-
-    @classmethod
-    def all(cls) -> tuple[str, ...]:
-        return tuple(v for k, v in vars(cls).items() if k.isupper())
-
-
-V3_COPY_RATES: dict[str, float] = {path: 5.0 for path in V3CopyPaths.all()}
 NOT_ELITE = "40732"   # the simulator's (and V2's) answer to a key that is no elite trader
 
 

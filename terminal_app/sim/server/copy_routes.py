@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from terminal_app.bitget.paths import COPY_RATES
-from terminal_app.bitget.v3.copy import V3_COPY_RATES
+from terminal_app.bitget.v3.paths import V3_COPY_RATES
 from terminal_app.sim.copy.engine import CopyEngine
 from terminal_app.sim.server.copy_follower_routes import BrokerRoutes, FollowerRoutes
 from terminal_app.sim.server.copy_trader_routes import TraderRoutes

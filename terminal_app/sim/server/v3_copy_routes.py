@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from terminal_app.bitget.v3.copy import V3CopyPaths as P
+from terminal_app.bitget.v3.paths import V3CopyPaths as P
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.copy.state import FOLLOWER, FUTURES_MARKET, ZERO, Trader
 from terminal_app.sim.copy.traders import COPY_SYMBOLS
