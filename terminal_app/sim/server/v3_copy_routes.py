@@ -70,7 +70,7 @@ class V3CopyRoutes(CopyHandlers):
             rows.append({"unrealizedPnl": _cents(p.unrealized_pl), "realizedPnl": num(p.achieved_profits),
                          "holdSize": num(p.total), "avgPrice": num(p.open_price_avg), "symbol": p.ref.symbol,
                          "leverage": str(p.leverage), "marginMode": p.margin_mode,
-                         "liqPrice": num(p.liquidation_price) or "0", "margin": num(p.margin),
+                         "liqPrice": num(p.liquidation_price) or "0", "margin": num(p.margin.quantize(Decimal("0.00000001"))),
                          "holdSide": p.hold_side, "roi": num(roi.quantize(Decimal("0.0000000001"))),
                          "markPrice": num(mark), "positionValue": num(value)})
         return rows

@@ -54,6 +54,7 @@ class CopyWorkspace(QWidget):
         self.status = QLabel(UNIFIED_NOTE if service.unified else
                              "Copy trading · Bitget's copy endpoints are polled while this panel is visible")
         self.status.setObjectName("copy-status")
+        self.status.setWordWrap(True)       # the unified account's note is long; unwrapped it widened the whole dock
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
