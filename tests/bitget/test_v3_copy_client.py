@@ -183,7 +183,8 @@ async def test_a_unified_elite_trader_over_v3(runner: SimulatorRunner, http: Bit
     assert followers
     assert all(f.removable is False and f.end_time is None for f in followers)
     copies = runner.call(lambda: [t for t in runner.server.copy.registry.tracks.values()
-                                  if t.role == "follower" and t.close_time is None])
+                                  if t.role == "follower" and t.close_time is None
+                                  and t.trader_id == runner.server.copy.trader_for_uid(DEMO_UID).trader_id])
     assert len(copies) == len(followers)                 # every follower copied the lead open
     assert next(p for p in await client.trading_pairs() if p.symbol == "BTCUSDT").remaining_long == 0
 
@@ -204,7 +205,10 @@ async def test_a_unified_elite_trader_over_v3(runner: SimulatorRunner, http: Bit
     await v3.close_positions(PERP, PositionSide.LONG)
     runner.call(lambda: (runner.server.exchange.advance(), runner.server.copy.sync()))
     assert await client.position_summary() == []
-    assert runner.call(lambda: [t for t in runner.server.copy.registry.tracks.values() if t.close_time is None]) == []
+    lead_id = runner.call(lambda: runner.server.copy.trader_for_uid(DEMO_UID).trader_id)
+    # (the synthetic traders keep opening their own meanwhile: only this trader's tracks and copies count)
+    assert runner.call(lambda: [t for t in runner.server.copy.registry.tracks.values()
+                                if t.trader_id == lead_id and t.close_time is None]) == []
     summary = await client.profit_summary()
     assert summary.total == summary.allocated + summary.pending
     assert summary.total > 0

@@ -24,6 +24,7 @@ from terminal_app.sim.server.render import num
 from terminal_app.sim.server.routes import Call, Handler, reject
 
 Json = dict[str, Any]
+EIGHT = Decimal("0.00000001")
 _PERIOD = re.compile(r"^(\d{1,3})D$")
 
 
@@ -70,7 +71,7 @@ class V3CopyRoutes(CopyHandlers):
             rows.append({"unrealizedPnl": _cents(p.unrealized_pl), "realizedPnl": num(p.achieved_profits),
                          "holdSize": num(p.total), "avgPrice": num(p.open_price_avg), "symbol": p.ref.symbol,
                          "leverage": str(p.leverage), "marginMode": p.margin_mode,
-                         "liqPrice": num(p.liquidation_price) or "0", "margin": num(p.margin.quantize(Decimal("0.00000001"))),
+                         "liqPrice": num(p.liquidation_price) or "0", "margin": num(p.margin.quantize(EIGHT)),
                          "holdSide": p.hold_side, "roi": num(roi.quantize(Decimal("0.0000000001"))),
                          "markPrice": num(mark), "positionValue": num(value)})
         return rows
@@ -79,7 +80,8 @@ class V3CopyRoutes(CopyHandlers):
         """(net profit, profit share paid, margin invested) of ``uid``'s copies of ``trader``."""
         profit = share = invested = ZERO
         for t in self.engine.registry.tracks.values():
-            if t.role != FOLLOWER or t.owner != uid or t.trader_id != trader.trader_id or t.market != FUTURES_MARKET:
+            mine = t.role == FOLLOWER and t.owner == uid and t.trader_id == trader.trader_id
+            if not mine or t.market != FUTURES_MARKET:
                 continue
             invested += t.open_price * t.size / (t.leverage or 1)
             if t.close_time is not None:

@@ -524,9 +524,12 @@ async def test_unified_demo_elite_trader_console(qtbot: QtBot, keep: list[Any], 
         assert (position.symbol, position.hold_side, position.size) == ("BTCUSDT", PositionSide.LONG, D("0.05"))
         assert D(lead.positions.text(0, "Size")) == D("0.05")
 
+        lead_id = runner.call(lambda: runner.server.copy.trader_for_uid(DEMO_UID).trader_id)
+
         def open_copies() -> int:
             return runner.call(lambda: sum(1 for t in runner.server.copy.registry.tracks.values()
-                                           if t.role == "follower" and t.close_time is None))
+                                           if t.role == "follower" and t.trader_id == lead_id
+                                           and t.close_time is None))
 
         assert open_copies() == 4
 
