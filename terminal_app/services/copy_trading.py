@@ -9,6 +9,12 @@ is hidden.
 
 Widgets call the action methods; each spawns a task and returns at once. Results arrive as signals; failures arrive
 on ``error`` as one plain sentence with Bitget's code (``[40731] Not allowed for copy trading: …``).
+
+A unified (UTA) account's elite trader leads through Bitget's V3 copy API (``bitget.v3.copy``): there are no tracking
+orders there, so the trader side polls the lead account's positions (``position-summary``), followers, trading pairs
+and profit share, and acts on the positions with the V3 trade API (close the position, a position TP/SL) — the
+``lead_*`` signals. The follower side keeps the V2 follower endpoints (Bitget's V3 follower API needs a copy
+project's id that no endpoint lists).
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from terminal_app.bitget.errors import BitgetError, ExchangeError
 from terminal_app.bitget.models.copy import parse_broker_traders
 from terminal_app.bitget.paths import CopyPaths
 from terminal_app.bitget.rest_copy import BrokerAccessDenied, CopyClient
+from terminal_app.bitget.v3.copy import NOT_ELITE, V3CopyClient
+from terminal_app.bitget.v3.rest import V3RestClient
+from terminal_app.core.copy_lead import LeadPosition
 from terminal_app.core.copy_trading import BrokerTrader, FollowSetting, FollowSettings, FuturesTrack, QuantityLimit
 from terminal_app.core.enums import PositionMode, PositionSide
 from terminal_app.core.instruments import Product, SymbolRef
@@ -124,6 +133,9 @@ class CopyTradingService(QObject):
         trader_current_changed(list), trader_history_changed(list), followers_changed(list),
         trader_symbols_changed(list), profit_summary_changed(object), profit_history_changed(list),
         trader_summary_changed(object).
+        lead_positions_changed(list), lead_followers_changed(list), lead_pairs_changed(list),
+        lead_profit_summary_changed(object), lead_profit_details_changed(list), lead_overview_changed(object): a
+        unified account's elite trader (V3, ``bitget.v3.copy`` dataclasses).
         done(str): an action succeeded (a sentence for the status line).
         error(str): an action or a poll failed (Bitget's code and a plain sentence).
     """
@@ -143,6 +155,12 @@ class CopyTradingService(QObject):
     profit_summary_changed = Signal(object)
     profit_history_changed = Signal(list)
     trader_summary_changed = Signal(object)
+    lead_positions_changed = Signal(list)
+    lead_followers_changed = Signal(list)
+    lead_pairs_changed = Signal(list)
+    lead_profit_summary_changed = Signal(object)
+    lead_profit_details_changed = Signal(list)
+    lead_overview_changed = Signal(object)
     done = Signal(str)
     error = Signal(str)
 
@@ -160,6 +178,8 @@ class CopyTradingService(QObject):
         self.follower_current: list[FuturesTrack] = []
         self.follower_history: list[FuturesTrack] = []
         self.trader_current: list[FuturesTrack] = []
+        self.lead_positions: list[LeadPosition] = []
+        self._v3: V3CopyClient | None = None
         self._tasks = TaskSet("copy-trading", on_error=self.error.emit)
         self._poller: asyncio.Task[Any] | None = None
         self._wake = asyncio.Event()
@@ -168,6 +188,18 @@ class CopyTradingService(QObject):
         self._trader_sizes: dict[str, Decimal] = {}
         self.profit_shares: dict[str, Decimal] = {}
         self.trader_names: dict[str, str] = {}
+
+    @property
+    def unified(self) -> bool:
+        """The session's account is unified: the trader side goes through V3 (known once the session is open)."""
+        mode = self.session.account_mode
+        return mode is not None and mode.uta is True
+
+    @property
+    def v3(self) -> V3CopyClient:
+        if self._v3 is None:
+            self._v3 = V3CopyClient(self.session.http)
+        return self._v3
 
     # --- lifecycle --------------------------------------------------------------------------------------------
 
@@ -215,12 +247,12 @@ class CopyTradingService(QObject):
         reported on ``error`` and does not stop the others."""
         jobs: list[Awaitable[None]] = [self._guard(self.load_follower_current())]
         if self.is_trader is not False or lists:
-            jobs.append(self._guard(self.load_trader_current()))
+            jobs.append(self._guard(self.load_lead_positions() if self.unified else self.load_trader_current()))
         if lists:
             jobs += [self._guard(self.load_traders()), self._guard(self.load_my_traders()),
                      self._guard(self.load_follower_history()), self._guard(self.load_trader_sizes())]
             if self.is_trader:
-                jobs += [self._guard(self.load_trader_lists())]
+                jobs += [self._guard(self.load_lead_lists() if self.unified else self.load_trader_lists())]
         await asyncio.gather(*jobs)
 
     async def _guard(self, job: Awaitable[object]) -> None:
@@ -346,6 +378,29 @@ class CopyTradingService(QObject):
         self.profit_history_changed.emit(list(profits.items))
         self.trader_summary_changed.emit(detail)
 
+    async def load_lead_positions(self) -> None:
+        """A unified elite trader's open lead positions (V3 ``position-summary``)."""
+        try:
+            positions = await self.v3.position_summary()
+        except ExchangeError as exc:
+            if exc.code == NOT_ELITE:
+                self._set_role(False)
+                return
+            raise
+        self._set_role(True)
+        self.lead_positions = positions
+        self.lead_positions_changed.emit(positions)
+
+    async def load_lead_lists(self) -> None:
+        followers, pairs, summary, (details, _cursor), overview = await asyncio.gather(
+            self.v3.current_followers(), self.v3.trading_pairs(), self.v3.profit_summary(),
+            self.v3.profit_details(), self.v3.portfolio_overview())
+        self.lead_followers_changed.emit(followers)
+        self.lead_pairs_changed.emit(pairs)
+        self.lead_profit_summary_changed.emit(summary)
+        self.lead_profit_details_changed.emit(details)
+        self.lead_overview_changed.emit(overview)
+
     async def load_profile(self, trader_id: str) -> TraderProfile | None:
         trader = next((t for t in self.traders if t.trader_id == trader_id), None)
         if trader is None:
@@ -440,6 +495,20 @@ class CopyTradingService(QObject):
     def close_track(self, tracking_no: str) -> Any:
         return self._act(lambda: self.client.trader_close_tracks(FUTURES, tracking_no=tracking_no),
                          f"Tracking order {tracking_no} closed", "track-close")
+
+    def close_lead(self, position: LeadPosition) -> Any:
+        """Close a unified trader's lead position with V3's close (no tracking numbers on V3): the copies follow."""
+        ref = SymbolRef(position.symbol, FUTURES)
+        return self._act(lambda: self.session.venue.close_positions(ref, position.hold_side),
+                         f"Lead position {position.symbol} {position.hold_side} closed", "lead-close")
+
+    def set_lead_tpsl(self, position: LeadPosition, take_profit: Decimal | None, stop_loss: Decimal | None) -> Any:
+        """A whole-position TP/SL on a lead position (V3 strategy order; followers' copies close with it)."""
+        ref = SymbolRef(position.symbol, FUTURES)
+        client = V3RestClient(self.session.http)
+        return self._act(lambda: client.place_tpsl(ref, position.hold_side, take_profit=take_profit or None,
+                                                   stop_loss=stop_loss or None),
+                         f"TP/SL set on lead position {position.symbol} {position.hold_side}", "lead-tpsl")
 
     def remove_follower(self, follower_uid: str, *, name: str = "") -> Any:
         return self._act(lambda: self.client.trader_remove_follower(follower_uid),

@@ -40,3 +40,25 @@ class V3:
     HISTORY_STRATEGY = "/api/v3/trade/history-strategy-orders"
     CURRENT_POSITION = "/api/v3/position/current-position"
     HISTORY_POSITION = "/api/v3/position/history-position"
+
+
+# The unified elite trader's copy endpoints (bitget/v3/copy.py has the research): here, not in the client module, so
+# the simulator's routes name them without importing the client stack.
+class V3CopyPaths:
+    TRADING_PAIRS = "/api/v3/copy/futures/trading-pairs"
+    POSITION_SUMMARY = "/api/v3/copy/futures/position-summary"
+    MAX_TRANSFERABLE = "/api/v3/copy/futures/max-transferable"
+    TRANSFER = "/api/v3/copy/futures/transfer"
+    TRANSFER_RECORD = "/api/v3/copy/futures/transfer-record"
+    CURRENT_FOLLOWER = "/api/v3/copy/futures/current-follower"
+    HISTORY_FOLLOWER = "/api/v3/copy/futures/history-follower"
+    PROFIT_SUMMARY = "/api/v3/copy/futures/profit-summary"
+    PROFIT_DETAILS = "/api/v3/copy/futures/profit-details"
+    PORTFOLIO_OVERVIEW = "/api/v3/copy/futures/portfolio-overview"
+
+    @classmethod
+    def all(cls) -> tuple[str, ...]:
+        return tuple(v for k, v in vars(cls).items() if k.isupper())
+
+
+V3_COPY_RATES: dict[str, float] = {path: 5.0 for path in V3CopyPaths.all()}

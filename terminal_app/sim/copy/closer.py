@@ -235,7 +235,9 @@ class Closer:
         for t in self.reg.open.values():
             if t.market == FUTURES_MARKET and t.owner in uids:
                 groups.setdefault((t.owner, t.symbol, t.hold_side), []).append(t)
-        for (uid, symbol, hold_side), tracks in groups.items():
+        for (uid, symbol, hold_side), grouped in groups.items():
+            # a trader's close earlier in this pass closed its followers' copies: those are settled already
+            tracks = [t for t in grouped if t.is_open]
             tracked = sum((t.size for t in tracks), ZERO)
             held = self.desk.position_total(uid, symbol, hold_side)
             if held >= tracked:

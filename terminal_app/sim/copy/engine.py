@@ -147,7 +147,10 @@ class CopyEngine:
             fills, self._fills = self._fills, []
             self.copier.copy_trader_fills(fills)
             self.closer.check_tpsl()
-            if now >= self._next_reconcile:
+            # a trader's own close (a unified lead account closes with V3's trade endpoints, no tracking numbers)
+            # closes the copies at once rather than at the next throttled reconcile
+            closing = any(f.fill.trade_side == "close" and self.registry.active_trader(f.uid) for f in fills)
+            if now >= self._next_reconcile or closing:
                 # position reads go through the facade's full request path; a few per second are plenty
                 self._next_reconcile = now + RECONCILE_MS
                 self.closer.reconcile()

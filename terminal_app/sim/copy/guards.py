@@ -4,7 +4,9 @@
 (:class:`~terminal_app.sim.copy.desk.CopyDesk`).
 
 * copy positions close through copy trading: an ordinary futures close (or spot sell) that would take tracked size,
-  and a flash close of a symbol with tracking orders, are refused (40866);
+  and a flash close of a symbol with tracking orders, are refused (40866) — except on a unified account, whose
+  lead positions close with the V3 trade endpoints (V3 has no tracking orders; the engine's reconciliation then
+  closes the tracks and the followers' copies);
 * copy trading needs hedge mode: a copy account cannot switch to one-way (40731);
 * an elite trader places at most one order a second (40918).
 """
@@ -19,6 +21,7 @@ from terminal_app.sim.copy.desk import CopyDesk
 from terminal_app.sim.copy.registry import CopyRegistry
 from terminal_app.sim.copy.state import FUTURES_MARKET, ORDER_INTERVAL_MS, SPOT, SPOT_MARKET, ZERO, reject
 from terminal_app.sim.copy.traders import COPY_SYMBOLS, SPOT_COPY_SYMBOLS
+from terminal_app.sim.engine import unified
 from terminal_app.sim.engine.orders import Order
 from terminal_app.sim.market.markets import find_market
 
@@ -50,6 +53,9 @@ class CopyGuards:
                 ex.__dict__.pop(name, None)
             self.installed = False
 
+    def _leads_on_v3(self, uid: str) -> bool:
+        return uid in unified.book(self.desk.exchange).users
+
     def _order_rate(self, uid: str) -> None:
         trader = self.reg.active_trader(uid)
         if trader is None:
@@ -64,7 +70,7 @@ class CopyGuards:
                       trade_side: str | None = None, reduce_only: bool = False, preset_tp: Any = None,
                       preset_sl: Any = None) -> Order:
         sym = (symbol or "").upper()
-        if (trade_side or "").lower() == "close" and sym in COPY_SYMBOLS:
+        if (trade_side or "").lower() == "close" and sym in COPY_SYMBOLS and not self._leads_on_v3(uid):
             hold_side = "long" if (side or "").lower() == "buy" else "short"
             tracked = self.reg.tracked_size(uid, FUTURES_MARKET, sym, hold_side)
             if tracked > 0:
@@ -83,7 +89,8 @@ class CopyGuards:
     def close_positions(self, uid: str, symbol: str | None = None, hold_side: str | None = None,
                         product: Product = Product.USDT_FUTURES) -> list[Order]:
         # copy trading is USDT-M only: the other lines close as usual
-        for t in self.reg.open_tracks(uid, FUTURES_MARKET) if product is Product.USDT_FUTURES else ():
+        v2 = product is Product.USDT_FUTURES and not self._leads_on_v3(uid)
+        for t in self.reg.open_tracks(uid, FUTURES_MARKET) if v2 else ():
             if (symbol is None or t.symbol == symbol.upper()) and (hold_side is None or t.hold_side == hold_side):
                 raise reject("40866", "You are currently a trader, please close the position under the current "
                                       "order")

@@ -58,9 +58,11 @@ ALL_ROUTES: tuple[Route, ...] = (*COMMON_ROUTES, *SPOT_ROUTES, *MIX_ROUTES, *PLA
                                  *V3_ROUTES, *V3_POOL_ROUTES, *V3_POSITION_ROUTES)
 # A key works only against its account's generation (bitget-v3-uta.md §1): Bitget's answers, HTTP 400.
 CLASSIC_ON_V3 = ("40084", "You are in Classic Account mode, and the Unified Account API is not supported at this time")
-# Copy trading has no V3 API: unified keys carry the copy permissions (copy_futures_position, copy_futures_order,
-# bitget-v3-uta.md §2) and keep using /api/v2/copy/..., so the simulator leaves those open to them.
+# A unified elite trader leads through V3 (/api/v3/copy/futures/..., no tracking orders: bitget/v3/copy.py), so the
+# V2 trader copy endpoints answer it as every V2 trading endpoint does; the V2 follower and broker copy endpoints stay
+# open to unified keys (Bitget's V3 follower API needs a copy project's id no endpoint lists; unverified).
 COPY_PREFIX = "/api/v2/copy/"
+V2_TRADER_COPY = ("/api/v2/copy/mix-trader/", "/api/v2/copy/spot-trader/")
 UNIFIED_ON_V2 = ("40085", "You are in Unified Account mode, and the Classic Account API is not supported at this time")
 
 
@@ -285,7 +287,8 @@ class SimServer:
                     return self._answer(400, *CLASSIC_ON_V3)
                 if key.uta:
                     unified.enrol(self.exchange, key.uid)
-                if path.startswith("/api/v2/") and key.uta and not path.startswith(COPY_PREFIX):
+                if path.startswith("/api/v2/") and key.uta and (not path.startswith(COPY_PREFIX)
+                                                                or path.startswith(V2_TRADER_COPY)):
                     return self._answer(400, *UNIFIED_ON_V2)
                 if route.trade:
                     require(key, TRADE)

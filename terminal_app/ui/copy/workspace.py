@@ -21,16 +21,18 @@ from terminal_app.services.copy_trading import CopyTradingService
 from terminal_app.services.session import Session
 from terminal_app.ui.copy.discover import DiscoverView
 from terminal_app.ui.copy.follower import FollowerView, Mark
+from terminal_app.ui.copy.lead import LeadView
 from terminal_app.ui.copy.trader import TraderView
 from terminal_app.ui.docks import MarketDataApi
 from terminal_app.ui.main_window import DockSpec
 from terminal_app.ui.theme import current_colors
 
 COPY_DOCK_ID = "copy-trading"
-UNIFIED_NOTE = ("Copy trading · unified account: Bitget's V3 copy API (/api/v3/copy/futures/…) serves only the "
-                "elite trader's lead account (trading pairs, position and profit summaries, followers, transfers in "
-                "and out of it); following traders and the trader's copy orders go through the V2 copy endpoints "
-                "(/api/v2/copy/…) with the unified key's copy permissions, drawing on the unified margin pool. "
+UNIFIED_NOTE = ("Copy trading · unified account: as an elite trader you lead through Bitget's V3 copy API "
+                "(/api/v3/copy/futures/…: lead positions, followers, trading pairs, profit share — no tracking "
+                "orders; close and TP/SL go through the V3 trade API). Following uses the V2 follower endpoints: "
+                "Bitget's V3 follower API works per copy project (projectId), and no endpoint lists lead traders or "
+                "the projects you follow, so discovering and following new traders may need Bitget's app. "
                 "Polled while this panel is visible.")
 
 
@@ -43,15 +45,16 @@ class CopyWorkspace(QWidget):
         self.service = service
         self.discover = DiscoverView(service)
         self.follower = FollowerView(service, mark)
-        self.trader = TraderView(service, mark)
+        # a unified account's elite trader leads through V3 (no tracking orders): its own console
+        self.trader: TraderView | LeadView = LeadView(service) if service.unified else TraderView(service, mark)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.discover, "&Discover")
         self.tabs.addTab(self.follower, "F&ollowing")
         self.tabs.addTab(self.trader, "&My trading")
-        mode = service.session.account_mode
-        self.status = QLabel(UNIFIED_NOTE if mode is not None and mode.uta else
+        self.status = QLabel(UNIFIED_NOTE if service.unified else
                              "Copy trading · Bitget's copy endpoints are polled while this panel is visible")
         self.status.setObjectName("copy-status")
+        self.status.setWordWrap(True)       # the unified account's note is long; unwrapped it widened the whole dock
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)

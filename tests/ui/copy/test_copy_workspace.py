@@ -5,6 +5,9 @@
   the history and the slippage view, unfollow with confirmation;
 * elite trader: become one, open a tracked position, see the synthetic followers copy it, remove a follower, close
   by trackingNo, see the profit share accrue;
+* a unified Demo account's elite trader (V3, no tracking orders): open a lead position with the V3 trade API, see it
+  in the lead console and copied by the followers, set its TP/SL, close it from the console, see the copies close and
+  the profit share; a unified follower keeps the V2 follower endpoints;
 * every table model passes qtmodeltester.
 
 Dialogs are answered through the views' replaceable ``confirm``/``ask_tpsl`` and the non-modal follow dialog, so no
@@ -55,8 +58,8 @@ class Clock:
 class ClockedRunner(SimulatorRunner):
     """The simulator on its own thread, on the test's clock."""
 
-    def __init__(self, clock: Clock) -> None:
-        super().__init__(config=SimConfig(seed=9, rate_limits=False))
+    def __init__(self, clock: Clock, account_mode: str = "classic") -> None:
+        super().__init__(config=SimConfig(seed=9, rate_limits=False, account_mode=account_mode))
         self.clock = clock
 
     async def _serve(self, ready: Any) -> None:
@@ -114,6 +117,17 @@ def runner(clock: Clock) -> Iterator[ClockedRunner]:
         r.stop()
 
 
+@pytest.fixture
+def unified_runner(clock: Clock) -> Iterator[ClockedRunner]:
+    """The simulator whose Demo key is a unified account (the "Demo (unified account)" profile)."""
+    r = ClockedRunner(clock, "unified")
+    r.start()
+    try:
+        yield r
+    finally:
+        r.stop()
+
+
 def _session(info: SimInfo, creds: Credentials) -> Session:
     return Session("Demo", ProfileKind.DEMO, SessionEndpoints(info.rest, info.ws_public, info.ws_private), creds,
                    rate_limits=False)
@@ -127,7 +141,7 @@ async def opened(runner: ClockedRunner, creds: Credentials | None = None, *, hed
     session = _session(info, creds or Credentials(info.api_key, info.secret, info.passphrase))
     await session.open()
     if hedge:
-        await session.rest.mix_set_position_mode(FUT, PositionMode.HEDGE)
+        await session.venue.set_position_mode(FUT, PositionMode.HEDGE)
     service = CopyTradingService(session, fast_s=fast_s, slow_s=2 * fast_s)
     try:
         yield service
@@ -445,8 +459,9 @@ def test_trader_rows_key_by_id() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_unified_account_copies_through_the_v2_copy_endpoints(qtbot: QtBot, keep: list[Any],
-                                                                       runner: ClockedRunner) -> None:
+async def test_a_unified_follower_keeps_the_v2_follower_endpoints(qtbot: QtBot, keep: list[Any],
+                                                                   runner: ClockedRunner) -> None:
+    from terminal_app.ui.copy.lead import LeadView
     from terminal_app.ui.copy.workspace import UNIFIED_NOTE
 
     key = runner.add_key(uta=True)
@@ -456,10 +471,91 @@ async def test_a_unified_account_copies_through_the_v2_copy_endpoints(qtbot: QtB
         workspace = CopyWorkspace(service)
         keep.append(workspace)
         assert workspace.status.text() == UNIFIED_NOTE
+        assert isinstance(workspace.trader, LeadView)
         errors: list[str] = []
         service.error.connect(errors.append)
         seen: list[object] = []
         service.my_traders_changed.connect(seen.append)
         workspace.show()
         await wait_until(service.my_traders_changed, lambda: seen)  # the follower side polls: no 40085
-        assert not [e for e in errors if "40085" in e]
+        await wait_until(service.role_changed, lambda: service.is_trader is False)   # V3's answer: not elite
+        assert not errors
+        assert not workspace.trader.tabs.isEnabled()
+        assert "not an elite trader" in workspace.trader.role.text()
+
+
+@pytest.mark.asyncio
+async def test_unified_demo_elite_trader_console(qtbot: QtBot, keep: list[Any], qtmodeltester: ModelTester,
+                                                 unified_runner: ClockedRunner, clock: Clock) -> None:
+    from terminal_app.bitget.v3.rest import V3RestClient
+    from terminal_app.core.enums import OrderType, PositionSide, Side, TradeSide
+    from terminal_app.core.orders import OrderTicket
+    from terminal_app.core.venue import PlaceOrder
+    from terminal_app.sim.server.auth import DEMO_UID
+    from terminal_app.ui.copy.lead import LeadView
+
+    runner = unified_runner
+    async with opened(runner) as service:                     # the Demo key, hedge mode set through V3
+        assert service.unified
+        runner.call(lambda: runner.server.copy.enable_trader(DEMO_UID))
+        workspace = CopyWorkspace(service)
+        keep.append(workspace)
+        lead = workspace.trader
+        assert isinstance(lead, LeadView)
+        lead.confirm = lambda _parent, _title, _text: True
+        errors: list[str] = []
+        service.error.connect(errors.append)
+        workspace.show()
+        workspace.tabs.setCurrentWidget(lead)
+        await wait_until(service.role_changed, lambda: service.is_trader)
+        assert lead.tabs.isEnabled()
+        await wait_until(service.lead_followers_changed, lambda: lead.followers.rowCount() == 4)
+        await wait_until(service.lead_pairs_changed, lambda: lead.pairs.rowCount() == 3)
+        assert lead.pairs.row_for("BTCUSDT") is not None
+
+        # a lead position opened through the session's V3 venue (the order ticket's path): the console lists it,
+        # the followers copy it
+        ticket = OrderTicket(PERP, Side.BUY, OrderType.MARKET, size=D("0.05"), trade_side=TradeSide.OPEN)
+        await service.session.venue.place(PlaceOrder(ticket, "lead-open-1", PositionMode.HEDGE))
+        v3 = V3RestClient(service.session.http)
+        await advance(runner, clock, service)
+        await wait_until(service.lead_positions_changed, lambda: lead.positions.rowCount() == 1)
+        position = lead.positions.row_at(0)
+        assert (position.symbol, position.hold_side, position.size) == ("BTCUSDT", PositionSide.LONG, D("0.05"))
+        assert D(lead.positions.text(0, "Size")) == D("0.05")
+
+        lead_id = runner.call(lambda: runner.server.copy.trader_for_uid(DEMO_UID).trader_id)
+
+        def open_copies() -> int:
+            return runner.call(lambda: sum(1 for t in runner.server.copy.registry.tracks.values()
+                                           if t.role == "follower" and t.trader_id == lead_id
+                                           and t.close_time is None))
+
+        assert open_copies() == 4
+
+        # TP/SL on the lead position: a V3 position TP/SL (strategy order)
+        assert position.mark_price is not None
+        tp = (position.mark_price * 2).quantize(D("0.1"))
+        lead.ask_tpsl = lambda _parent, _position: (tp, None)
+        assert lead.positions_table.select_key(position.key)
+        assert "TP/SL set" in await act(service, lead.tpsl_selected)
+        (strategy,) = await v3.strategy_orders(FUT)
+        assert (strategy.symbol, strategy.pos_side, strategy.take_profit) == ("BTCUSDT", PositionSide.LONG, tp)
+
+        # a profitable close from the console: the copies close with it and the followers pay the profit share
+        runner.call(lambda: runner.server.exchange.shock("BTC", D("1.03")))
+        await advance(runner, clock, service)
+        assert lead.positions_table.select_key(position.key)
+        assert "closed" in await act(service, lead.close_selected)
+        await advance(runner, clock, service)
+        await wait_until(service.lead_positions_changed, lambda: lead.positions.rowCount() == 0)
+        assert open_copies() == 0
+        await wait_until(service.lead_profit_details_changed, lambda: lead.details.rowCount() == 4)
+        assert all(d.share_profit > 0 for d in lead.details.rows())
+        await wait_until(service.lead_profit_summary_changed,
+                         lambda: lead.profit_summary.text().startswith("Profit share +")
+                         and "+0.00000000 USDT" not in lead.profit_summary.text())
+        await wait_until(service.lead_overview_changed, lambda: lead.summary.text().startswith("ROI "))
+        assert not errors
+        for model in (lead.positions, lead.followers, lead.pairs, lead.details):
+            qtmodeltester.check(model, force_py=True)
