@@ -245,19 +245,20 @@ class CopyTradingService(QObject):
     async def poll(self, *, lists: bool = True) -> None:
         """One round: the open positions of both roles, and with ``lists`` everything else. A failing endpoint is
         reported on ``error`` and does not stop the others."""
-        jobs: list[Awaitable[None]] = [self._guard(self.load_follower_current())]
+        # The loaders are passed uncalled: a coroutine made before gather starts it is never awaited when the round is
+        # cancelled first (a shutdown right after a poll began), and Python warns about each one.
+        loaders: list[Callable[[], Awaitable[object]]] = [self.load_follower_current]
         if self.is_trader is not False or lists:
-            jobs.append(self._guard(self.load_lead_positions() if self.unified else self.load_trader_current()))
+            loaders.append(self.load_lead_positions if self.unified else self.load_trader_current)
         if lists:
-            jobs += [self._guard(self.load_traders()), self._guard(self.load_my_traders()),
-                     self._guard(self.load_follower_history()), self._guard(self.load_trader_sizes())]
+            loaders += [self.load_traders, self.load_my_traders, self.load_follower_history, self.load_trader_sizes]
             if self.is_trader:
-                jobs += [self._guard(self.load_lead_lists() if self.unified else self.load_trader_lists())]
-        await asyncio.gather(*jobs)
+                loaders.append(self.load_lead_lists if self.unified else self.load_trader_lists)
+        await asyncio.gather(*(self._guard(load) for load in loaders))
 
-    async def _guard(self, job: Awaitable[object]) -> None:
+    async def _guard(self, load: Callable[[], Awaitable[object]]) -> None:
         try:
-            await job
+            await load()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # one endpoint failing must not stop the round
