@@ -111,3 +111,16 @@ async def test_the_hold_mode_turns_on_every_futures_line_or_none(sim: SimulatorR
         assert (await http.get("/api/v3/account/settings", signed=True))["holdMode"] == "hedge_mode"
         await market(http, "buy", "1700", posSide="long")     # coin-M takes hedge orders now
         assert [r["posSide"] for r in await positions(http)] == ["long"]
+
+
+@pytest.mark.asyncio
+async def test_an_opening_coin_m_order_a_little_under_its_coin_size_opens_the_whole_lot(sim: SimulatorRunner) -> None:
+    """A terminal converts its coin size to USD at the touch; the simulator converts back at the mark. A USD qty a
+    hair under 0.01 BTC at the mark (the touch a little below the mark) opens 0.01, not 0.009."""
+    async with http_of(sim) as http:
+        ticker = await http.get("/api/v3/market/tickers", {**CM})
+        mark = D(ticker[0]["markPrice"])
+        qty = (D("0.01") * mark * D("0.9995")).quantize(D("0.01"))
+        await market(http, "buy", str(qty))
+        (long,) = await positions(http)
+        assert D(long["total"]) == D("0.01")

@@ -11,7 +11,7 @@ over as the ``_items`` parameter.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from terminal_app.bitget.errors import ExchangeError
@@ -254,7 +254,10 @@ def _qty(call: Call, ref: SymbolRef, text: str, price: str | None, *, closing: s
                 raise reject("25207", f"The order value is below one lot ({lot} {market.info.base_coin})")
             return size
     px = Decimal(price) if price else call.ex.mark_price(ref)
-    base = (qty / px / lot).to_integral_value(ROUND_DOWN) * lot
+    # To the nearest lot, as closes are (v3_names.close_size): Bitget counts this line in USD contracts, so its coin
+    # figure is never cut down; rounding down made a 0.01 BTC market order converted at the touch open 0.009 when
+    # the mark stood a little above the touch.
+    base = (qty / px / lot).to_integral_value(ROUND_HALF_UP) * lot
     if base <= 0:
         raise reject("25207", f"The order value is below one lot ({lot} {market.info.base_coin})")
     return base
