@@ -398,9 +398,14 @@ class ActionRegistry(QObject):
         # Claiming the ShortcutOverride hands the key to the focused widget instead of the shortcut map.
         if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
             return False
-        chord = _chord_of(event)
         if isinstance(watched, QMenu):
             return False  # the key press filter above decides
+        if watched is not self._window and isinstance(watched, QWidget) and not watched.isWindow() \
+                and watched.window() is self._window:
+            # A docked panel: the event climbs on to the window, whose filter decides the same way (an overlay scan
+            # costs a fraction of a millisecond, before a trading key's order can leave). Floated, it decides here.
+            return False
+        chord = _chord_of(event)
         if chord == "Esc" or chord in self._trading_chords:
             overlay = self.overlay()
             if overlay is not None:
