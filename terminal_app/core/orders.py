@@ -41,6 +41,10 @@ _RANK = {OrderStatus.PENDING: 0, OrderStatus.LIVE: 1, OrderStatus.PARTIALLY_FILL
 _ZERO = Decimal(0)
 
 
+def _age(view: OrderView) -> tuple[int, str]:
+    return view.c_time, view.client_oid
+
+
 # --- what the exchange reports ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +266,10 @@ class OrderTracker:
 
     def __init__(self, history_limit: int = 500) -> None:
         self._views: dict[str, OrderView] = {}
+        # The open views by symbol (clientOid → view), kept by _put: the panels read the open orders of a symbol
+        # several times per order sent, and the views also hold up to ``history_limit`` finished orders.
+        self._open: dict[SymbolRef, dict[str, OrderView]] = {}
+        self._sorted: dict[SymbolRef | None, tuple[OrderView, ...]] = {}  # open_orders' answers until a change
         self._by_order_id: dict[str, str] = {}
         self._local_reject: set[str] = set()
         self._history: OrderedDict[str, OrderView] = OrderedDict()
@@ -285,8 +293,15 @@ class OrderTracker:
 
     def open_orders(self, ref: SymbolRef | None = None) -> list[OrderView]:
         """Open orders (pending included), oldest first; only ``ref``'s when given."""
-        views = [v for v in self._views.values() if v.is_open and (ref is None or v.ref == ref)]
-        return sorted(views, key=lambda v: (v.c_time, v.client_oid))
+        cached = self._sorted.get(ref)
+        if cached is None:
+            if ref is None:
+                views = [v for by_oid in self._open.values() for v in by_oid.values()]
+            else:
+                by_oid = self._open.get(ref)
+                views = list(by_oid.values()) if by_oid else []
+            cached = self._sorted[ref] = tuple(sorted(views, key=_age))
+        return list(cached)
 
     def history(self) -> list[OrderView]:
         """Finished orders, newest first (at most ``history_limit``)."""
@@ -312,7 +327,7 @@ class OrderTracker:
             tp=ticket.tp,
             sl=ticket.sl,
         )
-        self._views[client_oid] = view
+        self._put(client_oid, view)
         return view
 
     def acknowledge(self, client_oid: str, order_id: str | None, now_ms: int) -> Update | None:
@@ -338,7 +353,8 @@ class OrderTracker:
         early_key = self._by_order_id.get(order_id)
         early = None
         if early_key is not None and early_key != client_oid:
-            early = self._views.pop(early_key, None)
+            early = self._views.get(early_key)
+            self._put(early_key, None)  # through _put: the open-orders index must forget it too
             self._history.pop(early_key, None)
             del self._by_order_id[order_id]
         updates = [u for u in (self.acknowledge(client_oid, order_id, now_ms),) if u is not None]
@@ -483,7 +499,7 @@ class OrderTracker:
 
     def _store(self, old: OrderView | None, new: OrderView) -> Update:
         key = new.client_oid
-        self._views[key] = new
+        self._put(key, new)
         was_open = old is not None and old.is_open
         final = new.status in FINAL_STATUSES
         if final:
@@ -498,9 +514,30 @@ class OrderTracker:
         return Update(new, open_set_changed=was_open != new.is_open,
                       became_final=final and (old is None or old.status != new.status))
 
+    def _put(self, key: str, view: OrderView | None) -> None:
+        """Store (None: drop) the view under ``key``, keeping the index of open views in step."""
+        old = self._views.pop(key, None) if view is None else self._views.get(key)
+        if view is not None:
+            self._views[key] = view
+        if old is not None and old.is_open:
+            by_oid = self._open[old.ref]
+            del by_oid[key]
+            if not by_oid:
+                del self._open[old.ref]
+            self._changed(old.ref)
+        if view is not None and view.is_open:
+            self._open.setdefault(view.ref, {})[key] = view
+            self._changed(view.ref)
+
+    def _changed(self, ref: SymbolRef) -> None:
+        self._sorted.pop(ref, None)
+        self._sorted.pop(None, None)
+
     def _forget(self, key: str) -> None:
         for alias in [a for a, k in self._aliases.items() if k == key]:
             del self._aliases[alias]
-        view = self._views.pop(key, None)
+        view = self._views.get(key)
+        if view is not None:
+            self._put(key, None)
         if view is not None and view.order_id is not None and self._by_order_id.get(view.order_id) == key:
             del self._by_order_id[view.order_id]

@@ -93,6 +93,7 @@ class TradingService(QObject):
         self._tracker = OrderTracker()
         self._fills: OrderedDict[str, Fill] = OrderedDict()
         self._sending: set[str] = set()
+        self._unannounced: set[str] = set()  # placed, its request on its way, its pending view not yet emitted
         self._cancel_when_placed: set[str] = set()
         self._cancels_asked: set[str] = set()  # orders the user (or a modify) asked to cancel
         self._tasks = TaskSet("trading")  # logs a task that failed
@@ -170,30 +171,47 @@ class TradingService(QObject):
     # --- commands ---------------------------------------------------------------------------------------------
 
     def place(self, ticket: OrderTicket) -> str:
-        """Send ``ticket``; returns its clientOid at once (the order is already listed as pending)."""
+        """Send ``ticket``; returns its clientOid at once (the order is already listed as pending).
+
+        The request is written to the socket first (an eager task: within the key press), and only then is the
+        pending order announced: the panels that redraw on ``order_updated``/``orders_changed`` (orders, ladder,
+        chart, algo legs) cost milliseconds of the GUI thread that used to stand between the key and the wire."""
         oid = new_client_oid()
-        wired = self._admit(ticket, oid)
+        wired, problem = self._wire(ticket)
+        view = self._tracker.add_pending(wired, oid, self._now())
+        if problem is None:
+            self._unannounced.add(oid)
+            try:
+                self._tasks.spawn(self._send(wired, oid), f"place {oid}", eager=True)
+            finally:
+                self._unannounced.discard(oid)
+        self.order_updated.emit(view)
+        if problem is not None:
+            self._rejected(oid, problem)
         self.orders_changed.emit()
-        if wired is not None:
-            self._tasks.spawn(self._send(wired, oid), f"place {oid}", eager=True)  # bytes out within the key press
         return oid
+
+    def _wire(self, ticket: OrderTicket) -> tuple[OrderTicket, InvalidOrder | None]:
+        """The ticket in the wire's units, and why it cannot be sent (None: it can): a conversion that failed, a
+        profile that cannot trade."""
+        try:
+            ticket = self._wire_ticket(ticket)
+        except InvalidOrder as exc:
+            return ticket, exc
+        if not self._session.can_trade:
+            return ticket, InvalidOrder(self._session.problem or "This profile has no API key: trading is off.")
+        return ticket, None
 
     def _admit(self, ticket: OrderTicket, oid: str) -> OrderTicket | None:
         """List ``ticket`` as pending under ``oid``; the ticket in the wire's units to send, or None when it was
         rejected here (a conversion that failed, a profile that cannot trade)."""
-        problem: InvalidOrder | None = None
-        try:
-            ticket = self._wire_ticket(ticket)
-        except InvalidOrder as exc:
-            problem = exc
-        view = self._tracker.add_pending(ticket, oid, self._now())
+        wired, problem = self._wire(ticket)
+        view = self._tracker.add_pending(wired, oid, self._now())
         self.order_updated.emit(view)
-        if problem is None and not self._session.can_trade:
-            problem = InvalidOrder(self._session.problem or "This profile has no API key: trading is off.")
         if problem is not None:
             self._rejected(oid, problem)
             return None
-        return ticket
+        return wired
 
     def place_batch(self, tickets: list[OrderTicket]) -> list[str]:
         """Send limit orders of one symbol with the venue's batch call, cut into batches of the exchange's limit
@@ -426,15 +444,23 @@ class TradingService(QObject):
         try:
             ack = await self._venue.place(order)
         except BitgetError as exc:
+            await self._announced(oid)
             self._cancel_when_placed.discard(oid)
             self._rejected(oid, exc)
             return
         finally:
             self._sending.discard(oid)
+        await self._announced(oid)
         self._emit(self._tracker.acknowledge(oid, ack.order_id, self._now()))
         if oid in self._cancel_when_placed:
             self._cancel_when_placed.discard(oid)
             self.cancel(oid)
+
+    async def _announced(self, oid: str) -> None:
+        """Wait until :meth:`place` has announced ``oid`` as pending: an answer that came within the eager first
+        step (a refusal raised before anything was sent) must not reach the panels before the order itself."""
+        if oid in self._unannounced:
+            await asyncio.sleep(0)
 
     def _rejected(self, oid: str, exc: BitgetError) -> None:
         definitive = not (isinstance(exc, TransportError) and exc.ambiguous)

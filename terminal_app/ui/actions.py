@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QMouseEvent, QShortcutEvent
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QMouseEvent, QShortcutEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -89,12 +89,24 @@ def open_overlay(window: QWidget | None = None, overlays: Sequence[QWidget] = ()
     active = QApplication.activeWindow()
     if isinstance(active, QDialog) and active.isVisible():
         return active
+    if window is not None and not _other_window_shown(window):
+        return next((o for o in overlays if isValid(o) and o.isVisible()), None)
     dialogs = [w for w in QApplication.topLevelWidgets()
                if isinstance(w, QDialog) and w.isVisible() and isValid(w)
                and (window is None or (parent := w.parentWidget()) is None or parent.window() is window)]
     if dialogs:
         return dialogs[-1]
     return next((o for o in overlays if isValid(o) and o.isVisible()), None)
+
+
+def _other_window_shown(window: QWidget) -> bool:
+    """Whether any top-level window but ``window``'s own is shown (a dialog, a floated panel, a tooltip …).
+
+    A shown top-level widget always has a shown native window, and the application has a handful of those, whereas
+    ``QApplication.topLevelWidgets()`` walks every widget of the application (a quarter of a millisecond in the
+    terminal, twice per trading key): when only the window itself is shown, no dialog can be open over it."""
+    own = window.windowHandle()
+    return any(w.isVisible() and w is not own for w in QGuiApplication.topLevelWindows())
 
 
 def close_overlay(widget: QWidget) -> None:
@@ -398,9 +410,14 @@ class ActionRegistry(QObject):
         # Claiming the ShortcutOverride hands the key to the focused widget instead of the shortcut map.
         if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
             return False
-        chord = _chord_of(event)
         if isinstance(watched, QMenu):
             return False  # the key press filter above decides
+        if watched is not self._window and isinstance(watched, QWidget) and not watched.isWindow() \
+                and watched.window() is self._window:
+            # A docked panel: the event climbs on to the window, whose filter decides the same way (an overlay scan
+            # costs a fraction of a millisecond, before a trading key's order can leave). Floated, it decides here.
+            return False
+        chord = _chord_of(event)
         if chord == "Esc" or chord in self._trading_chords:
             overlay = self.overlay()
             if overlay is not None:

@@ -285,3 +285,70 @@ def test_a_report_that_beat_the_adoption_is_folded_into_the_view() -> None:
     assert t.get("theirs") is None
     assert [v.client_oid for v in t.history()] == ["mine"]
     assert t.by_order_id("9") == view
+
+
+def test_an_open_report_that_beat_the_adoption_leaves_one_open_order() -> None:
+    # the early report is still open: folding it must take it out of the open-orders index too, not leave a ghost
+    t = OrderTracker()
+    t.add_pending(ticket(PERP), "mine", 1)
+    t.apply(order("theirs", "9", S.LIVE, "0", ref=PERP, u_time=3))
+    assert len(t.open_orders(PERP)) == 2
+    t.adopt("mine", "9", "theirs", 4)
+    assert [v.client_oid for v in t.open_orders(PERP)] == ["mine"]
+    assert [v.client_oid for v in t.open_orders()] == ["mine"]
+
+
+# --- the index of open orders ------------------------------------------------------------------------------------
+
+def _scan(t: OrderTracker, oids: list[str], ref: SymbolRef | None) -> list[object]:
+    """open_orders as a scan of every order known would answer it (the index must agree)."""
+    views = [v for v in map(t.get, dict.fromkeys(oids)) if v is not None and v.is_open and ref in (None, v.ref)]
+    return sorted(views, key=lambda v: (v.c_time, v.client_oid))
+
+
+ETH = SymbolRef("ETHUSDT", Product.SPOT)
+NEWS = st.tuples(st.sampled_from(["place", "ack", "fill", "cancel", "reject", "undecided", "push", "missing"]),
+                 st.integers(0, 5), st.sampled_from([BTC, ETH, PERP]), st.integers(0, 3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(NEWS, max_size=40))
+def test_the_open_order_index_always_agrees_with_a_full_scan(events: list[tuple[str, int, SymbolRef, int]]) -> None:
+    t = OrderTracker(history_limit=3)  # small: finished orders are forgotten along the way too
+    oids: list[str] = []
+    for what, n, ref, when in events:
+        oid = f"c{n}"
+        if what == "place":
+            t.add_pending(ticket(ref), oid, when)
+            oids.append(oid)
+        elif what == "ack":
+            t.acknowledge(oid, f"o{n}", when)
+        elif what in ("reject", "undecided"):
+            t.reject(oid, "no", "40762", definitive=what == "reject", now_ms=when)
+        elif what == "missing":
+            t.cancel_missing(oid, "gone", when)
+        else:
+            status = {"fill": S.FILLED, "cancel": S.CANCELLED, "push": S.PARTIALLY_FILLED}[what]
+            view = t.get(oid)
+            t.apply(order(oid, f"o{n}", status, "0.01" if status == S.FILLED else "0.004",
+                          ref=view.ref if view is not None else ref, u_time=when))
+            oids.append(oid)
+        for scope in (None, BTC, ETH, PERP):
+            assert t.open_orders(scope) == _scan(t, oids, scope), (what, oid, scope)
+
+
+def test_open_orders_answers_are_copies_and_follow_every_change() -> None:
+    t = OrderTracker()
+    t.add_pending(ticket(), "c1", 1)
+    t.add_pending(ticket(ETH), "c2", 2)
+    first = t.open_orders()
+    first.clear()  # the caller's list: the tracker's own is untouched
+    assert [v.client_oid for v in t.open_orders()] == ["c1", "c2"]
+    assert [v.client_oid for v in t.open_orders(BTC)] == ["c1"]
+    t.acknowledge("c1", "9", 3)  # still open, but a new view: the answer shows it
+    assert [(v.client_oid, v.status) for v in t.open_orders(BTC)] == [("c1", S.LIVE)]
+    t.apply(order("c1", "9", S.FILLED, "0.01"))
+    assert t.open_orders(BTC) == []
+    assert [v.client_oid for v in t.open_orders()] == ["c2"]
+    t.add_pending(ticket(), "c0", 0)  # an older c_time sorts first
+    assert [v.client_oid for v in t.open_orders()] == ["c0", "c2"]

@@ -3,11 +3,13 @@ modify, futures positions, and reconciliation after a reconnect."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from terminal_app.bitget.errors import InvalidOrder
 from terminal_app.core.enums import MarginMode, PositionMode
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
@@ -254,3 +256,54 @@ async def test_an_order_cancelled_before_the_exchange_answered_is_cancelled_once
         await kit.wait_until(tr.order_updated, lambda: status(s, oid) == "cancelled")
         assert tr.open_orders() == []
         assert oid not in {o.client_oid for o in await s.session.rest.spot_unfilled_orders(BTC)}
+
+
+async def _place_as_a_key_press(tr: Any, ticket: OrderTicket) -> str:
+    """``tr.place(ticket)`` from a loop callback, outside any task, as a key press reaches the window: the order's
+    task then starts eagerly (its request written within the call)."""
+    loop = asyncio.get_running_loop()
+    placed: asyncio.Future[str] = loop.create_future()
+    loop.call_soon(lambda: placed.set_result(tr.place(ticket)))
+    return await placed
+
+
+@pytest.mark.asyncio
+async def test_the_request_leaves_before_the_panels_hear_of_the_order(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        tr = s.trading
+        price = await resting_price(kit, s, BTC)
+        events: list[str] = []
+        transport = s.session.http._transport
+        real = transport.handle_async_request
+
+        async def traced(request: Any) -> Any:
+            if "place-order" in str(request.url):
+                events.append("request")
+            return await real(request)
+
+        transport.handle_async_request = traced
+        tr.order_updated.connect(lambda view: events.append(str(view.status)))
+        tr.orders_changed.connect(lambda: events.append("orders_changed"))
+        oid = await _place_as_a_key_press(tr, OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), price))
+        assert events == ["request", "pending", "orders_changed"]
+        await kit.wait_until(tr.order_updated, lambda: status(s, oid) == "live")
+        tr.cancel(oid)
+        await kit.wait_until(tr.orders_changed, lambda: tr.open_orders(BTC) == [])
+
+
+@pytest.mark.asyncio
+async def test_a_refusal_raised_before_anything_was_sent_still_follows_the_pending_order(kit: Any) -> None:
+    async with kit.open(history_pages=1) as s:
+        tr = s.trading
+        price = await resting_price(kit, s, BTC)
+
+        async def refuse(_order: Any) -> Any:
+            raise InvalidOrder("Refused before sending.", code="40808")
+
+        s.session.venue.place = refuse  # raised within the eager first step, before any wait
+        events: list[str] = []
+        tr.order_updated.connect(lambda view: events.append(str(view.status)))
+        tr.order_rejected.connect(lambda view, text: events.append(f"order_rejected: {text}"))
+        oid = await _place_as_a_key_press(tr, OrderTicket(BTC, "buy", "limit", "gtc", D("0.001"), price))
+        await kit.wait_until(tr.order_rejected, lambda: status(s, oid) == "rejected")
+        assert events[:3] == ["pending", "rejected", "order_rejected: [40808] Refused before sending."]

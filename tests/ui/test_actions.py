@@ -366,3 +366,29 @@ def test_cancel_last_is_not_on_esc_by_default(make_rig: MakeRig) -> None:
     assert cancels == []
     rig.press(K.Key_Z, mods=CTRL_ALT)
     assert cancels == [()]
+
+
+def test_the_overlay_check_skips_the_widget_scan_only_while_nothing_else_is_shown(
+        make_rig: MakeRig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan of every widget (``topLevelWidgets``) is what a trading key paid most for before its order could
+    leave; it is skipped while the window alone is shown, and still finds a dialog nobody activated."""
+    rig = make_rig()
+    buys = rig.handled("order.buy")
+    scans: list[int] = []
+    real = QApplication.topLevelWidgets
+    monkeypatch.setattr(QApplication, "topLevelWidgets", staticmethod(lambda: scans.append(1) or real()))
+    rig.focus(rig.panel().button)
+    rig.press(K.Key_B, mods=CTRL_ALT)
+    assert (buys, scans) == ([()], [])
+    dialog = QDialog(rig.panel())  # a panel's dialog: not a child of the window, and not activated here
+    rig.qtbot.addWidget(dialog)
+    dialog.show()
+    rig.qtbot.waitExposed(dialog)
+    assert QApplication.activeWindow() is not dialog
+    assert rig.registry.overlay() is dialog
+    assert scans
+    rig.press(K.Key_B, mods=CTRL_ALT)
+    assert buys == [()]
+    dialog.hide()
+    rig.press(K.Key_B, mods=CTRL_ALT)
+    assert buys == [(), ()]

@@ -115,10 +115,17 @@ def message_label(parent: QWidget | None = None) -> QLabel:
     return label
 
 
+_COLOUR = "message-colour"  # the colour show_message last gave the label (a dynamic property)
+
+
 def show_message(label: QLabel, text: str, colour: str, *, clear_after_ms: int | None = None) -> None:
     """Show ``text`` in ``label`` (empty hides it). With ``clear_after_ms`` the text goes by itself after that long:
     a panel's notice about something that is over (an unknown symbol typed a minute ago) must not look current."""
-    label.setStyleSheet(f"color: {colour};")
+    # A style sheet set again re-polishes the label even when it is the same (a third of a millisecond each, three
+    # times per order sent from the ticket): set only when the colour changes. An empty text keeps the old colour.
+    if text and label.property(_COLOUR) != colour:
+        label.setProperty(_COLOUR, colour)
+        label.setStyleSheet(f"color: {colour};")
     label.setText(text)
     label.setVisible(bool(text))
     timer = label.findChild(QTimer, "message-expiry")

@@ -421,10 +421,13 @@ class TicketPanel(QWidget):
 
     def set_side(self, side: str) -> None:
         """"buy"/"sell" ("long"/"short" too): which side the presets, checks and the submit button are for."""
-        self.side = _side(side)
-        (self.buy_button if self.side == "buy" else self.sell_button).setChecked(True)
-        self._update_controls()
+        self._choose_side(_side(side))
         self.revalidate()
+
+    def _choose_side(self, side: Side) -> None:
+        self.side = side
+        (self.buy_button if side == "buy" else self.sell_button).setChecked(True)
+        self._update_controls()
 
     def set_order_type(self, order_type: str) -> None:
         """"limit", "market", or an algo type: "stop_limit", "stop_market", "trailing"."""
@@ -536,11 +539,15 @@ class TicketPanel(QWidget):
         """Send the ticket on ``side`` through the one order pipeline; the submission (the status line follows it
         from refused / awaiting confirmation / sent to acknowledged or rejected), or None when the form itself is
         not valid (the reason is shown). The large-market-order question is the pipeline's, not the ticket's."""
-        if side is not None:
-            self.set_side(side)
-        self.revalidate()
+        if side is not None and _side(side) != self.side:
+            self._choose_side(_side(side))  # the controls follow the side (a spot market order's size unit)
+        # The checks now, their display (reason line, button, info) once the order is on its way: a hotkey's
+        # bytes should not wait for widgets to be redrawn.
+        self._revalidate_timer.stop()
         ticket = self.ticket()
+        self.issues = self._issues(ticket)
         if ticket is None or self.issues:
+            self._show_issues(ticket)
             reason = str(self.issues[0]) if self.issues else "Choose a symbol first."
             self._status(reason, current_colors().alert)
             return None
@@ -558,6 +565,7 @@ class TicketPanel(QWidget):
         else:
             submission = self.trading.submit(ticket)
             what = self._describe(ticket)
+        self._show_issues(ticket)
         self.last_submission = submission
         submission.watch(lambda sub: self._show_submission(sub, what))
         return submission
@@ -669,8 +677,15 @@ class TicketPanel(QWidget):
         """Check the ticket now; updates the reason line and the submit button."""
         self._revalidate_timer.stop()
         ticket = self.ticket()
+        self.issues = self._issues(ticket)
+        self._show_issues(ticket)
+        return self.issues
+
+    def _issues(self, ticket: OrderTicket | None) -> list[Issue]:
+        """What is wrong with ``ticket`` (the form's order now); empty when it can be sent."""
+        issues: list[Issue]
         if ticket is None or self.market is None:
-            self.issues = [Issue("market", "Waiting for the symbol's market rules…")] if self.ref else \
+            issues = [Issue("market", "Waiting for the symbol's market rules…")] if self.ref else \
                 [Issue("market", "Choose a symbol in the watchlist.")]
         else:
             closing = ticket.reduce_only or ticket.trade_side == TradeSide.CLOSE
@@ -678,24 +693,28 @@ class TicketPanel(QWidget):
             intent = self.algo_intent(ticket)
             if intent is not None:  # the order meets the trigger price, not today's last price
                 last = intent.trigger_price if intent.trigger_price > 0 else last
-            self.issues = self._form_issues(ticket) + validate_ticket(
+            issues = self._form_issues(ticket) + validate_ticket(
                 ticket, self.market, last_price=last,
                 available=None if closing or self.ref is None else self.account.available(self.ref, ticket.side),
                 leverage=leverage) + limit_issues(ticket, self._policy(), last_price=last, leverage=leverage,
                                                   quote_coin=self.market.quote_coin)
             if intent is not None:
                 reference = self.algo.reference_price(intent.ref, intent.trigger_source) if self.algo else None
-                self.issues = validate_algo(intent, self.market, reference) + self.issues
+                issues = validate_algo(intent, self.market, reference) + issues
             entry = ticket.price if ticket.order_type == OrderType.LIMIT else self._last_price()
             if self.bracket.on:
-                self.issues = self.bracket.issues(ticket.side, entry, self.market) + [
-                    i for i in self.issues if i.field not in ("tp", "sl")]
+                issues = self.bracket.issues(ticket.side, entry, self.market) + [
+                    i for i in issues if i.field not in ("tp", "sl")]
                 self.bracket.show_preview(ticket.side, entry, ticket.size, self.market)
             if self.scaled.on:
                 plan = self.scaled.make_plan(self.market, ticket.side, ticket.size, ticket.price)
                 if self._in_quote():
-                    self.issues.insert(0, Issue("size", f"A scaled order's total is in {self.market.base_coin}."))
-                self.issues = list(plan.issues) + self.issues
+                    issues.insert(0, Issue("size", f"A scaled order's total is in {self.market.base_coin}."))
+                issues = list(plan.issues) + issues
+        return issues
+
+    def _show_issues(self, ticket: OrderTicket | None) -> None:
+        """The reason line, the submit button and the info line for :attr:`issues`."""
         valid = not self.issues
         self.submit_button.setEnabled(valid)
         self.submit_button.setToolTip("" if valid else str(self.issues[0]))
@@ -707,7 +726,6 @@ class TicketPanel(QWidget):
         if valid != self._valid:
             self._valid = valid
             self.validity_changed.emit(valid)
-        return self.issues
 
     # --- helpers --------------------------------------------------------------------------------------------------
 

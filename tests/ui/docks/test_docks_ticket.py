@@ -343,3 +343,50 @@ def test_a_unit_change_converts_the_size_visibly(qtbot: QtBot, services: Any, ki
     t.set_size_unit("quote")  # no price to convert at: cleared, and said so
     assert t.size_edit.value() is None
     assert t.status.text().startswith("Size cleared: the unit is now USDT")
+
+
+def test_the_messages_follow_a_hotkey_that_changes_the_side(qtbot: QtBot, services: Any, kit: Any) -> None:
+    """submit(side) checks before sending and shows the checks after: the reason line, the button, the info line and
+    the status line all end up as a revalidation would leave them, in their colours."""
+    t = make(qtbot, services, kit)
+    colors = current_colors()
+    t.set_size(D("0.02"))  # 1,300 USDT > 1,000 available: a buy cannot go, a sell of 0.02 of 0.5 BTC can
+    need = "Not enough USDT: the order needs 1,300.00 and 1,000.00 is available."
+    assert (t.reason.text(), t.submit_button.isEnabled()) == (need, False)
+    validity: list[bool] = []
+    t.validity_changed.connect(validity.append)
+    sent = t.submit("sell")
+    assert sent is not None
+    assert placed(services)[-1].side == "sell"
+    assert t.status.text() == "Sent Sell 0.02 BTCUSDT @ 65,000.00"
+    assert colors.muted in t.status.styleSheet()
+    assert (t.reason.text(), t.reason.isVisibleTo(t), t.submit_button.isEnabled()) == ("", False, True)
+    assert t.submit_button.text() == "Sell BTC"
+    assert t.info.text() == "Value ≈ 1,300.00 USDT · Available 0.5000 BTC"
+    assert validity == [True]
+    assert t.submit("buy") is None  # back to the side that cannot go: refused, and said on both lines
+    assert len(placed(services)) == 1
+    assert t.status.text() == need
+    assert colors.alert in t.status.styleSheet()
+    assert (t.reason.text(), t.reason.isVisibleTo(t), t.submit_button.isEnabled()) == (need, True, False)
+    assert colors.alert in t.reason.styleSheet()
+    assert validity == [True, False]
+
+
+def test_show_message_sets_the_colour_only_when_it_changes(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from terminal_app.ui.docks.common import message_label, show_message
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    label = message_label(parent)
+    show_message(label, "first", "#ff0000")
+    assert (label.text(), label.isVisibleTo(parent), label.styleSheet()) == ("first", True, "color: #ff0000;")
+    label.setStyleSheet("color: #ff0000; /* marker */")  # not set again for the same colour
+    show_message(label, "second", "#ff0000")
+    assert (label.text(), label.styleSheet()) == ("second", "color: #ff0000; /* marker */")
+    show_message(label, "", "")
+    assert (label.text(), label.isVisibleTo(parent)) == ("", False)
+    show_message(label, "third", "#00ff00")
+    assert (label.text(), label.isVisibleTo(parent), label.styleSheet()) == ("third", True, "color: #00ff00;")
