@@ -66,7 +66,7 @@ from terminal_app.services.guards import (
 )
 from terminal_app.services.journal_sink import JournalSink
 from terminal_app.services.profiles import Exchange, ProfileService
-from terminal_app.services.symbols import parse_symbol
+from terminal_app.services.symbols import parse_symbol, resolve_listed
 from terminal_app.startup import Prepared, demo_state_file, prepare
 from terminal_app.ui.confirm import MessageBoxAsk
 
@@ -743,7 +743,7 @@ class Terminal:
         if services is None or window is None:
             return None
         try:
-            ref = parse_symbol(text)
+            ref = resolve_listed(text, services.session.markets)
         except UnknownSymbol as exc:
             window.toasts.show_toast("Unknown symbol", exc.user_message)
             return None

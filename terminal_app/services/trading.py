@@ -45,7 +45,8 @@ from terminal_app.services.market_data import MarketDataService
 from terminal_app.services.retry import Backoff, until_done
 from terminal_app.services.tasks import TaskSet
 
-NO_POSITION_CODE = "22002"   # Bitget's "No position to close": nothing to flatten on that line
+# Bitget's "No position to close" (V2 22002, V3 25231): nothing to flatten on that line, not a failure
+NO_POSITION_CODES = frozenset({"22002", "25231"})
 
 log = logging.getLogger("terminal_app.services.trading")
 
@@ -509,7 +510,7 @@ class TradingService(QObject):
         products = self._venue.futures_products
         results = await asyncio.gather(*(self._venue.close_positions(p) for p in products), return_exceptions=True)
         for product, result in zip(products, results, strict=True):
-            if isinstance(result, BitgetError) and result.code == NO_POSITION_CODE:
+            if isinstance(result, BitgetError) and result.code in NO_POSITION_CODES:
                 log.info(f"Flash close of {product.label}: no open position.")
             elif isinstance(result, BaseException):
                 if not isinstance(result, BitgetError):

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidget, QListWidge
 from terminal_app.config.actions import ACTIONS, BY_ID
 from terminal_app.core.algo import AlgoIntent, AlgoKind, TriggerSource
 from terminal_app.core.enums import PositionMode, Side, TimeInForce, TradeSide
-from terminal_app.core.instruments import SymbolRef
+from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.palette import (
     EXAMPLES,
@@ -43,7 +43,7 @@ from terminal_app.core.scale import ScalePlan, plan_scale
 from terminal_app.core.submission import SubmissionState
 from terminal_app.core.validation import preset_size, round_quote, round_to_lot, validate_ticket
 from terminal_app.services.guards import CommandError, GuardedServices, TradingCommands
-from terminal_app.services.symbols import parse_symbol
+from terminal_app.services.symbols import resolve_listed
 from terminal_app.ui.actions import ActionRegistry, display_keys
 from terminal_app.ui.format import fmt_fixed
 from terminal_app.ui.main_window import MainWindow
@@ -71,7 +71,14 @@ class PaletteEngine:
         self._on_symbol = on_symbol
 
     def parse(self, text: str) -> Command:
-        return parse(text, symbols=parse_symbol)
+        return parse(text, symbols=self._read_symbol)
+
+    def _read_symbol(self, text: str, default: Product) -> SymbolRef:
+        # As the watchlist reads names: against what the exchange lists, so BTCUSD PERP is the coin-M perpetual and
+        # a bare BTCPERP the USDC-M one (the grammar alone reads every PERP as USDT-M's)
+        services = self._active()
+        listed = services.session.markets if services is not None else {}
+        return resolve_listed(text, listed, default)
 
     # --- orders -----------------------------------------------------------------------------------------------
 

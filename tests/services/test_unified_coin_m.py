@@ -5,6 +5,8 @@ before anything is sent; the simulator refuses them too when asked directly."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -213,3 +215,20 @@ async def test_a_partial_coin_m_close_goes_out_in_usd_at_the_entry_and_takes_off
         assert (body["reduceOnly"], D(body["qty"])) == ("yes", round_quote(part * position.open_price_avg, market))
         held = kit.sim.call(lambda: kit.sim.server.exchange.positions(DEMO_UID, "BTCUSD", Product.COIN_FUTURES))
         assert [p.total for p in held] == [position.total - part]
+
+
+@pytest.mark.asyncio
+async def test_flash_close_with_nothing_open_on_a_unified_account_is_not_a_failure(
+        kit: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """V3 answers a line without positions with 25231 (V2: 22002): the log says there was nothing, not an error."""
+    caplog.set_level(logging.INFO, logger="terminal_app.services.trading")
+    async with kit.open(history_pages=1) as s:
+        s.trading.flash_close_all()
+        for _ in range(200):
+            said = [r for r in caplog.records if r.getMessage().startswith("Flash close of")]
+            if len(said) >= 3:
+                break
+            await asyncio.sleep(0.05)
+        assert len(said) == 3, [r.getMessage() for r in said]
+        assert all(r.levelno == logging.INFO and r.getMessage().endswith("no open position.") for r in said), \
+            [r.getMessage() for r in said]

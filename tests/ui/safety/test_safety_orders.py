@@ -351,12 +351,18 @@ async def test_flatten_by_hotkey_and_palette_commands_for_chart_and_symbol(
         assert "Show 5m candles" in palette.preview.text()
         assert palette.run().ok
         assert guarded.market_data.interval.value == "5m"
-        palette.open_palette("sym ETHUSDT.P")  # the perpetual by its watchlist name
+        palette.open_palette("sym ETHUSDT.P")  # the perpetual by its short name
         assert palette.run().ok
         assert guarded.market_data.active.key == "ETHUSDT:usdt_futures"
         palette.open_palette("sym ETHUSDT")  # a bare name is the spot market, as in the watchlist, from any chart
         assert palette.run().ok
         assert guarded.market_data.active.key == "ETHUSDT:spot"
+        palette.open_palette("sym BTCUSD PERP")  # the coin-M perpetual: PERP alone does not mean USDT-M
+        assert palette.run().ok
+        assert guarded.market_data.active.key == "BTCUSD:coin_futures"
+        palette.open_palette("sym BTCPERP")  # listed on USDC-M only
+        assert palette.run().ok
+        assert guarded.market_data.active.key == "BTCPERP:usdc_futures"
         palette.open_palette("sym NOSUCHUSDT")
         result = palette.run()
         assert not result.ok
