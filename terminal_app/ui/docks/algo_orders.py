@@ -19,9 +19,6 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, 
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,9 +29,10 @@ from PySide6.QtWidgets import (
 
 from terminal_app.core.algo import AlgoKind, AlgoOrder, TriggerSource, intent_of, validate_algo
 from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.ui.dialogs.checked import CheckedDialog
 from terminal_app.ui.docks import AlgoOrdersApi, MarketDataApi
 from terminal_app.ui.docks.algo_groups import ON_ENTRY, attached_legs, entry_of, grouped, is_leg
-from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message, titled
+from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
 from terminal_app.ui.format import MarketPlaces
 from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, fixed, text
 from terminal_app.ui.theme import current_colors
@@ -67,30 +65,18 @@ def line_label(order: AlgoOrder) -> str:
     return f"{order.label} {order.side}{size}"
 
 
-class MoveDialog(QDialog):
+class MoveDialog(CheckedDialog):
     """A new trigger price for one algo order, checked as a new order would be before it is sent."""
 
     def __init__(self, order: AlgoOrder, market: MarketInfo | None, reference: Decimal | None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("MoveAlgoDialog")
+        super().__init__("MoveAlgoDialog", f"Move {line_label(order)} {order.ref.display}", parent)
         self.order = order
         self.market = market
         self.reference = reference
-        titled(self, f"Move {line_label(order)} {order.ref.display}")
         self.trigger = DecimalEdit("trigger price", self)
         self.trigger.set_value(order.trigger_price)
-        self.error = message_label(self)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-                                        self)
-        self.buttons.accepted.connect(self._try_accept)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow(f"Trigger ({_trigger_text(order)} price)", self.trigger)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        self.form.addRow(f"Trigger ({_trigger_text(order)} price)", self.trigger)
 
     def problem(self) -> str | None:
         price = self.trigger.value()
@@ -103,13 +89,6 @@ class MoveDialog(QDialog):
             if issues:
                 return str(issues[0])
         return None
-
-    def _try_accept(self) -> None:
-        problem = self.problem()
-        if problem:
-            show_message(self.error, problem, current_colors().alert)
-            return
-        self.accept()
 
 
 class AlgoOrdersTab(QWidget):

@@ -16,9 +16,6 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, 
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,9 +30,10 @@ from terminal_app.core.enums import OrderStatus
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.orders import Fill, OrderView
 from terminal_app.core.validation import on_step
+from terminal_app.ui.dialogs.checked import CheckedDialog
 from terminal_app.ui.docks import DockServices, active_ref, algo_service
 from terminal_app.ui.docks.algo_orders import AlgoOrdersTab
-from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message, titled
+from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
 from terminal_app.ui.format import MarketPlaces, coin_places, fmt_clock
 from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, compact, fixed, signed, text
 from terminal_app.ui.theme import current_colors
@@ -66,15 +64,13 @@ def _type_label(view: OrderView) -> str:
     return f"{kind} · {force}" if force and view.type == "limit" else kind
 
 
-class ModifyDialog(QDialog):
+class ModifyDialog(CheckedDialog):
     """New price and size for one open order, checked against the market's tick and lot before it is sent."""
 
     def __init__(self, view: Any, market: MarketInfo | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("ModifyOrderDialog")
+        super().__init__("ModifyOrderDialog", f"Modify {view.side} {view.ref.display}", parent)
         self.view = view
         self.market = market
-        titled(self, f"Modify {view.side} {view.ref.display}")
         self.price = DecimalEdit("price", self)
         self.price.set_value(view.price)
         self.size_edit = DecimalEdit("size", self)
@@ -84,19 +80,9 @@ class ModifyDialog(QDialog):
                "(cancel-replace); it loses its place in the queue.")
         note = QLabel(how, self)
         note.setWordWrap(True)
-        self.error = message_label(self)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-                                        self)
-        self.buttons.accepted.connect(self._try_accept)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow("Price", self.price)
-        form.addRow("Size", self.size_edit)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        self.form.addRow("Price", self.price)
+        self.form.addRow("Size", self.size_edit)
+        self.add_note(note)
 
     def problem(self) -> str | None:
         price, size = self.price.value(), self.size_edit.value()
@@ -112,13 +98,6 @@ class ModifyDialog(QDialog):
         if price == self.view.price and size == self.view.size:
             return "Nothing changed."
         return None
-
-    def _try_accept(self) -> None:
-        problem = self.problem()
-        if problem:
-            show_message(self.error, problem, current_colors().alert)
-            return
-        self.accept()
 
 
 class OrdersPanel(QWidget):

@@ -14,9 +14,6 @@ from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -32,10 +29,11 @@ from terminal_app.core.enums import MarginMode
 from terminal_app.core.instruments import MarketInfo
 from terminal_app.core.market_data import Ticker
 from terminal_app.core.validation import on_step
+from terminal_app.ui.dialogs.checked import CheckedDialog
 from terminal_app.ui.dialogs.margin import MarginDialog
 from terminal_app.ui.docks import DockServices, links_for
 from terminal_app.ui.docks.closed_positions import tools_service
-from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message, titled
+from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message
 from terminal_app.ui.format import STABLE_COINS, MarketPlaces, fmt_fixed
 from terminal_app.ui.models.table import Column, StreamingTableModel, fixed, percent, signed, text
 from terminal_app.ui.theme import current_colors
@@ -73,29 +71,18 @@ def usdt_value(amount: Decimal, p: Position, mark: Decimal | None) -> Decimal | 
     return amount * mark if mark is not None else None
 
 
-class ClosePriceDialog(QDialog):
+class ClosePriceDialog(CheckedDialog):
     """Asks for the limit price of a close; refuses prices off the market's tick."""
 
     def __init__(self, position: Position, market: MarketInfo | None, default: Decimal | None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("ClosePriceDialog")
+        super().__init__("ClosePriceDialog", f"Close {position.hold_side} {position.ref.display} with a limit",
+                         parent)
         self.position = position
         self.market = market
-        titled(self, f"Close {position.hold_side} {position.ref.display} with a limit")
         self.price = DecimalEdit("limit price", self)
         self.price.set_value(default)
-        self.error = message_label(self)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-                                        self)
-        self.buttons.accepted.connect(self._try_accept)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow(f"Close {fmt_fixed(position.total, market.size_places if market else 4)} at", self.price)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        self.form.addRow(f"Close {fmt_fixed(position.total, market.size_places if market else 4)} at", self.price)
 
     def problem(self) -> str | None:
         price = self.price.value()
@@ -104,13 +91,6 @@ class ClosePriceDialog(QDialog):
         if self.market is not None and not on_step(price, self.market.tick_size):
             return f"The price must be a multiple of the tick size {self.market.tick_size.normalize():f}."
         return None
-
-    def _try_accept(self) -> None:
-        problem = self.problem()
-        if problem:
-            show_message(self.error, problem, current_colors().alert)
-            return
-        self.accept()
 
 
 class PositionsPanel(QWidget):
