@@ -14,12 +14,10 @@ from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QMenu,
     QMessageBox,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -34,6 +32,7 @@ from terminal_app.ui.dialogs.margin import MarginDialog
 from terminal_app.ui.docks import DockServices, links_for
 from terminal_app.ui.docks.closed_positions import tools_service
 from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message
+from terminal_app.ui.docks.order_table import select_key, selected_row, table_page
 from terminal_app.ui.format import STABLE_COINS, MarketPlaces, fmt_fixed
 from terminal_app.ui.models.table import Column, StreamingTableModel, fixed, percent, signed, text
 from terminal_app.ui.theme import current_colors
@@ -138,18 +137,9 @@ class PositionsPanel(QWidget):
         self.summary = QLabel(self)
         self.message = message_label(self)
 
-        bar = QHBoxLayout()
-        bar.setContentsMargins(4, 4, 4, 0)
-        bar.addWidget(self.summary, 1)
-        for button in (self.reverse_button, self.break_even_button, self.margin_button, self.close_market_button,
-                       self.close_limit_button, self.flash_button):
-            bar.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(bar)
-        layout.addWidget(self.message)
-        layout.addWidget(self.view, 1)
+        table_page(self, self.view, self.message, leading=[self.summary], leading_stretches=True,
+                   buttons=[self.reverse_button, self.break_even_button, self.margin_button, self.close_market_button,
+                            self.close_limit_button, self.flash_button])
 
         self.theme = ThemeWatcher(self, lambda c: self.flash_button.setStyleSheet(
             f"QPushButton {{ color: {c.alert}; font-weight: bold; }} QPushButton:disabled {{ color: {c.muted}; }}"))
@@ -221,13 +211,10 @@ class PositionsPanel(QWidget):
         self._update_buttons()
 
     def selected(self) -> Position | None:
-        index = self.view.currentIndex()
-        return self.model.row_at(index.row()) if index.isValid() else None
+        return selected_row(self.view, self.model)
 
     def select(self, position: Position) -> None:
-        row = self.model.row_of(position_key(position))
-        if row is not None:
-            self.view.setCurrentIndex(self.model.index(row, 0))
+        select_key(self.view, self.model, position_key(position))
 
     def close_selected_market(self) -> None:
         p = self.selected()
