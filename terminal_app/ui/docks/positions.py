@@ -261,9 +261,11 @@ class PositionsPanel(QWidget):
         p = self.selected()
         if p is None or self.tools is None:
             return ""
-        text = self.tools.break_even(p)
-        show_message(self.message, text, current_colors().muted, clear_after_ms=8000)
-        return text
+        answer = self.tools.break_even(p)
+        colors = current_colors()
+        show_message(self.message, answer.text, colors.alert if answer.refused else colors.muted,
+                     clear_after_ms=8000)
+        return answer.text
 
     def margin_selected(self) -> MarginDialog | None:
         """Open the margin dialog of the selected isolated position (and return it)."""
