@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ import pytest
 import typed_bitget  # a test dependency (pyproject [test]): missing, the tests fail rather than skip
 from typed_core.exceptions import ValidationError
 from typed_core.validation import validator
+
+from terminal_app.sim.engine.exchange import Exchange
 
 # the response type runs to the end of its line (``cast(type, Response)`` holds a comma of its own)
 _ENDPOINT = re.compile(r"method='(\w+)',\s*path='([^']+)',.*?response_type=(.+?),[ \t]*\n", re.S)
@@ -109,3 +112,31 @@ class V3Caller:
         assert payload["code"] == "00000", (path, params, payload)
         self.answers.append(((method, path), payload["data"]))
         return payload["data"]
+
+
+# --- the engine tests' rig ------------------------------------------------------------------------------------------
+
+T0 = 1_780_000_000_000
+
+
+class Clock:
+    """The engine's clock in the tests: milliseconds, moved by hand (``clock.t += …``)."""
+
+    def __init__(self) -> None:
+        self.t = T0
+
+    def __call__(self) -> int:
+        return self.t
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ex(clock: Clock) -> Iterator[Exchange]:
+    """An engine on ``clock`` (seed 5, quiet); a module that wants another seed defines its own ``ex``."""
+    exchange = Exchange(seed=5, clock=clock, quiet=True)
+    yield exchange
+    exchange.close()
