@@ -6,7 +6,7 @@ simulator's own plans and fills), cancelled and read back from the history; trai
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,6 @@ from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.venue import PlaceOrder
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server.http import SimConfig
 
 D = Decimal
 SPOT = SymbolRef("BTCUSDT", Product.SPOT)
@@ -36,13 +35,8 @@ TIMEOUT = 15.0
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[SimulatorRunner]:
-    sim = SimulatorRunner(config=SimConfig(seed=37, rate_limits=False))
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+def runner(running_sim: Callable[..., Iterator[SimulatorRunner]]) -> Iterator[SimulatorRunner]:
+    yield from running_sim(seed=37, rate_limits=False)
 
 
 class Rig:

@@ -7,7 +7,7 @@ simulator's own state."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -27,7 +27,6 @@ from terminal_app.core.market_data import Ticker
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.venue import MarketChannel, OrderKey, PlaceOrder
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server.http import SimConfig
 
 pytestmark = pytest.mark.asyncio
 COIN_M = SymbolRef("BTCUSD", Product.COIN_FUTURES)
@@ -36,13 +35,8 @@ ALL = (Product.SPOT, Product.USDT_FUTURES, Product.COIN_FUTURES, Product.USDC_FU
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[SimulatorRunner]:
-    sim = SimulatorRunner(config=SimConfig(seed=37, rate_limits=False))
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+def runner(running_sim: Callable[..., Iterator[SimulatorRunner]]) -> Iterator[SimulatorRunner]:
+    yield from running_sim(seed=37, rate_limits=False)
 
 
 class Rig:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,7 +27,6 @@ from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.venue import PlaceOrder
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server.http import SimConfig
 
 pytestmark = pytest.mark.asyncio
 SPOT = SymbolRef("BTCUSDT", Product.SPOT)
@@ -36,13 +35,8 @@ SAMPLES = Path(__file__).parents[1] / "data" / "bitget-samples" / "v3" / "ws"
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[SimulatorRunner]:
-    sim = SimulatorRunner(config=SimConfig(seed=31, quiet=True, rate_limits=False))
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+def runner(running_sim: Callable[..., Iterator[SimulatorRunner]]) -> Iterator[SimulatorRunner]:
+    yield from running_sim(seed=31, quiet=True, rate_limits=False)
 
 
 class Rig:
