@@ -28,6 +28,8 @@ from terminal_app.core.orders import OrderTicket
 from terminal_app.core.venue import PlaceOrder
 from terminal_app.sim.runner import SimulatorRunner
 
+from .conftest import uta_user
+
 pytestmark = pytest.mark.asyncio
 SPOT = SymbolRef("BTCUSDT", Product.SPOT)
 PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
@@ -51,16 +53,13 @@ class Rig:
 
 @pytest_asyncio.fixture
 async def rig(runner: SimulatorRunner) -> AsyncIterator[Rig]:
-    info = runner.info
-    assert info is not None
-    key = runner.add_key(uta=True)
-    creds = Credentials(key.api_key, key.secret, key.passphrase)
-    trader = V3WsTrader(info.ws_private_v3, creds)
-    rest = V3RestClient(BitgetHttp(info.rest, creds))
+    user = uta_user(runner)
+    trader = V3WsTrader(user.info.ws_private_v3, user.creds)
+    rest = V3RestClient(BitgetHttp(user.info.rest, user.creds))
     await rest.connect()
     await trader.connect()
     try:
-        yield Rig(runner, trader, rest, key.uid, creds)
+        yield Rig(runner, trader, rest, user.uid, user.creds)
     finally:
         await trader.close()
         await rest.aclose()
