@@ -671,6 +671,8 @@ class Terminal:
         self.settings.set(CHART_INTERVAL, Interval.parse(interval).value)
 
     def _wire_actions(self, window: MainWindow, services: GuardedServices) -> None:
+        from terminal_app.ui.toast import ToastKind
+
         registry = window.registry
         ticket = self.panel("ticket")
         if ticket is not None:
@@ -684,12 +686,12 @@ class Terminal:
             registry.on("ticket.reduce_only", ticket.toggle_reduce_only)
             for pct in SIZE_PRESETS:
                 registry.on(f"ticket.size_{pct}", lambda pct=pct: ticket.apply_size_preset(pct))
-        def notify(title: str, text: str) -> None:
+        def notify(title: str, text: str, kind: ToastKind = ToastKind.INFO) -> None:
             if window is self.window:  # the panic controller outlives a replaced window and keeps its connection
-                window.toasts.show_toast(title, text)
+                window.toasts.show_toast(title, text, kind)
 
         install_trading_actions(registry, TradingCommands(lambda: self.profiles.current if self.profiles else None),
-                                self.panic, notify)
+                                self.panic, notify, lambda title, text: notify(title, text, ToastKind.ERROR))
         for iv in INTERVALS:
             registry.on(f"chart.interval.{iv}", lambda iv=iv: self.set_interval(iv))
         chart = self.chart

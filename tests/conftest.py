@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:  # imported when used: the environment below must be set before terminal_app loads
+    from terminal_app.sim.runner import SimulatorRunner
 
 # Before any QApplication exists: no screen in CI (see environment.md pitfall 1).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -32,3 +37,26 @@ def samples() -> Path:
         pytest.fail(f"the Bitget samples folder is missing: {SAMPLES} (it is part of the repository; restore it "
                     "with `git checkout -- tests/data/bitget-samples`)")
     return SAMPLES
+
+
+SimStarter = Callable[..., Iterator["SimulatorRunner"]]
+
+
+def _running_sim(**config: Any) -> Iterator[SimulatorRunner]:
+    from terminal_app.sim.runner import SimulatorRunner
+    from terminal_app.sim.server.http import SimConfig
+
+    sim = SimulatorRunner(config=SimConfig(**config))
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
+
+
+@pytest.fixture(scope="session")
+def running_sim() -> SimStarter:
+    """A module's simulator on a thread of this process, over loopback sockets: a module-scoped fixture does
+    ``yield from running_sim(seed=…, rate_limits=False)`` (keywords of ``SimConfig``) and gets it started, and
+    stopped after its last test."""
+    return _running_sim

@@ -50,13 +50,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     """An httpx transport on one ``aiohttp.ClientSession`` (keep-alive pool), created lazily inside the loop.
 
     Bitget answers are small JSON documents, so the body is read at once instead of streamed; that and the exact
-    error mapping are why this exists beside ``httpx_aiohttp.AiohttpTransport``.
+    error mapping are why this exists beside ``httpx_aiohttp.AiohttpTransport``. Once closed it stays closed: a
+    request that comes after :meth:`aclose` (a task still running while its profile shuts down) is refused with
+    ``httpx.ConnectError`` (nothing was sent) instead of opening a session nobody would close again.
     """
 
     def __init__(self, *, limits: httpx.Limits = DEFAULT_LIMITS, verify: bool = True) -> None:
         self._limits = limits
         self._verify = verify
         self._session: aiohttp.ClientSession | None = None
+        self._closed = False
 
     def _new_session(self) -> aiohttp.ClientSession:
         ssl_context = httpx.create_ssl_context(verify=self._verify)
@@ -72,6 +75,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         session = self._session
         if session is None:
+            if self._closed:
+                raise httpx.ConnectError("the HTTP transport is closed", request=request)
             session = self._session = self._new_session()
         timeout: dict[str, Any] = request.extensions.get("timeout", {})
         client_timeout = aiohttp.ClientTimeout(
@@ -98,9 +103,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         )
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
 
 def make_transport(name: TransportName | str = "auto", *, limits: httpx.Limits = DEFAULT_LIMITS,

@@ -36,6 +36,18 @@ ZERO = Decimal(0)
 SAFETY_MULTIPLE = Decimal(2)
 
 
+@dataclass(frozen=True, slots=True)
+class ToolAnswer:
+    """What a position tool did, or why it did nothing, in one sentence for the trader. A refusal (``refused``) is
+    an error the trader must see, not a passing note: it is shown in the error style."""
+
+    text: str
+    refused: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
 # --- reverse -----------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

@@ -717,7 +717,10 @@ class TradingCommands:
         if services.tools is None:
             raise CommandError("Stops are not available on this account.")
         position = position or self._position(services, "protect")
-        return services.tools.break_even(position)
+        answer = services.tools.break_even(position)
+        if answer.refused:
+            raise CommandError(answer.text)
+        return answer.text
 
     def set_leverage(self, leverage: int, ref: SymbolRef | None = None) -> str:
         services = self._services()
@@ -756,17 +759,19 @@ Notify = Callable[[str, str], object]  # (title, text)
 
 
 def install_trading_actions(registry: Any, commands: TradingCommands, panic: PanicController,
-                            notify: Notify | None = None) -> None:
+                            notify: Notify | None = None, refuse: Notify | None = None) -> None:
     """Bind the cancel, flatten and panic actions of the ACTIONS table (``registry.on``) to the active profile's
-    services; ``notify(title, text)`` hears what each did (a toast). Called for each new window: the panic's
-    ``notify`` replaces the previous window's (:meth:`PanicController.listen`)."""
+    services; ``notify(title, text)`` hears what each did (a toast), ``refuse(title, text)`` why one did nothing (an
+    error the trader must see; ``notify`` when not given). Called for each new window: the panic's listeners
+    replace the previous window's (:meth:`PanicController.listen`)."""
     tell: Notify = notify or (lambda _t, _x: None)
+    refused: Notify = refuse or tell
 
     def run(title: str, command: Callable[[], str]) -> None:
         try:
             tell(title, command())
         except CommandError as exc:
-            tell(title, str(exc))
+            refused(title, str(exc))
 
     registry.on("order.cancel_last", lambda: run("Cancel last", lambda: commands.cancel_last(active_symbol=True)))
     registry.on("order.cancel_all_symbol", lambda: run("Cancel all", commands.cancel_all))
@@ -775,4 +780,4 @@ def install_trading_actions(registry: Any, commands: TradingCommands, panic: Pan
     registry.on("position.reverse", lambda: run("Reverse", commands.reverse))
     registry.on("position.break_even", lambda: run("Break-even", commands.break_even))
     registry.on("panic", panic.press)
-    panic.listen(lambda step: tell("PANIC", step.message), lambda text: tell("Panic refused", text))
+    panic.listen(lambda step: tell("PANIC", step.message), lambda text: refused("Panic refused", text))

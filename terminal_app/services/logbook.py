@@ -101,13 +101,20 @@ class LogRing(logging.Handler):
         entry = LogEntry(next(self._seq), int(record.created * 1000), record.levelno, record.name, _text(record))
         self._entries.append(entry)
         self.last_seq = entry.seq
+        gone: list[LogReader] = []
         for reader in self._readers:
             if not reader.notified:
                 reader.notified = True
                 try:
                     reader._notify()
+                except RuntimeError:
+                    # Its Qt object was deleted (the application was torn down, e.g. at interpreter exit when a
+                    # late record such as aiohttp's "Unclosed client session" arrives): nobody listens any more.
+                    gone.append(reader)
                 except Exception:  # a reader gone wrong must not break logging for everyone else
                     self.handleError(record)
+        for reader in gone:
+            self._readers.remove(reader)
 
     def entries(self) -> list[LogEntry]:
         """Everything kept, oldest first."""

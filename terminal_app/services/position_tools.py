@@ -38,6 +38,7 @@ from terminal_app.core.position_tools import (
     DayPnl,
     PositionDesk,
     ReversePlan,
+    ToolAnswer,
     break_even_possible,
     break_even_trigger,
     check_margin_change,
@@ -272,33 +273,33 @@ class PositionTools(QObject):
 
     # --- break-even -------------------------------------------------------------------------------------------
 
-    def break_even(self, position: Position) -> str:
-        """Put ``position``'s stop-loss at its entry (safe side of the tick); the sentence says what was done, or
-        why not."""
+    def break_even(self, position: Position) -> ToolAnswer:
+        """Put ``position``'s stop-loss at its entry (safe side of the tick); the answer says what was done, or
+        why not (``refused``)."""
         algo = self._services.algo
         market = self._services.market_data.market(position.ref)
         if algo is None or market is None:
-            return "Stops are not available on this account."
+            return ToolAnswer("Stops are not available on this account.", refused=True)
         trigger = break_even_trigger(position, market)
         ticker = self._services.market_data.ticker(position.ref)
         mark = ticker.mark_price if ticker is not None and ticker.mark_price else position.mark_price
         problem = break_even_possible(position, trigger, mark)
         if problem:
-            return problem
+            return ToolAnswer(problem, refused=True)
         existing = [o for o in algo.orders(position.ref) if o.kind is AlgoKind.POSITION_SL
                     and o.hold_side == position.hold_side and o.status is AlgoStatus.LIVE]
         where = f"{position.ref.display} {position.hold_side}"
         if existing:
             if not algo.modify(existing[0].client_oid, trigger):
-                return f"The stop-loss of {where} could not be moved."
-            return f"Moving the stop-loss of {where} to break-even {trigger.normalize():f}."
+                return ToolAnswer(f"The stop-loss of {where} could not be moved.", refused=True)
+            return ToolAnswer(f"Moving the stop-loss of {where} to break-even {trigger.normalize():f}.")
         intent = AlgoIntent(position.ref, AlgoKind.POSITION_SL, position.hold_side.closing_side, trigger, None,
                             trigger_source=TriggerSource.MARK, hold_side=position.hold_side)
         problem_text: str | None = algo.problem(intent)
         if problem_text:
-            return problem_text
+            return ToolAnswer(problem_text, refused=True)
         algo.place(intent)
-        return f"Placing a break-even stop-loss on {where} at {trigger.normalize():f}."
+        return ToolAnswer(f"Placing a break-even stop-loss on {where} at {trigger.normalize():f}.")
 
     # --- isolated margin --------------------------------------------------------------------------------------
 

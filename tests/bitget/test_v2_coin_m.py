@@ -8,7 +8,7 @@ right market, and the wallet transfer funds a coin-M account.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
 
@@ -28,7 +28,6 @@ from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import OrderTicket, closing_ticket
 from terminal_app.core.venue import PlaceOrder
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server.http import SimConfig
 
 LINES = (Product.SPOT, Product.USDT_FUTURES, Product.COIN_FUTURES, Product.USDC_FUTURES)
 TIMEOUT = 15.0
@@ -40,13 +39,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[SimulatorRunner]:
-    sim = SimulatorRunner(config=SimConfig(seed=31, quiet=True, rate_limits=False))
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+def runner(running_sim: Callable[..., Iterator[SimulatorRunner]]) -> Iterator[SimulatorRunner]:
+    yield from running_sim(seed=31, quiet=True, rate_limits=False)
 
 
 class Rig:

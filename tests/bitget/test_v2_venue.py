@@ -40,7 +40,6 @@ from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import Fill, Order, OrderTicket, closing_ticket
 from terminal_app.core.venue import FuturesVenue, MarketChannel, OrderKey, PlaceOrder, ProductVenue, Venue
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server.http import SimConfig
 
 SPOT = SymbolRef("BTCUSDT", Product.SPOT)
 PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
@@ -49,13 +48,8 @@ T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[SimulatorRunner]:
-    sim = SimulatorRunner(config=SimConfig(seed=23, quiet=True, rate_limits=False))
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+def runner(running_sim: Callable[..., Iterator[SimulatorRunner]]) -> Iterator[SimulatorRunner]:
+    yield from running_sim(seed=23, quiet=True, rate_limits=False)
 
 
 class Rig:

@@ -6,7 +6,7 @@ simulator's own plans and fills), cancelled and read back from the history; trai
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,19 +14,16 @@ import pytest
 import pytest_asyncio
 
 from terminal_app.bitget.errors import InvalidOrder, OrderNotFound
-from terminal_app.bitget.http import BitgetHttp
 from terminal_app.bitget.v3 import strategy as s
-from terminal_app.bitget.v3.rest import V3RestClient
 from terminal_app.bitget.v3.venue import V3Venue
-from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoOrder, AlgoStatus, TriggerSource
-from terminal_app.core.credentials import Credentials
 from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side, TradeSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.venue import PlaceOrder
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server.http import SimConfig
+
+from .conftest import v3_session
 
 D = Decimal
 SPOT = SymbolRef("BTCUSDT", Product.SPOT)
@@ -36,13 +33,8 @@ TIMEOUT = 15.0
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[SimulatorRunner]:
-    sim = SimulatorRunner(config=SimConfig(seed=37, rate_limits=False))
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+def runner(running_sim: Callable[..., Iterator[SimulatorRunner]]) -> Iterator[SimulatorRunner]:
+    yield from running_sim(seed=37, rate_limits=False)
 
 
 class Rig:
@@ -85,23 +77,10 @@ class Rig:
 
 @pytest_asyncio.fixture
 async def rig(runner: SimulatorRunner) -> AsyncIterator[Rig]:
-    info = runner.info
-    assert info is not None
-    key = runner.add_key(uta=True)
-    creds = Credentials(key.api_key, key.secret, key.passphrase)
-    rest = V3RestClient(BitgetHttp(info.rest, creds))
-    streamer = BitgetStreamer(StreamerConfig(public_url=info.ws_public_v3, private_url=info.ws_private_v3,
-                                             backoff_initial_s=0.05), credentials=creds)
-    await rest.connect()
-    venue = V3Venue(rest, streamer)
-    try:
-        markets = {mk.ref.key: mk for mk in await venue.markets()}
-        made = Rig(venue, markets, key.uid, runner)
-        await asyncio.gather(*(venue.algos.stream_algos(p, made.on_push) for p in venue.algos.products))
+    async with v3_session(runner) as session:
+        made = Rig(session.venue, session.markets, session.user.uid, runner)
+        await asyncio.gather(*(made.algos.stream_algos(p, made.on_push) for p in made.algos.products))
         yield made
-    finally:
-        await streamer.close()
-        await rest.aclose()
 
 
 async def _place(rig: Rig, intent: AlgoIntent, oid: str, *, hedge: bool = False) -> str:

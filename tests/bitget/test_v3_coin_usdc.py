@@ -7,27 +7,24 @@ simulator's own state."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from terminal_app.bitget.http import BitgetHttp
-from terminal_app.bitget.v3.rest import V3RestClient
 from terminal_app.bitget.v3.venue import V3Venue
-from terminal_app.bitget.ws import BitgetStreamer, StreamerConfig
 from terminal_app.core.accounts import Position
 from terminal_app.core.candles import Interval
-from terminal_app.core.credentials import Credentials
 from terminal_app.core.enums import OrderType, Side, TimeInForce
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.market_data import Ticker
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.venue import MarketChannel, OrderKey, PlaceOrder
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server.http import SimConfig
+
+from .conftest import v3_session
 
 pytestmark = pytest.mark.asyncio
 COIN_M = SymbolRef("BTCUSD", Product.COIN_FUTURES)
@@ -36,13 +33,8 @@ ALL = (Product.SPOT, Product.USDT_FUTURES, Product.COIN_FUTURES, Product.USDC_FU
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[SimulatorRunner]:
-    sim = SimulatorRunner(config=SimConfig(seed=37, rate_limits=False))
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+def runner(running_sim: Callable[..., Iterator[SimulatorRunner]]) -> Iterator[SimulatorRunner]:
+    yield from running_sim(seed=37, rate_limits=False)
 
 
 class Rig:
@@ -59,21 +51,8 @@ class Rig:
 
 @pytest_asyncio.fixture
 async def rig(runner: SimulatorRunner) -> AsyncIterator[Rig]:
-    info = runner.info
-    assert info is not None
-    key = runner.add_key(uta=True)
-    creds = Credentials(key.api_key, key.secret, key.passphrase)
-    rest = V3RestClient(BitgetHttp(info.rest, creds))
-    streamer = BitgetStreamer(StreamerConfig(public_url=info.ws_public_v3, private_url=info.ws_private_v3,
-                                             backoff_initial_s=0.05), credentials=creds)
-    await rest.connect()
-    venue = V3Venue(rest, streamer, ALL)
-    try:
-        markets = {m.ref.key: m for m in await venue.markets()}
-        yield Rig(runner, venue, key.uid, markets)
-    finally:
-        await streamer.close()
-        await rest.aclose()
+    async with v3_session(runner, ALL) as session:
+        yield Rig(runner, session.venue, session.user.uid, session.markets)
 
 
 async def eventually(check: Any, within: float = 10.0) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,7 +27,8 @@ from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.venue import PlaceOrder
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server.http import SimConfig
+
+from .conftest import uta_user
 
 pytestmark = pytest.mark.asyncio
 SPOT = SymbolRef("BTCUSDT", Product.SPOT)
@@ -36,13 +37,8 @@ SAMPLES = Path(__file__).parents[1] / "data" / "bitget-samples" / "v3" / "ws"
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[SimulatorRunner]:
-    sim = SimulatorRunner(config=SimConfig(seed=31, quiet=True, rate_limits=False))
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+def runner(running_sim: Callable[..., Iterator[SimulatorRunner]]) -> Iterator[SimulatorRunner]:
+    yield from running_sim(seed=31, quiet=True, rate_limits=False)
 
 
 class Rig:
@@ -57,16 +53,13 @@ class Rig:
 
 @pytest_asyncio.fixture
 async def rig(runner: SimulatorRunner) -> AsyncIterator[Rig]:
-    info = runner.info
-    assert info is not None
-    key = runner.add_key(uta=True)
-    creds = Credentials(key.api_key, key.secret, key.passphrase)
-    trader = V3WsTrader(info.ws_private_v3, creds)
-    rest = V3RestClient(BitgetHttp(info.rest, creds))
+    user = uta_user(runner)
+    trader = V3WsTrader(user.info.ws_private_v3, user.creds)
+    rest = V3RestClient(BitgetHttp(user.info.rest, user.creds))
     await rest.connect()
     await trader.connect()
     try:
-        yield Rig(runner, trader, rest, key.uid, creds)
+        yield Rig(runner, trader, rest, user.uid, user.creds)
     finally:
         await trader.close()
         await rest.aclose()

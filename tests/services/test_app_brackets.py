@@ -117,7 +117,7 @@ async def test_bracket_on_a_limit_entry_is_shown_grouped_and_cancelled_with_its_
         assert terminal.chart.price_lines.line(f"algo:{legs[0]}").value() == pytest.approx(float(tp))
 
         # the ✕ of a leg cancels its entry (the legs are the entry's until it fills)
-        tab._on_clicked(tab.model.index(rows[1], len(tab.model.columns) - 1))
+        tab.view.clicked.emit(tab.model.index(rows[1], len(tab.model.columns) - 1))
         await signals.wait_until(trading.orders_changed, lambda: tab.model.row_of(legs[0]) is None)
         assert exchange(terminal, lambda ex: ex.open_orders(DEMO_UID, FUT)) == []
         assert exchange(terminal, lambda ex: ex.plan_orders(DEMO_UID)) == []

@@ -30,6 +30,8 @@ from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.sim.server.auth import DEMO_UID
 from terminal_app.ui.dialogs.margin import MarginDialog
+from terminal_app.ui.theme import current_colors
+from terminal_app.ui.toast import Toast, ToastKind
 
 D = Decimal
 PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
@@ -166,6 +168,29 @@ async def test_ctrl_alt_e_puts_the_position_sl_at_break_even(qapp: QApplication,
         press(term, Qt.Key.Key_E)                   # again: the same stop, moved (here: kept), never a second
         await asyncio.sleep(0.5)                    # a second stop, had one been sent, would be there by now
         assert stops() == [expected]
+
+
+async def test_a_break_even_refusal_is_shown_as_an_error(qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as term:
+        services = await ready(term, signals)
+        toasts: list[Toast] = []
+        term.window.toasts.shown.connect(toasts.append)
+        press(term, Qt.Key.Key_E)                   # no position yet: refused by the command
+        assert [(t.title_label.text(), t.kind) for t in toasts] == [("Break-even", ToastKind.ERROR)]
+        assert "no position" in toasts[0].body_label.text()
+        position = await open_long(term, signals)
+        exchange(term, lambda ex: ex.shock("BTC", "0.98"))
+        await signals.wait_until(services.market_data.ticker_changed,
+                                 lambda: (t := services.market_data.ticker(PERP)) and t.mark_price
+                                 and t.mark_price < position.open_price_avg)
+        press(term, Qt.Key.Key_E)                   # under the entry: refused by the position tools
+        assert "fire at once" in toasts[-1].body_label.text()
+        assert toasts[-1].kind is ToastKind.ERROR
+        panel = term.window.panel("positions")
+        await signals.wait_until(services.account.positions_changed, lambda: panel.model.rowCount() == 1)
+        panel.select(position)
+        assert "fire at once" in panel.break_even_selected()
+        assert current_colors().alert in panel.message.styleSheet()
 
 
 @BOTH_ACCOUNTS

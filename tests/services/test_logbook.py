@@ -108,3 +108,34 @@ def test_a_ring_reader_is_woken_once_until_it_reads() -> None:
         logger.removeHandler(ring)
         logger.propagate = True
         logger.setLevel(logging.NOTSET)
+
+
+def test_a_reader_whose_qt_object_is_gone_is_dropped_quietly(capsys: pytest.CaptureFixture[str]) -> None:
+    """At interpreter exit a late record (aiohttp's "Unclosed client session") reached the ring after the log
+    panel's feed was deleted with the application: logging printed "--- Logging error ---". The dead reader is now
+    dropped without a word, and the other readers still hear."""
+    from PySide6.QtCore import QObject, Signal
+    from shiboken6 import Shiboken
+
+    class Feed(QObject):
+        woken = Signal()
+
+    feed = Feed()
+    ring = LogRing(capacity=3)
+    dead = ring.subscribe(feed.woken.emit)
+    wakes: list[int] = []
+    ring.subscribe(lambda: wakes.append(1))
+    Shiboken.delete(feed)                      # what QApplication's teardown does to the panel's feed
+    logger = logging.getLogger("terminal_app.test.ring_gone")
+    logger.addHandler(ring)
+    logger.propagate = False
+    try:
+        logger.error("Unclosed client session")
+        assert "Logging error" not in capsys.readouterr().err
+        assert wakes == [1]
+        assert dead not in ring._readers
+        logger.error("again")                  # nothing left to fail
+        assert [e.text for e in ring.entries()] == ["Unclosed client session", "again"]
+    finally:
+        logger.removeHandler(ring)
+        logger.propagate = True

@@ -151,13 +151,16 @@ async def test_break_even_places_then_moves_the_position_stop(kit: Any, tmp_path
 
         on_sim(kit, lambda ex: ex.shock("BTC", "0.98"))
         await kit.wait_until(g.market_data.ticker_changed, lambda: (m := mark()) and m < position.open_price_avg)
-        assert "fire at once" in g.tools.break_even(position)   # below the entry: a stop there is a market close
+        refusal = g.tools.break_even(position)          # below the entry: a stop there is a market close
+        assert "fire at once" in refusal.text
+        assert refusal.refused
         on_sim(kit, lambda ex: ex.shock("BTC", "1.05"))
         await kit.wait_until(g.market_data.ticker_changed,
                              lambda: (m := mark()) and m > position.open_price_avg * D("1.01"))
         position = g.account.position(PERP)
-        text = g.tools.break_even(position)
-        assert "Placing" in text, text
+        answer = g.tools.break_even(position)
+        assert "Placing" in answer.text, answer
+        assert not answer.refused
         market = g.market_data.market(PERP)
         expected = (position.open_price_avg / market.tick_size).to_integral_value("ROUND_CEILING") * market.tick_size
 
@@ -168,7 +171,7 @@ async def test_break_even_places_then_moves_the_position_stop(kit: Any, tmp_path
         assert [p.trigger_price for p in plans()] == [expected]
         on_sim(kit, lambda ex: ex.place_pos_tpsl(DEMO_UID, "BTCUSDT", "long", None, str(expected - 50)))
         await g.algo.reconcile()
-        assert "Moving" in g.tools.break_even(position)
+        assert "Moving" in g.tools.break_even(position).text
         await kit.wait_until(g.algo.changed, lambda: [o.trigger_price for o in g.algo.orders(PERP)
                                                       if o.kind is AlgoKind.POSITION_SL] == [expected])
         assert [p.trigger_price for p in plans()] == [expected]

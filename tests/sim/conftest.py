@@ -8,16 +8,24 @@ a route the simulator adds is judged without a table to keep up to date.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import re
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pydantic
 import pytest
 import typed_bitget  # a test dependency (pyproject [test]): missing, the tests fail rather than skip
+import websockets
 from typed_core.exceptions import ValidationError
 from typed_core.validation import validator
+
+from terminal_app.bitget.signing import ws_login_message
+from terminal_app.core.credentials import Credentials
+from terminal_app.sim.engine.exchange import Exchange
 
 # the response type runs to the end of its line (``cast(type, Response)`` holds a comma of its own)
 _ENDPOINT = re.compile(r"method='(\w+)',\s*path='([^']+)',.*?response_type=(.+?),[ \t]*\n", re.S)
@@ -109,3 +117,71 @@ class V3Caller:
         assert payload["code"] == "00000", (path, params, payload)
         self.answers.append(((method, path), payload["data"]))
         return payload["data"]
+
+
+# --- the engine tests' rig ------------------------------------------------------------------------------------------
+
+T0 = 1_780_000_000_000
+
+
+class Clock:
+    """The engine's clock in the tests: milliseconds, moved by hand (``clock.t += …``)."""
+
+    def __init__(self) -> None:
+        self.t = T0
+
+    def __call__(self) -> int:
+        return self.t
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ex(clock: Clock) -> Iterator[Exchange]:
+    """An engine on ``clock`` (seed 5, quiet); a module that wants another seed defines its own ``ex``."""
+    exchange = Exchange(seed=5, clock=clock, quiet=True)
+    yield exchange
+    exchange.close()
+
+
+# --- the typed-bitget judges' WebSocket rig -------------------------------------------------------------------------
+
+Frames = dict[tuple[str, str], list[dict[str, Any]]]
+
+
+async def pushes_while(public_url: str, private_url: str, creds: Credentials, now_s: int,
+                       args: tuple[list[dict[str, str]], list[dict[str, str]]], name: str,
+                       trade: Callable[[], Awaitable[object]], *, rounds: int = 200) -> Frames:
+    """What the simulator pushes on ``args`` (public, private) while ``trade()`` moves orders, fills, balances and
+    positions: logs in on the private socket, subscribes both, and collects by (instType, ``name``: channel or topic)
+    until every subscribed one has pushed (or ``rounds`` × 50 ms)."""
+    frames: Frames = {}
+    stop = asyncio.Event()
+
+    async def collect(ws: websockets.ClientConnection) -> None:
+        while not stop.is_set():
+            msg = orjson.loads(await ws.recv())
+            if isinstance(msg, dict) and "data" in msg:
+                frames.setdefault((msg["arg"]["instType"], msg["arg"][name]), []).append(msg)
+
+    async with websockets.connect(public_url) as pub, websockets.connect(private_url) as priv:
+        await priv.send(orjson.dumps(ws_login_message(creds, str(now_s))).decode())
+        assert orjson.loads(await priv.recv())["event"] == "login"
+        for ws, wanted_args in ((pub, args[0]), (priv, args[1])):
+            await ws.send(orjson.dumps({"op": "subscribe", "args": wanted_args}).decode())
+        readers = [asyncio.create_task(collect(ws)) for ws in (pub, priv)]
+        await trade()
+        wanted = {(a["instType"], a[name]) for a in (*args[0], *args[1])}
+        for _ in range(rounds):
+            if wanted <= set(frames):
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        for task in readers:
+            task.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+    assert wanted - set(frames) == set(), f"{name}s that pushed nothing"
+    return frames

@@ -7,7 +7,7 @@ place: a second user (its own API key) is the counterparty and every fill, fee a
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -24,20 +24,14 @@ from terminal_app.core.credentials import Credentials
 from terminal_app.core.enums import MarginMode, OrderType, PositionMode, PositionSide, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server.http import SimConfig
 
 BTC_SPOT = SymbolRef("BTCUSDT", Product.SPOT)
 BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[SimulatorRunner]:
-    sim = SimulatorRunner(config=SimConfig(seed=16, quiet=True, rate_limits=False))
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+def runner(running_sim: Callable[..., Iterator[SimulatorRunner]]) -> Iterator[SimulatorRunner]:
+    yield from running_sim(seed=16, quiet=True, rate_limits=False)
 
 
 PUBLIC_METHODS = frozenset(name for name, fn in inspect.getmembers(BitgetRestClient, inspect.iscoroutinefunction)

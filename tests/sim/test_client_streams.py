@@ -35,7 +35,6 @@ from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orderbook import OrderBook
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.sim.server.http import SimConfig
 
 TIMEOUT = 10.0
 BTC_SPOT = SymbolRef("BTCUSDT", Product.SPOT)
@@ -44,13 +43,8 @@ USDT = "USDT"
 
 
 @pytest.fixture(scope="module")
-def runner() -> Iterator[SimulatorRunner]:
-    sim = SimulatorRunner(config=SimConfig(seed=17, quiet=True, rate_limits=False))
-    sim.start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
+def runner(running_sim: Callable[..., Iterator[SimulatorRunner]]) -> Iterator[SimulatorRunner]:
+    yield from running_sim(seed=17, quiet=True, rate_limits=False)
 
 
 class Inbox:

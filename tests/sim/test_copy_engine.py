@@ -34,23 +34,11 @@ from terminal_app.sim.copy.traders import (
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.market.price import DAY_MS
 
-T0 = 1_780_000_000_000
+from .conftest import T0, Clock
+
 USER = "10000001"
 FUT = Product.USDT_FUTURES
 ALL = [FollowSetting(s, "percent", D(1)) for s in COPY_SYMBOLS]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> int:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ liquidation, another close order) and the refusal of a close order without a pos
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from decimal import Decimal as D
 
 import pytest
@@ -21,29 +20,10 @@ from terminal_app.sim.engine.events import Event, FillEvent, OrderEvent, TradeEv
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import Order, OrderStatus
 
-T0 = 1_780_000_000_000
+from .conftest import Clock
+
 FUT = Product.USDT_FUTURES
 BTC = SymbolRef("BTCUSDT", FUT)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> int:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ex(clock: Clock) -> Iterator[Exchange]:
-    exchange = Exchange(seed=5, clock=clock, quiet=True)
-    yield exchange
-    exchange.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ restart; funding and liquidations leave their account bill rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -13,29 +12,10 @@ import pytest
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.exchange import Exchange
 
-T0 = 1_780_000_000_000
+from .conftest import Clock
+
 USDT = Product.USDT_FUTURES
 BTC = SymbolRef("BTCUSDT", USDT)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> int:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ex(clock: Clock) -> Iterator[Exchange]:
-    exchange = Exchange(seed=5, clock=clock, quiet=True)
-    yield exchange
-    exchange.close()
 
 
 def _cross(ex: Exchange, uid: str, symbol: str, side: str, size: str, **kw: object) -> None:

@@ -5,7 +5,6 @@ uPnL_coin = dir · q · (X − E) / X, fee = notional · rate / price, margin = 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal as D
 
 import pytest
@@ -16,7 +15,8 @@ from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.futures import MONEY_STEP, Position
 from terminal_app.sim.engine.orders import OrderStatus
 
-T0 = 1_780_000_000_000
+from .conftest import Clock
+
 COIN = Product.COIN_FUTURES
 USDC = Product.USDC_FUTURES
 BTCUSD = SymbolRef("BTCUSD", COIN)
@@ -26,26 +26,6 @@ MAKER = D("0.0002")
 
 def m(value: D) -> D:
     return value.quantize(MONEY_STEP)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> int:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ex(clock: Clock) -> Iterator[Exchange]:
-    exchange = Exchange(seed=5, clock=clock, quiet=True)
-    yield exchange
-    exchange.close()
 
 
 def step(ex: Exchange, clock: Clock, ms: int = 100) -> None:

@@ -5,7 +5,6 @@ PnL and a taker-rate delivery fee in BTC, open and plan orders are cancelled, a 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal as D
 
 import pytest
@@ -16,7 +15,8 @@ from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.futures import MONEY_STEP
 from terminal_app.sim.engine.orders import OrderStatus
 
-T0 = 1_780_000_000_000
+from .conftest import Clock
+
 COIN = Product.COIN_FUTURES
 QUARTER = SymbolRef("BTCUSDH27", COIN)
 TAKER = D("0.0006")
@@ -24,26 +24,6 @@ TAKER = D("0.0006")
 
 def m(value: D) -> D:
     return value.quantize(MONEY_STEP)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> int:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ex(clock: Clock) -> Iterator[Exchange]:
-    exchange = Exchange(seed=5, clock=clock, quiet=True)
-    yield exchange
-    exchange.close()
 
 
 def run(ex: Exchange, clock: Clock, until: int) -> list[D]:

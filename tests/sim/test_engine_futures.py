@@ -5,7 +5,6 @@ Every money figure is recomputed here from the fill prices and Bitget's fee rate
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal as D
 
 import pytest
@@ -16,32 +15,13 @@ from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.futures import Position
 from terminal_app.sim.engine.orders import OrderStatus
 
-T0 = 1_780_000_000_000
+from .conftest import Clock
+
 FUT = Product.USDT_FUTURES
 BTC = SymbolRef("BTCUSDT", FUT)
 MAKER = D("0.0002")
 TAKER = D("0.0006")
 TICK = D("0.1")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> int:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ex(clock: Clock) -> Iterator[Exchange]:
-    exchange = Exchange(seed=5, clock=clock, quiet=True)
-    yield exchange
-    exchange.close()
 
 
 def step(ex: Exchange, clock: Clock, ms: int = 100) -> None:

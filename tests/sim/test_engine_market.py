@@ -16,23 +16,11 @@ from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import OrderStatus
 from terminal_app.sim.market.history import Granularity
 
-T0 = 1_780_000_000_000
+from .conftest import T0, Clock
+
 ETH = SymbolRef("ETHUSDT", Product.SPOT)
 BTC = SymbolRef("BTCUSDT", Product.SPOT)
 PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> int:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

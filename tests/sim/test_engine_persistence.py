@@ -13,19 +13,12 @@ from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import OrderStatus
 from terminal_app.store.sim_state import SCHEMA_VERSION, SimStateStore
 
-T0 = 1_780_000_000_000
+from .conftest import Clock
+
 SPOT = Product.SPOT
 FUT = Product.USDT_FUTURES
 BTC = SymbolRef("BTCUSDT", SPOT)
 PERP = SymbolRef("BTCUSDT", FUT)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> int:
-        return self.t
 
 
 def snapshot(ex: Exchange, uid: str) -> dict[str, object]:

@@ -16,7 +16,8 @@ from terminal_app.sim.engine.events import Event, FillEvent, OrderEvent, TradeEv
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import Order
 
-T0 = 1_780_000_000_000
+from .conftest import Clock
+
 USERS = ("a", "b", "c", "h")
 HEDGE_USERS = frozenset({"h"})
 SPOT = SymbolRef("BTCUSDT", Product.SPOT)
@@ -53,14 +54,6 @@ OPS = {
 # orders dominate the mix
 op = st.sampled_from(("spot",) * 3 + ("perp",) * 6 + ("reduce",) * 3
                      + ("cancel", "close", "wait", "shock", "tpsl", "lever", "fund")).flatmap(OPS.__getitem__)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> int:
-        return self.t
 
 
 def apply(ex: Exchange, clock: Clock, step: tuple[object, ...], perp_base: D) -> None:

@@ -22,17 +22,10 @@ from terminal_app.sim.engine.events import Event, FillEvent
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import OrderStatus
 
-T0 = 1_780_000_000_000
+from .conftest import Clock
+
 SPOT = Product.SPOT
 FEE = D("0.001")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> int:
-        return self.t
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ partial trailing TP/SL, modify, cancel, listing, and a restart that keeps them."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -15,31 +14,12 @@ from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import OrderStatus
 
-T0 = 1_780_000_000_000
+from .conftest import Clock
+
 FUT = Product.USDT_FUTURES
 SPOT = Product.SPOT
 BTC = SymbolRef("BTCUSDT", FUT)
 TICK = D("0.1")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> int:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ex(clock: Clock) -> Iterator[Exchange]:
-    exchange = Exchange(seed=5, clock=clock, quiet=True)
-    yield exchange
-    exchange.close()
 
 
 def step(ex: Exchange, clock: Clock, ms: int = 100) -> None:

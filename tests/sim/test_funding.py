@@ -5,44 +5,22 @@ account's available/equity and is pushed as an account update."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 from pathlib import Path
-
-import pytest
 
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.events import AccountEvent, Event
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.engine.orders import OrderStatus
 
+from .conftest import T0, Clock
+
 FUNDING = "contract_settle_fee"      # trades leave bills of their own (open_long, close_short, …)
 
-T0 = 1_780_000_000_000
 FUT = Product.USDT_FUTURES
 BTC = SymbolRef("BTCUSDT", FUT)
 EIGHT_HOURS = 8 * 3_600_000
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> int:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def ex(clock: Clock) -> Iterator[Exchange]:
-    exchange = Exchange(seed=5, clock=clock, quiet=True)
-    yield exchange
-    exchange.close()
 
 
 def fee(mark: D, size: str, rate: D) -> D:

@@ -15,7 +15,6 @@ still happens, so the list cannot go stale.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal as D
 from typing import Any
@@ -24,12 +23,13 @@ import httpx
 import orjson
 import pytest
 import pytest_asyncio
-import websockets
 
-from terminal_app.bitget.signing import auth_headers, canonical_query, encoded_query, ws_login_message
+from terminal_app.bitget.signing import auth_headers, canonical_query, encoded_query
 from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.server.http import SimConfig, SimServer
+
+from .conftest import pushes_while
 
 # Routes the simulator serves that typed-bitget's classic (V2) surface has no model for.
 NOT_IN_TYPED_BITGET: dict[tuple[str, str], str] = {
@@ -287,39 +287,17 @@ def _model_key(channel: str) -> str:
     return "books" if channel.startswith("books") else channel
 
 
-async def _collect(ws: websockets.ClientConnection, frames: dict[tuple[str, str], list[dict[str, Any]]],
-                   stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        msg = orjson.loads(await ws.recv())
-        if "data" in msg:
-            arg = msg["arg"]
-            frames.setdefault((arg["instType"], arg["channel"]), []).append(msg)
-
-
 @pytest.mark.asyncio
 async def test_every_push_passes_typed_bitget(caller: Caller, typed_bitget_judge: Any) -> None:
     info = caller.server.info
     assert info is not None
-    frames: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    stop = asyncio.Event()
-    async with websockets.connect(info.ws_public) as pub, websockets.connect(info.ws_private) as priv:
-        await priv.send(orjson.dumps(ws_login_message(caller.creds, str(caller.server.now_ms() // 1000))).decode())
-        assert orjson.loads(await priv.recv())["event"] == "login"
-        for ws, args in ((pub, PUBLIC), (priv, PRIVATE)):
-            await ws.send(orjson.dumps({"op": "subscribe", "args": args}).decode())
-        readers = [asyncio.create_task(_collect(ws, frames, stop)) for ws in (pub, priv)]
+
+    async def trade() -> None:
         await _spot(caller)            # orders, fills, balances and positions move while the sockets listen
         await _futures(caller)
-        wanted = {(a["instType"], a["channel"]) for a in (*PUBLIC, *PRIVATE)}
-        for _ in range(200):
-            if wanted <= set(frames):
-                break
-            await asyncio.sleep(0.05)
-        stop.set()
-        for task in readers:
-            task.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
-    assert wanted - set(frames) == set(), "channels that pushed nothing"
+
+    frames = await pushes_while(info.ws_public, info.ws_private, caller.creds, caller.server.now_ms() // 1000,
+                                (PUBLIC, PRIVATE), "channel", trade)
     found: dict[str, set[str]] = {}
     for (inst_type, channel), pushes in frames.items():
         # a union model reports every branch; only the branch of the push's own market says what is wrong

@@ -11,23 +11,19 @@ checks each listed exception still happens.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal as D
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 import pytest_asyncio
-import websockets
 
-from terminal_app.bitget.signing import ws_login_message
 from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.server.http import SimConfig, SimServer
 
-from .conftest import TypedBitget, V3Caller
+from .conftest import TypedBitget, V3Caller, pushes_while
 
 NOT_IN_TYPED_BITGET: dict[tuple[str, str], str] = {
     ("GET", "/api/v3/public/time"): "typed-bitget has no UTA server-time endpoint (the V2 one serves the clock)",
@@ -223,32 +219,8 @@ async def test_every_v3_push_passes_typed_bitget(caller: V3Caller, uta_judge: Ty
     info = caller.server.info
     assert info is not None
     models = _push_types()
-    frames: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    stop = asyncio.Event()
-
-    async def collect(ws: websockets.ClientConnection) -> None:
-        while not stop.is_set():
-            msg = orjson.loads(await ws.recv())
-            if isinstance(msg, dict) and "data" in msg:
-                frames.setdefault((msg["arg"]["instType"], msg["arg"]["topic"]), []).append(msg)
-
-    async with websockets.connect(info.ws_public_v3) as pub, websockets.connect(info.ws_private_v3) as priv:
-        await priv.send(orjson.dumps(ws_login_message(caller.creds, str(caller.server.now_ms() // 1000))).decode())
-        assert orjson.loads(await priv.recv())["event"] == "login"
-        for ws, args in ((pub, PUBLIC), (priv, PRIVATE)):
-            await ws.send(orjson.dumps({"op": "subscribe", "args": args}).decode())
-        readers = [asyncio.create_task(collect(ws)) for ws in (pub, priv)]
-        await _trading(caller)
-        wanted = {(a["instType"], a["topic"]) for a in (*PUBLIC, *PRIVATE)}
-        for _ in range(300):
-            if wanted <= set(frames):
-                break
-            await asyncio.sleep(0.05)
-        stop.set()
-        for task in readers:
-            task.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
-    assert wanted - set(frames) == set(), "topics that pushed nothing"
+    frames = await pushes_while(info.ws_public_v3, info.ws_private_v3, caller.creds, caller.server.now_ms() // 1000,
+                                (PUBLIC, PRIVATE), "topic", lambda: _trading(caller), rounds=300)
     found: dict[str, set[str]] = {}
     for (_inst, topic), pushes in frames.items():
         for push in pushes:

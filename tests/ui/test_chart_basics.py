@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from terminal_app.core.candles import CandleSeries, Interval, SeriesChange
 from terminal_app.ui.chart import ChartPalette, ChartWidget
+from terminal_app.ui.chart.fit_label import short_countdown
 from terminal_app.ui.chart.oscillators import Macd, Rsi
 from terminal_app.ui.chart.widget import MARK_TAG, countdown
 
@@ -174,6 +175,33 @@ def test_crosshair_tags_follow_the_mouse_and_leave_with_it(chart: ChartWidget) -
 
 
 # --- 3. mark price and funding ---------------------------------------------------------------------------------------
+def test_a_narrow_header_shows_the_funding_short_not_cut(chart: ChartWidget, qtbot: QtBot) -> None:
+    chart.set_price_decimals(1)
+    chart.set_history(btc_rows(50))
+    base = 1_700_000_000_000
+    chart.now_ms = lambda: base
+    chart.set_perpetual(Decimal("101234.5"), Decimal("0.000100"), base + (3 * 3600 + 12 * 60 + 5) * 1000)
+    full = "Mark 101,234.5 · Funding 0.0100 % in 03:12:05"
+    label = chart.funding_label
+    chart.resize(1800, 640)
+    qtbot.waitUntil(lambda: label.shown() == full)            # wide: room for all of it
+    minimum = chart.minimumSizeHint().width()
+    buttons = chart.width() - label.width()                      # what the rest of the header takes
+    short = "F 0.0100% 3h12m"
+    chart.resize(buttons + label.fontMetrics().horizontalAdvance(short) + 12, 640)
+    qtbot.waitUntil(lambda: label.width() < label.fontMetrics().horizontalAdvance(full))
+    qtbot.waitUntil(lambda: label.shown() == short)              # the short form whole, not the long one cut
+    assert label.fontMetrics().horizontalAdvance(label.shown()) <= label.contentsRect().width()
+    assert full in label.toolTip()                               # the whole text is a hover away
+    assert chart.funding_text() == full
+    assert chart.minimumSizeHint().width() == minimum            # the label never widens the window
+
+
+def test_short_countdown() -> None:
+    assert [short_countdown(ms) for ms in (0, 45_900, 725_000, 3_600_000, (27 * 3600 + 5 * 60 + 59) * 1000)] == [
+        "0s", "45s", "12m05s", "1h00m", "27h05m"]
+
+
 def test_mark_price_line_and_funding_countdown(chart: ChartWidget, qtbot: QtBot) -> None:
     rows = btc_rows(300)
     chart.set_price_decimals(1)

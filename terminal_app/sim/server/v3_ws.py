@@ -15,15 +15,10 @@ unified key may log in here (a classic key gets 40084). Not served: ``fast-fill`
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
-
-import orjson
-from aiohttp import WSMsgType, web
 
 from terminal_app.bitget.errors import ExchangeError
 from terminal_app.core.instruments import Product, SymbolRef
@@ -43,11 +38,12 @@ from terminal_app.sim.engine.events import (
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.server import v3_names, v3_ws_trade
 from terminal_app.sim.server import v3_render as r
-from terminal_app.sim.server.auth import Authenticator
+from terminal_app.sim.server.auth import ApiKey, Authenticator
 from terminal_app.sim.server.faults import WsControl
 from terminal_app.sim.server.render import FUTURES_GRANULARITIES, levels
 from terminal_app.sim.server.v3_strategy import order_id_of, push_rows
 from terminal_app.sim.server.ws_channels import BookMirror
+from terminal_app.sim.server.ws_hub import WsHubBase
 from terminal_app.sim.server.ws_protocol import Conn, WsConfig, dumps, error_frame, event_frame
 
 V3_PUBLIC_PATH = "/v3/ws/public"
@@ -80,14 +76,14 @@ class IncrementalBook:
         return bids, asks
 
 
-class V3WsHub:
+class V3WsHub(WsHubBase):
+    private_path = V3_PRIVATE_PATH
+    writer_name = "sim-v3ws-writer"
+
     def __init__(self, ex: Exchange, auth: Authenticator, clock_ms: Callable[[], int], config: WsConfig) -> None:
+        super().__init__(auth, config, V3_FIRST_CONN_ID)
         self.ex = ex
-        self.auth = auth
         self.clock_ms = clock_ms
-        self.config = config
-        self.conns: dict[int, Conn] = {}
-        self._next = V3_FIRST_CONN_ID
         self._dirty: set[tuple[str, SymbolRef]] = set()   # (what, market) changed since the last flush
         self._trades: dict[SymbolRef, list[dict[str, str]]] = {}
         self._seq: dict[tuple[int, Key], int] = {}   # books1/5/50 per connection: their own counters
@@ -97,138 +93,39 @@ class V3WsHub:
         self._dirty_strategies: dict[str, set[str]] = {}   # uid -> strategy orders changed since the flush
         ex.add_listener(self.on_event)
 
-    # ---- connections -------------------------------------------------------------------------------------------
+    def _on_idle(self, conn: Conn) -> None:
+        self.drop(conn.id)               # dropped like a dead peer: the reader's ``finally`` cleans up
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(autoping=True, compress=False, max_msg_size=1 << 20)
-        await ws.prepare(request)
-        conn = Conn(self._next, ws, request, request.path == V3_PRIVATE_PATH, max_queue=self.config.max_queue)
-        self._next += 1
-        self.conns[conn.id] = conn
-        conn.writer = asyncio.create_task(self._write(conn), name=f"sim-v3ws-writer-{conn.id}")
-        try:
-            async for msg in ws:
-                if conn.closed:
-                    break
-                if msg.type is WSMsgType.TEXT:
-                    self._on_text(conn, msg.data)
-        finally:
-            conn.closed = True
-            self.conns.pop(conn.id, None)
-            for key in conn.subs:
-                self._seq.pop((conn.id, key), None)
-            conn.wake.set()
-            conn.writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
-                await conn.writer
-        return ws
+    # ---- subscriptions -----------------------------------------------------------------------------------------
 
-    async def _write(self, conn: Conn) -> None:
-        try:
-            while not conn.closed:
-                await conn.wake.wait()
-                conn.wake.clear()
-                while conn.out:
-                    await conn.ws.send_frame(conn.out.popleft(), WSMsgType.TEXT)
-        except (ConnectionError, RuntimeError):
-            pass
+    def _other_op(self, conn: Conn, op: Any, msg: dict[str, Any]) -> bool:
+        if op != "trade":
+            return False
+        conn.send(v3_ws_trade.answer(self.ex, conn.key, msg, self.clock_ms(), f"sim-{conn.id}"))
+        return True
 
-    async def close_all(self) -> None:
-        for conn in list(self.conns.values()):
-            conn.closed = True
-            conn.wake.set()
-            if not conn.ws.closed:
-                await conn.ws.close(code=1001, message=b"server shutdown")
+    def _refuse_login(self, key: ApiKey) -> bytes | None:
+        if key.uta:
+            return None
+        return error_frame(40084, "You are in Classic Account mode, and the Unified Account API is not supported at "
+                                  "this time")
 
-    def idle_check(self) -> None:
-        """Close connections that sent no ``ping`` for ``idle_timeout_s`` (Bitget: 2 minutes)."""
-        limit = time.monotonic() - self.config.idle_timeout_s
-        for conn in list(self.conns.values()):
-            if conn.last_ping < limit and not conn.closed:
-                # Dropped like a dead peer: the reader's ``finally`` cleans up.
-                self.drop(conn.id)
-
-    # ---- faults (``faults.WsControl``) -----------------------------------------------------------------------
-
-    def _targets(self, conn_id: int | None) -> list[Conn]:
-        if conn_id is None:
-            return list(self.conns.values())
-        conn = self.conns.get(conn_id)
-        return [conn] if conn else []
-
-    def connection_ids(self) -> list[int]:
-        return sorted(self.conns)
-
-    def drop(self, conn_id: int | None) -> int:
-        targets = self._targets(conn_id)
-        for conn in targets:
-            conn.closed = True
-            conn.out.clear()
-            transport = conn.request.transport
-            if transport is not None:
-                transport.abort()
-        return len(targets)
-
-    def stall(self, conn_id: int | None, stalled: bool) -> int:
-        targets = self._targets(conn_id)
-        for conn in targets:
-            conn.stalled = stalled
-            if stalled:
-                conn.out.clear()
-        return len(targets)
-
-    def send_raw(self, conn_id: int | None, text: str) -> int:
-        return sum(conn.send(text.encode()) for conn in self._targets(conn_id))
+    def _login_ack(self, conn: Conn) -> bytes:
+        return event_frame("login", code="0", msg="", connId=f"sim-{conn.id}")
 
     def _ack(self, conn: Conn, event: str, arg: Any) -> None:
         conn.send(event_frame(event, arg=arg, connId=f"sim-{conn.id}"))
 
-    def _on_text(self, conn: Conn, data: str) -> None:
-        if data == "ping":
-            conn.last_ping = time.monotonic()
-            conn.send(b"pong")
-            return
-        try:
-            msg = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            conn.send(error_frame(30002, "illegal request"))
-            return
-        op = msg.get("op") if isinstance(msg, dict) else None
-        args = msg.get("args") if isinstance(msg, dict) else None
-        if op == "trade" and isinstance(msg, dict):
-            conn.send(v3_ws_trade.answer(self.ex, conn.key, msg, self.clock_ms(), f"sim-{conn.id}"))
-            return
-        if op not in ("subscribe", "unsubscribe", "login") or not isinstance(args, list) or not args:
-            conn.send(error_frame(30003 if op else 30002, f"Invalid op: {op}"))
-            return
-        if op == "login":
-            try:
-                api_key = self.auth.check_ws_login(args[0])
-            except ExchangeError as exc:
-                conn.send(error_frame(int(exc.code), exc.exchange_msg))
-                return
-            if not api_key.uta:
-                conn.send(error_frame(40084, "You are in Classic Account mode, and the Unified Account API is not "
-                                             "supported at this time"))
-                return
-            conn.key = api_key
-            conn.send(event_frame("login", code="0", msg="", connId=f"sim-{conn.id}"))
-            return
-        for arg in args:
-            key = self._parse(conn, arg)
-            if key is None:
-                continue
-            if op == "unsubscribe":
-                conn.subs.pop(key, None)
-                self._seq.pop((conn.id, key), None)
-                self._ack(conn, "unsubscribe", arg)
-                continue
-            if key[0] == "UTA" and conn.key is None:
-                conn.send(error_frame(30004, "User not logged in", arg))
-                continue
-            conn.subs[key] = dict(arg)
-            self._ack(conn, "subscribe", arg)
-            self._snapshot(conn, key, conn.subs[key])
+    def _needs_login(self, key: Key) -> bool:
+        return key[0] == "UTA"
+
+    def _subscribed(self, conn: Conn, key: Key, arg: Any, fresh: bool) -> None:
+        conn.subs[key] = dict(arg)
+        self._snapshot(conn, key, conn.subs[key])
+
+    def _unsubscribe(self, conn: Conn, key: Key) -> None:
+        conn.subs.pop(key, None)
+        self._seq.pop((conn.id, key), None)
 
     def _parse(self, conn: Conn, arg: Any) -> Key | None:
         if not isinstance(arg, dict) or not arg.get("instType") or not arg.get("topic"):

@@ -30,6 +30,7 @@ from terminal_app.core.candles import (
 )
 from terminal_app.ui.chart.axis import AxisTag, GridItem, TaggedAxis, TimeAxis
 from terminal_app.ui.chart.backfill import HistoryBackfill, split_history
+from terminal_app.ui.chart.fit_label import FitLabel, short_countdown
 from terminal_app.ui.chart.items import CandleItem, IndicatorLine, VolumeItem
 from terminal_app.ui.chart.lod import LodPyramid
 from terminal_app.ui.chart.none_guard import pin_none
@@ -211,12 +212,9 @@ class ChartWidget(QtWidgets.QWidget):
             bar.addWidget(button)
         # Perpetuals: mark price and the funding countdown (hidden for spot). It takes the room the buttons leave
         # and no more: as a fixed-width label it made a 1,600-pixel window's minimum width 1,676 with a perpetual
-        # open, squeezing the book and the tape (screenshots); now it is cut on the left when narrow.
-        self.funding_label = QtWidgets.QLabel()
+        # open, squeezing the book and the tape (screenshots); when narrow it shows a shorter form, not a cut one.
+        self.funding_label = FitLabel("Mark price, current funding rate and the time left until the next funding")
         self.funding_label.setObjectName("chart_funding")
-        self.funding_label.setToolTip("Mark price, current funding rate and the time left until the next funding")
-        self.funding_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
-        self.funding_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.funding_label.hide()
         bar.addWidget(self.funding_label, 1)
         bar.addSpacing(6)
@@ -809,26 +807,32 @@ class ChartWidget(QtWidgets.QWidget):
         info = self._perpetual
         if info is None:
             self.funding_label.hide()
-            self.funding_label.clear()
+            self.funding_label.set_forms([])
             return
-        parts: list[str] = []
-        html: list[str] = []
+        mark = long = short = ""
         if info.mark is not None:
-            parts.append(f"Mark {_fmt_price(info.mark, self.price_decimals)}")
-            html.append(f"<span style='color:{self._palette.mark[:7]}'>{parts[-1]}</span>")
+            mark = f"Mark {_fmt_price(info.mark, self.price_decimals)}"
         if info.funding_rate is not None:
             rate = (info.funding_rate * 100).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
-            funding = f"Funding {rate:.4f} %"
+            long, short = f"Funding {rate:.4f} %", f"F {rate:.4f}%"
             if info.next_funding_ms is not None:
                 left = info.next_funding_ms - self.now_ms()
-                funding += f" in {countdown(left)}"
+                long += f" in {countdown(left)}"
+                short += f" {short_countdown(left)}"
                 if left > 0:
                     # Wake when the shown second changes (a plain 1 s timer drifts up to a second behind).
                     self._funding_timer.start(left % 1000 + 1)
-            parts.append(funding)
-            html.append(funding)
-        self._funding_text = " · ".join(parts)
-        self.funding_label.setText(" · ".join(html))
+        coloured = f"<span style='color:{self._palette.mark[:7]}'>{mark}</span>" if mark else ""
+
+        def joined(*parts: str) -> str:
+            return " · ".join(p for p in parts if p)
+
+        # longest first: all of it, the funding short, the funding alone (the mark has its own tag on the axis)
+        forms = [(joined(mark, long), joined(coloured, long)), (joined(mark, short), joined(coloured, short))]
+        if short:
+            forms.append((short, short))
+        self._funding_text = forms[0][0]
+        self.funding_label.set_forms(forms)
         self.funding_label.show()
 
     # --- price lines -----------------------------------------------------------------------------------------------

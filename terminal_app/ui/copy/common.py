@@ -11,8 +11,6 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -22,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from terminal_app.core.copy_trading import FuturesTrack
-from terminal_app.ui.docks.common import titled
+from terminal_app.ui.dialogs.checked import CheckedDialog
 from terminal_app.ui.models.table import SORT_ROLE, Column, StreamingTableModel
 
 R = TypeVar("R")
@@ -106,39 +104,32 @@ def parse_price(text: str) -> Decimal | None:
     return value
 
 
-class TpSlDialog(QDialog):
+class TpSlDialog(CheckedDialog):
     """Take-profit and stop-loss prices of one tracking order: empty keeps the current one, 0 removes it."""
 
     def __init__(self, track: FuturesTrack, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        titled(self, f"TP/SL · {track.symbol} {track.pos_side} · {track.tracking_no}")
-        form = QFormLayout(self)
-        form.addRow(QLabel(f"Opened at {track.open_price} × {track.open_size}. Empty keeps the price, 0 removes it."))
+        super().__init__("TpSlDialog", f"TP/SL · {track.symbol} {track.pos_side} · {track.tracking_no}", parent)
+        self.form.addRow(QLabel(f"Opened at {track.open_price} × {track.open_size}. Empty keeps the price, "
+                                "0 removes it."))
         self.tp = QLineEdit(self)
         self.tp.setPlaceholderText(str(track.stop_surplus_price or ""))
         self.sl = QLineEdit(self)
         self.sl.setPlaceholderText(str(track.stop_loss_price or ""))
-        form.addRow("&Take profit", self.tp)
-        form.addRow("&Stop loss", self.sl)
-        self.problem = QLabel(self)
-        self.problem.setObjectName("error")
-        form.addRow(self.problem)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.form.addRow("&Take profit", self.tp)
+        self.form.addRow("&Stop loss", self.sl)
         self.value: TpSl | None = None
 
-    def _check(self) -> None:
+    def problem(self) -> str | None:
         try:
             tp, sl = parse_price(self.tp.text()), parse_price(self.sl.text())
         except ValueError as exc:
-            self.problem.setText(str(exc))
-            return
+            return str(exc)
         if tp is None and sl is None:
-            self.problem.setText("Give a take-profit or a stop-loss price.")
-            return
-        self.value = (tp, sl)
+            return "Give a take-profit or a stop-loss price."
+        return None
+
+    def submit(self) -> None:
+        self.value = (parse_price(self.tp.text()), parse_price(self.sl.text()))
         self.accept()
 
 

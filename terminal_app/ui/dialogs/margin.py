@@ -12,11 +12,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from terminal_app.core.accounts import Position
 from terminal_app.core.position_tools import estimated_liquidation, removable_margin
-from terminal_app.ui.docks.common import DecimalEdit, message_label, show_message, titled
+from terminal_app.ui.dialogs.checked import CheckedDialog
+from terminal_app.ui.docks.common import DecimalEdit
 from terminal_app.ui.theme import current_colors
 
 ADD, REMOVE = "add", "remove"
@@ -28,15 +29,13 @@ def _num(value: Decimal | None, places: int = 4) -> str:
     return f"{value.quantize(Decimal(1).scaleb(-places)).normalize():f}"
 
 
-class MarginDialog(QDialog):
+class MarginDialog(CheckedDialog):
     """Add or remove margin of ``position`` (isolated) through ``tools`` (``services.position_tools``);
     ``available`` is what the account may add, ``mark`` the current mark price."""
 
     def __init__(self, position: Position, tools: Any, *, available: Decimal | None, mark: Decimal | None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("MarginDialog")
-        titled(self, f"Margin of {position.ref.display} {position.hold_side}")
+        super().__init__("MarginDialog", f"Margin of {position.ref.display} {position.hold_side}", parent)
         self.position = position
         self.tools = tools
         self.available = available
@@ -51,20 +50,10 @@ class MarginDialog(QDialog):
         self.limits.setText(f"Can add {_num(available)} {coin} · can remove "
                             f"{_num(removable_margin(position, mark))} {coin} · holds {_num(position.margin_size)}")
         self.liquidation = QLabel(self)
-        self.error = message_label(self)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-                                        self)
-        self.buttons.accepted.connect(self.send)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow("Change", self.direction)
-        form.addRow("Amount", self.amount)
-        form.addRow("", self.limits)
-        form.addRow("Liquidation", self.liquidation)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        self.form.addRow("Change", self.direction)
+        self.form.addRow("Amount", self.amount)
+        self.form.addRow("", self.limits)
+        self.form.addRow("Liquidation", self.liquidation)
         self.direction.currentIndexChanged.connect(lambda _i: self._preview())
         self.amount.textChanged.connect(lambda _t: self._preview())
         tools.margin_done.connect(self._done)
@@ -89,28 +78,27 @@ class MarginDialog(QDialog):
         now = self.position.liquidation_price
         after = estimated_liquidation(self.position, self.delta() or Decimal(0))
         self.liquidation.setText(f"{_num(now, 2)} now" + (f" → about {_num(after, 2)} after" if after else ""))
-        show_message(self.error, "", current_colors().alert)
+        self.show_problem("")
 
-    def send(self) -> None:
-        problem = self.problem()
-        if not problem:
-            delta = self.delta()
-            assert delta is not None
-            problem = self.tools.set_margin(self.position, delta)
+    def submit(self) -> None:
+        """Send the checked change; the position tools may still refuse it (said here), else wait for the answer."""
+        delta = self.delta()
+        assert delta is not None
+        problem = self.tools.set_margin(self.position, delta)
         if problem:
-            show_message(self.error, problem, current_colors().alert)
+            self.show_problem(problem)
             return
         self.sent = True
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
-        show_message(self.error, "Sending…", current_colors().muted)
+        self.ok_button.setEnabled(False)
+        self.show_status("Sending…", current_colors().muted)
 
     def _done(self, position: Position, error: str) -> None:
         if not self.sent or position is not self.position:
             return
         self.sent = False
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+        self.ok_button.setEnabled(True)
         if error:
-            show_message(self.error, f"Not changed: {error}", current_colors().alert)
+            self.show_problem(f"Not changed: {error}")
             return
         self.accept()
 

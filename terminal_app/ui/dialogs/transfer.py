@@ -11,11 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from terminal_app.core.accounts import FuturesAccount, SpotAsset
 from terminal_app.core.instruments import Product
-from terminal_app.ui.docks.common import DecimalEdit, message_label, show_message, titled
+from terminal_app.ui.dialogs.checked import Button, CheckedDialog
+from terminal_app.ui.docks.common import DecimalEdit
 from terminal_app.ui.format import coin_places, fmt_fixed
 from terminal_app.ui.theme import current_colors
 
@@ -28,13 +29,12 @@ ACCOUNTS: tuple[tuple[str, Product], ...] = (
 )
 
 
-class TransferDialog(QDialog):
+class TransferDialog(CheckedDialog):
     """From, to, coin and amount; OK sends the transfer through the account service and waits for its answer."""
 
     def __init__(self, account: AccountService, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("TransferDialog")
-        titled(self, "Transfer between accounts")
+        super().__init__("TransferDialog", "Transfer between accounts", parent, close=Button.Close,
+                         ok_text="Transfer")
         self.account = account
         self._sent = ""  # what the last send moved, said again when Bitget confirms it
         self.source = QComboBox(self)
@@ -48,22 +48,11 @@ class TransferDialog(QDialog):
         self.amount = DecimalEdit("amount", self)
         self.available = QLabel(self)
         self.available.setObjectName("TransferAvailable")
-        self.message = message_label(self)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close,
-                                        self)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Transfer")
-        self.buttons.accepted.connect(self.send)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow("From", self.source)
-        form.addRow("To", self.target)
-        form.addRow("Coin", self.coin)
-        form.addRow("Amount", self.amount)
-        form.addRow("", self.available)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
+        self.form.addRow("From", self.source)
+        self.form.addRow("To", self.target)
+        self.form.addRow("Coin", self.coin)
+        self.form.addRow("Amount", self.amount)
+        self.form.addRow("", self.available)
         self.source.currentIndexChanged.connect(self._accounts_changed)
         self.target.currentIndexChanged.connect(self._accounts_changed)
         self.coin.currentIndexChanged.connect(self._show_available)
@@ -128,18 +117,17 @@ class TransferDialog(QDialog):
     # --- actions ------------------------------------------------------------------------------------------------
 
     def send(self) -> bool:
-        problem = self.problem()
-        if problem:
-            show_message(self.message, problem, current_colors().alert)
-            return False
+        """OK: refuse what cannot go (said in the dialog) or ask the account service; True when asked."""
+        return self.try_accept()
+
+    def submit(self) -> None:
         amount = self.amount.value()
         assert amount is not None
         coin = self.coin.currentText()
         self.account.transfer(self.from_product(), self.to_product(), coin, amount)
         self._sent = (f"{fmt_fixed(amount, coin_places(coin))} {coin} from {self.source.currentText()} "
                       f"to {self.target.currentText()}")
-        show_message(self.message, f"Sending {fmt_fixed(amount, coin_places(coin))} {coin}…", current_colors().muted)
-        return True
+        self.show_status(f"Sending {fmt_fixed(amount, coin_places(coin))} {coin}…", current_colors().muted)
 
     def _accounts_changed(self) -> None:
         coins = self.coins()
@@ -159,13 +147,13 @@ class TransferDialog(QDialog):
                                if available is not None else "")
 
     def _on_transferred(self, transfer_id: str) -> None:
-        show_message(self.message, f"Moved {self._sent} (transfer {transfer_id}).", current_colors().up)
+        self.show_status(f"Moved {self._sent} (transfer {transfer_id}).", current_colors().up)
         self.amount.set_value(None)
         self._show_available()
 
     def _on_error(self, text: str) -> None:
         if text.startswith("Transfer"):
-            show_message(self.message, text, current_colors().alert)
+            self.show_problem(text)
 
 
 def open_transfer_dialog(parent: QWidget, account: AccountService) -> TransferDialog:

@@ -15,31 +15,24 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from terminal_app.core.algo import AlgoKind, AlgoOrder, TriggerSource, intent_of, validate_algo
 from terminal_app.core.instruments import MarketInfo, SymbolRef
+from terminal_app.ui.dialogs.checked import CheckedDialog
 from terminal_app.ui.docks import AlgoOrdersApi, MarketDataApi
 from terminal_app.ui.docks.algo_groups import ON_ENTRY, attached_legs, entry_of, grouped, is_leg
-from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message, titled
+from terminal_app.ui.docks.common import DecimalEdit, message_label, show_message
+from terminal_app.ui.docks.order_table import cancel_column, cancellable_table, select_key, selected_row, table_page
 from terminal_app.ui.format import MarketPlaces
 from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, fixed, text
 from terminal_app.ui.theme import current_colors
-
-CANCEL_MARK = "✕"
 
 
 def _sign(order: AlgoOrder) -> int:
@@ -67,30 +60,18 @@ def line_label(order: AlgoOrder) -> str:
     return f"{order.label} {order.side}{size}"
 
 
-class MoveDialog(QDialog):
+class MoveDialog(CheckedDialog):
     """A new trigger price for one algo order, checked as a new order would be before it is sent."""
 
     def __init__(self, order: AlgoOrder, market: MarketInfo | None, reference: Decimal | None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("MoveAlgoDialog")
+        super().__init__("MoveAlgoDialog", f"Move {line_label(order)} {order.ref.display}", parent)
         self.order = order
         self.market = market
         self.reference = reference
-        titled(self, f"Move {line_label(order)} {order.ref.display}")
         self.trigger = DecimalEdit("trigger price", self)
         self.trigger.set_value(order.trigger_price)
-        self.error = message_label(self)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-                                        self)
-        self.buttons.accepted.connect(self._try_accept)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow(f"Trigger ({_trigger_text(order)} price)", self.trigger)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        self.form.addRow(f"Trigger ({_trigger_text(order)} price)", self.trigger)
 
     def problem(self) -> str | None:
         price = self.trigger.value()
@@ -103,13 +84,6 @@ class MoveDialog(QDialog):
             if issues:
                 return str(issues[0])
         return None
-
-    def _try_accept(self) -> None:
-        problem = self.problem()
-        if problem:
-            show_message(self.error, problem, current_colors().alert)
-            return
-        self.accept()
 
 
 class AlgoOrdersTab(QWidget):
@@ -136,14 +110,11 @@ class AlgoOrdersTab(QWidget):
         self.dialog: MoveDialog | None = None
         self.model: StreamingTableModel[AlgoOrder] = StreamingTableModel(self._columns(), key=lambda o: o.client_oid,
                                                                          coalesce_ms=None)
-        self.view = make_table(self.model, self, stretch=self.model.column_of("Status"),
-                               widths={"Time": 66, "Symbol": 104, "Type": 110, "Side": 80, "": 28})
-        self.view.horizontalHeader().setSectionResizeMode(len(self.model.columns) - 1, QHeaderView.ResizeMode.Fixed)
-        self.view.setObjectName("AlgoOrdersView")
-        self.view.clicked.connect(self._on_clicked)
-        self.view.doubleClicked.connect(self._on_double_clicked)
-        self.view.installEventFilter(self)
-        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.view = cancellable_table(self.model, self, name="AlgoOrdersView",
+                                      widths={"Time": 66, "Symbol": 104, "Type": 110, "Side": 80},
+                                      cancel=lambda o: self.cancel(o.client_oid), edit=lambda _o: self.move_selected(),
+                                      can_edit=lambda o: not is_leg(o.client_oid),
+                                      selection_changed=self._update_buttons)
         self.move_button = QPushButton("Move…", self)
         self.move_button.clicked.connect(lambda: self.move_selected())
         self.cancel_button = QPushButton("Cancel", self)
@@ -157,19 +128,9 @@ class AlgoOrdersTab(QWidget):
         self.finished.setToolTip("Show the algo orders that fired, were cancelled or refused")
         self.finished.toggled.connect(lambda _on: self.refresh())
         self.message = message_label(self)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(4, 4, 4, 0)
-        bar.addWidget(QLabel("Stops, trailing stops and TP/SL", self))
-        bar.addWidget(self.finished)
-        bar.addStretch(1)
-        for button in (self.move_button, self.cancel_button, self.cancel_all_button):
-            bar.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(bar)
-        layout.addWidget(self.message)
-        layout.addWidget(self.view, 1)
+        table_page(self, self.view, self.message, leading=[QLabel("Stops, trailing stops and TP/SL", self),
+                                                           self.finished],
+                   buttons=[self.move_button, self.cancel_button, self.cancel_all_button])
         algo.changed.connect(self.refresh)
         algo.rejected.connect(self._on_rejected)
         if trading is not None:
@@ -200,20 +161,16 @@ class AlgoOrdersTab(QWidget):
             Column("Callback", lambda o: f"{o.callback_ratio.normalize():f} %" if o.callback_ratio else "", text()),
             Column("Status", lambda o: ON_ENTRY if is_leg(o.client_oid) else str(o.status), text(),
                    tooltip=lambda o: o.reason or None),
-            Column("", lambda o: CANCEL_MARK, text(), align=Qt.AlignmentFlag.AlignCenter,
-                   tooltip=lambda o: "Cancel this algo order"),
+            cancel_column("algo order"),
         ]
 
     # --- public API ---------------------------------------------------------------------------------------------
 
     def selected(self) -> AlgoOrder | None:
-        index = self.view.currentIndex()
-        return self.model.row_at(index.row()) if index.isValid() else None
+        return selected_row(self.view, self.model)
 
     def select(self, client_oid: str) -> None:
-        row = self.model.row_of(client_oid)
-        if row is not None:
-            self.view.setCurrentIndex(self.model.index(row, 0))
+        select_key(self.view, self.model, client_oid)
         self._update_buttons()
 
     def cancel_selected(self) -> None:
@@ -270,25 +227,6 @@ class AlgoOrdersTab(QWidget):
         self.count_changed.emit(len(self.algo.orders()) + len(self.legs()))
 
     # --- reactions ----------------------------------------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not event.modifiers():
-                self.cancel_selected()
-                return True
-        return super().eventFilter(watched, event)
-
-    def _on_clicked(self, index: QModelIndex | QPersistentModelIndex) -> None:
-        self._update_buttons()
-        if index.isValid() and index.column() == len(self.model.columns) - 1:
-            self.cancel(self.model.row_at(index.row()).client_oid)
-
-    def _on_double_clicked(self, index: QModelIndex | QPersistentModelIndex) -> None:
-        if index.isValid() and index.column() != len(self.model.columns) - 1 \
-                and not is_leg(self.model.row_at(index.row()).client_oid):
-            self.view.setCurrentIndex(index)
-            self.move_selected()
 
     def _send_move(self, dialog: MoveDialog) -> None:
         price = dialog.trigger.value()

@@ -12,15 +12,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTabWidget,
@@ -33,9 +27,11 @@ from terminal_app.core.enums import OrderStatus
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.orders import Fill, OrderView
 from terminal_app.core.validation import on_step
+from terminal_app.ui.dialogs.checked import CheckedDialog
 from terminal_app.ui.docks import DockServices, active_ref, algo_service
 from terminal_app.ui.docks.algo_orders import AlgoOrdersTab
-from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message, titled
+from terminal_app.ui.docks.common import DecimalEdit, make_table, message_label, show_message
+from terminal_app.ui.docks.order_table import cancel_column, cancellable_table, select_key, selected_row, table_page
 from terminal_app.ui.format import MarketPlaces, coin_places, fmt_clock
 from terminal_app.ui.models.table import Column, StreamingTableModel, clock_ms, compact, fixed, signed, text
 from terminal_app.ui.theme import current_colors
@@ -44,7 +40,6 @@ OPEN_STATUSES = frozenset({OrderStatus.PENDING, OrderStatus.LIVE, OrderStatus.PA
 DONE_STATUSES = frozenset({OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED})
 MAX_HISTORY = 500
 MAX_FILLS = 500
-CANCEL_MARK = "✕"
 _FORCE_LABELS = {"gtc": "GTC", "post_only": "Post", "ioc": "IOC", "fok": "FOK"}
 
 
@@ -66,15 +61,13 @@ def _type_label(view: OrderView) -> str:
     return f"{kind} · {force}" if force and view.type == "limit" else kind
 
 
-class ModifyDialog(QDialog):
+class ModifyDialog(CheckedDialog):
     """New price and size for one open order, checked against the market's tick and lot before it is sent."""
 
     def __init__(self, view: Any, market: MarketInfo | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("ModifyOrderDialog")
+        super().__init__("ModifyOrderDialog", f"Modify {view.side} {view.ref.display}", parent)
         self.view = view
         self.market = market
-        titled(self, f"Modify {view.side} {view.ref.display}")
         self.price = DecimalEdit("price", self)
         self.price.set_value(view.price)
         self.size_edit = DecimalEdit("size", self)
@@ -84,19 +77,9 @@ class ModifyDialog(QDialog):
                "(cancel-replace); it loses its place in the queue.")
         note = QLabel(how, self)
         note.setWordWrap(True)
-        self.error = message_label(self)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-                                        self)
-        self.buttons.accepted.connect(self._try_accept)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow("Price", self.price)
-        form.addRow("Size", self.size_edit)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        self.form.addRow("Price", self.price)
+        self.form.addRow("Size", self.size_edit)
+        self.add_note(note)
 
     def problem(self) -> str | None:
         price, size = self.price.value(), self.size_edit.value()
@@ -112,13 +95,6 @@ class ModifyDialog(QDialog):
         if price == self.view.price and size == self.view.size:
             return "Nothing changed."
         return None
-
-    def _try_accept(self) -> None:
-        problem = self.problem()
-        if problem:
-            show_message(self.error, problem, current_colors().alert)
-            return
-        self.accept()
 
 
 class OrdersPanel(QWidget):
@@ -148,15 +124,9 @@ class OrdersPanel(QWidget):
             self._fill_columns(), key=lambda f: f.trade_id, newest_first=True, max_rows=MAX_FILLS)
 
         common = {"Time": 66, "Symbol": 104, "Side": 52, "Type": 96}
-        self.open_view = make_table(self.open_model, self, stretch=self.open_model.column_of("Status"),
-                                    widths={**common, "": 28})
-        self.open_view.horizontalHeader().setSectionResizeMode(len(self.open_model.columns) - 1,
-                                                               QHeaderView.ResizeMode.Fixed)
-        self.open_view.setObjectName("OpenOrdersView")
-        self.open_view.clicked.connect(self._on_open_clicked)
-        self.open_view.doubleClicked.connect(self._on_open_double_clicked)
-        self.open_view.installEventFilter(self)
-        self.open_view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.open_view = cancellable_table(self.open_model, self, name="OpenOrdersView", widths=common,
+                                           cancel=self.trading.cancel, edit=lambda _v: self.modify_selected(),
+                                           selection_changed=self._update_buttons)
         self.history_view = make_table(self.history_model, self, widths={**common, "Status": 80})
         self.fills_view = make_table(self.fills_model, self, widths={"Time": 66, "Symbol": 104, "Side": 80,
                                                                        "Role": 56})
@@ -174,18 +144,8 @@ class OrdersPanel(QWidget):
         self.message = message_label(self)
 
         open_tab = QWidget(self)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(4, 4, 4, 0)
-        bar.addWidget(self.only_active)
-        bar.addStretch(1)
-        for button in (self.modify_button, self.cancel_button, self.cancel_all_button):
-            bar.addWidget(button)
-        open_layout = QVBoxLayout(open_tab)
-        open_layout.setContentsMargins(0, 0, 0, 0)
-        open_layout.setSpacing(2)
-        open_layout.addLayout(bar)
-        open_layout.addWidget(self.message)
-        open_layout.addWidget(self.open_view, 1)
+        table_page(open_tab, self.open_view, self.message, leading=[self.only_active],
+                   buttons=[self.modify_button, self.cancel_button, self.cancel_all_button])
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
@@ -232,8 +192,7 @@ class OrdersPanel(QWidget):
             Column("Filled", lambda v: v.filled, fixed(self._size), numeric=True),
             Column("Status", lambda v: str(v.status).replace("_", " "), text(),
                    tooltip=lambda v: v.reason or None),
-            Column("", lambda v: CANCEL_MARK, text(), align=Qt.AlignmentFlag.AlignCenter,
-                   tooltip=lambda v: "Cancel this order"),
+            cancel_column("order"),
         ]
 
     def _history_columns(self) -> list[Column[Any]]:
@@ -284,13 +243,10 @@ class OrdersPanel(QWidget):
     # --- public API ---------------------------------------------------------------------------------------------
 
     def selected_order(self) -> Any | None:
-        index = self.open_view.currentIndex()
-        return self.open_model.row_at(index.row()) if index.isValid() else None
+        return selected_row(self.open_view, self.open_model)
 
     def select_order(self, client_oid: str) -> None:
-        row = self.open_model.row_of(client_oid)
-        if row is not None:
-            self.open_view.setCurrentIndex(self.open_model.index(row, 0))
+        select_key(self.open_view, self.open_model, client_oid)
         self._update_buttons()
 
     def cancel_selected(self) -> None:
@@ -339,24 +295,6 @@ class OrdersPanel(QWidget):
         self.fills_model.replace_all(sorted(self.trading.fills(), key=lambda f: f.ts))
 
     # --- reactions ----------------------------------------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.open_view and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not event.modifiers():
-                self.cancel_selected()
-                return True
-        return super().eventFilter(watched, event)
-
-    def _on_open_clicked(self, index: QModelIndex | QPersistentModelIndex) -> None:
-        self._update_buttons()
-        if index.isValid() and index.column() == len(self.open_model.columns) - 1:
-            self.trading.cancel(self.open_model.row_at(index.row()))
-
-    def _on_open_double_clicked(self, index: QModelIndex | QPersistentModelIndex) -> None:
-        if index.isValid() and index.column() != len(self.open_model.columns) - 1:
-            self.open_view.setCurrentIndex(index)
-            self.modify_selected()
 
     def _send_modify(self, dialog: ModifyDialog) -> None:
         price, size = dialog.price.value(), dialog.size_edit.value()

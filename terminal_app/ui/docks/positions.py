@@ -14,15 +14,10 @@ from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
     QLabel,
     QMenu,
     QMessageBox,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -32,10 +27,12 @@ from terminal_app.core.enums import MarginMode
 from terminal_app.core.instruments import MarketInfo
 from terminal_app.core.market_data import Ticker
 from terminal_app.core.validation import on_step
+from terminal_app.ui.dialogs.checked import CheckedDialog
 from terminal_app.ui.dialogs.margin import MarginDialog
 from terminal_app.ui.docks import DockServices, links_for
 from terminal_app.ui.docks.closed_positions import tools_service
-from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message, titled
+from terminal_app.ui.docks.common import DecimalEdit, ThemeWatcher, make_table, message_label, show_message
+from terminal_app.ui.docks.order_table import select_key, selected_row, table_page
 from terminal_app.ui.format import STABLE_COINS, MarketPlaces, fmt_fixed
 from terminal_app.ui.models.table import Column, StreamingTableModel, fixed, percent, signed, text
 from terminal_app.ui.theme import current_colors
@@ -73,29 +70,18 @@ def usdt_value(amount: Decimal, p: Position, mark: Decimal | None) -> Decimal | 
     return amount * mark if mark is not None else None
 
 
-class ClosePriceDialog(QDialog):
+class ClosePriceDialog(CheckedDialog):
     """Asks for the limit price of a close; refuses prices off the market's tick."""
 
     def __init__(self, position: Position, market: MarketInfo | None, default: Decimal | None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("ClosePriceDialog")
+        super().__init__("ClosePriceDialog", f"Close {position.hold_side} {position.ref.display} with a limit",
+                         parent)
         self.position = position
         self.market = market
-        titled(self, f"Close {position.hold_side} {position.ref.display} with a limit")
         self.price = DecimalEdit("limit price", self)
         self.price.set_value(default)
-        self.error = message_label(self)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
-                                        self)
-        self.buttons.accepted.connect(self._try_accept)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow(f"Close {fmt_fixed(position.total, market.size_places if market else 4)} at", self.price)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
+        self.form.addRow(f"Close {fmt_fixed(position.total, market.size_places if market else 4)} at", self.price)
 
     def problem(self) -> str | None:
         price = self.price.value()
@@ -104,13 +90,6 @@ class ClosePriceDialog(QDialog):
         if self.market is not None and not on_step(price, self.market.tick_size):
             return f"The price must be a multiple of the tick size {self.market.tick_size.normalize():f}."
         return None
-
-    def _try_accept(self) -> None:
-        problem = self.problem()
-        if problem:
-            show_message(self.error, problem, current_colors().alert)
-            return
-        self.accept()
 
 
 class PositionsPanel(QWidget):
@@ -158,18 +137,9 @@ class PositionsPanel(QWidget):
         self.summary = QLabel(self)
         self.message = message_label(self)
 
-        bar = QHBoxLayout()
-        bar.setContentsMargins(4, 4, 4, 0)
-        bar.addWidget(self.summary, 1)
-        for button in (self.reverse_button, self.break_even_button, self.margin_button, self.close_market_button,
-                       self.close_limit_button, self.flash_button):
-            bar.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(bar)
-        layout.addWidget(self.message)
-        layout.addWidget(self.view, 1)
+        table_page(self, self.view, self.message, leading=[self.summary], leading_stretches=True,
+                   buttons=[self.reverse_button, self.break_even_button, self.margin_button, self.close_market_button,
+                            self.close_limit_button, self.flash_button])
 
         self.theme = ThemeWatcher(self, lambda c: self.flash_button.setStyleSheet(
             f"QPushButton {{ color: {c.alert}; font-weight: bold; }} QPushButton:disabled {{ color: {c.muted}; }}"))
@@ -241,13 +211,10 @@ class PositionsPanel(QWidget):
         self._update_buttons()
 
     def selected(self) -> Position | None:
-        index = self.view.currentIndex()
-        return self.model.row_at(index.row()) if index.isValid() else None
+        return selected_row(self.view, self.model)
 
     def select(self, position: Position) -> None:
-        row = self.model.row_of(position_key(position))
-        if row is not None:
-            self.view.setCurrentIndex(self.model.index(row, 0))
+        select_key(self.view, self.model, position_key(position))
 
     def close_selected_market(self) -> None:
         p = self.selected()
@@ -294,9 +261,11 @@ class PositionsPanel(QWidget):
         p = self.selected()
         if p is None or self.tools is None:
             return ""
-        text = self.tools.break_even(p)
-        show_message(self.message, text, current_colors().muted, clear_after_ms=8000)
-        return text
+        answer = self.tools.break_even(p)
+        colors = current_colors()
+        show_message(self.message, answer.text, colors.alert if answer.refused else colors.muted,
+                     clear_after_ms=8000)
+        return answer.text
 
     def margin_selected(self) -> MarginDialog | None:
         """Open the margin dialog of the selected isolated position (and return it)."""

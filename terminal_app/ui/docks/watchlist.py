@@ -61,9 +61,10 @@ class WatchRow:
 
 
 def short_name(ref: SymbolRef) -> str:
-    """The name the add box completes and accepts back: ``BTCUSDT`` for spot, ``BTCUSDT.P`` for perpetuals
-    (TradingView's way), a delivery contract's own symbol (``BTCUSDH27``)."""
-    return ref.symbol if not ref.is_futures or ref.is_delivery else f"{ref.symbol}.P"
+    """The name the add box completes and accepts back: ``BTCUSDT`` for spot, ``BTCUSDT PERP`` for perpetuals (the
+    display name every other panel writes; the box still accepts TradingView's ``BTCUSDT.P``), a delivery
+    contract's own symbol (``BTCUSDH27``)."""
+    return ref.symbol if not ref.is_futures or ref.is_delivery else ref.display
 
 
 class Watchlist(QWidget):
@@ -90,7 +91,7 @@ class Watchlist(QWidget):
         self.model: StreamingTableModel[WatchRow] = StreamingTableModel(self._columns(), key=lambda r: r.key)
         self.input = QLineEdit(self)
         self.input.setObjectName("WatchlistInput")
-        self.input.setPlaceholderText("Add symbol: BTCUSDT, ETHUSDT.P, BTCUSDT_UMCBL…")
+        self.input.setPlaceholderText("Add symbol: BTCUSDT, ETHUSDT PERP, BTCUSDT_UMCBL…")
         self.input.setClearButtonEnabled(True)
         self.input.returnPressed.connect(self._on_return)
         self.input.textEdited.connect(lambda _t: self._error(""))  # a new attempt: the old complaint is over

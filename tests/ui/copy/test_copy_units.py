@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from terminal_app.bitget.errors import error_for_code
 from terminal_app.core.copy_trading import FollowSetting, FuturesTrack, QuantityLimit
 from terminal_app.services.copy_trading import copy_fill, plain_error, pnl_curve
-from terminal_app.ui.copy.common import parse_price
+from terminal_app.ui.copy.common import TpSlDialog, parse_price
 from terminal_app.ui.copy.follow_dialog import FollowDialog, validate
 from terminal_app.ui.copy.follower import unrealized
 
@@ -125,3 +125,18 @@ def test_edit_dialog_is_prefilled(qtbot: QtBot) -> None:
     assert dialog.symbols["BTCUSDT"].isChecked()
     assert not dialog.symbols["ETHUSDT"].isChecked()
     assert dialog.ok_button.text() == "Save"
+
+
+def test_tpsl_dialog_says_what_is_wrong_then_gives_the_prices(qtbot: QtBot) -> None:
+    dialog = TpSlDialog(track("1"))
+    qtbot.addWidget(dialog)
+    assert dialog.try_accept() is False                 # neither price: said in the dialog, which stays
+    assert dialog.error.text() == "Give a take-profit or a stop-loss price."
+    dialog.tp.setText("abc")
+    assert dialog.try_accept() is False
+    assert "not a number" in dialog.error.text()
+    dialog.tp.setText("120")
+    dialog.sl.setText("0")
+    assert dialog.try_accept() is True
+    assert dialog.result() == TpSlDialog.DialogCode.Accepted
+    assert dialog.value == (D("120"), D("0"))

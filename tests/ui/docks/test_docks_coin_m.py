@@ -86,7 +86,7 @@ async def test_coin_m_ticket_positions_across_lines_balances_and_transfer(qtbot:
         dialog.amount.set_value(Decimal("0.05"))
         assert dialog.send() is True
         moved = "Moved 0.05000000 BTC from Spot to Coin-M futures"
-        await until(account.transferred, lambda: moved in dialog.message.text())
+        await until(account.transferred, lambda: moved in dialog.error.text())
         after = account.margin_account(BTCUSD)
         assert after is not None
         assert after.available == before.available + Decimal("0.05")

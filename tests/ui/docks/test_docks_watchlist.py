@@ -27,7 +27,11 @@ def test_starts_from_the_setting_and_publishes_the_list(qtbot: QtBot, services: 
     w, _ = make(qtbot, services, ("BTCUSDT:spot", "BTCUSDT:usdt_futures"))
     assert w.symbols() == [kit.BTC, kit.BTC_PERP]
     assert services.market_data.watchlist == [kit.BTC, kit.BTC_PERP]
-    assert [w.model.text(r, "Symbol") for r in range(2)] == ["BTCUSDT", "BTCUSDT.P"]
+    # a perpetual by the name every other panel gives it (the Symbol column of the orders and positions panels)
+    assert [w.model.text(r, "Symbol") for r in range(2)] == ["BTCUSDT", kit.BTC_PERP.display] == ["BTCUSDT",
+                                                                                                  "BTCUSDT PERP"]
+    assert "BTCUSDT PERP" in w.completer.model().stringList()
+    assert "BTCUSDT.P" not in w.completer.model().stringList()
 
 
 def test_add_by_typing_accepts_v1_names(qtbot: QtBot, services: Any, kit: Any) -> None:

@@ -38,7 +38,7 @@ async def test_coin_m_and_usdc_m_are_added_by_any_name(qtbot: QtBot, live: Any) 
         market = s.market_data.market(QUARTER)
         assert market is not None
         assert market.delivery_time is not None
-        assert names == ["BTCUSDT", "BTCUSD.P", "BTCPERP.P", f"BTCUSD {expiry_text(market.delivery_time)}"]
+        assert names == ["BTCUSDT", "BTCUSD PERP", "BTCPERP PERP", f"BTCUSD {expiry_text(market.delivery_time)}"]
         assert names[3] == "BTCUSD 26 Mar 27"
         # an explicit line that does not list the symbol is not second-guessed
         assert w.add_symbol("BTCUSD_UMCBL") is None
