@@ -278,7 +278,7 @@ async def test_closed_positions_panel_and_a_funding_bill_in_the_journal(qapp: QA
         closed = term.window.panel("closed_positions")
         closed.refresh_button.click()
         await signals.wait_until(services.tools.closed_changed, lambda: closed.model.rowCount() == 1)
-        assert closed.model.text(0, "Symbol") == "BTCUSDT"
+        assert closed.model.text(0, "Symbol") == "BTCUSDT PERP"  # the name the positions table and chart write
         assert closed.model.text(0, "Side") == "Long"
         assert closed.model.text(0, "Funding") not in ("", "0")
         pnl.refresh_button.click()                                      # read again: no row doubles

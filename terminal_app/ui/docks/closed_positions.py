@@ -110,7 +110,7 @@ class ClosedPositionsPanel(_Panel):
     def __init__(self, services: DockServices, parent: QWidget | None = None) -> None:
         super().__init__(services, "ClosedPositionsPanel", parent)
         columns: list[Column[ClosedPosition]] = [
-            Column("Symbol", lambda r: r.symbol, text()),
+            Column("Symbol", lambda r: SymbolRef(r.symbol, r.product).display, text()),
             Column("Side", lambda r: r.hold_side.capitalize(), text(),
                    direction=lambda r: 1 if r.hold_side == "long" else -1),
             Column("Size", lambda r: r.close_size, fixed(lambda r: _places(r.close_size)), numeric=True),
@@ -126,7 +126,7 @@ class ClosedPositionsPanel(_Panel):
             Column("Closed", lambda r: _when(r.u_time), text()),
         ]
         self.model: StreamingTableModel[ClosedPosition] = StreamingTableModel(columns, key=closed_key)
-        self.view = make_table(self.model, self, widths={"Symbol": 100, "Side": 56})
+        self.view = make_table(self.model, self, widths={"Symbol": 110, "Side": 56, "Opened": 130, "Closed": 130})
         self.view.setObjectName("ClosedPositionsView")
         self.layout_.addWidget(self.view, 1)
         if self.tools is not None:
