@@ -232,3 +232,17 @@ async def test_flash_close_with_nothing_open_on_a_unified_account_is_not_a_failu
         assert len(said) == 3, [r.getMessage() for r in said]
         assert all(r.levelno == logging.INFO and r.getMessage().endswith("no open position.") for r in said), \
             [r.getMessage() for r in said]
+
+
+@pytest.mark.asyncio
+async def test_a_fresh_unified_account_knows_the_leverage_of_a_symbol_without_a_position(kit: Any) -> None:
+    """Bitget's V3 settings list every futures symbol's leverage (its sample: symbols at the default 20x); the
+    ticket shows it before the first order rather than a made-up 1x (seen by hand: 1x shown, the order opened 20x)."""
+    refs = (COIN_M, SymbolRef("ETHUSDT", Product.USDT_FUTURES))
+    expected = {ref: on_sim(kit, lambda ex, r=ref: ex.symbol_settings(DEMO_UID, r.symbol).cross_leverage)
+                for ref in refs}
+    async with kit.open(history_pages=1) as s:
+        for ref, lever in expected.items():
+            s.account.refresh_symbol(ref)
+            await kit.wait_until(s.account.leverage_changed, lambda r=ref: s.account.leverage(r) is not None)
+            assert s.account.leverage(ref) == lever

@@ -141,8 +141,17 @@ def open_interest(call: Call) -> Any:
 def settings(call: Call) -> Any:
     uid = call.uid
     fut = call.ex.futures_account(uid)
-    symbols = [{"category": r.CATEGORIES[p.ref.product], "symbol": p.ref.symbol, "marginMode": p.margin_mode,
-                "leverage": str(p.leverage)} for p in call.ex.positions(uid, product=None)]
+    # Every futures symbol with its leverage and margin mode, set or default, as Bitget's sample lists symbols at
+    # the default 20x (GET_api_v3_account_settings.json): listing only symbols that hold a position left a client
+    # without the leverage an order would open at
+    symbols = []
+    for m in v3_names.v3_markets(None):
+        if not m.ref.product.is_futures:
+            continue
+        s = call.ex.symbol_settings(uid, m.symbol)
+        lever = s.cross_leverage if s.margin_mode == "crossed" else s.long_leverage
+        symbols.append({"category": r.CATEGORIES[m.ref.product], "symbol": m.symbol, "marginMode": s.margin_mode,
+                        "leverage": str(lever)})
     return {"uid": uid, "accountMode": "unified", "assetMode": "union", "accountLevel": "advanced",
             "holdMode": fut.pos_mode, "stpMode": "none", "symbolConfigList": symbols, "coinConfigList": []}
 
