@@ -145,12 +145,22 @@ class AccountService(QObject):
     def margin_mode(self, ref: SymbolRef) -> MarginMode | None:
         return self._margin_mode.get(ref.key)
 
-    def available(self, ref: SymbolRef, side: Side) -> Decimal:
+    def available(self, ref: SymbolRef, side: Side, price: Decimal | None = None) -> Decimal:
         """What a ticket's % buttons size against: spot buys spend the quote coin, sells the base coin; futures use
-        the available margin of the account that margins the contract (coin-M: in its base coin)."""
+        the available margin of the account that margins the contract (coin-M: in its base coin). On a unified
+        account futures draw on the whole pool (every coin's discounted value, in USD): a coin-M line's figure is
+        that USD at ``price`` (the contract's, USD per coin), not the coin's own balance, which is 0 for a pool
+        held in USDT though Bitget opens the position."""
         if ref.is_futures:
             account = self.margin_account(ref)
-            return account.available if account is not None else _ZERO
+            own = account.available if account is not None else _ZERO
+            pool = self._unified.available_usd if self._unified is not None and self.unified else None
+            if pool is None:
+                return own
+            pool = max(pool, _ZERO)
+            if ref.product.settle_coin:       # USDT-M, USDC-M: the pool's USD as the stablecoin, 1:1
+                return max(own, pool)
+            return max(own, pool / price) if price else own
         market = self._session.market(ref)
         if market is None:
             return _ZERO

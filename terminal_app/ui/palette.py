@@ -109,7 +109,7 @@ class PaletteEngine:
 
         size, in_quote = cmd.size, cmd.unit is SizeUnit.QUOTE
         if cmd.unit is SizeUnit.PERCENT:
-            available = account.available(ref, cmd.side)
+            available = account.available(ref, cmd.side, reference)
             sized = preset_size(market, available, cmd.size, side=cmd.side, price=reference, in_quote=False,
                                 leverage=leverage)
             if sized is None:
@@ -133,7 +133,7 @@ class PaletteEngine:
             margin_mode=account.margin_mode(ref) if futures else None, tp=cmd.tp, sl=cmd.sl)
         closing = ticket.reduce_only or ticket.trade_side == TradeSide.CLOSE
         issues = validate_ticket(ticket, market, last_price=last,
-                                 available=None if closing else account.available(ref, cmd.side),
+                                 available=None if closing else account.available(ref, cmd.side, reference or last),
                                  leverage=leverage)
         if issues:
             raise CommandError(str(issues[0]))
@@ -175,7 +175,8 @@ class PaletteEngine:
         reference = cmd.price if cmd.price is not None else cmd.stop
         size = cmd.size
         if cmd.unit is SizeUnit.PERCENT:
-            sized = preset_size(market, account.available(ref, cmd.side), cmd.size, side=cmd.side, price=reference,
+            available = account.available(ref, cmd.side, reference)
+            sized = preset_size(market, available, cmd.size, side=cmd.side, price=reference,
                                 in_quote=False, leverage=account.leverage(ref) if futures else None)
             if sized is None:
                 raise CommandError("There is no price to size the stop from.")

@@ -524,8 +524,8 @@ class TicketPanel(QWidget):
             size = round_to_lot(position.available * Decimal(pct) / 100, self.market)
             self.set_size_unit("base")
         else:
-            available = self.account.available(self.ref, self.side)
             price = self.price.value() if self.order_type() == "limit" else self._last_price()
+            available = self.account.available(self.ref, self.side, price)
             size = preset_size(self.market, available, pct, side=self.side, price=price, in_quote=self._in_quote(),
                                leverage=self.leverage if self.ref.is_futures else None)
             if size is None:
@@ -695,7 +695,7 @@ class TicketPanel(QWidget):
                 last = intent.trigger_price if intent.trigger_price > 0 else last
             issues = self._form_issues(ticket) + validate_ticket(
                 ticket, self.market, last_price=last,
-                available=None if closing or self.ref is None else self.account.available(self.ref, ticket.side),
+                available=None if closing or self.ref is None else self.account.available(self.ref, ticket.side, last),
                 leverage=leverage) + limit_issues(ticket, self._policy(), last_price=last, leverage=leverage,
                                                   quote_coin=self.market.quote_coin)
             if intent is not None:
@@ -934,7 +934,7 @@ class TicketPanel(QWidget):
             parts.append(f"Position {fmt_fixed(position.available, market.size_places)} {market.base_coin}"
                          if position is not None else "No position on this side")
         else:
-            available = self.account.available(self.ref, self.side)
+            available = self.account.available(self.ref, self.side, self._last_price())
             if self.ref.is_futures:
                 coin, places = margin_coin, margin_places
             else:

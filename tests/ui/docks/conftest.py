@@ -258,7 +258,7 @@ class FakeAccount(QObject):
     def set_margin_mode(self, ref: SymbolRef, mode: str) -> None:
         self.calls.append(("set_margin_mode", ref, mode))
 
-    def available(self, ref: SymbolRef, side: str) -> Decimal:
+    def available(self, ref: SymbolRef, side: str, price: Decimal | None = None) -> Decimal:
         return self.avail.get((ref.key, side), D(0))
 
 

@@ -5,7 +5,7 @@ position's own USD count, which the simulator takes off whole (``sim.server.v3_n
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pytest
@@ -107,3 +107,36 @@ async def test_coin_m_long_and_short_closed_from_positions_leave_nothing(qtbot: 
         usd = D(placed["qty"])
         assert abs(usd - pos.total * pos.open_price_avg) < 1       # USD at the entry, not at the limit price
         assert engine_positions(live) == []
+
+
+@pytest.mark.parametrize("account_mode", ["unified"])
+@pytest.mark.asyncio
+async def test_the_ticket_sizes_coin_m_against_the_pool_on_a_unified_account(qtbot: QtBot, live: Any,
+                                                                             until: Any) -> None:
+    """Bitget margins a coin-M position from the whole pool, so the ticket
+    accepts a buy larger than the pool's own BTC and says what the pool allows in BTC (on a pool holding no BTC it
+    greyed the button out: 'Available 0 BTC')."""
+    async with live() as s:
+        built = {spec.id: spec for spec in trading_dock_specs(s, Settings())}
+        ticket: Any = built["ticket"].factory()
+        qtbot.addWidget(ticket)
+        md, account = s.market_data, s.account
+        md.set_active(COIN_M)
+        await until(md.ticker_changed, lambda: md.last_price(COIN_M))
+        await until(account.balances_changed, lambda: account.unified_account() is not None)
+        # the pool sells its own BTC first: what is left to margin coin-M with is USDT
+        own = next((a.available for a in account.unified_account().assets if a.coin == "BTC"), D(0))
+        spot = SymbolRef("BTCUSDT", Product.SPOT)
+        s.trading.inner.place(OrderTicket(spot, "sell", "market", size=own.quantize(D("0.000001"), ROUND_DOWN)))
+        await until(account.balances_changed, lambda: next(
+            (a.available for a in account.unified_account().assets if a.coin == "BTC"), D(0)) < D("0.0001"))
+        pool = account.unified_account()
+        last = md.last_price(COIN_M)
+        assert account.available(COIN_M, "buy", last) == pool.available_usd / last > D("0.01")
+        size = D("0.01")
+        ticket.leverage_box.setValue(1)
+        ticket.set_order_type("limit")
+        ticket.set_price((last * D("0.99")).quantize(D("0.1")))
+        ticket.set_size(size)
+        ticket.revalidate()
+        assert ticket.submit_button.isEnabled(), ticket.reason.text()
