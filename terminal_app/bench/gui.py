@@ -61,6 +61,7 @@ import tempfile
 import threading
 import time
 from array import array
+from collections import Counter
 from collections.abc import Callable, Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from pathlib import Path
@@ -231,6 +232,9 @@ class ThreadSim:
         server = self.runner.server
         return self.runner.call(lambda: sim_counters(server, self.flows))
 
+    def trimmed_kb(self) -> int | None:
+        return None  # the simulator shares the GUI's process and allocator: the GUI's own figure holds it
+
     def stop(self) -> None:
         self.runner.stop()
 
@@ -281,6 +285,10 @@ class ProcessSim:
     def counters(self) -> dict[str, int]:
         return {k: int(v) for k, v in self._ask("stats").items()}
 
+    def trimmed_kb(self) -> int | None:
+        """The child's resident set after ``malloc_trim(0)`` (see :func:`_trimmed_kb`)."""
+        return int(self._ask("trim").get("rss_now_kb") or 0) or None
+
     def stop(self) -> None:
         proc = self.proc
         if proc is None:
@@ -315,6 +323,8 @@ async def serve_sim(n_symbols: int, rate: float) -> None:
             if line == "takers" and not flows:
                 flows = install_takers(server, bench_symbols(n_symbols), rate)
                 trace = _start_tracing()
+            elif line == "trim":
+                _trimmed_kb()
             elif trace is not None:
                 _snapshot(trace, "sim", time.monotonic() - started)
             print(json.dumps({**sim_counters(server, flows), "rss_kb": _peak_rss_kb() or 0,
@@ -341,6 +351,23 @@ def _snapshot(where: Path, who: str, at_s: float) -> None:
 
     gc.collect()  # what is still reachable, not what a collection would free
     tracemalloc.take_snapshot().dump(str(where / f"{who}-{round(at_s):05d}.snap"))
+    # Python objects by type beside the allocations: a count that only grows names the structure that does
+    kinds = Counter(type(o).__qualname__ for o in gc.get_objects())
+    (where / f"{who}-{round(at_s):05d}.types.json").write_text(json.dumps(dict(kinds.most_common(200))))
+
+
+def _trimmed_kb() -> int | None:
+    """The resident set after glibc's ``malloc_trim(0)`` (returns the free pages of every arena to the system): how
+    much of a long session's growth is freed memory that the allocator kept rather than memory still in use.
+    None where there is no glibc."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        return None
+    return _rss_now_kb()
 
 
 # --- GUI-thread instruments -------------------------------------------------------------------------------------------
@@ -606,6 +633,9 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
     counts = dict(painter.counts)
     emitted = dict(signals)
     t1, cpu1, gui1, msgs1, flushes1, sim1 = await totals()
+    # after the measured span: how much of the resident sets the allocators would give back
+    trimmed = (_trimmed_kb(), await loop.run_in_executor(None, sim.trimmed_kb)) if seconds >= LONG_SESSION_S \
+        else (None, None)
     if profiler is not None and profile_to:
         profiler.dump_stats(profile_to)
 
@@ -648,6 +678,8 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
         "sim_rss_end_mb": round(sim1["rss_now_kb"] / 1024, 1) if sim1.get("rss_now_kb") else None,
         "sim_rss_growth_pct": _growth_pct(sim0.get("rss_now_kb"), sim1.get("rss_now_kb")),
         "rss_series_mb": rss_series,
+        "rss_trimmed_mb": round(trimmed[0] / 1024, 1) if trimmed[0] else None,
+        "sim_rss_trimmed_mb": round(trimmed[1] / 1024, 1) if trimmed[1] else None,
         "checksum_errors": extras.checksum_errors() + (active_book.checksum_errors if active_book else 0),
         "window": f"{window.width()}x{window.height()}",
         "platform": QGuiApplication.platformName(),
