@@ -53,6 +53,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import ctypes
 import json
 import os
 import subprocess
@@ -89,6 +90,8 @@ PROFILE_ENV = "TERMINAL_BENCH_PROFILE"  # a file name: cProfile of the GUI threa
 # a snapshot at every resident-set sample (gui-SECONDS.snap, sim-SECONDS.snap), to diff what grows over a long
 # session. Slows both down several times.
 TRACEMALLOC_ENV = "TERMINAL_BENCH_TRACEMALLOC"
+# "gui" or "sim": only that process traces (tracing the simulator slows it so much that the GUI gets little load)
+TRACEMALLOC_WHO_ENV = "TERMINAL_BENCH_TRACEMALLOC_WHO"
 TRACE_FRAMES = 6
 
 LAG_TARGET_MS = 16.0
@@ -322,21 +325,24 @@ async def serve_sim(n_symbols: int, rate: float) -> None:
                 break
             if line == "takers" and not flows:
                 flows = install_takers(server, bench_symbols(n_symbols), rate)
-                trace = _start_tracing()
+                trace = _start_tracing("sim")
             elif line == "trim":
                 _trimmed_kb()
             elif trace is not None:
                 _snapshot(trace, "sim", time.monotonic() - started)
+            heap = _heap_kb() or (0, 0)
             print(json.dumps({**sim_counters(server, flows), "rss_kb": _peak_rss_kb() or 0,
-                              "rss_now_kb": _rss_now_kb() or 0}), flush=True)
+                              "rss_now_kb": _rss_now_kb() or 0, "heap_used_kb": heap[0], "heap_free_kb": heap[1]}),
+                  flush=True)
     finally:
         await server.stop()
 
 
-def _start_tracing() -> Path | None:
-    """Start tracemalloc when :data:`TRACEMALLOC_ENV` names a directory; that directory."""
+def _start_tracing(who: str) -> Path | None:
+    """Start tracemalloc when :data:`TRACEMALLOC_ENV` names a directory (and :data:`TRACEMALLOC_WHO_ENV`, when set,
+    names ``who``); that directory."""
     where = os.environ.get(TRACEMALLOC_ENV)
-    if not where:
+    if not where or os.environ.get(TRACEMALLOC_WHO_ENV, who) != who:
         return None
     import tracemalloc
 
@@ -356,15 +362,30 @@ def _snapshot(where: Path, who: str, at_s: float) -> None:
     (where / f"{who}-{round(at_s):05d}.types.json").write_text(json.dumps(dict(kinds.most_common(200))))
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def _heap_kb() -> tuple[int, int] | None:
+    """glibc's heap, all arenas: (KiB in use, KiB free but kept), mmap'd blocks counted as in use. What C and C++
+    (Qt, numpy, Python's objects above 512 bytes) hold, beside pymalloc's own arenas: in-use that climbs is live
+    memory, free that climbs while in-use does not is fragmentation. None where there is no glibc ``mallinfo2``."""
+    try:
+        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return None
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return (info.uordblks + info.hblkhd) // 1024, info.fordblks // 1024
+
+
 def _trimmed_kb() -> int | None:
     """The resident set after glibc's ``malloc_trim(0)`` (returns the free pages of every arena to the system): how
     much of a long session's growth is freed memory that the allocator kept rather than memory still in use.
     None where there is no glibc."""
     try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim(0)
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         return None
     return _rss_now_kb()
@@ -604,7 +625,7 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
 
     profile_to = os.environ.get(PROFILE_ENV)
     profiler = cProfile.Profile() if profile_to else None
-    trace = _start_tracing()     # what is allocated from now on and still held at a sample is what grows
+    trace = _start_tracing("gui")  # what is allocated from now on and still held at a sample is what grows
     t0, cpu0, gui0, msgs0, flushes0, sim0 = await totals()
     if trace is not None:
         _snapshot(trace, "gui", 0)
@@ -616,6 +637,7 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
         profiler.enable()
     # A long session: the resident sets every RSS_SAMPLE_S (the GUI's here, the child's from its counters).
     rss_series: list[tuple[float, float | None, float | None]] = []
+    heap_series: list[tuple[float, float, float, float, float]] = []  # [s, GUI used, GUI free, child used, free] MB
     end = time.perf_counter() + seconds
     while (left := end - time.perf_counter()) > 0:
         await asyncio.sleep(min(RSS_SAMPLE_S, left))
@@ -624,6 +646,11 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
             gui_kb, sim_kb = _rss_now_kb(), sample.get("rss_now_kb")
             rss_series.append((round(time.perf_counter() - t0), round(gui_kb / 1024, 1) if gui_kb else None,
                                round(sim_kb / 1024, 1) if sim_kb else None))
+            heap = _heap_kb()
+            if heap is not None:
+                heap_series.append((rss_series[-1][0], round(heap[0] / 1024, 1), round(heap[1] / 1024, 1),
+                                    round(sample.get("heap_used_kb", 0) / 1024, 1),
+                                    round(sample.get("heap_free_kb", 0) / 1024, 1)))
             if trace is not None:
                 _snapshot(trace, "gui", time.perf_counter() - t0)
     if profiler is not None:
@@ -678,6 +705,7 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
         "sim_rss_end_mb": round(sim1["rss_now_kb"] / 1024, 1) if sim1.get("rss_now_kb") else None,
         "sim_rss_growth_pct": _growth_pct(sim0.get("rss_now_kb"), sim1.get("rss_now_kb")),
         "rss_series_mb": rss_series,
+        "heap_series_mb": heap_series,
         "rss_trimmed_mb": round(trimmed[0] / 1024, 1) if trimmed[0] else None,
         "sim_rss_trimmed_mb": round(trimmed[1] / 1024, 1) if trimmed[1] else None,
         "checksum_errors": extras.checksum_errors() + (active_book.checksum_errors if active_book else 0),
