@@ -26,6 +26,7 @@ KEYS = {"bench", "ok", "symbols", "seconds", "sim", "lag_p50_ms", "lag_p99_ms", 
         # the long-session figures (meaningful from --seconds 120 on; every run reports them)
         "lag_p99_end_ms", "rss_start_mb", "rss_end_mb", "rss_growth_pct", "sim_rss_start_mb", "sim_rss_end_mb",
         "sim_rss_growth_pct", "rss_series_mb", "growth_ok", "lag_end_ok",
+        "heap_series_mb", "rss_trimmed_mb", "sim_rss_trimmed_mb",
         # streams the simulator cut off for not reading, the terminal's reconnects, market time the simulator skipped
         "sim_slow_closes", "reconnects", "sim_skipped_pct"}
 
@@ -34,6 +35,7 @@ def _run(tmp_path: Path, *args: str, module: str = "terminal_app") -> tuple[int,
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BITGET_TERMINAL_HOME=str(tmp_path / "home"))
     env.pop("TERMINAL_BENCH_SIM", None)
     env.pop("TERMINAL_BENCH_PROFILE", None)
+    env.pop("TERMINAL_BENCH_TRACEMALLOC", None)
     done = subprocess.run([sys.executable, "-m", module, *args], env=env, capture_output=True, text=True,
                           timeout=150, cwd=tmp_path, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
@@ -65,6 +67,10 @@ def _check_line(out: dict[str, Any], symbols: int, sim: str) -> None:
     assert out["checksum_errors"] == 0
     assert out["platform"] == "offscreen"
     assert out["window"] == "1600x1000"
+    # a short run samples no long-session series and trims nothing
+    assert out["rss_series_mb"] == out["heap_series_mb"] == []
+    assert out["rss_trimmed_mb"] is None
+    assert out["sim_rss_trimmed_mb"] is None
 
 
 @pytest.mark.timeout(180)
@@ -146,3 +152,29 @@ def test_in_process_simulator_shortens_the_gil_switch_interval_while_it_runs() -
             assert sys.getswitchinterval() == lowered
         assert sys.getswitchinterval() == lowered  # the first one still runs
     assert sys.getswitchinterval() == before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallinfo2 and malloc_trim")
+def test_heap_figures_see_memory_held_and_given_back() -> None:
+    from terminal_app.bench import gui
+
+    before = gui._heap_kb()
+    assert before is not None
+    block = bytearray(64 * 1024 * 1024)  # above the mmap threshold: a block of its own, counted as in use
+    held = gui._heap_kb()
+    assert held is not None
+    assert held[0] - before[0] >= 60 * 1024
+    del block
+    after = gui._heap_kb()
+    assert after is not None
+    assert held[0] - after[0] >= 60 * 1024
+    trimmed = gui._trimmed_kb()
+    assert trimmed is not None
+    assert 0 < trimmed <= (gui._rss_now_kb() or 0) + 1024
+
+
+def test_long_session_warms_up_until_the_traded_volume_window_is_full() -> None:
+    from terminal_app.bench import gui
+    from terminal_app.core.traded_volume import DEFAULT_WINDOW_MS
+
+    assert gui.LONG_WARMUP_S > DEFAULT_WINDOW_MS / 1000

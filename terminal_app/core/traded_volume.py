@@ -10,9 +10,11 @@ appended (O(1)), a late one is moved back past the newer ones (O(its distance fr
 costs O(1) amortised per trade (3-4 µs with two views; the first trade at a price also costs a sorted insert). Fills
 of one sweep (same ts, price and taker side) share one record and every record at a price shares that price's
 Decimal: about 230 bytes a record, so 5 minutes at 250 trades a second (the GUI benchmark's rate, far above a normal
-market) hold ~18 MB. Totals are kept per price and, for each (step, side) the ladder has asked about, per bucket, in
-sorted maps, so a ladder row is one lookup and the buckets between two prices one range scan: painting never rescans
-the trades.
+market) hold ~18 MB. A burst far above that (a liquidation cascade at thousands of trades a second) would hold
+more: past :data:`MAX_RECORDS` records (~46 MB) the oldest leave early, so the window is shorter than asked for
+then rather than memory growing with the trade rate (tens of MB). Totals are kept per price and, for each (step,
+side) the ladder has asked about, per bucket, in sorted maps, so a ladder row is one lookup and the buckets between
+two prices one range scan: painting never rescans the trades.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from typing import Protocol
 from sortedcontainers import SortedDict
 
 DEFAULT_WINDOW_MS = 5 * 60 * 1000
+# ~13 minutes at the benchmark's 250 trades a second, 40+ at a busy real market's 50-100: the 5-minute window is whole
+# at any sustainable rate; only a burst shortens it
+MAX_RECORDS = 200_000
 MAX_VIEWS = 6  # 3 aggregations × 2 sides: every view the ladder offers for one symbol stays maintained
 
 _ZERO = Decimal(0)
@@ -95,9 +100,11 @@ class TradedVolume:
     ``version`` changes whenever the totals do, so a view can tell whether it must recompute.
     """
 
-    def __init__(self, window_ms: int = DEFAULT_WINDOW_MS, *, max_views: int = MAX_VIEWS) -> None:
-        if window_ms <= 0:
-            raise ValueError("the window must be a positive number of milliseconds")
+    def __init__(self, window_ms: int = DEFAULT_WINDOW_MS, *, max_views: int = MAX_VIEWS,
+                 max_records: int = MAX_RECORDS) -> None:
+        if window_ms <= 0 or max_records <= 0:
+            raise ValueError("the window must be a positive number of milliseconds and hold at least one record")
+        self._max_records = max_records
         self._window_ms = window_ms
         self._max_views = max(1, max_views)
         self._trades: deque[_Record] = deque()
@@ -155,10 +162,12 @@ class TradedVolume:
         if newest is not None:
             cutoff = newest - self._window_ms
             queue = self._trades
-            while queue and queue[0][0] <= cutoff:
+            over = len(queue) - self._max_records
+            while queue and (over > 0 or queue[0][0] <= cutoff):
                 _ts, price, is_buy, size, trades_in = queue.popleft()
                 self._apply(price, is_buy, -size, -1)
                 self._count -= trades_in
+                over -= 1
                 changed = True
         if changed:
             self.version += 1

@@ -200,3 +200,20 @@ def test_matches_a_brute_force_rescan(window: int, batches: list[list[_T]], rese
                     low, high = (key - step, key) if up else (key, key + step)
                     expected = brute_sum(live, lambda p, lo=low, hi=high, up=up: lo < p <= hi if up else lo <= p < hi)
                     assert tv.bucket(key, step, up) == expected
+
+
+def test_a_burst_beyond_the_record_cap_shortens_the_window_instead_of_growing() -> None:
+    tv = TradedVolume(window_ms=60_000, max_records=3)
+    tv.add([trade("100.00", "1", "buy", 1), trade("100.01", "2", "sell", 2)])
+    tv.add([trade("100.02", "4", "buy", 3), trade("100.03", "8", "buy", 4), trade("100.04", "16", "sell", 5)])
+    # all five are inside the minute, but only the newest three records are kept: the oldest left first
+    assert len(tv) == 3
+    assert tv.at(D("100.00")) == TradedAt()
+    assert tv.at(D("100.01")) == TradedAt()
+    assert tv.totals() == TradedAt(D("12"), D("16"))
+    # fills of one sweep are one record: the cap counts records, not trades
+    tv.add([trade("100.05", "1", "buy", 6, "a"), trade("100.05", "1", "buy", 6, "b")])
+    assert len(tv) == 4
+    assert tv.at(D("100.05")) == TradedAt(D("2"))
+    with pytest.raises(ValueError):
+        TradedVolume(max_records=0)
