@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from terminal_app.bench.gui import BENCH_SYMBOLS, BenchError, TakerFlow, bench_symbols, percentile
+from terminal_app.bench.gui import BENCH_SYMBOLS, BenchError, TakerFlow, TakerPurse, bench_symbols, percentile
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.engine.exchange import Exchange
 from terminal_app.sim.market.markets import MARKETS
@@ -137,6 +137,23 @@ def test_taker_alternates_and_ends_flat(ref: SymbolRef) -> None:
     else:
         base = {b.coin: b.total for b in ex.spot_balances("taker")}.get("ETH", Decimal(0))
         assert base - Decimal(1) < MARKETS[ref].info.lot_size  # the starting 1 ETH, plus at most a lot of dust
+
+
+def test_a_taker_out_of_money_is_funded_again_and_keeps_trading() -> None:
+    # fees drained the demo funding within minutes at the bench's rate, and most orders were refused from then on
+    ex = Exchange(seed=3)
+    ref = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
+    purse = TakerPurse(ex, uid="taker")
+    flow = TakerFlow(ex, MARKETS[ref].info, rate=100.0, quote=Decimal(25), uid="taker", purse=purse)
+    purse.flows.append(flow)
+    ex.ensure_user("taker")
+    account = ex.futures_account("taker")
+    ex.transfer_futures("taker", None, account.available)  # every USDT to the house: nothing to margin with
+    _fire(flow, 4)
+    assert (flow.refused, purse.refills) == (1, 1)           # refused once, funded again, then it traded
+    assert flow.orders >= 4
+    _fire(flow, 2)
+    assert purse.refills == 1                                # no refill while orders go through
 
 
 def test_in_process_simulator_shortens_the_gil_switch_interval_while_it_runs() -> None:

@@ -118,7 +118,8 @@ BENCH_SYMBOLS: tuple[SymbolRef, ...] = (
     SymbolRef("BGBUSDT", _SPOT), SymbolRef("LINKUSDT", _SPOT), SymbolRef("LTCUSDT", _SPOT),
     SymbolRef("ADAUSDT", _SPOT), SymbolRef("SOLUSDT", _PERP),
 )
-SIM_COUNTERS = ("ticks", "steps", "trades", "frames_sent", "books_updates", "taker_orders", "taker_refused")
+SIM_COUNTERS = ("ticks", "steps", "trades", "frames_sent", "books_updates", "taker_orders", "taker_refused",
+                "taker_refills")
 
 
 class BenchError(Exception):
@@ -141,14 +142,42 @@ def percentile(ordered: Sequence[float], q: float) -> float:
 
 # --- the exchange side: taker flow and where the simulator runs ------------------------------------------------------
 
+class TakerPurse:
+    """The bench user's money, shared by every :class:`TakerFlow`. Fees drain the demo funding (10,000 USDT a wallet)
+    in a few minutes at the full rate, after which most taker orders were refused and the load the bench claims was
+    not there (1,553 of 2,001 orders a second in a 600-s run): a refusal funds the user again ("reset demo account"),
+    at most once per ``REFILL_EVERY_S``, and every flow forgets what it held."""
+
+    REFILL_EVERY_S = 2.0
+
+    def __init__(self, exchange: Any, uid: str = TAKER_UID) -> None:
+        self.exchange = exchange
+        self.uid = uid
+        self.flows: list[TakerFlow] = []
+        self.refills = 0
+        self._last = float("-inf")
+
+    def refill(self) -> None:
+        now = time.monotonic()
+        if now - self._last < self.REFILL_EVERY_S:
+            return
+        self._last = now
+        self.exchange.reset_user(self.uid)
+        self.refills += 1
+        for flow in self.flows:
+            flow.held = Decimal(0)
+
+
 class TakerFlow:
     """Market orders from one bench user on one market at ``rate`` a second, alternately buying and selling so the
     user's holdings stay flat: spot buys spend ``quote`` USDT and sells give back what the buys brought in; futures
     (one-way mode) buy and sell the same size, about ``quote`` USDT. A simulator tick hook: it runs on the
     simulator's thread, where the engine lives."""
 
-    def __init__(self, exchange: Any, info: MarketInfo, rate: float, quote: Decimal, uid: str = TAKER_UID) -> None:
+    def __init__(self, exchange: Any, info: MarketInfo, rate: float, quote: Decimal, uid: str = TAKER_UID,
+                 purse: TakerPurse | None = None) -> None:
         self.exchange = exchange
+        self.purse = purse
         self.ref = info.ref
         self.lot = info.lot_size
         self.rate = rate
@@ -182,6 +211,8 @@ class TakerFlow:
                     self._one()
                 except ExchangeError:
                     self.refused += 1
+                    if self.purse is not None:
+                        self.purse.refill()
                 self.orders += 1
 
     def _one(self) -> None:
@@ -203,7 +234,9 @@ class TakerFlow:
 def install_takers(server: Any, refs: Sequence[SymbolRef], rate: float) -> list[TakerFlow]:
     """A :class:`TakerFlow` per symbol, run after every engine advance (call on the simulator's thread)."""
     markets = {m.ref: m.info for m in server.exchange.markets()}
-    flows = [TakerFlow(server.exchange, markets[ref], rate, TAKER_QUOTE) for ref in refs]
+    purse = TakerPurse(server.exchange)
+    flows = purse.flows
+    flows += [TakerFlow(server.exchange, markets[ref], rate, TAKER_QUOTE, purse=purse) for ref in refs]
     server.tick_hooks.extend(flows)
     return flows
 
@@ -215,6 +248,7 @@ def sim_counters(server: Any, flows: Sequence[TakerFlow]) -> dict[str, int]:
     return {"ticks": flows[0].calls if flows else 0, "steps": stats["steps"], "trades": stats["trades"],
             "frames_sent": server.hub.sent, "books_updates": server.hub.books_updates,
             "taker_orders": sum(f.orders for f in flows), "taker_refused": sum(f.refused for f in flows),
+            "taker_refills": flows[0].purse.refills if flows and flows[0].purse else 0,
             "skipped_ms": server.exchange.catch_up.skipped_ms, "slow_closes": server.hub.slow_closes}
 
 
