@@ -24,8 +24,11 @@ import asyncio
 import logging
 import random
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from decimal import Decimal
+from functools import partial
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -48,6 +51,7 @@ from terminal_app.services.tasks import TaskSet
 # Bitget's "No position to close" (V2 22002, V3 25231): nothing to flatten on that line, not a failure
 NO_POSITION_CODES = frozenset({"22002", "25231"})
 
+T = TypeVar("T")
 log = logging.getLogger("terminal_app.services.trading")
 
 FILLS_KEPT = 500
@@ -265,13 +269,18 @@ class TradingService(QObject):
         """One batch call. A 429 means Bitget processed nothing (it counts requests on arrival, so a call our limiter
         spaced by its send time can still land in the previous window when the network or the host is slow): the
         same orders, same clientOids, are sent again once the limiter's block has passed, a few times at most."""
+        return await self._again_after_429(lambda: self._venue.place_batch(ref, chunk),
+                                           f"Batch of {len(chunk)} orders on {ref.display}")
+
+    async def _again_after_429(self, call: Callable[[], Awaitable[T]], what: str) -> T:
+        """``call`` sent again after a 429, which Bitget answers having processed nothing, a few times at most."""
         for attempt in range(BATCH_429_RETRIES + 1):
             try:
-                return await self._venue.place_batch(ref, chunk)
+                return await call()
             except RateLimited:
                 if attempt == BATCH_429_RETRIES:
                     raise
-                log.info(f"Batch of {len(chunk)} orders on {ref.display} refused with 429; sending it again.")
+                log.info(f"{what} refused with 429; sending it again.")
                 await asyncio.sleep(self.retry.initial_s)
         raise AssertionError("unreachable")
 
@@ -508,7 +517,12 @@ class TradingService(QObject):
         """Every line at once (a slow line must not hold the others' closes back); one line per product says what
         was done there."""
         products = self._venue.futures_products
-        results = await asyncio.gather(*(self._venue.close_positions(p) for p in products), return_exceptions=True)
+        # A 429 is sent again (Bitget's V2 close-positions allows one call a second per account, and a call our
+        # limiter spaced can still land in the previous second when the host is slow): a panic must not leave a
+        # line open because of it
+        results = await asyncio.gather(*(self._again_after_429(partial(self._venue.close_positions, p),
+                                                               f"Flash close of {p.label}") for p in products),
+                                       return_exceptions=True)
         for product, result in zip(products, results, strict=True):
             if isinstance(result, BitgetError) and result.code in NO_POSITION_CODES:
                 log.info(f"Flash close of {product.label}: no open position.")
