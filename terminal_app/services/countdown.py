@@ -17,11 +17,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from terminal_app.bitget.errors import BitgetError
+from terminal_app.bitget.errors import BitgetError, RateLimited
 from terminal_app.services.session import Session
 
 log = logging.getLogger("terminal_app.services.countdown")
 MIN_S, MAX_S = 5, 60                # Bitget accepts 5-60 s, or 0 to disarm
+DISARM_ATTEMPTS = 4                 # a disarm refused with 429 is sent again, a second apart
 
 
 class CountdownService(QObject):
@@ -83,14 +84,25 @@ class CountdownService(QObject):
             await asyncio.sleep(period)
 
     async def _disarm(self) -> None:
-        try:
-            await self._call(0)
-        except BitgetError as exc:
-            self.failure = str(exc)
-            log.warning("countdown cancel-all not disarmed: %s", exc)
-        else:
-            self.last_armed = None
-            self.failure = None
+        # A refused disarm leaves Bitget's countdown running, and it cancels every order when it ends though the
+        # trader switched it off: a 429 (Bitget allows one call a second, and the last re-arm may be a moment ago)
+        # is sent again after that second, a few times
+        for attempt in range(DISARM_ATTEMPTS):
+            try:
+                await self._call(0)
+            except RateLimited as exc:
+                if attempt + 1 < DISARM_ATTEMPTS:
+                    await asyncio.sleep(1.0)
+                    continue
+                self.failure = str(exc)
+                log.warning("countdown cancel-all not disarmed: %s", exc)
+            except BitgetError as exc:
+                self.failure = str(exc)
+                log.warning("countdown cancel-all not disarmed: %s", exc)
+            else:
+                self.last_armed = None
+                self.failure = None
+            break
         self.changed.emit()
 
     async def close(self) -> None:

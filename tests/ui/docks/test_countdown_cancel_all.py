@@ -71,6 +71,28 @@ async def test_the_switch_is_armed_rearmed_and_fires_when_contact_is_lost(qtbot:
         unlisten()
 
 
+@pytest.mark.parametrize("account_mode", ["unified"])
+@pytest.mark.asyncio
+async def test_switching_it_off_disarms_even_when_the_first_disarm_is_refused_with_429(
+        qtbot: QtBot, live: Any, until: Any) -> None:
+    # the final CI run: the disarm came right after a re-arm, Bitget's one-a-second limit refused it, and the
+    # countdown stayed armed on the exchange to cancel every order though the trader had switched it off
+    async with live() as s:
+        sim = live.sim
+        settings = Settings()
+        service = s.raw.countdown
+        unlisten = wire_countdown(_bar(qtbot), service, settings)
+        settings.set(COUNTDOWN_CANCEL_ALL, "5")
+        await until(service.changed, lambda: service.armed)
+        pool = unified.book(sim.server.exchange).user(DEMO_UID)
+        assert sim.call(lambda: pool.deadline_ms) > 0
+        sim.call(lambda: sim.faults.fail_rest(429, path=COUNTDOWN, count=1))
+        settings.set(COUNTDOWN_CANCEL_ALL, "off")
+        await until(service.changed, lambda: sim.call(lambda: pool.deadline_ms) == 0, timeout=10)
+        assert service.failure is None
+        unlisten()
+
+
 @pytest.mark.asyncio
 async def test_a_classic_account_has_no_switch(qtbot: QtBot, live: Any, until: Any) -> None:
     async with live() as s:
