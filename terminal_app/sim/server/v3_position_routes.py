@@ -49,14 +49,17 @@ def _amount(call: Call) -> Decimal:
     return amount
 
 
+def _required_word(call: Call, name: str, allowed: tuple[str, ...]) -> str:
+    word = call.word(name, allowed)
+    if word is None:
+        raise reject("40019", f"Parameter {name} cannot be empty")
+    return word
+
+
 def set_margin(call: Call) -> Any:
     ref = _futures_ref(call)
-    pos_side = call.word("posSide", ("long", "short"))
-    if pos_side is None:
-        raise reject("40019", "Parameter posSide cannot be empty")
-    operation = call.word("operation", ("add", "remove"))
-    if operation is None:
-        raise reject("40019", "Parameter operation cannot be empty")
+    pos_side = _required_word(call, "posSide", ("long", "short"))
+    operation = _required_word(call, "operation", ("add", "remove"))
     amount = _amount(call)
     held = [p for p in call.ex.positions(call.uid, ref.symbol, ref.product) if p.hold_side == pos_side and p.total]
     if not held:
@@ -75,12 +78,8 @@ def set_margin(call: Call) -> Any:
 
 def max_open_available(call: Call) -> Any:
     ref = _ref(call)
-    order_type = call.word("orderType", ("limit", "market"))
-    if order_type is None:
-        raise reject("40019", "Parameter orderType cannot be empty")
-    side = call.word("side", ("buy", "sell"))
-    if side is None:
-        raise reject("40019", "Parameter side cannot be empty")
+    order_type = _required_word(call, "orderType", ("limit", "market"))
+    side = _required_word(call, "side", ("buy", "sell"))
     price = call.decimal("price")
     if order_type == "limit" and (price is None or not price.is_finite() or price <= 0):
         raise reject("40019", "Parameter price cannot be empty")
