@@ -204,6 +204,7 @@ class BillKind(StrEnum):
     LIQUIDATION = "liquidation"
     TRANSFER = "transfer"        # money in or out of the futures account
     MARGIN = "margin"            # isolated margin moved (no profit or loss)
+    INTEREST = "interest"        # interest on borrowed coins (a unified account's pool): a cost, not trading PnL
     OTHER = "other"
 
     @property
@@ -213,11 +214,12 @@ class BillKind(StrEnum):
     @property
     def is_pnl(self) -> bool:
         """Whether the row's amount is profit or loss (transfers and margin moves are not)."""
-        return self in (BillKind.TRADE, BillKind.FUNDING, BillKind.LIQUIDATION, BillKind.OTHER)
+        return self in (BillKind.TRADE, BillKind.FUNDING, BillKind.LIQUIDATION, BillKind.INTEREST, BillKind.OTHER)
 
 
 _BILL_LABELS = {BillKind.TRADE: "Trade", BillKind.FUNDING: "Funding", BillKind.LIQUIDATION: "Liquidation",
-                BillKind.TRANSFER: "Transfer", BillKind.MARGIN: "Margin", BillKind.OTHER: "Other"}
+                BillKind.TRANSFER: "Transfer", BillKind.MARGIN: "Margin", BillKind.INTEREST: "Interest",
+                BillKind.OTHER: "Other"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,8 +251,8 @@ class Bill:
 
 @dataclass(frozen=True, slots=True)
 class DayPnl:
-    """One UTC day of one margin coin: realised trading PnL, fees, funding and liquidation losses, their sum, and
-    the sum in USDT (``None`` when the coin's price is not known)."""
+    """One UTC day of one margin coin: realised trading PnL, fees, funding, liquidation losses and interest paid on
+    borrowing, their sum, and the sum in USDT (``None`` when the coin's price is not known)."""
 
     day: date
     coin: str
@@ -259,10 +261,11 @@ class DayPnl:
     funding: Decimal
     liquidation: Decimal
     rows: int
+    interest: Decimal = ZERO
 
     @property
     def net(self) -> Decimal:
-        return self.realized + self.fees + self.funding + self.liquidation
+        return self.realized + self.fees + self.funding + self.liquidation + self.interest
 
     def usdt(self, price: Decimal | None) -> Decimal | None:
         return None if price is None else self.net * price
@@ -279,17 +282,19 @@ def pnl_by_day(bills: Iterable[Bill]) -> list[DayPnl]:
             continue
         seen.add(bill.key)
         k = (bill.day, bill.coin)
-        row = sums.setdefault(k, [ZERO, ZERO, ZERO, ZERO])
+        row = sums.setdefault(k, [ZERO, ZERO, ZERO, ZERO, ZERO])
         if bill.kind == BillKind.FUNDING:
             row[2] += bill.amount
         elif bill.kind == BillKind.LIQUIDATION:
             row[3] += bill.amount
+        elif bill.kind == BillKind.INTEREST:
+            row[4] += bill.amount
         else:
             row[0] += bill.amount
         row[1] += bill.fee
         counts[k] = counts.get(k, 0) + 1
-    days = [DayPnl(d, coin, realized, fees, funding, liquidation, counts[(d, coin)])
-            for (d, coin), (realized, fees, funding, liquidation) in sums.items()]
+    days = [DayPnl(d, coin, realized, fees, funding, liquidation, counts[(d, coin)], interest)
+            for (d, coin), (realized, fees, funding, liquidation, interest) in sums.items()]
     return sorted(days, key=lambda r: (-r.day.toordinal(), r.coin))
 
 

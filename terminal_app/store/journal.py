@@ -151,6 +151,11 @@ MIGRATIONS: tuple[Migration, ...] = (
                PRIMARY KEY (profile, inst_type, bill_id)) WITHOUT ROWID""",
         "CREATE INDEX bills_by_time ON bills (profile, ts)",
     )),
+    # Interest on a unified account's borrowing was stored as "other" (and summed with trading PnL) before it had a
+    # kind of its own; the row keeps Bitget's word for it in ``detail``.
+    Migration(3, "interest bills", (
+        "UPDATE bills SET kind = 'interest' WHERE kind = 'other' AND detail = 'INTEREST_SETTLEMENT_OUT'",
+    )),
 )
 
 _ORDER_COLUMNS = ("client_oid", "order_id", "symbol", "inst_type", "side", "order_type", "force", "price", "size",

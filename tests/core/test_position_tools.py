@@ -146,3 +146,10 @@ def test_pnl_by_day_sums_per_day_and_coin_once_per_bill() -> None:
     assert days[0].liquidation == D("-40")
     assert days[1].usdt(D("60000")) == D("0.0009") * D("60000")
     assert days[1].usdt(None) is None
+
+
+def test_interest_on_borrowing_is_a_cost_of_its_own_not_trading_pnl() -> None:
+    (day,) = pnl_by_day([bill("1", BillKind.TRADE, "3", "-0.5"), bill("2", BillKind.INTEREST, "-0.25"),
+                         bill("3", BillKind.TRANSFER, "500")])
+    assert (day.realized, day.fees, day.interest, day.net, day.rows) == (D("3"), D("-0.5"), D("-0.25"),
+                                                                         D("2.25"), 2)

@@ -289,9 +289,10 @@ async def test_the_pools_interest_and_a_loan_reach_the_journal_and_only_the_inte
     async with tools_on(kit, tmp_path) as (g, _asked):
         pool = [b for b in g.tools.bills() if b.product is Product.SPOT]
         assert sorted((b.detail, b.kind, b.amount) for b in pool) == [
-            ("BORROW", BillKind.TRANSFER, D("500")), ("INTEREST_SETTLEMENT_OUT", BillKind.OTHER, D("-0.125"))]
+            ("BORROW", BillKind.TRANSFER, D("500")), ("INTEREST_SETTLEMENT_OUT", BillKind.INTEREST, D("-0.125"))]
         (day,) = g.tools.pnl_by_day()
         assert (day.coin, day.net, day.rows) == ("USDT", D("-0.125"), 1)
+        assert (day.realized, day.interest) == (D(0), D("-0.125"))    # a cost of borrowing, not trading PnL
         journal = g.tools._journal.journal                               # type: ignore[union-attr]
         assert len(journal.bills("Demo")) == 2
         await g.tools.reconcile()                                       # read again: nothing doubles

@@ -20,6 +20,7 @@ from terminal_app.bitget.models.trade import parse_futures_fills, parse_spot_ord
 from terminal_app.core.enums import Liquidity, PositionMode, Side, TradeSide
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import Fill, OrderView
+from terminal_app.core.position_tools import Bill, BillKind
 from terminal_app.store.journal import (
     MIGRATIONS,
     DailyPnl,
@@ -37,6 +38,7 @@ D = Decimal
 SPOT = SymbolRef("BTCUSDT", Product.SPOT)
 PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 ETH = SymbolRef("ETHUSDT", Product.SPOT)
+NEXT = MIGRATIONS[-1].version + 1  # a migration this version does not ship
 
 
 def ms(day: int, hour: int = 12, minute: int = 0) -> int:
@@ -81,38 +83,54 @@ def test_a_new_journal_is_migrated_and_in_wal_mode(journal: Journal, path: Path)
     assert (path.stat().st_mode & 0o777) == 0o600
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT version, description FROM schema_migrations").fetchall()
-    assert rows == [(1, "orders and fills"), (2, "futures account bills")]
+    assert rows == [(m.version, m.description) for m in MIGRATIONS]
+    assert rows[:3] == [(1, "orders and fills"), (2, "futures account bills"), (3, "interest bills")]
 
 
 def test_reopening_runs_no_migration_twice_and_new_ones_once(path: Path) -> None:
     Journal(path).close()
-    extra = Migration(3, "fill tags", ("ALTER TABLE fills ADD COLUMN tag TEXT",))
+    extra = Migration(NEXT, "fill tags", ("ALTER TABLE fills ADD COLUMN tag TEXT",))
     with Journal(path, migrations=(*MIGRATIONS, extra)) as j:
-        assert j.schema_version == 3
+        assert j.schema_version == NEXT
     with Journal(path, migrations=(*MIGRATIONS, extra)) as j:  # nothing left to do
-        assert j.schema_version == 3
+        assert j.schema_version == NEXT
     with sqlite3.connect(path) as db:
-        assert [r[0] for r in db.execute("SELECT version FROM schema_migrations ORDER BY 1")] == [1, 2, 3]
+        assert [r[0] for r in db.execute("SELECT version FROM schema_migrations ORDER BY 1")] == [
+            *(m.version for m in MIGRATIONS), NEXT]
         assert "tag" in [r[1] for r in db.execute("PRAGMA table_info(fills)")]
 
 
 def test_a_failing_migration_leaves_the_file_as_it_was(path: Path) -> None:
     Journal(path).close()
-    broken = Migration(3, "broken", ("CREATE TABLE tags (x)", "THIS IS NOT SQL"))
+    broken = Migration(NEXT, "broken", ("CREATE TABLE tags (x)", "THIS IS NOT SQL"))
     with pytest.raises(sqlite3.OperationalError):
         Journal(path, migrations=(*MIGRATIONS, broken))
     with sqlite3.connect(path) as db:
-        assert [r[0] for r in db.execute("SELECT version FROM schema_migrations")] == [1, 2]
+        assert [r[0] for r in db.execute("SELECT version FROM schema_migrations ORDER BY 1")] == [
+            m.version for m in MIGRATIONS]
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'tags'").fetchone() is None
 
 
 def test_a_journal_from_a_newer_version_is_refused_untouched(path: Path) -> None:
-    extra = Migration(3, "future", ("CREATE TABLE future (x)",))
+    extra = Migration(NEXT, "future", ("CREATE TABLE future (x)",))
     Journal(path, migrations=(*MIGRATIONS, extra)).close()
     before = path.read_bytes()
     with pytest.raises(JournalError, match="newer version"):
         Journal(path)
     assert path.read_bytes() == before
+
+
+def test_interest_stored_as_other_before_it_had_a_kind_becomes_interest(path: Path) -> None:
+    """Journals written before migration 3 hold a unified pool's interest as "other" (summed with trading PnL)."""
+    with Journal(path, migrations=MIGRATIONS[:2]) as old:
+        old.add_bills("Demo", [
+            Bill("i1", Product.SPOT, "", "USDT", BillKind.OTHER, Decimal("-0.1"), Decimal("-0.1"), None, 1,
+                 detail="INTEREST_SETTLEMENT_OUT"),
+            Bill("o1", Product.SPOT, "", "USDT", BillKind.OTHER, Decimal("2"), Decimal(0), None, 2, detail="SOMETHING"),
+        ])
+    with Journal(path) as j:
+        assert sorted((b.bill_id, b.kind) for b in j.bills("Demo")) == [("i1", BillKind.INTEREST),
+                                                                       ("o1", BillKind.OTHER)]
 
 
 def test_a_file_that_is_not_a_journal_is_refused(tmp_path: Path) -> None:

@@ -50,8 +50,8 @@ REACH_MS = 89 * DAY_MS                   # ... and no further back than 90 days 
 POOL = "OTHER"                           # the financial-records category of the pool's own rows
 
 # Financial-record ``type`` words (SG:uta/enum "type (financial records)") -> what the row is about. Trades
-# carry their realised PnL and fee; liquidation rows the loss; the pool's interest is a cost (OTHER counts as
-# profit or loss); borrowing, repaying, conversions and transfers move money without making or losing any.
+# carry their realised PnL and fee; liquidation rows the loss; the pool's interest is a cost of its own (shown
+# apart from trading PnL); borrowing, repaying, conversions and transfers move money without making or losing any.
 _TRADE = ("OPEN_LONG", "OPEN_SHORT", "CLOSE_LONG", "CLOSE_SHORT", "BUY_DEAL", "SELL_DEAL", "FORCE_CLOSE_LONG",
           "FORCE_CLOSE_SHORT", "OFFSET_REDUCE_CLOSE_LONG", "OFFSET_REDUCE_CLOSE_SHORT", "FORCE_BUY_SSM",
           "FORCE_SELL_SSM")
@@ -64,7 +64,7 @@ _TRANSFER = ("TRANSFER_IN", "TRANSFER_OUT", "RESERVE_TRANSFER_IN", "RESERVE_TRAN
 BILL_KINDS: dict[str, BillKind] = {
     "CONTRACT_MAIN_SETTLE_FEE_USER_IN": BillKind.FUNDING,
     "CONTRACT_MAIN_SETTLE_FEE_USER_OUT": BillKind.FUNDING,
-    "INTEREST_SETTLEMENT_OUT": BillKind.OTHER,
+    "INTEREST_SETTLEMENT_OUT": BillKind.INTEREST,
     **dict.fromkeys(_TRADE, BillKind.TRADE),
     **dict.fromkeys(_LIQUIDATION, BillKind.LIQUIDATION),
     **dict.fromkeys(_TRANSFER, BillKind.TRANSFER),

@@ -2,8 +2,9 @@
 
 * **Closed positions** (Bitget's ``history-position``): every line's closed positions, newest first, with their
   realized PnL, fees, funding, net, opening and closing averages and times;
-* **PnL by day**: the futures account bill (realized PnL, fees, funding, liquidations) summed per UTC day and margin
-  coin, with its USDT value; the bill is kept in the journal, so earlier days stay after a restart.
+* **PnL by day**: the futures account bill (realized PnL, fees, funding, liquidations, interest on borrowing)
+  summed per UTC day and margin coin, with its USDT value; the bill is kept in the journal, so earlier days stay
+  after a restart.
 
 Both re-read on start, after a reconnect, after fills and with their Refresh button; on an account without these
 tools (a profile without a key) they say so. A unified account reads them through Bitget's V3 (bitget.v3.position_desk).
@@ -173,6 +174,7 @@ class PnlByDayPanel(_Panel):
             Column("Funding", lambda r: r.day.funding, signed(MONEY_PLACES), numeric=True,
                    direction=lambda r: r.day.funding),
             Column("Liquidation", lambda r: r.day.liquidation, signed(MONEY_PLACES), numeric=True),
+            Column("Interest", lambda r: r.day.interest, signed(MONEY_PLACES), numeric=True),
             Column("Net", lambda r: r.day.net, signed(MONEY_PLACES), numeric=True, direction=lambda r: r.day.net),
             Column("Net USDT", lambda r: r.usdt, signed(2), numeric=True, direction=lambda r: r.usdt),
             Column("Rows", lambda r: r.day.rows, text(), numeric=True),
