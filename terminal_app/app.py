@@ -64,6 +64,7 @@ from terminal_app.services.guards import (
     install_trading_actions,
     window_account,
 )
+from terminal_app.services.heap_trim import HeapTrim
 from terminal_app.services.journal_sink import JournalSink
 from terminal_app.services.profiles import Exchange, ProfileService
 from terminal_app.services.symbols import parse_symbol, resolve_listed
@@ -94,11 +95,13 @@ class StartupError(Exception):
 
 
 class MainThreadGc:
-    """Automatic garbage collection off; the same thresholds checked from a GUI-thread timer instead."""
+    """Automatic garbage collection off; the same thresholds checked from a GUI-thread timer instead. The same timer
+    gives the C heap's free pages back to the system once a minute (:mod:`terminal_app.services.heap_trim`)."""
 
-    def __init__(self, interval_ms: int = GC_INTERVAL_MS) -> None:
+    def __init__(self, interval_ms: int = GC_INTERVAL_MS, heap: HeapTrim | None = None) -> None:
         from PySide6.QtCore import QTimer
 
+        self.heap = heap if heap is not None else HeapTrim()
         self._thresholds = gc.get_threshold()
         self._was_enabled = gc.isenabled()
         gc.disable()
@@ -113,6 +116,7 @@ class MainThreadGc:
             if counts[generation] > self._thresholds[generation]:
                 gc.collect(generation)
                 return
+        self.heap.maybe_trim()  # not in a tick that collected: one pause at a time
 
     def freeze(self) -> None:
         """Move everything alive now (modules, widgets, the loaded history) out of the collector's sight: later

@@ -39,7 +39,8 @@ Measured over ``--seconds``, after the chart history loaded, every book got its 
   and the end of the measured span), ``rss_growth_pct``, the child's likewise (``sim_rss_*``), ``rss_series_mb``
   ([second, GUI MB, child MB] every 30 s), ``heap_series_mb`` ([second, GUI in use, GUI free, child in use, child
   free]: glibc's heap, see :func:`_heap_kb`), ``rss_trimmed_mb``/``sim_rss_trimmed_mb`` (the resident sets after
-  ``malloc_trim(0)`` at the end: what of the growth is freed memory the allocator kept) and ``lag_p99_end_ms`` (the
+  ``malloc_trim(0)`` at the end: what of the growth is freed memory the allocator kept), ``heap_trims`` (the
+  terminal's own trims once a minute, ``services.heap_trim``: count, p50/max ms) and ``lag_p99_end_ms`` (the
   last minute, or fifth of the span); ``growth_ok`` (< 5 % each) and ``lag_end_ok``. It is warmed up
   :data:`LONG_WARMUP_S` (5.5 min) instead of 1 s, until these bounded buffers are full, so that what grows after is
   what should not: in the GUI the ladder's Traded column (``core.traded_volume``: the last 5 minutes of the active
@@ -598,6 +599,17 @@ def _growth_pct(start_kb: int | None, end_kb: int | None) -> float | None:
     return round((end_kb - start_kb) / start_kb * 100, 2) if start_kb and end_kb else None
 
 
+def _trims(collector: Any) -> dict[str, Any] | None:
+    """The terminal's own periodic ``malloc_trim`` calls (``app.MainThreadGc.heap``) during the run: how many, and
+    how long the GUI thread spent in them."""
+    heap = getattr(collector, "heap", None)
+    if heap is None or not heap.available:
+        return None
+    took = sorted(heap.durations_ms)
+    return {"count": heap.count, "p50_ms": round(percentile(took, 0.5), 2) if took else None,
+            "max_ms": round(took[-1], 2) if took else None}
+
+
 def _peak_rss_mb() -> float | None:
     kb = _peak_rss_kb()
     return None if kb is None else round(kb / 1024, 1)
@@ -752,6 +764,7 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
         "sim_rss_growth_pct": _growth_pct(sim0.get("rss_now_kb"), sim1.get("rss_now_kb")),
         "rss_series_mb": rss_series,
         "heap_series_mb": heap_series,
+        "heap_trims": _trims(collector),
         "rss_trimmed_mb": round(trimmed[0] / 1024, 1) if trimmed[0] else None,
         "sim_rss_trimmed_mb": round(trimmed[1] / 1024, 1) if trimmed[1] else None,
         "checksum_errors": extras.checksum_errors() + (active_book.checksum_errors if active_book else 0),
