@@ -132,7 +132,8 @@ class Terminals:
     async def ready(term: Terminal, ref: SymbolRef, wait_until: Callable[..., Any]) -> tuple[Any, Any, Decimal]:
         """``ref`` active, its last price known and the ticket on it: (services, ticket, last price)."""
         services = term.services
-        assert services is not None and term.window is not None
+        assert services is not None
+        assert term.window is not None
         md = services.market_data
         md.set_active(ref)
         last = await wait_until(md.ticker_changed, lambda: md.last_price(ref))
