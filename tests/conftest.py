@@ -75,7 +75,7 @@ class Terminals:
 
     # The unified Demo account's profile, written to the test's profile book (account_mode="unified")
     UNIFIED_PROFILE = "Demo UTA"
-    VENUES = {"classic": "V2Venue", "unified": "V3Venue"}
+    VENUES = {"classic": ("V2Venue", "V2PositionDesk"), "unified": ("V3Venue", "V3PositionDesk")}
 
     def __init__(self, qapp: QApplication, root: Path) -> None:
         self.qapp = qapp
@@ -112,7 +112,8 @@ class Terminals:
         try:
             await term.start()
             assert term.services is not None
-            assert type(term.services.session.venue).__name__ == self.VENUES[account_mode]
+            session = term.services.session
+            assert (type(session.venue).__name__, type(session.desk).__name__) == self.VENUES[account_mode]
             yield term
         finally:
             window = term.window
