@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -26,9 +25,8 @@ from terminal_app.core.copy_lead import (
     LeadProfitSummary,
 )
 from terminal_app.services.copy_trading import CopyTradingService
-from terminal_app.ui.copy.common import Confirm, CopyTable, TpSl, ask_yes_no, parse_price, table_model
+from terminal_app.ui.copy.common import Confirm, CopyTable, TpSl, TpSlForm, ask_yes_no, table_model
 from terminal_app.ui.copy.follower import _with_buttons
-from terminal_app.ui.dialogs.checked import CheckedDialog
 from terminal_app.ui.models.table import Column, clock_ms, signed, text
 
 AskLeadTpSl = Callable[[QWidget, LeadPosition], TpSl | None]
@@ -90,30 +88,12 @@ def detail_columns() -> list[Column[LeadProfitDetail]]:
     ]
 
 
-class LeadTpSlDialog(CheckedDialog):
+class LeadTpSlDialog(TpSlForm):
     """Take-profit / stop-loss prices for the whole lead position (empty: not set)."""
 
     def __init__(self, position: LeadPosition, parent: QWidget | None = None) -> None:
-        super().__init__("LeadTpSlDialog", f"TP/SL · lead {position.symbol} {position.hold_side}", parent)
-        self.form.addRow(QLabel(f"Entry {position.avg_price} × {position.size}; mark {position.mark_price}."))
-        self.tp = QLineEdit(self)
-        self.sl = QLineEdit(self)
-        self.form.addRow("&Take profit", self.tp)
-        self.form.addRow("&Stop loss", self.sl)
-        self.value: TpSl | None = None
-
-    def problem(self) -> str | None:
-        try:
-            tp, sl = parse_price(self.tp.text()), parse_price(self.sl.text())
-        except ValueError as exc:
-            return str(exc)
-        if not tp and not sl:
-            return "Give a take-profit or a stop-loss price."
-        return None
-
-    def submit(self) -> None:
-        self.value = (parse_price(self.tp.text()), parse_price(self.sl.text()))
-        self.accept()
+        super().__init__("LeadTpSlDialog", f"TP/SL · lead {position.symbol} {position.hold_side}",
+                         f"Entry {position.avg_price} × {position.size}; mark {position.mark_price}.", parent)
 
 
 def ask_lead_tpsl(parent: QWidget, position: LeadPosition) -> TpSl | None:
