@@ -1,9 +1,9 @@
 """The ticket never shows a leverage it does not know. On a unified account the symbol's leverage comes from Bitget's
 account settings (nothing in the balances carries it): until they arrive the leverage box reads "—" (it read "1x",
-its minimum, while the exchange held 20x), the info line says the margin waits for the leverage, the % buttons do not
-size at 1x and the "Max open" line does not ask Bitget at 1x; once the settings arrive every figure follows. A
-switch to another symbol forgets the previous symbol's leverage. The whole terminal against the Demo exchange, the
-settings endpoint failing (fault injection) while the leverage is unknown."""
+its minimum, while the exchange held 20x), the info line says the margin waits for the leverage, the % buttons (and
+the palette's "b 50% m") do not size at 1x and the "Max open" line does not ask Bitget at 1x; once the settings arrive
+every figure follows. A switch to another symbol forgets the previous symbol's leverage. The whole terminal against
+the Demo exchange, the settings endpoint failing (fault injection) while the leverage is unknown."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 from terminal_app.bitget.v3.paths import V3
 from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.services.guards import CommandError
 from terminal_app.ui.docks.ticket import LEVERAGE_UNKNOWN
 
 from ..conftest import WaitUntil
@@ -49,6 +50,9 @@ async def test_the_ticket_says_the_leverage_is_unknown_until_the_account_says_it
         assert ticket.size_edit.value() == Decimal("0.01")
         ticket.leverage_box.stepDown()  # already on the "—": nothing is set on the exchange
         assert unknown(ticket)
+        palette = term.palette.engine  # "b 50%" is the same figure as the ticket's 50 % button
+        with pytest.raises(CommandError, match="leverage of BTCUSDT PERP is not known yet"):
+            palette.ticket_for(palette.parse("b 50% m"))
 
         faults.clear()
         account.refresh_symbol(PERP)
@@ -63,6 +67,8 @@ async def test_the_ticket_says_the_leverage_is_unknown_until_the_account_says_it
         full = ticket.apply_size_preset(100)
         assert full is not None
         assert full > 0
+        half = palette.ticket_for(palette.parse("b 50% m"))
+        assert half.size == ticket.apply_size_preset(50)
 
         faults.fail_rest(503, path=V3.SETTINGS, count=None, code="40010")
         md.set_active(ETH_PERP)  # BTC's leverage is not ETH's
