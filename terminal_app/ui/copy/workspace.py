@@ -92,13 +92,16 @@ class CopyWorkspace(QWidget):
             dock = dock.parentWidget()
         if dock is not None and dock is not self._dock:
             self._dock = dock
-            dock.visibilityChanged.connect(self._recheck.start)  # its tab brought to the front or sent behind
+            dock.visibilityChanged.connect(self._on_dock_visibility)
         window = self.window()
         if window is not self and window is not self._window:
             if self._window is not None:
                 self._window.removeEventFilter(self)
             self._window = window
             window.installEventFilter(self)
+
+    def _on_dock_visibility(self, _visible: bool) -> None:
+        self._recheck.start()  # its tab brought to the front or sent behind (Qt moves it after saying so)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.WindowStateChange:   # minimised or brought back
