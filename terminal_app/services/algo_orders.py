@@ -42,6 +42,7 @@ from terminal_app.core.risk import RiskPolicy, check_order
 from terminal_app.services.account import MARGIN_COIN, AccountService
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
+from terminal_app.services.retry import periodic_wait
 from terminal_app.services.tasks import TaskSet
 
 log = logging.getLogger("terminal_app.services.algo_orders")
@@ -147,12 +148,8 @@ class AlgoOrdersService(QObject):
 
     async def _watch(self) -> None:
         while True:
-            self._check_wake.clear()
-            try:
-                await asyncio.wait_for(self._check_wake.wait(), self.check_interval_s * self._rng.uniform(0.9, 1.1))
+            if await periodic_wait(self._check_wake, self.check_interval_s, self._rng):
                 continue  # the interval changed: wait the new one
-            except TimeoutError:
-                pass
             if self._connection.state != "connected" or not any(o.status is AlgoStatus.LIVE
                                                                   for o in self._orders.values()):
                 continue  # down: the reconnect's reconciliation covers it; nothing live: nothing to check

@@ -47,3 +47,14 @@ async def until_done(step: Callable[[], Awaitable[None]], backoff: Backoff, rng:
             if on_failure is not None:
                 on_failure(failures, exc, delay)
             await asyncio.sleep(delay)
+
+
+async def periodic_wait(wake: asyncio.Event, interval_s: float, rng: random.Random) -> bool:
+    """One period of a periodic check: ``interval_s`` give or take 10 % (so the checks of several services do not
+    line up), cut short when ``wake`` is set. True when woken: the interval changed, wait the new one."""
+    wake.clear()
+    try:
+        await asyncio.wait_for(wake.wait(), interval_s * rng.uniform(0.9, 1.1))
+    except TimeoutError:
+        return False
+    return True

@@ -45,7 +45,7 @@ from terminal_app.core.venue import BulkResult, OrderKey, PlaceOrder, Venue
 from terminal_app.services.account import AccountService
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
-from terminal_app.services.retry import Backoff, until_done
+from terminal_app.services.retry import Backoff, periodic_wait, until_done
 from terminal_app.services.tasks import TaskSet
 
 # Bitget's "No position to close" (V2 22002, V3 25231): nothing to flatten on that line, not a failure
@@ -628,12 +628,8 @@ class TradingService(QObject):
         private stream missed (a stall the heartbeat has not noticed yet, a push the exchange never sent) without
         waiting for a reconnect; with nothing open it costs nothing."""
         while True:
-            self._check_wake.clear()
-            try:
-                await asyncio.wait_for(self._check_wake.wait(), self.check_interval_s * self._rng.uniform(0.9, 1.1))
+            if await periodic_wait(self._check_wake, self.check_interval_s, self._rng):
                 continue  # the interval changed: wait the new one
-            except TimeoutError:
-                pass
             if self._check_kinds():
                 self.checks += 1
                 await until_done(self._periodic_pass, self.retry, self._rng, self._check_failed)

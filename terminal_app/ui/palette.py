@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidget, QListWidge
 from terminal_app.config.actions import ACTIONS, BY_ID
 from terminal_app.core.algo import AlgoIntent, AlgoKind, TriggerSource
 from terminal_app.core.enums import PositionMode, Side, TimeInForce, TradeSide
-from terminal_app.core.instruments import Product, SymbolRef
+from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.core.palette import (
     EXAMPLES,
@@ -89,12 +90,7 @@ class PaletteEngine:
         if services is None:
             raise CommandError("No account is connected.")
         md, account = services.market_data, services.account
-        ref = cmd.ref or md.active
-        if ref is None:
-            raise CommandError("No symbol is active; name one, e.g. 'b 0.1 BTCUSDT @ 65000'.")
-        market = md.market(ref)
-        if market is None:
-            raise CommandError(f"{ref.display} ({ref.product.label}) is not a market of this exchange.")
+        ref, market = self._market(services, cmd, "b 0.1 BTCUSDT @ 65000")
         last = md.last_price(ref)
         reference = cmd.price if cmd.price is not None else last
         futures = ref.is_futures
@@ -109,12 +105,8 @@ class PaletteEngine:
 
         size, in_quote = cmd.size, cmd.unit is SizeUnit.QUOTE
         if cmd.unit is SizeUnit.PERCENT:
-            available = account.available(ref, cmd.side, reference)
-            sized = preset_size(market, available, cmd.size, side=cmd.side, price=reference, in_quote=False,
-                                leverage=leverage)
-            if sized is None:
-                raise CommandError("There is no price yet to size the order from; try again in a moment.")
-            size, in_quote = sized, False
+            no_price = "There is no price yet to size the order from; try again in a moment."
+            size, in_quote = self._percent(services, cmd, market, reference, no_price), False
         spot_market_buy = not futures and cmd.price is None and cmd.side == Side.BUY
         if spot_market_buy and not in_quote:
             if last is None:
@@ -152,6 +144,36 @@ class PaletteEngine:
             raise CommandError(str(plan.issues[0]))
         return plan, template
 
+    @staticmethod
+    def _market(services: GuardedServices, cmd: OrderCommand, example: str) -> tuple[SymbolRef, MarketInfo]:
+        """The symbol ``cmd`` names (else the active one) and its market; CommandError when there is none."""
+        ref = cmd.ref or services.market_data.active
+        if ref is None:
+            raise CommandError(f"No symbol is active; name one, e.g. '{example}'.")
+        market = services.market_data.market(ref)
+        if market is None:
+            raise CommandError(f"{ref.display} ({ref.product.label}) is not a market of this exchange.")
+        return ref, market
+
+    @staticmethod
+    def _percent(services: GuardedServices, cmd: OrderCommand, market: MarketInfo, reference: Decimal | None,
+                 no_price: str) -> Decimal:
+        """``cmd``'s percentage of what the account has for its side, in the base coin at ``reference``. A futures
+        size needs the symbol's leverage: at 1x it came out a twentieth of what a 20x account opens."""
+        ref, account = market.ref, services.account
+        leverage = account.leverage(ref) if ref.is_futures else None
+        if ref.is_futures and leverage is None:
+            position = account.position(ref)
+            leverage = int(position.leverage) if position is not None else None
+            if leverage is None:
+                raise CommandError(f"The leverage of {ref.display} is not known yet, so a % of the margin cannot be "
+                                   "sized: give the size, or try again once the ticket shows the leverage.")
+        sized = preset_size(market, account.available(ref, cmd.side, reference), cmd.size, side=cmd.side,
+                            price=reference, in_quote=False, leverage=leverage)
+        if sized is None:
+            raise CommandError(no_price)
+        return sized
+
     def intent_for(self, cmd: OrderCommand) -> AlgoIntent:
         """The stop (or trailing stop) ``cmd`` describes, sized in the base coin at its trigger price; raises
         :class:`CommandError` with the first reason it could not be sent (market rules, trigger side, guards)."""
@@ -161,13 +183,8 @@ class PaletteEngine:
         algo = services.algo
         if algo is None or cmd.stop is None:
             raise CommandError("Stops need an account with algo orders.")
-        md, account = services.market_data, services.account
-        ref = cmd.ref or md.active
-        if ref is None:
-            raise CommandError("No symbol is active; name one, e.g. 'b 0.1 BTCUSDT stop 65000'.")
-        market = md.market(ref)
-        if market is None:
-            raise CommandError(f"{ref.display} ({ref.product.label}) is not a market of this exchange.")
+        account = services.account
+        ref, market = self._market(services, cmd, "b 0.1 BTCUSDT stop 65000")
         futures = ref.is_futures
         hedge = futures and account.position_mode(ref.product) == PositionMode.HEDGE
         if not futures and (cmd.reduce_only or cmd.trade_side):
@@ -175,12 +192,7 @@ class PaletteEngine:
         reference = cmd.price if cmd.price is not None else cmd.stop
         size = cmd.size
         if cmd.unit is SizeUnit.PERCENT:
-            available = account.available(ref, cmd.side, reference)
-            sized = preset_size(market, available, cmd.size, side=cmd.side, price=reference,
-                                in_quote=False, leverage=account.leverage(ref) if futures else None)
-            if sized is None:
-                raise CommandError("There is no price to size the stop from.")
-            size = sized
+            size = self._percent(services, cmd, market, reference, "There is no price to size the stop from.")
         elif cmd.unit is SizeUnit.QUOTE:
             size = round_to_lot(cmd.size / reference, market)
         intent = AlgoIntent(

@@ -8,9 +8,7 @@ orders, issue 14), where trailing stops are refused with the reason: Bitget's V3
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,14 +20,15 @@ from PySide6.QtWidgets import QApplication
 
 from terminal_app.app import Terminal
 from terminal_app.bitget.v3.strategy import NO_TRAILING
-from terminal_app.config.paths import AppPaths
-from terminal_app.config.profiles import Profile, ProfileBook, profiles_path
 from terminal_app.core.algo import AlgoIntent, AlgoKind, AlgoStatus, TriggerSource
 from terminal_app.core.enums import PositionSide, Side
-from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.sim.server.auth import DEMO_UID
+
+from ..conftest import Terminals
+
+exchange = Terminals.exchange  # fn(engine) on the simulator's thread
 
 D = Decimal
 BTC = SymbolRef("BTCUSDT", Product.SPOT)
@@ -49,46 +48,6 @@ class LeftClick:
 
     def button(self) -> Qt.MouseButton:
         return Qt.MouseButton.LeftButton
-
-
-@contextlib.asynccontextmanager
-async def running(qapp: QApplication, account_mode: str = "classic", root: Path | None = None
-                  ) -> AsyncIterator[Terminal]:
-    """The terminal on the Demo profile (``unified``: "Demo (unified account)", profiles under ``root``), its
-    exchange on a thread of this process (the tests read the engine)."""
-    quit_on_close = qapp.quitOnLastWindowClosed()
-    paths = None
-    if account_mode == "unified":
-        assert root is not None
-        paths = AppPaths.under(root).ensure()
-        ProfileBook([Profile("Demo UTA", ProfileKind.DEMO, unified=True)],
-                    profiles_path(paths.config_dir)).save()
-    term = Terminal(qapp, smoke_test=True, demo_sim="thread", panic_window_s=60, paths=paths)
-    try:
-        await term.start()
-        assert term.services is not None
-        assert type(term.services.session.venue).__name__ == ("V3Venue" if account_mode == "unified"
-                                                               else "V2Venue")
-        yield term
-    finally:
-        await term.shutdown()
-        qapp.setQuitOnLastWindowClosed(quit_on_close)
-
-
-def exchange(term: Terminal, fn: Any) -> Any:
-    runner = term.runner
-    return runner.call(lambda: fn(runner.server.exchange))
-
-
-async def ready(term: Terminal, signals: Any, ref: SymbolRef) -> tuple[Any, Any, D]:
-    services = term.services
-    assert services is not None
-    md = services.market_data
-    md.set_active(ref)
-    last = await signals.wait_until(md.ticker_changed, lambda: md.last_price(ref))
-    ticket = term.window.panel("ticket")
-    await signals.wait_until(md.ticker_changed, lambda: ticket.market is not None and ticket.ref == ref)
-    return services, ticket, last
 
 
 async def place_from_ticket(term: Terminal, signals: Any, ticket: Any, mode: str, side: str, trigger: D, size: D,
@@ -142,10 +101,10 @@ async def fired(term: Terminal, signals: Any, oid: str, product: Product = FUT) 
 
 @BOTH_ACCOUNTS
 @pytest.mark.asyncio
-async def test_stop_market_futures_from_ticket_dragged_and_triggered(qapp: QApplication, signals: Any, tmp_path: Path,
+async def test_stop_market_futures_from_ticket_dragged_and_triggered(terminals: Terminals, signals: Any,
                                                                      account_mode: str) -> None:
-    async with running(qapp, account_mode, tmp_path) as terminal:
-        services, ticket, last = await ready(terminal, signals, BTC_PERP)
+    async with terminals.running(account_mode) as terminal:
+        services, ticket, last = await Terminals.ready(terminal, BTC_PERP, signals.wait_until)
         algo = services.algo
         trigger = (last * D("1.01")).quantize(D("0.1"))
         # under the confirmation threshold (a larger stop-market asks first: tests/services/test_app_brackets.py)
@@ -176,10 +135,10 @@ async def test_stop_market_futures_from_ticket_dragged_and_triggered(qapp: QAppl
 
 @BOTH_ACCOUNTS
 @pytest.mark.asyncio
-async def test_stop_limit_spot_moved_from_the_tab_and_cancelled_by_a_click(qapp: QApplication, signals: Any,
-                                                                           tmp_path: Path, account_mode: str) -> None:
-    async with running(qapp, account_mode, tmp_path) as terminal:
-        services, ticket, last = await ready(terminal, signals, BTC)
+async def test_stop_limit_spot_moved_from_the_tab_and_cancelled_by_a_click(terminals: Terminals, signals: Any,
+                                                                           account_mode: str) -> None:
+    async with terminals.running(account_mode) as terminal:
+        services, ticket, last = await Terminals.ready(terminal, BTC, signals.wait_until)
         algo = services.algo
         kind = ticket.algo_fields.kind
         assert not kind.model().item(kind.findData("trailing")).isEnabled()  # trailing stops are futures only
@@ -213,10 +172,10 @@ async def test_stop_limit_spot_moved_from_the_tab_and_cancelled_by_a_click(qapp:
 
 @BOTH_ACCOUNTS
 @pytest.mark.asyncio
-async def test_trailing_stop_from_ticket_fires_after_the_callback(qapp: QApplication, signals: Any, tmp_path: Path,
+async def test_trailing_stop_from_ticket_fires_after_the_callback(terminals: Terminals, signals: Any,
                                                                   account_mode: str) -> None:
-    async with running(qapp, account_mode, tmp_path) as terminal:
-        services, ticket, last = await ready(terminal, signals, BTC_PERP)
+    async with terminals.running(account_mode) as terminal:
+        services, ticket, last = await Terminals.ready(terminal, BTC_PERP, signals.wait_until)
         algo = services.algo
         if account_mode == "unified":  # Bitget's V3 has no trailing stop: refused in the ticket and by the service
             kind = ticket.algo_fields.kind
@@ -255,10 +214,10 @@ async def test_trailing_stop_from_ticket_fires_after_the_callback(qapp: QApplica
 
 @BOTH_ACCOUNTS
 @pytest.mark.asyncio
-async def test_position_tp_and_partial_sl_then_panic_leaves_nothing(qapp: QApplication, signals: Any, tmp_path: Path,
+async def test_position_tp_and_partial_sl_then_panic_leaves_nothing(terminals: Terminals, signals: Any,
                                                                     account_mode: str) -> None:
-    async with running(qapp, account_mode, tmp_path) as terminal:
-        services, _ticket, last = await ready(terminal, signals, BTC_PERP)
+    async with terminals.running(account_mode) as terminal:
+        services, _ticket, last = await Terminals.ready(terminal, BTC_PERP, signals.wait_until)
         algo, trading = services.algo, services.trading
         trading.submit(OrderTicket(BTC_PERP, "buy", "market", size=D("0.006")))
         await signals.wait_until(services.account.positions_changed, lambda: services.account.position(BTC_PERP))
@@ -312,10 +271,9 @@ async def test_position_tp_and_partial_sl_then_panic_leaves_nothing(qapp: QAppli
 
 @BOTH_ACCOUNTS
 @pytest.mark.asyncio
-async def test_palette_types_stops(qapp: QApplication, signals: Any, tmp_path: Path,
-                                   account_mode: str) -> None:
-    async with running(qapp, account_mode, tmp_path) as terminal:
-        services, _ticket, last = await ready(terminal, signals, BTC_PERP)
+async def test_palette_types_stops(terminals: Terminals, signals: Any, account_mode: str) -> None:
+    async with terminals.running(account_mode) as terminal:
+        services, _ticket, last = await Terminals.ready(terminal, BTC_PERP, signals.wait_until)
         algo, window = services.algo, terminal.window
         window.activateWindow()
         await signals.wait_until(services.market_data.ticker_changed, lambda: QApplication.activeWindow() is window)
@@ -369,12 +327,12 @@ async def test_palette_types_stops(qapp: QApplication, signals: Any, tmp_path: P
 
 @BOTH_ACCOUNTS
 @pytest.mark.asyncio
-async def test_screenshots_of_a_protected_position(qapp: QApplication, signals: Any, tmp_path: Path,
+async def test_screenshots_of_a_protected_position(terminals: Terminals, signals: Any, tmp_path: Path,
                                                    account_mode: str) -> None:
     """The chart with a long position, its TP, SL and a trailing stop, and the Algo orders tab (written to
     ``BITGET_TERMINAL_SCREENSHOTS`` when set; ``resources/screenshots`` holds the committed ones)."""
-    async with running(qapp, account_mode, tmp_path) as terminal:
-        services, _ticket, last = await ready(terminal, signals, BTC_PERP)
+    async with terminals.running(account_mode) as terminal:
+        services, _ticket, last = await Terminals.ready(terminal, BTC_PERP, signals.wait_until)
         algo, window = services.algo, terminal.window
         window.resize(1600, 900)
         services.trading.submit(OrderTicket(BTC_PERP, "buy", "market", size=D("0.008")))

@@ -3,15 +3,13 @@ real widgets, the demo exchange in-process over loopback sockets), each checked 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from terminal_app.app import Terminal
 from terminal_app.core.algo import AlgoKind, AlgoStatus
@@ -23,39 +21,14 @@ from terminal_app.core.scale import Weighting, plan_scale
 from terminal_app.core.submission import SubmissionState
 from terminal_app.sim.server.auth import DEMO_UID
 
+from ..conftest import Terminals
+
+exchange = Terminals.exchange  # fn(engine) on the simulator's thread
+
 D = Decimal
 BTC = SymbolRef("BTCUSDT", Product.SPOT)
 BTC_PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 FUT = Product.USDT_FUTURES
-
-
-@contextlib.asynccontextmanager
-async def running(qapp: QApplication) -> AsyncIterator[Terminal]:
-    """The terminal on the Demo profile, its exchange on a thread of this process (the tests read the engine)."""
-    quit_on_close = qapp.quitOnLastWindowClosed()
-    term = Terminal(qapp, smoke_test=True, demo_sim="thread", panic_window_s=60)
-    try:
-        await term.start()
-        yield term
-    finally:
-        await term.shutdown()
-        qapp.setQuitOnLastWindowClosed(quit_on_close)
-
-
-def exchange(term: Terminal, fn: Any) -> Any:
-    runner = term.runner
-    return runner.call(lambda: fn(runner.server.exchange))
-
-
-async def ready(term: Terminal, signals: Any, ref: SymbolRef) -> tuple[Any, Any, D]:
-    services = term.services
-    assert services is not None
-    md = services.market_data
-    md.set_active(ref)
-    last = await signals.wait_until(md.ticker_changed, lambda: md.last_price(ref))
-    ticket = term.window.panel("ticket")
-    await signals.wait_until(md.ticker_changed, lambda: ticket.market is not None and ticket.ref == ref)
-    return services, ticket, last
 
 
 def click_submit(ticket: Any) -> Any:
@@ -77,10 +50,10 @@ async def answer(term: Terminal, signals: Any, yes: bool) -> str:
 
 
 @pytest.mark.asyncio
-async def test_bracket_on_a_limit_entry_is_shown_grouped_and_cancelled_with_its_entry(qapp: QApplication,
+async def test_bracket_on_a_limit_entry_is_shown_grouped_and_cancelled_with_its_entry(terminals: Terminals,
                                                                                        signals: Any) -> None:
-    async with running(qapp) as terminal:
-        services, ticket, last = await ready(terminal, signals, BTC_PERP)
+    async with terminals.running() as terminal:
+        services, ticket, last = await Terminals.ready(terminal, BTC_PERP, signals.wait_until)
         trading = services.trading
         entry = (last * D("0.97")).quantize(D("0.1"))
         ticket.set_side("buy")
@@ -124,9 +97,9 @@ async def test_bracket_on_a_limit_entry_is_shown_grouped_and_cancelled_with_its_
 
 
 @pytest.mark.asyncio
-async def test_bracket_market_entry_tp_fires_and_the_sl_is_cancelled(qapp: QApplication, signals: Any) -> None:
-    async with running(qapp) as terminal:
-        services, ticket, _last = await ready(terminal, signals, BTC_PERP)
+async def test_bracket_market_entry_tp_fires_and_the_sl_is_cancelled(terminals: Terminals, signals: Any) -> None:
+    async with terminals.running() as terminal:
+        services, ticket, _last = await Terminals.ready(terminal, BTC_PERP, signals.wait_until)
         algo, account = services.algo, services.account
         ticket.set_side("buy")
         ticket.set_order_type("market")
@@ -175,9 +148,9 @@ async def test_bracket_market_entry_tp_fires_and_the_sl_is_cancelled(qapp: QAppl
 
 
 @pytest.mark.asyncio
-async def test_scaled_order_previewed_and_placed_with_exact_sizes(qapp: QApplication, signals: Any) -> None:
-    async with running(qapp) as terminal:
-        services, ticket, last = await ready(terminal, signals, BTC_PERP)
+async def test_scaled_order_previewed_and_placed_with_exact_sizes(terminals: Terminals, signals: Any) -> None:
+    async with terminals.running() as terminal:
+        services, ticket, last = await Terminals.ready(terminal, BTC_PERP, signals.wait_until)
         trading = services.trading
         first = (last * D("0.98")).quantize(D("0.1"))
         to = (last * D("0.96")).quantize(D("0.1"))
@@ -214,10 +187,10 @@ async def test_scaled_order_previewed_and_placed_with_exact_sizes(qapp: QApplica
 
 
 @pytest.mark.asyncio
-async def test_scaled_set_over_the_batch_limit_one_confirmation_and_per_leg_failures(qapp: QApplication,
+async def test_scaled_set_over_the_batch_limit_one_confirmation_and_per_leg_failures(terminals: Terminals,
                                                                                      signals: Any) -> None:
-    async with running(qapp) as terminal:
-        services, ticket, last = await ready(terminal, signals, BTC)
+    async with terminals.running() as terminal:
+        services, ticket, last = await Terminals.ready(terminal, BTC, signals.wait_until)
         trading = services.trading
         market = ticket.market
 
@@ -265,9 +238,9 @@ async def test_scaled_set_over_the_batch_limit_one_confirmation_and_per_leg_fail
 
 
 @pytest.mark.asyncio
-async def test_stop_hotkey_places_a_stop_market_at_the_ticket_trigger(qapp: QApplication, signals: Any) -> None:
-    async with running(qapp) as terminal:
-        services, ticket, last = await ready(terminal, signals, BTC_PERP)
+async def test_stop_hotkey_places_a_stop_market_at_the_ticket_trigger(terminals: Terminals, signals: Any) -> None:
+    async with terminals.running() as terminal:
+        services, ticket, last = await Terminals.ready(terminal, BTC_PERP, signals.wait_until)
         algo = services.algo
         window = terminal.window
         window.registry.set_hotkeys_enabled(True)
@@ -291,9 +264,9 @@ async def test_stop_hotkey_places_a_stop_market_at_the_ticket_trigger(qapp: QApp
 
 
 @pytest.mark.asyncio
-async def test_large_stop_market_waits_for_the_one_confirmation(qapp: QApplication, signals: Any) -> None:
-    async with running(qapp) as terminal:
-        services, ticket, last = await ready(terminal, signals, BTC_PERP)
+async def test_large_stop_market_waits_for_the_one_confirmation(terminals: Terminals, signals: Any) -> None:
+    async with terminals.running() as terminal:
+        services, ticket, last = await Terminals.ready(terminal, BTC_PERP, signals.wait_until)
         algo = services.algo
         trigger = (last * D("0.98")).quantize(D("0.1"))
         ticket.set_side("sell")
@@ -316,9 +289,9 @@ async def test_large_stop_market_waits_for_the_one_confirmation(qapp: QApplicati
 
 
 @pytest.mark.asyncio
-async def test_palette_scaled_order_and_stop_through_the_pipeline(qapp: QApplication, signals: Any) -> None:
-    async with running(qapp) as terminal:
-        services, _ticket, last = await ready(terminal, signals, BTC_PERP)
+async def test_palette_scaled_order_and_stop_through_the_pipeline(terminals: Terminals, signals: Any) -> None:
+    async with terminals.running() as terminal:
+        services, _ticket, last = await Terminals.ready(terminal, BTC_PERP, signals.wait_until)
         trading, algo = services.trading, services.algo
         engine = terminal.palette.engine
         first, to = (last * D("0.98")).quantize(D("0.1")), (last * D("0.97")).quantize(D("0.1"))
@@ -345,7 +318,7 @@ async def test_palette_scaled_order_and_stop_through_the_pipeline(qapp: QApplica
 
 async def spot_bracket(terminal: Terminal, signals: Any) -> tuple[Any, Any, Any, D]:
     """A spot buy that fills at once, with a bracket (TP +1 %, SL -2 %) from the ticket; the armed bracket."""
-    services, ticket, last = await ready(terminal, signals, BTC)
+    services, ticket, last = await Terminals.ready(terminal, BTC, signals.wait_until)
     oco = services.oco
     ticket.set_side("buy")
     ticket.set_order_type("limit")
@@ -371,8 +344,8 @@ async def spot_bracket(terminal: Terminal, signals: Any) -> tuple[Any, Any, Any,
 
 
 @pytest.mark.asyncio
-async def test_spot_bracket_take_profit_cancels_the_stop_loss_then_sells(qapp: QApplication, signals: Any) -> None:
-    async with running(qapp) as terminal:
+async def test_spot_bracket_take_profit_cancels_the_stop_loss_then_sells(terminals: Terminals, signals: Any) -> None:
+    async with terminals.running() as terminal:
         services, _ticket, bracket, _last = await spot_bracket(terminal, signals)
         oco = services.oco
         ended: list[str] = []
@@ -390,9 +363,9 @@ async def test_spot_bracket_take_profit_cancels_the_stop_loss_then_sells(qapp: Q
 
 
 @pytest.mark.asyncio
-async def test_spot_bracket_stop_loss_fires_on_the_exchange_and_ends_the_watch(qapp: QApplication,
+async def test_spot_bracket_stop_loss_fires_on_the_exchange_and_ends_the_watch(terminals: Terminals,
                                                                                 signals: Any) -> None:
-    async with running(qapp) as terminal:
+    async with terminals.running() as terminal:
         services, _ticket, bracket, _last = await spot_bracket(terminal, signals)
         oco = services.oco
         ended: list[str] = []

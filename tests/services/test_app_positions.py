@@ -10,10 +10,7 @@ account)" (Bitget's V3 position tools, issue 14)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from decimal import ROUND_CEILING, Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,16 +19,17 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from terminal_app.app import Terminal
-from terminal_app.config.paths import AppPaths
-from terminal_app.config.profiles import Profile, ProfileBook, profiles_path
 from terminal_app.core.enums import MarginMode, PositionMode, PositionSide
-from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
 from terminal_app.sim.server.auth import DEMO_UID
 from terminal_app.ui.dialogs.margin import MarginDialog
 from terminal_app.ui.theme import current_colors
 from terminal_app.ui.toast import Toast, ToastKind
+
+from ..conftest import Terminals
+
+exchange = Terminals.exchange  # fn(engine) on the simulator's thread
 
 D = Decimal
 PERP = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
@@ -45,36 +43,6 @@ BOTH_ACCOUNTS = pytest.mark.parametrize("account_mode", ["classic", "unified"])
 WORDS = {"classic": ("open_long", "close_long", ("contract_settle_fee",)),
          "unified": ("OPEN_LONG", "CLOSE_LONG", ("CONTRACT_MAIN_SETTLE_FEE_USER_IN",
                                                  "CONTRACT_MAIN_SETTLE_FEE_USER_OUT"))}
-
-
-@contextlib.asynccontextmanager
-async def running(qapp: QApplication, account_mode: str = "classic", root: Path | None = None
-                  ) -> AsyncIterator[Terminal]:
-    """The terminal on the Demo profile (``unified``: "Demo (unified account)", profiles under ``root``)."""
-    quit_on_close = qapp.quitOnLastWindowClosed()
-    paths = None
-    if account_mode == "unified":
-        assert root is not None
-        paths = AppPaths.under(root).ensure()
-        ProfileBook([Profile("Demo UTA", ProfileKind.DEMO, unified=True)], profiles_path(paths.config_dir)).save()
-    term = Terminal(qapp, smoke_test=True, demo_sim="thread", panic_window_s=60, paths=paths)
-    try:
-        await term.start()
-        assert type(term.services.session.desk).__name__ == ("V3PositionDesk" if account_mode == "unified"
-                                                             else "V2PositionDesk")
-        yield term
-    finally:
-        window = term.window
-        await term.shutdown()
-        qapp.setQuitOnLastWindowClosed(quit_on_close)
-        if window is not None:
-            window.deleteLater()
-            QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-def exchange(term: Terminal, fn: Any) -> Any:
-    runner = term.runner
-    return runner.call(lambda: fn(runner.server.exchange))
 
 
 def sim_positions(term: Terminal) -> list[tuple[str, D]]:
@@ -119,8 +87,8 @@ async def answer_yes(term: Terminal, signals: Any) -> str:
     return text
 
 
-async def test_ctrl_alt_r_reverses_a_one_way_position(qapp: QApplication, signals: Any) -> None:
-    async with running(qapp) as term:
+async def test_ctrl_alt_r_reverses_a_one_way_position(terminals: Terminals, signals: Any) -> None:
+    async with terminals.running() as term:
         services = await ready(term, signals)
         await open_long(term, signals)
         press(term, Qt.Key.Key_R)
@@ -131,8 +99,8 @@ async def test_ctrl_alt_r_reverses_a_one_way_position(qapp: QApplication, signal
         assert sim_positions(term) == [("short", D("0.0050"))]
 
 
-async def test_ctrl_alt_r_reverses_a_hedge_position_close_then_open(qapp: QApplication, signals: Any) -> None:
-    async with running(qapp) as term:
+async def test_ctrl_alt_r_reverses_a_hedge_position_close_then_open(terminals: Terminals, signals: Any) -> None:
+    async with terminals.running() as term:
         services = await ready(term, signals)
         services.account.set_position_mode(PositionMode.HEDGE)
         await signals.wait_until(services.account.position_mode_changed,
@@ -147,8 +115,8 @@ async def test_ctrl_alt_r_reverses_a_hedge_position_close_then_open(qapp: QAppli
         assert sim_positions(term) == [("short", D("0.0050"))]
 
 
-async def test_ctrl_alt_e_puts_the_position_sl_at_break_even(qapp: QApplication, signals: Any) -> None:
-    async with running(qapp) as term:
+async def test_ctrl_alt_e_puts_the_position_sl_at_break_even(terminals: Terminals, signals: Any) -> None:
+    async with terminals.running() as term:
         services = await ready(term, signals)
         position = await open_long(term, signals)
         exchange(term, lambda ex: ex.shock("BTC", "1.02"))
@@ -170,8 +138,8 @@ async def test_ctrl_alt_e_puts_the_position_sl_at_break_even(qapp: QApplication,
         assert stops() == [expected]
 
 
-async def test_a_break_even_refusal_is_shown_as_an_error(qapp: QApplication, signals: Any) -> None:
-    async with running(qapp) as term:
+async def test_a_break_even_refusal_is_shown_as_an_error(terminals: Terminals, signals: Any) -> None:
+    async with terminals.running() as term:
         services = await ready(term, signals)
         toasts: list[Toast] = []
         term.window.toasts.shown.connect(toasts.append)
@@ -194,9 +162,8 @@ async def test_a_break_even_refusal_is_shown_as_an_error(qapp: QApplication, sig
 
 
 @BOTH_ACCOUNTS
-async def test_margin_dialog_twice_esc_then_adds_margin(qapp: QApplication, signals: Any, tmp_path: Path,
-                                                        account_mode: str) -> None:
-    async with running(qapp, account_mode, tmp_path) as term:
+async def test_margin_dialog_twice_esc_then_adds_margin(terminals: Terminals, signals: Any, account_mode: str) -> None:
+    async with terminals.running(account_mode) as term:
         services = await ready(term, signals)
         services.account.set_margin_mode(PERP, MarginMode.ISOLATED)
         await signals.wait_until(services.account.margin_mode_changed,
@@ -250,10 +217,10 @@ async def test_margin_dialog_twice_esc_then_adds_margin(qapp: QApplication, sign
 
 
 @BOTH_ACCOUNTS
-async def test_closed_positions_panel_and_a_funding_bill_in_the_journal(qapp: QApplication, signals: Any,
-                                                                        tmp_path: Path, account_mode: str) -> None:
+async def test_closed_positions_panel_and_a_funding_bill_in_the_journal(terminals: Terminals, signals: Any,
+                                                                        account_mode: str) -> None:
     opened, closed_word, funding_words = WORDS[account_mode]
-    async with running(qapp, account_mode, tmp_path) as term:
+    async with terminals.running(account_mode) as term:
         services = await ready(term, signals)
         position = await open_long(term, signals)
 
@@ -290,9 +257,9 @@ async def test_closed_positions_panel_and_a_funding_bill_in_the_journal(qapp: QA
 
 
 @BOTH_ACCOUNTS
-async def test_the_ticket_shows_the_max_open_size_for_its_leverage(qapp: QApplication, signals: Any, tmp_path: Path,
+async def test_the_ticket_shows_the_max_open_size_for_its_leverage(terminals: Terminals, signals: Any,
                                                                    account_mode: str) -> None:
-    async with running(qapp, account_mode, tmp_path) as term:
+    async with terminals.running(account_mode) as term:
         services = await ready(term, signals)
         ticket = term.window.panel("ticket")
         await signals.wait_until(services.market_data.ticker_changed, lambda: ticket.ref == PERP)

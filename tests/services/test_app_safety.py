@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
+from collections.abc import AsyncIterator
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,6 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from terminal_app.app import Terminal
-from terminal_app.config.paths import AppPaths
 from terminal_app.config.profiles import Profile
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import Product, SymbolRef
@@ -23,6 +24,8 @@ from terminal_app.core.orders import OrderTicket
 from terminal_app.services.guards import GuardedServices
 from terminal_app.services.journal_sink import journal_path
 from terminal_app.sim.server.auth import DEMO_UID
+
+from ..conftest import Terminals
 
 D = Decimal
 BTC = SymbolRef("BTCUSDT", Product.SPOT)
@@ -39,15 +42,15 @@ def sim_order_count(runner: Any) -> int:
     return runner.call(count)
 
 
-async def started(qapp: QApplication, tmp_path: Path, signals: Any) -> tuple[Terminal, GuardedServices]:
-    # Demo, in-memory demo exchange on a thread: these tests read the engine directly (runner.call)
-    terminal = Terminal(qapp, smoke_test=True, paths=AppPaths.under(tmp_path), demo_sim="thread")
-    await terminal.start()
-    services = terminal.services
-    assert isinstance(services, GuardedServices)
-    md = services.market_data
-    await signals.wait_until(md.ticker_changed, lambda: md.last_price(BTC))
-    return terminal, services
+@contextlib.asynccontextmanager
+async def started(terminals: Terminals, signals: Any) -> AsyncIterator[tuple[Terminal, GuardedServices]]:
+    """The Demo terminal, its exchange on a thread (these tests read the engine: runner.call), BTCUSDT priced."""
+    async with terminals.running(panic_window_s=None) as terminal:
+        services = terminal.services
+        assert isinstance(services, GuardedServices)
+        md = services.market_data
+        await signals.wait_until(md.ticker_changed, lambda: md.last_price(BTC))
+        yield terminal, services
 
 
 def below_market(services: GuardedServices, factor: str = "0.98") -> Decimal:
@@ -58,10 +61,8 @@ def below_market(services: GuardedServices, factor: str = "0.98") -> Decimal:
 
 @pytest.mark.asyncio
 async def test_palette_ticket_guard_journal_and_menus_in_the_running_app(
-        qapp: QApplication, tmp_path: Path, signals: Any) -> None:
-    quit_on_close = qapp.quitOnLastWindowClosed()
-    terminal, services = await started(qapp, tmp_path, signals)
-    try:
+        terminals: Terminals, tmp_path: Path, signals: Any) -> None:
+    async with started(terminals, signals) as (terminal, services):
         window, runner, trading = terminal.window, terminal.runner, services.trading
         assert runner is not None
         assert terminal.profiles is not None
@@ -123,18 +124,13 @@ async def test_palette_ticket_guard_journal_and_menus_in_the_running_app(
         await signals.wait_until(trading.fill_received, lambda: any(f.order_id == order_id for f in trading.fills()))
         journaled = await terminal.journal.read(lambda j, p: j.fills(p))  # queued behind the fill's write
         assert any(f.order_id == order_id for f in journaled)
-    finally:
-        await terminal.shutdown()
-        qapp.setQuitOnLastWindowClosed(quit_on_close)
     assert terminal.runners == {}
 
 
 @pytest.mark.asyncio
 async def test_profile_switch_builds_a_new_window_on_a_second_demo_exchange(
-        qapp: QApplication, tmp_path: Path, signals: Any) -> None:
-    quit_on_close = qapp.quitOnLastWindowClosed()
-    terminal, _services = await started(qapp, tmp_path, signals)
-    try:
+        terminals: Terminals, signals: Any) -> None:
+    async with started(terminals, signals) as (terminal, _services):
         profiles = terminal.profiles
         assert profiles is not None
         old_window, first_runner = terminal.window, terminal.runner
@@ -158,25 +154,17 @@ async def test_profile_switch_builds_a_new_window_on_a_second_demo_exchange(
                                  lambda: (v := switched.trading.order(oid)) is not None and v.status == "live")
         terminal.window.registry.trigger("panic")
         await signals.wait_until(switched.trading.orders_changed, lambda: switched.trading.open_orders() == [])
-    finally:
-        await terminal.shutdown()
-        qapp.setQuitOnLastWindowClosed(quit_on_close)
     assert terminal.runners == {}
 
 
 @pytest.mark.asyncio
 async def test_no_websocket_frame_reaches_a_log_record(
-        qapp: QApplication, tmp_path: Path, signals: Any, caplog: pytest.LogCaptureFixture) -> None:
-    quit_on_close = qapp.quitOnLastWindowClosed()
+        terminals: Terminals, signals: Any, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    terminal, services = await started(qapp, tmp_path, signals)
-    try:
+    async with started(terminals, signals) as (terminal, services):
         info = terminal.runner.info
         # "connected": every stream is up, the private one logged in (its login frame went through websockets).
         await signals.wait_until(services.connection.state_changed, lambda: services.connection.state == "connected")
-    finally:
-        await terminal.shutdown()
-        qapp.setQuitOnLastWindowClosed(quit_on_close)
     records = [r for r in caplog.records if r.name.startswith(("websockets", "terminal_app.bitget.ws"))]
     assert all(r.levelno > logging.DEBUG for r in records if "websockets" in r.name)
     for record in caplog.records:
@@ -193,12 +181,10 @@ def _free_port() -> int:
 
 @pytest.mark.asyncio
 async def test_a_failed_profile_switch_returns_to_the_previous_profile(
-        qapp: QApplication, tmp_path: Path, signals: Any, caplog: pytest.LogCaptureFixture) -> None:
+        terminals: Terminals, signals: Any, caplog: pytest.LogCaptureFixture) -> None:
     """Switching (offline) to a Bitget demo profile: the terminal comes back on Demo, says why, and nothing keeps
     polling the closed client (the log used to repeat 'copy poll failed: BitgetHttp is closed')."""
-    quit_on_close = qapp.quitOnLastWindowClosed()
-    terminal, services = await started(qapp, tmp_path, signals)
-    try:
+    async with started(terminals, signals) as (terminal, services):
         profiles = terminal.profiles
         assert profiles is not None
         profiles.ask_credentials = None  # no key dialog: the profile would connect for market data only
@@ -236,17 +222,12 @@ async def test_a_failed_profile_switch_returns_to_the_previous_profile(
         await signals.wait_until(back.trading.order_updated,
                                  lambda: (v := back.trading.order(oid)) is not None and v.status == "live")
         assert not [r for r in caplog.records if "is closed" in r.getMessage()]
-    finally:
-        await terminal.shutdown()
-        qapp.setQuitOnLastWindowClosed(quit_on_close)
 
 
 @pytest.mark.asyncio
 async def test_when_the_previous_profile_cannot_come_back_the_window_says_not_connected(
-        qapp: QApplication, tmp_path: Path, signals: Any) -> None:
-    quit_on_close = qapp.quitOnLastWindowClosed()
-    terminal, _services = await started(qapp, tmp_path, signals)
-    try:
+        terminals: Terminals, signals: Any) -> None:
+    async with started(terminals, signals) as (terminal, _services):
         profiles = terminal.profiles
         assert profiles is not None
         profiles.ask_credentials = None
@@ -268,20 +249,15 @@ async def test_when_the_previous_profile_cannot_come_back_the_window_says_not_co
         assert window.windowTitle().startswith("[NOT CONNECTED] Paper")
         toast = window.toasts.toasts[-1]
         assert toast.title_label.text() == "Profile 'Paper' not connected"
-    finally:
-        await terminal.shutdown()
-        qapp.setQuitOnLastWindowClosed(quit_on_close)
 
 
 @pytest.mark.asyncio
 async def test_an_exit_the_exchange_cancels_is_explained_in_the_table_and_a_toast(
-        qapp: QApplication, tmp_path: Path, signals: Any) -> None:
+        terminals: Terminals, signals: Any) -> None:
     """The issue's afternoon: close 0.002 of a long with a limit, then sell 0.001 at market — Bitget cancels the
     close (it now exceeds the position) and V2 says no why; the terminal says it, in the Reason column and a toast."""
-    quit_on_close = qapp.quitOnLastWindowClosed()
     perp = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
-    terminal, services = await started(qapp, tmp_path, signals)
-    try:
+    async with started(terminals, signals) as (terminal, services):
         md, trading, account = services.market_data, services.trading, services.account
         md.set_active(perp)
         last = await signals.wait_until(md.ticker_changed, lambda: md.last_price(perp))
@@ -315,6 +291,3 @@ async def test_an_exit_the_exchange_cancels_is_explained_in_the_table_and_a_toas
         await signals.wait_until(trading.order_updated, lambda: trading.order(resting.client_oid).status == "cancelled")
         assert trading.order(resting.client_oid).reason == ""
         assert len(cancelled) == 1
-    finally:
-        await terminal.shutdown()
-        qapp.setQuitOnLastWindowClosed(quit_on_close)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from decimal import ROUND_DOWN, Decimal
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
@@ -17,6 +16,7 @@ from terminal_app.core.orders import SymbolRef
 from terminal_app.ui.dialogs.keys import KeysDialog
 from terminal_app.ui.doctor import DoctorPresenter
 
+from ..conftest import Terminals
 from .conftest import WaitUntil
 from .test_menu_actions import activate, running
 
@@ -43,8 +43,8 @@ def open_dialogs(window: QWidget) -> list[QDialog]:
 
 
 async def test_each_dialog_opens_twice_and_holds_the_trading_keys(
-        qapp: QApplication, tmp_path: Path, wait_until: WaitUntil) -> None:
-    async with running(qapp, tmp_path) as terminal:
+        qapp: QApplication, terminals: Terminals, wait_until: WaitUntil) -> None:
+    async with running(terminals) as terminal:
         window, registry, services = terminal.window, terminal.window.registry, terminal.services
         await activate(window, qapp, wait_until)
         registry.set_hotkeys_enabled(True)
@@ -102,8 +102,8 @@ async def test_each_dialog_opens_twice_and_holds_the_trading_keys(
 
 
 async def test_the_doctor_checks_the_demo_account_and_checks_again(
-        qapp: QApplication, tmp_path: Path, wait_until: WaitUntil) -> None:
-    async with running(qapp, tmp_path) as terminal:
+        qapp: QApplication, terminals: Terminals, wait_until: WaitUntil) -> None:
+    async with running(terminals) as terminal:
         profiles = terminal.profiles
         assert profiles is not None
         await wait_until(profiles.findings_ready, lambda: profiles.findings)

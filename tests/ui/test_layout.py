@@ -4,7 +4,6 @@ another grows, and the balances show every coin. Real Terminal on the demo excha
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication, QTableView
@@ -12,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QTableView
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.ui.docks.watchlist import MIN_ROWS
 
+from ..conftest import Terminals
 from .conftest import WaitUntil
 from .test_menu_actions import running
 
@@ -27,8 +27,8 @@ def rows_on_screen(view: QTableView) -> int:
 
 
 async def test_a_growing_ticket_never_squeezes_the_watchlist_and_balances_show_every_coin(
-        qapp: QApplication, tmp_path: Path, wait_until: WaitUntil) -> None:
-    async with running(qapp, tmp_path) as terminal:
+        qapp: QApplication, terminals: Terminals, wait_until: WaitUntil) -> None:
+    async with running(terminals) as terminal:
         window, md = terminal.window, terminal.services.market_data
         window.resize(1600, 900)
         watchlist, ticket = window.panel("watchlist"), window.panel("ticket")

@@ -4,21 +4,19 @@ in the palette, the cheat-sheet and the rebinding page; chart keys typed as in T
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from keyring.backends import fail
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenuBar, QPushButton, QWidget
 
 from terminal_app.app import Terminal
 from terminal_app.config.actions import ACTIONS, BY_ID, panel_action_id
-from terminal_app.config.paths import AppPaths
 from terminal_app.config.secrets import CredentialStore
 from terminal_app.config.settings import CHART_INTERVAL
 from terminal_app.ui import journal as journal_ui
@@ -28,6 +26,7 @@ from terminal_app.ui.dialogs.settings import SettingsDialog
 from terminal_app.ui.doctor import DoctorDialog
 from terminal_app.ui.journal import DailyPnlDialog, JournalMenu
 
+from ..conftest import Terminals
 from .conftest import WaitUntil
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("gc_on_this_thread")]
@@ -35,21 +34,10 @@ KEYPAD = Qt.KeyboardModifier.KeypadModifier
 OBJECT_NAMES = {"action_" + spec.id.replace(".", "_"): spec.id for spec in ACTIONS}
 
 
-@asynccontextmanager
-async def running(qapp: QApplication, tmp_path: Path) -> AsyncIterator[Terminal]:
-    quit_on_close = qapp.quitOnLastWindowClosed()
-    terminal = Terminal(qapp, smoke_test=True, paths=AppPaths.under(tmp_path))
-    terminal.store = CredentialStore(fail.Keyring())  # the keys dialog must not reach this machine's keyring
-    try:
-        await terminal.start()
-        yield terminal
-    finally:
-        window = terminal.window
-        await terminal.shutdown()
-        qapp.setQuitOnLastWindowClosed(quit_on_close)
-        if window is not None:  # a closed window lives on, and every later style change would restyle it
-            window.deleteLater()
-            QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+def running(terminals: Terminals) -> AbstractAsyncContextManager[Terminal]:
+    """The terminal as the user starts it (the Demo exchange in a child process, the panic's own window), with a
+    keyring that holds nothing: the keys dialog must not reach this machine's keyring."""
+    return terminals.running(demo_sim="process", panic_window_s=None, store=CredentialStore(fail.Keyring()))
 
 
 def menu_entries(menubar: QMenuBar) -> list[tuple[str, QAction]]:
@@ -80,14 +68,14 @@ async def activate(window: QWidget, qapp: QApplication, wait_until: WaitUntil) -
 
 
 async def test_every_menu_entry_is_an_action_of_the_table_and_runs_its_handler(
-        qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        terminals: Terminals, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     class SaveAs:  # the file dialog of the exports, answered at once
         @staticmethod
         def getSaveFileName(_parent: Any, _title: str, suggested: str, _filter: str) -> tuple[str, str]:
             return str(tmp_path / Path(suggested).name), ""
 
     monkeypatch.setattr(journal_ui, "QFileDialog", SaveAs)
-    async with running(qapp, tmp_path) as terminal:
+    async with running(terminals) as terminal:
         window, registry = terminal.window, terminal.window.registry
         assert window.menuBar() is window.menu_bar  # not a new, empty bar in place of the band and menus
         assert window.band.isVisible()
@@ -147,8 +135,8 @@ async def test_every_menu_entry_is_an_action_of_the_table_and_runs_its_handler(
 
 
 async def test_chart_keys_palette_and_rebinding_through_the_real_window(
-        qapp: QApplication, tmp_path: Path, wait_until: WaitUntil) -> None:
-    async with running(qapp, tmp_path) as terminal:
+        qapp: QApplication, terminals: Terminals, wait_until: WaitUntil) -> None:
+    async with running(terminals) as terminal:
         window, registry, chart = terminal.window, terminal.window.registry, terminal.chart
         md = terminal.services.market_data
         await wait_until(md.candles_history, lambda: len(chart.series) > 0)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from terminal_app.core.copy_trading import FuturesTrack
 from terminal_app.ui.dialogs.checked import CheckedDialog
-from terminal_app.ui.models.table import SORT_ROLE, Column, StreamingTableModel
+from terminal_app.ui.models.table import SORT_ROLE, Column, StreamingTableModel, clock_ms, fixed, signed, text
 
 R = TypeVar("R")
 
@@ -104,33 +104,44 @@ def parse_price(text: str) -> Decimal | None:
     return value
 
 
-class TpSlDialog(CheckedDialog):
-    """Take-profit and stop-loss prices of one tracking order: empty keeps the current one, 0 removes it."""
+class TpSlForm(CheckedDialog):
+    """A take-profit and a stop-loss price under a ``note``; OK needs at least one. With ``zero_clears`` 0 removes a
+    price that is set (a tracking order's TP/SL), else 0 counts as no price."""
 
-    def __init__(self, track: FuturesTrack, parent: QWidget | None = None) -> None:
-        super().__init__("TpSlDialog", f"TP/SL · {track.symbol} {track.pos_side} · {track.tracking_no}", parent)
-        self.form.addRow(QLabel(f"Opened at {track.open_price} × {track.open_size}. Empty keeps the price, "
-                                "0 removes it."))
+    def __init__(self, name: str, title: str, note: str, parent: QWidget | None = None, *,
+                 zero_clears: bool = False, current: TpSl = (None, None)) -> None:
+        super().__init__(name, title, parent)
+        self.form.addRow(QLabel(note))
         self.tp = QLineEdit(self)
-        self.tp.setPlaceholderText(str(track.stop_surplus_price or ""))
         self.sl = QLineEdit(self)
-        self.sl.setPlaceholderText(str(track.stop_loss_price or ""))
+        for edit, price in ((self.tp, current[0]), (self.sl, current[1])):
+            edit.setPlaceholderText(str(price or ""))
         self.form.addRow("&Take profit", self.tp)
         self.form.addRow("&Stop loss", self.sl)
+        self.zero_clears = zero_clears
         self.value: TpSl | None = None
 
     def problem(self) -> str | None:
         try:
-            tp, sl = parse_price(self.tp.text()), parse_price(self.sl.text())
+            prices = parse_price(self.tp.text()), parse_price(self.sl.text())
         except ValueError as exc:
             return str(exc)
-        if tp is None and sl is None:
+        if not any(p is not None if self.zero_clears else p for p in prices):
             return "Give a take-profit or a stop-loss price."
         return None
 
     def submit(self) -> None:
         self.value = (parse_price(self.tp.text()), parse_price(self.sl.text()))
         self.accept()
+
+
+class TpSlDialog(TpSlForm):
+    """Take-profit and stop-loss prices of one tracking order: empty keeps the current one, 0 removes it."""
+
+    def __init__(self, track: FuturesTrack, parent: QWidget | None = None) -> None:
+        super().__init__("TpSlDialog", f"TP/SL · {track.symbol} {track.pos_side} · {track.tracking_no}",
+                         f"Opened at {track.open_price} × {track.open_size}. Empty keeps the price, 0 removes it.",
+                         parent, zero_clears=True, current=(track.stop_surplus_price, track.stop_loss_price))
 
 
 def ask_tpsl(parent: QWidget, track: FuturesTrack) -> TpSl | None:
@@ -140,3 +151,21 @@ def ask_tpsl(parent: QWidget, track: FuturesTrack) -> TpSl | None:
 
 def side_sign(track: FuturesTrack) -> int:
     return 1 if track.pos_side == "long" else -1
+
+
+def opened_columns() -> list[Column[FuturesTrack]]:
+    """What every table of tracking orders starts with: symbol, side, leverage, size and entry."""
+    return [
+        Column("Symbol", lambda t: t.symbol),
+        Column("Side", lambda t: t.pos_side, direction=side_sign),
+        Column("Lev", lambda t: t.open_leverage, fixed(0), numeric=True),
+        Column("Size", lambda t: t.open_size, text(), numeric=True),
+        Column("Entry", lambda t: t.open_price, text(), numeric=True),
+    ]
+
+
+def closed_columns(pnl_places: int) -> list[Column[FuturesTrack]]:
+    """A closed tracking order's exit, realised PnL (to ``pnl_places``) and close time."""
+    return [Column("Exit", lambda t: t.close_price, text(), numeric=True),
+            Column("PnL", lambda t: t.achieved_pl, signed(pnl_places), numeric=True, direction=lambda t: t.achieved_pl),
+            Column("Closed", lambda t: t.close_time, clock_ms(with_ms=False))]

@@ -24,7 +24,7 @@ from shiboken6 import isValid
 
 from terminal_app.core.copy_trading import BrokerTrader, FuturesTrack
 from terminal_app.services.copy_trading import PERIODS, CopyTradingService, TraderProfile
-from terminal_app.ui.copy.common import CopyTable, side_sign, table_model
+from terminal_app.ui.copy.common import CopyTable, closed_columns, opened_columns, table_model
 from terminal_app.ui.copy.follow_dialog import FollowDialog
 from terminal_app.ui.format import fmt_compact
 from terminal_app.ui.models.table import Column, clock_ms, compact, fixed, signed, text
@@ -61,17 +61,9 @@ def trader_columns() -> list[Column[TraderRow]]:
 
 
 def trace_columns(closed: bool) -> list[Column[FuturesTrack]]:
-    cols: list[Column[FuturesTrack]] = [
-        Column("Symbol", lambda t: t.symbol),
-        Column("Side", lambda t: t.pos_side, direction=side_sign),
-        Column("Lev", lambda t: t.open_leverage, fixed(0), numeric=True),
-        Column("Size", lambda t: t.open_size, text(), numeric=True),
-        Column("Entry", lambda t: t.open_price, text(), numeric=True),
-    ]
+    cols = opened_columns()
     if closed:
-        cols += [Column("Exit", lambda t: t.close_price, text(), numeric=True),
-                 Column("PnL", lambda t: t.achieved_pl, signed(2), numeric=True, direction=lambda t: t.achieved_pl),
-                 Column("Closed", lambda t: t.close_time, clock_ms(with_ms=False))]
+        cols += closed_columns(2)
     else:
         cols += [Column("Copiers", lambda t: t.follow_count, text(), numeric=True),
                  Column("Opened", lambda t: t.open_time, clock_ms(with_ms=False))]

@@ -19,9 +19,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -33,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from terminal_app.core.copy_trading import FollowSetting, QuantityLimit
 from terminal_app.core.enums import PositionMode
+from terminal_app.ui.dialogs.checked import CheckedDialog
 
 TRACE_TYPES = (("percent", "Ratio of the trader's size"), ("amount", "Fixed margin (USDT) per order"),
                ("count", "Fixed size per order"))
@@ -95,9 +93,10 @@ HEDGE_NEEDED = (
 )
 
 
-class FollowDialog(QDialog):
+class FollowDialog(CheckedDialog):
     """Settings for ``trader_name``: the symbols to copy (from the quantity limits), how much, at what leverage, the
-    size cap and the TP/SL ratios; ``current`` prefills an edit.
+    size cap and the TP/SL ratios; ``current`` prefills an edit. OK (Follow / Save) checks them first and shows the
+    problem in ``error``.
 
     Signals:
         hedge_requested(): the user asked to switch the futures account to hedge mode.
@@ -107,13 +106,12 @@ class FollowDialog(QDialog):
 
     def __init__(self, trader_name: str, limits: Sequence[QuantityLimit],
                  current: Sequence[FollowSetting] = (), parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("copy-follow-dialog")
-        self.setWindowTitle(("Edit copy settings · " if current else "Follow · ") + trader_name)
+        super().__init__("copy-follow-dialog", ("Edit copy settings · " if current else "Follow · ") + trader_name,
+                         parent, ok_text="Save" if current else "Follow")
         self.limits = {q.symbol: q for q in limits}
         existing = {s.symbol: s for s in current}
         first = current[0] if current else None
-        layout = QVBoxLayout(self)
+        form = self.form
 
         self.mode_box = QGroupBox("Position mode", self)
         mode_layout = QVBoxLayout(self.mode_box)
@@ -124,7 +122,7 @@ class FollowDialog(QDialog):
         mode_layout.addWidget(self.mode_text)
         mode_layout.addWidget(self.hedge_button)
         self.mode_box.hide()
-        layout.addWidget(self.mode_box)
+        form.addRow(self.mode_box)
 
         box = QGroupBox("Symbols to copy", self)
         row = QHBoxLayout(box)
@@ -135,9 +133,8 @@ class FollowDialog(QDialog):
             check.setToolTip(f"Size per order {q.min_follow_size} – {q.max_follow_size}")
             row.addWidget(check)
             self.symbols[q.symbol] = check
-        layout.addWidget(box)
+        form.addRow(box)
 
-        form = QFormLayout()
         self.trace_type = QComboBox(self)
         for value, label in TRACE_TYPES:
             self.trace_type.addItem(label, value)
@@ -159,20 +156,9 @@ class FollowDialog(QDialog):
         form.addRow("Max &held size", self.max_hold)
         form.addRow("&Take profit ratio %", self.tp_ratio)
         form.addRow("&Stop loss ratio %", self.sl_ratio)
-        layout.addLayout(form)
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
-        layout.addWidget(self.hint)
-        self.problem = QLabel(self)
-        self.problem.setObjectName("error")
-        self.problem.setWordWrap(True)
-        layout.addWidget(self.problem)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Save" if current else "Follow")
-        buttons.accepted.connect(self.try_accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.add_note(self.hint)
 
         self.trace_type.currentIndexChanged.connect(self._update_hint)
         self.lever_type.currentIndexChanged.connect(self._update_hint)
@@ -230,16 +216,17 @@ class FollowDialog(QDialog):
         return [validate(s, trace_type, value, lever_type, leverage, max_hold, tp, sl, self.limits.get(s))
                 for s in chosen]
 
-    def try_accept(self) -> None:
+    def problem(self) -> str | None:
         if self.hedge_button.isVisibleTo(self) and self.mode_box.isVisibleTo(self) and not self.ok_button.isEnabled():
-            self.problem.setText("Switch to hedge mode first: copy trading works only in hedge mode.")
-            return
+            return "Switch to hedge mode first: copy trading works only in hedge mode."
         try:
-            self._settings = self.collect()
+            self.collect()
         except ValueError as exc:
-            self.problem.setText(str(exc))
-            return
-        self.problem.clear()
+            return str(exc)
+        return None
+
+    def submit(self) -> None:
+        self._settings = self.collect()
         self.accept()
 
     def settings(self) -> list[FollowSetting]:

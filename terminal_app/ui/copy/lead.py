@@ -9,10 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -28,9 +25,8 @@ from terminal_app.core.copy_lead import (
     LeadProfitSummary,
 )
 from terminal_app.services.copy_trading import CopyTradingService
-from terminal_app.ui.copy.common import Confirm, CopyTable, TpSl, ask_yes_no, parse_price, table_model
+from terminal_app.ui.copy.common import Confirm, CopyTable, TpSl, TpSlForm, ask_yes_no, table_model
 from terminal_app.ui.copy.follower import _with_buttons
-from terminal_app.ui.docks.common import titled
 from terminal_app.ui.models.table import Column, clock_ms, signed, text
 
 AskLeadTpSl = Callable[[QWidget, LeadPosition], TpSl | None]
@@ -92,38 +88,12 @@ def detail_columns() -> list[Column[LeadProfitDetail]]:
     ]
 
 
-class LeadTpSlDialog(QDialog):
+class LeadTpSlDialog(TpSlForm):
     """Take-profit / stop-loss prices for the whole lead position (empty: not set)."""
 
     def __init__(self, position: LeadPosition, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        titled(self, f"TP/SL · lead {position.symbol} {position.hold_side}")
-        form = QFormLayout(self)
-        form.addRow(QLabel(f"Entry {position.avg_price} × {position.size}; mark {position.mark_price}."))
-        self.tp = QLineEdit(self)
-        self.sl = QLineEdit(self)
-        form.addRow("&Take profit", self.tp)
-        form.addRow("&Stop loss", self.sl)
-        self.problem = QLabel(self)
-        self.problem.setObjectName("error")
-        form.addRow(self.problem)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-        self.value: TpSl | None = None
-
-    def _check(self) -> None:
-        try:
-            tp, sl = parse_price(self.tp.text()), parse_price(self.sl.text())
-        except ValueError as exc:
-            self.problem.setText(str(exc))
-            return
-        if not tp and not sl:
-            self.problem.setText("Give a take-profit or a stop-loss price.")
-            return
-        self.value = (tp, sl)
-        self.accept()
+        super().__init__("LeadTpSlDialog", f"TP/SL · lead {position.symbol} {position.hold_side}",
+                         f"Entry {position.avg_price} × {position.size}; mark {position.mark_price}.", parent)
 
 
 def ask_lead_tpsl(parent: QWidget, position: LeadPosition) -> TpSl | None:

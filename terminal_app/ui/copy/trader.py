@@ -17,7 +17,16 @@ from terminal_app.core.copy_trading import (
     TraderSymbolSetting,
 )
 from terminal_app.services.copy_trading import CopyTradingService
-from terminal_app.ui.copy.common import AskTpSl, Confirm, CopyTable, ask_tpsl, ask_yes_no, side_sign, table_model
+from terminal_app.ui.copy.common import (
+    AskTpSl,
+    Confirm,
+    CopyTable,
+    ask_tpsl,
+    ask_yes_no,
+    closed_columns,
+    opened_columns,
+    table_model,
+)
 from terminal_app.ui.copy.follower import Mark, _with_buttons, unrealized
 from terminal_app.ui.models.table import Column, clock_ms, fixed, signed, text
 
@@ -28,17 +37,9 @@ def track_columns(closed: bool, mark: Mark | None = None) -> list[Column[Futures
     def pnl(t: FuturesTrack) -> Decimal | None:
         return unrealized(t, prices(t.symbol))
 
-    cols: list[Column[FuturesTrack]] = [
-        Column("Symbol", lambda t: t.symbol),
-        Column("Side", lambda t: t.pos_side, direction=side_sign),
-        Column("Lev", lambda t: t.open_leverage, fixed(0), numeric=True),
-        Column("Size", lambda t: t.open_size, text(), numeric=True),
-        Column("Entry", lambda t: t.open_price, text(), numeric=True),
-    ]
+    cols = opened_columns()
     if closed:
-        cols += [Column("Exit", lambda t: t.close_price, text(), numeric=True),
-                 Column("PnL", lambda t: t.achieved_pl, signed(4), numeric=True, direction=lambda t: t.achieved_pl),
-                 Column("Closed", lambda t: t.close_time, clock_ms(with_ms=False))]
+        cols += closed_columns(4)
     else:
         cols += [Column("Mark", lambda t: prices(t.symbol), text(), numeric=True),
                  Column("PnL", pnl, signed(4), numeric=True, direction=pnl),

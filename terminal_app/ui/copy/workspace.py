@@ -1,8 +1,11 @@
 """The "Copy trading" panel: one dock with the tabs Discover / Following / My trading and a status line, declared for
 ``MainWindow`` through :func:`copy_dock_specs`.
 
-The panel tells the service when it is on screen, so the copy endpoints are polled only while someone looks. Keys:
-Ctrl+1/2/3 inside the panel switch the tabs (each tab's buttons carry their own mnemonics).
+The panel tells the service when it is on screen, so the copy endpoints are polled only while someone looks: shown,
+its dock's tab in front, the window not minimised. Qt keeps a dock stacked behind another's tab "visible" (it moves it
+off the window instead of hiding it) and a minimised window's widgets visible too, so ``isVisible`` alone polled Bitget
+every 1.5 s from a panel nobody could see. Keys: Ctrl+1/2/3 inside the panel switch the tabs (each tab's buttons carry
+their own mnemonics).
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Protocol
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from terminal_app.config.settings import Settings
 from terminal_app.core.instruments import Product, SymbolRef
@@ -66,6 +69,44 @@ class CopyWorkspace(QWidget):
             shortcut.activated.connect(lambda n=number: self.tabs.setCurrentIndex(n))
         service.done.connect(self._on_done)
         service.error.connect(self._on_error)
+        # Qt has moved a dock or changed the window's state by the next turn of the loop, whichever signal came first
+        self._recheck = QTimer(self)
+        self._recheck.setSingleShot(True)
+        self._recheck.setInterval(0)
+        self._recheck.timeout.connect(self._tell_service)
+        self._dock: QDockWidget | None = None
+        self._window: QWidget | None = None
+
+    def on_screen(self) -> bool:
+        """Someone can see the panel: shown, not behind another dock's tab (moved off the window, so nothing of it
+        is in view) and the window not minimised."""
+        return self.isVisible() and not self.window().isMinimized() and not self.visibleRegion().isEmpty()
+
+    def _tell_service(self) -> None:
+        self.service.set_visible(self.on_screen())
+
+    def _watch_surroundings(self) -> None:
+        # The panel is put into its dock (and the dock into a window) after it is built: look when it is shown.
+        dock = self.parentWidget()
+        while dock is not None and not isinstance(dock, QDockWidget):
+            dock = dock.parentWidget()
+        if dock is not None and dock is not self._dock:
+            self._dock = dock
+            dock.visibilityChanged.connect(self._on_dock_visibility)
+        window = self.window()
+        if window is not self and window is not self._window:
+            if self._window is not None:
+                self._window.removeEventFilter(self)
+            self._window = window
+            window.installEventFilter(self)
+
+    def _on_dock_visibility(self, _visible: bool) -> None:
+        self._recheck.start()  # its tab brought to the front or sent behind (Qt moves it after saying so)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.WindowStateChange:   # minimised or brought back
+            self._recheck.start()
+        return False
 
     def _on_done(self, message: str) -> None:
         self.status.setStyleSheet(f"color: {current_colors().ok};")
@@ -78,10 +119,12 @@ class CopyWorkspace(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.service.start()
-        self.service.set_visible(True)
+        self._watch_surroundings()
+        self._recheck.start()  # after the layout has placed it: behind a tab, it is shown off the window
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
+        self._recheck.stop()
         self.service.set_visible(False)
 
 
@@ -129,6 +172,6 @@ def copy_dock_specs(services_or_copy_service: CopyTradingService | ServicesStack
         return CopyWorkspace(copy, prices)
 
     del settings  # the panel has no settings of its own yet; the parameter keeps the spec functions uniform
-    # A tab next to the orders panel: hidden behind it, the panel polls nothing until the user opens it.
+    # A tab next to the orders panel: behind it, the panel polls nothing until the user opens it (CopyWorkspace).
     return (DockSpec(COPY_DOCK_ID, "Copy trading", Qt.DockWidgetArea.BottomDockWidgetArea, factory,
                      tab_with="orders", size=320, scroll=True),)

@@ -71,6 +71,7 @@ from terminal_app.ui.format import fmt_amount, fmt_fixed
 from terminal_app.ui.theme import ThemeColors, current_colors, set_style_property
 
 PRESETS = (25, 50, 75, 100)
+LEVERAGE_UNKNOWN = "—"  # the leverage box until the account's leverage for the symbol arrives
 # The futures lines as the position-mode control names them (Bitget keeps one position mode per line).
 _LINE_NAMES = {Product.USDT_FUTURES: "USDT-M", Product.COIN_FUTURES: "coin-M", Product.USDC_FUTURES: "USDC-M"}
 FORCES = ((TimeInForce.GTC, "GTC"), (TimeInForce.POST_ONLY, "Post-only"), (TimeInForce.IOC, "IOC"),
@@ -194,6 +195,7 @@ class TicketPanel(QWidget):
         self.leverage_box.setRange(1, 125)
         self.leverage_box.setKeyboardTracking(False)  # set on the exchange once, not per keystroke
         self.leverage_box.valueChanged.connect(self._on_leverage_chosen)
+        self._show_leverage(None)
         self.open_button = QPushButton("Open", self)
         self.close_button = QPushButton("Close", self)
         self.action_group = QButtonGroup(self)
@@ -388,8 +390,10 @@ class TicketPanel(QWidget):
                 self.unit.setItemText(0, market.base_coin)
                 self.unit.setItemText(1, market.quote_coin)
                 self.leverage_box.blockSignals(True)
-                self.leverage_box.setRange(market.min_leverage, max(market.max_leverage, market.min_leverage))
+                self.leverage_box.setMaximum(max(market.max_leverage, market.min_leverage))
                 self.leverage_box.blockSignals(False)
+            # another symbol's leverage is not this one's: unknown until the account says (the minimum is set here)
+            self._show_leverage(None if changed else self.leverage)
             if changed:
                 last = self._last_price()
                 self.price.set_value(round_to_tick(last, market) if last is not None and market is not None else None)
@@ -526,6 +530,10 @@ class TicketPanel(QWidget):
         else:
             price = self.price.value() if self.order_type() == "limit" else self._last_price()
             available = self.account.available(self.ref, self.side, price)
+            if self.ref.is_futures and self.leverage is None:  # 1x would size a twentieth of what 20x can carry
+                self._status(f"The leverage of {self.ref.display} is not known yet: a % of the margin is sized "
+                             "once it arrives.", current_colors().warn)
+                return None
             size = preset_size(self.market, available, pct, side=self.side, price=price, in_quote=self._in_quote(),
                                leverage=self.leverage if self.ref.is_futures else None)
             if size is None:
@@ -844,11 +852,25 @@ class TicketPanel(QWidget):
         if leverage is not None:
             self._show_leverage(int(leverage))
 
-    def _show_leverage(self, leverage: int) -> None:
+    def _show_leverage(self, leverage: int | None) -> None:
+        """The symbol's leverage on the exchange, or None: not known yet. Unknown reads "—", never the box's minimum:
+        a trader who read "1x" sent an order that opened at the 20x the exchange had."""
         self.leverage = leverage
-        self.leverage_box.blockSignals(True)
-        self.leverage_box.setValue(leverage)
-        self.leverage_box.blockSignals(False)
+        box = self.leverage_box
+        low = self.market.min_leverage if self.market is not None else 1
+        box.blockSignals(True)
+        if leverage is None:  # one step under the minimum holds the "—"; stepping up from it chooses the minimum
+            box.setMinimum(low - 1)
+            box.setSpecialValueText(LEVERAGE_UNKNOWN)
+            box.setValue(low - 1)
+            box.setToolTip("The leverage is not known yet: it shows once the account's setting for this symbol "
+                           "arrives. Choosing one here sets it on the exchange.")
+        else:
+            box.setSpecialValueText("")
+            box.setMinimum(low)
+            box.setValue(leverage)
+            box.setToolTip("")
+        box.blockSignals(False)
 
     def _update_controls(self) -> None:
         futures = self.ref is not None and self.ref.is_futures
@@ -926,7 +948,9 @@ class TicketPanel(QWidget):
         if value is not None and value > 0:
             parts.append(f"Value ≈ {fmt_fixed(value, 2)} {market.quote_coin}")
             reference = self._notional_price(ticket)
-            if ticket.ref.is_futures and self.leverage and (not inverse or reference):
+            if ticket.ref.is_futures and self.leverage is None:
+                parts.append("margin: leverage not known yet")
+            elif ticket.ref.is_futures and self.leverage and (not inverse or reference):
                 margin = value / self.leverage / reference if inverse and reference else value / self.leverage
                 parts.append(f"margin ≈ {fmt_fixed(margin, margin_places)} {margin_coin}")
         if self._closing():
@@ -1008,13 +1032,14 @@ class TicketPanel(QWidget):
     def _on_leverage_chosen(self, leverage: int) -> None:
         if self.ref is None or not self.ref.is_futures:
             return
+        if self.leverage_box.specialValueText() and leverage == self.leverage_box.minimum():
+            return  # back on the "—": nothing to set
         verdict = check_leverage(leverage, self._policy())
         if verdict.refused:
             self._status(f"{verdict.message} Not set.", current_colors().alert)
-            if self.leverage is not None:
-                self._show_leverage(self.leverage)
+            self._show_leverage(self.leverage)
             return
-        self.leverage = leverage
+        self._show_leverage(leverage)  # chosen: the "—" is gone
         self.account.set_leverage(self.ref, leverage)
         self._status(f"Setting leverage {leverage}x on {self.ref.display}…", current_colors().muted)
         self._schedule()

@@ -39,16 +39,21 @@ class MaxOpenLabel(QLabel):
         price = ticket.price if ticket.order_type == OrderType.LIMIT else None
         leverage: int | None = self.ticket.leverage
         asked = (ticket.ref, Side(ticket.side), leverage)
+        self.show()
+        if leverage is None:  # Bitget's estimate at 1x would be a twentieth of what 20x opens
+            self._asked = asked
+            self.max_size = None
+            self.setText("Max open: leverage not known yet")
+            return
         if asked != self._asked:
             self._asked = asked
             self.max_size = None
             self.setText("Max open …")
-        self.show()
         tools.want_max_open(ticket.ref, Side(ticket.side), price, leverage)
 
     def _answered(self, ref: SymbolRef, side: Side, size: Decimal | None) -> None:
-        if self._asked is None or (ref, side) != self._asked[:2]:
-            return  # an answer for what the ticket showed before
+        if self._asked is None or (ref, side) != self._asked[:2] or self._asked[2] is None:
+            return  # an answer for what the ticket showed before (or asked before the leverage went unknown)
         self.max_size = size
         market = self.ticket.market
         if size is None or market is None:

@@ -22,12 +22,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 
+from terminal_app.ui.format import to_decimal
 from terminal_app.ui.theme import current_colors, number_font
 
 R = TypeVar("R")
@@ -42,17 +43,6 @@ _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
 # --- formatters: (value, row) -> text ------------------------------------------------------------------------------
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, Decimal):
-        return value
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
 
 def _places(places: int | Callable[[Any], int], row: Any) -> int:
     return places(row) if callable(places) else places
@@ -76,7 +66,7 @@ def fixed(places: int | Callable[[Any], int], grouping: bool = True) -> Formatte
     sep = "," if grouping else ""
 
     def fmt(value: Any, row: Any) -> str:
-        d = _decimal(value)
+        d = to_decimal(value)
         if d is None:
             return "" if value is None else str(value)
         n = _places(places, row)
@@ -90,7 +80,7 @@ def signed(places: int | Callable[[Any], int], grouping: bool = True) -> Formatt
     sep = "," if grouping else ""
 
     def fmt(value: Any, row: Any) -> str:
-        d = _decimal(value)
+        d = to_decimal(value)
         if d is None:
             return ""
         n = _places(places, row)
@@ -103,7 +93,7 @@ def percent(places: int = 2, ratio: bool = True) -> Formatter:
     """A signed percentage; ``ratio`` means the value is a fraction (Bitget's ``change24h`` 0.0123 → +1.23 %)."""
 
     def fmt(value: Any, _row: Any) -> str:
-        d = _decimal(value)
+        d = to_decimal(value)
         if d is None:
             return ""
         return f"{(d * 100 if ratio else d):+.{places}f} %"
@@ -115,7 +105,7 @@ def compact(places: int = 2) -> Formatter:
     """Large amounts shortened: 1,234,567 → 1.23M (volumes)."""
 
     def fmt(value: Any, _row: Any) -> str:
-        d = _decimal(value)
+        d = to_decimal(value)
         if d is None:
             return ""
         for threshold, suffix in ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"),
@@ -165,7 +155,7 @@ class Column(Generic[R]):
 def _sign(value: Any) -> int:
     if value is None or value == "":
         return 0
-    d = value if isinstance(value, int | float | Decimal) else _decimal(value)
+    d = value if isinstance(value, int | float | Decimal) else to_decimal(value)
     if d is None or d == 0:
         return 0
     return 1 if d > 0 else -1
@@ -409,7 +399,7 @@ class StreamingTableModel(QAbstractTableModel, Generic[R]):
 def _sortable(value: Any, numeric: bool) -> Any:
     # QVariant cannot order Decimals (they travel as opaque Python objects), so numbers sort as floats: fine for order.
     if numeric:
-        d = _decimal(value)
+        d = to_decimal(value)
         return float(d) if d is not None else float("-inf")
     return "" if value is None else str(value)
 

@@ -9,11 +9,14 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from terminal_app.bitget.errors import error_for_code
+from terminal_app.core.copy_lead import LeadPosition
 from terminal_app.core.copy_trading import FollowSetting, FuturesTrack, QuantityLimit
+from terminal_app.core.enums import PositionSide
 from terminal_app.services.copy_trading import copy_fill, plain_error, pnl_curve
 from terminal_app.ui.copy.common import TpSlDialog, parse_price
 from terminal_app.ui.copy.follow_dialog import FollowDialog, validate
 from terminal_app.ui.copy.follower import unrealized
+from terminal_app.ui.copy.lead import LeadTpSlDialog
 
 LIMIT = QuantityLimit("BTCUSDT", D("0.001"), D("5"))
 
@@ -95,12 +98,12 @@ def test_follow_dialog_refuses_then_accepts(qtbot: QtBot) -> None:
     qtbot.addWidget(dialog)
     dialog.trace_value.setText("abc")
     dialog.try_accept()
-    assert "not a number" in dialog.problem.text()
+    assert "not a number" in dialog.error.text()
     for check in dialog.symbols.values():
         check.setChecked(False)
     dialog.trace_value.setText("1")
     dialog.try_accept()
-    assert "at least one symbol" in dialog.problem.text()
+    assert "at least one symbol" in dialog.error.text()
     dialog.symbols["ETHUSDT"].setChecked(True)
     dialog.lever_type.setCurrentIndex(dialog.lever_type.findData("specify"))
     assert dialog.leverage.isEnabled()
@@ -140,3 +143,18 @@ def test_tpsl_dialog_says_what_is_wrong_then_gives_the_prices(qtbot: QtBot) -> N
     assert dialog.try_accept() is True
     assert dialog.result() == TpSlDialog.DialogCode.Accepted
     assert dialog.value == (D("120"), D("0"))
+
+
+def test_lead_tpsl_dialog_says_what_is_wrong_then_gives_the_prices(qtbot: QtBot) -> None:
+    position = LeadPosition("BTCUSDT", PositionSide.LONG, D("0.5"), D(100), D(101), None, D(10), None, D(5), D(50),
+                            D("0.5"), D(0), None)
+    dialog = LeadTpSlDialog(position)
+    qtbot.addWidget(dialog)
+    assert dialog.try_accept() is False                 # neither price (0 is none here): said, the dialog stays
+    assert dialog.error.text() == "Give a take-profit or a stop-loss price."
+    dialog.sl.setText("-1")
+    assert dialog.try_accept() is False
+    assert "is not a price" in dialog.error.text()
+    dialog.sl.setText("95")
+    assert dialog.try_accept() is True
+    assert dialog.value == (None, D(95))

@@ -248,16 +248,16 @@ async def test_follower_discovers_follows_manages_and_unfollows(
         dialog.trace_type.setCurrentIndex(dialog.trace_type.findData("percent"))
         dialog.trace_value.setText("20")
         dialog.try_accept()
-        assert "between 0.01 and 10" in dialog.problem.text()
+        assert "between 0.01 and 10" in dialog.error.text()
         dialog.trace_type.setCurrentIndex(dialog.trace_type.findData("count"))
         dialog.trace_value.setText("100000")
         dialog.try_accept()
-        assert "size per order must be between" in dialog.problem.text()
+        assert "size per order must be between" in dialog.error.text()
         dialog.trace_type.setCurrentIndex(dialog.trace_type.findData("percent"))
         dialog.trace_value.setText("1")
         dialog.tp_ratio.setText("500")
         dialog.try_accept()
-        assert "take-profit ratio" in dialog.problem.text()
+        assert "take-profit ratio" in dialog.error.text()
         dialog.tp_ratio.setText("")
         assert "Copying MomentumMaya" in await act(service, lambda: dialog.try_accept() or True)
         await wait_until(service.my_traders_changed, lambda: follower.my_traders.rowCount() == 1)
@@ -412,7 +412,7 @@ async def test_one_way_mode_is_explained_and_a_hidden_panel_polls_nothing(
         errors: list[str] = []
         service.error.connect(errors.append)
         dialog.try_accept()  # Enter or a script: still nothing sent
-        assert dialog.problem.text() == "Switch to hedge mode first: copy trading works only in hedge mode."
+        assert dialog.error.text() == "Switch to hedge mode first: copy trading works only in hedge mode."
         assert dialog.result() == 0
         done: list[str] = []
         service.done.connect(done.append)
