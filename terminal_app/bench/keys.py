@@ -33,7 +33,8 @@ Output, one JSON line: ``p50_ms``/``p99_ms``/``max_ms`` key → the order's byte
 which goes on after the bytes have left: the panels learn of the new order then), ``send_task`` (the trading service's
 send task starts), ``transport`` (the request reaches the HTTP transport), ``wire``, ``tap_read`` (the tap's process
 read it: its own wake-up, not the terminal's), ``sim_handler`` (the simulator's handler ran: in Demo the wait for its
-busy event loop, part of the acknowledgement but not of the terminal's latency); ``sent_in_key_event`` the presses
+busy event loop, part of the acknowledgement but not of the terminal's latency), ``acknowledged`` (the terminal has
+the order's id: the trader's acknowledgement, simulator included); ``sent_in_key_event`` the presses
 whose bytes left before the key event returned; ``slowest`` the slowest presses with what else happened meanwhile
 (``bench.keys_trace``: run-queue waits, collections, the journal thread); ``lag_p99_ms`` the GUI event loop's lag
 (as ``bench gui`` measures it); ``msgs_per_s`` the market data received meanwhile.
@@ -331,11 +332,16 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
             left = [(v.status, v.order_id) for v in trading.open_orders(active)]
             raise BenchError(f"{exc}; still open: {left}") from None
 
+    acked_ns: list[int] = []  # when the terminal learnt each order's id (the REST answer or the private stream)
+
     def acknowledged(oid: str) -> bool:
         view = trading.order(oid)
         if view is not None and view.status in FINAL_STATUSES and view.order_id is None:
             raise BenchError(f"the order was {view.status}: {view.reason}")
-        return view is not None and view.order_id is not None
+        if view is None or view.order_id is None:
+            return False
+        acked_ns.append(time.monotonic_ns())
+        return True
 
     rng = random.Random(seed)
     profile_to = os.environ.get(PROFILE_ENV)
@@ -409,10 +415,11 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
     # Where the time went, stage by stage (each from the key press): the key event handled, the send task started,
     # the request at the HTTP transport, its bytes at the exchange's door (kernel stamp), read there by the tap's
     # process, and at the simulator's REST handler.
-    marks = {**stages.ns, "wire": [w for w, _ in tapped], "tap_read": [r for _, r in tapped], "sim_handler": arrived}
+    marks = {**stages.ns, "wire": [w for w, _ in tapped], "tap_read": [r for _, r in tapped], "sim_handler": arrived,
+             "acknowledged": acked_ns}
     since_key: dict[str, list[float]] = {"key_event": [(t1 - t0) / 1e6 for t0, t1 in handler_ns]}
     breakdown: dict[str, Any] = {}
-    for stage in ("send_task", "transport", "wire", "tap_read", "sim_handler"):
+    for stage in ("send_task", "transport", "wire", "tap_read", "sim_handler", "acknowledged"):
         times = marks.get(stage)
         if times is not None and len(times) == presses:
             since_key[stage] = [(t - p) / 1e6 for t, p in zip(times, pressed_ns, strict=True)]
@@ -458,6 +465,9 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
         # what else happened during them (bench.keys_trace)
         "sent_in_key_event": sum(r["in_handler"] for r in reports),
         "slowest": slowest,
+        # the GUI process's garbage collections during the presses (from the terminal's GUI-thread timer, never
+        # inside a key event: app.MainThreadGc)
+        "gc": {"collections": len(gcs.spans), "max_ms": round(max((b - a for a, b in gcs.spans), default=0) / 1e6, 3)},
     }
 
 

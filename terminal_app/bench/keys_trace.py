@@ -21,6 +21,7 @@ Per press, beside the stage times (``bench.keys``):
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Callable
 from functools import partial
@@ -34,7 +35,11 @@ SLOWEST = 5  # presses described in the output
 def thread_sched() -> tuple[int, int, int]:
     """(ns on a core, ns waiting on a run queue, times scheduled) of the calling thread; zeros where unknown."""
     try:
-        run, wait, slices = SCHEDSTAT.read_text().split()[:3]
+        fd = os.open(SCHEDSTAT, os.O_RDONLY)
+        try:
+            run, wait, slices = os.read(fd, 128).split()[:3]
+        finally:
+            os.close(fd)
     except (OSError, ValueError):
         return 0, 0, 0
     return int(run), int(wait), int(slices)
@@ -88,7 +93,7 @@ class JournalSpans(Spans):
             finally:
                 spans.append((start, time.monotonic_ns()))
 
-        JournalWriter._run_batch = timed  # type: ignore[method-assign]
+        setattr(JournalWriter, "_run_batch", timed)  # noqa: B010 (a method swapped for the run)
         self._undo = partial(setattr, JournalWriter, "_run_batch", original)
         return self
 

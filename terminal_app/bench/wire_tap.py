@@ -95,7 +95,7 @@ def _kernel_ns(ancdata: Iterable[tuple[int, int, bytes]], offset_ns: int) -> int
     for level, kind, data in ancdata:
         if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= _TIMESPEC.size:
             sec, nsec = _TIMESPEC.unpack_from(data)
-            return sec * 1_000_000_000 + nsec - offset_ns
+            return int(sec) * 1_000_000_000 + int(nsec) - offset_ns
     return None
 
 
