@@ -147,6 +147,8 @@ def serve(upstream: str) -> None:
                 peers[client] = (up, RequestFramer())
                 peers[up] = (client, None)
                 continue
+            if obj not in peers:  # closed with its peer earlier in this round
+                continue
             assert isinstance(obj, socket.socket)
             other, framer = peers[obj]
             try:
