@@ -210,16 +210,12 @@ class SimServer:
         next_idle_check = loop.time() + 1.0
         while True:
             try:
-                # In slices (server.tick_slices): REST requests and WebSocket reads get the loop between them. The
-                # market is brought to the clock before each hook too, so that a hook's own advance (copy trading's)
-                # has no steps left to run in one piece.
+                # In slices (server.tick_slices): REST requests and WebSocket reads get the loop between them.
                 slices = Slices()
-                budget = ex.catch_up.step_budget_s
+                await advance_in_slices(ex, slices, ex.catch_up.step_budget_s)
                 for hook in self.tick_hooks:
-                    await advance_in_slices(ex, slices, budget)
                     await slices.pause_if_due()
                     hook()
-                await advance_in_slices(ex, slices, budget)
                 hub.flush()
                 self.v3_hub.flush()
                 if loop.time() >= next_idle_check:
