@@ -1,11 +1,15 @@
 """The simulator's timer in bounded slices: it shares one event loop with the REST and WebSocket handlers.
 
 Each timer tick catches the market up with the clock, runs the tick hooks (copy trading, unified accounts, a
-benchmark's takers) and flushes the WebSocket hub. In fast mode (benchmarks, 5 ms steps of a few ms of CPU each)
-that was one callback of 20-40 ms, so a REST request that arrived meanwhile waited for all of it: ``bench keys``
-measured a place-order reaching the simulator's handler 28 ms (p50) after its bytes arrived, which in Demo is the
-trader's acknowledgement latency. Now the tick gives the loop a turn whenever it has run :data:`TICK_SLICE_S` without
-one; the work per second is the same, the market data too.
+benchmark's takers) and flushes the WebSocket hub. In fast mode (benchmarks: 5 ms steps of a few ms of CPU each, a
+catch-up budget of 15 ms, 2,500 taker orders a second) that was one callback of tens of milliseconds, and a REST
+request that arrived meanwhile waited for all of it: ``bench keys`` measured a place-order reaching the simulator's
+handler 28 ms (p50) after its bytes arrived on a quiet machine, which in Demo is part of the trader's acknowledgement.
+Now the tick gives the loop a turn whenever it has run :data:`TICK_SLICE_S` without one: during the catch-up (which
+keeps one step budget for the whole tick) and between hooks. The work is the same; a hook that steps the market
+itself (copy trading's ``sync``) still does so in one piece. Interleaved runs of ``bench keys`` on a loaded machine
+(load 6-7): the handler p50 81-95 → 27-32 ms, p99 240-348 → 124-172 ms; market data 0.85-0.98x of the old
+tick's, within the run-to-run noise at that load.
 
 A turn is :data:`LOOP_TURNS` passes of the loop: aiohttp's server needs three to go from a request's bytes to its
 handler (the socket read, the connection's task, the handler's task), so one pass would let a request advance a
