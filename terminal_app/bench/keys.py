@@ -9,25 +9,35 @@ switched on, the focus is on the order book. Then, ``--presses`` times:
 
 1. ``QTest.keyClick`` sends Ctrl+Alt+B (the ``order.buy`` key) to the focused widget — the same key event a keyboard
    produces, through the window's shortcut gate, the ticket, the risk guards and the trading service;
-2. the simulator notes when the order's request reaches its REST handler (a ``SimServer.request_hooks`` entry, the
-   first thing its handler runs): the figure is that moment minus the moment before the key event;
+2. the terminal's REST goes through a wire tap (``bench.wire_tap``: a relay in a process of its own in front of the
+   simulator's REST port) that notes when each place-order request's last byte arrived, by the kernel's receive
+   stamp: the headline figure is that moment minus the moment before the key event — the order's bytes at the
+   exchange's door, which is all the terminal controls;
 3. the bench waits for the order's acknowledgement, then a short seeded pause (``GAP_S``), so presses land at every
    phase of the load; every ``--cancel-every`` presses it cancels the symbol's orders (and re-prices the ticket) so
    orders do not pile up. Cancels are not timed.
 
-Both moments are ``time.monotonic_ns()``, CLOCK_MONOTONIC on Linux: one clock for every process of the machine, so the
-simulator can run where Demo runs it, in a child process (``--sim process``, the default: its ~1 core of Python does
-not compete with the GUI thread for the GIL) and report its arrival times over its pipe. ``--sim thread`` runs it on a
-thread of the terminal's process, as the tests do; the printed ``clock`` says which clock was used.
+All moments are CLOCK_MONOTONIC (``time.monotonic_ns()``; the kernel's real-time stamps are converted): one clock
+for every process of the machine, so the simulator can run where Demo runs it, in a child process (``--sim process``,
+the default: its ~1 core of Python does not compete with the GUI thread for the GIL) and report over its pipe when the
+order reached its REST handler (a ``SimServer.request_hooks`` entry, the first thing its handler runs). ``--sim
+thread`` runs it on a thread of the terminal's process, as the tests do; the printed ``clock`` says which clock.
 
 ``--journal-delay-ms D`` puts the journal on a slow disk: every transaction the journal commits sleeps D ms first
 (:class:`SlowDiskJournal`, a wrapper around the writer's commit). The journal writes on its own thread
 (``store.journal.JournalWriter``), so the figure should not move; ``journal`` in the output says how much it wrote and
 how much was still queued when the presses ended.
 
-Output, one JSON line: ``p50_ms``/``p99_ms``/``max_ms`` key → bytes at the simulator; ``handler_*_ms`` the part spent
-in the key event itself (everything the GUI thread does before the request can leave); ``lag_p99_ms`` the GUI event
-loop's lag meanwhile (as ``bench gui`` measures it); ``msgs_per_s`` the market data received meanwhile.
+Output, one JSON line: ``p50_ms``/``p99_ms``/``max_ms`` key → the order's bytes at the exchange's door (``wire``);
+``stages`` the same figures for each point on the way, all from the key press: ``key_event`` (the whole key handler,
+which goes on after the bytes have left: the panels learn of the new order then), ``send_task`` (the trading service's
+send task starts), ``transport`` (the request reaches the HTTP transport), ``wire``, ``tap_read`` (the tap's process
+read it: its own wake-up, not the terminal's), ``sim_handler`` (the simulator's handler ran: in Demo the wait for its
+busy event loop, part of the acknowledgement but not of the terminal's latency), ``acknowledged`` (the terminal has
+the order's id: the trader's acknowledgement, simulator included); ``sent_in_key_event`` the presses
+whose bytes left before the key event returned; ``slowest`` the slowest presses with what else happened meanwhile
+(``bench.keys_trace``: run-queue waits, collections, the journal thread); ``lag_p99_ms`` the GUI event loop's lag
+(as ``bench gui`` measures it); ``msgs_per_s`` the market data received meanwhile.
 Target (issue 16): p99 < 5 ms with and without the slow journal.
 """
 
@@ -68,6 +78,8 @@ from terminal_app.bench.gui import (
     percentile,
     sim_counters,
 )
+from terminal_app.bench.keys_trace import SLOWEST, GcSpans, JournalSpans, press_report, thread_sched
+from terminal_app.bench.wire_tap import PLACE_PATHS, WireTap
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 
 DEFAULT_PRESSES = 200
@@ -80,7 +92,6 @@ PROFILE_ENV = "TERMINAL_BENCH_PROFILE"  # a file name: cProfile of the key event
 BELOW = Decimal("0.97")  # the resting buy's price / last price: inside the 5 % fat-finger band, far from filling
 ACK_TIMEOUT_S = 30.0  # not timed: only how long a busy machine may take before the bench gives up
 CANCEL_TIMEOUT_S = 30.0  # a cancel is confirmed by the private stream, behind the market data of a busy simulator
-PLACE_PATHS = frozenset({"/api/v2/spot/trade/place-order", "/api/v2/mix/order/place-order"})
 PROBE_INTERVAL_MS = 10
 
 
@@ -159,76 +170,6 @@ async def serve_sim(n_symbols: int, rate: float) -> None:
             print(json.dumps({**sim_counters(server, flows), "rss_kb": _peak_rss_kb() or 0}), flush=True)
     finally:
         await server.stop()
-
-
-# --- the exchange's front door: a wire tap in a process of its own ----------------------------------------------------
-
-async def serve_tap(upstream: str) -> None:
-    """A TCP relay in front of the simulator's REST port (``host:port``): prints ``{"url": …}``, then answers
-    ``arrivals`` on stdin with the monotonic times the place-order requests' first bytes came in. It has nothing else
-    to do, so unlike the simulator's busy event loop it reads a request the moment it arrives."""
-    host, port = upstream.rsplit(":", 1)
-    arrivals: list[int] = []
-    markers = tuple(f"POST {path} ".encode() for path in PLACE_PATHS)
-
-    async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, tap: bool) -> None:
-        try:
-            while data := await src.read(65536):
-                if tap and any(m in data for m in markers):  # HTTP/1.1: a request starts a read of its own
-                    arrivals.append(time.monotonic_ns())
-                dst.write(data)
-                await dst.drain()
-        except ConnectionError:
-            pass
-        finally:
-            dst.close()
-
-    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection(host, int(port))
-        await asyncio.gather(pump(reader, up_writer, True), pump(up_reader, writer, False))
-
-    server = await asyncio.start_server(relay, "127.0.0.1", 0)
-    tap_port = server.sockets[0].getsockname()[1]
-    loop = asyncio.get_running_loop()
-    async with server:
-        print(json.dumps({"url": f"http://127.0.0.1:{tap_port}"}), flush=True)
-        while (line := (await loop.run_in_executor(None, sys.stdin.readline)).strip()):
-            if line == "arrivals":
-                print(json.dumps({"arrivals": arrivals}), flush=True)
-
-
-class WireTap:
-    """The parent's side of :func:`serve_tap` (a child process, driven through its pipes)."""
-
-    def __init__(self, upstream_url: str) -> None:
-        import subprocess
-
-        upstream = upstream_url.removeprefix("http://").rstrip("/")
-        self.proc = subprocess.Popen([sys.executable, "-m", "terminal_app.bench.keys", "--serve-tap", upstream],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-        self.url = str(self._line()["url"])
-
-    def _line(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise BenchError(f"the wire tap ended (status {self.proc.wait()})")
-        return dict(json.loads(line))
-
-    def arrivals(self) -> list[int]:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write("arrivals\n")
-        self.proc.stdin.flush()
-        return [int(ns) for ns in self._line()["arrivals"]]
-
-    def stop(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(10)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait()
 
 
 # --- where the time goes on the terminal's side ----------------------------------------------------------------------
@@ -323,7 +264,7 @@ def _resting_size(market: MarketInfo, price: Decimal) -> Decimal:
 
 
 async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: list[SymbolRef], presses: int,
-                   cancel_every: int, seed: int, collector: Any = None, tap: WireTap | None = None) -> dict[str, Any]:
+                   cancel_every: int, seed: int, tap: WireTap, collector: Any = None) -> dict[str, Any]:
     """Start ``terminal`` under the ``bench gui`` load, press the buy key ``presses`` times; the result as a dict."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -391,11 +332,16 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
             left = [(v.status, v.order_id) for v in trading.open_orders(active)]
             raise BenchError(f"{exc}; still open: {left}") from None
 
+    acked_ns: list[int] = []  # when the terminal learnt each order's id (the REST answer or the private stream)
+
     def acknowledged(oid: str) -> bool:
         view = trading.order(oid)
         if view is not None and view.status in FINAL_STATUSES and view.order_id is None:
             raise BenchError(f"the order was {view.status}: {view.reason}")
-        return view is not None and view.order_id is not None
+        if view is None or view.order_id is None:
+            return False
+        acked_ns.append(time.monotonic_ns())
+        return True
 
     rng = random.Random(seed)
     profile_to = os.environ.get(PROFILE_ENV)
@@ -403,13 +349,14 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
     probe = _make_probe(PROBE_INTERVAL_MS)
     chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
     pressed_ns: list[int] = []
-    handler_ms: list[float] = []
+    handler_ns: list[tuple[int, int]] = []
+    scheds: list[tuple[int, int]] = []  # the GUI thread's run-queue wait (ns) and times scheduled, per key event
     cancels = 0
     arm()
     sim0 = await loop.run_in_executor(None, sim.counters)
     msgs0, t_start = session.ws.stats().messages, time.perf_counter()
     probe.start()
-    with Stages() as stages:  # put back even when a press fails
+    with Stages() as stages, GcSpans() as gcs, JournalSpans() as journal_spans:  # put back even when a press fails
         for i in range(presses):
             if i and i % cancel_every == 0:
                 await cancel_all()
@@ -424,11 +371,14 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
             def click(_target: Any = target, _clicked: asyncio.Future[tuple[int, int]] = clicked) -> None:
                 if profiler is not None:
                     profiler.enable()
+                _run0, wait0, slices0 = thread_sched()
                 start = time.monotonic_ns()
                 QTest.keyClick(_target, Qt.Key.Key_B, chord)
                 end = time.monotonic_ns()
+                _run1, wait1, slices1 = thread_sched()
                 if profiler is not None:
                     profiler.disable()
+                scheds.append((wait1 - wait0, slices1 - slices0))
                 _clicked.set_result((start, end))
 
             loop.call_soon(click)
@@ -438,7 +388,7 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
                 raise BenchError(f"press {i + 1} sent {len(new)} orders (focus on {type(target).__name__}); the ticket "
                                  f"says {ticket.status.text()!r}")
             pressed_ns.append(t0)
-            handler_ms.append((t1 - t0) / 1e6)
+            handler_ns.append((t0, t1))
             oid = new[0]
             try:
                 await _signal_until(trading.order_updated, partial(acknowledged, oid), ACK_TIMEOUT_S,
@@ -458,26 +408,30 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
     cancels += 1
 
     arrived = [ns for ns in await loop.run_in_executor(None, sim.arrivals) if ns >= pressed_ns[0]]
-    if len(arrived) != presses:
-        raise BenchError(f"{presses} presses but {len(arrived)} orders reached the simulator")
-    latencies = sorted((a - p) / 1e6 for a, p in zip(arrived, pressed_ns, strict=True))
-    if latencies[0] < 0:
-        raise BenchError("an order arrived before its key was pressed: the two processes do not share a clock")
+    tapped = [pair for pair in await loop.run_in_executor(None, tap.arrivals) if pair[0] >= pressed_ns[0]]
+    if len(arrived) != presses or len(tapped) != presses:
+        raise BenchError(f"{presses} presses but {len(tapped)} orders at the exchange's door and {len(arrived)} at "
+                         "the simulator")
     # Where the time went, stage by stage (each from the key press): the key event handled, the send task started,
-    # the request at the HTTP transport, its bytes at the exchange's door (the wire tap), at the simulator's handler.
-    marks = dict(stages.ns)
-    if tap is not None:
-        marks["wire"] = [ns for ns in await loop.run_in_executor(None, tap.arrivals) if ns >= pressed_ns[0]]
-    breakdown: dict[str, Any] = {"key_event": _figures(handler_ms)}
-    for stage in ("send_task", "transport", "wire"):
+    # the request at the HTTP transport, its bytes at the exchange's door (kernel stamp), read there by the tap's
+    # process, and at the simulator's REST handler.
+    marks = {**stages.ns, "wire": [w for w, _ in tapped], "tap_read": [r for _, r in tapped], "sim_handler": arrived,
+             "acknowledged": acked_ns}
+    since_key: dict[str, list[float]] = {"key_event": [(t1 - t0) / 1e6 for t0, t1 in handler_ns]}
+    breakdown: dict[str, Any] = {}
+    for stage in ("send_task", "transport", "wire", "tap_read", "sim_handler", "acknowledged"):
         times = marks.get(stage)
         if times is not None and len(times) == presses:
-            breakdown[stage] = _figures([(t - p) / 1e6 for t, p in zip(times, pressed_ns, strict=True)])
+            since_key[stage] = [(t - p) / 1e6 for t, p in zip(times, pressed_ns, strict=True)]
         elif times is not None:
             breakdown[stage] = f"{len(times)} marks for {presses} presses"
-    breakdown["sim_handler"] = _figures(latencies)
-    wire = breakdown.get("wire")
-    wire_p99_ok = wire["p99_ms"] < TARGET_P99_MS if isinstance(wire, dict) else None
+    breakdown = {stage: _figures(ms) for stage, ms in since_key.items()} | breakdown
+    latencies = sorted(since_key["wire"])
+    if latencies[0] < 0:
+        raise BenchError("an order reached the exchange before its key was pressed: the processes do not share a clock")
+    reports = [press_report(i, {stage: ms[i] for stage, ms in since_key.items()}, scheds[i], tapped[i][0],
+                            handler_ns[i], gcs, journal_spans) for i in range(presses)]
+    slowest = sorted(reports, key=lambda r: r["wire"], reverse=True)[:SLOWEST]
     lags = sorted(probe.lags_ms)
     writer = terminal.journal.writer
     p99 = percentile(latencies, 0.99)
@@ -507,7 +461,13 @@ async def run_keys(terminal: Any, sim: KeysThreadSim | KeysProcessSim, refs: lis
                                                 "queued_at_end": writer.pending},
         "target_p99_ms": TARGET_P99_MS,
         "p99_ok": p99 < TARGET_P99_MS,
-        "wire_p99_ok": wire_p99_ok,
+        # the presses whose bytes left before the key event returned (the eager send), and the slowest presses with
+        # what else happened during them (bench.keys_trace)
+        "sent_in_key_event": sum(r["in_handler"] for r in reports),
+        "slowest": slowest,
+        # the GUI process's garbage collections during the presses (from the terminal's GUI-thread timer, never
+        # inside a key event: app.MainThreadGc)
+        "gc": {"collections": len(gcs.spans), "max_ms": round(max((b - a for a, b in gcs.spans), default=0) / 1e6, 3)},
     }
 
 
@@ -520,9 +480,6 @@ def main(args: argparse.Namespace | None = None) -> int:
     rate = float(get("taker_rate", TAKER_ORDERS_PER_S))
     if get("serve_sim", False):
         asyncio.run(serve_sim(int(get("symbols", 10)), rate))
-        return 0
-    if get("serve_tap", None):
-        asyncio.run(serve_tap(str(get("serve_tap", ""))))
         return 0
     presses = int(get("presses", DEFAULT_PRESSES))
     cancel_every = int(get("cancel_every", CANCEL_EVERY))
@@ -571,7 +528,7 @@ def main(args: argparse.Namespace | None = None) -> int:
                 if delay_ms > 0:
                     terminal.journal = JournalSink(terminal.paths.data_dir, opener=slow_disk(delay_ms / 1000))
                 try:
-                    out = await run_keys(terminal, sim, refs, presses, cancel_every, seed, collector, tap)
+                    out = await run_keys(terminal, sim, refs, presses, cancel_every, seed, tap, collector)
                 finally:
                     t0 = time.perf_counter()
                     await terminal.shutdown()
@@ -610,7 +567,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="cancel the resting orders after this many presses (default: %(default)s)")
     p.add_argument("--seed", type=int, default=1, help="seed of the pauses between presses")
     p.add_argument("--serve-sim", action="store_true", help=argparse.SUPPRESS)  # the child of --sim process
-    p.add_argument("--serve-tap", default=None, help=argparse.SUPPRESS)  # the wire tap's child: host:port upstream
 
 
 if __name__ == "__main__":

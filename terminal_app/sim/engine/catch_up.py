@@ -42,8 +42,18 @@ class CatchUp:
         finally:
             self._held -= 1
 
-    def run(self, t: int, now: int, step: Callable[[int], None]) -> int:
-        """Step from market time ``t`` towards ``now`` (``step(t)`` runs one step ending at ``t``); the new time."""
+    @property
+    def held_now(self) -> bool:
+        return self._held > 0
+
+    def run(self, t: int, now: int, step: Callable[[int], None], *, pause_at: float | None = None,
+            give_up: float | None = None) -> int:
+        """Step from market time ``t`` towards ``now`` (``step(t)`` runs one step ending at ``t``); the new time.
+
+        ``pause_at`` (a ``perf_counter`` time): stop early, without skipping anything, once it is past — the server's
+        timer catches up in slices and lets the event loop serve requests between them (it calls again to go on).
+        ``give_up`` replaces the per-call ``step_budget_s`` deadline, so that a catch-up spread over several sliced
+        calls keeps one budget."""
         if self._held:
             return t
         size = self.step_ms
@@ -52,12 +62,17 @@ class CatchUp:
             self.skipped_ms += max(0, resume - t)
             t = max(t, resume)
         budget = self.step_budget_s
-        give_up = perf_counter() + budget if budget is not None else 0.0
+        if give_up is None and budget is not None:
+            give_up = perf_counter() + budget
         while t + size <= now:
             t += size
             step(t)
-            if budget is not None and t + size <= now and perf_counter() > give_up:
+            if t + size > now:
+                break
+            if give_up is not None and perf_counter() > give_up:
                 resume = now // size * size
                 self.skipped_ms += resume - t
                 return resume
+            if pause_at is not None and perf_counter() > pause_at:
+                return t
         return t

@@ -95,13 +95,16 @@ class Exchange:
         """The time the market has been advanced to."""
         return self._t
 
-    def advance(self, now_ms: int | None = None) -> None:
+    def advance(self, now_ms: int | None = None, *, pause_at: float | None = None,
+                give_up: float | None = None) -> bool:
         """Run the market up to ``now_ms`` (default ``clock()``) in fixed steps, within ``catch_up``'s limits (a gap
-        over a minute is skipped; fast mode skips sooner, see ``sim.engine.catch_up``)."""
+        over a minute is skipped; fast mode skips sooner, see ``sim.engine.catch_up``). ``pause_at``/``give_up``: a
+        catch-up in slices (``CatchUp.run``); False when it paused before reaching ``now_ms``."""
         now = self._clock() if now_ms is None else now_ms
-        self._t = self.catch_up.run(self._t, now, self._step)
+        self._t = self.catch_up.run(self._t, now, self._step, pause_at=pause_at, give_up=give_up)
         self._events.dispatch()
         self._store.save()
+        return self._t + self.step_ms > now or self.catch_up.held_now
 
     def _step(self, t: int) -> None:
         self._t = t          # the time events and queries of this step see

@@ -39,6 +39,7 @@ from terminal_app.sim.server.position_routes import POSITION_ROUTES
 from terminal_app.sim.server.ratelimits import RateLimiter
 from terminal_app.sim.server.routes import COMMON_ROUTES, Call, Route
 from terminal_app.sim.server.spot import SPOT_ROUTES
+from terminal_app.sim.server.tick_slices import Slices, advance_in_slices
 from terminal_app.sim.server.v3_pool_routes import V3_POOL_ROUTES
 from terminal_app.sim.server.v3_position_routes import V3_POSITION_ROUTES
 from terminal_app.sim.server.v3_routes import V3_ROUTES
@@ -209,8 +210,11 @@ class SimServer:
         next_idle_check = loop.time() + 1.0
         while True:
             try:
-                ex.advance()
+                # In slices (server.tick_slices): REST requests and WebSocket reads get the loop between them.
+                slices = Slices()
+                await advance_in_slices(ex, slices, ex.catch_up.step_budget_s)
                 for hook in self.tick_hooks:
+                    await slices.pause_if_due()
                     hook()
                 hub.flush()
                 self.v3_hub.flush()
