@@ -118,6 +118,12 @@ class SpotOcoService(QObject):
             self._on_order(view)
         return bracket
 
+    def stop_watching(self, entry_oid: str) -> None:
+        """The user cancelled the watched take-profit: the bracket ends, its stop-loss stays on the exchange."""
+        bracket = self._brackets.get(entry_oid)
+        if bracket is not None and bracket.stage is Stage.ARMED:
+            self._end(bracket, "take-profit watch cancelled; the stop-loss stays on the exchange")
+
     # --- across restarts ---------------------------------------------------------------------------------------
 
     def start(self) -> None:
