@@ -70,6 +70,14 @@ def _held(view: OrderView) -> PositionSide:
     return PositionSide.LONG if view.side == Side.BUY else PositionSide.SHORT
 
 
+_ATTACHED = ("Attached to the entry: the exchange places it when the entry fills, and cancels it when its sibling "
+             "fires. Cancelling it cancels the entry.")
+# Bitget's spot presets (placed elsewhere: the terminal sends none, see services.oco): what Bitget does with them
+# once the entry fills is not documented
+_SPOT_ATTACHED = ("Attached to the entry as Bitget's spot preset (placed outside the terminal); Bitget acts on it once "
+                  "the entry fills. Cancelling it cancels the entry.")
+
+
 def attached_legs(views: Iterable[OrderView]) -> list[AlgoOrder]:
     """The TP/SL attached to open entries, as rows of the tab (status pending, shown "on entry")."""
     rows: list[AlgoOrder] = []
@@ -83,8 +91,7 @@ def attached_legs(views: Iterable[OrderView]) -> list[AlgoOrder]:
                 rows.append(AlgoOrder(view.ref, None, f"{LEG_PREFIX}{view.client_oid}:{tag}", kind, closing, price,
                                       view.remaining, AlgoStatus.PENDING, hold_side=held, c_time=view.c_time,
                                       u_time=view.u_time,
-                                      reason="Attached to the entry: the exchange places it when the entry fills, "
-                                             "and cancels it when its sibling fires. Cancelling it cancels the entry."))
+                                      reason=_ATTACHED if view.ref.product.is_futures else _SPOT_ATTACHED))
     return rows
 
 
