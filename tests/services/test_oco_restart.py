@@ -17,10 +17,11 @@ from terminal_app.core.enums import OrderType, Side
 from terminal_app.core.health import ProfileKind
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import OrderTicket
-from terminal_app.services.journal_sink import JournalSink
+from terminal_app.services.journal_sink import JournalSink, journal_path
 from terminal_app.services.oco import SpotOcoService
 from terminal_app.services.stack import Services
 from terminal_app.sim.server.auth import DEMO_UID
+from terminal_app.store.journal import Journal
 
 D = Decimal
 BTC = SymbolRef("BTCUSDT", Product.SPOT)
@@ -135,6 +136,34 @@ async def test_stop_loss_fired_while_closed_ends_the_bracket_without_selling(kit
         assert services.trading.open_orders(None) == []
         sells = [f for f in exchange(kit, lambda ex: ex.fills(DEMO_UID, Product.SPOT)) if f.side == "sell"]
         assert sum(f.size for f in sells) == bracket.size  # only the stop-loss's sell
+        assert await stored(sink) == []
+        await oco.close()
+        await sink.close()
+
+
+@pytest.mark.asyncio
+async def test_a_take_profit_caught_half_way_is_finished_after_the_restart(kit: Any, tmp_path: Path) -> None:
+    """The terminal stopped right after its cancel of the stop-loss (the take-profit was reached) and before its sell:
+    the next run finds the stop-loss cancelled and sells, since the coins are no longer protected."""
+    bracket = await first_run(kit, tmp_path)
+    exchange(kit, lambda ex: ex.plans.cancel(DEMO_UID, Product.SPOT, "BTCUSDT", client_oid=bracket.sl_oid))
+    taking = SpotBracket(bracket.entry_oid, BTC, bracket.tp, bracket.sl, bracket.size, bracket.sl_oid, None,
+                         Stage.TAKING)
+    with Journal(journal_path(tmp_path, PROFILE)) as journal:  # as the first run wrote it when it cancelled
+        journal.save_bracket(PROFILE.name, taking)
+    async with kit.open() as services:
+        sink = await open_journal(tmp_path, services)
+        assert services.algo is not None
+        oco = SpotOcoService(services.trading, services.algo, services.market_data, journal=sink)
+        ended: list[str] = []
+        oco.ended.connect(lambda _b, how: ended.append(how))
+        [resumed] = await oco.restore()
+        assert resumed.stage is Stage.TAKING
+        assert resumed.exit_oid is not None
+        await kit.wait_until(oco.changed, lambda: ended, timeout=15)
+        assert ended == [SOLD]
+        sells = [f for f in exchange(kit, lambda ex: ex.fills(DEMO_UID, Product.SPOT)) if f.side == "sell"]
+        assert sum(f.size for f in sells) == bracket.size
         assert await stored(sink) == []
         await oco.close()
         await sink.close()
