@@ -99,7 +99,8 @@ def mix_ticker(t: Ticker) -> Json:
     }
 
 
-def ws_ticker(t: Ticker) -> Json:
+def ws_ticker(t: Ticker, delivery: Json | None = None) -> Json:
+    """``delivery``: a delivery contract's ``symbolType``/``deliveryPrice`` (``DeliveryDesk.ws_ticker_fields``)."""
     d: Json = {
         "instId": t.ref.symbol, "lastPr": num(t.last), "open24h": num(t.open_24h), "high24h": num(t.high_24h),
         "low24h": num(t.low_24h), "change24h": num(t.change_24h), "bidPr": num(t.bid), "askPr": num(t.ask),
@@ -112,6 +113,8 @@ def ws_ticker(t: Ticker) -> Json:
             "markPrice": num(t.mark_price), "indexPrice": num(t.index_price), "holdingAmount": num(t.holding_amount),
             "symbolType": 1, "symbol": t.ref.symbol, "deliveryPrice": "0",
         })
+        if delivery:
+            d.update(delivery)
     d["ts"] = ms(t.ts)
     return d
 
