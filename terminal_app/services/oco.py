@@ -253,7 +253,8 @@ class SpotOcoService(QObject):
         if order.status is AlgoStatus.TRIGGERED:
             self._end(bracket, "stop-loss fired on the exchange")
         elif order.status is AlgoStatus.CANCELLED and bracket.stage is Stage.TAKING:
-            self._sell(bracket)
+            if bracket.exit_oid is None:  # the cancel is reported by the push and by REST reads: sell once
+                self._sell(bracket)
         elif not order.is_open:
             self._end(bracket, f"stop-loss {order.status}{': ' + order.reason if order.reason else ''}; "
                                "the bracket is dissolved")

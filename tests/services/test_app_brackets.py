@@ -379,6 +379,11 @@ async def spot_bracket(terminal: Terminal, signals: Any) -> tuple[Any, Any, Any,
     assert [tab.model.text(r, "Group") for r in rows] == [group, group]
     assert [tab.model.text(r, "Status") for r in rows] == ["watched", "live"]
     assert D(tab.model.text(rows[0], "Trigger").replace(",", "")) == bracket.tp
+    assert tab.model.text(rows[0], "Time") == tab.model.text(rows[1], "Time")  # the watch began with the SL
+    # and on the chart, beside the stop-loss's line
+    lines = terminal.chart.price_lines
+    await signals.wait_until(oco.changed, lambda: f"algo:watch:{bracket.entry_oid}" in lines.keys)
+    assert lines.line(f"algo:watch:{bracket.entry_oid}").value() == pytest.approx(float(bracket.tp))
     return services, ticket, bracket, last
 
 

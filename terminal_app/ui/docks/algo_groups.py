@@ -39,12 +39,16 @@ def bracket_of(client_oid: str) -> str:
     return client_oid.removeprefix(WATCH_PREFIX)
 
 
-def watched_legs(brackets: Iterable[SpotBracket]) -> list[AlgoOrder]:
-    """The take-profits the terminal watches for spot brackets whose stop-loss is on the exchange."""
+_WATCHED = ("Watched by the terminal (Bitget spot has no OCO): at this price it cancels the stop-loss, then sells at "
+            "market. Kept across restarts; it fires only while the terminal runs.")
+
+
+def watched_legs(brackets: Iterable[SpotBracket], times: dict[str, int] | None = None) -> list[AlgoOrder]:
+    """The take-profits the terminal watches for spot brackets whose stop-loss is on the exchange; ``times``: the
+    creation time of the stop-losses by clientOid (the watch began with its stop-loss)."""
+    known = times or {}
     return [AlgoOrder(b.ref, None, f"{WATCH_PREFIX}{b.entry_oid}", AlgoKind.TAKE_PROFIT, Side.SELL, b.tp, b.size,
-                      AlgoStatus.LIVE, reason="Watched by the terminal (Bitget spot has no OCO): at this price it "
-                      "cancels the stop-loss, then sells at market. Kept across restarts; it fires only while the "
-                      "terminal runs.")
+                      AlgoStatus.LIVE, c_time=known.get(b.sl_oid or "", 0), reason=_WATCHED)
             for b in brackets if b.stage in (Stage.ARMED, Stage.TAKING)]
 
 

@@ -238,7 +238,10 @@ class AlgoOrdersTab(QWidget):
         """The TP/SL attached to open entries (not yet the exchange's orders) and the take-profits the terminal
         watches for spot brackets."""
         attached = attached_legs(self.trading.open_orders()) if self.trading is not None else []
-        return attached + (watched_legs(self.oco.brackets()) if self.oco is not None else [])
+        if self.oco is None:
+            return attached
+        times = {o.client_oid: o.c_time for o in self.algo.orders()}
+        return attached + watched_legs(self.oco.brackets(), times)
 
     def refresh(self) -> None:
         if self.finished.isChecked():
