@@ -73,6 +73,12 @@ RESTORE_PAUSE_S = 2.0
 _WATCHER = "spot brackets"  # the market data owner name of the take-profit price watch
 
 
+def _report_failure(done: asyncio.Future[list[SpotBracket]]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        # the journal could not be read: those brackets stay in it, and their stop-losses on the exchange
+        log.error("The spot brackets of the last run could not be resumed", exc_info=done.exception())
+
+
 class BracketJournal(Protocol):
     """Where brackets are kept across runs (``services.journal_sink.JournalSink``): jobs run with the journal
     (``store.journal.Journal``) and the profile's name, on the journal's thread."""
@@ -130,6 +136,7 @@ class SpotOcoService(QObject):
         """Read the brackets an earlier run left in the journal and resume them (see the module docstring)."""
         if self._journal is not None and self._restoring is None:
             self._restoring = asyncio.ensure_future(self.restore())
+            self._restoring.add_done_callback(_report_failure)
 
     async def restore(self) -> list[SpotBracket]:
         """Resume the journal's brackets against what the exchange says now; the ones resumed."""
