@@ -29,11 +29,15 @@ what was found, Dec 2026):
   ``executeStopLossPrice`` on a normal spot order ("invalid when tpslType is tpsl"); ``tpslType=tpsl`` is a separate
   single-trigger spot TP/SL order with ``triggerPrice`` and no clientOid;
 * documented (api-doc/spot/trade/Get-Unfilled-Orders): the open entry lists the four fields back ("execute… empty
-  means at market"), and ``orderSource`` has ``strategy_oco_limit`` ("OCO orders": the web's OCO, not these presets);
+  means at market"), and ``orderSource`` has ``strategy_oco_limit`` ("OCO orders"; presumably the web's OCO order
+  type, not these presets — unverified);
 * **not documented, not verified**: what is created when the entry fills (plan orders? a ``tpsl`` pair?), whether one
   leg cancels the other, whether the legs freeze the coins, whether a market entry accepts them, and how the legs are
-  listed. Bitget's help centre describes the web's spot "TP/SL" and "OCO" order types, not the API presets; no client
-  we found (ccxt 4.5, the pipedream/agent_hub wrappers) places them or parses their legs, and no sample holds one.
+  listed. Bitget's help centre (support article 12560603884156, "smart spot trading order features") describes the
+  web's spot "OCO" (one side filled cancels the other) and "TP/SL" order types, not the API presets. ccxt 4.5.90 refuses
+  stop-loss/take-profit on spot and parses only ``presetStopLossPrice`` back (its take-profit key is futures'
+  ``presetStopSurplusPrice``); the pipedream Bitget action passes the four fields through and says nothing of the legs;
+  none of the verbatim samples (tests/data/bitget-samples, /work/shared/bitget-samples) holds a spot preset.
 
 Until that is verified on a live account the terminal does not rely on them: a bracket whose exits the terminal cannot
 see would be worse than this one, which it can. The embedded simulator accepts and echoes the fields as documented.
