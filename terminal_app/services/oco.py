@@ -37,7 +37,7 @@ what was found, Dec 2026):
   web's spot "OCO" (one side filled cancels the other) and "TP/SL" order types, not the API presets. ccxt 4.5.90 refuses
   stop-loss/take-profit on spot and parses only ``presetStopLossPrice`` back (its take-profit key is futures'
   ``presetStopSurplusPrice``); the pipedream Bitget action passes the four fields through and says nothing of the legs;
-  none of the verbatim samples (tests/data/bitget-samples, /work/shared/bitget-samples) holds a spot preset.
+  none of the verbatim samples (tests/data/bitget-samples) holds a spot preset.
 
 Until that is verified on a live account the terminal does not rely on them: a bracket whose exits the terminal cannot
 see would be worse than this one, which it can. The embedded simulator accepts and echoes the fields as documented.
