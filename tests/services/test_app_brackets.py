@@ -404,6 +404,10 @@ async def test_spot_bracket_take_profit_cancels_the_stop_loss_then_sells(qapp: Q
         assert sum(f.size for f in fills) == bracket.size
         assert all(f.side == "sell" for f in fills)
         assert min(f.price for f in fills) >= bracket.tp * D("0.995")
+        # sold once, though the stop-loss's cancel is reported by the push and by REST reads
+        sells = [f for f in exchange(terminal, lambda ex: ex.fills(DEMO_UID, Product.SPOT)) if f.side == "sell"]
+        assert sum(f.size for f in sells) == bracket.size
+        assert services.trading.open_orders(None) == []
 
 
 @pytest.mark.asyncio
