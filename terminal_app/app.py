@@ -614,7 +614,7 @@ class Terminal:
         if services.algo is not None:  # stops, trailing stops and TP/SL: drag to move, click to cancel
             from terminal_app.ui.chart.algo_lines import wire_algo_lines
 
-            wire_algo_lines(chart, services.algo, md, on_tick, services.trading)
+            wire_algo_lines(chart, services.algo, md, on_tick, services.trading, oco=services.oco)
         # A key press that sends an order emits its updates before the request can leave, and each new line is a
         # pyqtgraph item (milliseconds): draw the lines a frame later, once for a burst of updates.
         from PySide6.QtCore import QTimer

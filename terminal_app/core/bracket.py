@@ -8,7 +8,9 @@ ticket shows: what the position gains at the TP and loses at the SL (in the quot
 
 Where the legs live is the exchange's business: on Bitget V2 futures the entry carries them as preset TP/SL
 (``presetStopSurplusPrice``/``presetStopLossPrice``); once it fills they become TP/SL orders of the position and the
-exchange cancels one when the other fires. Pure, Decimal-only.
+exchange cancels one when the other fires. On spot the terminal keeps the bracket (``services.oco``): its state is
+:class:`SpotBracket`, which the journal stores so that a restart of the terminal resumes the take-profit watch.
+Pure, Decimal-only.
 """
 
 from __future__ import annotations
@@ -18,10 +20,34 @@ from decimal import Decimal
 from enum import StrEnum
 
 from terminal_app.core.enums import Side
-from terminal_app.core.instruments import MarketInfo
+from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.core.validation import Issue, Rounding, on_step, round_to_step
 
 HUNDRED = Decimal(100)
+
+
+class Stage(StrEnum):
+    """Where a spot bracket is (``services.oco``); stored by its value in the journal."""
+
+    ENTRY = "entry"          # waiting for the entry to fill
+    ARMED = "armed"          # stop-loss on the exchange, take-profit watched
+    TAKING = "taking"        # the take-profit was reached: cancelling the stop-loss, then selling
+    DONE = "done"
+
+
+@dataclass(slots=True)
+class SpotBracket:
+    """One spot bracket (a buy protected by a stop-loss on the exchange and a take-profit the terminal watches)."""
+
+    entry_oid: str
+    ref: SymbolRef
+    tp: Decimal
+    sl: Decimal
+    size: Decimal = Decimal(0)       # the coins protected (the entry's fill, net of the fee)
+    sl_oid: str | None = None
+    exit_oid: str | None = None      # the market sell at the take-profit
+    stage: Stage = Stage.ENTRY
+    outcome: str = ""
 
 
 class LegUnit(StrEnum):

@@ -141,6 +141,19 @@ class AlgoOrdersService(QObject):
         self._tasks.spawn(self._watch(), "algo order check")
         self.loaded.set()
 
+    async def watch(self, ref: SymbolRef, *, ended: Iterable[str] = ()) -> None:
+        """Read ``ref``'s algo orders now and at every reconcile (spot lists them per symbol only); the clientOids
+        in ``ended`` not live any more are looked for in the history, so :meth:`get` tells how they ended. Raises
+        when a read failed."""
+        self._refs.add(ref)
+        await self.reconcile()
+        wanted = [oid for oid in ended if self.get(oid) is None]
+        if wanted:
+            found = await self._ended([ref])
+            for oid in wanted:
+                if oid in found:
+                    self._apply(found[oid])
+
     def set_check_interval(self, seconds: float) -> None:
         """How often live algo orders are re-read while connected; takes effect at once."""
         self.check_interval_s = seconds

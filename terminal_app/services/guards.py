@@ -59,7 +59,7 @@ from terminal_app.services.account import AccountService
 from terminal_app.services.algo_orders import AlgoOrdersService, describe_cancelled
 from terminal_app.services.connection import ConnectionService
 from terminal_app.services.market_data import MarketDataService
-from terminal_app.services.oco import SpotOcoService
+from terminal_app.services.oco import BracketJournal, SpotOcoService
 from terminal_app.services.position_tools import BillJournal, PositionTools
 from terminal_app.services.session import Session
 from terminal_app.services.stack import Services
@@ -454,13 +454,15 @@ class GuardedServices:
 
     @classmethod
     def wrap(cls, services: Services, settings: Settings, policy: PolicyProvider, *, ask: Ask | None = None,
-             history: HistorySource | None = None, journal: BillJournal | None = None) -> GuardedServices:
-        """``journal``: where the bills read are kept (the tools are started by the caller: ``tools.start()``)."""
+             history: HistorySource | None = None, journal: BillJournal | None = None,
+             brackets: BracketJournal | None = None) -> GuardedServices:
+        """``journal``: where the bills read are kept; ``brackets``: where spot brackets are kept across restarts
+        (the caller starts both: ``tools.start()``, ``oco.start()``)."""
         trading = GuardedTrading(services, policy, ask=ask, history=history)
         oco = None
         if services.algo is not None:  # stops that open a position pass the same guards and block
             services.algo.set_guard(policy, lambda: trading.blocked_reason)
-            oco = SpotOcoService(services.trading, services.algo, services.market_data)
+            oco = SpotOcoService(services.trading, services.algo, services.market_data, journal=brackets)
         return cls(services, trading, settings, oco=oco, tools=PositionTools(services, trading, journal))
 
     @property
@@ -489,6 +491,8 @@ class GuardedServices:
         self._closed = True
         if self.tools is not None:
             await self.tools.close()
+        if self.oco is not None:
+            await self.oco.close()
         await self.raw.close()
 
 

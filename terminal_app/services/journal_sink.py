@@ -190,6 +190,10 @@ class JournalSink(QObject):
 
     # --- writing ----------------------------------------------------------------------------------------------
 
+    def write(self, what: Callable[[Journal, str], object]) -> None:
+        """Queue ``what(journal, profile)`` for the writer thread (nobody waits; a failure is reported as any is)."""
+        self._write(what)
+
     def _write(self, what: Callable[[Journal, str], object]) -> None:
         if self.writer is None or self.profile is None:
             return

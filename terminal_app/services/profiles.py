@@ -214,11 +214,13 @@ class ProfileService(QObject):
             return None, message
         history = await self.journal.open_for(profile) if self.journal is not None else None
         guarded = GuardedServices.wrap(services, self.settings, self.policy, ask=self.ask, history=history,
-                                       journal=self.journal)
+                                       journal=self.journal, brackets=self.journal if history is not None else None)
         if self.journal is not None:
             self.journal.attach(services.trading)
         if guarded.tools is not None:
             guarded.tools.start()
+        if guarded.oco is not None:
+            guarded.oco.start()  # the spot brackets an earlier run left in the journal
         self._current = guarded
         if profile.name in self.book:
             set_active(self.book, self.settings, profile.name)

@@ -57,6 +57,7 @@ from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from terminal_app.core.bracket import SpotBracket, Stage
 from terminal_app.core.enums import Liquidity, OrderStatus, OrderType, PositionMode, Side, TimeInForce, TradeSide
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import Fill, Order, OrderView, view_from_order
@@ -155,6 +156,20 @@ MIGRATIONS: tuple[Migration, ...] = (
     # kind of its own; the row keeps Bitget's word for it in ``detail``.
     Migration(3, "interest bills", (
         "UPDATE bills SET kind = 'interest' WHERE kind = 'other' AND detail = 'INTEREST_SETTLEMENT_OUT'",
+    )),
+    # The spot brackets the terminal keeps (services.oco): a restart resumes the take-profit watch from here.
+    Migration(4, "spot brackets", (
+        """CREATE TABLE spot_brackets (
+               profile TEXT NOT NULL,
+               entry_oid TEXT NOT NULL,
+               symbol TEXT NOT NULL,
+               tp TEXT NOT NULL,
+               sl TEXT NOT NULL,
+               size TEXT NOT NULL,
+               sl_oid TEXT,
+               exit_oid TEXT,
+               stage TEXT NOT NULL,
+               PRIMARY KEY (profile, entry_oid))""",
     )),
 )
 
@@ -507,6 +522,26 @@ class Journal:
                             coin=r["coin"], kind=BillKind(r["kind"]), amount=Decimal(r["amount"]),
                             fee=Decimal(r["fee"]), balance=_dec(r["balance"]), ts=r["ts"], detail=r["detail"]))
         return out
+
+    # --- spot brackets kept by the terminal (one row per bracket not ended; services.oco) ----------------------
+
+    def save_bracket(self, profile: str, b: SpotBracket) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO spot_brackets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (profile, b.entry_oid, b.ref.symbol, _text(b.tp), _text(b.sl), _text(b.size), b.sl_oid,
+                        b.exit_oid, b.stage.value))
+
+    def drop_bracket(self, profile: str, entry_oid: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM spot_brackets WHERE profile = ? AND entry_oid = ?", (profile, entry_oid))
+
+    def brackets(self, profile: str) -> list[SpotBracket]:
+        """The spot brackets of ``profile`` that had not ended, oldest entry first."""
+        with self._lock:
+            rows = self._db.execute("SELECT entry_oid, symbol, tp, sl, size, sl_oid, exit_oid, stage FROM "
+                                    "spot_brackets WHERE profile = ? ORDER BY rowid", (profile,)).fetchall()
+        return [SpotBracket(oid, SymbolRef(symbol, Product.SPOT), Decimal(tp), Decimal(sl), Decimal(size), sl_oid,
+                            exit_oid, Stage(stage)) for oid, symbol, tp, sl, size, sl_oid, exit_oid, stage in rows]
 
     def profiles(self) -> list[str]:
         """Every profile the journal holds something for."""

@@ -4,6 +4,7 @@ real widgets, the demo exchange in-process over loopback sockets), each checked 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from terminal_app.app import Terminal
+from terminal_app.config.paths import AppPaths
 from terminal_app.core.algo import AlgoKind, AlgoStatus
 from terminal_app.core.bracket import LegUnit
 from terminal_app.core.enums import OrderStatus, Side
@@ -340,6 +342,21 @@ async def spot_bracket(terminal: Terminal, signals: Any) -> tuple[Any, Any, Any,
     [plan] = exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, Product.SPOT))
     assert (plan.client_oid, plan.trigger_price, plan.side, plan.size) == (bracket.sl_oid, bracket.sl, "sell",
                                                                              bracket.size)
+    # the Algo orders tab shows both legs under the bracket: the exchange's stop-loss, the watched take-profit
+    tab = terminal.window.panel("orders").algo_tab
+    keys = [f"watch:{bracket.entry_oid}", bracket.sl_oid]
+    await signals.wait_until(oco.changed, lambda: all(tab.model.row_of(k) is not None for k in keys), timeout=10)
+    rows = [tab.model.row_of(k) for k in keys]
+    assert rows[1] == rows[0] + 1  # together, TP first
+    group = f"Spot bracket {BTC.display} {bracket.size.normalize():f}"
+    assert [tab.model.text(r, "Group") for r in rows] == [group, group]
+    assert [tab.model.text(r, "Status") for r in rows] == ["watched", "live"]
+    assert D(tab.model.text(rows[0], "Trigger").replace(",", "")) == bracket.tp
+    assert tab.model.text(rows[0], "Time") == tab.model.text(rows[1], "Time")  # the watch began with the SL
+    # and on the chart, beside the stop-loss's line
+    lines = terminal.chart.price_lines
+    await signals.wait_until(oco.changed, lambda: f"algo:watch:{bracket.entry_oid}" in lines.keys)
+    assert lines.line(f"algo:watch:{bracket.entry_oid}").value() == pytest.approx(float(bracket.tp))
     return services, ticket, bracket, last
 
 
@@ -360,6 +377,10 @@ async def test_spot_bracket_take_profit_cancels_the_stop_loss_then_sells(termina
         assert sum(f.size for f in fills) == bracket.size
         assert all(f.side == "sell" for f in fills)
         assert min(f.price for f in fills) >= bracket.tp * D("0.995")
+        # sold once, though the stop-loss's cancel is reported by the push and by REST reads
+        sells = [f for f in exchange(terminal, lambda ex: ex.fills(DEMO_UID, Product.SPOT)) if f.side == "sell"]
+        assert sum(f.size for f in sells) == bracket.size
+        assert services.trading.open_orders(None) == []
 
 
 @pytest.mark.asyncio
@@ -382,3 +403,61 @@ async def test_spot_bracket_stop_loss_fires_on_the_exchange_and_ends_the_watch(t
         assert oco.brackets() == []
         sells = [f for f in exchange(terminal, lambda ex: ex.fills(DEMO_UID, Product.SPOT)) if f.side == "sell"]
         assert sum(f.size for f in sells) == bracket.size
+
+
+@pytest.mark.asyncio
+async def test_spot_bracket_watched_take_profit_cancelled_from_the_algo_tab_keeps_the_stop_loss(
+        qapp: QApplication, signals: Any) -> None:
+    async with running(qapp) as terminal:
+        services, _ticket, bracket, _last = await spot_bracket(terminal, signals)
+        oco = services.oco
+        tab = terminal.window.panel("orders").algo_tab
+        row = tab.model.row_of(f"watch:{bracket.entry_oid}")
+        tab.view.clicked.emit(tab.model.index(row, len(tab.model.columns) - 1))  # its ✕
+        await signals.wait_until(oco.changed, lambda: tab.model.row_of(f"watch:{bracket.entry_oid}") is None)
+        assert oco.brackets() == []
+        sl_row = tab.model.row_of(bracket.sl_oid)
+        assert sl_row is not None
+        assert tab.model.text(sl_row, "Group") == ""
+        [plan] = exchange(terminal, lambda ex: ex.plans.orders(DEMO_UID, Product.SPOT))
+        assert (plan.client_oid, plan.status) == (bracket.sl_oid, "live")
+
+
+@pytest.mark.asyncio
+async def test_spot_bracket_take_profit_fires_after_the_terminal_restarts(qapp: QApplication, signals: Any,
+                                                                          tmp_path: Path) -> None:
+    """The terminal closes with a spot bracket armed; a new terminal on the same journal and the same exchange shows
+    the bracket again and sells at its take-profit."""
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    paths = AppPaths.under(tmp_path)
+    first = Terminal(qapp, smoke_test=True, demo_sim="thread", paths=paths, panic_window_s=60)
+    try:
+        await first.start()
+        _services, _ticket, bracket, _last = await spot_bracket(first, signals)
+        name = first.profile.name
+        runner = first.runners.pop(name)  # the exchange outlives this run of the terminal
+    finally:
+        await first.shutdown()
+    second = Terminal(qapp, smoke_test=True, demo_sim="thread", paths=paths, panic_window_s=60)
+    second.runners[name] = runner
+    try:
+        await second.start()
+        services = second.services
+        oco = services.oco
+        [resumed] = await signals.wait_until(oco.changed, oco.brackets, timeout=15)
+        assert (resumed.entry_oid, resumed.sl_oid, resumed.size, resumed.tp) == (
+            bracket.entry_oid, bracket.sl_oid, bracket.size, bracket.tp)
+        tab = second.window.panel("orders").algo_tab
+        await signals.wait_until(oco.changed, lambda: tab.model.row_of(f"watch:{bracket.entry_oid}") is not None)
+        ended: list[str] = []
+        oco.ended.connect(lambda _b, how: ended.append(how))
+        exchange(second, lambda ex: ex.shock("BTC", "1.03"))
+        await signals.wait_until(oco.changed, lambda: ended, timeout=25)
+        assert ended == ["take-profit reached: sold at market"]
+        done = exchange(second, lambda ex: ex.plans.orders(DEMO_UID, Product.SPOT, pending=False))
+        assert [(p.client_oid, p.status) for p in done] == [(bracket.sl_oid, "cancelled")]
+        fills = exchange(second, lambda ex: ex.fills(DEMO_UID, Product.SPOT))
+        assert sum(f.size for f in fills if f.side == "sell") == bracket.size
+    finally:
+        await second.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from terminal_app.bitget.models.trade import parse_futures_fills, parse_spot_orders
+from terminal_app.core.bracket import SpotBracket, Stage
 from terminal_app.core.enums import Liquidity, PositionMode, Side, TradeSide
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.core.orders import Fill, OrderView
@@ -84,7 +85,8 @@ def test_a_new_journal_is_migrated_and_in_wal_mode(journal: Journal, path: Path)
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT version, description FROM schema_migrations").fetchall()
     assert rows == [(m.version, m.description) for m in MIGRATIONS]
-    assert rows[:3] == [(1, "orders and fills"), (2, "futures account bills"), (3, "interest bills")]
+    assert rows[:4] == [(1, "orders and fills"), (2, "futures account bills"), (3, "interest bills"),
+                        (4, "spot brackets")]
 
 
 def test_reopening_runs_no_migration_twice_and_new_ones_once(path: Path) -> None:
@@ -506,3 +508,21 @@ def test_what_queues_up_while_the_writer_works_is_one_transaction(path: Path) ->
         lost[0].result(10)
     assert writer.submit(lambda j: j.fills("Demo")).result(10) == []  # nothing of that batch reached the file
     assert writer.close(10)
+
+
+# --- spot brackets (services.oco keeps them here across restarts) ---------------------------------------------------
+
+def test_spot_brackets_are_stored_replaced_and_dropped_per_profile(journal: Journal) -> None:
+    ref = SymbolRef("BTCUSDT", Product.SPOT)
+    entry = SpotBracket("e1", ref, Decimal("101.5"), Decimal("97.25"))
+    journal.save_bracket("Demo", entry)
+    journal.save_bracket("Other", SpotBracket("e2", ref, Decimal("2"), Decimal("1")))
+    assert journal.brackets("Demo") == [entry]
+    armed = SpotBracket("e1", ref, Decimal("101.5"), Decimal("97.25"), Decimal("0.001998"), "sl1", None, Stage.ARMED)
+    journal.save_bracket("Demo", armed)  # the same bracket, moved on: one row
+    [back] = journal.brackets("Demo")
+    assert back == armed
+    assert str(back.size) == "0.001998"
+    journal.drop_bracket("Demo", "e1")
+    assert journal.brackets("Demo") == []
+    assert [b.entry_oid for b in journal.brackets("Other")] == ["e2"]

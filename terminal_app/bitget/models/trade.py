@@ -338,7 +338,9 @@ def order_from(entry: Any, product: Product, *, ws: bool = False) -> Order:
         margin_mode=f.opt_enum("marginMode", MARGIN_MODE_FROM_WIRE) if futures else None,
         margin_coin=_coin(f, "marginCoin") if futures else None,
         leverage=f.opt_dec("leverage") if futures else None,
-        preset_tp=f.opt_dec("presetStopSurplusPrice"),
+        # spot names the take-profit presetTakeProfitPrice (SG:spot/trade/Get-Unfilled-Orders), futures
+        # presetStopSurplusPrice
+        preset_tp=f.opt_dec(("presetStopSurplusPrice", "presetTakeProfitPrice")),
         preset_sl=f.opt_dec("presetStopLossPrice"),
         pnl=f.opt_dec(("pnl", "totalProfits")) if futures else None,
         source=f.opt_word("enterPointSource"),

@@ -103,7 +103,8 @@ class CopyGuards:
         return self.desk.set_position_mode(uid, pos_mode, product)
 
     def place_spot(self, uid: str, symbol: str, side: str, order_type: str, size: Any, price: Any = None,
-                   force: str = "gtc", client_oid: str | None = None) -> Order:
+                   force: str = "gtc", client_oid: str | None = None, preset_tp: Any = None,
+                   preset_sl: Any = None) -> Order:
         sym = (symbol or "").upper()
         if (side or "").lower() == "sell" and sym in SPOT_COPY_SYMBOLS:
             tracked = self.reg.tracked_size(uid, SPOT_MARKET, sym)
@@ -118,4 +119,5 @@ class CopyGuards:
                     raise reject("40866", "You are currently a trader, please close the position under the "
                                           "current order")
         self._order_rate(uid)
-        return self.desk.place_spot(uid, symbol, side, order_type, size, price, force, client_oid)
+        return self.desk.place_spot(uid, symbol, side, order_type, size, price, force, client_oid, preset_tp,
+                                    preset_sl)

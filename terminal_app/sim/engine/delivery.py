@@ -88,6 +88,26 @@ class DeliveryDesk:
                   "delivery_before" if now >= schedule.start else "delivery_normal")
         return {"deliveryStartTime": str(schedule.start), "deliveryTime": str(schedule.time), "deliveryStatus": status}
 
+    def ws_ticker_fields(self, symbol: str) -> dict[str, object]:
+        """What the WebSocket ``ticker`` of a delivery contract says of it (none for a perpetual, which keeps
+        ``symbolType`` 1 and ``deliveryPrice`` "0"): ``symbolType`` 2 and ``deliveryPrice``, "0" until the averaging
+        window opens ("pushed 1 hour before delivery", api-doc/contract/websocket/public/Tickers-Channel), then the
+        mean of the index so far (our reading: the docs do not say what is pushed during that hour), and the price
+        delivered at once it is. The WebSocket ticker documents no ``deliveryTime`` (the REST ticker and the contract
+        list carry it)."""
+        schedule = self.schedules.get(symbol)
+        if schedule is None:
+            return {}
+        done = self.state.delivered.get(symbol)
+        if done is not None:
+            price = done.price
+        elif self.state.now >= schedule.start and schedule.count:
+            tick = self.state.futures_market(symbol).market.tick
+            price = (schedule.total / schedule.count / tick).to_integral_value(ROUND_HALF_UP) * tick
+        else:
+            price = ZERO
+        return {"symbolType": 2, "deliveryPrice": format(price.normalize(), "f") if price else "0"}
+
     # ---- test hook -----------------------------------------------------------------------------------------------
 
     def schedule(self, symbol: str, delivery_ms: int, window_ms: int = HOUR_MS) -> None:

@@ -249,13 +249,15 @@ class Exchange:
 
     def place_spot_order(self, uid: str, symbol: str, side: str, order_type: str, size: DecimalLike,
                          price: DecimalLike | None = None, force: str = "gtc",
-                         client_oid: str | None = None) -> Order:
-        """Market buys are sized in quote. Codes: 40034, 40017, 41103, 40808, 45110, 45111, 43012, 43118; a post-only
-        order that would take is accepted, then cancelled."""
+                         client_oid: str | None = None, preset_tp: DecimalLike | None = None,
+                         preset_sl: DecimalLike | None = None) -> Order:
+        """Market buys are sized in quote. Codes: 40034, 40017, 41103, 40808, 45110, 45111, 43012, 43118, 40917 (a
+        preset TP/SL on the wrong side); a post-only order that would take is accepted, then cancelled."""
         engine = self._user(uid)
         try:
             market = find_market(symbol, Product.SPOT)
-            return engine.spot_orders.place(uid, market, side, order_type, size, price, force, client_oid).snapshot()
+            return engine.spot_orders.place(uid, market, side, order_type, size, price, force, client_oid,
+                                            preset_tp, preset_sl).snapshot()
         finally:
             self._done()
 

@@ -1,9 +1,17 @@
-"""Spot orders: Bitget's checks on a new order, then the coins it spends are frozen and it meets the book."""
+"""Spot orders: Bitget's checks on a new order, then the coins it spends are frozen and it meets the book.
+
+Preset TP/SL (``presetTakeProfitPrice``/``presetStopLossPrice`` on a normal spot order, api-doc/spot/trade/Place-Order)
+are checked (a price on the tick; a buy's take-profit above and stop-loss below its price, a sell's the reverse) and
+kept on the order, which lists them back as Bitget documents (Get-Unfilled-Orders). What Bitget does with them once the
+entry fills is not documented and not verified (see ``services.oco``): the simulator places no legs. The refusal code
+40917 is futures' "wrong side" code; spot's own is unverified.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from terminal_app.sim.engine.futures_orders import preset_price
 from terminal_app.sim.engine.lifecycle import OrderLifecycle
 from terminal_app.sim.engine.matcher import Matcher
 from terminal_app.sim.engine.orders import (
@@ -29,7 +37,8 @@ class SpotOrders:
         self.matcher = matcher
 
     def place(self, uid: str, market: SimMarket, side: str, order_type: str, size_raw: object, price_raw: object,
-              force: str | None, client_oid: str | None) -> OrderState:
+              force: str | None, client_oid: str | None, preset_tp: object = None,
+              preset_sl: object = None) -> OrderState:
         side, order_type, force, client_oid = self.orders.common_checks(uid, side, order_type, force, client_oid)
         info = market.info
         ms = self.state.markets[market.ref]
@@ -60,6 +69,18 @@ class SpotOrders:
             best = ms.book.bids.best()
             if best is not None and best * info.tick_size * size < info.min_notional:
                 raise reject("45110", f"less than the minimum amount {info.min_notional} USDT")
+        tp = preset_price(preset_tp, info.tick_size)
+        sl = preset_price(preset_sl, info.tick_size)
+        if tp is not None or sl is not None:
+            best = ms.book.asks.best() if side == "buy" else ms.book.bids.best()
+            ref_ticks = price_ticks if price_ticks is not None else best
+            if ref_ticks is not None:
+                ref_price = ref_ticks * info.tick_size
+                up = side == "buy"  # a buy's take-profit sells higher; a sell's buys back lower
+                if tp is not None and (tp <= ref_price if up else tp >= ref_price):
+                    raise reject("40917", "The take-profit price is on the wrong side of the order price")
+                if sl is not None and (sl >= ref_price if up else sl <= ref_price):
+                    raise reject("40917", "The stop-loss price is on the wrong side of the order price")
         if side == "buy":
             need, coin = (budget if lots is None else (price_ticks or 0) * info.tick_size * size), info.quote_coin
         else:
@@ -72,6 +93,7 @@ class SpotOrders:
         st = self.orders.new_state(uid, market, side, order_type, force, price_ticks, size, lots, budget, client_oid)
         spot.freeze(uid, coin, need)
         st.frozen = need
+        st.preset_tp, st.preset_sl = tp, sl
         st.fee_coin = info.base_coin if side == "buy" else info.quote_coin
         self.orders.register(st)
         self.matcher.execute(st)

@@ -99,7 +99,8 @@ def mix_ticker(t: Ticker) -> Json:
     }
 
 
-def ws_ticker(t: Ticker) -> Json:
+def ws_ticker(t: Ticker, delivery: Json | None = None) -> Json:
+    """``delivery``: a delivery contract's ``symbolType``/``deliveryPrice`` (``DeliveryDesk.ws_ticker_fields``)."""
     d: Json = {
         "instId": t.ref.symbol, "lastPr": num(t.last), "open24h": num(t.open_24h), "high24h": num(t.high_24h),
         "low24h": num(t.low_24h), "change24h": num(t.change_24h), "bidPr": num(t.bid), "askPr": num(t.ask),
@@ -112,6 +113,8 @@ def ws_ticker(t: Ticker) -> Json:
             "markPrice": num(t.mark_price), "indexPrice": num(t.index_price), "holdingAmount": num(t.holding_amount),
             "symbolType": 1, "symbol": t.ref.symbol, "deliveryPrice": "0",
         })
+        if delivery:
+            d.update(delivery)
     d["ts"] = ms(t.ts)
     return d
 
@@ -182,9 +185,13 @@ def _spot_fee_detail(o: Order) -> str:
     return "{" + new_fees + "," + per_coin + "}"
 
 
-# spot orders carry the preset TP/SL fields (the simulator places none on spot orders)
-_NO_PRESETS = {"presetTakeProfitPrice": "", "executeTakeProfitPrice": "", "presetStopLossPrice": "",
-               "executeStopLossPrice": ""}
+def _spot_presets(o: Order) -> Json:
+    """The preset TP/SL a spot order was placed with ("" without; the execute prices are always "", at market: the
+    simulator refuses limit exits). SG:spot/trade/Get-Unfilled-Orders."""
+    return {"presetTakeProfitPrice": num(o.preset_tp) if o.preset_tp is not None else "",
+            "executeTakeProfitPrice": "",
+            "presetStopLossPrice": num(o.preset_sl) if o.preset_sl is not None else "",
+            "executeStopLossPrice": ""}
 
 
 def _coins(o: Order) -> Json:
@@ -207,7 +214,7 @@ def spot_order(o: Order, uid: str) -> Json:
         "baseVolume": num(o.filled_size), "quoteVolume": num(o.filled_quote), "enterPointSource": "API",
         "feeDetail": _spot_fee_detail(o), "orderSource": "market" if o.order_type == "market" else "normal",
         "cTime": ms(o.c_time), "uTime": ms(o.u_time), "tpslType": "normal", "triggerPrice": None,
-        **_NO_PRESETS, "cancelReason": cancel_reason(o), **_coins(o),
+        **_spot_presets(o), "cancelReason": cancel_reason(o), **_coins(o),
     }
 
 
@@ -220,7 +227,7 @@ def spot_open_order(o: Order, uid: str) -> Json:
         "priceAvg": num(o.price) if o.price is not None else "0", "size": num(o.size), "orderType": o.order_type,
         "side": o.side, "status": o.status.value, "basePrice": num(o.avg_price), "baseVolume": num(o.filled_size),
         "quoteVolume": num(o.filled_quote), "enterPointSource": "API",
-        "orderSource": "market" if o.order_type == "market" else "normal", **_NO_PRESETS,
+        "orderSource": "market" if o.order_type == "market" else "normal", **_spot_presets(o),
         "cTime": ms(o.c_time), "uTime": ms(o.u_time), "tpslType": "normal", "triggerPrice": None,
     }
 

@@ -92,8 +92,15 @@ def _place(call: Call, params: dict[str, Any], symbol: str) -> Any:
     price = sub.opt("price")
     if order_type == "limit" and price is None:
         raise reject("40019", "Parameter price cannot be empty")
+    tpsl = sub.word("tpslType", ("normal", "tpsl"), "normal")
+    if tpsl == "tpsl":
+        raise reject("40019", "The simulator has no spot TP/SL orders (tpslType=tpsl): use a spot plan order")
+    for field in ("executeTakeProfitPrice", "executeStopLossPrice"):
+        if sub.opt(field) not in (None, "", "0"):  # a limit exit: not simulated
+            raise reject("40019", f"The simulator does not support {field}: leave it empty (market)")
     order = call.ex.place_spot_order(call.uid, symbol, side, order_type, sub.req("size"),
-                                     price if order_type == "limit" else None, force, sub.opt("clientOid"))
+                                     price if order_type == "limit" else None, force, sub.opt("clientOid"),
+                                     sub.opt("presetTakeProfitPrice"), sub.opt("presetStopLossPrice"))
     return render.ack(order.order_id, order.client_oid)
 
 

@@ -173,11 +173,15 @@ class WsChannels:
     def push(self, arg: Json, data: Any, action: str = "snapshot") -> bytes:
         return dumps({"action": action, "arg": arg, "data": data, "ts": self.clock_ms()})
 
+    def _delivery_fields(self, ref: SymbolRef) -> dict[str, object] | None:
+        return self.ex.delivery.ws_ticker_fields(ref.symbol) if ref.product.is_futures else None
+
     def public_snapshot(self, feed: Feed, channel: str, conn: Conn) -> None:
         ex = self.ex
         ref = feed.ref
         if channel == "ticker":
-            conn.send(self.push(feed.arg(channel), [render.ws_ticker(ex.ticker(ref))]))
+            conn.send(self.push(feed.arg(channel), [render.ws_ticker(ex.ticker(ref),
+                                                                     self._delivery_fields(ref))]))
         elif channel == "trade":
             trades = ex.recent_trades(ref, TRADE_SNAPSHOT)
             conn.send(self.push(feed.arg(channel), [render.ws_trade(t) for t in trades]))
@@ -329,7 +333,8 @@ class WsChannels:
             if feed.ticker is not None and (fast or now >= feed.ticker_due):
                 subs = feed.subs.get("ticker")
                 if subs:
-                    self._fan_out(subs, self.push(feed.arg("ticker"), [render.ws_ticker(feed.ticker)]))
+                    ticker = render.ws_ticker(feed.ticker, self._delivery_fields(feed.ticker.ref))
+                    self._fan_out(subs, self.push(feed.arg("ticker"), [ticker]))
                 feed.ticker = None
                 feed.ticker_due = now + cfg.books_interval_ms
             if feed.trades:

@@ -2,7 +2,8 @@
 price. Dragging a line moves the order (the drop price rounded to the tick, sent as a modify; the line stays at the
 order's price until the exchange says it moved), clicking it cancels the order. A bracket's legs attached to an
 entry that has not filled yet are drawn too (``ui.docks.algo_groups``); clicking one cancels the entry, and they
-cannot be dragged (they are the entry's, not orders of their own yet)."""
+cannot be dragged (they are the entry's, not orders of their own yet). So is the take-profit the terminal watches for
+a spot bracket (``services.oco``); clicking it ends the watch (the stop-loss stays), and it cannot be dragged."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from typing import Any
 
 from terminal_app.core.algo import AlgoKind, AlgoOrder
 from terminal_app.core.instruments import SymbolRef
-from terminal_app.ui.docks.algo_groups import attached_legs, entry_of, is_leg
+from terminal_app.ui.docks.algo_groups import (
+    attached_legs,
+    bracket_of,
+    entry_of,
+    is_leg,
+    is_watched,
+    watched_legs,
+)
 from terminal_app.ui.docks.algo_orders import line_label
 
 
@@ -26,9 +34,15 @@ def line_role(order: AlgoOrder) -> str:
     return "buy_order" if order.side == "buy" else "sell_order"
 
 
+def _label(order: AlgoOrder) -> str:
+    if is_leg(order.client_oid):
+        return f"{line_label(order)} (on entry)"
+    return f"{line_label(order)} (watched)" if is_watched(order.client_oid) else line_label(order)
+
+
 def wire_algo_lines(chart: Any, algo: Any, md: Any,
                     on_tick: Callable[[SymbolRef | None, float], Decimal | None],
-                    trading: Any = None) -> Callable[[], None]:
+                    trading: Any = None, *, oco: Any = None) -> Callable[[], None]:
     """Keep ``chart``'s algo lines in step with ``algo`` (the algo orders service) for ``md.active``; returns the
     refresh function (called on every change of the list or of the active symbol)."""
 
@@ -37,14 +51,17 @@ def wire_algo_lines(chart: Any, algo: Any, md: Any,
         orders = algo.orders(ref) if ref is not None else []
         if trading is not None and ref is not None:
             orders = [*orders, *(leg for leg in attached_legs(trading.open_orders(ref)))]
-        chart.set_algo_lines([(o.client_oid, o.trigger_price, line_role(o),
-                               f"{line_label(o)} (on entry)" if is_leg(o.client_oid) else line_label(o))
-                              for o in orders])
+        if oco is not None and ref is not None:
+            orders = [*orders, *(leg for leg in watched_legs(oco.brackets()) if leg.ref == ref)]
+        chart.set_algo_lines([(o.client_oid, o.trigger_price, line_role(o), _label(o)) for o in orders])
 
     def clicked(client_oid: str) -> None:
         if is_leg(client_oid):
             if trading is not None:
                 trading.cancel(entry_of(client_oid))
+        elif is_watched(client_oid):
+            if oco is not None:
+                oco.stop_watching(bracket_of(client_oid))
         else:
             algo.cancel(client_oid)
 
@@ -58,6 +75,8 @@ def wire_algo_lines(chart: Any, algo: Any, md: Any,
     md.active_changed.connect(refresh)
     if trading is not None:
         trading.orders_changed.connect(refresh)
+    if oco is not None:
+        oco.changed.connect(refresh)
     chart.algo_moved.connect(moved)
     chart.algo_clicked.connect(clicked)
     refresh()

@@ -27,7 +27,18 @@ from terminal_app.core.algo import AlgoKind, AlgoOrder, TriggerSource, intent_of
 from terminal_app.core.instruments import MarketInfo, SymbolRef
 from terminal_app.ui.dialogs.checked import CheckedDialog
 from terminal_app.ui.docks import AlgoOrdersApi, MarketDataApi
-from terminal_app.ui.docks.algo_groups import ON_ENTRY, attached_legs, entry_of, grouped, is_leg
+from terminal_app.ui.docks.algo_groups import (
+    ON_ENTRY,
+    WATCHED,
+    attached_legs,
+    bracket_groups,
+    bracket_of,
+    entry_of,
+    grouped,
+    is_leg,
+    is_watched,
+    watched_legs,
+)
 from terminal_app.ui.docks.common import DecimalEdit, message_label, show_message
 from terminal_app.ui.docks.order_table import cancel_column, cancellable_table, select_key, selected_row, table_page
 from terminal_app.ui.format import MarketPlaces
@@ -47,6 +58,17 @@ def _side_text(order: AlgoOrder) -> str:
 
 def _trigger_text(order: AlgoOrder) -> str:
     return "mark" if order.trigger_source is TriggerSource.MARK else "last"
+
+
+def _local(client_oid: str) -> bool:
+    """A row that is not an exchange algo order of its own (nothing to move on the exchange)."""
+    return is_leg(client_oid) or is_watched(client_oid)
+
+
+def _status_text(order: AlgoOrder) -> str:
+    if is_leg(order.client_oid):
+        return ON_ENTRY
+    return WATCHED if is_watched(order.client_oid) else str(order.status)
 
 
 def line_label(order: AlgoOrder) -> str:
@@ -98,12 +120,13 @@ class AlgoOrdersTab(QWidget):
     count_changed = Signal(int)
 
     def __init__(self, algo: AlgoOrdersApi, md: MarketDataApi, parent: QWidget | None = None, *,
-                 trading: Any = None) -> None:
+                 trading: Any = None, oco: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("AlgoOrdersTab")
         self.algo = algo
         self.md = md
         self.trading = trading  # the open orders, for the legs attached to entries (None: not shown)
+        self.oco = oco  # spot brackets (services.oco), for the take-profits the terminal watches (None: not shown)
         self._groups: dict[str, str] = {}
         self.places = MarketPlaces(md.market)
         self.ref: SymbolRef | None = md.active
@@ -113,7 +136,7 @@ class AlgoOrdersTab(QWidget):
         self.view = cancellable_table(self.model, self, name="AlgoOrdersView",
                                       widths={"Time": 66, "Symbol": 104, "Type": 110, "Side": 80},
                                       cancel=lambda o: self.cancel(o.client_oid), edit=lambda _o: self.move_selected(),
-                                      can_edit=lambda o: not is_leg(o.client_oid),
+                                      can_edit=lambda o: not _local(o.client_oid),
                                       selection_changed=self._update_buttons)
         self.move_button = QPushButton("Move…", self)
         self.move_button.clicked.connect(lambda: self.move_selected())
@@ -135,6 +158,8 @@ class AlgoOrdersTab(QWidget):
         algo.rejected.connect(self._on_rejected)
         if trading is not None:
             trading.orders_changed.connect(self.refresh)
+        if oco is not None:
+            oco.changed.connect(self.refresh)
         md.active_changed.connect(self._on_active_changed)
         self.refresh()
 
@@ -159,7 +184,7 @@ class AlgoOrdersTab(QWidget):
             Column("Size", lambda o: o.size if o.size is not None else "Position",
                    lambda v, o: v if isinstance(v, str) else fixed(size)(v, o), numeric=True),
             Column("Callback", lambda o: f"{o.callback_ratio.normalize():f} %" if o.callback_ratio else "", text()),
-            Column("Status", lambda o: ON_ENTRY if is_leg(o.client_oid) else str(o.status), text(),
+            Column("Status", _status_text, text(),
                    tooltip=lambda o: o.reason or None),
             cancel_column("algo order"),
         ]
@@ -179,10 +204,13 @@ class AlgoOrdersTab(QWidget):
             self.cancel(order.client_oid)
 
     def cancel(self, client_oid: str) -> None:
-        """Cancel one row's order: an attached leg's is its entry's."""
+        """Cancel one row's order: an attached leg's is its entry's; a watched take-profit's is the watch."""
         if is_leg(client_oid):
             if self.trading is not None:
                 self.trading.cancel(entry_of(client_oid))
+        elif is_watched(client_oid):
+            if self.oco is not None:
+                self.oco.stop_watching(bracket_of(client_oid))
         else:
             self.algo.cancel(client_oid)
 
@@ -207,8 +235,13 @@ class AlgoOrdersTab(QWidget):
         return dialog
 
     def legs(self) -> list[AlgoOrder]:
-        """The TP/SL attached to open entries (not yet the exchange's orders)."""
-        return attached_legs(self.trading.open_orders()) if self.trading is not None else []
+        """The TP/SL attached to open entries (not yet the exchange's orders) and the take-profits the terminal
+        watches for spot brackets."""
+        attached = attached_legs(self.trading.open_orders()) if self.trading is not None else []
+        if self.oco is None:
+            return attached
+        times = {o.client_oid: o.c_time for o in self.algo.orders()}
+        return attached + watched_legs(self.oco.brackets(), times)
 
     def refresh(self) -> None:
         if self.finished.isChecked():
@@ -216,7 +249,7 @@ class AlgoOrdersTab(QWidget):
         else:
             entries = {v.client_oid: v for v in self.trading.open_orders()} if self.trading is not None else {}
             orders = [*self.algo.orders(), *self.legs()]
-        rows = grouped(orders, entries)
+        rows = grouped(orders, entries, bracket_groups(self.oco.brackets()) if self.oco is not None else None)
         self._groups = {o.client_oid: group for group, o in rows}
         ordered = [o for _g, o in rows]
         if [o.client_oid for o in self.model.rows()] != [o.client_oid for o in ordered]:
@@ -244,7 +277,7 @@ class AlgoOrdersTab(QWidget):
     def _update_buttons(self) -> None:
         selected = self.selected()
         has = selected is not None and selected.is_open
-        self.move_button.setEnabled(has and selected is not None and not is_leg(selected.client_oid))
+        self.move_button.setEnabled(has and selected is not None and not _local(selected.client_oid))
         self.cancel_button.setEnabled(has)
         self.cancel_all_button.setEnabled(self.ref is not None)
         if self.ref is not None:

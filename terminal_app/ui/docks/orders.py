@@ -151,7 +151,8 @@ class OrdersPanel(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(open_tab, "Open orders")
         algo = algo_service(services)  # stops, trailing, TP/SL: a tab beside the open orders
-        self.algo_tab = AlgoOrdersTab(algo, self.md, self, trading=self.trading) if algo is not None else None
+        self.algo_tab = (AlgoOrdersTab(algo, self.md, self, trading=self.trading, oco=getattr(services, "oco", None))
+                         if algo is not None else None)
         if self.algo_tab is not None:
             index = self.tabs.addTab(self.algo_tab, "Algo orders")
             self.algo_tab.count_changed.connect(

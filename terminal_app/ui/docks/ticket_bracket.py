@@ -5,7 +5,8 @@ ticks from it), the two legs and the risk/reward preview; ``core.bracket`` does 
 entry with the legs attached (``OrderTicket.tp``/``sl``): on Bitget futures they are the entry's preset TP/SL, which
 the exchange turns into the position's TP/SL orders when the entry fills and cancels one of when the other fires.
 Bitget V2 spot has no OCO (``ccxt`` lists ``oco: false`` for it): a spot bracket (a buy) is sent without presets and
-handed to ``services.oco.SpotOcoService``, which rests the stop-loss on the exchange and watches the take-profit.
+handed to ``services.oco.SpotOcoService``, which rests the stop-loss on the exchange and watches the take-profit
+(kept in the journal across restarts).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from terminal_app.ui.format import fmt_fixed
 SPOT_REASON = "Spot brackets are for buys: the stop-loss rests on the exchange, the terminal watches the take-profit."
 FUTURES_TIP = "Attach a take-profit and a stop-loss: when one fires the exchange cancels the other"
 SPOT_TIP = ("Spot: the stop-loss rests on Bitget once the buy fills; the terminal watches the take-profit and, when it "
-            "is reached, cancels the stop-loss and sells at market (Bitget spot has no OCO)")
+            "is reached, cancels the stop-loss and sells at market (Bitget spot has no OCO). The watch is kept across "
+            "restarts, but fires only while the terminal runs")
 
 
 class BracketFields:
