@@ -407,8 +407,8 @@ async def test_spot_bracket_stop_loss_fires_on_the_exchange_and_ends_the_watch(t
 
 @pytest.mark.asyncio
 async def test_spot_bracket_watched_take_profit_cancelled_from_the_algo_tab_keeps_the_stop_loss(
-        qapp: QApplication, signals: Any) -> None:
-    async with running(qapp) as terminal:
+        terminals: Terminals, signals: Any) -> None:
+    async with terminals.running() as terminal:
         services, _ticket, bracket, _last = await spot_bracket(terminal, signals)
         oco = services.oco
         tab = terminal.window.panel("orders").algo_tab
@@ -424,7 +424,7 @@ async def test_spot_bracket_watched_take_profit_cancelled_from_the_algo_tab_keep
 
 
 @pytest.mark.asyncio
-async def test_spot_bracket_take_profit_fires_after_the_terminal_restarts(qapp: QApplication, signals: Any,
+async def test_spot_bracket_take_profit_fires_after_the_terminal_restarts(qapp: Any, signals: Any,
                                                                           tmp_path: Path) -> None:
     """The terminal closes with a spot bracket armed; a new terminal on the same journal and the same exchange shows
     the bracket again and sells at its take-profit."""
