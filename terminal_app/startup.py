@@ -67,6 +67,15 @@ class Prepared:
     first_look: EarlyLook | None = None  # the opening symbol's market from the demo exchange's public stream
     marks: dict[str, float] = field(default_factory=dict)  # CLOCK_MONOTONIC of each step, for bench start
 
+    def stop_exchange(self) -> None:
+        """The terminal will not start after all (no screen): stop the child launched for it, and the first look."""
+        look, self.first_look = self.first_look, None
+        if look is not None:
+            look.stop(timeout_s=0.0)
+        exchange, self.exchange = self.exchange, None
+        if exchange is not None:
+            exchange.stop()  # type: ignore[attr-defined]  # a SimulatorProcess (kept untyped: not imported here)
+
 
 def open_shell(prepared: Prepared) -> Prepared:
     """Make the QApplication and show the start-up window now, before the heavy imports (Qt is all it needs).

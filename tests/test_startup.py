@@ -83,3 +83,33 @@ def test_the_simulator_child_does_not_load_the_terminals_client_stack() -> None:
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_without_a_screen_the_early_child_stops_with_the_terminal(tmp_path: Path) -> None:
+    """__main__ launches the demo exchange's child before it checks for a screen (the check loads Qt); with no
+    screen the terminal still says why and exits 3, and stops that child on its way out: the state file is free the
+    moment the terminal has exited, and no process of it is left (a child left to notice its parent's end would
+    still be importing then)."""
+    import os
+    import subprocess
+    import sys
+
+    from terminal_app import frozen
+    from terminal_app.store.file_lock import ExclusiveFileLock
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["BITGET_TERMINAL_HOME"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "terminal_app"], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == frozen.EXIT_NO_GUI, done.stderr
+    assert "No display was found" in done.stderr
+    state = tmp_path / "data" / startup.DEMO_STATE_FILE
+    ExclusiveFileLock(f"{state}.lock").acquire().release()
+    left = []
+    for proc in Path("/proc").iterdir():  # the child's command line names the state file, under tmp_path
+        try:
+            if str(tmp_path).encode() in (proc / "cmdline").read_bytes():
+                left.append(proc.name)
+        except OSError:
+            continue
+    assert not left, f"still running: {left}"
