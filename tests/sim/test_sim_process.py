@@ -151,3 +151,25 @@ def test_the_cli_watching_stdin_stops_cleanly_at_eof() -> None:
     assert proc.wait(30) == 0
     assert proc.stderr is not None
     assert proc.stderr.read() == ""
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads the child's environment from /proc")
+def test_the_child_starts_without_the_systems_certificate_authorities(tmp_path: Path) -> None:
+    """Importing aiohttp builds client TLS contexts from every system CA (30-50 ms of the child's start); the child
+    opens no TLS connection, so it is started with OpenSSL's variables on an empty file — and still serves."""
+    child = SimulatorProcess(seed=2, state_path=tmp_path / "s.db")
+    try:
+        info = child.start(timeout_s=60)
+        assert child.pid is not None
+        env = dict(item.split(b"=", 1) for item in Path(f"/proc/{child.pid}/environ").read_bytes().split(b"\0")
+                   if b"=" in item)
+        assert env[b"SSL_CERT_FILE"] == os.devnull.encode()
+        assert env[b"SSL_CERT_DIR"] == os.devnull.encode()
+        assert env[b"PATH"] == os.environ["PATH"].encode()  # the rest of this process's environment
+        code = ("import ssl; print(ssl.create_default_context().cert_store_stats()['x509_ca'])")
+        seen = subprocess.run([sys.executable, "-c", code], env={k.decode(): v.decode() for k, v in env.items()},
+                              capture_output=True, text=True, timeout=60, check=True)
+        assert seen.stdout.strip() == "0"  # what aiohttp's contexts load in that environment
+        assert info.rest.startswith("http://127.0.0.1:")
+    finally:
+        child.stop()
