@@ -25,13 +25,14 @@ subscriptions and candle history (0.6-0.9 s more on a quiet machine, 2.6 s under
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -324,16 +325,64 @@ async def import_while_waiting(names: tuple[str, ...] = WINDOW_IMPORTS) -> None:
 
 
 def import_in_steps(prepared: Prepared) -> None:
-    """Import :data:`IMPORT_STEPS` one by one, letting Qt process its events between them (outside any event loop,
-    like :func:`open_shell`). Only with a start-up window to keep painting."""
+    """Import :data:`IMPORT_STEPS` one by one, letting Qt process its events between them and, every
+    :data:`PAINT_EVERY_S`, between the modules each of them imports (outside any event loop, like
+    :func:`open_shell`). Only with a start-up window to keep painting: one step alone (pyqtgraph, aiohttp) is 0.1-0.2 s
+    on a quiet machine, several times that under load, and the first look's market arriving then waited for it."""
     import importlib
 
     app = prepared.qt_app
-    for name in IMPORT_STEPS:
-        importlib.import_module(name)
-        if app is not None and prepared.shell is not None:
-            app.processEvents()
+    painting = app is not None and prepared.shell is not None
+    with painting_between_modules(app if painting else None):
+        for name in IMPORT_STEPS:
+            importlib.import_module(name)
+            if painting:
+                app.processEvents()
     prepared.marks["imported"] = time.monotonic()
+
+
+PAINT_EVERY_S = 0.016  # a frame
+
+
+class _PaintBetweenModules:
+    """A ``sys.meta_path`` finder that finds nothing: asked first for every module about to be imported, it lets Qt
+    process its events when :data:`PAINT_EVERY_S` has passed since it last did. On the GUI thread only (the first
+    look's thread imports its parsers meanwhile), never inside itself (a handler may import)."""
+
+    def __init__(self, app: Any, every_s: float) -> None:
+        self._app = app
+        self._every_s = every_s
+        self._next = time.monotonic() + every_s
+        self._thread = threading.get_ident()
+        self._busy = False
+
+    def find_spec(self, _name: str, _path: Any = None, _target: Any = None) -> None:
+        if self._busy or threading.get_ident() != self._thread:
+            return None
+        now = time.monotonic()
+        if now >= self._next:
+            self._busy = True
+            try:
+                self._app.processEvents()
+            finally:
+                self._busy = False
+                self._next = time.monotonic() + self._every_s
+        return None
+
+
+@contextlib.contextmanager
+def painting_between_modules(app: Any, every_s: float = PAINT_EVERY_S) -> Iterator[None]:
+    """While in the block, Qt's events are processed between the modules it imports (``app`` None: nothing)."""
+    if app is None:
+        yield
+        return
+    finder = _PaintBetweenModules(app, every_s)
+    sys.meta_path.insert(0, finder)  # a finder by protocol: find_spec only
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(finder)
 
 
 def _quicker_pyside_import_check() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -113,3 +114,45 @@ def test_without_a_screen_the_early_child_stops_with_the_terminal(tmp_path: Path
         except OSError:
             continue
     assert not left, f"still running: {left}"
+
+
+def test_qt_runs_between_the_modules_of_one_import_on_the_gui_thread_only(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """import_in_steps lets the start-up window paint while one step imports many modules (pyqtgraph alone is
+    0.1-0.2 s): at most every PAINT_EVERY_S, at the start of a module's import, and never on another thread (the first
+    look imports its parsers on its own)."""
+    import importlib
+    import threading
+
+    for package, count in (("slowpkg_gui", 20), ("slowpkg_thread", 20)):
+        folder = tmp_path / package
+        folder.mkdir()
+        (folder / "__init__.py").write_text("".join(f"from {package} import m{i}\n" for i in range(count)))
+        for i in range(count):
+            (folder / f"m{i}.py").write_text("import time\ntime.sleep(0.01)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    class App:
+        def __init__(self) -> None:
+            self.calls: list[tuple[int, float]] = []
+
+        def processEvents(self) -> None:  # Qt's name
+            self.calls.append((threading.get_ident(), time.monotonic()))
+
+    app = App()
+    other = threading.Thread(target=importlib.import_module, args=("slowpkg_thread",))
+    with startup.painting_between_modules(app, every_s=0.015):
+        other.start()
+        importlib.import_module("slowpkg_gui")
+        other.join()
+    assert "slowpkg_thread.m19" in sys.modules
+    assert len(app.calls) >= 5  # a 0.2 s import let Qt run several times
+    assert {thread for thread, _ in app.calls} == {threading.get_ident()}
+    gaps = [b - a for (_, a), (_, b) in zip(app.calls, app.calls[1:], strict=False)]
+    assert min(gaps) >= 0.015
+    assert not any(isinstance(f, startup._PaintBetweenModules) for f in sys.meta_path)  # gone after the block
+    calls = len(app.calls)
+    importlib.import_module("slowpkg_gui.m0")  # outside the block: nothing
+    with startup.painting_between_modules(None):
+        importlib.reload(sys.modules["slowpkg_gui.m1"])
+    assert len(app.calls) == calls
