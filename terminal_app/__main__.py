@@ -39,6 +39,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--fast", action="store_true", help="benchmark rates: push book updates as fast as possible")
     sim.add_argument("--watch-stdin", action="store_true",
                      help="stop when standard input reaches end-of-file (a parent process holds the other end)")
+    sim.add_argument("--config-on-stdin", action="store_true", help=argparse.SUPPRESS)  # sim.process, launched early
     sim.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     bench = sub.add_parser("bench", help="benchmarks (each prints one JSON line)")
@@ -124,16 +125,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             from terminal_app.bench.gui import main as bench_main
         return bench_main(args)
     # The demo exchange's child starts now, and a first window shows, before pyqtgraph, numpy, aiohttp and the
-    # services are imported (see terminal_app.startup).
+    # services are imported (see terminal_app.startup). The child is the start-up's longest path: it is launched
+    # before even the configuration is read (which profile opens decides its state file; it imports meanwhile, then
+    # gets its settings, or goes for a Bitget profile), and before the screen check, which loads Qt and its platform
+    # plugin.
     import os
 
+    from terminal_app.sim.process import SimulatorProcess
+
+    try:
+        early: SimulatorProcess | None = SimulatorProcess.launch_unconfigured()
+    except OSError:
+        early = None  # prepare launches one the usual way
     from terminal_app.startup import import_in_steps, open_shell, prepare
 
     if args.smoke_test or args.start_probe:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    # The child first: it is the start-up's longest path, and the screen check below loads Qt and its platform
-    # plugin (~0.1 s) that the child does not need to wait for.
-    prepared = prepare(args.profile, smoke_test=args.smoke_test)
+    prepared = prepare(args.profile, smoke_test=args.smoke_test, early=early)
     from terminal_app import frozen
 
     try:

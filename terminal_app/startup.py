@@ -118,8 +118,20 @@ def open_shell(prepared: Prepared) -> Prepared:
     return prepared
 
 
-def prepare(profile: str | None = None, *, smoke_test: bool = False) -> Prepared:
-    """Folders, and the demo exchange's child launched if the profile that will open is a Demo one."""
+def prepare(profile: str | None = None, *, smoke_test: bool = False, early: Any = None) -> Prepared:
+    """Folders, and the demo exchange's child launched if the profile that will open is a Demo one.
+
+    ``early``: a child ``__main__`` launched before this module was even imported
+    (``SimulatorProcess.launch_unconfigured``): it is configured for the Demo profile, or let go."""
+    try:
+        return _prepare(profile, smoke_test, early)
+    except BaseException:
+        if early is not None:
+            early.discard()  # nobody will take it
+        raise
+
+
+def _prepare(profile: str | None, smoke_test: bool, early: Any) -> Prepared:
     tmp = None
     if smoke_test and not os.environ.get("BITGET_TERMINAL_HOME"):
         tmp = tempfile.TemporaryDirectory(prefix="bitget-terminal-smoke-")
@@ -137,20 +149,29 @@ def prepare(profile: str | None = None, *, smoke_test: bool = False) -> Prepared
         chosen = book.first_demo() if smoke_test else active_profile(book, settings, profile)
     except Exception:  # the terminal's own start reports what is wrong with the configuration
         log.debug("no early demo exchange: the profile could not be resolved", exc_info=True)
+        if early is not None:
+            early.discard()
         return prepared
     prepared.profile_name = chosen.name
     if chosen.kind is not ProfileKind.DEMO or chosen.has_overrides:
+        if early is not None:
+            early.discard()  # a Bitget profile: no simulator
         return prepared
     from terminal_app.sim.process import ChildConfig, SimulatorProcess
 
     state = None if smoke_test else paths.data_dir / demo_state_file(chosen.name)
-    exchange = SimulatorProcess(config=ChildConfig(state_path=state, account_mode=chosen.account_mode))
-    try:
-        exchange.launch()
-        prepared.marks["exchange_launched"] = time.monotonic()
-    except OSError:
-        log.debug("no early demo exchange: the child could not be started", exc_info=True)
-        return prepared
+    config = ChildConfig(state_path=state, account_mode=chosen.account_mode)
+    if early is not None:
+        early.configure(config)
+        exchange = early
+    else:
+        exchange = SimulatorProcess(config=config)
+        try:
+            exchange.launch()
+        except OSError:
+            log.debug("no early demo exchange: the child could not be started", exc_info=True)
+            return prepared
+    prepared.marks["exchange_launched"] = exchange.launched_at or time.monotonic()
     prepared.exchange_profile, prepared.exchange = chosen.name, exchange
     _first_look(prepared, exchange, settings)
     return prepared
@@ -333,12 +354,23 @@ def import_in_steps(prepared: Prepared) -> None:
 
     app = prepared.qt_app
     painting = app is not None and prepared.shell is not None
-    with painting_between_modules(app if painting else None):
-        for name in IMPORT_STEPS:
-            importlib.import_module(name)
-            if painting:
-                app.processEvents()
+    # The first look's thread reads the market meanwhile: each time its socket has something it waits for the GIL,
+    # which these imports hold (pure Python) and hand over every switch interval (5 ms by default); a first look
+    # takes a few dozen such turns.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL_S))
+    try:
+        with painting_between_modules(app if painting else None):
+            for name in IMPORT_STEPS:
+                importlib.import_module(name)
+                if painting:
+                    app.processEvents()
+    finally:
+        sys.setswitchinterval(interval)
     prepared.marks["imported"] = time.monotonic()
+
+
+SWITCH_INTERVAL_S = 0.001
 
 
 PAINT_EVERY_S = 0.016  # a frame

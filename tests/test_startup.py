@@ -156,3 +156,26 @@ def test_qt_runs_between_the_modules_of_one_import_on_the_gui_thread_only(tmp_pa
     with startup.painting_between_modules(None):
         importlib.reload(sys.modules["slowpkg_gui.m1"])
     assert len(app.calls) == calls
+
+
+def test_a_child_launched_before_the_configuration_is_read_is_the_demo_profiles(home: Path) -> None:
+    from terminal_app.sim.process import SimulatorProcess
+
+    early = SimulatorProcess.launch_unconfigured()
+    prepared = startup.prepare(early=early)
+    try:
+        assert prepared.exchange is early  # configured for the Demo profile, not a second child
+        assert str(early.config.state_path) == str(home / "data" / startup.DEMO_STATE_FILE)
+        assert prepared.marks["exchange_launched"] == early.launched_at
+        assert early.start(timeout_s=60).rest.startswith("http://127.0.0.1:")
+    finally:
+        prepared.stop_exchange()
+
+
+def test_a_child_launched_early_is_let_go_when_no_demo_profile_opens(home: Path) -> None:
+    from terminal_app.sim.process import SimulatorProcess
+
+    early = SimulatorProcess.launch_unconfigured()
+    prepared = startup.prepare("no such profile", early=early)
+    assert prepared.exchange is None
+    assert early.pid is None  # let go, not waited for

@@ -75,12 +75,39 @@ async def warm_up(server: SimServer) -> None:
         await asyncio.sleep(0)
 
 
+def settings_from_stdin(args: argparse.Namespace) -> bool:
+    """``--config-on-stdin``: the parent launched this child before it knew its settings (``sim.process``,
+    ``launch_unconfigured``); they come as one JSON line, read once the simulator is imported. False when the parent
+    closed the pipe instead (its profile needs no simulator)."""
+    line = sys.stdin.buffer.readline() if sys.stdin is not None else b""
+    if not line.strip():
+        return False
+    fields = json.loads(line)
+    if not isinstance(fields, dict):
+        raise ValueError("the settings line is not a JSON object")
+    state, mode = fields.get("state"), fields.get("account_mode", "classic")
+    seed, port, host = fields.get("seed", 1), fields.get("port", 0), fields.get("host", "127.0.0.1")
+    if not (isinstance(seed, int) and isinstance(port, int) and isinstance(host, str) and isinstance(mode, str)
+            and (state is None or isinstance(state, str))):
+        raise ValueError(f"unexpected settings: {fields!r}")
+    args.seed, args.port, args.host, args.state, args.account_mode = seed, port, host, state, mode
+    return True
+
+
 def run_standalone(args: argparse.Namespace) -> int:
     level = getattr(logging, str(getattr(args, "log_level", "INFO")))
     watch_stdin = bool(getattr(args, "watch_stdin", False))
     # A parent (sim.process) logs each line again with its own time stamp.
     fmt = "%(levelname)s %(name)s: %(message)s" if watch_stdin else "%(asctime)s %(levelname)s %(name)s: %(message)s"
     logging.basicConfig(level=level, stream=sys.stderr, format=fmt)
+    if getattr(args, "config_on_stdin", False):
+        try:
+            if not settings_from_stdin(args):
+                return 0  # not needed after all
+        except ValueError as exc:
+            sys.stdout.write(json.dumps({"error": f"bad settings from the parent: {exc}"}) + "\n")
+            sys.stdout.flush()
+            return 2
     config = SimConfig(seed=args.seed, state_path=args.state, fast=bool(getattr(args, "fast", False)),
                        host=args.host, port=args.port,
                        account_mode=str(getattr(args, "account_mode", "classic")))

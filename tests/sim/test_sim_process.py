@@ -173,3 +173,45 @@ def test_the_child_starts_without_the_systems_certificate_authorities(tmp_path: 
         assert info.rest.startswith("http://127.0.0.1:")
     finally:
         child.stop()
+
+
+def test_a_child_launched_before_its_settings_gets_them_on_stdin(tmp_path: Path) -> None:
+    """The terminal launches the demo exchange's child before it has read which profile opens (the child imports
+    meanwhile), then sends the settings; it serves on them: its state file, its account mode."""
+    from terminal_app.sim.process import ChildConfig
+
+    child = SimulatorProcess.launch_unconfigured()
+    try:
+        assert child.running()
+        with pytest.raises(RuntimeError, match="configure"):
+            child.start(timeout_s=5)  # it would wait for ever
+        state = tmp_path / "early.sqlite3"
+        child.configure(ChildConfig(seed=4, state_path=state, account_mode="unified"))
+        with pytest.raises(RuntimeError):
+            child.configure(ChildConfig())  # once
+        info = child.start(timeout_s=60)
+        assert info.account_mode == "unified"
+        assert state.exists()
+        assert child.config.state_path == state
+    finally:
+        child.stop()
+    assert not child.running()
+
+
+def test_a_child_launched_early_and_not_needed_goes_by_itself() -> None:
+    child = SimulatorProcess.launch_unconfigured()
+    pid = child.pid
+    assert pid is not None
+    started = time.monotonic()
+    child.discard()  # a Bitget profile opens: no simulator, and no wait for this one
+    assert time.monotonic() - started < 0.5
+    assert child.pid is None
+    assert _gone(pid, 60)  # it ends once its imports are done and it reads the end of its stdin
+
+
+def test_settings_that_are_not_a_childs_are_refused(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "terminal_app", "sim", "--watch-stdin", "--config-on-stdin"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, _err = proc.communicate(b'{"seed": "one", "state": 3}\n', timeout=60)
+    assert proc.returncode == 2
+    assert json.loads(out)["error"].startswith("bad settings from the parent")
