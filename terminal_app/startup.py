@@ -35,10 +35,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from terminal_app.config.paths import AppPaths
 from terminal_app.core.health import ProfileKind
+
+if TYPE_CHECKING:
+    from terminal_app.sim.process import SimulatorProcess
 
 log = logging.getLogger("terminal_app.startup")
 
@@ -118,7 +121,8 @@ def open_shell(prepared: Prepared) -> Prepared:
     return prepared
 
 
-def prepare(profile: str | None = None, *, smoke_test: bool = False, early: Any = None) -> Prepared:
+def prepare(profile: str | None = None, *, smoke_test: bool = False,
+            early: SimulatorProcess | None = None) -> Prepared:
     """Folders, and the demo exchange's child launched if the profile that will open is a Demo one.
 
     ``early``: a child ``__main__`` launched before this module was even imported
@@ -131,7 +135,7 @@ def prepare(profile: str | None = None, *, smoke_test: bool = False, early: Any 
         raise
 
 
-def _prepare(profile: str | None, smoke_test: bool, early: Any) -> Prepared:
+def _prepare(profile: str | None, smoke_test: bool, early: SimulatorProcess | None) -> Prepared:
     tmp = None
     if smoke_test and not os.environ.get("BITGET_TERMINAL_HOME"):
         tmp = tempfile.TemporaryDirectory(prefix="bitget-terminal-smoke-")
