@@ -1,26 +1,32 @@
 """What the terminal's start-up begins before its heavy imports: the demo exchange's child process.
 
-The Demo profile's exchange is a child process (``sim.process``) that needs the better part of a second to import and
-build its markets. Started first thing, from ``__main__`` before Qt, pyqtgraph, numpy and aiohttp are imported, it
-gets ready while the GUI's process imports and builds its window, instead of after. Resolving which profile will
-open costs only the configuration modules (JSON files; ``bitget.endpoints`` keeps the HTTP stack out of them).
+The Demo profile's exchange is a child process (``sim.process``) that needs about half a second to import and build
+its markets: the start-up's longest path. ``__main__`` launches it first thing, before it reads the configuration
+(``SimulatorProcess.launch_unconfigured``: the child imports meanwhile, then gets its settings on stdin) and before
+Qt, pyqtgraph, numpy and aiohttp are imported, so it gets ready while the GUI's process imports and builds its window,
+instead of after. Resolving which profile will open costs only the configuration modules (JSON files;
+``bitget.endpoints`` keeps the HTTP stack out of them).
 
-:func:`prepare` mirrors :meth:`terminal_app.app.Terminal.start`'s choice of profile and of demo state file; the
-terminal takes the child over when the profile it opens is the one prepared (anything else — a profile switch, an
-unreadable profile file — falls back to starting a child when needed, as before).
+:func:`prepare` mirrors :meth:`terminal_app.app.Terminal.start`'s choice of profile and of demo state file; it
+configures that child for a Demo profile and lets it go for a Bitget one. The terminal takes the child over when the
+profile it opens is the one prepared (anything else — a profile switch, an unreadable profile file — falls back to
+starting a child when needed, as before).
 
 For a Demo profile it also starts a first look at the opening symbol (:class:`EarlyLook` around
 ``bitget.first_look``: a thread that imports what it needs, waits for the child's ready line, then reads ticker, book
 and candles from its public stream), which the start-up window shows (``ui.shell``). :func:`import_in_steps` then
-imports the heavy modules one group at a time and lets Qt paint between them, so those prices keep moving while the
-terminal loads (the import of ``terminal_app.app`` alone is one block of about a second).
+imports the heavy modules one group at a time and lets Qt paint between them and between the modules of each group
+(:func:`painting_between_modules`), so those prices show as soon as they arrive and keep moving while the terminal
+loads.
 
-Where the time goes (issue 16, ``bench start``): the child's own start (~0.4 s of imports and engine on a quiet
-machine), this process's imports (~1 s: aiohttp, numpy, pyqtgraph, the services), the services' first REST round
-trips (the window's own modules are imported meanwhile: :data:`WINDOW_IMPORTS`), the main window's construction
-(the chart's plots, the visible panels; the panels behind tabs are built after its first frame), then its first
-frame, which already shows the first look's market (:class:`Handover`) instead of waiting for the terminal's own
-subscriptions and candle history (0.6-0.9 s more on a quiet machine, 2.6 s under load).
+Where the time goes (issue 16, ``bench start``): the child's own start (~0.45 s of imports — aiohttp, numpy, the
+engine's modules — and of building the books on a quiet machine; its TLS contexts skip the system's certificates,
+see ``sim.process.child_environment``), this process's imports (~1 s: aiohttp, numpy, pyqtgraph, the services), the
+services' first REST round trips (the window's own modules are imported meanwhile: :data:`WINDOW_IMPORTS`), the main
+window's construction (the chart's price and volume plots — RSI and MACD are built when first shown —, the visible
+panels; the panels behind tabs are built after its first frame), then its first frame, which already shows the first
+look's market (:class:`Handover`) instead of waiting for the terminal's own subscriptions and candle history
+(0.6-0.9 s more on a quiet machine, 2.6 s under load).
 """
 
 from __future__ import annotations
