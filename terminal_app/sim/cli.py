@@ -21,6 +21,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 
 from terminal_app.sim.server.http import SimConfig, SimServer
 
@@ -66,13 +67,29 @@ async def _serve(config: SimConfig, watch_stdin: bool) -> None:
         await server.stop()
 
 
-async def warm_up(server: SimServer) -> None:
+WARM_UP_QUIET_S = 0.05
+
+
+async def warm_up(server: SimServer, quiet_s: float = WARM_UP_QUIET_S) -> None:
     """Build what the first requests of a terminal would otherwise build while others wait, a slice per turn of the
     loop once the server is up: the copy traders' year of history (~0.7 s in one piece, which the terminal's copy
-    trading panel asks for a second after its start; an order sent meanwhile waited for all of it). Requests in
-    between wait at most one slice."""
-    for _ in server.copy.book.warm_up():
-        await asyncio.sleep(0)
+    trading panel asks for a second after its start; an order sent meanwhile waited for all of it). While REST
+    requests keep coming it runs at most one slice every ``quiet_s``: the terminal's start-up bursts of requests would
+    otherwise wait a slice at every turn of the loop; a request that comes during a slice waits for that slice only."""
+    last = [0.0]
+
+    def seen(_request: object) -> None:
+        last[0] = time.monotonic()
+
+    server.request_hooks.append(seen)
+    try:
+        for _ in server.copy.book.warm_up():
+            idle = time.monotonic() - last[0]
+            await asyncio.sleep(0 if idle >= quiet_s else quiet_s - idle)  # then a slice, if no request came since
+            if time.monotonic() - last[0] < quiet_s:
+                await asyncio.sleep(quiet_s)
+    finally:
+        server.request_hooks.remove(seen)
 
 
 def settings_from_stdin(args: argparse.Namespace) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -61,6 +62,38 @@ async def test_the_server_builds_it_in_the_background_and_answers_meanwhile() ->
             assert not server.copy.book.built, f"answered only after the build ({time.monotonic() - started:.2f} s)"
         await asyncio.wait_for(warming, 60)
         assert server.copy.book.built  # without any copy-trading request
+    finally:
+        warming.cancel()
+        await server.stop()
+
+
+@pytest.mark.asyncio
+async def test_the_warm_up_steps_aside_while_requests_keep_coming() -> None:
+    server = SimServer(SimConfig(seed=3))
+    info = await server.start()
+    steps = server.copy.book.warm_up()
+    done = [0]
+
+    def counted() -> Iterator[None]:
+        for step in steps:
+            done[0] += 1
+            yield step
+
+    server.copy.book.warm_up = counted  # type: ignore[method-assign]  # count the slices the server runs
+    warming = asyncio.create_task(warm_up(server, quiet_s=0.2))
+    try:
+        async with httpx.AsyncClient(base_url=info.rest, timeout=10) as client:
+            await client.get("/api/v2/public/time")
+            before = done[0]
+            started = time.monotonic()
+            while time.monotonic() - started < 1.0:  # a request every 50 ms for a second
+                await client.get("/api/v2/public/time")
+                await asyncio.sleep(0.05)
+            during = done[0] - before
+            assert during <= 1.0 / 0.2 + 2  # about one slice per quiet period, not hundreds
+        await asyncio.wait_for(warming, 120)  # then it runs on
+        assert server.copy.book.built
+        assert done[0] > before + during + 100
     finally:
         warming.cancel()
         await server.stop()
