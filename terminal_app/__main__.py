@@ -39,6 +39,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--fast", action="store_true", help="benchmark rates: push book updates as fast as possible")
     sim.add_argument("--watch-stdin", action="store_true",
                      help="stop when standard input reaches end-of-file (a parent process holds the other end)")
+    sim.add_argument("--config-on-stdin", action="store_true", help=argparse.SUPPRESS)  # sim.process, launched early
     sim.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     bench = sub.add_parser("bench", help="benchmarks (each prints one JSON line)")
@@ -124,17 +125,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             from terminal_app.bench.gui import main as bench_main
         return bench_main(args)
     # The demo exchange's child starts now, and a first window shows, before pyqtgraph, numpy, aiohttp and the
-    # services are imported (see terminal_app.startup).
+    # services are imported (see terminal_app.startup). The child is the start-up's longest path: it is launched
+    # before even the configuration is read (which profile opens decides its state file; it imports meanwhile, then
+    # gets its settings, or goes for a Bitget profile), and before the screen check, which loads Qt and its platform
+    # plugin.
     import os
 
+    from terminal_app.sim.process import SimulatorProcess
+
+    try:
+        early: SimulatorProcess | None = SimulatorProcess.launch_unconfigured()
+    except OSError:
+        early = None  # prepare launches one the usual way
     from terminal_app.startup import import_in_steps, open_shell, prepare
 
     if args.smoke_test or args.start_probe:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    prepared = prepare(args.profile, smoke_test=args.smoke_test, early=early)
     from terminal_app import frozen
 
-    frozen.ensure_gui_can_start()  # no screen: say so and exit before starting anything
-    prepared = open_shell(prepare(args.profile, smoke_test=args.smoke_test))
+    try:
+        frozen.ensure_gui_can_start()  # no screen: say so and exit (the child with it)
+    except BaseException:
+        prepared.stop_exchange()
+        raise
+    prepared = open_shell(prepared)
     import_in_steps(prepared)  # the start-up window keeps painting (and its first look at the market moving)
     from terminal_app.app import run_app
 

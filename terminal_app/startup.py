@@ -1,43 +1,53 @@
 """What the terminal's start-up begins before its heavy imports: the demo exchange's child process.
 
-The Demo profile's exchange is a child process (``sim.process``) that needs the better part of a second to import and
-build its markets. Started first thing, from ``__main__`` before Qt, pyqtgraph, numpy and aiohttp are imported, it
-gets ready while the GUI's process imports and builds its window, instead of after. Resolving which profile will
-open costs only the configuration modules (JSON files; ``bitget.endpoints`` keeps the HTTP stack out of them).
+The Demo profile's exchange is a child process (``sim.process``) that needs about half a second to import and build
+its markets: the start-up's longest path. ``__main__`` launches it first thing, before it reads the configuration
+(``SimulatorProcess.launch_unconfigured``: the child imports meanwhile, then gets its settings on stdin) and before
+Qt, pyqtgraph, numpy and aiohttp are imported, so it gets ready while the GUI's process imports and builds its window,
+instead of after. Resolving which profile will open costs only the configuration modules (JSON files;
+``bitget.endpoints`` keeps the HTTP stack out of them).
 
-:func:`prepare` mirrors :meth:`terminal_app.app.Terminal.start`'s choice of profile and of demo state file; the
-terminal takes the child over when the profile it opens is the one prepared (anything else — a profile switch, an
-unreadable profile file — falls back to starting a child when needed, as before).
+:func:`prepare` mirrors :meth:`terminal_app.app.Terminal.start`'s choice of profile and of demo state file; it
+configures that child for a Demo profile and lets it go for a Bitget one. The terminal takes the child over when the
+profile it opens is the one prepared (anything else — a profile switch, an unreadable profile file — falls back to
+starting a child when needed, as before).
 
 For a Demo profile it also starts a first look at the opening symbol (:class:`EarlyLook` around
 ``bitget.first_look``: a thread that imports what it needs, waits for the child's ready line, then reads ticker, book
 and candles from its public stream), which the start-up window shows (``ui.shell``). :func:`import_in_steps` then
-imports the heavy modules one group at a time and lets Qt paint between them, so those prices keep moving while the
-terminal loads (the import of ``terminal_app.app`` alone is one block of about a second).
+imports the heavy modules one group at a time and lets Qt paint between them and between the modules of each group
+(:func:`painting_between_modules`), so those prices show as soon as they arrive and keep moving while the terminal
+loads.
 
-Where the time goes (issue 16, ``bench start``): the child's own start (~0.4 s of imports and engine on a quiet
-machine), this process's imports (~1 s: aiohttp, numpy, pyqtgraph, the services), the services' first REST round
-trips (the window's own modules are imported meanwhile: :data:`WINDOW_IMPORTS`), the main window's construction
-(the chart's plots, the visible panels; the panels behind tabs are built after its first frame), then its first
-frame, which already shows the first look's market (:class:`Handover`) instead of waiting for the terminal's own
-subscriptions and candle history (0.6-0.9 s more on a quiet machine, 2.6 s under load).
+Where the time goes (issue 16, ``bench start``): the child's own start (~0.45 s of imports — aiohttp, numpy, the
+engine's modules — and of building the books on a quiet machine; its TLS contexts skip the system's certificates,
+see ``sim.process.child_environment``), this process's imports (~1 s: aiohttp, numpy, pyqtgraph, the services), the
+services' first REST round trips (the window's own modules are imported meanwhile: :data:`WINDOW_IMPORTS`), the main
+window's construction (the chart's price and volume plots — RSI and MACD are built when first shown —, the visible
+panels; the panels behind tabs are built after its first frame), then its first frame, which already shows the first
+look's market (:class:`Handover`) instead of waiting for the terminal's own subscriptions and candle history
+(0.6-0.9 s more on a quiet machine, 2.6 s under load).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from terminal_app.config.paths import AppPaths
 from terminal_app.core.health import ProfileKind
+
+if TYPE_CHECKING:
+    from terminal_app.sim.process import SimulatorProcess
 
 log = logging.getLogger("terminal_app.startup")
 
@@ -66,6 +76,15 @@ class Prepared:
     shell: Any = None  # a terminal_app.ui.shell.StartupShell, closed when the main window shows
     first_look: EarlyLook | None = None  # the opening symbol's market from the demo exchange's public stream
     marks: dict[str, float] = field(default_factory=dict)  # CLOCK_MONOTONIC of each step, for bench start
+
+    def stop_exchange(self) -> None:
+        """The terminal will not start after all (no screen): stop the child launched for it, and the first look."""
+        look, self.first_look = self.first_look, None
+        if look is not None:
+            look.stop(timeout_s=0.0)
+        exchange, self.exchange = self.exchange, None
+        if exchange is not None:
+            exchange.stop()  # type: ignore[attr-defined]  # a SimulatorProcess (kept untyped: not imported here)
 
 
 def open_shell(prepared: Prepared) -> Prepared:
@@ -108,8 +127,21 @@ def open_shell(prepared: Prepared) -> Prepared:
     return prepared
 
 
-def prepare(profile: str | None = None, *, smoke_test: bool = False) -> Prepared:
-    """Folders, and the demo exchange's child launched if the profile that will open is a Demo one."""
+def prepare(profile: str | None = None, *, smoke_test: bool = False,
+            early: SimulatorProcess | None = None) -> Prepared:
+    """Folders, and the demo exchange's child launched if the profile that will open is a Demo one.
+
+    ``early``: a child ``__main__`` launched before this module was even imported
+    (``SimulatorProcess.launch_unconfigured``): it is configured for the Demo profile, or let go."""
+    try:
+        return _prepare(profile, smoke_test, early)
+    except BaseException:
+        if early is not None:
+            early.discard()  # nobody will take it
+        raise
+
+
+def _prepare(profile: str | None, smoke_test: bool, early: SimulatorProcess | None) -> Prepared:
     tmp = None
     if smoke_test and not os.environ.get("BITGET_TERMINAL_HOME"):
         tmp = tempfile.TemporaryDirectory(prefix="bitget-terminal-smoke-")
@@ -127,20 +159,29 @@ def prepare(profile: str | None = None, *, smoke_test: bool = False) -> Prepared
         chosen = book.first_demo() if smoke_test else active_profile(book, settings, profile)
     except Exception:  # the terminal's own start reports what is wrong with the configuration
         log.debug("no early demo exchange: the profile could not be resolved", exc_info=True)
+        if early is not None:
+            early.discard()
         return prepared
     prepared.profile_name = chosen.name
     if chosen.kind is not ProfileKind.DEMO or chosen.has_overrides:
+        if early is not None:
+            early.discard()  # a Bitget profile: no simulator
         return prepared
     from terminal_app.sim.process import ChildConfig, SimulatorProcess
 
     state = None if smoke_test else paths.data_dir / demo_state_file(chosen.name)
-    exchange = SimulatorProcess(config=ChildConfig(state_path=state, account_mode=chosen.account_mode))
-    try:
-        exchange.launch()
-        prepared.marks["exchange_launched"] = time.monotonic()
-    except OSError:
-        log.debug("no early demo exchange: the child could not be started", exc_info=True)
-        return prepared
+    config = ChildConfig(state_path=state, account_mode=chosen.account_mode)
+    if early is not None:
+        early.configure(config)
+        exchange = early
+    else:
+        exchange = SimulatorProcess(config=config)
+        try:
+            exchange.launch()
+        except OSError:
+            log.debug("no early demo exchange: the child could not be started", exc_info=True)
+            return prepared
+    prepared.marks["exchange_launched"] = exchange.launched_at or time.monotonic()
     prepared.exchange_profile, prepared.exchange = chosen.name, exchange
     _first_look(prepared, exchange, settings)
     return prepared
@@ -151,8 +192,14 @@ def _first_look(prepared: Prepared, exchange: Any, settings: Any) -> None:
     from terminal_app.config.settings import CHART_INTERVAL, WATCHLIST
 
     keys = settings.get(WATCHLIST)
-    prepared.first_look = EarlyLook(keys[0] if keys else "BTCUSDT", str(settings.get(CHART_INTERVAL)),
-                                    lambda: str(exchange.start().ws_public))
+    marks = prepared.marks
+
+    def url() -> str:
+        public = str(exchange.start().ws_public)
+        marks.setdefault("exchange_line", time.monotonic())  # bench start: the child's ready line, read here first
+        return public
+
+    prepared.first_look = EarlyLook(keys[0] if keys else "BTCUSDT", str(settings.get(CHART_INTERVAL)), url)
 
 
 class EarlyLook:
@@ -309,16 +356,75 @@ async def import_while_waiting(names: tuple[str, ...] = WINDOW_IMPORTS) -> None:
 
 
 def import_in_steps(prepared: Prepared) -> None:
-    """Import :data:`IMPORT_STEPS` one by one, letting Qt process its events between them (outside any event loop,
-    like :func:`open_shell`). Only with a start-up window to keep painting."""
+    """Import :data:`IMPORT_STEPS` one by one, letting Qt process its events between them and, every
+    :data:`PAINT_EVERY_S`, between the modules each of them imports (outside any event loop, like
+    :func:`open_shell`). Only with a start-up window to keep painting: one step alone (pyqtgraph, aiohttp) is 0.1-0.2 s
+    on a quiet machine, several times that under load, and the first look's market arriving then waited for it."""
     import importlib
 
     app = prepared.qt_app
-    for name in IMPORT_STEPS:
-        importlib.import_module(name)
-        if app is not None and prepared.shell is not None:
-            app.processEvents()
+    painting = app is not None and prepared.shell is not None
+    # The first look's thread reads the market meanwhile: each time its socket has something it waits for the GIL,
+    # which these imports hold (pure Python) and hand over every switch interval (5 ms by default); a first look
+    # takes a few dozen such turns.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL_S))
+    try:
+        with painting_between_modules(app if painting else None):
+            for name in IMPORT_STEPS:
+                importlib.import_module(name)
+                if painting:
+                    app.processEvents()
+    finally:
+        sys.setswitchinterval(interval)
     prepared.marks["imported"] = time.monotonic()
+
+
+SWITCH_INTERVAL_S = 0.001
+
+
+PAINT_EVERY_S = 0.016  # a frame
+
+
+class _PaintBetweenModules:
+    """A ``sys.meta_path`` finder that finds nothing: asked first for every module about to be imported, it lets Qt
+    process its events when :data:`PAINT_EVERY_S` has passed since it last did. On the GUI thread only (the first
+    look's thread imports its parsers meanwhile), never inside itself (a handler may import)."""
+
+    def __init__(self, app: Any, every_s: float) -> None:
+        self._app = app
+        self._every_s = every_s
+        self._next = time.monotonic() + every_s
+        self._thread = threading.get_ident()
+        self._busy = False
+
+    def find_spec(self, _name: str, _path: Any = None, _target: Any = None) -> None:
+        if self._busy or threading.get_ident() != self._thread:
+            return None
+        now = time.monotonic()
+        if now >= self._next:
+            self._busy = True
+            try:
+                self._app.processEvents()
+            finally:
+                self._busy = False
+                self._next = time.monotonic() + self._every_s
+        return None
+
+
+@contextlib.contextmanager
+def painting_between_modules(app: Any, every_s: float = PAINT_EVERY_S) -> Iterator[None]:
+    """While in the block, Qt's events are processed between the modules it imports (``app`` None: nothing)."""
+    if app is None:
+        yield
+        return
+    finder = _PaintBetweenModules(app, every_s)
+    sys.meta_path.insert(0, finder)  # a finder by protocol: find_spec only
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(finder)
 
 
 def _quicker_pyside_import_check() -> None:

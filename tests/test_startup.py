@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -83,3 +84,98 @@ def test_the_simulator_child_does_not_load_the_terminals_client_stack() -> None:
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_without_a_screen_the_early_child_stops_with_the_terminal(tmp_path: Path) -> None:
+    """__main__ launches the demo exchange's child before it checks for a screen (the check loads Qt); with no
+    screen the terminal still says why and exits 3, and stops that child on its way out: the state file is free the
+    moment the terminal has exited, and no process of it is left (a child left to notice its parent's end would
+    still be importing then)."""
+    import os
+    import subprocess
+    import sys
+
+    from terminal_app import frozen
+    from terminal_app.store.file_lock import ExclusiveFileLock
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["BITGET_TERMINAL_HOME"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "terminal_app"], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == frozen.EXIT_NO_GUI, done.stderr
+    assert "No display was found" in done.stderr
+    state = tmp_path / "data" / startup.DEMO_STATE_FILE
+    ExclusiveFileLock(f"{state}.lock").acquire().release()
+    left = []
+    for proc in Path("/proc").iterdir():  # the child's command line names the state file, under tmp_path
+        try:
+            if str(tmp_path).encode() in (proc / "cmdline").read_bytes():
+                left.append(proc.name)
+        except OSError:
+            continue
+    assert not left, f"still running: {left}"
+
+
+def test_qt_runs_between_the_modules_of_one_import_on_the_gui_thread_only(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """import_in_steps lets the start-up window paint while one step imports many modules (pyqtgraph alone is
+    0.1-0.2 s): at most every PAINT_EVERY_S, at the start of a module's import, and never on another thread (the first
+    look imports its parsers on its own)."""
+    import importlib
+    import threading
+
+    for package, count in (("slowpkg_gui", 20), ("slowpkg_thread", 20)):
+        folder = tmp_path / package
+        folder.mkdir()
+        (folder / "__init__.py").write_text("".join(f"from {package} import m{i}\n" for i in range(count)))
+        for i in range(count):
+            (folder / f"m{i}.py").write_text("import time\ntime.sleep(0.01)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    class App:
+        def __init__(self) -> None:
+            self.calls: list[tuple[int, float]] = []
+
+        def processEvents(self) -> None:  # Qt's name
+            self.calls.append((threading.get_ident(), time.monotonic()))
+
+    app = App()
+    other = threading.Thread(target=importlib.import_module, args=("slowpkg_thread",))
+    with startup.painting_between_modules(app, every_s=0.015):
+        other.start()
+        importlib.import_module("slowpkg_gui")
+        other.join()
+    assert "slowpkg_thread.m19" in sys.modules
+    assert len(app.calls) >= 5  # a 0.2 s import let Qt run several times
+    assert {thread for thread, _ in app.calls} == {threading.get_ident()}
+    gaps = [b - a for (_, a), (_, b) in zip(app.calls, app.calls[1:], strict=False)]
+    assert min(gaps) >= 0.015
+    assert not any(isinstance(f, startup._PaintBetweenModules) for f in sys.meta_path)  # gone after the block
+    calls = len(app.calls)
+    importlib.import_module("slowpkg_gui.m0")  # outside the block: nothing
+    with startup.painting_between_modules(None):
+        importlib.reload(sys.modules["slowpkg_gui.m1"])
+    assert len(app.calls) == calls
+
+
+def test_a_child_launched_before_the_configuration_is_read_is_the_demo_profiles(home: Path) -> None:
+    from terminal_app.sim.process import SimulatorProcess
+
+    early = SimulatorProcess.launch_unconfigured()
+    prepared = startup.prepare(early=early)
+    try:
+        assert prepared.exchange is early  # configured for the Demo profile, not a second child
+        assert str(early.config.state_path) == str(home / "data" / startup.DEMO_STATE_FILE)
+        assert prepared.marks["exchange_launched"] == early.launched_at
+        assert early.start(timeout_s=60).rest.startswith("http://127.0.0.1:")
+    finally:
+        prepared.stop_exchange()
+
+
+def test_a_child_launched_early_is_let_go_when_no_demo_profile_opens(home: Path) -> None:
+    from terminal_app.sim.process import SimulatorProcess
+
+    early = SimulatorProcess.launch_unconfigured()
+    prepared = startup.prepare("no such profile", early=early)
+    assert prepared.exchange is None
+    assert early.pid is None  # let go, not waited for

@@ -9,8 +9,10 @@ process starts too, as it does for a user): ``python -m terminal_app --start-pro
 * ``shell_live_s``: spawn to live data in the start-up window (its first look at the opening symbol: ticker, 15
   levels each side and the recent candles from the demo exchange's public stream, see ``terminal_app.startup``);
   ``first_live_s`` is the earlier of the two: when the user first sees the market live;
-* the child's own marks: ``imports_s`` (interpreter start to ``run_app``), ``exchange_ready_s`` (the simulator's
-  ready line), ``services_s``, ``window_s`` (the terminal's ``marks``, from spawn).
+* the child's own marks: ``imports_s`` (interpreter start to ``run_app``), ``exchange_launched`` (the demo
+  exchange's child process started), ``exchange_line`` (its ready line, as the first look read it),
+  ``exchange_ready_s`` (the terminal's services got it), ``services_s``, ``window_s`` (the terminal's ``marks``, from
+  spawn).
 
 The peer, in the same run, is a bare PySide6 ``QMainWindow`` shown offscreen by a process of its own (spawn to its
 first paint event). Runs alternate bare and terminal; ``--runs N`` (default 3) keeps every figure and the medians.

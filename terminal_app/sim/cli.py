@@ -21,6 +21,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 
 from terminal_app.sim.server.http import SimConfig, SimServer
 
@@ -54,6 +55,7 @@ async def _serve(config: SimConfig, watch_stdin: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):   # Windows has no add_signal_handler
             loop.add_signal_handler(sig, stop.set)
+    warming = asyncio.create_task(warm_up(server), name="sim-warm-up")
     try:
         if watch_stdin:
             _stop_at_stdin_eof(loop, stop)
@@ -61,7 +63,52 @@ async def _serve(config: SimConfig, watch_stdin: bool) -> None:
         sys.stdout.flush()
         await stop.wait()
     finally:
+        warming.cancel()
         await server.stop()
+
+
+WARM_UP_QUIET_S = 0.05
+
+
+async def warm_up(server: SimServer, quiet_s: float = WARM_UP_QUIET_S) -> None:
+    """Build what the first requests of a terminal would otherwise build while others wait, a slice per turn of the
+    loop once the server is up: the copy traders' year of history (~0.7 s in one piece, which the terminal's copy
+    trading panel asks for a second after its start; an order sent meanwhile waited for all of it). While REST
+    requests keep coming it runs at most one slice every ``quiet_s``: the terminal's start-up bursts of requests would
+    otherwise wait a slice at every turn of the loop; a request that comes during a slice waits for that slice only."""
+    last = [0.0]
+
+    def seen(_request: object) -> None:
+        last[0] = time.monotonic()
+
+    server.request_hooks.append(seen)
+    try:
+        for _ in server.copy.book.warm_up():
+            idle = time.monotonic() - last[0]
+            await asyncio.sleep(0 if idle >= quiet_s else quiet_s - idle)  # then a slice, if no request came since
+            if time.monotonic() - last[0] < quiet_s:
+                await asyncio.sleep(quiet_s)
+    finally:
+        server.request_hooks.remove(seen)
+
+
+def settings_from_stdin(args: argparse.Namespace) -> bool:
+    """``--config-on-stdin``: the parent launched this child before it knew its settings (``sim.process``,
+    ``launch_unconfigured``); they come as one JSON line, read once the simulator is imported. False when the parent
+    closed the pipe instead (its profile needs no simulator)."""
+    line = sys.stdin.buffer.readline() if sys.stdin is not None else b""
+    if not line.strip():
+        return False
+    fields = json.loads(line)
+    if not isinstance(fields, dict):
+        raise ValueError("the settings line is not a JSON object")
+    state, mode = fields.get("state"), fields.get("account_mode", "classic")
+    seed, port, host = fields.get("seed", 1), fields.get("port", 0), fields.get("host", "127.0.0.1")
+    if not (isinstance(seed, int) and isinstance(port, int) and isinstance(host, str) and isinstance(mode, str)
+            and (state is None or isinstance(state, str))):
+        raise ValueError(f"unexpected settings: {fields!r}")
+    args.seed, args.port, args.host, args.state, args.account_mode = seed, port, host, state, mode
+    return True
 
 
 def run_standalone(args: argparse.Namespace) -> int:
@@ -70,6 +117,14 @@ def run_standalone(args: argparse.Namespace) -> int:
     # A parent (sim.process) logs each line again with its own time stamp.
     fmt = "%(levelname)s %(name)s: %(message)s" if watch_stdin else "%(asctime)s %(levelname)s %(name)s: %(message)s"
     logging.basicConfig(level=level, stream=sys.stderr, format=fmt)
+    if getattr(args, "config_on_stdin", False):
+        try:
+            if not settings_from_stdin(args):
+                return 0  # not needed after all
+        except ValueError as exc:
+            sys.stdout.write(json.dumps({"error": f"bad settings from the parent: {exc}"}) + "\n")
+            sys.stdout.flush()
+            return 2
     config = SimConfig(seed=args.seed, state_path=args.state, fast=bool(getattr(args, "fast", False)),
                        host=args.host, port=args.port,
                        account_mode=str(getattr(args, "account_mode", "classic")))

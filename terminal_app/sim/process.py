@@ -23,9 +23,11 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -62,6 +64,25 @@ class ChildConfig:
     account_mode: str = "classic"      # the demo key's account: classic (V2) or unified (V3)
 
 
+def child_environment() -> dict[str, str]:
+    """This process's environment, without the system's certificate authorities: importing aiohttp (the simulator's
+    server) builds two client TLS contexts that read all of them (~140 certificates, 30-50 ms of the child's start,
+    the start-up's longest path, more under load). The child serves plain HTTP on 127.0.0.1 and opens no connection
+    of its own, so its contexts have nothing to verify; OpenSSL's documented variables point them at an empty file."""
+    return {**os.environ, "SSL_CERT_FILE": os.devnull, "SSL_CERT_DIR": os.devnull}
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for a discarded child (no zombie left behind) and close its output."""
+    try:
+        proc.wait(60.0)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
 class SimulatorProcess:
     def __init__(self, seed: int = 1, state_path: str | Path | None = None, *,
                  config: SimConfig | ChildConfig | None = None, log_level: str = "WARNING") -> None:
@@ -72,8 +93,14 @@ class SimulatorProcess:
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self._drain: threading.Thread | None = None
         self._ready = threading.Lock()  # one reader of the ready line; a second caller waits and shares its answer
+        self._unconfigured = False  # launched by launch_unconfigured: its settings are still to be sent (configure)
+        self.launched_at: float | None = None  # time.monotonic() of the launch
 
-    def command(self) -> list[str]:
+    def command(self, *, configure_later: bool = False) -> list[str]:
+        """``configure_later``: the settings come on the child's stdin (:meth:`launch_unconfigured`)."""
+        if configure_later:
+            return [sys.executable, "-m", "terminal_app", "sim", "--watch-stdin", "--log-level", self.log_level,
+                    "--config-on-stdin"]
         cfg = self.config
         if cfg.fast or cfg.quiet or cfg.require_paptrading or cfg.tick_ms is not None or cfg.rate_limits is not None:
             raise ValueError("a simulator process takes only seed, state file, host and port")
@@ -95,11 +122,42 @@ class SimulatorProcess:
     def launch(self) -> None:
         """Start the child without waiting for it (the terminal does this first thing, so the child's start-up runs
         while the GUI's process imports Qt); :meth:`start` then waits for its ready line."""
+        self._launch(self.command())
+
+    @classmethod
+    def launch_unconfigured(cls, log_level: str = "WARNING") -> SimulatorProcess:
+        """A child started before anyone knows its settings (which profile opens, hence which state file): it
+        imports the simulator (most of its start) meanwhile, then waits for :meth:`configure` on its stdin, or ends
+        when :meth:`stop` closes it (a profile that is not a Demo one)."""
+        process = cls(log_level=log_level)
+        process._launch(process.command(configure_later=True))
+        process._unconfigured = True
+        return process
+
+    def configure(self, config: ChildConfig) -> None:
+        """Send the settings to a child from :meth:`launch_unconfigured` (the same few that :meth:`command` puts
+        on a command line)."""
+        if not self._unconfigured or self._proc is None or self._proc.stdin is None:
+            raise RuntimeError("configure() is for a child launched unconfigured, once")
+        self.config = config
+        self.command()  # the same checks: only what a child takes
+        line = json.dumps({"seed": config.seed, "host": config.host, "port": config.port,
+                           "state": None if config.state_path is None else str(config.state_path),
+                           "account_mode": config.account_mode})
+        try:
+            self._proc.stdin.write(line.encode() + b"\n")
+            self._proc.stdin.flush()
+        except OSError as exc:  # the child is gone: start() reports its last words
+            log.debug("the simulator process could not be configured: %s", exc)
+        self._unconfigured = False
+
+    def _launch(self, command: list[str]) -> None:
         if self._proc is not None:
             raise RuntimeError("the simulator process is already running")
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # a windowed app on Windows must not flash a console
-        proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, creationflags=flags)
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, creationflags=flags, env=child_environment())
+        self.launched_at = time.monotonic()
         self._proc = proc
         assert proc.stderr is not None
         self._drain = threading.Thread(target=self._forward_stderr, args=(proc.stderr,), name="simulator-stderr",
@@ -116,6 +174,8 @@ class SimulatorProcess:
             return self._start(timeout_s)
 
     def _start(self, timeout_s: float) -> SimInfo:
+        if self._unconfigured:
+            raise RuntimeError("the simulator process was launched unconfigured: configure() it first")
         if self._proc is None:
             self.launch()
         proc = self._proc
@@ -163,6 +223,20 @@ class SimulatorProcess:
                 self._stderr_tail.append(text)
                 log.warning("%s", text)
         stream.close()
+
+    def discard(self) -> None:
+        """Let a child from :meth:`launch_unconfigured` go without waiting for it: its stdin closes, it ends at the
+        end of its imports (the start of a profile that needs no simulator does not wait for that)."""
+        proc, self._proc = self._proc, None
+        self._unconfigured = False
+        if proc is None:
+            return
+        if proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        threading.Thread(target=_reap, args=(proc,), name="simulator-discarded", daemon=True).start()
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Close the child's stdin (it saves its state and exits); kill it if it has not ended in ``timeout_s``.

@@ -151,3 +151,67 @@ def test_the_cli_watching_stdin_stops_cleanly_at_eof() -> None:
     assert proc.wait(30) == 0
     assert proc.stderr is not None
     assert proc.stderr.read() == ""
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads the child's environment from /proc")
+def test_the_child_starts_without_the_systems_certificate_authorities(tmp_path: Path) -> None:
+    """Importing aiohttp builds client TLS contexts from every system CA (30-50 ms of the child's start); the child
+    opens no TLS connection, so it is started with OpenSSL's variables on an empty file — and still serves."""
+    child = SimulatorProcess(seed=2, state_path=tmp_path / "s.db")
+    try:
+        info = child.start(timeout_s=60)
+        assert child.pid is not None
+        env = dict(item.split(b"=", 1) for item in Path(f"/proc/{child.pid}/environ").read_bytes().split(b"\0")
+                   if b"=" in item)
+        assert env[b"SSL_CERT_FILE"] == os.devnull.encode()
+        assert env[b"SSL_CERT_DIR"] == os.devnull.encode()
+        assert env[b"PATH"] == os.environ["PATH"].encode()  # the rest of this process's environment
+        code = ("import ssl; print(ssl.create_default_context().cert_store_stats()['x509_ca'])")
+        seen = subprocess.run([sys.executable, "-c", code], env={k.decode(): v.decode() for k, v in env.items()},
+                              capture_output=True, text=True, timeout=60, check=True)
+        assert seen.stdout.strip() == "0"  # what aiohttp's contexts load in that environment
+        assert info.rest.startswith("http://127.0.0.1:")
+    finally:
+        child.stop()
+
+
+def test_a_child_launched_before_its_settings_gets_them_on_stdin(tmp_path: Path) -> None:
+    """The terminal launches the demo exchange's child before it has read which profile opens (the child imports
+    meanwhile), then sends the settings; it serves on them: its state file, its account mode."""
+    from terminal_app.sim.process import ChildConfig
+
+    child = SimulatorProcess.launch_unconfigured()
+    try:
+        assert child.running()
+        with pytest.raises(RuntimeError, match="configure"):
+            child.start(timeout_s=5)  # it would wait for ever
+        state = tmp_path / "early.sqlite3"
+        child.configure(ChildConfig(seed=4, state_path=state, account_mode="unified"))
+        with pytest.raises(RuntimeError):
+            child.configure(ChildConfig())  # once
+        info = child.start(timeout_s=60)
+        assert info.account_mode == "unified"
+        assert state.exists()
+        assert child.config.state_path == state
+    finally:
+        child.stop()
+    assert not child.running()
+
+
+def test_a_child_launched_early_and_not_needed_goes_by_itself() -> None:
+    child = SimulatorProcess.launch_unconfigured()
+    pid = child.pid
+    assert pid is not None
+    started = time.monotonic()
+    child.discard()  # a Bitget profile opens: no simulator, and no wait for this one
+    assert time.monotonic() - started < 0.5
+    assert child.pid is None
+    assert _gone(pid, 60)  # it ends once its imports are done and it reads the end of its stdin
+
+
+def test_settings_that_are_not_a_childs_are_refused(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "terminal_app", "sim", "--watch-stdin", "--config-on-stdin"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, _err = proc.communicate(b'{"seed": "one", "state": 3}\n', timeout=60)
+    assert proc.returncode == 2
+    assert json.loads(out)["error"].startswith("bad settings from the parent")

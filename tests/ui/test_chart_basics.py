@@ -7,6 +7,7 @@ import time
 from decimal import Decimal
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 from pytestqt.qtbot import QtBot
@@ -324,16 +325,15 @@ def test_rsi_and_macd_panes_from_the_indicator_bar(chart: ChartWidget, qtbot: Qt
     chart.set_price_decimals(1)
     chart.set_history(rows)
     render(chart)
-    rsi_pane, macd_pane = chart.indicator_panes["rsi"], chart.indicator_panes["macd"]
-    assert not rsi_pane.active
-    assert not macd_pane.active
-    assert chart.panes["rsi"].plot.geometry().height() == 0
+    assert list(chart.panes) == ["price", "volume"]  # the indicator panes are built when first shown
+    assert not chart.indicator_panes
     price_height = chart.price_plot.geometry().height()
     rsi_colour, macd_colour = DARK.rsi, DARK.macd
     assert count_colour(pixels(chart), rsi_colour) == 0
 
     qtbot.mouseClick(chart.indicator_buttons["rsi"], QtCore.Qt.MouseButton.LeftButton)
     assert chart.indicator_enabled("rsi")
+    rsi_pane = chart.indicator_panes["rsi"]
     assert rsi_pane.active
     qtbot.waitUntil(lambda: chart.panes["rsi"].plot.geometry().height() > 60)
     assert chart.price_plot.geometry().height() < price_height
@@ -347,6 +347,7 @@ def test_rsi_and_macd_panes_from_the_indicator_bar(chart: ChartWidget, qtbot: Qt
     assert rsi_pane.readout.toPlainText() == f"RSI 14  {rsi_pane.line.values[-1]:.2f}"
 
     qtbot.mouseClick(chart.indicator_buttons["macd"], QtCore.Qt.MouseButton.LeftButton)
+    macd_pane = chart.indicator_panes["macd"]
     assert macd_pane.active
     qtbot.waitUntil(lambda: chart.panes["macd"].plot.geometry().height() > 60)
     assert chart.panes["macd"].plot.getAxis("bottom").isVisible()
@@ -393,6 +394,43 @@ def test_rsi_and_macd_panes_from_the_indicator_bar(chart: ChartWidget, qtbot: Qt
     assert chart.price_plot.geometry().height() >= price_height - 1
     assert chart.volume_plot.getAxis("bottom").isVisible()
     assert count_colour(pixels(chart), rsi_colour) == 0
+
+
+def test_a_pane_built_when_first_shown_looks_as_one_built_with_the_chart(qtbot: QtBot) -> None:
+    """RSI and MACD are built the first time they are shown (two of the chart's four plots, on the start-up's path):
+    built late, after a theme change, the history and the crosshair, and MACD before RSI, they draw the very pixels
+    of panes built before all that."""
+    rows = btc_rows(400)
+    early, late = ChartWidget(interval=Interval.M1), ChartWidget(interval=Interval.M1)
+    for widget in (early, late):
+        qtbot.addWidget(widget)
+        widget.resize(1000, 640)
+        widget.show()
+        qtbot.waitExposed(widget)
+    early.set_indicator("rsi", True)
+    early.set_indicator("macd", True)
+    assert list(late.panes) == ["price", "volume"]
+    for widget in (early, late):
+        widget.set_palette(ChartPalette.light())
+        widget.set_price_decimals(1)
+        widget.set_history(rows)
+        widget.show_crosshair_at(300, float(rows[300][4]))
+    assert not late.indicator_panes
+    late.set_indicator("macd", True)
+    late.set_indicator("rsi", True)
+    assert list(late.panes) == ["price", "volume", "rsi", "macd"]  # rows top down, whatever the order shown
+    assert late.panes["macd"].plot.getAxis("bottom").isVisible()
+    for widget in (early, late):
+        render(widget)
+        widget.repaint()
+    assert late.crosshair_tag("time") == early.crosshair_tag("time")
+    assert np.array_equal(pixels(late), pixels(early))
+    # off and on again: the same pane, not a second one
+    rsi = late.indicator_panes["rsi"]
+    late.set_indicator("rsi", False)
+    late.set_indicator("rsi", True)
+    assert late.indicator_panes["rsi"] is rsi
+    assert len([i for i in late._view.ci.items if isinstance(i, pg.PlotItem)]) == 4
 
 
 def test_indicator_panes_follow_the_level_of_detail_and_the_x_axis(chart: ChartWidget) -> None:

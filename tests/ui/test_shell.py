@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 from terminal_app.bitget.first_look import FirstLook
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.runner import SimulatorRunner
-from terminal_app.ui.shell import StartupShell
+from terminal_app.ui.shell import LIVE_POLL_MS, POLL_MS, StartupShell
 
 
 def test_the_shell_paints_the_market_live_and_stops_the_feed_when_closed(qtbot: QtBot) -> None:
@@ -25,9 +25,11 @@ def test_the_shell_paints_the_market_live_and_stops_the_feed_when_closed(qtbot: 
             look.stop()
 
         view = shell.show_market(look.latest, on_close)
+        assert view.timer.interval() == POLL_MS  # quick until the market shows
         shell.show()
         try:
             qtbot.waitUntil(lambda: shell.live_at is not None, timeout=30_000)
+            assert view.timer.interval() == LIVE_POLL_MS  # then slower: the start-up's imports get the time
             assert look.latest().complete
             assert shell.live_at is not None
             assert shell.painted_at is not None

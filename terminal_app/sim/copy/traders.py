@@ -20,7 +20,7 @@ import bisect
 import hashlib
 import heapq
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Protocol
@@ -35,6 +35,8 @@ HUNDRED = Decimal(100)
 COPY_SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
 SPOT_COPY_SYMBOLS = ("BTCUSDT", "ETHUSDT")
 HISTORY_DAYS = 365
+_OPENS_SLICE_MS = 5 * DAY_MS     # hourly opens read per warm-up slice
+_DAYS_PER_SLICE = 20              # history days of one trader per warm-up slice
 LIVE_SLOT_MS = 30_000
 LIVE_OFFSET_MAX_MS = 25_000
 LIVE_HOLD_MS = (45_000, 240_000)
@@ -247,16 +249,29 @@ class TraderBook:
         self.by_id = {p.trader_id: p for p in self.profiles}
         self._prices = prices
         self._history: dict[str, list[TraderTrade]] | None = None
+        self._builder: Iterator[None] | None = None  # the history's build, while it runs (warm_up)
         self._records: dict[str, _Record] = {}
         self._paths: dict[str, UnderlyingPath] = {}
         self._slots: dict[tuple[int, int, bool], LiveOpen] = {}   # recent slot decisions (sync runs every tick)
 
     # ---- history -------------------------------------------------------------------------------------------------
 
-    def _build_history(self) -> dict[str, list[TraderTrade]]:
+    def _history_steps(self) -> Iterator[None]:
+        """Build the year of history, yielding after each slice of work (a few milliseconds): :meth:`warm_up`
+        runs it between other work, :meth:`_ensure_history` finishes whatever is left. The slices give the same
+        history as one pass: the hourly opens are read a month at a time (each hour's candle is the same whatever
+        the range asked), and each trader's days run in the same order with the same seeds."""
         opens: dict[str, dict[int, Decimal]] = {}
         for symbol in COPY_SYMBOLS:
-            opens[symbol] = self._prices.hourly_opens(symbol, self.history_start, self.live_start)
+            got: dict[int, Decimal] = {}
+            start = self.history_start
+            while start < self.live_start:
+                end = min(start + _OPENS_SLICE_MS, self.live_start)
+                # [start, end): the last slice ends at the live start itself, as one read of the year did
+                got.update(self._prices.hourly_opens(symbol, start, end if end == self.live_start else end - 1))
+                start = end
+                yield
+            opens[symbol] = got
         history: dict[str, list[TraderTrade]] = {}
         for profile in self.profiles:
             closed: list[TraderTrade] = []
@@ -264,6 +279,8 @@ class TraderBook:
             realised = ZERO
             first_day = self.history_start // DAY_MS
             for day in range(first_day, (self.live_start - 1) // DAY_MS + 1):
+                if (day - first_day) % _DAYS_PER_SLICE == _DAYS_PER_SLICE - 1:
+                    yield
                 rng = random.Random(stable_seed(self.seed, profile.trader_id, "history", day))
                 for hour in range(day * 24, day * 24 + 24):
                     decide = rng.random()
@@ -285,7 +302,15 @@ class TraderBook:
                 record.add(trade.close_time, trade.net)
             history[profile.trader_id] = closed
             self._records[profile.trader_id] = record
-        return history
+        self._history = history
+
+    def warm_up(self) -> Iterator[None]:
+        """The history's build, one slice per ``next()``: a server runs it in the background after it started, so
+        the first copy-trading request does not stop every other request (an order among them) for the ~0.7 s a
+        whole build takes. Finished (or not) by whoever needs the history first."""
+        if self._builder is None:
+            self._builder = self._history_steps()
+        return self._builder
 
     def _history_trade(self, profile: TraderProfile, rng: random.Random, hour: int,
                        opens: dict[str, dict[int, Decimal]], equity: Decimal) -> TraderTrade | None:
@@ -315,9 +340,16 @@ class TraderBook:
         return TraderTrade(tracking_no, profile.trader_id, symbol, hold_side, profile.leverage, size, open_time,
                            open_price, close_time, close_price, open_fee, close_fee)
 
+    @property
+    def built(self) -> bool:
+        """The history is there (built by :meth:`warm_up` or by the first request that needed it)."""
+        return self._history is not None
+
     def _ensure_history(self) -> dict[str, list[TraderTrade]]:
         if self._history is None:
-            self._history = self._build_history()
+            for _ in self.warm_up():
+                pass
+        assert self._history is not None  # the build's last step sets it
         return self._history
 
     def history(self, trader_id: str) -> list[TraderTrade]:

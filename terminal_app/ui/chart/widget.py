@@ -50,8 +50,11 @@ OVERLAYS: tuple[tuple[str, str, IndicatorSpec, str], ...] = (
 # Indicators in their own pane under the price pane: (name, button text).
 PANES: tuple[tuple[str, str], ...] = (("rsi", RsiPane.title), ("macd", "MACD"))
 INDICATORS: tuple[str, ...] = tuple(name for name, *_ in OVERLAYS) + tuple(name for name, _ in PANES)
+INDICATOR_PANES: tuple[str, ...] = tuple(name for name, _ in PANES)
 # Row heights (stretch) of the panes: price, volume, then each indicator pane.
 PRICE_STRETCH, VOLUME_STRETCH, INDICATOR_STRETCH = 8, 2, 3
+PANE_ROWS: tuple[str, ...] = ("price", "volume", *INDICATOR_PANES)  # the chart's rows, top down
+PANE_STRETCH = {"price": PRICE_STRETCH, "volume": VOLUME_STRETCH, "rsi": INDICATOR_STRETCH, "macd": INDICATOR_STRETCH}
 
 # Axis tags, drawn in this order (later on top).
 MARK_TAG, LAST_TAG, CROSS_TAG = "mark", "last", "crosshair"
@@ -230,52 +233,21 @@ class ChartWidget(QtWidgets.QWidget):
         view = self._view
         view.ci.layout.setSpacing(0)
         view.ci.setContentsMargins(0, 0, 0, 0)
-        self.panes: dict[str, Pane] = {}
-        vd = lambda: min(self.series.volume_decimals if self.series.volume_decimals is not None else 2, 8)  # noqa: E731
-        for row, (name, stretch, fmt) in enumerate((
-            ("price", PRICE_STRETCH, lambda v: _fmt(v, self.price_decimals)),
-            ("volume", VOLUME_STRETCH, lambda v: _fmt(v, vd())),
-            ("rsi", INDICATOR_STRETCH, lambda v: _fmt(v, 2)),
-            ("macd", INDICATOR_STRETCH, lambda v: _fmt(v, max(2, self.price_decimals))),
-        )):
-            time_axis = TimeAxis(self.series, tz=self._tz)
-            axis = TaggedAxis(orientation="right")
-            # enableMenu=False from the start: a ViewBox made with its menu builds it (~10 ms a pane) and
-            # setMenuEnabled(False) then tears it down again (as long): a sixth of the window's construction.
-            plot: pg.PlotItem = view.addPlot(row=row, col=0, axisItems={"bottom": time_axis, "right": axis},
-                                             enableMenu=False)
-            view.ci.layout.setRowStretchFactor(row, stretch)
-            plot.hideAxis("left")
-            plot.showAxis("right")
-            axis.setWidth(AXIS_WIDTH)
-            plot.hideButtons()
-            plot.setMenuEnabled(False)
-            plot.setMouseEnabled(x=True, y=False)  # y follows the visible bars
-            plot.vb.disableAutoRange()
-            if name != "volume":
-                plot.hideAxis("bottom")  # the time axis is under the lowest pane shown
-            if name == "volume":
-                plot.setXLink(self.panes["price"].plot)  # the indicator panes link when they are shown
-            vline = pg.InfiniteLine(angle=90, movable=False)
-            hline = pg.InfiniteLine(angle=0, movable=False)
-            for line in (vline, hline):
-                line.hide()
-                line.setZValue(20)
-                plot.addItem(line, ignoreBounds=True)
-            self.panes[name] = Pane(name, plot, axis, time_axis, vline, hline, fmt)
+        self.panes: dict[str, Pane] = {}  # the panes built so far, in row order (PANE_ROWS)
+        self.grids: list[GridItem] = []
+        # The RSI and MACD panes (two of the four plots, a third of the chart's construction and of the main
+        # window's on the start-up's path) are built the first time they are shown (_show_pane).
+        self.indicator_panes: dict[str, IndicatorPane] = {}
+        self._add_pane("price")
+        self._add_pane("volume")
         self.price_plot = self.panes["price"].plot
         self.volume_plot = self.panes["volume"].plot
         self.price_axis = self.panes["price"].axis
         self.time_axis = self.panes["volume"].time_axis  # grid lines follow its ticks in every pane
         self._vline, self._hline = self.panes["price"].vline, self.panes["price"].hline
-
-        # Horizontal grid lines on the price and MACD panes; RSI has its 30/70 guides instead.
-        self.grids = tuple(
-            GridItem(self.time_axis, pane.axis if pane.name in ("price", "macd") else None, self._palette.grid)
-            for pane in self.panes.values()
-        )
-        for grid, pane in zip(self.grids, self.panes.values(), strict=True):
-            pane.plot.addItem(grid, ignoreBounds=True)
+        for pane in self.panes.values():
+            self._add_grid(pane)
+        self.volume_plot.setXLink(self.price_plot)  # the indicator panes link when they are shown
         self.candles = CandleItem(self.series, self.pyramid, self._palette)
         self.volume = VolumeItem(self.series, self.pyramid, self._palette)
         self.price_plot.addItem(self.candles)
@@ -289,12 +261,6 @@ class ChartWidget(QtWidgets.QWidget):
                 line.hide()
                 self.price_plot.addItem(line)
             self.overlay_lines[name] = lines
-        self.indicator_panes: dict[str, IndicatorPane] = {
-            "rsi": RsiPane(self.panes["rsi"].plot, self.series, self.pyramid, self._palette),
-            "macd": MacdPane(self.panes["macd"].plot, self.series, self.pyramid, self._palette),
-        }
-        for name in self.indicator_panes:
-            self._show_pane(name, False)
 
         # The last price: a faint line across the pane and a tag on the axis in the live bar's colour.
         self._last_line = pg.InfiniteLine(angle=0, movable=False)
@@ -319,6 +285,76 @@ class ChartWidget(QtWidgets.QWidget):
         view.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         view.viewport().installEventFilter(self)
 
+    def _pane_format(self, name: str) -> Callable[[float], str]:
+        if name == "price":
+            return lambda v: _fmt(v, self.price_decimals)
+        if name == "volume":
+            return lambda v: _fmt(v, min(self.series.volume_decimals if self.series.volume_decimals is not None
+                                         else 2, 8))
+        if name == "rsi":
+            return lambda v: _fmt(v, 2)
+        return lambda v: _fmt(v, max(2, self.price_decimals))
+
+    def _add_pane(self, name: str) -> Pane:
+        """The plot of one row (:data:`PANE_ROWS`), with its axes and crosshair lines."""
+        row = PANE_ROWS.index(name)
+        time_axis = TimeAxis(self.series, tz=self._tz)
+        axis = TaggedAxis(orientation="right")
+        # enableMenu=False from the start: a ViewBox made with its menu builds it (~10 ms a pane) and
+        # setMenuEnabled(False) then tears it down again (as long): a sixth of the window's construction.
+        plot: pg.PlotItem = self._view.addPlot(row=row, col=0, axisItems={"bottom": time_axis, "right": axis},
+                                               enableMenu=False)
+        self._view.ci.layout.setRowStretchFactor(row, PANE_STRETCH[name])
+        plot.hideAxis("left")
+        plot.showAxis("right")
+        axis.setWidth(AXIS_WIDTH)
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(x=True, y=False)  # y follows the visible bars
+        plot.vb.disableAutoRange()
+        if name != "volume":
+            plot.hideAxis("bottom")  # the time axis is under the lowest pane shown
+        vline = pg.InfiniteLine(angle=90, movable=False)
+        hline = pg.InfiniteLine(angle=0, movable=False)
+        for line in (vline, hline):
+            line.hide()
+            line.setZValue(20)
+            plot.addItem(line, ignoreBounds=True)
+        pane = Pane(name, plot, axis, time_axis, vline, hline, self._pane_format(name))
+        self.panes[name] = pane
+        ordered = sorted(self.panes.items(), key=lambda item: PANE_ROWS.index(item[0]))
+        self.panes.clear()
+        self.panes.update(ordered)
+        return pane
+
+    def _add_grid(self, pane: Pane) -> None:
+        # Horizontal grid lines on the price and MACD panes; RSI has its 30/70 guides instead.
+        grid = GridItem(self.time_axis, pane.axis if pane.name in ("price", "macd") else None, self._palette.grid)
+        self.grids.append(grid)
+        pane.plot.addItem(grid, ignoreBounds=True)
+
+    def _paint_pane(self, pane: Pane, palette: ChartPalette) -> None:
+        for axis in (pane.axis, pane.time_axis):
+            axis.setPen(pg.mkPen(palette.foreground))
+            axis.setTextPen(pg.mkPen(palette.foreground))
+        pen = pg.mkPen(palette.crosshair, width=1, style=QtCore.Qt.PenStyle.DashLine)
+        pane.vline.setPen(pen)
+        pane.hline.setPen(pen)
+
+    def _build_indicator(self, name: str) -> IndicatorPane:
+        """The RSI or MACD pane, built when first shown: as the chart would have had it from the start."""
+        pane = self._add_pane(name)
+        self._add_grid(pane)
+        self._paint_pane(pane, self._palette)
+        indicator: IndicatorPane = (RsiPane if name == "rsi" else MacdPane)(pane.plot, self.series, self.pyramid,
+                                                                            self._palette)
+        self.indicator_panes[name] = indicator
+        if self._crosshair_slot is not None:  # the crosshair is on: its line crosses the new pane, its time tag too
+            pane.vline.setPos(self._crosshair_slot)
+            pane.vline.show()
+            self._refresh_crosshair_tags()
+        return indicator
+
     # --- palette, interval, decimals --------------------------------------------------------------------------------
     @property
     def chart_palette(self) -> ChartPalette:
@@ -328,9 +364,7 @@ class ChartWidget(QtWidgets.QWidget):
         self._palette = palette
         self._view.setBackground(palette.background)
         for pane in self.panes.values():
-            for axis in (pane.axis, pane.time_axis):
-                axis.setPen(pg.mkPen(palette.foreground))
-                axis.setTextPen(pg.mkPen(palette.foreground))
+            self._paint_pane(pane, palette)
         for grid in self.grids:
             grid.set_colour(palette.grid)
         self.candles.set_palette(palette)
@@ -340,10 +374,6 @@ class ChartWidget(QtWidgets.QWidget):
                 line.set_colour(getattr(palette, colour_attr))
         for indicator in self.indicator_panes.values():
             indicator.set_palette(palette)
-        pen = pg.mkPen(palette.crosshair, width=1, style=QtCore.Qt.PenStyle.DashLine)
-        for pane in self.panes.values():
-            pane.vline.setPen(pen)
-            pane.hline.setPen(pen)
         self._mark_line.setPen(pg.mkPen(palette.mark, width=1, style=QtCore.Qt.PenStyle.DashLine))
         self.price_lines.set_palette(palette)
         self.readout.setStyleSheet(f"color: {palette.foreground}; background: transparent;")
@@ -480,16 +510,20 @@ class ChartWidget(QtWidgets.QWidget):
     set_overlay = set_indicator
 
     def _on_indicator_toggled(self, name: str, on: bool) -> None:
-        if name in self.indicator_panes:
+        if name in INDICATOR_PANES:
             self._show_pane(name, on)
         else:
             self._on_overlay_toggled(name, on)
         self.indicator_toggled.emit(name, on)
 
     def _show_pane(self, name: str, on: bool) -> None:
-        pane = self.indicator_panes[name]
+        pane = self.indicator_panes.get(name)
+        if pane is None:
+            if not on:
+                return  # never shown: nothing to hide
+            pane = self._build_indicator(name)
         plot = pane.plot
-        row = list(self.panes).index(name)
+        row = PANE_ROWS.index(name)
         if on:
             pane.data_changed(None)
             plot.setMaximumHeight(16_777_215)
