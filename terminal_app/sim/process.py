@@ -72,6 +72,15 @@ def child_environment() -> dict[str, str]:
     return {**os.environ, "SSL_CERT_FILE": os.devnull, "SSL_CERT_DIR": os.devnull}
 
 
+def _close_stdin(proc: subprocess.Popen[bytes]) -> None:
+    """The child's end-of-input: it saves its state and exits (``--watch-stdin``)."""
+    if proc.stdin is not None:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+
+
 def _reap(proc: subprocess.Popen[bytes]) -> None:
     """Wait for a discarded child (no zombie left behind) and close its output."""
     try:
@@ -231,11 +240,7 @@ class SimulatorProcess:
         self._unconfigured = False
         if proc is None:
             return
-        if proc.stdin is not None:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
+        _close_stdin(proc)
         threading.Thread(target=_reap, args=(proc,), name="simulator-discarded", daemon=True).start()
 
     def stop(self, timeout_s: float = 10.0) -> None:
@@ -244,11 +249,7 @@ class SimulatorProcess:
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        if proc.stdin is not None:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
+        _close_stdin(proc)
         try:
             proc.wait(timeout_s)
         except subprocess.TimeoutExpired:

@@ -9,6 +9,7 @@ a route the simulator adds is judged without a table to keep up to date.
 from __future__ import annotations
 
 import asyncio
+import decimal
 import importlib
 import re
 from collections.abc import Awaitable, Callable, Iterator
@@ -185,3 +186,13 @@ async def pushes_while(public_url: str, private_url: str, creds: Credentials, no
         await asyncio.gather(*readers, return_exceptions=True)
     assert wanted - set(frames) == set(), f"{name}s that pushed nothing"
     return frames
+
+
+@pytest.fixture(autouse=True)
+def _keep_decimal_context() -> Iterator[None]:
+    """ccxt (an independent judge here) changes the thread's decimal context (rounding); no later test inherits it."""
+    saved = decimal.getcontext().copy()
+    try:
+        yield
+    finally:
+        decimal.setcontext(saved)

@@ -11,7 +11,6 @@ and the terminal got wrong (the spot ``priceAvg``, ``canceled``) fails here.
 from __future__ import annotations
 
 import asyncio
-import decimal
 from collections.abc import Iterator
 
 import pytest
@@ -21,16 +20,6 @@ ccxt_pro = pytest.importorskip("ccxt.pro")
 
 from terminal_app.sim.runner import SimulatorRunner  # noqa: E402
 from terminal_app.sim.server.http import SimInfo  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _keep_decimal_context() -> Iterator[None]:
-    # ccxt changes the thread's decimal context (rounding); the rest of the suite must not inherit that.
-    saved = decimal.getcontext().copy()
-    try:
-        yield
-    finally:
-        decimal.setcontext(saved)
 
 
 @pytest.fixture(scope="module")

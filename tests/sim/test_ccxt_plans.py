@@ -3,7 +3,6 @@ trailing stops with its own requests: the plan endpoints speak Bitget's wire as 
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Iterator
 
 import pytest
@@ -12,15 +11,6 @@ ccxt = pytest.importorskip("ccxt", reason="ccxt is a test dependency (pip instal
 
 from terminal_app.sim.runner import SimulatorRunner  # noqa: E402
 from terminal_app.sim.server.http import SimInfo  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _keep_decimal_context() -> Iterator[None]:
-    saved = decimal.getcontext().copy()  # ccxt changes the thread's decimal context
-    try:
-        yield
-    finally:
-        decimal.setcontext(saved)
 
 
 @pytest.fixture(scope="module")

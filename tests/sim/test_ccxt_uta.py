@@ -5,7 +5,6 @@ orders (create, fetch, cancel, cancel-all, batch), fills, leverage, positions an
 from __future__ import annotations
 
 import asyncio
-import decimal
 import time
 from collections.abc import Iterator
 
@@ -15,16 +14,6 @@ ccxt = pytest.importorskip("ccxt", reason="ccxt is a test dependency (pip instal
 
 from terminal_app.sim.runner import SimulatorRunner  # noqa: E402
 from terminal_app.sim.server.http import SimConfig, SimInfo  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _keep_decimal_context() -> Iterator[None]:
-    saved = decimal.getcontext().copy()
-    try:
-        yield
-    finally:
-        decimal.setcontext(saved)
-
 
 PATHS: list[str] = []  # every REST path ccxt called, in order
 

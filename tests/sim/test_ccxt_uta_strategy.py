@@ -24,15 +24,6 @@ PERP = "BTC/USDT:USDT"
 PATHS: list[str] = []
 
 
-@pytest.fixture(autouse=True)
-def _keep_decimal_context() -> Iterator[None]:
-    saved = decimal.getcontext().copy()
-    try:
-        yield
-    finally:
-        decimal.setcontext(saved)
-
-
 @pytest.fixture(scope="module")
 def runner() -> Iterator[SimulatorRunner]:
     sim = SimulatorRunner(config=SimConfig(seed=47, account_mode="unified"))

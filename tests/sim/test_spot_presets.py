@@ -4,7 +4,6 @@ terminal's own parser. What Bitget does with them once the entry fills is unveri
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -16,15 +15,6 @@ ccxt = pytest.importorskip("ccxt", reason="ccxt is a test dependency (pip instal
 from terminal_app.bitget.models.trade import parse_spot_orders  # noqa: E402
 from terminal_app.sim.runner import SimulatorRunner  # noqa: E402
 from terminal_app.sim.server.http import SimInfo  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _keep_decimal_context() -> Iterator[None]:
-    saved = decimal.getcontext().copy()  # ccxt changes the thread's decimal context
-    try:
-        yield
-    finally:
-        decimal.setcontext(saved)
 
 
 @pytest.fixture(scope="module")
