@@ -38,7 +38,8 @@ Measured over ``--seconds``, after the chart history loaded, every book got its 
 * a long session (``--seconds`` >= 120): ``rss_start_mb``/``rss_end_mb`` (the GUI's resident set, now, at the start
   and the end of the measured span), ``rss_growth_pct``, the child's likewise (``sim_rss_*``), ``rss_series_mb``
   ([second, GUI MB, child MB] every 30 s), ``heap_series_mb`` ([second, GUI in use, GUI free, child in use, child
-  free]: glibc's heap, see :func:`_heap_kb`), ``rss_trimmed_mb``/``sim_rss_trimmed_mb`` (the resident sets after
+  free]: glibc's heap, see :func:`_heap_kb`), ``py_blocks_series_k`` ([second, thousands of pymalloc blocks in
+  use]: Python's small objects, outside glibc's heap), ``rss_trimmed_mb``/``sim_rss_trimmed_mb`` (the resident sets after
   ``malloc_trim(0)`` at the end: what of the growth is freed memory the allocator kept), ``heap_trims`` (the
   terminal's own trims once a minute, ``services.heap_trim``: count, p50/max ms) and ``lag_p99_end_ms`` (the
   last minute, or fifth of the span); ``growth_ok`` (< 5 % each) and ``lag_end_ok``. It is warmed up
@@ -696,6 +697,9 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
     # A long session: the resident sets every RSS_SAMPLE_S (the GUI's here, the child's from its counters).
     rss_series: list[tuple[float, float | None, float | None]] = []
     heap_series: list[tuple[float, float, float, float, float]] = []  # [s, GUI used, GUI free, child used, free] MB
+    # [s, thousands of blocks pymalloc holds]: Python's small objects live in pymalloc's own mmap'd arenas, which
+    # glibc's mallinfo does not see
+    blocks_series: list[tuple[float, int]] = []
     end = time.perf_counter() + seconds
     while (left := end - time.perf_counter()) > 0:
         await asyncio.sleep(min(RSS_SAMPLE_S, left))
@@ -709,6 +713,7 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
                 heap_series.append((rss_series[-1][0], round(heap[0] / 1024, 1), round(heap[1] / 1024, 1),
                                     round(sample.get("heap_used_kb", 0) / 1024, 1),
                                     round(sample.get("heap_free_kb", 0) / 1024, 1)))
+            blocks_series.append((rss_series[-1][0], sys.getallocatedblocks() // 1000))
             if trace is not None:
                 _snapshot(trace, "gui", time.perf_counter() - t0)
     if profiler is not None:
@@ -764,6 +769,7 @@ async def run_bench(terminal: Any, sim: ThreadSim | ProcessSim, refs: list[Symbo
         "sim_rss_growth_pct": _growth_pct(sim0.get("rss_now_kb"), sim1.get("rss_now_kb")),
         "rss_series_mb": rss_series,
         "heap_series_mb": heap_series,
+        "py_blocks_series_k": blocks_series,
         "heap_trims": _trims(collector),
         "rss_trimmed_mb": round(trimmed[0] / 1024, 1) if trimmed[0] else None,
         "sim_rss_trimmed_mb": round(trimmed[1] / 1024, 1) if trimmed[1] else None,
