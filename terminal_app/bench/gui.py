@@ -39,8 +39,8 @@ Measured over ``--seconds``, after the chart history loaded, every book got its 
   and the end of the measured span), ``rss_growth_pct``, the child's likewise (``sim_rss_*``), ``rss_series_mb``
   ([second, GUI MB, child MB] every 30 s), ``heap_series_mb`` ([second, GUI in use, GUI free, child in use, child
   free]: glibc's heap, see :func:`_heap_kb`), ``py_blocks_series_k`` ([second, thousands of pymalloc blocks in
-  use]: Python's small objects, outside glibc's heap), ``rss_trimmed_mb``/``sim_rss_trimmed_mb`` (the resident sets after
-  ``malloc_trim(0)`` at the end: what of the growth is freed memory the allocator kept), ``heap_trims`` (the
+  use]: Python's small objects, outside glibc's heap), ``rss_trimmed_mb``/``sim_rss_trimmed_mb`` (the resident sets
+  after ``malloc_trim(0)`` at the end: what of the growth is freed memory the allocator kept), ``heap_trims`` (the
   terminal's own trims once a minute, ``services.heap_trim``: count, p50/max ms) and ``lag_p99_end_ms`` (the
   last minute, or fifth of the span); ``growth_ok`` (< 5 % each) and ``lag_end_ok``. It is warmed up
   :data:`LONG_WARMUP_S` (5.5 min) instead of 1 s, until these bounded buffers are full, so that what grows after is

@@ -66,6 +66,10 @@ class HealthSnapshot:
     account: str | None = None  # "Classic account" / "Unified account" once the key's account was probed
 
 
+# How often the terminal asks the exchange's clock to time a REST round trip when nothing else goes out.
+REST_PROBE_S = 5.0
+
+
 @dataclass(frozen=True, slots=True)
 class HealthThresholds:
     """Where amber and red start. Bitget rejects requests whose timestamp is ~30 s off; the terminal corrects for
@@ -79,6 +83,10 @@ class HealthThresholds:
     offset_alert_ms: float = 5000.0
     stale_warn_s: float = 5.0
     stale_alert_s: float = 15.0
+    # A REST reply is only expected once per probe: graded on the streams' 5 s, the field went amber for the last
+    # moments before every probe's reply on a healthy connection. Amber when two probes in a row went unanswered.
+    rest_stale_warn_s: float = 2 * REST_PROBE_S + 2.0
+    rest_stale_alert_s: float = 6 * REST_PROBE_S
     # Bitget recycles every connection daily, so a reconnect is news for a minute, not for the rest of the session.
     reconnect_recent_s: float = 60.0
 
@@ -119,7 +127,8 @@ def assess(s: HealthSnapshot, now: float, t: HealthThresholds | None = None) -> 
     rest = Level.UNKNOWN
     if s.rest_rtt_ms is not None:
         rest = _by_value(s.rest_rtt_ms, t.rtt_warn_ms, t.rtt_alert_ms)
-        stale = _staleness(s.rest_at, now, t)
+        stale = Level.UNKNOWN if s.rest_at is None else _by_value(now - s.rest_at, t.rest_stale_warn_s,
+                                                                   t.rest_stale_alert_s)
         if stale > rest:
             rest = stale
             reasons["rest"] = f"no REST reply for {now - (s.rest_at or now):.0f} s"

@@ -38,7 +38,7 @@ from terminal_app.bitget.ws import (
     StreamEvent,
     arg_key,
 )
-from terminal_app.core.health import HealthSnapshot, StreamState
+from terminal_app.core.health import REST_PROBE_S, HealthSnapshot, StreamState
 from terminal_app.services.retry import Backoff
 from terminal_app.services.session import Session
 from terminal_app.services.tasks import TaskSet
@@ -77,7 +77,7 @@ class ConnectionService(QObject):
     state_changed = Signal(str)
     reconciled = Signal()
 
-    def __init__(self, session: Session, *, health_interval_ms: int = 1000, rest_probe_s: float = 5.0,
+    def __init__(self, session: Session, *, health_interval_ms: int = 1000, rest_probe_s: float = REST_PROBE_S,
                  resubscribe_timeout_s: float = 3.0, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._session = session

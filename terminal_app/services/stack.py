@@ -14,6 +14,7 @@ import contextlib
 from dataclasses import dataclass, field
 
 from terminal_app.core.candles import Interval
+from terminal_app.core.health import REST_PROBE_S
 from terminal_app.services.account import AccountService
 from terminal_app.services.algo_orders import AlgoOrdersService
 from terminal_app.services.connection import ConnectionService
@@ -40,7 +41,8 @@ class Services:
 
     @classmethod
     async def open(cls, session: Session, *, interval: Interval | str = Interval.M15, flush_hz: float = 60.0,
-                   history_pages: int = 5, health_interval_ms: int = 1000, rest_probe_s: float = 5.0) -> Services:
+                   history_pages: int = 5, health_interval_ms: int = 1000,
+                   rest_probe_s: float = REST_PROBE_S) -> Services:
         """Open ``session`` and start every service on it. On failure everything opened so far is closed again
         (the session too) and the error propagates."""
         connection = ConnectionService(session, health_interval_ms=health_interval_ms, rest_probe_s=rest_probe_s)

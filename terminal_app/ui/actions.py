@@ -203,6 +203,7 @@ class ActionRegistry(QObject):
         self._menus: dict[str, QMenu] = {}
         self._context_widgets: dict[Context, list[QWidget]] = {}
         self._mnemonic_roots: list[QWidget] = []
+        self._menubar: QMenuBar | None = None
         self._overlays: list[QWidget] = []
         self._hotkeys = settings.get(HOTKEYS_ENABLED)
         keymap = settings.get(KEY_BINDINGS)  # read first: as an argument, mypy would solve the setting's type from it
@@ -265,7 +266,7 @@ class ActionRegistry(QObject):
         else:
             if menubar is None:
                 raise ValueError(f"top-level menu {path!r} needs the menu bar")
-            m = menubar.addMenu(title)
+            m = menubar.addMenu("&" + title)  # Alt+F opens File, as in every desktop program
         m.setObjectName("menu_" + path.replace("/", "_").replace(" ", "_"))
         m.installEventFilter(self)
         self._menus[path] = m
@@ -287,6 +288,8 @@ class ActionRegistry(QObject):
                 m.addSeparator()
             last_group[spec.menu] = group
             m.addAction(self._actions[spec.id])
+        self._menubar = menubar
+        self.yield_mnemonics(menubar)  # unless the key table gave that Alt+letter to an action
         return dict(self._menus)
 
     def build_toolbar(self, toolbar: QToolBar) -> None:
@@ -452,10 +455,14 @@ class ActionRegistry(QObject):
 
         A mnemonic ("&Refresh" → Alt+R) is a shortcut of the whole window while its widget is shown, even on a
         panel behind a tab, and Qt gives it the key before an action of the table (Alt+R would click a panel's
-        Refresh instead of resetting the chart). Returns the texts changed, as "old → new"."""
+        Refresh instead of resetting the chart). A panel's mnemonic also yields to the menu bar's. Returns the
+        texts changed, as "old → new"."""
         if root not in self._mnemonic_roots:
             self._mnemonic_roots.append(root)
         taken = {k.split(", ")[0] for seqs in self._bindings.values() for k in seqs}
+        if self._menubar is not None and root is not self._menubar and isValid(self._menubar):
+            # the menu bar's Alt+F/V/T/C/H come first, as a user of any desktop program expects
+            taken |= {_mnemonic(a.text()) for a in self._menubar.actions()} - {""}
         changed: list[str] = []
 
         def fix(text: str, apply: Callable[[str], None]) -> None:
@@ -472,6 +479,9 @@ class ActionRegistry(QObject):
             elif isinstance(w, QTabBar):
                 for i in range(w.count()):
                     fix(w.tabText(i), functools.partial(w.setTabText, i))
+            elif isinstance(w, QMenuBar):
+                for a in w.actions():
+                    fix(a.text(), a.setText)
         for change in changed:
             log.info("keymap: mnemonic %s (its Alt key belongs to an action of the table)", change)
         return changed

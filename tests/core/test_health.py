@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from terminal_app.core.health import (
+    REST_PROBE_S,
     HealthSnapshot,
     HealthThresholds,
     Level,
@@ -62,12 +63,24 @@ def test_figures_that_stop_arriving_turn_amber_then_red() -> None:
     assert assess(s, NOW + 4.9).ws is Level.OK
     warn = assess(s, NOW + 6)
     assert warn.ws is Level.WARN
-    assert warn.rest is Level.WARN
     assert warn.checksum is Level.WARN
     assert warn.reasons["ws"] == "no WebSocket message for 6 s"
     alert = assess(s, NOW + 20)
-    assert (alert.ws, alert.rest, alert.checksum) == (Level.ALERT,) * 3
+    assert (alert.ws, alert.checksum) == (Level.ALERT,) * 2
     assert alert.clock is Level.OK  # an offset does not go stale: it is a property of the two clocks
+
+
+def test_rest_goes_stale_only_when_probes_go_unanswered() -> None:
+    """REST is timed by a probe every REST_PROBE_S: the next reply is due just after that, so a healthy connection
+    stays green through the whole interval (it flickered amber before each reply), and amber means two probes in a
+    row went unanswered."""
+    s = snap()
+    assert assess(s, NOW + REST_PROBE_S + 1.5).rest is Level.OK
+    assert assess(s, NOW + 2 * REST_PROBE_S + 1.0).rest is Level.OK
+    warn = assess(s, NOW + 2 * REST_PROBE_S + 2.5)
+    assert warn.rest is Level.WARN
+    assert warn.reasons["rest"] == "no REST reply for 12 s"
+    assert assess(s, NOW + 6 * REST_PROBE_S).rest is Level.ALERT
 
 
 def test_a_lost_stream_is_red_whatever_its_last_lag() -> None:

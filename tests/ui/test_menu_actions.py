@@ -48,7 +48,8 @@ def menu_entries(menubar: QMenuBar) -> list[tuple[str, QAction]]:
         for a in actions:
             if a.isSeparator() or not a.isVisible():
                 continue
-            here = f"{path} ▸ {a.text()}" if path else a.text()
+            text = a.text().replace("&&", "\0").replace("&", "").replace("\0", "&")  # as the user reads it
+            here = f"{path} ▸ {text}" if path else text
             if a.menu() is not None:
                 walk(here, a.menu().actions())
             else:

@@ -59,11 +59,13 @@ def test_stale_figures_turn_amber_then_red_on_their_own(qtbot: QtBot) -> None:
     clock.now += 6
     bar.regrade()
     assert bar.level("ws") is Level.WARN
-    assert bar.level("rest") is Level.WARN
+    assert bar.level("rest") is Level.OK  # the next REST probe is only due now
     assert "No WebSocket message for 6 s." in bar.field("ws").toolTip()
     clock.now += 10
     bar.regrade()
     assert bar.level("ws") is Level.ALERT
+    assert bar.level("rest") is Level.WARN
+    assert "No REST reply for 16 s." in bar.field("rest").toolTip()
     assert bar.level("clock") is Level.OK
     assert bar.assessment.overall is Level.ALERT
 
