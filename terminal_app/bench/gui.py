@@ -45,7 +45,7 @@ Measured over ``--seconds``, after the chart history loaded, every book got its 
   last minute, or fifth of the span); ``growth_ok`` (< 5 % each) and ``lag_end_ok``. It is warmed up
   :data:`LONG_WARMUP_S` (5.5 min) instead of 1 s, until these bounded buffers are full, so that what grows after is
   what should not: in the GUI the ladder's Traded column (``core.traded_volume``: the last 5 minutes of the active
-  symbol's trades, ~230 B a record, ~17 MB at the taker's 250 trades a second, at most ``MAX_RECORDS``); in the
+  symbol's trades, ~40 B a record, ~3 MB at the taker's 250 trades a second, at most ``MAX_RECORDS``); in the
   simulator child the taker user's records (``sim.engine.state.HISTORY_CAP``, 10,000 each of finished orders,
   fills, spot bills, futures bills and closed positions: the last fill only after ~100,000 orders, minutes at the
   rate the child keeps up under load) and every market's last 500 trades. The tape (200 rows), the market data's

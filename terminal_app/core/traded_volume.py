@@ -5,27 +5,27 @@ The window ends at the newest trade seen, by the trades' own ``ts``, not at the 
 local clock cannot empty it, and nothing needs a timer, since a trade leaves when a newer one moves the window past
 it. A trade counts while ``ts > newest − window``.
 
-Cost: every trade enters once and leaves once. Trades are held in time order; one that arrives in order is
-appended (O(1)), a late one is moved back past the newer ones (O(its distance from the end)), so a feed in time order
-costs O(1) amortised per trade (3-4 µs with two views; the first trade at a price also costs a sorted insert). Fills
-of one sweep (same ts, price and taker side) share one record and every record at a price shares that price's
-Decimal: about 230 bytes a record, so 5 minutes at 250 trades a second (the GUI benchmark's rate, far above a normal
-market) hold ~18 MB. A burst far above that (a liquidation cascade at thousands of trades a second) would hold
-more: past :data:`MAX_RECORDS` records (~46 MB) the oldest leave early, so the window is shorter than asked for
-then rather than memory growing with the trade rate (tens of MB). Totals are kept per price and, for each (step,
+Cost: every trade enters once and leaves once. Trades are held in time order (``core.trade_records``: four
+64-bit integers a record); one that arrives in order is appended (O(1)), a late one is inserted at its place, so a
+feed in time order costs O(1) amortised per trade (the first trade at a price also costs a sorted insert). Fills of
+one sweep (same ts, price and taker side) share one record: 5 minutes at 250 trades a second (the GUI benchmark's
+rate, far above a normal market) hold about 2.5 MB. A burst far above that (a liquidation cascade at thousands of
+trades a second) would hold more: past :data:`MAX_RECORDS` records the oldest leave early, so the window is shorter
+than asked for then rather than memory growing with the trade rate. Totals are kept per price and, for each (step,
 side) the ladder has asked about, per bucket, in sorted maps, so a ladder row is one lookup and the buckets between
 two prices one range scan: painting never rescans the trades.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Protocol
 
 from sortedcontainers import SortedDict
+
+from terminal_app.core.trade_records import TradeRecords
 
 DEFAULT_WINDOW_MS = 5 * 60 * 1000
 # ~13 minutes at the benchmark's 250 trades a second, 40+ at a busy real market's 50-100: the 5-minute window is whole
@@ -81,17 +81,13 @@ class _Cell:
     __slots__ = ("bought", "count", "key", "sold")
 
     def __init__(self, key: Decimal) -> None:
-        self.key = key  # one Decimal per price, shared by every record at that price
+        self.key = key
         self.bought = _ZERO
         self.sold = _ZERO
         self.count = 0
 
     def frozen(self) -> TradedAt:
         return TradedAt(self.bought, self.sold)
-
-
-# (ts, price, is_buy, size, trades): trades of one taker side at one price and ts are one record (a sweep's fills)
-_Record = tuple[int, Decimal, bool, Decimal, int]
 
 
 class TradedVolume:
@@ -107,7 +103,7 @@ class TradedVolume:
         self._max_records = max_records
         self._window_ms = window_ms
         self._max_views = max(1, max_views)
-        self._trades: deque[_Record] = deque()
+        self._records = TradeRecords()
         self._prices: SortedDict[Decimal, _Cell] = SortedDict()
         self._views: dict[tuple[Decimal, bool], SortedDict[Decimal, _Cell]] = {}
         self._newest: int | None = None
@@ -126,6 +122,11 @@ class TradedVolume:
     def __len__(self) -> int:
         """Trades in the window."""
         return self._count
+
+    @property
+    def records(self) -> int:
+        """Records held: a sweep's fills (same ts, price and taker side) are one."""
+        return len(self._records)
 
     # --- updates ------------------------------------------------------------------------------------------------
 
@@ -146,25 +147,18 @@ class TradedVolume:
             elif ts <= newest - self._window_ms:
                 continue  # already outside the window
             price, size, is_buy = trade.price, trade.size, side == "buy"
-            queue = self._trades
-            last = queue[-1] if queue else None
-            if last is not None and last[0] == ts and last[2] == is_buy and last[1] == price:
-                queue[-1] = (ts, last[1], is_buy, last[3] + size, last[4] + 1)
-                self._apply(price, is_buy, size, 0)
-            else:
-                cell = self._prices.get(price)
-                record = (ts, price if cell is None else cell.key, is_buy, size, 1)
-                self._insert(record)
-                self._apply(price, is_buy, size, 1)
+            if not (price.is_finite() and size.is_finite()):
+                continue
+            self._apply(price, is_buy, size, 0 if self._records.add(ts, price, is_buy, size) else 1)
             self._count += 1
             changed = True
         self._newest = newest
         if newest is not None:
             cutoff = newest - self._window_ms
-            queue = self._trades
-            over = len(queue) - self._max_records
-            while queue and (over > 0 or queue[0][0] <= cutoff):
-                _ts, price, is_buy, size, trades_in = queue.popleft()
+            records = self._records
+            over = len(records) - self._max_records
+            while records and (over > 0 or records.oldest_ts() <= cutoff):
+                _ts, price, is_buy, size, trades_in = records.pop_oldest()
                 self._apply(price, is_buy, -size, -1)
                 self._count -= trades_in
                 over -= 1
@@ -175,24 +169,12 @@ class TradedVolume:
 
     def reset(self) -> None:
         """Forget every trade (a new symbol)."""
-        self._trades.clear()
+        self._records.clear()
         self._prices.clear()
         self._views.clear()
         self._newest = None
         self._count = 0
         self.version += 1
-
-    def _insert(self, record: _Record) -> None:
-        queue = self._trades
-        ts = record[0]
-        if not queue or queue[-1][0] <= ts:
-            queue.append(record)
-            return
-        held: list[_Record] = []
-        while queue and queue[-1][0] > ts:
-            held.append(queue.pop())
-        queue.append(record)
-        queue.extend(reversed(held))
 
     def _apply(self, price: Decimal, is_buy: bool, amount: Decimal, records: int) -> None:
         _bump(self._prices, price, is_buy, amount, records)

@@ -69,7 +69,7 @@ def test_fills_of_one_sweep_share_a_record_and_leave_together() -> None:
     tv.add([trade("5", "1", "buy", 10), trade("5", "2", "buy", 10), trade("5", "4", "sell", 10)])
     tv.add([trade("5", "8", "sell", 10)])
     assert len(tv) == 4
-    assert len(tv._trades) == 2  # buy 1+2, sell 4+8
+    assert tv.records == 2  # buy 1+2, sell 4+8
     assert tv.at(D("5")) == TradedAt(D("3"), D("12"))
     tv.add([trade("6", "1", "buy", 110)])
     assert tv.at(D("5")) == TradedAt()
