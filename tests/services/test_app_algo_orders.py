@@ -354,7 +354,14 @@ async def test_screenshots_of_a_protected_position(terminals: Terminals, signals
         for oid in oids:
             await signals.wait_until(algo.changed, lambda o=oid: algo.get(o).status is AlgoStatus.LIVE)
             await shown(terminal, signals, oid)
-        terminal.chart.price_plot.vb.setYRange(float(last) * 0.993, float(last) * 1.007)
+        # the orders' lines and the candles in view: a day that moved more than the lines' 0.7 % would otherwise
+        # leave most candles above or below the picture
+        chart = terminal.chart
+        low, high = float(last) * 0.993, float(last) * 1.007
+        extent = chart.pyramid.extent(chart.series, *chart.visible_range())
+        if extent is not None:
+            low, high = min(low, extent[0]), max(high, extent[1])
+        chart.price_plot.vb.setYRange(low, high)
         orders = window.panel("orders")
         orders.tabs.setCurrentWidget(orders.algo_tab)
         await signals.wait_until(services.market_data.ticker_changed, lambda: orders.algo_tab.isVisible())

@@ -196,3 +196,20 @@ def test_requests_while_the_catch_up_is_held_do_not_step_the_market(clock: Clock
     fast.advance()
     assert fast.stats()["steps"] - before == 10
     fast.close()
+
+
+def test_between_steps_every_touch_holds_at_least_the_makers_low_water(ex: Exchange, clock: Clock) -> None:
+    """What a request can meet: the book as the last step left it. The synthetic takers trade inside the step and the
+    maker refills what they ate below a quarter of a level before the step ends, so the best bid and ask of every
+    market always hold at least ``level_lots // 4`` lots (0.05 ETH, 0.0375 BTC on spot) and a small market order
+    fills in one trade at the touch."""
+    thin: list[tuple[str, int, D, D]] = []
+    for step in range(600):
+        run(ex, clock, 100)
+        for market in ex.markets():
+            depth = ex.depth(market.ref, 1)
+            low_water = market.params.level_lots // 4 * market.lot
+            for price, size in (depth.bids[0], depth.asks[0]):
+                if size < low_water:
+                    thin.append((str(market.ref), step, price, size))
+    assert thin == []

@@ -4,7 +4,7 @@ terminal's own parser. What Bitget does with them once the entry fills is unveri
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -18,13 +18,10 @@ from terminal_app.sim.server.http import SimInfo  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def sim() -> Iterator[SimInfo]:
-    runner = SimulatorRunner(seed=11)
-    info = runner.start()
-    try:
-        yield info
-    finally:
-        runner.stop()
+def sim(running_sim: Callable[..., Iterator[SimulatorRunner]]) -> Iterator[SimInfo]:
+    for runner in running_sim(seed=11):     # started here, stopped when the module's tests are done
+        assert runner.info is not None
+        yield runner.info
 
 
 def _client(info: SimInfo) -> Any:

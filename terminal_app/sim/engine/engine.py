@@ -84,8 +84,14 @@ class Engine:
             ms.book.asks.take_changes()
 
     def step(self, t: int) -> None:
-        """One market step to time ``t``: quotes and trades, funding, TP/SL and stop triggers, liquidations, then
-        deliveries (a delivered contract no longer quotes nor trades)."""
+        """One market step to time ``t``: trades and quotes, funding, TP/SL and stop triggers, liquidations, then
+        deliveries (a delivered contract no longer quotes nor trades).
+
+        The synthetic takers trade before the maker quotes: a request only ever sees the book between two steps, and
+        quoting last refills every level the takers ate below a quarter of a level, so the touch a user's small
+        market order meets is never a taker's leftover (quoting first left the best bid or ask thinner than that
+        after 0.2-0.6 % of steps, and a 0.05 ETH sale then filled in two trades). The takers meet the previous
+        step's quotes, at most one step (100 ms) old."""
         state = self.state
         state.now = t
         state.spot.now = t
@@ -96,8 +102,8 @@ class Engine:
             ms.traded = False
             if ms.market.symbol in delivered and ms.market.is_futures:
                 continue
-            flow.quote(ms, t)
             flow.trade(ms)
+            flow.quote(ms, t)
         self.funding.settle(t)
         close = self.futures_orders.close_market
         for ms in state.markets.values():
