@@ -854,7 +854,8 @@ def run_app(profile: str | None = None, smoke_test: bool = False, start_probe: b
     book = logbook.install(logging.INFO if not smoke_test else logging.WARNING)
     from terminal_app import frozen
 
-    frozen.ensure_gui_can_start()
+    if prepared.qt_app is None:  # else __main__ checked, and Qt has since started
+        frozen.ensure_gui_can_start()
     if frozen.is_frozen():
         frozen.install_crash_report()
 

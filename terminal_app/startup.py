@@ -360,8 +360,6 @@ def import_in_steps(prepared: Prepared) -> None:
     :data:`PAINT_EVERY_S`, between the modules each of them imports (outside any event loop, like
     :func:`open_shell`). Only with a start-up window to keep painting: one step alone (pyqtgraph, aiohttp) is 0.1-0.2 s
     on a quiet machine, several times that under load, and the first look's market arriving then waited for it."""
-    import importlib
-
     app = prepared.qt_app
     painting = app is not None and prepared.shell is not None
     # The first look's thread reads the market meanwhile: each time its socket has something it waits for the GIL,
@@ -372,12 +370,25 @@ def import_in_steps(prepared: Prepared) -> None:
     try:
         with painting_between_modules(app if painting else None):
             for name in IMPORT_STEPS:
-                importlib.import_module(name)
+                _import_step(name)
                 if painting:
                     app.processEvents()
     finally:
         sys.setswitchinterval(interval)
     prepared.marks["imported"] = time.monotonic()
+
+
+def _import_step(name: str) -> None:
+    """aiohttp without the system's certificate authorities (``bitget.tls``: nothing in this process uses its
+    default TLS contexts, and filling them was 50-100 ms of this step); pyqtgraph mirrors Qt lazily
+    (``ui.qt_mirror``, installed by importing ``terminal_app.ui``)."""
+    import importlib
+
+    if name == "aiohttp":
+        from terminal_app.bitget.tls import import_aiohttp_without_authorities
+
+        import_aiohttp_without_authorities()
+    importlib.import_module(name)
 
 
 SWITCH_INTERVAL_S = 0.001
