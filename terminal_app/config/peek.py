@@ -24,7 +24,7 @@ SETTINGS_FILE = "settings.json"
 LAST_PROFILE_KEY = "profile.last"
 DEFAULT_PROFILE = "Demo"
 DEMO_KIND = "demo"
-KINDS = ("demo", "bitget_demo", "live")
+KINDS = ("demo", "bitget-demo", "live")
 URL_KEYS = ("rest_url", "ws_public_url", "ws_private_url")
 NAME_MAX = 40
 
