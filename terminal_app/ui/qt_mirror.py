@@ -79,6 +79,9 @@ class _Loader(importlib.abc.Loader):
     def __init__(self, inner: importlib.abc.Loader) -> None:
         self.inner = inner
 
+    def __getattr__(self, name: str) -> Any:  # get_source, get_resource_reader, …: the usual loader's
+        return getattr(self.inner, name)
+
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType | None:
         return self.inner.create_module(spec)
 
