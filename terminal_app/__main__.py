@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from terminal_app.sim.process import SimulatorProcess
 
 
 class _Version(argparse.Action):
@@ -40,6 +44,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--watch-stdin", action="store_true",
                      help="stop when standard input reaches end-of-file (a parent process holds the other end)")
     sim.add_argument("--config-on-stdin", action="store_true", help=argparse.SUPPRESS)  # sim.process, launched early
+    sim.add_argument("--nice", type=int, default=0, help="once ready, lower this process's CPU priority by N")
     sim.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     bench = sub.add_parser("bench", help="benchmarks (each prints one JSON line)")
@@ -100,6 +105,26 @@ def _build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def launch_early_exchange(profile: str | None, *, smoke_test: bool = False) -> SimulatorProcess | None:
+    """The Demo exchange's child, launched unconfigured (``SimulatorProcess.launch_unconfigured``), unless the two
+    configuration files say a Bitget profile opens (``config.peek``: json alone, no Qt, no configuration modules);
+    None then, or when it cannot be started (``startup.prepare`` launches one the usual way)."""
+    import os
+
+    from terminal_app.config.paths import HOME_ENV, AppPaths
+    from terminal_app.config.peek import Opening, opening
+
+    fresh_home = smoke_test and not os.environ.get(HOME_ENV)  # the smoke test's own home: Demo
+    if not fresh_home and opening(AppPaths.default().config_dir, profile, smoke_test=smoke_test) is Opening.OTHER:
+        return None
+    from terminal_app.sim.process import SimulatorProcess
+
+    try:
+        return SimulatorProcess.launch_unconfigured()
+    except OSError:
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if args.command == "sim":
@@ -127,16 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The demo exchange's child starts now, and a first window shows, before pyqtgraph, numpy, aiohttp and the
     # services are imported (see terminal_app.startup). The child is the start-up's longest path: it is launched
     # before even the configuration is read (which profile opens decides its state file; it imports meanwhile, then
-    # gets its settings, or goes for a Bitget profile), and before the screen check, which loads Qt and its platform
-    # plugin.
+    # gets its settings), and before the screen check, which loads Qt and its platform plugin.
     import os
 
-    from terminal_app.sim.process import SimulatorProcess
-
-    try:
-        early: SimulatorProcess | None = SimulatorProcess.launch_unconfigured()
-    except OSError:
-        early = None  # prepare launches one the usual way
+    early = launch_early_exchange(args.profile, smoke_test=args.smoke_test)
     from terminal_app.startup import import_in_steps, open_shell, prepare
 
     if args.smoke_test or args.start_probe:

@@ -4,8 +4,9 @@ The Demo profile's exchange is a child process (``sim.process``) that needs abou
 its markets: the start-up's longest path. ``__main__`` launches it first thing, before it reads the configuration
 (``SimulatorProcess.launch_unconfigured``: the child imports meanwhile, then gets its settings on stdin) and before
 Qt, pyqtgraph, numpy and aiohttp are imported, so it gets ready while the GUI's process imports and builds its window,
-instead of after. Resolving which profile will open costs only the configuration modules (JSON files;
-``bitget.endpoints`` keeps the HTTP stack out of them).
+instead of after. Only when a Demo profile may open: ``__main__`` first peeks at the two configuration files
+(``config.peek``, json alone), and a Bitget profile launches no child. Resolving which profile will open costs only
+the configuration modules (JSON files; ``bitget.endpoints`` keeps the HTTP stack out of them).
 
 :func:`prepare` mirrors :meth:`terminal_app.app.Terminal.start`'s choice of profile and of demo state file; it
 configures that child for a Demo profile and lets it go for a Bitget one. The terminal takes the child over when the
@@ -21,12 +22,14 @@ loads.
 
 Where the time goes (issue 16, ``bench start``): the child's own start (~0.45 s of imports — aiohttp, numpy, the
 engine's modules — and of building the books on a quiet machine; its TLS contexts skip the system's certificates,
-see ``sim.process.child_environment``), this process's imports (~1 s: aiohttp, numpy, pyqtgraph, the services), the
-services' first REST round trips (the window's own modules are imported meanwhile: :data:`WINDOW_IMPORTS`), the main
-window's construction (the chart's price and volume plots — RSI and MACD are built when first shown —, the visible
-panels; the panels behind tabs are built after its first frame), then its first frame, which already shows the first
-look's market (:class:`Handover`) instead of waiting for the terminal's own subscriptions and candle history
-(0.6-0.9 s more on a quiet machine, 2.6 s under load).
+see ``sim.process.child_environment``), this process's imports (~0.5 s: numpy, aiohttp — imported without the
+system's certificates too, ``bitget.tls`` —, pyqtgraph — its copy of Qt's modules made lazy, ``ui.qt_mirror`` —, the
+services), the services' first REST round trips (the window's own modules are imported meanwhile:
+:data:`WINDOW_IMPORTS`; the plain-HTTP demo exchange needs no TLS context, ``bitget.transport``), the main window's
+construction (the chart's price and volume plots — RSI and MACD are built when first shown —, the visible panels; the
+panels behind tabs are built after its first frame), then its first frame, which already shows the first look's
+market (:class:`Handover`) instead of waiting for the terminal's own subscriptions and candle history (0.6-0.9 s more
+on a quiet machine, 2.6 s under load). Once ready the child runs at a lower CPU priority (``sim.process.CHILD_NICE``).
 """
 
 from __future__ import annotations
@@ -360,8 +363,6 @@ def import_in_steps(prepared: Prepared) -> None:
     :data:`PAINT_EVERY_S`, between the modules each of them imports (outside any event loop, like
     :func:`open_shell`). Only with a start-up window to keep painting: one step alone (pyqtgraph, aiohttp) is 0.1-0.2 s
     on a quiet machine, several times that under load, and the first look's market arriving then waited for it."""
-    import importlib
-
     app = prepared.qt_app
     painting = app is not None and prepared.shell is not None
     # The first look's thread reads the market meanwhile: each time its socket has something it waits for the GIL,
@@ -372,12 +373,25 @@ def import_in_steps(prepared: Prepared) -> None:
     try:
         with painting_between_modules(app if painting else None):
             for name in IMPORT_STEPS:
-                importlib.import_module(name)
+                _import_step(name)
                 if painting:
                     app.processEvents()
     finally:
         sys.setswitchinterval(interval)
     prepared.marks["imported"] = time.monotonic()
+
+
+def _import_step(name: str) -> None:
+    """aiohttp without the system's certificate authorities (``bitget.tls``: nothing in this process uses its
+    default TLS contexts, and filling them was 50-100 ms of this step); pyqtgraph mirrors Qt lazily
+    (``ui.qt_mirror``, installed by importing ``terminal_app.ui``)."""
+    import importlib
+
+    if name == "aiohttp":
+        from terminal_app.bitget.tls import import_aiohttp_without_authorities
+
+        import_aiohttp_without_authorities()
+    importlib.import_module(name)
 
 
 SWITCH_INTERVAL_S = 0.001

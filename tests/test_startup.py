@@ -179,3 +179,56 @@ def test_a_child_launched_early_is_let_go_when_no_demo_profile_opens(home: Path)
     prepared = startup.prepare("no such profile", early=early)
     assert prepared.exchange is None
     assert early.pid is None  # let go, not waited for
+
+
+EARLY_PROBE = """
+import json, os, sys, time
+from terminal_app.__main__ import launch_early_exchange
+child = launch_early_exchange(sys.argv[1] or None)
+seen = {"child": child is not None, "qt": any(m.startswith("PySide6") for m in sys.modules),
+        "launcher": "terminal_app.sim.process" in sys.modules,
+        "config": [m for m in ("terminal_app.config.profiles", "terminal_app.config.settings") if m in sys.modules]}
+if child is not None:
+    seen["running"] = child.running()
+    from terminal_app.startup import prepare
+    prepared = prepare(sys.argv[1] or None, early=child)
+    seen["taken"] = prepared.exchange is child
+    seen["ready"] = child.start(timeout_s=60).rest.startswith("http://127.0.0.1:")
+    prepared.stop_exchange()
+print(json.dumps(seen))
+"""
+
+
+def _early(home: Path, profile: str = "") -> dict[str, object]:
+    import json
+    import os
+    import subprocess
+
+    env = {**os.environ, "BITGET_TERMINAL_HOME": str(home)}
+    done = subprocess.run([sys.executable, "-c", EARLY_PROBE, profile], env=env, capture_output=True, text=True,
+                          timeout=120, check=True)
+    seen: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return seen
+
+
+def test_a_live_profile_launches_no_child_and_demo_launches_it_before_qt(tmp_path: Path) -> None:
+    """__main__ peeks at the two configuration files (json alone: no Qt, no configuration modules) before it
+    launches the Demo exchange's child: a Bitget profile, last used or asked for, gets none; a Demo one gets it
+    before Qt is imported, and the terminal's preparation takes that child over."""
+    import json
+
+    config = tmp_path / "config"
+    config.mkdir(parents=True)
+    (config / "profiles.json").write_text(json.dumps({"version": 1, "profiles": [
+        {"name": "Demo", "kind": "demo"}, {"name": "Main", "kind": "live"}]}), encoding="utf-8")
+    (config / "settings.json").write_text(json.dumps({"version": 1, "values": {"profile.last": "Main"}}),
+                                          encoding="utf-8")
+    live = _early(tmp_path)
+    assert live == {"child": False, "qt": False, "launcher": False, "config": []}
+    demo = _early(tmp_path, "Demo")
+    assert demo == {"child": True, "qt": False, "launcher": True, "config": [], "running": True, "taken": True,
+                    "ready": True}
+    fresh = _early(tmp_path / "first start")
+    assert fresh["child"] is True
+    assert fresh["qt"] is False
+    assert fresh["ready"] is True

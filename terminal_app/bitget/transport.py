@@ -17,6 +17,7 @@ anything was written can be retried freely; one that failed after writing is amb
 
 from __future__ import annotations
 
+import ssl
 from typing import Any, Literal
 
 import aiohttp
@@ -58,11 +59,20 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def __init__(self, *, limits: httpx.Limits = DEFAULT_LIMITS, verify: bool = True) -> None:
         self._limits = limits
         self._verify = verify
-        self._session: aiohttp.ClientSession | None = None
+        self._sessions: dict[bool, aiohttp.ClientSession] = {}  # keyed by TLS: https, or plain http
         self._closed = False
 
-    def _new_session(self) -> aiohttp.ClientSession:
-        ssl_context = httpx.create_ssl_context(verify=self._verify)
+    def _new_session(self, tls: bool) -> aiohttp.ClientSession:
+        """A session for https (``tls``) or for plain http. Only the first https request builds the TLS context
+        (httpx's, from certifi's ~150 authorities: 25-50 ms): the Demo profile's exchange is plain HTTP on the
+        loopback, and its first request is on the start-up's path (bench start). A plain session never carries an
+        https request, so it needs no context at all."""
+        ssl_context: ssl.SSLContext | bool = False
+        if tls:
+            from terminal_app.bitget.tls import restore_aiohttp_authorities
+
+            restore_aiohttp_authorities()  # whatever else in this process relies on aiohttp's own default context
+            ssl_context = httpx.create_ssl_context(verify=self._verify)
         keepalive = self._limits.keepalive_expiry
         connector = aiohttp.TCPConnector(
             limit=self._limits.max_connections or 0,
@@ -72,12 +82,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         # httpx decodes Content-Encoding itself from the headers we pass on, so aiohttp must hand over raw bytes.
         return aiohttp.ClientSession(connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",))
 
+    @property
+    def sessions(self) -> int:
+        """How many aiohttp sessions are open (one per scheme used: https, plain http)."""
+        return len(self._sessions)
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        session = self._session
+        tls = request.url.scheme == "https"
+        session = self._sessions.get(tls)
         if session is None:
             if self._closed:
                 raise httpx.ConnectError("the HTTP transport is closed", request=request)
-            session = self._session = self._new_session()
+            session = self._sessions[tls] = self._new_session(tls)
         timeout: dict[str, Any] = request.extensions.get("timeout", {})
         client_timeout = aiohttp.ClientTimeout(
             total=None, connect=timeout.get("pool"), sock_connect=timeout.get("connect"), sock_read=timeout.get("read")
@@ -104,8 +120,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None:
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
             await session.close()
 
 

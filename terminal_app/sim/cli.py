@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -41,7 +42,19 @@ def _stop_at_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> 
     threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
 
 
-async def _serve(config: SimConfig, watch_stdin: bool) -> None:
+def lower_priority(increment: int) -> None:
+    """Raise this process's nice value by ``increment`` (POSIX; nothing elsewhere or at 0). The Demo exchange's child
+    does it once it is ready (``--nice``, ``sim.process.CHILD_NICE``): its start-up is on the terminal's, but once it
+    serves, a GUI thread and the child's ~0.8 core of Python compete for a core on a busy 2-core machine, and a key
+    press waiting for the core is what made the slowest presses slow (``bench keys``' trace)."""
+    if increment > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(increment)
+        except OSError as exc:  # not allowed here: the child still serves
+            logging.getLogger("terminal_app.sim").warning("could not lower the simulator's priority: %s", exc)
+
+
+async def _serve(config: SimConfig, watch_stdin: bool, nice: int = 0) -> None:
     try:
         server = SimServer(config)
         info = await server.start()
@@ -61,6 +74,7 @@ async def _serve(config: SimConfig, watch_stdin: bool) -> None:
             _stop_at_stdin_eof(loop, stop)
         sys.stdout.write(info.json_line() + "\n")
         sys.stdout.flush()
+        lower_priority(nice)
         await stop.wait()
     finally:
         warming.cancel()
@@ -129,7 +143,7 @@ def run_standalone(args: argparse.Namespace) -> int:
                        host=args.host, port=args.port,
                        account_mode=str(getattr(args, "account_mode", "classic")))
     try:
-        asyncio.run(_serve(config, watch_stdin))
+        asyncio.run(_serve(config, watch_stdin, int(getattr(args, "nice", 0) or 0)))
     except KeyboardInterrupt:
         pass
     except Exception as exc:  # one line for the parent's message (a locked state file, a port in use, …)

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("terminal_app.sim.child")
 
 _INFO_FIELDS = frozenset(SimInfo.__dataclass_fields__)
+# Once ready, the child runs this much nicer than the terminal: on a busy 2-core machine the GUI thread then wins a
+# core over the simulator's Python (its start-up, on the terminal's, keeps the terminal's priority).
+CHILD_NICE = 5
 
 
 class SimulatorProcessError(OSError):
@@ -94,9 +97,11 @@ def _reap(proc: subprocess.Popen[bytes]) -> None:
 
 class SimulatorProcess:
     def __init__(self, seed: int = 1, state_path: str | Path | None = None, *,
-                 config: SimConfig | ChildConfig | None = None, log_level: str = "WARNING") -> None:
+                 config: SimConfig | ChildConfig | None = None, log_level: str = "WARNING",
+                 nice: int = CHILD_NICE) -> None:
         self.config = config or ChildConfig(seed=seed, state_path=state_path)
         self.log_level = log_level
+        self.nice = nice  # the child lowers its CPU priority by this much once it is ready (sim.cli.lower_priority)
         self.info: SimInfo | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
@@ -109,12 +114,12 @@ class SimulatorProcess:
         """``configure_later``: the settings come on the child's stdin (:meth:`launch_unconfigured`)."""
         if configure_later:
             return [sys.executable, "-m", "terminal_app", "sim", "--watch-stdin", "--log-level", self.log_level,
-                    "--config-on-stdin"]
+                    "--nice", str(self.nice), "--config-on-stdin"]
         cfg = self.config
         if cfg.fast or cfg.quiet or cfg.require_paptrading or cfg.tick_ms is not None or cfg.rate_limits is not None:
             raise ValueError("a simulator process takes only seed, state file, host and port")
         cmd = [sys.executable, "-m", "terminal_app", "sim", "--watch-stdin", "--log-level", self.log_level,
-               "--seed", str(cfg.seed), "--host", cfg.host, "--port", str(cfg.port)]
+               "--nice", str(self.nice), "--seed", str(cfg.seed), "--host", cfg.host, "--port", str(cfg.port)]
         if cfg.state_path is not None:
             cmd += ["--state", str(cfg.state_path)]
         if cfg.account_mode != "classic":
@@ -134,11 +139,11 @@ class SimulatorProcess:
         self._launch(self.command())
 
     @classmethod
-    def launch_unconfigured(cls, log_level: str = "WARNING") -> SimulatorProcess:
+    def launch_unconfigured(cls, log_level: str = "WARNING", nice: int | None = None) -> SimulatorProcess:
         """A child started before anyone knows its settings (which profile opens, hence which state file): it
         imports the simulator (most of its start) meanwhile, then waits for :meth:`configure` on its stdin, or ends
         when :meth:`stop` closes it (a profile that is not a Demo one)."""
-        process = cls(log_level=log_level)
+        process = cls(log_level=log_level, nice=CHILD_NICE if nice is None else nice)
         process._launch(process.command(configure_later=True))
         process._unconfigured = True
         return process

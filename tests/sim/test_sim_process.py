@@ -215,3 +215,45 @@ def test_settings_that_are_not_a_childs_are_refused(tmp_path: Path) -> None:
     out, _err = proc.communicate(b'{"seed": "one", "state": 3}\n', timeout=60)
     assert proc.returncode == 2
     assert json.loads(out)["error"].startswith("bad settings from the parent")
+
+
+def _nice_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])  # field 19: nice
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the child's nice value from /proc")
+@pytest.mark.parametrize("early", [False, True])
+def test_the_child_runs_nicer_than_the_terminal_once_it_is_ready(tmp_path: Path, early: bool) -> None:
+    """The Demo exchange's child imports and builds its markets at the terminal's priority (that start is on the
+    terminal's), then lowers its own by CHILD_NICE, so a GUI thread wins a core over it on a busy machine."""
+    from terminal_app.sim.process import CHILD_NICE, ChildConfig
+
+    assert CHILD_NICE > 0
+    config = ChildConfig(seed=5, state_path=tmp_path / "n.db")
+    if early:
+        child = SimulatorProcess.launch_unconfigured()
+        child.configure(config)
+    else:
+        child = SimulatorProcess(config=config)
+    try:
+        child.start(timeout_s=60)
+        assert child.pid is not None
+        expected = min(19, _nice_of(os.getpid()) + CHILD_NICE)
+        deadline = time.monotonic() + 10
+        while _nice_of(child.pid) != expected and time.monotonic() < deadline:  # set right after the ready line
+            time.sleep(0.01)
+        assert _nice_of(child.pid) == expected
+    finally:
+        child.stop()
+
+
+def test_a_standalone_simulator_keeps_its_priority() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "terminal_app", "sim", "--watch-stdin", "--log-level", "WARNING"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        assert json.loads(proc.stdout.readline())["rest"].startswith("http://")
+        time.sleep(0.2)
+        assert _nice_of(proc.pid) == _nice_of(os.getpid())
+    finally:
+        proc.communicate(timeout=60)

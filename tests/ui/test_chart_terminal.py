@@ -77,3 +77,38 @@ async def test_mark_price_funding_and_indicators_in_the_running_terminal(
     finally:
         await terminal.shutdown()
         qapp.setQuitOnLastWindowClosed(quit_on_close)
+
+
+@pytest.mark.asyncio
+async def test_the_chart_built_while_the_exchange_answers_is_the_windows(
+    qapp: QApplication, tmp_path: Path, wait_until: Any
+) -> None:
+    """Terminal.start builds the first window's chart while it waits for the exchange's first answers (the GUI thread
+    is idle then); the window takes that chart — indicators, palette and interval as the settings say — and it shows
+    the market like a chart built with the window."""
+    paths = AppPaths.under(tmp_path).ensure()
+    earlier = Settings.load(paths.settings_file)
+    earlier.set(CHART_RSI, True)
+    earlier.save()
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    terminal = Terminal(qapp, paths=paths, panic_window_s=60, demo_sim="thread")
+    try:
+        await terminal._prepare_window()  # as start() does while the exchange answers; here it finishes first
+        spare = terminal._spare_chart
+        assert spare is not None
+        assert "chart_built_ms" in terminal.marks
+        await terminal.start()
+        chart = terminal.chart
+        assert chart is spare  # not a second one
+        assert terminal._spare_chart is None
+        assert terminal.window is not None
+        assert terminal.window.panel("chart") is chart
+        assert chart.indicator_enabled("rsi")
+        services = terminal.services
+        assert services is not None
+        md = services.market_data
+        await wait_until(md.candles_history, lambda: len(chart.series) > 0)
+        assert chart.interval == md.interval
+    finally:
+        await terminal.shutdown()
+        qapp.setQuitOnLastWindowClosed(quit_on_close)
