@@ -405,6 +405,10 @@ class OrderTracker:
         status = order.status if order.status in _RANK else view.status
         overturn = key in self._local_reject
         if view.status in FINAL_STATUSES and not overturn:
+            if view.order_id != order.order_id and self._by_order_id.get(order.order_id) == key:
+                # the ignored report's id must not outlive the view: _forget only unlinks the view's own id, and a
+                # later report of that id would look up a view that was forgotten
+                del self._by_order_id[order.order_id]
             return self._with_replaced(None, replaced, key)
         if _RANK[status] < _RANK[view.status] and not overturn:
             status = view.status

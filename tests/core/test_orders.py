@@ -298,6 +298,23 @@ def test_an_open_report_that_beat_the_adoption_leaves_one_open_order() -> None:
     assert [v.client_oid for v in t.open_orders()] == ["mine"]
 
 
+def test_a_report_for_a_rejected_order_that_was_forgotten_is_a_new_order_not_a_crash() -> None:
+    # found by the property below: the fill of a definitively rejected order is ignored, the order then leaves the
+    # history, and the id the ignored report linked used to point at nothing (KeyError in apply)
+    t = OrderTracker(history_limit=3)
+    t.add_pending(ticket(), "c3", 0)
+    t.reject("c3", "no", "40762", definitive=True, now_ms=0)
+    for n in (0, 1):
+        t.apply(order(f"c{n}", f"o{n}", S.FILLED, "0.01"))
+    assert t.apply(order("c3", "o3", S.FILLED, "0.01")) is None  # the rejection stands
+    t.apply(order("c2", "o2", S.FILLED, "0.01"))  # c3 leaves the history
+    assert t.get("c3") is None
+    update = t.apply(order("c3", "o3", S.FILLED, "0.01"))
+    assert update is not None
+    assert (update.view.client_oid, update.view.status) == ("c3", S.FILLED)
+    assert t.by_order_id("o3") == update.view
+
+
 # --- the index of open orders ------------------------------------------------------------------------------------
 
 def _scan(t: OrderTracker, oids: list[str], ref: SymbolRef | None) -> list[object]:
