@@ -78,7 +78,6 @@ async def scenario(terminal: Terminal, out: dict[str, Any], state: dict[str, str
         raise SmokeFailure("the chart panel is missing")
     await until(md.candles_history, lambda: len(chart.series) > 0, "chart history", state)
     out["chart_ms"] = round(terminal.elapsed_ms())
-    out["candles"] = len(chart.series)
     await until(md.ticker_changed, lambda: md.ticker(ref), "ticker", state)
     out["ticker_ms"] = round(terminal.elapsed_ms())
 
@@ -142,6 +141,9 @@ async def scenario(terminal: Terminal, out: dict[str, Any], state: dict[str, str
 
     await until(trading.order_updated, gone, "order cancelled", state)
     out["cancel_ms"] = round(terminal.elapsed_ms() - cancel_at)
+    # the chart's older pages come in behind the first one; the count says they all arrived
+    await until(md.candles_page, lambda: md.history_complete, "older chart history", state)
+    out["candles"] = len(chart.series)
 
 
 async def run_smoke(terminal: Terminal, timeout_s: float = SMOKE_TIMEOUT_S) -> int:

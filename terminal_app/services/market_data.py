@@ -174,6 +174,11 @@ class MarketDataService(QObject):
     def watchlist(self) -> list[SymbolRef]:
         return list(self._watchlist)
 
+    @property
+    def history_complete(self) -> bool:
+        """Every page of the active symbol's candle history has come in (``candles_page(total)`` says so)."""
+        return self._history_ready and not self._initial_loading
+
     def markets(self) -> dict[str, MarketInfo]:
         return dict(self._session.markets)
 
