@@ -21,3 +21,5 @@ def test_bench_sim_runs_and_reports() -> None:
     assert rest["count"] == 50
     assert rest["orders_per_s"] > 0
     assert 0 < rest["p50_ms"] <= rest["p99_ms"]
+    assert set(result["history"]) == {"m1_1000_ms", "d1_200_ms"}
+    assert all(ms > 0 for ms in result["history"].values())
