@@ -78,6 +78,9 @@ class AlgoOrdersService(QObject):
         self._own_venue = venue  # tests hand one in; otherwise the session's, read when used (see _venue)
         self._orders: dict[str, AlgoOrder] = {}             # by clientOid: open ones and recent finished ones
         self._refs: set[SymbolRef] = set()  # symbols known to have algo orders (some lines list per symbol)
+        # exchange time of this terminal's last accepted move of an order: a report older than it (the placement's
+        # push arriving late, a list read before the move) must not put the old trigger back
+        self._moved_at: dict[str, int] = {}
         self._tasks = TaskSet("algo orders")
         self._policy: Callable[[], RiskPolicy] | None = None
         self._blocked: Callable[[], str] = lambda: ""
@@ -340,6 +343,7 @@ class AlgoOrdersService(QObject):
             return
         current = self._orders.get(order.client_oid)
         if current is not None and current.status is AlgoStatus.LIVE:
+            self._moved_at[order.client_oid] = self._now()
             self._put(replace(current, trigger_price=trigger, execute_price=execute or current.execute_price,
                               size=size or current.size, callback_ratio=ratio or current.callback_ratio,
                               u_time=self._now()))
@@ -405,6 +409,8 @@ class AlgoOrdersService(QObject):
         if len(done) > HISTORY_KEPT:
             for order in sorted(done, key=lambda o: o.u_time)[:len(done) - HISTORY_KEPT]:
                 del self._orders[order.client_oid]
+        for oid in [oid for oid in self._moved_at if oid not in self._orders or not self._orders[oid].is_open]:
+            del self._moved_at[oid]
 
     def _finish(self, client_oid: str, status: AlgoStatus) -> None:
         order = self._orders.get(client_oid)
@@ -426,6 +432,12 @@ class AlgoOrdersService(QObject):
         old = self._orders.get(order.client_oid)
         if old is not None and not old.is_open and order.is_open:
             return
+        moved = self._moved_at.get(order.client_oid)
+        if moved is not None:
+            if order.is_open and order.u_time < moved:
+                return
+            if not order.is_open:
+                del self._moved_at[order.client_oid]
         if old is not None and old.status is AlgoStatus.PENDING:
             order = replace(order, c_time=old.c_time)
         self._put(order)

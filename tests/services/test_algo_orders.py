@@ -59,6 +59,10 @@ async def test_stop_market_fires_at_its_level_and_fills_on_the_simulator(kit: An
         await kit.wait_until(algo.changed, lambda: (o := algo.get(oid)) is not None and o.trigger_price == moved)
         listed = on_exchange(kit, lambda ex: ex.plans.orders(DEMO_UID, Product.USDT_FUTURES))
         assert [(p.client_oid, p.trigger_price) for p in listed] == [(oid, moved)]
+        # the placement's report delivered late (a slow stream, a list read before the move): the move stands
+        algo._on_push([shown])
+        assert algo.get(oid).trigger_price == moved  # type: ignore[union-attr]
+        assert algo.orders(BTC_PERP)[0].trigger_price == moved
 
         on_exchange(kit, lambda ex: ex.shock("BTC", "1.05"))
         fired = await kit.wait_until(algo.triggered, lambda: (o := algo.get(oid)) is not None
