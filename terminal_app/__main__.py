@@ -72,7 +72,8 @@ def _build_parser() -> argparse.ArgumentParser:
     chart.add_argument("--frames", type=int, default=30)
     chart.add_argument("--source", choices=["rows", "arrays"], default="rows",
                        help="wire rows of strings (the REST path) or columns (a local candle cache)")
-    simb = bsub.add_parser("sim", help="simulator throughput: book stream fan-out, signed REST orders, candle-history pages")
+    simb = bsub.add_parser("sim", help="simulator throughput: book stream fan-out, signed REST orders, candle-history "
+                                        "pages")
     simb.add_argument("--connections", type=int, default=16)
     simb.add_argument("--seconds", type=float, default=3.0)
     simb.add_argument("--orders", type=int, default=1500)
