@@ -12,52 +12,26 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 import pytest_asyncio
 import websockets
 
-from terminal_app.bitget.signing import auth_headers, canonical_query, encoded_query, ws_login_message
-from terminal_app.core.credentials import Credentials
+from terminal_app.bitget.signing import ws_login_message
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.server.auth import DEMO_UID
-from terminal_app.sim.server.http import SimConfig, SimServer
+from terminal_app.sim.server.http import SimConfig
+
+from .signed_api import Api, serving
 
 FUT = SymbolRef("BTCUSDT", Product.USDT_FUTURES)
 FUT_TICK = Decimal("0.1")
 
 
-class Api:
-    def __init__(self, server: SimServer, http: httpx.AsyncClient) -> None:
-        info = server.info
-        assert info is not None
-        self.server = server
-        self.http = http
-        self.creds = Credentials(info.api_key, info.secret, info.passphrase)
-
-    async def raw(self, method: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        query = canonical_query(params) if method == "GET" else ""
-        body = orjson.dumps(params).decode() if method == "POST" and params else ""
-        headers = auth_headers(self.creds, str(self.server.now_ms()), method, path, query, body)
-        url = path + ("?" + encoded_query(params) if query else "")
-        response = await self.http.request(method, url, headers=headers, content=body)
-        payload: dict[str, Any] = response.json()
-        return payload
-
-    async def __call__(self, method: str, path: str, params: dict[str, Any] | None = None) -> Any:
-        payload = await self.raw(method, path, params)
-        assert payload["code"] == "00000", payload
-        return payload["data"]
-
-
 @pytest_asyncio.fixture
 async def api() -> AsyncIterator[Api]:
-    server = SimServer(SimConfig(seed=5, rate_limits=False), clock_ms=lambda: time.time_ns() // 1_000_000)
-    info = await server.start()
-    async with httpx.AsyncClient(base_url=info.rest, timeout=10) as http:
-        yield Api(server, http)
-    await server.stop()
+    async with serving(SimConfig(seed=5, rate_limits=False), clock_ms=lambda: time.time_ns() // 1_000_000) as client:
+        yield client
 
 
 def missing_keys(sample: dict[str, Any], row: dict[str, Any]) -> list[str]:

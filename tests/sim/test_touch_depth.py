@@ -18,17 +18,15 @@ from collections.abc import AsyncIterator
 from decimal import Decimal as D
 from typing import Any
 
-import httpx
-import orjson
 import pytest
 import pytest_asyncio
 
 from terminal_app.bitget.models.mapping import wire_product
-from terminal_app.bitget.signing import auth_headers, canonical_query, encoded_query
-from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product
 from terminal_app.sim.market.markets import FUTURES_PRODUCTS, all_markets
-from terminal_app.sim.server.http import SimConfig, SimServer
+from terminal_app.sim.server.http import SimConfig
+
+from .signed_api import Api, serving
 
 pytestmark = pytest.mark.asyncio
 
@@ -41,32 +39,10 @@ ORDERS = [("spot", "BTCUSDT", D("0.001")), ("spot", "ETHUSDT", D("0.05")),
           ("mix", "BTCUSDT", D("0.01")), ("mix", "ETHUSDT", D("0.1"))]
 
 
-class Api:
-    def __init__(self, server: SimServer, http: httpx.AsyncClient) -> None:
-        info = server.info
-        assert info is not None
-        self.server = server
-        self.http = http
-        self.creds = Credentials(info.api_key, info.secret, info.passphrase)
-
-    async def __call__(self, method: str, path: str, params: dict[str, Any] | None = None) -> Any:
-        query = canonical_query(params) if method == "GET" and params else ""
-        body = orjson.dumps(params).decode() if method == "POST" and params else ""
-        headers = auth_headers(self.creds, str(self.server.now_ms()), method, path, query, body)
-        response = await self.http.request(method, path + ("?" + encoded_query(params) if query else ""),
-                                           headers=headers, content=body)
-        payload: dict[str, Any] = response.json()
-        assert payload["code"] == "00000", (path, params, payload)
-        return payload["data"]
-
-
 @pytest_asyncio.fixture
 async def api() -> AsyncIterator[Api]:
-    server = SimServer(SimConfig(seed=23, rate_limits=False))
-    info = await server.start()
-    async with httpx.AsyncClient(base_url=info.rest, timeout=10) as http:
-        yield Api(server, http)
-    await server.stop()
+    async with serving(SimConfig(seed=23, rate_limits=False)) as client:
+        yield client
 
 
 async def _thin_touches(api: Api) -> list[tuple[Product, str, str, str]]:
