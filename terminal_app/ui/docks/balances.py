@@ -34,6 +34,12 @@ class FuturesRow:
     position_margin: Decimal
     unrealized: Decimal
     line: str = "USDT-M"
+    # a unified pool's row: the coin's own USD value (the account's usdtEquity is the whole pool, shown above it)
+    coin_usd: Decimal | None = None
+
+    @property
+    def usd_value(self) -> Decimal:
+        return self.coin_usd if self.coin_usd is not None else self.account.usdt_equity
 
     @property
     def coin(self) -> str:
@@ -153,8 +159,9 @@ class BalancesPanel(QWidget):
                    tooltip=lambda r: "Held by open orders"),
             Column("Position margin", lambda r: r.position_margin, fixed(p), numeric=True),
             Column("uPnL", lambda r: r.unrealized, signed(p), numeric=True, direction=lambda r: r.unrealized),
-            Column("USDT value", lambda r: r.account.usdt_equity, fixed(2), numeric=True,
-                   tooltip=lambda r: "The account's equity in USDT (Bitget's usdtEquity)"),
+            Column("USDT value", lambda r: r.usd_value, fixed(2), numeric=True,
+                   tooltip=lambda r: "The account's equity in USDT (Bitget's usdtEquity)" if r.coin_usd is None
+                   else "This coin's value in USD; the pool's equity is the line above"),
         ]
 
     # --- refresh --------------------------------------------------------------------------------------------------
@@ -225,13 +232,15 @@ class BalancesPanel(QWidget):
             equity = fmt_fixed(pool.usdt_equity, 2) if pool is not None else "–"
             self.pool.setText(f"Equity {equity} USD · margin ratio "
                               + ("–" if ratio is None else f"{fmt_fixed(ratio * 100, 2)} %"))
+        unified = self.account.unified_account() if self.unified else None
+        coin_usd = {a.coin: a.usd_value for a in unified.assets} if unified is not None else {}
         rows = []
         for line, account in accounts:
             positions = [p for p in self.account.positions() if p.margin_coin == account.margin_coin]
             margin = sum((p.margin_size for p in positions), Decimal(0))
             unrealized = account.unrealized_pl if account.unrealized_pl is not None else \
                 sum((p.unrealized_pl for p in positions), Decimal(0))
-            rows.append(FuturesRow(account, margin, unrealized, line))
+            rows.append(FuturesRow(account, margin, unrealized, line, coin_usd.get(account.margin_coin)))
         keep = {r.coin for r in rows}
         for old in self.futures_model.rows():
             if old.coin not in keep:

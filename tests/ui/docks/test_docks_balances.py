@@ -120,6 +120,10 @@ def test_a_unified_pool_shows_every_coin_with_its_debt(qtbot: QtBot, services: A
     assert m.text(usdt, "Borrowed") == "3,500.2500"       # USDT at the money rule of the spot table
     assert panel.pool.text() == ("Equity 38,569.75 USD · as margin 38,268.05 USD · borrowed ≈ 3,500.25 USD · "
                                  "margin ratio 0.91 %")
+    # the pool's futures row: the margin coin's own value, not the whole pool's (shown in the line above)
+    f = panel.futures_model
+    row = f.row_of("USDT")
+    assert (f.text(row, "Line"), f.text(row, "USDT value")) == ("Pool", "-1,500.25")
     services.account.pool = None
     panel.refresh_spot()
     assert m.rowCount() == 0
