@@ -26,7 +26,7 @@ KEYS = {"bench", "ok", "symbols", "seconds", "sim", "lag_p50_ms", "lag_p99_ms", 
         # the long-session figures (meaningful from --seconds 120 on; every run reports them)
         "lag_p99_end_ms", "rss_start_mb", "rss_end_mb", "rss_growth_pct", "sim_rss_start_mb", "sim_rss_end_mb",
         "sim_rss_growth_pct", "rss_series_mb", "growth_ok", "lag_end_ok",
-        "heap_series_mb", "rss_trimmed_mb", "sim_rss_trimmed_mb", "heap_trims",
+        "heap_series_mb", "py_blocks_series_k", "rss_trimmed_mb", "sim_rss_trimmed_mb", "heap_trims",
         # streams the simulator cut off for not reading, the terminal's reconnects, market time the simulator skipped
         "sim_slow_closes", "reconnects", "sim_skipped_pct"}
 
@@ -68,7 +68,7 @@ def _check_line(out: dict[str, Any], symbols: int, sim: str) -> None:
     assert out["platform"] == "offscreen"
     assert out["window"] == "1600x1000"
     # a short run samples no long-session series and trims nothing
-    assert out["rss_series_mb"] == out["heap_series_mb"] == []
+    assert out["rss_series_mb"] == out["heap_series_mb"] == out["py_blocks_series_k"] == []
     assert out["rss_trimmed_mb"] is None
     assert out["sim_rss_trimmed_mb"] is None
     assert out["heap_trims"] == {"count": 0, "p50_ms": None, "max_ms": None}  # the terminal's: once a minute

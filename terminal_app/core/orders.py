@@ -486,11 +486,15 @@ class OrderTracker:
         self._by_order_id[order_id] = key
         if old_key is None or old_key == key:
             return None
-        old = self._views.get(old_key)
+        return self.replaced(old_key, key, now_ms)
+
+    def replaced(self, client_oid: str, by: str, now_ms: int) -> Update | None:
+        """The open order ``client_oid`` was cancelled and replaced by the order ``by`` (a modify); None when it is
+        not open (any more)."""
+        old = self._views.get(client_oid)
         if old is None or not old.is_open:
             return None
-        return self._store(old, replace(old, status=OrderStatus.CANCELLED,
-                                        reason=f"Modified: replaced by order {key}.",
+        return self._store(old, replace(old, status=OrderStatus.CANCELLED, reason=f"Modified: replaced by order {by}.",
                                         u_time=max(old.u_time, now_ms)))
 
     def _with_replaced(self, update: Update | None, replaced: Update | None, key: str) -> Update | None:

@@ -547,9 +547,8 @@ class MarketDataService(QObject):
         total = self.history_pages
         self.candles_loading.emit(total)
         self._initial_loading = True
-        loaded = 0
         try:
-            loaded = await self._load_pages(ref, interval, gen, total)
+            await self._load_pages(ref, interval, gen, total)
         except BitgetError as exc:
             if gen == self._history_gen:
                 log.warning(f"Candle history for {ref.display} {interval.value} could not be "
@@ -558,8 +557,7 @@ class MarketDataService(QObject):
             if gen == self._history_gen:
                 self._initial_loading = False
                 self._history_ready = True
-                if loaded < total:
-                    self.candles_page.emit(total)
+                self.candles_page.emit(total)  # last, once history_complete says so
 
     async def _load_pages(self, ref: SymbolRef, interval: Interval, gen: int, total: int) -> int:
         """The newest page, then older ones; returns how many pages went out (stops early on a stale ``gen``)."""
@@ -572,7 +570,8 @@ class MarketDataService(QObject):
         self.candles_history.emit(ref, iv, rows)
         self._history_ready = True
         loaded = 1
-        self.candles_page.emit(loaded)
+        if loaded < total:
+            self.candles_page.emit(loaded)
         while loaded < total and self._oldest_ts is not None:
             older = await self._fetch(ref, interval, self._oldest_ts)
             if gen != self._history_gen or not older:
@@ -580,7 +579,8 @@ class MarketDataService(QObject):
             self._oldest_ts = older[0].ts
             self.candles_older.emit(ref, iv, older)
             loaded += 1
-            self.candles_page.emit(loaded)
+            if loaded < total:  # the last page is announced by _load_history, after the flags say so
+                self.candles_page.emit(loaded)
         return loaded
 
     async def _load_older(self, ref: SymbolRef, interval: Interval, end_ts: int, gen: int) -> None:

@@ -512,6 +512,9 @@ class TradingService(QObject):
         if ack.client_oid:
             # V3 modifies in place and keeps the order's clientOid: its pushes now describe the replacement.
             self._tracker.modified_in_place(ack.client_oid, new_oid)
+        else:
+            # V2 cancels and replaces: its answer says the old order is cancelled, whenever that push arrives
+            self._emit(self._tracker.replaced(view.client_oid, new_oid, self._now()))
 
     async def _flash_close(self) -> None:
         """Every line at once (a slow line must not hold the others' closes back); one line per product says what

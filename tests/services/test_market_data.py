@@ -24,6 +24,8 @@ async def test_active_symbol_streams_book_trades_ticker_and_candles(kit: Any) ->
         assert BTC_PERP.key in md.markets()
         loading = kit.record(md.candles_loading)
         pages = kit.record(md.candles_page)
+        complete: list[tuple[int, bool]] = []
+        md.candles_page.connect(lambda n: complete.append((n, md.history_complete)))
         history = kit.record(md.candles_history)
         older = kit.record(md.candles_older)
         trades = kit.record(md.trades_added)
@@ -46,6 +48,8 @@ async def test_active_symbol_streams_book_trades_ticker_and_candles(kit: Any) ->
         await kit.wait_until(md.candles_page, lambda: pages.calls and pages.calls[-1] == (5,))
         assert loading.calls == [(5,)]
         assert [p[0] for p in pages.calls] == [1, 2, 3, 4, 5]
+        # the last page's announcement finds the history complete (the smoke test waits on that), none before
+        assert complete == [(1, False), (2, False), (3, False), (4, False), (5, True)]
         ((h_ref, h_iv, rows),) = history.calls
         assert (h_ref, h_iv, len(rows)) == (BTC, "15m", 1000)
         assert [c.ts for c in rows] == sorted(c.ts for c in rows)
