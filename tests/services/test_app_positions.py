@@ -280,9 +280,11 @@ async def test_the_ticket_shows_the_max_open_size_for_its_leverage(terminals: Te
         ticket.price.set_value(price)
 
         def margin() -> D:
-            if account_mode == "unified":   # V3 tells what the account has for margin (max-open-available)
-                return exchange(term, lambda ex: ex.position_desk.max_open_available(
-                    DEMO_UID, "BTCUSDT", price, None).available)
+            if account_mode == "unified":   # V3 tells what the pool has free in the margin coin (max-open-available)
+                from terminal_app.sim.engine import unified
+
+                return exchange(term, lambda ex: next(c.available for c in unified.unified_view(ex, DEMO_UID).coins
+                                                      if c.coin == "USDT"))
             return services.account.available(PERP, "buy")
 
         def shown_at(leverage: int) -> D | None:

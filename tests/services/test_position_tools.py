@@ -214,9 +214,11 @@ async def test_max_open_size_is_the_exchanges_estimate(kit: Any, tmp_path: Path)
         await kit.wait_until(g.tools.max_open_changed, lambda: seen.calls)
         ref, side, size = seen.calls[-1]
         available = g.account.available(PERP, Side.BUY)
-        if mode(kit) == "unified":     # V3 tells what the account has for margin; the size at the ticket's 10x
-            available = on_sim(kit, lambda ex: ex.position_desk.max_open_available(DEMO_UID, "BTCUSDT", price,
-                                                                                    None).available)
+        if mode(kit) == "unified":     # V3 tells what the pool has free in the margin coin; the size at 10x
+            from terminal_app.sim.engine import unified
+
+            available = on_sim(kit, lambda ex: next(c.available for c in unified.unified_view(ex, DEMO_UID).coins
+                                                    if c.coin == "USDT"))
         expected = on_sim(kit, lambda ex: ex.position_desk.open_count(DEMO_UID, "BTCUSDT", available, price, 10))
         assert expected > 0
         assert (ref, side, size) == (PERP, Side.BUY, expected)

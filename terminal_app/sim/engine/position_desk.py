@@ -77,9 +77,12 @@ class PositionDesk:
         finally:
             self._done()
 
-    def max_open_available(self, uid: str, symbol: str, price: Decimal | None, size: Decimal | None) -> MaxOpen:
+    def max_open_available(self, uid: str, symbol: str, price: Decimal | None, size: Decimal | None,
+                           pool_available: Decimal | None = None) -> MaxOpen:
         """The unified account's answer for one futures symbol at ``price`` (the mark for a market order) and the
-        leverage the account has set for each side."""
+        leverage the account has set for each side. ``pool_available``: the pool's free margin coin, which an order
+        moves into the futures wallet as it is placed (``unified.gather``); the wallet alone holds only what earlier
+        orders moved there."""
         engine = self._user(uid)
         try:
             market = find_futures(symbol)
@@ -87,7 +90,7 @@ class PositionDesk:
             user = state.fut_user(uid, market.symbol)
             setting = user.setting(market.symbol)
             at = price if price is not None and price > 0 else state.futures_market(market.symbol).mark
-            available = max(max_available(state, user), ZERO)
+            available = max(max_available(state, user) if pool_available is None else pool_available, ZERO)
             crossed = setting.margin_mode == CROSSED
             long_lev = setting.cross_leverage if crossed else setting.long_leverage
             short_lev = setting.cross_leverage if crossed else setting.short_leverage

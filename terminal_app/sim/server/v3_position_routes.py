@@ -28,6 +28,8 @@ from terminal_app.sim.server.render import num
 from terminal_app.sim.server.routes import Call, Route, reject
 from terminal_app.sim.server.v3_routes import _product, _ref, v3_errors
 
+ZERO = Decimal(0)
+
 EMPTY = ""
 ALL = 1_000_000
 PLACES = Decimal("0.00000001")   # the figure in the refusal: the margin coin's 8 places, rounded down
@@ -93,7 +95,10 @@ def max_open_available(call: Call) -> Any:
         held = next((c for c in unified.unified_view(call.ex, call.uid).coins if c.coin == coin), None)
         out["available"] = num(held.available) if held is not None else "0"
         return out
-    got = call.ex.position_desk.max_open_available(call.uid, ref.symbol, price, size)
+    coin = find_futures(ref.symbol).margin_coin
+    held = next((c for c in unified.unified_view(call.ex, call.uid).coins if c.coin == coin), None)
+    got = call.ex.position_desk.max_open_available(call.uid, ref.symbol, price, size,
+                                                   held.available if held is not None else ZERO)
     out.update(available=num(got.available), maxBuyOpen=num(got.max_buy), maxSellOpen=num(got.max_sell))
     if got.buy_cost is not None and got.sell_cost is not None:
         out.update(buyOpenCost=num(got.buy_cost), sellOpenCost=num(got.sell_cost))
