@@ -35,6 +35,7 @@ from terminal_app.core.credentials import Credentials
 from terminal_app.core.enums import MarginMode, OrderType, PositionSide, Side
 from terminal_app.core.instruments import MarketInfo, Product, SymbolRef
 from terminal_app.core.position_tools import BillKind, max_open_for
+from terminal_app.sim.engine import unified
 from terminal_app.sim.runner import SimulatorRunner
 from terminal_app.sim.server.http import SimConfig
 
@@ -201,7 +202,11 @@ async def test_max_open_available_has_the_documented_fields_and_the_desk_reads_i
                                                          "size": "0.01"})
     assert set(raw) == set(sample("POST_api_v3_account_max-open-available.json"))
     assert raw["maxOpen"] == ""                            # margin trading's only
-    expected = rig.on_sim(lambda ex: ex.position_desk.max_open_available(rig.uid, "BTCUSDT", price, None))
+    def pool_usdt(ex: Any) -> D:  # what an order can draw on: the pool's free USDT, spot and futures wallets
+        return next(c.available for c in unified.unified_view(ex, rig.uid).coins if c.coin == "USDT")
+
+    expected = rig.on_sim(lambda ex: ex.position_desk.max_open_available(rig.uid, "BTCUSDT", price, None,
+                                                                         pool_usdt(ex)))
     assert (D(raw["available"]), D(raw["maxBuyOpen"]), D(raw["maxSellOpen"])) == (
         expected.available, expected.max_buy, expected.max_sell)
     assert expected.max_buy > 0
@@ -211,7 +216,7 @@ async def test_max_open_available_has_the_documented_fields_and_the_desk_reads_i
     assert await rig.desk.max_open(market, "USDT", expected.available, price, 10, Side.SELL) == at_ten
     # at the account's own leverage (the settings list it once a position holds it), Bitget's maxSellOpen
     held = await rig.open(PERP, Side.BUY, "0.01")
-    now = rig.on_sim(lambda ex: ex.position_desk.max_open_available(rig.uid, "BTCUSDT", price, None))
+    now = rig.on_sim(lambda ex: ex.position_desk.max_open_available(rig.uid, "BTCUSDT", price, None, pool_usdt(ex)))
     assert now.max_sell != expected.max_sell                  # the position's margin is no longer available
     assert await rig.desk.max_open(market, "USDT", now.available, price, int(held.leverage), Side.SELL) == (
         now.max_sell)
