@@ -4,6 +4,8 @@ and the same simulator resume it (real services over loopback sockets, the journ
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,19 @@ async def first_run(kit: Any, data_dir: Path) -> SpotBracket:
     return bracket
 
 
+@asynccontextmanager
+async def second_run(kit: Any,
+                     data_dir: Path) -> AsyncIterator[tuple[Services, JournalSink, SpotOcoService, list[str]]]:
+    """New services on the first run's journal and exchange, with a bracket service that records how brackets end."""
+    async with kit.open() as services:
+        sink = await open_journal(data_dir, services)
+        assert services.algo is not None
+        oco = SpotOcoService(services.trading, services.algo, services.market_data, journal=sink)
+        ended: list[str] = []
+        oco.ended.connect(lambda _b, how: ended.append(how))
+        yield services, sink, oco, ended
+
+
 async def stored(sink: JournalSink) -> list[SpotBracket]:
     result: list[SpotBracket] = await sink.read(lambda j, p: j.brackets(p))
     return result
@@ -81,12 +96,7 @@ async def stored(sink: JournalSink) -> list[SpotBracket]:
 @pytest.mark.asyncio
 async def test_take_profit_still_fires_after_a_restart(kit: Any, tmp_path: Path) -> None:
     bracket = await first_run(kit, tmp_path)
-    async with kit.open() as services:  # the second run: new services, the same journal and exchange
-        sink = await open_journal(tmp_path, services)
-        assert services.algo is not None
-        oco = SpotOcoService(services.trading, services.algo, services.market_data, journal=sink)
-        ended: list[str] = []
-        oco.ended.connect(lambda _b, how: ended.append(how))
+    async with second_run(kit, tmp_path) as (services, sink, oco, ended):
         [resumed] = await oco.restore()
         assert (resumed.entry_oid, resumed.stage, resumed.sl_oid, resumed.size, resumed.tp, resumed.sl) == (
             bracket.entry_oid, Stage.ARMED, bracket.sl_oid, bracket.size, bracket.tp, bracket.sl)
@@ -118,12 +128,7 @@ async def test_stop_loss_fired_while_closed_ends_the_bracket_without_selling(kit
             break
         await asyncio.sleep(0.05)
     assert [(p.client_oid, p.status) for p in plans] == [(bracket.sl_oid, "executed")]
-    async with kit.open() as services:
-        sink = await open_journal(tmp_path, services)
-        assert services.algo is not None
-        oco = SpotOcoService(services.trading, services.algo, services.market_data, journal=sink)
-        ended: list[str] = []
-        oco.ended.connect(lambda _b, how: ended.append(how))
+    async with second_run(kit, tmp_path) as (services, sink, oco, ended):
         assert await oco.restore() == []
         assert ended == ["stop-loss fired on the exchange while the terminal was closed"]
         exchange(kit, lambda ex: ex.shock("BTC", "1.15"))  # far above the old take-profit: nothing is sold
@@ -151,12 +156,7 @@ async def test_a_take_profit_caught_half_way_is_finished_after_the_restart(kit: 
                          Stage.TAKING)
     with Journal(journal_path(tmp_path, PROFILE)) as journal:  # as the first run wrote it when it cancelled
         journal.save_bracket(PROFILE.name, taking)
-    async with kit.open() as services:
-        sink = await open_journal(tmp_path, services)
-        assert services.algo is not None
-        oco = SpotOcoService(services.trading, services.algo, services.market_data, journal=sink)
-        ended: list[str] = []
-        oco.ended.connect(lambda _b, how: ended.append(how))
+    async with second_run(kit, tmp_path) as (_services, sink, oco, ended):
         [resumed] = await oco.restore()
         assert resumed.stage is Stage.TAKING
         assert resumed.exit_oid is not None

@@ -20,16 +20,14 @@ from decimal import Decimal as D
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 import pytest_asyncio
 
-from terminal_app.bitget.signing import auth_headers, canonical_query, encoded_query
-from terminal_app.core.credentials import Credentials
 from terminal_app.core.instruments import Product, SymbolRef
 from terminal_app.sim.server.http import SimConfig, SimServer
 
 from .conftest import pushes_while
+from .signed_api import Api, serving
 
 # Routes the simulator serves that typed-bitget's classic (V2) surface has no model for.
 NOT_IN_TYPED_BITGET: dict[tuple[str, str], str] = {
@@ -63,34 +61,23 @@ PUSH_TYPES = _push_types()
 # ---- the simulator and a signed caller ---------------------------------------------------------------------------
 
 
-class Caller:
+class Caller(Api):
+    """The signed client, keeping every answer for the typed models to parse."""
+
     def __init__(self, server: SimServer, http: httpx.AsyncClient) -> None:
-        info = server.info
-        assert info is not None
-        self.server = server
-        self.http = http
-        self.creds = Credentials(info.api_key, info.secret, info.passphrase)
+        super().__init__(server, http)
         self.answers: list[tuple[tuple[str, str], Any]] = []
 
     async def __call__(self, method: str, path: str, params: dict[str, Any] | None = None) -> Any:
-        query = canonical_query(params) if method == "GET" else ""
-        body = orjson.dumps(params).decode() if method == "POST" and params else ""
-        headers = auth_headers(self.creds, str(self.server.now_ms()), method, path, query, body)
-        url = path + ("?" + encoded_query(params) if query else "")
-        response = await self.http.request(method, url, headers=headers, content=body)
-        payload = response.json()
-        assert payload["code"] == "00000", (path, payload)
-        self.answers.append(((method, path), payload["data"]))
-        return payload["data"]
+        data = await super().__call__(method, path, params)
+        self.answers.append(((method, path), data))
+        return data
 
 
 @pytest_asyncio.fixture
 async def caller() -> AsyncIterator[Caller]:
-    server = SimServer(SimConfig(seed=9, rate_limits=False))
-    info = await server.start()
-    async with httpx.AsyncClient(base_url=info.rest, timeout=10) as http:
-        yield Caller(server, http)
-    await server.stop()
+    async with serving(SimConfig(seed=9, rate_limits=False)) as api:
+        yield Caller(api.server, api.http)
 
 
 def _mix(**params: Any) -> dict[str, Any]:
